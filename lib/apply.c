@@ -1,0 +1,219 @@
+/* Applying plans: the state lock, the records, conflicts between domains, the backend. */
+#include <syslog.h>
+#include <time.h>
+
+#include "backend/backend.h"
+#include "internal.h"
+
+/* Lists from nfsroot_state_list() are also NULL-terminated. */
+static void state_list_cleanup(nfsroot_state ***l)
+{
+    size_t n = 0;
+    while (*l && (*l)[n])
+        n++;
+    nfsroot_state_list_free(*l, n);
+}
+static void state_freep(nfsroot_state **s)
+{
+    nfsroot_state_free(*s);
+}
+
+static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char *domain,
+                                          nfsroot_error *err)
+{
+    const nfsroot_backend *b = nfsroot_backend_get(kind);
+    if (!b)
+        nfsroot_err(err, -EOPNOTSUPP, domain, "policy backend", NULL, 0,
+                    "backend '%s' is not built into this virt-nfsroot",
+                    nfsroot_backend_kind_to_string(kind));
+    return b;
+}
+
+/* Two running domains may share a path only if both export it read-only (or policy allows). */
+static int check_conflicts(const nfsroot_policy *p, const nfsroot_plan *plan,
+                           nfsroot_state *const *others, size_t n, nfsroot_error *err)
+{
+    if (p->allow_shared_rw)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const nfsroot_plan *o = others[i]->plan;
+        if (!strcmp(o->domain, plan->domain))
+            continue;
+        for (size_t a = 0; a < plan->n_exports; a++)
+            for (size_t b = 0; b < o->n_exports; b++) {
+                const nfsroot_export *x = &plan->exports[a], *y = &o->exports[b];
+                bool overlap = !strcmp(x->path, y->path) || path_is_under(x->path, y->path) ||
+                               path_is_under(y->path, x->path);
+                if (overlap && (!x->readonly || !y->readonly))
+                    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                                       "export path '%s' overlaps '%s', exported %s to running "
+                                       "domain '%s'; only read-only exports can be shared",
+                                       x->path, y->path, y->readonly ? "read-only" : "read-write",
+                                       o->domain);
+            }
+    }
+    return 0;
+}
+
+static void log_exports(const nfsroot_log *log, const nfsroot_plan *plan, const char *verb)
+{
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        _cleanup_free_ char *clients = strv_join(plan->exports[i].clients, ",");
+        nfsroot_logf(log, LOG_INFO, "domain '%s': %s %s %s %s (%s)", plan->domain, verb,
+                     plan->exports[i].path, strcmp(verb, "exported") ? "from" : "to",
+                     clients ? clients : "", plan->exports[i].options);
+    }
+}
+
+int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                  nfsroot_error *err)
+{
+    const nfsroot_backend *b = backend_for(p->backend, plan->domain, err);
+    if (!b)
+        return -EOPNOTSUPP;
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        int r = nfsroot_path_verify(plan->exports[i].path, err);
+        if (r < 0) {
+            snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
+            return r;
+        }
+    }
+    _cleanup_close_ int lock = -1;
+    int r = nfsroot_state_lock(p, &lock, err);
+    if (r < 0)
+        return r;
+    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
+    size_t n_all = 0;
+    r = nfsroot_state_list(p, &all, &n_all, err);
+    if (r < 0)
+        return r;
+    r = check_conflicts(p, plan, all, n_all, err);
+    if (r < 0)
+        return r;
+    nfsroot_state *old = NULL;
+    for (size_t i = 0; i < n_all; i++)
+        if (!strcmp(all[i]->plan->domain, plan->domain))
+            old = all[i];
+    if (old && old->backend != p->backend) {
+        const nfsroot_backend *ob = backend_for(old->backend, plan->domain, err);
+        if (!ob || (r = ob->remove(p, old->plan, log, err)) < 0)
+            return ob ? r : -EOPNOTSUPP;
+        old = NULL;
+    }
+    /* The record goes first: whatever happens next, release knows what to take down. */
+    nfsroot_state s = { .plan = (nfsroot_plan *)plan, .backend = p->backend,
+                        .since = (int64_t)time(NULL) };
+    r = nfsroot_state_write(p, &s, err);
+    if (r < 0)
+        return r;
+    r = b->apply(p, plan, old ? old->plan : NULL, log, err);
+    if (r < 0) {
+        nfsroot_error ignored = { 0 };
+        (void)b->remove(p, plan, log, &ignored);
+        (void)nfsroot_state_delete(p, plan->domain);
+        if (!err->domain[0])
+            snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
+        return r;
+    }
+    log_exports(log, plan, "exported");
+    return 0;
+}
+
+/* Keep the (path, client) pairs another running domain still exports (shared read-only). */
+static void drop_shared(nfsroot_plan *plan, nfsroot_state *const *all, size_t n)
+{
+    for (size_t e = 0; e < plan->n_exports; e++) {
+        char **clients = plan->exports[e].clients;
+        size_t w = 0;
+        for (size_t c = 0; clients[c]; c++) {
+            bool shared = false;
+            for (size_t i = 0; i < n && !shared; i++) {
+                const nfsroot_plan *o = all[i]->plan;
+                if (!strcmp(o->domain, plan->domain))
+                    continue;
+                for (size_t f = 0; f < o->n_exports && !shared; f++)
+                    shared = !strcmp(o->exports[f].path, plan->exports[e].path) &&
+                             strv_contains(o->exports[f].clients, clients[c]);
+            }
+            if (shared)
+                free(clients[c]);
+            else
+                clients[w++] = clients[c];
+        }
+        clients[w] = NULL;
+    }
+}
+
+int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
+                   nfsroot_error *err)
+{
+    _cleanup_close_ int lock = -1;
+    int r = nfsroot_state_lock(p, &lock, err);
+    if (r < 0)
+        return r;
+    _cleanup_(state_freep) nfsroot_state *s = NULL;
+    r = nfsroot_state_read(p, domain_name, &s, err);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
+    size_t n_all = 0;
+    r = nfsroot_state_list(p, &all, &n_all, err);
+    if (r < 0)
+        return r;
+    const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
+    if (!b)
+        return -EOPNOTSUPP;
+    drop_shared(s->plan, all, n_all);
+    r = b->remove(p, s->plan, log, err);
+    if (r < 0)
+        return r;
+    r = nfsroot_state_delete(p, domain_name);
+    if (r < 0)
+        return nfsroot_err(err, r, domain_name, "state", p->state_dir, 0,
+                           "cannot delete the record of domain '%s': %s", domain_name,
+                           strerror(-r));
+    log_exports(log, s->plan, "unexported");
+    return 0;
+}
+
+int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
+                   nfsroot_error *err)
+{
+    _cleanup_close_ int lock = -1;
+    int r = nfsroot_state_lock(p, &lock, err);
+    if (r < 0)
+        return r;
+    _cleanup_(state_freep) nfsroot_state *s = NULL;
+    r = nfsroot_state_read(p, domain_name, &s, err);
+    if (r < 0)
+        return r;
+    const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
+    if (!b)
+        return -EOPNOTSUPP;
+    bool complete = true;
+    for (size_t e = 0; e < s->plan->n_exports && complete; e++)
+        for (size_t c = 0; s->plan->exports[e].clients[c] && complete; c++) {
+            bool has = false;
+            r = b->has(p, s->plan->exports[e].path, s->plan->exports[e].clients[c], &has, err);
+            if (r < 0)
+                return r;
+            complete = has;
+        }
+    if (complete)
+        return 0;
+    r = b->apply(p, s->plan, s->plan, log, err);
+    if (r < 0)
+        return r;
+    log_exports(log, s->plan, "restored");
+    return 0;
+}
+
+int nfsroot_backend_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret)
+{
+    const nfsroot_backend *b = nfsroot_backend_get(p->backend);
+    if (!b)
+        return -EOPNOTSUPP;
+    return b->has(p, path, client, ret, NULL);
+}

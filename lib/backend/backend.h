@@ -1,0 +1,31 @@
+/* The export backend interface: how a plan becomes real in one NFS server. Private. */
+#ifndef NFSROOT_BACKEND_H
+#define NFSROOT_BACKEND_H
+
+#include "internal.h"
+
+typedef struct nfsroot_backend {
+    const char *name; /* "kernel", "ganesha": also written in state records */
+    /* Make this domain's exports exactly `plan` (idempotent). `old` is what the state dir
+     * recorded before (NULL if nothing): entries in old but not in plan must go. Called with
+     * the state lock held. */
+    int (*apply)(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
+                 const nfsroot_log *log, nfsroot_error *err);
+    /* Remove everything of `plan` (idempotent: absent entries are fine). Lock held. */
+    int (*remove)(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                  nfsroot_error *err);
+    /* Does the server export path to client right now? */
+    int (*has)(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
+               nfsroot_error *err);
+} nfsroot_backend;
+
+const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind);
+const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
+int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
+
+extern const nfsroot_backend nfsroot_backend_kernel;
+#ifdef NFSROOT_HAVE_GANESHA
+extern const nfsroot_backend nfsroot_backend_ganesha;
+#endif
+
+#endif

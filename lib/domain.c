@@ -1,0 +1,382 @@
+#include <ctype.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "internal.h"
+
+/* libvirt's own domain XMLs are tens of KiB; anything this large is not one. */
+#define NFSROOT_XML_MAX (8u * 1024 * 1024)
+
+static void xml_doc_freep(xmlDocPtr *d)
+{
+    if (*d)
+        xmlFreeDoc(*d);
+}
+static void xml_ctxt_freep(xmlParserCtxtPtr *c)
+{
+    if (*c)
+        xmlFreeParserCtxt(*c);
+}
+static void xml_charp_freep(xmlChar **s)
+{
+    if (*s)
+        xmlFree(*s);
+}
+#define _cleanup_xmlchar_ _cleanup_(xml_charp_freep)
+
+bool nfsroot_xml_mentions_namespace(const char *xml, size_t len)
+{
+    return memmem(xml, len, NFSROOT_XMLNS_PREFIX, strlen(NFSROOT_XMLNS_PREFIX)) != NULL;
+}
+
+void nfsroot_domain_free(nfsroot_domain *d)
+{
+    if (!d)
+        return;
+    free(d->name);
+    free(d->kernel);
+    free(d->initrd);
+    free(d->cmdline);
+    for (size_t i = 0; i < d->n_nics; i++)
+        free(d->nics[i].source);
+    free(d->nics);
+    for (size_t i = 0; i < d->n_exports; i++) {
+        free(d->exports[i].path);
+        free(d->exports[i].clients);
+        free(d->exports[i].options);
+    }
+    free(d->exports);
+    free(d);
+}
+static void domain_freep(nfsroot_domain **d)
+{
+    nfsroot_domain_free(*d);
+}
+
+static bool is_elem(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0 &&
+           n->ns == NULL;
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+        if (is_elem(c, name))
+            return c;
+    return NULL;
+}
+
+static char *text_of(xmlNodePtr n)
+{
+    if (!n)
+        return NULL;
+    _cleanup_xmlchar_ xmlChar *t = xmlNodeGetContent(n);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static char *attr_of(xmlNodePtr n, const char *name)
+{
+    if (!n)
+        return NULL;
+    _cleanup_xmlchar_ xmlChar *t = xmlGetNoNsProp(n, BAD_CAST name);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int check_name(const char *name, nfsroot_error *err)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 200)
+        return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0,
+                           "domain name of %zu bytes is not supported (1 to 200)", n);
+    if (name[0] == '.' || strchr(name, '/'))
+        return nfsroot_err(err, -EINVAL, name, "domain name", NULL, 0,
+                           "domain name must not start with '.' or contain '/'");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\'')
+            return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0,
+                               "domain name contains a control character or a quote");
+    return 0;
+}
+
+static int parse_nics(nfsroot_domain *d, xmlNodePtr devices)
+{
+    for (xmlNodePtr c = devices ? devices->children : NULL; c; c = c->next) {
+        if (!is_elem(c, "interface"))
+            continue;
+        nfsroot_nic *nv = realloc(d->nics, (d->n_nics + 1) * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        d->nics = nv;
+        nfsroot_nic *nic = &d->nics[d->n_nics++];
+        memset(nic, 0, sizeof(*nic));
+        _cleanup_free_ char *type = attr_of(c, "type");
+        xmlNodePtr src = child(c, "source");
+        if (type && strcmp(type, "network") == 0) {
+            nic->type = NFSROOT_NIC_NETWORK;
+            nic->source = attr_of(src, "network");
+        } else if (type && strcmp(type, "bridge") == 0) {
+            nic->type = NFSROOT_NIC_BRIDGE;
+            nic->source = attr_of(src, "bridge");
+        }
+        _cleanup_free_ char *mac = attr_of(child(c, "mac"), "address");
+        if (mac && strlen(mac) == 17) {
+            for (size_t i = 0; i < 17; i++)
+                nic->mac[i] = (char)tolower((unsigned char)mac[i]);
+            nic->mac[17] = '\0';
+        }
+    }
+    return 0;
+}
+
+static int parse_yesno(const char *v, bool *ret)
+{
+    if (strcmp(v, "yes") == 0)
+        *ret = true;
+    else if (strcmp(v, "no") == 0)
+        *ret = false;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+static bool only_whitespace(const xmlChar *s)
+{
+    for (; s && *s; s++)
+        if (!isspace(*s))
+            return false;
+    return true;
+}
+
+static int parse_export(nfsroot_domain *d, xmlNodePtr e, bool *seen_root, nfsroot_error *err)
+{
+    size_t idx = d->n_exports;
+    nfsroot_export_req *nv = realloc(d->exports, (idx + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    d->exports = nv;
+    nfsroot_export_req *x = &d->exports[d->n_exports++];
+    memset(x, 0, sizeof(*x));
+
+    for (xmlAttrPtr a = e->properties; a; a = a->next) {
+        const char *an = (const char *)a->name;
+        if (a->ns || (strcmp(an, "path") && strcmp(an, "readonly") && strcmp(an, "role") &&
+                      strcmp(an, "clients") && strcmp(an, "options")))
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "export %zu has unknown attribute '%s' (known: path, readonly, "
+                               "role, clients, options)",
+                               idx + 1, an);
+    }
+    for (xmlNodePtr c = e->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE ||
+            (c->type == XML_TEXT_NODE && !only_whitespace(c->content)) ||
+            c->type == XML_ENTITY_REF_NODE)
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "export %zu must be empty: it takes only attributes", idx + 1);
+
+    x->path = attr_of(e, "path");
+    x->clients = attr_of(e, "clients");
+    x->options = attr_of(e, "options");
+    _cleanup_free_ char *ro = attr_of(e, "readonly");
+    _cleanup_free_ char *role = attr_of(e, "role");
+    if (ro && parse_yesno(ro, &x->readonly) < 0)
+        return nfsroot_err(err, -EINVAL, d->name, "readonly", NULL, 0,
+                           "export %zu: readonly '%s' must be 'yes' or 'no'", idx + 1, ro);
+    if (role) {
+        if (strcmp(role, "root") == 0) {
+            if (*seen_root)
+                return nfsroot_err(err, -EINVAL, d->name, "role", NULL, 0,
+                                   "more than one export has role 'root'");
+            *seen_root = true;
+            x->is_root = true;
+        } else if (strcmp(role, "extra") != 0)
+            return nfsroot_err(err, -EINVAL, d->name, "role", NULL, 0,
+                               "export %zu: role '%s' must be 'root' or 'extra'", idx + 1, role);
+    }
+    if (x->path && x->path[0] == '\0')
+        return nfsroot_err(err, -EINVAL, d->name, "export path", NULL, 0,
+                           "export %zu has an empty path", idx + 1);
+    return 0;
+}
+
+static int parse_metadata(nfsroot_domain *d, xmlNodePtr metadata, nfsroot_error *err)
+{
+    xmlNodePtr ours = NULL;
+    for (xmlNodePtr c = metadata ? metadata->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || !c->ns || !c->ns->href)
+            continue;
+        const char *href = (const char *)c->ns->href;
+        if (strncmp(href, NFSROOT_XMLNS_PREFIX, strlen(NFSROOT_XMLNS_PREFIX)) != 0)
+            continue;
+        if (strcmp(href, NFSROOT_XMLNS) != 0)
+            return nfsroot_err(err, -EPROTONOSUPPORT, d->name, "metadata", NULL, 0,
+                               "metadata namespace '%s' is not understood by this host, which "
+                               "reads '%s': upgrade virt-nfsroot or annotate the domain again",
+                               href, NFSROOT_XMLNS);
+        if (xmlStrcmp(c->name, BAD_CAST "nfsroot") != 0)
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "unknown element '%s' in the virt-nfsroot namespace (expected "
+                               "'nfsroot')",
+                               (const char *)c->name);
+        if (ours)
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "the virt-nfsroot element appears more than once");
+        ours = c;
+    }
+    if (!ours)
+        return 0;
+    d->has_metadata = true;
+    if (ours->properties)
+        return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                           "element 'nfsroot' takes no attributes (found '%s')",
+                           (const char *)ours->properties->name);
+
+    bool seen_root = false;
+    for (xmlNodePtr c = ours->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE && only_whitespace(c->content))
+            continue;
+        if (c->type == XML_COMMENT_NODE)
+            continue;
+        if (c->type != XML_ELEMENT_NODE || !c->ns || xmlStrcmp(c->name, BAD_CAST "export") ||
+            xmlStrcmp(c->ns->href, BAD_CAST NFSROOT_XMLNS))
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "unexpected %s '%s' inside 'nfsroot' (only 'export' elements)",
+                               c->type == XML_ELEMENT_NODE ? "element" : "content",
+                               c->type == XML_ELEMENT_NODE ? (const char *)c->name : "text");
+        if (d->n_exports >= 64)
+            return nfsroot_err(err, -E2BIG, d->name, "metadata", NULL, 0,
+                               "more than 64 exports");
+        int r = parse_export(d, c, &seen_root, err);
+        if (r < 0)
+            return r;
+    }
+    if (d->n_exports == 0) {
+        d->exports = calloc(1, sizeof(*d->exports));
+        if (!d->exports)
+            return -ENOMEM;
+        d->n_exports = 1;
+    }
+    if (!seen_root)
+        d->exports[0].is_root = true;
+    return 0;
+}
+
+int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsroot_error *err)
+{
+    if (len > NFSROOT_XML_MAX)
+        return nfsroot_err(err, -EFBIG, NULL, "domain XML", NULL, 0,
+                           "domain XML of %zu bytes is larger than the %u bytes accepted", len,
+                           NFSROOT_XML_MAX);
+    _cleanup_(xml_ctxt_freep) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt)
+        return -ENOMEM;
+    /* No network, no DTD loading, no entity substitution; errors are read from the context. */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    _cleanup_(xml_doc_freep) xmlDocPtr doc =
+        xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL, opts);
+    if (!doc) {
+        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        char msg[512];
+        first_line(e && e->message ? e->message : "unknown error", msg, sizeof(msg));
+        return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, e ? e->line : 0,
+                           "domain XML is not well-formed (line %d: %s)", e ? e->line : 0, msg);
+    }
+    if (doc->intSubset || doc->extSubset)
+        return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
+                           "domain XML must not contain a DOCTYPE (entities are refused)");
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (!root || !is_elem(root, "domain"))
+        return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
+                           "root element is '%s', not 'domain'",
+                           root ? (const char *)root->name : "(none)");
+
+    _cleanup_(domain_freep) nfsroot_domain *d = calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    d->name = text_of(child(root, "name"));
+    if (!d->name)
+        return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0,
+                           "domain XML has no <name>");
+    int r = check_name(d->name, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *uuid = text_of(child(root, "uuid"));
+    if (uuid) {
+        if (strlen(uuid) != 36 || strspn(uuid, "0123456789abcdefABCDEF-") != 36)
+            return nfsroot_err(err, -EINVAL, d->name, "uuid", NULL, 0,
+                               "uuid '%.64s' is not a UUID", uuid);
+        for (size_t i = 0; i < 36; i++)
+            d->uuid[i] = (char)tolower((unsigned char)uuid[i]);
+    }
+    xmlNodePtr os = child(root, "os");
+    d->kernel = text_of(child(os, "kernel"));
+    d->initrd = text_of(child(os, "initrd"));
+    d->cmdline = text_of(child(os, "cmdline"));
+    r = parse_nics(d, child(root, "devices"));
+    if (r < 0)
+        return r;
+    r = parse_metadata(d, child(root, "metadata"), err);
+    if (r < 0)
+        return r;
+    *ret = TAKE_PTR(d);
+    return 0;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (!*buf)
+        return;
+    if (*len + n + 1 > *cap) {
+        size_t nc = (*len + n + 1) * 2;
+        char *nb = realloc(*buf, nc);
+        if (!nb) {
+            free(*buf);
+            *buf = NULL;
+            return;
+        }
+        *buf = nb;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, s, n + 1);
+    *len += n;
+}
+
+static void append_attr(char **buf, size_t *len, size_t *cap, const char *name, const char *v)
+{
+    if (!v)
+        return;
+    _cleanup_xmlchar_ xmlChar *esc = xmlEncodeSpecialChars(NULL, BAD_CAST v);
+    append(buf, len, cap, " ");
+    append(buf, len, cap, name);
+    append(buf, len, cap, "=\"");
+    append(buf, len, cap, esc ? (const char *)esc : "");
+    append(buf, len, cap, "\"");
+}
+
+char *nfsroot_metadata_format(const nfsroot_export_req *exports, size_t n)
+{
+    size_t len = 0, cap = 256;
+    char *buf = malloc(cap);
+    if (buf)
+        buf[0] = '\0';
+    append(&buf, &len, &cap, "<nfsroot:nfsroot xmlns:nfsroot=\"" NFSROOT_XMLNS "\"");
+    if (n == 0) {
+        append(&buf, &len, &cap, "/>");
+        return buf;
+    }
+    append(&buf, &len, &cap, ">\n");
+    for (size_t i = 0; i < n; i++) {
+        append(&buf, &len, &cap, "  <nfsroot:export");
+        append_attr(&buf, &len, &cap, "path", exports[i].path);
+        if (exports[i].readonly)
+            append_attr(&buf, &len, &cap, "readonly", "yes");
+        if (exports[i].is_root && i > 0)
+            append_attr(&buf, &len, &cap, "role", "root");
+        append_attr(&buf, &len, &cap, "clients", exports[i].clients);
+        append_attr(&buf, &len, &cap, "options", exports[i].options);
+        append(&buf, &len, &cap, "/>\n");
+    }
+    append(&buf, &len, &cap, "</nfsroot:nfsroot>");
+    return buf;
+}

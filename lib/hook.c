@@ -1,0 +1,99 @@
+/* libvirt's qemu hook contract (docs/hooks.rst), as one library call. */
+#include <syslog.h>
+
+#include "internal.h"
+
+static void domain_freep(nfsroot_domain **d)
+{
+    nfsroot_domain_free(*d);
+}
+static void policy_freep(nfsroot_policy **p)
+{
+    nfsroot_policy_free(*p);
+}
+static void plan_freep(nfsroot_plan **p)
+{
+    nfsroot_plan_free(*p);
+}
+
+static bool is(const char *a, const char *b)
+{
+    return a && !strcmp(a, b);
+}
+
+/* Errors without a domain name get the one libvirt passed in argv. */
+static int named(nfsroot_error *err, const char *domain, int r)
+{
+    if (r < 0 && err && !err->domain[0] && domain)
+        snprintf(err->domain, sizeof(err->domain), "%s", domain);
+    return r;
+}
+
+static int hook_prepare(const nfsroot_hook_args *a, const nfsroot_policy *p,
+                        const nfsroot_domain *d, nfsroot_error *err)
+{
+    _cleanup_(plan_freep) nfsroot_plan *plan = NULL;
+    int r = nfsroot_plan_build(p, d, a->log, &plan, err);
+    if (r < 0)
+        return r;
+    return nfsroot_apply(p, plan, a->log, err);
+}
+
+/* libvirtd restarted while the guest runs: put back whatever went missing. Never fatal. */
+static int hook_reconnect(const nfsroot_hook_args *a, const nfsroot_policy *p,
+                          const nfsroot_domain *d)
+{
+    nfsroot_error e = { 0 };
+    int r = nfsroot_ensure(p, d->name, a->log, &e);
+    if (r == -ENOENT) {
+        nfsroot_error_clear(&e);
+        r = hook_prepare(a, p, d, &e);
+    }
+    if (r < 0) {
+        char buf[2048];
+        nfsroot_logf(a->log, LOG_ERR, "%s (at reconnect; the guest keeps running)",
+                     nfsroot_error_format(&e, buf, sizeof(buf)));
+    }
+    return 0;
+}
+
+int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
+{
+    bool prepare = is(a->op, "prepare") && is(a->subop, "begin");
+    bool release = is(a->op, "release") && is(a->subop, "end");
+    bool reconnect = is(a->op, "reconnect") && is(a->subop, "begin");
+    if (!prepare && !release && !reconnect)
+        return 0; /* migrate/restore are filters: silence keeps the XML as it is */
+
+    _cleanup_(domain_freep) nfsroot_domain *d = NULL;
+    int r = nfsroot_domain_parse(a->xml, a->xml_len, &d, err);
+    if (r < 0) {
+        if (reconnect || release) {
+            char buf[2048];
+            nfsroot_logf(a->log, LOG_ERR, "%s", nfsroot_error_format(err, buf, sizeof(buf)));
+            nfsroot_error_clear(err);
+            /* release still removes what the records say, by the name libvirt gave us */
+            if (!release)
+                return 0;
+        } else
+            return named(err, a->domain, r);
+    }
+    if (d && !d->has_metadata && !release)
+        return 0;
+
+    _cleanup_(policy_freep) nfsroot_policy *p = NULL;
+    r = nfsroot_policy_load(NULL, &p, err);
+    if (r < 0)
+        return reconnect ? 0 : named(err, a->domain, r);
+
+    if (prepare)
+        return named(err, a->domain, hook_prepare(a, p, d, err));
+    if (reconnect)
+        return hook_reconnect(a, p, d);
+    return named(err, a->domain, nfsroot_remove(p, d ? d->name : a->domain, a->log, err));
+}
+
+const char *nfsroot_version(void)
+{
+    return NFSROOT_VERSION;
+}

@@ -1,0 +1,104 @@
+/* Private helpers shared by the library's files. Not installed. */
+#ifndef NFSROOT_INTERNAL_H
+#define NFSROOT_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void *take_ptr_(void *pp)
+{
+    void **p = pp;
+    void *v = *p;
+    *p = NULL;
+    return v;
+}
+/* Hand a _cleanup_ pointer to someone else: the variable becomes NULL. */
+#define TAKE_PTR(p) ((__typeof__(p))take_ptr_(&(p)))
+
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
+static inline void closep(int *fd)
+{
+    if (*fd >= 0) {
+        int saved = errno;
+        close(*fd);
+        errno = saved;
+    }
+}
+static inline void fclosep(FILE **f)
+{
+    if (*f)
+        fclose(*f);
+}
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* error.c: fill err once (the first failure wins); returns code so callers can
+ * `return nfsroot_err(...)`. field and path may be NULL. */
+int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *field,
+                const char *path, int line, const char *fmt, ...) _printf_(7, 8);
+
+/* paths.c: the resolved path is still a directory reached without symbolic links. */
+int nfsroot_path_verify(const char *resolved, nfsroot_error *err);
+
+/* log.c */
+void nfsroot_logf(const nfsroot_log *log, int priority, const char *fmt, ...) _printf_(3, 4);
+
+/* util.c */
+char **strv_split(const char *s, const char *sep); /* empty items dropped; NULL on ENOMEM */
+void strv_free(char **v);
+static inline void strv_freep(char ***v)
+{
+    strv_free(*v);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char *const *v);
+bool strv_contains(char *const *v, const char *s);
+int strv_push(char ***v, const char *s); /* copies s */
+char *strv_join(char *const *v, const char *sep);
+char **strv_copy(char *const *v);
+char *strdup_or_null(const char *s);
+bool path_is_normalised_absolute(const char *p);
+bool path_is_under(const char *path, const char *root); /* strictly below root */
+int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Write data to dir/name atomically: dot-prefixed temp in dir, fsync, rename, fsync dir. */
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
+/* Run argv[0] (absolute) with argv, stdin /dev/null, capture stderr (caller frees); returns the
+ * exit status (>= 0) or -errno when it could not run or died by signal. */
+int run_program(char *const argv[], char **ret_stderr);
+/* The first line of s, stripped of trailing whitespace, capped to max bytes (static buffer of
+ * the caller). */
+void first_line(const char *s, char *buf, size_t len);
+
+/* state.c: the records of what we exported, one file per domain, and the lock over them. */
+int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
+int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state **ret,
+                       nfsroot_error *err);
+int nfsroot_state_write(const nfsroot_policy *p, const nfsroot_state *s, nfsroot_error *err);
+int nfsroot_state_delete(const nfsroot_policy *p, const char *name);
+void nfsroot_state_free(nfsroot_state *s);
+
+static inline int take_fd_(int *fd)
+{
+    int v = *fd;
+    *fd = -1;
+    return v;
+}
+#define TAKE_FD(fd) take_fd_(&(fd))
+
+#endif

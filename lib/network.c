@@ -1,0 +1,250 @@
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ifaddrs.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <net/if.h>
+
+#include "internal.h"
+
+void nfsroot_netinfo_free(nfsroot_netinfo *n)
+{
+    if (!n)
+        return;
+    free(n->name);
+    free(n->subnets);
+    free(n->host_addrs);
+    free(n);
+}
+static void netinfo_freep(nfsroot_netinfo **n)
+{
+    nfsroot_netinfo_free(*n);
+}
+static void xml_doc_freep(xmlDocPtr *d)
+{
+    if (*d)
+        xmlFreeDoc(*d);
+}
+static void ifaddrs_freep(struct ifaddrs **a)
+{
+    if (*a)
+        freeifaddrs(*a);
+}
+
+static int push_cidr(nfsroot_cidr **v, size_t *n, const nfsroot_cidr *c)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!memcmp(&(*v)[i], c, sizeof(*c)))
+            return 0;
+    nfsroot_cidr *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    nv[(*n)++] = *c;
+    *v = nv;
+    return 0;
+}
+
+/* Host address a with prefix -> the subnet it is on. */
+static nfsroot_cidr cidr_mask(const nfsroot_cidr *a)
+{
+    nfsroot_cidr s = *a;
+    size_t bytes = a->family == AF_INET ? 4 : 16;
+    for (size_t bit = s.prefix; bit < bytes * 8; bit++)
+        s.addr[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+    return s;
+}
+
+static int add_host_addr(nfsroot_netinfo *n, int family, const void *addr, unsigned prefix)
+{
+    nfsroot_cidr a = { .family = family, .prefix = (uint8_t)prefix };
+    memcpy(a.addr, addr, family == AF_INET ? 4 : 16);
+    nfsroot_cidr s = cidr_mask(&a);
+    int r = push_cidr(&n->host_addrs, &n->n_host_addrs, &a);
+    return r < 0 ? r : push_cidr(&n->subnets, &n->n_subnets, &s);
+}
+
+static unsigned netmask_prefix(const struct in_addr *m)
+{
+    return (unsigned)__builtin_popcount(m->s_addr);
+}
+
+static bool elem(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name);
+}
+
+static char *prop(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+    char *s = v ? strdup((const char *)v) : NULL;
+    xmlFree(v);
+    return s;
+}
+
+static int load_bridge(nfsroot_netinfo *n, const char *bridge)
+{
+    _cleanup_(ifaddrs_freep) struct ifaddrs *list = NULL;
+    if (getifaddrs(&list) < 0)
+        return -errno;
+    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || !i->ifa_netmask || strcmp(i->ifa_name, bridge) != 0)
+            continue;
+        int r = 0;
+        if (i->ifa_addr->sa_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)i->ifa_addr;
+            struct sockaddr_in *m = (struct sockaddr_in *)i->ifa_netmask;
+            r = add_host_addr(n, AF_INET, &a->sin_addr, netmask_prefix(&m->sin_addr));
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)i->ifa_addr;
+            struct sockaddr_in6 *m = (struct sockaddr_in6 *)i->ifa_netmask;
+            if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr))
+                continue;
+            unsigned prefix = 0;
+            for (size_t b = 0; b < 16; b++)
+                prefix += (unsigned)__builtin_popcount(m->sin6_addr.s6_addr[b]);
+            r = add_host_addr(n, AF_INET6, &a->sin6_addr, prefix);
+        }
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic)
+{
+    _cleanup_free_ char *family = prop(ip, "family");
+    _cleanup_free_ char *address = prop(ip, "address");
+    _cleanup_free_ char *netmask = prop(ip, "netmask");
+    _cleanup_free_ char *prefix = prop(ip, "prefix");
+    if (!address)
+        return 0;
+    bool v6 = family && !strcmp(family, "ipv6");
+    unsigned char buf[16];
+    unsigned plen = v6 ? 64 : 24;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, address, buf) != 1)
+        return -EINVAL;
+    if (netmask) {
+        struct in_addr m;
+        if (inet_pton(AF_INET, netmask, &m) != 1)
+            return -EINVAL;
+        plen = netmask_prefix(&m);
+    } else if (prefix) {
+        char *end;
+        unsigned long v = strtoul(prefix, &end, 10);
+        if (*end || v > (v6 ? 128u : 32u))
+            return -EINVAL;
+        plen = (unsigned)v;
+    }
+    int r = add_host_addr(n, v6 ? AF_INET6 : AF_INET, buf, plen);
+    if (r < 0)
+        return r;
+
+    for (xmlNodePtr d = ip->children; d; d = d->next) {
+        if (!elem(d, "dhcp"))
+            continue;
+        for (xmlNodePtr h = d->children; h; h = h->next) {
+            if (!elem(h, "host") || !nic->mac[0])
+                continue;
+            _cleanup_free_ char *mac = prop(h, "mac");
+            _cleanup_free_ char *hip = prop(h, "ip");
+            if (!mac || !hip || strcasecmp(mac, nic->mac) != 0)
+                continue;
+            nfsroot_cidr c;
+            if (nfsroot_cidr_parse(hip, &c) == 0 && n->pinned.family == 0)
+                n->pinned = c;
+        }
+    }
+    return 0;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!s || !*s || s[0] == '.' || strlen(s) > 200)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-+:", *s))
+            return false;
+    return true;
+}
+
+static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_nic *nic,
+                        nfsroot_netinfo *n, nfsroot_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s.xml", p->network_dir, nic->source);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = read_file_all(path, 4 * 1024 * 1024, &text, &len);
+    if (r == -ENOENT)
+        return nfsroot_err(err, -ENONET, d->name, "interface", path, 0,
+                           "network '%s' is not active (no '%s'): start it with 'virsh "
+                           "net-start %s'",
+                           nic->source, path, nic->source);
+    if (r < 0)
+        return nfsroot_err(err, r, d->name, "interface", path, 0, "cannot read '%s': %s", path,
+                           strerror(-r));
+    _cleanup_(xml_doc_freep) xmlDocPtr doc = xmlReadMemory(
+        text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (root && elem(root, "networkstatus"))
+        for (root = root->children; root && !elem(root, "network"); root = root->next)
+            ;
+    if (!root || !elem(root, "network"))
+        return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
+                           "'%s' is not a libvirt network XML", path);
+    _cleanup_free_ char *bridge = NULL;
+    for (xmlNodePtr c = root->children; c; c = c->next) {
+        if (elem(c, "ip") && parse_ip(n, c, nic) < 0)
+            return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
+                               "network '%s' has an <ip> element that cannot be read", nic->source);
+        if (elem(c, "bridge") && !bridge)
+            bridge = prop(c, "name");
+    }
+    /* A network without <ip> (e.g. forward mode='bridge'): what the kernel has on its bridge. */
+    if (n->n_subnets == 0 && bridge && valid_name(bridge)) {
+        r = load_bridge(n, bridge);
+        if (r < 0)
+            return nfsroot_err(err, r, d->name, "interface", NULL, 0,
+                               "cannot read the addresses of bridge '%s': %s", bridge,
+                               strerror(-r));
+    }
+    return 0;
+}
+
+int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_nic *nic,
+                         nfsroot_netinfo **ret, nfsroot_error *err)
+{
+    const char *kind = nic->type == NFSROOT_NIC_NETWORK ? "network" : "bridge";
+    if (nic->type != NFSROOT_NIC_NETWORK && nic->type != NFSROOT_NIC_BRIDGE)
+        return nfsroot_err(err, -EOPNOTSUPP, d->name, "interface", NULL, 0,
+                           "only interfaces of type 'network' or 'bridge' can be used");
+    if (!valid_name(nic->source))
+        return nfsroot_err(err, -EINVAL, d->name, "interface", NULL, 0,
+                           "interface %s name '%s' is not usable", kind,
+                           nic->source ? nic->source : "");
+    _cleanup_(netinfo_freep) nfsroot_netinfo *n = calloc(1, sizeof(*n));
+    if (!n || !(n->name = strdup(nic->source)))
+        return -ENOMEM;
+    int r;
+    if (nic->type == NFSROOT_NIC_NETWORK)
+        r = load_network(p, d, nic, n, err);
+    else {
+        if (if_nametoindex(nic->source) == 0)
+            return nfsroot_err(err, -ENODEV, d->name, "interface", NULL, 0,
+                               "bridge '%s' does not exist on this host", nic->source);
+        r = load_bridge(n, nic->source);
+        if (r < 0)
+            r = nfsroot_err(err, r, d->name, "interface", NULL, 0,
+                            "cannot read the addresses of bridge '%s': %s", nic->source,
+                            strerror(-r));
+    }
+    if (r < 0)
+        return r;
+    if (n->n_subnets == 0)
+        return nfsroot_err(err, -EADDRNOTAVAIL, d->name, "interface", NULL, 0,
+                           "%s '%s' has no IP address on this host, so no client subnet can be "
+                           "derived",
+                           kind, nic->source);
+    *ret = TAKE_PTR(n);
+    return 0;
+}

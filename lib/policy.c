@@ -1,0 +1,287 @@
+#include <ctype.h>
+#include <sys/stat.h>
+
+#include "backend/backend.h"
+#include "internal.h"
+
+#define DEFAULT_OPTIONS "rw,async,no_root_squash,insecure,no_subtree_check"
+/* What a domain may ask for by default: access, sync, squashing, ports, checks, security. */
+#define DEFAULT_ALLOWED                                                                       \
+    "ro,rw,sync,async,root_squash,no_root_squash,all_squash,no_all_squash,secure,insecure,"   \
+    "wdelay,no_wdelay,subtree_check,no_subtree_check,sec,anonuid,anongid,anonuser,anongroup"
+
+const char *nfsroot_policy_default_path(void)
+{
+    return NFSROOT_CONFIG_PATH;
+}
+
+void nfsroot_policy_free(nfsroot_policy *p)
+{
+    if (!p)
+        return;
+    strv_free(p->export_roots);
+    strv_free(p->allowed_options);
+    free(p->default_options);
+    free(p->exports_dir);
+    free(p->state_dir);
+    free(p->exportfs);
+    free(p->etab);
+    free(p->network_dir);
+    free(p->ganesha_exports_dir);
+    free(p->ganesha_bus);
+    free(p->source);
+    free(p);
+}
+static void policy_freep(nfsroot_policy **p)
+{
+    nfsroot_policy_free(*p);
+}
+
+int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
+{
+    _cleanup_(policy_freep) nfsroot_policy *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->export_roots = strv_split("/export", ",");
+    p->default_options = strdup(DEFAULT_OPTIONS);
+    p->allowed_options = strv_split(DEFAULT_ALLOWED, ",");
+    p->allow_subnet_fallback = true;
+    p->exports_dir = strdup("/etc/exports.d");
+    p->state_dir = strdup(NFSROOT_STATE_DIR);
+    p->exportfs = strdup("/usr/sbin/exportfs");
+    p->etab = strdup("/var/lib/nfs/etab");
+    p->network_dir = strdup("/run/libvirt/network");
+    p->ganesha_exports_dir = strdup("/etc/ganesha/virt-nfsroot.d");
+    p->ganesha_export_id_min = 20000;
+    p->ganesha_export_id_max = 29999;
+    if (!p->export_roots || !p->default_options || !p->allowed_options || !p->exports_dir ||
+        !p->state_dir || !p->exportfs || !p->etab || !p->network_dir || !p->ganesha_exports_dir)
+        return nfsroot_err(err, -ENOMEM, NULL, NULL, NULL, 0, "out of memory");
+    *ret = TAKE_PTR(p);
+    return 0;
+}
+
+typedef struct parse_ctx {
+    const char *file;
+    int line;
+    const char *key;
+    nfsroot_error *err;
+} parse_ctx;
+
+static int bad(const parse_ctx *c, const char *fmt, ...) _printf_(2, 3);
+static int bad(const parse_ctx *c, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    return nfsroot_err(c->err, -EINVAL, NULL, c->key, c->file, c->line,
+                       "policy '%s' line %d: key '%s': %s", c->file, c->line, c->key, why);
+}
+
+static int set_path(const parse_ctx *c, char **dst, const char *v)
+{
+    if (!path_is_normalised_absolute(v))
+        return bad(c, "'%s' is not a normalised absolute path", v);
+    char *n = strdup(v);
+    if (!n)
+        return -ENOMEM;
+    free(*dst);
+    *dst = n;
+    return 0;
+}
+
+static int set_bool(const parse_ctx *c, bool *dst, const char *v)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+        *dst = true;
+    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+        *dst = false;
+    else
+        return bad(c, "'%s' is not yes or no", v);
+    return 0;
+}
+
+static int set_roots(const parse_ctx *c, nfsroot_policy *p, const char *v)
+{
+    _cleanup_strv_free_ char **roots = strv_split(v, ", ");
+    if (!roots)
+        return -ENOMEM;
+    if (!roots[0])
+        return bad(c, "at least one export root is needed");
+    for (char **r = roots; *r; r++)
+        if (!path_is_normalised_absolute(*r) || strcmp(*r, "/") == 0)
+            return bad(c, "'%s' is not a normalised absolute path below '/'", *r);
+    strv_free(p->export_roots);
+    p->export_roots = TAKE_PTR(roots);
+    return 0;
+}
+
+static int set_optlist(const parse_ctx *c, char ***dst, const char *v)
+{
+    _cleanup_strv_free_ char **l = strv_split(v, ", ");
+    if (!l)
+        return -ENOMEM;
+    for (char **o = l; *o; o++)
+        for (const char *q = *o; *q; q++)
+            if (!islower((unsigned char)*q) && *q != '_')
+                return bad(c, "option name '%s' must be lower-case letters and '_'", *o);
+    strv_free(*dst);
+    *dst = TAKE_PTR(l);
+    return 0;
+}
+
+static int set_id_range(const parse_ctx *c, nfsroot_policy *p, const char *v)
+{
+    unsigned lo, hi;
+    char tail;
+    if (sscanf(v, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi > 65535 || lo > hi)
+        return bad(c, "'%s' is not a range like 20000-29999 within 1-65535", v);
+    p->ganesha_export_id_min = (uint16_t)lo;
+    p->ganesha_export_id_max = (uint16_t)hi;
+    return 0;
+}
+
+static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
+{
+    if (!strcmp(k, "export_roots"))
+        return set_roots(c, p, v);
+    if (!strcmp(k, "default_options")) {
+        char *n = strdup(v);
+        if (!n)
+            return -ENOMEM;
+        free(p->default_options);
+        p->default_options = n;
+        return 0;
+    }
+    if (!strcmp(k, "allowed_options"))
+        return set_optlist(c, &p->allowed_options, v);
+    if (!strcmp(k, "allow_wider_clients"))
+        return set_bool(c, &p->allow_wider_clients, v);
+    if (!strcmp(k, "allow_shared_rw"))
+        return set_bool(c, &p->allow_shared_rw, v);
+    if (!strcmp(k, "allow_subnet_fallback"))
+        return set_bool(c, &p->allow_subnet_fallback, v);
+    if (!strcmp(k, "ganesha_nfsv3"))
+        return set_bool(c, &p->ganesha_nfsv3, v);
+    if (!strcmp(k, "backend")) {
+        if (nfsroot_backend_kind_from_string(v, &p->backend) < 0)
+            return bad(c, "'%s' is not 'kernel' or 'ganesha'", v);
+        return 0;
+    }
+    if (!strcmp(k, "validate")) {
+        if (!strcmp(v, "strict"))
+            p->validate = NFSROOT_VALIDATE_STRICT;
+        else if (!strcmp(v, "warn"))
+            p->validate = NFSROOT_VALIDATE_WARN;
+        else if (!strcmp(v, "off"))
+            p->validate = NFSROOT_VALIDATE_OFF;
+        else
+            return bad(c, "'%s' is not 'strict', 'warn' or 'off'", v);
+        return 0;
+    }
+    if (!strcmp(k, "ganesha_export_ids"))
+        return set_id_range(c, p, v);
+    if (!strcmp(k, "ganesha_bus")) {
+        char *n = strdup(v);
+        if (!n)
+            return -ENOMEM;
+        free(p->ganesha_bus);
+        p->ganesha_bus = n;
+        return 0;
+    }
+    static const struct {
+        const char *key;
+        size_t off;
+    } paths[] = {
+        { "exports_dir", offsetof(nfsroot_policy, exports_dir) },
+        { "state_dir", offsetof(nfsroot_policy, state_dir) },
+        { "exportfs", offsetof(nfsroot_policy, exportfs) },
+        { "etab", offsetof(nfsroot_policy, etab) },
+        { "network_dir", offsetof(nfsroot_policy, network_dir) },
+        { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
+    };
+    for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+        if (!strcmp(k, paths[i].key))
+            return set_path(c, (char **)((char *)p + paths[i].off), v);
+    return nfsroot_err(c->err, -EINVAL, NULL, k, c->file, c->line,
+                       "policy '%s' line %d: unknown key '%s'", c->file, c->line, k);
+}
+
+static char *strip(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Parse "key = value" lines; '#' starts a comment line; every key at most once. */
+static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_error *err)
+{
+    parse_ctx c = { .file = file, .err = err };
+    _cleanup_strv_free_ char **seen = calloc(1, sizeof(char *));
+    if (!seen)
+        return -ENOMEM;
+    int lineno = 0;
+    for (char *next = text; next; lineno++) {
+        char *line = next;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        c.line = lineno + 1;
+        line = strip(line);
+        if (!*line || *line == '#')
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq)
+            return nfsroot_err(err, -EINVAL, NULL, NULL, file, c.line,
+                               "policy '%s' line %d: expected 'key = value'", file, c.line);
+        *eq = '\0';
+        char *k = strip(line), *v = strip(eq + 1);
+        c.key = k;
+        if (strv_contains(seen, k))
+            return nfsroot_err(err, -EINVAL, NULL, k, file, c.line,
+                               "policy '%s' line %d: key '%s' is set twice", file, c.line, k);
+        if (strv_push(&seen, k) < 0)
+            return -ENOMEM;
+        int r = apply_key(&c, p, k, v);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *err)
+{
+    bool explicit_path = path != NULL;
+    if (!path) {
+        path = secure_getenv("VIRT_NFSROOT_CONFIG");
+        explicit_path = path != NULL;
+    }
+    if (!path)
+        path = NFSROOT_CONFIG_PATH;
+
+    _cleanup_(policy_freep) nfsroot_policy *p = NULL;
+    int r = nfsroot_policy_new_default(&p, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *text = NULL;
+    r = read_file_all(path, 1024 * 1024, &text, NULL);
+    if (r == -ENOENT && !explicit_path) {
+        *ret = TAKE_PTR(p);
+        return 0;
+    }
+    if (r < 0)
+        return nfsroot_err(err, r, NULL, "policy", path, 0, "cannot read policy '%s': %s", path,
+                           strerror(-r));
+    p->source = strdup(path);
+    r = parse_text(p, path, text, err);
+    if (r < 0)
+        return r;
+    *ret = TAKE_PTR(p);
+    return 0;
+}
