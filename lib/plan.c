@@ -305,8 +305,8 @@ static int load_networks(const nfsroot_policy *p, const nfsroot_domain *d,
     if (n == 0) {
         free(nets);
         return nfsroot_err(err, -ENONET, d->name, "interface", NULL, 0,
-                           "domain has no interface of type 'network' or 'bridge', so no NFS "
-                           "client can be derived: add one");
+                           "no interface of type 'network' or 'bridge', so no NFS client can "
+                           "be derived: add one");
     }
     *ret = nets;
     *ret_n = n;

@@ -1,0 +1,207 @@
+/* Runs one data-driven case of tests/data/plan/<case>/:
+ *   domain.xml   the domain (with @ROOT@ standing for a fresh temporary root)
+ *   policy.conf  optional extra policy lines (export_roots, network_dir and state_dir are set)
+ *   setup        optional lines "dir PATH", "link PATH TARGET", "file PATH" under @ROOT@
+ *   network/     optional live network XMLs (default: tests/data/plan/_network/)
+ *   expected     what the plan renders, or "error: <the user's sentence>"
+ * NFSROOT_REGENERATE=1 rewrites expected. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0;
+    FILE *m = open_memstream(&buf, &cap);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(f);
+    fclose(m);
+    if (len)
+        *len = cap;
+    return buf;
+}
+
+/* Replace every `from` in s with `to`. */
+static char *subst(const char *s, const char *from, const char *to)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&out, &len);
+    size_t fl = strlen(from);
+    for (const char *p = s; *p;) {
+        const char *hit = strstr(p, from);
+        if (!hit) {
+            fputs(p, m);
+            break;
+        }
+        fwrite(p, 1, (size_t)(hit - p), m);
+        fputs(to, m);
+        p = hit + fl;
+    }
+    fclose(m);
+    return out;
+}
+
+static void must(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "setup failed: %s: %s\n", what, strerror(errno));
+        exit(99);
+    }
+}
+
+static void run_setup(const char *casedir, const char *root)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/setup", casedir);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    char line[4096];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *s = subst(line, "@ROOT@", root);
+        char kind[16], a[2048], b[2048] = "";
+        if (sscanf(s, "%15s %2047s %2047s", kind, a, b) < 2) {
+            free(s);
+            continue;
+        }
+        char full[4096];
+        snprintf(full, sizeof(full), "%s/%s", root, a);
+        if (!strcmp(kind, "dir")) {
+            char cmd[4200];
+            snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", full);
+            must(system(cmd) == 0, full);
+        } else if (!strcmp(kind, "link"))
+            must(symlink(b, full) == 0, full);
+        else if (!strcmp(kind, "file")) {
+            FILE *o = fopen(full, "we");
+            must(o != NULL, full);
+            fclose(o);
+        }
+        free(s);
+    }
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: plan-case CASEDIR DATADIR\n");
+        return 2;
+    }
+    const char *casedir = argv[1], *datadir = argv[2];
+    char tmpl[] = "/tmp/nfsroot-case.XXXXXX";
+    must(mkdtemp(tmpl) != NULL, "mkdtemp");
+    char root[PATH_MAX];
+    must(realpath(tmpl, root) != NULL, "realpath");
+    char path[PATH_MAX * 2], buf[PATH_MAX * 2];
+    snprintf(path, sizeof(path), "%s/export", root);
+    must(mkdir(path, 0755) == 0, path);
+    run_setup(casedir, root);
+
+    /* network dir: the case's own, or the shared default */
+    char netdir[PATH_MAX];
+    snprintf(netdir, sizeof(netdir), "%s/network", casedir);
+    struct stat st;
+    if (stat(netdir, &st) != 0)
+        snprintf(netdir, sizeof(netdir), "%s/_network", datadir);
+
+    snprintf(path, sizeof(path), "%s/policy.conf", casedir);
+    char *extra = slurp(path, NULL);
+    char *extra_s = subst(extra ? extra : "", "@ROOT@", root);
+    snprintf(path, sizeof(path), "%s/policy.conf", root);
+    FILE *pf = fopen(path, "we");
+    must(pf != NULL, path);
+    if (!strstr(extra_s, "export_roots"))
+        fprintf(pf, "export_roots = %s/export\n", root);
+    if (!strstr(extra_s, "network_dir"))
+        fprintf(pf, "network_dir = %s\n", netdir);
+    fprintf(pf, "state_dir = %s/state\n%s", root, extra_s);
+    fclose(pf);
+
+    snprintf(buf, sizeof(buf), "%s/domain.xml", casedir);
+    size_t xml_len = 0;
+    char *xml_raw = slurp(buf, &xml_len);
+    must(xml_raw != NULL, buf);
+    /* Only substitute in textual inputs: binary cases keep their bytes. */
+    char *xml = memchr(xml_raw, '\0', xml_len) ? xml_raw : subst(xml_raw, "@ROOT@", root);
+    if (xml != xml_raw)
+        xml_len = strlen(xml);
+
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *m = open_memstream(&out, &out_len);
+    nfsroot_error err = { 0 };
+    nfsroot_policy *p = NULL;
+    nfsroot_domain *d = NULL;
+    nfsroot_plan *plan = NULL;
+    int r = nfsroot_policy_load(path, &p, &err);
+    if (r >= 0)
+        r = nfsroot_domain_parse(xml, xml_len, &d, &err);
+    if (r >= 0 && !d->has_metadata)
+        fprintf(m, "no metadata\n");
+    else if (r >= 0)
+        r = nfsroot_plan_build(p, d, NULL, &plan, &err);
+    if (r < 0) {
+        char line[2048];
+        fprintf(m, "error: %s\n", nfsroot_error_format(&err, line, sizeof(line)));
+    } else if (plan) {
+        fprintf(m, "server %s\nsubnet_wide %s\n", plan->server ? plan->server : "-",
+                plan->subnet_wide ? "yes" : "no");
+        for (size_t i = 0; i < plan->n_exports; i++) {
+            char *line = nfsroot_export_format_line(&plan->exports[i]);
+            fprintf(m, "%s %s\n", plan->exports[i].is_root ? "root" : "extra", line);
+            free(line);
+        }
+    }
+    fclose(m);
+    char *got1 = subst(out, root, "@ROOT@");
+    char *got = subst(got1, datadir, "@DATA@");
+    free(got1);
+
+    snprintf(buf, sizeof(buf), "%s/expected", casedir);
+    int rc = 0;
+    if (getenv("NFSROOT_REGENERATE")) {
+        FILE *o = fopen(buf, "we");
+        must(o != NULL, buf);
+        fputs(got, o);
+        fclose(o);
+    } else {
+        char *want = slurp(buf, NULL);
+        if (!want || strcmp(want, got) != 0) {
+            fprintf(stderr, "case %s\n--- expected\n%s--- got\n%s", casedir,
+                    want ? want : "(missing)\n", got);
+            rc = 1;
+        }
+        free(want);
+    }
+    snprintf(buf, sizeof(buf), "rm -rf '%s'", root);
+    if (system(buf) != 0)
+        rc = rc ? rc : 99;
+    nfsroot_plan_free(plan);
+    nfsroot_domain_free(d);
+    nfsroot_policy_free(p);
+    if (xml != xml_raw)
+        free(xml);
+    free(xml_raw);
+    free(extra);
+    free(extra_s);
+    free(out);
+    free(got);
+    return rc;
+}
