@@ -23,6 +23,7 @@
 #   VIRT_NFSROOT_TEST_CACHE  kernel cache (default /var/cache/virt-nfsroot-tests)
 #   LV_KEEP=1                keep the work directory even when every check passed
 #   LV_LOG_LEVEL             libvirtd log level, 1 (debug) .. 4 (error); default 3
+#   LV_COLD_CACHE=1          private empty /var/cache/libvirt (measures first-run QEMU probing)
 
 export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
 LV_URI=qemu:///system
@@ -160,6 +161,7 @@ lv_setup_namespace() {
              /etc/exports.d /var/lib/nfs; do
         mount -t tmpfs -o mode=0755 tmpfs "$d"
     done
+    [ -n "${LV_COLD_CACHE:-}" ] && mount -t tmpfs -o mode=0711 tmpfs /var/cache/libvirt
     mkdir -p /run/lock /etc/libvirt/qemu/networks/autostart /etc/libvirt/hooks/qemu.d
     install -m 0600 "$LV_WORK/default-network.xml" /etc/libvirt/qemu/networks/default.xml
     touch /var/lib/nfs/etab /var/lib/nfs/rmtab
@@ -387,6 +389,13 @@ lv_exported() { lv_exports | awk -v p="$1" -v c="$2" '$1 == p && $2 == c { f = 1
 
 # lv_path_exported PATH : is PATH exported to anyone?
 lv_path_exported() { lv_exports | awk -v p="$1" '$1 == p { f = 1 } END { exit !f }'; }
+
+# lv_etab_opts PATH CLIENT : the full option list of that export in /var/lib/nfs/etab (exportfs -v
+# leaves some out, e.g. "insecure").
+lv_etab_opts() {
+    awk -v p="$1" -v c="$2" '$1 == p && index($2, c "(") == 1 {
+        o = substr($2, length(c) + 2); sub(/\)$/, "", o); print o; exit }' /var/lib/nfs/etab
+}
 
 lv_domstate() { lv_virsh domstate "$1" 2>/dev/null | head -n 1; }
 

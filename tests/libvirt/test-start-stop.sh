@@ -26,8 +26,12 @@ trap lv_cleanup EXIT
 lv_install_hook "$HOOK"
 echo "hook: $HOOK; kernel: $LV_KVER; work: $LV_WORK"
 
+t=$(lv_now)
 lv_start_daemons || { lv_fail "libvirtd/virtlogd start"; lv_summary; exit 1; }
+echo "timing: libvirtd start (includes QEMU probing on a cold /var/cache/libvirt): $(lv_elapsed "$t") s"
+t=$(lv_now)
 lv_net_start || { lv_fail "virsh net-start default"; lv_summary; exit 1; }
+echo "timing: virsh net-start default: $(lv_elapsed "$t") s"
 
 ERR=$LV_WORK/virsh.err
 
@@ -75,12 +79,12 @@ expect_export() {
         return 1
     fi
     local opts o missing=""
-    opts=$(lv_exports | awk -v p="$2" -v c="$3" '$1 == p && $2 == c { print $3; exit }')
-    for o in rw no_root_squash insecure no_subtree_check; do
+    opts=$(lv_etab_opts "$2" "$3")
+    for o in rw async no_root_squash insecure no_subtree_check; do
         case ",$opts," in *",$o,"*) ;; *) missing="$missing $o" ;; esac
     done
     if [ -z "$missing" ]; then
-        lv_pass "$1: default options present ($opts)"
+        lv_pass "$1: default options in etab (rw,async,no_root_squash,insecure,no_subtree_check)"
     else
         lv_fail "$1: $2 to $3 lacks default option(s)$missing (has: $opts)"
     fi
