@@ -1,0 +1,273 @@
+#!/bin/bash
+# Real NFS serving through NFS-Ganesha, driven by the real virt-nfsroot hook.
+#
+# Network namespaces (names carry $$ so parallel runs do not clash):
+#   srv  bridge br0 10.77.0.1/24 (the guest network, like virbr0) + eth2 10.78.0.1/24;
+#        a private dbus-daemon, rpcbind (own /run) and ganesha.nfsd serve from here
+#   cli  10.77.0.2 on br0: the guest's pinned DHCP address -> must be served
+#   nbr  10.77.0.3 on br0: same subnet, not pinned       -> must be refused
+#   far  10.78.0.2 on eth2, route to 10.77.0.0/24 via srv  -> must be refused
+# The hook runs with a policy file (VIRT_NFSROOT_CONFIG) whose network_dir holds a fake live
+# network XML pinning the guest's MAC to 10.77.0.2; ganesha is reached through
+# DBUS_SYSTEM_BUS_ADDRESS (policy ganesha_bus unset = the system bus).
+#
+# usage: ganesha-serve.sh HOOK-BINARY      (root; exit 77 = skipped, with the reason)
+# KEEP=1 keeps the work directory for a look at ganesha's log; VERBOSE=1 shows every output.
+set -u
+
+HOOK=${1:?usage: $0 HOOK-BINARY}
+skip() { echo "SKIP: $*"; exit 77; }
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ganesha)"
+for p in ganesha.nfsd dbus-daemon dbus-send rpcbind nfs-ls nfs-cat ip unshare; do
+    command -v "$p" >/dev/null || skip "'$p' is not installed"
+done
+ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 || skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
+[ -x "$HOOK" ] || { echo "FAIL: hook binary '$HOOK' not found"; exit 1; }
+getent passwd _rpc >/dev/null || skip "rpcbind's user '_rpc' does not exist"
+
+S=vnfs-srv-$$ C=vnfs-cli-$$ N=vnfs-nbr-$$ F=vnfs-far-$$
+ip netns add "$S" 2>/dev/null || skip "cannot create network namespaces"
+# A real disk, not tmpfs: ganesha's VFS FSAL needs file handles.
+W=$(mktemp -d /var/tmp/vnfs-ganesha.XXXXXX)
+chmod 755 "$W"
+GANESHA_PID= RPCBIND_PID= DBUS_PID= MONITOR_PID=
+
+cleanup() {
+    [ -n "$GANESHA_PID" ] && kill "$GANESHA_PID" 2>/dev/null
+    [ -n "$RPCBIND_PID" ] && kill "$RPCBIND_PID" 2>/dev/null
+    [ -n "$MONITOR_PID" ] && kill "$MONITOR_PID" 2>/dev/null
+    [ "${KEEP:-0}" = 1 ] && cp "$W/monitor.log" /tmp/ganesha-monitor.log
+    [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
+    [ -n "$GANESHA_PID" ] && for _ in $(seq 50); do kill -0 "$GANESHA_PID" 2>/dev/null || break; sleep 0.1; done
+    for ns in "$S" "$C" "$N" "$F"; do ip netns del "$ns" 2>/dev/null; done
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+
+PASS=0 FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
+notok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
+    local d=$1; shift
+    if "$@" >"$W/last.out" 2>&1; then
+        ok "$d"; [ "${VERBOSE:-0}" = 1 ] && sed 's/^/     | /' "$W/last.out" | head -20
+    else
+        notok "$d"; sed 's/^/     | /' "$W/last.out" | head -20
+    fi
+}
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# ---------------------------------------------------------------- network
+for ns in "$C" "$N" "$F"; do ip netns add "$ns"; done
+for ns in "$S" "$C" "$N" "$F"; do ip -n "$ns" link set lo up; done
+ip -n "$S" link add br0 type bridge
+ip -n "$S" addr add 10.77.0.1/24 dev br0
+ip -n "$S" link set br0 up
+i=0
+for pair in "$C 10.77.0.2" "$N 10.77.0.3"; do
+    set -- $pair
+    ip -n "$S" link add "p$i" type veth peer name eth0 netns "$1"
+    ip -n "$S" link set "p$i" master br0 up
+    ip -n "$1" addr add "$2/24" dev eth0
+    ip -n "$1" link set eth0 address "52:54:00:77:00:0$((i + 2))" up
+    i=$((i + 1))
+done
+ip -n "$S" link add eth2 type veth peer name eth0 netns "$F"
+ip -n "$S" addr add 10.78.0.1/24 dev eth2
+ip -n "$S" link set eth2 up
+ip -n "$F" addr add 10.78.0.2/24 dev eth0
+ip -n "$F" link set eth0 up
+ip -n "$F" route add 10.77.0.0/24 via 10.78.0.1
+
+# ---------------------------------------------------------------- dbus, rpcbind, ganesha
+mkdir -p "$W/recovery" "$W/ganesha.d" "$W/state" "$W/networks" "$W/exports.d"
+cat >"$W/dbus.conf" <<EOF
+<busconfig><type>system</type><listen>unix:path=$W/bus</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
+<allow receive_sender="*"/></policy></busconfig>
+EOF
+dbus-daemon --config-file="$W/dbus.conf" --fork --print-pid >"$W/dbus.pid" || { echo "FAIL: dbus-daemon"; exit 1; }
+DBUS_PID=$(cat "$W/dbus.pid")
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$W/bus"
+
+# Ganesha 4.3 cannot %include a directory: the backend keeps an index file to include. It must
+# exist before ganesha starts (packaging ships an empty one).
+: >"$W/ganesha.d/virt-nfsroot-index.conf"
+cat >"$W/ganesha.conf" <<EOF
+NFS_CORE_PARAM { Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; MNT_Port = 20048; }
+NFSv4 { Graceless = true; Only_Numeric_Owners = true; RecoveryBackend = fs; RecoveryRoot = "$W/recovery"; }
+EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
+%include "$W/ganesha.d/virt-nfsroot-index.conf"
+EOF
+ip netns exec "$S" unshare -m --propagation private sh -c '
+    mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
+    rpcbind -f -w & echo $! >"$1/rpcbind.pid"
+    exec ganesha.nfsd -F -f "$1/ganesha.conf" -L "$1/ganesha.log" -p "$1/ganesha.pid"' \
+    sh "$W" >"$W/ganesha.out" 2>&1 &
+GANESHA_PID=$!
+ganesha_dbus() {
+    dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr \
+        "org.ganesha.nfsd.exportmgr.$@"
+}
+for _ in $(seq 100); do
+    ganesha_dbus ShowExports >/dev/null 2>&1 && break
+    kill -0 "$GANESHA_PID" 2>/dev/null || break
+    sleep 0.2
+done
+RPCBIND_PID=$(cat "$W/rpcbind.pid" 2>/dev/null)
+if ! ganesha_dbus ShowExports >/dev/null 2>&1; then
+    echo "FAIL: ganesha did not come up on D-Bus"; cat "$W/ganesha.out"; tail -20 "$W/ganesha.log"
+    exit 1
+fi
+
+# Every call the hook makes to ganesha, to check which methods it uses.
+dbus-monitor --system "interface='org.ganesha.nfsd.exportmgr'" >"$W/monitor.log" 2>&1 &
+MONITOR_PID=$!
+MARK=0
+mark() { sleep 0.3; MARK=$(stat -c %s "$W/monitor.log"); }
+calls() { # the exportmgr methods called since mark, ShowExports left out
+    sleep 0.3
+    tail -c +$((MARK + 1)) "$W/monitor.log" | grep -o 'member=[A-Za-z]*' | cut -d= -f2 |
+        grep -v ShowExports | tr '\n' ' '
+}
+
+# ---------------------------------------------------------------- the guest, policy, network
+EXP=$W/export/vm
+mkdir -p "$EXP/boot" "$W/export/other"
+echo "hello from $EXP" >"$EXP/boot/hello.txt"
+echo "root only" >"$EXP/boot/secret.txt"
+chmod 600 "$EXP/boot/secret.txt"
+UUID=6b1e7d3a-4f1c-4a55-9a77-0a0b0c0d0e0f
+cat >"$W/networks/vnfstest.xml" <<EOF
+<networkstatus><network><name>vnfstest</name><bridge name='br0'/>
+  <ip address='10.77.0.1' netmask='255.255.255.0'><dhcp><range start='10.77.0.100' end='10.77.0.200'/>
+    <host mac='52:54:00:77:00:02' ip='10.77.0.2'/></dhcp></ip></network></networkstatus>
+EOF
+domain_xml() { # NAME UUID EXPORT-PATH
+    cat <<EOF
+<domain type='qemu'><name>$1</name><uuid>$2</uuid>
+  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
+    <nfsroot:export path="$3"/></nfsroot:nfsroot></metadata>
+  <memory unit='MiB'>512</memory><os><type arch='x86_64'>hvm</type></os>
+  <devices><interface type='network'><mac address='52:54:00:77:00:02'/><source network='vnfstest'/>
+  </interface></devices></domain>
+EOF
+}
+domain_xml vnfs-vm "$UUID" "$EXP" >"$W/domain.xml"
+policy() { # extra lines on stdin
+    cat <<EOF
+# virt-nfsroot policy for the ganesha serving test
+backend = ganesha
+validate = off
+export_roots = $W/export
+state_dir = $W/state
+network_dir = $W/networks
+exports_dir = $W/exports.d
+ganesha_exports_dir = $W/ganesha.d
+ganesha_export_ids = 100-199
+ganesha_nfsv3 = yes
+EOF
+    cat
+}
+policy </dev/null >"$W/policy.conf"
+printf 'ganesha_bus = unix:path=%s/nobus\n' "$W" | policy >"$W/policy-nobus.conf"
+
+hook() { # POLICY DOMAIN OP SUBOP < xml
+    VIRT_NFSROOT_CONFIG=$1 "$HOOK" "$2" "$3" "$4" -
+}
+
+URL=nfs://10.77.0.1$EXP
+nfs_ok() { # NS VERSION: the export's /boot is listed and files read, as root (no_root_squash)
+    ip netns exec "$1" nfs-ls "$URL/boot?version=$2" | tee /dev/stderr | grep -q hello.txt &&
+        ip netns exec "$1" nfs-cat "$URL/boot/hello.txt?version=$2" | grep -qx "hello from $EXP" &&
+        ip netns exec "$1" nfs-cat "$URL/boot/secret.txt?version=$2" | grep -qx "root only"
+}
+nfs_refused() { # NS VERSION: refused by the server (not a network failure)
+    local out
+    if out=$(ip netns exec "$1" nfs-ls "$URL/boot?version=$2" 2>&1); then
+        echo "listed: $out"; return 1
+    fi
+    echo "$out"
+    # The server's own answer, not a dead network. NFSv4: ganesha hides exports a client may
+    # not use from its pseudo filesystem (NOENT); NFSv3: MOUNT says EACCES.
+    grep -qE 'NFS4ERR_NOENT|NFS4ERR_ACCESS|NFS4ERR_PERM|MNT3ERR_ACCES' <<<"$out"
+}
+export_file() { ls "$W/ganesha.d"/virt-nfsroot-"$UUID"-*.conf 2>/dev/null; }
+live_has_path() { ganesha_dbus ShowExports | grep -qF "string \"$1\""; }
+
+# ---------------------------------------------------------------- tests
+# Ganesha runs, but nothing is exported yet: the client is refused.
+check "before prepare: the path is not exported (v4)" nfs_refused "$C" 4
+
+t0=$(ms); check "hook prepare exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"; t1=$(ms)
+PREPARE_MS=$((t1 - t0))
+check "an EXPORT file was written for the domain" test -n "$(export_file)"
+F1=$(export_file)
+check "it has the pinned client, RW, No_Root_Squash, v3+v4, VFS" \
+    grep -qzE 'Clients = 10\.77\.0\.2/32;.*Access_Type = RW;' "$F1"
+check "  ... and squash/protocols" grep -qzE 'Squash = No_Root_Squash;.*Protocols = 3, 4;' "$F1"
+check "the index includes it" grep -qF "%include \"$F1\"" "$W/ganesha.d/virt-nfsroot-index.conf"
+check "its Export_Id is from the policy range 100-199" grep -qE 'Export_Id = 1[0-9][0-9];' "$F1"
+ID1=$(sed -n 's/.*Export_Id = \([0-9]*\);.*/\1/p' "$F1")
+check "ganesha lists the export (ShowExports)" live_has_path "$EXP"
+check "pinned client reads /boot over NFSv4" nfs_ok "$C" 4
+check "pinned client reads /boot over NFSv3" nfs_ok "$C" 3
+check "same-subnet neighbour (not pinned) is refused, v4" nfs_refused "$N" 4
+check "same-subnet neighbour (not pinned) is refused, v3" nfs_refused "$N" 3
+check "other subnet is refused, v4" nfs_refused "$F" 4
+check "other subnet is refused, v3" nfs_refused "$F" 3
+
+mark
+check "prepare again (idempotent) exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "  ... keeps the same Export_Id and file" test "$(export_file)" = "$F1" -a -n "$ID1"
+check "  ... and still serves the client" nfs_ok "$C" 4
+check "  ... by UpdateExport, never removing the live export" test "$(calls)" = "UpdateExport "
+
+# The pinned address moves: re-applying updates the live export (UpdateExport).
+sed -i "s/ip='10.77.0.2'/ip='10.77.0.3'/" "$W/networks/vnfstest.xml"
+check "prepare with a changed DHCP pin exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "  ... the neighbour (now pinned) is served" nfs_ok "$N" 4
+check "  ... the old address is refused" nfs_refused "$C" 4
+sed -i "s/ip='10.77.0.3'/ip='10.77.0.2'/" "$W/networks/vnfstest.xml"
+check "prepare with the pin restored exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "  ... the client is served again" nfs_ok "$C" 4
+
+# A second domain gets its own id; a bus nobody listens on gives the one clear line.
+domain_xml vnfs-other 0d0e0f10-1112-4314-9516-171819202122 "$W/export/other" >"$W/other.xml"
+hook "$W/policy-nobus.conf" vnfs-other prepare begin <"$W/other.xml" >"$W/nobus.out" 2>&1
+rc=$?
+cat "$W/nobus.out"
+check "unreachable bus: prepare exits 1" test "$rc" = 1
+check "  ... with 'ganesha is not reachable on D-Bus at <address>'" \
+    grep -qF "virt-nfsroot: domain 'vnfs-other': ganesha is not reachable on D-Bus at 'unix:path=$W/nobus': " "$W/nobus.out"
+check "  ... and exports nothing" sh -c "! ls '$W/ganesha.d' | grep -q 0d0e0f10"
+check "second domain prepare exits 0" hook "$W/policy.conf" vnfs-other prepare begin <"$W/other.xml"
+check "  ... with a different Export_Id" sh -c "! grep -q 'Export_Id = $ID1;' '$W'/ganesha.d/virt-nfsroot-0d0e0f10-*.conf"
+check "second domain release exits 0" hook "$W/policy.conf" vnfs-other release end <"$W/other.xml"
+check "  ... the first domain is still served" nfs_ok "$C" 4
+
+t0=$(ms); check "hook release exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"; t1=$(ms)
+RELEASE_MS=$((t1 - t0))
+check "the EXPORT file is deleted" test -z "$(export_file)"
+check "the index no longer includes it" sh -c "! grep -q virt-nfsroot- '$W/ganesha.d/virt-nfsroot-index.conf'"
+check "ganesha no longer lists the export" sh -c "! dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports | grep -qF '$EXP'"
+check "after release the client is refused, v4" nfs_refused "$C" 4
+check "after release the client is refused, v3" nfs_refused "$C" 3
+check "after release the other subnet is refused" nfs_refused "$F" 4
+check "release again (idempotent) exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"
+
+# Latency of a whole hook run (exec, dlopen, parse, plan, D-Bus) over a few cycles.
+CYCLES=5 tp=0 tr=0
+for _ in $(seq $CYCLES); do
+    t0=$(ms); hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml" || notok "cycle prepare"
+    t1=$(ms); hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml" || notok "cycle release"
+    t2=$(ms); tp=$((tp + t1 - t0)); tr=$((tr + t2 - t1))
+done
+check "after $CYCLES prepare/release cycles nothing is left" test -z "$(export_file)"
+echo "# hook prepare (ganesha AddExport): first ${PREPARE_MS} ms, mean of $CYCLES $((tp / CYCLES)) ms"
+echo "# hook release (ganesha RemoveExport): first ${RELEASE_MS} ms, mean of $CYCLES $((tr / CYCLES)) ms"
+
+kill -0 "$GANESHA_PID" 2>/dev/null && ok "ganesha is still running" || notok "ganesha died"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

@@ -1,0 +1,72 @@
+# Shared by the system tests: a private mount namespace with its own /etc/exports.d and
+# /var/lib/nfs, so the real exportfs runs against nothing of the host's.
+# Usage: source lib.sh; nfsroot_isolate "$0" "$@"   (re-executes the script inside unshare)
+
+ok=0 bad=0
+pass() { ok=$((ok + 1)); echo "PASS: $*"; }
+fail() { bad=$((bad + 1)); echo "FAIL: $*"; }
+check() { # check DESCRIPTION COMMAND...
+    local what=$1; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+    echo "$ok passed, $bad failed"
+    [ "$bad" -eq 0 ]
+}
+
+nfsroot_isolate() {
+    if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (mount namespaces, exportfs)"; exit 77; fi
+    if [ ! -x /usr/sbin/exportfs ]; then echo "SKIP: exportfs (nfs-kernel-server) is not installed"; exit 77; fi
+    if [ -z "${NFSROOT_ISOLATED:-}" ]; then
+        mkdir -p /etc/exports.d /var/lib/nfs
+        NFSROOT_ISOLATED=1 exec unshare -m -n -- bash "$@"
+    fi
+    mount --make-rprivate /
+    ip link set lo up
+    mount -t tmpfs tmpfs /etc/exports.d
+    mount -t tmpfs tmpfs /var/lib/nfs
+    touch /var/lib/nfs/etab /var/lib/nfs/rmtab
+    W=$(mktemp -d /var/tmp/nfsroot-test.XXXXXX)
+    trap 'rm -rf "$W"' EXIT
+    mkdir -p "$W/export" "$W/net" "$W/state"
+    cat > "$W/net/default.xml" <<NET
+<networkstatus><network><name>default</name><bridge name='virbr0'/>
+<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/>
+<host mac='52:54:00:00:00:fe' ip='192.168.122.254'/></dhcp></ip></network></networkstatus>
+NET
+    cat > "$W/policy.conf" <<POL
+export_roots = $W/export
+network_dir = $W/net
+state_dir = $W/state
+POL
+    export VIRT_NFSROOT_CONFIG=$W/policy.conf
+}
+
+# domain_xml NAME [EXPORT-ATTRIBUTES] [MAC]: an annotated domain on network 'default'.
+domain_xml() {
+    local name=$1 attrs=${2:-} mac=${3:-}
+    local n; n=$(printf '%s' "$name" | cksum | cut -d' ' -f1)
+    [ -n "$mac" ] || mac=$(printf '52:54:00:%02x:%02x:%02x' $((n % 256)) $((n / 256 % 256)) $((n / 65536 % 256)))
+    local uuid; uuid=$(printf '%08x-0000-4000-8000-%012x' "$n" "$n")
+    cat <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <uuid>$uuid</uuid>
+  <metadata>
+    <nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
+      <nfsroot:export $attrs/>
+    </nfsroot:nfsroot>
+  </metadata>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices><interface type='network'><mac address='$mac'/><source network='default'/></interface></devices>
+</domain>
+XML
+}
+
+# The host's export state, for before/after comparisons.
+snapshot() {
+    { exportfs -v 2>&1; echo ---; cat /var/lib/nfs/etab; echo ---;
+      for f in /etc/exports.d/* /etc/exports.d/.*; do [ -f "$f" ] && { echo "$f"; cat "$f"; }; done; } 2>/dev/null
+}
+
+etab_has() { grep -q "^$1	$2(" /var/lib/nfs/etab; }

@@ -1,0 +1,120 @@
+#!/bin/bash
+# The built hook against the real exportfs (etab-only mode), in a private mount namespace.
+# Usage: test-exportfs.sh HOOK
+set -u
+HOOK=$(readlink -f "$1")
+. "$(dirname "$0")/lib.sh"
+nfsroot_isolate "$0" "$@"
+
+run_hook() { # run_hook NAME OP SUBOP < xml
+    "$HOOK" "$1" "$2" "$3" -
+}
+
+# A foreign export of the admin's that must survive everything we do.
+mkdir -p "$W/admin"
+echo "$W/admin 127.0.0.1(ro,sync,no_subtree_check)" > /etc/exports.d/admin.exports
+exportfs -ra
+check "admin's export present" etab_has "$W/admin" 127.0.0.1
+
+# 1. prepare -> exported to the subnet; exportfs -ra keeps it; release -> gone
+mkdir -p "$W/export/vm1"
+domain_xml vm1 > "$W/vm1.xml"
+out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
+check "prepare exits 0 ($out)" [ $rc -eq 0 ]
+check "vm1 exported to 192.168.122.0/24" etab_has "$W/export/vm1" 192.168.122.0/24
+check "exportfs -v lists vm1" sh -c "exportfs -v | grep -q '^$W/export/vm1'"
+check "our exports.d file exists" sh -c "ls /etc/exports.d/virt-nfsroot-*.exports >/dev/null"
+check "no temp file left in exports.d" sh -c "! ls -a /etc/exports.d | grep -q '\.tmp$'"
+exportfs -ra
+check "exportfs -ra keeps vm1" etab_has "$W/export/vm1" 192.168.122.0/24
+check "exportfs -ra keeps the admin's export" etab_has "$W/admin" 127.0.0.1
+out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
+check "prepare twice is idempotent" [ $rc -eq 0 ]
+check "one line for vm1 after two prepares" [ "$(grep -c "^$W/export/vm1	" /var/lib/nfs/etab)" -eq 1 ]
+run_hook vm1 release end < "$W/vm1.xml"; rc=$?
+check "release exits 0" [ $rc -eq 0 ]
+check "vm1 unexported" sh -c "! grep -q '^$W/export/vm1	' /var/lib/nfs/etab"
+check "our exports.d file removed" sh -c "! ls /etc/exports.d/virt-nfsroot-* 2>/dev/null"
+check "admin's export untouched" etab_has "$W/admin" 127.0.0.1
+run_hook vm1 release end < "$W/vm1.xml"; rc=$?
+check "release twice is a no-op" [ $rc -eq 0 ]
+
+# 2. a pinned MAC gets a /32
+mkdir -p "$W/export/pinned"
+domain_xml pinned "" 52:54:00:00:00:fe > "$W/pinned.xml"
+run_hook pinned prepare begin < "$W/pinned.xml"
+check "pinned MAC exported to 192.168.122.254/32 only" etab_has "$W/export/pinned" 192.168.122.254/32
+run_hook pinned release end < "$W/pinned.xml"
+
+# 3. refusals change nothing and say why in one line
+before=$(snapshot)
+refuse() { # refuse NAME ATTRS EXPECTED-SUBSTRING
+    domain_xml "$1" "$2" > "$W/r.xml"
+    out=$(run_hook "$1" prepare begin < "$W/r.xml" 2>&1); rc=$?
+    check "refused $1: exit 1" [ $rc -eq 1 ]
+    check "refused $1: one line naming the domain" \
+        sh -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && printf "%s" "$1" | grep -qF -- "$2"' \
+        _ "$out" "virt-nfsroot: domain '$1': "
+    check "refused $1: says '$3' ($out)" sh -c 'printf "%s" "$1" | grep -qF -- "$2"' _ "$out" "$3"
+    check "refused $1: host unchanged" [ "$(snapshot)" = "$before" ]
+    run_hook "$1" release end < "$W/r.xml"
+    check "refused $1: release after failed prepare exits 0" [ $? -eq 0 ]
+}
+ln -s /etc "$W/export/evil"
+mkdir -p "$W/export/wide" "$W/export/star" "$W/export/opts"
+refuse dotdot "path=\"$W/export/../etc\"" "is not normalised"
+refuse evil "path=\"$W/export/evil\"" "through a symbolic link"
+refuse outside 'path="/etc"' "escapes the allowed roots"
+refuse missing "path=\"$W/export/missing\"" "does not exist"
+refuse wide 'clients="0.0.0.0/0"' "every address"
+refuse star 'clients="*"' "is not a numeric address"
+refuse opts 'options="rw,fsid=0"' "is not allowed by the host policy"
+refuse newline "$(printf 'path="%s/export/vm1&#10;/ *(rw)"' "$W")" "a newline"
+
+# 4. an unannotated domain: nothing at all happens
+printf "<domain><name>plain</name><uuid>00000000-0000-4000-8000-000000000001</uuid></domain>" > "$W/plain.xml"
+out=$(run_hook plain prepare begin < "$W/plain.xml" 2>&1); rc=$?
+check "unannotated: exit 0, silent" [ $rc -eq 0 -a -z "$out" ]
+check "unannotated: host unchanged" [ "$(snapshot)" = "$before" ]
+check "unannotated: no state dir entry" [ -z "$(ls "$W/state/domains" 2>/dev/null)" ]
+
+# 5. filters print nothing; other ops exit 0
+mkdir -p "$W/export/vm2"; domain_xml vm2 > "$W/vm2.xml"
+for op in "migrate begin" "restore begin" "started begin" "stopped end" "start begin"; do
+    out=$(run_hook vm2 $op < "$W/vm2.xml"); rc=$?
+    check "op '$op': exit 0 and no stdout" [ $rc -eq 0 -a -z "$out" ]
+done
+check "non-acting ops exported nothing" [ "$(snapshot)" = "$before" ]
+
+# 6. reconnect restores a lost export and never fails
+run_hook vm2 prepare begin < "$W/vm2.xml"
+exportfs -u "192.168.122.0/24:$W/export/vm2"
+check "export lost behind our back" sh -c "! etab_has '$W/export/vm2' 192.168.122.0/24 2>/dev/null; ! grep -q '^$W/export/vm2	' /var/lib/nfs/etab"
+run_hook vm2 reconnect begin < "$W/vm2.xml"; rc=$?
+check "reconnect exits 0" [ $rc -eq 0 ]
+check "reconnect restored the export" etab_has "$W/export/vm2" 192.168.122.0/24
+echo "bogus = key" >> "$W/policy.conf"
+run_hook vm2 reconnect begin < "$W/vm2.xml" 2>/dev/null; rc=$?
+check "reconnect with a broken policy still exits 0" [ $rc -eq 0 ]
+sed -i '/^bogus/d' "$W/policy.conf"
+run_hook vm2 release end < "$W/vm2.xml"
+
+# 7. 32 domains started and stopped concurrently end exactly right
+for i in $(seq 1 32); do mkdir -p "$W/export/c$i"; domain_xml "c$i" "" "52:54:00:10:00:$(printf %02x $i)" > "$W/c$i.xml"; done
+for i in $(seq 1 32); do run_hook "c$i" prepare begin < "$W/c$i.xml" & done; wait
+n=$(grep -c "^$W/export/c[0-9]*	192.168.122.0/24(" /var/lib/nfs/etab)
+check "32 concurrent prepares: 32 exports ($n)" [ "$n" -eq 32 ]
+for i in $(seq 1 2 32); do run_hook "c$i" release end < "$W/c$i.xml" & done
+for i in $(seq 2 2 32); do run_hook "c$i" prepare begin < "$W/c$i.xml" & done; wait
+want=$(for i in $(seq 2 2 32); do echo "$W/export/c$i"; done | sort)
+got=$(grep "^$W/export/c" /var/lib/nfs/etab | cut -f1 | sort)
+check "interleaved stop/restart: exactly the even ones remain" [ "$want" = "$got" ]
+check "one exports.d file per running domain" [ "$(ls /etc/exports.d/virt-nfsroot-*.exports | wc -l)" -eq 16 ]
+exportfs -ra
+got=$(grep "^$W/export/c" /var/lib/nfs/etab | cut -f1 | sort)
+check "exportfs -ra after the storm keeps exactly them" [ "$want" = "$got" ]
+check "admin's export survived the storm" etab_has "$W/admin" 127.0.0.1
+for i in $(seq 2 2 32); do run_hook "c$i" release end < "$W/c$i.xml" & done; wait
+check "all released: none of ours left" sh -c "! grep -q '^$W/export/c' /var/lib/nfs/etab && ! ls /etc/exports.d/virt-nfsroot-* 2>/dev/null"
+
+finish
