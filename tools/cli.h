@@ -1,0 +1,124 @@
+/* virt-nfsroot CLI: what the subcommands share (options, output, JSON, libvirt). Private. */
+#ifndef NFSROOT_CLI_H
+#define NFSROOT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <libvirt/libvirt.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void cli_freep(void *p)
+{
+    free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(cli_freep)
+
+/* Exit codes, the same for every subcommand (documented in virt-nfsroot(1)). */
+enum {
+    EXIT_OK = 0,      /* done; or the report found nothing wrong */
+    EXIT_FAIL = 1,    /* an operation failed, or the report found a problem */
+    EXIT_USAGE = 2,   /* bad command line */
+};
+
+#define DEFAULT_URI "qemu:///system"
+
+typedef enum cli_color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER } cli_color_mode;
+
+/* Options every subcommand accepts, before or after its name. */
+typedef struct cli_globals {
+    int verbose;
+    bool json;
+    const char *uri;      /* --connect, NULL: DEFAULT_URI */
+    const char *config;   /* --config, NULL: $VIRT_NFSROOT_CONFIG, else the default path */
+    cli_color_mode color;
+} cli_globals;
+
+extern cli_globals cli;
+
+/* "virt-nfsroot: <message>" on stderr. */
+void cli_error(const char *fmt, ...) _printf_(1, 2);
+void cli_warn(const char *fmt, ...) _printf_(1, 2);
+/* Only with -v. */
+void cli_debug(const char *fmt, ...) _printf_(1, 2);
+/* The library's error as the one line a user sees; returns EXIT_FAIL. */
+int cli_lib_error(const nfsroot_error *err, int r, const char *what);
+/* A usage error: message, a hint to --help, returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+
+/* Colour: ANSI sequences for f when colour is on for it, "" otherwise. */
+bool cli_color_on(FILE *f);
+const char *cli_color(FILE *f, const char *which /* "red", "green", "yellow", "bold", "reset" */);
+
+/* Library log lines: syslog (LOG_DAEMON, ident virt-nfsroot) for actions, mirrored on stderr
+ * with -v. */
+extern const nfsroot_log cli_log;
+void cli_log_open(void);
+
+/* Load the policy named by --config / $VIRT_NFSROOT_CONFIG / the default path. */
+int cli_policy_load(nfsroot_policy **ret, nfsroot_error *err);
+
+/* libvirt: open a connection (read-only or not) with libvirt's own stderr printing silenced.
+ * Returns NULL and fills why (its last error) when it cannot connect. */
+virConnectPtr cli_connect(bool readonly, char *why, size_t len);
+/* libvirt's last error message (or "unknown error"). */
+const char *cli_virt_error(void);
+/* Is the last libvirt error "no such domain"? */
+bool cli_virt_no_domain(void);
+
+/* Read a whole file (cap max bytes). 0 or -errno. */
+int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* A tiny streaming JSON writer (commas and escaping handled). */
+typedef struct json {
+    FILE *f;
+    int depth;
+    bool need_comma[64];
+    bool after_key;
+    bool pretty;
+} json;
+
+void json_init(json *j, FILE *f);
+void json_begin_object(json *j);
+void json_end_object(json *j);
+void json_begin_array(json *j);
+void json_end_array(json *j);
+void json_key(json *j, const char *key);
+void json_string(json *j, const char *s); /* NULL writes null */
+void json_int(json *j, int64_t v);
+void json_bool(json *j, bool v);
+void json_null(json *j);
+void json_finish(json *j); /* trailing newline */
+/* Shortcuts for "key": value. */
+void json_kv_string(json *j, const char *key, const char *s);
+void json_kv_int(json *j, const char *key, int64_t v);
+void json_kv_bool(json *j, const char *key, bool v);
+
+/* Subcommands: argc/argv start at the subcommand's name. */
+int cmd_status(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_annotate(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+
+/* Options every subcommand's getopt_long table includes (before its own). */
+enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR, OPT_FIRST_LOCAL };
+#define CLI_COMMON_LONGOPTS                                                                   \
+    { "json", no_argument, NULL, OPT_JSON }, { "verbose", no_argument, NULL, 'v' },          \
+        { "connect", required_argument, NULL, 'c' },                                         \
+        { "config", required_argument, NULL, OPT_CONFIG },                                   \
+        { "color", required_argument, NULL, OPT_COLOR }, { "help", no_argument, NULL, 'h' }
+#define CLI_COMMON_SHORTOPTS "+vc:h"
+/* Handle a common option returned by getopt_long. 1 handled, 0 not common, -1 usage error
+ * (printed). */
+int cli_common_opt(int c, const char *arg, const char *cmd);
+
+#endif

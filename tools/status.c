@@ -1,0 +1,324 @@
+/* virt-nfsroot status: what the state dir says we export, checked against libvirt (is the domain
+ * running?) and the NFS server (does it really export it?). */
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+typedef enum { TRI_NO = 0, TRI_YES = 1, TRI_UNKNOWN = -1 } tri;
+
+typedef struct row {
+    const nfsroot_state *s;
+    const nfsroot_export *e;
+    tri running;
+    tri *served; /* one per client */
+    size_t n_served_yes, n_served_no;
+    const char *state; /* "ok", "missing", "stale" */
+    char note[256];
+} row;
+
+static const char *tri_str(tri t)
+{
+    return t == TRI_YES ? "yes" : t == TRI_NO ? "no" : "unknown";
+}
+
+static void format_since(int64_t since, char *buf, size_t len)
+{
+    time_t t = (time_t)since;
+    struct tm tm;
+    if (since <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, len, "unknown");
+}
+
+/* Is the domain of this record running? Unknown when libvirt cannot tell us. */
+static tri domain_running(virConnectPtr conn, const nfsroot_state *s, char *note, size_t len)
+{
+    if (!conn)
+        return TRI_UNKNOWN;
+    virDomainPtr dom = virDomainLookupByName(conn, s->plan->domain);
+    if (!dom) {
+        if (cli_virt_no_domain()) {
+            snprintf(note, len, "domain is not defined in libvirt");
+            return TRI_NO;
+        }
+        snprintf(note, len, "libvirt: %s", cli_virt_error());
+        return TRI_UNKNOWN;
+    }
+    tri t = TRI_UNKNOWN;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (s->plan->uuid[0] && virDomainGetUUIDString(dom, uuid) == 0 &&
+        strcasecmp(uuid, s->plan->uuid) != 0) {
+        snprintf(note, len, "the domain of this name now has uuid %s, not %s", uuid,
+                 s->plan->uuid);
+        t = TRI_NO;
+    } else {
+        int a = virDomainIsActive(dom);
+        t = a == 1 ? TRI_YES : a == 0 ? TRI_NO : TRI_UNKNOWN;
+        if (a == 0)
+            snprintf(note, len, "domain is shut off");
+    }
+    virDomainFree(dom);
+    return t;
+}
+
+static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems)
+{
+    json j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_key(&j, "libvirt");
+    json_begin_object(&j);
+    json_kv_string(&j, "uri", cli.uri ? cli.uri : DEFAULT_URI);
+    json_kv_bool(&j, "reachable", reachable);
+    json_kv_string(&j, "error", reachable ? NULL : why);
+    json_end_object(&j);
+    json_key(&j, "exports");
+    json_begin_array(&j);
+    for (size_t i = 0; i < n; i++) {
+        const row *w = &rows[i];
+        char since[64];
+        format_since(w->s->since, since, sizeof(since));
+        json_begin_object(&j);
+        json_kv_string(&j, "domain", w->s->plan->domain);
+        json_kv_string(&j, "uuid", w->s->plan->uuid[0] ? w->s->plan->uuid : NULL);
+        json_kv_string(&j, "path", w->e->path);
+        json_kv_string(&j, "role", w->e->is_root ? "root" : "extra");
+        json_kv_bool(&j, "readonly", w->e->readonly);
+        json_key(&j, "clients");
+        json_begin_array(&j);
+        for (size_t c = 0; w->e->clients[c]; c++)
+            json_string(&j, w->e->clients[c]);
+        json_end_array(&j);
+        json_kv_string(&j, "options", w->e->options);
+        json_kv_string(&j, "backend", w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha"
+                                                                                : "kernel");
+        json_kv_int(&j, "since", w->s->since);
+        json_kv_string(&j, "since_utc", since);
+        json_key(&j, "running");
+        if (w->running == TRI_UNKNOWN)
+            json_null(&j);
+        else
+            json_bool(&j, w->running == TRI_YES);
+        json_key(&j, "served");
+        json_begin_object(&j);
+        for (size_t c = 0; w->e->clients[c]; c++) {
+            json_key(&j, w->e->clients[c]);
+            if (w->served[c] == TRI_UNKNOWN)
+                json_null(&j);
+            else
+                json_bool(&j, w->served[c] == TRI_YES);
+        }
+        json_end_object(&j);
+        json_kv_string(&j, "state", w->state);
+        json_kv_string(&j, "note", w->note[0] ? w->note : NULL);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_kv_int(&j, "problems", (int64_t)problems);
+    json_end_object(&j);
+    json_finish(&j);
+}
+
+static void served_text(const row *w, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (w->e->clients[n])
+        n++;
+    if (w->n_served_yes == n)
+        snprintf(buf, len, "yes");
+    else if (w->n_served_no == n)
+        snprintf(buf, len, "no");
+    else if (w->n_served_yes + w->n_served_no < n && w->n_served_no == 0)
+        snprintf(buf, len, "unknown");
+    else
+        snprintf(buf, len, "%zu/%zu", w->n_served_yes, n);
+}
+
+static void print_table(row *rows, size_t n, bool reachable, const char *why)
+{
+    static const char *head[] = { "DOMAIN", "PATH", "CLIENTS", "OPTIONS", "BACKEND",
+                                  "SINCE", "RUNNING", "SERVED", "STATE" };
+    enum { NCOL = ELEMENTSOF(head) };
+    char *cells[n ? n : 1][NCOL];
+    size_t width[NCOL];
+    for (size_t c = 0; c < NCOL; c++)
+        width[c] = strlen(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        const row *w = &rows[i];
+        char since[64], served[32];
+        format_since(w->s->since, since, sizeof(since));
+        served_text(w, served, sizeof(served));
+        size_t cl = 1;
+        for (size_t c = 0; w->e->clients[c]; c++)
+            cl += strlen(w->e->clients[c]) + 1;
+        char *clients = calloc(1, cl);
+        for (size_t c = 0; clients && w->e->clients[c]; c++) {
+            if (c)
+                strcat(clients, ",");
+            strcat(clients, w->e->clients[c]);
+        }
+        cells[i][0] = strdup(w->s->plan->domain);
+        cells[i][1] = strdup(w->e->path);
+        cells[i][2] = clients ? clients : strdup("?");
+        cells[i][3] = strdup(w->e->options);
+        cells[i][4] = strdup(w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
+        cells[i][5] = strdup(since);
+        cells[i][6] = strdup(tri_str(w->running));
+        cells[i][7] = strdup(served);
+        cells[i][8] = strdup(w->state);
+        for (size_t c = 0; c < NCOL; c++) {
+            if (!cells[i][c])
+                cells[i][c] = strdup("?");
+            if (cells[i][c] && strlen(cells[i][c]) > width[c])
+                width[c] = strlen(cells[i][c]);
+        }
+    }
+    if (!reachable)
+        cli_warn("cannot reach libvirt at %s (%s): RUNNING shows 'unknown'",
+                 cli.uri ? cli.uri : DEFAULT_URI, why);
+    if (n == 0) {
+        printf("No managed exports.\n");
+        return;
+    }
+    const char *bold = cli_color(stdout, "bold"), *reset = cli_color(stdout, "reset");
+    printf("%s", bold);
+    for (size_t c = 0; c < NCOL; c++)
+        printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, head[c], c + 1 < NCOL ? "  " : "");
+    printf("%s\n", reset);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < NCOL; c++) {
+            const char *v = cells[i][c] ? cells[i][c] : "?";
+            if (c + 1 < NCOL) {
+                printf("%-*s  ", (int)width[c], v);
+                continue;
+            }
+            const char *col = !strcmp(v, "ok") ? "green" : "red";
+            printf("%s%s%s", cli_color(stdout, col), v, cli_color(stdout, "reset"));
+        }
+        printf("\n");
+        for (size_t c = 0; c < NCOL; c++)
+            free(cells[i][c]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].note[0] && strcmp(rows[i].state, "ok"))
+            printf("%s %s: %s\n", rows[i].s->plan->domain, rows[i].e->path, rows[i].note);
+}
+
+static void usage(void)
+{
+    printf("Usage: virt-nfsroot status [--json] [--connect URI] [--config FILE]\n"
+           "\n"
+           "List every export virt-nfsroot manages (from the state directory): domain, path,\n"
+           "clients, options, backend, since when, whether the domain is running (libvirt;\n"
+           "'unknown' when libvirt cannot be reached) and whether the NFS server really\n"
+           "exports it. STATE is 'ok', 'missing' (the server lacks it although the domain\n"
+           "runs) or 'stale' (the domain is not running). Exit status 1 when any is missing\n"
+           "or stale: 'virt-nfsroot reconcile' shows how to fix them.\n");
+}
+
+int cmd_status(int argc, char **argv)
+{
+    static const struct option opts[] = { CLI_COMMON_LONGOPTS, {} };
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+        int r = cli_common_opt(c, optarg, "status");
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'h') {
+            usage();
+            return EXIT_OK;
+        }
+        return cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+
+    nfsroot_error err = { 0 };
+    nfsroot_policy *policy = NULL;
+    int r = cli_policy_load(&policy, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot load the policy");
+    nfsroot_state **list = NULL;
+    size_t n_list = 0;
+    r = nfsroot_state_list(policy, &list, &n_list, &err);
+    if (r < 0) {
+        nfsroot_policy_free(policy);
+        return cli_lib_error(&err, r, "cannot read the state directory");
+    }
+    cli_debug("state dir %s: %zu record(s)", policy->state_dir, n_list);
+
+    char why[512] = "";
+    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
+    bool reachable = conn || n_list == 0;
+
+    size_t n_rows = 0, problems = 0;
+    for (size_t i = 0; i < n_list; i++)
+        n_rows += list[i]->plan->n_exports;
+    row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
+    if (!rows) {
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n_list; i++) {
+        char note[256] = "";
+        tri running = domain_running(conn, list[i], note, sizeof(note));
+        /* Ask the backend that made the record, whatever the policy says today. */
+        nfsroot_policy pb = *policy;
+        pb.backend = list[i]->backend;
+        for (size_t e = 0; e < list[i]->plan->n_exports; e++, k++) {
+            row *w = &rows[k];
+            w->s = list[i];
+            w->e = &list[i]->plan->exports[e];
+            w->running = running;
+            snprintf(w->note, sizeof(w->note), "%s", note);
+            size_t nc = 0;
+            while (w->e->clients[nc])
+                nc++;
+            w->served = calloc(nc + 1, sizeof(*w->served));
+            for (size_t cl = 0; cl < nc; cl++) {
+                bool has = false;
+                int q = nfsroot_backend_has(&pb, w->e->path, w->e->clients[cl], &has);
+                tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
+                if (w->served)
+                    w->served[cl] = t;
+                if (t == TRI_YES)
+                    w->n_served_yes++;
+                else if (t == TRI_NO)
+                    w->n_served_no++;
+                if (q < 0 && !w->note[0])
+                    snprintf(w->note, sizeof(w->note), "cannot ask the %s backend: %s",
+                             pb.backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel",
+                             strerror(-q));
+            }
+            if (running == TRI_NO)
+                w->state = "stale";
+            else if (w->n_served_no > 0) {
+                w->state = "missing";
+                if (!w->note[0])
+                    snprintf(w->note, sizeof(w->note),
+                             "the NFS server does not export it to %zu of %zu client(s)",
+                             w->n_served_no, nc);
+            } else
+                w->state = "ok";
+            if (strcmp(w->state, "ok"))
+                problems++;
+        }
+    }
+
+    if (cli.json)
+        print_json(rows, n_rows, reachable, why, problems);
+    else
+        print_table(rows, n_rows, reachable, why);
+
+    for (size_t i = 0; i < n_rows; i++)
+        free(rows[i].served);
+    free(rows);
+    if (conn)
+        virConnectClose(conn);
+    nfsroot_state_list_free(list, n_list);
+    nfsroot_policy_free(policy);
+    return problems ? EXIT_FAIL : EXIT_OK;
+}
