@@ -77,7 +77,8 @@ lv_check_prereqs() {
              cpio gzip xz dpkg-deb apt-get apt-cache flock; do
         command -v "$p" >/dev/null 2>&1 || lv_skip "'$p' is not installed"
     done
-    unshare -m -n true 2>/dev/null || lv_skip "cannot create mount + network namespaces here"
+    unshare -m -n -p -f --mount-proc true 2>/dev/null ||
+        lv_skip "cannot create mount + network + pid namespaces here"
     id libvirt-qemu >/dev/null 2>&1 || lv_skip "user libvirt-qemu missing (libvirt-daemon-system)"
 }
 
@@ -130,12 +131,15 @@ lv_fetch_kernel() {
     export LV_KVER LV_KDIR LV_VMLINUZ
 }
 
-# lv_enter_namespace SCRIPT ARGS... : re-run SCRIPT inside fresh mount + network namespaces.
+# lv_enter_namespace SCRIPT ARGS... : re-run SCRIPT inside fresh mount + network namespaces,
+# and a PID namespace with SCRIPT as its init: daemons that daemonize are reparented to it (and
+# reaped), and if the test dies or is killed (ctest timeout), the kernel kills every process in
+# the namespace and the private mounts vanish with it.
 # Creates the on-disk work directory first so it outlives the namespace (logs on failure).
 lv_enter_namespace() {
     LV_WORK=$(mktemp -d /var/tmp/virt-nfsroot-libvirt.XXXXXX) || lv_skip "mktemp failed"
     export LV_WORK LV_INSIDE=1
-    exec unshare -m -n --propagation private -- "$@"
+    exec unshare -m -n -p -f --kill-child --mount-proc --propagation private -- "$@"
 }
 
 # --------------------------------------------------------------------------------------------
