@@ -12,7 +12,8 @@
 # DBUS_SYSTEM_BUS_ADDRESS (policy ganesha_bus unset = the system bus).
 #
 # usage: ganesha-serve.sh HOOK-BINARY      (root; exit 77 = skipped, with the reason)
-# KEEP=1 keeps the work directory for a look at ganesha's log; VERBOSE=1 shows every output.
+# KEEP=1 keeps the work directory for a look at ganesha's log; VERBOSE=1 shows every output;
+# HOOK_WRAPPER runs the hook under a tool (valgrind, strace).
 set -u
 
 HOOK=${1:?usage: $0 HOOK-BINARY}
@@ -37,7 +38,6 @@ cleanup() {
     [ -n "$GANESHA_PID" ] && kill "$GANESHA_PID" 2>/dev/null
     [ -n "$RPCBIND_PID" ] && kill "$RPCBIND_PID" 2>/dev/null
     [ -n "$MONITOR_PID" ] && kill "$MONITOR_PID" 2>/dev/null
-    [ "${KEEP:-0}" = 1 ] && cp "$W/monitor.log" /tmp/ganesha-monitor.log
     [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
     [ -n "$GANESHA_PID" ] && for _ in $(seq 50); do kill -0 "$GANESHA_PID" 2>/dev/null || break; sleep 0.1; done
     for ns in "$S" "$C" "$N" "$F"; do ip netns del "$ns" 2>/dev/null; done
@@ -100,29 +100,39 @@ NFSv4 { Graceless = true; Only_Numeric_Owners = true; RecoveryBackend = fs; Reco
 EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
 %include "$W/ganesha.d/virt-nfsroot-index.conf"
 EOF
-ip netns exec "$S" unshare -m --propagation private sh -c '
-    mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
-    rpcbind -f -w & echo $! >"$1/rpcbind.pid"
-    exec ganesha.nfsd -F -f "$1/ganesha.conf" -L "$1/ganesha.log" -p "$1/ganesha.pid"' \
-    sh "$W" >"$W/ganesha.out" 2>&1 &
-GANESHA_PID=$!
 ganesha_dbus() {
     dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr \
         "org.ganesha.nfsd.exportmgr.$@"
 }
-for _ in $(seq 100); do
-    ganesha_dbus ShowExports >/dev/null 2>&1 && break
-    kill -0 "$GANESHA_PID" 2>/dev/null || break
-    sleep 0.2
-done
-RPCBIND_PID=$(cat "$W/rpcbind.pid" 2>/dev/null)
-if ! ganesha_dbus ShowExports >/dev/null 2>&1; then
+start_ganesha() { # rpcbind (for v3) and ganesha in srv, with their own /run
+    ip netns exec "$S" unshare -m --propagation private sh -c '
+        mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
+        rpcbind -f -w & echo $! >"$1/rpcbind.pid"
+        exec ganesha.nfsd -F -f "$1/ganesha.conf" -L "$1/ganesha.log" -p "$1/ganesha.pid"' \
+        sh "$W" >>"$W/ganesha.out" 2>&1 &
+    GANESHA_PID=$!
+    for _ in $(seq 100); do
+        ganesha_dbus ShowExports >/dev/null 2>&1 && break
+        kill -0 "$GANESHA_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    RPCBIND_PID=$(cat "$W/rpcbind.pid" 2>/dev/null)
+    ganesha_dbus ShowExports >/dev/null 2>&1
+}
+stop_ganesha() {
+    kill "$GANESHA_PID" "$RPCBIND_PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$GANESHA_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$RPCBIND_PID" 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 "$GANESHA_PID" 2>/dev/null && GANESHA_PID= RPCBIND_PID=
+}
+if ! start_ganesha; then
     echo "FAIL: ganesha did not come up on D-Bus"; cat "$W/ganesha.out"; tail -20 "$W/ganesha.log"
     exit 1
 fi
 
 # Every call the hook makes to ganesha, to check which methods it uses.
-dbus-monitor --system "interface='org.ganesha.nfsd.exportmgr'" >"$W/monitor.log" 2>&1 &
+dbus-monitor --system "interface='org.ganesha.nfsd.exportmgr'" "type='method_return'" \
+    "type='error'" >"$W/monitor.log" 2>&1 &
 MONITOR_PID=$!
 MARK=0
 mark() { sleep 0.3; MARK=$(stat -c %s "$W/monitor.log"); }
@@ -174,7 +184,8 @@ policy </dev/null >"$W/policy.conf"
 printf 'ganesha_bus = unix:path=%s/nobus\n' "$W" | policy >"$W/policy-nobus.conf"
 
 hook() { # POLICY DOMAIN OP SUBOP < xml
-    VIRT_NFSROOT_CONFIG=$1 "$HOOK" "$2" "$3" "$4" -
+    # HOOK_WRAPPER: e.g. "valgrind -q --error-exitcode=9" or "strace -ff -o /tmp/hook"
+    VIRT_NFSROOT_CONFIG=$1 ${HOOK_WRAPPER:-} "$HOOK" "$2" "$3" "$4" -
 }
 
 URL=nfs://10.77.0.1$EXP
@@ -247,6 +258,13 @@ check "  ... with a different Export_Id" sh -c "! grep -q 'Export_Id = $ID1;' '$
 check "second domain release exits 0" hook "$W/policy.conf" vnfs-other release end <"$W/other.xml"
 check "  ... the first domain is still served" nfs_ok "$C" 4
 
+# Ganesha restarts while the guest runs: the index file brings the export back by itself.
+check "ganesha stops" stop_ganesha
+check "ganesha starts again" start_ganesha
+check "after a ganesha restart the export is back (v4), from the index" nfs_ok "$C" 4
+check "  ... with the same Export_Id" sh -c "dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports | grep -qx '  *uint16 $ID1'"
+check "  ... and still refuses the neighbour" nfs_refused "$N" 4
+
 t0=$(ms); check "hook release exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"; t1=$(ms)
 RELEASE_MS=$((t1 - t0))
 check "the EXPORT file is deleted" test -z "$(export_file)"
@@ -265,9 +283,31 @@ for _ in $(seq $CYCLES); do
     t2=$(ms); tp=$((tp + t1 - t0)); tr=$((tr + t2 - t1))
 done
 check "after $CYCLES prepare/release cycles nothing is left" test -z "$(export_file)"
+# Ganesha's own time per method: call to reply, from the bus monitor's timestamps.
+awk '
+    function field(name,   i) { for (i = 1; i <= NF; i++) if (index($i, name "=") == 1) return substr($i, length(name) + 2); return "" }
+    /^method call/ { m = field("member"); sub(/;$/, "", m); if (m ~ /^(Add|Update|Remove)Export$/) call[field("sender") ":" field("serial")] = m " " field("time") }
+    /^(method return|error)/ { k = field("destination") ":" field("reply_serial")
+        if (k in call) { split(call[k], c, " "); d = (field("time") - c[2]) * 1000; n[c[1]]++; sum[c[1]] += d; if (d > max[c[1]]) max[c[1]] = d; delete call[k] } }
+    END { for (m in n) printf "# ganesha %s over D-Bus: %d calls, mean %.1f ms, max %.1f ms\n", m, n[m], sum[m] / n[m], max[m] }
+' "$W/monitor.log"
 echo "# hook prepare (ganesha AddExport): first ${PREPARE_MS} ms, mean of $CYCLES $((tp / CYCLES)) ms"
 echo "# hook release (ganesha RemoveExport): first ${RELEASE_MS} ms, mean of $CYCLES $((tr / CYCLES)) ms"
 
 kill -0 "$GANESHA_PID" 2>/dev/null && ok "ganesha is still running" || notok "ganesha died"
+
+# Ganesha goes away while the guest runs: release still cleans up (nothing can be exported).
+check "prepare before ganesha stops exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "ganesha stops" stop_ganesha
+check "release with ganesha gone exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"
+check "  ... and deletes the EXPORT file" test -z "$(export_file)"
+check "  ... and its id" sh -c "! grep -q . '$W/state/ganesha/export-ids'"
+hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml" >"$W/down.out" 2>&1
+rc=$?
+cat "$W/down.out"
+check "prepare with ganesha gone exits 1" test "$rc" = 1
+check "  ... saying 'ganesha is not reachable on D-Bus at <the system bus>'" \
+    grep -qF "virt-nfsroot: domain 'vnfs-vm': ganesha is not reachable on D-Bus at 'unix:path=$W/bus': " "$W/down.out"
+check "  ... and leaves no EXPORT file" test -z "$(export_file)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
