@@ -144,7 +144,10 @@ calls() { # the exportmgr methods called since mark, ShowExports left out
 
 # ---------------------------------------------------------------- the guest, policy, network
 EXP=$W/export/vm
-mkdir -p "$EXP/boot" "$W/export/other"
+mkdir -p "$EXP/boot" "$W/export/other/boot"
+echo "read-only data" >"$W/export/other/boot/ro.txt"
+echo "root only" >"$W/export/other/boot/secret.txt"
+chmod 600 "$W/export/other/boot/secret.txt"
 echo "hello from $EXP" >"$EXP/boot/hello.txt"
 echo "root only" >"$EXP/boot/secret.txt"
 chmod 600 "$EXP/boot/secret.txt"
@@ -154,11 +157,11 @@ cat >"$W/networks/vnfstest.xml" <<EOF
   <ip address='10.77.0.1' netmask='255.255.255.0'><dhcp><range start='10.77.0.100' end='10.77.0.200'/>
     <host mac='52:54:00:77:00:02' ip='10.77.0.2'/></dhcp></ip></network></networkstatus>
 EOF
-domain_xml() { # NAME UUID EXPORT-PATH
+domain_xml() { # NAME UUID EXPORT-PATH [EXTRA-ATTRIBUTES]
     cat <<EOF
 <domain type='qemu'><name>$1</name><uuid>$2</uuid>
   <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
-    <nfsroot:export path="$3"/></nfsroot:nfsroot></metadata>
+    <nfsroot:export path="$3" ${4:-}/></nfsroot:nfsroot></metadata>
   <memory unit='MiB'>512</memory><os><type arch='x86_64'>hvm</type></os>
   <devices><interface type='network'><mac address='52:54:00:77:00:02'/><source network='vnfstest'/>
   </interface></devices></domain>
@@ -224,6 +227,9 @@ ID1=$(sed -n 's/.*Export_Id = \([0-9]*\);.*/\1/p' "$F1")
 check "ganesha lists the export (ShowExports)" live_has_path "$EXP"
 check "pinned client reads /boot over NFSv4" nfs_ok "$C" 4
 check "pinned client reads /boot over NFSv3" nfs_ok "$C" 3
+check "pinned client writes (RW) over NFSv4" ip netns exec "$C" nfs-cp "$W/policy.conf" "$URL/boot/written.txt?version=4"
+check "  ... the file is on the host, owned by root (no_root_squash)" \
+    sh -c "cmp -s '$W/policy.conf' '$EXP/boot/written.txt' && test \"\$(stat -c %u '$EXP/boot/written.txt')\" = 0"
 check "same-subnet neighbour (not pinned) is refused, v4" nfs_refused "$N" 4
 check "same-subnet neighbour (not pinned) is refused, v3" nfs_refused "$N" 3
 check "other subnet is refused, v4" nfs_refused "$F" 4
@@ -244,8 +250,18 @@ sed -i "s/ip='10.77.0.3'/ip='10.77.0.2'/" "$W/networks/vnfstest.xml"
 check "prepare with the pin restored exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
 check "  ... the client is served again" nfs_ok "$C" 4
 
+# Without ganesha_nfsv3 the export is NFSv4 only.
+sed 's/^ganesha_nfsv3 = yes/ganesha_nfsv3 = no/' "$W/policy.conf" >"$W/policy-v4.conf"
+check "prepare with ganesha_nfsv3 = no exits 0" hook "$W/policy-v4.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "  ... the file says Protocols = 4" grep -q 'Protocols = 4;' "$F1"
+check "  ... NFSv4 still serves the client" nfs_ok "$C" 4
+check "  ... NFSv3 is refused" nfs_refused "$C" 3
+check "prepare with ganesha_nfsv3 = yes again exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "  ... NFSv3 serves the client again" nfs_ok "$C" 3
+
 # A second domain gets its own id; a bus nobody listens on gives the one clear line.
-domain_xml vnfs-other 0d0e0f10-1112-4314-9516-171819202122 "$W/export/other" >"$W/other.xml"
+domain_xml vnfs-other 0d0e0f10-1112-4314-9516-171819202122 "$W/export/other" \
+    "readonly='yes' options='root_squash'" >"$W/other.xml"
 hook "$W/policy-nobus.conf" vnfs-other prepare begin <"$W/other.xml" >"$W/nobus.out" 2>&1
 rc=$?
 cat "$W/nobus.out"
@@ -255,8 +271,24 @@ check "  ... with 'ganesha is not reachable on D-Bus at <address>'" \
 check "  ... and exports nothing" sh -c "! ls '$W/ganesha.d' | grep -q 0d0e0f10"
 check "second domain prepare exits 0" hook "$W/policy.conf" vnfs-other prepare begin <"$W/other.xml"
 check "  ... with a different Export_Id" sh -c "! grep -q 'Export_Id = $ID1;' '$W'/ganesha.d/virt-nfsroot-0d0e0f10-*.conf"
+check "  ... read-only: Access_Type = RO" grep -q 'Access_Type = RO;' "$W"/ganesha.d/virt-nfsroot-0d0e0f10-*.conf
+check "  ... the client reads it" sh -c "ip netns exec '$C' nfs-cat 'nfs://10.77.0.1$W/export/other/boot/ro.txt?version=4' | grep -qx 'read-only data'"
+check "  ... and cannot write to it" sh -c "! ip netns exec '$C' nfs-cp '$W/policy.conf' 'nfs://10.77.0.1$W/export/other/boot/new.txt?version=4'"
+check "  ... nothing was written" test ! -e "$W/export/other/boot/new.txt"
+check "  ... options='root_squash': Squash = Root_Squash" grep -q 'Squash = Root_Squash;' "$W"/ganesha.d/virt-nfsroot-0d0e0f10-*.conf
+check "  ... root on the client cannot read a root-only file" sh -c "! ip netns exec '$C' nfs-cat 'nfs://10.77.0.1$W/export/other/boot/secret.txt?version=4'"
 check "second domain release exits 0" hook "$W/policy.conf" vnfs-other release end <"$W/other.xml"
 check "  ... the first domain is still served" nfs_ok "$C" 4
+
+# libvirtd reconnects: present exports are left alone (has() via ShowExports/DisplayExport),
+# one removed behind our back is put back.
+mark
+check "reconnect with the export live exits 0" hook "$W/policy.conf" vnfs-vm reconnect begin <"$W/domain.xml"
+check "  ... and changes nothing" test -z "$(calls | sed 's/DisplayExport //g')"
+check "someone removes the export behind our back" ganesha_dbus RemoveExport "uint16:$ID1"
+check "  ... the client is refused" nfs_refused "$C" 4
+check "reconnect exits 0" hook "$W/policy.conf" vnfs-vm reconnect begin <"$W/domain.xml"
+check "  ... and the client is served again" nfs_ok "$C" 4
 
 # Ganesha restarts while the guest runs: the index file brings the export back by itself.
 check "ganesha stops" stop_ganesha
