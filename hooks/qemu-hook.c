@@ -56,6 +56,33 @@ static char *read_stdin(size_t *ret_len, int *ret_err)
     return buf;
 }
 
+/* dlopen() by name searches the RUNPATH of its caller, and under ASan the caller is the
+ * sanitizer's interceptor, not us: so walk our own search path (RUNPATH: the build tree, or the
+ * install libdir once installed) and open the library by absolute path. */
+static void *load_library(void)
+{
+    void *self = dlopen(NULL, RTLD_LAZY);
+    Dl_serinfo size;
+    if (self && dlinfo(self, RTLD_DI_SERINFOSIZE, &size) == 0) {
+        Dl_serinfo *si = malloc(size.dls_size);
+        if (si && dlinfo(self, RTLD_DI_SERINFOSIZE, si) == 0 &&
+            dlinfo(self, RTLD_DI_SERINFO, si) == 0)
+            for (unsigned i = 0; i < si->dls_cnt; i++) {
+                char path[4096];
+                snprintf(path, sizeof(path), "%s/%s", si->dls_serpath[i].dls_name, LIBRARY);
+                if (access(path, F_OK) != 0)
+                    continue;
+                void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                if (h) {
+                    free(si);
+                    return h;
+                }
+            }
+        free(si);
+    }
+    return dlopen(LIBRARY, RTLD_NOW | RTLD_LOCAL);
+}
+
 static void to_syslog(int priority, const char *line, void *userdata)
 {
     (void)userdata;
@@ -88,7 +115,7 @@ int main(int argc, char **argv)
     }
 
     openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
-    void *lib = dlopen(LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    void *lib = load_library();
     nfsroot_hook_run_fn run = lib ? (nfsroot_hook_run_fn)dlsym(lib, "nfsroot_hook_run") : NULL;
     typedef const char *(*format_fn)(const nfsroot_error *, char *, size_t);
     format_fn format = lib ? (format_fn)dlsym(lib, "nfsroot_error_format") : NULL;
