@@ -309,6 +309,7 @@ typedef struct nfsroot_kernel_info {
     char version[128];  /* "6.1.0-27-amd64" when the header says, else "" */
     uint16_t boot_protocol; /* x86 boot protocol (0x020f = 2.15), 0 otherwise */
     bool is_64bit;
+    uint64_t min_size;  /* bytes the header says the file holds at least, 0 when unknown */
 } nfsroot_kernel_info;
 
 /* Identify a kernel image from its first bytes (no I/O; give it >= 64 KiB when the file has
@@ -375,7 +376,7 @@ typedef struct nfsroot_cmdline_root {
 } nfsroot_cmdline_root;
 
 /* Parse a kernel command line (baked-in initramfs cmdline first, then the domain's: later
- * wins, as in dracut). Pure; fuzzed. -EINVAL when the root= value is unusable. */
+ * wins, as in dracut). Pure; fuzzed. Always 0: what is wrong shows in the result. */
 NFSROOT_API int nfsroot_cmdline_parse(const char *cmdline, nfsroot_cmdline_root *ret);
 
 /* One /etc/fstab entry. */
@@ -396,8 +397,10 @@ NFSROOT_API int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char 
                                             const nfsroot_kernel_info *kernel /* or NULL */,
                                             nfsroot_findings *f,
                                             nfsroot_initramfs_info *ret_info);
-/* initramfs: NULL when the domain has no <initrd> (the kernel mounts root itself). */
+/* has_initrd: the domain has an <initrd> (else the kernel mounts root itself); initramfs: its
+ * scan, NULL when unknown (then checks that need it are skipped). */
 NFSROOT_API int nfsroot_bootcheck_cmdline(const nfsroot_policy *p, const char *cmdline,
+                                          bool has_initrd,
                                           const nfsroot_initramfs_info *initramfs,
                                           const nfsroot_plan *plan, nfsroot_findings *f);
 /* Reads <root export>/etc/fstab without leaving the guest's root. */

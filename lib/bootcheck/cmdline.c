@@ -1,0 +1,518 @@
+/* <os><cmdline>: the root= the guest will really use, read the way dracut (modules.d/95nfs:
+ * parse-nfsroot.sh, nfs-lib.sh), the kernel (nfsroot=) and nfs-utils' nfsroot-generator do. */
+#include <ctype.h>
+
+#include "bootcheck.h"
+
+#define CMDLINE_MAX (64 * 1024)
+
+static void copy(char *dst, size_t len, const char *src, size_t n)
+{
+    if (n >= len)
+        n = len - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* The kernel splits at unquoted blanks and drops the quotes (lib/cmdline.c next_arg()). */
+static char *next_arg(char **cursor)
+{
+    char *p = *cursor;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (!*p)
+        return NULL;
+    char *start = p, *out = p;
+    bool quoted = false;
+    for (; *p; p++) {
+        if (*p == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (!quoted && isspace((unsigned char)*p))
+            break;
+        *out++ = *p;
+    }
+    if (*p)
+        p++;
+    *out = '\0';
+    *cursor = p;
+    return start;
+}
+
+static bool is_dhcp_proto(const char *s)
+{
+    static const char *const protos[] = { "dhcp", "on", "any", "dhcp6", "auto6", "either6",
+                                          "single-dhcp", "bootp", "rarp", "both" };
+    for (size_t i = 0; i < ELEMENTSOF(protos); i++)
+        if (strcmp(s, protos[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Split an ip= value at ':' outside [ipv6] brackets. */
+static size_t split_ip(const char *v, char fields[][128], size_t max)
+{
+    size_t n = 0, len = 0;
+    int depth = 0;
+    fields[0][0] = '\0';
+    for (const char *p = v;; p++) {
+        if (*p == '\0' || (*p == ':' && depth == 0)) {
+            fields[n][len] = '\0';
+            n++;
+            if (*p == '\0' || n == max)
+                break;
+            len = 0;
+            continue;
+        }
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && depth > 0)
+            depth--;
+        if (len + 1 < 128)
+            fields[n][len++] = *p;
+    }
+    return n;
+}
+
+static void parse_ip(const char *v, nfsroot_cmdline_root *r)
+{
+    char f[8][128];
+    size_t n = split_ip(v, f, ELEMENTSOF(f));
+    r->has_ip = true;
+    if (n == 1) {
+        if (is_dhcp_proto(f[0]))
+            r->ip_dhcp = true;
+        return;
+    }
+    if (bootcheck_is_ip_literal(f[0], NULL, 0)) {
+        /* <client>:<server>:<gw>:<netmask>:<hostname>:<iface>:<proto>... */
+        if (!r->ip_client[0])
+            bootcheck_is_ip_literal(f[0], r->ip_client, sizeof(r->ip_client));
+        if (n > 1 && f[1][0] && !r->ip_server[0])
+            bootcheck_is_ip_literal(f[1], r->ip_server, sizeof(r->ip_server));
+        if (n > 6 && is_dhcp_proto(f[6]))
+            r->ip_dhcp = true;
+        return;
+    }
+    if (n > 6 && f[0][0] == '\0') {
+        /* ::<gw>:...:<proto>: no client address, the kernel's autoconfiguration form */
+        if (is_dhcp_proto(f[6]))
+            r->ip_dhcp = true;
+        return;
+    }
+    /* <interface>:<proto>[:<mtu>][:<mac>] */
+    if (is_dhcp_proto(f[1]))
+        r->ip_dhcp = true;
+}
+
+/* dracut's nfsroot_to_var: nfs[4]:[server:]path[:options], legacy ',options' after the path. */
+static void nfsroot_to_var(const char *netroot, nfsroot_cmdline_root *r)
+{
+    const char *colon = strchr(netroot, ':');
+    const char *arg = colon ? colon + 1 : "";
+    char buf[2048];
+    snprintf(buf, sizeof(buf), "%s:", arg);
+    char *a = buf;
+    char *sep = strstr(a, ":/");
+    if (sep) {
+        copy(r->server, sizeof(r->server), a, (size_t)(sep - a));
+        /* ${arg##*:/}: everything after the last ":/" */
+        char *last = sep;
+        for (char *q = sep; (q = strstr(q + 1, ":/"));)
+            last = q;
+        a = last + 1; /* keeps the '/' */
+    }
+    size_t plen = strcspn(a, ":");
+    copy(r->path, sizeof(r->path), a, plen);
+    const char *opts = a + plen;
+    while (*opts == ':')
+        opts++;
+    copy(r->options, sizeof(r->options), opts, strlen(opts));
+    size_t ol = strlen(r->options);
+    while (ol > 0 && r->options[ol - 1] == ':')
+        r->options[--ol] = '\0';
+    if (r->path[0] != '/' && r->path[0] != '\0')
+        snprintf(r->path, sizeof(r->path), "error");
+    char *comma = strchr(r->path, ',');
+    if (comma) {
+        snprintf(r->options, sizeof(r->options), "%s", comma + 1);
+        *comma = '\0';
+    }
+}
+
+/* RFC 2224: nfs://<server>[:<port>]/<path> */
+static void rfc2224_to_var(const char *v, nfsroot_cmdline_root *r)
+{
+    const char *s = v + strlen("nfs://");
+    size_t sl = strcspn(s, "/");
+    copy(r->server, sizeof(r->server), s, sl);
+    char *pc = strrchr(r->server, ':');
+    if (pc && r->server[0] != '[') {
+        if (pc[1])
+            snprintf(r->options, sizeof(r->options), "port=%s", pc + 1);
+        *pc = '\0';
+    }
+    snprintf(r->path, sizeof(r->path), "%s", s[sl] ? s + sl : "/");
+}
+
+/* The shell pattern [0-9]*\.[0-9]*\.[0-9]*[!:] from parse-nfsroot.sh. */
+static bool legacy_dotted(const char *v)
+{
+    if (!isdigit((unsigned char)v[0]))
+        return false;
+    size_t n = strlen(v);
+    if (n < 2 || v[n - 1] == ':')
+        return false;
+    const char *d1 = strchr(v + 1, '.');
+    if (!d1)
+        return false;
+    const char *d2 = strchr(d1 + 1, '.');
+    return d2 && d2[1] != '\0';
+}
+
+static int options_version(const char *opts)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", opts);
+    char *save = NULL;
+    int v = 0;
+    for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        const char *val = NULL;
+        if (strncmp(o, "vers=", 5) == 0)
+            val = o + 5;
+        else if (strncmp(o, "nfsvers=", 8) == 0)
+            val = o + 8;
+        if (val && isdigit((unsigned char)val[0]))
+            v = val[0] - '0';
+        if (strcmp(o, "v4") == 0 || strncmp(o, "v4.", 3) == 0)
+            v = 4;
+        if (strcmp(o, "v3") == 0)
+            v = 3;
+    }
+    return v;
+}
+
+int nfsroot_cmdline_parse(const char *cmdline, nfsroot_cmdline_root *ret)
+{
+    nfsroot_cmdline_root r = { .rw = -1 };
+    size_t len = cmdline ? strnlen(cmdline, CMDLINE_MAX) : 0;
+    char *buf = malloc(len + 1);
+    if (!buf)
+        return -ENOMEM;
+    if (len)
+        memcpy(buf, cmdline, len);
+    buf[len] = '\0';
+
+    char nfsroot[1024] = "";
+    bool have_root = false, have_nfsroot = false;
+    char *cur = buf, *arg;
+    while ((arg = next_arg(&cur))) {
+        if (strncmp(arg, "root=", 5) == 0) {
+            snprintf(r.root, sizeof(r.root), "%s", arg + 5);
+            have_root = true;
+        } else if (strncmp(arg, "nfsroot=", 8) == 0) {
+            snprintf(nfsroot, sizeof(nfsroot), "%s", arg + 8);
+            have_nfsroot = nfsroot[0] != '\0';
+        } else if (strncmp(arg, "ip=", 3) == 0) {
+            parse_ip(arg + 3, &r);
+        } else if (strncmp(arg, "rd.ip=", 6) == 0) {
+            r.has_rd_ip = true;
+        } else if (strcmp(arg, "rd.neednet") == 0 || strcmp(arg, "rd.neednet=1") == 0) {
+            r.rd_neednet = true;
+        } else if (strcmp(arg, "rd.neednet=0") == 0) {
+            r.rd_neednet = false;
+        } else if (strcmp(arg, "rw") == 0) {
+            r.rw = 1;
+        } else if (strcmp(arg, "ro") == 0) {
+            r.rw = 0;
+        }
+    }
+    free(buf);
+
+    const char *root = r.root;
+    char netroot[2048];
+    if (!have_root && !have_nfsroot) {
+        r.kind = NFSROOT_ROOT_NONE;
+        goto done;
+    }
+    if (have_nfsroot && strcmp(root, "/dev/nfs") != 0) {
+        /* dracut: "Argument nfsroot only accepted for legacy root=/dev/nfs" */
+        r.nfsroot_without_dev_nfs = true;
+        r.kind = NFSROOT_ROOT_OTHER;
+        snprintf(r.form, sizeof(r.form), "nfsroot=");
+        goto done;
+    }
+    if (strcmp(root, "/dev/nfs") == 0) {
+        r.kind = NFSROOT_ROOT_NFS;
+        snprintf(r.form, sizeof(r.form), "/dev/nfs");
+        r.legacy_nfsroot = have_nfsroot;
+        if (!have_nfsroot)
+            goto done; /* server and path from DHCP, else /tftpboot/%s */
+        snprintf(netroot, sizeof(netroot), "nfs:%s", nfsroot);
+        nfsroot_to_var(netroot, &r);
+        goto version;
+    }
+    if (strcmp(root, "dhcp") == 0 || strcmp(root, "dhcp6") == 0) {
+        r.kind = NFSROOT_ROOT_DHCP;
+        snprintf(r.form, sizeof(r.form), "dhcp");
+        goto done;
+    }
+    if (strncmp(root, "/dev/", 5) == 0 || strncmp(root, "UUID=", 5) == 0 ||
+        strncmp(root, "LABEL=", 6) == 0 || strncmp(root, "PARTUUID=", 9) == 0 ||
+        strncmp(root, "block:", 6) == 0) {
+        r.kind = NFSROOT_ROOT_OTHER;
+        snprintf(r.form, sizeof(r.form), "block");
+        goto done;
+    }
+    if (strncmp(root, "nfs://", 6) == 0) {
+        r.kind = NFSROOT_ROOT_NFS;
+        snprintf(r.form, sizeof(r.form), "nfs://");
+        rfc2224_to_var(root, &r);
+        goto version;
+    }
+    if (strncmp(root, "nfs:", 4) == 0 || strncmp(root, "nfs4:", 5) == 0) {
+        r.kind = NFSROOT_ROOT_NFS;
+        snprintf(r.form, sizeof(r.form), "%s", root[3] == '4' ? "nfs4:" : "nfs:");
+        nfsroot_to_var(root, &r);
+        goto version;
+    }
+    if ((isdigit((unsigned char)root[0]) && strstr(root, ":/")) || legacy_dotted(root) ||
+        root[0] == '/') {
+        /* LEGACY: root=<server-ip>:/<path> (and dracut's other legacy shapes) */
+        r.kind = NFSROOT_ROOT_NFS;
+        snprintf(r.form, sizeof(r.form), "legacy");
+        snprintf(netroot, sizeof(netroot), "nfs:%s", root);
+        nfsroot_to_var(netroot, &r);
+        goto version;
+    }
+    r.kind = NFSROOT_ROOT_OTHER;
+    snprintf(r.form, sizeof(r.form), "%s", strstr(root, ":/") ? "hostname-legacy" : "other");
+    goto done;
+
+version:
+    r.nfs_version = options_version(r.options);
+    if (!r.nfs_version)
+        r.nfs_version = strcmp(r.form, "nfs4:") == 0 ? 4 : 3;
+done:
+    *ret = r;
+    return 0;
+}
+
+static bool has_option(const char *opts, const char *name)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", opts);
+    char *save = NULL;
+    for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save))
+        if (strcmp(o, name) == 0)
+            return true;
+    return false;
+}
+
+static bool client_allowed(const nfsroot_export *re, const char *addr)
+{
+    nfsroot_cidr a;
+    if (nfsroot_cidr_parse(addr, &a) < 0)
+        return true; /* cannot tell */
+    for (size_t i = 0; re->clients && re->clients[i]; i++) {
+        nfsroot_cidr c;
+        if (nfsroot_cidr_parse(re->clients[i], &c) == 0 && nfsroot_cidr_contains(&c, &a))
+            return true;
+    }
+    return !re->clients || !re->clients[0];
+}
+
+int nfsroot_bootcheck_cmdline(const nfsroot_policy *p, const char *cmdline, bool has_initrd,
+                              const nfsroot_initramfs_info *ii, const nfsroot_plan *plan,
+                              nfsroot_findings *f)
+{
+    const nfsroot_export *re = bootcheck_root_export(plan);
+    if (!re)
+        return 0;
+    const char *server = plan->server ? plan->server : "<host address>";
+    const char *baked = ii && ii->cmdline[0] ? ii->cmdline : "";
+    _cleanup_free_ char *all = NULL;
+    if (asprintf(&all, "%s %s", baked, cmdline ? cmdline : "") < 0)
+        return -ENOMEM;
+    nfsroot_cmdline_root c;
+    int r = nfsroot_cmdline_parse(all, &c);
+    if (r < 0)
+        return r;
+    char want[1400];
+    snprintf(want, sizeof(want), "root=nfs4:%s:%s", server, re->path);
+
+#define ADD(level, code, ...)                                                                      \
+    do {                                                                                           \
+        r = nfsroot_findings_add(f, level, code, NULL, __VA_ARGS__);                               \
+        if (r < 0)                                                                                 \
+            return r;                                                                              \
+    } while (0)
+
+    if (c.has_rd_ip)
+        ADD(F_WARN, "cmdline-rd-ip",
+            "<cmdline> has 'rd.ip=', which dracut does not read (it reads 'ip='): write "
+            "'ip=dhcp' or the static ip= form");
+
+    switch (c.kind) {
+    case NFSROOT_ROOT_NONE:
+        ADD(F_ERROR, "cmdline-no-root",
+            "<cmdline> has no root=, so the guest does not know its root is on NFS: add '%s' "
+            "(and 'ip=dhcp rw')",
+            want);
+        return 0;
+    case NFSROOT_ROOT_DHCP:
+        ADD(F_WARN, "cmdline-root-dhcp",
+            "root=dhcp takes the NFS server and path from the DHCP root-path option, which "
+            "libvirt's DHCP server does not send: write '%s'",
+            want);
+        return 0;
+    case NFSROOT_ROOT_OTHER:
+        if (c.nfsroot_without_dev_nfs)
+            ADD(F_ERROR, "cmdline-nfsroot-without-dev-nfs",
+                "<cmdline> has nfsroot= but root='%s': dracut stops with 'Argument nfsroot only "
+                "accepted for legacy root=/dev/nfs'; write '%s' instead",
+                c.root, want);
+        else if (strcmp(c.form, "hostname-legacy") == 0)
+            ADD(F_ERROR, "cmdline-root-hostname",
+                "root='%s' names the server by hostname in the bare legacy form, which dracut "
+                "does not treat as NFS: write '%s'",
+                c.root, want);
+        else
+            ADD(F_ERROR, "cmdline-root-not-nfs",
+                "root='%s' is not an NFS root, but the domain's root is the export '%s': "
+                "write '%s'",
+                c.root, re->path, want);
+        return 0;
+    case NFSROOT_ROOT_NFS:
+        break;
+    }
+
+    /* Path */
+    if (strcmp(c.path, "error") == 0)
+        ADD(F_ERROR, "cmdline-bad-path",
+            "root='%s' has no absolute path after the server (dracut stops with 'Argument "
+            "nfsroot must contain a valid path!'): write '%s'",
+            c.root, want);
+    else if (!c.path[0])
+        ADD(F_ERROR, "cmdline-no-path",
+            "root=/dev/nfs without nfsroot= takes the path from DHCP or falls back to "
+            "'/tftpboot/<address>', not the root export '%s': write '%s'",
+            re->path, want);
+    else if (strstr(c.path, "%s"))
+        ADD(F_WARN, "cmdline-path-template",
+            "the NFS path '%s' holds '%%s', which dracut replaces with the guest's hostname or "
+            "address; make sure it becomes '%s', or write '%s'",
+            c.path, re->path, want);
+    else if (!bootcheck_same_path(c.path, re->path))
+        ADD(F_ERROR, "cmdline-path-mismatch",
+            "<cmdline> mounts '%s' as the root, but the root export is '%s': write '%s'", c.path,
+            re->path, want);
+
+    /* Server */
+    const char *srv = c.server[0] ? c.server : c.ip_server;
+    if (!srv[0]) {
+        if (c.path[0])
+            ADD(F_INFO, "cmdline-server-from-dhcp",
+                "root='%s' names no server, so the guest uses the DHCP server's address (on a "
+                "libvirt network, this host's '%s'); '%s' is explicit",
+                c.root, server, want);
+    } else if (!bootcheck_is_ip_literal(srv, NULL, 0)) {
+        ADD(F_WARN, "cmdline-server-hostname",
+            "the NFS server '%s' is a hostname the initramfs must resolve before it has the "
+            "guest's resolver configured: write the address ('%s')",
+            srv, want);
+    } else if (!plan->server) {
+        ADD(F_WARN, "cmdline-server-unverified",
+            "cannot verify the NFS server '%s': this host's address on the guest's network is "
+            "unknown (a bridge without a host address?)",
+            srv);
+    } else if (!bootcheck_same_address(srv, plan->server)) {
+        ADD(F_ERROR, "cmdline-server-mismatch",
+            "<cmdline> mounts the root from '%s', but this host's address on the guest's network "
+            "is '%s': write '%s'",
+            srv, plan->server, want);
+    }
+
+    /* Version */
+    if (c.nfs_version == 3) {
+        bool v3_offered = !(p && p->backend == NFSROOT_BACKEND_GANESHA && !p->ganesha_nfsv3);
+        bool explicit_v3 = options_version(c.options) == 3;
+        if (!v3_offered)
+            ADD(F_ERROR, "cmdline-nfs3-not-offered",
+                "root='%s' mounts with NFSv3, which this host's NFS server does not offer "
+                "(ganesha_nfsv3 = no): write '%s'",
+                c.root, want);
+        else if (!explicit_v3 && !c.legacy_nfsroot)
+            ADD(F_WARN, "cmdline-nfs3",
+                "root='%s' means NFSv3 with 'nolock' to dracut, which needs rpcbind and mountd "
+                "on the host: write '%s' for NFSv4",
+                c.root, want);
+    }
+    if (ii && ii->kernel_versions[0] && !ii->nfs_builtin) {
+        if (c.nfs_version == 4 && ii->nfs_module && !ii->nfsv4_module)
+            ADD(F_ERROR, "initrd-no-nfsv4-module",
+                "<cmdline> asks for NFSv4 but the initramfs has no nfsv4 kernel module: add it "
+                "(dracut: add_drivers+=\" nfsv4 \") and rebuild");
+        if (c.nfs_version == 3 && ii->nfs_module && !ii->nfsv3_module)
+            ADD(F_ERROR, "initrd-no-nfsv3-module",
+                "<cmdline> asks for NFSv3 but the initramfs has no nfsv3 kernel module: add it "
+                "(dracut: add_drivers+=\" nfsv3 \") and rebuild, or use '%s'",
+                want);
+    }
+
+    /* Who mounts the root: the initramfs, or the kernel itself */
+    if (!has_initrd) {
+        if (strcmp(c.form, "/dev/nfs") != 0)
+            ADD(F_ERROR, "cmdline-needs-initramfs",
+                "root='%s' is dracut syntax, but the domain has no <initrd>: the kernel only "
+                "understands 'root=/dev/nfs nfsroot=%s:%s,vers=4.1 ip=dhcp'; add the guest's "
+                "initramfs as <initrd>",
+                c.root, server, re->path);
+        ADD(F_WARN, "cmdline-kernel-nfsroot",
+            "with no <initrd> the kernel mounts the NFS root itself, which needs NFS client "
+            "support and IP autoconfiguration built into it (CONFIG_ROOT_NFS, CONFIG_IP_PNP; "
+            "Debian's kernels have neither): prefer the guest's initramfs");
+        if (!c.has_ip)
+            ADD(F_ERROR, "cmdline-kernel-no-ip",
+                "with no <initrd> the kernel needs 'ip=dhcp' (or a static ip=) to reach the NFS "
+                "server: add it to <cmdline>");
+        if (c.legacy_nfsroot && !options_version(c.options))
+            ADD(F_WARN, "cmdline-nfsroot-no-vers",
+                "nfsroot= has no 'vers=': the in-kernel client may try an NFS version this "
+                "host does not offer; append ',vers=4.1' (or ',vers=3')");
+    } else {
+        if (c.legacy_nfsroot)
+            ADD(ii && ii->dracut ? F_WARN : F_INFO, "cmdline-nfsroot-by-initramfs",
+                "nfsroot= is not used by the kernel when the initramfs has its own /init: the "
+                "initramfs reads it%s; prefer '%s'",
+                ii && ii->dracut ? " (dracut calls it deprecated)" : "", want);
+        if (!c.has_ip && !c.rd_neednet)
+            ADD(F_INFO, "cmdline-no-ip",
+                "<cmdline> has no ip=: dracut brings the network up by DHCP for an NFS root on "
+                "its own, 'ip=dhcp rd.neednet=1' makes it explicit (and is what initramfs-tools "
+                "needs)");
+    }
+
+    if (c.ip_client[0] && !client_allowed(re, c.ip_client))
+        ADD(F_ERROR, "cmdline-ip-not-allowed",
+            "ip= gives the guest the address '%s', which the root export '%s' does not allow "
+            "(clients: %s): use ip=dhcp or an allowed address",
+            c.ip_client, re->path, re->clients && re->clients[0] ? re->clients[0] : "none");
+
+    if (c.rw == 0 && !re->readonly)
+        ADD(F_WARN, "cmdline-ro",
+            "<cmdline> has 'ro': the root stays read-only unless the guest's fstab remounts it; "
+            "write 'rw'");
+    else if (has_option(c.options, "ro") && !re->readonly)
+        ADD(F_WARN, "cmdline-ro",
+            "the NFS options in root='%s' hold 'ro': the root is mounted read-only; drop it",
+            c.root);
+    if (strcmp(c.form, "nfs://") == 0)
+        ADD(F_INFO, "cmdline-nfs-url",
+            "root='%s' uses the nfs:// URL form, which dracut reads as NFSv3: '%s' is the "
+            "documented form",
+            c.root, want);
+#undef ADD
+    return 0;
+}

@@ -1,0 +1,701 @@
+/* <os><initrd>: what the initramfs holds, read with libarchive, and whether it can bring the
+ * network up and mount an NFS root. Scan results are cached by the image's identity. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "bootcheck.h"
+
+#define READ_BLOCK (1024 * 1024)
+#define SMALL_FILE_MAX (256 * 1024)
+#define CMDLINE_FILES_MAX 32
+
+/* A window [pos, end) of the image handed to libarchive: each concatenated segment gets its own
+ * archive reader starting at its offset. */
+typedef struct segment_reader {
+    int fd;
+    off_t pos, end;
+    void *buf;
+} segment_reader;
+
+static la_ssize_t seg_read(struct archive *a, void *data, const void **out)
+{
+    segment_reader *s = data;
+    size_t want = READ_BLOCK;
+    if (s->end - s->pos < (off_t)want)
+        want = (size_t)(s->end - s->pos);
+    for (;;) {
+        ssize_t n = pread(s->fd, s->buf, want, s->pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            archive_set_error(a, errno, "read failed: %s", strerror(errno));
+            return -1;
+        }
+        s->pos += n;
+        *out = s->buf;
+        return n;
+    }
+}
+
+static la_int64_t seg_skip(struct archive *a, void *data, la_int64_t request)
+{
+    segment_reader *s = data;
+    if (request > s->end - s->pos)
+        request = s->end - s->pos;
+    s->pos += request;
+    return request;
+}
+
+/* The first bytes of a segment say what it is (the kernel's own list, init/initramfs.c). */
+static const char *segment_kind(const uint8_t *m, size_t n)
+{
+    if (n >= 6 && (memcmp(m, "070701", 6) == 0 || memcmp(m, "070702", 6) == 0))
+        return "cpio";
+    if (n >= 6 && memcmp(m, "070707", 6) == 0)
+        return "cpio-odc";
+    if (n >= 2 && m[0] == 0x1f && (m[1] == 0x8b || m[1] == 0x9e))
+        return "gzip";
+    if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
+        return "zstd";
+    if (n >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
+        return "xz";
+    if (n >= 3 && m[0] == 0x5d && m[1] == 0x00 && m[2] == 0x00)
+        return "lzma";
+    if (n >= 4 && (memcmp(m, "\x02\x21\x4c\x18", 4) == 0 || memcmp(m, "\x04\x22\x4d\x18", 4) == 0))
+        return "lz4";
+    if (n >= 3 && memcmp(m, "BZh", 3) == 0)
+        return "bzip2";
+    if (n >= 4 && memcmp(m, "\x89LZO", 4) == 0)
+        return "lzop";
+    return NULL;
+}
+
+static void append_word(char *dst, size_t len, const char *word)
+{
+    size_t n = strlen(dst);
+    if (n + strlen(word) + 2 > len)
+        return;
+    snprintf(dst + n, len - n, "%s%s", n ? " " : "", word);
+}
+
+static bool has_word(const char *list, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += wl) {
+        bool start = p == list || p[-1] == ' ';
+        bool end = p[wl] == '\0' || p[wl] == ' ';
+        if (start && end)
+            return true;
+    }
+    return false;
+}
+
+typedef struct cmdline_file {
+    char *name, *text;
+} cmdline_file;
+
+typedef struct scan_state {
+    nfsroot_initramfs_info *info;
+    cmdline_file cmdline[CMDLINE_FILES_MAX];
+    size_t n_cmdline;
+} scan_state;
+
+static int read_entry_data(struct archive *a, struct archive_entry *e, char **ret)
+{
+    la_int64_t size = archive_entry_size(e);
+    if (size < 0 || size > SMALL_FILE_MAX)
+        return -EFBIG;
+    char *buf = malloc((size_t)size + 1);
+    if (!buf)
+        return -ENOMEM;
+    la_ssize_t n = archive_read_data(a, buf, (size_t)size);
+    if (n < 0) {
+        free(buf);
+        return -EBADMSG;
+    }
+    buf[n] = '\0';
+    *ret = buf;
+    return 0;
+}
+
+static void note_modules_txt(nfsroot_initramfs_info *info, char *text)
+{
+    char *save = NULL;
+    for (char *w = strtok_r(text, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save))
+        if (!has_word(info->dracut_modules, w))
+            append_word(info->dracut_modules, sizeof(info->dracut_modules), w);
+    if (has_word(info->dracut_modules, "nfs"))
+        info->nfs_scripts = true;
+    static const char *const net[] = { "network", "network-legacy", "network-manager",
+                                       "systemd-networkd", "network-wicked" };
+    for (size_t i = 0; i < ELEMENTSOF(net); i++)
+        if (has_word(info->dracut_modules, net[i]))
+            info->network = true;
+}
+
+static void note_builtin(nfsroot_initramfs_info *info, const char *text)
+{
+    info->nfs_builtin_known = true;
+    for (const char *p = text; (p = strstr(p, "kernel/fs/nfs/nfs.ko")); p++)
+        if ((p == text || p[-1] == '\n') && (p[20] == '\n' || p[20] == '\0'))
+            info->nfs_builtin = true;
+}
+
+static void note_dhcp(nfsroot_initramfs_info *info, const char *name)
+{
+    info->dhcp_client = true;
+    if (!info->dhcp_client_name[0])
+        snprintf(info->dhcp_client_name, sizeof(info->dhcp_client_name), "%s", name);
+}
+
+/* Look at one entry's name (and, for the few files that matter, its contents). */
+static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e,
+                      unsigned segment)
+{
+    nfsroot_initramfs_info *info = st->info;
+    const char *name = archive_entry_pathname(e);
+    if (!name)
+        return 0;
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    while (name[0] == '/')
+        name++;
+    info->n_files++;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    bool reg = archive_entry_filetype(e) == AE_IFREG;
+
+    if (strcmp(name, "init") == 0)
+        info->has_init = true;
+    if (strncmp(name, "kernel/x86/microcode/", 21) == 0 && reg)
+        info->microcode = true;
+    if (strncmp(name, "usr/lib/dracut/", 15) == 0 || strncmp(name, "lib/dracut/", 11) == 0)
+        info->dracut = true;
+    if (strcmp(name, "conf/initramfs.conf") == 0 || strncmp(name, "scripts/init-top", 16) == 0)
+        info->initramfs_tools = true;
+
+    if (strcmp(name, "scripts/nfs") == 0 || fnmatch("*parse-nfsroot.sh", base, 0) == 0 ||
+        strcmp(base, "nfs-lib.sh") == 0 || strcmp(name, "sbin/nfsroot") == 0 ||
+        strcmp(name, "usr/sbin/nfsroot") == 0)
+        info->nfs_scripts = true;
+    if (strcmp(base, "mount.nfs") == 0 || strcmp(base, "mount.nfs4") == 0 ||
+        strcmp(base, "nfsmount") == 0)
+        info->mount_nfs = true;
+
+    const char *mods = NULL;
+    if (strncmp(name, "lib/modules/", 12) == 0)
+        mods = name + 12;
+    else if (strncmp(name, "usr/lib/modules/", 16) == 0)
+        mods = name + 16;
+    if (mods && *mods) {
+        char ver[128];
+        size_t vl = strcspn(mods, "/");
+        if (vl < sizeof(ver)) {
+            memcpy(ver, mods, vl);
+            ver[vl] = '\0';
+            if (!has_word(info->kernel_versions, ver))
+                append_word(info->kernel_versions, sizeof(info->kernel_versions), ver);
+        }
+        if (strstr(mods, "/fs/nfs/")) {
+            if (fnmatch("nfs.ko*", base, 0) == 0)
+                info->nfs_module = true;
+            else if (fnmatch("nfsv3.ko*", base, 0) == 0)
+                info->nfsv3_module = true;
+            else if (fnmatch("nfsv4.ko*", base, 0) == 0)
+                info->nfsv4_module = true;
+        }
+    }
+
+    if (strcmp(base, "ifup") == 0 || strcmp(base, "net-lib.sh") == 0)
+        info->network = true;
+    if (strcmp(base, "nm-initrd-generator") == 0 || strcmp(base, "NetworkManager") == 0) {
+        info->network = true;
+        note_dhcp(info, "NetworkManager");
+    }
+    if (strcmp(base, "systemd-networkd") == 0) {
+        info->network = true;
+        note_dhcp(info, "systemd-networkd");
+    }
+    if (strcmp(base, "ipconfig") == 0 && strstr(name, "bin/")) {
+        info->network = true;
+        note_dhcp(info, "ipconfig");
+    }
+    if (strcmp(base, "dhclient") == 0 || strcmp(base, "dhcpcd") == 0 ||
+        strcmp(base, "udhcpc") == 0)
+        note_dhcp(info, base);
+
+    if (!reg)
+        return 0;
+    int r = 0;
+    if (strcmp(name, "usr/lib/dracut/modules.txt") == 0 ||
+        strcmp(name, "lib/dracut/modules.txt") == 0) {
+        _cleanup_free_ char *text = NULL;
+        r = read_entry_data(a, e, &text);
+        if (r == 0)
+            note_modules_txt(info, text);
+    } else if (mods && strcmp(base, "modules.builtin") == 0) {
+        _cleanup_free_ char *text = NULL;
+        r = read_entry_data(a, e, &text);
+        if (r == 0)
+            note_builtin(info, text);
+    } else if (strncmp(name, "etc/cmdline.d/", 14) == 0 && fnmatch("*.conf", base, 0) == 0 &&
+               !strchr(name + 14, '/') && st->n_cmdline < CMDLINE_FILES_MAX) {
+        char *text = NULL;
+        r = read_entry_data(a, e, &text);
+        if (r == 0) {
+            st->cmdline[st->n_cmdline].text = text;
+            st->cmdline[st->n_cmdline].name = strdup(name);
+            if (!st->cmdline[st->n_cmdline++].name)
+                r = -ENOMEM;
+        }
+    }
+    (void)segment;
+    return r == -EFBIG ? 0 : r;
+}
+
+static int cmp_cmdline_file(const void *a, const void *b)
+{
+    return strcmp(((const cmdline_file *)a)->name, ((const cmdline_file *)b)->name);
+}
+
+/* dracut reads etc/cmdline.d/ *.conf in glob order, every line a run of arguments. */
+static void finish_cmdline(scan_state *st)
+{
+    qsort(st->cmdline, st->n_cmdline, sizeof(st->cmdline[0]), cmp_cmdline_file);
+    for (size_t i = 0; i < st->n_cmdline; i++) {
+        char *save = NULL;
+        for (char *l = strtok_r(st->cmdline[i].text, "\r\n", &save); l;
+             l = strtok_r(NULL, "\r\n", &save)) {
+            l += strspn(l, " \t");
+            if (*l)
+                append_word(st->info->cmdline, sizeof(st->info->cmdline), l);
+        }
+    }
+}
+
+static void scan_state_done(scan_state *st)
+{
+    for (size_t i = 0; i < st->n_cmdline; i++) {
+        free(st->cmdline[i].name);
+        free(st->cmdline[i].text);
+    }
+}
+
+static int scan_err(nfsroot_error *err, int code, const char *fmt, ...) _printf_(3, 4);
+static int scan_err(nfsroot_error *err, int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return nfsroot_err(err, code, NULL, "initrd", NULL, 0, "%s", msg);
+}
+
+/* Skip the zero padding the kernel allows between segments. */
+static int skip_zeros(int fd, off_t *pos, off_t size, uint8_t *buf, size_t buflen)
+{
+    while (*pos < size) {
+        size_t want = buflen;
+        if (size - *pos < (off_t)want)
+            want = (size_t)(size - *pos);
+        ssize_t n = pread(fd, buf, want, *pos);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        for (ssize_t i = 0; i < n; i++)
+            if (buf[i]) {
+                *pos += i;
+                return 0;
+            }
+        *pos += n;
+    }
+    return 0;
+}
+
+int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error *err)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) < 0)
+        return -errno;
+    nfsroot_initramfs_info info = { 0 };
+    scan_state st = { .info = &info };
+    _cleanup_free_ uint8_t *buf = malloc(READ_BLOCK);
+    if (!buf)
+        return -ENOMEM;
+    segment_reader seg = { .fd = fd, .end = sb.st_size, .buf = buf };
+    off_t pos = 0;
+    int r = 0;
+    bool compressed_seen = false;
+
+    while (r == 0) {
+        r = skip_zeros(fd, &pos, sb.st_size, buf, 64 * 1024);
+        if (r < 0 || pos >= sb.st_size)
+            break;
+        uint8_t magic[8] = { 0 };
+        ssize_t mn = pread(fd, magic, sizeof(magic), pos);
+        const char *kind = segment_kind(magic, mn > 0 ? (size_t)mn : 0);
+        if (!kind) {
+            r = scan_err(err, -EBADMSG,
+                         "unknown data at offset %jd%s (neither cpio nor a compression the "
+                         "kernel knows)",
+                         (intmax_t)pos, info.n_segments ? " after the last archive" : "");
+            break;
+        }
+        if (strcmp(kind, "cpio-odc") == 0) {
+            r = scan_err(err, -EBADMSG,
+                         "the cpio archive at offset %jd is in the old 'odc' format; the kernel "
+                         "only unpacks 'newc' (cpio -H newc)",
+                         (intmax_t)pos);
+            break;
+        }
+        bool uncompressed = strcmp(kind, "cpio") == 0;
+        char part[32];
+        snprintf(part, sizeof(part), uncompressed ? "%s" : "cpio.%s", kind);
+        if (strlen(info.format) + strlen(part) + 4 < sizeof(info.format))
+            snprintf(info.format + strlen(info.format), sizeof(info.format) - strlen(info.format),
+                     "%s%s", info.format[0] ? " + " : "", part);
+        if (!uncompressed)
+            compressed_seen = true;
+        else if (!compressed_seen && info.n_segments == 0)
+            info.early_cpio = true; /* confirmed below when a compressed segment follows */
+
+        struct archive *a = archive_read_new();
+        if (!a)
+            return -ENOMEM;
+        archive_read_support_filter_all(a);
+        archive_read_support_format_cpio(a);
+        seg.pos = pos;
+        if (archive_read_open2(a, &seg, NULL, seg_read, seg_skip, NULL) != ARCHIVE_OK) {
+            r = scan_err(err, -EBADMSG, "%s segment at offset %jd cannot be opened: %s", part,
+                         (intmax_t)pos, archive_error_string(a));
+            archive_read_free(a);
+            break;
+        }
+        unsigned entries = 0;
+        for (;;) {
+            struct archive_entry *e;
+            int ar = archive_read_next_header(a, &e);
+            if (ar == ARCHIVE_EOF)
+                break;
+            if (ar != ARCHIVE_OK) {
+                r = scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged after %u "
+                             "entries: %s", part, (intmax_t)pos, entries,
+                             archive_error_string(a) ? archive_error_string(a) : "bad header");
+                break;
+            }
+            entries++;
+            r = scan_entry(&st, a, e, info.n_segments);
+            if (r < 0) {
+                if (r == -EBADMSG)
+                    r = scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged in '%s': "
+                                 "%s", part, (intmax_t)pos, archive_entry_pathname(e),
+                                 archive_error_string(a));
+                break;
+            }
+            /* libarchive skips unread data itself; for an uncompressed segment that is a seek. */
+        }
+        la_int64_t consumed = archive_filter_bytes(a, 0);
+        archive_read_free(a);
+        info.n_segments++;
+        if (r < 0)
+            break;
+        if (!uncompressed) {
+            /* The end of a compressed stream inside the file is not exposed by libarchive;
+             * what follows a compressed segment is, in practice, padding. */
+            break;
+        }
+        if (consumed <= 0) {
+            r = scan_err(err, -EBADMSG, "cpio segment at offset %jd is empty", (intmax_t)pos);
+            break;
+        }
+        pos += consumed;
+    }
+    if (r == 0 && info.n_segments == 0)
+        r = scan_err(err, -EBADMSG, "the file holds only zero bytes");
+    if (r == 0) {
+        info.early_cpio = info.early_cpio && compressed_seen;
+        finish_cmdline(&st);
+        *ret = info;
+    }
+    scan_state_done(&st);
+    return r;
+}
+
+/* ---- cache: one small text file per image, keyed by the image's identity ---- */
+
+typedef enum { FT_BOOL, FT_UINT, FT_U64, FT_STR } field_type;
+static const struct {
+    const char *key;
+    field_type type;
+    size_t off, size;
+} fields[] = {
+#define B(f) { #f, FT_BOOL, offsetof(nfsroot_initramfs_info, f), 0 }
+#define S(f) { #f, FT_STR, offsetof(nfsroot_initramfs_info, f), \
+               sizeof(((nfsroot_initramfs_info *)0)->f) }
+    S(format), { "n_segments", FT_UINT, offsetof(nfsroot_initramfs_info, n_segments), 0 },
+    B(early_cpio), B(microcode), B(has_init), B(dracut), B(initramfs_tools), B(nfs_scripts),
+    B(mount_nfs), B(nfs_module), B(nfsv3_module), B(nfsv4_module), B(nfs_builtin_known),
+    B(nfs_builtin), B(network), B(dhcp_client), S(dhcp_client_name), S(kernel_versions),
+    S(dracut_modules), S(cmdline), { "n_files", FT_U64, offsetof(nfsroot_initramfs_info, n_files), 0 },
+#undef B
+#undef S
+};
+
+static void cache_key(const struct stat *sb, char *buf, size_t len)
+{
+    snprintf(buf, len, "virt-nfsroot initramfs-cache 1 %ju %ju %jd %jd.%09ld %jd.%09ld",
+             (uintmax_t)sb->st_dev, (uintmax_t)sb->st_ino, (intmax_t)sb->st_size,
+             (intmax_t)sb->st_mtim.tv_sec, sb->st_mtim.tv_nsec, (intmax_t)sb->st_ctim.tv_sec,
+             sb->st_ctim.tv_nsec);
+}
+
+static int cache_load(const char *dir, const char *name, const char *key,
+                      nfsroot_initramfs_info *ret)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    _cleanup_free_ char *text = NULL;
+    int r = read_file_all(path, 64 * 1024, &text, NULL);
+    if (r < 0)
+        return r;
+    char *save = NULL;
+    char *line = strtok_r(text, "\n", &save);
+    if (!line || strcmp(line, key) != 0)
+        return -ESTALE;
+    nfsroot_initramfs_info info = { 0 };
+    size_t seen = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            return -EBADMSG;
+        *eq = '\0';
+        const char *v = eq + 1;
+        size_t i;
+        for (i = 0; i < ELEMENTSOF(fields); i++)
+            if (strcmp(fields[i].key, line) == 0)
+                break;
+        if (i == ELEMENTSOF(fields))
+            return -EBADMSG;
+        char *p = (char *)&info + fields[i].off;
+        switch (fields[i].type) {
+        case FT_BOOL:
+            *(bool *)p = strcmp(v, "1") == 0;
+            break;
+        case FT_UINT:
+            *(unsigned *)p = (unsigned)strtoul(v, NULL, 10);
+            break;
+        case FT_U64:
+            *(uint64_t *)p = strtoull(v, NULL, 10);
+            break;
+        case FT_STR:
+            snprintf(p, fields[i].size, "%s", v);
+            break;
+        }
+        seen++;
+    }
+    if (seen != ELEMENTSOF(fields))
+        return -EBADMSG;
+    *ret = info;
+    return 0;
+}
+
+static int cache_store(const char *dir, const char *name, const char *key,
+                       const nfsroot_initramfs_info *info)
+{
+    size_t cap = 8192, len = 0;
+    _cleanup_free_ char *out = malloc(cap);
+    if (!out)
+        return -ENOMEM;
+    len += (size_t)snprintf(out, cap, "%s\n", key);
+    for (size_t i = 0; i < ELEMENTSOF(fields) && len < cap; i++) {
+        const char *p = (const char *)info + fields[i].off;
+        switch (fields[i].type) {
+        case FT_BOOL:
+            len += (size_t)snprintf(out + len, cap - len, "%s=%d\n", fields[i].key, *(bool *)p);
+            break;
+        case FT_UINT:
+            len += (size_t)snprintf(out + len, cap - len, "%s=%u\n", fields[i].key,
+                                    *(const unsigned *)p);
+            break;
+        case FT_U64:
+            len += (size_t)snprintf(out + len, cap - len, "%s=%ju\n", fields[i].key,
+                                    (uintmax_t) * (const uint64_t *)p);
+            break;
+        case FT_STR: {
+            size_t start = len + strlen(fields[i].key) + 1;
+            len += (size_t)snprintf(out + len, cap - len, "%s=%s\n", fields[i].key, p);
+            for (size_t j = start; j + 1 < len && j < cap; j++)
+                if (out[j] == '\n' || out[j] == '\r')
+                    out[j] = ' ';
+            break;
+        }
+        }
+    }
+    if (len >= cap)
+        return -E2BIG;
+    return write_file_atomic(dir, name, out, len, 0600);
+}
+
+static int ensure_cache_dir(const char *dir)
+{
+    _cleanup_free_ char *parent = strdup(dir);
+    if (!parent)
+        return -ENOMEM;
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        int r = mkdir_p(parent, 0700);
+        if (r < 0)
+            return r;
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* Scan fd, served from / stored in cache_dir when given. A cache that cannot be used is never
+ * an error: the image is simply scanned. */
+static int scan_cached(int fd, const char *cache_dir, nfsroot_initramfs_info *ret,
+                       bool *ret_cached, nfsroot_error *err)
+{
+    struct stat before, after;
+    if (fstat(fd, &before) < 0)
+        return -errno;
+    char key[256], name[64];
+    cache_key(&before, key, sizeof(key));
+    snprintf(name, sizeof(name), "%jx-%jx", (uintmax_t)before.st_dev, (uintmax_t)before.st_ino);
+    if (cache_dir && cache_load(cache_dir, name, key, ret) == 0) {
+        if (ret_cached)
+            *ret_cached = true;
+        return 0;
+    }
+    nfsroot_initramfs_info info;
+    int r = nfsroot_initramfs_scan_fd(fd, &info, err);
+    if (r < 0)
+        return r;
+    if (cache_dir && fstat(fd, &after) == 0) {
+        char key2[256];
+        cache_key(&after, key2, sizeof(key2));
+        if (strcmp(key, key2) == 0 && ensure_cache_dir(cache_dir) == 0)
+            (void)cache_store(cache_dir, name, key, &info);
+    }
+    *ret = info;
+    if (ret_cached)
+        *ret_cached = false;
+    return 0;
+}
+
+int nfsroot_initramfs_scan(const char *path, const char *cache_dir, nfsroot_initramfs_info *ret,
+                           bool *ret_cached, nfsroot_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return nfsroot_err(err, -errno, NULL, "initrd", path, 0, "cannot open '%s': %s", path,
+                           strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) < 0)
+        return -errno;
+    if (!S_ISREG(sb.st_mode))
+        return nfsroot_err(err, -EINVAL, NULL, "initrd", path, 0, "'%s' is not a regular file",
+                           path);
+    return scan_cached(fd, cache_dir, ret, ret_cached, err);
+}
+
+/* ---- the check ---- */
+
+int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char *initrd,
+                                const nfsroot_plan *plan, const nfsroot_kernel_info *kernel,
+                                nfsroot_findings *f, nfsroot_initramfs_info *ret_info)
+{
+    bootfile bf;
+    int r = bootfile_open(&bf, "initrd", initrd, plan, f);
+    if (r < 0 || bf.fd < 0) {
+        bootfile_done(&bf);
+        return r;
+    }
+    _cleanup_free_ char *cache_dir = NULL;
+    if (p && p->state_dir && asprintf(&cache_dir, "%s/initramfs-cache", p->state_dir) < 0) {
+        bootfile_done(&bf);
+        return -ENOMEM;
+    }
+    nfsroot_initramfs_info info;
+    nfsroot_error e = { 0 };
+    bool cached = false;
+    r = scan_cached(bf.fd, cache_dir, &info, &cached, &e);
+    bootfile_done(&bf);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return nfsroot_findings_add(f, F_ERROR, "initrd-corrupt", initrd,
+                                    "initrd '%s' is not a readable initramfs (%s): rebuild it "
+                                    "(dracut --force, or update-initramfs -u in the guest)",
+                                    initrd, e.message[0] ? e.message : strerror(-r));
+
+    const char *builder = info.dracut ? "dracut" : info.initramfs_tools ? "initramfs-tools"
+                                                                         : "unknown tool";
+    r = nfsroot_findings_add(f, F_INFO, "initrd-identified", initrd,
+                             "initrd '%s' is %s (%ju files, built by %s%s%s)%s", initrd,
+                             info.format, (uintmax_t)info.n_files, builder,
+                             info.kernel_versions[0] ? ", modules for " : "",
+                             info.kernel_versions, cached ? " [cached scan]" : "");
+    if (r >= 0 && !info.has_init)
+        r = nfsroot_findings_add(f, F_WARN, "initrd-no-init", initrd,
+                                 "initrd '%s' has no /init: the kernel will try to mount the "
+                                 "root itself, which needs NFS and IP autoconfiguration built "
+                                 "into it (Debian's kernels have neither); rebuild the initramfs",
+                                 initrd);
+    if (r >= 0 && !info.nfs_scripts && !info.mount_nfs)
+        r = nfsroot_findings_add(f, F_ERROR, "initrd-no-nfs", initrd,
+                                 "initrd '%s' cannot mount an NFS root: it has neither dracut's "
+                                 "nfs module, initramfs-tools' NFS script nor mount.nfs; rebuild "
+                                 "it with NFS support (dracut: add_dracutmodules+=\" nfs \", "
+                                 "needs nfs-common in the guest)",
+                                 initrd);
+    bool modules_known = info.nfs_builtin_known || info.kernel_versions[0];
+    if (r >= 0 && !info.nfs_module && !info.nfs_builtin && modules_known)
+        r = nfsroot_findings_add(f, F_ERROR, "initrd-no-nfs-module", initrd,
+                                 "initrd '%s' has no nfs kernel module (fs/nfs/nfs.ko) and its "
+                                 "kernel does not have NFS built in: add it (dracut: "
+                                 "add_drivers+=\" nfs nfsv3 nfsv4 \"; initramfs-tools: list nfs "
+                                 "and nfsv4 in /etc/initramfs-tools/modules) and rebuild",
+                                 initrd);
+    else if (r >= 0 && !info.nfs_module && !info.nfs_builtin)
+        r = nfsroot_findings_add(f, F_WARN, "initrd-nfs-module-unknown", initrd,
+                                 "initrd '%s' holds no kernel modules, so NFS must be built into "
+                                 "the kernel; if it is not, add the nfs modules to the initramfs",
+                                 initrd);
+    if (r >= 0 && !info.network && !info.dhcp_client)
+        r = nfsroot_findings_add(f, F_ERROR, "initrd-no-network", initrd,
+                                 "initrd '%s' cannot bring the network up: rebuild it with "
+                                 "dracut's network module (add_dracutmodules+=\" network-legacy "
+                                 "\" or network-manager) and a DHCP client",
+                                 initrd);
+    else if (r >= 0 && !info.dhcp_client)
+        r = nfsroot_findings_add(f, F_WARN, "initrd-no-dhcp-client", initrd,
+                                 "initrd '%s' has network scripts but no DHCP client (dhclient, "
+                                 "dhcpcd, udhcpc): only a static ip= will work; install "
+                                 "isc-dhcp-client in the guest and rebuild",
+                                 initrd);
+    if (r >= 0 && kernel && kernel->version[0] && info.kernel_versions[0] &&
+        !has_word(info.kernel_versions, kernel->version))
+        r = nfsroot_findings_add(f, F_ERROR, "initrd-kernel-mismatch", initrd,
+                                 "initrd '%s' holds modules for '%s' but the kernel is '%s': "
+                                 "rebuild the initramfs for '%s' (dracut --kver %s)",
+                                 initrd, info.kernel_versions, kernel->version, kernel->version,
+                                 kernel->version);
+    if (r >= 0 && info.cmdline[0])
+        r = nfsroot_findings_add(f, F_INFO, "initrd-cmdline", initrd,
+                                 "initrd '%s' carries a built-in command line '%s' "
+                                 "(etc/cmdline.d); the domain's <cmdline> is read after it and "
+                                 "wins",
+                                 initrd, info.cmdline);
+    if (r >= 0 && ret_info)
+        *ret_info = info;
+    return r;
+}
