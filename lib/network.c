@@ -240,6 +240,23 @@ int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const
     }
     if (r < 0)
         return r;
+    /* Exporting to these would hand the guest's root (no_root_squash) to every local user of
+     * the host, or to everyone. */
+    for (size_t i = 0; i < n->n_subnets; i++) {
+        const nfsroot_cidr *s = &n->subnets[i];
+        static const uint8_t v6_loopback[16] = { [15] = 1 };
+        bool loopback = (s->family == AF_INET && s->addr[0] == 127) ||
+                        (s->family == AF_INET6 && !memcmp(s->addr, v6_loopback, 16));
+        if (s->prefix == 0 || loopback) {
+            char buf[64];
+            nfsroot_cidr_format(s, buf, sizeof(buf));
+            return nfsroot_err(err, -EPERM, d->name, "interface", NULL, 0,
+                               "%s '%s' is on subnet '%s', which %s: attach the guest to a "
+                               "network or bridge of its own",
+                               kind, nic->source, buf,
+                               loopback ? "is the host's loopback" : "covers every address");
+        }
+    }
     if (n->n_subnets == 0)
         return nfsroot_err(err, -EADDRNOTAVAIL, d->name, "interface", NULL, 0,
                            "%s '%s' has no IP address on this host, so no client subnet can be "
