@@ -89,13 +89,15 @@ static int check_name(const char *name, nfsroot_error *err)
     if (n == 0 || n > 200)
         return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0,
                            "domain name of %zu bytes is not supported (1 to 200)", n);
-    if (name[0] == '.' || strchr(name, '/'))
-        return nfsroot_err(err, -EINVAL, name, "domain name", NULL, 0,
-                           "domain name must not start with '.' or contain '/'");
+    /* Control characters first: a name holding one is never put in the error's domain. */
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
         if (*p < 0x20 || *p == 0x7f || *p == '\'')
             return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0,
-                               "domain name contains a control character or a quote");
+                               "domain name '%.64s' contains %s", name,
+                               *p == '\'' ? "a quote" : "a control character");
+    if (name[0] == '.' || strchr(name, '/'))
+        return nfsroot_err(err, -EINVAL, name, "domain name", NULL, 0,
+                           "domain name must not start with '.' or contain '/'");
     return 0;
 }
 
@@ -160,7 +162,12 @@ static int parse_export(nfsroot_domain *d, xmlNodePtr e, bool *seen_root, nfsroo
 
     for (xmlAttrPtr a = e->properties; a; a = a->next) {
         const char *an = (const char *)a->name;
-        if (a->ns || (strcmp(an, "path") && strcmp(an, "readonly") && strcmp(an, "role") &&
+        if (a->ns)
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "export %zu has attribute '%s' in namespace '%s': write it "
+                               "without a prefix",
+                               idx + 1, an, a->ns->href ? (const char *)a->ns->href : "");
+        if ( (strcmp(an, "path") && strcmp(an, "readonly") && strcmp(an, "role") &&
                       strcmp(an, "clients") && strcmp(an, "options")))
             return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
                                "export %zu has unknown attribute '%s' (known: path, readonly, "
@@ -237,12 +244,25 @@ static int parse_metadata(nfsroot_domain *d, xmlNodePtr metadata, nfsroot_error 
             continue;
         if (c->type == XML_COMMENT_NODE)
             continue;
-        if (c->type != XML_ELEMENT_NODE || !c->ns || xmlStrcmp(c->name, BAD_CAST "export") ||
-            xmlStrcmp(c->ns->href, BAD_CAST NFSROOT_XMLNS))
+        if (c->type != XML_ELEMENT_NODE)
             return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
-                               "unexpected %s '%s' inside 'nfsroot' (only 'export' elements)",
-                               c->type == XML_ELEMENT_NODE ? "element" : "content",
-                               c->type == XML_ELEMENT_NODE ? (const char *)c->name : "text");
+                               "unexpected %s inside 'nfsroot' (only 'export' elements)",
+                               c->type == XML_PI_NODE ? "processing instruction"
+                               : c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE
+                                   ? "text"
+                                   : "content");
+        if (!c->ns || xmlStrcmp(c->ns->href, BAD_CAST NFSROOT_XMLNS))
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "unexpected element '%s' %s%s%s inside 'nfsroot' (only 'export' "
+                               "elements of the virt-nfsroot namespace)",
+                               (const char *)c->name,
+                               c->ns ? "in namespace '" : "without a namespace",
+                               c->ns && c->ns->href ? (const char *)c->ns->href : "",
+                               c->ns ? "'" : "");
+        if (xmlStrcmp(c->name, BAD_CAST "export"))
+            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
+                               "unexpected element '%s' inside 'nfsroot' (only 'export' elements)",
+                               (const char *)c->name);
         if (d->n_exports >= 64)
             return nfsroot_err(err, -E2BIG, d->name, "metadata", NULL, 0,
                                "more than 64 exports");
@@ -285,6 +305,11 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
         return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
                            "domain XML must not contain a DOCTYPE (entities are refused)");
     xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (root && root->ns && xmlStrcmp(root->name, BAD_CAST "domain") == 0)
+        return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
+                           "root element 'domain' is in namespace '%s': a libvirt domain XML has "
+                           "none",
+                           root->ns->href ? (const char *)root->ns->href : "");
     if (!root || !is_elem(root, "domain"))
         return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
                            "root element is '%s', not 'domain'",

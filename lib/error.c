@@ -30,7 +30,7 @@ int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *fi
     if (!err || err->code != 0)
         return code;
     err->code = code;
-    copy_str(err->domain, sizeof(err->domain), domain);
+    escape_controls(domain ? domain : "", err->domain, sizeof(err->domain));
     copy_str(err->field, sizeof(err->field), field);
     copy_str(err->path, sizeof(err->path), path);
     err->line = line;
