@@ -134,7 +134,7 @@ static void served_text(const row *w, char *buf, size_t len)
         snprintf(buf, len, "%zu/%zu", w->n_served_yes, n);
 }
 
-static void print_table(row *rows, size_t n, bool reachable, const char *why)
+static void print_table(row *rows, size_t n)
 {
     static const char *head[] = { "DOMAIN", "PATH", "CLIENTS", "OPTIONS", "BACKEND",
                                   "SINCE", "RUNNING", "SERVED", "STATE" };
@@ -173,9 +173,6 @@ static void print_table(row *rows, size_t n, bool reachable, const char *why)
                 width[c] = strlen(cells[i][c]);
         }
     }
-    if (!reachable)
-        cli_warn("cannot reach libvirt at %s (%s): RUNNING shows 'unknown'",
-                 cli.uri ? cli.uri : DEFAULT_URI, why);
     if (n == 0) {
         printf("No managed exports.\n");
         return;
@@ -308,10 +305,13 @@ int cmd_status(int argc, char **argv)
         }
     }
 
+    if (!reachable)
+        cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
+                 cli.uri ? cli.uri : DEFAULT_URI, why);
     if (cli.json)
         print_json(rows, n_rows, reachable, why, problems);
     else
-        print_table(rows, n_rows, reachable, why);
+        print_table(rows, n_rows);
 
     for (size_t i = 0; i < n_rows; i++)
         free(rows[i].served);
