@@ -236,10 +236,35 @@ static const char *bus_address(const nfsroot_policy *p)
     return env && *env ? env : DEFAULT_SYSTEM_BUS;
 }
 
+/* Ganesha's errors span lines (a summary, then "Details:" per config error): one line for the
+ * user, details kept, capped. */
+static void one_line(const char *s, char *buf, size_t len)
+{
+    size_t w = 0;
+    bool space = false;
+    const char *c = s ? s : "";
+    for (; *c && w + 6 < len; c++) {
+        if (*c == '\n' || *c == '\r' || *c == '\t') {
+            space = w > 0;
+            continue;
+        }
+        if (space) {
+            if (buf[w - 1] != ':' && buf[w - 1] != ';' && buf[w - 1] != '.')
+                buf[w++] = ';';
+            buf[w++] = ' ';
+            space = false;
+        }
+        buf[w++] = *c;
+    }
+    if (*c) /* cut short */
+        w += (size_t)snprintf(buf + w, len - w, "...");
+    buf[w] = '\0';
+}
+
 static int unreachable(const bus *b, const char *why, nfsroot_error *err)
 {
     char line[512];
-    first_line(why, line, sizeof(line));
+    one_line(why, line, sizeof(line));
     return nfsroot_err(err, -EHOSTUNREACH, b->domain, "backend", NULL, 0,
                        "ganesha is not reachable on D-Bus at '%s': %s", b->address, line);
 }
@@ -278,6 +303,7 @@ static bool is_unreachable_error(const DBusError *e)
         DBUS_ERROR_SERVICE_UNKNOWN, DBUS_ERROR_NAME_HAS_NO_OWNER, DBUS_ERROR_NO_REPLY,
         DBUS_ERROR_DISCONNECTED,    DBUS_ERROR_TIMEOUT,           DBUS_ERROR_NO_SERVER,
         DBUS_ERROR_UNKNOWN_OBJECT,  DBUS_ERROR_UNKNOWN_INTERFACE, DBUS_ERROR_UNKNOWN_METHOD,
+        DBUS_ERROR_ACCESS_DENIED,   DBUS_ERROR_AUTH_FAILED,       DBUS_ERROR_LIMITS_EXCEEDED,
     };
     for (size_t i = 0; i < ELEMENTSOF(names); i++)
         if (dbus_error_has_name(e, names[i]))
@@ -441,8 +467,8 @@ static int bus_load_file(bus *b, const char *method, const char *file, uint16_t 
             return unreachable(b, e.message, err);
         if (strcmp(method, "AddExport") == 0 && strstr(e.message, "already active"))
             return -EEXIST;
-        char line[512];
-        first_line(e.message, line, sizeof(line));
+        char line[1024];
+        one_line(e.message, line, sizeof(line));
         return nfsroot_err(err, -EINVAL, b->domain, "backend", file, 0,
                            "ganesha refused %s of '%s' (Export_Id %u): %s", method, file, id,
                            line);
@@ -472,7 +498,7 @@ static int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot
         if (dbus_error_has_name(&e, DBUS_ERROR_INVALID_ARGS) && strstr(e.message, "not found"))
             return 0;
         char line[512];
-        first_line(e.message, line, sizeof(line));
+        one_line(e.message, line, sizeof(line));
         return nfsroot_err(err, -EINVAL, b->domain, "backend", NULL, 0,
                            "ganesha refused RemoveExport of Export_Id %u: %s", id, line);
     }

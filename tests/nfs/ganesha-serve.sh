@@ -210,7 +210,16 @@ nfs_refused() { # NS VERSION: refused by the server (not a network failure)
 export_file() { ls "$W/ganesha.d"/virt-nfsroot-"$UUID"-*.conf 2>/dev/null; }
 live_has_path() { ganesha_dbus ShowExports | grep -qF "string \"$1\""; }
 
+# An export the administrator made by hand, with the lowest id of our range.
+mkdir -p "$W/export/foreign"
+cat >"$W/foreign.conf" <<EOF
+EXPORT { Export_Id = 100; Path = "$W/export/foreign"; Pseudo = "$W/export/foreign";
+         Access_Type = RO; Protocols = 4; FSAL { Name = VFS; } }
+EOF
+
 # ---------------------------------------------------------------- tests
+check "an export made by hand has Export_Id 100" \
+    ganesha_dbus AddExport "string:$W/foreign.conf" "string:EXPORT(Export_Id=100)"
 # Ganesha runs, but nothing is exported yet: the client is refused.
 check "before prepare: the path is not exported (v4)" nfs_refused "$C" 4
 
@@ -222,8 +231,9 @@ check "it has the pinned client, RW, No_Root_Squash, v3+v4, VFS" \
     grep -qzE 'Clients = 10\.77\.0\.2/32;.*Access_Type = RW;' "$F1"
 check "  ... and squash/protocols" grep -qzE 'Squash = No_Root_Squash;.*Protocols = 3, 4;' "$F1"
 check "the index includes it" grep -qF "%include \"$F1\"" "$W/ganesha.d/virt-nfsroot-index.conf"
-check "its Export_Id is from the policy range 100-199" grep -qE 'Export_Id = 1[0-9][0-9];' "$F1"
 ID1=$(sed -n 's/.*Export_Id = \([0-9]*\);.*/\1/p' "$F1")
+check "its Export_Id is from the policy range 100-199 and not ganesha's 100" \
+    test -n "$ID1" -a "${ID1:-0}" -gt 100 -a "${ID1:-0}" -le 199
 check "ganesha lists the export (ShowExports)" live_has_path "$EXP"
 check "pinned client reads /boot over NFSv4" nfs_ok "$C" 4
 check "pinned client reads /boot over NFSv3" nfs_ok "$C" 3
@@ -277,6 +287,13 @@ check "  ... and cannot write to it" sh -c "! ip netns exec '$C' nfs-cp '$W/poli
 check "  ... nothing was written" test ! -e "$W/export/other/boot/new.txt"
 check "  ... options='root_squash': Squash = Root_Squash" grep -q 'Squash = Root_Squash;' "$W"/ganesha.d/virt-nfsroot-0d0e0f10-*.conf
 check "  ... root on the client cannot read a root-only file" sh -c "! ip netns exec '$C' nfs-cat 'nfs://10.77.0.1$W/export/other/boot/secret.txt?version=4'"
+domain_xml vnfs-clash 2d0e0f10-1112-4314-9516-171819202122 "$W/export/foreign" >"$W/clash.xml"
+hook "$W/policy.conf" vnfs-clash prepare begin <"$W/clash.xml" >"$W/clash.out" 2>&1
+rc=$?
+cat "$W/clash.out"
+check "a path ganesha already exports by hand: prepare exits 1" test "$rc" = 1
+check "  ... naming the foreign Export_Id" grep -qF "is already exported by NFS-Ganesha as Export_Id 100, which virt-nfsroot did not create" "$W/clash.out"
+check "  ... and leaving the hand-made export alone" live_has_path "$W/export/foreign"
 check "second domain release exits 0" hook "$W/policy.conf" vnfs-other release end <"$W/other.xml"
 check "  ... the first domain is still served" nfs_ok "$C" 4
 
