@@ -26,10 +26,14 @@
 #   LV_COLD_CACHE=1          private empty /var/cache/libvirt (measures first-run QEMU probing)
 
 export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
-LV_URI=qemu:///system
-LV_NET_ADDR=192.168.122.1
-LV_NET_SUBNET=192.168.122.0/24
-LV_NS_URI=http://virt-nfsroot.org/xmlns/domain/1.0
+# Constants for the test scripts that source this file.
+# shellcheck disable=SC2034
+{
+    LV_URI=qemu:///system
+    LV_NET_ADDR=192.168.122.1
+    LV_NET_SUBNET=192.168.122.0/24
+    LV_NS_URI=http://virt-nfsroot.org/xmlns/domain/1.0
+}
 
 LV_PASSED=0
 LV_FAILED=0
@@ -192,17 +196,36 @@ lv_install_hook() {
 
 lv_virsh() { virsh -q -c "$LV_URI" "$@"; }
 
-lv_start_daemons() {
-    virtlogd -d || { lv_log "virtlogd failed to start"; return 1; }
-    LIBVIRT_LOG_OUTPUTS="${LV_LOG_LEVEL:-3}:file:$LV_WORK/libvirtd.log" libvirtd -d ||
+# libvirtd gets the PATH a packaged daemon has, not the test runner's (hooks must not depend on it).
+lv_start_libvirtd() {
+    env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        LIBVIRT_LOG_OUTPUTS="${LV_LOG_LEVEL:-3}:file:$LV_WORK/libvirtd.log" libvirtd -d ||
         { lv_log "libvirtd failed to start"; return 1; }
-    local i
-    for i in $(seq 150); do
+    for _ in $(seq 150); do
         virsh -c "$LV_URI" version >/dev/null 2>&1 && return 0
         sleep 0.2
     done
     lv_log "libvirtd did not answer on $LV_URI within 30 s; see $LV_WORK/libvirtd.log"
     return 1
+}
+
+lv_start_daemons() {
+    virtlogd -d || { lv_log "virtlogd failed to start"; return 1; }
+    lv_start_libvirtd
+}
+
+# Stop libvirtd alone (guests keep running) and start it again: it reconnects to them and runs
+# the hooks with "reconnect begin -".
+lv_restart_libvirtd() {
+    lv_kill_pidfile /run/libvirtd.pid
+    lv_start_libvirtd
+}
+
+# Hook failures libvirt logged, one "NAME PHASE SUBPHASE" per line (libvirt ignores failures
+# after prepare, but logs them).
+lv_hook_failures() {
+    sed -n 's/.*error : virRunScript:[0-9]* : Hook script execution failed: .*\/etc\/libvirt\/hooks\/qemu\.d\/[^ ]* \([^ ]*\) \([^ ]*\) \([^ ]*\) -) .*/\1 \2 \3/p' \
+        "$LV_WORK/libvirtd.log"
 }
 
 lv_net_start() {
@@ -218,13 +241,13 @@ lv_pid_alive() {
 
 # lv_kill_pidfile FILE : TERM, wait up to 10 s, then KILL the pid in FILE.
 lv_kill_pidfile() {
-    local pid i
+    local pid
     [ -r "$1" ] || return 0
     pid=$(tr -dc '0-9' <"$1")
     [ -n "$pid" ] || return 0
     lv_pid_alive "$pid" || return 0
     kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         lv_pid_alive "$pid" || return 0
         sleep 0.2
     done
@@ -321,7 +344,8 @@ EOF
 lv_make_guest_root() {
     local vm=$1 root=/export/$1
     lv_build_initrd || return 1
-    mkdir -p -m 0755 "$root" "$root/boot" "$root/etc"
+    mkdir -p "$root/boot" "$root/etc"
+    chmod 0755 "$root" "$root/boot" "$root/etc"
     install -m 0644 "$LV_VMLINUZ" "$root/boot/vmlinuz"
     install -m 0644 "$LV_WORK/initrd.img" "$root/boot/initrd.img"
     printf '%s:/export/%s / nfs4 defaults 0 0\n' "$LV_NET_ADDR" "$vm" >"$root/etc/fstab"

@@ -242,5 +242,47 @@ if define_dom plain 52:54:00:6e:66:c0 ""; then
     fi
 fi
 
+# ---------------------------------------------------------------------------------------------
+# d) libvirtd restarts while an annotated guest runs: the reconnect hook keeps the export
+
+echo "== d) libvirtd restart with a running guest"
+if start_dom vm-a; then
+    lv_pass "d: virsh start vm-a"
+    expect_export d /export/vm-a "$LV_NET_SUBNET"
+    t=$(lv_now)
+    if lv_restart_libvirtd; then
+        lv_pass "d: libvirtd restarted"
+        echo "timing: libvirtd restart: $(lv_elapsed "$t") s"
+        expect_running vm-a
+        if lv_exported /export/vm-a "$LV_NET_SUBNET"; then
+            lv_pass "d: export survives libvirtd's restart (reconnect)"
+        else
+            lv_fail "d: /export/vm-a no longer exported after libvirtd reconnected"
+            show_exports
+        fi
+        destroy_dom vm-a
+        expect_no_export d-destroy /export/vm-a
+    else
+        lv_fail "d: libvirtd did not come back after a restart"
+    fi
+else
+    lv_fail "d: virsh start vm-a (second time) failed: $(cat "$ERR")"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Only the refused prepares may have failed; libvirt ignores later failures but logs them.
+
+unexpected=$(lv_hook_failures | grep -v -E '^evil-(dotdot|link) prepare begin$')
+if [ -z "$unexpected" ]; then
+    lv_pass "log: no hook failure besides the refused prepares"
+else
+    lv_fail "log: hook failed in libvirtd.log for: $(echo "$unexpected" | tr '\n' ';')"
+fi
+if lv_hook_failures | grep -q '^evil-dotdot prepare begin$'; then
+    lv_pass "log: libvirtd logged the refused prepare"
+else
+    lv_fail "log: no 'Hook script execution failed' for evil-dotdot in libvirtd.log (log format changed?)"
+fi
+
 echo "timing: whole test $(lv_elapsed "$LV_T0") s"
 lv_summary
