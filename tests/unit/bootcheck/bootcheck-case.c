@@ -1,0 +1,229 @@
+/* Run one data-driven boot-check case: tests/data/bootcheck/<case>/ holds "case" (key = value
+ * settings), the input ("cmdline", "fstab", "idmapd.conf", "baked") and "expected", the
+ * findings as "level code" lines. BOOTCHECK_REGENERATE=1 rewrites "expected". */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+static char *slurp(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+static void chomp(char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+}
+
+/* "key = value" from the case file, or def. Returned storage is static per call site key. */
+static const char *setting(const char *conf, const char *key, const char *def, char *out,
+                           size_t len)
+{
+    if (!conf)
+        return def;
+    size_t kl = strlen(key);
+    for (const char *l = conf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, key, kl) != 0)
+            continue;
+        const char *p = l + kl;
+        while (*p == ' ')
+            p++;
+        if (*p != '=')
+            continue;
+        p++;
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, "\n");
+        snprintf(out, len, "%.*s", (int)n, p);
+        return out;
+    }
+    return def;
+}
+
+static int write_file(const char *path, const char *data)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return -errno;
+    fputs(data, f);
+    return fclose(f) == 0 ? 0 : -errno;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: bootcheck-case CASE_DIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    char *conf = slurp(dir, "case");
+    char *cmdline = slurp(dir, "cmdline");
+    char *fstab = slurp(dir, "fstab");
+    char *idmapd = slurp(dir, "idmapd.conf");
+    char *baked = slurp(dir, "baked");
+    chomp(cmdline);
+    chomp(baked);
+
+    char s_check[64], s_server[128], s_export[1024], s_clients[256], s_initrd[64], s_backend[64],
+        s_ro[8], s_hostconf[1024];
+    const char *check = setting(conf, "check", cmdline ? "cmdline" : fstab ? "fstab" : "idmap",
+                                s_check, sizeof(s_check));
+    const char *server = setting(conf, "server", "192.168.122.1", s_server, sizeof(s_server));
+    if (strcmp(server, "none") == 0)
+        server = NULL;
+    const char *export = setting(conf, "export", "/export/vm", s_export, sizeof(s_export));
+    const char *clients = setting(conf, "clients", "192.168.122.0/24", s_clients,
+                                  sizeof(s_clients));
+    const char *initrd = setting(conf, "initrd", "dracut", s_initrd, sizeof(s_initrd));
+    const char *backend = setting(conf, "backend", "kernel", s_backend, sizeof(s_backend));
+    bool readonly = strcmp(setting(conf, "readonly", "0", s_ro, sizeof(s_ro)), "1") == 0;
+
+    /* Guest files go into a temporary root that becomes the root export. */
+    char root[] = "/tmp/bootcheck-case.XXXXXX";
+    bool made_root = false;
+    if (fstab || idmapd || strcmp(check, "cmdline") != 0) {
+        if (!mkdtemp(root))
+            return perror("mkdtemp"), 1;
+        made_root = true;
+        char p[4200];
+        snprintf(p, sizeof(p), "%s/etc", root);
+        mkdir(p, 0755);
+        if (fstab) {
+            /* "@EXPORT@" stands for the root export, a temporary directory. */
+            char *text = NULL;
+            size_t tl = 0;
+            FILE *m = open_memstream(&text, &tl);
+            for (const char *q = fstab; *q;) {
+                if (strncmp(q, "@EXPORT@", 8) == 0) {
+                    fputs(root, m);
+                    q += 8;
+                } else {
+                    fputc(*q++, m);
+                }
+            }
+            fclose(m);
+            snprintf(p, sizeof(p), "%s/etc/fstab", root);
+            write_file(p, text);
+            free(text);
+        }
+        if (idmapd) {
+            snprintf(p, sizeof(p), "%s/etc/idmapd.conf", root);
+            write_file(p, idmapd);
+        }
+        export = root;
+    }
+
+    char *cl = strdup(clients);
+    char *client_list[2] = { cl, NULL };
+    nfsroot_export e = { .path = (char *)export, .clients = client_list, .is_root = true,
+                         .readonly = readonly };
+    nfsroot_plan plan = { .domain = "case", .exports = &e, .n_exports = 1,
+                          .server = (char *)server };
+    nfsroot_policy pol = { .backend = strcmp(backend, "ganesha-v4") == 0 ? NFSROOT_BACKEND_GANESHA
+                                                                         : NFSROOT_BACKEND_KERNEL,
+                           .ganesha_nfsv3 = false };
+
+    nfsroot_initramfs_info ii = { .has_init = true, .nfs_scripts = true, .mount_nfs = true,
+                                  .nfs_module = true, .nfsv3_module = true, .nfsv4_module = true,
+                                  .network = true, .dhcp_client = true,
+                                  .kernel_versions = "6.1.0-27-amd64" };
+    bool has_initrd = strcmp(initrd, "none") != 0;
+    const nfsroot_initramfs_info *iip = &ii;
+    if (strcmp(initrd, "dracut") == 0 || strncmp(initrd, "dracut-", 7) == 0)
+        ii.dracut = true;
+    if (strcmp(initrd, "dracut-no-nfsv4") == 0)
+        ii.nfsv4_module = false;
+    if (strcmp(initrd, "initramfs-tools") == 0)
+        ii.initramfs_tools = true;
+    if (strcmp(initrd, "unknown") == 0 || !has_initrd)
+        iip = NULL;
+    if (baked)
+        snprintf(ii.cmdline, sizeof(ii.cmdline), "%s", baked);
+
+    nfsroot_findings *f = NULL;
+    nfsroot_findings_new(&f);
+    int r;
+    if (strcmp(check, "cmdline") == 0) {
+        r = nfsroot_bootcheck_cmdline(&pol, cmdline, has_initrd, iip, &plan, f);
+    } else if (strcmp(check, "fstab") == 0) {
+        r = nfsroot_bootcheck_fstab(&plan, f);
+    } else if (strcmp(check, "idmap") == 0) {
+        const char *hc = setting(conf, "host_idmapd_conf", NULL, s_hostconf, sizeof(s_hostconf));
+        char hostconf[4200];
+        if (hc && hc[0] != '/')
+            snprintf(hostconf, sizeof(hostconf), "%s/%s", dir, hc);
+        else
+            snprintf(hostconf, sizeof(hostconf), "%s", hc ? hc : "/etc/idmapd.conf");
+        r = nfsroot_bootcheck_idmap(hostconf, &plan, f);
+    } else {
+        fprintf(stderr, "unknown check '%s'\n", check);
+        return 2;
+    }
+    if (r < 0) {
+        fprintf(stderr, "check failed: %s\n", strerror(-r));
+        return 1;
+    }
+
+    char *got = NULL;
+    size_t got_len = 0;
+    FILE *m = open_memstream(&got, &got_len);
+    for (size_t i = 0; i < f->n; i++)
+        fprintf(m, "%s %s\n", nfsroot_finding_level_name(f->items[i].level), f->items[i].code);
+    fclose(m);
+    for (size_t i = 0; i < f->n; i++) {
+        char line[2048];
+        fprintf(stderr, "%s\n", nfsroot_finding_format(&f->items[i], line, sizeof(line)));
+    }
+
+    int ret = 0;
+    char exp_path[4096];
+    snprintf(exp_path, sizeof(exp_path), "%s/expected", dir);
+    if (getenv("BOOTCHECK_REGENERATE")) {
+        write_file(exp_path, got);
+    } else {
+        char *want = slurp(dir, "expected");
+        if (!want) {
+            fprintf(stderr, "%s: no 'expected' file\n", dir);
+            ret = 1;
+        } else if (strcmp(want, got) != 0) {
+            fprintf(stderr, "FAIL %s\n--- expected\n%s--- got\n%s", dir, want, got);
+            ret = 1;
+        }
+        free(want);
+    }
+    if (made_root) {
+        char p[4200];
+        snprintf(p, sizeof(p), "%s/etc/fstab", root);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/etc/idmapd.conf", root);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/etc", root);
+        rmdir(p);
+        rmdir(root);
+    }
+    nfsroot_findings_free(f);
+    free(conf), free(cmdline), free(fstab), free(idmapd), free(baked), free(cl), free(got);
+    return ret;
+}

@@ -1,0 +1,288 @@
+/* Unit tests of the boot checks that need no real images: kernel headers built in memory,
+ * symlink escapes in a temporary guest root, findings and their enforcement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+static int failures;
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+static void put16(unsigned char *b, size_t off, unsigned v)
+{
+    b[off] = v & 0xff;
+    b[off + 1] = (v >> 8) & 0xff;
+}
+static void put32(unsigned char *b, size_t off, unsigned v)
+{
+    put16(b, off, v & 0xffff);
+    put16(b, off + 2, v >> 16);
+}
+
+static void test_kernel_headers(void)
+{
+    static unsigned char b[64 * 1024];
+    nfsroot_kernel_info k;
+
+    /* x86 bzImage, boot protocol 2.15, 64-bit, version string at 0x200 + 0x3000 */
+    memset(b, 0, sizeof(b));
+    b[0] = 'M', b[1] = 'Z';
+    b[0x1f1] = 27;
+    put32(b, 0x1f4, 0x10000);
+    b[0x1fe] = 0x55, b[0x1ff] = 0xaa;
+    memcpy(b + 0x202, "HdrS", 4);
+    put16(b, 0x206, 0x020f);
+    put16(b, 0x20e, 0x3000);
+    b[0x211] = 0x01;
+    put16(b, 0x236, 0x7f);
+    strcpy((char *)b + 0x3200, "6.1.0-27-amd64 (debian-kernel@lists.debian.org) #1 SMP");
+    CHECK(nfsroot_kernel_identify(b, sizeof(b), &k) == 0);
+    CHECK(strcmp(k.format, "x86 bzImage") == 0);
+    CHECK(strcmp(k.arch, "x86_64") == 0);
+    CHECK(k.is_64bit);
+    CHECK(k.boot_protocol == 0x020f);
+    CHECK(strcmp(k.version, "6.1.0-27-amd64") == 0);
+    CHECK(k.min_size == 28 * 512 + 0x10000 * 16ULL);
+    /* The version string beyond the bytes given: identified, version unknown. */
+    CHECK(nfsroot_kernel_identify(b, 0x1000, &k) == 0 && k.version[0] == '\0');
+    /* Header cut inside the setup header */
+    CHECK(nfsroot_kernel_identify(b, 0x210, &k) == -EBADMSG);
+    /* 32-bit kernel */
+    put16(b, 0x236, 0x00);
+    CHECK(nfsroot_kernel_identify(b, sizeof(b), &k) == 0 && !k.is_64bit &&
+          strcmp(k.arch, "x86") == 0);
+    /* Version offset pointing past the buffer end */
+    put16(b, 0x20e, 0xffff);
+    CHECK(nfsroot_kernel_identify(b, sizeof(b), &k) == 0);
+
+    /* arm64 Image */
+    memset(b, 0, sizeof(b));
+    put32(b, 0x38, 0x644d5241);
+    put32(b, 0x10, 0x2000000);
+    CHECK(nfsroot_kernel_identify(b, 4096, &k) == 0);
+    CHECK(strcmp(k.arch, "arm64") == 0 && strcmp(k.format, "arm64 Image") == 0);
+    CHECK(k.min_size == 0x2000000);
+
+    /* EFI zboot */
+    memset(b, 0, sizeof(b));
+    b[0] = 'M', b[1] = 'Z';
+    memcpy(b + 4, "zimg", 4);
+    put32(b, 8, 0x1000), put32(b, 12, 0x5000);
+    memcpy(b + 0x18, "zstd", 4);
+    put32(b, 0x3c, 0x80);
+    memcpy(b + 0x80, "PE\0\0", 4);
+    put16(b, 0x84, 0xaa64);
+    CHECK(nfsroot_kernel_identify(b, 4096, &k) == 0);
+    CHECK(strcmp(k.format, "EFI zboot (zstd)") == 0 && strcmp(k.arch, "arm64") == 0);
+    /* PE offset out of range in a short buffer */
+    put32(b, 0x3c, 0x7fffffff);
+    CHECK(nfsroot_kernel_identify(b, 4096, &k) == -EBADMSG);
+
+    /* ELF vmlinux */
+    memset(b, 0, sizeof(b));
+    memcpy(b, "\x7f" "ELF", 4);
+    b[4] = 2, b[5] = 1;
+    put16(b, 0x12, 62);
+    CHECK(nfsroot_kernel_identify(b, 64, &k) == 0 && strcmp(k.arch, "x86_64") == 0);
+
+    /* Not kernels */
+    memset(b, 0, sizeof(b));
+    memcpy(b, "\x1f\x8b\x08\x00", 4);
+    CHECK(nfsroot_kernel_identify(b, 4096, &k) == -ENOEXEC);
+    memcpy(b, "070701", 6);
+    CHECK(nfsroot_kernel_identify(b, 4096, &k) == -ENOEXEC);
+    CHECK(nfsroot_kernel_identify(b, 10, &k) == -EBADMSG);
+    CHECK(nfsroot_kernel_identify(b, 0, &k) == -EBADMSG);
+}
+
+static void test_cmdline_parse(void)
+{
+    nfsroot_cmdline_root c;
+    CHECK(nfsroot_cmdline_parse("root=nfs4:192.168.122.1:/export/vm:vers=4.1,rw ip=dhcp", &c) ==
+          0);
+    CHECK(c.kind == NFSROOT_ROOT_NFS && c.nfs_version == 4);
+    CHECK(strcmp(c.server, "192.168.122.1") == 0 && strcmp(c.path, "/export/vm") == 0);
+    CHECK(strcmp(c.options, "vers=4.1,rw") == 0 && c.ip_dhcp);
+
+    CHECK(nfsroot_cmdline_parse("root=/dev/nfs nfsroot=10.0.0.1:/srv/root,vers=3,tcp", &c) == 0);
+    CHECK(c.legacy_nfsroot && strcmp(c.server, "10.0.0.1") == 0);
+    CHECK(strcmp(c.path, "/srv/root") == 0 && strcmp(c.options, "vers=3,tcp") == 0);
+    CHECK(c.nfs_version == 3);
+
+    CHECK(nfsroot_cmdline_parse("root=nfs:/srv/root", &c) == 0);
+    CHECK(c.server[0] == '\0' && strcmp(c.path, "/srv/root") == 0);
+    CHECK(nfsroot_cmdline_parse("root=nfs:srv:relative", &c) == 0 && strcmp(c.path, "error") == 0);
+    CHECK(nfsroot_cmdline_parse("ip=eth0:dhcp", &c) == 0 && c.ip_dhcp && c.kind == 0);
+    CHECK(nfsroot_cmdline_parse(NULL, &c) == 0 && c.kind == NFSROOT_ROOT_NONE);
+    CHECK(nfsroot_cmdline_parse("root=server.example.org:/srv", &c) == 0 &&
+          c.kind == NFSROOT_ROOT_OTHER && strcmp(c.form, "hostname-legacy") == 0);
+}
+
+static void test_fstab_parse(void)
+{
+    nfsroot_fstab_entry e;
+    const char *t = "# comment\n\nUUID=x /boot ext4 defaults 0 2\n"
+                    "srv:/a\\040b / nfs4 rw 0 0\n";
+    CHECK(nfsroot_fstab_find_root(t, strlen(t), &e) == 0);
+    CHECK(strcmp(e.spec, "srv:/a b") == 0 && strcmp(e.vfstype, "nfs4") == 0 && e.line == 4);
+    t = "srv:/a /mnt nfs rw\n/dev/vda1 //";
+    CHECK(nfsroot_fstab_find_root(t, strlen(t), &e) == 0 && strcmp(e.options, "defaults") == 0);
+    t = "none";
+    CHECK(nfsroot_fstab_find_root(t, strlen(t), &e) == -ENOENT);
+}
+
+static char tmp[] = "/tmp/test-bootcheck.XXXXXX";
+
+#include <stdarg.h>
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    if (system(cmd) != 0)
+        fprintf(stderr, "setup failed: %s\n", cmd), failures++;
+}
+
+static void test_guest_root_escapes(void)
+{
+    if (!mkdtemp(tmp)) {
+        failures++;
+        return;
+    }
+    /* The guest's etc/fstab is an absolute symlink to the host's /etc/passwd: inside the guest
+     * root that is <root>/etc/passwd, which does not exist. */
+    sh("mkdir -p %s/root/etc %s/root/boot && ln -s /etc/passwd %s/root/etc/fstab", tmp, tmp, tmp);
+    char root[4200];
+    snprintf(root, sizeof(root), "%s/root", tmp);
+    char *clients[] = { "192.168.122.0/24", NULL };
+    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
+    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    nfsroot_findings *f;
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
+    CHECK(nfsroot_findings_find(f, "fstab-missing") != NULL);
+    nfsroot_findings_free(f);
+
+    /* A relative escape through ".." is clamped to the root as well. */
+    sh("rm %s/root/etc/fstab && ln -s ../../../../../../etc/hostname %s/root/etc/fstab", tmp, tmp);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
+    CHECK(nfsroot_findings_find(f, "fstab-missing") != NULL);
+    nfsroot_findings_free(f);
+
+    /* A symlink that stays inside the root is followed as the guest would. */
+    sh("rm %s/root/etc/fstab && printf '192.168.1.122:/x / nfs rw 0 0\\n' > %s/root/etc/fstab.real"
+       " && ln -s /etc/fstab.real %s/root/etc/fstab", tmp, tmp, tmp);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
+    CHECK(nfsroot_findings_find(f, "fstab-root-server-mismatch") != NULL);
+    nfsroot_findings_free(f);
+
+    /* <kernel> inside the export as an absolute symlink: libvirt would follow it on the host. */
+    sh("ln -s /etc/hostname %s/root/boot/vmlinuz", tmp);
+    char kernel[4300];
+    snprintf(kernel, sizeof(kernel), "%s/boot/vmlinuz", root);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_findings_find(f, "kernel-symlink-escape") != NULL);
+    CHECK(nfsroot_findings_has_errors(f));
+    nfsroot_findings_free(f);
+
+    /* A regular file that is no kernel, inside the export: not-a-kernel + the chown warning. */
+    sh("rm %s/root/boot/vmlinuz && head -c 8192 /dev/zero > %s/root/boot/vmlinuz", tmp, tmp);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_findings_find(f, "kernel-chowned") != NULL);
+    CHECK(nfsroot_findings_find(f, "kernel-not-a-kernel") != NULL);
+    nfsroot_findings_free(f);
+
+    /* Missing kernel and a directory as initrd */
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel("/nonexistent/vmlinuz", &plan, f, NULL) == 0);
+    CHECK(nfsroot_findings_find(f, "kernel-not-found") != NULL);
+    CHECK(nfsroot_bootcheck_initramfs(NULL, root, &plan, NULL, f, NULL) == 0);
+    CHECK(nfsroot_findings_find(f, "initrd-not-regular") != NULL);
+    nfsroot_findings_free(f);
+
+    sh("rm -rf %s", tmp);
+}
+
+static int logged;
+static void count_log(int prio, const char *line, void *userdata)
+{
+    (void)prio, (void)line, (void)userdata;
+    logged++;
+}
+
+static void test_run_and_enforce(void)
+{
+    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT };
+    nfsroot_domain d = { .name = "vm" };
+    char *clients[] = { "192.168.122.0/24", NULL };
+    nfsroot_export e = { .path = "/nonexistent-export/vm", .clients = clients, .is_root = true };
+    nfsroot_plan plan = { .domain = "vm", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    nfsroot_findings *f = NULL;
+    nfsroot_error err = { 0 };
+
+    /* No <kernel>: info only, fstab cannot be read (export missing) -> warning, no error. */
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(nfsroot_findings_find(f, "boot-not-direct") != NULL);
+    CHECK(!nfsroot_findings_has_errors(f));
+    nfsroot_log log = { count_log, NULL };
+    CHECK(nfsroot_bootcheck_enforce(&pol, &d, f, &log, &err) == 0);
+    CHECK(logged == (int)f->n);
+    nfsroot_findings_free(f);
+
+    /* A kernel that does not exist: an error, which strict turns into a refusal. */
+    d.kernel = "/nonexistent/vmlinuz";
+    d.initrd = "/nonexistent/initrd.img";
+    d.cmdline = "root=nfs4:192.168.1.122:/nonexistent-export/vm rw ip=dhcp";
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(nfsroot_findings_count(f, NFSROOT_FINDING_ERROR) == 3);
+    CHECK(nfsroot_findings_find(f, "initrd-not-found") != NULL);
+    CHECK(nfsroot_findings_find(f, "cmdline-server-mismatch") != NULL);
+    CHECK(nfsroot_bootcheck_enforce(&pol, &d, f, NULL, &err) == -EINVAL);
+    CHECK(strstr(err.message, "/nonexistent/vmlinuz") != NULL);
+    CHECK(strstr(err.message, "2 more") != NULL);
+    CHECK(strcmp(err.domain, "vm") == 0);
+    pol.validate = NFSROOT_VALIDATE_WARN;
+    nfsroot_error_clear(&err);
+    CHECK(nfsroot_bootcheck_enforce(&pol, &d, f, NULL, &err) == 0 && err.code == 0);
+    nfsroot_findings_free(f);
+
+    pol.validate = NFSROOT_VALIDATE_OFF;
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0 && f->n == 0);
+    nfsroot_findings_free(f);
+
+    char buf[256];
+    nfsroot_finding one = { .level = NFSROOT_FINDING_WARNING, .code = "x-y", .message = "m" };
+    CHECK(strcmp(nfsroot_finding_format(&one, buf, sizeof(buf)), "warning: m [x-y]") == 0);
+    nfsroot_findings_free(NULL);
+}
+
+int main(void)
+{
+    test_kernel_headers();
+    test_cmdline_parse();
+    test_fstab_parse();
+    test_guest_root_escapes();
+    test_run_and_enforce();
+    if (failures)
+        fprintf(stderr, "%d failures\n", failures);
+    return failures ? 1 : 0;
+}
