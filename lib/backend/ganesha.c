@@ -41,7 +41,7 @@ typedef struct id_record {
 typedef struct id_table {
     id_record *v;
     size_t n;
-    char *dir;  /* <state_dir>/ganesha */
+    char *dir; /* <state_dir>/ganesha */
     int lock_fd;
 } id_table;
 
@@ -153,8 +153,7 @@ static int id_table_load(const nfsroot_policy *p, const char *domain, id_table *
         return 0;
     if (r < 0)
         return nfsroot_err(err, r, domain, "policy key 'state_dir'", file, 0,
-                           "cannot read the ganesha export id table '%s': %s", file,
-                           strerror(-r));
+                           "cannot read the ganesha export id table '%s': %s", file, strerror(-r));
     int lineno = 0;
     for (char *line = data, *next; line && *line; line = next) {
         lineno++;
@@ -417,8 +416,9 @@ static int bus_show_exports(bus *b, live_list *ret, nfsroot_error *err)
         dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
         return nfsroot_err(err, -EBADMSG, b->domain, "backend", NULL, 0,
                            "ganesha's ShowExports reply on '%s' has an unexpected signature "
-                           "'%s'", b->address, dbus_message_get_signature(reply));
-    live_list l = { 0 };
+                           "'%s'",
+                           b->address, dbus_message_get_signature(reply));
+    live_list l = {0};
     dbus_message_iter_recurse(&it, &arr);
     while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
         DBusMessageIter st;
@@ -470,8 +470,7 @@ static int bus_load_file(bus *b, const char *method, const char *file, uint16_t 
         char line[1024];
         one_line(e.message, line, sizeof(line));
         return nfsroot_err(err, -EINVAL, b->domain, "backend", file, 0,
-                           "ganesha refused %s of '%s' (Export_Id %u): %s", method, file, id,
-                           line);
+                           "ganesha refused %s of '%s' (Export_Id %u): %s", method, file, id, line);
     }
     return r;
 }
@@ -564,7 +563,7 @@ static int sec_types(const char *sec, char *buf, size_t len)
     _cleanup_strv_free_ char **v = strv_split(sec, ":");
     if (!v)
         return -ENOMEM;
-    static const char *const known[] = { "sys", "krb5", "krb5i", "krb5p", "none" };
+    static const char *const known[] = {"sys", "krb5", "krb5i", "krb5p", "none"};
     buf[0] = '\0';
     size_t used = 0;
     for (size_t i = 0; v[i]; i++) {
@@ -582,8 +581,8 @@ static int sec_types(const char *sec, char *buf, size_t len)
 }
 
 /* The EXPORT block for e with the given id. Caller frees. */
-static int format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
-                         const nfsroot_export *e, uint16_t id, char **ret, nfsroot_error *err)
+static int format_export(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
+                         uint16_t id, char **ret, nfsroot_error *err)
 {
     if (!ganesha_string_ok(e->path))
         return nfsroot_err(err, -EINVAL, plan->domain, "export path", NULL, 0,
@@ -597,7 +596,8 @@ static int format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
         if (!client_ok(e->clients[i]))
             return nfsroot_err(err, -EINVAL, plan->domain, "clients", NULL, 0,
                                "client '%s' of export '%s' is not an address or subnet that "
-                               "NFS-Ganesha accepts", e->clients[i], e->path);
+                               "NFS-Ganesha accepts",
+                               e->clients[i], e->path);
 
     _cleanup_strv_free_ char **opts = strv_split(e->options ? e->options : "", ",");
     if (!opts)
@@ -612,8 +612,8 @@ static int format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
     if (sec_types(option_value(opts, "sec"), sec, sizeof(sec)) < 0)
         return nfsroot_err(err, -EINVAL, plan->domain, "options", NULL, 0,
                            "option 'sec=%s' of export '%s' names a flavour NFS-Ganesha does not "
-                           "know (use sys, krb5, krb5i, krb5p)", option_value(opts, "sec"),
-                           e->path);
+                           "know (use sys, krb5, krb5i, krb5p)",
+                           option_value(opts, "sec"), e->path);
     const char *anonuid = option_value(opts, "anonuid");
     const char *anongid = option_value(opts, "anongid");
     if ((anonuid && !uint_ok(anonuid)) || (anongid && !uint_ok(anongid)))
@@ -719,8 +719,8 @@ static bool plan_has_path(const nfsroot_plan *plan, const char *path)
 static int check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
 {
     if (!p->ganesha_exports_dir || p->ganesha_exports_dir[0] != '/')
-        return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_exports_dir'", p->source,
-                           0, "policy key 'ganesha_exports_dir' must be an absolute directory "
+        return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_exports_dir'", p->source, 0,
+                           "policy key 'ganesha_exports_dir' must be an absolute directory "
                            "for the ganesha backend");
     if (p->ganesha_export_id_min == 0 || p->ganesha_export_id_min > p->ganesha_export_id_max)
         return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_export_ids'", p->source, 0,
@@ -746,8 +746,8 @@ static int forget_record(const nfsroot_policy *p, bus *b, id_table *t, id_record
     r = unlink_export_file(p, rec->uuid, rec->id, domain, err);
     if (r < 0)
         return r;
-    nfsroot_logf(log, LOG_INFO, "ganesha: removed export '%s' (Export_Id %u)%s", rec->path,
-                 rec->id, not_running ? ", ganesha was not running" : "");
+    nfsroot_logf(log, LOG_INFO, "ganesha: removed export '%s' (Export_Id %u)%s", rec->path, rec->id,
+                 not_running ? ", ganesha was not running" : "");
     id_table_drop(t, rec);
     return 0;
 }
@@ -763,7 +763,8 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
             return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
                                "export path '%s' is already exported by NFS-Ganesha for the "
                                "domain with uuid %s; ganesha serves one path once, so stop "
-                               "that domain or choose another path", e->path, rec->uuid);
+                               "that domain or choose another path",
+                               e->path, rec->uuid);
         *ret = rec->id;
         return 0;
     }
@@ -773,7 +774,8 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
             return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
                                "export path '%s' is already exported by NFS-Ganesha as "
                                "Export_Id %u, which virt-nfsroot did not create; remove that "
-                               "export from ganesha's configuration", e->path, le->id);
+                               "export from ganesha's configuration",
+                               e->path, le->id);
         *ret = le->id;
         return id_table_add(t, le->id, plan->uuid, e->path);
     }
@@ -783,10 +785,10 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
         *ret = (uint16_t)id;
         return id_table_add(t, (uint16_t)id, plan->uuid, e->path);
     }
-    return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'", p->source,
-                       0, "no free NFS-Ganesha export id left in %u-%u; widen policy key "
-                       "'ganesha_export_ids'", p->ganesha_export_id_min,
-                       p->ganesha_export_id_max);
+    return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'", p->source, 0,
+                       "no free NFS-Ganesha export id left in %u-%u; widen policy key "
+                       "'ganesha_export_ids'",
+                       p->ganesha_export_id_min, p->ganesha_export_id_max);
 }
 
 static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
@@ -838,13 +840,13 @@ static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nf
     if (r < 0)
         return r;
     _cleanup_free_ char *clients = strv_join(e->clients, ",");
-    nfsroot_logf(log, LOG_INFO, "ganesha: %s export '%s' (Export_Id %u) for %s", how, e->path,
-                 id, clients ? clients : "?");
+    nfsroot_logf(log, LOG_INFO, "ganesha: %s export '%s' (Export_Id %u) for %s", how, e->path, id,
+                 clients ? clients : "?");
     return 0;
 }
 
-static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
-                         const nfsroot_plan *old, const nfsroot_log *log, nfsroot_error *err)
+static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
+                         const nfsroot_log *log, nfsroot_error *err)
 {
     int r = check_policy(p, plan->domain, err);
     if (r < 0)
@@ -857,7 +859,7 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
     r = bus_open(p, plan->domain, &b, err);
     if (r < 0)
         goto out_table;
-    live_list live = { 0 };
+    live_list live = {0};
     r = bus_show_exports(&b, &live, err);
     if (r < 0)
         goto out;
@@ -868,8 +870,8 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
         bool ours = strcmp(rec->uuid, plan->uuid) == 0;
         /* The same name recorded under another uuid (the domain was redefined): its
          * exports are this domain's too, re-created below under the new uuid. */
-        bool previous = !ours && old && strcmp(rec->uuid, old->uuid) == 0 &&
-                        plan_has_path(old, rec->path);
+        bool previous =
+            !ours && old && strcmp(rec->uuid, old->uuid) == 0 && plan_has_path(old, rec->path);
         if (!(ours && !plan_has_path(plan, rec->path)) && !previous)
             continue;
         r = forget_record(p, &b, &t, &t.v[i], plan->domain, log, err);
@@ -897,8 +899,8 @@ out_table:
     return r;
 }
 
-static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
-                          const nfsroot_log *log, nfsroot_error *err)
+static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                          nfsroot_error *err)
 {
     int r = check_policy(p, plan->domain, err);
     if (r < 0)
@@ -911,8 +913,8 @@ static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
     r = bus_open(p, plan->domain, &b, err);
     if (r < 0)
         goto out_table;
-    live_list live = { 0 };
-    nfsroot_error scratch = { 0 };
+    live_list live = {0};
+    nfsroot_error scratch = {0};
     /* Ganesha not running is fine for a removal; only the lost table case needs the list. */
     if (bus_show_exports(&b, &live, &scratch) < 0)
         live_list_done(&live);
@@ -1012,7 +1014,7 @@ static int ganesha_has(const nfsroot_policy *p, const char *path, const char *cl
     int r = bus_open(p, NULL, &b, err);
     if (r < 0)
         return r;
-    live_list live = { 0 };
+    live_list live = {0};
     r = bus_show_exports(&b, &live, err);
     bool found = false;
     if (r == 0) {

@@ -23,7 +23,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 for p in ganesha.nfsd dbus-daemon dbus-send rpcbind nfs-ls nfs-cat ip unshare; do
     command -v "$p" >/dev/null || skip "'$p' is not installed"
 done
-ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 || skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
+ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 ||
+    skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
 [ -x "$HOOK" ] || { echo "FAIL: hook binary '$HOOK' not found"; exit 1; }
 getent passwd _rpc >/dev/null || skip "rpcbind's user '_rpc' does not exist"
 
@@ -39,7 +40,7 @@ cleanup() {
     [ -n "$RPCBIND_PID" ] && kill "$RPCBIND_PID" 2>/dev/null
     [ -n "$MONITOR_PID" ] && kill "$MONITOR_PID" 2>/dev/null
     [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
-    [ -n "$GANESHA_PID" ] && for _ in $(seq 50); do kill -0 "$GANESHA_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "${GANESHA_PID:-x}" 2>/dev/null || break; sleep 0.1; done
     for ns in "$S" "$C" "$N" "$F"; do ip netns del "$ns" 2>/dev/null; done
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
@@ -87,7 +88,8 @@ cat >"$W/dbus.conf" <<EOF
 <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
 <allow receive_sender="*"/></policy></busconfig>
 EOF
-dbus-daemon --config-file="$W/dbus.conf" --fork --print-pid >"$W/dbus.pid" || { echo "FAIL: dbus-daemon"; exit 1; }
+dbus-daemon --config-file="$W/dbus.conf" --fork --print-pid >"$W/dbus.pid" ||
+    { echo "FAIL: dbus-daemon"; exit 1; }
 DBUS_PID=$(cat "$W/dbus.pid")
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$W/bus"
 
@@ -96,7 +98,8 @@ export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$W/bus"
 : >"$W/ganesha.d/virt-nfsroot-index.conf"
 cat >"$W/ganesha.conf" <<EOF
 NFS_CORE_PARAM { Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; MNT_Port = 20048; }
-NFSv4 { Graceless = true; Only_Numeric_Owners = true; RecoveryBackend = fs; RecoveryRoot = "$W/recovery"; }
+NFSv4 { Graceless = true; Only_Numeric_Owners = true;
+        RecoveryBackend = fs; RecoveryRoot = "$W/recovery"; }
 EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
 %include "$W/ganesha.d/virt-nfsroot-index.conf"
 EOF
@@ -154,7 +157,8 @@ chmod 600 "$EXP/boot/secret.txt"
 UUID=6b1e7d3a-4f1c-4a55-9a77-0a0b0c0d0e0f
 cat >"$W/networks/vnfstest.xml" <<EOF
 <networkstatus><network><name>vnfstest</name><bridge name='br0'/>
-  <ip address='10.77.0.1' netmask='255.255.255.0'><dhcp><range start='10.77.0.100' end='10.77.0.200'/>
+  <ip address='10.77.0.1' netmask='255.255.255.0'><dhcp>
+    <range start='10.77.0.100' end='10.77.0.200'/>
     <host mac='52:54:00:77:00:02' ip='10.77.0.2'/></dhcp></ip></network></networkstatus>
 EOF
 domain_xml() { # NAME UUID EXPORT-PATH [EXTRA-ATTRIBUTES]
@@ -207,8 +211,18 @@ nfs_refused() { # NS VERSION: refused by the server (not a network failure)
     # not use from its pseudo filesystem (NOENT); NFSv3: MOUNT says EACCES.
     grep -qE 'NFS4ERR_NOENT|NFS4ERR_ACCESS|NFS4ERR_PERM|MNT3ERR_ACCES' <<<"$out"
 }
-export_file() { ls "$W/ganesha.d"/virt-nfsroot-"$UUID"-*.conf 2>/dev/null; }
+export_file() { ls "$W/ganesha.d"/virt-nfsroot-"${1:-$UUID}"-*.conf 2>/dev/null; }
 live_has_path() { ganesha_dbus ShowExports | grep -qF "string \"$1\""; }
+live_has_id() { ganesha_dbus ShowExports | grep -qx " *uint16 $1"; }
+not() { ! "$@"; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+vm() { hook "$W/policy.conf" vnfs-vm "$@" <"$W/domain.xml"; }
+hook_fails() { # OUTPUT-FILE POLICY DOMAIN XML: the hook refuses prepare with exit 1
+    hook "$2" "$3" prepare begin <"$4" >"$1" 2>&1
+    local rc=$?
+    cat "$1"
+    [ "$rc" = 1 ]
+}
 
 # An export the administrator made by hand, with the lowest id of our range.
 mkdir -p "$W/export/foreign"
@@ -223,13 +237,13 @@ check "an export made by hand has Export_Id 100" \
 # Ganesha runs, but nothing is exported yet: the client is refused.
 check "before prepare: the path is not exported (v4)" nfs_refused "$C" 4
 
-t0=$(ms); check "hook prepare exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"; t1=$(ms)
+t0=$(ms); check "hook prepare exits 0" vm prepare begin; t1=$(ms)
 PREPARE_MS=$((t1 - t0))
-check "an EXPORT file was written for the domain" test -n "$(export_file)"
 F1=$(export_file)
-check "it has the pinned client, RW, No_Root_Squash, v3+v4, VFS" \
+check "an EXPORT file was written for the domain" test -n "$F1"
+check "it has the pinned client, RW" \
     grep -qzE 'Clients = 10\.77\.0\.2/32;.*Access_Type = RW;' "$F1"
-check "  ... and squash/protocols" grep -qzE 'Squash = No_Root_Squash;.*Protocols = 3, 4;' "$F1"
+check "  ... No_Root_Squash, v3+v4" grep -qzE 'Squash = No_Root_Squash;.*Protocols = 3, 4;' "$F1"
 check "the index includes it" grep -qF "%include \"$F1\"" "$W/ganesha.d/virt-nfsroot-index.conf"
 ID1=$(sed -n 's/.*Export_Id = \([0-9]*\);.*/\1/p' "$F1")
 check "its Export_Id is from the policy range 100-199 and not ganesha's 100" \
@@ -237,62 +251,72 @@ check "its Export_Id is from the policy range 100-199 and not ganesha's 100" \
 check "ganesha lists the export (ShowExports)" live_has_path "$EXP"
 check "pinned client reads /boot over NFSv4" nfs_ok "$C" 4
 check "pinned client reads /boot over NFSv3" nfs_ok "$C" 3
-check "pinned client writes (RW) over NFSv4" ip netns exec "$C" nfs-cp "$W/policy.conf" "$URL/boot/written.txt?version=4"
-check "  ... the file is on the host, owned by root (no_root_squash)" \
-    sh -c "cmp -s '$W/policy.conf' '$EXP/boot/written.txt' && test \"\$(stat -c %u '$EXP/boot/written.txt')\" = 0"
+check "pinned client writes (RW) over NFSv4" \
+    in_ns "$C" nfs-cp "$W/policy.conf" "$URL/boot/written.txt?version=4"
+check "  ... the file is on the host" cmp -s "$W/policy.conf" "$EXP/boot/written.txt"
+check "  ... owned by root (no_root_squash)" test "$(stat -c %u "$EXP/boot/written.txt")" = 0
 check "same-subnet neighbour (not pinned) is refused, v4" nfs_refused "$N" 4
 check "same-subnet neighbour (not pinned) is refused, v3" nfs_refused "$N" 3
 check "other subnet is refused, v4" nfs_refused "$F" 4
 check "other subnet is refused, v3" nfs_refused "$F" 3
 
 mark
-check "prepare again (idempotent) exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "prepare again (idempotent) exits 0" vm prepare begin
 check "  ... keeps the same Export_Id and file" test "$(export_file)" = "$F1" -a -n "$ID1"
 check "  ... and still serves the client" nfs_ok "$C" 4
 check "  ... by UpdateExport, never removing the live export" test "$(calls)" = "UpdateExport "
 
 # The pinned address moves: re-applying updates the live export (UpdateExport).
 sed -i "s/ip='10.77.0.2'/ip='10.77.0.3'/" "$W/networks/vnfstest.xml"
-check "prepare with a changed DHCP pin exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "prepare with a changed DHCP pin exits 0" vm prepare begin
 check "  ... the neighbour (now pinned) is served" nfs_ok "$N" 4
 check "  ... the old address is refused" nfs_refused "$C" 4
 sed -i "s/ip='10.77.0.3'/ip='10.77.0.2'/" "$W/networks/vnfstest.xml"
-check "prepare with the pin restored exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "prepare with the pin restored exits 0" vm prepare begin
 check "  ... the client is served again" nfs_ok "$C" 4
 
 # Without ganesha_nfsv3 the export is NFSv4 only.
 sed 's/^ganesha_nfsv3 = yes/ganesha_nfsv3 = no/' "$W/policy.conf" >"$W/policy-v4.conf"
-check "prepare with ganesha_nfsv3 = no exits 0" hook "$W/policy-v4.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "prepare with ganesha_nfsv3 = no exits 0" \
+    hook "$W/policy-v4.conf" vnfs-vm prepare begin <"$W/domain.xml"
 check "  ... the file says Protocols = 4" grep -q 'Protocols = 4;' "$F1"
 check "  ... NFSv4 still serves the client" nfs_ok "$C" 4
 check "  ... NFSv3 is refused" nfs_refused "$C" 3
-check "prepare with ganesha_nfsv3 = yes again exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "prepare with ganesha_nfsv3 = yes again exits 0" vm prepare begin
 check "  ... NFSv3 serves the client again" nfs_ok "$C" 3
 
-# A second domain gets its own id; a bus nobody listens on gives the one clear line.
-domain_xml vnfs-other 0d0e0f10-1112-4314-9516-171819202122 "$W/export/other" \
+# A second domain: read-only, root_squash, its own id. A bus nobody listens on gives the one
+# clear line.
+U2=0d0e0f10-1112-4314-9516-171819202122
+OTHER=nfs://10.77.0.1$W/export/other/boot
+domain_xml vnfs-other "$U2" "$W/export/other" \
     "readonly='yes' options='root_squash'" >"$W/other.xml"
-hook "$W/policy-nobus.conf" vnfs-other prepare begin <"$W/other.xml" >"$W/nobus.out" 2>&1
-rc=$?
-cat "$W/nobus.out"
-check "unreachable bus: prepare exits 1" test "$rc" = 1
-check "  ... with 'ganesha is not reachable on D-Bus at <address>'" \
-    grep -qF "virt-nfsroot: domain 'vnfs-other': ganesha is not reachable on D-Bus at 'unix:path=$W/nobus': " "$W/nobus.out"
-check "  ... and exports nothing" sh -c "! ls '$W/ganesha.d' | grep -q 0d0e0f10"
-check "second domain prepare exits 0" hook "$W/policy.conf" vnfs-other prepare begin <"$W/other.xml"
-check "  ... with a different Export_Id" sh -c "! grep -q 'Export_Id = $ID1;' '$W'/ganesha.d/virt-nfsroot-0d0e0f10-*.conf"
-check "  ... read-only: Access_Type = RO" grep -q 'Access_Type = RO;' "$W"/ganesha.d/virt-nfsroot-0d0e0f10-*.conf
-check "  ... the client reads it" sh -c "ip netns exec '$C' nfs-cat 'nfs://10.77.0.1$W/export/other/boot/ro.txt?version=4' | grep -qx 'read-only data'"
-check "  ... and cannot write to it" sh -c "! ip netns exec '$C' nfs-cp '$W/policy.conf' 'nfs://10.77.0.1$W/export/other/boot/new.txt?version=4'"
+check "unreachable bus: prepare exits 1" \
+    hook_fails "$W/nobus.out" "$W/policy-nobus.conf" vnfs-other "$W/other.xml"
+check "  ... with 'ganesha is not reachable on D-Bus at <address>'" grep -qF \
+    "domain 'vnfs-other': ganesha is not reachable on D-Bus at 'unix:path=$W/nobus': " \
+    "$W/nobus.out"
+check "  ... and exports nothing" test -z "$(export_file "$U2")"
+check "second domain prepare exits 0" \
+    hook "$W/policy.conf" vnfs-other prepare begin <"$W/other.xml"
+F2=$(export_file "$U2")
+check "  ... with a different Export_Id" not grep -q "Export_Id = $ID1;" "$F2"
+check "  ... read-only: Access_Type = RO" grep -q 'Access_Type = RO;' "$F2"
+check "  ... the client reads it" \
+    sh -c "ip netns exec '$C' nfs-cat '$OTHER/ro.txt?version=4' | grep -qx 'read-only data'"
+check "  ... and cannot write to it" \
+    not in_ns "$C" nfs-cp "$W/policy.conf" "$OTHER/new.txt?version=4"
 check "  ... nothing was written" test ! -e "$W/export/other/boot/new.txt"
-check "  ... options='root_squash': Squash = Root_Squash" grep -q 'Squash = Root_Squash;' "$W"/ganesha.d/virt-nfsroot-0d0e0f10-*.conf
-check "  ... root on the client cannot read a root-only file" sh -c "! ip netns exec '$C' nfs-cat 'nfs://10.77.0.1$W/export/other/boot/secret.txt?version=4'"
+check "  ... options='root_squash': Squash = Root_Squash" grep -q 'Squash = Root_Squash;' "$F2"
+check "  ... root on the client cannot read a root-only file" \
+    not in_ns "$C" nfs-cat "$OTHER/secret.txt?version=4"
+
 domain_xml vnfs-clash 2d0e0f10-1112-4314-9516-171819202122 "$W/export/foreign" >"$W/clash.xml"
-hook "$W/policy.conf" vnfs-clash prepare begin <"$W/clash.xml" >"$W/clash.out" 2>&1
-rc=$?
-cat "$W/clash.out"
-check "a path ganesha already exports by hand: prepare exits 1" test "$rc" = 1
-check "  ... naming the foreign Export_Id" grep -qF "is already exported by NFS-Ganesha as Export_Id 100, which virt-nfsroot did not create" "$W/clash.out"
+check "a path ganesha already exports by hand: prepare exits 1" \
+    hook_fails "$W/clash.out" "$W/policy.conf" vnfs-clash "$W/clash.xml"
+check "  ... naming the foreign Export_Id" grep -qF \
+    "is already exported by NFS-Ganesha as Export_Id 100, which virt-nfsroot did not create" \
+    "$W/clash.out"
 check "  ... and leaving the hand-made export alone" live_has_path "$W/export/foreign"
 check "second domain release exits 0" hook "$W/policy.conf" vnfs-other release end <"$W/other.xml"
 check "  ... the first domain is still served" nfs_ok "$C" 4
@@ -300,63 +324,82 @@ check "  ... the first domain is still served" nfs_ok "$C" 4
 # libvirtd reconnects: present exports are left alone (has() via ShowExports/DisplayExport),
 # one removed behind our back is put back.
 mark
-check "reconnect with the export live exits 0" hook "$W/policy.conf" vnfs-vm reconnect begin <"$W/domain.xml"
+check "reconnect with the export live exits 0" vm reconnect begin
 check "  ... and changes nothing" test -z "$(calls | sed 's/DisplayExport //g')"
 check "someone removes the export behind our back" ganesha_dbus RemoveExport "uint16:$ID1"
 check "  ... the client is refused" nfs_refused "$C" 4
-check "reconnect exits 0" hook "$W/policy.conf" vnfs-vm reconnect begin <"$W/domain.xml"
+check "reconnect exits 0" vm reconnect begin
 check "  ... and the client is served again" nfs_ok "$C" 4
 
 # Ganesha restarts while the guest runs: the index file brings the export back by itself.
 check "ganesha stops" stop_ganesha
 check "ganesha starts again" start_ganesha
 check "after a ganesha restart the export is back (v4), from the index" nfs_ok "$C" 4
-check "  ... with the same Export_Id" sh -c "dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports | grep -qx '  *uint16 $ID1'"
+check "  ... with the same Export_Id" live_has_id "$ID1"
 check "  ... and still refuses the neighbour" nfs_refused "$N" 4
 
-t0=$(ms); check "hook release exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"; t1=$(ms)
+t0=$(ms); check "hook release exits 0" vm release end; t1=$(ms)
 RELEASE_MS=$((t1 - t0))
 check "the EXPORT file is deleted" test -z "$(export_file)"
-check "the index no longer includes it" sh -c "! grep -q virt-nfsroot- '$W/ganesha.d/virt-nfsroot-index.conf'"
-check "ganesha no longer lists the export" sh -c "! dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports | grep -qF '$EXP'"
+check "the index no longer includes it" \
+    not grep -q virt-nfsroot- "$W/ganesha.d/virt-nfsroot-index.conf"
+check "ganesha no longer lists the export" not live_has_path "$EXP"
 check "after release the client is refused, v4" nfs_refused "$C" 4
 check "after release the client is refused, v3" nfs_refused "$C" 3
 check "after release the other subnet is refused" nfs_refused "$F" 4
-check "release again (idempotent) exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"
+check "release again (idempotent) exits 0" vm release end
 
 # Latency of a whole hook run (exec, dlopen, parse, plan, D-Bus) over a few cycles.
 CYCLES=5 tp=0 tr=0
 for _ in $(seq $CYCLES); do
-    t0=$(ms); hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml" || notok "cycle prepare"
-    t1=$(ms); hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml" || notok "cycle release"
+    t0=$(ms); vm prepare begin || notok "cycle prepare"
+    t1=$(ms); vm release end || notok "cycle release"
     t2=$(ms); tp=$((tp + t1 - t0)); tr=$((tr + t2 - t1))
 done
 check "after $CYCLES prepare/release cycles nothing is left" test -z "$(export_file)"
 # Ganesha's own time per method: call to reply, from the bus monitor's timestamps.
 awk '
-    function field(name,   i) { for (i = 1; i <= NF; i++) if (index($i, name "=") == 1) return substr($i, length(name) + 2); return "" }
-    /^method call/ { m = field("member"); sub(/;$/, "", m); if (m ~ /^(Add|Update|Remove)Export$/) call[field("sender") ":" field("serial")] = m " " field("time") }
-    /^(method return|error)/ { k = field("destination") ":" field("reply_serial")
-        if (k in call) { split(call[k], c, " "); d = (field("time") - c[2]) * 1000; n[c[1]]++; sum[c[1]] += d; if (d > max[c[1]]) max[c[1]] = d; delete call[k] } }
-    END { for (m in n) printf "# ganesha %s over D-Bus: %d calls, mean %.1f ms, max %.1f ms\n", m, n[m], sum[m] / n[m], max[m] }
-' "$W/monitor.log"
-echo "# hook prepare (ganesha AddExport): first ${PREPARE_MS} ms, mean of $CYCLES $((tp / CYCLES)) ms"
-echo "# hook release (ganesha RemoveExport): first ${RELEASE_MS} ms, mean of $CYCLES $((tr / CYCLES)) ms"
+function field(name,   i) {
+    for (i = 1; i <= NF; i++)
+        if (index($i, name "=") == 1)
+            return substr($i, length(name) + 2)
+    return ""
+}
+/^method call/ {
+    m = field("member"); sub(/;$/, "", m)
+    if (m ~ /^(Add|Update|Remove)Export$/)
+        call[field("sender") ":" field("serial")] = m " " field("time")
+}
+/^(method return|error)/ {
+    k = field("destination") ":" field("reply_serial")
+    if (k in call) {
+        split(call[k], c, " "); d = (field("time") - c[2]) * 1000
+        n[c[1]]++; sum[c[1]] += d; if (d > max[c[1]]) max[c[1]] = d
+        delete call[k]
+    }
+}
+END {
+    for (m in n)
+        printf "# ganesha %s over D-Bus: %d calls, mean %.1f ms, max %.1f ms\n",
+            m, n[m], sum[m] / n[m], max[m]
+}' "$W/monitor.log"
+echo "# hook prepare: first ${PREPARE_MS} ms, mean of $CYCLES $((tp / CYCLES)) ms"
+echo "# hook release: first ${RELEASE_MS} ms, mean of $CYCLES $((tr / CYCLES)) ms"
 
-kill -0 "$GANESHA_PID" 2>/dev/null && ok "ganesha is still running" || notok "ganesha died"
+check "ganesha is still running" kill -0 "$GANESHA_PID"
 
 # Ganesha goes away while the guest runs: release still cleans up (nothing can be exported).
-check "prepare before ganesha stops exits 0" hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml"
+check "prepare before ganesha stops exits 0" vm prepare begin
 check "ganesha stops" stop_ganesha
-check "release with ganesha gone exits 0" hook "$W/policy.conf" vnfs-vm release end <"$W/domain.xml"
+check "release with ganesha gone exits 0" vm release end
 check "  ... and deletes the EXPORT file" test -z "$(export_file)"
-check "  ... and its id" sh -c "! grep -q . '$W/state/ganesha/export-ids'"
-hook "$W/policy.conf" vnfs-vm prepare begin <"$W/domain.xml" >"$W/down.out" 2>&1
-rc=$?
-cat "$W/down.out"
-check "prepare with ganesha gone exits 1" test "$rc" = 1
-check "  ... saying 'ganesha is not reachable on D-Bus at <the system bus>'" \
-    grep -qF "virt-nfsroot: domain 'vnfs-vm': ganesha is not reachable on D-Bus at 'unix:path=$W/bus': " "$W/down.out"
+check "  ... and its id" not grep -q . "$W/state/ganesha/export-ids"
+check "prepare with ganesha gone exits 1" \
+    hook_fails "$W/down.out" "$W/policy.conf" vnfs-vm "$W/domain.xml"
+check "  ... saying 'ganesha is not reachable on D-Bus at <the system bus>'" grep -qF \
+    "virt-nfsroot: domain 'vnfs-vm': ganesha is not reachable on D-Bus at 'unix:path=$W/bus': " \
+    "$W/down.out"
 check "  ... and leaves no EXPORT file" test -z "$(export_file)"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
