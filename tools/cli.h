@@ -77,6 +77,11 @@ bool cli_virt_no_domain(void);
 /* Read a whole file (cap max bytes). 0 or -errno. */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
+/* "255.255.255.0" -> 24, -1 when not a contiguous IPv4 mask. */
+int cli_netmask_prefix(const char *mask);
+/* Address + prefix -> the subnet (host bits cleared); false when not numeric or out of range. */
+bool cli_make_subnet(const char *addr, int prefix, nfsroot_cidr *ret);
+
 /* A tiny streaming JSON writer (commas and escaping handled). */
 typedef struct json {
     FILE *f;
@@ -116,7 +121,7 @@ enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR, OPT_FIRST_LOCAL };
         { "connect", required_argument, NULL, 'c' },                                         \
         { "config", required_argument, NULL, OPT_CONFIG },                                   \
         { "color", required_argument, NULL, OPT_COLOR }, { "help", no_argument, NULL, 'h' }
-#define CLI_COMMON_SHORTOPTS "+vc:h"
+#define CLI_COMMON_SHORTOPTS "vc:h"
 /* Handle a common option returned by getopt_long. 1 handled, 0 not common, -1 usage error
  * (printed). */
 int cli_common_opt(int c, const char *arg, const char *cmd);

@@ -471,40 +471,6 @@ static bool elem_is(xmlNodePtr n, const char *name)
     return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, (const xmlChar *)name);
 }
 
-static int prefix_from_netmask(const char *mask)
-{
-    struct in_addr a;
-    if (inet_pton(AF_INET, mask, &a) != 1)
-        return -1;
-    uint32_t m = ntohl(a.s_addr);
-    int p = 0;
-    while (m & 0x80000000u) {
-        p++;
-        m <<= 1;
-    }
-    return m ? -1 : p;
-}
-
-/* Address + prefix -> the subnet (host bits cleared). */
-static bool make_subnet(const char *addr, int prefix, nfsroot_cidr *ret)
-{
-    nfsroot_cidr c = { 0 };
-    if (inet_pton(AF_INET, addr, c.addr) == 1)
-        c.family = AF_INET;
-    else if (inet_pton(AF_INET6, addr, c.addr) == 1)
-        c.family = AF_INET6;
-    else
-        return false;
-    int max = c.family == AF_INET ? 32 : 128;
-    if (prefix < 0 || prefix > max)
-        return false;
-    c.prefix = (uint8_t)prefix;
-    for (int bit = prefix; bit < max; bit++)
-        c.addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
-    *ret = c;
-    return true;
-}
-
 static void parse_network(doctor *d, const char *file, bool active)
 {
     if (d->n_nets >= ELEMENTSOF(d->nets))
@@ -535,10 +501,10 @@ static void parse_network(doctor *d, const char *file, bool active)
             xmlChar *prefix = xmlGetProp(c, (const xmlChar *)"prefix");
             xmlChar *mask = xmlGetProp(c, (const xmlChar *)"netmask");
             int pl = prefix ? atoi((const char *)prefix)
-                     : mask ? prefix_from_netmask((const char *)mask)
+                     : mask ? cli_netmask_prefix((const char *)mask)
                      : (addr && strchr((const char *)addr, ':')) ? 64
                                                                  : 24;
-            if (addr && make_subnet((const char *)addr, pl, &net.subnets[net.n_subnets]))
+            if (addr && cli_make_subnet((const char *)addr, pl, &net.subnets[net.n_subnets]))
                 net.n_subnets++;
             xmlFree(addr);
             xmlFree(prefix);
@@ -642,12 +608,12 @@ static bool client_within_networks(const doctor *d, const char *client, bool *re
     int prefix = -1;
     if (slash) {
         *slash = '\0';
-        prefix = strchr(slash + 1, '.') ? prefix_from_netmask(slash + 1) : atoi(slash + 1);
+        prefix = strchr(slash + 1, '.') ? cli_netmask_prefix(slash + 1) : atoi(slash + 1);
     }
     nfsroot_cidr c;
     if (prefix < 0)
         prefix = strchr(buf, ':') ? 128 : 32;
-    if (!make_subnet(buf, prefix, &c)) {
+    if (!cli_make_subnet(buf, prefix, &c)) {
         *ret_judged = false; /* hostname, wildcard, netgroup */
         return false;
     }
