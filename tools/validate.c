@@ -1,6 +1,317 @@
+/* virt-nfsroot validate: everything the hook would check at start (metadata, policy, plan, boot
+ * files), printed as findings, one per line. It never changes the host: no exports, no state,
+ * not even the initramfs scan cache. */
+#include <errno.h>
+#include <string.h>
+
 #include "cli.h"
+
+typedef struct report {
+    const char *source;  /* file name or "libvirt domain NAME" */
+    const char *mode;    /* policy validate mode */
+    nfsroot_findings *f;
+    const nfsroot_plan *plan;
+    const char *domain;
+    bool has_metadata;
+} report;
+
+static void usage(void)
+{
+    printf("Usage: virt-nfsroot validate DOMAIN.xml [--json] [--config FILE]\n"
+           "       virt-nfsroot validate --domain NAME [--connect URI] [--json]\n"
+           "\n"
+           "Check a domain as the hook will at start: our metadata, the host policy, the\n"
+           "exports it would create, then the boot files (kernel, initramfs, command line,\n"
+           "the guest's fstab, NFSv4 id mapping). Prints every finding, one per line:\n"
+           "'error: ...', 'warning: ...', 'info: ...', each naming the file and the fix.\n"
+           "DOMAIN.xml may be '-' for standard input. --domain reads the persistent\n"
+           "definition through libvirt. Nothing on the host is changed.\n"
+           "\n"
+           "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.\n");
+}
+
+static const char *mode_name(nfsroot_validate_mode m)
+{
+    return m == NFSROOT_VALIDATE_STRICT ? "strict" : m == NFSROOT_VALIDATE_WARN ? "warn" : "off";
+}
+
+static int read_stream(FILE *in, char **ret, size_t *ret_len)
+{
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + len, 1, cap - len - 1, in);
+        len += n;
+        if (n == 0)
+            break;
+        if (len + 1 >= cap) {
+            if (cap >= 64u * 1024 * 1024) {
+                free(buf);
+                return -EFBIG;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (!buf)
+        return -ENOMEM;
+    if (ferror(in)) {
+        free(buf);
+        return -EIO;
+    }
+    buf[len] = '\0';
+    *ret = buf;
+    *ret_len = len;
+    return 0;
+}
+
+static int fetch_domain_xml(const char *name, char **ret, size_t *ret_len)
+{
+    char why[512];
+    virConnectPtr conn = cli_connect(true, why, sizeof(why));
+    if (!conn) {
+        cli_error("cannot connect to libvirt at %s: %s", cli.uri ? cli.uri : DEFAULT_URI, why);
+        return -ECONNREFUSED;
+    }
+    int r = 0;
+    virDomainPtr dom = virDomainLookupByName(conn, name);
+    if (!dom) {
+        cli_error("domain '%s': %s", name,
+                  cli_virt_no_domain() ? "no such domain (virsh list --all shows the names)"
+                                       : cli_virt_error());
+        r = -ENOENT;
+    } else {
+        /* The definition the next start will use. */
+        unsigned flags = virDomainIsPersistent(dom) == 1 ? VIR_DOMAIN_XML_INACTIVE : 0;
+        char *xml = virDomainGetXMLDesc(dom, flags);
+        if (!xml) {
+            cli_error("domain '%s': cannot read its XML: %s", name, cli_virt_error());
+            r = -EIO;
+        } else {
+            *ret = xml;
+            *ret_len = strlen(xml);
+        }
+        virDomainFree(dom);
+    }
+    virConnectClose(conn);
+    return r;
+}
+
+static void print_text(const report *rep)
+{
+    for (size_t i = 0; rep->f && i < rep->f->n; i++) {
+        const nfsroot_finding *x = &rep->f->items[i];
+        char line[4096];
+        nfsroot_finding_format(x, line, sizeof(line));
+        const char *col = x->level == NFSROOT_FINDING_ERROR     ? "red"
+                          : x->level == NFSROOT_FINDING_WARNING ? "yellow"
+                                                                : "green";
+        const char *colon = strchr(line, ':');
+        if (colon && cli_color_on(stdout))
+            printf("%s%.*s%s%s\n", cli_color(stdout, col), (int)(colon - line + 1), line,
+                   cli_color(stdout, "reset"), colon + 1);
+        else
+            printf("%s\n", line);
+    }
+}
+
+static void print_json(const report *rep)
+{
+    json j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_kv_string(&j, "domain", rep->domain);
+    json_kv_string(&j, "source", rep->source);
+    json_kv_bool(&j, "metadata", rep->has_metadata);
+    json_kv_string(&j, "validate_mode", rep->mode);
+    json_key(&j, "exports");
+    json_begin_array(&j);
+    for (size_t i = 0; rep->plan && i < rep->plan->n_exports; i++) {
+        const nfsroot_export *e = &rep->plan->exports[i];
+        json_begin_object(&j);
+        json_kv_string(&j, "path", e->path);
+        json_kv_string(&j, "role", e->is_root ? "root" : "extra");
+        json_key(&j, "clients");
+        json_begin_array(&j);
+        for (char **c = e->clients; c && *c; c++)
+            json_string(&j, *c);
+        json_end_array(&j);
+        json_kv_string(&j, "options", e->options);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_key(&j, "findings");
+    json_begin_array(&j);
+    size_t counts[3] = { 0 };
+    for (size_t i = 0; rep->f && i < rep->f->n; i++) {
+        const nfsroot_finding *x = &rep->f->items[i];
+        if ((unsigned)x->level < 3)
+            counts[x->level]++;
+        json_begin_object(&j);
+        json_kv_string(&j, "level", nfsroot_finding_level_name(x->level));
+        json_kv_string(&j, "code", x->code);
+        json_kv_string(&j, "file", x->file);
+        json_kv_string(&j, "message", x->message);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_key(&j, "counts");
+    json_begin_object(&j);
+    json_kv_int(&j, "error", (int64_t)counts[NFSROOT_FINDING_ERROR]);
+    json_kv_int(&j, "warning", (int64_t)counts[NFSROOT_FINDING_WARNING]);
+    json_kv_int(&j, "info", (int64_t)counts[NFSROOT_FINDING_INFO]);
+    json_end_object(&j);
+    json_kv_bool(&j, "ok", counts[NFSROOT_FINDING_ERROR] == 0);
+    json_end_object(&j);
+    json_finish(&j);
+}
+
+/* A refusal of the metadata/policy/plan stage, as a finding like the boot checks'. */
+static void add_error(nfsroot_findings *f, const char *code, const nfsroot_error *err, int r)
+{
+    char line[2048];
+    if (err->code)
+        nfsroot_error_format(err, line, sizeof(line));
+    else
+        snprintf(line, sizeof(line), "%s", strerror(-r));
+    nfsroot_findings_add(f, NFSROOT_FINDING_ERROR, code, err->path[0] ? err->path : NULL, "%s",
+                         line);
+}
+
 int cmd_validate(int argc, char **argv)
 {
-    cli_error("validate: not implemented yet");
-    return EXIT_FAIL;
+    enum { OPT_DOMAIN = OPT_FIRST_LOCAL };
+    static const struct option opts[] = {
+        CLI_COMMON_LONGOPTS,
+        { "domain", required_argument, NULL, OPT_DOMAIN },
+        {},
+    };
+    const char *domain_name = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+        int r = cli_common_opt(c, optarg, "validate");
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'h') {
+            usage();
+            return EXIT_OK;
+        }
+        if (c == OPT_DOMAIN) {
+            domain_name = optarg;
+            continue;
+        }
+        return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+    }
+    const char *file = optind < argc ? argv[optind] : NULL;
+    if (optind + 1 < argc)
+        return cli_usage_error("validate", "unexpected argument '%s'", argv[optind + 1]);
+    if (!file == !domain_name)
+        return cli_usage_error("validate", "give either DOMAIN.xml or --domain NAME");
+
+    _cleanup_free_ char *xml = NULL;
+    size_t len = 0;
+    char source[600];
+    int r;
+    if (domain_name) {
+        snprintf(source, sizeof(source), "libvirt domain '%s'", domain_name);
+        if (fetch_domain_xml(domain_name, &xml, &len) < 0)
+            return EXIT_FAIL;
+    } else {
+        snprintf(source, sizeof(source), "%s", file);
+        if (!strcmp(file, "-"))
+            r = read_stream(stdin, &xml, &len);
+        else
+            r = cli_read_file(file, 64u * 1024 * 1024, &xml, &len);
+        if (r < 0) {
+            cli_error("cannot read '%s': %s", file,
+                      r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
+            return EXIT_FAIL;
+        }
+    }
+
+    nfsroot_error err = { 0 };
+    nfsroot_policy *policy = NULL;
+    r = cli_policy_load(&policy, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot load the policy");
+    nfsroot_findings *f = NULL;
+    if (nfsroot_findings_new(&f) < 0) {
+        nfsroot_policy_free(policy);
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    report rep = { .source = source, .mode = mode_name(policy->validate), .f = f };
+    nfsroot_domain *d = NULL;
+    nfsroot_plan *plan = NULL;
+    r = nfsroot_domain_parse(xml, len, &d, &err);
+    if (r < 0) {
+        add_error(f, "domain-xml", &err, r);
+        goto print;
+    }
+    rep.domain = d->name;
+    rep.has_metadata = d->has_metadata;
+    if (!d->has_metadata) {
+        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "no-metadata", NULL,
+                             "domain '%s' has no virt-nfsroot metadata: the hook leaves it "
+                             "alone (add it with 'virt-nfsroot annotate %s')",
+                             d->name, d->name);
+        goto print;
+    }
+    nfsroot_error_clear(&err);
+    r = nfsroot_plan_build(policy, d, NULL, &plan, &err);
+    if (r < 0) {
+        add_error(f, "policy", &err, r);
+        goto print;
+    }
+    rep.plan = plan;
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
+        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "plan", NULL,
+                             "domain '%s': at start the host exports '%s'%s", d->name,
+                             line ? line : plan->exports[i].path,
+                             plan->subnet_wide ? " (subnet-wide: pin the guest's address with "
+                                                 "'virt-nfsroot annotate --pin-address')"
+                                               : "");
+    }
+
+    /* Boot checks as the hook runs them, but always (even with validate = off, the admin asks
+     * here) and without the scan cache (state_dir NULL): validate writes nothing. */
+    nfsroot_policy pb = *policy;
+    pb.validate = NFSROOT_VALIDATE_STRICT;
+    pb.state_dir = NULL;
+    nfsroot_findings *bf = NULL;
+    nfsroot_error_clear(&err);
+    r = nfsroot_bootcheck_run(&pb, d, plan, &bf, &err);
+    if (r < 0) {
+        add_error(f, "boot-check", &err, r);
+        goto print;
+    }
+    for (size_t i = 0; i < bf->n; i++) {
+        const nfsroot_finding *x = &bf->items[i];
+        nfsroot_findings_add(f, x->level, x->code, x->file, "%s", x->message);
+    }
+    nfsroot_findings_free(bf);
+    if (policy->validate != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
+        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate", policy->source,
+                             "the policy has 'validate = %s': the hook %s these errors and "
+                             "starts the guest anyway",
+                             mode_name(policy->validate),
+                             policy->validate == NFSROOT_VALIDATE_WARN ? "logs" : "does not check");
+
+print:
+    if (cli.json)
+        print_json(&rep);
+    else
+        print_text(&rep);
+    bool errors = nfsroot_findings_has_errors(f);
+    nfsroot_findings_free(f);
+    nfsroot_plan_free(plan);
+    nfsroot_domain_free(d);
+    nfsroot_policy_free(policy);
+    return errors ? EXIT_FAIL : EXIT_OK;
 }
