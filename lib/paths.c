@@ -11,13 +11,118 @@
 static const char path_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                  "0123456789/._-+@=~%";
 
+#define MAX_SYMLINKS 40
+#define MAX_DEPTH 128
+
+/* What openat2() does, for kernels or sandboxes (valgrind, seccomp) without it: walk one
+ * component at a time with O_NOFOLLOW, expanding relative symlinks ourselves. beneath: ".." and
+ * symlinks may not leave dirfd (absolute links are escapes); otherwise every symlink is ELOOP. */
+static int walk_fallback(int dirfd, const char *rel, bool beneath)
+{
+    int stack[MAX_DEPTH];
+    size_t depth = 0;
+    int r = 0;
+    stack[0] = openat(dirfd, rel[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (stack[0] < 0)
+        return -errno;
+    /* remaining path, consumed from the front; symlink targets are spliced in */
+    _cleanup_free_ char *rest = strdup(rel);
+    if (!rest) {
+        close(stack[0]);
+        return -ENOMEM;
+    }
+    unsigned links = 0;
+    char *p = rest;
+    while (r == 0) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, "/");
+        char comp[NAME_MAX + 1];
+        if (n > NAME_MAX) {
+            r = -ENAMETOOLONG;
+            break;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        p += n;
+        if (!strcmp(comp, "."))
+            continue;
+        if (!strcmp(comp, "..")) {
+            if (depth == 0) {
+                r = beneath ? -EXDEV : 0;
+                continue; /* ".." of "/" is "/" */
+            }
+            close(stack[depth--]);
+            continue;
+        }
+        int fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            r = -errno;
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+            close(fd);
+            if (!beneath || ++links > MAX_SYMLINKS) {
+                r = -ELOOP;
+                break;
+            }
+            if (tl <= 0) {
+                r = tl < 0 ? -errno : -ENOENT;
+                break;
+            }
+            target[tl] = '\0';
+            if (target[0] == '/') {
+                r = -EXDEV;
+                break;
+            }
+            char *spliced = NULL;
+            if (asprintf(&spliced, "%s/%s", target, p) < 0) {
+                r = -ENOMEM;
+                break;
+            }
+            free(rest);
+            rest = p = spliced;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            close(fd);
+            r = -ENOTDIR;
+            break;
+        }
+        if (depth + 1 >= MAX_DEPTH) {
+            close(fd);
+            r = -ENAMETOOLONG;
+            break;
+        }
+        stack[++depth] = fd;
+    }
+    int result = r < 0 ? r : stack[depth];
+    for (size_t i = 0; i <= depth; i++)
+        if (r < 0 || i != depth)
+            close(stack[i]);
+    return result;
+}
+
 static int openat2_path(int dirfd, const char *rel, uint64_t resolve)
 {
     struct open_how how = {
         .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
         .resolve = resolve,
     };
+#ifdef NFSROOT_TESTING_HOOKS
+    if (getenv("NFSROOT_TEST_NO_OPENAT2"))
+        return walk_fallback(dirfd, rel, (resolve & RESOLVE_BENEATH) != 0);
+#endif
     long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+        return walk_fallback(dirfd, rel, (resolve & RESOLVE_BENEATH) != 0);
     return fd < 0 ? -errno : (int)fd;
 }
 
