@@ -1,0 +1,35 @@
+# libFuzzer targets for the boot-check parsers. Include from tests/fuzz/CMakeLists.txt (or
+# tests/CMakeLists.txt) when ENABLE_FUZZING is on; needs clang. The parsers are compiled into
+# each fuzzer with coverage instrumentation instead of linking the shared library, so the
+# fuzzer sees their branches. Run: bootcheck-fuzz-cmdline -max_total_time=60 <corpus dir>.
+if(ENABLE_FUZZING)
+    if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+        message(WARNING "ENABLE_FUZZING needs clang (-DCMAKE_C_COMPILER=clang); "
+                        "boot-check fuzzers not built")
+    else()
+        set(_bc ${PROJECT_SOURCE_DIR}/lib/bootcheck)
+        set(_lib ${PROJECT_SOURCE_DIR}/lib)
+        set(_bootcheck_fuzz_sources
+            ${_bc}/findings.c ${_bc}/common.c ${_bc}/kernel.c ${_bc}/cmdline.c ${_bc}/fstab.c
+            ${_lib}/util.c ${_lib}/error.c ${_lib}/cidr.c ${_lib}/log.c)
+        set(BOOTCHECK_FUZZ_TIME 60 CACHE STRING "Seconds each boot-check fuzzer runs under ctest")
+        foreach(target cmdline fstab kernel)
+            set(name bootcheck-fuzz-${target})
+            add_executable(${name} ${CMAKE_CURRENT_LIST_DIR}/bootcheck-${target}.c
+                           ${_bootcheck_fuzz_sources})
+            target_include_directories(${name} PRIVATE ${_lib} ${_lib}/include)
+            target_compile_options(${name} PRIVATE
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+                -D_GNU_SOURCE)
+            target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+            # Work on a copy so the seed corpus in the tree stays as committed.
+            add_test(NAME fuzz.bootcheck-${target}
+                     COMMAND sh -c "rm -rf \"$1\" && cp -r \"$2\" \"$1\" && exec \"$0\" -max_total_time=${BOOTCHECK_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048 \"$1\""
+                             $<TARGET_FILE:${name}>
+                             ${CMAKE_CURRENT_BINARY_DIR}/bootcheck-${target}-corpus
+                             ${CMAKE_CURRENT_LIST_DIR}/corpus/bootcheck-${target})
+            set_tests_properties(fuzz.bootcheck-${target} PROPERTIES LABELS fuzz
+                                 TIMEOUT 600)
+        endforeach()
+    endif()
+endif()
