@@ -16,6 +16,11 @@ static void plan_freep(nfsroot_plan **p)
     nfsroot_plan_free(*p);
 }
 
+static void findings_freep(nfsroot_findings **f)
+{
+    nfsroot_findings_free(*f);
+}
+
 static bool is(const char *a, const char *b)
 {
     return a && !strcmp(a, b);
@@ -36,6 +41,16 @@ static int hook_prepare(const nfsroot_hook_args *a, const nfsroot_policy *p,
     int r = nfsroot_plan_build(p, d, a->log, &plan, err);
     if (r < 0)
         return r;
+    /* A guest that cannot boot from the export is refused before anything is exported. */
+    if (p->validate != NFSROOT_VALIDATE_OFF) {
+        _cleanup_(findings_freep) nfsroot_findings *f = NULL;
+        r = nfsroot_bootcheck_run(p, d, plan, &f, err);
+        if (r < 0)
+            return r;
+        r = nfsroot_bootcheck_enforce(p, d, f, a->log, err);
+        if (r < 0)
+            return r;
+    }
     return nfsroot_apply(p, plan, a->log, err);
 }
 

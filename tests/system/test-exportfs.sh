@@ -71,6 +71,21 @@ refuse star 'clients="*"' "is not a numeric address"
 refuse opts 'options="rw,fsid=0"' "is not allowed by the host policy"
 refuse newline "$(printf 'path="%s/export/vm1&#10;/ *(rw)"' "$W")" "a newline"
 
+# 3b. the boot check refuses a guest that cannot boot, before anything is exported
+mkdir -p "$W/export/nokernel"
+domain_xml nokernel > "$W/r.xml"
+sed -i "s#<os><type arch='x86_64'>hvm</type></os>#<os><type arch='x86_64'>hvm</type><kernel>$W/export/nokernel/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$W/export/nokernel ip=dhcp</cmdline></os>#" "$W/r.xml"
+out=$("$HOOK" nokernel prepare begin - < "$W/r.xml" 2>&1); rc=$?
+check "boot check: missing kernel refused ($out)" [ $rc -eq 1 ]
+check "boot check: the sentence names the kernel file" sh -c 'printf "%s" "$1" | grep -qF "$2/boot/vmlinuz"' _ "$out" "$W/export/nokernel"
+check "boot check: host unchanged" [ "$(snapshot)" = "$before" ]
+echo "validate = warn" >> "$W/policy.conf"
+out=$("$HOOK" nokernel prepare begin - < "$W/r.xml" 2>&1); rc=$?
+check "boot check: validate = warn lets it start ($out)" [ $rc -eq 0 ]
+"$HOOK" nokernel release end - < "$W/r.xml"
+sed -i '/^validate/d' "$W/policy.conf"
+before=$(snapshot)
+
 # 4. an unannotated domain: nothing at all happens
 printf "<domain><name>plain</name><uuid>00000000-0000-4000-8000-000000000001</uuid></domain>" > "$W/plain.xml"
 out=$(run_hook plain prepare begin < "$W/plain.xml" 2>&1); rc=$?
