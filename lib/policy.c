@@ -51,7 +51,7 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->exportfs = strdup("/usr/sbin/exportfs");
     p->etab = strdup("/var/lib/nfs/etab");
     p->network_dir = strdup("/run/libvirt/network");
-    p->ganesha_exports_dir = strdup("/etc/ganesha/virt-nfsroot.d");
+    p->ganesha_exports_dir = strdup("/run/ganesha/virt-nfsroot.d");
     p->ganesha_export_id_min = 20000;
     p->ganesha_export_id_max = 29999;
     if (!p->export_roots || !p->default_options || !p->allowed_options || !p->exports_dir ||

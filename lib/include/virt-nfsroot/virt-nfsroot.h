@@ -85,7 +85,7 @@ typedef struct nfsroot_policy {
     char *exportfs;        /* /usr/sbin/exportfs */
     char *etab;            /* /var/lib/nfs/etab */
     char *network_dir;     /* /run/libvirt/network */
-    char *ganesha_exports_dir;  /* /etc/ganesha/virt-nfsroot.d */
+    char *ganesha_exports_dir;  /* /run/ganesha/virt-nfsroot.d */
     char *ganesha_bus;          /* D-Bus address, NULL = system bus */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
     bool ganesha_nfsv3;
