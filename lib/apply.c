@@ -33,18 +33,21 @@ static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char 
 static int check_conflicts(const nfsroot_policy *p, const nfsroot_plan *plan,
                            nfsroot_state *const *others, size_t n, nfsroot_error *err)
 {
-    if (p->allow_shared_rw)
-        return 0;
     for (size_t i = 0; i < n; i++) {
         const nfsroot_plan *o = others[i]->plan;
         if (!strcmp(o->domain, plan->domain))
             continue;
+        /* The kernel backend names its exports file by UUID: a twin would overwrite it. */
+        if (!strcmp(o->uuid, plan->uuid))
+            return nfsroot_err(err, -EEXIST, plan->domain, "uuid", NULL, 0,
+                               "uuid '%s' is already used by running domain '%s'", plan->uuid,
+                               o->domain);
         for (size_t a = 0; a < plan->n_exports; a++)
             for (size_t b = 0; b < o->n_exports; b++) {
                 const nfsroot_export *x = &plan->exports[a], *y = &o->exports[b];
                 bool overlap = !strcmp(x->path, y->path) || path_is_under(x->path, y->path) ||
                                path_is_under(y->path, x->path);
-                if (overlap && (!x->readonly || !y->readonly))
+                if (overlap && (!x->readonly || !y->readonly) && !p->allow_shared_rw)
                     return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
                                        "export path '%s' overlaps '%s', exported %s to running "
                                        "domain '%s'; only read-only exports can be shared",
@@ -94,7 +97,9 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     for (size_t i = 0; i < n_all; i++)
         if (!strcmp(all[i]->plan->domain, plan->domain))
             old = all[i];
-    if (old && old->backend != p->backend) {
+    /* Another backend, or the same name under a new UUID (redefined): take the old one down
+     * whole, or its exports file (named by the old UUID) would outlive it. */
+    if (old && (old->backend != p->backend || strcmp(old->plan->uuid, plan->uuid))) {
         const nfsroot_backend *ob = backend_for(old->backend, plan->domain, err);
         if (!ob || (r = ob->remove(p, old->plan, log, err)) < 0)
             return ob ? r : -EOPNOTSUPP;
