@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "backend/backend.h"
+#include "fault.h"
 #include "internal.h"
 
 /* Lists from nfsroot_state_list() are also NULL-terminated. */
@@ -85,6 +86,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     int r = nfsroot_state_lock(p, &lock, err);
     if (r < 0)
         return r;
+    NFSROOT_FAULT_POINT("apply-locked");
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
     r = nfsroot_state_list(p, &all, &n_all, err);
@@ -104,6 +106,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
         if (!ob || (r = ob->remove(p, old->plan, log, err)) < 0)
             return ob ? r : -EOPNOTSUPP;
         old = NULL;
+        NFSROOT_FAULT_POINT("apply-old-removed");
     }
     /* The record goes first: whatever happens next, release knows what to take down. */
     nfsroot_state s = { .plan = (nfsroot_plan *)plan, .backend = p->backend,
@@ -111,6 +114,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     r = nfsroot_state_write(p, &s, err);
     if (r < 0)
         return r;
+    NFSROOT_FAULT_POINT("apply-state-written");
     r = b->apply(p, plan, old ? old->plan : NULL, log, err);
     if (r < 0) {
         nfsroot_error ignored = { 0 };
@@ -120,6 +124,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
             snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
         return r;
     }
+    NFSROOT_FAULT_POINT("apply-backend-done");
     log_exports(log, plan, "exported");
     return 0;
 }
@@ -171,9 +176,11 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
     if (!b)
         return -EOPNOTSUPP;
     drop_shared(s->plan, all, n_all);
+    NFSROOT_FAULT_POINT("remove-locked");
     r = b->remove(p, s->plan, log, err);
     if (r < 0)
         return r;
+    NFSROOT_FAULT_POINT("remove-backend-done");
     r = nfsroot_state_delete(p, domain_name);
     if (r < 0)
         return nfsroot_err(err, r, domain_name, "state", p->state_dir, 0,

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "fault.h"
 #include "internal.h"
 
 extern char **environ;
@@ -205,6 +206,8 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
         r = -errno;
     if (r == 0 && fsync(fd) < 0)
         r = -errno;
+    if (r == 0)
+        NFSROOT_FAULT_POINT("write-temp-written");
     if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
         r = -errno;
     if (r < 0) {

@@ -6,6 +6,7 @@
 #include <syslog.h>
 
 #include "backend/backend.h"
+#include "fault.h"
 
 static void file_name(const nfsroot_plan *plan, char *buf, size_t len)
 {
@@ -132,6 +133,7 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "exports", p->exports_dir, 0,
                            "cannot write '%s/%s': %s", p->exports_dir, name, strerror(-r));
+    NFSROOT_FAULT_POINT("kernel-file-written");
 
     for (size_t i = 0; old && i < old->n_exports; i++)
         for (size_t c = 0; old->exports[i].clients[c]; c++)
@@ -140,6 +142,7 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
                                  old->exports[i].clients[c], err);
                 if (r < 0)
                     return r;
+                NFSROOT_FAULT_POINT("kernel-old-unexported");
             }
 
     for (size_t i = 0; i < plan->n_exports; i++) {
@@ -147,6 +150,7 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
         for (size_t c = 0; e->clients[c]; c++) {
             _cleanup_free_ char *errtext = NULL;
             r = exportfs(p, e->options, e->clients[c], e->path, &errtext);
+            NFSROOT_FAULT_POINT("kernel-exported");
             if (r < 0)
                 return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0,
                                    "cannot run '%s': %s", p->exportfs, strerror(-r));
@@ -180,6 +184,7 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
     if (unlink(path) < 0 && errno != ENOENT)
         return nfsroot_err(err, -errno, plan->domain, "exports", path, 0,
                            "cannot remove '%s': %s", path, strerror(errno));
+    NFSROOT_FAULT_POINT("kernel-file-removed");
     int result = 0;
     for (size_t i = 0; i < plan->n_exports; i++)
         for (size_t c = 0; plan->exports[i].clients[c]; c++) {
@@ -189,6 +194,7 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
                 continue;
             int r = unexport_one(p, plan->domain, plan->exports[i].path,
                                  plan->exports[i].clients[c], err);
+            NFSROOT_FAULT_POINT("kernel-unexported");
             if (r < 0 && result == 0)
                 result = r;
         }
