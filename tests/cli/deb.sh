@@ -1,0 +1,79 @@
+#!/bin/bash
+# The .deb: built with cpack from this build tree, checked with dpkg-deb and lintian (errors
+# fail, warnings are printed), then installed and removed with dpkg for real, inside a private
+# mount namespace whose /usr, /etc and /var are overlays (the host is not touched).
+# Usage: deb.sh BUILD_DIR
+set -u
+B=$(readlink -f "$1")
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (mount namespace, dpkg)"; exit 77; }
+for p in cpack dpkg dpkg-deb unshare; do
+    command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+done
+[ -f "$B/CPackConfig.cmake" ] || { echo "SKIP: cmake/Packaging.cmake is not included"; exit 77; }
+grep -q 'CPACK_PACKAGING_INSTALL_PREFIX "/usr"' "$B/CPackConfig.cmake" ||
+    { echo "SKIP: configure with -DCMAKE_INSTALL_PREFIX=/usr to test the .deb"; exit 77; }
+
+if [ -z "${DEB_INSIDE:-}" ]; then
+    W=$(mktemp -d /var/tmp/virt-nfsroot-deb.XXXXXX) || exit 1
+    trap 'rm -rf "$W"' EXIT
+    (cd "$B" && cpack -G DEB -B "$W/out" >"$W/cpack.log" 2>&1) ||
+        { echo "FAIL: cpack"; cat "$W/cpack.log"; exit 1; }
+    DEB=$(ls "$W"/out/virt-nfsroot_*.deb 2>/dev/null | head -n 1)
+    [ -n "$DEB" ] || { echo "FAIL: no .deb produced"; cat "$W/cpack.log"; exit 1; }
+    DEB_INSIDE=1 W=$W DEB=$DEB unshare -m -- bash "$0" "$@"
+    exit $?
+fi
+
+fail=0
+check() {
+    local name=$1
+    shift
+    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
+}
+info=$(dpkg-deb -I "$DEB")
+check "control: Package" grep -q '^ Package: virt-nfsroot$' <<<"$info"
+for dep in libxml2 libnfsidmap1 libvirt0 libarchive13 libdbus-1-3 'nfs-kernel-server | nfs-ganesha'; do
+    check "control: Depends on $dep" grep -q "^ Depends:.*$dep" <<<"$info"
+done
+check "conffile: the hook" sh -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xO ./conffiles | grep -qx /etc/libvirt/hooks/qemu.d/virt-nfsroot"
+contents=$(dpkg-deb -c "$DEB")
+for f in ./usr/bin/virt-nfsroot ./etc/libvirt/hooks/qemu.d/virt-nfsroot \
+         ./usr/share/man/man1/virt-nfsroot.1.gz ./usr/share/man/man5/virt-nfsroot.conf.5.gz \
+         ./usr/share/man/man8/virt-nfsroot-hook.8.gz \
+         ./usr/share/bash-completion/completions/virt-nfsroot \
+         ./usr/share/doc/virt-nfsroot/virt-nfsroot.conf.example \
+         ./usr/share/virt-nfsroot/schemas/virt-nfsroot.rng; do
+    check "contains $f" grep -q " $f\$" <<<"$contents"
+done
+if command -v lintian >/dev/null; then
+    lintian --tag-display-limit 0 "$DEB" >"$W/lintian.txt" 2>&1
+    grep -E '^W: ' "$W/lintian.txt"
+    check "lintian: no errors" sh -c "! grep -q '^E: ' '$W/lintian.txt'"
+    grep '^E: ' "$W/lintian.txt"
+else
+    echo "note: lintian is not installed; not run"
+fi
+
+# dpkg -i / -r for real, on overlays.
+mount --make-rprivate /
+for d in usr etc var; do
+    mkdir -p "$W/ov/$d/up" "$W/ov/$d/work"
+    mount -t overlay overlay -o "lowerdir=/$d,upperdir=$W/ov/$d/up,workdir=$W/ov/$d/work" "/$d" ||
+        { echo "SKIP: no overlayfs here"; exit 77; }
+done
+dpkg -i "$DEB" >"$W/install.log" 2>&1
+check "dpkg -i: exit 0" [ $? = 0 ] || cat "$W/install.log"
+check "installed: dpkg -s says so" sh -c "dpkg -s virt-nfsroot | grep -q '^Status: install ok installed'"
+check "installed: the CLI runs from /usr/bin" sh -c "/usr/bin/virt-nfsroot --version | grep -q '^virt-nfsroot '"
+check "installed: the hook is executable" test -x /etc/libvirt/hooks/qemu.d/virt-nfsroot
+check "installed: the hook ignores a guest without metadata" \
+    sh -c "echo '<domain/>' | /etc/libvirt/hooks/qemu.d/virt-nfsroot vm prepare begin -"
+check "installed: man virt-nfsroot" sh -c "man -w virt-nfsroot | grep -q man1/virt-nfsroot.1.gz"
+dpkg -r virt-nfsroot >"$W/remove.log" 2>&1
+check "dpkg -r: exit 0" [ $? = 0 ] || cat "$W/remove.log"
+check "removed: no CLI" test ! -e /usr/bin/virt-nfsroot
+check "removed: no library" sh -c "! ls /usr/lib/*/libvirt-nfsroot.so* 2>/dev/null | grep -q ."
+check "removed: the conffile hook stays until purge" test -e /etc/libvirt/hooks/qemu.d/virt-nfsroot
+dpkg -P virt-nfsroot >>"$W/remove.log" 2>&1
+check "dpkg -P: the hook is gone" test ! -e /etc/libvirt/hooks/qemu.d/virt-nfsroot
+exit $fail
