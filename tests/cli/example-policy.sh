@@ -5,11 +5,11 @@ set -u
 BIN=$1 EXAMPLE=$2
 T=$(mktemp -d "${TMPDIR:-/tmp}/example-policy.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-sed -n 's/^#\([a-z_]* = .*\)$/\1/p' "$EXAMPLE" >"$T/all.conf"
+sed -n 's/^#\([a-z0-9_]* = .*\)$/\1/p' "$EXAMPLE" >"$T/all.conf"
 printf "<domain type='qemu'><name>plain</name></domain>\n" >"$T/plain.xml"
 fail=0
 n=$(wc -l <"$T/all.conf")
-[ "$n" -ge 15 ] || { echo "FAIL: only $n keys found in the example"; fail=1; }
+[ "$n" -ge 17 ] || { echo "FAIL: only $n keys found in the example"; fail=1; }
 for conf in "$EXAMPLE" "$T/all.conf"; do
     if out=$("$BIN" --config "$conf" validate "$T/plain.xml" 2>&1); then
         echo "PASS: $(basename "$conf") loads ($n keys documented)"
