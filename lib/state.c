@@ -22,6 +22,12 @@ static void state_freep(nfsroot_state **s)
     nfsroot_state_free(*s);
 }
 
+/* Records are named after the domain: a name that is no plain file name never reaches a path. */
+static bool record_name_ok(const char *name)
+{
+    return name && name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 200;
+}
+
 static int domains_dir(const nfsroot_policy *p, char *buf, size_t len)
 {
     if (snprintf(buf, len, "%s/domains", p->state_dir) >= (int)len)
@@ -147,6 +153,8 @@ int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state 
     int r = domains_dir(p, dir, sizeof(dir));
     if (r < 0)
         return r;
+    if (!record_name_ok(name))
+        return -ENOENT;
     snprintf(file, sizeof(file), "%s" STATE_SUFFIX, name);
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
@@ -217,6 +225,8 @@ int nfsroot_state_delete(const nfsroot_policy *p, const char *name)
     int r = domains_dir(p, dir, sizeof(dir));
     if (r < 0)
         return r;
+    if (!record_name_ok(name))
+        return 0;
     snprintf(path, sizeof(path), "%s/%s" STATE_SUFFIX, dir, name);
     if (unlink(path) < 0 && errno != ENOENT)
         return -errno;
