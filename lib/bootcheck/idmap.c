@@ -39,6 +39,12 @@ static void idmapd_domain(char *text, char *out, size_t len)
     }
 }
 
+/* libnfsidmap logs through syslog by default; the library never prints or logs on its own. */
+static void quiet_logger(const char *fmt, ...)
+{
+    (void)fmt;
+}
+
 int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *plan,
                             nfsroot_findings *f)
 {
@@ -51,6 +57,7 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
     char conf[4096];
     snprintf(conf, sizeof(conf), "%s", host_idmapd_conf ? host_idmapd_conf : "/etc/idmapd.conf");
     char host[512] = "";
+    nfs4_set_debug(0, quiet_logger);
     if (nfs4_init_name_mapping(conf) != 0 || nfs4_get_default_domain(NULL, host, sizeof(host)) != 0
         || !host[0])
         return nfsroot_findings_add(f, F_INFO, "idmap-host-unknown", conf,

@@ -12,6 +12,8 @@
 #define READ_BLOCK (1024 * 1024)
 #define SMALL_FILE_MAX (256 * 1024)
 #define CMDLINE_FILES_MAX 32
+/* The image is the guest's (it may lie in its root): bound the work a hostile one can cause. */
+#define UNPACKED_MAX (2ULL * 1024 * 1024 * 1024)
 
 /* A window [pos, end) of the image handed to libarchive: each concatenated segment gets its own
  * archive reader starting at its offset. */
@@ -332,6 +334,7 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
     off_t pos = 0;
     int r = 0;
     bool compressed_seen = false;
+    uint64_t unpacked = 0;
 
     while (r == 0) {
         r = skip_zeros(fd, &pos, sb.st_size, buf, 64 * 1024);
@@ -390,6 +393,13 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
                 break;
             }
             entries++;
+            la_int64_t esize = archive_entry_size(e);
+            unpacked += esize > 0 ? (uint64_t)esize : 0;
+            if (unpacked > UNPACKED_MAX) {
+                r = scan_err(err, -EFBIG, "the image unpacks to more than %llu MiB; no "
+                             "initramfs is that large", UNPACKED_MAX >> 20);
+                break;
+            }
             r = scan_entry(&st, a, e, info.n_segments);
             if (r < 0) {
                 if (r == -EBADMSG)

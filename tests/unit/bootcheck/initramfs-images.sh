@@ -113,6 +113,11 @@ head -c 70000 /dev/urandom > $W/random.img
 expect_finding $W/random.img error initrd-corrupt
 head -c 4096 /dev/zero > $W/zeros.img
 expect_finding $W/zeros.img error initrd-corrupt
+# A hostile image that claims a 2.4 GB member: refused from its header, nothing is unpacked
+{ printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' 1 33188 0 0 1 0 $((0x90000000)) 0 0 0 0 4 0
+  printf 'big\0\0\0'; head -c 1000 /dev/zero; } | gzip -c > $W/bomb.gzip
+out=$(BOOTCHECK_VERBOSE=1 "$TOOL" check-initramfs $W/bomb.gzip)
+grep -q "unpacks to more than" <<<"$out" || { echo "FAIL: bomb"; echo "$out"; fail=1; }
 head -c 3000 $W/nfs.cpio > $W/truncated.cpio
 expect_finding $W/truncated.cpio error initrd-corrupt
 
