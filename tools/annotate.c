@@ -341,6 +341,15 @@ out:
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* The plan's own warnings (e.g. a subnet-wide export) become annotate's warnings. */
+static void collect_warning(int priority, const char *line, void *userdata)
+{
+    if (priority <= LOG_WARNING)
+        warn_add(userdata, "%s", line);
+    else
+        cli_debug("%s", line);
+}
+
 /* Check the new element as the hook will at start: same parse, same policy, same plan. Errors
  * the host can still fix before the start (a missing directory, an inactive network) are
  * warnings; the rest refuse. */
@@ -358,7 +367,8 @@ static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, war
     d->exports = reqs;
     d->n_exports = n;
     d->has_metadata = true;
-    r = nfsroot_plan_build(policy, d, NULL, ret_plan, &err);
+    nfsroot_log log = { .fn = collect_warning, .userdata = w };
+    r = nfsroot_plan_build(policy, d, &log, ret_plan, &err);
     d->exports = saved;
     d->n_exports = saved_n;
     d->has_metadata = saved_has;
