@@ -923,6 +923,7 @@ static void check_nss(doctor *d)
     add(d, "nss", ST_WARN, fix, "nsswitch.conf has no hosts line");
 }
 
+static void quiet_idmap(const char *fmt, ...) _printf_(1, 2);
 static void quiet_idmap(const char *fmt, ...)
 {
     if (!cli.verbose)

@@ -14,6 +14,7 @@
 
 cli_globals cli;
 
+static void vmsg(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
     const char *on = "", *off = "";
