@@ -2,6 +2,7 @@
  * network up and mount an NFS root. Scan results are cached by the image's identity. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stddef.h>
@@ -196,7 +197,8 @@ static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e
     if (mods && *mods) {
         char ver[128];
         size_t vl = strcspn(mods, "/");
-        if (vl < sizeof(ver)) {
+        /* Versions start with a digit; dracut also ships lib/modules/keys/ (modsign). */
+        if (vl < sizeof(ver) && isdigit((unsigned char)mods[0])) {
             memcpy(ver, mods, vl);
             ver[vl] = '\0';
             if (!has_word(info->kernel_versions, ver))

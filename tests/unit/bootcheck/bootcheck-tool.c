@@ -34,6 +34,8 @@ static void print_findings(const nfsroot_findings *f, bool verbose)
 
 static nfsroot_plan *fake_plan(const char *export_path, const char *server)
 {
+    if (export_path && !export_path[0])
+        export_path = NULL;
     static nfsroot_export e;
     static nfsroot_plan plan;
     static char *clients[] = { "192.168.122.0/24", NULL };

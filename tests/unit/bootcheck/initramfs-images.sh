@@ -46,6 +46,7 @@ echo '#!/bin/sh' > $T/usr/sbin/ifup
 for m in nfs nfsv3 nfsv4; do head -c 50000 /dev/urandom > $T/lib/modules/$KVER/kernel/fs/nfs/$m.ko.xz; done
 head -c 50000 /dev/urandom > $T/lib/modules/$KVER/kernel/net/sunrpc/sunrpc.ko.zst
 printf 'kernel/fs/ext4/ext4.ko\nkernel/lib/zlib_inflate/zlib_inflate.ko\n' > $T/lib/modules/$KVER/modules.builtin
+mkdir -p $T/lib/modules/keys; : > $T/lib/modules/keys/signing_key.x509   # dracut's modsign
 printf 'root=nfs4:192.168.122.1:/export/vm\n' > $T/etc/cmdline.d/20-root.conf
 printf 'ip=dhcp\nrd.neednet=1\n' > $T/etc/cmdline.d/10-net.conf
 mkcpio $T > $W/nfs.cpio

@@ -1,0 +1,27 @@
+#!/bin/bash
+# A real dracut-built initramfs (nfs + network-legacy modules) from the e2e guest tarball that
+# tests/e2e caches in ${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e; skipped
+# when the e2e suite has not built one on this machine.
+set -euo pipefail
+TOOL=${1:?usage: dracut-image.sh BOOTCHECK_TOOL}
+E=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
+tarball=$(ls -t "$E"/guest-linux-image-*.tar.zst 2>/dev/null | head -1 || true)
+[ -n "$tarball" ] || { echo "SKIP: no e2e guest tarball in $E (run the e2e suite once)"; exit 77; }
+W=$(mktemp -d /tmp/bootcheck-dracut.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+tar --zstd -xf "$tarball" -C "$W" --wildcards './boot/initrd.img-*' 2>/dev/null ||
+    tar --zstd -xf "$tarball" -C "$W" --wildcards 'boot/initrd.img-*' 2>/dev/null || true
+img=$(ls "$W"/boot/initrd.img-* 2>/dev/null | head -1 || true)
+[ -n "$img" ] || { echo "SKIP: $tarball holds no boot/initrd.img-*"; exit 77; }
+kver=${img##*/initrd.img-}
+fail=0
+out=$("$TOOL" initramfs "$img")
+for kv in has_init=1 dracut=1 nfs_scripts=1 mount_nfs=1 nfs_module=1 nfsv4_module=1 network=1 \
+          dhcp_client=1 "kernel_versions=$kver"; do
+    grep -qxF "$kv" <<<"$out" || { echo "FAIL: $img: expected '$kv'"; fail=1; }
+done
+grep -q '^dracut_modules=.*\bnfs\b' <<<"$out" || { echo "FAIL: dracut modules.txt not read"; fail=1; }
+out2=$("$TOOL" check-initramfs "$img" "" "" "$kver")
+! grep -q '^error' <<<"$out2" || { echo "FAIL: errors for a good dracut image"; echo "$out2"; fail=1; }
+[ $fail = 0 ] && echo "real dracut image $(basename "$img") ($(grep ^n_files= <<<"$out")) passes" || echo "$out"
+exit $fail
