@@ -101,12 +101,12 @@ static char *strip_namespace(const char *xml)
 /* --pin-address */
 
 typedef struct netxml {
-    nfsroot_cidr subnet;  /* first IPv4 <ip> with <dhcp> */
-    uint32_t gateway;     /* its address (host order) */
+    nfsroot_cidr subnet; /* first IPv4 <ip> with <dhcp> */
+    uint32_t gateway;    /* its address (host order) */
     uint32_t range_lo, range_hi;
-    uint32_t used[1024];  /* static host addresses */
+    uint32_t used[1024]; /* static host addresses */
     size_t n_used;
-    char mac_ip[64];      /* the static address already given to our MAC, if any */
+    char mac_ip[64]; /* the static address already given to our MAC, if any */
     bool active;
 } netxml;
 
@@ -248,7 +248,7 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
         return -ENOENT;
     }
     int r = 0;
-    netxml n = { 0 };
+    netxml n = {0};
     n.active = virNetworkIsActive(net) == 1;
     char *xml = virNetworkGetXMLDesc(net, n.active ? 0 : VIR_NETWORK_XML_INACTIVE);
     if (!xml || parse_netxml(xml, nic->mac, &n) < 0) {
@@ -293,8 +293,8 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
                 goto out;
             }
         if (a == n.gateway) {
-            cli_error("domain '%s': %s is the host's own address on network '%s'", d->name,
-                      want_ip, nic->source);
+            cli_error("domain '%s': %s is the host's own address on network '%s'", d->name, want_ip,
+                      nic->source);
             r = -EINVAL;
             goto out;
         }
@@ -304,7 +304,7 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
         r = -ENOSPC;
         goto out;
     }
-    struct in_addr ia = { .s_addr = htonl(a) };
+    struct in_addr ia = {.s_addr = htonl(a)};
     inet_ntop(AF_INET, &ia, pin->ip, sizeof(pin->ip));
     char host[512];
     if (hostname_ok(d->name))
@@ -321,16 +321,16 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
         flags |= VIR_NETWORK_UPDATE_AFFECT_LIVE;
     if (virNetworkIsPersistent(net) != 1)
         flags = VIR_NETWORK_UPDATE_AFFECT_LIVE;
-    if (virNetworkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
-                         VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, host, flags) < 0) {
+    if (virNetworkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                         -1, host, flags) < 0) {
         cli_error("domain '%s': cannot add %s to network '%s': %s", d->name, host, nic->source,
                   cli_virt_error());
         r = -EIO;
         goto out;
     }
     pin->added = true;
-    syslog(LOG_INFO, "domain '%s': pinned %s to MAC %s on network '%s'", d->name, pin->ip,
-           nic->mac, nic->source);
+    syslog(LOG_INFO, "domain '%s': pinned %s to MAC %s on network '%s'", d->name, pin->ip, nic->mac,
+           nic->source);
     cli_debug("domain '%s': pinned %s to MAC %s on network '%s'", d->name, pin->ip, nic->mac,
               nic->source);
 out:
@@ -356,7 +356,7 @@ static void collect_warning(int priority, const char *line, void *userdata)
 static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, warnings *w,
                       nfsroot_plan **ret_plan)
 {
-    nfsroot_error err = { 0 };
+    nfsroot_error err = {0};
     nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
@@ -367,7 +367,7 @@ static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, war
     d->exports = reqs;
     d->n_exports = n;
     d->has_metadata = true;
-    nfsroot_log log = { .fn = collect_warning, .userdata = w };
+    nfsroot_log log = {.fn = collect_warning, .userdata = w};
     r = nfsroot_plan_build(policy, d, &log, ret_plan, &err);
     d->exports = saved;
     d->n_exports = saved_n;
@@ -451,8 +451,8 @@ static void print_result(const nfsroot_domain *d, const char *action, const char
                dry_run ? "would remove" : "removed", d->name,
                live ? "; the running guest keeps its exports until it stops" : "");
     else if (!strcmp(action, "set")) {
-        printf("%s%s domain '%s' (%s%s%s):\n%s\n", pre, dry_run ? "annotate" : "annotated",
-               d->name, config ? "persistent config" : "", config && live ? " and " : "",
+        printf("%s%s domain '%s' (%s%s%s):\n%s\n", pre, dry_run ? "annotate" : "annotated", d->name,
+               config ? "persistent config" : "", config && live ? " and " : "",
                live ? "live, effective at next start" : "", metadata ? metadata : "");
         for (size_t i = 0; plan && i < plan->n_exports; i++) {
             _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
@@ -475,21 +475,21 @@ int cmd_annotate(int argc, char **argv)
     };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        { "path", required_argument, NULL, OPT_PATH },
-        { "readonly-export", required_argument, NULL, OPT_RO },
-        { "clients", required_argument, NULL, OPT_CLIENTS },
-        { "options", required_argument, NULL, OPT_OPTIONS },
-        { "remove", no_argument, NULL, OPT_REMOVE },
-        { "pin-address", optional_argument, NULL, OPT_PIN },
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "dry-run", no_argument, NULL, OPT_DRY },
+        {"path", required_argument, NULL, OPT_PATH},
+        {"readonly-export", required_argument, NULL, OPT_RO},
+        {"clients", required_argument, NULL, OPT_CLIENTS},
+        {"options", required_argument, NULL, OPT_OPTIONS},
+        {"remove", no_argument, NULL, OPT_REMOVE},
+        {"pin-address", optional_argument, NULL, OPT_PIN},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"dry-run", no_argument, NULL, OPT_DRY},
         {},
     };
     const char *path = NULL, *clients = NULL, *options = NULL, *pin_ip = NULL;
     const char *ro[32];
     size_t n_ro = 0;
     bool remove = false, force = false, dry_run = false, shaped = false;
-    pin_result pin = { 0 };
+    pin_result pin = {0};
     int c;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
         int r = cli_common_opt(c, optarg, "annotate");
@@ -507,8 +507,7 @@ int cmd_annotate(int argc, char **argv)
             break;
         case OPT_RO:
             if (n_ro >= ELEMENTSOF(ro))
-                return cli_usage_error("annotate", "at most %zu --readonly-export",
-                                       ELEMENTSOF(ro));
+                return cli_usage_error("annotate", "at most %zu --readonly-export", ELEMENTSOF(ro));
             ro[n_ro++] = optarg;
             shaped = true;
             break;
@@ -565,7 +564,7 @@ int cmd_annotate(int argc, char **argv)
     nfsroot_domain *d = NULL;
     nfsroot_plan *plan = NULL;
     char *xml = NULL, *element = NULL, *stripped = NULL, *readback = NULL;
-    warnings w = { 0 };
+    warnings w = {0};
     virDomainPtr dom = virDomainLookupByName(conn, name);
     if (!dom) {
         cli_error("domain '%s': %s", name,
@@ -576,7 +575,7 @@ int cmd_annotate(int argc, char **argv)
     bool running = virDomainIsActive(dom) == 1;
     bool persistent = virDomainIsPersistent(dom) == 1;
     xml = virDomainGetXMLDesc(dom, persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
-    nfsroot_error err = { 0 };
+    nfsroot_error err = {0};
     int r = xml ? nfsroot_domain_parse(xml, strlen(xml), &d, &err) : -EIO;
     if (r < 0) {
         if (!xml)
@@ -617,11 +616,13 @@ int cmd_annotate(int argc, char **argv)
 
     nfsroot_export_req reqs[1 + ELEMENTSOF(ro)];
     memset(reqs, 0, sizeof(reqs));
-    reqs[0] = (nfsroot_export_req){ .path = (char *)path, .is_root = true,
-                                    .clients = (char *)clients, .options = (char *)options };
+    reqs[0] = (nfsroot_export_req){.path = (char *)path,
+                                   .is_root = true,
+                                   .clients = (char *)clients,
+                                   .options = (char *)options};
     for (size_t i = 0; i < n_ro; i++)
-        reqs[1 + i] = (nfsroot_export_req){ .path = (char *)ro[i], .readonly = true,
-                                            .clients = (char *)clients };
+        reqs[1 + i] = (nfsroot_export_req){
+            .path = (char *)ro[i], .readonly = true, .clients = (char *)clients};
     size_t n_reqs = 1 + n_ro;
 
     r = check_plan(d, reqs, n_reqs, &w, &plan);
@@ -649,11 +650,11 @@ int cmd_annotate(int argc, char **argv)
             cli_error("domain '%s': cannot write the metadata: %s", name, cli_virt_error());
             goto out;
         }
-        syslog(LOG_INFO, "domain '%s': metadata written (%s%s)", name,
-               persistent ? "config" : "", running ? (persistent ? "+live" : "live") : "");
-        readback = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, NFSROOT_XMLNS,
-                                        persistent ? VIR_DOMAIN_AFFECT_CONFIG
-                                                   : VIR_DOMAIN_AFFECT_LIVE);
+        syslog(LOG_INFO, "domain '%s': metadata written (%s%s)", name, persistent ? "config" : "",
+               running ? (persistent ? "+live" : "live") : "");
+        readback =
+            virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, NFSROOT_XMLNS,
+                                 persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);
     }
     print_result(d, "set", readback ? readback : stripped, running, persistent, &pin, plan, &w,
                  dry_run);

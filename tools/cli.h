@@ -24,9 +24,9 @@ static inline void cli_freep(void *p)
 
 /* Exit codes, the same for every subcommand (documented in virt-nfsroot(1)). */
 enum {
-    EXIT_OK = 0,      /* done; or the report found nothing wrong */
-    EXIT_FAIL = 1,    /* an operation failed, or the report found a problem */
-    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_OK = 0,    /* done; or the report found nothing wrong */
+    EXIT_FAIL = 1,  /* an operation failed, or the report found a problem */
+    EXIT_USAGE = 2, /* bad command line */
 };
 
 #define DEFAULT_URI "qemu:///system"
@@ -37,8 +37,8 @@ typedef enum cli_color_mode { COLOR_AUTO = 0, COLOR_ALWAYS, COLOR_NEVER } cli_co
 typedef struct cli_globals {
     int verbose;
     bool json;
-    const char *uri;      /* --connect, NULL: DEFAULT_URI */
-    const char *config;   /* --config, NULL: $VIRT_NFSROOT_CONFIG, else the default path */
+    const char *uri;    /* --connect, NULL: DEFAULT_URI */
+    const char *config; /* --config, NULL: $VIRT_NFSROOT_CONFIG, else the default path */
     cli_color_mode color;
 } cli_globals;
 
@@ -116,11 +116,14 @@ int cmd_reconcile(int argc, char **argv);
 
 /* Options every subcommand's getopt_long table includes (before its own). */
 enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR, OPT_FIRST_LOCAL };
-#define CLI_COMMON_LONGOPTS                                                                   \
-    { "json", no_argument, NULL, OPT_JSON }, { "verbose", no_argument, NULL, 'v' },          \
-        { "connect", required_argument, NULL, 'c' },                                         \
-        { "config", required_argument, NULL, OPT_CONFIG },                                   \
-        { "color", required_argument, NULL, OPT_COLOR }, { "help", no_argument, NULL, 'h' }
+#define CLI_COMMON_LONGOPTS                                                                        \
+    {"json", no_argument, NULL, OPT_JSON}, {"verbose", no_argument, NULL, 'v'},                    \
+        {"connect", required_argument, NULL, 'c'},                                                 \
+        {"config", required_argument, NULL, OPT_CONFIG},                                           \
+        {"color", required_argument, NULL, OPT_COLOR},                                             \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
 #define CLI_COMMON_SHORTOPTS "vc:h"
 /* Handle a common option returned by getopt_long. 1 handled, 0 not common, -1 usage error
  * (printed). */

@@ -24,8 +24,8 @@
 #endif
 
 typedef enum { ST_PASS, ST_WARN, ST_FAIL, ST_SKIP } status;
-static const char *const status_names[] = { "pass", "warn", "fail", "skip" };
-static const char *const status_labels[] = { "PASS", "WARN", "FAIL", "SKIP" };
+static const char *const status_names[] = {"pass", "warn", "fail", "skip"};
+static const char *const status_labels[] = {"PASS", "WARN", "FAIL", "SKIP"};
 
 typedef struct check {
     const char *id;
@@ -129,7 +129,7 @@ static long find_process(const doctor *d, const char *const *names)
 
 static void check_policy(doctor *d)
 {
-    nfsroot_error err = { 0 };
+    nfsroot_error err = {0};
     int r;
     char p[4096];
     const char *explicit = cli.config ? cli.config : secure_getenv("VIRT_NFSROOT_CONFIG");
@@ -161,8 +161,7 @@ static void check_policy(doctor *d)
         fclose(f);
     add(d, "policy", ST_PASS, NULL, "%s: backend %s, export roots %s, validate %s",
         d->policy->source ? d->policy->source : "no policy file, built-in defaults",
-        d->policy->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel",
-        roots ? roots : "?",
+        d->policy->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel", roots ? roots : "?",
         d->policy->validate == NFSROOT_VALIDATE_STRICT ? "strict"
         : d->policy->validate == NFSROOT_VALIDATE_WARN ? "warn"
                                                        : "off");
@@ -173,7 +172,7 @@ static void check_nfs_server(doctor *d)
     for (size_t i = 0; i < ELEMENTSOF(d->versions); i++)
         d->versions[i] = -1;
     if (d->policy->backend == NFSROOT_BACKEND_GANESHA) {
-        static const char *const names[] = { "ganesha.nfsd", NULL };
+        static const char *const names[] = {"ganesha.nfsd", NULL};
         long pid = find_process(d, names);
         if (pid)
             add(d, "nfs-server", ST_PASS, NULL, "NFS-Ganesha is running (pid %ld)", pid);
@@ -220,7 +219,7 @@ static void check_nfs_server(doctor *d)
         add(d, "nfs-versions", ST_WARN, NULL, "cannot read /proc/fs/nfsd/versions");
         return;
     }
-    static const char *const names[] = { "2", "3", "4", "4.1", "4.2" };
+    static const char *const names[] = {"2", "3", "4", "4.1", "4.2"};
     char *save = NULL;
     for (char *t = strtok_r(vers, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
         if (*t != '+' && *t != '-')
@@ -233,8 +232,7 @@ static void check_nfs_server(doctor *d)
     char on[64] = "";
     for (size_t i = 0; i < ELEMENTSOF(names); i++)
         if (d->versions[i] == 1)
-            snprintf(on + strlen(on), sizeof(on) - strlen(on), "%s%s", on[0] ? ", " : "",
-                     names[i]);
+            snprintf(on + strlen(on), sizeof(on) - strlen(on), "%s%s", on[0] ? ", " : "", names[i]);
     bool v4 = d->versions[2] == 1 || d->versions[3] == 1 || d->versions[4] == 1;
     if (!v4)
         add(d, "nfs-versions", ST_FAIL,
@@ -256,15 +254,14 @@ static void check_nfs_server(doctor *d)
             d->versions[1] == 1 ? "if no guest uses NFSv3 (root=nfs:), vers3=n in [nfsd] of "
                                   "/etc/nfs.conf turns it off"
                                 : NULL,
-            "offered: %s%s", on,
-            d->versions[1] == 1 ? " (NFSv3 on: needs rpcbind and lockd)" : "");
+            "offered: %s%s", on, d->versions[1] == 1 ? " (NFSv3 on: needs rpcbind and lockd)" : "");
 }
 
 /* nfs.conf(5): [section], key = value, '#' or ';' comments; then each nfs.conf.d file. */
 static void check_nfs_conf(doctor *d)
 {
     char p[4096];
-    glob_t g = { 0 };
+    glob_t g = {0};
     char pat[4200];
     snprintf(pat, sizeof(pat), "%s", at(d, "/etc/nfs.conf.d/*.conf", p, sizeof(p)));
     glob(pat, 0, NULL, &g);
@@ -297,8 +294,8 @@ static void check_nfs_conf(doctor *d)
                     if (worst < ST_WARN) {
                         worst = ST_WARN;
                         snprintf(problem, sizeof(problem),
-                                 "%.300s line %d: section header '%.200s' has no ']'", file,
-                                 lineno, l);
+                                 "%.300s line %d: section header '%.200s' has no ']'", file, lineno,
+                                 l);
                         snprintf(fix, sizeof(fix), "write it as [name]");
                     }
                     continue;
@@ -313,8 +310,8 @@ static void check_nfs_conf(doctor *d)
             if (!eq) {
                 if (worst < ST_WARN) {
                     worst = ST_WARN;
-                    snprintf(problem, sizeof(problem), "%.300s line %d: '%.200s' is not 'key = value'",
-                             file, lineno, l);
+                    snprintf(problem, sizeof(problem),
+                             "%.300s line %d: '%.200s' is not 'key = value'", file, lineno, l);
                     snprintf(fix, sizeof(fix), "correct or comment out that line");
                 }
                 continue;
@@ -357,8 +354,8 @@ static void check_nfs_conf(doctor *d)
         snprintf(fix, sizeof(fix), "set threads=8 (or more) in [nfsd]");
     } else if (off42 && worst < ST_WARN) {
         worst = ST_WARN;
-        snprintf(problem, sizeof(problem),
-                 "[nfsd] vers4.2=%s: no extended attributes for guests", v42);
+        snprintf(problem, sizeof(problem), "[nfsd] vers4.2=%s: no extended attributes for guests",
+                 v42);
         snprintf(fix, sizeof(fix), "set vers4.2=y in [nfsd]");
     }
     if (worst != ST_PASS) {
@@ -380,7 +377,7 @@ static void check_rpcbind(doctor *d)
         add(d, "rpcbind", ST_PASS, NULL, "NFSv3 is off: rpcbind is not needed");
         return;
     }
-    static const char *const names[] = { "rpcbind", NULL };
+    static const char *const names[] = {"rpcbind", NULL};
     long pid = find_process(d, names);
     char p[4096];
     struct stat st;
@@ -428,8 +425,8 @@ static void check_export_roots(doctor *d)
             snprintf(f, sizeof(f), "chmod 0755 %s", *r);
         } else if ((st.st_mode & S_IWGRP) || st.st_uid != d->root_uid) {
             s = ST_WARN;
-            snprintf(why, sizeof(why), "export root '%s' is writable by %s (mode %04o, uid %u)",
-                     *r, st.st_uid != d->root_uid ? "a non-root owner" : "its group",
+            snprintf(why, sizeof(why), "export root '%s' is writable by %s (mode %04o, uid %u)", *r,
+                     st.st_uid != d->root_uid ? "a non-root owner" : "its group",
                      (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
             snprintf(f, sizeof(f), "chown root:root %s && chmod 0755 %s", *r, *r);
         }
@@ -440,8 +437,7 @@ static void check_export_roots(doctor *d)
         }
     }
     if (worst == ST_PASS)
-        add(d, "export-roots", ST_PASS, NULL, "%zu export root(s) exist, writable by root only",
-            n);
+        add(d, "export-roots", ST_PASS, NULL, "%zu export root(s) exist, writable by root only", n);
     else
         add(d, "export-roots", worst, fix, "%s", msg);
 }
@@ -454,8 +450,9 @@ static void check_exportfs(doctor *d)
     }
     char p[4096];
     if (access(at(d, d->policy->exportfs, p, sizeof(p)), X_OK) < 0) {
-        add(d, "exportfs", ST_FAIL, "apt install nfs-kernel-server (or set 'exportfs' in the "
-                                    "policy to where it lives)",
+        add(d, "exportfs", ST_FAIL,
+            "apt install nfs-kernel-server (or set 'exportfs' in the "
+            "policy to where it lives)",
             "'%s' is not an executable: the hook cannot export anything", d->policy->exportfs);
         return;
     }
@@ -475,8 +472,8 @@ static void parse_network(doctor *d, const char *file, bool active)
 {
     if (d->n_nets >= ELEMENTSOF(d->nets))
         return;
-    xmlDocPtr doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                XML_PARSE_NOWARNING);
+    xmlDocPtr doc =
+        xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc)
         return;
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -490,7 +487,7 @@ static void parse_network(doctor *d, const char *file, bool active)
         xmlFreeDoc(doc);
         return;
     }
-    network net = { .active = active };
+    network net = {.active = active};
     for (xmlNodePtr c = root->children; c; c = c->next) {
         if (elem_is(c, "name") && !net.name) {
             xmlChar *t = xmlNodeGetContent(c);
@@ -536,7 +533,7 @@ static void load_networks(doctor *d)
     char p[4096], pat[4200];
     const char *live = d->policy->network_dir ? d->policy->network_dir : "/run/libvirt/network";
     for (int pass = 0; pass < 2; pass++) {
-        glob_t g = { 0 };
+        glob_t g = {0};
         snprintf(pat, sizeof(pat), "%s/*.xml",
                  at(d, pass == 0 ? live : "/etc/libvirt/qemu/networks", p, sizeof(p)));
         if (glob(pat, 0, NULL, &g) == 0)
@@ -578,8 +575,7 @@ static void check_networks(doctor *d)
             "define a NAT network (virsh net-define /usr/share/libvirt/networks/default.xml; "
             "virsh net-start default; virsh net-autostart default), or give guests a bridge "
             "with an address on this host",
-            "no libvirt network found in %s or /etc/libvirt/qemu/networks",
-            d->policy->network_dir);
+            "no libvirt network found in %s or /etc/libvirt/qemu/networks", d->policy->network_dir);
     else if (active == 0)
         add(d, "libvirt-networks", ST_WARN,
             "virsh net-start NAME && virsh net-autostart NAME: the hook reads the live network "
@@ -587,8 +583,8 @@ static void check_networks(doctor *d)
             "no libvirt network is active: %s", text ? text : "");
     else
         add(d, "libvirt-networks", with_v4 ? ST_PASS : ST_WARN,
-            with_v4 ? NULL : "give the guests' network an IPv4 <ip> with DHCP",
-            "%s", text ? text : "");
+            with_v4 ? NULL : "give the guests' network an IPv4 <ip> with DHCP", "%s",
+            text ? text : "");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -626,8 +622,8 @@ static bool client_within_networks(const doctor *d, const char *client, bool *re
 }
 
 /* One exports(5) file: lines of "path [client][(options)] ...", '\' continues a line. */
-static void scan_exports_file(doctor *d, const char *file, bool ours, status *worst,
-                              char *msg, size_t msglen, size_t *n_entries, size_t *n_bad)
+static void scan_exports_file(doctor *d, const char *file, bool ours, status *worst, char *msg,
+                              size_t msglen, size_t *n_entries, size_t *n_bad)
 {
     _cleanup_free_ char *text = NULL;
     if (cli_read_file(file, 4 * 1024 * 1024, &text, NULL) < 0)
@@ -669,8 +665,8 @@ static void scan_exports_file(doctor *d, const char *file, bool ours, status *wo
             any_client = true;
             (*n_entries)++;
             bool judged = false;
-            bool inside = client[0] && strcmp(client, "*") &&
-                          client_within_networks(d, client, &judged);
+            bool inside =
+                client[0] && strcmp(client, "*") && client_within_networks(d, client, &judged);
             if (inside)
                 continue;
             status s = ours ? ST_FAIL : ST_WARN;
@@ -699,8 +695,7 @@ static void scan_exports_file(doctor *d, const char *file, bool ours, status *wo
             (*n_bad)++;
             if (!msg[0] || *worst < (ours ? ST_FAIL : ST_WARN)) {
                 *worst = ours ? ST_FAIL : ST_WARN;
-                snprintf(msg, msglen, "%s exports '%s' to everyone (no client given)", file,
-                         path);
+                snprintf(msg, msglen, "%s exports '%s' to everyone (no client given)", file, path);
             }
         }
     }
@@ -717,21 +712,21 @@ static void check_exports_scope(doctor *d)
         n_files++;
         scan_exports_file(d, p, false, &worst, msg, sizeof(msg), &n, &n_bad);
     }
-    glob_t g = { 0 };
+    glob_t g = {0};
     snprintf(pat, sizeof(pat), "%s/*.exports", at(d, d->policy->exports_dir, p, sizeof(p)));
     if (glob(pat, 0, NULL, &g) == 0)
         for (size_t i = 0; i < g.gl_pathc; i++) {
             const char *base = strrchr(g.gl_pathv[i], '/');
             base = base ? base + 1 : g.gl_pathv[i];
             n_files++;
-            scan_exports_file(d, g.gl_pathv[i], !strncmp(base, "virt-nfsroot-", 13), &worst,
-                              msg, sizeof(msg), &n, &n_bad);
+            scan_exports_file(d, g.gl_pathv[i], !strncmp(base, "virt-nfsroot-", 13), &worst, msg,
+                              sizeof(msg), &n, &n_bad);
         }
     globfree(&g);
     if (worst == ST_PASS)
         add(d, "exports-scope", ST_PASS, NULL,
-            "%zu export entr%s in %zu file(s), all within the VM networks", n,
-            n == 1 ? "y" : "ies", n_files);
+            "%zu export entr%s in %zu file(s), all within the VM networks", n, n == 1 ? "y" : "ies",
+            n_files);
     else
         add(d, "exports-scope", worst,
             worst == ST_FAIL
@@ -751,8 +746,7 @@ static void check_hook(doctor *d, time_t *ret_hook_time)
     if (lstat(at(d, NFSROOT_HOOK_PATH, p, sizeof(p)), &st) < 0) {
         add(d, "hook", ST_FAIL,
             "install virt-nfsroot (cmake --install, or the .deb), then restart libvirtd",
-            "the hook %s is not installed: libvirt never calls virt-nfsroot",
-            NFSROOT_HOOK_PATH);
+            "the hook %s is not installed: libvirt never calls virt-nfsroot", NFSROOT_HOOK_PATH);
         return;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -762,8 +756,8 @@ static void check_hook(doctor *d, time_t *ret_hook_time)
     }
     *ret_hook_time = st.st_ctime;
     if (st.st_uid != d->root_uid || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-        add(d, "hook", ST_FAIL, "chown root:root " NFSROOT_HOOK_PATH "; chmod 0755 "
-                                NFSROOT_HOOK_PATH,
+        add(d, "hook", ST_FAIL,
+            "chown root:root " NFSROOT_HOOK_PATH "; chmod 0755 " NFSROOT_HOOK_PATH,
             "the hook %s (uid %u, mode %04o) can be changed by someone other than root, and "
             "libvirtd runs it as root",
             NFSROOT_HOOK_PATH, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
@@ -785,8 +779,8 @@ static void check_daemon_order(doctor *d, time_t hook_time)
     static const struct {
         const char *pidfile, *comm;
     } daemons[] = {
-        { "/run/libvirtd.pid", "libvirtd" },
-        { "/run/virtqemud.pid", "virtqemud" },
+        {"/run/libvirtd.pid", "libvirtd"},
+        {"/run/virtqemud.pid", "virtqemud"},
     };
     long pid = 0;
     const char *name = NULL;
@@ -804,7 +798,7 @@ static void check_daemon_order(doctor *d, time_t hook_time)
         }
     }
     if (!pid) {
-        const char *const names[] = { "libvirtd", "virtqemud", NULL };
+        const char *const names[] = {"libvirtd", "virtqemud", NULL};
         pid = find_process(d, names);
         name = "libvirtd";
     }
@@ -814,8 +808,7 @@ static void check_daemon_order(doctor *d, time_t hook_time)
         return;
     }
     if (!hook_time) {
-        add(d, "libvirtd", ST_SKIP, NULL, "%s runs (pid %ld); no hook to compare with", name,
-            pid);
+        add(d, "libvirtd", ST_SKIP, NULL, "%s runs (pid %ld); no hook to compare with", name, pid);
         return;
     }
     char rel[64];
@@ -855,18 +848,18 @@ static void check_daemon_order(doctor *d, time_t hook_time)
             "does not know the hook",
             name, pid, a, b);
     else
-        add(d, "libvirtd", ST_PASS, NULL, "%s (pid %ld) started at %s, after the hook (%s)",
-            name, pid, a, b);
+        add(d, "libvirtd", ST_PASS, NULL, "%s (pid %ld) started at %s, after the hook (%s)", name,
+            pid, a, b);
 }
 
 static bool nss_module_present(const doctor *d, const char *module)
 {
-    static const char *const dirs[] = { "/lib/*/", "/usr/lib/*/", "/lib/", "/usr/lib/",
-                                        "/lib64/", "/usr/lib64/" };
+    static const char *const dirs[] = {"/lib/*/",   "/usr/lib/*/", "/lib/",
+                                       "/usr/lib/", "/lib64/",     "/usr/lib64/"};
     for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
         char rel[256], p[4096];
         snprintf(rel, sizeof(rel), "%slibnss_%s.so.2", dirs[i], module);
-        glob_t g = { 0 };
+        glob_t g = {0};
         bool found = glob(at(d, rel, p, sizeof(p)), 0, NULL, &g) == 0 && g.gl_pathc > 0;
         globfree(&g);
         if (found)
@@ -980,8 +973,8 @@ static void check_idmap(doctor *d)
 
 static void check_clock(doctor *d)
 {
-    static const char *const names[] = { "chronyd", "ntpd", "systemd-timesyn", "openntpd",
-                                         "timesyncd", "ntpsec", NULL };
+    static const char *const names[] = {
+        "chronyd", "ntpd", "systemd-timesyn", "openntpd", "timesyncd", "ntpsec", NULL};
     long pid = find_process(d, names);
     char p[4096];
     if (pid) {
@@ -1006,7 +999,7 @@ static void print_text(const doctor *d, size_t counts[4])
     for (size_t i = 0; i < d->n_checks; i++)
         if (strlen(d->checks[i].id) > w)
             w = strlen(d->checks[i].id);
-    static const char *const colors[] = { "green", "yellow", "red", "bold" };
+    static const char *const colors[] = {"green", "yellow", "red", "bold"};
     for (size_t i = 0; i < d->n_checks; i++) {
         const check *c = &d->checks[i];
         printf("%s%s%s  %-*s  %s\n", cli_color(stdout, colors[c->st]), status_labels[c->st],
@@ -1072,10 +1065,10 @@ int cmd_doctor(int argc, char **argv)
     enum { OPT_ROOT = OPT_FIRST_LOCAL };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        { "root", required_argument, NULL, OPT_ROOT },
+        {"root", required_argument, NULL, OPT_ROOT},
         {},
     };
-    doctor d = { .root = "/" };
+    doctor d = {.root = "/"};
     char rootbuf[4096];
     int c;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
@@ -1119,7 +1112,7 @@ int cmd_doctor(int argc, char **argv)
     check_idmap(&d);
     check_clock(&d);
 
-    size_t counts[4] = { 0 };
+    size_t counts[4] = {0};
     for (size_t i = 0; i < d.n_checks; i++)
         counts[d.checks[i].st]++;
     if (cli.json)

@@ -65,15 +65,15 @@ static void usage(void)
 
 typedef enum { RUN_NO = 0, RUN_YES, RUN_UNKNOWN } run_state;
 
-static run_state domain_state(virConnectPtr conn, const char *name, const char *uuid,
-                              char *why, size_t len)
+static run_state domain_state(virConnectPtr conn, const char *name, const char *uuid, char *why,
+                              size_t len)
 {
     if (!conn) {
         snprintf(why, len, "at boot no domain runs");
         return RUN_NO;
     }
-    virDomainPtr dom = name ? virDomainLookupByName(conn, name)
-                            : virDomainLookupByUUIDString(conn, uuid);
+    virDomainPtr dom =
+        name ? virDomainLookupByName(conn, name) : virDomainLookupByUUIDString(conn, uuid);
     if (!dom) {
         if (cli_virt_no_domain()) {
             snprintf(why, len, "domain is not defined");
@@ -122,7 +122,7 @@ static int run_exportfs(const char *exportfs, const char *client, const char *pa
         snprintf(arg, sizeof(arg), "[%s]:%s", client, path);
     else
         snprintf(arg, sizeof(arg), "%s:%s", client, path);
-    char *argv[] = { (char *)exportfs, (char *)"-u", arg, NULL };
+    char *argv[] = {(char *)exportfs, (char *)"-u", arg, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -159,7 +159,8 @@ static int remove_orphan(const nfsroot_policy *p, const char *file, char **ret_e
             continue;
         char *tsave = NULL;
         char *path = strtok_r(line, " \t", &tsave);
-        for (char *t = strtok_r(NULL, " \t", &tsave); path && t; t = strtok_r(NULL, " \t", &tsave)) {
+        for (char *t = strtok_r(NULL, " \t", &tsave); path && t;
+             t = strtok_r(NULL, " \t", &tsave)) {
             char client[256];
             snprintf(client, sizeof(client), "%.*s", (int)strcspn(t, "("), t);
             bool has = false;
@@ -167,8 +168,8 @@ static int remove_orphan(const nfsroot_policy *p, const char *file, char **ret_e
                 continue;
             (void)run_exportfs(p->exportfs, client, path);
             if (nfsroot_backend_has(p, path, client, &has) == 0 && has && result == 0) {
-                (void)!asprintf(ret_error, "'exportfs -u %s:%s' did not remove the export",
-                                client, path);
+                (void)!asprintf(ret_error, "'exportfs -u %s:%s' did not remove the export", client,
+                                path);
                 result = -EIO;
             }
         }
@@ -205,7 +206,7 @@ static int scan_orphans(const nfsroot_policy *p, virConnectPtr conn, bool apply,
             ;
     nfsroot_state **list = NULL;
     size_t n = 0;
-    nfsroot_error err = { 0 };
+    nfsroot_error err = {0};
     int r = nfsroot_state_list(p, &list, &n, &err);
     struct dirent *de;
     while (r == 0 && (de = readdir(dir))) {
@@ -232,8 +233,9 @@ static int scan_orphans(const nfsroot_policy *p, virConnectPtr conn, bool apply,
                 *failures += !a->done;
             }
         } else
-            (void)!asprintf(&a->reason, "no record for this file, but %s: restart the domain "
-                                        "to give it one",
+            (void)!asprintf(&a->reason,
+                            "no record for this file, but %s: restart the domain "
+                            "to give it one",
                             s == RUN_YES ? "its domain runs" : why);
     }
     nfsroot_state_list_free(list, n);
@@ -255,9 +257,9 @@ static void print_text(const actions *acts, bool apply)
             continue;
         changes += !keep;
         const char *col = a->done == 0 ? "red" : keep || a->done == 1 ? "green" : "yellow";
-        printf("%s%-13s%s  %s%s: %s", cli_color(stdout, col), a->what,
-               cli_color(stdout, "reset"), a->domain ? "domain " : "uuid ",
-               a->domain ? a->domain : a->uuid, a->reason ? a->reason : "");
+        printf("%s%-13s%s  %s%s: %s", cli_color(stdout, col), a->what, cli_color(stdout, "reset"),
+               a->domain ? "domain " : "uuid ", a->domain ? a->domain : a->uuid,
+               a->reason ? a->reason : "");
         if (a->detail)
             printf(" [%s]", a->detail);
         if (a->done == 1)
@@ -310,8 +312,8 @@ int cmd_reconcile(int argc, char **argv)
     enum { OPT_APPLY = OPT_FIRST_LOCAL, OPT_BOOT };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        { "apply", no_argument, NULL, OPT_APPLY },
-        { "boot", no_argument, NULL, OPT_BOOT },
+        {"apply", no_argument, NULL, OPT_APPLY},
+        {"boot", no_argument, NULL, OPT_BOOT},
         {},
     };
     bool apply = false, boot = false;
@@ -340,7 +342,7 @@ int cmd_reconcile(int argc, char **argv)
         return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
 
     cli_log_open();
-    nfsroot_error err = { 0 };
+    nfsroot_error err = {0};
     nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
@@ -396,21 +398,21 @@ int cmd_reconcile(int argc, char **argv)
         if (s == RUN_NO)
             (void)!asprintf(&a->reason, "%s", why);
         else if (lost)
-            (void)!asprintf(&a->reason, "domain is running but the NFS server lost %zu of %zu "
-                                        "export entries",
+            (void)!asprintf(&a->reason,
+                            "domain is running but the NFS server lost %zu of %zu "
+                            "export entries",
                             lost, total);
         else
             (void)!asprintf(&a->reason, "domain is running and exported");
         if (!apply || !strcmp(what, "keep"))
             continue;
-        nfsroot_error e = { 0 };
+        nfsroot_error e = {0};
         r = s == RUN_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
                         : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
         a->done = r == 0;
         if (r < 0) {
             char line[2048];
-            a->error = strdup(e.code ? nfsroot_error_format(&e, line, sizeof(line))
-                                     : strerror(-r));
+            a->error = strdup(e.code ? nfsroot_error_format(&e, line, sizeof(line)) : strerror(-r));
             failures++;
         }
     }

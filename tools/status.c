@@ -48,8 +48,7 @@ static tri domain_running(virConnectPtr conn, const nfsroot_state *s, char *note
     char uuid[VIR_UUID_STRING_BUFLEN];
     if (s->plan->uuid[0] && virDomainGetUUIDString(dom, uuid) == 0 &&
         strcasecmp(uuid, s->plan->uuid) != 0) {
-        snprintf(note, len, "the domain of this name now has uuid %s, not %s", uuid,
-                 s->plan->uuid);
+        snprintf(note, len, "the domain of this name now has uuid %s, not %s", uuid, s->plan->uuid);
         t = TRI_NO;
     } else {
         int a = virDomainIsActive(dom);
@@ -90,8 +89,8 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
             json_string(&j, w->e->clients[c]);
         json_end_array(&j);
         json_kv_string(&j, "options", w->e->options);
-        json_kv_string(&j, "backend", w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha"
-                                                                                : "kernel");
+        json_kv_string(&j, "backend",
+                       w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
         json_kv_int(&j, "since", w->s->since);
         json_kv_string(&j, "since_utc", since);
         json_key(&j, "running");
@@ -136,8 +135,8 @@ static void served_text(const row *w, char *buf, size_t len)
 
 static void print_table(row *rows, size_t n)
 {
-    static const char *head[] = { "DOMAIN", "PATH", "CLIENTS", "OPTIONS", "BACKEND",
-                                  "SINCE", "RUNNING", "SERVED", "STATE" };
+    static const char *head[] = {"DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
+                                 "SINCE",  "RUNNING", "SERVED",  "STATE"};
     enum { NCOL = ELEMENTSOF(head) };
     char *cells[n ? n : 1][NCOL];
     size_t width[NCOL];
@@ -215,7 +214,7 @@ static void usage(void)
 
 int cmd_status(int argc, char **argv)
 {
-    static const struct option opts[] = { CLI_COMMON_LONGOPTS, {} };
+    static const struct option opts[] = {CLI_COMMON_LONGOPTS, {}};
     int c;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
         int r = cli_common_opt(c, optarg, "status");
@@ -232,7 +231,7 @@ int cmd_status(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
-    nfsroot_error err = { 0 };
+    nfsroot_error err = {0};
     nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
