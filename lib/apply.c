@@ -18,6 +18,58 @@ static void state_freep(nfsroot_state **s)
 {
     nfsroot_state_free(*s);
 }
+static void plan_freep(nfsroot_plan **p)
+{
+    nfsroot_plan_free(*p);
+}
+
+static bool plan_exports(const nfsroot_plan *plan, const char *path, const char *client)
+{
+    for (size_t i = 0; i < plan->n_exports; i++)
+        if (!strcmp(plan->exports[i].path, path) && strv_contains(plan->exports[i].clients, client))
+            return true;
+    return false;
+}
+
+/* The plan plus every (path, client) of old that the plan drops. Recorded while the backend
+ * works, so an apply interrupted half-way still has a record of each entry it may have left
+ * exported: the next apply or release takes them down. */
+static int plan_union(const nfsroot_plan *plan, const nfsroot_plan *old, nfsroot_plan **ret)
+{
+    _cleanup_(plan_freep) nfsroot_plan *u = calloc(1, sizeof(*u));
+    if (!u || !(u->domain = strdup(plan->domain)) ||
+        !(u->exports = calloc(plan->n_exports + old->n_exports, sizeof(*u->exports))))
+        return -ENOMEM;
+    memcpy(u->uuid, plan->uuid, sizeof(u->uuid));
+    u->subnet_wide = plan->subnet_wide;
+    if (plan->server && !(u->server = strdup(plan->server)))
+        return -ENOMEM;
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        const nfsroot_export *e = &plan->exports[i];
+        nfsroot_export *x = &u->exports[u->n_exports++];
+        *x = (nfsroot_export){ .readonly = e->readonly, .is_root = e->is_root };
+        if (!(x->path = strdup(e->path)) || !(x->options = strdup(e->options)) ||
+            !(x->clients = strv_copy(e->clients)))
+            return -ENOMEM;
+    }
+    for (size_t i = 0; i < old->n_exports; i++) {
+        const nfsroot_export *e = &old->exports[i];
+        _cleanup_strv_free_ char **gone = calloc(1, sizeof(char *));
+        if (!gone)
+            return -ENOMEM;
+        for (size_t c = 0; e->clients[c]; c++)
+            if (!plan_exports(plan, e->path, e->clients[c]) && strv_push(&gone, e->clients[c]) < 0)
+                return -ENOMEM;
+        if (!gone[0])
+            continue;
+        nfsroot_export *x = &u->exports[u->n_exports++];
+        *x = (nfsroot_export){ .readonly = e->readonly, .clients = TAKE_PTR(gone) };
+        if (!(x->path = strdup(e->path)) || !(x->options = strdup(e->options)))
+            return -ENOMEM;
+    }
+    *ret = TAKE_PTR(u);
+    return 0;
+}
 
 static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char *domain,
                                           nfsroot_error *err)
@@ -108,8 +160,12 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
         old = NULL;
         NFSROOT_FAULT_POINT("apply-old-removed");
     }
-    /* The record goes first: whatever happens next, release knows what to take down. */
-    nfsroot_state s = { .plan = (nfsroot_plan *)plan, .backend = p->backend,
+    /* The record goes first: whatever happens next, release knows what to take down. Until the
+     * backend is done that includes what the old record had and this plan drops. */
+    _cleanup_(plan_freep) nfsroot_plan *both = NULL;
+    if (old && (r = plan_union(plan, old->plan, &both)) < 0)
+        return r;
+    nfsroot_state s = { .plan = both ? both : (nfsroot_plan *)plan, .backend = p->backend,
                         .since = (int64_t)time(NULL) };
     r = nfsroot_state_write(p, &s, err);
     if (r < 0)
@@ -118,13 +174,21 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     r = b->apply(p, plan, old ? old->plan : NULL, log, err);
     if (r < 0) {
         nfsroot_error ignored = { 0 };
-        (void)b->remove(p, plan, log, &ignored);
+        (void)b->remove(p, s.plan, log, &ignored);
         (void)nfsroot_state_delete(p, plan->domain);
         if (!err->domain[0])
             snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
         return r;
     }
     NFSROOT_FAULT_POINT("apply-backend-done");
+    if (both) {
+        /* Failing here leaves the wider record: release then takes down a little more. */
+        nfsroot_error ignored = { 0 };
+        s.plan = (nfsroot_plan *)plan;
+        if (nfsroot_state_write(p, &s, &ignored) < 0)
+            nfsroot_logf(log, LOG_WARNING, "domain '%s': %s", plan->domain, ignored.message);
+        NFSROOT_FAULT_POINT("apply-state-rewritten");
+    }
     log_exports(log, plan, "exported");
     return 0;
 }
