@@ -47,8 +47,12 @@ if [ -z "${LV_INSIDE:-}" ]; then
     E2E_T0=$(lv_now)
     E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-e2e.XXXXXX) || lv_skip "mktemp failed"
     E2E_LOGDIR=$E2E_STAGE
+    # Until the exec below (which runs no trap): an interrupted build leaves nothing behind.
+    trap 'rm -rf "$E2E_STAGE"' EXIT
+    trap 'exit 130' INT TERM
     if ! e2e_guest_tree "$E2E_STAGE/root"; then
-        echo "FAIL: could not build the guest tree (logs in $E2E_STAGE)"
+        echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"
+        trap - EXIT
         rm -rf "$E2E_STAGE/root"
         echo "0 passed, 1 failed"
         exit 1
