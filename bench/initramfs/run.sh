@@ -98,3 +98,17 @@ for c in gzip zstd; do
             "$( [ "$r2" != - ] && printf '%.2fx' "$r2" || echo -)"
     done
 done
+
+# CPU seconds (user + sys, children included) of one run each: robust against a busy host
+cpu() { local TIMEFORMAT='%U %S'; { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{printf "%.3f", $1 + $2}'; }
+echo
+printf '%-11s %10s %10s %10s %12s %10s\n' image "scan cpu" "decomp cpu" "lsinitrd" "lsinitrd/x" "scan/dec"
+for c in gzip zstd; do
+    for img in $IMAGES; do
+        f=$W/$img.$c
+        s=$(cpu scan_uncached "$f")
+        [ -x "$D/usr/bin/lsinitrd" ] && l=$(cpu lsinitrd_list "$f") || l=nan
+        if [ $img != ucode ]; then d=$(cpu sh -c "$c -dc '$f' > /dev/null"); r=$(printf '%.2fx' "$(echo "$s / $d" | bc -l)"); else d=-; r=-; fi
+        printf '%-11s %10s %10s %10s %11.1fx %10s\n' "$img.$c" "$s" "$d" "$l" "$(echo "$l / $s" | bc -l)" "$r"
+    done
+done
