@@ -31,15 +31,12 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
     } else {
         nfsroot_kernel_info ki = { 0 };
         r = nfsroot_bootcheck_kernel(d->kernel, plan, f, &ki);
-        nfsroot_initramfs_info ii;
-        bool have_ii = false;
-        if (r >= 0 && d->initrd) {
-            size_t before = f->n;
+        /* ii is filled only when the image could be read (n_segments > 0 then). */
+        nfsroot_initramfs_info ii = { 0 };
+        if (r >= 0 && d->initrd)
             r = nfsroot_bootcheck_initramfs(p, d->initrd, plan, ki.version[0] ? &ki : NULL, f,
                                             &ii);
-            have_ii = r >= 0 && nfsroot_findings_find(f, "initrd-identified") &&
-                      f->n > before;
-        }
+        bool have_ii = r >= 0 && ii.n_segments > 0;
         if (r >= 0)
             r = nfsroot_bootcheck_cmdline(p, d->cmdline, d->initrd != NULL,
                                           have_ii ? &ii : NULL, plan, f);
