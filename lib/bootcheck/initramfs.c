@@ -459,12 +459,13 @@ static const struct {
 #undef S
 };
 
+/* Not ctime: libvirt's DAC driver chowns <initrd> at every start and back at every stop, which
+ * would make every start a cache miss. */
 static void cache_key(const struct stat *sb, char *buf, size_t len)
 {
-    snprintf(buf, len, "virt-nfsroot initramfs-cache 1 %ju %ju %jd %jd.%09ld %jd.%09ld",
+    snprintf(buf, len, "virt-nfsroot initramfs-cache 1 %ju %ju %jd %jd.%09ld",
              (uintmax_t)sb->st_dev, (uintmax_t)sb->st_ino, (intmax_t)sb->st_size,
-             (intmax_t)sb->st_mtim.tv_sec, sb->st_mtim.tv_nsec, (intmax_t)sb->st_ctim.tv_sec,
-             sb->st_ctim.tv_nsec);
+             (intmax_t)sb->st_mtim.tv_sec, sb->st_mtim.tv_nsec);
 }
 
 static int cache_load(const char *dir, const char *name, const char *key,

@@ -344,7 +344,8 @@ typedef struct nfsroot_initramfs_info {
 NFSROOT_API int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret,
                                           nfsroot_error *err);
 /* Scan the image at path, reusing the result cached in cache_dir (NULL: no cache) when the
- * file's (dev, inode, size, mtime, ctime) are unchanged. cache_dir is created 0700. */
+ * file's (dev, inode, size, mtime) are unchanged (not ctime: libvirt chowns the file at every
+ * start). cache_dir is created 0700. */
 NFSROOT_API int nfsroot_initramfs_scan(const char *path, const char *cache_dir,
                                        nfsroot_initramfs_info *ret, bool *ret_cached,
                                        nfsroot_error *err);

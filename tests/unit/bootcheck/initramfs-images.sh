@@ -138,6 +138,7 @@ expect_cached 1 "unchanged"
 touch -d '2001-01-01' $W/cached.zstd
 expect_cached 0 "mtime changed"
 expect_cached 1 "unchanged again"
+chown 64055:64055 $W/cached.zstd 2>/dev/null && expect_cached 1 "chowned as libvirt does at start"
 cat $W/early.cpio $W/nfs.zstd > $W/cached.zstd.new && mv $W/cached.zstd.new $W/cached.zstd
 expect_cached 0 "replaced (new inode)"
 # A cache entry that was tampered with is ignored, not trusted
