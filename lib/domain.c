@@ -287,6 +287,13 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
         return nfsroot_err(err, -EFBIG, NULL, "domain XML", NULL, 0,
                            "domain XML of %zu bytes is larger than the %u bytes accepted", len,
                            NFSROOT_XML_MAX);
+    /* libxml2 would report "premature end of data" somewhere after it: name the byte. */
+    const char *nul = memchr(xml, '\0', len);
+    if (nul)
+        return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
+                           "domain XML contains a NUL byte at offset %zu (a libvirt domain XML is "
+                           "UTF-8 text)",
+                           (size_t)(nul - xml));
     _cleanup_(xml_ctxt_freep) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return -ENOMEM;
