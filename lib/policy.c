@@ -27,6 +27,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->exportfs);
     free(p->etab);
     free(p->network_dir);
+    free(p->idmapd_conf);
     free(p->ganesha_exports_dir);
     free(p->ganesha_bus);
     free(p->source);
@@ -200,6 +201,7 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         { "exportfs", offsetof(nfsroot_policy, exportfs) },
         { "etab", offsetof(nfsroot_policy, etab) },
         { "network_dir", offsetof(nfsroot_policy, network_dir) },
+        { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
         { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
     };
     for (size_t i = 0; i < ELEMENTSOF(paths); i++)

@@ -50,8 +50,7 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
         r = nfsroot_bootcheck_fstab(plan, f);
     /* Id mapping only matters to NFSv4; an explicit NFSv3 root does not care. */
     if (r >= 0 && !(c.kind == NFSROOT_ROOT_NFS && c.nfs_version == 3)) {
-        const char *conf = secure_getenv("VIRT_NFSROOT_IDMAPD_CONF");
-        r = nfsroot_bootcheck_idmap(conf, plan, f);
+        r = nfsroot_bootcheck_idmap(p->idmapd_conf, plan, f);
     }
 out:
     if (r < 0) {

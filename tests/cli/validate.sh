@@ -18,11 +18,12 @@ cat >"$T/policy.conf" <<EOP
 export_roots = $T/export
 network_dir = $T/net
 state_dir = $T/state
+idmapd_conf = $T/idmapd.conf
 EOP
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/export/vm1/etc/idmapd.conf"
 printf '192.168.122.1:%s / nfs4 defaults 0 0\n' "$T/export/vm1" >"$T/export/vm1/etc/fstab"
-export VIRT_NFSROOT_CONFIG=$T/policy.conf VIRT_NFSROOT_IDMAPD_CONF=$T/idmapd.conf
+export VIRT_NFSROOT_CONFIG=$T/policy.conf
 fail=0
 check() {
     local name=$1

@@ -85,6 +85,7 @@ typedef struct nfsroot_policy {
     char *exportfs;        /* /usr/sbin/exportfs */
     char *etab;            /* /var/lib/nfs/etab */
     char *network_dir;     /* /run/libvirt/network */
+    char *idmapd_conf;     /* the host's idmapd.conf for libnfsidmap, NULL: its default */
     char *ganesha_exports_dir;  /* /run/ganesha/virt-nfsroot.d */
     char *ganesha_bus;          /* D-Bus address, NULL = system bus */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
