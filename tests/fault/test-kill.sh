@@ -108,7 +108,7 @@ exact() {
     grep -q "^$W/admin	127.0.0.1(" $ETAB || { echo "lost the admin's export"; return 1; }
 }
 
-PREPARE_POINTS="apply-locked apply-old-removed apply-state-written write-temp-written kernel-file-written kernel-old-unexported kernel-exported apply-backend-done"
+PREPARE_POINTS="apply-locked apply-old-removed apply-state-written write-temp-written kernel-file-written kernel-old-unexported kernel-exported apply-backend-done apply-state-rewritten"
 RELEASE_POINTS="remove-locked kernel-file-removed kernel-unexported remove-backend-done"
 pick() { local a=($1); echo "${a[RANDOM % ${#a[@]}]}"; }
 
