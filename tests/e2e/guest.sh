@@ -116,10 +116,24 @@ EOF
 }
 
 # e2e_guest_tree ROOT : ROOT filled from the cached tarball, or built and then cached.
-# Sets E2E_FROM_CACHE to yes/no.
+# Sets E2E_FROM_CACHE to yes/no.  Concurrent runs (two build trees, CI and a developer) share the
+# cache: the first builds, the others wait for its tarball instead of building it again.
 e2e_guest_tree() {
-    local root=$1 key tarball t
+    local lock r
     mkdir -p "$E2E_CACHE" || lv_skip "cannot create the cache directory $E2E_CACHE"
+    exec {lock}>"$E2E_CACHE/.lock" || lv_skip "cannot open $E2E_CACHE/.lock"
+    if ! flock -n "$lock"; then
+        echo "another run is building the guest image; waiting for it (at most 25 min)"
+        flock -w 1500 "$lock" || { exec {lock}>&-; lv_log "gave up waiting for $E2E_CACHE/.lock"; return 1; }
+    fi
+    e2e_guest_tree_locked "$1"
+    r=$?
+    exec {lock}>&-
+    return $r
+}
+
+e2e_guest_tree_locked() {
+    local root=$1 key tarball t
     e2e_kernel_name
     key=$( { declare -f e2e_build_tree; echo "$E2E_SUITE $E2E_PACKAGES"; } |
            sha256sum | cut -c1-12)
@@ -140,11 +154,11 @@ e2e_guest_tree() {
     t=$(lv_now)
     # Older images of this recipe are of no further use.
     find "$E2E_CACHE" -maxdepth 1 -name 'guest-*.tar.zst' ! -name "${tarball##*/}" -delete
-    if tar -I 'zstd -3 -T2' -cpf "$tarball.tmp" --numeric-owner -C "$root" . &&
-            mv "$tarball.tmp" "$tarball"; then
+    if tar -I 'zstd -3 -T2' -cpf "$tarball.tmp.$$" --numeric-owner -C "$root" . &&
+            mv "$tarball.tmp.$$" "$tarball"; then
         echo "timing: guest tree cached as $tarball ($(du -m "$tarball" | cut -f1) MB): $(lv_elapsed "$t") s"
     else
-        rm -f "$tarball.tmp"
+        rm -f "$tarball.tmp.$$"
         lv_log "could not cache the guest tree (continuing)"
     fi
 }
