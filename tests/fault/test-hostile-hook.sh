@@ -191,8 +191,12 @@ check "'victim' survives exportfs -ra" etab_has "$W/export/victim" 192.168.122.0
 check "release of 'victim' exits 0" [ $? -eq 0 ]
 check "nothing of ours left" sh -c "! ls /etc/exports.d/virt-nfsroot-* 2>/dev/null"
 if [ "$MODE" = valgrind ]; then
-    check "valgrind reported nothing" sh -c "! grep -l . $W/vg.*.log"
-    grep -h . "$W"/vg.*.log 2>/dev/null | head -40
+    # Memcheck's findings are "==PID==" lines; "--PID--" lines are valgrind's own notes (e.g.
+    # that it lacks openat2(), which sends the library down its O_NOFOLLOW walk fallback).
+    check "valgrind reported no error or leak" sh -c "! cat $W/vg.*.log | grep -q '^=='"
+    cat "$W"/vg.*.log 2>/dev/null | grep '^==' | head -40
+    cat "$W"/vg.*.log 2>/dev/null | grep -q 'syscall: 437' &&
+        echo "note: valgrind has no openat2(): paths were resolved by the library's fallback walk"
 fi
 echo "hostile inputs tried: $n_cases"
 finish
