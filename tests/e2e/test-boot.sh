@@ -18,7 +18,8 @@
 #
 # Usage: test-boot.sh HOOK-BINARY      (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (default /var/cache/virt-nfsroot-tests), LV_KEEP=1 keeps
-# the work directory (and the guest tree), E2E_BOOT_TIMEOUT (seconds, default 1200).
+# the work directory (and the guest tree), E2E_BOOT_TIMEOUT (seconds, default 1200),
+# E2E_DOMAIN_TYPE (qemu = TCG, the default; kvm where nested virtualization works).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/libvirt/harness.sh
@@ -108,7 +109,7 @@ mv "$E2E_STAGE"/*.log "$LV_WORK/" 2>/dev/null
 mv "$E2E_STAGE/root" "$LV_WORK/export/$VM" || { lv_fail "move the guest tree into /export"; exit 1; }
 e2e_configure_guest "/export/$VM" "$VM" "$LV_NET_ADDR"
 lv_install_hook "$HOOK"
-echo "hook: $HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; work: $LV_WORK"
+echo "hook: $HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; domain type: ${E2E_DOMAIN_TYPE:-qemu}; work: $LV_WORK"
 echo "timing: guest tree ready (from cache: $E2E_FROM_CACHE): $E2E_PREP_S s"
 
 # ---------------------------------------------------------------------------------------------
@@ -186,9 +187,12 @@ lv_virsh net-update default add ip-dhcp-host "<host mac='$MAC' ip='$GUEST_IP'/>"
     >/dev/null 2>"$ERR" || lv_fail "pin $MAC to $GUEST_IP: $(cat "$ERR")"
 
 SERIAL=$LV_WORK/serial-$VM.log
+# TCG by default: /dev/kvm exists on our CI machines but KVM guests do not run there (nested
+# virtualization).  E2E_DOMAIN_TYPE=kvm where it works.
+DOMAIN_TYPE=${E2E_DOMAIN_TYPE:-qemu}
 CMDLINE="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$VM:vers=4.1 rw ip=dhcp rd.neednet=1 rd.emergency=poweroff panic=-1"
 cat >"$LV_WORK/$VM.xml" <<EOF
-<domain type='qemu'>
+<domain type='$DOMAIN_TYPE'>
   <name>$VM</name>
   <uuid>$UUID</uuid>
   <memory unit='MiB'>1024</memory>
