@@ -174,6 +174,28 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
+/* exportfs holds a lockf() on export-lock (next to etab) for its whole run, and `exportfs -r`
+ * lists exports.d before it opens each file: a file unlinked in between makes it fail with
+ * "can't open ... for reading" and exit 1. Unlink under that lock so no exportfs run sees a file
+ * vanish. Released before we run exportfs ourselves. -1 when there is no lock to take. */
+static int exportfs_lock(const nfsroot_policy *p)
+{
+    char lock[4200];
+    const char *slash = strrchr(p->etab, '/');
+    if (!slash || snprintf(lock, sizeof(lock), "%.*s/export-lock", (int)(slash - p->etab),
+                           p->etab) >= (int)sizeof(lock))
+        return -1;
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -1;
+    while (lockf(fd, F_LOCK, 0) < 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
 static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
                          const nfsroot_log *log, nfsroot_error *err)
 {
@@ -181,9 +203,12 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
     file_name(plan, name, sizeof(name));
     snprintf(path, sizeof(path), "%s/%s", p->exports_dir, name);
     /* The file goes first: an `exportfs -ra` from now on no longer brings the entry back. */
+    _cleanup_close_ int xlock = exportfs_lock(p);
     if (unlink(path) < 0 && errno != ENOENT)
         return nfsroot_err(err, -errno, plan->domain, "exports", path, 0,
                            "cannot remove '%s': %s", path, strerror(errno));
+    closep(&xlock);
+    xlock = -1;
     NFSROOT_FAULT_POINT("kernel-file-removed");
     int result = 0;
     for (size_t i = 0; i < plan->n_exports; i++)
