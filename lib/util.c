@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -189,11 +190,35 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+/* A writer killed between creating its temp file and the rename leaves ".NAME.PID.tmp" behind.
+ * Writers of one name are serialised by the callers' locks, so any such file is stale. */
+static void remove_stale_temps(int dfd, const char *name)
+{
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    size_t n = strlen(name);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *e = de->d_name;
+        size_t l = strlen(e);
+        if (e[0] == '.' && l > n + 5 && !strncmp(e + 1, name, n) && e[n + 1] == '.' &&
+            !strcmp(e + l - 4, ".tmp"))
+            (void)unlinkat(dfd, e, 0);
+    }
+    closedir(d);
+}
+
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
 {
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return -errno;
+    remove_stale_temps(dfd, name);
     char tmp[512];
     if (snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid()) >= (int)sizeof(tmp))
         return -ENAMETOOLONG;

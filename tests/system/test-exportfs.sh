@@ -28,8 +28,11 @@ check "no temp file left in exports.d" sh -c "! ls -a /etc/exports.d | grep -q '
 exportfs -ra
 check "exportfs -ra keeps vm1" etab_has "$W/export/vm1" 192.168.122.0/24
 check "exportfs -ra keeps the admin's export" etab_has "$W/admin" 127.0.0.1
+f=$(cd /etc/exports.d && ls virt-nfsroot-*.exports)
+touch "/etc/exports.d/.$f.99999.tmp"   # what a writer killed before its rename leaves
 out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
 check "prepare twice is idempotent" [ $rc -eq 0 ]
+check "a killed writer's stale temp file is cleaned up" [ ! -e "/etc/exports.d/.$f.99999.tmp" ]
 check "one line for vm1 after two prepares" [ "$(grep -c "^$W/export/vm1	" /var/lib/nfs/etab)" -eq 1 ]
 run_hook vm1 release end < "$W/vm1.xml"; rc=$?
 check "release exits 0" [ $rc -eq 0 ]
