@@ -795,7 +795,7 @@ static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nf
                      bus *b, id_table *t, const live_list *live, const nfsroot_log *log,
                      nfsroot_error *err)
 {
-    uint16_t id;
+    uint16_t id = 0;
     int r = pick_id(p, plan, e, t, live, &id, err);
     if (r < 0)
         return r;

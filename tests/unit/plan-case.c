@@ -80,10 +80,10 @@ static void run_setup(const char *casedir, const char *root)
             free(s);
             continue;
         }
-        char full[4096];
+        char full[PATH_MAX * 2];
         snprintf(full, sizeof(full), "%s/%s", root, a);
         if (!strcmp(kind, "dir")) {
-            char cmd[4200];
+            char cmd[PATH_MAX * 3];
             snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", full);
             must(system(cmd) == 0, full);
         } else if (!strcmp(kind, "link"))
