@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #define STATE_MAGIC "virt-nfsroot-state 1"
+#define NFSROOT_LOCK_TIMEOUT_MS (120u * 1000)
 #define STATE_SUFFIX ".state"
 
 void nfsroot_state_free(nfsroot_state *s)
@@ -49,13 +50,24 @@ int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err)
     if (fd < 0)
         return nfsroot_err(err, -errno, NULL, "state", lock, 0, "cannot open the lock '%s': %s",
                            lock, strerror(errno));
-    while (flock(fd, LOCK_EX) < 0)
-        if (errno != EINTR) {
-            int e = errno;
+    /* Bounded: one stuck hook must not block every guest's start and stop for ever. */
+    for (unsigned waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += 50) {
+        int e = errno;
+        if (e != EWOULDBLOCK && e != EINTR) {
             close(fd);
             return nfsroot_err(err, -e, NULL, "state", lock, 0, "cannot lock '%s': %s", lock,
                                strerror(e));
         }
+        if (waited_ms >= NFSROOT_LOCK_TIMEOUT_MS) {
+            close(fd);
+            return nfsroot_err(err, -ETIMEDOUT, NULL, "state", lock, 0,
+                               "another virt-nfsroot operation has held '%s' for %u s: look for "
+                               "a stuck virt-nfsroot or exportfs process",
+                               lock, NFSROOT_LOCK_TIMEOUT_MS / 1000);
+        }
+        struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
     *ret_fd = fd;
     return 0;
 }
