@@ -56,7 +56,9 @@ static char *read_stdin(size_t *ret_len, int *ret_err)
     return buf;
 }
 
-/* dlopen() by name searches the RUNPATH of its caller, and under ASan the caller is the
+/* RTLD_LAZY: binding only the symbols the hook reaches saves ~2M instructions per annotated
+ * start (bench/); a missing symbol would show at its first call instead of at load.
+ * dlopen() by name searches the RUNPATH of its caller, and under ASan the caller is the
  * sanitizer's interceptor, not us: so walk our own search path (RUNPATH: the build tree, or the
  * install libdir once installed) and open the library by absolute path. */
 static void *load_library(void)
@@ -72,7 +74,7 @@ static void *load_library(void)
                 snprintf(path, sizeof(path), "%s/%s", si->dls_serpath[i].dls_name, LIBRARY);
                 if (access(path, F_OK) != 0)
                     continue;
-                void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
                 if (h) {
                     free(si);
                     return h;
@@ -80,7 +82,7 @@ static void *load_library(void)
             }
         free(si);
     }
-    return dlopen(LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    return dlopen(LIBRARY, RTLD_LAZY | RTLD_LOCAL);
 }
 
 static void to_syslog(int priority, const char *line, void *userdata)
