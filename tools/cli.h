@@ -74,6 +74,13 @@ const char *cli_virt_error(void);
 /* Is the last libvirt error "no such domain"? */
 bool cli_virt_no_domain(void);
 
+typedef enum { TRI_NO = 0, TRI_YES = 1, TRI_UNKNOWN = -1 } tri;
+/* Is the domain (looked up by name, else by uuid) running? A domain of that name with another
+ * uuid than the record's is not ours: TRI_NO. TRI_UNKNOWN without a connection or when libvirt
+ * cannot tell. note says why when it is not TRI_YES (left alone otherwise). */
+tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, char *note,
+                       size_t len);
+
 /* Read a whole file (cap max bytes). 0 or -errno. */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 

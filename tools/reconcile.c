@@ -63,37 +63,15 @@ static void usage(void)
            "failed; 2 usage error.\n");
 }
 
-typedef enum { RUN_NO = 0, RUN_YES, RUN_UNKNOWN } run_state;
-
-static run_state domain_state(virConnectPtr conn, const char *name, const char *uuid, char *why,
-                              size_t len)
+/* At host boot (no connection) no domain runs; otherwise libvirt says. */
+static tri domain_state(virConnectPtr conn, const char *name, const char *uuid, char *why,
+                        size_t len)
 {
     if (!conn) {
         snprintf(why, len, "at boot no domain runs");
-        return RUN_NO;
+        return TRI_NO;
     }
-    virDomainPtr dom =
-        name ? virDomainLookupByName(conn, name) : virDomainLookupByUUIDString(conn, uuid);
-    if (!dom) {
-        if (cli_virt_no_domain()) {
-            snprintf(why, len, "domain is not defined");
-            return RUN_NO;
-        }
-        snprintf(why, len, "libvirt: %s", cli_virt_error());
-        return RUN_UNKNOWN;
-    }
-    run_state s = RUN_UNKNOWN;
-    char u[VIR_UUID_STRING_BUFLEN];
-    if (name && uuid && uuid[0] && virDomainGetUUIDString(dom, u) == 0 && strcasecmp(u, uuid)) {
-        snprintf(why, len, "the domain of this name is another one now (uuid %s)", u);
-        s = RUN_NO;
-    } else {
-        int a = virDomainIsActive(dom);
-        s = a == 1 ? RUN_YES : a == 0 ? RUN_NO : RUN_UNKNOWN;
-        snprintf(why, len, "%s", a == 1 ? "domain is running" : "domain is shut off");
-    }
-    virDomainFree(dom);
-    return s;
+    return cli_domain_running(conn, name, uuid, why, len);
 }
 
 static char *plan_paths(const nfsroot_plan *plan)
@@ -219,14 +197,14 @@ static int scan_orphans(const nfsroot_policy *p, virConnectPtr conn, bool apply,
         snprintf(uuid, sizeof(uuid), "%.36s", name + 13);
         if (uuid_recorded(list, n, uuid))
             continue;
-        char why[300], file[4400];
+        char why[300] = "", file[4400];
         snprintf(file, sizeof(file), "%s/%s", p->exports_dir, name);
-        run_state s = domain_state(conn, NULL, uuid, why, sizeof(why));
-        action *a = push(acts, NULL, uuid, s == RUN_NO ? "remove-orphan" : "orphan");
+        tri s = domain_state(conn, NULL, uuid, why, sizeof(why));
+        action *a = push(acts, NULL, uuid, s == TRI_NO ? "remove-orphan" : "orphan");
         if (!a)
             break;
         a->detail = strdup(file);
-        if (s == RUN_NO) {
+        if (s == TRI_NO) {
             (void)!asprintf(&a->reason, "no record for this file and %s", why);
             if (apply) {
                 a->done = remove_orphan(p, file, &a->error) == 0;
@@ -236,7 +214,7 @@ static int scan_orphans(const nfsroot_policy *p, virConnectPtr conn, bool apply,
             (void)!asprintf(&a->reason,
                             "no record for this file, but %s: restart the domain "
                             "to give it one",
-                            s == RUN_YES ? "its domain runs" : why);
+                            s == TRI_YES ? "its domain runs" : why);
     }
     nfsroot_state_list_free(list, n);
     closedir(dir);
@@ -372,16 +350,16 @@ int cmd_reconcile(int argc, char **argv)
     int failures = 0;
     for (size_t i = 0; i < n; i++) {
         const nfsroot_plan *plan = list[i]->plan;
-        char why[300];
-        run_state s = domain_state(conn, plan->domain, plan->uuid, why, sizeof(why));
-        if (s == RUN_UNKNOWN) {
+        char why[300] = "";
+        tri s = domain_state(conn, plan->domain, plan->uuid, why, sizeof(why));
+        if (s == TRI_UNKNOWN) {
             cli_warn("domain '%s': %s: left alone", plan->domain, why);
             continue;
         }
         nfsroot_policy pb = *policy;
         pb.backend = list[i]->backend;
         size_t lost = 0, total = 0;
-        for (size_t e = 0; s == RUN_YES && e < plan->n_exports; e++)
+        for (size_t e = 0; s == TRI_YES && e < plan->n_exports; e++)
             for (size_t cl = 0; plan->exports[e].clients[cl]; cl++) {
                 bool has = true;
                 total++;
@@ -390,12 +368,12 @@ int cmd_reconcile(int argc, char **argv)
                     !has)
                     lost++;
             }
-        const char *what = s == RUN_NO ? "remove" : lost ? "restore" : "keep";
+        const char *what = s == TRI_NO ? "remove" : lost ? "restore" : "keep";
         action *a = push(&acts, plan->domain, plan->uuid, what);
         if (!a)
             break;
         a->detail = plan_paths(plan);
-        if (s == RUN_NO)
+        if (s == TRI_NO)
             (void)!asprintf(&a->reason, "%s", why);
         else if (lost)
             (void)!asprintf(&a->reason,
@@ -407,7 +385,7 @@ int cmd_reconcile(int argc, char **argv)
         if (!apply || !strcmp(what, "keep"))
             continue;
         nfsroot_error e = {0};
-        r = s == RUN_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
+        r = s == TRI_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
                         : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
         a->done = r == 0;
         if (r < 0) {

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 
-typedef enum { TRI_NO = 0, TRI_YES = 1, TRI_UNKNOWN = -1 } tri;
 
 typedef struct row {
     const nfsroot_state *s;
@@ -28,36 +27,6 @@ static void format_since(int64_t since, char *buf, size_t len)
     struct tm tm;
     if (since <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(buf, len, "unknown");
-}
-
-/* Is the domain of this record running? Unknown when libvirt cannot tell us. */
-static tri domain_running(virConnectPtr conn, const nfsroot_state *s, char *note, size_t len)
-{
-    if (!conn)
-        return TRI_UNKNOWN;
-    virDomainPtr dom = virDomainLookupByName(conn, s->plan->domain);
-    if (!dom) {
-        if (cli_virt_no_domain()) {
-            snprintf(note, len, "domain is not defined in libvirt");
-            return TRI_NO;
-        }
-        snprintf(note, len, "libvirt: %s", cli_virt_error());
-        return TRI_UNKNOWN;
-    }
-    tri t = TRI_UNKNOWN;
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    if (s->plan->uuid[0] && virDomainGetUUIDString(dom, uuid) == 0 &&
-        strcasecmp(uuid, s->plan->uuid) != 0) {
-        snprintf(note, len, "the domain of this name now has uuid %s, not %s", uuid, s->plan->uuid);
-        t = TRI_NO;
-    } else {
-        int a = virDomainIsActive(dom);
-        t = a == 1 ? TRI_YES : a == 0 ? TRI_NO : TRI_UNKNOWN;
-        if (a == 0)
-            snprintf(note, len, "domain is shut off");
-    }
-    virDomainFree(dom);
-    return t;
 }
 
 static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems)
@@ -260,7 +229,8 @@ int cmd_status(int argc, char **argv)
     size_t k = 0;
     for (size_t i = 0; i < n_list; i++) {
         char note[256] = "";
-        tri running = domain_running(conn, list[i], note, sizeof(note));
+        tri running = cli_domain_running(conn, list[i]->plan->domain, list[i]->plan->uuid, note,
+                                         sizeof(note));
         /* Ask the backend that made the record, whatever the policy says today. */
         nfsroot_policy pb = *policy;
         pb.backend = list[i]->backend;

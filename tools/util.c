@@ -431,3 +431,33 @@ bool cli_make_subnet(const char *addr, int prefix, nfsroot_cidr *ret)
     *ret = c;
     return true;
 }
+
+tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, char *note,
+                       size_t len)
+{
+    if (!conn)
+        return TRI_UNKNOWN;
+    virDomainPtr dom =
+        name ? virDomainLookupByName(conn, name) : virDomainLookupByUUIDString(conn, uuid);
+    if (!dom) {
+        if (cli_virt_no_domain()) {
+            snprintf(note, len, "domain is not defined in libvirt");
+            return TRI_NO;
+        }
+        snprintf(note, len, "libvirt: %s", cli_virt_error());
+        return TRI_UNKNOWN;
+    }
+    tri t = TRI_UNKNOWN;
+    char u[VIR_UUID_STRING_BUFLEN];
+    if (name && uuid && uuid[0] && virDomainGetUUIDString(dom, u) == 0 && strcasecmp(u, uuid)) {
+        snprintf(note, len, "the domain of this name now has uuid %s, not %s", u, uuid);
+        t = TRI_NO;
+    } else {
+        int a = virDomainIsActive(dom);
+        t = a == 1 ? TRI_YES : a == 0 ? TRI_NO : TRI_UNKNOWN;
+        if (a != 1)
+            snprintf(note, len, "%s", a == 0 ? "domain is shut off" : "libvirt cannot tell");
+    }
+    virDomainFree(dom);
+    return t;
+}
