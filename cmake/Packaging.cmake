@@ -6,7 +6,7 @@ if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
                    "(now ${CMAKE_INSTALL_PREFIX})")
 endif()
 
-# Debian's own files for a native package: changelog, copyright, lintian overrides.
+# Debian's own files for a native package: changelog, copyright.
 set(_deb ${PROJECT_SOURCE_DIR}/packaging/debian)
 find_program(GZIP gzip REQUIRED)
 add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/changelog.gz
@@ -15,13 +15,11 @@ add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/changelog.gz
 add_custom_target(debian-changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/changelog.gz)
 install(FILES ${PROJECT_BINARY_DIR}/changelog.gz ${_deb}/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES ${_deb}/lintian-overrides
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME virt-nfsroot)
 
 # Libraries in the system's own directory need no RUNPATH (Debian policy 10.2; a lintian
 # error); elsewhere (/usr/local, /opt) the binaries keep theirs.
 if(CMAKE_INSTALL_FULL_LIBDIR IN_LIST CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
-    foreach(t virt-nfsroot-cli virt-nfsroot-hook)
+    foreach(t virt-nfsroot-cli virt-nfsroot-hook-run)
         if(TARGET ${t})
             set_target_properties(${t} PROPERTIES INSTALL_RPATH "")
         endif()
@@ -64,6 +62,6 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nfs-ganesha-vfs, libnss-libvirt, chrony, drac
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-    "${_deb}/postinst" "${_deb}/postrm" "${_deb}/conffiles" "${_deb}/triggers")
+    "${_deb}/postinst" "${_deb}/postrm" "${_deb}/triggers")
 
 include(CPack)

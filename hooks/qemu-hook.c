@@ -1,94 +1,71 @@
-/* virt-nfsroot's libvirt qemu hook: /etc/libvirt/hooks/qemu.d/virt-nfsroot.
+/* virt-nfsroot's libvirt qemu hook, front end: /etc/libvirt/hooks/qemu.d/virt-nfsroot links here.
  *
  * libvirtd runs it for every guest on the host, with the domain XML on stdin. Most guests carry
- * no metadata of ours, so this file links only libc: it reads stdin, looks for our namespace and
- * leaves at once when it is absent. Only then does it load libvirt-nfsroot (and libxml2) and hand
- * over. It never calls libvirt (that would deadlock libvirtd). */
-#include <dlfcn.h>
+ * no metadata of ours, so this program is linked statically against libc alone (no dynamic
+ * loader, no libxml2): it reads stdin, looks for our namespace and leaves at once when it is
+ * absent. For an annotated guest it hands over to qemu-hook-run, its sibling in the same
+ * directory (the one that links libvirt-nfsroot), with the same arguments and the XML it read
+ * on stdin again (a memfd). Neither program ever calls libvirt (that would deadlock libvirtd). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "read-all.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
-/* Larger than any real domain XML; the library refuses anything above its own, lower cap. */
-#define STDIN_MAX (64u * 1024 * 1024)
-#define LIBRARY "libvirt-nfsroot.so.0"
+#define RUNNER "qemu-hook-run"
 
-static char *read_stdin(size_t *ret_len, int *ret_err)
+/* The runner's path: next to our own executable (/proc/self/exe is the link's target, so the
+ * symlink in qemu.d resolves to the real directory). */
+static int runner_path(char *buf, size_t size)
 {
-    size_t cap = 64 * 1024, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            *ret_err = ENOMEM;
-            return NULL;
-        }
-        if (len == cap) {
-            if (cap >= STDIN_MAX) {
-                free(buf);
-                *ret_err = EFBIG;
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-            cap *= 2;
-            continue;
-        }
-        ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return -errno;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return -ENOENT;
+    *slash = '\0';
+    if ((size_t)snprintf(buf, size, "%s/%s", self, RUNNER) >= size)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+/* Puts the XML back on stdin and execs the runner; returns only on failure (-errno). */
+static int exec_runner(char **argv, const char *xml, size_t len, char *path, size_t path_size)
+{
+    int r = runner_path(path, path_size);
+    if (r < 0)
+        return r;
+    int fd = memfd_create("domain-xml", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, xml + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            *ret_err = errno;
-            free(buf);
-            return NULL;
+            r = -errno;
+            close(fd);
+            return r;
         }
-        if (n == 0)
-            break;
-        len += (size_t)n;
+        off += (size_t)n;
     }
-    *ret_len = len;
-    return buf;
-}
-
-/* RTLD_LAZY: binding only the symbols the hook reaches saves ~2M instructions per annotated
- * start (bench/); a missing symbol would show at its first call instead of at load.
- * dlopen() by name searches the RUNPATH of its caller, and under ASan the caller is the
- * sanitizer's interceptor, not us: so walk our own search path (RUNPATH: the build tree, or the
- * install libdir once installed) and open the library by absolute path. */
-static void *load_library(void)
-{
-    void *self = dlopen(NULL, RTLD_LAZY);
-    Dl_serinfo size;
-    if (self && dlinfo(self, RTLD_DI_SERINFOSIZE, &size) == 0) {
-        Dl_serinfo *si = malloc(size.dls_size);
-        if (si && dlinfo(self, RTLD_DI_SERINFOSIZE, si) == 0 &&
-            dlinfo(self, RTLD_DI_SERINFO, si) == 0)
-            for (unsigned i = 0; i < si->dls_cnt; i++) {
-                char path[4096];
-                snprintf(path, sizeof(path), "%s/%s", si->dls_serpath[i].dls_name, LIBRARY);
-                if (access(path, F_OK) != 0)
-                    continue;
-                void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
-                if (h) {
-                    free(si);
-                    return h;
-                }
-            }
-        free(si);
+    if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0) {
+        r = -errno;
+        close(fd);
+        return r;
     }
-    return dlopen(LIBRARY, RTLD_LAZY | RTLD_LOCAL);
-}
-
-static void to_syslog(int priority, const char *line, void *userdata)
-{
-    (void)userdata;
-    syslog(priority, "%s", line);
+    close(fd);
+    execv(path, argv);
+    return -errno;
 }
 
 int main(int argc, char **argv)
@@ -100,12 +77,13 @@ int main(int argc, char **argv)
      * at once, printing nothing: migrate and restore treat our stdout as a new XML. */
     if (strcmp(op, "prepare") && strcmp(op, "release") && strcmp(op, "reconnect"))
         return 0;
+    bool must_succeed = strcmp(op, "prepare") != 0;
 
     size_t len = 0;
     int e = 0;
-    char *xml = read_stdin(&len, &e);
+    char *xml = hook_read_all(STDIN_FILENO, &len, &e);
     if (!xml) {
-        if (strcmp(op, "prepare"))
+        if (must_succeed)
             return 0;
         fprintf(stderr, "virt-nfsroot: domain '%s': cannot read the domain XML: %s\n", argv[1],
                 e == EFBIG ? "it is larger than 64 MiB" : strerror(e));
@@ -116,41 +94,13 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
-    void *lib = load_library();
-    nfsroot_hook_run_fn run = lib ? (nfsroot_hook_run_fn)dlsym(lib, "nfsroot_hook_run") : NULL;
-    typedef const char *(*format_fn)(const nfsroot_error *, char *, size_t);
-    format_fn format = lib ? (format_fn)dlsym(lib, "nfsroot_error_format") : NULL;
-    if (!run || !format) {
-        const char *why = dlerror();
-        syslog(LOG_ERR, "cannot load %s: %s", LIBRARY, why ? why : "symbol missing");
-        free(xml);
-        if (strcmp(op, "prepare"))
-            return 0;
-        fprintf(stderr, "virt-nfsroot: domain '%s': cannot load %s: %s\n", argv[1], LIBRARY,
-                why ? why : "nfsroot_hook_run missing");
-        return 1;
-    }
-
-    nfsroot_log log = { .fn = to_syslog };
-    nfsroot_hook_args a = {
-        .domain = argv[1],
-        .op = argv[2],
-        .subop = argv[3],
-        .extra = argc > 4 ? argv[4] : NULL,
-        .xml = xml,
-        .xml_len = len,
-        .log = &log,
-    };
-    nfsroot_error err = { 0 };
-    int r = run(&a, &err);
+    char path[PATH_MAX] = RUNNER;
+    int r = exec_runner(argv, xml, len, path, sizeof(path));
     free(xml);
-    if (r < 0) {
-        char line[2048];
-        format(&err, line, sizeof(line));
-        syslog(LOG_ERR, "refused: %s", line);
-        fprintf(stderr, "virt-nfsroot: %s\n", line);
-        return 1;
-    }
-    return 0;
+    openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
+    syslog(LOG_ERR, "domain '%s': cannot run %s: %s", argv[1], path, strerror(-r));
+    if (must_succeed)
+        return 0;
+    fprintf(stderr, "virt-nfsroot: domain '%s': cannot run %s: %s\n", argv[1], path, strerror(-r));
+    return 1;
 }

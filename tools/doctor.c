@@ -24,8 +24,8 @@
 #endif
 
 typedef enum { ST_PASS, ST_WARN, ST_FAIL, ST_SKIP } status;
-static const char *const status_names[] = {"pass", "warn", "fail", "skip"};
-static const char *const status_labels[] = {"PASS", "WARN", "FAIL", "SKIP"};
+static const char *const status_names[] = { "pass", "warn", "fail", "skip" };
+static const char *const status_labels[] = { "PASS", "WARN", "FAIL", "SKIP" };
 
 typedef struct check {
     const char *id;
@@ -129,7 +129,7 @@ static long find_process(const doctor *d, const char *const *names)
 
 static void check_policy(doctor *d)
 {
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     int r;
     char p[4096];
     const char *explicit = cli.config ? cli.config : secure_getenv("VIRT_NFSROOT_CONFIG");
@@ -172,7 +172,7 @@ static void check_nfs_server(doctor *d)
     for (size_t i = 0; i < ELEMENTSOF(d->versions); i++)
         d->versions[i] = -1;
     if (d->policy->backend == NFSROOT_BACKEND_GANESHA) {
-        static const char *const names[] = {"ganesha.nfsd", NULL};
+        static const char *const names[] = { "ganesha.nfsd", NULL };
         long pid = find_process(d, names);
         if (pid)
             add(d, "nfs-server", ST_PASS, NULL, "NFS-Ganesha is running (pid %ld)", pid);
@@ -219,7 +219,7 @@ static void check_nfs_server(doctor *d)
         add(d, "nfs-versions", ST_WARN, NULL, "cannot read /proc/fs/nfsd/versions");
         return;
     }
-    static const char *const names[] = {"2", "3", "4", "4.1", "4.2"};
+    static const char *const names[] = { "2", "3", "4", "4.1", "4.2" };
     char *save = NULL;
     for (char *t = strtok_r(vers, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
         if (*t != '+' && *t != '-')
@@ -261,7 +261,7 @@ static void check_nfs_server(doctor *d)
 static void check_nfs_conf(doctor *d)
 {
     char p[4096];
-    glob_t g = {0};
+    glob_t g = { 0 };
     char pat[4200];
     snprintf(pat, sizeof(pat), "%s", at(d, "/etc/nfs.conf.d/*.conf", p, sizeof(p)));
     glob(pat, 0, NULL, &g);
@@ -377,7 +377,7 @@ static void check_rpcbind(doctor *d)
         add(d, "rpcbind", ST_PASS, NULL, "NFSv3 is off: rpcbind is not needed");
         return;
     }
-    static const char *const names[] = {"rpcbind", NULL};
+    static const char *const names[] = { "rpcbind", NULL };
     long pid = find_process(d, names);
     char p[4096];
     struct stat st;
@@ -487,7 +487,7 @@ static void parse_network(doctor *d, const char *file, bool active)
         xmlFreeDoc(doc);
         return;
     }
-    network net = {.active = active};
+    network net = { .active = active };
     for (xmlNodePtr c = root->children; c; c = c->next) {
         if (elem_is(c, "name") && !net.name) {
             xmlChar *t = xmlNodeGetContent(c);
@@ -533,7 +533,7 @@ static void load_networks(doctor *d)
     char p[4096], pat[4200];
     const char *live = d->policy->network_dir ? d->policy->network_dir : "/run/libvirt/network";
     for (int pass = 0; pass < 2; pass++) {
-        glob_t g = {0};
+        glob_t g = { 0 };
         snprintf(pat, sizeof(pat), "%s/*.xml",
                  at(d, pass == 0 ? live : "/etc/libvirt/qemu/networks", p, sizeof(p)));
         if (glob(pat, 0, NULL, &g) == 0)
@@ -712,7 +712,7 @@ static void check_exports_scope(doctor *d)
         n_files++;
         scan_exports_file(d, p, false, &worst, msg, sizeof(msg), &n, &n_bad);
     }
-    glob_t g = {0};
+    glob_t g = { 0 };
     snprintf(pat, sizeof(pat), "%s/*.exports", at(d, d->policy->exports_dir, p, sizeof(p)));
     if (glob(pat, 0, NULL, &g) == 0)
         for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -738,10 +738,39 @@ static void check_exports_scope(doctor *d)
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* Mode and owner of one hook program (what libvirtd runs as root). */
+static bool hook_file_ok(doctor *d, const char *what, const char *host_path, const struct stat *st)
+{
+    if (!S_ISREG(st->st_mode)) {
+        add(d, "hook", ST_FAIL, "reinstall virt-nfsroot", "%s %s is not a regular file", what,
+            host_path);
+        return false;
+    }
+    if (st->st_uid != d->root_uid || (st->st_mode & (S_IWGRP | S_IWOTH))) {
+        char fix[2 * 4096 + 64];
+        snprintf(fix, sizeof(fix), "chown root:root %s; chmod 0755 %s", host_path, host_path);
+        add(d, "hook", ST_FAIL, fix,
+            "%s %s (uid %u, mode %04o) can be changed by someone other than root, and libvirtd "
+            "runs it as root",
+            what, host_path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    if (!(st->st_mode & S_IXUSR)) {
+        char fix[4096 + 64];
+        snprintf(fix, sizeof(fix), "chmod 0755 %s, then restart libvirtd", host_path);
+        add(d, "hook", ST_FAIL, fix, "%s %s is not executable (mode %04o): libvirt skips it", what,
+            host_path, (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    return true;
+}
+
+/* The hook in libvirt's directory is a symlink to the front end in libexec (or, installed by
+ * hand, a copy of it); the front end runs qemu-hook-run from its own directory. */
 static void check_hook(doctor *d, time_t *ret_hook_time)
 {
-    char p[4096];
-    struct stat st;
+    char p[4096], host_target[4096], host_run[4096], p_run[4096];
+    struct stat st, tst;
     *ret_hook_time = 0;
     if (lstat(at(d, NFSROOT_HOOK_PATH, p, sizeof(p)), &st) < 0) {
         add(d, "hook", ST_FAIL,
@@ -749,28 +778,50 @@ static void check_hook(doctor *d, time_t *ret_hook_time)
             "the hook %s is not installed: libvirt never calls virt-nfsroot", NFSROOT_HOOK_PATH);
         return;
     }
-    if (!S_ISREG(st.st_mode)) {
-        add(d, "hook", ST_FAIL, "reinstall virt-nfsroot: the hook must be a regular file",
-            "the hook %s is not a regular file", NFSROOT_HOOK_PATH);
-        return;
-    }
+    /* libvirt finds hooks when it starts: what counts is when the entry appeared. */
     *ret_hook_time = st.st_ctime;
-    if (st.st_uid != d->root_uid || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    snprintf(host_target, sizeof(host_target), "%s", NFSROOT_HOOK_PATH);
+    if (S_ISLNK(st.st_mode)) {
+        char link[4096];
+        ssize_t n = readlink(p, link, sizeof(link) - 1);
+        if (n <= 0 || link[0] != '/') {
+            add(d, "hook", ST_FAIL, "reinstall virt-nfsroot (its link is absolute)",
+                "the hook %s is a symlink that does not name an absolute path", NFSROOT_HOOK_PATH);
+            return;
+        }
+        link[n] = '\0';
+        snprintf(host_target, sizeof(host_target), "%s", link);
+    }
+    /* stat() below --root follows any further links of the target itself. */
+    if (stat(at(d, host_target, p, sizeof(p)), &tst) < 0) {
         add(d, "hook", ST_FAIL,
-            "chown root:root " NFSROOT_HOOK_PATH "; chmod 0755 " NFSROOT_HOOK_PATH,
-            "the hook %s (uid %u, mode %04o) can be changed by someone other than root, and "
-            "libvirtd runs it as root",
-            NFSROOT_HOOK_PATH, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+            "reinstall virt-nfsroot (cmake --install, or the .deb), then restart libvirtd",
+            "the hook %s points to %s, which does not exist: libvirt skips it", NFSROOT_HOOK_PATH,
+            host_target);
         return;
     }
-    if (!(st.st_mode & S_IXUSR)) {
-        add(d, "hook", ST_FAIL, "chmod 0755 " NFSROOT_HOOK_PATH ", then restart libvirtd",
-            "the hook %s is not executable (mode %04o): libvirt skips it", NFSROOT_HOOK_PATH,
+    if (!hook_file_ok(d, "the hook", host_target, &tst))
+        return;
+    char *slash = strrchr(host_target, '/');
+    if ((size_t)snprintf(host_run, sizeof(host_run), "%.*s/qemu-hook-run",
+                         (int)(slash - host_target), host_target) >= sizeof(host_run))
+        host_run[0] = '\0';
+    if (!host_run[0] || stat(at(d, host_run, p_run, sizeof(p_run)), &tst) < 0) {
+        add(d, "hook", ST_FAIL,
+            "install the hook with cmake --install or the .deb (a symlink to its directory), "
+            "not by copying one file",
+            "the hook's second stage %s is missing: every annotated domain would fail to start",
+            host_run);
+        return;
+    }
+    if (!hook_file_ok(d, "the hook's second stage", host_run, &tst))
+        return;
+    if (!strcmp(host_target, NFSROOT_HOOK_PATH))
+        add(d, "hook", ST_PASS, NULL, "%s installed, root-owned, mode %04o", NFSROOT_HOOK_PATH,
             (unsigned)(st.st_mode & 07777));
-        return;
-    }
-    add(d, "hook", ST_PASS, NULL, "%s installed, root-owned, mode %04o", NFSROOT_HOOK_PATH,
-        (unsigned)(st.st_mode & 07777));
+    else
+        add(d, "hook", ST_PASS, NULL, "%s installed (-> %s, root-owned, with %s)",
+            NFSROOT_HOOK_PATH, host_target, host_run);
 }
 
 /* libvirt looks for hooks once, when the daemon starts. */
@@ -779,8 +830,8 @@ static void check_daemon_order(doctor *d, time_t hook_time)
     static const struct {
         const char *pidfile, *comm;
     } daemons[] = {
-        {"/run/libvirtd.pid", "libvirtd"},
-        {"/run/virtqemud.pid", "virtqemud"},
+        { "/run/libvirtd.pid", "libvirtd" },
+        { "/run/virtqemud.pid", "virtqemud" },
     };
     long pid = 0;
     const char *name = NULL;
@@ -798,7 +849,7 @@ static void check_daemon_order(doctor *d, time_t hook_time)
         }
     }
     if (!pid) {
-        const char *const names[] = {"libvirtd", "virtqemud", NULL};
+        const char *const names[] = { "libvirtd", "virtqemud", NULL };
         pid = find_process(d, names);
         name = "libvirtd";
     }
@@ -854,12 +905,12 @@ static void check_daemon_order(doctor *d, time_t hook_time)
 
 static bool nss_module_present(const doctor *d, const char *module)
 {
-    static const char *const dirs[] = {"/lib/*/",   "/usr/lib/*/", "/lib/",
-                                       "/usr/lib/", "/lib64/",     "/usr/lib64/"};
+    static const char *const dirs[] = { "/lib/*/",   "/usr/lib/*/", "/lib/",
+                                        "/usr/lib/", "/lib64/",     "/usr/lib64/" };
     for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
         char rel[256], p[4096];
         snprintf(rel, sizeof(rel), "%slibnss_%s.so.2", dirs[i], module);
-        glob_t g = {0};
+        glob_t g = { 0 };
         bool found = glob(at(d, rel, p, sizeof(p)), 0, NULL, &g) == 0 && g.gl_pathc > 0;
         globfree(&g);
         if (found)
@@ -973,8 +1024,9 @@ static void check_idmap(doctor *d)
 
 static void check_clock(doctor *d)
 {
-    static const char *const names[] = {
-        "chronyd", "ntpd", "systemd-timesyn", "openntpd", "timesyncd", "ntpsec", NULL};
+    static const char *const names[] = { "chronyd",  "ntpd",      "systemd-timesyn",
+                                         "openntpd", "timesyncd", "ntpsec",
+                                         NULL };
     long pid = find_process(d, names);
     char p[4096];
     if (pid) {
@@ -999,7 +1051,7 @@ static void print_text(const doctor *d, size_t counts[4])
     for (size_t i = 0; i < d->n_checks; i++)
         if (strlen(d->checks[i].id) > w)
             w = strlen(d->checks[i].id);
-    static const char *const colors[] = {"green", "yellow", "red", "bold"};
+    static const char *const colors[] = { "green", "yellow", "red", "bold" };
     for (size_t i = 0; i < d->n_checks; i++) {
         const check *c = &d->checks[i];
         printf("%s%s%s  %-*s  %s\n", cli_color(stdout, colors[c->st]), status_labels[c->st],
@@ -1065,10 +1117,10 @@ int cmd_doctor(int argc, char **argv)
     enum { OPT_ROOT = OPT_FIRST_LOCAL };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        {"root", required_argument, NULL, OPT_ROOT},
+        { "root", required_argument, NULL, OPT_ROOT },
         {},
     };
-    doctor d = {.root = "/"};
+    doctor d = { .root = "/" };
     char rootbuf[4096];
     int c;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
@@ -1112,7 +1164,7 @@ int cmd_doctor(int argc, char **argv)
     check_idmap(&d);
     check_clock(&d);
 
-    size_t counts[4] = {0};
+    size_t counts[4] = { 0 };
     for (size_t i = 0; i < d.n_checks; i++)
         counts[d.checks[i].st]++;
     if (cli.json)

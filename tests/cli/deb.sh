@@ -28,16 +28,22 @@ fail=0
 check() {
     local name=$1
     shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
+    if "$@"; then echo "PASS: $name"; return 0; fi
+    echo "FAIL: $name"
+    fail=1
+    return 1
 }
 info=$(dpkg-deb -I "$DEB")
 check "control: Package" grep -q '^ Package: virt-nfsroot$' <<<"$info"
 for dep in libxml2 libnfsidmap1 libvirt0 libarchive13 libdbus-1-3 'nfs-kernel-server | nfs-ganesha'; do
     check "control: Depends on $dep" grep -q "^ Depends:.*$dep" <<<"$info"
 done
-check "conffile: the hook" sh -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xO ./conffiles | grep -qx /etc/libvirt/hooks/qemu.d/virt-nfsroot"
+check "no conffiles (the hook in /etc is a symlink)" sh -c "! dpkg-deb --ctrl-tarfile '$DEB' | tar -t | grep -q conffiles"
 contents=$(dpkg-deb -c "$DEB")
-for f in ./usr/bin/virt-nfsroot ./etc/libvirt/hooks/qemu.d/virt-nfsroot \
+check "the hook: a symlink to the static front end in libexec" \
+    grep -q ' ./etc/libvirt/hooks/qemu.d/virt-nfsroot -> /usr/libexec/virt-nfsroot/qemu-hook$' <<<"$contents"
+for f in ./usr/bin/virt-nfsroot ./usr/libexec/virt-nfsroot/qemu-hook \
+         ./usr/libexec/virt-nfsroot/qemu-hook-run \
          ./usr/share/man/man1/virt-nfsroot.1.gz ./usr/share/man/man5/virt-nfsroot.conf.5.gz \
          ./usr/share/man/man8/virt-nfsroot-hook.8.gz \
          ./usr/share/bash-completion/completions/virt-nfsroot \
@@ -61,19 +67,43 @@ for d in usr etc var; do
     mount -t overlay overlay -o "lowerdir=/$d,upperdir=$W/ov/$d/up,workdir=$W/ov/$d/work" "/$d" ||
         { echo "SKIP: no overlayfs here"; exit 77; }
 done
-dpkg -i "$DEB" >"$W/install.log" 2>&1
-check "dpkg -i: exit 0" [ $? = 0 ] || cat "$W/install.log"
+# Whatever the host has, the overlay starts with a hook copied there by hand (an older
+# `cmake --install`): the package replaces it without asking (stdin is closed: a conffile
+# prompt would fail the install).
+mkdir -p /etc/libvirt/hooks/qemu.d
+rm -f /etc/libvirt/hooks/qemu.d/virt-nfsroot
+printf '#!/bin/sh\nexit 0\n' >/etc/libvirt/hooks/qemu.d/virt-nfsroot
+chmod 0755 /etc/libvirt/hooks/qemu.d/virt-nfsroot
+dpkg -i "$DEB" </dev/null >"$W/install.log" 2>&1
+check "dpkg -i: exit 0" [ $? = 0 ] || { cat "$W/install.log"; dpkg --audit; }
 check "installed: dpkg -s says so" sh -c "dpkg -s virt-nfsroot | grep -q '^Status: install ok installed'"
 check "installed: the CLI runs from /usr/bin" sh -c "/usr/bin/virt-nfsroot --version | grep -q '^virt-nfsroot '"
+check "installed: the hand-copied hook was replaced by the link" \
+    sh -c "[ \"\$(readlink /etc/libvirt/hooks/qemu.d/virt-nfsroot)\" = /usr/libexec/virt-nfsroot/qemu-hook ]"
 check "installed: the hook is executable" test -x /etc/libvirt/hooks/qemu.d/virt-nfsroot
 check "installed: the hook ignores a guest without metadata" \
     sh -c "echo '<domain/>' | /etc/libvirt/hooks/qemu.d/virt-nfsroot vm prepare begin -"
+# An annotated guest reaches the library through the link: the front end execs qemu-hook-run
+# next to its real path. A policy with an unknown key makes the library refuse before touching
+# anything, with its own message.
+echo 'no_such_key = 1' >"$W/bad-policy.conf"
+cat >"$W/annotated.xml" <<'XML'
+<domain type='qemu'><name>deb-vm</name><uuid>8f4e3b7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b</uuid>
+<metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"/></metadata>
+</domain>
+XML
+VIRT_NFSROOT_CONFIG=$W/bad-policy.conf /etc/libvirt/hooks/qemu.d/virt-nfsroot deb-vm prepare begin - \
+    <"$W/annotated.xml" >"$W/annotated.out" 2>&1
+check "installed: an annotated guest reaches the library (exit 1)" [ $? = 1 ]
+check "installed: ... and its message names the domain and the policy key" \
+    grep -q "^virt-nfsroot: domain 'deb-vm': .*no_such_key" "$W/annotated.out" || cat "$W/annotated.out"
 check "installed: man virt-nfsroot" sh -c "man -w virt-nfsroot | grep -q man1/virt-nfsroot.1.gz"
-dpkg -r virt-nfsroot >"$W/remove.log" 2>&1
+dpkg -r virt-nfsroot </dev/null >"$W/remove.log" 2>&1
 check "dpkg -r: exit 0" [ $? = 0 ] || cat "$W/remove.log"
 check "removed: no CLI" test ! -e /usr/bin/virt-nfsroot
 check "removed: no library" sh -c "! ls /usr/lib/*/libvirt-nfsroot.so* 2>/dev/null | grep -q ."
-check "removed: the conffile hook stays until purge" test -e /etc/libvirt/hooks/qemu.d/virt-nfsroot
-dpkg -P virt-nfsroot >>"$W/remove.log" 2>&1
-check "dpkg -P: the hook is gone" test ! -e /etc/libvirt/hooks/qemu.d/virt-nfsroot
+check "removed: the hook link is gone" test ! -L /etc/libvirt/hooks/qemu.d/virt-nfsroot
+check "removed: the hook programs are gone" test ! -e /usr/libexec/virt-nfsroot/qemu-hook
+dpkg -P virt-nfsroot </dev/null >>"$W/remove.log" 2>&1
+check "dpkg -P: nothing left in dpkg's database" sh -c "! dpkg -s virt-nfsroot >/dev/null 2>&1"
 exit $fail

@@ -191,7 +191,7 @@ lv_setup_namespace() {
 # lv_install_hook PATH : install PATH as /etc/libvirt/hooks/qemu.d/virt-nfsroot (before
 # libvirtd starts: libvirt looks for hooks once, at startup).
 lv_install_hook() {
-    install -m 0755 "$1" /etc/libvirt/hooks/qemu.d/virt-nfsroot
+    ln -sfn "$(readlink -f "$1")" /etc/libvirt/hooks/qemu.d/virt-nfsroot
 }
 
 lv_virsh() { virsh -q -c "$LV_URI" "$@"; }

@@ -1,0 +1,43 @@
+#include "read-all.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+char *hook_read_all(int fd, size_t *ret_len, int *ret_err)
+{
+    size_t cap = 64 * 1024, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            *ret_err = ENOMEM;
+            return NULL;
+        }
+        if (len == cap) {
+            if (cap >= HOOK_STDIN_MAX) {
+                free(buf);
+                *ret_err = EFBIG;
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+            cap *= 2;
+            continue;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *ret_err = errno;
+            free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    *ret_len = len;
+    return buf;
+}
