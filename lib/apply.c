@@ -23,14 +23,6 @@ static void plan_freep(nfsroot_plan **p)
     nfsroot_plan_free(*p);
 }
 
-static bool plan_exports(const nfsroot_plan *plan, const char *path, const char *client)
-{
-    for (size_t i = 0; i < plan->n_exports; i++)
-        if (!strcmp(plan->exports[i].path, path) && strv_contains(plan->exports[i].clients, client))
-            return true;
-    return false;
-}
-
 /* The plan plus every (path, client) of old that the plan drops. Recorded while the backend
  * works, so an apply interrupted half-way still has a record of each entry it may have left
  * exported: the next apply or release takes them down. */
@@ -58,7 +50,8 @@ static int plan_union(const nfsroot_plan *plan, const nfsroot_plan *old, nfsroot
         if (!gone)
             return -ENOMEM;
         for (size_t c = 0; e->clients[c]; c++)
-            if (!plan_exports(plan, e->path, e->clients[c]) && strv_push(&gone, e->clients[c]) < 0)
+            if (!nfsroot_plan_has(plan, e->path, e->clients[c]) &&
+                strv_push(&gone, e->clients[c]) < 0)
                 return -ENOMEM;
         if (!gone[0])
             continue;
@@ -121,6 +114,89 @@ static void log_exports(const nfsroot_log *log, const nfsroot_plan *plan, const 
     }
 }
 
+/* Keep the (path, client) pairs another running domain still exports (shared read-only). */
+static void drop_shared(nfsroot_plan *plan, nfsroot_state *const *all, size_t n)
+{
+    for (size_t e = 0; e < plan->n_exports; e++) {
+        char **clients = plan->exports[e].clients;
+        size_t w = 0;
+        for (size_t c = 0; clients[c]; c++) {
+            bool shared = false;
+            for (size_t i = 0; i < n && !shared; i++) {
+                const nfsroot_plan *o = all[i]->plan;
+                if (!strcmp(o->domain, plan->domain))
+                    continue;
+                for (size_t f = 0; f < o->n_exports && !shared; f++)
+                    shared = !strcmp(o->exports[f].path, plan->exports[e].path) &&
+                             strv_contains(o->exports[f].clients, clients[c]);
+            }
+            if (shared)
+                free(clients[c]);
+            else
+                clients[w++] = clients[c];
+        }
+        clients[w] = NULL;
+    }
+}
+
+/* The plans of the running domains on backend `kind`, but for those named skip1 and skip2,
+ * plus `extra` (the domain being applied). *ret_buf is the allocation to free. */
+static int collect_peers(nfsroot_state *const *all, size_t n, nfsroot_backend_kind kind,
+                         const char *skip1, const char *skip2, const nfsroot_plan *extra,
+                         const nfsroot_plan ***ret_buf, nfsroot_peers *ret)
+{
+    const nfsroot_plan **v = calloc(n + 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *d = all[i]->plan->domain;
+        if (all[i]->backend == kind && (!skip1 || strcmp(d, skip1)) && (!skip2 || strcmp(d, skip2)))
+            v[k++] = all[i]->plan;
+    }
+    if (extra)
+        v[k++] = extra;
+    *ret_buf = v;
+    *ret = (nfsroot_peers){ .plans = v, .n = k };
+    return 0;
+}
+
+static bool plans_share(const nfsroot_plan *a, const nfsroot_plan *b)
+{
+    for (size_t e = 0; e < a->n_exports; e++)
+        for (size_t c = 0; a->exports[e].clients[c]; c++)
+            if (nfsroot_plan_has(b, a->exports[e].path, a->exports[e].clients[c]))
+                return true;
+    return false;
+}
+
+/* `changed` came (or, gone, went): the other domains sharing an export with it get their saved
+ * configuration rewritten, since which of them holds a shared entry may change. Logged, never
+ * fatal: the live exports are right either way. */
+static void rewrite_sharers(const nfsroot_policy *p, const nfsroot_backend *b,
+                            nfsroot_backend_kind kind, nfsroot_state *const *all, size_t n,
+                            const nfsroot_plan *changed, bool gone, const nfsroot_log *log)
+{
+    if (!b->rewrite)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const nfsroot_plan *other = all[i]->plan;
+        if (all[i]->backend != kind || !strcmp(other->domain, changed->domain) ||
+            !plans_share(changed, other))
+            continue;
+        _cleanup_free_ const nfsroot_plan **buf = NULL;
+        nfsroot_peers peers;
+        nfsroot_error e = { 0 };
+        int r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
+                              &buf, &peers);
+        if (r == 0)
+            r = b->rewrite(p, other, &peers, &e);
+        if (r < 0)
+            nfsroot_logf(log, LOG_ERR, "domain '%s': cannot update its shared exports: %s",
+                         other->domain, e.message[0] ? e.message : strerror(-r));
+    }
+}
+
 int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                   nfsroot_error *err)
 {
@@ -165,22 +241,35 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     _cleanup_(plan_freep) nfsroot_plan *both = NULL;
     if (old && (r = plan_union(plan, old->plan, &both)) < 0)
         return r;
-    nfsroot_state s = { .plan = both ? both : (nfsroot_plan *)plan, .backend = p->backend,
+    nfsroot_state s = { .plan = both ? both : (nfsroot_plan *)plan,
+                        .backend = p->backend,
                         .since = (int64_t)time(NULL) };
     r = nfsroot_state_write(p, &s, err);
     if (r < 0)
         return r;
     NFSROOT_FAULT_POINT("apply-state-written");
-    r = b->apply(p, plan, old ? old->plan : NULL, log, err);
+    _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
+    nfsroot_peers peers;
+    r = collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf, &peers);
+    if (r < 0)
+        return r;
+    r = b->apply(p, plan, old ? old->plan : NULL, &peers, log, err);
     if (r < 0) {
+        /* Undo, but what another running domain shares stays. */
         nfsroot_error ignored = { 0 };
-        (void)b->remove(p, s.plan, log, &ignored);
+        nfsroot_plan none = { 0 };
+        _cleanup_(plan_freep) nfsroot_plan *undo = NULL;
+        if (plan_union(s.plan, &none, &undo) == 0) {
+            drop_shared(undo, all, n_all);
+            (void)b->remove(p, undo, log, &ignored);
+        }
         (void)nfsroot_state_delete(p, plan->domain);
         if (!err->domain[0])
             snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
         return r;
     }
     NFSROOT_FAULT_POINT("apply-backend-done");
+    rewrite_sharers(p, b, p->backend, all, n_all, plan, false, log);
     if (both) {
         /* Failing here leaves the wider record: release then takes down a little more. */
         nfsroot_error ignored = { 0 };
@@ -191,31 +280,6 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     }
     log_exports(log, plan, "exported");
     return 0;
-}
-
-/* Keep the (path, client) pairs another running domain still exports (shared read-only). */
-static void drop_shared(nfsroot_plan *plan, nfsroot_state *const *all, size_t n)
-{
-    for (size_t e = 0; e < plan->n_exports; e++) {
-        char **clients = plan->exports[e].clients;
-        size_t w = 0;
-        for (size_t c = 0; clients[c]; c++) {
-            bool shared = false;
-            for (size_t i = 0; i < n && !shared; i++) {
-                const nfsroot_plan *o = all[i]->plan;
-                if (!strcmp(o->domain, plan->domain))
-                    continue;
-                for (size_t f = 0; f < o->n_exports && !shared; f++)
-                    shared = !strcmp(o->exports[f].path, plan->exports[e].path) &&
-                             strv_contains(o->exports[f].clients, clients[c]);
-            }
-            if (shared)
-                free(clients[c]);
-            else
-                clients[w++] = clients[c];
-        }
-        clients[w] = NULL;
-    }
 }
 
 int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
@@ -239,6 +303,9 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
     const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
     if (!b)
         return -EOPNOTSUPP;
+    /* Sharers first: a shared entry moves to another domain's file before ours goes, so an
+     * `exportfs -r` in between finds it twice (a warning) rather than nowhere. */
+    rewrite_sharers(p, b, s->backend, all, n_all, s->plan, true, log);
     drop_shared(s->plan, all, n_all);
     NFSROOT_FAULT_POINT("remove-locked");
     r = b->remove(p, s->plan, log, err);
@@ -268,6 +335,11 @@ int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsro
     const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
     if (!b)
         return -EOPNOTSUPP;
+    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
+    size_t n_all = 0;
+    r = nfsroot_state_list(p, &all, &n_all, err);
+    if (r < 0)
+        return r;
     bool complete = true;
     for (size_t e = 0; e < s->plan->n_exports && complete; e++)
         for (size_t c = 0; s->plan->exports[e].clients[c] && complete; c++) {
@@ -279,7 +351,12 @@ int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsro
         }
     if (complete)
         return 0;
-    r = b->apply(p, s->plan, s->plan, log, err);
+    _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
+    nfsroot_peers peers;
+    r = collect_peers(all, n_all, s->backend, domain_name, NULL, NULL, &peer_buf, &peers);
+    if (r < 0)
+        return r;
+    r = b->apply(p, s->plan, s->plan, &peers, log, err);
     if (r < 0)
         return r;
     log_exports(log, s->plan, "restored");

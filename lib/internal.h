@@ -68,6 +68,8 @@ static inline void strv_freep(char ***v)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *v);
 bool strv_contains(char *const *v, const char *s);
+/* Does plan export path to client? (plan may be NULL) */
+bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
 int strv_push(char ***v, const char *s); /* copies s */
 char *strv_join(char *const *v, const char *sep);
 char **strv_copy(char *const *v);

@@ -33,9 +33,11 @@ static int with_domain(nfsroot_error *err, const char *name, int r)
 }
 
 /* Directories no guest may ever get, whatever the export roots say. */
-static const char *const forbidden[] = { "/etc", "/proc", "/sys", "/dev", "/run", "/boot",
-                                         "/root", "/usr", "/bin", "/sbin", "/lib", "/lib64",
-                                         "/var/lib/nfs", "/var/lib/libvirt", NULL };
+static const char *const forbidden[] = {
+    "/etc", "/proc", "/sys",  "/dev", "/run",   "/boot",        "/root",
+    "/usr", "/bin",  "/sbin", "/lib", "/lib64", "/var/lib/nfs", "/var/lib/libvirt",
+    NULL
+};
 
 static int check_forbidden(const nfsroot_policy *p, const char *name, const char *resolved,
                            nfsroot_error *err)
@@ -44,8 +46,8 @@ static int check_forbidden(const nfsroot_policy *p, const char *name, const char
     for (size_t i = 0; forbidden[i]; i++)
         if (!strcmp(resolved, forbidden[i]) || path_is_under(resolved, forbidden[i]))
             return nfsroot_err(err, -EPERM, name, "export path", NULL, 0,
-                               "export path '%s' lies in '%s', which is never exported",
-                               resolved, forbidden[i]);
+                               "export path '%s' lies in '%s', which is never exported", resolved,
+                               forbidden[i]);
     for (size_t i = 0; i < ELEMENTSOF(extra); i++)
         if (extra[i] && (!strcmp(resolved, extra[i]) || path_is_under(resolved, extra[i]) ||
                          path_is_under(extra[i], resolved)))
@@ -157,9 +159,8 @@ static int set_option(char ***opts, const char *o)
     return strv_push(opts, o);
 }
 
-static int build_options(const nfsroot_policy *p, const char *name,
-                         const nfsroot_export_req *req, bool *ret_readonly, char **ret,
-                         nfsroot_error *err)
+static int build_options(const nfsroot_policy *p, const char *name, const nfsroot_export_req *req,
+                         bool *ret_readonly, char **ret, nfsroot_error *err)
 {
     _cleanup_strv_free_ char **opts = strv_split(p->default_options, ",");
     if (!opts)
@@ -223,8 +224,8 @@ static bool inside_any(nfsroot_netinfo *const *nets, size_t n, const nfsroot_cid
 }
 
 static int build_clients(const nfsroot_policy *p, const char *name, const nfsroot_export_req *req,
-                         nfsroot_netinfo *const *nets, size_t n_nets, char **defaults,
-                         char ***ret, nfsroot_error *err)
+                         nfsroot_netinfo *const *nets, size_t n_nets, char **defaults, char ***ret,
+                         nfsroot_error *err)
 {
     if (!req->clients) {
         char **c = strv_copy(defaults);
@@ -283,8 +284,8 @@ static int build_clients(const nfsroot_policy *p, const char *name, const nfsroo
     return 0;
 }
 
-static int load_networks(const nfsroot_policy *p, const nfsroot_domain *d,
-                         nfsroot_netinfo ***ret, size_t *ret_n, nfsroot_error *err)
+static int load_networks(const nfsroot_policy *p, const nfsroot_domain *d, nfsroot_netinfo ***ret,
+                         size_t *ret_n, nfsroot_error *err)
 {
     nfsroot_netinfo **nets = calloc(d->n_nics + 1, sizeof(*nets));
     if (!nets)
@@ -419,6 +420,14 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
         return r;
     *ret = TAKE_PTR(plan);
     return 0;
+}
+
+bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client)
+{
+    for (size_t i = 0; plan && i < plan->n_exports; i++)
+        if (!strcmp(plan->exports[i].path, path) && strv_contains(plan->exports[i].clients, client))
+            return true;
+    return false;
 }
 
 char *nfsroot_export_format_line(const nfsroot_export *e)

@@ -4,13 +4,23 @@
 
 #include "internal.h"
 
+/* The other running domains of the same backend (their records), for exports they share. */
+typedef struct nfsroot_peers {
+    const nfsroot_plan *const *plans;
+    size_t n;
+} nfsroot_peers;
+
 typedef struct nfsroot_backend {
     const char *name; /* "kernel", "ganesha": also written in state records */
     /* Make this domain's exports exactly `plan` (idempotent). `old` is what the state dir
      * recorded before (NULL if nothing): entries in old but not in plan must go. Called with
      * the state lock held. */
     int (*apply)(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
-                 const nfsroot_log *log, nfsroot_error *err);
+                 const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err);
+    /* Optional: rewrite the saved configuration of a running domain whose peers changed
+     * (another domain sharing one of its exports came or went), touching nothing live. */
+    int (*rewrite)(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_peers *peers,
+                   nfsroot_error *err);
     /* Remove everything of `plan` (idempotent: absent entries are fine). Lock held. */
     int (*remove)(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                   nfsroot_error *err);

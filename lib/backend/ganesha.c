@@ -846,7 +846,7 @@ static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nf
 }
 
 static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
-                         const nfsroot_log *log, nfsroot_error *err)
+                         const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     int r = check_policy(p, plan->domain, err);
     if (r < 0)

@@ -22,7 +22,24 @@ static void client_path_arg(const char *client, const char *path, char *buf, siz
         snprintf(buf, len, "%s:%s", client, path);
 }
 
-static int render(const nfsroot_plan *plan, char **ret)
+/* A (path, client) pair that several running domains export (read-only, or read-write where the
+ * policy allows sharing) is written in one exports.d file only: `exportfs -r` warns about
+ * duplicated entries and exits 1. The file of the sharer with the smallest UUID holds it; the
+ * others add and remove it live with exportfs -o/-u as usual. */
+static bool peer_has(const nfsroot_plan *plan, const char *path, const char *client,
+                     const nfsroot_peers *peers, bool smaller_uuid_only)
+{
+    for (size_t i = 0; peers && i < peers->n; i++) {
+        const nfsroot_plan *o = peers->plans[i];
+        if (strcmp(o->domain, plan->domain) &&
+            (!smaller_uuid_only || strcmp(o->uuid, plan->uuid) < 0) &&
+            nfsroot_plan_has(o, path, client))
+            return true;
+    }
+    return false;
+}
+
+static int render(const nfsroot_plan *plan, const nfsroot_peers *peers, char **ret)
 {
     size_t len = 0;
     FILE *f = open_memstream(ret, &len);
@@ -33,7 +50,25 @@ static int render(const nfsroot_plan *plan, char **ret)
             "# Written when the domain starts, removed when it stops: do not edit.\n",
             plan->domain, plan->uuid);
     for (size_t i = 0; i < plan->n_exports; i++) {
-        _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
+        nfsroot_export e = plan->exports[i];
+        size_t n = 0, w = 0;
+        while (e.clients[n])
+            n++;
+        _cleanup_free_ char **mine = calloc(n + 1, sizeof(*mine));
+        if (!mine) {
+            fclose(f);
+            return -ENOMEM;
+        }
+        for (size_t c = 0; c < n; c++)
+            if (!peer_has(plan, e.path, e.clients[c], peers, true))
+                mine[w++] = e.clients[c];
+            else
+                fprintf(f, "# %s to %s: in the file of another domain sharing it\n", e.path,
+                        e.clients[c]);
+        if (w == 0)
+            continue;
+        e.clients = mine;
+        _cleanup_free_ char *line = nfsroot_export_format_line(&e);
         if (!line) {
             fclose(f);
             return -ENOMEM;
@@ -42,6 +77,24 @@ static int render(const nfsroot_plan *plan, char **ret)
                 plan->exports[i].is_root ? "root" : "extra", line);
     }
     return fclose(f) == 0 ? 0 : -ENOMEM;
+}
+
+static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
+                              const nfsroot_peers *peers, nfsroot_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    int r = render(plan, peers, &text);
+    if (r < 0)
+        return r;
+    r = mkdir_p(p->exports_dir, 0755);
+    char name[128];
+    file_name(plan, name, sizeof(name));
+    if (r == 0)
+        r = write_file_atomic(p->exports_dir, name, text, strlen(text), 0644);
+    if (r < 0)
+        return nfsroot_err(err, r, plan->domain, "exports", p->exports_dir, 0,
+                           "cannot write '%s/%s': %s", p->exports_dir, name, strerror(-r));
+    return 0;
 }
 
 /* Is (path, client) in etab? etab lines are "path<TAB>client(options)". */
@@ -80,22 +133,14 @@ static int kernel_has(const nfsroot_policy *p, const char *path, const char *cli
     return 0;
 }
 
-static int exportfs(const nfsroot_policy *p, const char *opts, const char *client,
-                    const char *path, char **ret_stderr)
+static int exportfs(const nfsroot_policy *p, const char *opts, const char *client, const char *path,
+                    char **ret_stderr)
 {
     char arg[2200];
     client_path_arg(client, path, arg, sizeof(arg));
     char *argv_add[] = { p->exportfs, "-o", (char *)opts, arg, NULL };
     char *argv_del[] = { p->exportfs, "-u", arg, NULL };
     return run_program(opts ? argv_add : argv_del, ret_stderr);
-}
-
-static bool plan_has(const nfsroot_plan *plan, const char *path, const char *client)
-{
-    for (size_t i = 0; plan && i < plan->n_exports; i++)
-        if (!strcmp(plan->exports[i].path, path) && strv_contains(plan->exports[i].clients, client))
-            return true;
-    return false;
 }
 
 static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
@@ -118,28 +163,21 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
     return 0;
 }
 
-static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
-                        const nfsroot_plan *old, const nfsroot_log *log, nfsroot_error *err)
+static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
+                        const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
-    _cleanup_free_ char *text = NULL;
-    int r = render(plan, &text);
+    int r = write_exports_file(p, plan, peers, err);
     if (r < 0)
         return r;
-    r = mkdir_p(p->exports_dir, 0755);
-    char name[128];
-    file_name(plan, name, sizeof(name));
-    if (r == 0)
-        r = write_file_atomic(p->exports_dir, name, text, strlen(text), 0644);
-    if (r < 0)
-        return nfsroot_err(err, r, plan->domain, "exports", p->exports_dir, 0,
-                           "cannot write '%s/%s': %s", p->exports_dir, name, strerror(-r));
     NFSROOT_FAULT_POINT("kernel-file-written");
 
     for (size_t i = 0; old && i < old->n_exports; i++)
         for (size_t c = 0; old->exports[i].clients[c]; c++)
-            if (!plan_has(plan, old->exports[i].path, old->exports[i].clients[c])) {
-                r = unexport_one(p, plan->domain, old->exports[i].path,
-                                 old->exports[i].clients[c], err);
+            /* ... unless another running domain still exports it too. */
+            if (!nfsroot_plan_has(plan, old->exports[i].path, old->exports[i].clients[c]) &&
+                !peer_has(plan, old->exports[i].path, old->exports[i].clients[c], peers, false)) {
+                r = unexport_one(p, plan->domain, old->exports[i].path, old->exports[i].clients[c],
+                                 err);
                 if (r < 0)
                     return r;
                 NFSROOT_FAULT_POINT("kernel-old-unexported");
@@ -160,9 +198,8 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan,
             if (r2 < 0 || !present) {
                 char first[400];
                 first_line(errtext, first, sizeof(first));
-                return nfsroot_err(err, r2 < 0 ? r2 : -EIO, plan->domain, "exportfs",
-                                   p->exportfs, 0,
-                                   "exportfs did not export '%s' to '%s' (exit status %d%s%s)",
+                return nfsroot_err(err, r2 < 0 ? r2 : -EIO, plan->domain, "exportfs", p->exportfs,
+                                   0, "exportfs did not export '%s' to '%s' (exit status %d%s%s)",
                                    e->path, e->clients[c], r, first[0] ? ": " : "", first);
             }
             if (r != 0 && errtext && errtext[0])
@@ -196,8 +233,8 @@ static int exportfs_lock(const nfsroot_policy *p)
     return fd;
 }
 
-static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
-                         const nfsroot_log *log, nfsroot_error *err)
+static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                         nfsroot_error *err)
 {
     char name[128], path[4200];
     file_name(plan, name, sizeof(name));
@@ -205,8 +242,8 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
     /* The file goes first: an `exportfs -ra` from now on no longer brings the entry back. */
     _cleanup_close_ int xlock = exportfs_lock(p);
     if (unlink(path) < 0 && errno != ENOENT)
-        return nfsroot_err(err, -errno, plan->domain, "exports", path, 0,
-                           "cannot remove '%s': %s", path, strerror(errno));
+        return nfsroot_err(err, -errno, plan->domain, "exports", path, 0, "cannot remove '%s': %s",
+                           path, strerror(errno));
     closep(&xlock);
     xlock = -1;
     NFSROOT_FAULT_POINT("kernel-file-removed");
@@ -229,6 +266,7 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan,
 const nfsroot_backend nfsroot_backend_kernel = {
     .name = "kernel",
     .apply = kernel_apply,
+    .rewrite = write_exports_file,
     .remove = kernel_remove,
     .has = kernel_has,
 };

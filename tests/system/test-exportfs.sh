@@ -135,4 +135,41 @@ check "admin's export survived the storm" etab_has "$W/admin" 127.0.0.1
 for i in $(seq 2 2 32); do run_hook "c$i" release end < "$W/c$i.xml" & done; wait
 check "all released: none of ours left" sh -c "! grep -q '^$W/export/c' /var/lib/nfs/etab && ! ls /etc/exports.d/virt-nfsroot-* 2>/dev/null"
 
+# 8. a read-only tree shared by three domains: in exactly one exports.d file at any time (two
+# identical lines make every `exportfs -r` of the admin warn and exit 1), exported until its last
+# user stops, and the admin's `exportfs -ra` keeps it throughout.
+mkdir -p "$W/export/common"
+shared_xml() { # shared_xml NAME
+    domain_xml "$1" "path=\"$W/export/$1\"" | sed "s|<nfsroot:export path=\"$W/export/$1\"/>|&<nfsroot:export path=\"$W/export/common\" readonly=\"yes\"/>|"
+}
+holders() { grep -l "^$W/export/common " /etc/exports.d/*.exports 2>/dev/null | wc -l; }
+ra_clean() { # exportfs -ra exits 0 and says nothing about duplicates
+    local out; out=$(exportfs -ra 2>&1); [ $? -eq 0 ] && ! printf '%s' "$out" | grep -q duplicated
+}
+for d in s1 s2 s3; do mkdir -p "$W/export/$d"; shared_xml "$d" > "$W/$d.xml"; done
+check "shared: the domain XML has two exports" [ "$(grep -o '<nfsroot:export ' "$W/s1.xml" | wc -l)" -eq 2 ]
+for d in s3 s1 s2; do
+    out=$(run_hook "$d" prepare begin < "$W/$d.xml" 2>&1); rc=$?
+    check "shared: prepare $d ($out)" [ $rc -eq 0 ]
+    check "shared: after $d, one file holds the shared line ($(holders))" [ "$(holders)" -eq 1 ]
+done
+check "shared: exported once in etab" [ "$(grep -c "^$W/export/common	192.168.122.0/24(" /var/lib/nfs/etab)" -eq 1 ]
+check "shared: the admin's exportfs -ra exits 0 without a duplicate warning" ra_clean
+left="s1 s2 s3"
+for round in 1 2; do
+    # Stop the domain whose file holds the line: it must move to another's file.
+    f=$(grep -l "^$W/export/common " /etc/exports.d/*.exports)
+    d=$(sed -n "s/^# Managed by virt-nfsroot for libvirt domain '\([^']*\)'.*/\1/p" "$f")
+    run_hook "$d" release end < "$W/$d.xml"
+    left=$(printf '%s\n' $left | grep -vx "$d" | xargs)
+    check "shared: $d (the holder) stopped, the line moved to another file" [ "$(holders)" -eq 1 ]
+    check "shared: still exported for $left" etab_has "$W/export/common" 192.168.122.0/24
+    check "shared: exportfs -ra still clean and keeps it" sh -c "$(declare -f ra_clean etab_has); ra_clean && etab_has '$W/export/common' 192.168.122.0/24"
+done
+run_hook "$left" prepare begin < "$W/$left.xml"
+check "shared: a re-prepare of the last user keeps one line" [ "$(holders)" -eq 1 ]
+run_hook $left release end < "$W/$left.xml"
+check "shared: the last user stopped, the export is gone" sh -c "! grep -q '^$W/export/common	' /var/lib/nfs/etab"
+check "shared: and in no file" [ "$(holders)" -eq 0 ]
+
 finish
