@@ -191,12 +191,24 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "+n:w:j:i:e:k")) != -1) {
         switch (opt) {
-        case 'n': runs = atol(optarg); break;
-        case 'w': warmup = atol(optarg); break;
-        case 'j': par = atol(optarg); break;
-        case 'i': stdin_tmpl = optarg; break;
-        case 'e': stderr_path = optarg; break;
-        case 'k': keep_going = 1; break;
+        case 'n':
+            runs = atol(optarg);
+            break;
+        case 'w':
+            warmup = atol(optarg);
+            break;
+        case 'j':
+            par = atol(optarg);
+            break;
+        case 'i':
+            stdin_tmpl = optarg;
+            break;
+        case 'e':
+            stderr_path = optarg;
+            break;
+        case 'k':
+            keep_going = 1;
+            break;
         default:
             fprintf(stderr, "usage: spawn-timer [-n RUNS] [-w WARMUP] [-j PARALLEL] [-i STDIN] "
                             "[-e STDERR] [-k] -- PROG ARGS... [--- PROG ARGS...]\n");

@@ -55,8 +55,7 @@ static void domain_freep(nfsroot_domain **d)
 
 static bool is_elem(xmlNodePtr n, const char *name)
 {
-    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0 &&
-           n->ns == NULL;
+    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0 && n->ns == NULL;
 }
 
 static xmlNodePtr child(xmlNodePtr parent, const char *name)
@@ -167,8 +166,8 @@ static int parse_export(nfsroot_domain *d, xmlNodePtr e, bool *seen_root, nfsroo
                                "export %zu has attribute '%s' in namespace '%s': write it "
                                "without a prefix",
                                idx + 1, an, a->ns->href ? (const char *)a->ns->href : "");
-        if ( (strcmp(an, "path") && strcmp(an, "readonly") && strcmp(an, "role") &&
-                      strcmp(an, "clients") && strcmp(an, "options")))
+        if ((strcmp(an, "path") && strcmp(an, "readonly") && strcmp(an, "role") &&
+             strcmp(an, "clients") && strcmp(an, "options")))
             return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
                                "export %zu has unknown attribute '%s' (known: path, readonly, "
                                "role, clients, options)",
@@ -252,20 +251,18 @@ static int parse_metadata(nfsroot_domain *d, xmlNodePtr metadata, nfsroot_error 
                                    ? "text"
                                    : "content");
         if (!c->ns || xmlStrcmp(c->ns->href, BAD_CAST NFSROOT_XMLNS))
-            return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
-                               "unexpected element '%s' %s%s%s inside 'nfsroot' (only 'export' "
-                               "elements of the virt-nfsroot namespace)",
-                               (const char *)c->name,
-                               c->ns ? "in namespace '" : "without a namespace",
-                               c->ns && c->ns->href ? (const char *)c->ns->href : "",
-                               c->ns ? "'" : "");
+            return nfsroot_err(
+                err, -EINVAL, d->name, "metadata", NULL, 0,
+                "unexpected element '%s' %s%s%s inside 'nfsroot' (only 'export' "
+                "elements of the virt-nfsroot namespace)",
+                (const char *)c->name, c->ns ? "in namespace '" : "without a namespace",
+                c->ns && c->ns->href ? (const char *)c->ns->href : "", c->ns ? "'" : "");
         if (xmlStrcmp(c->name, BAD_CAST "export"))
             return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
                                "unexpected element '%s' inside 'nfsroot' (only 'export' elements)",
                                (const char *)c->name);
         if (d->n_exports >= 64)
-            return nfsroot_err(err, -E2BIG, d->name, "metadata", NULL, 0,
-                               "more than 64 exports");
+            return nfsroot_err(err, -E2BIG, d->name, "metadata", NULL, 0, "more than 64 exports");
         int r = parse_export(d, c, &seen_root, err);
         if (r < 0)
             return r;
@@ -327,16 +324,15 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
         return -ENOMEM;
     d->name = text_of(child(root, "name"));
     if (!d->name)
-        return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0,
-                           "domain XML has no <name>");
+        return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0, "domain XML has no <name>");
     int r = check_name(d->name, err);
     if (r < 0)
         return r;
     _cleanup_free_ char *uuid = text_of(child(root, "uuid"));
     if (uuid) {
         if (strlen(uuid) != 36 || strspn(uuid, "0123456789abcdefABCDEF-") != 36)
-            return nfsroot_err(err, -EINVAL, d->name, "uuid", NULL, 0,
-                               "uuid '%.64s' is not a UUID", uuid);
+            return nfsroot_err(err, -EINVAL, d->name, "uuid", NULL, 0, "uuid '%.64s' is not a UUID",
+                               uuid);
         for (size_t i = 0; i < 36; i++)
             d->uuid[i] = (char)tolower((unsigned char)uuid[i]);
     }

@@ -38,14 +38,14 @@ static inline void nfsroot_fault_point(const char *name, unsigned *hits)
     if (++*hits == want)
         raise(SIGKILL);
 }
-#define NFSROOT_FAULT_POINT(name)                                                             \
-    do {                                                                                      \
-        static unsigned nfsroot_fault_hits_;                                                  \
-        nfsroot_fault_point(name, &nfsroot_fault_hits_);                                      \
+#define NFSROOT_FAULT_POINT(name)                                                                  \
+    do {                                                                                           \
+        static unsigned nfsroot_fault_hits_;                                                       \
+        nfsroot_fault_point(name, &nfsroot_fault_hits_);                                           \
     } while (0)
 #else
-#define NFSROOT_FAULT_POINT(name)                                                             \
-    do {                                                                                      \
+#define NFSROOT_FAULT_POINT(name)                                                                  \
+    do {                                                                                           \
     } while (0)
 #endif
 

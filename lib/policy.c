@@ -6,8 +6,8 @@
 
 #define DEFAULT_OPTIONS "rw,async,no_root_squash,insecure,no_subtree_check"
 /* What a domain may ask for by default: access, sync, squashing, ports, checks, security. */
-#define DEFAULT_ALLOWED                                                                       \
-    "ro,rw,sync,async,root_squash,no_root_squash,all_squash,no_all_squash,secure,insecure,"   \
+#define DEFAULT_ALLOWED                                                                            \
+    "ro,rw,sync,async,root_squash,no_root_squash,all_squash,no_all_squash,secure,insecure,"        \
     "wdelay,no_wdelay,subtree_check,no_subtree_check,sec,anonuid,anongid,anonuser,anongroup"
 
 const char *nfsroot_policy_default_path(void)

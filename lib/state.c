@@ -173,8 +173,8 @@ int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state 
         return errno == ENOENT ? -ENOENT : -errno;
     r = read_state_file(dfd, file, ret);
     if (r < 0 && r != -ENOENT)
-        return nfsroot_err(err, r, name, "state", dir, 0, "cannot read the record '%s/%s': %s",
-                           dir, file, strerror(-r));
+        return nfsroot_err(err, r, name, "state", dir, 0, "cannot read the record '%s/%s': %s", dir,
+                           file, strerror(-r));
     return r;
 }
 

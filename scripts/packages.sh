@@ -3,7 +3,7 @@ BUILD_PACKAGES="build-essential cmake pkg-config libxml2-dev libnfsidmap-dev lib
     libarchive-dev libdbus-1-dev scdoc"
 RUNTIME_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
     dnsmasq-base"
-TEST_PACKAGES="clang libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
+TEST_PACKAGES="clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
     dbus dbus-bin rpcbind debootstrap cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
     bash-completion dpkg-dev
     python3"

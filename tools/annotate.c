@@ -248,7 +248,7 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
         return -ENOENT;
     }
     int r = 0;
-    netxml n = {0};
+    netxml n = { 0 };
     n.active = virNetworkIsActive(net) == 1;
     char *xml = virNetworkGetXMLDesc(net, n.active ? 0 : VIR_NETWORK_XML_INACTIVE);
     if (!xml || parse_netxml(xml, nic->mac, &n) < 0) {
@@ -304,7 +304,7 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
         r = -ENOSPC;
         goto out;
     }
-    struct in_addr ia = {.s_addr = htonl(a)};
+    struct in_addr ia = { .s_addr = htonl(a) };
     inet_ntop(AF_INET, &ia, pin->ip, sizeof(pin->ip));
     char host[512];
     if (hostname_ok(d->name))
@@ -356,7 +356,7 @@ static void collect_warning(int priority, const char *line, void *userdata)
 static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, warnings *w,
                       nfsroot_plan **ret_plan)
 {
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
@@ -367,7 +367,7 @@ static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, war
     d->exports = reqs;
     d->n_exports = n;
     d->has_metadata = true;
-    nfsroot_log log = {.fn = collect_warning, .userdata = w};
+    nfsroot_log log = { .fn = collect_warning, .userdata = w };
     r = nfsroot_plan_build(policy, d, &log, ret_plan, &err);
     d->exports = saved;
     d->n_exports = saved_n;
@@ -475,21 +475,21 @@ int cmd_annotate(int argc, char **argv)
     };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        {"path", required_argument, NULL, OPT_PATH},
-        {"readonly-export", required_argument, NULL, OPT_RO},
-        {"clients", required_argument, NULL, OPT_CLIENTS},
-        {"options", required_argument, NULL, OPT_OPTIONS},
-        {"remove", no_argument, NULL, OPT_REMOVE},
-        {"pin-address", optional_argument, NULL, OPT_PIN},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"dry-run", no_argument, NULL, OPT_DRY},
+        { "path", required_argument, NULL, OPT_PATH },
+        { "readonly-export", required_argument, NULL, OPT_RO },
+        { "clients", required_argument, NULL, OPT_CLIENTS },
+        { "options", required_argument, NULL, OPT_OPTIONS },
+        { "remove", no_argument, NULL, OPT_REMOVE },
+        { "pin-address", optional_argument, NULL, OPT_PIN },
+        { "force", no_argument, NULL, OPT_FORCE },
+        { "dry-run", no_argument, NULL, OPT_DRY },
         {},
     };
     const char *path = NULL, *clients = NULL, *options = NULL, *pin_ip = NULL;
     const char *ro[32];
     size_t n_ro = 0;
     bool remove = false, force = false, dry_run = false, shaped = false;
-    pin_result pin = {0};
+    pin_result pin = { 0 };
     int c;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
         int r = cli_common_opt(c, optarg, "annotate");
@@ -564,7 +564,7 @@ int cmd_annotate(int argc, char **argv)
     nfsroot_domain *d = NULL;
     nfsroot_plan *plan = NULL;
     char *xml = NULL, *element = NULL, *stripped = NULL, *readback = NULL;
-    warnings w = {0};
+    warnings w = { 0 };
     virDomainPtr dom = virDomainLookupByName(conn, name);
     if (!dom) {
         cli_error("domain '%s': %s", name,
@@ -575,7 +575,7 @@ int cmd_annotate(int argc, char **argv)
     bool running = virDomainIsActive(dom) == 1;
     bool persistent = virDomainIsPersistent(dom) == 1;
     xml = virDomainGetXMLDesc(dom, persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     int r = xml ? nfsroot_domain_parse(xml, strlen(xml), &d, &err) : -EIO;
     if (r < 0) {
         if (!xml)
@@ -616,13 +616,14 @@ int cmd_annotate(int argc, char **argv)
 
     nfsroot_export_req reqs[1 + ELEMENTSOF(ro)];
     memset(reqs, 0, sizeof(reqs));
-    reqs[0] = (nfsroot_export_req){.path = (char *)path,
-                                   .is_root = true,
-                                   .clients = (char *)clients,
-                                   .options = (char *)options};
+    reqs[0] = (nfsroot_export_req){ .path = (char *)path,
+                                    .is_root = true,
+                                    .clients = (char *)clients,
+                                    .options = (char *)options };
     for (size_t i = 0; i < n_ro; i++)
-        reqs[1 + i] = (nfsroot_export_req){
-            .path = (char *)ro[i], .readonly = true, .clients = (char *)clients};
+        reqs[1 + i] = (nfsroot_export_req){ .path = (char *)ro[i],
+                                            .readonly = true,
+                                            .clients = (char *)clients };
     size_t n_reqs = 1 + n_ro;
 
     r = check_plan(d, reqs, n_reqs, &w, &plan);

@@ -124,10 +124,10 @@ int cmd_reconcile(int argc, char **argv);
 /* Options every subcommand's getopt_long table includes (before its own). */
 enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR, OPT_FIRST_LOCAL };
 #define CLI_COMMON_LONGOPTS                                                                        \
-    {"json", no_argument, NULL, OPT_JSON}, {"verbose", no_argument, NULL, 'v'},                    \
-        {"connect", required_argument, NULL, 'c'},                                                 \
-        {"config", required_argument, NULL, OPT_CONFIG},                                           \
-        {"color", required_argument, NULL, OPT_COLOR},                                             \
+    { "json", no_argument, NULL, OPT_JSON }, { "verbose", no_argument, NULL, 'v' },                \
+        { "connect", required_argument, NULL, 'c' },                                               \
+        { "config", required_argument, NULL, OPT_CONFIG },                                         \
+        { "color", required_argument, NULL, OPT_COLOR },                                           \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }

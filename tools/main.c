@@ -9,11 +9,11 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"status", cmd_status, "list managed exports: running domains, server state, stale ones"},
-    {"doctor", cmd_doctor, "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)"},
-    {"annotate", cmd_annotate, "add, change or remove a domain's virt-nfsroot metadata"},
-    {"validate", cmd_validate, "check a domain XML against the policy and its boot files"},
-    {"reconcile", cmd_reconcile, "remove stale exports, restore missing ones (--apply)"},
+    { "status", cmd_status, "list managed exports: running domains, server state, stale ones" },
+    { "doctor", cmd_doctor, "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)" },
+    { "annotate", cmd_annotate, "add, change or remove a domain's virt-nfsroot metadata" },
+    { "validate", cmd_validate, "check a domain XML against the policy and its boot files" },
+    { "reconcile", cmd_reconcile, "remove stale exports, restore missing ones (--apply)" },
 };
 
 static void usage(FILE *f)
@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        {"version", no_argument, NULL, 'V'},
+        { "version", no_argument, NULL, 'V' },
         {},
     };
     int c;

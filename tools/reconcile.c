@@ -100,7 +100,7 @@ static int run_exportfs(const char *exportfs, const char *client, const char *pa
         snprintf(arg, sizeof(arg), "[%s]:%s", client, path);
     else
         snprintf(arg, sizeof(arg), "%s:%s", client, path);
-    char *argv[] = {(char *)exportfs, (char *)"-u", arg, NULL};
+    char *argv[] = { (char *)exportfs, (char *)"-u", arg, NULL };
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -184,7 +184,7 @@ static int scan_orphans(const nfsroot_policy *p, virConnectPtr conn, bool apply,
             ;
     nfsroot_state **list = NULL;
     size_t n = 0;
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     int r = nfsroot_state_list(p, &list, &n, &err);
     struct dirent *de;
     while (r == 0 && (de = readdir(dir))) {
@@ -290,8 +290,8 @@ int cmd_reconcile(int argc, char **argv)
     enum { OPT_APPLY = OPT_FIRST_LOCAL, OPT_BOOT };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        {"apply", no_argument, NULL, OPT_APPLY},
-        {"boot", no_argument, NULL, OPT_BOOT},
+        { "apply", no_argument, NULL, OPT_APPLY },
+        { "boot", no_argument, NULL, OPT_BOOT },
         {},
     };
     bool apply = false, boot = false;
@@ -320,7 +320,7 @@ int cmd_reconcile(int argc, char **argv)
         return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
 
     cli_log_open();
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
@@ -384,7 +384,7 @@ int cmd_reconcile(int argc, char **argv)
             (void)!asprintf(&a->reason, "domain is running and exported");
         if (!apply || !strcmp(what, "keep"))
             continue;
-        nfsroot_error e = {0};
+        nfsroot_error e = { 0 };
         r = s == TRI_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
                         : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
         a->done = r == 0;

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 
-
 typedef struct row {
     const nfsroot_state *s;
     const nfsroot_export *e;
@@ -104,8 +103,8 @@ static void served_text(const row *w, char *buf, size_t len)
 
 static void print_table(row *rows, size_t n)
 {
-    static const char *head[] = {"DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
-                                 "SINCE",  "RUNNING", "SERVED",  "STATE"};
+    static const char *head[] = { "DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
+                                  "SINCE",  "RUNNING", "SERVED",  "STATE" };
     enum { NCOL = ELEMENTSOF(head) };
     char *cells[n ? n : 1][NCOL];
     size_t width[NCOL];
@@ -183,7 +182,7 @@ static void usage(void)
 
 int cmd_status(int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_LONGOPTS, {}};
+    static const struct option opts[] = { CLI_COMMON_LONGOPTS, {} };
     int c;
     while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
         int r = cli_common_opt(c, optarg, "status");
@@ -200,7 +199,7 @@ int cmd_status(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)

@@ -147,7 +147,7 @@ static void log_line(int priority, const char *line, void *userdata)
         fprintf(stderr, "virt-nfsroot: %s\n", line);
 }
 
-const nfsroot_log cli_log = {.fn = log_line};
+const nfsroot_log cli_log = { .fn = log_line };
 
 void cli_log_open(void)
 {
@@ -415,7 +415,7 @@ int cli_netmask_prefix(const char *mask)
 /* Address + prefix -> the subnet (host bits cleared). */
 bool cli_make_subnet(const char *addr, int prefix, nfsroot_cidr *ret)
 {
-    nfsroot_cidr c = {0};
+    nfsroot_cidr c = { 0 };
     if (inet_pton(AF_INET, addr, c.addr) == 1)
         c.family = AF_INET;
     else if (inet_pton(AF_INET6, addr, c.addr) == 1)

@@ -145,7 +145,7 @@ static void print_json(const report *rep)
     json_end_array(&j);
     json_key(&j, "findings");
     json_begin_array(&j);
-    size_t counts[3] = {0};
+    size_t counts[3] = { 0 };
     for (size_t i = 0; rep->f && i < rep->f->n; i++) {
         const nfsroot_finding *x = &rep->f->items[i];
         if ((unsigned)x->level < 3)
@@ -186,7 +186,7 @@ int cmd_validate(int argc, char **argv)
     enum { OPT_DOMAIN = OPT_FIRST_LOCAL };
     static const struct option opts[] = {
         CLI_COMMON_LONGOPTS,
-        {"domain", required_argument, NULL, OPT_DOMAIN},
+        { "domain", required_argument, NULL, OPT_DOMAIN },
         {},
     };
     const char *domain_name = NULL;
@@ -234,7 +234,7 @@ int cmd_validate(int argc, char **argv)
         }
     }
 
-    nfsroot_error err = {0};
+    nfsroot_error err = { 0 };
     nfsroot_policy *policy = NULL;
     r = cli_policy_load(&policy, &err);
     if (r < 0)
@@ -245,7 +245,7 @@ int cmd_validate(int argc, char **argv)
         cli_error("out of memory");
         return EXIT_FAIL;
     }
-    report rep = {.source = source, .mode = mode_name(policy->validate), .f = f};
+    report rep = { .source = source, .mode = mode_name(policy->validate), .f = f };
     nfsroot_domain *d = NULL;
     nfsroot_plan *plan = NULL;
     r = nfsroot_domain_parse(xml, len, &d, &err);

@@ -418,7 +418,7 @@ static int bus_show_exports(bus *b, live_list *ret, nfsroot_error *err)
                            "ganesha's ShowExports reply on '%s' has an unexpected signature "
                            "'%s'",
                            b->address, dbus_message_get_signature(reply));
-    live_list l = {0};
+    live_list l = { 0 };
     dbus_message_iter_recurse(&it, &arr);
     while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
         DBusMessageIter st;
@@ -563,7 +563,7 @@ static int sec_types(const char *sec, char *buf, size_t len)
     _cleanup_strv_free_ char **v = strv_split(sec, ":");
     if (!v)
         return -ENOMEM;
-    static const char *const known[] = {"sys", "krb5", "krb5i", "krb5p", "none"};
+    static const char *const known[] = { "sys", "krb5", "krb5i", "krb5p", "none" };
     buf[0] = '\0';
     size_t used = 0;
     for (size_t i = 0; v[i]; i++) {
@@ -859,7 +859,7 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     r = bus_open(p, plan->domain, &b, err);
     if (r < 0)
         goto out_table;
-    live_list live = {0};
+    live_list live = { 0 };
     r = bus_show_exports(&b, &live, err);
     if (r < 0)
         goto out;
@@ -913,8 +913,8 @@ static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan, con
     r = bus_open(p, plan->domain, &b, err);
     if (r < 0)
         goto out_table;
-    live_list live = {0};
-    nfsroot_error scratch = {0};
+    live_list live = { 0 };
+    nfsroot_error scratch = { 0 };
     /* Ganesha not running is fine for a removal; only the lost table case needs the list. */
     if (bus_show_exports(&b, &live, &scratch) < 0)
         live_list_done(&live);
@@ -1014,7 +1014,7 @@ static int ganesha_has(const nfsroot_policy *p, const char *path, const char *cl
     int r = bus_open(p, NULL, &b, err);
     if (r < 0)
         return r;
-    live_list live = {0};
+    live_list live = { 0 };
     r = bus_show_exports(&b, &live, err);
     bool found = false;
     if (r == 0) {

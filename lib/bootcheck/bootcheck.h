@@ -27,11 +27,11 @@ bool bootcheck_same_path(const char *a, const char *b);
 
 /* How a host path given in the domain XML relates to the root export. */
 typedef struct bootfile {
-    const char *what;      /* "kernel", "initrd" */
+    const char *what; /* "kernel", "initrd" */
     const char *path;
-    bool inside_export;    /* the path as written lies inside the root export */
-    char *resolved;        /* realpath(), NULL when it does not resolve */
-    int fd;                /* open for reading, -1 when it could not be */
+    bool inside_export; /* the path as written lies inside the root export */
+    char *resolved;     /* realpath(), NULL when it does not resolve */
+    int fd;             /* open for reading, -1 when it could not be */
 } bootfile;
 /* Common checks for <kernel> and <initrd>: exists, regular, readable, no symlink escape, the
  * libvirt chown side effect. Returns <0 only on ENOMEM; bf->fd < 0 means a finding was added

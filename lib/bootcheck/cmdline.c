@@ -42,8 +42,8 @@ static char *next_arg(char **cursor)
 
 static bool is_dhcp_proto(const char *s)
 {
-    static const char *const protos[] = { "dhcp", "on", "any", "dhcp6", "auto6", "either6",
-                                          "single-dhcp", "bootp", "rarp", "both" };
+    static const char *const protos[] = { "dhcp",    "on",          "any",   "dhcp6", "auto6",
+                                          "either6", "single-dhcp", "bootp", "rarp",  "both" };
     for (size_t i = 0; i < ELEMENTSOF(protos); i++)
         if (strcmp(s, protos[i]) == 0)
             return true;

@@ -34,8 +34,8 @@ static int open_in_root_walk(int root_fd, const char *rel, int *ret_fd)
         char *next = strtok_r(NULL, "/", &save);
         if (strcmp(comp, "..") == 0)
             return -EXDEV;
-        int flags = O_CLOEXEC | O_NOFOLLOW | (next ? O_PATH | O_DIRECTORY
-                                                   : O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        int flags = O_CLOEXEC | O_NOFOLLOW |
+                    (next ? O_PATH | O_DIRECTORY : O_RDONLY | O_NOCTTY | O_NONBLOCK);
         int fd = openat(dir, comp, flags);
         if (fd < 0)
             return -errno;
@@ -112,8 +112,9 @@ bool bootcheck_is_ip_literal(const char *s, char *buf, size_t len)
         memcpy(tmp, s, n + 1);
     }
     unsigned char a[16];
-    int fam = inet_pton(AF_INET, tmp, a) == 1 ? AF_INET
-              : inet_pton(AF_INET6, tmp, a) == 1 ? AF_INET6 : 0;
+    int fam = inet_pton(AF_INET, tmp, a) == 1    ? AF_INET
+              : inet_pton(AF_INET6, tmp, a) == 1 ? AF_INET6
+                                                 : 0;
     if (!fam)
         return false;
     if (buf && !inet_ntop(fam, a, buf, (socklen_t)len))

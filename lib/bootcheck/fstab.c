@@ -10,9 +10,8 @@ static void unescape(char *dst, size_t len, const char *src, size_t n)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && o + 1 < len; i++) {
-        if (src[i] == '\\' && i + 3 < n && src[i + 1] >= '0' &&
-            src[i + 1] <= '3' && src[i + 2] >= '0' && src[i + 2] <= '7' && src[i + 3] >= '0' &&
-            src[i + 3] <= '7') {
+        if (src[i] == '\\' && i + 3 < n && src[i + 1] >= '0' && src[i + 1] <= '3' &&
+            src[i + 2] >= '0' && src[i + 2] <= '7' && src[i + 3] >= '0' && src[i + 3] <= '7') {
             int v = (src[i + 1] - '0') * 64 + (src[i + 2] - '0') * 8 + (src[i + 3] - '0');
             if (v == 0)
                 break;
@@ -148,8 +147,7 @@ int nfsroot_bootcheck_fstab(const nfsroot_plan *plan, nfsroot_findings *f)
                                     "'%s' line %d mounts '%s' (type '%s') on '/', but the "
                                     "guest's root is on NFS: systemd waits for that device and "
                                     "ends in emergency mode; replace the line with '%s'",
-                                    file, e.line, e.spec, e.vfstype[0] ? e.vfstype : "none",
-                                    want);
+                                    file, e.line, e.spec, e.vfstype[0] ? e.vfstype : "none", want);
     char srv[256];
     const char *path = NULL;
     if (!split_spec(e.spec, srv, sizeof(srv), &path))

@@ -58,8 +58,8 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
     snprintf(conf, sizeof(conf), "%s", host_idmapd_conf ? host_idmapd_conf : "/etc/idmapd.conf");
     char host[512] = "";
     nfs4_set_debug(0, quiet_logger);
-    if (nfs4_init_name_mapping(conf) != 0 || nfs4_get_default_domain(NULL, host, sizeof(host)) != 0
-        || !host[0])
+    if (nfs4_init_name_mapping(conf) != 0 ||
+        nfs4_get_default_domain(NULL, host, sizeof(host)) != 0 || !host[0])
         return nfsroot_findings_add(f, F_INFO, "idmap-host-unknown", conf,
                                     "the host's NFSv4 domain cannot be determined from '%s': "
                                     "set 'Domain =' in its [General] section",

@@ -64,7 +64,10 @@ static const char *segment_kind(const uint8_t *m, size_t n)
         return "gzip";
     if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
         return "zstd";
-    if (n >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
+    if (n >= 6 && memcmp(m,
+                         "\xfd"
+                         "7zXZ\0",
+                         6) == 0)
         return "xz";
     if (n >= 3 && m[0] == 0x5d && m[1] == 0x00 && m[2] == 0x00)
         return "lzma";
@@ -156,8 +159,7 @@ static void note_dhcp(nfsroot_initramfs_info *info, const char *name)
 }
 
 /* Look at one entry's name (and, for the few files that matter, its contents). */
-static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e,
-                      unsigned segment)
+static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e, unsigned segment)
 {
     nfsroot_initramfs_info *info = st->info;
     const char *name = archive_entry_pathname(e);
@@ -228,8 +230,7 @@ static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e
         info->network = true;
         note_dhcp(info, "ipconfig");
     }
-    if (strcmp(base, "dhclient") == 0 || strcmp(base, "dhcpcd") == 0 ||
-        strcmp(base, "udhcpc") == 0)
+    if (strcmp(base, "dhclient") == 0 || strcmp(base, "dhcpcd") == 0 || strcmp(base, "udhcpc") == 0)
         note_dhcp(info, base);
 
     if (!reg)
@@ -389,8 +390,10 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
             if (ar == ARCHIVE_EOF)
                 break;
             if (ar != ARCHIVE_OK) {
-                r = scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged after %u "
-                             "entries: %s", part, (intmax_t)pos, entries,
+                r = scan_err(err, -EBADMSG,
+                             "%s segment at offset %jd is damaged after %u "
+                             "entries: %s",
+                             part, (intmax_t)pos, entries,
                              archive_error_string(a) ? archive_error_string(a) : "bad header");
                 break;
             }
@@ -398,15 +401,19 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
             la_int64_t esize = archive_entry_size(e);
             unpacked += esize > 0 ? (uint64_t)esize : 0;
             if (unpacked > UNPACKED_MAX) {
-                r = scan_err(err, -EFBIG, "the image unpacks to more than %llu MiB; no "
-                             "initramfs is that large", UNPACKED_MAX >> 20);
+                r = scan_err(err, -EFBIG,
+                             "the image unpacks to more than %llu MiB; no "
+                             "initramfs is that large",
+                             UNPACKED_MAX >> 20);
                 break;
             }
             r = scan_entry(&st, a, e, info.n_segments);
             if (r < 0) {
                 if (r == -EBADMSG)
-                    r = scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged in '%s': "
-                                 "%s", part, (intmax_t)pos, archive_entry_pathname(e),
+                    r = scan_err(err, -EBADMSG,
+                                 "%s segment at offset %jd is damaged in '%s': "
+                                 "%s",
+                                 part, (intmax_t)pos, archive_entry_pathname(e),
                                  archive_error_string(a));
                 break;
             }
@@ -447,14 +454,35 @@ static const struct {
     field_type type;
     size_t off, size;
 } fields[] = {
-#define B(f) { #f, FT_BOOL, offsetof(nfsroot_initramfs_info, f), 0 }
-#define S(f) { #f, FT_STR, offsetof(nfsroot_initramfs_info, f), \
-               sizeof(((nfsroot_initramfs_info *)0)->f) }
-    S(format), { "n_segments", FT_UINT, offsetof(nfsroot_initramfs_info, n_segments), 0 },
-    B(early_cpio), B(microcode), B(has_init), B(dracut), B(initramfs_tools), B(nfs_scripts),
-    B(mount_nfs), B(nfs_module), B(nfsv3_module), B(nfsv4_module), B(nfs_builtin_known),
-    B(nfs_builtin), B(network), B(dhcp_client), S(dhcp_client_name), S(kernel_versions),
-    S(dracut_modules), S(cmdline), { "n_files", FT_U64, offsetof(nfsroot_initramfs_info, n_files), 0 },
+#define B(f)                                                                                       \
+    {                                                                                              \
+#f, FT_BOOL, offsetof(nfsroot_initramfs_info, f), 0                                        \
+    }
+#define S(f)                                                                                       \
+    {                                                                                              \
+#f, FT_STR, offsetof(nfsroot_initramfs_info, f), sizeof(((nfsroot_initramfs_info *)0)->f)  \
+    }
+    S(format),
+    { "n_segments", FT_UINT, offsetof(nfsroot_initramfs_info, n_segments), 0 },
+    B(early_cpio),
+    B(microcode),
+    B(has_init),
+    B(dracut),
+    B(initramfs_tools),
+    B(nfs_scripts),
+    B(mount_nfs),
+    B(nfs_module),
+    B(nfsv3_module),
+    B(nfsv4_module),
+    B(nfs_builtin_known),
+    B(nfs_builtin),
+    B(network),
+    B(dhcp_client),
+    S(dhcp_client_name),
+    S(kernel_versions),
+    S(dracut_modules),
+    S(cmdline),
+    { "n_files", FT_U64, offsetof(nfsroot_initramfs_info, n_files), 0 },
 #undef B
 #undef S
 };
@@ -574,8 +602,8 @@ static int ensure_cache_dir(const char *dir)
 
 /* Scan fd, served from / stored in cache_dir when given. A cache that cannot be used is never
  * an error: the image is simply scanned. */
-static int scan_cached(int fd, const char *cache_dir, nfsroot_initramfs_info *ret,
-                       bool *ret_cached, nfsroot_error *err)
+static int scan_cached(int fd, const char *cache_dir, nfsroot_initramfs_info *ret, bool *ret_cached,
+                       nfsroot_error *err)
 {
     struct stat before, after;
     if (fstat(fd, &before) < 0)
@@ -650,13 +678,14 @@ int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char *initrd,
                                     "(dracut --force, or update-initramfs -u in the guest)",
                                     initrd, e.message[0] ? e.message : strerror(-r));
 
-    const char *builder = info.dracut ? "dracut" : info.initramfs_tools ? "initramfs-tools"
-                                                                         : "unknown tool";
+    const char *builder = info.dracut            ? "dracut"
+                          : info.initramfs_tools ? "initramfs-tools"
+                                                 : "unknown tool";
     r = nfsroot_findings_add(f, F_INFO, "initrd-identified", initrd,
                              "initrd '%s' is %s (%ju files, built by %s%s%s)%s", initrd,
                              info.format, (uintmax_t)info.n_files, builder,
-                             info.kernel_versions[0] ? ", modules for " : "",
-                             info.kernel_versions, cached ? " [cached scan]" : "");
+                             info.kernel_versions[0] ? ", modules for " : "", info.kernel_versions,
+                             cached ? " [cached scan]" : "");
     if (r >= 0 && !info.has_init)
         r = nfsroot_findings_add(f, F_WARN, "initrd-no-init", initrd,
                                  "initrd '%s' has no /init: the kernel will try to mount the "

@@ -158,7 +158,10 @@ int nfsroot_kernel_identify(const void *buf, size_t len, nfsroot_kernel_info *re
         r = 0;
     } else if (len >= 2 && b[0] == 'M' && b[1] == 'Z') {
         r = identify_pe(b, len, &k);
-    } else if (len >= 4 && memcmp(b, "\x7f" "ELF", 4) == 0) {
+    } else if (len >= 4 && memcmp(b,
+                                  "\x7f"
+                                  "ELF",
+                                  4) == 0) {
         r = identify_elf(b, len, &k);
     } else if (len >= 0x30 && le32(b + 0x24) == 0x016f2818) {
         snprintf(k.format, sizeof(k.format), "arm zImage");
@@ -181,7 +184,10 @@ static const char *not_kernel_hint(const uint8_t *b, size_t len)
         return " (it is gzip data; an initramfs?)";
     if (len >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0)
         return " (it is zstd data; an initramfs?)";
-    if (len >= 6 && memcmp(b, "\xfd" "7zXZ", 5) == 0)
+    if (len >= 6 && memcmp(b,
+                           "\xfd"
+                           "7zXZ",
+                           5) == 0)
         return " (it is xz data; an initramfs?)";
     if (len >= 6 && memcmp(b, "07070", 5) == 0)
         return " (it is a cpio archive: an initramfs)";

@@ -34,12 +34,11 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
         /* ii is filled only when the image could be read (n_segments > 0 then). */
         nfsroot_initramfs_info ii = { 0 };
         if (r >= 0 && d->initrd)
-            r = nfsroot_bootcheck_initramfs(p, d->initrd, plan, ki.version[0] ? &ki : NULL, f,
-                                            &ii);
+            r = nfsroot_bootcheck_initramfs(p, d->initrd, plan, ki.version[0] ? &ki : NULL, f, &ii);
         bool have_ii = r >= 0 && ii.n_segments > 0;
         if (r >= 0)
-            r = nfsroot_bootcheck_cmdline(p, d->cmdline, d->initrd != NULL,
-                                          have_ii ? &ii : NULL, plan, f);
+            r = nfsroot_bootcheck_cmdline(p, d->cmdline, d->initrd != NULL, have_ii ? &ii : NULL,
+                                          plan, f);
         if (have_ii && ii.cmdline[0]) {
             _cleanup_free_ char *all = NULL;
             if (asprintf(&all, "%s %s", ii.cmdline, d->cmdline ? d->cmdline : "") >= 0)
@@ -63,8 +62,7 @@ out:
 }
 
 int nfsroot_bootcheck_enforce(const nfsroot_policy *p, const nfsroot_domain *d,
-                              const nfsroot_findings *f, const nfsroot_log *log,
-                              nfsroot_error *err)
+                              const nfsroot_findings *f, const nfsroot_log *log, nfsroot_error *err)
 {
     bool strict = !p || p->validate == NFSROOT_VALIDATE_STRICT;
     const char *name = d && d->name ? d->name : "?";
@@ -72,7 +70,7 @@ int nfsroot_bootcheck_enforce(const nfsroot_policy *p, const nfsroot_domain *d,
     size_t errors = 0;
     for (size_t i = 0; f && i < f->n; i++) {
         const nfsroot_finding *it = &f->items[i];
-        int prio = it->level == NFSROOT_FINDING_ERROR   ? (strict ? LOG_ERR : LOG_WARNING)
+        int prio = it->level == NFSROOT_FINDING_ERROR     ? (strict ? LOG_ERR : LOG_WARNING)
                    : it->level == NFSROOT_FINDING_WARNING ? LOG_WARNING
                                                           : LOG_INFO;
         char line[2048];

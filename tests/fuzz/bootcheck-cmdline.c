@@ -19,9 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The whole check too: every branch formats a message from parsed pieces. */
     static char *clients[] = { "192.168.122.5/32", NULL };
     nfsroot_export e = { .path = "/export/vm", .clients = clients, .is_root = true };
-    nfsroot_plan plan = { .domain = "fuzz", .exports = &e, .n_exports = 1,
+    nfsroot_plan plan = { .domain = "fuzz",
+                          .exports = &e,
+                          .n_exports = 1,
                           .server = (size & 1) ? "192.168.122.1" : NULL };
-    nfsroot_initramfs_info ii = { .nfs_module = true, .kernel_versions = "6.1.0-1-amd64",
+    nfsroot_initramfs_info ii = { .nfs_module = true,
+                                  .kernel_versions = "6.1.0-1-amd64",
                                   .dracut = true };
     /* Split the input: the first line is the baked-in initramfs cmdline. */
     char *nl = strchr(s, '\n');

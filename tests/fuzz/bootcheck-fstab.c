@@ -11,8 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nfsroot_fstab_find_root((const char *)data, size, &e) == 0) {
         /* Whatever was found must be terminated strings within their buffers. */
         if (strnlen(e.spec, sizeof(e.spec)) == sizeof(e.spec) ||
-            strnlen(e.options, sizeof(e.options)) == sizeof(e.options) ||
-            strcmp(e.file, "/") != 0)
+            strnlen(e.options, sizeof(e.options)) == sizeof(e.options) || strcmp(e.file, "/") != 0)
             __builtin_trap();
     }
     return 0;

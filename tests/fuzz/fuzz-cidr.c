@@ -19,9 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     char buf[64];
     nfsroot_cidr_format(&c, buf, sizeof(buf));
-    if (nfsroot_cidr_parse(buf, &back) != 0 || back.family != c.family ||
-        back.prefix != c.prefix || memcmp(back.addr, c.addr, sizeof(c.addr)) != 0 ||
-        !nfsroot_cidr_contains(&c, &back))
+    if (nfsroot_cidr_parse(buf, &back) != 0 || back.family != c.family || back.prefix != c.prefix ||
+        memcmp(back.addr, c.addr, sizeof(c.addr)) != 0 || !nfsroot_cidr_contains(&c, &back))
         __builtin_trap();
     return 0;
 }

@@ -1,4 +1,5 @@
-/* parse-xml FILE: exit 0 if the library accepts the domain's metadata, 1 (with the error) if not. */
+/* parse-xml FILE: exit 0 if the library accepts the domain's metadata, 1 (with the error) if not.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -34,12 +34,12 @@ extern "C" {
 /* Errors */
 
 typedef struct nfsroot_error {
-    int code;          /* negative errno, 0 when unset */
-    char domain[256];  /* domain name, when known */
-    char field[64];    /* e.g. "export path", "clients", "policy key 'export_roots'" */
-    char path[1024];   /* file the error is about (policy file, network XML, ...) */
-    int line;          /* line in that file, 0 when not applicable */
-    char message[1536];/* one sentence, no trailing newline, values quoted */
+    int code;           /* negative errno, 0 when unset */
+    char domain[256];   /* domain name, when known */
+    char field[64];     /* e.g. "export path", "clients", "policy key 'export_roots'" */
+    char path[1024];    /* file the error is about (policy file, network XML, ...) */
+    int line;           /* line in that file, 0 when not applicable */
+    char message[1536]; /* one sentence, no trailing newline, values quoted */
 } nfsroot_error;
 
 /* Clear an error object for reuse. */
@@ -72,25 +72,25 @@ typedef enum nfsroot_validate_mode {
 } nfsroot_validate_mode;
 
 typedef struct nfsroot_policy {
-    char **export_roots;   /* NULL-terminated, absolute, normalised; default { "/export" } */
-    char *default_options; /* "rw,async,no_root_squash,insecure,no_subtree_check" */
-    char **allowed_options;/* NULL-terminated option names a domain may request */
-    bool allow_wider_clients; /* clients outside the domain's network */
-    bool allow_shared_rw;     /* two running domains exporting one path read-write */
+    char **export_roots;        /* NULL-terminated, absolute, normalised; default { "/export" } */
+    char *default_options;      /* "rw,async,no_root_squash,insecure,no_subtree_check" */
+    char **allowed_options;     /* NULL-terminated option names a domain may request */
+    bool allow_wider_clients;   /* clients outside the domain's network */
+    bool allow_shared_rw;       /* two running domains exporting one path read-write */
     bool allow_subnet_fallback; /* export to the whole subnet when no DHCP host pins the MAC */
     nfsroot_backend_kind backend;
     nfsroot_validate_mode validate;
-    char *exports_dir;     /* /etc/exports.d */
-    char *state_dir;       /* /run/virt-nfsroot */
-    char *exportfs;        /* /usr/sbin/exportfs */
-    char *etab;            /* /var/lib/nfs/etab */
-    char *network_dir;     /* /run/libvirt/network */
-    char *idmapd_conf;     /* the host's idmapd.conf for libnfsidmap, NULL: its default */
-    char *ganesha_exports_dir;  /* /run/ganesha/virt-nfsroot.d */
-    char *ganesha_bus;          /* D-Bus address, NULL = system bus */
+    char *exports_dir;         /* /etc/exports.d */
+    char *state_dir;           /* /run/virt-nfsroot */
+    char *exportfs;            /* /usr/sbin/exportfs */
+    char *etab;                /* /var/lib/nfs/etab */
+    char *network_dir;         /* /run/libvirt/network */
+    char *idmapd_conf;         /* the host's idmapd.conf for libnfsidmap, NULL: its default */
+    char *ganesha_exports_dir; /* /run/ganesha/virt-nfsroot.d */
+    char *ganesha_bus;         /* D-Bus address, NULL = system bus */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
     bool ganesha_nfsv3;
-    char *source;          /* file it was loaded from, NULL for built-in defaults */
+    char *source; /* file it was loaded from, NULL for built-in defaults */
 } nfsroot_policy;
 
 /* The compiled-in location of the policy file (the env var VIRT_NFSROOT_CONFIG overrides it). */
@@ -119,11 +119,11 @@ typedef struct nfsroot_nic {
 } nfsroot_nic;
 
 typedef struct nfsroot_export_req {
-    char *path;     /* as written; NULL: <export root>/<domain name> */
+    char *path; /* as written; NULL: <export root>/<domain name> */
     bool readonly;
-    bool is_root;   /* role='root' or the first export */
-    char *clients;  /* as written, NULL when absent */
-    char *options;  /* as written, NULL when absent */
+    bool is_root;  /* role='root' or the first export */
+    char *clients; /* as written, NULL when absent */
+    char *options; /* as written, NULL when absent */
 } nfsroot_export_req;
 
 typedef struct nfsroot_domain {
@@ -132,7 +132,7 @@ typedef struct nfsroot_domain {
     char *kernel, *initrd, *cmdline; /* <os>, NULL when absent */
     nfsroot_nic *nics;
     size_t n_nics;
-    bool has_metadata;  /* our element is present */
+    bool has_metadata; /* our element is present */
     nfsroot_export_req *exports;
     size_t n_exports;
 } nfsroot_domain;
@@ -151,9 +151,9 @@ NFSROOT_API char *nfsroot_metadata_format(const nfsroot_export_req *exports, siz
 /* Addresses */
 
 typedef struct nfsroot_cidr {
-    int family;      /* AF_INET or AF_INET6 */
+    int family; /* AF_INET or AF_INET6 */
     uint8_t addr[16];
-    uint8_t prefix;  /* 0..32 or 0..128 */
+    uint8_t prefix; /* 0..32 or 0..128 */
 } nfsroot_cidr;
 
 /* Parse "192.168.122.0/24", "192.168.122.7" (= /32), "fd00::/64". Numeric only; host bits
@@ -166,12 +166,12 @@ NFSROOT_API bool nfsroot_cidr_contains(const nfsroot_cidr *outer, const nfsroot_
 
 /* What the host knows of the network a NIC is on. */
 typedef struct nfsroot_netinfo {
-    char *name;              /* network or bridge name */
-    nfsroot_cidr *subnets;   /* the networks' subnets */
+    char *name;            /* network or bridge name */
+    nfsroot_cidr *subnets; /* the networks' subnets */
     size_t n_subnets;
-    nfsroot_cidr *host_addrs;/* this host's address(es) on it (prefix = subnet's) */
+    nfsroot_cidr *host_addrs; /* this host's address(es) on it (prefix = subnet's) */
     size_t n_host_addrs;
-    nfsroot_cidr pinned;     /* static DHCP address for the NIC's MAC (family 0 if none) */
+    nfsroot_cidr pinned; /* static DHCP address for the NIC's MAC (family 0 if none) */
 } nfsroot_netinfo;
 
 /* Find what the host knows of a NIC's network without calling libvirt: the live network XML
@@ -185,27 +185,26 @@ NFSROOT_API void nfsroot_netinfo_free(nfsroot_netinfo *n);
 /* Plan: what to export for one domain */
 
 typedef struct nfsroot_export {
-    char *path;      /* resolved, canonical, verified directory */
-    char **clients;  /* NULL-terminated, canonical CIDR strings */
-    char *options;   /* canonical comma-separated exports(5) options */
+    char *path;     /* resolved, canonical, verified directory */
+    char **clients; /* NULL-terminated, canonical CIDR strings */
+    char *options;  /* canonical comma-separated exports(5) options */
     bool readonly;
     bool is_root;
 } nfsroot_export;
 
 typedef struct nfsroot_plan {
-    char *domain;    /* name */
+    char *domain; /* name */
     char uuid[37];
     nfsroot_export *exports;
     size_t n_exports;
-    char *server;    /* the host's address on the guest's network (for boot checks), or NULL */
-    bool subnet_wide;/* clients fell back to the whole subnet */
+    char *server;     /* the host's address on the guest's network (for boot checks), or NULL */
+    bool subnet_wide; /* clients fell back to the whole subnet */
 } nfsroot_plan;
 
 /* Metadata + policy + network -> the exports to create, or one precise error. Touches nothing
  * on the host (it only reads). */
 NFSROOT_API int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d,
-                                   const nfsroot_log *log, nfsroot_plan **ret,
-                                   nfsroot_error *err);
+                                   const nfsroot_log *log, nfsroot_plan **ret, nfsroot_error *err);
 NFSROOT_API void nfsroot_plan_free(nfsroot_plan *plan);
 /* One exports(5) line for an export: "/export/vm 192.168.122.5/32(rw,...)". Caller frees. */
 NFSROOT_API char *nfsroot_export_format_line(const nfsroot_export *e);
@@ -230,9 +229,9 @@ NFSROOT_API int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name,
 
 /* One record of the state dir. */
 typedef struct nfsroot_state {
-    nfsroot_plan *plan;  /* what was exported */
+    nfsroot_plan *plan; /* what was exported */
     nfsroot_backend_kind backend;
-    int64_t since;       /* unix time of the export */
+    int64_t since; /* unix time of the export */
 } nfsroot_state;
 
 /* Load every record (for `status`/`reconcile`); the list is also NULL-terminated. */
@@ -276,9 +275,9 @@ typedef enum nfsroot_finding_level {
 
 typedef struct nfsroot_finding {
     nfsroot_finding_level level;
-    char code[48];  /* stable identifier, e.g. "kernel-not-found" */
-    char *file;     /* the file it is about, NULL when none */
-    char *message;  /* one sentence, values quoted, including the fix */
+    char code[48]; /* stable identifier, e.g. "kernel-not-found" */
+    char *file;    /* the file it is about, NULL when none */
+    char *message; /* one sentence, values quoted, including the fix */
 } nfsroot_finding;
 
 typedef struct nfsroot_findings {
@@ -297,7 +296,7 @@ NFSROOT_API bool nfsroot_findings_has_errors(const nfsroot_findings *f);
 NFSROOT_API size_t nfsroot_findings_count(const nfsroot_findings *f, nfsroot_finding_level level);
 /* The first finding with this code, or NULL (for tests and callers that react to one). */
 NFSROOT_API const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings *f,
-                                                        const char *code);
+                                                         const char *code);
 /* "error", "warning", "info". */
 NFSROOT_API const char *nfsroot_finding_level_name(nfsroot_finding_level level);
 /* "error: <message> [<code>]" (the message names the file). */
@@ -305,12 +304,12 @@ NFSROOT_API const char *nfsroot_finding_format(const nfsroot_finding *f, char *b
 
 /* What the kernel header reader found. */
 typedef struct nfsroot_kernel_info {
-    char format[48];    /* "x86 bzImage", "arm64 Image", "EFI zboot (gzip)", "ELF", ... */
-    char arch[16];      /* "x86_64", "x86", "arm64", "riscv64", ... "" when unknown */
-    char version[128];  /* "6.1.0-27-amd64" when the header says, else "" */
+    char format[48];        /* "x86 bzImage", "arm64 Image", "EFI zboot (gzip)", "ELF", ... */
+    char arch[16];          /* "x86_64", "x86", "arm64", "riscv64", ... "" when unknown */
+    char version[128];      /* "6.1.0-27-amd64" when the header says, else "" */
     uint16_t boot_protocol; /* x86 boot protocol (0x020f = 2.15), 0 otherwise */
     bool is_64bit;
-    uint64_t min_size;  /* bytes the header says the file holds at least, 0 when unknown */
+    uint64_t min_size; /* bytes the header says the file holds at least, 0 when unknown */
 } nfsroot_kernel_info;
 
 /* Identify a kernel image from its first bytes (no I/O; give it >= 64 KiB when the file has
@@ -320,30 +319,29 @@ NFSROOT_API int nfsroot_kernel_identify(const void *buf, size_t len, nfsroot_ker
 
 /* What an initramfs scan found (fixed-size so it can be cached as is). */
 typedef struct nfsroot_initramfs_info {
-    char format[96];          /* "cpio + cpio.zstd", ... */
-    unsigned n_segments;      /* concatenated archives read */
-    bool early_cpio;          /* an uncompressed cpio precedes a compressed one */
-    bool microcode;           /* kernel/x86/microcode/... present */
-    bool has_init;            /* /init present: the kernel hands over to it */
+    char format[96];     /* "cpio + cpio.zstd", ... */
+    unsigned n_segments; /* concatenated archives read */
+    bool early_cpio;     /* an uncompressed cpio precedes a compressed one */
+    bool microcode;      /* kernel/x86/microcode/... present */
+    bool has_init;       /* /init present: the kernel hands over to it */
     bool dracut, initramfs_tools;
-    bool nfs_scripts;         /* dracut nfs module or initramfs-tools scripts/nfs */
-    bool mount_nfs;           /* mount.nfs(4) or klibc nfsmount */
+    bool nfs_scripts; /* dracut nfs module or initramfs-tools scripts/nfs */
+    bool mount_nfs;   /* mount.nfs(4) or klibc nfsmount */
     bool nfs_module, nfsv3_module, nfsv4_module; /* fs/nfs modules, any suffix */
-    bool nfs_builtin_known, nfs_builtin;  /* modules.builtin present / lists nfs */
-    bool network;             /* dracut network* module, ifup, nm-initrd-generator, ipconfig */
-    bool dhcp_client;         /* dhclient, dhcpcd, udhcpc, ipconfig, NetworkManager, networkd */
+    bool nfs_builtin_known, nfs_builtin;         /* modules.builtin present / lists nfs */
+    bool network;     /* dracut network* module, ifup, nm-initrd-generator, ipconfig */
+    bool dhcp_client; /* dhclient, dhcpcd, udhcpc, ipconfig, NetworkManager, networkd */
     char dhcp_client_name[32];
-    char kernel_versions[256];/* space-separated lib/modules/<version> directories */
-    char dracut_modules[1024];/* from dracut's modules.txt, space-separated */
-    char cmdline[2048];       /* baked-in etc/cmdline.d/ *.conf, joined by spaces */
+    char kernel_versions[256]; /* space-separated lib/modules/<version> directories */
+    char dracut_modules[1024]; /* from dracut's modules.txt, space-separated */
+    char cmdline[2048];        /* baked-in etc/cmdline.d/ *.conf, joined by spaces */
     uint64_t n_files;
 } nfsroot_initramfs_info;
 
 /* Scan an initramfs image read from fd (from offset 0) with libarchive: every concatenated
  * segment (early uncompressed cpio, then the compressed one). -EBADMSG with err filled when it
  * is truncated or corrupt. */
-NFSROOT_API int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret,
-                                          nfsroot_error *err);
+NFSROOT_API int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error *err);
 /* Scan the image at path, reusing the result cached in cache_dir (NULL: no cache) when the
  * file's (dev, inode, size, mtime) are unchanged (not ctime: libvirt chowns the file at every
  * start). cache_dir is created 0700. */
@@ -353,28 +351,28 @@ NFSROOT_API int nfsroot_initramfs_scan(const char *path, const char *cache_dir,
 
 /* The root= the guest will use, as dracut / the kernel / nfsroot-generator read it. */
 typedef enum nfsroot_root_kind {
-    NFSROOT_ROOT_NONE = 0,  /* no root= at all */
-    NFSROOT_ROOT_NFS,       /* nfs:, nfs4:, nfs://, <ip>:/path, /dev/nfs + nfsroot= */
-    NFSROOT_ROOT_DHCP,      /* root=dhcp / dhcp6: from the DHCP root-path option */
-    NFSROOT_ROOT_OTHER,     /* a block device, a hostname legacy form, ... */
+    NFSROOT_ROOT_NONE = 0, /* no root= at all */
+    NFSROOT_ROOT_NFS,      /* nfs:, nfs4:, nfs://, <ip>:/path, /dev/nfs + nfsroot= */
+    NFSROOT_ROOT_DHCP,     /* root=dhcp / dhcp6: from the DHCP root-path option */
+    NFSROOT_ROOT_OTHER,    /* a block device, a hostname legacy form, ... */
 } nfsroot_root_kind;
 
 typedef struct nfsroot_cmdline_root {
     nfsroot_root_kind kind;
-    char form[16];       /* "nfs:", "nfs4:", "nfs://", "legacy", "/dev/nfs", "dhcp", ... */
-    char root[512];      /* the root= value as written (last one wins) */
-    int nfs_version;     /* 4 for nfs4: or vers=4*, 3 otherwise, 0 when not NFS */
-    char server[256];    /* "" when it comes from DHCP / ip= */
+    char form[16];    /* "nfs:", "nfs4:", "nfs://", "legacy", "/dev/nfs", "dhcp", ... */
+    char root[512];   /* the root= value as written (last one wins) */
+    int nfs_version;  /* 4 for nfs4: or vers=4*, 3 otherwise, 0 when not NFS */
+    char server[256]; /* "" when it comes from DHCP / ip= */
     char path[1024];
     char options[512];
-    bool legacy_nfsroot; /* root=/dev/nfs nfsroot=... */
+    bool legacy_nfsroot;          /* root=/dev/nfs nfsroot=... */
     bool nfsroot_without_dev_nfs; /* nfsroot= given but root= is not /dev/nfs */
-    bool has_ip, ip_dhcp;/* ip= present; it asks for DHCP */
-    char ip_client[64];  /* static client address from ip=, "" otherwise */
-    char ip_server[64];  /* server field of ip=, "" otherwise */
-    bool has_rd_ip;      /* rd.ip= (not a dracut option) */
+    bool has_ip, ip_dhcp;         /* ip= present; it asks for DHCP */
+    char ip_client[64];           /* static client address from ip=, "" otherwise */
+    char ip_server[64];           /* server field of ip=, "" otherwise */
+    bool has_rd_ip;               /* rd.ip= (not a dracut option) */
     bool rd_neednet;
-    int rw;              /* 1: rw, 0: ro, -1: neither given */
+    int rw; /* 1: rw, 0: ro, -1: neither given */
 } nfsroot_cmdline_root;
 
 /* Parse a kernel command line (baked-in initramfs cmdline first, then the domain's: later
@@ -397,13 +395,11 @@ NFSROOT_API int nfsroot_bootcheck_kernel(const char *kernel, const nfsroot_plan 
 NFSROOT_API int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char *initrd,
                                             const nfsroot_plan *plan,
                                             const nfsroot_kernel_info *kernel /* or NULL */,
-                                            nfsroot_findings *f,
-                                            nfsroot_initramfs_info *ret_info);
+                                            nfsroot_findings *f, nfsroot_initramfs_info *ret_info);
 /* has_initrd: the domain has an <initrd> (else the kernel mounts root itself); initramfs: its
  * scan, NULL when unknown (then checks that need it are skipped). */
 NFSROOT_API int nfsroot_bootcheck_cmdline(const nfsroot_policy *p, const char *cmdline,
-                                          bool has_initrd,
-                                          const nfsroot_initramfs_info *initramfs,
+                                          bool has_initrd, const nfsroot_initramfs_info *initramfs,
                                           const nfsroot_plan *plan, nfsroot_findings *f);
 /* Reads <root export>/etc/fstab without leaving the guest's root. */
 NFSROOT_API int nfsroot_bootcheck_fstab(const nfsroot_plan *plan, nfsroot_findings *f);

@@ -88,14 +88,17 @@ int main(int argc, char **argv)
 
     char s_check[64], s_server[128], s_export[1024], s_clients[256], s_initrd[64], s_backend[64],
         s_ro[8], s_hostconf[1024];
-    const char *check = setting(conf, "check", cmdline ? "cmdline" : fstab ? "fstab" : "idmap",
+    const char *check = setting(conf, "check",
+                                cmdline ? "cmdline"
+                                : fstab ? "fstab"
+                                        : "idmap",
                                 s_check, sizeof(s_check));
     const char *server = setting(conf, "server", "192.168.122.1", s_server, sizeof(s_server));
     if (strcmp(server, "none") == 0)
         server = NULL;
     const char *export = setting(conf, "export", "/export/vm", s_export, sizeof(s_export));
-    const char *clients = setting(conf, "clients", "192.168.122.0/24", s_clients,
-                                  sizeof(s_clients));
+    const char *clients =
+        setting(conf, "clients", "192.168.122.0/24", s_clients, sizeof(s_clients));
     const char *initrd = setting(conf, "initrd", "dracut", s_initrd, sizeof(s_initrd));
     const char *backend = setting(conf, "backend", "kernel", s_backend, sizeof(s_backend));
     bool readonly = strcmp(setting(conf, "readonly", "0", s_ro, sizeof(s_ro)), "1") == 0;
@@ -137,17 +140,24 @@ int main(int argc, char **argv)
 
     char *cl = strdup(clients);
     char *client_list[2] = { cl, NULL };
-    nfsroot_export e = { .path = (char *)export, .clients = client_list, .is_root = true,
-                         .readonly = readonly };
-    nfsroot_plan plan = { .domain = "case", .exports = &e, .n_exports = 1,
-                          .server = (char *)server };
+    nfsroot_export e = {
+        .path = (char *)export, .clients = client_list, .is_root = true, .readonly = readonly
+    };
+    nfsroot_plan plan = {
+        .domain = "case", .exports = &e, .n_exports = 1, .server = (char *)server
+    };
     nfsroot_policy pol = { .backend = strcmp(backend, "ganesha-v4") == 0 ? NFSROOT_BACKEND_GANESHA
                                                                          : NFSROOT_BACKEND_KERNEL,
                            .ganesha_nfsv3 = false };
 
-    nfsroot_initramfs_info ii = { .has_init = true, .nfs_scripts = true, .mount_nfs = true,
-                                  .nfs_module = true, .nfsv3_module = true, .nfsv4_module = true,
-                                  .network = true, .dhcp_client = true,
+    nfsroot_initramfs_info ii = { .has_init = true,
+                                  .nfs_scripts = true,
+                                  .mount_nfs = true,
+                                  .nfs_module = true,
+                                  .nfsv3_module = true,
+                                  .nfsv4_module = true,
+                                  .network = true,
+                                  .dhcp_client = true,
                                   .kernel_versions = "6.1.0-27-amd64" };
     bool has_initrd = strcmp(initrd, "none") != 0;
     const nfsroot_initramfs_info *iip = &ii;

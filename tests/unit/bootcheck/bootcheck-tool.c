@@ -40,8 +40,9 @@ static nfsroot_plan *fake_plan(const char *export_path, const char *server)
     static nfsroot_plan plan;
     static char *clients[] = { "192.168.122.0/24", NULL };
     e = (nfsroot_export){ .path = (char *)export_path, .clients = clients, .is_root = true };
-    plan = (nfsroot_plan){ .domain = "test", .exports = &e, .n_exports = export_path ? 1 : 0,
-                           .server = (char *)server };
+    plan = (nfsroot_plan){
+        .domain = "test", .exports = &e, .n_exports = export_path ? 1 : 0, .server = (char *)server
+    };
     return &plan;
 }
 
@@ -138,9 +139,9 @@ int main(int argc, char **argv)
         printf("kind=%d\nform=%s\nroot=%s\nnfs_version=%d\nserver=%s\npath=%s\noptions=%s\n"
                "legacy_nfsroot=%d\nnfsroot_without_dev_nfs=%d\nhas_ip=%d\nip_dhcp=%d\n"
                "ip_client=%s\nip_server=%s\nhas_rd_ip=%d\nrd_neednet=%d\nrw=%d\n",
-               c.kind, c.form, c.root, c.nfs_version, c.server, c.path, c.options,
-               c.legacy_nfsroot, c.nfsroot_without_dev_nfs, c.has_ip, c.ip_dhcp, c.ip_client,
-               c.ip_server, c.has_rd_ip, c.rd_neednet, c.rw);
+               c.kind, c.form, c.root, c.nfs_version, c.server, c.path, c.options, c.legacy_nfsroot,
+               c.nfsroot_without_dev_nfs, c.has_ip, c.ip_dhcp, c.ip_client, c.ip_server,
+               c.has_rd_ip, c.rd_neednet, c.rw);
     } else if (strcmp(cmd, "idmap") == 0 && argc > 3) {
         r = nfsroot_bootcheck_idmap(argv[2], fake_plan(argv[3], NULL), f);
     } else {

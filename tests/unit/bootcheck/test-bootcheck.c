@@ -92,7 +92,10 @@ static void test_kernel_headers(void)
 
     /* ELF vmlinux */
     memset(b, 0, sizeof(b));
-    memcpy(b, "\x7f" "ELF", 4);
+    memcpy(b,
+           "\x7f"
+           "ELF",
+           4);
     b[4] = 2, b[5] = 1;
     put16(b, 0x12, 62);
     CHECK(nfsroot_kernel_identify(b, 64, &k) == 0 && strcmp(k.arch, "x86_64") == 0);
@@ -110,8 +113,7 @@ static void test_kernel_headers(void)
 static void test_cmdline_parse(void)
 {
     nfsroot_cmdline_root c;
-    CHECK(nfsroot_cmdline_parse("root=nfs4:192.168.122.1:/export/vm:vers=4.1,rw ip=dhcp", &c) ==
-          0);
+    CHECK(nfsroot_cmdline_parse("root=nfs4:192.168.122.1:/export/vm:vers=4.1,rw ip=dhcp", &c) == 0);
     CHECK(c.kind == NFSROOT_ROOT_NFS && c.nfs_version == 4);
     CHECK(strcmp(c.server, "192.168.122.1") == 0 && strcmp(c.path, "/export/vm") == 0);
     CHECK(strcmp(c.options, "vers=4.1,rw") == 0 && c.ip_dhcp);
@@ -187,7 +189,8 @@ static void test_guest_root_escapes(void)
 
     /* A symlink that stays inside the root is followed as the guest would. */
     sh("rm %s/root/etc/fstab && printf '192.168.1.122:/x / nfs rw 0 0\\n' > %s/root/etc/fstab.real"
-       " && ln -s /etc/fstab.real %s/root/etc/fstab", tmp, tmp, tmp);
+       " && ln -s /etc/fstab.real %s/root/etc/fstab",
+       tmp, tmp, tmp);
     CHECK(nfsroot_findings_new(&f) == 0);
     CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
     CHECK(nfsroot_findings_find(f, "fstab-root-server-mismatch") != NULL);
@@ -235,7 +238,9 @@ static void test_run_and_enforce(void)
     nfsroot_domain d = { .name = "vm" };
     char *clients[] = { "192.168.122.0/24", NULL };
     nfsroot_export e = { .path = "/nonexistent-export/vm", .clients = clients, .is_root = true };
-    nfsroot_plan plan = { .domain = "vm", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    nfsroot_plan plan = {
+        .domain = "vm", .exports = &e, .n_exports = 1, .server = "192.168.122.1"
+    };
     nfsroot_findings *f = NULL;
     nfsroot_error err = { 0 };
 
