@@ -47,15 +47,17 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://virt-nfsroot.org/")
 # An NFS server, plus the shared libraries we link (libxml2, libnfsidmap1, libvirt0,
-# libarchive13, libdbus-1-3, libc6) with the versions dpkg-shlibdeps finds.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "nfs-kernel-server | nfs-ganesha")
+# libdbus-1-3, libc6) with the versions dpkg-shlibdeps finds, plus libarchive, which the
+# initramfs scan dlopen()s (libarchive.so.13 -> libarchive13: Debian names the package by SONAME).
+string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" _libarchive_pkg "${NFSROOT_LIBARCHIVE_SONAME}")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libarchive_pkg}, nfs-kernel-server | nfs-ganesha")
 find_program(DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(DPKG_SHLIBDEPS)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/lib")
 else()
     string(PREPEND CPACK_DEBIAN_PACKAGE_DEPENDS
-           "libc6, libxml2, libnfsidmap1, libvirt0, libarchive13, libdbus-1-3, ")
+           "libc6, libxml2, libnfsidmap1, libvirt0, libdbus-1-3, ")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvirt-daemon-system")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nfs-ganesha-vfs, libnss-libvirt, chrony, dracut-network")

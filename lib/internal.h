@@ -77,6 +77,15 @@ char *strdup_or_null(const char *s);
 bool path_is_normalised_absolute(const char *p);
 bool path_is_under(const char *path, const char *root); /* strictly below root */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Libraries few runs need (libarchive for an initramfs scan, libdbus for the ganesha backend)
+ * are dlopen()ed where they are used, not linked: every hook run would pay their relocation.
+ * Fills each slot with its symbol; <0 with a one-line reason in why. dlclose() the handle. */
+typedef struct nfsroot_dlsym {
+    const char *name;
+    void **slot;
+} nfsroot_dlsym;
+int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void **ret_handle,
+                   char *why, size_t why_len);
 /* Write data to dir/name atomically: dot-prefixed temp in dir, fsync, rename, fsync dir. */
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);

@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -323,4 +324,28 @@ void first_line(const char *s, char *buf, size_t len)
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t'))
         n--;
     snprintf(buf, len, "%.*s", (int)n, s);
+}
+
+int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void **ret_handle,
+                   char *why, size_t why_len)
+{
+    /* RTLD_NODELETE: dlclose() keeps it mapped, so a later open in this process (the CLI
+     * checking many domains) is a lookup, not a second load. */
+    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(why, why_len, "%s", e ? e : soname);
+        return -ENOENT;
+    }
+    for (size_t i = 0; i < n; i++) {
+        void *f = dlsym(h, syms[i].name);
+        if (!f) {
+            snprintf(why, why_len, "%s has no symbol '%s'", soname, syms[i].name);
+            dlclose(h);
+            return -ENOENT;
+        }
+        *syms[i].slot = f;
+    }
+    *ret_handle = h;
+    return 0;
 }

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stddef.h>
@@ -16,9 +17,50 @@
 /* The image is the guest's (it may lie in its root): bound the work a hostile one can cause. */
 #define UNPACKED_MAX (2ULL * 1024 * 1024 * 1024)
 
+/* libarchive, loaded by the scan itself: a cached result (the common case) never loads it. */
+#define ARCHIVE_SYMS(X)                                                                            \
+    X(archive_entry_filetype)                                                                      \
+    X(archive_entry_pathname)                                                                      \
+    X(archive_entry_size)                                                                          \
+    X(archive_error_string)                                                                        \
+    X(archive_filter_bytes)                                                                        \
+    X(archive_read_data)                                                                           \
+    X(archive_read_free)                                                                           \
+    X(archive_read_new)                                                                            \
+    X(archive_read_next_header)                                                                    \
+    X(archive_read_open2)                                                                          \
+    X(archive_read_support_filter_all)                                                             \
+    X(archive_read_support_format_cpio)                                                            \
+    X(archive_set_error)
+
+typedef struct archive_api {
+    void *handle;
+#define X(sym) typeof(sym) *sym;
+    ARCHIVE_SYMS(X)
+#undef X
+} archive_api;
+
+static int archive_api_open(archive_api *api, char *why, size_t why_len)
+{
+    const nfsroot_dlsym syms[] = {
+#define X(sym) { #sym, (void **)&api->sym },
+        ARCHIVE_SYMS(X)
+#undef X
+    };
+    return nfsroot_dlopen(NFSROOT_LIBARCHIVE_SONAME, syms, ELEMENTSOF(syms), &api->handle, why,
+                          why_len);
+}
+
+static void archive_api_close(archive_api *api)
+{
+    if (api->handle)
+        dlclose(api->handle);
+}
+
 /* A window [pos, end) of the image handed to libarchive: each concatenated segment gets its own
  * archive reader starting at its offset. */
 typedef struct segment_reader {
+    const archive_api *api;
     int fd;
     off_t pos, end;
     void *buf;
@@ -35,7 +77,7 @@ static la_ssize_t seg_read(struct archive *a, void *data, const void **out)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            archive_set_error(a, errno, "read failed: %s", strerror(errno));
+            s->api->archive_set_error(a, errno, "read failed: %s", strerror(errno));
             return -1;
         }
         s->pos += n;
@@ -105,20 +147,22 @@ typedef struct cmdline_file {
 } cmdline_file;
 
 typedef struct scan_state {
+    const archive_api *api;
     nfsroot_initramfs_info *info;
     cmdline_file cmdline[CMDLINE_FILES_MAX];
     size_t n_cmdline;
 } scan_state;
 
-static int read_entry_data(struct archive *a, struct archive_entry *e, char **ret)
+static int read_entry_data(const archive_api *api, struct archive *a, struct archive_entry *e,
+                           char **ret)
 {
-    la_int64_t size = archive_entry_size(e);
+    la_int64_t size = api->archive_entry_size(e);
     if (size < 0 || size > SMALL_FILE_MAX)
         return -EFBIG;
     char *buf = malloc((size_t)size + 1);
     if (!buf)
         return -ENOMEM;
-    la_ssize_t n = archive_read_data(a, buf, (size_t)size);
+    la_ssize_t n = api->archive_read_data(a, buf, (size_t)size);
     if (n < 0) {
         free(buf);
         return -EBADMSG;
@@ -162,7 +206,8 @@ static void note_dhcp(nfsroot_initramfs_info *info, const char *name)
 static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e, unsigned segment)
 {
     nfsroot_initramfs_info *info = st->info;
-    const char *name = archive_entry_pathname(e);
+    const archive_api *api = st->api;
+    const char *name = api->archive_entry_pathname(e);
     if (!name)
         return 0;
     while (name[0] == '.' && name[1] == '/')
@@ -172,7 +217,7 @@ static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e
     info->n_files++;
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    bool reg = archive_entry_filetype(e) == AE_IFREG;
+    bool reg = api->archive_entry_filetype(e) == AE_IFREG;
 
     if (strcmp(name, "init") == 0)
         info->has_init = true;
@@ -239,18 +284,18 @@ static int scan_entry(scan_state *st, struct archive *a, struct archive_entry *e
     if (strcmp(name, "usr/lib/dracut/modules.txt") == 0 ||
         strcmp(name, "lib/dracut/modules.txt") == 0) {
         _cleanup_free_ char *text = NULL;
-        r = read_entry_data(a, e, &text);
+        r = read_entry_data(api, a, e, &text);
         if (r == 0)
             note_modules_txt(info, text);
     } else if (mods && strcmp(base, "modules.builtin") == 0) {
         _cleanup_free_ char *text = NULL;
-        r = read_entry_data(a, e, &text);
+        r = read_entry_data(api, a, e, &text);
         if (r == 0)
             note_builtin(info, text);
     } else if (strncmp(name, "etc/cmdline.d/", 14) == 0 && fnmatch("*.conf", base, 0) == 0 &&
                !strchr(name + 14, '/') && st->n_cmdline < CMDLINE_FILES_MAX) {
         char *text = NULL;
-        r = read_entry_data(a, e, &text);
+        r = read_entry_data(api, a, e, &text);
         if (r == 0) {
             st->cmdline[st->n_cmdline].text = text;
             st->cmdline[st->n_cmdline].name = strdup(name);
@@ -329,11 +374,15 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
     if (fstat(fd, &sb) < 0)
         return -errno;
     nfsroot_initramfs_info info = { 0 };
-    scan_state st = { .info = &info };
+    _cleanup_(archive_api_close) archive_api api = { 0 };
+    char why[512];
+    if (archive_api_open(&api, why, sizeof(why)) < 0)
+        return scan_err(err, -ENOPKG, "cannot load libarchive to read the image: %s", why);
+    scan_state st = { .api = &api, .info = &info };
     _cleanup_free_ uint8_t *buf = malloc(READ_BLOCK);
     if (!buf)
         return -ENOMEM;
-    segment_reader seg = { .fd = fd, .end = sb.st_size, .buf = buf };
+    segment_reader seg = { .api = &api, .fd = fd, .end = sb.st_size, .buf = buf };
     off_t pos = 0;
     int r = 0;
     bool compressed_seen = false;
@@ -371,22 +420,22 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
         else if (!compressed_seen && info.n_segments == 0)
             info.early_cpio = true; /* confirmed below when a compressed segment follows */
 
-        struct archive *a = archive_read_new();
+        struct archive *a = api.archive_read_new();
         if (!a)
             return -ENOMEM;
-        archive_read_support_filter_all(a);
-        archive_read_support_format_cpio(a);
+        api.archive_read_support_filter_all(a);
+        api.archive_read_support_format_cpio(a);
         seg.pos = pos;
-        if (archive_read_open2(a, &seg, NULL, seg_read, seg_skip, NULL) != ARCHIVE_OK) {
+        if (api.archive_read_open2(a, &seg, NULL, seg_read, seg_skip, NULL) != ARCHIVE_OK) {
             r = scan_err(err, -EBADMSG, "%s segment at offset %jd cannot be opened: %s", part,
-                         (intmax_t)pos, archive_error_string(a));
-            archive_read_free(a);
+                         (intmax_t)pos, api.archive_error_string(a));
+            api.archive_read_free(a);
             break;
         }
         unsigned entries = 0;
         for (;;) {
             struct archive_entry *e;
-            int ar = archive_read_next_header(a, &e);
+            int ar = api.archive_read_next_header(a, &e);
             if (ar == ARCHIVE_EOF)
                 break;
             if (ar != ARCHIVE_OK) {
@@ -394,11 +443,12 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
                              "%s segment at offset %jd is damaged after %u "
                              "entries: %s",
                              part, (intmax_t)pos, entries,
-                             archive_error_string(a) ? archive_error_string(a) : "bad header");
+                             api.archive_error_string(a) ? api.archive_error_string(a)
+                                                         : "bad header");
                 break;
             }
             entries++;
-            la_int64_t esize = archive_entry_size(e);
+            la_int64_t esize = api.archive_entry_size(e);
             unpacked += esize > 0 ? (uint64_t)esize : 0;
             if (unpacked > UNPACKED_MAX) {
                 r = scan_err(err, -EFBIG,
@@ -413,14 +463,14 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
                     r = scan_err(err, -EBADMSG,
                                  "%s segment at offset %jd is damaged in '%s': "
                                  "%s",
-                                 part, (intmax_t)pos, archive_entry_pathname(e),
-                                 archive_error_string(a));
+                                 part, (intmax_t)pos, api.archive_entry_pathname(e),
+                                 api.archive_error_string(a));
                 break;
             }
             /* libarchive skips unread data itself; for an uncompressed segment that is a seek. */
         }
-        la_int64_t consumed = archive_filter_bytes(a, 0);
-        archive_read_free(a);
+        la_int64_t consumed = api.archive_filter_bytes(a, 0);
+        api.archive_read_free(a);
         info.n_segments++;
         if (r < 0)
             break;

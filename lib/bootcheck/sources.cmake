@@ -8,4 +8,9 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/fstab.c
     ${CMAKE_CURRENT_LIST_DIR}/idmap.c
     ${CMAKE_CURRENT_LIST_DIR}/run.c)
-target_link_libraries(virt-nfsroot PRIVATE PkgConfig::LIBARCHIVE)
+# libarchive is dlopen()ed by the scan (a cached result never needs it): headers only here, and
+# its SONAME (top-level CMakeLists.txt) as the -dev package's library has it.
+target_include_directories(virt-nfsroot PRIVATE ${LIBARCHIVE_INCLUDE_DIRS})
+target_compile_definitions(virt-nfsroot PRIVATE
+    NFSROOT_LIBARCHIVE_SONAME="${NFSROOT_LIBARCHIVE_SONAME}")
+target_link_libraries(virt-nfsroot PRIVATE ${CMAKE_DL_LIBS})
