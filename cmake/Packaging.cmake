@@ -46,18 +46,27 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://virt-nfsroot.org/")
-# An NFS server, plus the shared libraries we link (libxml2, libnfsidmap1, libvirt0,
-# libdbus-1-3, libc6) with the versions dpkg-shlibdeps finds, plus libarchive, which the
-# initramfs scan dlopen()s (libarchive.so.13 -> libarchive13: Debian names the package by SONAME).
-string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" _libarchive_pkg "${NFSROOT_LIBARCHIVE_SONAME}")
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libarchive_pkg}, nfs-kernel-server | nfs-ganesha")
+# An NFS server, plus the shared libraries we link (libxml2, libnfsidmap1, libvirt0, libc6)
+# with the versions dpkg-shlibdeps finds, plus the two we dlopen() (libarchive for the initramfs
+# scan, libdbus for the ganesha backend), which it cannot see: Debian names their packages by
+# SONAME (libarchive.so.13 -> libarchive13, libdbus-1.so.3 -> libdbus-1-3).
+function(nfsroot_deb_package var soname)
+    string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" pkg "${soname}")
+    if(pkg MATCHES "[0-9]$" AND soname MATCHES "[0-9]\\.so\\.")
+        string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1-\\2" pkg "${soname}")
+    endif()
+    set(${var} ${pkg} PARENT_SCOPE)
+endfunction()
+nfsroot_deb_package(_libarchive_pkg ${NFSROOT_LIBARCHIVE_SONAME})
+nfsroot_deb_package(_libdbus_pkg ${NFSROOT_LIBDBUS_SONAME})
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libarchive_pkg}, ${_libdbus_pkg}, nfs-kernel-server | nfs-ganesha")
 find_program(DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(DPKG_SHLIBDEPS)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/lib")
 else()
     string(PREPEND CPACK_DEBIAN_PACKAGE_DEPENDS
-           "libc6, libxml2, libnfsidmap1, libvirt0, libdbus-1-3, ")
+           "libc6, libxml2, libnfsidmap1, libvirt0, ")
 endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvirt-daemon-system")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nfs-ganesha-vfs, libnss-libvirt, chrony, dracut-network")

@@ -13,6 +13,7 @@
  * loop. The connection never exits the process and never changes SIGPIPE handling.
  */
 #include <dbus/dbus.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -198,32 +199,88 @@ static int id_table_save(const id_table *t, const char *domain, nfsroot_error *e
 /* ------------------------------------------------------------------------------------------ */
 /* D-Bus */
 
+/* libdbus is dlopen()ed when a bus is opened: hosts on the kernel backend never load it. */
+#define DBUS_SYMS(X)                                                                               \
+    X(dbus_bus_get_private)                                                                        \
+    X(dbus_bus_register)                                                                           \
+    X(dbus_connection_close)                                                                       \
+    X(dbus_connection_open_private)                                                                \
+    X(dbus_connection_send_with_reply_and_block)                                                   \
+    X(dbus_connection_set_change_sigpipe)                                                          \
+    X(dbus_connection_set_exit_on_disconnect)                                                      \
+    X(dbus_connection_unref)                                                                       \
+    X(dbus_error_free)                                                                             \
+    X(dbus_error_is_set)                                                                           \
+    X(dbus_message_append_args)                                                                    \
+    X(dbus_message_get_signature)                                                                  \
+    X(dbus_message_iter_get_arg_type)                                                              \
+    X(dbus_message_iter_get_basic)                                                                 \
+    X(dbus_message_iter_init)                                                                      \
+    X(dbus_message_iter_next)                                                                      \
+    X(dbus_message_iter_recurse)                                                                   \
+    X(dbus_message_new_method_call)                                                                \
+    X(dbus_message_unref)
+
+typedef struct dbus_api {
+    void *handle;
+#define X(sym) typeof(sym) *sym;
+    DBUS_SYMS(X)
+#undef X
+} dbus_api;
+
 typedef struct bus {
+    dbus_api api;
     DBusConnection *conn;
     char address[512]; /* for messages */
     const char *domain;
 } bus;
 
-static void bus_close(bus *b)
+static void bus_disconnect(bus *b)
 {
     if (b->conn) {
-        dbus_connection_close(b->conn);
-        dbus_connection_unref(b->conn);
+        b->api.dbus_connection_close(b->conn);
+        b->api.dbus_connection_unref(b->conn);
         b->conn = NULL;
     }
 }
 
+static void bus_close(bus *b)
+{
+    bus_disconnect(b);
+    if (b->api.handle) {
+        dlclose(b->api.handle);
+        b->api.handle = NULL;
+    }
+}
+
+/* Cleanups get only the variable: they find libdbus again by its SONAME. It is loaded, since
+ * whatever they free came from it (RTLD_NOLOAD never loads anything). */
+static void *dbus_sym(const char *name)
+{
+    void *h = dlopen(NFSROOT_LIBDBUS_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    void *f = h ? dlsym(h, name) : NULL;
+    if (h)
+        dlclose(h);
+    return f;
+}
+
 static void dbus_errorp(DBusError *e)
 {
-    if (dbus_error_is_set(e))
-        dbus_error_free(e);
+    if (e->name) {
+        typeof(dbus_error_free) *error_free = (typeof(error_free))dbus_sym("dbus_error_free");
+        if (error_free)
+            error_free(e);
+    }
 }
 #define _cleanup_dbus_error_ _cleanup_(dbus_errorp)
 
 static void dbus_messagep(DBusMessage **m)
 {
-    if (*m)
-        dbus_message_unref(*m);
+    if (*m) {
+        typeof(dbus_message_unref) *unref = (typeof(unref))dbus_sym("dbus_message_unref");
+        if (unref)
+            unref(*m);
+    }
 }
 #define _cleanup_dbus_message_ _cleanup_(dbus_messagep)
 
@@ -270,29 +327,47 @@ static int unreachable(const bus *b, const char *why, nfsroot_error *err)
 
 static int bus_open(const nfsroot_policy *p, const char *domain, bus *b, nfsroot_error *err)
 {
-    _cleanup_dbus_error_ DBusError e;
-    dbus_error_init(&e);
+    _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
     memset(b, 0, sizeof(*b));
     b->domain = domain;
     snprintf(b->address, sizeof(b->address), "%s", bus_address(p));
+    char why[512];
+    const nfsroot_dlsym syms[] = {
+#define X(sym) { #sym, (void **)&b->api.sym },
+        DBUS_SYMS(X)
+#undef X
+    };
+    if (nfsroot_dlopen(NFSROOT_LIBDBUS_SONAME, syms, ELEMENTSOF(syms), &b->api.handle, why,
+                       sizeof(why)) < 0)
+        return nfsroot_err(err, -ENOPKG, domain, "backend", NULL, 0,
+                           "cannot load libdbus to reach ganesha: %s", why);
     /* A library must not flip the process' SIGPIPE disposition; libdbus writes with
      * MSG_NOSIGNAL anyway. */
-    dbus_connection_set_change_sigpipe(FALSE);
+    b->api.dbus_connection_set_change_sigpipe(FALSE);
     if (p->ganesha_bus) {
-        b->conn = dbus_connection_open_private(p->ganesha_bus, &e);
+        b->conn = b->api.dbus_connection_open_private(p->ganesha_bus, &e);
         if (b->conn) {
-            dbus_connection_set_exit_on_disconnect(b->conn, FALSE);
-            if (!dbus_bus_register(b->conn, &e))
-                bus_close(b);
+            b->api.dbus_connection_set_exit_on_disconnect(b->conn, FALSE);
+            if (!b->api.dbus_bus_register(b->conn, &e))
+                bus_disconnect(b);
         }
     } else {
         /* libdbus finds the system bus itself, honouring DBUS_SYSTEM_BUS_ADDRESS. */
-        b->conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, &e);
+        b->conn = b->api.dbus_bus_get_private(DBUS_BUS_SYSTEM, &e);
     }
-    if (!b->conn)
-        return unreachable(b, dbus_error_is_set(&e) ? e.message : "cannot connect", err);
-    dbus_connection_set_exit_on_disconnect(b->conn, FALSE);
+    if (!b->conn) {
+        int r = unreachable(b, e.name ? e.message : "cannot connect", err);
+        bus_close(b);
+        return r;
+    }
+    b->api.dbus_connection_set_exit_on_disconnect(b->conn, FALSE);
     return 0;
+}
+
+/* DBusError's name is a public field: no call into libdbus needed to compare it. */
+static bool error_is(const DBusError *e, const char *name)
+{
+    return e->name && !strcmp(e->name, name);
 }
 
 /* Errors that mean "nobody answers", as opposed to ganesha refusing a request. */
@@ -305,7 +380,7 @@ static bool is_unreachable_error(const DBusError *e)
         DBUS_ERROR_ACCESS_DENIED,   DBUS_ERROR_AUTH_FAILED,       DBUS_ERROR_LIMITS_EXCEEDED,
     };
     for (size_t i = 0; i < ELEMENTSOF(names); i++)
-        if (dbus_error_has_name(e, names[i]))
+        if (error_is(e, names[i]))
             return true;
     return false;
 }
@@ -313,8 +388,7 @@ static bool is_unreachable_error(const DBusError *e)
 /* Ganesha is not running at all (the bus answered that nobody owns its name). */
 static bool is_not_running_error(const DBusError *e)
 {
-    return dbus_error_has_name(e, DBUS_ERROR_SERVICE_UNKNOWN) ||
-           dbus_error_has_name(e, DBUS_ERROR_NAME_HAS_NO_OWNER);
+    return error_is(e, DBUS_ERROR_SERVICE_UNKNOWN) || error_is(e, DBUS_ERROR_NAME_HAS_NO_OWNER);
 }
 
 /* Call method with the arguments appended by the caller to *m. Returns 0 and the reply, or
@@ -322,16 +396,17 @@ static bool is_not_running_error(const DBusError *e)
 static int bus_call(bus *b, DBusMessage *m, DBusMessage **ret, DBusError *e)
 {
     DBusMessage *reply =
-        dbus_connection_send_with_reply_and_block(b->conn, m, GANESHA_TIMEOUT_MS, e);
+        b->api.dbus_connection_send_with_reply_and_block(b->conn, m, GANESHA_TIMEOUT_MS, e);
     if (!reply)
-        return dbus_error_is_set(e) ? -EIO : -ENOMEM;
+        return b->api.dbus_error_is_set(e) ? -EIO : -ENOMEM;
     *ret = reply;
     return 0;
 }
 
-static DBusMessage *new_call(const char *method)
+static DBusMessage *new_call(const bus *b, const char *method)
 {
-    return dbus_message_new_method_call(GANESHA_SERVICE, GANESHA_OBJECT, GANESHA_IFACE, method);
+    return b->api.dbus_message_new_method_call(GANESHA_SERVICE, GANESHA_OBJECT, GANESHA_IFACE,
+                                               method);
 }
 
 typedef struct live_export {
@@ -371,28 +446,28 @@ static bool live_has_id(const live_list *l, uint16_t id)
 
 /* The first integer and the first string of a struct: ShowExports' export id and path. Older
  * ganesha releases used int32 ids, newer uint16; both are accepted. */
-static int read_id_path(DBusMessageIter *st, uint16_t *ret_id, const char **ret_path)
+static int read_id_path(const bus *b, DBusMessageIter *st, uint16_t *ret_id, const char **ret_path)
 {
     bool have_id = false, have_path = false;
     do {
-        int type = dbus_message_iter_get_arg_type(st);
+        int type = b->api.dbus_message_iter_get_arg_type(st);
         if (!have_id && type == DBUS_TYPE_UINT16) {
             dbus_uint16_t v;
-            dbus_message_iter_get_basic(st, &v);
+            b->api.dbus_message_iter_get_basic(st, &v);
             *ret_id = v;
             have_id = true;
         } else if (!have_id && type == DBUS_TYPE_INT32) {
             dbus_int32_t v;
-            dbus_message_iter_get_basic(st, &v);
+            b->api.dbus_message_iter_get_basic(st, &v);
             if (v < 0 || v > UINT16_MAX)
                 return -EBADMSG;
             *ret_id = (uint16_t)v;
             have_id = true;
         } else if (!have_path && type == DBUS_TYPE_STRING) {
-            dbus_message_iter_get_basic(st, ret_path);
+            b->api.dbus_message_iter_get_basic(st, ret_path);
             have_path = true;
         }
-    } while (!(have_id && have_path) && dbus_message_iter_next(st));
+    } while (!(have_id && have_path) && b->api.dbus_message_iter_next(st));
     return have_id && have_path ? 0 : -EBADMSG;
 }
 
@@ -400,9 +475,8 @@ static int read_id_path(DBusMessageIter *st, uint16_t *ret_id, const char **ret_
  * path first. Only those two are read, so later fields may change between releases. */
 static int bus_show_exports(bus *b, live_list *ret, nfsroot_error *err)
 {
-    _cleanup_dbus_error_ DBusError e;
-    dbus_error_init(&e);
-    _cleanup_dbus_message_ DBusMessage *m = new_call("ShowExports");
+    _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
+    _cleanup_dbus_message_ DBusMessage *m = new_call(b, "ShowExports");
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
     if (!m)
         return -ENOMEM;
@@ -412,20 +486,20 @@ static int bus_show_exports(bus *b, live_list *ret, nfsroot_error *err)
     if (r < 0)
         return r;
     DBusMessageIter it, arr;
-    if (!dbus_message_iter_init(reply, &it) || !dbus_message_iter_next(&it) ||
-        dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
+    if (!b->api.dbus_message_iter_init(reply, &it) || !b->api.dbus_message_iter_next(&it) ||
+        b->api.dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
         return nfsroot_err(err, -EBADMSG, b->domain, "backend", NULL, 0,
                            "ganesha's ShowExports reply on '%s' has an unexpected signature "
                            "'%s'",
-                           b->address, dbus_message_get_signature(reply));
+                           b->address, b->api.dbus_message_get_signature(reply));
     live_list l = { 0 };
-    dbus_message_iter_recurse(&it, &arr);
-    while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+    b->api.dbus_message_iter_recurse(&it, &arr);
+    while (b->api.dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
         DBusMessageIter st;
-        dbus_message_iter_recurse(&arr, &st);
+        b->api.dbus_message_iter_recurse(&arr, &st);
         uint16_t id = 0;
         const char *path = NULL;
-        if (read_id_path(&st, &id, &path) == 0) {
+        if (read_id_path(b, &st, &id, &path) == 0) {
             live_export *nv = realloc(l.v, (l.n + 1) * sizeof(*nv));
             char *copy = strdup(path);
             if (!nv || !copy) {
@@ -440,7 +514,7 @@ static int bus_show_exports(bus *b, live_list *ret, nfsroot_error *err)
             l.v[l.n].path = copy;
             l.n++;
         }
-        dbus_message_iter_next(&arr);
+        b->api.dbus_message_iter_next(&arr);
     }
     *ret = l;
     return 0;
@@ -451,15 +525,14 @@ static int bus_show_exports(bus *b, live_list *ret, nfsroot_error *err)
 static int bus_load_file(bus *b, const char *method, const char *file, uint16_t id,
                          nfsroot_error *err)
 {
-    _cleanup_dbus_error_ DBusError e;
-    dbus_error_init(&e);
+    _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
     char expr[64];
     snprintf(expr, sizeof(expr), "EXPORT(Export_Id=%u)", id);
     const char *pexpr = expr;
-    _cleanup_dbus_message_ DBusMessage *m = new_call(method);
+    _cleanup_dbus_message_ DBusMessage *m = new_call(b, method);
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
-    if (!m || !dbus_message_append_args(m, DBUS_TYPE_STRING, &file, DBUS_TYPE_STRING, &pexpr,
-                                        DBUS_TYPE_INVALID))
+    if (!m || !b->api.dbus_message_append_args(m, DBUS_TYPE_STRING, &file, DBUS_TYPE_STRING, &pexpr,
+                                               DBUS_TYPE_INVALID))
         return -ENOMEM;
     int r = bus_call(b, m, &reply, &e);
     if (r == -EIO) {
@@ -479,12 +552,11 @@ static int bus_load_file(bus *b, const char *method, const char *file, uint16_t 
  * ganesha is not running at all, which also means nothing is exported. */
 static int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot_error *err)
 {
-    _cleanup_dbus_error_ DBusError e;
-    dbus_error_init(&e);
+    _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
     dbus_uint16_t qid = id;
-    _cleanup_dbus_message_ DBusMessage *m = new_call("RemoveExport");
+    _cleanup_dbus_message_ DBusMessage *m = new_call(b, "RemoveExport");
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
-    if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
+    if (!m || !b->api.dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
         return -ENOMEM;
     int r = bus_call(b, m, &reply, &e);
     if (r == -EIO) {
@@ -494,7 +566,7 @@ static int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot
         }
         if (is_unreachable_error(&e))
             return unreachable(b, e.message, err);
-        if (dbus_error_has_name(&e, DBUS_ERROR_INVALID_ARGS) && strstr(e.message, "not found"))
+        if (error_is(&e, DBUS_ERROR_INVALID_ARGS) && strstr(e.message, "not found"))
             return 0;
         char line[512];
         one_line(e.message, line, sizeof(line));
@@ -965,12 +1037,11 @@ static bool client_matches(const char *listed, const char *client)
 static int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret,
                                  nfsroot_error *err)
 {
-    _cleanup_dbus_error_ DBusError e;
-    dbus_error_init(&e);
+    _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
     dbus_uint16_t qid = id;
-    _cleanup_dbus_message_ DBusMessage *m = new_call("DisplayExport");
+    _cleanup_dbus_message_ DBusMessage *m = new_call(b, "DisplayExport");
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
-    if (!m || !dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
+    if (!m || !b->api.dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
         return -ENOMEM;
     int r = bus_call(b, m, &reply, &e);
     if (r == -EIO) {
@@ -983,27 +1054,27 @@ static int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *
         return r;
     DBusMessageIter it;
     *ret = false;
-    if (!dbus_message_iter_init(reply, &it))
+    if (!b->api.dbus_message_iter_init(reply, &it))
         return 0;
     do {
-        if (dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
+        if (b->api.dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
             continue;
         DBusMessageIter arr;
-        dbus_message_iter_recurse(&it, &arr);
-        while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+        b->api.dbus_message_iter_recurse(&it, &arr);
+        while (b->api.dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
             DBusMessageIter st;
-            dbus_message_iter_recurse(&arr, &st);
-            if (dbus_message_iter_get_arg_type(&st) == DBUS_TYPE_STRING) {
+            b->api.dbus_message_iter_recurse(&arr, &st);
+            if (b->api.dbus_message_iter_get_arg_type(&st) == DBUS_TYPE_STRING) {
                 const char *listed;
-                dbus_message_iter_get_basic(&st, &listed);
+                b->api.dbus_message_iter_get_basic(&st, &listed);
                 if (client_matches(listed, client)) {
                     *ret = true;
                     return 0;
                 }
             }
-            dbus_message_iter_next(&arr);
+            b->api.dbus_message_iter_next(&arr);
         }
-    } while (dbus_message_iter_next(&it));
+    } while (b->api.dbus_message_iter_next(&it));
     return 0;
 }
 
