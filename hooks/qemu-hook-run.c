@@ -23,15 +23,10 @@ int main(int argc, char **argv)
         return 0;
     bool must_succeed = strcmp(argv[2], "prepare") != 0;
     size_t len = 0;
-    int e = 0;
-    char *xml = hook_read_all(STDIN_FILENO, &len, &e);
-    if (!xml) {
-        if (must_succeed)
-            return 0;
-        fprintf(stderr, "virt-nfsroot: domain '%s': cannot read the domain XML: %s\n", argv[1],
-                e == EFBIG ? "it is larger than 64 MiB" : strerror(e));
-        return 1;
-    }
+    int status = 0;
+    char *xml = hook_read_xml(argv[1], must_succeed, &len, &status);
+    if (!xml)
+        return status;
 
     openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
     nfsroot_log log = { .fn = to_syslog };

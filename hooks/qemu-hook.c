@@ -80,15 +80,10 @@ int main(int argc, char **argv)
     bool must_succeed = strcmp(op, "prepare") != 0;
 
     size_t len = 0;
-    int e = 0;
-    char *xml = hook_read_all(STDIN_FILENO, &len, &e);
-    if (!xml) {
-        if (must_succeed)
-            return 0;
-        fprintf(stderr, "virt-nfsroot: domain '%s': cannot read the domain XML: %s\n", argv[1],
-                e == EFBIG ? "it is larger than 64 MiB" : strerror(e));
-        return 1;
-    }
+    int status = 0;
+    char *xml = hook_read_xml(argv[1], must_succeed, &len, &status);
+    if (!xml)
+        return status;
     if (!memmem(xml, len, NFSROOT_XMLNS_PREFIX, strlen(NFSROOT_XMLNS_PREFIX))) {
         free(xml);
         return 0;

@@ -1,6 +1,8 @@
 #include "read-all.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -40,4 +42,19 @@ char *hook_read_all(int fd, size_t *ret_len, int *ret_err)
     }
     *ret_len = len;
     return buf;
+}
+
+char *hook_read_xml(const char *domain, bool must_succeed, size_t *ret_len, int *ret_status)
+{
+    int e = 0;
+    char *xml = hook_read_all(STDIN_FILENO, ret_len, &e);
+    if (xml)
+        return xml;
+    *ret_status = 0;
+    if (!must_succeed) {
+        fprintf(stderr, "virt-nfsroot: domain '%s': cannot read the domain XML: %s\n", domain,
+                e == EFBIG ? "it is larger than 64 MiB" : strerror(e));
+        *ret_status = 1;
+    }
+    return NULL;
 }

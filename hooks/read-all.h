@@ -1,5 +1,6 @@
 /* Reading the domain XML libvirt writes on the hook's stdin (shared by both hook programs). */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Larger than any real domain XML; the library refuses anything above its own, lower cap. */
@@ -8,3 +9,8 @@
 /* Reads fd to EOF into a malloc()ed buffer (not NUL-terminated). NULL with *ret_err set (EFBIG
  * above HOOK_STDIN_MAX) on failure. */
 char *hook_read_all(int fd, size_t *ret_len, int *ret_err);
+
+/* The domain XML from stdin. On failure: NULL, and *ret_status is what the hook must exit with
+ * (1 with one sentence on stderr at prepare, which refuses the start; 0 for every other op,
+ * which must never fail). */
+char *hook_read_xml(const char *domain, bool must_succeed, size_t *ret_len, int *ret_status);
