@@ -20,6 +20,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     if (!p)
         return;
     strv_free(p->export_roots);
+    strv_free(p->boot_dirs);
     strv_free(p->allowed_options);
     free(p->default_options);
     free(p->exports_dir);
@@ -44,6 +45,7 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     if (!p)
         return -ENOMEM;
     p->export_roots = strv_split("/export", ",");
+    p->boot_dirs = strv_split("/var/lib/libvirt/boot", ",");
     p->default_options = strdup(DEFAULT_OPTIONS);
     p->allowed_options = strv_split(DEFAULT_ALLOWED, ",");
     p->allow_subnet_fallback = true;
@@ -55,8 +57,9 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->ganesha_exports_dir = strdup("/run/ganesha/virt-nfsroot.d");
     p->ganesha_export_id_min = 20000;
     p->ganesha_export_id_max = 29999;
-    if (!p->export_roots || !p->default_options || !p->allowed_options || !p->exports_dir ||
-        !p->state_dir || !p->exportfs || !p->etab || !p->network_dir || !p->ganesha_exports_dir)
+    if (!p->export_roots || !p->boot_dirs || !p->default_options || !p->allowed_options ||
+        !p->exports_dir || !p->state_dir || !p->exportfs || !p->etab || !p->network_dir ||
+        !p->ganesha_exports_dir)
         return nfsroot_err(err, -ENOMEM, NULL, NULL, NULL, 0, "out of memory");
     *ret = TAKE_PTR(p);
     return 0;
@@ -119,6 +122,20 @@ static int set_roots(const parse_ctx *c, nfsroot_policy *p, const char *v)
     return 0;
 }
 
+/* boot_dirs: absolute directories, none of them '/'; an empty value allows the export only. */
+static int set_boot_dirs(const parse_ctx *c, nfsroot_policy *p, const char *v)
+{
+    _cleanup_strv_free_ char **dirs = strv_split(v, ", ");
+    if (!dirs)
+        return -ENOMEM;
+    for (char **d = dirs; *d; d++)
+        if (!path_is_normalised_absolute(*d) || strcmp(*d, "/") == 0)
+            return bad(c, "'%s' is not a normalised absolute path below '/'", *d);
+    strv_free(p->boot_dirs);
+    p->boot_dirs = TAKE_PTR(dirs);
+    return 0;
+}
+
 static int set_optlist(const parse_ctx *c, char ***dst, const char *v)
 {
     _cleanup_strv_free_ char **l = strv_split(v, ", ");
@@ -148,6 +165,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
 {
     if (!strcmp(k, "export_roots"))
         return set_roots(c, p, v);
+    if (!strcmp(k, "boot_dirs"))
+        return set_boot_dirs(c, p, v);
     if (!strcmp(k, "default_options")) {
         char *n = strdup(v);
         if (!n)

@@ -39,5 +39,10 @@ typedef struct bootfile {
 int bootfile_open(bootfile *bf, const char *what, const char *path, const nfsroot_plan *plan,
                   nfsroot_findings *f);
 void bootfile_done(bootfile *bf);
+/* Where <kernel> or <initrd> lies: inside the root export, or below one of the policy's
+ * boot_dirs; anywhere else is an error (libvirt chowns and QEMU reads whatever the XML names).
+ * A path that does not resolve is bootfile_open()'s to report. */
+int bootcheck_location(const nfsroot_policy *p, const char *what, const char *path,
+                       const nfsroot_plan *plan, nfsroot_findings *f);
 
 #endif

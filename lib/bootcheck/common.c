@@ -208,6 +208,37 @@ int bootfile_open(bootfile *bf, const char *what, const char *path, const nfsroo
     return 0;
 }
 
+int bootcheck_location(const nfsroot_policy *p, const char *what, const char *path,
+                       const nfsroot_plan *plan, nfsroot_findings *f)
+{
+    const nfsroot_export *re = bootcheck_root_export(plan);
+    _cleanup_free_ char *resolved = realpath(path, NULL);
+    if (!re || !resolved)
+        return 0;
+    if (path_is_under(resolved, re->path))
+        return 0;
+    char code[48];
+    for (char **d = p ? p->boot_dirs : NULL; d && *d; d++) {
+        _cleanup_free_ char *dir = realpath(*d, NULL);
+        if (dir && path_is_under(resolved, dir)) {
+            snprintf(code, sizeof(code), "%s-in-boot-dir", what);
+            return nfsroot_findings_add(f, F_INFO, code, path,
+                                        "%s '%s' lies in boot_dirs '%s', outside the root "
+                                        "export: keep it in step with the guest's /lib/modules "
+                                        "when the guest updates its kernel",
+                                        what, path, *d);
+        }
+    }
+    _cleanup_free_ char *dirs = p && p->boot_dirs ? strv_join(p->boot_dirs, ", ") : NULL;
+    snprintf(code, sizeof(code), "%s-outside-export", what);
+    return nfsroot_findings_add(f, F_ERROR, code, path,
+                                "%s '%s' lies neither in the guest's root export '%s' nor in the "
+                                "policy's boot_dirs (%s): move it to '%s/boot', or add its "
+                                "directory to boot_dirs in %s",
+                                what, path, re->path, dirs && *dirs ? dirs : "none", re->path,
+                                p && p->source ? p->source : "the policy");
+}
+
 void bootfile_done(bootfile *bf)
 {
     free(bf->resolved);

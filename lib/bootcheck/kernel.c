@@ -269,11 +269,6 @@ int nfsroot_bootcheck_kernel(const char *kernel, const nfsroot_plan *plan, nfsro
         if (r >= 0 && ret_info)
             *ret_info = k;
     }
-    if (r >= 0 && re && !bf.inside_export)
-        r = nfsroot_findings_add(f, F_INFO, "kernel-outside-export", kernel,
-                                 "kernel '%s' lies outside the root export '%s': keep it in step "
-                                 "with the guest's /lib/modules when the guest updates its kernel",
-                                 kernel, re->path);
     bootfile_done(&bf);
     return r;
 }

@@ -73,6 +73,8 @@ typedef enum nfsroot_validate_mode {
 
 typedef struct nfsroot_policy {
     char **export_roots;        /* NULL-terminated, absolute, normalised; default { "/export" } */
+    char **boot_dirs;           /* where <kernel>/<initrd> may lie besides the root export; default
+                                 * { "/var/lib/libvirt/boot" }; may be empty */
     char *default_options;      /* "rw,async,no_root_squash,insecure,no_subtree_check" */
     char **allowed_options;     /* NULL-terminated option names a domain may request */
     bool allow_wider_clients;   /* clients outside the domain's network */

@@ -225,6 +225,69 @@ static void test_guest_root_escapes(void)
     sh("rm -rf %s", tmp);
 }
 
+/* <kernel>/<initrd> inside the root export pass; in a boot_dirs directory they pass with an
+ * info; anywhere else the start is refused. */
+static void test_boot_file_location(void)
+{
+    char t[] = "/tmp/test-bootcheck-location.XXXXXX";
+    if (!mkdtemp(t)) {
+        failures++;
+        return;
+    }
+    sh("mkdir -p %s/root/boot %s/libvirt-boot %s/elsewhere", t, t, t);
+    sh("head -c 4096 /dev/zero > %s/root/boot/vmlinuz && cp %s/root/boot/vmlinuz %s/libvirt-boot/"
+       " && cp %s/root/boot/vmlinuz %s/elsewhere/ && ln -s %s/elsewhere/vmlinuz "
+       "%s/libvirt-boot/link",
+       t, t, t, t, t, t, t);
+    char root[4200], boot_dir[4200], inside[4300], in_boot[4300], outside[4300], link[4300];
+    snprintf(root, sizeof(root), "%s/root", t);
+    snprintf(boot_dir, sizeof(boot_dir), "%s/libvirt-boot", t);
+    snprintf(inside, sizeof(inside), "%s/boot/vmlinuz", root);
+    snprintf(in_boot, sizeof(in_boot), "%s/vmlinuz", boot_dir);
+    snprintf(outside, sizeof(outside), "%s/elsewhere/vmlinuz", t);
+    snprintf(link, sizeof(link), "%s/link", boot_dir);
+    char *clients[] = { "192.168.122.0/24", NULL };
+    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
+    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    char *dirs[] = { boot_dir, NULL };
+    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT, .boot_dirs = dirs };
+    nfsroot_domain d = { .name = "t", .cmdline = "root=nfs4:192.168.122.1:/x ip=dhcp" };
+    nfsroot_findings *f;
+    nfsroot_error err = { 0 };
+
+    d.kernel = inside;
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(!nfsroot_findings_find(f, "kernel-outside-export"));
+    CHECK(!nfsroot_findings_find(f, "kernel-in-boot-dir"));
+    nfsroot_findings_free(f);
+
+    d.kernel = in_boot;
+    d.initrd = outside;
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(nfsroot_findings_find(f, "kernel-in-boot-dir") != NULL);
+    CHECK(!nfsroot_findings_find(f, "kernel-outside-export"));
+    const nfsroot_finding *x = nfsroot_findings_find(f, "initrd-outside-export");
+    CHECK(x && x->level == NFSROOT_FINDING_ERROR && strstr(x->message, boot_dir));
+    nfsroot_findings_free(f);
+
+    /* A link in a boot dir that leads elsewhere counts where it leads. */
+    d.kernel = link;
+    d.initrd = NULL;
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(nfsroot_findings_find(f, "kernel-outside-export") != NULL);
+    nfsroot_findings_free(f);
+
+    /* No boot_dirs at all: only the export. */
+    pol.boot_dirs = NULL;
+    d.kernel = in_boot;
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    x = nfsroot_findings_find(f, "kernel-outside-export");
+    CHECK(x && strstr(x->message, "(none)"));
+    nfsroot_findings_free(f);
+
+    sh("rm -rf %s", t);
+}
+
 static int logged;
 static void count_log(int prio, const char *line, void *userdata)
 {
@@ -286,6 +349,7 @@ int main(void)
     test_cmdline_parse();
     test_fstab_parse();
     test_guest_root_escapes();
+    test_boot_file_location();
     test_run_and_enforce();
     if (failures)
         fprintf(stderr, "%d failures\n", failures);
