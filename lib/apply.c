@@ -122,14 +122,9 @@ static void drop_shared(nfsroot_plan *plan, nfsroot_state *const *all, size_t n)
         size_t w = 0;
         for (size_t c = 0; clients[c]; c++) {
             bool shared = false;
-            for (size_t i = 0; i < n && !shared; i++) {
-                const nfsroot_plan *o = all[i]->plan;
-                if (!strcmp(o->domain, plan->domain))
-                    continue;
-                for (size_t f = 0; f < o->n_exports && !shared; f++)
-                    shared = !strcmp(o->exports[f].path, plan->exports[e].path) &&
-                             strv_contains(o->exports[f].clients, clients[c]);
-            }
+            for (size_t i = 0; i < n && !shared; i++)
+                shared = strcmp(all[i]->plan->domain, plan->domain) &&
+                         nfsroot_plan_has(all[i]->plan, plan->exports[e].path, clients[c]);
             if (shared)
                 free(clients[c]);
             else
