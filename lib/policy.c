@@ -107,32 +107,20 @@ static int set_bool(const parse_ctx *c, bool *dst, const char *v)
     return 0;
 }
 
-static int set_roots(const parse_ctx *c, nfsroot_policy *p, const char *v)
-{
-    _cleanup_strv_free_ char **roots = strv_split(v, ", ");
-    if (!roots)
-        return -ENOMEM;
-    if (!roots[0])
-        return bad(c, "at least one export root is needed");
-    for (char **r = roots; *r; r++)
-        if (!path_is_normalised_absolute(*r) || strcmp(*r, "/") == 0)
-            return bad(c, "'%s' is not a normalised absolute path below '/'", *r);
-    strv_free(p->export_roots);
-    p->export_roots = TAKE_PTR(roots);
-    return 0;
-}
-
-/* boot_dirs: absolute directories, none of them '/'; an empty value allows the export only. */
-static int set_boot_dirs(const parse_ctx *c, nfsroot_policy *p, const char *v)
+/* A list of directories, each absolute, normalised and not '/' (export_roots needs one at
+ * least; boot_dirs may be empty: boot files then lie in the export only). */
+static int set_dirs(const parse_ctx *c, char ***dst, const char *v, bool need_one)
 {
     _cleanup_strv_free_ char **dirs = strv_split(v, ", ");
     if (!dirs)
         return -ENOMEM;
+    if (need_one && !dirs[0])
+        return bad(c, "at least one export root is needed");
     for (char **d = dirs; *d; d++)
         if (!path_is_normalised_absolute(*d) || strcmp(*d, "/") == 0)
             return bad(c, "'%s' is not a normalised absolute path below '/'", *d);
-    strv_free(p->boot_dirs);
-    p->boot_dirs = TAKE_PTR(dirs);
+    strv_free(*dst);
+    *dst = TAKE_PTR(dirs);
     return 0;
 }
 
@@ -164,9 +152,9 @@ static int set_id_range(const parse_ctx *c, nfsroot_policy *p, const char *v)
 static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
 {
     if (!strcmp(k, "export_roots"))
-        return set_roots(c, p, v);
+        return set_dirs(c, &p->export_roots, v, true);
     if (!strcmp(k, "boot_dirs"))
-        return set_boot_dirs(c, p, v);
+        return set_dirs(c, &p->boot_dirs, v, false);
     if (!strcmp(k, "default_options")) {
         char *n = strdup(v);
         if (!n)
