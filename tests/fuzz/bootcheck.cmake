@@ -22,12 +22,12 @@ if(ENABLE_FUZZING)
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
                 -D_GNU_SOURCE)
             target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
-            # Work on a copy so the seed corpus in the tree stays as committed.
+            # Seeds (tests/fuzz/seeds.sh) and new inputs in the build tree.
             add_test(NAME fuzz.bootcheck-${target}
-                     COMMAND sh -c "rm -rf \"$1\" && cp -r \"$2\" \"$1\" && exec \"$0\" -max_total_time=${BOOTCHECK_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048 \"$1\""
+                     COMMAND sh -c "\"$2/tests/fuzz/seeds.sh\" bootcheck-${target} \"$2\" \"$1\" && exec \"$0\" -max_total_time=${BOOTCHECK_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048 \"$1\""
                              $<TARGET_FILE:${name}>
                              ${CMAKE_CURRENT_BINARY_DIR}/bootcheck-${target}-corpus
-                             ${CMAKE_CURRENT_LIST_DIR}/corpus/bootcheck-${target})
+                             ${PROJECT_SOURCE_DIR})
             set_tests_properties(fuzz.bootcheck-${target} PROPERTIES LABELS fuzz
                                  TIMEOUT 600)
         endforeach()
