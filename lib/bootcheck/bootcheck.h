@@ -24,6 +24,8 @@ bool bootcheck_is_ip_literal(const char *s, char *buf, size_t len);
 bool bootcheck_same_address(const char *a, const char *b);
 /* Compare export paths ignoring trailing slashes. */
 bool bootcheck_same_path(const char *a, const char *b);
+/* Is name one of the comma-separated options in opts (exact match, no copy or length cap)? */
+bool bootcheck_has_option(const char *opts, const char *name);
 
 /* How a host path given in the domain XML relates to the root export. */
 typedef struct bootfile {

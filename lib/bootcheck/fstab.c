@@ -75,17 +75,6 @@ int nfsroot_fstab_find_root(const char *text, size_t len, nfsroot_fstab_entry *r
     return found;
 }
 
-static bool has_option(const char *opts, const char *name)
-{
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "%s", opts);
-    char *save = NULL;
-    for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save))
-        if (strcmp(o, name) == 0)
-            return true;
-    return false;
-}
-
 /* "server:/path" or "[v6]:/path". */
 static bool split_spec(const char *spec, char *server, size_t slen, const char *path_out[])
 {
@@ -175,7 +164,7 @@ int nfsroot_bootcheck_fstab(const nfsroot_plan *plan, nfsroot_findings *f)
                                  "'%s' line %d mounts '%s' on '/', but the root export is '%s': "
                                  "write '%s'",
                                  file, e.line, path, re->path, want);
-    if (r >= 0 && has_option(e.options, "ro") && !re->readonly)
+    if (r >= 0 && bootcheck_has_option(e.options, "ro") && !re->readonly)
         r = nfsroot_findings_add(f, F_ERROR, "fstab-root-ro", file,
                                  "'%s' line %d mounts '/' read-only ('ro'): the guest's services "
                                  "fail on a read-only root; use 'rw' or 'defaults'",
