@@ -1,38 +1,47 @@
+/* The registry of backends: the one place that knows which exist. Adding a backend is its own
+ * file, its kind in the public header and one line in `registry`. */
 #include "backend/backend.h"
+
+static const struct {
+    const char *name;            /* as in the policy's `backend =` and in state records */
+    const nfsroot_backend *impl; /* NULL when not built into this library */
+} registry[] = {
+    [NFSROOT_BACKEND_KERNEL] = { "kernel", &nfsroot_backend_kernel },
+#ifdef NFSROOT_HAVE_GANESHA
+    [NFSROOT_BACKEND_GANESHA] = { "ganesha", &nfsroot_backend_ganesha },
+#else
+    [NFSROOT_BACKEND_GANESHA] = { "ganesha", NULL },
+#endif
+};
 
 const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind)
 {
-    switch (kind) {
-    case NFSROOT_BACKEND_KERNEL:
-        return "kernel";
-    case NFSROOT_BACKEND_GANESHA:
-        return "ganesha";
-    }
+    if ((size_t)kind < ELEMENTSOF(registry) && registry[kind].name)
+        return registry[kind].name;
     return "unknown";
 }
 
 int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret)
 {
-    if (strcmp(s, "kernel") == 0)
-        *ret = NFSROOT_BACKEND_KERNEL;
-    else if (strcmp(s, "ganesha") == 0)
-        *ret = NFSROOT_BACKEND_GANESHA;
-    else
-        return -EINVAL;
-    return 0;
+    for (size_t i = 0; i < ELEMENTSOF(registry); i++)
+        if (registry[i].name && strcmp(s, registry[i].name) == 0) {
+            *ret = (nfsroot_backend_kind)i;
+            return 0;
+        }
+    return -EINVAL;
 }
 
 const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind)
 {
-    switch (kind) {
-    case NFSROOT_BACKEND_KERNEL:
-        return &nfsroot_backend_kernel;
-    case NFSROOT_BACKEND_GANESHA:
-#ifdef NFSROOT_HAVE_GANESHA
-        return &nfsroot_backend_ganesha;
-#else
-        return NULL;
-#endif
-    }
-    return NULL;
+    return (size_t)kind < ELEMENTSOF(registry) ? registry[kind].impl : NULL;
+}
+
+unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len)
+{
+    if (len)
+        why[0] = '\0';
+    const nfsroot_backend *b = p ? nfsroot_backend_get(p->backend) : NULL;
+    if (!b || !b->nfs_versions)
+        return NFSROOT_NFS_V3 | NFSROOT_NFS_V4;
+    return b->nfs_versions(p, why, len);
 }

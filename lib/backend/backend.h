@@ -11,7 +11,6 @@ typedef struct nfsroot_peers {
 } nfsroot_peers;
 
 typedef struct nfsroot_backend {
-    const char *name; /* "kernel", "ganesha": also written in state records */
     /* Make this domain's exports exactly `plan` (idempotent). `old` is what the state dir
      * recorded before (NULL if nothing): entries in old but not in plan must go. Called with
      * the state lock held. */
@@ -27,9 +26,16 @@ typedef struct nfsroot_backend {
     /* Does the server export path to client right now? */
     int (*has)(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
                nfsroot_error *err);
+    /* Optional: the NFS major versions this server offers under policy p (NFSROOT_NFS_V*);
+     * why names the setting that turns one off. NULL: v3 and v4. */
+    unsigned (*nfs_versions)(const nfsroot_policy *p, char *why, size_t len);
 } nfsroot_backend;
 
 const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind);
+#define NFSROOT_NFS_V3 (1u << 3)
+#define NFSROOT_NFS_V4 (1u << 4)
+/* What policy p's backend offers (see nfs_versions above); both when it cannot say. */
+unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len);
 const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
 int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
 

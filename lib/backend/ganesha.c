@@ -1103,9 +1103,18 @@ static int ganesha_has(const nfsroot_policy *p, const char *path, const char *cl
     return 0;
 }
 
+/* EXPORT blocks say `Protocols = 4` unless the policy turns v3 on (see the text above). */
+static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t len)
+{
+    if (p->ganesha_nfsv3)
+        return NFSROOT_NFS_V3 | NFSROOT_NFS_V4;
+    snprintf(why, len, "ganesha_nfsv3 = no");
+    return NFSROOT_NFS_V4;
+}
+
 const nfsroot_backend nfsroot_backend_ganesha = {
-    .name = "ganesha",
     .apply = ganesha_apply,
     .remove = ganesha_remove,
     .has = ganesha_has,
+    .nfs_versions = ganesha_nfs_versions,
 };

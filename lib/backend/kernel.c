@@ -264,7 +264,6 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, cons
 }
 
 const nfsroot_backend nfsroot_backend_kernel = {
-    .name = "kernel",
     .apply = kernel_apply,
     .rewrite = write_exports_file,
     .remove = kernel_remove,

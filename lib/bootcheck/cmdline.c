@@ -2,6 +2,7 @@
  * parse-nfsroot.sh, nfs-lib.sh), the kernel (nfsroot=) and nfs-utils' nfsroot-generator do. */
 #include <ctype.h>
 
+#include "backend/backend.h"
 #include "bootcheck.h"
 
 #define CMDLINE_MAX (64 * 1024)
@@ -457,14 +458,14 @@ static int check_version(const cmdline_check *x)
     const nfsroot_cmdline_root *c = x->c;
     const nfsroot_initramfs_info *ii = x->ii;
     if (c->nfs_version == 3) {
-        bool v3_offered =
-            !(x->p && x->p->backend == NFSROOT_BACKEND_GANESHA && !x->p->ganesha_nfsv3);
+        char why[64];
+        bool v3_offered = nfsroot_backend_nfs_versions(x->p, why, sizeof(why)) & NFSROOT_NFS_V3;
         bool explicit_v3 = options_version(c->options) == 3;
         if (!v3_offered)
             ADD(F_ERROR, "cmdline-nfs3-not-offered",
                 "root='%s' mounts with NFSv3, which this host's NFS server does not offer "
-                "(ganesha_nfsv3 = no): write '%s'",
-                c->root, x->want);
+                "(%s): write '%s'",
+                c->root, why[0] ? why : "policy", x->want);
         else if (!explicit_v3 && !c->legacy_nfsroot)
             ADD(F_WARN, "cmdline-nfs3",
                 "root='%s' means NFSv3 with 'nolock' to dracut, which needs rpcbind and mountd "

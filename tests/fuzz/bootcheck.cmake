@@ -10,8 +10,7 @@ if(ENABLE_FUZZING)
         set(_bc ${PROJECT_SOURCE_DIR}/lib/bootcheck)
         set(_lib ${PROJECT_SOURCE_DIR}/lib)
         set(_bootcheck_fuzz_sources
-            ${_bc}/findings.c ${_bc}/common.c ${_bc}/kernel.c ${_bc}/cmdline.c ${_bc}/fstab.c
-            ${_lib}/util.c ${_lib}/error.c ${_lib}/cidr.c ${_lib}/log.c)
+            ${_bc}/findings.c ${_bc}/common.c ${_bc}/kernel.c ${_bc}/cmdline.c ${_bc}/fstab.c)
         set(BOOTCHECK_FUZZ_TIME 60 CACHE STRING "Seconds each boot-check fuzzer runs under ctest")
         foreach(target cmdline fstab kernel)
             set(name bootcheck-fuzz-${target})
@@ -22,6 +21,8 @@ if(ENABLE_FUZZING)
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
                 -D_GNU_SOURCE)
             target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+            # The rest of the library (util, cidr, backends), instrumented the same way.
+            target_link_libraries(${name} PRIVATE nfsroot_fuzzlib)
             # Seeds (tests/fuzz/seeds.sh) and new inputs in the build tree.
             add_test(NAME fuzz.bootcheck-${target}
                      COMMAND sh -c "\"$2/tests/fuzz/seeds.sh\" bootcheck-${target} \"$2\" \"$1\" && exec \"$0\" -max_total_time=${BOOTCHECK_FUZZ_TIME} -timeout=10 -rss_limit_mb=2048 \"$1\""
