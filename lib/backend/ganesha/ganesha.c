@@ -1,0 +1,346 @@
+/* The NFS-Ganesha backend: one EXPORT block file per export, made live over D-Bus.
+ *
+ * For each export of a plan we write <ganesha_exports_dir>/virt-nfsroot-<uuid>-<id>.conf and
+ * call org.ganesha.nfsd.exportmgr.AddExport (UpdateExport when the id is already live, so a
+ * re-apply changes clients without a window where the guest loses its root). Export ids come
+ * from policy's [ganesha_export_id_min, max], recorded in <state_dir>/ganesha/export-ids so a
+ * path keeps its id across re-applies and ids never collide with each other or with exports
+ * ganesha already has (ids.c). Ganesha 4.3 cannot %include a directory, so we also keep
+ * <ganesha_exports_dir>/virt-nfsroot-index.conf, one %include per live export file: the
+ * server's main config includes that file and a ganesha restart brings the exports back.
+ */
+#include <syslog.h>
+
+#include "backend/ganesha/ganesha.h"
+
+static void id_table_donep(id_table *t)
+{
+    id_table_done(t);
+}
+static void id_list_donep(id_list *l)
+{
+    id_list_done(l);
+}
+static void bus_closep(bus **b)
+{
+    bus_close(*b);
+}
+
+static int export_file_path(const nfsroot_policy *p, const char *uuid, uint16_t id, char *name,
+                            size_t name_len, char *path, size_t path_len)
+{
+    int r = ganesha_export_file_name(uuid, id, name, name_len);
+    if (r < 0)
+        return r;
+    if (snprintf(path, path_len, "%s/%s", p->ganesha_exports_dir, name) >= (int)path_len)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+static int write_index(const nfsroot_policy *p, const id_table *t, const char *domain,
+                       nfsroot_error *err)
+{
+    const char *dir = p->ganesha_exports_dir;
+    _cleanup_free_ char *text = NULL;
+    int r = ganesha_format_index(dir, &t->ids, &text);
+    if (r == 0)
+        r = write_file_atomic(dir, GANESHA_INDEX_NAME, text, strlen(text), 0644);
+    if (r < 0)
+        return nfsroot_err(err, r, domain, "policy key 'ganesha_exports_dir'", dir, 0,
+                           "cannot write '%s/%s': %s", dir, GANESHA_INDEX_NAME, strerror(-r));
+    return 0;
+}
+
+static int unlink_export_file(const nfsroot_policy *p, const char *uuid, uint16_t id,
+                              const char *domain, nfsroot_error *err)
+{
+    char name[128], path[4096];
+    int r = export_file_path(p, uuid, id, name, sizeof(name), path, sizeof(path));
+    if (r < 0)
+        return r;
+    if (unlink(path) < 0 && errno != ENOENT) {
+        r = -errno;
+        return nfsroot_err(err, r, domain, "policy key 'ganesha_exports_dir'", path, 0,
+                           "cannot delete '%s': %s", path, strerror(-r));
+    }
+    return 0;
+}
+
+static bool export_file_exists(const nfsroot_policy *p, const char *uuid, uint16_t id)
+{
+    char name[128], path[4096];
+    return export_file_path(p, uuid, id, name, sizeof(name), path, sizeof(path)) == 0 &&
+           access(path, F_OK) == 0;
+}
+
+static bool plan_has_path(const nfsroot_plan *plan, const char *path)
+{
+    for (size_t i = 0; plan && i < plan->n_exports; i++)
+        if (strcmp(plan->exports[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+static int check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
+{
+    if (!p->ganesha_exports_dir || p->ganesha_exports_dir[0] != '/')
+        return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_exports_dir'", p->source, 0,
+                           "policy key 'ganesha_exports_dir' must be an absolute directory "
+                           "for the ganesha backend");
+    if (p->ganesha_export_id_min == 0 || p->ganesha_export_id_min > p->ganesha_export_id_max)
+        return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_export_ids'", p->source, 0,
+                           "policy key 'ganesha_export_ids' is '%u-%u'; it must be a range "
+                           "like '20000-29999' that excludes 0 (ganesha's pseudo root)",
+                           p->ganesha_export_id_min, p->ganesha_export_id_max);
+    int r = mkdir_p(p->ganesha_exports_dir, 0755);
+    if (r < 0)
+        return nfsroot_err(err, r, domain, "policy key 'ganesha_exports_dir'",
+                           p->ganesha_exports_dir, 0, "cannot create '%s': %s",
+                           p->ganesha_exports_dir, strerror(-r));
+    return 0;
+}
+
+/* Take one record out of ganesha, the exports dir and the table. */
+static int forget_record(const nfsroot_policy *p, bus *b, id_table *t, id_record *rec,
+                         const char *domain, const nfsroot_log *log, nfsroot_error *err)
+{
+    bool not_running = false;
+    int r = bus_remove_export(b, rec->id, &not_running, err);
+    if (r < 0)
+        return r;
+    r = unlink_export_file(p, rec->uuid, rec->id, domain, err);
+    if (r < 0)
+        return r;
+    nfsroot_logf(log, LOG_INFO, "ganesha: removed export '%s' (Export_Id %u)%s", rec->path, rec->id,
+                 not_running ? ", ganesha was not running" : "");
+    id_list_drop(&t->ids, rec);
+    return 0;
+}
+
+/* The id for path: the recorded one, one ganesha serves from our own file (the table was
+ * lost), or the lowest free one in the policy's range. */
+static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
+                   id_table *t, const id_list *live, uint16_t *ret, nfsroot_error *err)
+{
+    const id_record *rec = id_list_find_path(&t->ids, e->path);
+    if (rec) {
+        if (strcmp(rec->uuid, plan->uuid) != 0)
+            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                               "export path '%s' is already exported by NFS-Ganesha for the "
+                               "domain with uuid %s; ganesha serves one path once, so stop "
+                               "that domain or choose another path",
+                               e->path, rec->uuid);
+        *ret = rec->id;
+        return 0;
+    }
+    const id_record *le = id_list_find_path(live, e->path);
+    if (le) {
+        if (!export_file_exists(p, plan->uuid, le->id))
+            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                               "export path '%s' is already exported by NFS-Ganesha as "
+                               "Export_Id %u, which virt-nfsroot did not create; remove that "
+                               "export from ganesha's configuration",
+                               e->path, le->id);
+        *ret = le->id;
+        return id_list_add(&t->ids, le->id, plan->uuid, e->path);
+    }
+    for (unsigned id = p->ganesha_export_id_min; id <= p->ganesha_export_id_max; id++) {
+        if (id_list_has_id(&t->ids, (uint16_t)id) || id_list_has_id(live, (uint16_t)id))
+            continue;
+        *ret = (uint16_t)id;
+        return id_list_add(&t->ids, (uint16_t)id, plan->uuid, e->path);
+    }
+    return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'", p->source, 0,
+                       "no free NFS-Ganesha export id left in %u-%u; widen policy key "
+                       "'ganesha_export_ids'",
+                       p->ganesha_export_id_min, p->ganesha_export_id_max);
+}
+
+/* Make file live as export id: AddExport, or UpdateExport when ganesha has the id already;
+ * what UpdateExport cannot change is removed and added again. *ret_how says which. */
+static int load_export(bus *b, const char *file, uint16_t id, bool live, const char **ret_how,
+                       nfsroot_error *err)
+{
+    int r;
+    *ret_how = "added";
+    if (live) {
+        r = bus_load_file(b, "UpdateExport", file, id, err);
+        *ret_how = "updated";
+    } else {
+        r = bus_load_file(b, "AddExport", file, id, err);
+        if (r == -EEXIST) { /* became live since ShowExports */
+            r = bus_load_file(b, "UpdateExport", file, id, err);
+            *ret_how = "updated";
+        }
+    }
+    if (r < 0 && r != -EHOSTUNREACH && r != -ENOMEM && strcmp(*ret_how, "updated") == 0) {
+        nfsroot_error_clear(err);
+        bool not_running = false;
+        r = bus_remove_export(b, id, &not_running, err);
+        if (r == 0)
+            r = bus_load_file(b, "AddExport", file, id, err);
+        *ret_how = "re-added";
+    }
+    return r;
+}
+
+static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
+                     bus *b, id_table *t, const id_list *live, const nfsroot_log *log,
+                     nfsroot_error *err)
+{
+    uint16_t id = 0;
+    int r = pick_id(p, plan, e, t, live, &id, err);
+    if (r < 0)
+        return r;
+    /* Record the id before ganesha knows it, so a crash in between leaves nothing unowned. */
+    r = id_table_save(t, plan->domain, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *text = NULL;
+    r = ganesha_format_export(p, plan, e, id, &text, err);
+    if (r < 0)
+        return r;
+    char name[128], file[4096];
+    r = export_file_path(p, plan->uuid, id, name, sizeof(name), file, sizeof(file));
+    if (r < 0)
+        return r;
+    r = write_file_atomic(p->ganesha_exports_dir, name, text, strlen(text), 0644);
+    if (r < 0)
+        return nfsroot_err(err, r, plan->domain, "policy key 'ganesha_exports_dir'", file, 0,
+                           "cannot write '%s': %s", file, strerror(-r));
+    const char *how;
+    r = load_export(b, file, id, id_list_has_id(live, id), &how, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *clients = strv_join(e->clients, ",");
+    nfsroot_logf(log, LOG_INFO, "ganesha: %s export '%s' (Export_Id %u) for %s", how, e->path, id,
+                 clients ? clients : "?");
+    return 0;
+}
+
+/* Even after a failure: the index and the table must describe what ganesha now has. The first
+ * error wins, in r and in err. */
+static int save_all(const nfsroot_policy *p, const id_table *t, const char *domain, int r,
+                    nfsroot_error *err)
+{
+    int k = write_index(p, t, domain, r < 0 ? NULL : err);
+    if (r == 0)
+        r = k;
+    k = id_table_save(t, domain, r < 0 ? NULL : err);
+    return r == 0 ? k : r;
+}
+
+/* Lock the table, open the bus and list what ganesha serves: what apply and remove start from.
+ * A remove goes on without the list when ganesha is not running (live_required false). */
+static int begin(const nfsroot_policy *p, const char *domain, bool live_required, id_table *t,
+                 bus **b, id_list *live, nfsroot_error *err)
+{
+    int r = check_policy(p, domain, err);
+    if (r < 0)
+        return r;
+    r = id_table_load(p, domain, t, err);
+    if (r < 0)
+        return r;
+    r = bus_open(p, domain, b, err);
+    if (r < 0)
+        return r;
+    nfsroot_error scratch = { 0 };
+    r = bus_show_exports(*b, live, live_required ? err : &scratch);
+    return live_required ? r : 0;
+}
+
+/* What this domain had and no longer wants goes first, so its ids are free again. */
+static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
+                          const nfsroot_plan *old, bus *b, id_table *t, const nfsroot_log *log,
+                          nfsroot_error *err)
+{
+    for (size_t i = t->ids.n; i-- > 0;) {
+        const id_record *rec = &t->ids.v[i];
+        bool ours = strcmp(rec->uuid, plan->uuid) == 0;
+        /* The same name recorded under another uuid (the domain was redefined): its
+         * exports are this domain's too, re-created below under the new uuid. */
+        bool previous =
+            !ours && old && strcmp(rec->uuid, old->uuid) == 0 && plan_has_path(old, rec->path);
+        if (!(ours && !plan_has_path(plan, rec->path)) && !previous)
+            continue;
+        int r = forget_record(p, b, t, &t->ids.v[i], plan->domain, log, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
+                         const nfsroot_peers *peers _unused_, const nfsroot_log *log,
+                         nfsroot_error *err)
+{
+    _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
+    _cleanup_(bus_closep) bus *b = NULL;
+    _cleanup_(id_list_donep) id_list live = { 0 };
+    int r = begin(p, plan->domain, true, &t, &b, &live, err);
+    if (r < 0)
+        return r;
+    r = forget_dropped(p, plan, old, b, &t, log, err);
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++)
+        r = apply_one(p, plan, &plan->exports[i], b, &t, &live, log, err);
+    return save_all(p, &t, plan->domain, r, err);
+}
+
+static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                          nfsroot_error *err)
+{
+    _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
+    _cleanup_(bus_closep) bus *b = NULL;
+    _cleanup_(id_list_donep) id_list live = { 0 };
+    /* Ganesha not running is fine for a removal; only the lost table case needs the list. */
+    int r = begin(p, plan->domain, false, &t, &b, &live, err);
+    if (r < 0)
+        return r;
+    for (size_t i = t.ids.n; r == 0 && i-- > 0;)
+        if (strcmp(t.ids.v[i].uuid, plan->uuid) == 0)
+            r = forget_record(p, b, &t, &t.ids.v[i], plan->domain, log, err);
+    /* The table was lost (state dir wiped) but ganesha still serves our files. */
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
+        const id_record *le = id_list_find_path(&live, plan->exports[i].path);
+        if (!le || !export_file_exists(p, plan->uuid, le->id))
+            continue;
+        r = id_list_add(&t.ids, le->id, plan->uuid, le->path);
+        if (r == 0)
+            r = forget_record(p, b, &t, &t.ids.v[t.ids.n - 1], plan->domain, log, err);
+    }
+    return save_all(p, &t, plan->domain, r, err);
+}
+
+static int ganesha_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
+                       nfsroot_error *err)
+{
+    _cleanup_(bus_closep) bus *b = NULL;
+    _cleanup_(id_list_donep) id_list live = { 0 };
+    int r = bus_open(p, NULL, &b, err);
+    if (r == 0)
+        r = bus_show_exports(b, &live, err);
+    if (r < 0)
+        return r;
+    const id_record *le = id_list_find_path(&live, path);
+    bool found = le != NULL;
+    if (le && client && (r = bus_export_has_client(b, le->id, client, &found, err)) < 0)
+        return r;
+    *ret = found;
+    return 0;
+}
+
+/* EXPORT blocks say `Protocols = 4` unless the policy turns v3 on (config.c). */
+static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t len)
+{
+    if (p->ganesha_nfsv3)
+        return NFSROOT_NFS_V3 | NFSROOT_NFS_V4;
+    snprintf(why, len, "ganesha_nfsv3 = no");
+    return NFSROOT_NFS_V4;
+}
+
+const nfsroot_backend nfsroot_backend_ganesha = {
+    .apply = ganesha_apply,
+    .remove = ganesha_remove,
+    .has = ganesha_has,
+    .nfs_versions = ganesha_nfs_versions,
+};

@@ -1,0 +1,72 @@
+/* The NFS-Ganesha backend's rooms, private to lib/backend/ganesha/:
+ *   ids.c     export ids: the table under the state dir that gives each path its Export_Id
+ *   dbus.c    the D-Bus calls to ganesha's ExportMgr (libdbus dlopen()ed when a bus opens)
+ *   config.c  the text ganesha reads: EXPORT blocks and the %include index (pure, golden-tested)
+ *   ganesha.c apply, remove and has: the backend interface, built from the three above
+ */
+#ifndef NFSROOT_GANESHA_H
+#define NFSROOT_GANESHA_H
+
+#include "backend/backend.h"
+
+/* ---- ids.c ------------------------------------------------------------------------------ */
+
+/* One export id: ours (from the table, with the domain's uuid) or live (uuid empty). */
+typedef struct id_record {
+    uint16_t id;
+    char uuid[37];
+    char *path;
+} id_record;
+
+/* A list of ids and paths: the table of ours, or what ganesha serves (ShowExports). */
+typedef struct id_list {
+    id_record *v;
+    size_t n;
+} id_list;
+
+void id_list_done(id_list *l);
+id_record *id_list_find_path(const id_list *l, const char *path);
+bool id_list_has_id(const id_list *l, uint16_t id);
+int id_list_add(id_list *l, uint16_t id, const char *uuid, const char *path); /* copies path */
+void id_list_drop(id_list *l, id_record *r);
+
+/* <state_dir>/ganesha/export-ids, locked while loaded: "<id> <domain uuid> <path>" lines. */
+typedef struct id_table {
+    id_list ids;
+    char *dir; /* <state_dir>/ganesha */
+    int lock_fd;
+} id_table;
+
+int id_table_load(const nfsroot_policy *p, const char *domain, id_table *t, nfsroot_error *err);
+int id_table_save(const id_table *t, const char *domain, nfsroot_error *err);
+void id_table_done(id_table *t); /* also drops the lock */
+
+/* ---- dbus.c ----------------------------------------------------------------------------- */
+
+typedef struct bus bus; /* a private connection to ganesha's bus */
+
+int bus_open(const nfsroot_policy *p, const char *domain, bus **ret, nfsroot_error *err);
+void bus_close(bus *b); /* NULL-safe */
+/* ShowExports: the ids and paths ganesha serves now. */
+int bus_show_exports(bus *b, id_list *ret, nfsroot_error *err);
+/* AddExport or UpdateExport of one EXPORT file: 0, -EEXIST when AddExport found the id live, or
+ * an error (err filled; -EHOSTUNREACH when nobody answers). */
+int bus_load_file(bus *b, const char *method, const char *file, uint16_t id, nfsroot_error *err);
+/* RemoveExport; an unknown id is fine. *ret_not_running: ganesha is not on the bus at all. */
+int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot_error *err);
+/* DisplayExport: does export id list client (or a subnet holding it)? */
+int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nfsroot_error *err);
+
+/* ---- config.c --------------------------------------------------------------------------- */
+
+#define GANESHA_INDEX_NAME "virt-nfsroot-index.conf"
+
+/* virt-nfsroot-<uuid>-<id>.conf */
+int ganesha_export_file_name(const char *uuid, uint16_t id, char *buf, size_t len);
+/* The EXPORT block for e with the given id (caller frees); refusals in err. */
+int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
+                          const nfsroot_export *e, uint16_t id, char **ret, nfsroot_error *err);
+/* The index file: one %include of dir/<file> per id of ours (caller frees). */
+int ganesha_format_index(const char *dir, const id_list *ours, char **ret);
+
+#endif

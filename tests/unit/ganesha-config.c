@@ -1,0 +1,138 @@
+/* Runs one data-driven case of tests/data/ganesha/<case>/ against the ganesha backend's config
+ * text (lib/backend/ganesha/config.c), which is pure: no bus, no files.
+ *   input     "key = value" lines. kind = export (default): domain, uuid, id, path, clients
+ *             (comma-separated), options, readonly (yes/no), nfsv3 (yes/no); kind = index: dir,
+ *             and one "record = ID UUID PATH" line per export of ours
+ *   expected  the text, or "error: <the sentence>"
+ * NFSROOT_REGENERATE=1 rewrites expected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/ganesha/ganesha.h"
+
+typedef struct input {
+    char kind[16], domain[256], uuid[37], path[1100], clients[1100], options[1100], dir[256];
+    unsigned id;
+    bool readonly, nfsv3;
+    id_list records;
+} input;
+
+static char *slurp(const char *path)
+{
+    char *buf = NULL;
+    return read_file_all(path, 1 << 20, &buf, NULL) < 0 ? NULL : buf;
+}
+
+static int parse_line(input *in, const char *k, const char *v)
+{
+    struct {
+        const char *key;
+        char *dst;
+        size_t len;
+    } strs[] = {
+        { "kind", in->kind, sizeof(in->kind) },
+        { "domain", in->domain, sizeof(in->domain) },
+        { "uuid", in->uuid, sizeof(in->uuid) },
+        { "path", in->path, sizeof(in->path) },
+        { "clients", in->clients, sizeof(in->clients) },
+        { "options", in->options, sizeof(in->options) },
+        { "dir", in->dir, sizeof(in->dir) },
+    };
+    for (size_t i = 0; i < ELEMENTSOF(strs); i++)
+        if (!strcmp(k, strs[i].key)) {
+            snprintf(strs[i].dst, strs[i].len, "%s", v);
+            return 0;
+        }
+    if (!strcmp(k, "id"))
+        in->id = (unsigned)strtoul(v, NULL, 10);
+    else if (!strcmp(k, "readonly"))
+        in->readonly = !strcmp(v, "yes");
+    else if (!strcmp(k, "nfsv3"))
+        in->nfsv3 = !strcmp(v, "yes");
+    else if (!strcmp(k, "record")) {
+        char uuid[64], path[1100];
+        unsigned id;
+        if (sscanf(v, "%u %63s %1099s", &id, uuid, path) != 3)
+            return -1;
+        return id_list_add(&in->records, (uint16_t)id, uuid, path);
+    } else
+        return -1;
+    return 0;
+}
+
+static int parse_input(char *text, input *in)
+{
+    snprintf(in->kind, sizeof(in->kind), "export");
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *eq = strstr(line, " = ");
+        if (line[0] == '#')
+            continue;
+        if (!eq) {
+            fprintf(stderr, "bad input line '%s'\n", line);
+            return -1;
+        }
+        *eq = '\0';
+        if (parse_line(in, line, eq + 3) < 0) {
+            fprintf(stderr, "bad input key '%s'\n", line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static char *render(const input *in)
+{
+    char *out = NULL;
+    if (!strcmp(in->kind, "index"))
+        return ganesha_format_index(in->dir, &in->records, &out) < 0 ? NULL : out;
+    nfsroot_policy p = { .ganesha_nfsv3 = in->nfsv3 };
+    char **clients = strv_split(in->clients, ",");
+    nfsroot_export e = { .path = (char *)in->path,
+                         .clients = clients,
+                         .options = (char *)in->options,
+                         .readonly = in->readonly };
+    nfsroot_plan plan = { .domain = (char *)in->domain, .exports = &e, .n_exports = 1 };
+    snprintf(plan.uuid, sizeof(plan.uuid), "%s", in->uuid);
+    nfsroot_error err = { 0 };
+    int r = ganesha_format_export(&p, &plan, &e, (uint16_t)in->id, &out, &err);
+    strv_free(clients);
+    if (r < 0 && asprintf(&out, "error: %s\n", err.message) < 0)
+        return NULL;
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
+        return 2;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/input", argv[1]);
+    char *text = slurp(path);
+    input in = { 0 };
+    if (!text || parse_input(text, &in) < 0)
+        return 1;
+    char *got = render(&in);
+    if (!got)
+        return 1;
+    snprintf(path, sizeof(path), "%s/expected", argv[1]);
+    int rc = 0;
+    if (getenv("NFSROOT_REGENERATE")) {
+        FILE *f = fopen(path, "we");
+        rc = !f || fputs(got, f) < 0 || fclose(f) != 0;
+    } else {
+        char *want = slurp(path);
+        if (!want || strcmp(want, got) != 0) {
+            printf("FAIL: %s\n--- expected\n%s--- got\n%s", argv[1], want ? want : "(none)\n", got);
+            rc = 1;
+        } else
+            printf("PASS: %s\n", argv[1]);
+        free(want);
+    }
+    free(got);
+    free(text);
+    id_list_done(&in.records);
+    return rc;
+}
