@@ -2,6 +2,7 @@
  * UTF-8, printable UTF-8 kept, JSON form, truncation only between units, escaping twice. */
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "virt-nfsroot/virt-nfsroot.h"
 
@@ -39,8 +40,38 @@ static void truncated(const char *in, size_t len, const char *want, size_t want_
     }
 }
 
+/* The library's log lines (lib/log.c) are escaped as a whole: a finding quoting a guest file
+ * cannot start a line of its own in syslog. */
+static char logged[4096];
+static void capture(int prio, const char *line, void *userdata)
+{
+    (void)prio, (void)userdata;
+    snprintf(logged, sizeof(logged), "%s", line);
+}
+
+static void log_lines(void)
+{
+    nfsroot_findings *f = NULL;
+    if (nfsroot_findings_new(&f) < 0)
+        return;
+    nfsroot_findings_add(f, NFSROOT_FINDING_WARNING, "x-y", NULL, "mounts '%s'",
+                         "/x\033[2J\xc2\x9b\nsshd[1]: Accepted password for root");
+    nfsroot_policy p = { .validate = NFSROOT_VALIDATE_WARN };
+    nfsroot_domain d = { .name = (char *)"vm\033" };
+    nfsroot_log log = { capture, NULL };
+    nfsroot_bootcheck_enforce(&p, &d, f, &log, NULL);
+    nfsroot_findings_free(f);
+    const char *want = "domain 'vm\\x1b': boot check: warning: mounts "
+                       "'/x\\x1b[2J\\u009b\\nsshd[1]: Accepted password for root' [x-y]";
+    if (strcmp(logged, want) != 0) {
+        printf("FAIL log line: want '%s', got '%s'\n", want, logged);
+        failures++;
+    }
+}
+
 int main(void)
 {
+    log_lines();
     text("plain /export/vm", "plain /export/vm");
     text("", "");
     text(NULL, "");
