@@ -204,7 +204,7 @@ static void quiet_virt_error(void *userdata, virErrorPtr e)
 {
     (void)userdata;
     if (cli.verbose > 1 && e && e->message)
-        fprintf(stderr, "virt-nfsroot: libvirt: %s\n", e->message);
+        fprintf(stderr, "virt-nfsroot: libvirt: %s\n", cli_esc(e->message)); /* quotes XML */
 }
 
 virConnectPtr cli_connect(bool readonly, char *why, size_t len)
