@@ -92,10 +92,12 @@ int main(int argc, char **argv)
     char path[PATH_MAX] = RUNNER;
     int r = exec_runner(argv, xml, len, path, sizeof(path));
     free(xml);
+    char name[1024]; /* the name libvirt passes comes from the XML: escaped like the runner's */
+    nfsroot_escape(argv[1], NFSROOT_ESCAPE_TEXT, name, sizeof(name));
     openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
-    syslog(LOG_ERR, "domain '%s': cannot run %s: %s", argv[1], path, strerror(-r));
+    syslog(LOG_ERR, "domain '%s': cannot run %s: %s", name, path, strerror(-r));
     if (must_succeed)
         return 0;
-    fprintf(stderr, "virt-nfsroot: domain '%s': cannot run %s: %s\n", argv[1], path, strerror(-r));
+    fprintf(stderr, "virt-nfsroot: domain '%s': cannot run %s: %s\n", name, path, strerror(-r));
     return 1;
 }

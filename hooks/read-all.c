@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "virt-nfsroot/virt-nfsroot.h"
+
 char *hook_read_all(int fd, size_t *ret_len, int *ret_err)
 {
     size_t cap = 64 * 1024, len = 0;
@@ -52,7 +54,9 @@ char *hook_read_xml(const char *domain, bool must_succeed, size_t *ret_len, int 
         return xml;
     *ret_status = 0;
     if (!must_succeed) {
-        fprintf(stderr, "virt-nfsroot: domain '%s': cannot read the domain XML: %s\n", domain,
+        char name[1024];
+        nfsroot_escape(domain, NFSROOT_ESCAPE_TEXT, name, sizeof(name));
+        fprintf(stderr, "virt-nfsroot: domain '%s': cannot read the domain XML: %s\n", name,
                 e == EFBIG ? "it is larger than 64 MiB" : strerror(e));
         *ret_status = 1;
     }

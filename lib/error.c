@@ -7,30 +7,15 @@ static void copy_str(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src);
 }
 
-/* Values from a domain XML may hold newlines or escapes: the message stays one printable line. */
-static void escape_controls(const char *in, char *out, size_t len)
-{
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < len; p++) {
-        if (*p == '\n')
-            o += (size_t)snprintf(out + o, len - o, "\\n");
-        else if (*p == '\t')
-            o += (size_t)snprintf(out + o, len - o, "\\t");
-        else if (*p < 0x20 || *p == 0x7f)
-            o += (size_t)snprintf(out + o, len - o, "\\x%02x", *p);
-        else
-            out[o++] = (char)*p;
-    }
-    out[o] = '\0';
-}
-
 int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *field,
                 const char *path, int line, const char *fmt, ...)
 {
     if (!err || err->code != 0)
         return code;
     err->code = code;
-    escape_controls(domain ? domain : "", err->domain, sizeof(err->domain));
+    /* Values from a domain XML may hold newlines or escapes: the message stays one printable line.
+     */
+    nfsroot_escape(domain, NFSROOT_ESCAPE_TEXT, err->domain, sizeof(err->domain));
     copy_str(err->field, sizeof(err->field), field);
     copy_str(err->path, sizeof(err->path), path);
     err->line = line;
@@ -39,7 +24,7 @@ int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *fi
     va_start(ap, fmt);
     vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    escape_controls(raw, err->message, sizeof(err->message));
+    nfsroot_escape(raw, NFSROOT_ESCAPE_TEXT, err->message, sizeof(err->message));
     return code;
 }
 

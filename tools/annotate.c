@@ -329,8 +329,8 @@ static int pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *
         goto out;
     }
     pin->added = true;
-    syslog(LOG_INFO, "domain '%s': pinned %s to MAC %s on network '%s'", d->name, pin->ip, nic->mac,
-           nic->source);
+    syslog(LOG_INFO, "domain '%s': pinned %s to MAC %s on network '%s'", cli_esc(d->name), pin->ip,
+           nic->mac, cli_esc(nic->source));
     cli_debug("domain '%s': pinned %s to MAC %s on network '%s'", d->name, pin->ip, nic->mac,
               nic->source);
 out:
@@ -385,6 +385,18 @@ static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, war
         return r;
     }
     return 0;
+}
+
+/* Multi-line text (the metadata element as libvirt returns it), each line escaped: XML 1.0
+ * allows C1 controls in attribute values. */
+static void print_lines(const char *text)
+{
+    for (const char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        _cleanup_free_ char *one = strndup(l, n);
+        printf("%s\n", one ? cli_esc(one) : "?");
+        l += n + (l[n] == '\n');
+    }
 }
 
 static void print_result(const nfsroot_domain *d, const char *action, const char *metadata,
@@ -445,18 +457,19 @@ static void print_result(const nfsroot_domain *d, const char *action, const char
     const char *pre = dry_run ? "would " : "";
     if (pin->requested && pin->ip[0])
         printf("%s%s %s to MAC %s on network '%s'\n", dry_run ? "would pin" : "pinned",
-               pin->added ? "" : " (already)", pin->ip, pin->mac, pin->network);
+               pin->added ? "" : " (already)", pin->ip, pin->mac, cli_esc(pin->network));
     if (!strcmp(action, "remove"))
         printf("%s the virt-nfsroot metadata of domain '%s' from its persistent config%s\n",
-               dry_run ? "would remove" : "removed", d->name,
+               dry_run ? "would remove" : "removed", cli_esc(d->name),
                live ? "; the running guest keeps its exports until it stops" : "");
     else if (!strcmp(action, "set")) {
-        printf("%s%s domain '%s' (%s%s%s):\n%s\n", pre, dry_run ? "annotate" : "annotated", d->name,
-               config ? "persistent config" : "", config && live ? " and " : "",
-               live ? "live, effective at next start" : "", metadata ? metadata : "");
+        printf("%s%s domain '%s' (%s%s%s):\n", pre, dry_run ? "annotate" : "annotated",
+               cli_esc(d->name), config ? "persistent config" : "", config && live ? " and " : "",
+               live ? "live, effective at next start" : "");
+        print_lines(metadata ? metadata : "");
         for (size_t i = 0; plan && i < plan->n_exports; i++) {
             _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
-            printf("at start it exports: %s\n", line ? line : plan->exports[i].path);
+            printf("at start it exports: %s\n", cli_esc(line ? line : plan->exports[i].path));
         }
     }
 }
@@ -598,7 +611,8 @@ int cmd_annotate(int argc, char **argv)
             goto out;
         }
         if (!dry_run)
-            syslog(LOG_INFO, "domain '%s': metadata removed from the persistent config", name);
+            syslog(LOG_INFO, "domain '%s': metadata removed from the persistent config",
+                   cli_esc(name));
         print_result(d, "remove", NULL, running, true, &pin, NULL, &w, dry_run);
         rc = EXIT_OK;
         goto out;
@@ -651,8 +665,8 @@ int cmd_annotate(int argc, char **argv)
             cli_error("domain '%s': cannot write the metadata: %s", name, cli_virt_error());
             goto out;
         }
-        syslog(LOG_INFO, "domain '%s': metadata written (%s%s)", name, persistent ? "config" : "",
-               running ? (persistent ? "+live" : "live") : "");
+        syslog(LOG_INFO, "domain '%s': metadata written (%s%s)", cli_esc(name),
+               persistent ? "config" : "", running ? (persistent ? "+live" : "live") : "");
         readback =
             virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, NFSROOT_XMLNS,
                                  persistent ? VIR_DOMAIN_AFFECT_CONFIG : VIR_DOMAIN_AFFECT_LIVE);

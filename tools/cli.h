@@ -54,6 +54,12 @@ int cli_lib_error(const nfsroot_error *err, int r, const char *what);
 /* A usage error: message, a hint to --help, returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 
+/* s escaped for a terminal (NFSROOT_ESCAPE_TEXT), for printf arguments a guest or an XML
+ * author controls (domain names, paths, findings). NULL stays NULL. The copy lives until
+ * CLI_ESC_SLOTS more calls: enough for every argument of one printf. */
+#define CLI_ESC_SLOTS 16
+const char *cli_esc(const char *s);
+
 /* Colour: ANSI sequences for f when colour is on for it, "" otherwise. */
 bool cli_color_on(FILE *f);
 const char *cli_color(FILE *f, const char *which /* "red", "green", "yellow", "bold", "reset" */);

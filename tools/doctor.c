@@ -974,9 +974,9 @@ static void quiet_idmap(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("virt-nfsroot: libnfsidmap: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    _cleanup_free_ char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) >= 0)
+        cli_debug("libnfsidmap: %s", msg); /* it quotes the config it reads: escaped there */
     va_end(ap);
 }
 
@@ -1055,11 +1055,12 @@ static void print_text(const doctor *d, size_t counts[4])
     for (size_t i = 0; i < d->n_checks; i++) {
         const check *c = &d->checks[i];
         printf("%s%s%s  %-*s  %s\n", cli_color(stdout, colors[c->st]), status_labels[c->st],
-               cli_color(stdout, "reset"), (int)w, c->id, c->summary ? c->summary : "");
+               cli_color(stdout, "reset"), (int)w, c->id, c->summary ? cli_esc(c->summary) : "");
+        /* Summaries quote files, paths and network names: escaped, one line each. */
         if (c->fix && c->st != ST_PASS)
-            printf("      %-*s  fix: %s\n", (int)w, "", c->fix);
+            printf("      %-*s  fix: %s\n", (int)w, "", cli_esc(c->fix));
         else if (c->fix && cli.verbose)
-            printf("      %-*s  hint: %s\n", (int)w, "", c->fix);
+            printf("      %-*s  hint: %s\n", (int)w, "", cli_esc(c->fix));
     }
     printf("\n%zu passed, %zu warning%s, %zu failed", counts[ST_PASS], counts[ST_WARN],
            counts[ST_WARN] == 1 ? "" : "s", counts[ST_FAIL]);

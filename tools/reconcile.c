@@ -153,7 +153,7 @@ static int remove_orphan(const nfsroot_policy *p, const char *file, char **ret_e
         }
     }
     if (result == 0)
-        syslog(LOG_INFO, "reconcile: removed orphan '%s'", file);
+        syslog(LOG_INFO, "reconcile: removed orphan '%s'", cli_esc(file));
     return result;
 }
 
@@ -235,15 +235,16 @@ static void print_text(const actions *acts, bool apply)
             continue;
         changes += !keep;
         const char *col = a->done == 0 ? "red" : keep || a->done == 1 ? "green" : "yellow";
+        /* Names, paths and reasons come from records and files a guest's XML shaped. */
         printf("%s%-13s%s  %s%s: %s", cli_color(stdout, col), a->what, cli_color(stdout, "reset"),
-               a->domain ? "domain " : "uuid ", a->domain ? a->domain : a->uuid,
-               a->reason ? a->reason : "");
+               a->domain ? "domain " : "uuid ", cli_esc(a->domain ? a->domain : a->uuid),
+               a->reason ? cli_esc(a->reason) : "");
         if (a->detail)
-            printf(" [%s]", a->detail);
+            printf(" [%s]", cli_esc(a->detail));
         if (a->done == 1)
             printf(": done");
         else if (a->done == 0)
-            printf(": FAILED: %s", a->error ? a->error : "unknown error");
+            printf(": FAILED: %s", a->error ? cli_esc(a->error) : "unknown error");
         printf("\n");
     }
     if (!changes)

@@ -124,10 +124,11 @@ static void print_table(row *rows, size_t n)
                 strcat(clients, ",");
             strcat(clients, w->e->clients[c]);
         }
-        cells[i][0] = strdup(w->s->plan->domain);
-        cells[i][1] = strdup(w->e->path);
-        cells[i][2] = clients ? clients : strdup("?");
-        cells[i][3] = strdup(w->e->options);
+        cells[i][0] = strdup(cli_esc(w->s->plan->domain));
+        cells[i][1] = strdup(cli_esc(w->e->path));
+        cells[i][2] = strdup(clients ? cli_esc(clients) : "?");
+        free(clients);
+        cells[i][3] = strdup(cli_esc(w->e->options));
         cells[i][4] = strdup(w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
         cells[i][5] = strdup(since);
         cells[i][6] = strdup(tri_str(w->running));
@@ -165,7 +166,8 @@ static void print_table(row *rows, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         if (rows[i].note[0] && strcmp(rows[i].state, "ok"))
-            printf("%s %s: %s\n", rows[i].s->plan->domain, rows[i].e->path, rows[i].note);
+            printf("%s %s: %s\n", cli_esc(rows[i].s->plan->domain), cli_esc(rows[i].e->path),
+                   cli_esc(rows[i].note));
 }
 
 static void usage(void)

@@ -14,6 +14,43 @@
 
 cli_globals cli;
 
+/* A copy of s escaped in style, or NULL (ENOMEM). */
+static char *escape_dup(const char *s, nfsroot_escape_style style)
+{
+    size_t n = nfsroot_escape(s, style, NULL, 0) + 1;
+    char *e = malloc(n);
+    if (e)
+        nfsroot_escape(s, style, e, n);
+    return e;
+}
+
+const char *cli_esc(const char *s)
+{
+    /* A ring, so one printf can take several: each slot lives until CLI_ESC_SLOTS more calls. */
+    static char *ring[CLI_ESC_SLOTS];
+    static size_t next;
+    if (!s)
+        return NULL;
+    char **slot = &ring[next++ % CLI_ESC_SLOTS];
+    free(*slot);
+    *slot = escape_dup(s, NFSROOT_ESCAPE_TEXT);
+    return *slot ? *slot : "?";
+}
+
+/* Messages name domains, paths and libvirt's words: escaped as a whole, like the library's log
+ * lines, so no argument can end the line or reach the terminal as a control. */
+static void put_escaped(FILE *f, const char *fmt, va_list ap) _printf_(2, 0);
+static void put_escaped(FILE *f, const char *fmt, va_list ap)
+{
+    _cleanup_free_ char *raw = NULL;
+    if (vasprintf(&raw, fmt, ap) < 0) {
+        fputs("(out of memory)", f);
+        return;
+    }
+    _cleanup_free_ char *e = escape_dup(raw, NFSROOT_ESCAPE_TEXT);
+    fputs(e ? e : "(out of memory)", f);
+}
+
 static void vmsg(const char *kind, const char *fmt, va_list ap) _printf_(2, 0);
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -25,7 +62,7 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
     fputs("virt-nfsroot: ", stderr);
     if (kind)
         fprintf(stderr, "%s%s:%s ", on, kind, off);
-    vfprintf(stderr, fmt, ap);
+    put_escaped(stderr, fmt, ap);
     fputc('\n', stderr);
 }
 
@@ -72,7 +109,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     fputs("virt-nfsroot: ", stderr);
     if (cmd)
         fprintf(stderr, "%s: ", cmd);
-    vfprintf(stderr, fmt, ap);
+    put_escaped(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'virt-nfsroot %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
     return EXIT_USAGE;
@@ -167,7 +204,7 @@ static void quiet_virt_error(void *userdata, virErrorPtr e)
 {
     (void)userdata;
     if (cli.verbose > 1 && e && e->message)
-        fprintf(stderr, "virt-nfsroot: libvirt: %s\n", e->message);
+        fprintf(stderr, "virt-nfsroot: libvirt: %s\n", cli_esc(e->message)); /* quotes XML */
 }
 
 virConnectPtr cli_connect(bool readonly, char *why, size_t len)
@@ -307,33 +344,14 @@ void json_end_array(json *j)
     end(j, ']');
 }
 
+/* RFC 8259 through the one escaping function: controls as \u00XX, C1 included. */
 static void write_string(FILE *f, const char *s)
 {
+    char buf[1024];
+    size_t n = nfsroot_escape(s, NFSROOT_ESCAPE_JSON, buf, sizeof(buf));
+    _cleanup_free_ char *big = n < sizeof(buf) ? NULL : escape_dup(s, NFSROOT_ESCAPE_JSON);
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
-    }
+    fputs(big ? big : buf, f);
     fputc('"', f);
 }
 

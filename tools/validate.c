@@ -104,8 +104,9 @@ static void print_text(const report *rep)
 {
     for (size_t i = 0; rep->f && i < rep->f->n; i++) {
         const nfsroot_finding *x = &rep->f->items[i];
-        char line[4096];
-        nfsroot_finding_format(x, line, sizeof(line));
+        char raw[4096];
+        /* Findings quote the guest's files (fstab decodes \033 and \012): one escaped line. */
+        const char *line = cli_esc(nfsroot_finding_format(x, raw, sizeof(raw)));
         const char *col = x->level == NFSROOT_FINDING_ERROR     ? "red"
                           : x->level == NFSROOT_FINDING_WARNING ? "yellow"
                                                                 : "green";

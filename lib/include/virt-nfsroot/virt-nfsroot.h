@@ -49,7 +49,27 @@ NFSROOT_API void nfsroot_error_clear(nfsroot_error *err);
 NFSROOT_API const char *nfsroot_error_format(const nfsroot_error *err, char *buf, size_t len);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Logging: the library reports actions and warnings through this callback (syslog in the hook). */
+/* Escaping: anything a guest or an XML author controls, before it is printed or logged */
+
+typedef enum nfsroot_escape_style {
+    /* One printable line for a terminal or syslog: \n, \t, \x1b for C0 and DEL, \u009b for
+     * C1, line separators and bidi controls, \xff for bytes that are not UTF-8. Backslashes
+     * stay as they are, so escaping twice changes nothing. */
+    NFSROOT_ESCAPE_TEXT = 0,
+    /* The inside of a JSON string (RFC 8259): \" \\ \n \t \r, \u001b for the other controls
+     * and \u0080..\u009f for C1 too (legal raw in JSON, not on a terminal showing it); a byte
+     * that is not UTF-8 becomes the text \xff (written \\xff). */
+    NFSROOT_ESCAPE_JSON,
+} nfsroot_escape_style;
+
+/* Escape s (NULL: "") into buf, like snprintf: returns the length the whole escaped form needs
+ * (without the NUL) and writes what fits, cut only between characters. Printable UTF-8 (é, CJK)
+ * is kept as is. Also usable with len 0 to measure. */
+NFSROOT_API size_t nfsroot_escape(const char *s, nfsroot_escape_style style, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Logging: the library reports actions and warnings through this callback (syslog in the hook).
+ * Every line it hands over is escaped (NFSROOT_ESCAPE_TEXT) as a whole: one line, no controls. */
 
 typedef void (*nfsroot_log_fn)(int priority /* LOG_* */, const char *line, void *userdata);
 typedef struct nfsroot_log {

@@ -1,0 +1,122 @@
+#!/bin/bash
+# The hook's syslog lines carry guest bytes escaped: the real hook (front end and runner) logs
+# its boot-check findings through the real syslog(3) to a /dev/log of our own (a tmpfs over
+# /dev in a private mount namespace, so nothing of the host's is touched), for a guest whose
+# etc/fstab decodes to ESC, U+009B and a newline starting a forged sshd line.
+# Usage: escape-syslog.sh HOOK
+set -u
+HOOK=$(readlink -f "$1")
+if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (a private mount namespace)"; exit 77; fi
+command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+if [ -z "${NFSROOT_ISOLATED:-}" ]; then
+    NFSROOT_ISOLATED=1 exec unshare -m -- bash "$0" "$@"
+fi
+mount --make-rprivate /
+T=$(mktemp -d "${TMPDIR:-/tmp}/escape-syslog.XXXXXX") || exit 1
+listener=
+cleanup() {
+    [ -n "$listener" ] && { kill "$listener" && wait "$listener"; } 2>/dev/null
+    # not 2>/dev/null: an open /dev/null keeps our /dev busy
+    umount /dev && umount -R "$T/dev"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+export LC_ALL=C
+
+# Our own /dev: the few nodes a process needs, and room for a log socket.
+mkdir "$T/dev"
+mount -t tmpfs -o mode=0755 tmpfs "$T/dev" || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
+for n in null zero full random urandom; do
+    touch "$T/dev/$n" && mount --bind "/dev/$n" "$T/dev/$n"
+done
+ln -s /proc/self/fd "$T/dev/fd"
+for i in 0 1 2; do ln -s "/proc/self/fd/$i" "$T/dev/$(echo stdin stdout stderr | cut -d' ' -f$((i + 1)))"; done
+mount --bind "$T/dev" /dev
+
+# Every datagram syslog(3) sends, one per line as hex (so a newline inside one shows).
+python3 - "$T/log" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "w") as out:
+    out.write("ready\n")
+    out.flush()
+    while True:
+        out.write(s.recv(65536).hex() + "\n")
+        out.flush()
+PY
+listener=$!
+for _ in $(seq 50); do [ -S /dev/log ] && grep -q ready "$T/log" 2>/dev/null && break; sleep 0.1; done
+[ -S /dev/log ] || { echo "FAIL: no log listener"; exit 1; }
+
+fail=0
+check() { # NAME COMMAND...
+    local name=$1
+    shift
+    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
+}
+
+mkdir -p "$T/export/vm1/etc" "$T/net"
+cat >"$T/net/default.xml" <<'EON'
+<networkstatus><network><name>default</name><bridge name='virbr0'/>
+<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
+<range start='192.168.122.2' end='192.168.122.254'/>
+<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
+EON
+cat >"$T/policy.conf" <<EOP
+export_roots = $T/export
+network_dir = $T/net
+state_dir = $T/state
+idmapd_conf = $T/idmapd.conf
+EOP
+export VIRT_NFSROOT_CONFIG=$T/policy.conf
+printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
+printf '%s / nfs4 defaults 0 0\n' \
+    '192.168.122.1:/x\033[2J\302\233\012sshd[1]:\040Accepted\040password\040for\040root' \
+    >"$T/export/vm1/etc/fstab"
+printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$T/export/vm1/etc/idmapd.conf"
+cat >"$T/vm1.xml" <<EOD
+<domain type='qemu'>
+  <name>vm1</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export/></nfsroot:nfsroot></metadata>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
+</domain>
+EOD
+
+# prepare begin: the boot check refuses (the fstab names another path) after logging each
+# finding; nothing is exported.
+"$HOOK" vm1 prepare begin - <"$T/vm1.xml" >"$T/out" 2>"$T/err"; rc=$?
+check "hook: refuses (exit 1)" [ "$rc" = 1 ]
+check "hook: its stderr has no control byte" sh -c \
+    "! grep -aqP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' '$T/err'"
+sleep 0.2
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
+listener=
+python3 - "$T/log" >"$T/lines" <<'PY'
+import sys
+for h in open(sys.argv[1]).read().split("\n")[1:]:
+    if h:
+        print(repr(bytes.fromhex(h)))
+PY
+echo "logged:"
+sed 's/^/  /' "$T/lines"
+check "syslog: the findings were logged" grep -q "boot check: error: .*fstab" "$T/lines"
+check "syslog: the refusal was logged" grep -q "refused: domain 'vm1'" "$T/lines"
+check "syslog: no datagram holds a control byte, C1 or a newline" python3 - "$T/log" <<'PY'
+import re, sys
+bad = re.compile(rb"[\x00-\x1f\x7f]|\xc2[\x80-\x9f]")
+for h in open(sys.argv[1]).read().split("\n")[1:]:
+    if h:
+        d = bytes.fromhex(h)
+        d.decode("utf-8", "strict")
+        assert not bad.search(d), d
+PY
+check "syslog: the fstab value is there, escaped" grep -qF \
+    "'/x\\\\x1b[2J\\\\u009b\\\\nsshd[1]: Accepted password for root'" "$T/lines"
+check "syslog: the idmapd.conf value is there, escaped" grep -qF \
+    "'evil\\\\x1b]0;owned\\\\x07.org'" "$T/lines"
+exit $fail

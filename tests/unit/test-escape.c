@@ -1,0 +1,124 @@
+/* nfsroot_escape over a table: controls (C0, DEL, C1 raw and as UTF-8), bidi overrides, invalid
+ * UTF-8, printable UTF-8 kept, JSON form, truncation only between units, escaping twice. */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+static int failures;
+
+static void check(const char *in, nfsroot_escape_style style, const char *want)
+{
+    char buf[256];
+    size_t n = nfsroot_escape(in, style, buf, sizeof(buf));
+    if (strcmp(buf, want) != 0 || n != strlen(want)) {
+        printf("FAIL %s escape of '%s': want '%s' (%zu), got '%s' (%zu)\n",
+               style == NFSROOT_ESCAPE_JSON ? "json" : "text", in, want, strlen(want), buf, n);
+        failures++;
+    }
+}
+
+static void text(const char *in, const char *want)
+{
+    check(in, NFSROOT_ESCAPE_TEXT, want);
+}
+
+static void json(const char *in, const char *want)
+{
+    check(in, NFSROOT_ESCAPE_JSON, want);
+}
+
+static void truncated(const char *in, size_t len, const char *want, size_t want_need)
+{
+    char buf[64];
+    size_t n = nfsroot_escape(in, NFSROOT_ESCAPE_TEXT, buf, len);
+    if (strcmp(buf, want) != 0 || n != want_need) {
+        printf("FAIL truncate '%s' to %zu: want '%s' (%zu), got '%s' (%zu)\n", in, len, want,
+               want_need, buf, n);
+        failures++;
+    }
+}
+
+/* The library's log lines (lib/log.c) are escaped as a whole: a finding quoting a guest file
+ * cannot start a line of its own in syslog. */
+static char logged[4096];
+static void capture(int prio, const char *line, void *userdata)
+{
+    (void)prio, (void)userdata;
+    snprintf(logged, sizeof(logged), "%s", line);
+}
+
+static void log_lines(void)
+{
+    nfsroot_findings *f = NULL;
+    if (nfsroot_findings_new(&f) < 0)
+        return;
+    nfsroot_findings_add(f, NFSROOT_FINDING_WARNING, "x-y", NULL, "mounts '%s'",
+                         "/x\033[2J\xc2\x9b\nsshd[1]: Accepted password for root");
+    nfsroot_policy p = { .validate = NFSROOT_VALIDATE_WARN };
+    nfsroot_domain d = { .name = (char *)"vm\033" };
+    nfsroot_log log = { capture, NULL };
+    nfsroot_bootcheck_enforce(&p, &d, f, &log, NULL);
+    nfsroot_findings_free(f);
+    const char *want = "domain 'vm\\x1b': boot check: warning: mounts "
+                       "'/x\\x1b[2J\\u009b\\nsshd[1]: Accepted password for root' [x-y]";
+    if (strcmp(logged, want) != 0) {
+        printf("FAIL log line: want '%s', got '%s'\n", want, logged);
+        failures++;
+    }
+}
+
+int main(void)
+{
+    log_lines();
+    text("plain /export/vm", "plain /export/vm");
+    text("", "");
+    text(NULL, "");
+    text("a\nb\tc", "a\\nb\\tc");
+    text("\033[2J\a\r\x7f", "\\x1b[2J\\x07\\x0d\\x7f");
+    text("x\ninfo: all boot checks passed", "x\\ninfo: all boot checks passed");
+    text("csi \xc2\x9b"
+         "31m",
+         "csi \\u009b31m");                     /* U+009B, the one-byte CSI, as UTF-8 */
+    text("\xc2\x80\xc2\x9f", "\\u0080\\u009f"); /* the ends of C1 */
+    text("\xc2\xa0", "\xc2\xa0");               /* U+00A0 is printable */
+    text("\x9b", "\\x9b");                      /* a raw C1 byte is no UTF-8 */
+    text("\xff\xfe", "\\xff\\xfe");
+    text("\xc0\xaf", "\\xc0\\xaf");                   /* overlong '/' */
+    text("\xed\xa0\x80", "\\xed\\xa0\\x80");          /* a surrogate */
+    text("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* above U+10FFFF */
+    text("\xe2\x82", "\\xe2\\x82");                   /* cut short at the end */
+    text("\xe2\x82x", "\\xe2\\x82x");
+    text("\xe2\x80\xae"
+         "evil",
+         "\\u202eevil"); /* RIGHT-TO-LEFT OVERRIDE */
+    text("\xe2\x80\xa8", "\\u2028");
+    text("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xa7",
+         "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xa7");
+    text("back\\slash \"q\"", "back\\slash \"q\"");
+    /* Escaping twice changes nothing (the library escapes errors, then log lines). */
+    text("a\\x1b\\u009b\\n", "a\\x1b\\u009b\\n");
+
+    json("plain", "plain");
+    json("q\"b\\", "q\\\"b\\\\");
+    json("a\nb\tc\r", "a\\nb\\tc\\r");
+    json("\033[2J\x7f\x01", "\\u001b[2J\\u007f\\u0001");
+    json("\xc2\x9b", "\\u009b");
+    json("\x9b\xff", "\\\\x9b\\\\xff");
+    json("caf\xc3\xa9", "caf\xc3\xa9");
+    json("\xe2\x80\xae", "\\u202e");
+
+    truncated("abc\033def", 5, "abc", 10); /* \x1b does not fit: cut before it */
+    truncated("ab\xc3\xa9z", 4, "ab", 5);  /* é does not fit: never half of it */
+    truncated("abc", 4, "abc", 3);
+    truncated("abc", 1, "", 3);
+    if (nfsroot_escape("\033", NFSROOT_ESCAPE_TEXT, NULL, 0) != 4) {
+        printf("FAIL measure with len 0\n");
+        failures++;
+    }
+
+    if (failures)
+        printf("%d failure(s)\n", failures);
+    return failures ? 1 : 0;
+}
