@@ -22,9 +22,9 @@
 # E2E_DOMAIN_TYPE (qemu = TCG, the default; kvm where nested virtualization works).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/libvirt/harness.sh
+# shellcheck source=../libvirt/harness.sh
 . "$HERE/../libvirt/harness.sh"
-# shellcheck source=tests/e2e/guest.sh
+# shellcheck source=guest.sh
 . "$HERE/guest.sh"
 
 VM=nfsroot-e2e
