@@ -35,9 +35,15 @@ for f in "${files[@]}"; do
         bad=$((bad + 1)) findings=$((findings + n))
     fi
 done
+# An exception says why, on its own line: `# shellcheck disable=SC2086 # a word list on purpose`.
+while IFS= read -r hit; do
+    echo "FAIL: $hit: a shellcheck exception without its reason (add '# why' on the same line)"
+    bad=$((bad + 1)) findings=$((findings + 1))
+done < <(grep -nE '^[[:space:]]*#[[:space:]]*shellcheck[[:space:]]+disable=[A-Z0-9,]+[[:space:]]*$' \
+             "${files[@]}" | cut -d: -f1,2)
 if [ "$bad" = 0 ]; then
     echo "PASS: ${#files[@]} shell scripts shellcheck-clean"
     exit 0
 fi
-echo "$bad of ${#files[@]} shell scripts have $findings finding(s)"
+echo "$bad FAIL line(s), $findings finding(s) over ${#files[@]} shell scripts"
 exit 1

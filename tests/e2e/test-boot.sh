@@ -1,5 +1,4 @@
 #!/bin/bash
-# shellcheck disable=SC2034  # E2E_* variables are shared with guest.sh
 # e2e.boot: a real Debian 12 guest boots with / on NFSv4, exported by the virt-nfsroot hook.
 #
 #  1. Outside any namespace (needs the apt mirror): debootstrap a minimal Debian with a dracut
