@@ -32,13 +32,13 @@ now_us() { echo $(($(date +%s%N) / 1000)); }
 # timed_cycles N PREFIX: N timed start + destroy cycles of each domain, alternating between them;
 # one microsecond figure per line appended to $LV_WORK/PREFIX-{ann,plain}.{start,destroy}.
 timed_cycles() {
-    local n=$1 tag=$2 i c dom t0 t1 t2 st
+    local n=$1 tag=$2 c dom t0 t1 t2 st
     for c in ann plain; do
         lv_virsh start "bench-$c" >/dev/null 2>"$LV_WORK/err" ||
             { lv_fail "warm-up start bench-$c: $(cat "$LV_WORK/err")"; return 1; }
         lv_virsh destroy "bench-$c" >/dev/null 2>&1
     done
-    for i in $(seq "$n"); do
+    for _ in $(seq "$n"); do
         for c in ann plain; do
             dom=bench-$c
             t0=$(now_us)
@@ -73,13 +73,13 @@ setup_domains() {
 # the machine's load over the run does not land on one side only.
 HALF=$(((CYCLES + 1) / 2))
 echo "== without the hook ($HALF cycles)"
-lv_start_daemons && lv_net_start || { lv_fail "libvirtd did not start"; exit 1; }
+if ! lv_start_daemons || ! lv_net_start; then lv_fail "libvirtd did not start"; exit 1; fi
 setup_domains || { lv_fail "cannot define the domains"; exit 1; }
 timed_cycles "$HALF" nohook || exit 1
 restart() {
     lv_virsh net-destroy default >/dev/null 2>&1
     lv_stop_daemons
-    lv_start_daemons && lv_net_start || { lv_fail "libvirtd did not start again"; exit 1; }
+    if ! lv_start_daemons || ! lv_net_start; then lv_fail "libvirtd did not start again"; exit 1; fi
 }
 lv_install_hook "$HOOK"
 echo "== with the hook ($CYCLES cycles)"

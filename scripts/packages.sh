@@ -1,19 +1,22 @@
+# shellcheck shell=bash
 # The Debian 12 packages virt-nfsroot needs, in one place (sourced by setup, test and .ci/run).
-BUILD_PACKAGES="build-essential cmake pkg-config libxml2-dev libnfsidmap-dev libvirt-dev
-    libarchive-dev libdbus-1-dev scdoc"
-RUNTIME_PACKAGES="libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
-    dnsmasq-base"
-TEST_PACKAGES="clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
+# shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
+BUILD_PACKAGES=(build-essential cmake pkg-config libxml2-dev libnfsidmap-dev libvirt-dev
+    libarchive-dev libdbus-1-dev scdoc)
+# shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
+RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
+    dnsmasq-base)
+# shellcheck disable=SC2034 # used by scripts/test, which sources this file
+TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
     dbus dbus-bin rpcbind debootstrap cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
-    bash-completion dpkg-dev
-    python3"
+    bash-completion dpkg-dev shellcheck
+    python3)
 
-apt_install() {
+apt_install() { # apt_install PACKAGE...
     export DEBIAN_FRONTEND=noninteractive
     if [ -z "${NFSROOT_APT_UPDATED:-}" ]; then
         apt-get update -q || return 1
         export NFSROOT_APT_UPDATED=1
     fi
-    # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $*
+    apt-get install -y -q --no-install-recommends "$@"
 }

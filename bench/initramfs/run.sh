@@ -10,7 +10,9 @@
 # uncompressed early-microcode cpio in front. lsinitrd comes from the dracut-core .deb,
 # unpacked into the cache (apt-get download; nothing is installed on the host).
 set -euo pipefail
-TOOL=${1:-$(ls /work/build-*/tests/unit/bootcheck/bootcheck-tool 2>/dev/null | head -1)}
+# first_existing PATH...: the first PATH that exists (glob order), or nothing.
+first_existing() { local f; for f in "$@"; do if [ -e "$f" ]; then printf '%s\n' "$f"; break; fi; done; }
+TOOL=${1:-$(first_existing /work/build-*/tests/unit/bootcheck/bootcheck-tool)}
 [ -x "$TOOL" ] || { echo "usage: run.sh BOOTCHECK_TOOL (build target bootcheck-tool)"; exit 2; }
 CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/bench
 W=${BENCH_DIR:-/var/tmp/virt-nfsroot-bench-initramfs}
@@ -51,10 +53,14 @@ build
 for c in gzip zstd; do [ -s "$W/ucode.$c" ] || cat "$W/early.cpio" "$W/main.$c" > "$W/ucode.$c"; done
 # A real dracut-built image (nfs, network-legacy; hostonly=no) when the e2e suite cached a guest
 IMAGES="main ucode"
-tarball=$(ls -t "${CACHE%/bench}"/e2e/guest-linux-image-*.tar.zst 2>/dev/null | head -1 || true)
+# the newest cached guest image (ties: by name, as ls -t)
+tarball=$(find "${CACHE%/bench}/e2e" -mindepth 1 -maxdepth 1 -name 'guest-linux-image-*.tar.zst' \
+              -printf '%T@ %p\n' 2>/dev/null | LC_ALL=C sort -k1,1nr -k2 | head -1 | cut -d' ' -f2- || true)
 if [ -n "$tarball" ] && [ ! -s "$W/dracut.gzip" ]; then
-    rm -rf "$W/x" && mkdir "$W/x" && tar --zstd -xf "$tarball" -C "$W/x" --wildcards './boot/initrd.img-*' 2>/dev/null || true
-    i=$(ls "$W"/x/boot/initrd.img-* 2>/dev/null | head -1 || true)
+    if rm -rf "$W/x" && mkdir "$W/x"; then
+        tar --zstd -xf "$tarball" -C "$W/x" --wildcards './boot/initrd.img-*' 2>/dev/null || true
+    fi
+    i=$(first_existing "$W"/x/boot/initrd.img-*)
     if [ -n "$i" ] && [ "$(head -c 2 "$i" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
         mv "$i" "$W/dracut.gzip"; gzip -dc "$W/dracut.gzip" | zstd -q -15 -T0 -c > "$W/dracut.zstd"
     fi
@@ -89,7 +95,7 @@ for c in gzip zstd; do
         first=$(measure scan_uncached "$f")
         cached=$(measure scan_cached "$f")
         if [ -x "$D/usr/bin/lsinitrd" ]; then ls=$(measure lsinitrd_list "$f"); else ls="nan nan"; fi
-        if [ $img != ucode ]; then dec=$(measure sh -c "$c -dc '$f' > /dev/null"); else dec="- -"; fi
+        if [ "$img" != ucode ]; then dec=$(measure sh -c "$c -dc '$f' > /dev/null"); else dec="- -"; fi
         fm=${first% *}; lm=${ls% *}; dm=${dec% *}
         r1=$(echo "$lm / $fm" | bc -l 2>/dev/null || echo nan); r2=$( [ "$dm" != - ] && echo "$fm / $dm" | bc -l || echo -)
         files=$("$TOOL" bench-scan "$f" - 1 | sed 's/.*files=\([0-9]*\).*/\1/')
@@ -108,7 +114,7 @@ for c in gzip zstd; do
         f=$W/$img.$c
         s=$(cpu scan_uncached "$f")
         [ -x "$D/usr/bin/lsinitrd" ] && l=$(cpu lsinitrd_list "$f") || l=nan
-        if [ $img != ucode ]; then d=$(cpu sh -c "$c -dc '$f' > /dev/null"); r=$(printf '%.2fx' "$(echo "$s / $d" | bc -l)"); else d=-; r=-; fi
+        if [ "$img" != ucode ]; then d=$(cpu sh -c "$c -dc '$f' > /dev/null"); r=$(printf '%.2fx' "$(echo "$s / $d" | bc -l)"); else d=-; r=-; fi
         printf '%-11s %10s %10s %10s %11.1fx %10s\n' "$img.$c" "$s" "$d" "$l" "$(echo "$l / $s" | bc -l)" "$r"
     done
 done

@@ -7,6 +7,7 @@
 set -u
 BIN=$(readlink -f "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../libvirt/harness.sh
 . "$HERE/../libvirt/harness.sh"
 if [ -z "${LV_INSIDE:-}" ]; then
     lv_check_prereqs
@@ -21,6 +22,7 @@ unset VIRT_NFSROOT_CONFIG   # the default policy: /export, the live network in /
 
 VM=annot$$
 MAC=52:54:00:aa:00:01
+# shellcheck disable=SC2174 # only the two leaves need 0755: /export is the harness's, already 0755
 mkdir -p -m 0755 "/export/$VM" /export/shared
 lv_domain_xml "$VM" "$MAC" "" >"$LV_WORK/$VM.xml"
 t0=$(lv_now)

@@ -7,8 +7,9 @@ SCRIPT=$1
 BC=/usr/share/bash-completion/bash_completion
 [ -r "$BC" ] || { echo "SKIP: bash-completion is not installed"; exit 77; }
 command -v virsh >/dev/null || { echo "SKIP: virsh is not installed"; exit 77; }
-# shellcheck disable=SC1090
+# shellcheck source=/dev/null # bash-completion's own library, not ours to check
 . "$BC"
+# shellcheck source=../../packaging/virt-nfsroot.bash-completion
 . "$SCRIPT"
 fail=0
 complete_line() { # the whole line up to the cursor -> COMPREPLY, sorted on one line

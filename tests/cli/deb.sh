@@ -18,7 +18,8 @@ if [ -z "${DEB_INSIDE:-}" ]; then
     trap 'rm -rf "$W"' EXIT
     (cd "$B" && cpack -G DEB -B "$W/out" >"$W/cpack.log" 2>&1) ||
         { echo "FAIL: cpack"; cat "$W/cpack.log"; exit 1; }
-    DEB=$(ls "$W"/out/virt-nfsroot_*.deb 2>/dev/null | head -n 1)
+    DEB=''
+    for f in "$W"/out/virt-nfsroot_*.deb; do if [ -e "$f" ]; then DEB=$f; break; fi; done
     [ -n "$DEB" ] || { echo "FAIL: no .deb produced"; cat "$W/cpack.log"; exit 1; }
     DEB_INSIDE=1 W=$W DEB=$DEB unshare -m -- bash "$0" "$@"
     exit $?

@@ -5,6 +5,7 @@
 # Usage: reconcile-system.sh CLI HOOK
 set -u
 BIN=$(readlink -f "$1") HOOK=$(readlink -f "$2")
+# shellcheck source=../system/lib.sh
 . "$(dirname "$0")/../system/lib.sh"
 nfsroot_isolate "$0" "$@"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
@@ -16,7 +17,7 @@ mkdir -p "$W/export/test" "$W/export/gone" "$W/export/orphan"
 start() { # NAME [UUID]: run the hook's prepare as libvirt would
     local xml
     xml=$(domain_xml "$1")
-    [ -n "${2:-}" ] && xml=$(sed "s|<uuid>.*</uuid>|<uuid>$2</uuid>|" <<<"$xml")
+    [ -n "${2:-}" ] && xml=${xml/<uuid>*<\/uuid>/<uuid>$2<\/uuid>}
     "$HOOK" "$1" prepare begin - <<<"$xml"
 }
 start test "$TEST_UUID" || fail "hook prepare test"

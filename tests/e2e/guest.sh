@@ -1,5 +1,4 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034  # E2E_* variables are read by test-boot.sh
 # Guest image for the e2e test: a minimal Debian 12 that boots with / on NFSv4 through a dracut
 # initramfs.  Sourced by test-boot.sh after tests/libvirt/harness.sh (uses lv_log, lv_skip).
 #
@@ -149,6 +148,7 @@ e2e_guest_tree_locked() {
         echo "timing: guest tree unpacked from $tarball: $(lv_elapsed "$t") s"
         return 0
     fi
+    # shellcheck disable=SC2034 # read by test-boot.sh, which sources this file
     E2E_FROM_CACHE=no
     echo "building the guest tree from scratch ($E2E_SUITE, $E2E_KPKG; cached afterwards)"
     e2e_build_tree "$root" || return 1

@@ -1,5 +1,4 @@
 #!/bin/bash
-# shellcheck disable=SC2034  # E2E_* variables are shared with guest.sh
 # e2e.boot: a real Debian 12 guest boots with / on NFSv4, exported by the virt-nfsroot hook.
 #
 #  1. Outside any namespace (needs the apt mirror): debootstrap a minimal Debian with a dracut
@@ -22,9 +21,9 @@
 # E2E_DOMAIN_TYPE (qemu = TCG, the default; kvm where nested virtualization works).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/libvirt/harness.sh
+# shellcheck source=../libvirt/harness.sh
 . "$HERE/../libvirt/harness.sh"
-# shellcheck source=tests/e2e/guest.sh
+# shellcheck source=guest.sh
 . "$HERE/guest.sh"
 
 VM=nfsroot-e2e

@@ -7,6 +7,7 @@
 # Usage: test-boot-cleanup.sh SOURCE_DIR
 set -u
 SRC=$(readlink -f "$1")
+# shellcheck source=../system/lib.sh
 . "$SRC/tests/system/lib.sh"
 command -v systemd-tmpfiles >/dev/null || { echo "SKIP: systemd-tmpfiles is not installed"; exit 77; }
 nfsroot_isolate "$0" "$@"
@@ -22,7 +23,7 @@ systemd-tmpfiles --create --remove "$W/tmpfiles.conf" 2> "$W/err"
 check "outside boot: tmpfiles runs cleanly ($(cat "$W/err"))" [ ! -s "$W/err" ]
 check "outside boot: the state dir is created" [ -d "$W/run-state" ]
 check "outside boot: running guests' exports files are kept" \
-    [ "$(ls /etc/exports.d | grep -c '^virt-nfsroot-')" -eq 2 ]
+    [ "$(find /etc/exports.d -mindepth 1 -maxdepth 1 -name 'virt-nfsroot-*' | wc -l)" -eq 2 ]
 
 systemd-tmpfiles --create --remove --boot "$W/tmpfiles.conf" 2> "$W/err"
 check "at boot: tmpfiles runs cleanly ($(cat "$W/err"))" [ ! -s "$W/err" ]

@@ -7,6 +7,7 @@
 set -u
 HOOK=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
+# shellcheck source=../system/lib.sh
 . "$SRC/tests/system/lib.sh"
 nfsroot_isolate "$0" "$@"
 
@@ -28,6 +29,7 @@ refuse() {
     local rc=$?
     after=$(listing)
     check "$what: prepare exits 1" [ $rc -eq 1 ]
+    # shellcheck disable=SC2016 # the inner sh expands $1 and $2 (its own arguments)
     check "$what: one line '$(cat "$W/err")' saying '$want'" \
         sh -c '[ "$(wc -l < "$1")" -eq 1 ] && grep -q "^virt-nfsroot: domain '"'vm1'"': " "$1" && grep -qF -- "$2" "$1"' \
         _ "$W/err" "$want"
@@ -54,6 +56,7 @@ mount -o remount,ro /etc/exports.d
 refuse "exports.d read-only" "Read-only file system"
 "$HOOK" keep release end - < "$W/keep.xml" 2> "$W/err"
 rc=$?
+# shellcheck disable=SC2016 # the inner sh expands $0 and $1 (its own arguments)
 check "release on a read-only exports.d fails in one line ($(cat "$W/err"))" \
     sh -c '[ $0 -eq 1 ] && [ "$(wc -l < "$1")" -eq 1 ] && grep -qF "Read-only file system" "$1"' $rc "$W/err"
 check "... and keeps the record, so a later release can finish" [ -e "$W/state/domains/keep.state" ]

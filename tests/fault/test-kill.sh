@@ -20,6 +20,7 @@ HOOK=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
 RUNS=${3:-500}
 SEED=${4:-4242}
+# shellcheck source=../system/lib.sh
 . "$SRC/tests/system/lib.sh"
 nfsroot_isolate "$0" "$@"
 if ! strings "$(dirname "$HOOK")/../lib/libvirt-nfsroot.so.0" 2>/dev/null | grep -q apply-state-written; then
@@ -83,7 +84,10 @@ model_pairs() {
     for c in $shared; do echo "$W/export/shared $c/32"; done
 } 
 etab_pairs() { grep "^$W/export/" $ETAB | sed 's/(.*//' | tr '\t' ' '; }
-state_names() { ls "$W/state/domains" 2>/dev/null | sed -n 's/\.state$//p' | sort; }
+state_names() {
+    find "$W/state/domains" -mindepth 1 -maxdepth 1 -name '*.state' ! -name '.*' -printf '%f\n' \
+        2>/dev/null | sed 's/\.state$//' | sort
+}
 model_names() { { for b in $BYSTANDERS; do echo "$b"; done
                   for d in $CHURN; do [ -n "${running[$d]:-}" ] && echo "$d"; done; } | sort; }
 
@@ -103,14 +107,14 @@ exact() {
     [ "$want" = "$got" ] || { echo "etab differs:"; diff <(echo "$want") <(echo "$got"); return 1; }
     want=$(model_names); got=$(state_names)
     [ "$want" = "$got" ] || { echo "state records differ: want [$want] got [$got]"; return 1; }
-    local files; files=$(ls /etc/exports.d | grep -c '^virt-nfsroot-.*\.exports$')
+    local files; files=$(find /etc/exports.d -mindepth 1 -maxdepth 1 -name 'virt-nfsroot-*.exports' | wc -l)
     [ "$files" -eq "$(model_names | wc -l)" ] || { echo "$files exports files"; return 1; }
     grep -q "^$W/admin	127.0.0.1(" $ETAB || { echo "lost the admin's export"; return 1; }
 }
 
 PREPARE_POINTS="apply-locked apply-old-removed apply-state-written write-temp-written kernel-file-written kernel-old-unexported kernel-exported apply-backend-done apply-state-rewritten"
 RELEASE_POINTS="remove-locked kernel-file-removed kernel-unexported remove-backend-done"
-pick() { local a=($1); echo "${a[RANDOM % ${#a[@]}]}"; }
+pick() { local a; read -r -a a <<<"$1"; echo "${a[RANDOM % ${#a[@]}]}"; }
 
 killed=0 completed=0 point_kills=0 delay_kills=0 failures_before=$bad
 declare -A by_point=()
@@ -167,8 +171,9 @@ for run in $(seq 1 "$RUNS"); do
     fi
 
     # After the kill: everything parses, nobody else lost anything.
-    exportfs -ra 2> "$W/ra.err"
-    [ $? -eq 0 ] && [ ! -s "$W/ra.err" ] || fail "run $run: exportfs -ra after killing $op $d at $mode $arg: $(cat "$W/ra.err")"
+    if ! exportfs -ra 2> "$W/ra.err" || [ -s "$W/ra.err" ]; then
+        fail "run $run: exportfs -ra after killing $op $d at $mode $arg: $(cat "$W/ra.err")"
+    fi
     msg=$(others_intact "$d") || fail "run $run: after killing $op $d at $mode $arg: $msg"
 
     # The repair: the op again, or release after a killed prepare (what libvirt does).
@@ -188,7 +193,7 @@ for run in $(seq 1 "$RUNS"); do
     if [ "$bad" -gt "$((failures_before + 20))" ]; then echo "too many failures, stopping"; break; fi
 done
 
-tmp_left=$(ls -A /etc/exports.d "$W/state/domains" | grep -c '\.tmp$')
+tmp_left=$(find /etc/exports.d "$W/state/domains" -mindepth 1 -maxdepth 1 -name '*.tmp' | wc -l)
 echo "runs: $run, seed $SEED; killed: $killed (fault points $point_kills, random delays $delay_kills); ran to completion: $completed"
 for p in "${!by_point[@]}"; do echo "  killed at $p: ${by_point[$p]}"; done | sort
 echo "temp files left behind by killed runs (never read: dot-files): $tmp_left"

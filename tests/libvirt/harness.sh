@@ -27,7 +27,7 @@
 
 export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
 # Constants for the test scripts that source this file.
-# shellcheck disable=SC2034
+# shellcheck disable=SC2034 # read by the scripts that source this file
 {
     LV_URI=qemu:///system
     LV_NET_ADDR=192.168.122.1

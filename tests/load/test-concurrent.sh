@@ -13,6 +13,7 @@ SRC=$(readlink -f "$2")
 N=${3:-64}
 ROUNDS=${4:-20}
 SEED=${5:-64}
+# shellcheck source=../system/lib.sh
 . "$SRC/tests/system/lib.sh"
 nfsroot_isolate "$0" "$@"
 RANDOM=$SEED
@@ -26,7 +27,7 @@ declare -a running=()
 for i in $(seq 1 "$N"); do
     mkdir -p "$W/export/l$i"
     domain_xml "l$i" "" "$(printf '52:54:00:20:%02x:%02x' $((i / 256)) $((i % 256)))" > "$W/l$i.xml"
-    running[$i]=
+    running[i]=
 done
 
 # The admin, meanwhile: `exportfs -ra` over and over (each must be silent).
@@ -42,9 +43,10 @@ exact() {
     got=$(grep "^$W/export/l" $ETAB | sed 's/(.*//' | tr '\t' ' ' | sort)
     [ "$want" = "$got" ] || { echo "etab: want $(echo "$want" | grep -c .) entries, got $(echo "$got" | grep -c .)"; diff <(echo "$want") <(echo "$got") | head -5; return 1; }
     want=$(for i in $(seq 1 "$N"); do [ -n "${running[$i]}" ] && echo "l$i"; done | sort)
-    got=$(ls "$W/state/domains" 2>/dev/null | sed -n 's/\.state$//p' | sort)
+    got=$(find "$W/state/domains" -mindepth 1 -maxdepth 1 -name '*.state' ! -name '.*' -printf '%f\n' \
+              2>/dev/null | sed 's/\.state$//' | sort)
     [ "$want" = "$got" ] || { echo "state records differ"; return 1; }
-    local files; files=$(ls /etc/exports.d | grep -c '^virt-nfsroot-.*\.exports$')
+    local files; files=$(find /etc/exports.d -mindepth 1 -maxdepth 1 -name 'virt-nfsroot-*.exports' | wc -l)
     [ "$files" -eq "$(echo "$want" | grep -c .)" ] || { echo "$files exports files"; return 1; }
     grep -q "^$W/admin	127.0.0.1(" $ETAB || { echo "the admin's export is gone"; return 1; }
 }
@@ -54,16 +56,16 @@ for round in $(seq 1 "$ROUNDS"); do
     pids=()
     for i in $(seq 1 "$N"); do
         [ $((RANDOM % 4)) -eq 0 ] && continue
-        if [ -n "${running[$i]}" ]; then op="release end"; running[$i]=; else op="prepare begin"; running[$i]=1; fi
+        if [ -n "${running[$i]}" ]; then hook_op=(release end); running[i]=; else hook_op=(prepare begin); running[i]=1; fi
         ( s=$EPOCHREALTIME
-          "$HOOK" "l$i" $op - < "$W/l$i.xml" 2>> "$W/hook.err"
+          "$HOOK" "l$i" "${hook_op[@]}" - < "$W/l$i.xml" 2>> "$W/hook.err"
           rc=$?
-          echo "${op%% *} $s $EPOCHREALTIME $rc" > "$W/lat/$round.$i" ) &
+          echo "${hook_op[0]} $s $EPOCHREALTIME $rc" > "$W/lat/$round.$i" ) &
         pids+=($!)
         ops=$((ops + 1))
     done
     wait "${pids[@]}"
-    rcs=$(cat "$W"/lat/$round.* | awk '$4 != 0' | wc -l)
+    rcs=$(cat "$W/lat/$round".* | awk '$4 != 0' | wc -l)
     msg=$(exact)
     if [ "$rcs" -eq 0 ] && [ -z "$msg" ]; then
         exportfs -ra
@@ -78,7 +80,7 @@ touch "$W/stop-admin"; wait "$admin"
 
 check "$good_rounds of $ROUNDS rounds ended exactly in the running set" [ "$good_rounds" -eq "$ROUNDS" ]
 check "the admin's concurrent exportfs -ra never failed or complained ($(head -c 300 "$W/admin.err"))" [ ! -s "$W/admin.err" ]
-for i in $(seq 1 "$N"); do [ -n "${running[$i]}" ] && "$HOOK" "l$i" release end - < "$W/l$i.xml"; running[$i]=; done
+for i in $(seq 1 "$N"); do [ -n "${running[$i]}" ] && "$HOOK" "l$i" release end - < "$W/l$i.xml"; running[i]=; done
 check "all released at the end" exact
 
 # pct FILE P: the P-th percentile (nearest rank) of the numbers in FILE, one a line.

@@ -33,7 +33,7 @@ ip netns add "$S" 2>/dev/null || skip "cannot create network namespaces"
 # A real disk, not tmpfs: ganesha's VFS FSAL needs file handles.
 W=$(mktemp -d /var/tmp/vnfs-ganesha.XXXXXX)
 chmod 755 "$W"
-GANESHA_PID= RPCBIND_PID= DBUS_PID= MONITOR_PID=
+GANESHA_PID='' RPCBIND_PID='' DBUS_PID='' MONITOR_PID=''
 
 cleanup() {
     [ -n "$GANESHA_PID" ] && kill "$GANESHA_PID" 2>/dev/null
@@ -67,11 +67,11 @@ ip -n "$S" addr add 10.77.0.1/24 dev br0
 ip -n "$S" link set br0 up
 i=0
 for pair in "$C 10.77.0.2" "$N 10.77.0.3"; do
-    set -- $pair
-    ip -n "$S" link add "p$i" type veth peer name eth0 netns "$1"
+    read -r peer addr <<<"$pair"
+    ip -n "$S" link add "p$i" type veth peer name eth0 netns "$peer"
     ip -n "$S" link set "p$i" master br0 up
-    ip -n "$1" addr add "$2/24" dev eth0
-    ip -n "$1" link set eth0 address "52:54:00:77:00:0$((i + 2))" up
+    ip -n "$peer" addr add "$addr/24" dev eth0
+    ip -n "$peer" link set eth0 address "52:54:00:77:00:0$((i + 2))" up
     i=$((i + 1))
 done
 ip -n "$S" link add eth2 type veth peer name eth0 netns "$F"
@@ -105,9 +105,10 @@ EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
 EOF
 ganesha_dbus() {
     dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr \
-        "org.ganesha.nfsd.exportmgr.$@"
+        "org.ganesha.nfsd.exportmgr.$1" "${@:2}"
 }
 start_ganesha() { # rpcbind (for v3) and ganesha in srv, with their own /run
+    # shellcheck disable=SC2016 # the inner sh expands $1 and $!, not this shell
     ip netns exec "$S" unshare -m --propagation private sh -c '
         mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
         rpcbind -f -w & echo $! >"$1/rpcbind.pid"
@@ -126,7 +127,7 @@ stop_ganesha() {
     kill "$GANESHA_PID" "$RPCBIND_PID" 2>/dev/null
     for _ in $(seq 100); do kill -0 "$GANESHA_PID" 2>/dev/null || break; sleep 0.1; done
     for _ in $(seq 50); do kill -0 "$RPCBIND_PID" 2>/dev/null || break; sleep 0.1; done
-    ! kill -0 "$GANESHA_PID" 2>/dev/null && GANESHA_PID= RPCBIND_PID=
+    ! kill -0 "$GANESHA_PID" 2>/dev/null && GANESHA_PID='' RPCBIND_PID=''
 }
 if ! start_ganesha; then
     echo "FAIL: ganesha did not come up on D-Bus"; cat "$W/ganesha.out"; tail -20 "$W/ganesha.log"
@@ -211,7 +212,7 @@ nfs_refused() { # NS VERSION: refused by the server (not a network failure)
     # not use from its pseudo filesystem (NOENT); NFSv3: MOUNT says EACCES.
     grep -qE 'NFS4ERR_NOENT|NFS4ERR_ACCESS|NFS4ERR_PERM|MNT3ERR_ACCES' <<<"$out"
 }
-export_file() { ls "$W/ganesha.d"/virt-nfsroot-"${1:-$UUID}"-*.conf 2>/dev/null; }
+export_file() { ls "$W/ganesha.d/virt-nfsroot-${1:-$UUID}-"*.conf 2>/dev/null; }
 live_has_path() { ganesha_dbus ShowExports | grep -qF "string \"$1\""; }
 live_has_id() { ganesha_dbus ShowExports | grep -qx " *uint16 $1"; }
 not() { ! "$@"; }

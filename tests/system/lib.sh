@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the system tests: a private mount namespace with its own /etc/exports.d and
 # /var/lib/nfs, so the real exportfs runs against nothing of the host's.
 # Usage: source lib.sh; nfsroot_isolate "$0" "$@"   (re-executes the script inside unshare)

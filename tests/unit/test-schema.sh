@@ -15,7 +15,7 @@ for f in "$SRC"/xml/examples/*.xml; do
     xmllint --noout --relaxng "$LIBVIRT_RNG" "$f" 2>/dev/null && lv=valid || lv=invalid
     xmllint --xpath '//*[namespace-uri()="http://virt-nfsroot.org/xmlns/domain/1.0" and local-name()="nfsroot"]' "$f" > "$tmp" 2>/dev/null
     xmllint --noout --relaxng "$SRC/xml/virt-nfsroot.rng" "$tmp" 2>/dev/null && ours=valid || ours=invalid
-    msg=$("$PARSE" "$f"); [ $? -eq 0 ] && parsed=valid || parsed=invalid
+    if msg=$("$PARSE" "$f"); then parsed=valid; else parsed=invalid; fi
     if [ "$lv" = valid ] && [ "$ours" = "$want" ] && [ "$parsed" = "$want" ]; then
         ok=$((ok + 1)); echo "PASS: $name ($want${msg:+: $msg})"
     else

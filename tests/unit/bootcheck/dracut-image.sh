@@ -5,13 +5,16 @@
 set -euo pipefail
 TOOL=${1:?usage: dracut-image.sh BOOTCHECK_TOOL}
 E=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
-tarball=$(ls -t "$E"/guest-linux-image-*.tar.zst 2>/dev/null | head -1 || true)
+# the newest cached guest image (ties: by name, as ls -t)
+tarball=$(find "$E" -mindepth 1 -maxdepth 1 -name 'guest-linux-image-*.tar.zst' -printf '%T@ %p\n' \
+              2>/dev/null | LC_ALL=C sort -k1,1nr -k2 | head -1 | cut -d' ' -f2- || true)
 [ -n "$tarball" ] || { echo "SKIP: no e2e guest tarball in $E (run the e2e suite once)"; exit 77; }
 W=$(mktemp -d /tmp/bootcheck-dracut.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 tar --zstd -xf "$tarball" -C "$W" --wildcards './boot/initrd.img-*' 2>/dev/null ||
     tar --zstd -xf "$tarball" -C "$W" --wildcards 'boot/initrd.img-*' 2>/dev/null || true
-img=$(ls "$W"/boot/initrd.img-* 2>/dev/null | head -1 || true)
+img=''
+for f in "$W"/boot/initrd.img-*; do if [ -e "$f" ]; then img=$f; break; fi; done
 [ -n "$img" ] || { echo "SKIP: $tarball holds no boot/initrd.img-*"; exit 77; }
 kver=${img##*/initrd.img-}
 fail=0
