@@ -254,11 +254,14 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
         nfsroot_error ignored = { 0 };
         nfsroot_plan none = { 0 };
         _cleanup_(plan_freep) nfsroot_plan *undo = NULL;
-        if (plan_union(s.plan, &none, &undo) == 0) {
+        int undone = plan_union(s.plan, &none, &undo);
+        if (undone == 0) {
             drop_shared(undo, all, n_all);
-            (void)b->remove(p, undo, log, &ignored);
+            undone = b->remove(p, undo, log, &ignored);
         }
-        (void)nfsroot_state_delete(p, plan->domain);
+        /* An entry the undo could not take down keeps its record: release retries it. */
+        if (undone == 0)
+            (void)nfsroot_state_delete(p, plan->domain);
         if (!err->domain[0])
             snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
         return r;

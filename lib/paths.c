@@ -141,6 +141,51 @@ static int fd_path(int fd, char **ret)
     return 0;
 }
 
+/* Every directory strictly between the export root and the export (on the path the kernel
+ * resolved, walked up with ".." from the export's fd) must be root's and writable by root only:
+ * whoever else can write one can swap the export for a symbolic link after we looked, and
+ * exportfs or the NFS server follow it by name. The export itself is the guest's to write; the
+ * root is the admin's (doctor checks it). fstat on the fds walked, never stat on names. */
+static int check_intermediates(int fd, int rootfd, const char *path, const char *root,
+                               nfsroot_error *err)
+{
+    struct stat rst;
+    if (fstat(rootfd, &rst) < 0)
+        return -errno;
+    _cleanup_close_ int cur = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (unsigned depth = 0; depth < MAX_DEPTH; depth++) {
+        struct stat st;
+        if (cur < 0 || fstat(cur, &st) < 0)
+            return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
+                               "cannot check the directories above export path '%s': %s", path,
+                               strerror(errno));
+        if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
+            return 0;
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+            _cleanup_free_ char *dir = NULL;
+            int r = fd_path(cur, &dir);
+            return nfsroot_err(err, -EPERM, NULL, "export path", NULL, 0,
+                               "directory '%s' above export path '%s' is owned by uid %u with "
+                               "mode %04o: every directory between the export root and an "
+                               "export must be owned by root and writable only by root, or its "
+                               "owner could swap the export for a symbolic link",
+                               r < 0 ? "?" : dir, path, (unsigned)st.st_uid,
+                               (unsigned)(st.st_mode & 07777));
+        }
+        int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        struct stat ust;
+        /* ".." of "/" is "/": the walk left the root's tree (moved away meanwhile). */
+        if (up >= 0 && fstat(up, &ust) == 0 && ust.st_dev == st.st_dev && ust.st_ino == st.st_ino) {
+            close(up);
+            break;
+        }
+        closep(&cur);
+        cur = up;
+    }
+    return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
+                       "export path '%s' is no longer below the export root '%s'", path, root);
+}
+
 /* Explain a bad character so the user can find it: a space or a newline is invisible. */
 static void describe_char(unsigned char c, char *buf, size_t len)
 {
@@ -241,6 +286,9 @@ int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolv
                                "export path '%s' resolves to a path with characters an export "
                                "may not hold",
                                path);
+        r = check_intermediates(fd, rootfd, path, roots[i], err);
+        if (r < 0)
+            return r;
         *ret_resolved = TAKE_PTR(resolved);
         return 0;
     }

@@ -374,6 +374,28 @@ static int build_export(const nfsroot_policy *p, const nfsroot_domain *d,
     return build_options(p, d->name, req, &e->readonly, &e->options, err);
 }
 
+/* Inside its rw export the guest is root: it can replace a directory holding another of its
+ * exports with a symbolic link to any host directory, which exportfs then follows. So, as
+ * between domains, nesting is only fine when both are read-only. */
+static int check_nesting(const char *name, const nfsroot_export *a, const nfsroot_export *b,
+                         nfsroot_error *err)
+{
+    if (!strcmp(a->path, b->path))
+        return nfsroot_err(err, -EINVAL, name, "export path", NULL, 0,
+                           "export path '%s' is listed twice", b->path);
+    const nfsroot_export *outer = path_is_under(b->path, a->path)   ? a
+                                  : path_is_under(a->path, b->path) ? b
+                                                                    : NULL;
+    if (!outer || (a->readonly && b->readonly))
+        return 0;
+    const nfsroot_export *inner = outer == a ? b : a;
+    return nfsroot_err(err, -EPERM, name, "export path", NULL, 0,
+                       "export path '%s' lies inside export path '%s' of the same domain and "
+                       "one of them is read-write: the guest could replace it with a symbolic "
+                       "link to any host directory; export only '%s', or both read-only",
+                       inner->path, outer->path, outer->path);
+}
+
 int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_log *log,
                        nfsroot_plan **ret, nfsroot_error *err)
 {
@@ -409,9 +431,7 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
         r = build_export(p, d, &d->exports[i], nets, n_nets, defaults, &plan->exports[i], err);
         plan->n_exports = i + 1;
         for (size_t j = 0; r >= 0 && j < i; j++)
-            if (!strcmp(plan->exports[j].path, plan->exports[i].path))
-                r = nfsroot_err(err, -EINVAL, d->name, "export path", NULL, 0,
-                                "export path '%s' is listed twice", plan->exports[i].path);
+            r = check_nesting(d->name, &plan->exports[j], &plan->exports[i], err);
     }
     for (size_t i = 0; i < n_nets; i++)
         nfsroot_netinfo_free(nets[i]);

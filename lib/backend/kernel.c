@@ -97,29 +97,45 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
-/* Is (path, client) in etab? etab lines are "path<TAB>client(options)". */
+/* At most this many etab entries for one client are looked at: a guest has a handful. */
+#define MAX_CLIENT_ENTRIES 1024
+
+/* The paths etab holds for client, as exportfs wrote them. etab lines are
+ * "path<TAB>client(options)". Every exportfs run rewrites etab with each path it reads passed
+ * through realpath() (nfs-utils' getexportent), so a path holding a symbolic link at that moment
+ * is there under the link's target: etab, not the path we asked for, says what is exported. */
+static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
+{
+    _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
+    if (!out)
+        return -ENOMEM;
+    _cleanup_fclose_ FILE *f = fopen(p->etab, "re");
+    if (!f && errno != ENOENT)
+        return -errno;
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0, n = 0, clen = strlen(client);
+    while (f && getline(&line, &cap, f) > 0) {
+        char *tab = strchr(line, '\t');
+        if (!tab || strncmp(tab + 1, client, clen) != 0 || tab[1 + clen] != '(')
+            continue;
+        *tab = '\0';
+        if (++n > MAX_CLIENT_ENTRIES)
+            return -E2BIG;
+        if (!strv_contains(out, line) && strv_push(&out, line) < 0)
+            return -ENOMEM;
+    }
+    *ret = TAKE_PTR(out);
+    return 0;
+}
+
+/* Is (path, client) in etab? */
 static int etab_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret)
 {
-    _cleanup_fclose_ FILE *f = fopen(p->etab, "re");
-    if (!f) {
-        if (errno != ENOENT)
-            return -errno;
-        *ret = false;
-        return 0;
-    }
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0;
-    size_t plen = strlen(path), clen = strlen(client);
-    while (getline(&line, &cap, f) > 0) {
-        if (strncmp(line, path, plen) != 0 || line[plen] != '\t')
-            continue;
-        const char *c = line + plen + 1;
-        if (strncmp(c, client, clen) == 0 && c[clen] == '(') {
-            *ret = true;
-            return 0;
-        }
-    }
-    *ret = false;
+    _cleanup_strv_free_ char **paths = NULL;
+    int r = etab_paths(p, client, &paths);
+    if (r < 0)
+        return r;
+    *ret = strv_contains(paths, path);
     return 0;
 }
 
@@ -143,23 +159,166 @@ static int exportfs(const nfsroot_policy *p, const char *opts, const char *clien
     return run_program(opts ? argv_add : argv_del, ret_stderr);
 }
 
-static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
-                        const char *client, nfsroot_error *err)
+static int etab_error(const nfsroot_policy *p, const char *domain, int r, nfsroot_error *err)
 {
-    _cleanup_free_ char *errtext = NULL;
-    int r = exportfs(p, NULL, client, path, &errtext);
+    return nfsroot_err(err, r, domain, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
+                       strerror(-r));
+}
+
+/* Add to *ours each path of `after` not in `before`: an exportfs run that only removes an entry
+ * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. */
+static int push_new(char ***ours, char *const *before, char *const *after)
+{
+    for (size_t i = 0; after[i]; i++)
+        if (!strv_contains(before, after[i]) && !strv_contains(*ours, after[i]) &&
+            strv_push(ours, after[i]) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
+/* One `exportfs -u client:path` with etab read before and after it. */
+static int unexport_step(const nfsroot_policy *p, const char *domain, const char *path,
+                         const char *client, char ***ours, char **ret_errtext, nfsroot_error *err)
+{
+    _cleanup_strv_free_ char **before = NULL, **after = NULL;
+    int r = etab_paths(p, client, &before);
+    if (r < 0)
+        return etab_error(p, domain, r, err);
+    r = exportfs(p, NULL, client, path, ret_errtext);
     if (r < 0)
         return nfsroot_err(err, r, domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
+    r = etab_paths(p, client, &after);
+    if (r < 0)
+        return etab_error(p, domain, r, err);
+    return push_new(ours, before, after) < 0 ? -ENOMEM : 0;
+}
+
+#define UNEXPORT_ROUNDS 8
+
+/* Take (path, client) down and prove it gone. Ours is the entry under the path asked for, under
+ * what that path canonicalises to now, and any path an `exportfs -u` of ours rewrote it to while
+ * a directory on the way was a symbolic link: each is unexported by the path etab shows, until
+ * etab holds none of them. Fails (never 0) while any is left. */
+static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
+                        const char *client, nfsroot_error *err)
+{
+    _cleanup_strv_free_ char **ours = NULL;
+    if (strv_push(&ours, path) < 0)
+        return -ENOMEM;
+    _cleanup_free_ char *errtext = NULL;
+    for (unsigned round = 0;; round++) {
+        _cleanup_free_ char *canon = realpath(path, NULL);
+        if (canon && !strv_contains(ours, canon) && strv_push(&ours, canon) < 0)
+            return -ENOMEM;
+        _cleanup_strv_free_ char **now = NULL;
+        int r = etab_paths(p, client, &now);
+        if (r < 0)
+            return etab_error(p, domain, r, err);
+        const char *left = NULL;
+        for (size_t i = 0; ours[i] && !left; i++)
+            if (strv_contains(now, ours[i]))
+                left = ours[i];
+        if (!left)
+            return 0;
+        if (round == UNEXPORT_ROUNDS) {
+            char first[400];
+            first_line(errtext, first, sizeof(first));
+            return nfsroot_err(err, -EIO, domain, "exportfs", p->exportfs, 0,
+                               "'exportfs -u' did not remove the export of '%s' to '%s' (etab "
+                               "still has '%s')%s%s",
+                               path, client, left, first[0] ? ": " : "", first);
+        }
+        for (size_t i = 0; ours[i]; i++) {
+            if (!strv_contains(now, ours[i]))
+                continue;
+            /* ours may grow (and move) in unexport_step: copy the name first */
+            _cleanup_free_ char *target = strdup(ours[i]);
+            free(errtext);
+            errtext = NULL;
+            r = target ? unexport_step(p, domain, target, client, &ours, &errtext, err) : -ENOMEM;
+            if (r < 0)
+                return r;
+        }
+    }
+}
+
+/* After `exportfs -o`: every entry for client that the run added under another path than the
+ * planned one (exportfs canonicalised a path whose directory was swapped for a link), or the
+ * planned one if a link now lies on its way (the next exportfs run would canonicalise it), is
+ * taken down again and the export fails. */
+static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
+                       const char *client, char *const *before, nfsroot_error *err)
+{
+    _cleanup_strv_free_ char **after = NULL, **stray = NULL;
+    int r = etab_paths(p, client, &after);
+    if (r < 0)
+        return etab_error(p, plan->domain, r, err);
+    if (push_new(&stray, before, after) < 0)
+        return -ENOMEM;
+    nfsroot_error ignored = { 0 };
+    bool moved = nfsroot_path_verify(e->path, &ignored) < 0;
+    const char *where = NULL;
+    for (size_t i = 0; stray && stray[i]; i++)
+        if (strcmp(stray[i], e->path)) {
+            where = where ? where : stray[i];
+            moved = true;
+        }
+    if (!moved)
+        return 0;
+    _cleanup_free_ char *shown = where ? strdup(where) : NULL;
+    if (where && !shown)
+        return -ENOMEM;
+    int undo = unexport_one(p, plan->domain, e->path, client, err);
+    for (size_t i = 0; undo == 0 && stray && stray[i]; i++)
+        undo = unexport_one(p, plan->domain, stray[i], client, err);
+    if (undo < 0)
+        return undo;
+    if (shown)
+        return nfsroot_err(err, -EXDEV, plan->domain, "export path", e->path, 0,
+                           "exporting '%s' to '%s' made exportfs export '%s': a directory on "
+                           "its way was replaced by a symbolic link; the entry was taken down "
+                           "again",
+                           e->path, client, shown);
+    return nfsroot_err(err, -EXDEV, plan->domain, "export path", e->path, 0,
+                       "export path '%s' changed while it was exported to '%s': it or a "
+                       "directory on its way was replaced by a symbolic link; the entry was "
+                       "taken down again",
+                       e->path, client);
+}
+
+static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
+                      const char *client, const nfsroot_log *log, nfsroot_error *err)
+{
+    _cleanup_strv_free_ char **before = NULL;
+    int r = etab_paths(p, client, &before);
+    if (r < 0)
+        return etab_error(p, plan->domain, r, err);
+    _cleanup_free_ char *errtext = NULL;
+    r = exportfs(p, e->options, client, e->path, &errtext);
+    NFSROOT_FAULT_POINT("kernel-exported");
+    if (r < 0)
+        return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
+                           p->exportfs, strerror(-r));
+    /* exportfs exits 1 when any entry on the host is broken: trust etab, not that. */
     bool present = false;
-    r = etab_has(p, path, client, &present);
-    if (r < 0 || present) {
+    int r2 = etab_has(p, e->path, client, &present);
+    if (r2 < 0 || !present) {
         char first[400];
         first_line(errtext, first, sizeof(first));
-        return nfsroot_err(err, r < 0 ? r : -EIO, domain, "exportfs", p->exportfs, 0,
-                           "'exportfs -u %s:%s' did not remove the export%s%s", client, path,
-                           first[0] ? ": " : "", first);
+        int undo = after_check(p, plan, e, client, before, err);
+        if (undo < 0)
+            return undo;
+        return nfsroot_err(err, r2 < 0 ? r2 : -EIO, plan->domain, "exportfs", p->exportfs, 0,
+                           "exportfs did not export '%s' to '%s' (exit status %d%s%s)", e->path,
+                           client, r, first[0] ? ": " : "", first);
     }
+    r2 = after_check(p, plan, e, client, before, err);
+    if (r2 < 0)
+        return r2;
+    if (r != 0 && errtext && errtext[0])
+        nfsroot_logf(log, LOG_NOTICE, "domain '%s': exportfs exited %d about another entry: %s",
+                     plan->domain, r, errtext);
     return 0;
 }
 
@@ -183,31 +342,12 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const
                 NFSROOT_FAULT_POINT("kernel-old-unexported");
             }
 
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        const nfsroot_export *e = &plan->exports[i];
-        for (size_t c = 0; e->clients[c]; c++) {
-            _cleanup_free_ char *errtext = NULL;
-            r = exportfs(p, e->options, e->clients[c], e->path, &errtext);
-            NFSROOT_FAULT_POINT("kernel-exported");
+    for (size_t i = 0; i < plan->n_exports; i++)
+        for (size_t c = 0; plan->exports[i].clients[c]; c++) {
+            r = export_one(p, plan, &plan->exports[i], plan->exports[i].clients[c], log, err);
             if (r < 0)
-                return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0,
-                                   "cannot run '%s': %s", p->exportfs, strerror(-r));
-            /* exportfs exits 1 when any entry on the host is broken: trust etab, not that. */
-            bool present = false;
-            int r2 = etab_has(p, e->path, e->clients[c], &present);
-            if (r2 < 0 || !present) {
-                char first[400];
-                first_line(errtext, first, sizeof(first));
-                return nfsroot_err(err, r2 < 0 ? r2 : -EIO, plan->domain, "exportfs", p->exportfs,
-                                   0, "exportfs did not export '%s' to '%s' (exit status %d%s%s)",
-                                   e->path, e->clients[c], r, first[0] ? ": " : "", first);
-            }
-            if (r != 0 && errtext && errtext[0])
-                nfsroot_logf(log, LOG_NOTICE,
-                             "domain '%s': exportfs exited %d about another entry: %s",
-                             plan->domain, r, errtext);
+                return r;
         }
-    }
     return 0;
 }
 
@@ -248,12 +388,10 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     xlock = -1;
     NFSROOT_FAULT_POINT("kernel-file-removed");
     int result = 0;
+    /* unexport_one() finds each entry by what etab holds and fails while any is left: the
+     * caller then keeps the record, so a later release retries. */
     for (size_t i = 0; i < plan->n_exports; i++)
         for (size_t c = 0; plan->exports[i].clients[c]; c++) {
-            bool present = false;
-            if (etab_has(p, plan->exports[i].path, plan->exports[i].clients[c], &present) == 0 &&
-                !present)
-                continue;
             int r = unexport_one(p, plan->domain, plan->exports[i].path,
                                  plan->exports[i].clients[c], err);
             NFSROOT_FAULT_POINT("kernel-unexported");

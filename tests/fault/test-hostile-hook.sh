@@ -85,6 +85,8 @@ prepare_case() {
                 dir) mkdir -p "$R/$a" ;;
                 link) ln -s "$b" "$R/$a" ;;
                 file) : > "$R/$a" ;;
+                chown) chown -h "$b" "$R/$a" ;;
+                chmod) chmod "$b" "$R/$a" ;;
             esac
         done < "$c/setup"
     fi

@@ -1,7 +1,8 @@
 /* Runs one data-driven case of tests/data/plan/<case>/:
  *   domain.xml   the domain (with @ROOT@ standing for a fresh temporary root)
  *   policy.conf  optional extra policy lines (export_roots, network_dir and state_dir are set)
- *   setup        optional lines "dir PATH", "link PATH TARGET", "file PATH" under @ROOT@
+ *   setup        optional lines "dir PATH", "link PATH TARGET", "file PATH", "chown PATH UID",
+ *                "chmod PATH OCTAL-MODE" under @ROOT@ (chown needs root)
  *   network/     optional live network XMLs (default: tests/data/plan/_network/)
  *   expected     what the plan renders, or "error: <the user's sentence>"
  * NFSROOT_REGENERATE=1 rewrites expected. */
@@ -88,6 +89,10 @@ static void run_setup(const char *casedir, const char *root)
             must(system(cmd) == 0, full);
         } else if (!strcmp(kind, "link"))
             must(symlink(b, full) == 0, full);
+        else if (!strcmp(kind, "chown"))
+            must(lchown(full, (uid_t)strtoul(b, NULL, 10), (gid_t)-1) == 0, full);
+        else if (!strcmp(kind, "chmod"))
+            must(chmod(full, (mode_t)strtoul(b, NULL, 8)) == 0, full);
         else if (!strcmp(kind, "file")) {
             FILE *o = fopen(full, "we");
             must(o != NULL, full);

@@ -292,6 +292,28 @@ case("xml-1-1-control-char", domain(ours(export(f'path="{EXP}/vm1&#x1;"')),
 case("encoding-latin1-declared", domain(ours(export(f'path="{EXP}/vm\u00e9"')),
      prolog='<?xml version="1.0" encoding="ISO-8859-1"?>\n'))
 
+# --- issue 10: nested exports and directories above an export ---
+# Inside its rw export the guest is root: a second export below it can become a link to "/".
+case("path-nested-rw-root-and-sub", domain(ours(
+    export(f'path="{EXP}/vm1"') + "\n" + export(f'path="{EXP}/vm1/data" role="extra"'))),
+    setup=("dir export/vm1/data",))
+case("path-nested-default-root-and-ro-sub", domain(ours(
+    export("") + "\n" + export(f'path="{EXP}/vm1/data" readonly="yes" role="extra"'))),
+    setup=("dir export/vm1/data",))
+case("path-nested-rw-inside-ro", domain(ours(
+    export(f'path="{EXP}/vm1/data"') + "\n" + export(f'path="{EXP}/vm1" readonly="yes" '
+                                                       'role="extra"'))),
+    setup=("dir export/vm1/data",))
+# Whoever can write a directory between the export root and the export can swap the export.
+path_case("path-intermediate-user-owned", f"{EXP}/vm1/home/alice/proj",
+          setup=("dir export/vm1/home/alice/proj", "chown export/vm1/home/alice 1000"))
+path_case("path-intermediate-group-writable", f"{EXP}/grp/vm1",
+          setup=("dir export/grp/vm1", "chmod export/grp 0775"))
+path_case("path-intermediate-sticky-world-writable", f"{EXP}/tmp/vm1",
+          setup=("dir export/tmp/vm1", "chmod export/tmp 1777"))
+path_case("path-intermediate-user-owned-via-link", f"{EXP}/alias",
+          setup=("dir export/a/vm1", "chown export/a 1000", "link export/alias a/vm1"))
+
 # Byte-level cases: written raw below.
 RAW = {}
 RAW["non-utf8-byte-in-path"] = domain(ours(export(f'path="{EXP}/vm1XX"'))).encode().replace(
