@@ -89,6 +89,11 @@ int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void
 /* Write data to dir/name atomically: dot-prefixed temp in dir, fsync, rename, fsync dir. */
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
+struct open_how;
+/* openat2(2), retried while the kernel reports a concurrent rename or mount (EAGAIN, which
+ * RESOLVE_BENEATH and RESOLVE_IN_ROOT may give for ".."): the fd or -errno (-ENOSYS/-EPERM
+ * where the syscall is missing or filtered, so callers can fall back to a walk). */
+int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how);
 /* Run argv[0] (absolute) with argv, stdin /dev/null, capture stderr (caller frees); returns the
  * exit status (>= 0) or -errno when it could not run or died by signal. */
 int run_program(char *const argv[], char **ret_stderr);

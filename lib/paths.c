@@ -2,7 +2,6 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "internal.h"
 
@@ -120,10 +119,10 @@ static int openat2_path(int dirfd, const char *rel, uint64_t resolve)
     if (getenv("NFSROOT_TEST_NO_OPENAT2"))
         return walk_fallback(dirfd, rel, (resolve & RESOLVE_BENEATH) != 0);
 #endif
-    long fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+    int fd = nfsroot_openat2(dirfd, rel, &how);
+    if (fd == -ENOSYS || fd == -EPERM)
         return walk_fallback(dirfd, rel, (resolve & RESOLVE_BENEATH) != 0);
-    return fd < 0 ? -errno : (int)fd;
+    return fd;
 }
 
 static int fd_path(int fd, char **ret)

@@ -1,10 +1,12 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "fault.h"
@@ -348,4 +350,15 @@ int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void
     }
     *ret_handle = h;
     return 0;
+}
+
+int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+    for (unsigned tries = 0;; tries++) {
+        long fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+        if (fd >= 0)
+            return (int)fd;
+        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
+            return -errno;
+    }
 }

@@ -6,7 +6,6 @@
 #include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "bootcheck.h"
 
@@ -55,11 +54,11 @@ int bootcheck_open_in_root(int root_fd, const char *rel, int *ret_fd)
         .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
-    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+    int fd = nfsroot_openat2(root_fd, rel, &how);
+    if (fd == -ENOSYS || fd == -EPERM)
         return open_in_root_walk(root_fd, rel, ret_fd);
     if (fd < 0)
-        return -errno;
+        return fd;
     *ret_fd = fd;
     return 0;
 }
