@@ -14,6 +14,7 @@ fi
 mount --make-rprivate /
 T=$(mktemp -d "${TMPDIR:-/tmp}/escape-syslog.XXXXXX") || exit 1
 listener=
+# shellcheck disable=SC2317 # a trap handler: called, though shellcheck sees no call
 cleanup() {
     [ -n "$listener" ] && { kill "$listener" && wait "$listener"; } 2>/dev/null
     # not 2>/dev/null: an open /dev/null keeps our /dev busy

@@ -25,6 +25,7 @@ FRONT=$HOOK
 RUN=$(dirname "$HOOK")/qemu-hook-run
 VG=()
 if [ "$MODE" = valgrind ]; then
+    # shellcheck disable=SC2054 # the commas are inside valgrind's option values
     VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
         --errors-for-leak-kinds=definite,indirect --track-fds=no --log-file="$W/vg.%p.log")
 fi
@@ -55,7 +56,11 @@ host_state() {
     exportfs -v 2>&1
     echo "--- etab"; cat /var/lib/nfs/etab
     echo "--- exports.d"
-    (cd /etc/exports.d && for f in $(ls -A); do stat -c '%n %i %s %Y' "$f"; cat "$f"; done)
+    (cd /etc/exports.d && for f in .[!.]* ..?* *; do
+        [ -e "$f" ] || continue
+        stat -c '%n %i %s %Y' "$f"
+        cat "$f"
+    done)
     local d
     for d in "$W/state" ${CASE_ROOT:+"$CASE_ROOT/state"}; do
         echo "--- state $d"
@@ -182,6 +187,7 @@ conflict() { # conflict NAME EXPECTED-SUBSTRING XML
     rc=$?
     after=$(host_state)
     check "conflict $name: exit 1 ($(cat "$W/err"))" [ "$rc" -eq 1 ]
+    # shellcheck disable=SC2016 # the inner sh expands $1 and $2
     check "conflict $name: one line saying '$want'" \
         sh -c '[ "$(wc -l < "$1")" -eq 1 ] && grep -qF -- "$2" "$1"' _ "$W/err" "$want"
     check "conflict $name: host exports and state byte-identical" [ "$before" = "$after" ]
