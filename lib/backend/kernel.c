@@ -134,20 +134,20 @@ static int kernel_has(const nfsroot_policy *p, const char *path, const char *cli
 }
 
 static int exportfs(const nfsroot_policy *p, const char *opts, const char *client, const char *path,
-                    char **ret_stderr)
+                    char **ret_stderr, nfsroot_error *err)
 {
     char arg[2200];
     client_path_arg(client, path, arg, sizeof(arg));
     char *argv_add[] = { p->exportfs, "-o", (char *)opts, arg, NULL };
     char *argv_del[] = { p->exportfs, "-u", arg, NULL };
-    return run_program(opts ? argv_add : argv_del, ret_stderr);
+    return run_program(opts ? argv_add : argv_del, ret_stderr, err);
 }
 
 static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
                         const char *client, nfsroot_error *err)
 {
     _cleanup_free_ char *errtext = NULL;
-    int r = exportfs(p, NULL, client, path, &errtext);
+    int r = exportfs(p, NULL, client, path, &errtext, err);
     if (r < 0)
         return nfsroot_err(err, r, domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
@@ -187,7 +187,7 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const
         const nfsroot_export *e = &plan->exports[i];
         for (size_t c = 0; e->clients[c]; c++) {
             _cleanup_free_ char *errtext = NULL;
-            r = exportfs(p, e->options, e->clients[c], e->path, &errtext);
+            r = exportfs(p, e->options, e->clients[c], e->path, &errtext, err);
             NFSROOT_FAULT_POINT("kernel-exported");
             if (r < 0)
                 return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0,
