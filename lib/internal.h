@@ -96,7 +96,7 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
 int mkdir_p(const char *path, mode_t mode);
 /* Run argv[0] (absolute) with argv, stdin /dev/null, capture stderr (caller frees); returns the
  * exit status (>= 0) or -errno when it could not run or died by signal. The program must pass
- * trusted_file_check() on the fd it is then executed from (fexecve): else -EPERM, err filled. */
+ * trusted_file_check() on the fd it is then executed from: else -EPERM, err filled. Needs /proc. */
 int run_program(char *const argv[], char **ret_stderr, nfsroot_error *err);
 /* The first line of s, stripped of trailing whitespace, capped to max bytes (static buffer of
  * the caller). */

@@ -189,7 +189,7 @@ check "shared: and in no file" [ "$(holders)" -eq 0 ]
 
 # 9. the policy and every program it names must be root's and writable by root only: a policy
 # anyone can write would choose what root runs and exports. Refused before anything runs.
-# (run from its fd, a script's $0 is /dev/fd/N: it names its marker in full)
+# (run from its fd, a script's $0 is /proc/self/fd/N: it names its marker in full)
 cat > "$W/fake-exportfs" <<SH
 #!/bin/sh
 touch "$W/fake-exportfs.ran"
