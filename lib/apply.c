@@ -75,6 +75,36 @@ static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char 
     return b;
 }
 
+static const nfsroot_export *root_export(const nfsroot_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_exports; i++)
+        if (plan->exports[i].is_root)
+            return &plan->exports[i];
+    return NULL;
+}
+
+static bool is_host_client(const char *client)
+{
+    const char *slash = strrchr(client, '/');
+    return slash && (!strcmp(slash, "/32") || !strcmp(slash, "/128"));
+}
+
+/* A single address (the /32 a static DHCP host pins for the MAC) that is already the client of
+ * another running domain's root: a domain that clones that domain's MAC would get the same
+ * address, and each guest could mount the other's root. Refused while the other one runs. */
+static int check_cloned_client(const nfsroot_plan *plan, const nfsroot_plan *o, nfsroot_error *err)
+{
+    const nfsroot_export *mine = root_export(plan), *theirs = root_export(o);
+    for (size_t c = 0; mine && theirs && mine->clients[c]; c++)
+        if (is_host_client(mine->clients[c]) && strv_contains(theirs->clients, mine->clients[c]))
+            return nfsroot_err(err, -EBUSY, plan->domain, "clients", NULL, 0,
+                               "client '%s' of its root export is already the client of running "
+                               "domain '%s' (the same MAC or pinned address): give this domain "
+                               "its own MAC and address, or stop '%s' first",
+                               mine->clients[c], o->domain, o->domain);
+    return 0;
+}
+
 /* Two running domains may share a path only if both export it read-only (or policy allows). */
 static int check_conflicts(const nfsroot_policy *p, const nfsroot_plan *plan,
                            nfsroot_state *const *others, size_t n, nfsroot_error *err)
@@ -88,6 +118,9 @@ static int check_conflicts(const nfsroot_policy *p, const nfsroot_plan *plan,
             return nfsroot_err(err, -EEXIST, plan->domain, "uuid", NULL, 0,
                                "uuid '%s' is already used by running domain '%s'", plan->uuid,
                                o->domain);
+        int r = check_cloned_client(plan, o, err);
+        if (r < 0)
+            return r;
         for (size_t a = 0; a < plan->n_exports; a++)
             for (size_t b = 0; b < o->n_exports; b++) {
                 const nfsroot_export *x = &plan->exports[a], *y = &o->exports[b];

@@ -100,6 +100,34 @@ static int check_name(const char *name, nfsroot_error *err)
     return 0;
 }
 
+/* What libvirt's virUUIDParse() accepts: optional surrounding whitespace, then exactly 32 hex
+ * digits, a '-' or ' ' allowed before any pair of them. Written out canonically (8-4-4-4-12,
+ * lower case), as libvirt itself formats it, so one domain has one spelling in our records. */
+static int parse_uuid(const char *s, char ret[37])
+{
+    uint8_t bytes[16];
+    while (isspace((unsigned char)*s))
+        s++;
+    for (size_t i = 0; i < 16;) {
+        if (*s == '-' || *s == ' ') {
+            s++;
+            continue;
+        }
+        if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
+            return -EINVAL;
+        char pair[3] = { s[0], s[1], '\0' };
+        bytes[i++] = (uint8_t)strtoul(pair, NULL, 16);
+        s += 2;
+    }
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s))
+            return -EINVAL;
+    snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+             bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+    return 0;
+}
+
 static int parse_nics(nfsroot_domain *d, xmlNodePtr devices)
 {
     for (xmlNodePtr c = devices ? devices->children : NULL; c; c = c->next) {
@@ -329,13 +357,9 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
     if (r < 0)
         return r;
     _cleanup_free_ char *uuid = text_of(child(root, "uuid"));
-    if (uuid) {
-        if (strlen(uuid) != 36 || strspn(uuid, "0123456789abcdefABCDEF-") != 36)
-            return nfsroot_err(err, -EINVAL, d->name, "uuid", NULL, 0, "uuid '%.64s' is not a UUID",
-                               uuid);
-        for (size_t i = 0; i < 36; i++)
-            d->uuid[i] = (char)tolower((unsigned char)uuid[i]);
-    }
+    if (uuid && parse_uuid(uuid, d->uuid) < 0)
+        return nfsroot_err(err, -EINVAL, d->name, "uuid", NULL, 0, "uuid '%.64s' is not a UUID",
+                           uuid);
     xmlNodePtr os = child(root, "os");
     d->kernel = text_of(child(os, "kernel"));
     d->initrd = text_of(child(os, "initrd"));

@@ -77,6 +77,11 @@ char *strdup_or_null(const char *s);
 bool path_is_normalised_absolute(const char *p);
 bool path_is_under(const char *path, const char *root); /* strictly below root */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
+int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
+/* May root trust what fd holds (the policy, a program it runs)? A regular file owned by root (or
+ * by the caller's own euid) and not writable by group or others: 0, else -EPERM and why says
+ * "is owned by uid U with mode M" or "is not a regular file". */
+int trusted_file_check(int fd, char *why, size_t len);
 /* Libraries few runs need (libarchive for an initramfs scan, libdbus for the ganesha backend)
  * are dlopen()ed where they are used, not linked: every hook run would pay their relocation.
  * Fills each slot with its symbol; <0 with a one-line reason in why. dlclose() the handle. */
@@ -95,8 +100,9 @@ struct open_how;
  * where the syscall is missing or filtered, so callers can fall back to a walk). */
 int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how);
 /* Run argv[0] (absolute) with argv, stdin /dev/null, capture stderr (caller frees); returns the
- * exit status (>= 0) or -errno when it could not run or died by signal. */
-int run_program(char *const argv[], char **ret_stderr);
+ * exit status (>= 0) or -errno when it could not run or died by signal. The program must pass
+ * trusted_file_check() on the fd it is then executed from: else -EPERM, err filled. Needs /proc. */
+int run_program(char *const argv[], char **ret_stderr, nfsroot_error *err);
 /* The first line of s, stripped of trailing whitespace, capped to max bytes (static buffer of
  * the caller). */
 void first_line(const char *s, char *buf, size_t len);

@@ -4,6 +4,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <net/if.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -81,6 +82,25 @@ static char *prop(xmlNodePtr n, const char *name)
     return s;
 }
 
+static const char *sysfs_net_dir(const nfsroot_policy *p)
+{
+    return p->sysfs_net_dir ? p->sysfs_net_dir : "/sys/class/net";
+}
+
+/* A NIC of type 'bridge' takes the addresses of the interface it names as its subnet: any other
+ * interface (the uplink, a second bridge's port, a tunnel) would hand that network's clients to
+ * this guest. Only a Linux bridge has a 'bridge' directory in sysfs. -ENODEV if none. */
+static int check_is_bridge(const nfsroot_policy *p, const char *name)
+{
+    char path[4096];
+    struct stat st;
+    if (snprintf(path, sizeof(path), "%s/%s/bridge", sysfs_net_dir(p), name) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+        return -ENODEV;
+    return 0;
+}
+
 static int load_bridge(nfsroot_netinfo *n, const char *bridge)
 {
     _cleanup_(ifaddrs_freep) struct ifaddrs *list = NULL;
@@ -110,7 +130,39 @@ static int load_bridge(nfsroot_netinfo *n, const char *bridge)
     return 0;
 }
 
-static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic)
+static bool is_loopback(const nfsroot_cidr *c)
+{
+    static const uint8_t v6_loopback[16] = { [15] = 1 };
+    return (c->family == AF_INET && c->addr[0] == 127) ||
+           (c->family == AF_INET6 && !memcmp(c->addr, v6_loopback, 16));
+}
+
+static bool is_unspecified(const nfsroot_cidr *c)
+{
+    static const uint8_t zero[16] = { 0 };
+    return !memcmp(c->addr, zero, c->family == AF_INET ? 4 : 16);
+}
+
+/* A static DHCP host's address becomes the export's only client: it gets the checks a subnet
+ * gets, and must lie on the <ip> it is listed under. 0, or -EPERM with why filled. */
+static int check_host_ip(const nfsroot_cidr *subnet, const char *hip, const nfsroot_cidr *c,
+                         char *why, size_t len)
+{
+    char sb[64];
+    nfsroot_cidr_format(subnet, sb, sizeof(sb));
+    if (is_loopback(c))
+        snprintf(why, len, "'%s', which is the host's loopback", hip);
+    else if (is_unspecified(c))
+        snprintf(why, len, "'%s', which is no address", hip);
+    else if (!nfsroot_cidr_contains(subnet, c))
+        snprintf(why, len, "'%s', outside the subnet '%s' of its <ip>", hip, sb);
+    else
+        return 0;
+    return -EPERM;
+}
+
+static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic, char *why,
+                    size_t why_len)
 {
     _cleanup_free_ char *family = prop(ip, "family");
     _cleanup_free_ char *address = prop(ip, "address");
@@ -138,6 +190,9 @@ static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic)
     int r = add_host_addr(n, v6 ? AF_INET6 : AF_INET, buf, plen);
     if (r < 0)
         return r;
+    nfsroot_cidr a = { .family = v6 ? AF_INET6 : AF_INET, .prefix = (uint8_t)plen };
+    memcpy(a.addr, buf, v6 ? 16 : 4);
+    nfsroot_cidr subnet = cidr_mask(&a);
 
     for (xmlNodePtr d = ip->children; d; d = d->next) {
         if (!elem(d, "dhcp"))
@@ -150,8 +205,12 @@ static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic)
             if (!mac || !hip || strcasecmp(mac, nic->mac) != 0)
                 continue;
             nfsroot_cidr c;
-            if (nfsroot_cidr_parse(hip, &c) == 0 && n->pinned.family == 0)
-                n->pinned = c;
+            if (nfsroot_cidr_parse(hip, &c) != 0 || n->pinned.family != 0)
+                continue;
+            r = check_host_ip(&subnet, hip, &c, why, why_len);
+            if (r < 0)
+                return r;
+            n->pinned = c;
         }
     }
     return 0;
@@ -194,7 +253,13 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
                            "'%s' is not a libvirt network XML", path);
     _cleanup_free_ char *bridge = NULL;
     for (xmlNodePtr c = root->children; c; c = c->next) {
-        if (elem(c, "ip") && parse_ip(n, c, nic) < 0)
+        char why[256];
+        r = elem(c, "ip") ? parse_ip(n, c, nic, why, sizeof(why)) : 0;
+        if (r == -EPERM)
+            return nfsroot_err(err, r, d->name, "interface", path, 0,
+                               "network '%s' pins MAC '%s' to %s: correct its <host> entry",
+                               nic->source, nic->mac, why);
+        if (r < 0)
             return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
                                "network '%s' has an <ip> element that cannot be read", nic->source);
         if (elem(c, "bridge") && !bridge)
@@ -202,6 +267,11 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
     }
     /* A network without <ip> (e.g. forward mode='bridge'): what the kernel has on its bridge. */
     if (n->n_subnets == 0 && bridge && valid_name(bridge)) {
+        if (check_is_bridge(p, bridge) < 0)
+            return nfsroot_err(err, -ENODEV, d->name, "interface", path, 0,
+                               "network '%s' names '%s', which is not a bridge on this host: no "
+                               "client subnet can be derived from it",
+                               nic->source, bridge);
         r = load_bridge(n, bridge);
         if (r < 0)
             return nfsroot_err(err, r, d->name, "interface", NULL, 0,
@@ -232,6 +302,11 @@ int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const
         if (if_nametoindex(nic->source) == 0)
             return nfsroot_err(err, -ENODEV, d->name, "interface", NULL, 0,
                                "bridge '%s' does not exist on this host", nic->source);
+        if (check_is_bridge(p, nic->source) < 0)
+            return nfsroot_err(err, -ENODEV, d->name, "interface", NULL, 0,
+                               "interface '%s' is not a bridge (no '%s/%s/bridge'): a NIC of "
+                               "type 'bridge' must name a Linux bridge of this host",
+                               nic->source, sysfs_net_dir(p), nic->source);
         r = load_bridge(n, nic->source);
         if (r < 0)
             r = nfsroot_err(err, r, d->name, "interface", NULL, 0,
@@ -244,9 +319,7 @@ int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const
      * the host, or to everyone. */
     for (size_t i = 0; i < n->n_subnets; i++) {
         const nfsroot_cidr *s = &n->subnets[i];
-        static const uint8_t v6_loopback[16] = { [15] = 1 };
-        bool loopback = (s->family == AF_INET && s->addr[0] == 127) ||
-                        (s->family == AF_INET6 && !memcmp(s->addr, v6_loopback, 16));
+        bool loopback = is_loopback(s);
         if (s->prefix == 0 || loopback) {
             char buf[64];
             nfsroot_cidr_format(s, buf, sizeof(buf));

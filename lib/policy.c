@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "backend/backend.h"
@@ -28,6 +29,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->exportfs);
     free(p->etab);
     free(p->network_dir);
+    free(p->sysfs_net_dir);
     free(p->idmapd_conf);
     free(p->ganesha_exports_dir);
     free(p->ganesha_bus);
@@ -54,12 +56,13 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->exportfs = strdup("/usr/sbin/exportfs");
     p->etab = strdup("/var/lib/nfs/etab");
     p->network_dir = strdup("/run/libvirt/network");
+    p->sysfs_net_dir = strdup("/sys/class/net");
     p->ganesha_exports_dir = strdup("/run/ganesha/virt-nfsroot.d");
     p->ganesha_export_id_min = 20000;
     p->ganesha_export_id_max = 29999;
     if (!p->export_roots || !p->boot_dirs || !p->default_options || !p->allowed_options ||
         !p->exports_dir || !p->state_dir || !p->exportfs || !p->etab || !p->network_dir ||
-        !p->ganesha_exports_dir)
+        !p->sysfs_net_dir || !p->ganesha_exports_dir)
         return nfsroot_err(err, -ENOMEM, NULL, NULL, NULL, 0, "out of memory");
     *ret = TAKE_PTR(p);
     return 0;
@@ -208,6 +211,7 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         { "exportfs", offsetof(nfsroot_policy, exportfs) },
         { "etab", offsetof(nfsroot_policy, etab) },
         { "network_dir", offsetof(nfsroot_policy, network_dir) },
+        { "sysfs_net_dir", offsetof(nfsroot_policy, sysfs_net_dir) },
         { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
         { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
     };
@@ -278,12 +282,23 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
     int r = nfsroot_policy_new_default(&p, err);
     if (r < 0)
         return r;
-    _cleanup_free_ char *text = NULL;
-    r = read_file_all(path, 1024 * 1024, &text, NULL);
-    if (r == -ENOENT && !explicit_path) {
+    /* O_NONBLOCK: a FIFO in its place must not hang the hook; it is then refused below. */
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT && !explicit_path) {
         *ret = TAKE_PTR(p);
         return 0;
     }
+    r = fd < 0 ? -errno : 0;
+    /* Checked on the fd read: whoever can change the policy decides what root exports. */
+    char why[128];
+    if (r == 0 && (r = trusted_file_check(fd, why, sizeof(why))) == -EPERM)
+        return nfsroot_err(err, r, NULL, "policy", path, 0,
+                           "policy '%s' %s: it must be a regular file owned by root and not "
+                           "writable by group or others (chown root:root %s; chmod go-w %s)",
+                           path, why, path, path);
+    _cleanup_free_ char *text = NULL;
+    if (r == 0)
+        r = read_fd_all(fd, 1024 * 1024, &text, NULL);
     if (r < 0)
         return nfsroot_err(err, r, NULL, "policy", path, 0, "cannot read policy '%s': %s", path,
                            strerror(-r));

@@ -142,11 +142,8 @@ bool path_is_under(const char *path, const char *root)
     return strncmp(path, root, n) == 0 && path[n] == '/' && path[n + 1] != '\0';
 }
 
-int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)
+int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
     size_t cap = 4096, len = 0;
     _cleanup_free_ char *buf = malloc(cap + 1);
     if (!buf)
@@ -175,6 +172,33 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)
     if (ret_len)
         *ret_len = len;
     *ret = TAKE_PTR(buf);
+    return 0;
+}
+
+int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    return read_fd_all(fd, max, ret, ret_len);
+}
+
+int trusted_file_check(int fd, char *why, size_t len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, len, "is not a regular file");
+        return -EPERM;
+    }
+    /* Only root can change the file (or the caller itself, when that is not root: trusting a
+     * file of one's own gains nothing). */
+    if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        snprintf(why, len, "is owned by uid %u with mode %04o", (unsigned)st.st_uid,
+                 (unsigned)(st.st_mode & 07777));
+        return -EPERM;
+    }
     return 0;
 }
 
@@ -264,8 +288,28 @@ int mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
-int run_program(char *const argv[], char **ret_stderr)
+int run_program(char *const argv[], char **ret_stderr, nfsroot_error *err)
 {
+    /* Checked and executed through one fd: the file checked is the file run, whatever happens
+     * to its path meanwhile. */
+    _cleanup_close_ int prog = open(argv[0], O_PATH | O_CLOEXEC);
+    if (prog < 0)
+        return -errno;
+    char why[128];
+    int r = trusted_file_check(prog, why, sizeof(why));
+    if (r == -EPERM)
+        return nfsroot_err(err, r, NULL, "program", argv[0], 0,
+                           "program '%s' %s: virt-nfsroot runs it as root, so it must be a "
+                           "regular file owned by root and not writable by group or others "
+                           "(chown root:root %s; chmod go-w %s)",
+                           argv[0], why, argv[0], argv[0]);
+    if (r < 0)
+        return r;
+    /* posix_spawn (a vfork, unlike fork() cheap for any caller) of the child's own view of that
+     * fd; dup2 onto itself clears FD_CLOEXEC there, so the kernel, or a #! script's interpreter,
+     * can open it. */
+    char self[64];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", prog);
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return -errno;
@@ -274,6 +318,7 @@ int run_program(char *const argv[], char **ret_stderr)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+    posix_spawn_file_actions_adddup2(&fa, prog, prog);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none;
@@ -281,7 +326,7 @@ int run_program(char *const argv[], char **ret_stderr)
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
-    int r = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
+    r = posix_spawn(&pid, self, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     close(pipefd[1]);

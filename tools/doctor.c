@@ -5,11 +5,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <glob.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +47,7 @@ typedef struct network {
 
 typedef struct doctor {
     const char *root; /* "/" or a fixture root without trailing slash */
+    int root_fd;      /* root, opened O_PATH: every host file is opened beneath it */
     uid_t root_uid;   /* the owner of root stands for uid 0 (fixture trees belong to a user) */
     nfsroot_policy *policy;
     check checks[32];
@@ -82,11 +86,133 @@ static const char *at(const doctor *d, const char *path, char *buf, size_t len)
     return buf;
 }
 
+/* An fd for a host path below --root: its symbolic links, absolute ones included, resolve inside
+ * the root as they would on that host, and ".." stops at it, so no link in a fixture (or a
+ * mounted guest tree) leads doctor to read the machine's own files. -errno. */
+static int open_in(const doctor *d, const char *path, int flags)
+{
+    if (!strcmp(d->root, "/")) {
+        int fd = open(path, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+    }
+    while (*path == '/')
+        path++;
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    long fd = syscall(SYS_openat2, d->root_fd, *path ? path : ".", &how, sizeof(how));
+    return fd < 0 ? -errno : (int)fd;
+}
+
+/* stat (follow = true) or lstat of a host path below --root. */
+static int stat_in(const doctor *d, const char *path, bool follow, struct stat *st)
+{
+    int fd = open_in(d, path, O_PATH | (follow ? 0 : O_NOFOLLOW));
+    if (fd < 0)
+        return fd;
+    int r = fstat(fd, st) < 0 ? -errno : 0;
+    close(fd);
+    return r;
+}
+
+static int read_fd(int fd, size_t max, char **ret)
+{
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf)
+            return -ENOMEM;
+        if (len + 1 == cap) {
+            if (cap > max) {
+                free(buf);
+                return -EFBIG;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+            cap *= 2;
+            continue;
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            return -e;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *ret = buf;
+    return 0;
+}
+
+/* Read a host file below --root (a regular file: a FIFO or device there must not hang us). */
 static int read_at(const doctor *d, const char *path, char **ret)
 {
     char p[4096];
     cli_debug("doctor: reading %s", at(d, path, p, sizeof(p)));
-    return cli_read_file(p, 4 * 1024 * 1024, ret, NULL);
+    int fd = open_in(d, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+    if (r == 0)
+        r = read_fd(fd, 4 * 1024 * 1024, ret);
+    close(fd);
+    return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The host paths "dir/NAME" of the entries of a host directory below --root whose NAME matches
+ * pattern (fnmatch, no leading dot), sorted as glob() sorts them. NULL-terminated; NULL when the
+ * directory cannot be read. */
+static char **list_in(const doctor *d, const char *dir, const char *pattern)
+{
+    int fd = open_in(d, dir, O_RDONLY | O_DIRECTORY);
+    DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dh) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    char **v = calloc(1, sizeof(char *));
+    size_t n = 0;
+    struct dirent *de;
+    while (v && (de = readdir(dh))) {
+        if (fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
+            continue;
+        char **nv = realloc(v, (n + 2) * sizeof(char *));
+        if (!nv)
+            break;
+        v = nv;
+        if (asprintf(&v[n], "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name) <
+            0) {
+            v[n] = NULL;
+            break;
+        }
+        v[++n] = NULL;
+    }
+    closedir(dh);
+    if (v)
+        qsort(v, n, sizeof(char *), cmp_str);
+    return v;
+}
+
+static void list_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
 }
 
 static char *strip(char *s)
@@ -102,10 +228,13 @@ static char *strip(char *s)
 /* Is a process with this comm running (from <root>/proc/<pid>/comm)? Returns its pid or 0. */
 static long find_process(const doctor *d, const char *const *names)
 {
-    char p[4096];
-    DIR *dir = opendir(at(d, "/proc", p, sizeof(p)));
-    if (!dir)
+    int fd = open_in(d, "/proc", O_RDONLY | O_DIRECTORY);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
         return 0;
+    }
     long found = 0;
     struct dirent *de;
     while (!found && (de = readdir(dir))) {
@@ -127,24 +256,71 @@ static long find_process(const doctor *d, const char *const *names)
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* Replace the first "from" in buf (of size len) by "to". */
+static void replace_in(char *buf, size_t len, const char *from, const char *to)
+{
+    char *hit = from[0] ? strstr(buf, from) : NULL;
+    if (!hit)
+        return;
+    char tail[4096];
+    snprintf(tail, sizeof(tail), "%s", hit + strlen(from));
+    snprintf(hit, len - (size_t)(hit - buf), "%s%s", to, tail);
+}
+
+/* The policy: --config / $VIRT_NFSROOT_CONFIG as given, else the default path below --root,
+ * opened once; its owner and mode are judged as the hook judges them, and the library reads the
+ * same open file (through /proc/self/fd), never a path that could lead out of --root. */
 static void check_policy(doctor *d)
 {
     nfsroot_error err = { 0 };
-    int r;
-    char p[4096];
+    char p[4096], via[64] = "";
     const char *explicit = cli.config ? cli.config : secure_getenv("VIRT_NFSROOT_CONFIG");
-    if (explicit || !strcmp(d->root, "/")) {
-        r = nfsroot_policy_load(explicit, &d->policy, &err);
+    const char *shown = explicit ? explicit : at(d, nfsroot_policy_default_path(), p, sizeof(p));
+    int fd = explicit ? open(explicit, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+                      : open_in(d, nfsroot_policy_default_path(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (explicit && fd < 0)
+        fd = -errno;
+    int r;
+    char owner[256] = "";
+    if (fd == -ENOENT && !explicit)
+        r = nfsroot_policy_new_default(&d->policy, &err);
+    else if (fd < 0) {
+        r = err.code = fd;
+        snprintf(err.message, sizeof(err.message), "cannot read policy '%s': %s", shown,
+                 strerror(-fd));
     } else {
-        at(d, nfsroot_policy_default_path(), p, sizeof(p));
-        if (access(p, F_OK) == 0)
-            r = nfsroot_policy_load(p, &d->policy, &err);
-        else
-            r = nfsroot_policy_new_default(&d->policy, &err);
+        struct stat st;
+        /* Read beneath --root, its owner stands for root (fixture trees belong to a user). */
+        uid_t root_uid = explicit ? 0 : d->root_uid;
+        if (fstat(fd, &st) == 0 &&
+            (!S_ISREG(st.st_mode) || st.st_uid != root_uid || (st.st_mode & (S_IWGRP | S_IWOTH))))
+            snprintf(owner, sizeof(owner),
+                     S_ISREG(st.st_mode) ? "is owned by uid %u with mode %04o"
+                                         : "is not a regular file",
+                     (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
+        r = nfsroot_policy_load(via, &d->policy, &err);
+        close(fd);
+        if (r == 0 && d->policy->source) {
+            free(d->policy->source);
+            d->policy->source = strdup(shown);
+        }
+    }
+    if (owner[0]) {
+        char fix[2 * 4096 + 64];
+        snprintf(fix, sizeof(fix), "chown root:root %s; chmod go-w %s", shown, shown);
+        add(d, "policy", ST_FAIL, fix,
+            "policy %s %s: the hook refuses every annotated domain while anyone but root can "
+            "change it",
+            shown, owner);
+        if (r < 0)
+            nfsroot_policy_new_default(&d->policy, NULL);
+        return;
     }
     if (r < 0) {
         char line[2048];
         nfsroot_error_format(&err, line, sizeof(line));
+        replace_in(line, sizeof(line), via, shown);
         add(d, "policy", ST_FAIL,
             "correct the policy file: the hook refuses every annotated domain until it loads "
             "(see virt-nfsroot.conf(5))",
@@ -261,23 +437,20 @@ static void check_nfs_server(doctor *d)
 static void check_nfs_conf(doctor *d)
 {
     char p[4096];
-    glob_t g = { 0 };
-    char pat[4200];
-    snprintf(pat, sizeof(pat), "%s", at(d, "/etc/nfs.conf.d/*.conf", p, sizeof(p)));
-    glob(pat, 0, NULL, &g);
-    size_t nfiles = 1 + g.gl_pathc;
+    char **dropins = list_in(d, "/etc/nfs.conf.d", "*.conf");
+    size_t nfiles = 1;
+    while (dropins && dropins[nfiles - 1])
+        nfiles++;
     status worst = ST_PASS;
     char problem[1024] = "", fix[512] = "";
     char threads[32] = "", v42[8] = "", v4[8] = "", v3[8] = "", host[256] = "";
     bool any = false;
     for (size_t fi = 0; fi < nfiles; fi++) {
         char file[4200];
-        if (fi == 0)
-            at(d, "/etc/nfs.conf", file, sizeof(file));
-        else
-            snprintf(file, sizeof(file), "%s", g.gl_pathv[fi - 1]);
+        const char *host_file = fi == 0 ? "/etc/nfs.conf" : dropins[fi - 1];
+        at(d, host_file, file, sizeof(file));
         _cleanup_free_ char *text = NULL;
-        if (cli_read_file(file, 1024 * 1024, &text, NULL) < 0)
+        if (read_at(d, host_file, &text) < 0)
             continue;
         any = true;
         char section[64] = "";
@@ -332,7 +505,7 @@ static void check_nfs_conf(doctor *d)
                 snprintf(host, sizeof(host), "%s", v);
         }
     }
-    globfree(&g);
+    list_free(dropins);
     if (!any) {
         add(d, "nfs-conf", ST_WARN,
             "reinstall nfs-common/nfs-kernel-server to get the default /etc/nfs.conf",
@@ -383,7 +556,8 @@ static void check_rpcbind(doctor *d)
     struct stat st;
     if (pid)
         add(d, "rpcbind", ST_PASS, NULL, "rpcbind is running (pid %ld)", pid);
-    else if (stat(at(d, "/run/rpcbind.sock", p, sizeof(p)), &st) == 0 && S_ISSOCK(st.st_mode))
+    else if (stat_in(d, "/run/rpcbind.sock", true, &st) == 0 && S_ISSOCK(st.st_mode) &&
+             at(d, "/run/rpcbind.sock", p, sizeof(p)))
         add(d, "rpcbind", ST_PASS, NULL, "rpcbind is socket-activated (%s)", p);
     else
         add(d, "rpcbind", ST_WARN,
@@ -399,11 +573,10 @@ static void check_export_roots(doctor *d)
     char msg[2048] = "", fix[1024] = "";
     size_t n = 0;
     for (char **r = d->policy->export_roots; r && *r; r++, n++) {
-        char p[4096];
         struct stat st;
         status s = ST_PASS;
         char why[1024] = "", f[512] = "";
-        if (lstat(at(d, *r, p, sizeof(p)), &st) < 0) {
+        if (stat_in(d, *r, false, &st) < 0) {
             s = ST_FAIL;
             snprintf(why, sizeof(why), "export root '%s' does not exist", *r);
             snprintf(f, sizeof(f), "mkdir -p -m 0755 %s (and create /%s/<domain> for each guest)",
@@ -448,15 +621,26 @@ static void check_exportfs(doctor *d)
         add(d, "exportfs", ST_SKIP, NULL, "ganesha backend: exportfs is not used");
         return;
     }
-    char p[4096];
-    if (access(at(d, d->policy->exportfs, p, sizeof(p)), X_OK) < 0) {
+    const char *x = d->policy->exportfs;
+    struct stat st;
+    if (stat_in(d, x, true, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
         add(d, "exportfs", ST_FAIL,
             "apt install nfs-kernel-server (or set 'exportfs' in the "
             "policy to where it lives)",
-            "'%s' is not an executable: the hook cannot export anything", d->policy->exportfs);
+            "'%s' is not an executable: the hook cannot export anything", x);
         return;
     }
-    add(d, "exportfs", ST_PASS, NULL, "%s is installed; records in %s", d->policy->exportfs,
+    /* The hook runs it as root and refuses it unless only root can change it. */
+    if (st.st_uid != d->root_uid || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        char fix[2 * 4096 + 64];
+        snprintf(fix, sizeof(fix), "chown root:root %s; chmod go-w %s", x, x);
+        add(d, "exportfs", ST_FAIL, fix,
+            "%s is owned by uid %u with mode %04o: the hook runs it as root, so it refuses it "
+            "unless only root can change it",
+            x, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        return;
+    }
+    add(d, "exportfs", ST_PASS, NULL, "%s is installed, root-owned; records in %s", x,
         d->policy->etab);
 }
 
@@ -472,8 +656,11 @@ static void parse_network(doctor *d, const char *file, bool active)
 {
     if (d->n_nets >= ELEMENTSOF(d->nets))
         return;
-    xmlDocPtr doc =
-        xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    _cleanup_free_ char *text = NULL;
+    if (read_at(d, file, &text) < 0)
+        return;
+    xmlDocPtr doc = xmlReadMemory(text, (int)strlen(text), file, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc)
         return;
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -530,18 +717,12 @@ static void load_networks(doctor *d)
     if (d->nets_loaded)
         return;
     d->nets_loaded = true;
-    char p[4096], pat[4200];
     const char *live = d->policy->network_dir ? d->policy->network_dir : "/run/libvirt/network";
     for (int pass = 0; pass < 2; pass++) {
-        glob_t g = { 0 };
-        snprintf(pat, sizeof(pat), "%s/*.xml",
-                 at(d, pass == 0 ? live : "/etc/libvirt/qemu/networks", p, sizeof(p)));
-        if (glob(pat, 0, NULL, &g) == 0)
-            for (size_t i = 0; i < g.gl_pathc; i++) {
-                cli_debug("doctor: reading %s", g.gl_pathv[i]);
-                parse_network(d, g.gl_pathv[i], pass == 0);
-            }
-        globfree(&g);
+        char **files = list_in(d, pass == 0 ? live : "/etc/libvirt/qemu/networks", "*.xml");
+        for (size_t i = 0; files && files[i]; i++)
+            parse_network(d, files[i], pass == 0);
+        list_free(files);
     }
 }
 
@@ -622,13 +803,14 @@ static bool client_within_networks(const doctor *d, const char *client, bool *re
 }
 
 /* One exports(5) file: lines of "path [client][(options)] ...", '\' continues a line. */
-static void scan_exports_file(doctor *d, const char *file, bool ours, status *worst, char *msg,
+static void scan_exports_file(doctor *d, const char *host_file, bool ours, status *worst, char *msg,
                               size_t msglen, size_t *n_entries, size_t *n_bad)
 {
     _cleanup_free_ char *text = NULL;
-    if (cli_read_file(file, 4 * 1024 * 1024, &text, NULL) < 0)
+    char shown[4096];
+    if (read_at(d, host_file, &text) < 0)
         return;
-    cli_debug("doctor: reading %s", file);
+    const char *file = at(d, host_file, shown, sizeof(shown));
     /* Join continuation lines. */
     for (char *q = text; (q = strstr(q, "\\\n"));) {
         q[0] = ' ';
@@ -704,25 +886,22 @@ static void scan_exports_file(doctor *d, const char *file, bool ours, status *wo
 static void check_exports_scope(doctor *d)
 {
     load_networks(d);
-    char p[4096], pat[4200];
     status worst = ST_PASS;
     char msg[2200] = "";
     size_t n = 0, n_files = 0, n_bad = 0;
-    if (access(at(d, "/etc/exports", p, sizeof(p)), R_OK) == 0) {
+    struct stat st;
+    if (stat_in(d, "/etc/exports", true, &st) == 0) {
         n_files++;
-        scan_exports_file(d, p, false, &worst, msg, sizeof(msg), &n, &n_bad);
+        scan_exports_file(d, "/etc/exports", false, &worst, msg, sizeof(msg), &n, &n_bad);
     }
-    glob_t g = { 0 };
-    snprintf(pat, sizeof(pat), "%s/*.exports", at(d, d->policy->exports_dir, p, sizeof(p)));
-    if (glob(pat, 0, NULL, &g) == 0)
-        for (size_t i = 0; i < g.gl_pathc; i++) {
-            const char *base = strrchr(g.gl_pathv[i], '/');
-            base = base ? base + 1 : g.gl_pathv[i];
-            n_files++;
-            scan_exports_file(d, g.gl_pathv[i], !strncmp(base, "virt-nfsroot-", 13), &worst, msg,
-                              sizeof(msg), &n, &n_bad);
-        }
-    globfree(&g);
+    char **files = list_in(d, d->policy->exports_dir, "*.exports");
+    for (size_t i = 0; files && files[i]; i++) {
+        const char *base = strrchr(files[i], '/') + 1;
+        n_files++;
+        scan_exports_file(d, files[i], !strncmp(base, "virt-nfsroot-", 13), &worst, msg,
+                          sizeof(msg), &n, &n_bad);
+    }
+    list_free(files);
     if (worst == ST_PASS)
         add(d, "exports-scope", ST_PASS, NULL,
             "%zu export entr%s in %zu file(s), all within the VM networks", n, n == 1 ? "y" : "ies",
@@ -769,10 +948,10 @@ static bool hook_file_ok(doctor *d, const char *what, const char *host_path, con
  * hand, a copy of it); the front end runs qemu-hook-run from its own directory. */
 static void check_hook(doctor *d, time_t *ret_hook_time)
 {
-    char p[4096], host_target[4096], host_run[4096], p_run[4096];
+    char host_target[4096], host_run[4096];
     struct stat st, tst;
     *ret_hook_time = 0;
-    if (lstat(at(d, NFSROOT_HOOK_PATH, p, sizeof(p)), &st) < 0) {
+    if (stat_in(d, NFSROOT_HOOK_PATH, false, &st) < 0) {
         add(d, "hook", ST_FAIL,
             "install virt-nfsroot (cmake --install, or the .deb), then restart libvirtd",
             "the hook %s is not installed: libvirt never calls virt-nfsroot", NFSROOT_HOOK_PATH);
@@ -783,7 +962,10 @@ static void check_hook(doctor *d, time_t *ret_hook_time)
     snprintf(host_target, sizeof(host_target), "%s", NFSROOT_HOOK_PATH);
     if (S_ISLNK(st.st_mode)) {
         char link[4096];
-        ssize_t n = readlink(p, link, sizeof(link) - 1);
+        int fd = open_in(d, NFSROOT_HOOK_PATH, O_PATH | O_NOFOLLOW);
+        ssize_t n = fd < 0 ? -1 : readlinkat(fd, "", link, sizeof(link) - 1);
+        if (fd >= 0)
+            close(fd);
         if (n <= 0 || link[0] != '/') {
             add(d, "hook", ST_FAIL, "reinstall virt-nfsroot (its link is absolute)",
                 "the hook %s is a symlink that does not name an absolute path", NFSROOT_HOOK_PATH);
@@ -792,8 +974,8 @@ static void check_hook(doctor *d, time_t *ret_hook_time)
         link[n] = '\0';
         snprintf(host_target, sizeof(host_target), "%s", link);
     }
-    /* stat() below --root follows any further links of the target itself. */
-    if (stat(at(d, host_target, p, sizeof(p)), &tst) < 0) {
+    /* Below --root, any further links of the target resolve inside it too. */
+    if (stat_in(d, host_target, true, &tst) < 0) {
         add(d, "hook", ST_FAIL,
             "reinstall virt-nfsroot (cmake --install, or the .deb), then restart libvirtd",
             "the hook %s points to %s, which does not exist: libvirt skips it", NFSROOT_HOOK_PATH,
@@ -806,7 +988,7 @@ static void check_hook(doctor *d, time_t *ret_hook_time)
     if ((size_t)snprintf(host_run, sizeof(host_run), "%.*s/qemu-hook-run",
                          (int)(slash - host_target), host_target) >= sizeof(host_run))
         host_run[0] = '\0';
-    if (!host_run[0] || stat(at(d, host_run, p_run, sizeof(p_run)), &tst) < 0) {
+    if (!host_run[0] || stat_in(d, host_run, true, &tst) < 0) {
         add(d, "hook", ST_FAIL,
             "install the hook with cmake --install or the .deb (a symlink to its directory), "
             "not by copying one file",
@@ -903,17 +1085,34 @@ static void check_daemon_order(doctor *d, time_t hook_time)
             pid, a, b);
 }
 
+/* Does "DIR/FILE", or with one wildcard directory level "DIR/<any>/FILE", exist below --root? */
+static bool module_in(const doctor *d, const char *rel)
+{
+    struct stat st;
+    const char *star = strstr(rel, "/*/");
+    if (!star)
+        return stat_in(d, rel, true, &st) == 0;
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%.*s", (int)(star - rel), rel);
+    char **subdirs = list_in(d, dir[0] ? dir : "/", "*");
+    bool found = false;
+    for (size_t i = 0; subdirs && subdirs[i] && !found; i++) {
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/%s", subdirs[i], star + 3);
+        found = stat_in(d, p, true, &st) == 0;
+    }
+    list_free(subdirs);
+    return found;
+}
+
 static bool nss_module_present(const doctor *d, const char *module)
 {
     static const char *const dirs[] = { "/lib/*/",   "/usr/lib/*/", "/lib/",
                                         "/usr/lib/", "/lib64/",     "/usr/lib64/" };
     for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-        char rel[256], p[4096];
+        char rel[256];
         snprintf(rel, sizeof(rel), "%slibnss_%s.so.2", dirs[i], module);
-        glob_t g = { 0 };
-        bool found = glob(at(d, rel, p, sizeof(p)), 0, NULL, &g) == 0 && g.gl_pathc > 0;
-        globfree(&g);
-        if (found)
+        if (module_in(d, rel))
             return true;
     }
     return false;
@@ -987,7 +1186,7 @@ static void check_idmap(doctor *d)
     /* Is Domain set in [General]? Otherwise libnfsidmap derives it from DNS. */
     _cleanup_free_ char *text = NULL;
     char configured[256] = "";
-    if (cli_read_file(p, 1024 * 1024, &text, NULL) == 0) {
+    if (read_at(d, "/etc/idmapd.conf", &text) == 0) {
         bool general = false;
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -1003,7 +1202,13 @@ static void check_idmap(doctor *d)
     }
     char domain[NFS4_MAX_DOMAIN_LEN] = "";
     nfs4_set_debug(0, quiet_idmap);
-    int r = nfs4_init_name_mapping(p);
+    /* libnfsidmap opens the file by name: give it the one opened below --root. */
+    int conf = open_in(d, "/etc/idmapd.conf", O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    char via[64];
+    snprintf(via, sizeof(via), "/proc/self/fd/%d", conf);
+    int r = nfs4_init_name_mapping(conf >= 0 ? via : "/nonexistent/idmapd.conf");
+    if (conf >= 0)
+        close(conf);
     if (r == 0)
         r = nfs4_get_default_domain(NULL, domain, sizeof(domain));
     if (r != 0) {
@@ -1028,12 +1233,12 @@ static void check_clock(doctor *d)
                                          "openntpd", "timesyncd", "ntpsec",
                                          NULL };
     long pid = find_process(d, names);
-    char p[4096];
     if (pid) {
         add(d, "clock", ST_PASS, NULL, "a time sync daemon is running (pid %ld)", pid);
         return;
     }
-    if (access(at(d, "/run/systemd/timesync/synchronized", p, sizeof(p)), F_OK) == 0) {
+    struct stat st;
+    if (stat_in(d, "/run/systemd/timesync/synchronized", true, &st) == 0) {
         add(d, "clock", ST_PASS, NULL, "systemd-timesyncd reports the clock synchronised");
         return;
     }
@@ -1146,9 +1351,18 @@ int cmd_doctor(int argc, char **argv)
         return cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
 
     struct stat rst;
-    if (stat(d.root, &rst) < 0)
+    d.root_fd = open(d.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (d.root_fd < 0 || fstat(d.root_fd, &rst) < 0)
         return cli_usage_error("doctor", "--root '%s': %s", d.root, strerror(errno));
     d.root_uid = rst.st_uid;
+    struct open_how probe = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+    long pfd = strcmp(d.root, "/") ? syscall(SYS_openat2, d.root_fd, ".", &probe, sizeof(probe))
+                                   : d.root_fd;
+    if (pfd < 0)
+        return cli_usage_error("doctor", "--root needs openat2() (Linux 5.6 or later): %s",
+                               strerror(errno));
+    if (pfd != d.root_fd)
+        close((int)pfd);
 
     time_t hook_time = 0;
     check_policy(&d);
@@ -1180,5 +1394,6 @@ int cmd_doctor(int argc, char **argv)
     for (size_t i = 0; i < d.n_nets; i++)
         free(d.nets[i].name);
     nfsroot_policy_free(d.policy);
+    close(d.root_fd);
     return counts[ST_FAIL] ? EXIT_FAIL : EXIT_OK;
 }

@@ -150,13 +150,13 @@ static int kernel_has(const nfsroot_policy *p, const char *path, const char *cli
 }
 
 static int exportfs(const nfsroot_policy *p, const char *opts, const char *client, const char *path,
-                    char **ret_stderr)
+                    char **ret_stderr, nfsroot_error *err)
 {
     char arg[2200];
     client_path_arg(client, path, arg, sizeof(arg));
     char *argv_add[] = { p->exportfs, "-o", (char *)opts, arg, NULL };
     char *argv_del[] = { p->exportfs, "-u", arg, NULL };
-    return run_program(opts ? argv_add : argv_del, ret_stderr);
+    return run_program(opts ? argv_add : argv_del, ret_stderr, err);
 }
 
 static int etab_error(const nfsroot_policy *p, const char *domain, int r, nfsroot_error *err)
@@ -184,7 +184,7 @@ static int unexport_step(const nfsroot_policy *p, const char *domain, const char
     int r = etab_paths(p, client, &before);
     if (r < 0)
         return etab_error(p, domain, r, err);
-    r = exportfs(p, NULL, client, path, ret_errtext);
+    r = exportfs(p, NULL, client, path, ret_errtext, err);
     if (r < 0)
         return nfsroot_err(err, r, domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
@@ -295,7 +295,7 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     if (r < 0)
         return etab_error(p, plan->domain, r, err);
     _cleanup_free_ char *errtext = NULL;
-    r = exportfs(p, e->options, client, e->path, &errtext);
+    r = exportfs(p, e->options, client, e->path, &errtext, err);
     NFSROOT_FAULT_POINT("kernel-exported");
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",

@@ -1,15 +1,25 @@
 #!/bin/bash
-# doctor on a fixture host: tests/data/doctor/<case>/{root/,expected,exit[,modes]}.
+# doctor on a fixture host: tests/data/doctor/<case>/{root/,expected,exit[,modes,owners,outside/,forbid]}.
 # Copies root/ to a temp dir (git keeps only the x bit, and the hook's ctime must be "now"),
 # runs the real binary with --root, parses --json with python3 and compares each check's
 # status with `expected`, the exit status with `exit`, and checks the text output agrees.
+#   owners   "OWNER PATH" lines: chown after copying (needs root, else the case is skipped)
+#   outside/ copied beside root/: files a symlink in root/ may point at, outside the fixture host
+#   forbid   strings (one a line) that must appear nowhere in doctor's output
 set -u
 BIN=$1 CASE=$2
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/doctor-case.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 cp -R "$CASE/root" "$T/root"
+[ -d "$CASE/outside" ] && cp -R "$CASE/outside" "$T/outside"
 chmod -R go-w "$T/root"
+if [ -f "$CASE/owners" ]; then
+    [ "$(id -u)" = 0 ] || { echo "SKIP: the case changes owners (needs root)"; exit 77; }
+    grep -v '^#' "$CASE/owners" | while read -r owner path; do
+        [ -n "$owner" ] && chown -h "$owner" "$T/root/$path"
+    done
+fi
 if [ -f "$CASE/modes" ]; then
     grep -v '^#' "$CASE/modes" | while read -r mode path; do
         [ -n "$mode" ] && chmod "$mode" "$T/root/$path"
@@ -54,6 +64,15 @@ if sum(counts.values()) != len(doc["checks"]) or doc["ok"] != (counts["fail"] ==
     print("FAIL: counts/ok inconsistent"); bad = 1
 sys.exit(bad)
 PY
+if [ -f "$CASE/forbid" ]; then
+    while read -r secret; do
+        [ -n "$secret" ] || continue
+        if grep -qF -- "$secret" "$T/out.json" "$T/out.txt" "$T/err"; then
+            echo "FAIL: the output shows '$secret', which lies outside the --root"
+            fail=1
+        fi
+    done < "$CASE/forbid"
+fi
 if [ "$fail" != 0 ]; then
     echo "--- text output"; cat "$T/out.txt"; echo "--- stderr"; cat "$T/err"
     exit 1

@@ -112,5 +112,18 @@ if virsh -c "test://$T/node.xml" list --all >/dev/null 2>&1; then
 else
     echo "note: libvirt test driver cannot load a node file here; --domain not covered"
 fi
+# A policy anyone but root can change is refused here as in the hook (root only: chown).
+if [ "$(id -u)" = 0 ]; then
+    cp "$T/policy.conf" "$T/nobody.conf"
+    chown nobody "$T/nobody.conf"
+    chmod 0666 "$T/nobody.conf"
+    "$BIN" --config "$T/nobody.conf" validate "$T/fw.xml" >"$T/out" 2>"$T/err"; rc=$?
+    check "policy owned by nobody: exit 1" [ "$rc" = 1 ]
+    check "policy owned by nobody: one line naming file, owner and mode" sh -c \
+        '[ "$(cat "$1" "$2" | wc -l)" -eq 1 ] && cat "$1" "$2" | grep -qF "policy '"'"'$3'"'"' is owned by uid 65534 with mode 0666"' \
+        _ "$T/out" "$T/err" "$T/nobody.conf"
+else
+    echo "note: not root: the policy-owner refusal is not covered"
+fi
 check "nothing written: no state dir" [ ! -e "$T/state" ]
 exit $fail

@@ -47,7 +47,22 @@ mkdir -p "$W/export/pinned"
 domain_xml pinned "" 52:54:00:00:00:fe > "$W/pinned.xml"
 run_hook pinned prepare begin < "$W/pinned.xml"
 check "pinned MAC exported to 192.168.122.254/32 only" etab_has "$W/export/pinned" 192.168.122.254/32
+# 2b. another domain cloning that MAC would get the same /32: refused while 'pinned' runs
+one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] && printf '%s' "$1" | grep -qF -- "$2"; }
+mkdir -p "$W/export/clone"
+domain_xml clone "" 52:54:00:00:00:fe > "$W/clone.xml"
+before=$(snapshot)
+out=$(run_hook clone prepare begin < "$W/clone.xml" 2>&1); rc=$?
+check "cloned MAC refused while 'pinned' runs ($out)" [ $rc -eq 1 ]
+check "cloned MAC: one line naming the running domain" one_line "$out" \
+    "virt-nfsroot: domain 'clone': client '192.168.122.254/32' of its root export is already the client of running domain 'pinned'"
+check "cloned MAC: host unchanged" [ "$(snapshot)" = "$before" ]
+run_hook clone release end < "$W/clone.xml"
+check "cloned MAC: 'pinned' still exported after the clone's release" etab_has "$W/export/pinned" 192.168.122.254/32
 run_hook pinned release end < "$W/pinned.xml"
+out=$(run_hook clone prepare begin < "$W/clone.xml" 2>&1); rc=$?
+check "cloned MAC accepted once 'pinned' stopped ($out)" [ $rc -eq 0 ]
+run_hook clone release end < "$W/clone.xml"
 
 # 3. refusals change nothing and say why in one line
 before=$(snapshot)
@@ -171,5 +186,46 @@ check "shared: a re-prepare of the last user keeps one line" [ "$(holders)" -eq 
 run_hook $left release end < "$W/$left.xml"
 check "shared: the last user stopped, the export is gone" sh -c "! grep -q '^$W/export/common	' /var/lib/nfs/etab"
 check "shared: and in no file" [ "$(holders)" -eq 0 ]
+
+# 9. the policy and every program it names must be root's and writable by root only: a policy
+# anyone can write would choose what root runs and exports. Refused before anything runs.
+# (run from its fd, a script's $0 is /proc/self/fd/N: it names its marker in full)
+cat > "$W/fake-exportfs" <<SH
+#!/bin/sh
+touch "$W/fake-exportfs.ran"
+exec /usr/sbin/exportfs "\$@"
+SH
+chmod 0755 "$W/fake-exportfs"
+mkdir -p "$W/export/owned"
+domain_xml owned > "$W/owned.xml"
+P2=$W/other-policy.conf
+{ cat "$W/policy.conf"; echo "exportfs = $W/fake-exportfs"; } > "$P2"
+before=$(snapshot)
+refused_by_owner() { # refused_by_owner DESCRIPTION EXPECTED-SUBSTRING
+    rm -f "$W/fake-exportfs.ran"
+    out=$(VIRT_NFSROOT_CONFIG=$P2 run_hook owned prepare begin < "$W/owned.xml" 2>&1); rc=$?
+    check "$1: refused ($out)" [ $rc -eq 1 ]
+    check "$1: one line saying '$2'" one_line "$out" "$2"
+    check "$1: nothing ran" [ ! -e "$W/fake-exportfs.ran" ]
+    check "$1: host unchanged" [ "$(snapshot)" = "$before" ]
+    check "$1: no record left" [ ! -e "$W/state/domains/owned.state" ]
+}
+chown nobody "$P2"; chmod 0666 "$P2"
+refused_by_owner "policy owned by nobody, mode 0666" \
+    "virt-nfsroot: domain 'owned': policy '$P2' is owned by uid 65534 with mode 0666: it must be a regular file owned by root and not writable by group or others (chown root:root $P2; chmod go-w $P2)"
+chown root "$P2"; chmod 0620 "$P2"
+refused_by_owner "root's policy writable by its group" "policy '$P2' is owned by uid 0 with mode 0620"
+chmod 0644 "$P2"
+out=$(VIRT_NFSROOT_CONFIG=$P2 run_hook owned prepare begin < "$W/owned.xml" 2>&1); rc=$?
+check "root's policy naming root's #! script as exportfs: it runs ($out)" [ $rc -eq 0 -a -e "$W/fake-exportfs.ran" ]
+check "... and exported through it" etab_has "$W/export/owned" 192.168.122.0/24
+VIRT_NFSROOT_CONFIG=$P2 run_hook owned release end < "$W/owned.xml"
+check "... released through it" sh -c "! grep -q '^$W/export/owned	' /var/lib/nfs/etab"
+before=$(snapshot)
+chown nobody "$W/fake-exportfs"
+refused_by_owner "exportfs owned by nobody" \
+    "virt-nfsroot: domain 'owned': program '$W/fake-exportfs' is owned by uid 65534 with mode 0755: virt-nfsroot runs it as root"
+chown root "$W/fake-exportfs"; chmod 0757 "$W/fake-exportfs"
+refused_by_owner "exportfs writable by others" "program '$W/fake-exportfs' is owned by uid 0 with mode 0757"
 
 finish

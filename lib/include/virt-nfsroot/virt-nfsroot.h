@@ -112,7 +112,8 @@ typedef struct nfsroot_policy {
     char *ganesha_bus;         /* D-Bus address, NULL = system bus */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
     bool ganesha_nfsv3;
-    char *source; /* file it was loaded from, NULL for built-in defaults */
+    char *source;        /* file it was loaded from, NULL for built-in defaults */
+    char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
 } nfsroot_policy;
 
 /* The compiled-in location of the policy file (the env var VIRT_NFSROOT_CONFIG overrides it). */

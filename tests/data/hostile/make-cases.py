@@ -253,9 +253,11 @@ case("root-element-namespaced", domain(ours(),
 case("nic-network-path-traversal", domain(ours(), devices=(
     "<interface type='network'><mac address='52:54:00:aa:bb:01'/>"
     "<source network='../../../etc/passwd'/></interface>")))
+# (a sysfs where 'lo' is a bridge, so the loopback refusal itself is what answers)
 case("nic-bridge-loopback", domain(ours(), devices=(
     "<interface type='bridge'><mac address='52:54:00:aa:bb:01'/>"
-    "<source bridge='lo'/></interface>")))
+    "<source bridge='lo'/></interface>")),
+    setup=("dir export/vm1", "dir sys/lo/bridge"), policy="sysfs_net_dir = @ROOT@/sys\n")
 case("nic-direct-only", domain(ours(), devices=(
     "<interface type='direct'><mac address='52:54:00:aa:bb:01'/>"
     "<source dev='eth0' mode='bridge'/></interface>")))
@@ -334,6 +336,46 @@ NETWORKS = {
     "world": ("<networkstatus><network><name>world</name><bridge name='virbr9'/>"
               "<ip address='10.9.0.1' prefix='0'/></network></networkstatus>\n"),
 }
+
+
+# --- issue 10: trust (bridges, DHCP hosts, UUIDs) ---
+BRIDGE_NIC = ("<interface type='bridge'><mac address='52:54:00:aa:bb:01'/>"
+              "<source bridge='{}'/></interface>")
+# An interface that exists but is no bridge: its subnet is not the guest's network.
+case("nic-bridge-not-a-bridge", domain(ours(), devices=BRIDGE_NIC.format("lo")))
+case("nic-bridge-not-a-bridge-fake-sysfs", domain(ours(), devices=BRIDGE_NIC.format("lo")),
+     setup=("dir export/vm1", "dir sys/lo"), policy="sysfs_net_dir = @ROOT@/sys\n")
+# A network without <ip> whose <bridge> names a non-bridge interface.
+case("nic-network-bridge-not-a-bridge", domain(ours(), devices=(
+    "<interface type='network'><mac address='52:54:00:aa:bb:01'/>"
+    "<source network='uplink'/></interface>")), network="uplink")
+NETWORKS["uplink"] = ("<network><name>uplink</name><forward mode='bridge'/>"
+                      "<bridge name='lo'/></network>\n")
+
+
+def dhcp_host_case(name, ip):
+    net = "pin-" + name
+    NETWORKS[net] = ("<networkstatus><network><name>" + net + "</name><bridge name='virbr9'/>"
+                     "<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>"
+                     "<range start='192.168.122.2' end='192.168.122.254'/>"
+                     "<host mac='52:54:00:aa:bb:01' ip='" + ip + "'/>"
+                     "</dhcp></ip></network></networkstatus>\n")
+    case("dhcp-host-" + name, domain(ours(), devices=(
+        "<interface type='network'><mac address='52:54:00:aa:bb:01'/>"
+        "<source network='" + net + "'/></interface>")), network=net)
+
+
+# A static DHCP host address is the export's only client: the checks a subnet gets.
+dhcp_host_case("loopback", "127.0.0.1")
+dhcp_host_case("unspecified", "0.0.0.0")
+dhcp_host_case("outside-subnet", "10.0.0.5")
+dhcp_host_case("v6-in-v4", "fd00::5")
+# UUIDs: what libvirt's virUUIDParse() refuses (32 hex digits, '-' or ' ' only between pairs).
+case("uuid-all-dashes", domain(ours(), uuid="-" * 36))
+case("uuid-dash-inside-pair", domain(ours(), uuid="4-b1c2d3e1111222233334444555566667"))
+case("uuid-31-digits", domain(ours(), uuid="4b1c2d3e-1111-2222-3333-44445555666"))
+case("uuid-33-digits", domain(ours(), uuid="4b1c2d3e-1111-2222-3333-4444555566667"))
+case("uuid-trailing-garbage", domain(ours(), uuid="4b1c2d3e-1111-2222-3333-444455556666x"))
 
 
 def main():
