@@ -705,7 +705,7 @@ int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char *initrd,
                                 nfsroot_findings *f, nfsroot_initramfs_info *ret_info)
 {
     bootfile bf;
-    int r = bootfile_open(&bf, "initrd", initrd, plan, f);
+    int r = bootfile_open(&bf, p, "initrd", initrd, plan, f);
     if (r < 0 || bf.fd < 0) {
         bootfile_done(&bf);
         return r;

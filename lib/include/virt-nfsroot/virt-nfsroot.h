@@ -391,9 +391,11 @@ typedef struct nfsroot_fstab_entry {
 NFSROOT_API int nfsroot_fstab_find_root(const char *text, size_t len, nfsroot_fstab_entry *ret);
 
 /* The checks, each adding findings to f. plan gives the root export (is_root) and the server;
- * policy may be NULL (defaults). */
-NFSROOT_API int nfsroot_bootcheck_kernel(const char *kernel, const nfsroot_plan *plan,
-                                         nfsroot_findings *f, nfsroot_kernel_info *ret_info);
+ * policy may be NULL (then <kernel>/<initrd> may lie only in the root export: a path outside
+ * the export and p->boot_dirs is an error without being looked up). */
+NFSROOT_API int nfsroot_bootcheck_kernel(const nfsroot_policy *p, const char *kernel,
+                                         const nfsroot_plan *plan, nfsroot_findings *f,
+                                         nfsroot_kernel_info *ret_info);
 NFSROOT_API int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char *initrd,
                                             const nfsroot_plan *plan,
                                             const nfsroot_kernel_info *kernel /* or NULL */,
