@@ -342,11 +342,13 @@ typedef struct nfsroot_initramfs_info {
 
 /* Scan an initramfs image read from fd (from offset 0) with libarchive: every concatenated
  * segment (early uncompressed cpio, then the compressed one). -EBADMSG with err filled when it
- * is truncated or corrupt. */
+ * is truncated or corrupt, -EFBIG when it passes a bound of the scan (file size, archives, zero
+ * padding, files, bytes read and unpacked; docs/SECURITY.md). */
 NFSROOT_API int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error *err);
-/* Scan the image at path, reusing the result cached in cache_dir (NULL: no cache) when the
- * file's (dev, inode, size, mtime) are unchanged (not ctime: libvirt chowns the file at every
- * start). cache_dir is created 0700. */
+/* Scan the image at path, reusing the result cached in cache_dir (NULL, empty or relative: no
+ * cache) when the file's (dev, inode, size, mtime) are unchanged (not ctime: libvirt chowns the
+ * file at every start). A refusal (-EBADMSG, -EFBIG) is cached too and *ret_cached says so on
+ * failure as well. cache_dir is created 0700. */
 NFSROOT_API int nfsroot_initramfs_scan(const char *path, const char *cache_dir,
                                        nfsroot_initramfs_info *ret, bool *ret_cached,
                                        nfsroot_error *err);
