@@ -38,6 +38,11 @@ static int open_walk(int root_fd, const char *rel, int last_flags, int *ret_fd)
         int fd = openat(dir, comp, flags);
         if (fd < 0)
             return -errno;
+        struct stat st;
+        if (!next && (flags & O_PATH) && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+            close(fd); /* O_PATH | O_NOFOLLOW opened the link itself: refuse it like openat */
+            return -ELOOP;
+        }
         close(dir);
         dir = fd;
         comp = next;
@@ -60,20 +65,47 @@ static int openat2_retry(int dir_fd, const char *rel, struct open_how *how)
     return fd;
 }
 
+/* Turn an O_PATH fd into one open for reading when it is a regular file, through
+ * /proc/self/fd (the same inode, never the name again); anything else stays O_PATH, which
+ * fstat() can still tell apart. A device node the guest made is thus never opened on the host
+ * (opening some, a watchdog for one, has effects). */
+static int reopen_regular(int *fd)
+{
+    struct stat st;
+    if (fstat(*fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
+    int rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (rfd < 0)
+        return -errno;
+    close(*fd);
+    *fd = rfd;
+    return 0;
+}
+
 int bootcheck_open_in_root(int root_fd, const char *rel, int *ret_fd)
 {
     while (*rel == '/')
         rel++;
     struct open_how how = {
-        .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+        .flags = O_PATH | O_CLOEXEC,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    int fd = openat2_retry(root_fd, rel, &how);
-    if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == EAGAIN))
-        return open_walk(root_fd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK, ret_fd);
+    _cleanup_close_ int fd = openat2_retry(root_fd, rel, &how);
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == EAGAIN)) {
+        int r = open_walk(root_fd, rel, O_PATH, &fd);
+        if (r < 0)
+            return r;
+    }
     if (fd < 0)
         return -errno;
-    *ret_fd = fd;
+    int r = reopen_regular(&fd);
+    if (r < 0)
+        return r;
+    *ret_fd = TAKE_FD(fd);
     return 0;
 }
 
@@ -267,7 +299,7 @@ int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const
     if (r == -ENOMEM)
         return r;
     if (r < 0) {
-        if (r == -EXDEV && !bf->inside_export)
+        if ((r == -EXDEV || r == -ELOOP) && !bf->inside_export)
             return bootfile_outside(p, what, path, re, f);
         return bootfile_unreachable(what, path, bf->inside_export, r, f);
     }
@@ -284,19 +316,15 @@ int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const
         return nfsroot_findings_add(f, F_ERROR, code, path,
                                     "%s '%s' is empty: rebuild or reinstall it", what, path);
     }
-    /* Reopen the regular file found, never the name again: a device node swapped in by the
-     * guest between the two is never opened. */
-    char proc[64];
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
-    int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
+    r = reopen_regular(&path_fd);
+    if (r < 0) {
         snprintf(code, sizeof(code), "%s-unreadable", what);
         return nfsroot_findings_add(f, F_ERROR, code, path,
                                     "%s '%s' cannot be opened (%s): make it readable by root "
                                     "and the QEMU user",
-                                    what, path, strerror(errno));
+                                    what, path, strerror(-r));
     }
-    bf->fd = fd;
+    bf->fd = TAKE_FD(path_fd);
     if (bf->inside_export) {
         snprintf(code, sizeof(code), "%s-chowned", what);
         return nfsroot_findings_add(f, F_WARN, code, path,
