@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -366,6 +368,48 @@ static void test_boot_file_no_oracle(void)
     sh("rm -rf %s", t);
 }
 
+/* A guest that is root on its export can make etc/fstab (or <kernel>) a device node: the check
+ * must never open it on the host (inotify sees every open of the node, O_PATH lookups aside). */
+static void test_device_node_not_opened(void)
+{
+    char t[] = "/tmp/test-bootcheck-dev.XXXXXX";
+    if (!mkdtemp(t)) {
+        failures++;
+        return;
+    }
+    char root[4200], node[4300], kernel_node[4300];
+    snprintf(root, sizeof(root), "%s/root", t);
+    snprintf(node, sizeof(node), "%s/etc/fstab", root);
+    snprintf(kernel_node, sizeof(kernel_node), "%s/boot/vmlinuz", root);
+    sh("mkdir -p %s/etc %s/boot", root, root);
+    /* /dev/null's numbers: harmless if a broken build does open it. */
+    if (mknod(node, S_IFCHR | 0600, makedev(1, 3)) < 0 ||
+        mknod(kernel_node, S_IFCHR | 0600, makedev(1, 3)) < 0) {
+        fprintf(stderr, "note: no mknod (%s), device-node case skipped\n", strerror(errno));
+        sh("rm -rf %s", t);
+        return;
+    }
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    CHECK(in >= 0);
+    CHECK(inotify_add_watch(in, node, IN_OPEN) >= 0);
+    CHECK(inotify_add_watch(in, kernel_node, IN_OPEN) >= 0);
+    char *clients[] = { "192.168.122.0/24", NULL };
+    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
+    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT };
+    nfsroot_domain d = { .name = "t", .kernel = kernel_node, .cmdline = "root=nfs4:x:/y ip=dhcp" };
+    nfsroot_findings *f = NULL;
+    nfsroot_error err = { 0 };
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(f && nfsroot_findings_find(f, "kernel-not-regular") != NULL);
+    nfsroot_findings_free(f);
+    char ev[4096];
+    ssize_t n = read(in, ev, sizeof(ev));
+    CHECK(n < 0 && errno == EAGAIN); /* no IN_OPEN on either node */
+    close(in);
+    sh("rm -rf %s", t);
+}
+
 static int logged;
 static void count_log(int prio, const char *line, void *userdata)
 {
@@ -429,6 +473,7 @@ int main(void)
     test_guest_root_escapes();
     test_boot_file_location();
     test_boot_file_no_oracle();
+    test_device_node_not_opened();
     test_run_and_enforce();
     if (failures)
         fprintf(stderr, "%d failures\n", failures);
