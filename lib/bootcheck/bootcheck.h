@@ -27,24 +27,21 @@ bool bootcheck_same_path(const char *a, const char *b);
 /* Is name one of the comma-separated options in opts (exact match, no copy or length cap)? */
 bool bootcheck_has_option(const char *opts, const char *name);
 
-/* How a host path given in the domain XML relates to the root export. */
+/* A host path given in the domain XML (<kernel>, <initrd>), opened for reading. */
 typedef struct bootfile {
     const char *what; /* "kernel", "initrd" */
     const char *path;
-    bool inside_export; /* the path as written lies inside the root export */
-    char *resolved;     /* realpath(), NULL when it does not resolve */
+    bool inside_export; /* beneath the root export (else beneath a boot_dirs entry) */
     int fd;             /* open for reading, -1 when it could not be */
 } bootfile;
-/* Common checks for <kernel> and <initrd>: exists, regular, readable, no symlink escape, the
- * libvirt chown side effect. Returns <0 only on ENOMEM; bf->fd < 0 means a finding was added
- * and the caller should stop. */
-int bootfile_open(bootfile *bf, const char *what, const char *path, const nfsroot_plan *plan,
-                  nfsroot_findings *f);
+/* Where <kernel>/<initrd> lies decides first, from the path as written: only a path beneath
+ * the root export or a policy boot_dirs entry is looked up at all (openat2 RESOLVE_BENEATH from
+ * that directory), so a path anywhere else gets the same error whether it exists or not, and
+ * nothing outside is read (libvirt chowns and QEMU reads whatever the XML names; the hook runs
+ * as root). Then: exists, regular, not empty, readable, plus the chown warning or the boot_dirs
+ * info. Returns <0 only on ENOMEM; bf->fd < 0 means a finding was added and the caller stops. */
+int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const char *path,
+                  const nfsroot_plan *plan, nfsroot_findings *f);
 void bootfile_done(bootfile *bf);
-/* Where <kernel> or <initrd> lies: inside the root export, or below one of the policy's
- * boot_dirs; anywhere else is an error (libvirt chowns and QEMU reads whatever the XML names).
- * A path that does not resolve is bootfile_open()'s to report. */
-int bootcheck_location(const nfsroot_policy *p, const char *what, const char *path,
-                       const nfsroot_plan *plan, nfsroot_findings *f);
 
 #endif

@@ -19,7 +19,7 @@ const nfsroot_export *bootcheck_root_export(const nfsroot_plan *plan)
 
 /* Without openat2: walk the components and refuse every symbolic link, which is stricter
  * than the guest's view but never leaves the root. */
-static int open_in_root_walk(int root_fd, const char *rel, int *ret_fd)
+static int open_walk(int root_fd, const char *rel, int last_flags, int *ret_fd)
 {
     _cleanup_free_ char *copy = strdup(rel);
     if (!copy)
@@ -33,11 +33,15 @@ static int open_in_root_walk(int root_fd, const char *rel, int *ret_fd)
         char *next = strtok_r(NULL, "/", &save);
         if (strcmp(comp, "..") == 0)
             return -EXDEV;
-        int flags = O_CLOEXEC | O_NOFOLLOW |
-                    (next ? O_PATH | O_DIRECTORY : O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        int flags = O_CLOEXEC | O_NOFOLLOW | (next ? O_PATH | O_DIRECTORY : last_flags);
         int fd = openat(dir, comp, flags);
         if (fd < 0)
             return -errno;
+        struct stat st;
+        if (!next && (flags & O_PATH) && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+            close(fd); /* O_PATH | O_NOFOLLOW opened the link itself: refuse it like openat */
+            return -ELOOP;
+        }
         close(dir);
         dir = fd;
         comp = next;
@@ -46,20 +50,52 @@ static int open_in_root_walk(int root_fd, const char *rel, int *ret_fd)
     return 0;
 }
 
+    return fd;
+}
+
+/* Turn an O_PATH fd into one open for reading when it is a regular file, through
+ * /proc/self/fd (the same inode, never the name again); anything else stays O_PATH, which
+ * fstat() can still tell apart. A device node the guest made is thus never opened on the host
+ * (opening some, a watchdog for one, has effects). */
+static int reopen_regular(int *fd)
+{
+    struct stat st;
+    if (fstat(*fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
+    int rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (rfd < 0)
+        return -errno;
+    close(*fd);
+    *fd = rfd;
+    return 0;
+}
+
 int bootcheck_open_in_root(int root_fd, const char *rel, int *ret_fd)
 {
     while (*rel == '/')
         rel++;
     struct open_how how = {
-        .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+        .flags = O_PATH | O_CLOEXEC,
         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
     };
-    int fd = nfsroot_openat2(root_fd, rel, &how);
-    if (fd == -ENOSYS || fd == -EPERM)
-        return open_in_root_walk(root_fd, rel, ret_fd);
+    /* nfsroot_openat2() retries EAGAIN (a rename or mount racing a ".."); when it keeps
+     * happening, or openat2 is missing, the component walk answers. */
+    _cleanup_close_ int fd = nfsroot_openat2(root_fd, rel, &how);
+    if (fd == -ENOSYS || fd == -EPERM || fd == -EAGAIN) {
+        int r = open_walk(root_fd, rel, O_PATH, &fd);
+        if (r < 0)
+            return r;
+    }
     if (fd < 0)
         return fd;
-    *ret_fd = fd;
+    int r = reopen_regular(&fd);
+    if (r < 0)
+        return r;
+    *ret_fd = TAKE_FD(fd);
     return 0;
 }
 
@@ -139,49 +175,126 @@ bool bootcheck_same_path(const char *a, const char *b)
     return la == lb && memcmp(a, b, la) == 0;
 }
 
-int bootfile_open(bootfile *bf, const char *what, const char *path, const nfsroot_plan *plan,
-                  nfsroot_findings *f)
+/* Which allowed directory a boot file's path names, from the path as written: the root export
+ * (libvirt chows what lies there) or a policy boot_dirs entry, as configured or as it resolves.
+ * Decided before anything is opened, so a path elsewhere costs no lookup at all. */
+static const char *bootfile_base(const nfsroot_policy *p, const char *path,
+                                 const nfsroot_export *re, bool *ret_in_export,
+                                 char **ret_resolved_dir)
+{
+    *ret_in_export = false;
+    *ret_resolved_dir = NULL;
+    if (path[0] != '/')
+        return NULL;
+    if (re && path_is_under(path, re->path)) {
+        *ret_in_export = true;
+        return re->path;
+    }
+    for (char **d = p ? p->boot_dirs : NULL; d && *d; d++) {
+        if ((*d)[0] != '/')
+            continue;
+        if (path_is_under(path, *d))
+            return *d;
+        char *real = realpath(*d, NULL);
+        if (real && path_is_under(path, real)) {
+            *ret_resolved_dir = real;
+            return real;
+        }
+        free(real);
+    }
+    return NULL;
+}
+
+/* Open rel beneath dir_fd as an O_PATH fd: '..', absolute links and links leading out of dir
+ * fail with EXDEV before their target is looked up, so whether a file exists outside dir is
+ * never learnt. Without openat2 every symbolic link is refused (ELOOP). */
+static int open_beneath(int dir_fd, const char *rel, int *ret_fd)
+{
+    while (*rel == '/')
+        rel++;
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+#ifdef NFSROOT_TESTING_HOOKS
+    if (getenv("NFSROOT_TEST_NO_OPENAT2"))
+        return open_walk(dir_fd, rel, O_PATH, ret_fd);
+#endif
+    int fd = nfsroot_openat2(dir_fd, rel, &how);
+    if (fd == -ENOSYS || fd == -EPERM || fd == -EAGAIN)
+        return open_walk(dir_fd, rel, O_PATH, ret_fd);
+    if (fd < 0)
+        return fd;
+    *ret_fd = fd;
+    return 0;
+}
+
+static int bootfile_outside(const nfsroot_policy *p, const char *what, const char *path,
+                            const nfsroot_export *re, nfsroot_findings *f)
+{
+    char code[48];
+    _cleanup_free_ char *dirs = p && p->boot_dirs ? strv_join(p->boot_dirs, ", ") : NULL;
+    snprintf(code, sizeof(code), "%s-outside-export", what);
+    return nfsroot_findings_add(f, F_ERROR, code, path,
+                                "%s '%s' lies neither in the guest's root export '%s' nor in the "
+                                "policy's boot_dirs (%s): move it to '%s/boot', or add its "
+                                "directory to boot_dirs in %s",
+                                what, path, re ? re->path : "none", dirs && *dirs ? dirs : "none",
+                                re ? re->path : "<root export>",
+                                p && p->source ? p->source : "the policy");
+}
+
+/* A finding for a path beneath an allowed directory that could not be opened (r < 0). */
+static int bootfile_unreachable(const char *what, const char *path, bool in_export, int r,
+                                nfsroot_findings *f)
+{
+    char code[48];
+    if (r == -EXDEV || r == -ELOOP) {
+        snprintf(code, sizeof(code), "%s-symlink-escape", what);
+        return nfsroot_findings_add(
+            f, F_ERROR, code, path,
+            "%s '%s' leads out of the %s through '..' or a symbolic "
+            "link: point <os><%s> at the real file",
+            what, path, in_export ? "guest's root export" : "boot_dirs directory", what);
+    }
+    snprintf(code, sizeof(code), "%s-not-found", what);
+    if (r == -ENOENT || r == -ENOTDIR)
+        return nfsroot_findings_add(f, F_ERROR, code, path,
+                                    "%s '%s' does not exist: fix <os><%s> in the domain XML or "
+                                    "put the file there",
+                                    what, path, what);
+    return nfsroot_findings_add(f, F_ERROR, code, path,
+                                "%s '%s' cannot be reached (%s): fix <os><%s> or the "
+                                "permissions of its directories",
+                                what, path, strerror(-r), what);
+}
+
+int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const char *path,
+                  const nfsroot_plan *plan, nfsroot_findings *f)
 {
     *bf = (bootfile){ .what = what, .path = path, .fd = -1 };
     const nfsroot_export *re = bootcheck_root_export(plan);
     char code[48];
 
-    bf->inside_export = re && path_is_under(path, re->path);
+    _cleanup_free_ char *resolved_dir = NULL;
+    const char *base = bootfile_base(p, path, re, &bf->inside_export, &resolved_dir);
+    if (!base)
+        return bootfile_outside(p, what, path, re, f);
+    _cleanup_close_ int dir_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0)
+        return bootfile_unreachable(what, path, bf->inside_export,
+                                    errno == ENOTDIR ? -ENOENT : -errno, f);
+    _cleanup_close_ int path_fd = -1;
+    int r = open_beneath(dir_fd, path + strlen(base) + 1, &path_fd);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0) {
+        if ((r == -EXDEV || r == -ELOOP) && !bf->inside_export)
+            return bootfile_outside(p, what, path, re, f);
+        return bootfile_unreachable(what, path, bf->inside_export, r, f);
+    }
     struct stat st;
-    if (lstat(path, &st) < 0 || !(bf->resolved = realpath(path, NULL))) {
-        int e = errno;
-        if (e == ENOMEM)
-            return -ENOMEM;
-        snprintf(code, sizeof(code), "%s-not-found", what);
-        if (e == ENOENT)
-            return nfsroot_findings_add(f, F_ERROR, code, path,
-                                        "%s '%s' does not exist: fix <os><%s> in the domain "
-                                        "XML or put the file there",
-                                        what, path, what);
-        return nfsroot_findings_add(f, F_ERROR, code, path,
-                                    "%s '%s' cannot be reached (%s): fix <os><%s> or the "
-                                    "permissions of its directories",
-                                    what, path, strerror(e), what);
-    }
-    bool resolved_inside = re && path_is_under(bf->resolved, re->path);
-    if (bf->inside_export && !resolved_inside) {
-        snprintf(code, sizeof(code), "%s-symlink-escape", what);
-        return nfsroot_findings_add(f, F_ERROR, code, path,
-                                    "%s '%s' lies in the guest's root export but resolves to "
-                                    "'%s' outside it through a symbolic link the guest "
-                                    "controls: point <os><%s> at the real file",
-                                    what, path, bf->resolved, what);
-    }
-    int fd = open(bf->resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-    if (fd < 0) {
-        snprintf(code, sizeof(code), "%s-unreadable", what);
-        return nfsroot_findings_add(f, F_ERROR, code, path,
-                                    "%s '%s' cannot be opened (%s): make it readable by root "
-                                    "and the QEMU user",
-                                    what, path, strerror(errno));
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    if (fstat(path_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         snprintf(code, sizeof(code), "%s-not-regular", what);
         return nfsroot_findings_add(f, F_ERROR, code, path,
                                     "%s '%s' is not a regular file: point <os><%s> at the "
@@ -189,59 +302,38 @@ int bootfile_open(bootfile *bf, const char *what, const char *path, const nfsroo
                                     what, path, what);
     }
     if (st.st_size == 0) {
-        close(fd);
         snprintf(code, sizeof(code), "%s-empty", what);
         return nfsroot_findings_add(f, F_ERROR, code, path,
                                     "%s '%s' is empty: rebuild or reinstall it", what, path);
     }
-    bf->fd = fd;
-    if (resolved_inside) {
+    r = reopen_regular(&path_fd);
+    if (r < 0) {
+        snprintf(code, sizeof(code), "%s-unreadable", what);
+        return nfsroot_findings_add(f, F_ERROR, code, path,
+                                    "%s '%s' cannot be opened (%s): make it readable by root "
+                                    "and the QEMU user",
+                                    what, path, strerror(-r));
+    }
+    bf->fd = TAKE_FD(path_fd);
+    if (bf->inside_export) {
         snprintf(code, sizeof(code), "%s-chowned", what);
         return nfsroot_findings_add(f, F_WARN, code, path,
                                     "libvirt's DAC driver changes the owner of %s '%s' inside "
                                     "the guest's root to the QEMU user at every start: copy it "
                                     "outside the export (e.g. /var/lib/libvirt/boot/) or set "
                                     "dynamic_ownership = 0 in /etc/libvirt/qemu.conf",
-                                    what, bf->resolved);
+                                    what, path);
     }
-    return 0;
-}
-
-int bootcheck_location(const nfsroot_policy *p, const char *what, const char *path,
-                       const nfsroot_plan *plan, nfsroot_findings *f)
-{
-    const nfsroot_export *re = bootcheck_root_export(plan);
-    _cleanup_free_ char *resolved = realpath(path, NULL);
-    if (!re || !resolved)
-        return 0;
-    if (path_is_under(resolved, re->path))
-        return 0;
-    char code[48];
-    for (char **d = p ? p->boot_dirs : NULL; d && *d; d++) {
-        _cleanup_free_ char *dir = realpath(*d, NULL);
-        if (dir && path_is_under(resolved, dir)) {
-            snprintf(code, sizeof(code), "%s-in-boot-dir", what);
-            return nfsroot_findings_add(f, F_INFO, code, path,
-                                        "%s '%s' lies in boot_dirs '%s', outside the root "
-                                        "export: keep it in step with the guest's /lib/modules "
-                                        "when the guest updates its kernel",
-                                        what, path, *d);
-        }
-    }
-    _cleanup_free_ char *dirs = p && p->boot_dirs ? strv_join(p->boot_dirs, ", ") : NULL;
-    snprintf(code, sizeof(code), "%s-outside-export", what);
-    return nfsroot_findings_add(f, F_ERROR, code, path,
-                                "%s '%s' lies neither in the guest's root export '%s' nor in the "
-                                "policy's boot_dirs (%s): move it to '%s/boot', or add its "
-                                "directory to boot_dirs in %s",
-                                what, path, re->path, dirs && *dirs ? dirs : "none", re->path,
-                                p && p->source ? p->source : "the policy");
+    snprintf(code, sizeof(code), "%s-in-boot-dir", what);
+    return nfsroot_findings_add(f, F_INFO, code, path,
+                                "%s '%s' lies in boot_dirs '%s', outside the root export: keep "
+                                "it in step with the guest's /lib/modules when the guest "
+                                "updates its kernel",
+                                what, path, base);
 }
 
 void bootfile_done(bootfile *bf)
 {
-    free(bf->resolved);
-    bf->resolved = NULL;
     if (bf->fd >= 0)
         close(bf->fd);
     bf->fd = -1;

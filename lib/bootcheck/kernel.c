@@ -208,11 +208,11 @@ static bool guest_has_modules(const char *root, const char *version)
     return bootcheck_open_in_root(root_fd, rel, &fd) == 0;
 }
 
-int nfsroot_bootcheck_kernel(const char *kernel, const nfsroot_plan *plan, nfsroot_findings *f,
-                             nfsroot_kernel_info *ret_info)
+int nfsroot_bootcheck_kernel(const nfsroot_policy *p, const char *kernel, const nfsroot_plan *plan,
+                             nfsroot_findings *f, nfsroot_kernel_info *ret_info)
 {
     bootfile bf;
-    int r = bootfile_open(&bf, "kernel", kernel, plan, f);
+    int r = bootfile_open(&bf, p, "kernel", kernel, plan, f);
     if (r < 0 || bf.fd < 0) {
         bootfile_done(&bf);
         return r;

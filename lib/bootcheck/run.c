@@ -30,11 +30,7 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
                                  plan->server ? plan->server : "<host address>", re->path);
     } else {
         nfsroot_kernel_info ki = { 0 };
-        r = bootcheck_location(p, "kernel", d->kernel, plan, f);
-        if (r >= 0 && d->initrd)
-            r = bootcheck_location(p, "initrd", d->initrd, plan, f);
-        if (r >= 0)
-            r = nfsroot_bootcheck_kernel(d->kernel, plan, f, &ki);
+        r = nfsroot_bootcheck_kernel(p, d->kernel, plan, f, &ki);
         /* ii is filled only when the image could be read (n_segments > 0 then). */
         nfsroot_initramfs_info ii = { 0 };
         if (r >= 0 && d->initrd)

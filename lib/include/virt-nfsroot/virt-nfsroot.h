@@ -363,11 +363,13 @@ typedef struct nfsroot_initramfs_info {
 
 /* Scan an initramfs image read from fd (from offset 0) with libarchive: every concatenated
  * segment (early uncompressed cpio, then the compressed one). -EBADMSG with err filled when it
- * is truncated or corrupt. */
+ * is truncated or corrupt, -EFBIG when it passes a bound of the scan (file size, archives, zero
+ * padding, files, bytes read and unpacked; docs/SECURITY.md). */
 NFSROOT_API int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error *err);
-/* Scan the image at path, reusing the result cached in cache_dir (NULL: no cache) when the
- * file's (dev, inode, size, mtime) are unchanged (not ctime: libvirt chowns the file at every
- * start). cache_dir is created 0700. */
+/* Scan the image at path, reusing the result cached in cache_dir (NULL, empty or relative: no
+ * cache) when the file's (dev, inode, size, mtime) are unchanged (not ctime: libvirt chowns the
+ * file at every start). A refusal (-EBADMSG, -EFBIG) is cached too and *ret_cached says so on
+ * failure as well. cache_dir is created 0700. */
 NFSROOT_API int nfsroot_initramfs_scan(const char *path, const char *cache_dir,
                                        nfsroot_initramfs_info *ret, bool *ret_cached,
                                        nfsroot_error *err);
@@ -412,9 +414,11 @@ typedef struct nfsroot_fstab_entry {
 NFSROOT_API int nfsroot_fstab_find_root(const char *text, size_t len, nfsroot_fstab_entry *ret);
 
 /* The checks, each adding findings to f. plan gives the root export (is_root) and the server;
- * policy may be NULL (defaults). */
-NFSROOT_API int nfsroot_bootcheck_kernel(const char *kernel, const nfsroot_plan *plan,
-                                         nfsroot_findings *f, nfsroot_kernel_info *ret_info);
+ * policy may be NULL (then <kernel>/<initrd> may lie only in the root export: a path outside
+ * the export and p->boot_dirs is an error without being looked up). */
+NFSROOT_API int nfsroot_bootcheck_kernel(const nfsroot_policy *p, const char *kernel,
+                                         const nfsroot_plan *plan, nfsroot_findings *f,
+                                         nfsroot_kernel_info *ret_info);
 NFSROOT_API int nfsroot_bootcheck_initramfs(const nfsroot_policy *p, const char *initrd,
                                             const nfsroot_plan *plan,
                                             const nfsroot_kernel_info *kernel /* or NULL */,

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "virt-nfsroot/virt-nfsroot.h"
+
+#define ELEMENTSOF_T(a) (sizeof(a) / sizeof((a)[0]))
 
 static int failures;
 #define CHECK(cond)                                                                                \
@@ -201,7 +205,7 @@ static void test_guest_root_escapes(void)
     char kernel[4300];
     snprintf(kernel, sizeof(kernel), "%s/boot/vmlinuz", root);
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &plan, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-symlink-escape") != NULL);
     CHECK(nfsroot_findings_has_errors(f));
     nfsroot_findings_free(f);
@@ -209,16 +213,18 @@ static void test_guest_root_escapes(void)
     /* A regular file that is no kernel, inside the export: not-a-kernel + the chown warning. */
     sh("rm %s/root/boot/vmlinuz && head -c 8192 /dev/zero > %s/root/boot/vmlinuz", tmp, tmp);
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &plan, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-chowned") != NULL);
     CHECK(nfsroot_findings_find(f, "kernel-not-a-kernel") != NULL);
     nfsroot_findings_free(f);
 
-    /* Missing kernel and a directory as initrd */
+    /* Missing kernel and a directory as initrd, both inside the export */
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel("/nonexistent/vmlinuz", &plan, f, NULL) == 0);
+    snprintf(kernel, sizeof(kernel), "%s/boot/missing", root);
+    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &plan, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-not-found") != NULL);
-    CHECK(nfsroot_bootcheck_initramfs(NULL, root, &plan, NULL, f, NULL) == 0);
+    snprintf(kernel, sizeof(kernel), "%s/boot", root);
+    CHECK(nfsroot_bootcheck_initramfs(NULL, kernel, &plan, NULL, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "initrd-not-regular") != NULL);
     nfsroot_findings_free(f);
 
@@ -288,6 +294,122 @@ static void test_boot_file_location(void)
     sh("rm -rf %s", t);
 }
 
+/* The findings of one run as text, with the kernel's path replaced by "<K>": what a domain
+ * editor learns from a start. */
+static void findings_text(const nfsroot_findings *f, const char *kernel, char *out, size_t len)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < f->n && n < len; i++) {
+        const char *m = f->items[i].message;
+        n += (size_t)snprintf(out + n, len - n, "%d %s ", f->items[i].level, f->items[i].code);
+        for (const char *k; n < len && (k = strstr(m, kernel)); m = k + strlen(kernel))
+            n += (size_t)snprintf(out + n, len - n, "%.*s<K>", (int)(k - m), m);
+        if (n < len)
+            n += (size_t)snprintf(out + n, len - n, "%s\n", m);
+    }
+}
+
+/* A <kernel> outside the export and boot_dirs, in a root-only directory: the start says the same
+ * whether the file exists or not (no existence oracle), and reads nothing there. The same for
+ * '..' out of the export and for links in the export or a boot dir that lead there. */
+static void test_boot_file_no_oracle(void)
+{
+    char t[] = "/tmp/test-bootcheck-oracle.XXXXXX";
+    if (!mkdtemp(t)) {
+        failures++;
+        return;
+    }
+    sh("mkdir -p %s/root/boot %s/boot-dir %s/secret && chmod 700 %s/secret", t, t, t, t);
+    sh("head -c 8192 /dev/zero > %s/secret/vmlinuz", t);
+    sh("ln -s %s/secret/vmlinuz %s/root/boot/ln-have && ln -s %s/secret/missing "
+       "%s/root/boot/ln-miss"
+       " && ln -s ../secret/vmlinuz %s/boot-dir/ln-have && ln -s ../secret/missing "
+       "%s/boot-dir/ln-miss",
+       t, t, t, t, t, t);
+    char root[4200], boot_dir[4200];
+    snprintf(root, sizeof(root), "%s/root", t);
+    snprintf(boot_dir, sizeof(boot_dir), "%s/boot-dir", t);
+    char *clients[] = { "192.168.122.0/24", NULL };
+    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
+    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    char *dirs[] = { boot_dir, NULL };
+    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT, .boot_dirs = dirs };
+    nfsroot_domain d = { .name = "t", .cmdline = "root=nfs4:192.168.122.1:/x ip=dhcp" };
+    static const char *const pairs[][2] = {
+        { "/secret/vmlinuz", "/secret/missing" },
+        { "/root/../secret/vmlinuz", "/root/../secret/missing" },
+        { "/root/boot/ln-have", "/root/boot/ln-miss" },
+        { "/boot-dir/ln-have", "/boot-dir/ln-miss" },
+    };
+    for (size_t i = 0; i < ELEMENTSOF_T(pairs); i++) {
+        static char text[2][8192];
+        for (int k = 0; k < 2; k++) {
+            char kernel[4300];
+            snprintf(kernel, sizeof(kernel), "%s%s", t, pairs[i][k]);
+            d.kernel = kernel;
+            nfsroot_findings *f = NULL;
+            nfsroot_error err = { 0 };
+            CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+            if (!f)
+                continue;
+            findings_text(f, kernel, text[k], sizeof(text[k]));
+            CHECK(nfsroot_findings_has_errors(f));
+            CHECK(!nfsroot_findings_find(f, "kernel-not-a-kernel"));
+            CHECK(!nfsroot_findings_find(f, "kernel-identified"));
+            CHECK(!nfsroot_findings_find(f, "kernel-not-found"));
+            nfsroot_findings_free(f);
+        }
+        if (strcmp(text[0], text[1]) != 0)
+            fprintf(stderr, "pair %zu differs:\n--- exists\n%s--- missing\n%s", i, text[0],
+                    text[1]);
+        CHECK(strcmp(text[0], text[1]) == 0);
+    }
+    sh("rm -rf %s", t);
+}
+
+/* A guest that is root on its export can make etc/fstab (or <kernel>) a device node: the check
+ * must never open it on the host (inotify sees every open of the node, O_PATH lookups aside). */
+static void test_device_node_not_opened(void)
+{
+    char t[] = "/tmp/test-bootcheck-dev.XXXXXX";
+    if (!mkdtemp(t)) {
+        failures++;
+        return;
+    }
+    char root[4200], node[4300], kernel_node[4300];
+    snprintf(root, sizeof(root), "%s/root", t);
+    snprintf(node, sizeof(node), "%s/etc/fstab", root);
+    snprintf(kernel_node, sizeof(kernel_node), "%s/boot/vmlinuz", root);
+    sh("mkdir -p %s/etc %s/boot", root, root);
+    /* /dev/null's numbers: harmless if a broken build does open it. */
+    if (mknod(node, S_IFCHR | 0600, makedev(1, 3)) < 0 ||
+        mknod(kernel_node, S_IFCHR | 0600, makedev(1, 3)) < 0) {
+        fprintf(stderr, "note: no mknod (%s), device-node case skipped\n", strerror(errno));
+        sh("rm -rf %s", t);
+        return;
+    }
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    CHECK(in >= 0);
+    CHECK(inotify_add_watch(in, node, IN_OPEN) >= 0);
+    CHECK(inotify_add_watch(in, kernel_node, IN_OPEN) >= 0);
+    char *clients[] = { "192.168.122.0/24", NULL };
+    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
+    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT };
+    nfsroot_domain d = { .name = "t", .kernel = kernel_node, .cmdline = "root=nfs4:x:/y ip=dhcp" };
+    nfsroot_findings *f = NULL;
+    nfsroot_error err = { 0 };
+    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(f && nfsroot_findings_find(f, "kernel-not-regular") != NULL);
+    nfsroot_findings_free(f);
+    char ev[4096];
+    ssize_t n = read(in, ev, sizeof(ev));
+    CHECK(n < 0 && errno == EAGAIN); /* no IN_OPEN on either node */
+    close(in);
+    sh("rm -rf %s", t);
+}
+
 static int logged;
 static void count_log(int prio, const char *line, void *userdata)
 {
@@ -322,7 +444,7 @@ static void test_run_and_enforce(void)
     d.cmdline = "root=nfs4:192.168.1.122:/nonexistent-export/vm rw ip=dhcp";
     CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
     CHECK(nfsroot_findings_count(f, NFSROOT_FINDING_ERROR) == 3);
-    CHECK(nfsroot_findings_find(f, "initrd-not-found") != NULL);
+    CHECK(nfsroot_findings_find(f, "initrd-outside-export") != NULL);
     CHECK(nfsroot_findings_find(f, "cmdline-server-mismatch") != NULL);
     CHECK(nfsroot_bootcheck_enforce(&pol, &d, f, NULL, &err) == -EINVAL);
     CHECK(strstr(err.message, "/nonexistent/vmlinuz") != NULL);
@@ -350,6 +472,8 @@ int main(void)
     test_fstab_parse();
     test_guest_root_escapes();
     test_boot_file_location();
+    test_boot_file_no_oracle();
+    test_device_node_not_opened();
     test_run_and_enforce();
     if (failures)
         fprintf(stderr, "%d failures\n", failures);
