@@ -50,9 +50,6 @@ static int open_walk(int root_fd, const char *rel, int last_flags, int *ret_fd)
     return 0;
 }
 
-    return fd;
-}
-
 /* Turn an O_PATH fd into one open for reading when it is a regular file, through
  * /proc/self/fd (the same inode, never the name again); anything else stays O_PATH, which
  * fstat() can still tell apart. A device node the guest made is thus never opened on the host
