@@ -79,6 +79,38 @@ static int list_states(const nfsroot_policy *p, const nfsroot_log *log, nfsroot_
     return r;
 }
 
+/* The part of a record that passes the checks of prepare (nfsroot_export_check); each export that
+ * fails is logged and left out. Returns how many were left out, or -ENOMEM. */
+static int checked_part(const nfsroot_policy *p, const nfsroot_plan *rec, const nfsroot_log *log,
+                        nfsroot_plan **ret, nfsroot_error *first)
+{
+    nfsroot_plan none = { 0 };
+    _cleanup_(plan_freep) nfsroot_plan *ok = NULL;
+    int r = plan_union(rec, &none, &ok);
+    if (r < 0)
+        return r;
+    size_t w = 0, dropped = 0;
+    for (size_t i = 0; i < ok->n_exports; i++) {
+        nfsroot_export *e = &ok->exports[i];
+        nfsroot_error e1 = { 0 };
+        char line[2048];
+        if (nfsroot_export_check(p, rec->domain, e, &e1) == 0) {
+            ok->exports[w++] = *e;
+            continue;
+        }
+        nfsroot_logf(log, LOG_ERR, "%s: its recorded export is not restored",
+                     nfsroot_error_format(&e1, line, sizeof(line)));
+        if (dropped++ == 0)
+            *first = e1;
+        free(e->path);
+        free(e->options);
+        strv_free(e->clients);
+    }
+    ok->n_exports = w;
+    *ret = TAKE_PTR(ok);
+    return (int)dropped;
+}
+
 static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char *domain,
                                           nfsroot_error *err)
 {
@@ -196,11 +228,15 @@ static void rewrite_sharers(const nfsroot_policy *p, const nfsroot_backend *b,
             continue;
         _cleanup_free_ const nfsroot_plan **buf = NULL;
         nfsroot_peers peers;
-        nfsroot_error e = { 0 };
-        int r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
+        nfsroot_error e = { 0 }, ignored = { 0 };
+        /* What its saved configuration gets back (exportfs -ra reads it) is re-checked too. */
+        _cleanup_(plan_freep) nfsroot_plan *checked = NULL;
+        int r = checked_part(p, other, log, &checked, &ignored);
+        if (r >= 0)
+            r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
                               &buf, &peers);
         if (r == 0)
-            r = b->rewrite(p, other, &peers, &e);
+            r = b->rewrite(p, checked, &peers, &e);
         if (r < 0)
             nfsroot_logf(log, LOG_ERR, "domain '%s': cannot update its shared exports: %s",
                          other->domain, e.message[0] ? e.message : strerror(-r));
@@ -329,38 +365,6 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
                            strerror(-r));
     log_exports(log, s->plan, "unexported");
     return 0;
-}
-
-/* The part of a record that passes the checks of prepare (nfsroot_export_check); each export that
- * fails is logged and left out. Returns how many were left out, or -ENOMEM. */
-static int checked_part(const nfsroot_policy *p, const nfsroot_plan *rec, const nfsroot_log *log,
-                        nfsroot_plan **ret, nfsroot_error *first)
-{
-    nfsroot_plan none = { 0 };
-    _cleanup_(plan_freep) nfsroot_plan *ok = NULL;
-    int r = plan_union(rec, &none, &ok);
-    if (r < 0)
-        return r;
-    size_t w = 0, dropped = 0;
-    for (size_t i = 0; i < ok->n_exports; i++) {
-        nfsroot_export *e = &ok->exports[i];
-        nfsroot_error e1 = { 0 };
-        char line[2048];
-        if (nfsroot_export_check(p, rec->domain, e, &e1) == 0) {
-            ok->exports[w++] = *e;
-            continue;
-        }
-        nfsroot_logf(log, LOG_ERR, "%s: its recorded export is not restored",
-                     nfsroot_error_format(&e1, line, sizeof(line)));
-        if (dropped++ == 0)
-            *first = e1;
-        free(e->path);
-        free(e->options);
-        strv_free(e->clients);
-    }
-    ok->n_exports = w;
-    *ret = TAKE_PTR(ok);
-    return (int)dropped;
 }
 
 int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
