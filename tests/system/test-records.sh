@@ -141,6 +141,30 @@ check "mixed: the invalid one is not" sh -c "! grep -q '^$W/export/test2	' /var/
 hook test release end >/dev/null 2>&1
 hook good2 release end >/dev/null 2>&1
 
+# 4b. Two domains share a read-only export; one's record is tampered with. When the other stops,
+#     the tampered one's exports.d file is rewritten (it may take over the shared entry): from
+#     the checked part of its record only, since `exportfs -ra` reads that file.
+mkdir -p "$W/export/shared" "$W/export/wideopen"
+for d in sharea shareb; do
+    new_domain $d "path=\"$W/export/shared\" readonly=\"yes\" clients=\"192.168.122.5\""
+    hook $d prepare begin || fail "setup: $d prepare"
+done
+bad_line="export extra rw $W/export/wideopen rw,no_subtree_check 0.0.0.0/0"
+if grep -q '^end$' "$D/shareb.state"; then
+    sed -i "s|^end\$|$bad_line\nend|" "$D/shareb.state"
+else
+    echo "$bad_line" >>"$D/shareb.state"
+fi
+hook sharea release end >/dev/null 2>&1
+fb=/etc/exports.d/virt-nfsroot-$(uuid_of shareb).exports
+check "sharer: its file still holds the shared entry" grep -q "^$W/export/shared " "$fb"
+check "sharer: the tampered entry is not written to exports.d" \
+    sh -c "! grep -q 'wideopen\|0.0.0.0/0' '$fb'"
+exportfs -ra 2>/dev/null
+check "sharer: exportfs -ra exports nothing to 0.0.0.0/0" \
+    sh -c "! grep -q '0.0.0.0/0(' /var/lib/nfs/etab"
+hook shareb release end >/dev/null 2>&1
+
 # 5. The lock hold time: the largest plan (2 exports x 16 clients = 32 pairs) is one exportfs
 #    run per pair; one pair more is refused before anything runs.
 cat >"$W/exportfs" <<SH
