@@ -165,6 +165,18 @@ check "sharer: exportfs -ra exports nothing to 0.0.0.0/0" \
     sh -c "! grep -q '0.0.0.0/0(' /var/lib/nfs/etab"
 hook shareb release end >/dev/null 2>&1
 
+# 4c. The longest options the limits let through still make an exports.d token exportfs parses
+#     (it refuses tokens over 512 characters, and with them the whole file's exports).
+z=$(printf '%055d' 0)
+new_domain longopts "clients=\"192.168.122.100\" options=\"anonuid=${z}1,anongid=${z}1,no_wdelay,sec=sys\""
+out=$(hook longopts prepare begin 2>&1); rc=$?
+check "longest options: prepare works ($out)" [ $rc = 0 ]
+tok=$(awk -v p="$W/export/longopts" '$1 == p { print length($2) }' /etc/exports.d/virt-nfsroot-*.exports)
+check "longest options: a token of ${tok:-?} characters, far below 512" [ "${tok:-999}" -lt 260 ]
+exportfs -ra 2>/dev/null
+check "longest options: exportfs -ra keeps it" etab_has "$W/export/longopts" 192.168.122.100/32
+hook longopts release end >/dev/null 2>&1
+
 # 5. The lock hold time: the largest plan (2 exports x 16 clients = 32 pairs) is one exportfs
 #    run per pair; one pair more is refused before anything runs.
 cat >"$W/exportfs" <<SH
