@@ -64,6 +64,53 @@ static int plan_union(const nfsroot_plan *plan, const nfsroot_plan *old, nfsroot
     return 0;
 }
 
+/* Every readable record; the unreadable ones are logged and skipped, so one garbled record
+ * never stops the other domains' starts and stops. */
+static int list_states(const nfsroot_policy *p, const nfsroot_log *log, nfsroot_state ***ret,
+                       size_t *ret_n, nfsroot_error *err)
+{
+    nfsroot_state_bad *bad = NULL;
+    size_t n_bad = 0;
+    int r = nfsroot_state_list_all(p, ret, ret_n, &bad, &n_bad, err);
+    for (size_t i = 0; r == 0 && i < n_bad; i++)
+        nfsroot_logf(log, LOG_ERR, "%s: skipped (its exports are not checked for conflicts)",
+                     bad[i].reason);
+    nfsroot_state_bad_free(bad, n_bad);
+    return r;
+}
+
+/* The part of a record that passes the checks of prepare (nfsroot_export_check); each export that
+ * fails is logged and left out. Returns how many were left out, or -ENOMEM. */
+static int checked_part(const nfsroot_policy *p, const nfsroot_plan *rec, const nfsroot_log *log,
+                        nfsroot_plan **ret, nfsroot_error *first)
+{
+    nfsroot_plan none = { 0 };
+    _cleanup_(plan_freep) nfsroot_plan *ok = NULL;
+    int r = plan_union(rec, &none, &ok);
+    if (r < 0)
+        return r;
+    size_t w = 0, dropped = 0;
+    for (size_t i = 0; i < ok->n_exports; i++) {
+        nfsroot_export *e = &ok->exports[i];
+        nfsroot_error e1 = { 0 };
+        char line[2048];
+        if (nfsroot_export_check(p, rec->domain, e, &e1) == 0) {
+            ok->exports[w++] = *e;
+            continue;
+        }
+        nfsroot_logf(log, LOG_ERR, "%s: its recorded export is not restored",
+                     nfsroot_error_format(&e1, line, sizeof(line)));
+        if (dropped++ == 0)
+            *first = e1;
+        free(e->path);
+        free(e->options);
+        strv_free(e->clients);
+    }
+    ok->n_exports = w;
+    *ret = TAKE_PTR(ok);
+    return (int)dropped;
+}
+
 static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char *domain,
                                           nfsroot_error *err)
 {
@@ -214,11 +261,15 @@ static void rewrite_sharers(const nfsroot_policy *p, const nfsroot_backend *b,
             continue;
         _cleanup_free_ const nfsroot_plan **buf = NULL;
         nfsroot_peers peers;
-        nfsroot_error e = { 0 };
-        int r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
+        nfsroot_error e = { 0 }, ignored = { 0 };
+        /* What its saved configuration gets back (exportfs -ra reads it) is re-checked too. */
+        _cleanup_(plan_freep) nfsroot_plan *checked = NULL;
+        int r = checked_part(p, other, log, &checked, &ignored);
+        if (r >= 0)
+            r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
                               &buf, &peers);
         if (r == 0)
-            r = b->rewrite(p, other, &peers, &e);
+            r = b->rewrite(p, checked, &peers, &e);
         if (r < 0)
             nfsroot_logf(log, LOG_ERR, "domain '%s': cannot update its shared exports: %s",
                          other->domain, e.message[0] ? e.message : strerror(-r));
@@ -245,7 +296,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     NFSROOT_FAULT_POINT("apply-locked");
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
-    r = nfsroot_state_list(p, &all, &n_all, err);
+    r = list_states(p, log, &all, &n_all, err);
     if (r < 0)
         return r;
     r = check_conflicts(p, plan, all, n_all, err);
@@ -328,7 +379,7 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
         return r;
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
-    r = nfsroot_state_list(p, &all, &n_all, err);
+    r = list_states(p, log, &all, &n_all, err);
     if (r < 0)
         return r;
     const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
@@ -368,29 +419,42 @@ int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsro
         return -EOPNOTSUPP;
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
-    r = nfsroot_state_list(p, &all, &n_all, err);
+    r = list_states(p, log, &all, &n_all, err);
     if (r < 0)
         return r;
+    /* A record is never trusted: only what passes prepare's checks today is put back. */
+    nfsroot_error refused = { 0 };
+    _cleanup_(plan_freep) nfsroot_plan *plan = NULL;
+    int dropped = checked_part(p, s->plan, log, &plan, &refused);
+    if (dropped < 0)
+        return dropped;
     bool complete = true;
-    for (size_t e = 0; e < s->plan->n_exports && complete; e++)
-        for (size_t c = 0; s->plan->exports[e].clients[c] && complete; c++) {
+    for (size_t e = 0; e < plan->n_exports && complete; e++)
+        for (size_t c = 0; plan->exports[e].clients[c] && complete; c++) {
             bool has = false;
-            r = b->has(p, s->plan->exports[e].path, s->plan->exports[e].clients[c], &has, err);
+            r = b->has(p, plan->exports[e].path, plan->exports[e].clients[c], &has, err);
             if (r < 0)
                 return r;
             complete = has;
         }
-    if (complete)
-        return 0;
-    _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
-    nfsroot_peers peers;
-    r = collect_peers(all, n_all, s->backend, domain_name, NULL, NULL, &peer_buf, &peers);
-    if (r < 0)
-        return r;
-    r = b->apply(p, s->plan, s->plan, &peers, log, err);
-    if (r < 0)
-        return r;
-    log_exports(log, s->plan, "restored");
+    if (!complete && plan->n_exports > 0) {
+        _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
+        nfsroot_peers peers;
+        r = collect_peers(all, n_all, s->backend, domain_name, NULL, NULL, &peer_buf, &peers);
+        if (r < 0)
+            return r;
+        r = b->apply(p, plan, plan, &peers, log, err);
+        if (r < 0)
+            return r;
+        log_exports(log, plan, "restored");
+    }
+    if (dropped > 0) {
+        /* -EPERM whatever the check said: -ENOENT would read as "no record" to the caller. */
+        refused.code = -EPERM;
+        if (err && !err->code)
+            *err = refused;
+        return -EPERM;
+    }
     return 0;
 }
 

@@ -107,6 +107,26 @@ int run_program(char *const argv[], char **ret_stderr, nfsroot_error *err);
  * the caller). */
 void first_line(const char *s, char *buf, size_t len);
 
+/* Limits on what one domain may export (docs/SECURITY.md, "Limits"). The kernel backend writes
+ * each client as one exports(5) token "client(options)", and exportfs refuses a token over 512
+ * characters (measured: a syntax error, and that file's exports are dropped): a client is at most
+ * 43 characters, so 200 for the options keeps every token under 250. Each (path, client) pair is
+ * one exportfs run under the host-wide state lock, so the pair count bounds the hold time. */
+#define NFSROOT_OPTION_MAX 64   /* one option, "name=value" */
+#define NFSROOT_OPTIONS_MAX 200 /* the whole option string of one export */
+#define NFSROOT_CLIENTS_MAX 16  /* clients of one export */
+#define NFSROOT_EXPORTS_MAX 16  /* exports of one domain */
+#define NFSROOT_PAIRS_MAX 32    /* (path, client) pairs of one domain */
+#define NFSROOT_PATH_MAX 1023   /* bytes of an export path */
+
+/* plan.c: the checks every (path, clients, options) passes before it is exported, whether it
+ * comes from the domain XML (prepare) or from a record (reconnect, reconcile): the path still
+ * resolves, symlink-free, to itself below an export root and outside the forbidden directories;
+ * the options pass the syntax and the policy's allowed list; the clients are canonical CIDRs with
+ * a prefix; everything fits the limits above. */
+int nfsroot_export_check(const nfsroot_policy *p, const char *domain, const nfsroot_export *e,
+                         nfsroot_error *err);
+
 /* state.c: the records of what we exported, one file per domain, and the lock over them. */
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
 int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state **ret,

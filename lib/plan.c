@@ -97,6 +97,11 @@ static bool same_slot(const char *a, const char *b)
 static int check_option_syntax(const char *name, const char *field, const char *o,
                                nfsroot_error *err)
 {
+    if (strlen(o) > NFSROOT_OPTION_MAX)
+        return nfsroot_err(err, -E2BIG, name, field, NULL, 0,
+                           "option '%.40s...' is %zu characters long; an option may have at "
+                           "most %d",
+                           o, strlen(o), NFSROOT_OPTION_MAX);
     size_t n = opt_name_len(o);
     bool ok = n > 0;
     for (size_t i = 0; i < n; i++)
@@ -207,9 +212,135 @@ static int build_options(const nfsroot_policy *p, const char *name, const nfsroo
     _cleanup_free_ char *joined = strv_join(opts, ",");
     if (!joined)
         return -ENOMEM;
+    if (strlen(joined) > NFSROOT_OPTIONS_MAX)
+        return nfsroot_err(err, -E2BIG, name, "options", NULL, 0,
+                           "options '%.60s...' come to %zu characters with the host's defaults; "
+                           "an export may have at most %d",
+                           joined, strlen(joined), NFSROOT_OPTIONS_MAX);
     *ret_readonly = readonly;
     *ret = TAKE_PTR(joined);
     return 0;
+}
+
+/* May an option of this name stand in a built export's options? The names of the policy's
+ * defaults and allowed list, "ro" (readonly='yes') and the ids anonuser/anongroup map to. */
+static bool option_name_permitted(const nfsroot_policy *p, const char *o)
+{
+    size_t n = opt_name_len(o);
+    _cleanup_free_ char *optname = strndup(o, n);
+    if (!optname)
+        return false;
+    if (strv_contains(p->allowed_options, optname) || !strcmp(optname, "ro") ||
+        (!strcmp(optname, "anonuid") && strv_contains(p->allowed_options, "anonuser")) ||
+        (!strcmp(optname, "anongid") && strv_contains(p->allowed_options, "anongroup")))
+        return true;
+    _cleanup_strv_free_ char **defaults = strv_split(p->default_options, ",");
+    for (char **d = defaults; d && *d; d++)
+        if (opt_name_len(*d) == n && !strncmp(*d, o, n))
+            return true;
+    return false;
+}
+
+static int check_built_options(const nfsroot_policy *p, const char *name, const nfsroot_export *e,
+                               nfsroot_error *err)
+{
+    size_t len = strlen(e->options);
+    if (len == 0 || len > NFSROOT_OPTIONS_MAX)
+        return nfsroot_err(err, -E2BIG, name, "options", NULL, 0,
+                           "options '%.60s...' of export path '%.200s' are %zu characters long; "
+                           "an export may have 1 to %d",
+                           e->options, e->path, len, NFSROOT_OPTIONS_MAX);
+    _cleanup_strv_free_ char **opts = strv_split(e->options, ",");
+    if (!opts)
+        return -ENOMEM;
+    bool ro = false, rw = false;
+    for (size_t i = 0; opts[i]; i++) {
+        int r = check_option_syntax(name, "options", opts[i], err);
+        if (r < 0)
+            return r;
+        if (!option_name_permitted(p, opts[i]))
+            return nfsroot_err(err, -EPERM, name, "options", NULL, 0,
+                               "option '%s' is not allowed by the host policy", opts[i]);
+        for (size_t j = 0; j < i; j++)
+            if (same_slot(opts[j], opts[i]))
+                return nfsroot_err(err, -EINVAL, name, "options", NULL, 0,
+                                   "options '%s' and '%s' contradict each other", opts[j], opts[i]);
+        ro |= !strcmp(opts[i], "ro");
+        rw |= !strcmp(opts[i], "rw");
+    }
+    if (e->readonly && (!ro || rw))
+        return nfsroot_err(err, -EINVAL, name, "options", NULL, 0,
+                           "export path '%.200s' is read-only but its options '%.60s' lack 'ro'",
+                           e->path, e->options);
+    return 0;
+}
+
+static int check_built_clients(const char *name, const nfsroot_export *e, nfsroot_error *err)
+{
+    size_t n = strv_length(e->clients);
+    if (n == 0 || n > NFSROOT_CLIENTS_MAX)
+        return nfsroot_err(err, -E2BIG, name, "clients", NULL, 0,
+                           "export path '%.200s' has %zu clients; an export may have 1 to %d",
+                           e->path, n, NFSROOT_CLIENTS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        nfsroot_cidr c;
+        char buf[64];
+        if (nfsroot_cidr_parse(e->clients[i], &c) < 0 ||
+            strcmp(nfsroot_cidr_format(&c, buf, sizeof(buf)), e->clients[i]) != 0)
+            return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0,
+                               "client '%.100s' is not a canonical numeric CIDR", e->clients[i]);
+        if (c.prefix == 0)
+            return nfsroot_err(err, -EPERM, name, "clients", NULL, 0,
+                               "client '%s' would export to every address", e->clients[i]);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(e->clients[j], e->clients[i]))
+                return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0,
+                                   "client '%s' is listed twice", e->clients[i]);
+    }
+    return 0;
+}
+
+/* The path is what resolving it below an export root (the root's own symlinks followed, as at
+ * prepare) gives back unchanged, and holds no symlink at all. */
+static int check_built_path(const nfsroot_policy *p, const char *name, const char *path,
+                            nfsroot_error *err)
+{
+    if (strlen(path) > NFSROOT_PATH_MAX)
+        return nfsroot_err(err, -ENAMETOOLONG, name, "export path", NULL, 0,
+                           "export path of %zu bytes is too long (at most %d)", strlen(path),
+                           NFSROOT_PATH_MAX);
+    _cleanup_strv_free_ char **real_roots = calloc(1, sizeof(char *));
+    if (!real_roots)
+        return -ENOMEM;
+    for (size_t i = 0; p->export_roots && p->export_roots[i]; i++) {
+        _cleanup_free_ char *rr = realpath(p->export_roots[i], NULL);
+        if (rr && strv_push(&real_roots, rr) < 0)
+            return -ENOMEM;
+    }
+    _cleanup_free_ char *resolved = NULL;
+    int r = nfsroot_path_resolve(path, real_roots, &resolved, err);
+    if (r < 0)
+        return with_domain(err, name, r);
+    if (strcmp(resolved, path) != 0)
+        return nfsroot_err(err, -EXDEV, name, "export path", NULL, 0,
+                           "export path '%s' now resolves to '%s'", path, resolved);
+    r = check_forbidden(p, name, resolved, err);
+    if (r < 0)
+        return r;
+    return with_domain(err, name, nfsroot_path_verify(resolved, err));
+}
+
+int nfsroot_export_check(const nfsroot_policy *p, const char *name, const nfsroot_export *e,
+                         nfsroot_error *err)
+{
+    if (!e->path || !e->options || !e->clients)
+        return nfsroot_err(err, -EINVAL, name, "export", NULL, 0, "export is incomplete");
+    int r = check_built_path(p, name, e->path, err);
+    if (r >= 0)
+        r = check_built_options(p, name, e, err);
+    if (r >= 0)
+        r = check_built_clients(name, e, err);
+    return r;
 }
 
 /* ---- clients ---------------------------------------------------------------------------- */
@@ -236,6 +367,13 @@ static int build_clients(const nfsroot_policy *p, const char *name, const nfsroo
     }
     if (req->clients[0] == '\0')
         return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0, "clients is empty");
+    size_t listed = 1;
+    for (const char *q = req->clients; *q; q++)
+        listed += *q == ',';
+    if (listed > NFSROOT_CLIENTS_MAX)
+        return nfsroot_err(err, -E2BIG, name, "clients", NULL, 0,
+                           "clients '%.60s...' lists %zu entries; an export may have at most %d",
+                           req->clients, listed, NFSROOT_CLIENTS_MAX);
     _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
     if (!out)
         return -ENOMEM;
@@ -371,7 +509,24 @@ static int build_export(const nfsroot_policy *p, const nfsroot_domain *d,
     if (r < 0)
         return r;
     e->is_root = req->is_root;
-    return build_options(p, d->name, req, &e->readonly, &e->options, err);
+    r = build_options(p, d->name, req, &e->readonly, &e->options, err);
+    if (r < 0)
+        return r;
+    return nfsroot_export_check(p, d->name, e, err);
+}
+
+/* Every (path, client) pair is one exportfs run under the host-wide lock. */
+static int check_plan_size(const nfsroot_plan *plan, nfsroot_error *err)
+{
+    size_t pairs = 0;
+    for (size_t i = 0; i < plan->n_exports; i++)
+        pairs += strv_length(plan->exports[i].clients);
+    if (pairs > NFSROOT_PAIRS_MAX)
+        return nfsroot_err(err, -E2BIG, plan->domain, "clients", NULL, 0,
+                           "the exports come to %zu (path, client) pairs; a domain may have at "
+                           "most %d (each is one exportfs run under the host-wide lock)",
+                           pairs, NFSROOT_PAIRS_MAX);
+    return 0;
 }
 
 /* Inside its rw export the guest is root: it can replace a directory holding another of its
@@ -409,6 +564,10 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
         return nfsroot_err(err, -EINVAL, d->name, "uuid", NULL, 0,
                            "domain XML has no <uuid>, which names its export records");
     memcpy(plan->uuid, d->uuid, sizeof(plan->uuid));
+    if (d->n_exports > NFSROOT_EXPORTS_MAX)
+        return nfsroot_err(err, -E2BIG, d->name, "metadata", NULL, 0,
+                           "the metadata lists %zu exports; a domain may have at most %d",
+                           d->n_exports, NFSROOT_EXPORTS_MAX);
     plan->exports = calloc(d->n_exports, sizeof(*plan->exports));
     if (!plan->exports)
         return -ENOMEM;
@@ -436,6 +595,8 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
     for (size_t i = 0; i < n_nets; i++)
         nfsroot_netinfo_free(nets[i]);
     free(nets);
+    if (r >= 0)
+        r = check_plan_size(plan, err);
     if (r < 0)
         return r;
     *ret = TAKE_PTR(plan);

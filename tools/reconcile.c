@@ -19,7 +19,7 @@ extern char **environ;
 typedef struct action {
     char *domain; /* NULL for an orphan file whose domain is unknown */
     char uuid[37];
-    const char *what; /* "keep", "remove", "restore", "remove-orphan", "orphan" */
+    const char *what; /* "keep", "remove", "restore", "remove-orphan", "orphan", "unreadable" */
     char *reason;
     char *detail; /* paths, or the orphan file */
     int done;     /* 1 done, 0 failed, -1 not attempted (dry run / nothing to do) */
@@ -54,6 +54,7 @@ static void usage(void)
            "  restore        a running domain whose exports the NFS server lost\n"
            "  remove-orphan  a file of ours with no record, whose domain is not running\n"
            "  orphan         such a file whose domain runs (left alone: restart the domain)\n"
+           "  unreadable     a record that cannot be read (left alone: check it by hand)\n"
            "Nothing changes without --apply.\n"
            "\n"
            "  --apply   do it (needs root)\n"
@@ -237,8 +238,10 @@ static void print_text(const actions *acts, bool apply)
         const char *col = a->done == 0 ? "red" : keep || a->done == 1 ? "green" : "yellow";
         /* Names, paths and reasons come from records and files a guest's XML shaped. */
         printf("%s%-13s%s  %s%s: %s", cli_color(stdout, col), a->what, cli_color(stdout, "reset"),
-               a->domain ? "domain " : "uuid ", cli_esc(a->domain ? a->domain : a->uuid),
-               a->reason ? cli_esc(a->reason) : "");
+               a->domain    ? "domain "
+               : a->uuid[0] ? "uuid "
+                            : "record",
+               cli_esc(a->domain ? a->domain : a->uuid), a->reason ? cli_esc(a->reason) : "");
         if (a->detail)
             printf(" [%s]", cli_esc(a->detail));
         if (a->done == 1)
@@ -339,8 +342,9 @@ int cmd_reconcile(int argc, char **argv)
         }
     }
     nfsroot_state **list = NULL;
-    size_t n = 0;
-    r = nfsroot_state_list(policy, &list, &n, &err);
+    nfsroot_state_bad *bad = NULL;
+    size_t n = 0, n_bad = 0;
+    r = nfsroot_state_list_all(policy, &list, &n, &bad, &n_bad, &err);
     if (r < 0) {
         if (conn)
             virConnectClose(conn);
@@ -349,6 +353,20 @@ int cmd_reconcile(int argc, char **argv)
     }
     static actions acts;
     int failures = 0;
+    /* Nothing is restored or removed from a record that cannot be read: a person looks. */
+    for (size_t i = 0; i < n_bad; i++) {
+        action *a = push(&acts, NULL, NULL, "unreadable");
+        if (!a)
+            break;
+        a->reason = strdup(bad[i].reason);
+        a->detail = strdup(bad[i].file);
+        if (apply) {
+            a->done = 0;
+            a->error = strdup("left alone: check the exports it may stand for, then remove it");
+            failures++;
+        }
+    }
+    nfsroot_state_bad_free(bad, n_bad);
     for (size_t i = 0; i < n; i++) {
         const nfsroot_plan *plan = list[i]->plan;
         char why[300] = "";

@@ -28,7 +28,8 @@ static void format_since(int64_t since, char *buf, size_t len)
         snprintf(buf, len, "unknown");
 }
 
-static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems)
+static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems,
+                       const nfsroot_state_bad *bad, size_t n_bad)
 {
     json j;
     json_init(&j, stdout);
@@ -78,6 +79,15 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
         json_end_object(&j);
         json_kv_string(&j, "state", w->state);
         json_kv_string(&j, "note", w->note[0] ? w->note : NULL);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_key(&j, "unreadable");
+    json_begin_array(&j);
+    for (size_t i = 0; i < n_bad; i++) {
+        json_begin_object(&j);
+        json_kv_string(&j, "file", bad[i].file);
+        json_kv_string(&j, "error", bad[i].reason);
         json_end_object(&j);
     }
     json_end_array(&j);
@@ -179,7 +189,8 @@ static void usage(void)
            "'unknown' when libvirt cannot be reached) and whether the NFS server really\n"
            "exports it. STATE is 'ok', 'missing' (the server lacks it although the domain\n"
            "runs) or 'stale' (the domain is not running). Exit status 1 when any is missing\n"
-           "or stale: 'virt-nfsroot reconcile' shows how to fix them.\n");
+           "or stale, or a record cannot be read (listed as 'unreadable'): 'virt-nfsroot\n"
+           "reconcile' shows how to fix them.\n");
 }
 
 int cmd_status(int argc, char **argv)
@@ -207,8 +218,9 @@ int cmd_status(int argc, char **argv)
     if (r < 0)
         return cli_lib_error(&err, r, "cannot load the policy");
     nfsroot_state **list = NULL;
-    size_t n_list = 0;
-    r = nfsroot_state_list(policy, &list, &n_list, &err);
+    nfsroot_state_bad *bad = NULL;
+    size_t n_list = 0, n_bad = 0;
+    r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
     if (r < 0) {
         nfsroot_policy_free(policy);
         return cli_lib_error(&err, r, "cannot read the state directory");
@@ -219,7 +231,7 @@ int cmd_status(int argc, char **argv)
     virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
     bool reachable = conn || n_list == 0;
 
-    size_t n_rows = 0, problems = 0;
+    size_t n_rows = 0, problems = n_bad;
     for (size_t i = 0; i < n_list; i++)
         n_rows += list[i]->plan->n_exports;
     row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
@@ -279,9 +291,14 @@ int cmd_status(int argc, char **argv)
         cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
                  cli.uri ? cli.uri : DEFAULT_URI, why);
     if (cli.json)
-        print_json(rows, n_rows, reachable, why, problems);
-    else
+        print_json(rows, n_rows, reachable, why, problems, bad, n_bad);
+    else {
         print_table(rows, n_rows);
+        for (size_t i = 0; i < n_bad; i++)
+            printf("%sunreadable%s %s\n", cli_color(stdout, "red"), cli_color(stdout, "reset"),
+                   bad[i].reason);
+    }
+    nfsroot_state_bad_free(bad, n_bad);
 
     for (size_t i = 0; i < n_rows; i++)
         free(rows[i].served);

@@ -100,7 +100,7 @@ name=$(printf 'vm\302\2332J\033[31mred')
     printf 'virt-nfsroot-state 1\ndomain %s\nuuid 0f0f0f0f-0000-4000-8000-000000000001\n' "$name"
     printf 'backend kernel\nsince 1764000000\nserver 192.168.122.1\nsubnet_wide 0\n'
     printf 'export root rw %s/export/vm1 rw,async,no_root_squash,insecure,no_subtree_check 192.168.122.5/32\n' "$T"
-} >"$T/st/domains/vm1.state"
+} >"$T/st/domains/$name.state"
 VIRT_NFSROOT_CONFIG=$T/status.conf "$BIN" status --connect test:///default --color=never \
     >"$T/status.out" 2>&1
 check "status: no control byte, no C1" no_controls "$T/status.out"

@@ -257,10 +257,22 @@ typedef struct nfsroot_state {
     int64_t since; /* unix time of the export */
 } nfsroot_state;
 
-/* Load every record (for `status`/`reconcile`); the list is also NULL-terminated. */
+/* A record that could not be read (garbled, oversized, not a regular file): skipped. */
+typedef struct nfsroot_state_bad {
+    char *file;   /* its name in <state_dir>/domains */
+    char *reason; /* one sentence */
+} nfsroot_state_bad;
+
+/* Load every readable record (for `status`/`reconcile`); the list is also NULL-terminated. An
+ * unreadable record never fails the listing: it is skipped (see nfsroot_state_list_all). */
 NFSROOT_API int nfsroot_state_list(const nfsroot_policy *p, nfsroot_state ***ret, size_t *ret_n,
                                    nfsroot_error *err);
+/* The same, and the records it skipped with the reason (ret_bad may be NULL). */
+NFSROOT_API int nfsroot_state_list_all(const nfsroot_policy *p, nfsroot_state ***ret, size_t *ret_n,
+                                       nfsroot_state_bad **ret_bad, size_t *ret_n_bad,
+                                       nfsroot_error *err);
 NFSROOT_API void nfsroot_state_list_free(nfsroot_state **list, size_t n);
+NFSROOT_API void nfsroot_state_bad_free(nfsroot_state_bad *bad, size_t n);
 /* Does the NFS server currently export path to client? (etab for the kernel backend) */
 NFSROOT_API int nfsroot_backend_has(const nfsroot_policy *p, const char *path, const char *client,
                                     bool *ret);

@@ -316,6 +316,22 @@ path_case("path-intermediate-sticky-world-writable", f"{EXP}/tmp/vm1",
 path_case("path-intermediate-user-owned-via-link", f"{EXP}/alias",
           setup=("dir export/a/vm1", "chown export/a 1000", "link export/alias a/vm1"))
 
+# --- issue 10: limits that keep records exact and the lock hold short ---
+# The 1,100-character option whose tail the old record reader took for the client 2130706433.
+options_case("limits-option-1100-chars",
+             "rw,no_root_squash,insecure,anonuid=" + "0" * (1099 - 35) + "2130706433")
+options_case("limits-option-65-chars", "anonuid=" + "0" * 56 + "5")
+options_case("limits-options-total-over-200",
+             "anonuid=" + "0" * 55 + "5,anongid=" + "0" * 55 + "5,sec=" + "sys:" * 14 + "sys")
+clients_case("limits-clients-17", ",".join(f"192.168.122.{i}" for i in range(10, 27)))
+clients_case("limits-clients-222", ",".join(f"192.168.122.{i % 250 + 1}" for i in range(222)))
+case("limits-exports-17", domain(ours("\n".join(
+    export(f'path="{EXP}/vm{i}" role="extra"') for i in range(1, 18)))))
+case("limits-pairs-33", domain(ours("\n".join(
+    export(f'path="{EXP}/vm{i}" clients="' +
+           ",".join(f"192.168.122.{10 * i + j}" for j in range(11)) + '"')
+    for i in range(1, 4)))), setup=("dir export/vm1", "dir export/vm2", "dir export/vm3"))
+
 # Byte-level cases: written raw below.
 RAW = {}
 RAW["non-utf8-byte-in-path"] = domain(ours(export(f'path="{EXP}/vm1XX"'))).encode().replace(
