@@ -160,7 +160,11 @@ static int check_intermediates(int fd, int rootfd, const char *path, const char 
                                strerror(errno));
         if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
             return 0;
-        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        /* Root, or whoever runs this: the hook and every export run as root, so there it is
+         * root alone; an unprivileged `validate` or test run trusts its own directories as it
+         * trusts its own policy file (policy.c), and can export nothing anyway. */
+        bool trusted_owner = st.st_uid == 0 || st.st_uid == geteuid();
+        if (!trusted_owner || (st.st_mode & (S_IWGRP | S_IWOTH))) {
             _cleanup_free_ char *dir = NULL;
             int r = fd_path(cur, &dir);
             return nfsroot_err(err, -EPERM, NULL, "export path", NULL, 0,

@@ -4,7 +4,8 @@
  *   setup        optional lines "dir PATH", "link PATH TARGET", "file PATH", "chown PATH UID",
  *                "chmod PATH OCTAL-MODE" under @ROOT@ (chown needs root)
  *   network/     optional live network XMLs (default: tests/data/plan/_network/)
- *   expected     what the plan renders, or "error: <the user's sentence>"
+ *   expected     what the plan renders, or "error: <the user's sentence>"; @UID@ stands for the
+ *                uid running the case, which owns the files it made
  * NFSROOT_REGENERATE=1 rewrites expected. */
 #include <errno.h>
 #include <fcntl.h>
@@ -176,7 +177,13 @@ int main(int argc, char **argv)
     }
     fclose(m);
     char *got1 = subst(out, root, "@ROOT@");
-    char *got = subst(got1, datadir, "@DATA@");
+    char *got2 = subst(got1, datadir, "@DATA@");
+    /* Files the case made belong to whoever runs it (root in CI's main pass, nobody in its
+     * unprivileged one): their owner reads as @UID@. */
+    char owner[64];
+    snprintf(owner, sizeof(owner), "owned by uid %u ", (unsigned)geteuid());
+    char *got = subst(got2, owner, "owned by uid @UID@ ");
+    free(got2);
     free(got1);
 
     snprintf(buf, sizeof(buf), "%s/expected", casedir);
