@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dlopen-only LIB...: dlopen() each library with RTLD_NOW | RTLD_LOCAL, as the hook does, and
  * exit. bench/run counts its instructions with and without the library to isolate what loading
  * libvirt-nfsroot.so.0 and its dependency closure (libxml2, ICU, libdbus, ...) costs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The floor for the unannotated-guest benchmark: the least any hook can do. It reads stdin to EOF
  * (libvirt writes the whole domain XML into a pipe and a hook must drain it) and exits 0. Built
  * with -static by bench/run, so exec costs no dynamic loader and no libc relocation. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spawn-timer: run a program (or a short chain of programs) many times with posix_spawn and report
  * the distribution of wall times. More precise than a shell loop or hyperfine for ~1 ms programs:
  * no shell in between, monotonic clock, stdin opened before the clock starts.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # CPack: `cpack -G DEB` in a build configured with -DCMAKE_INSTALL_PREFIX=/usr builds
 # virt-nfsroot_<version>_<arch>.deb. Include this file from the top-level CMakeLists.txt after
 # every add_subdirectory().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot's libvirt qemu hook, second stage: run by qemu-hook (the front end in
  * /etc/libvirt/hooks/qemu.d) for annotated domains only, with libvirt's arguments and the domain
  * XML on stdin. Everything it does is nfsroot_hook_run(); it never calls libvirt. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot's libvirt qemu hook, front end: /etc/libvirt/hooks/qemu.d/virt-nfsroot links here.
  *
  * libvirtd runs it for every guest on the host, with the domain XML on stdin. Most guests carry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading the domain XML libvirt writes on the hook's stdin (shared by both hook programs). */
 #pragma once
 #include <stdbool.h>

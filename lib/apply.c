@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Applying plans: the state lock, the records, conflicts between domains, the backend. */
 #include <syslog.h>
 #include <time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "internal.h"
 
 static void copy_str(char *dst, size_t len, const char *src)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The one way a string a guest or an XML author controls becomes safe to print or log. Self-
  * contained (libc only): the static hook front end compiles this file in as well. */
 #include <stdint.h>

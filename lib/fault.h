@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fault injection for the fault tests (tests/fault/): named points in apply/remove where a test
  * build can make the process SIGKILL itself, to prove an interrupted hook never corrupts the
  * host's exports and that the next run repairs it. Compiled only with ENABLE_TESTING_HOOKS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libvirt's qemu hook contract (docs/hooks.rst), as one library call. */
 #include <syslog.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Private helpers shared by the library's files. Not installed. */
 #ifndef NFSROOT_INTERNAL_H
 #define NFSROOT_INTERNAL_H

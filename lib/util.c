@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>

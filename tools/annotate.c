@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot annotate: write (or remove) our <metadata> element through libvirt, after checking
  * it against the host policy the way the hook will at start; optionally pin the guest's address
  * with a static DHCP host so that the export goes to that one guest, not the whole subnet. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot CLI: what the subcommands share (options, output, JSON, libvirt). Private. */
 #ifndef NFSROOT_CLI_H
 #define NFSROOT_CLI_H

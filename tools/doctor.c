@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot doctor: the host checks a root-on-NFS guide makes people do by hand, each with a
  * verdict and the fix. Every file it reads is taken below --root, so tests run it on fixture
  * hosts; it never changes anything. */

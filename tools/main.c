@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot: the command line for people (status, doctor, annotate, validate, reconcile).
  * A thin main: global options, then one subcommand that drives the library. */
 #include <string.h>

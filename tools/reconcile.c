@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot reconcile: make the exports match the running domains. Records whose domain no
  * longer runs are removed, running domains get back what the server lost, and exports.d files
  * of ours that no record explains (left by a reboot or a crash) are taken down. Dry run by

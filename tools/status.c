@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot status: what the state dir says we export, checked against libvirt (is the domain
  * running?) and the NFS server (does it really export it?). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot CLI: output, colour, JSON, logging and libvirt helpers shared by subcommands. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot validate: everything the hook would check at start (metadata, policy, plan, boot
  * files), printed as findings, one per line. It never changes the host: no exports, no state,
  * not even the initramfs scan cache. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The registry of backends: the one place that knows which exist. Adding a backend is its own
  * file, its kind in the public header and one line in `registry`. */
 #include "backend/backend.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The export backend interface: how a plan becomes real in one NFS server. Private. */
 #ifndef NFSROOT_BACKEND_H
 #define NFSROOT_BACKEND_H

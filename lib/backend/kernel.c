@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The kernel NFS server: one file per domain in exports.d (so an admin's `exportfs -ra` keeps
  * it) plus `exportfs -o`/`-u` of exactly our entries (so the cost does not grow with the
  * host's other exports). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Private helpers shared by the boot-check files. */
 #ifndef NFSROOT_BOOTCHECK_H
 #define NFSROOT_BOOTCHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* <os><cmdline>: the root= the guest will really use, read the way dracut (modules.d/95nfs:
  * parse-nfsroot.sh, nfs-lib.sh), the kernel (nfsroot=) and nfs-utils' nfsroot-generator do. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by the boot checks: the root export, reading guest files without leaving the
  * guest's root, and the common checks for <kernel> and <initrd>. */
 #include <arpa/inet.h>

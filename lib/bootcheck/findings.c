@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The list of boot-check findings: what the checks say about a guest, by level. */
 #include "bootcheck.h"
 

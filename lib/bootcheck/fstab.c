@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guest's /etc/fstab entry for "/": systemd remounts the root as it says. */
 #include <ctype.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* NFSv4 id mapping: the host's and the guest's NFSv4 domain should agree. */
 #include <ctype.h>
 #include <strings.h>

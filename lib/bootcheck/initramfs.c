@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* <os><initrd>: what the initramfs holds, read with libarchive, and whether it can bring the
  * network up and mount an NFS root. Scan results are cached by the image's identity. */
 #include <archive.h>

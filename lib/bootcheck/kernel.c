@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* <os><kernel>: is it really a kernel QEMU can boot, which one, and does it fit the guest? */
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Every boot check for one domain, and what the hook does with the findings. */
 #include <syslog.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: the kernel command line parser and the cmdline check's messages. */
 #include <stdint.h>
 #include <stdlib.h>

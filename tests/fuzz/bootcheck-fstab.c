@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: the fstab parser (input is not NUL-terminated on purpose). */
 #include <stdint.h>
 #include <string.h>

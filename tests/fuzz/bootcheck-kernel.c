@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: the kernel header reader (bzImage, arm64/riscv Image, PE/zboot, ELF). */
 #include <stdint.h>
 #include <string.h>

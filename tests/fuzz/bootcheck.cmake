@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # libFuzzer targets for the boot-check parsers. Include from tests/fuzz/CMakeLists.txt (or
 # tests/CMakeLists.txt) when ENABLE_FUZZING is on; needs clang. The parsers are compiled into
 # each fuzzer with coverage instrumentation instead of linking the shared library, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: client address parsing. Invariants: a parsed CIDR formats to a string that
  * parses back to the same value, and contains itself. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: a domain XML through nfsroot_domain_parse() and, when it carries our
  * metadata, nfsroot_plan_build() against a policy in a temporary root (export root with a few
  * directories and symlinks, the default network of tests/data/plan/_network). "@ROOT@" in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: the policy file parser, nfsroot_policy_load() on a temporary file holding
  * the input. Invariants: a refusal carries a message naming the file; a loaded policy has
  * export roots that are normalised absolute paths other than "/". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Exchanges two names with renameat2(RENAME_EXCHANGE) in a loop: a directory and a symbolic
  * link trade places atomically, as a guest or user able to write their parent could do while
  * the hook runs. Stops after SECONDS or on SIGTERM; SECONDS 0 exchanges once.

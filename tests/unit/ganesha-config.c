@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs one data-driven case of tests/data/ganesha/<case>/ against the ganesha backend's config
  * text (lib/backend/ganesha/config.c), which is pure: no bus, no files.
  *   input     "key = value" lines. kind = export (default): domain, uuid, id, path, clients

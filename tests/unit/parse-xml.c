@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* parse-xml FILE: exit 0 if the library accepts the domain's metadata, 1 (with the error) if not.
  */
 #include <stdio.h>

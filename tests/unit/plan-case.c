@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs one data-driven case of tests/data/plan/<case>/:
  *   domain.xml   the domain (with @ROOT@ standing for a fresh temporary root)
  *   policy.conf  optional extra policy lines (export_roots, network_dir and state_dir are set)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nfsroot_cidr_parse/format/contains over a table of good and bad inputs. */
 #include <stdio.h>
 #include <string.h>

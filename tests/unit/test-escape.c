@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nfsroot_escape over a table: controls (C0, DEL, C1 raw and as UTF-8), bidi overrides, invalid
  * UTF-8, printable UTF-8 kept, JSON form, truncation only between units, escaping twice. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The state record reader over crafted records: what reads back exactly is listed, anything else
  * is skipped with a reason, and one bad record never hides the others. No root needed. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The text NFS-Ganesha reads: one EXPORT block per export and the index file of %includes.
  * Pure: no files, no bus; tests/unit/ganesha-config.c holds it against golden files. */
 #include "backend/ganesha/ganesha.h"

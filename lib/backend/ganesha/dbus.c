@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The D-Bus side of the ganesha backend: org.ganesha.nfsd.exportmgr over a private, blocking
  * connection (the hook is short-lived and has no main loop). The connection never exits the
  * process and never changes SIGPIPE handling. libdbus is dlopen()ed when a bus is opened, so

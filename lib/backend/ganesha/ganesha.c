@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The NFS-Ganesha backend: one EXPORT block file per export, made live over D-Bus.
  *
  * For each export of a plan we write <ganesha_exports_dir>/virt-nfsroot-<uuid>-<id>.conf and

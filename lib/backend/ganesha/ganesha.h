@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The NFS-Ganesha backend's rooms, private to lib/backend/ganesha/:
  *   ids.c     export ids: the table under the state dir that gives each path its Export_Id
  *   dbus.c    the D-Bus calls to ganesha's ExportMgr (libdbus dlopen()ed when a bus opens)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Export ids. Ganesha names an export by its Export_Id, and so do the file handles a guest
  * holds: a path keeps its id for as long as a domain exports it. Ours are recorded in
  * <state_dir>/ganesha/export-ids, taken from the policy's ganesha_export_ids range. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot: libvirt guests whose root filesystem is a host directory served over NFS.
  *
  * The one public header of libvirt-nfsroot. Conventions:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven boot-check case: tests/data/bootcheck/<case>/ holds "case" (key = value
  * settings), the input ("cmdline", "fstab", "idmapd.conf", "baked") and "expected", the
  * findings as "level code" lines. BOOTCHECK_REGENERATE=1 rewrites "expected". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Test and benchmark driver for the boot checks: one subcommand per library entry point,
  * results printed as "key=value" or "level code" lines that shell tests compare. */
 #include <errno.h>

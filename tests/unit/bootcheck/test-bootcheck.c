@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the boot checks that need no real images: kernel headers built in memory,
  * symlink escapes in a temporary guest root, findings and their enforcement. */
 #include <errno.h>

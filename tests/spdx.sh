@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Every source file of ours names its licence in an SPDX line near its top: C, headers, shell
+# and Python scripts (by extension or shebang), CMake files, templates (*.in), man page
+# sources, the schema, the bash completion and the example policy. Data (tests/data, fuzz
+# seeds, example domains) and prose are not source. Usage: spdx.sh SOURCE_DIR
+set -u
+SRC=$1
+cd "$SRC" || exit 1
+tag='SPDX-License-Identifier: LGPL-2.1-or-later'
+is_source() {
+    case $1 in
+    *.c | *.h | *.sh | *.py | *.cmake | */CMakeLists.txt | CMakeLists.txt | *.in | *.scd | *.rng) return 0 ;;
+    packaging/virt-nfsroot.bash-completion | packaging/virt-nfsroot.conf.example) return 0 ;;
+    esac
+    head -c 64 "$1" 2>/dev/null | grep -aqE '^#!.*(sh|bash|python3?)( |$)'
+}
+mapfile -d '' files < <(find . \( -path ./tests/data -o -path ./tests/fuzz/corpus -o -path './build*' \
+    -o -path ./.git \) -prune -o -type f -print0)
+n=0 bad=0
+for f in "${files[@]}"; do
+    f=${f#./}
+    is_source "$f" || continue
+    n=$((n + 1))
+    if ! head -n 3 "$f" | grep -qF "$tag"; then
+        echo "FAIL: $f has no '$tag' line in its first three lines"
+        bad=$((bad + 1))
+    fi
+done
+[ "$n" -gt 100 ] || { echo "FAIL: found only $n source files under $SRC"; exit 1; }
+[ "$bad" = 0 ] && echo "PASS: $n source files carry the SPDX line"
+exit $((bad > 0))
