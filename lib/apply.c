@@ -15,21 +15,12 @@ static void state_list_cleanup(nfsroot_state ***l)
         n++;
     nfsroot_state_list_free(*l, n);
 }
-static void state_freep(nfsroot_state **s)
-{
-    nfsroot_state_free(*s);
-}
-static void plan_freep(nfsroot_plan **p)
-{
-    nfsroot_plan_free(*p);
-}
-
 /* The plan plus every (path, client) of old that the plan drops. Recorded while the backend
  * works, so an apply interrupted half-way still has a record of each entry it may have left
  * exported: the next apply or release takes them down. */
 static int plan_union(const nfsroot_plan *plan, const nfsroot_plan *old, nfsroot_plan **ret)
 {
-    _cleanup_(plan_freep) nfsroot_plan *u = calloc(1, sizeof(*u));
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *u = calloc(1, sizeof(*u));
     if (!u || !(u->domain = strdup(plan->domain)) ||
         !(u->exports = calloc(plan->n_exports + old->n_exports, sizeof(*u->exports))))
         return -ENOMEM;
@@ -86,7 +77,7 @@ static int checked_part(const nfsroot_policy *p, const nfsroot_plan *rec, const 
                         nfsroot_plan **ret, nfsroot_error *first)
 {
     nfsroot_plan none = { 0 };
-    _cleanup_(plan_freep) nfsroot_plan *ok = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *ok = NULL;
     int r = plan_union(rec, &none, &ok);
     if (r < 0)
         return r;
@@ -264,7 +255,7 @@ static void rewrite_sharers(const nfsroot_policy *p, const nfsroot_backend *b,
         nfsroot_peers peers;
         nfsroot_error e = { 0 }, ignored = { 0 };
         /* What its saved configuration gets back (exportfs -ra reads it) is re-checked too. */
-        _cleanup_(plan_freep) nfsroot_plan *checked = NULL;
+        _cleanup_(nfsroot_plan_freep) nfsroot_plan *checked = NULL;
         int r = checked_part(p, other, log, &checked, &ignored);
         if (r >= 0)
             r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
@@ -318,7 +309,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     }
     /* The record goes first: whatever happens next, release knows what to take down. Until the
      * backend is done that includes what the old record had and this plan drops. */
-    _cleanup_(plan_freep) nfsroot_plan *both = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *both = NULL;
     if (old && (r = plan_union(plan, old->plan, &both)) < 0)
         return r;
     nfsroot_state s = { .plan = both ? both : (nfsroot_plan *)plan,
@@ -338,7 +329,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
         /* Undo, but what another running domain shares stays. */
         nfsroot_error ignored = { 0 };
         nfsroot_plan none = { 0 };
-        _cleanup_(plan_freep) nfsroot_plan *undo = NULL;
+        _cleanup_(nfsroot_plan_freep) nfsroot_plan *undo = NULL;
         int undone = plan_union(s.plan, &none, &undo);
         if (undone == 0) {
             drop_shared(undo, all, n_all);
@@ -372,7 +363,7 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
     int r = nfsroot_state_lock(p, &lock, err);
     if (r < 0)
         return r;
-    _cleanup_(state_freep) nfsroot_state *s = NULL;
+    _cleanup_(nfsroot_state_freep) nfsroot_state *s = NULL;
     r = nfsroot_state_read(p, domain_name, &s, err);
     if (r == -ENOENT)
         return 0;
@@ -411,7 +402,7 @@ int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsro
     int r = nfsroot_state_lock(p, &lock, err);
     if (r < 0)
         return r;
-    _cleanup_(state_freep) nfsroot_state *s = NULL;
+    _cleanup_(nfsroot_state_freep) nfsroot_state *s = NULL;
     r = nfsroot_state_read(p, domain_name, &s, err);
     if (r < 0)
         return r;
@@ -425,7 +416,7 @@ int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsro
         return r;
     /* A record is never trusted: only what passes prepare's checks today is put back. */
     nfsroot_error refused = { 0 };
-    _cleanup_(plan_freep) nfsroot_plan *plan = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
     int dropped = checked_part(p, s->plan, log, &plan, &refused);
     if (dropped < 0)
         return dropped;

@@ -8,22 +8,11 @@
 /* libvirt's own domain XMLs are tens of KiB; anything this large is not one. */
 #define NFSROOT_XML_MAX (8u * 1024 * 1024)
 
-static void xml_doc_freep(xmlDocPtr *d)
-{
-    if (*d)
-        xmlFreeDoc(*d);
-}
-static void xml_ctxt_freep(xmlParserCtxtPtr *c)
-{
-    if (*c)
-        xmlFreeParserCtxt(*c);
-}
-static void xml_charp_freep(xmlChar **s)
-{
-    if (*s)
-        xmlFree(*s);
-}
-#define _cleanup_xmlchar_ _cleanup_(xml_charp_freep)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlChar *, xmlFree)
+
+#define _cleanup_xmlchar_ _cleanup_(xmlFreep)
 
 bool nfsroot_xml_mentions_namespace(const char *xml, size_t len)
 {
@@ -49,11 +38,6 @@ void nfsroot_domain_free(nfsroot_domain *d)
     free(d->exports);
     free(d);
 }
-static void domain_freep(nfsroot_domain **d)
-{
-    nfsroot_domain_free(*d);
-}
-
 static bool is_elem(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0 && n->ns == NULL;
@@ -320,12 +304,12 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
                            "domain XML contains a NUL byte at offset %zu (a libvirt domain XML is "
                            "UTF-8 text)",
                            (size_t)(nul - xml));
-    _cleanup_(xml_ctxt_freep) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    _cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt)
         return -ENOMEM;
     /* No network, no DTD loading, no entity substitution; errors are read from the context. */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-    _cleanup_(xml_doc_freep) xmlDocPtr doc =
+    _cleanup_(xmlFreeDocp) xmlDocPtr doc =
         xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL, opts);
     if (!doc) {
         xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
@@ -348,7 +332,7 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
                            "root element is '%s', not 'domain'",
                            root ? (const char *)root->name : "(none)");
 
-    _cleanup_(domain_freep) nfsroot_domain *d = calloc(1, sizeof(*d));
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = calloc(1, sizeof(*d));
     if (!d)
         return -ENOMEM;
     d->name = text_of(child(root, "name"));

@@ -4,24 +4,6 @@
 
 #include "internal.h"
 
-static void domain_freep(nfsroot_domain **d)
-{
-    nfsroot_domain_free(*d);
-}
-static void policy_freep(nfsroot_policy **p)
-{
-    nfsroot_policy_free(*p);
-}
-static void plan_freep(nfsroot_plan **p)
-{
-    nfsroot_plan_free(*p);
-}
-
-static void findings_freep(nfsroot_findings **f)
-{
-    nfsroot_findings_free(*f);
-}
-
 static bool is(const char *a, const char *b)
 {
     return a && !strcmp(a, b);
@@ -38,13 +20,13 @@ static int named(nfsroot_error *err, const char *domain, int r)
 static int hook_prepare(const nfsroot_hook_args *a, const nfsroot_policy *p,
                         const nfsroot_domain *d, nfsroot_error *err)
 {
-    _cleanup_(plan_freep) nfsroot_plan *plan = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
     int r = nfsroot_plan_build(p, d, a->log, &plan, err);
     if (r < 0)
         return r;
     /* A guest that cannot boot from the export is refused before anything is exported. */
     if (p->validate != NFSROOT_VALIDATE_OFF) {
-        _cleanup_(findings_freep) nfsroot_findings *f = NULL;
+        _cleanup_(nfsroot_findings_freep) nfsroot_findings *f = NULL;
         r = nfsroot_bootcheck_run(p, d, plan, &f, err);
         if (r < 0)
             return r;
@@ -81,7 +63,7 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
     if (!prepare && !release && !reconnect)
         return 0; /* migrate/restore are filters: silence keeps the XML as it is */
 
-    _cleanup_(domain_freep) nfsroot_domain *d = NULL;
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
     int r = nfsroot_domain_parse(a->xml, a->xml_len, &d, err);
     if (r < 0) {
         if (reconnect || release) {
@@ -97,7 +79,7 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
     if (d && !d->has_metadata && !release)
         return 0;
 
-    _cleanup_(policy_freep) nfsroot_policy *p = NULL;
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
     r = nfsroot_policy_load(NULL, &p, err);
     if (r < 0)
         return reconnect ? 0 : named(err, a->domain, r);

@@ -12,41 +12,8 @@
 
 #include "virt-nfsroot/virt-nfsroot.h"
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _unused_ __attribute__((unused))
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-
-static inline void *take_ptr_(void *pp)
-{
-    void **p = pp;
-    void *v = *p;
-    *p = NULL;
-    return v;
-}
-/* Hand a _cleanup_ pointer to someone else: the variable becomes NULL. */
-#define TAKE_PTR(p) ((__typeof__(p))take_ptr_(&(p)))
-
-static inline void freep(void *p)
-{
-    free(*(void **)p);
-}
-static inline void closep(int *fd)
-{
-    if (*fd >= 0) {
-        int saved = errno;
-        close(*fd);
-        errno = saved;
-    }
-}
-static inline void fclosep(FILE **f)
-{
-    if (*f)
-        fclose(*f);
-}
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_fclose_ _cleanup_(fclosep)
+#include "cleanup.h"
+#include "macro.h"
 
 /* error.c: fill err once (the first failure wins); returns code so callers can
  * `return nfsroot_err(...)`. field and path may be NULL. */
@@ -135,13 +102,6 @@ int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state 
 int nfsroot_state_write(const nfsroot_policy *p, const nfsroot_state *s, nfsroot_error *err);
 int nfsroot_state_delete(const nfsroot_policy *p, const char *name);
 void nfsroot_state_free(nfsroot_state *s);
-
-static inline int take_fd_(int *fd)
-{
-    int v = *fd;
-    *fd = -1;
-    return v;
-}
-#define TAKE_FD(fd) take_fd_(&(fd))
+DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_state *, nfsroot_state_free)
 
 #endif

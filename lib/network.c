@@ -18,20 +18,8 @@ void nfsroot_netinfo_free(nfsroot_netinfo *n)
     free(n->host_addrs);
     free(n);
 }
-static void netinfo_freep(nfsroot_netinfo **n)
-{
-    nfsroot_netinfo_free(*n);
-}
-static void xml_doc_freep(xmlDocPtr *d)
-{
-    if (*d)
-        xmlFreeDoc(*d);
-}
-static void ifaddrs_freep(struct ifaddrs **a)
-{
-    if (*a)
-        freeifaddrs(*a);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct ifaddrs *, freeifaddrs)
 
 static int push_cidr(nfsroot_cidr **v, size_t *n, const nfsroot_cidr *c)
 {
@@ -104,7 +92,7 @@ static int check_is_bridge(const nfsroot_policy *p, const char *name)
 
 static int load_bridge(nfsroot_netinfo *n, const char *bridge)
 {
-    _cleanup_(ifaddrs_freep) struct ifaddrs *list = NULL;
+    _cleanup_(freeifaddrsp) struct ifaddrs *list = NULL;
     if (getifaddrs(&list) < 0)
         return -errno;
     for (struct ifaddrs *i = list; i; i = i->ifa_next) {
@@ -243,7 +231,7 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
     if (r < 0)
         return nfsroot_err(err, r, d->name, "interface", path, 0, "cannot read '%s': %s", path,
                            strerror(-r));
-    _cleanup_(xml_doc_freep) xmlDocPtr doc = xmlReadMemory(
+    _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
         text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (root && elem(root, "networkstatus"))
@@ -293,7 +281,7 @@ int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const
         return nfsroot_err(err, -EINVAL, d->name, "interface", NULL, 0,
                            "interface %s name '%s' is not usable", kind,
                            nic->source ? nic->source : "");
-    _cleanup_(netinfo_freep) nfsroot_netinfo *n = calloc(1, sizeof(*n));
+    _cleanup_(nfsroot_netinfo_freep) nfsroot_netinfo *n = calloc(1, sizeof(*n));
     if (!n || !(n->name = strdup(nic->source)))
         return -ENOMEM;
     int r;

@@ -20,11 +20,6 @@ void nfsroot_plan_free(nfsroot_plan *plan)
     free(plan->server);
     free(plan);
 }
-static void plan_freep(nfsroot_plan **p)
-{
-    nfsroot_plan_free(*p);
-}
-
 /* The domain name belongs in every error; lower layers do not know it. */
 static int with_domain(nfsroot_error *err, const char *name, int r)
 {
@@ -558,7 +553,7 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
     if (!d->has_metadata)
         return nfsroot_err(err, -ENODATA, d->name, "metadata", NULL, 0,
                            "domain has no virt-nfsroot metadata");
-    _cleanup_(plan_freep) nfsroot_plan *plan = calloc(1, sizeof(*plan));
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = calloc(1, sizeof(*plan));
     if (!plan || !(plan->domain = strdup(d->name)))
         return -ENOMEM;
     if (!d->uuid[0])

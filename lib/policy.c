@@ -37,14 +37,9 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->source);
     free(p);
 }
-static void policy_freep(nfsroot_policy **p)
-{
-    nfsroot_policy_free(*p);
-}
-
 int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
 {
-    _cleanup_(policy_freep) nfsroot_policy *p = calloc(1, sizeof(*p));
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
     p->export_roots = strv_split("/export", ",");
@@ -279,7 +274,7 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
     if (!path)
         path = NFSROOT_CONFIG_PATH;
 
-    _cleanup_(policy_freep) nfsroot_policy *p = NULL;
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
     int r = nfsroot_policy_new_default(&p, err);
     if (r < 0)
         return r;

@@ -20,11 +20,6 @@ void nfsroot_state_free(nfsroot_state *s)
     nfsroot_plan_free(s->plan);
     free(s);
 }
-static void state_freep(nfsroot_state **s)
-{
-    nfsroot_state_free(*s);
-}
-
 /* Records are named after the domain: a name that is no plain file name never reaches a path. */
 static bool record_name_ok(const char *name)
 {
@@ -350,7 +345,7 @@ static int read_state_file(int dfd, const char *name, nfsroot_state **ret, char 
     int r = read_file_all(fdpath, RECORD_READ_MAX, &text, &len);
     if (r < 0)
         return r;
-    _cleanup_(state_freep) nfsroot_state *s = calloc(1, sizeof(*s));
+    _cleanup_(nfsroot_state_freep) nfsroot_state *s = calloc(1, sizeof(*s));
     if (!s || !(s->plan = calloc(1, sizeof(*s->plan))))
         return -ENOMEM;
     reader rd = { 0 };
@@ -449,7 +444,7 @@ static int check_round_trip(const nfsroot_state *s, const char *text, size_t len
                             size_t why_len)
 {
     _cleanup_free_ char *copy = strndup(text, len);
-    _cleanup_(state_freep) nfsroot_state *back = calloc(1, sizeof(*back));
+    _cleanup_(nfsroot_state_freep) nfsroot_state *back = calloc(1, sizeof(*back));
     if (!copy || !back || !(back->plan = calloc(1, sizeof(*back->plan))))
         return -ENOMEM;
     reader rd = { 0 };

@@ -11,17 +11,9 @@
 
 #include <libvirt/libvirt.h>
 
+#include "cleanup.h"
+#include "macro.h"
 #include "virt-nfsroot/virt-nfsroot.h"
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-
-static inline void cli_freep(void *p)
-{
-    free(*(void **)p);
-}
-#define _cleanup_free_ _cleanup_(cli_freep)
 
 /* Exit codes, the same for every subcommand (documented in virt-nfsroot(1)). */
 enum {

@@ -67,10 +67,6 @@ void bus_close(bus *b)
         dlclose(b->api.handle);
     free(b);
 }
-static void bus_closep(bus **b)
-{
-    bus_close(*b);
-}
 
 /* Cleanups get only the variable: they find libdbus again by its SONAME. It is loaded, since
  * whatever they free came from it (RTLD_NOLOAD never loads anything). */

@@ -22,10 +22,6 @@ static void id_list_donep(id_list *l)
 {
     id_list_done(l);
 }
-static void bus_closep(bus **b)
-{
-    bus_close(*b);
-}
 
 static int export_file_path(const nfsroot_policy *p, const char *uuid, uint16_t id, char *name,
                             size_t name_len, char *path, size_t path_len)

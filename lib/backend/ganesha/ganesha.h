@@ -48,6 +48,7 @@ typedef struct bus bus; /* a private connection to ganesha's bus */
 
 int bus_open(const nfsroot_policy *p, const char *domain, bus **ret, nfsroot_error *err);
 void bus_close(bus *b); /* NULL-safe */
+DEFINE_TRIVIAL_CLEANUP_FUNC(bus *, bus_close)
 /* ShowExports: the ids and paths ganesha serves now. */
 int bus_show_exports(bus *b, id_list *ret, nfsroot_error *err);
 /* AddExport or UpdateExport of one EXPORT file: 0, -EEXIST when AddExport found the id live, or
