@@ -46,3 +46,8 @@ unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t
         return NFSROOT_NFS_V3 | NFSROOT_NFS_V4;
     return b->nfs_versions(p, why, len);
 }
+
+const char *nfsroot_backend_name(nfsroot_backend_kind kind)
+{
+    return nfsroot_backend_kind_to_string(kind);
+}

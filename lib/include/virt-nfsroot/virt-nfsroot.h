@@ -85,6 +85,8 @@ typedef enum nfsroot_backend_kind {
     NFSROOT_BACKEND_KERNEL = 0, /* nfs-utils exportfs + /etc/exports.d */
     NFSROOT_BACKEND_GANESHA,    /* NFS-Ganesha over D-Bus */
 } nfsroot_backend_kind;
+/* The backend's name as the policy's `backend =` and the records spell it ("kernel", …). */
+NFSROOT_API const char *nfsroot_backend_name(nfsroot_backend_kind kind);
 
 typedef enum nfsroot_validate_mode {
     NFSROOT_VALIDATE_STRICT = 0, /* boot-check errors refuse the start */
