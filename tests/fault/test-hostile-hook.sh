@@ -137,7 +137,7 @@ run_case() {
     else
         local lines want domain_less
         lines=$(wc -l < "$W/err")
-        want=$(sed -n 's/^error: //p' "$c/expected" | sed "s|@ROOT@|$R|g")
+        want=$(sed -n 's/^error: //p' "$c/expected" | sed "s|@ROOT@|$R|g; s|@UID@|$(id -u)|g")
         # Errors raised before the domain's name was known get the name libvirt passed.
         case $want in "domain '"*) domain_less=0 ;; *) domain_less=1 ;; esac
         if [ "$lines" -ne 1 ]; then
