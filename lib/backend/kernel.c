@@ -382,7 +382,10 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     snprintf(path, sizeof(path), "%s/%s", p->exports_dir, name);
     /* The file goes first: an `exportfs -ra` from now on no longer brings the entry back. */
     _cleanup_close_ int xlock = exportfs_lock(p);
-    if (unlink(path) < 0 && errno != ENOENT)
+    /* A file that is not there needs no unlink: on a read-only exports.d (a failed apply's
+     * undo) unlink() would say EROFS before it looks the name up. */
+    bool present = faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+    if (present && unlink(path) < 0 && errno != ENOENT)
         return nfsroot_err(err, -errno, plan->domain, "exports", path, 0, "cannot remove '%s': %s",
                            path, strerror(errno));
     closep(&xlock);
