@@ -119,6 +119,7 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0666 "$T/nobody.conf"
     "$BIN" --config "$T/nobody.conf" validate "$T/fw.xml" >"$T/out" 2>"$T/err"; rc=$?
     check "policy owned by nobody: exit 1" [ "$rc" = 1 ]
+    # shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
     check "policy owned by nobody: one line naming file, owner and mode" sh -c \
         '[ "$(cat "$1" "$2" | wc -l)" -eq 1 ] && cat "$1" "$2" | grep -qF "policy '"'"'$3'"'"' is owned by uid 65534 with mode 0666"' \
         _ "$T/out" "$T/err" "$T/nobody.conf"

@@ -13,6 +13,7 @@ set -u
 HOOK=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
 MODE=${3:-}
+# shellcheck source=../system/lib.sh
 . "$SRC/tests/system/lib.sh"
 if [ "$MODE" = valgrind ] && ! command -v valgrind >/dev/null; then
     echo "SKIP: valgrind is not installed"; exit 77
