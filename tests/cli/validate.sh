@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # validate: the real binary on domain XML files and, through libvirt's test driver (a custom
 # node file), on a defined domain; findings one per line, --json parsed, exit 0/1/2, and the
 # host untouched (no state dir, no cache is created).

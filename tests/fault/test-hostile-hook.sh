@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The BUILT hook at `prepare begin` on every case of tests/data/hostile/ (plus a 50 MB and a 70 MB
 # domain XML generated here), in a private mount namespace with the real exportfs, while an
 # admin's export and a running domain of ours exist. For each case: exit 1, exactly one stderr

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The built hook against the real exportfs (etab-only mode), in a private mount namespace.
 # Usage: test-exportfs.sh HOOK
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Records are never trusted, and one bad record never stops the others: crafted records in the
 # state dir against the built hook and CLI and the real exportfs (etab-only mode), in a private
 # mount namespace. Also the bound on exportfs runs (the lock hold time) of the largest plan.

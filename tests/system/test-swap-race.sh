@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A guest (or a host user) swapping a directory above or at an export for a symbolic link to a
 # host directory, against the built hook and the real exportfs, in a private mount namespace.
 # (a) The setups that allow it are refused at prepare: a second export inside the domain's rw

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Hostile initramfs images, made at test time in a temp dir: each must be refused by a named
 # bound of the scan (not by running out of time), with work measured as bytes the scan read
 # (/proc/self/io rchar, printed by bootcheck-tool), never by a clock. A refusal is cached like a
