@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Part 4 of bench/run: what the hook adds to `virsh start` and `virsh destroy` on a real libvirtd
 # (TCG guest, direct kernel boot), using the libvirt test harness (tests/libvirt/harness.sh).
 # libvirtd looks for hooks once, at startup, so it runs twice: first without the hook, then with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # The Debian 12 packages virt-nfsroot needs, in one place (sourced by setup, test and .ci/run).
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Every shell script of ours passes shellcheck (Debian 12's 0.9) at its default severity, notes
 # and style included, with the project's .shellcheckrc. An exception is a
 # `# shellcheck disable=SCxxxx # why` line right before the line it excuses, never a global one.

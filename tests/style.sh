@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Every C file of ours is formatted as .clang-format says (clang-format 14, Debian 12's).
 # Usage: style.sh SOURCE_DIR
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The naive NFS-root hook, for comparison: what hand-written libvirt hooks and tools such as
 # Vagrant's NFS synced folders do. It keeps every guest's export in ONE shared exports file,
 # marked with begin/end comments, and makes the NFS server re-read everything with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Benchmark (not a test): how long the boot check takes to scan a large initramfs for NFS
 # support, first scan and cached, against dracut's lsinitrd listing the same image and against
 # plain decompression (gzip -dc / zstd -dc > /dev/null).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # annotate (and validate --domain, status) against a real libvirtd started by
 # tests/libvirt/harness.sh in private mount + network namespaces: after annotate,
 # `virsh dumpxml` shows our element and the rest of the domain unchanged; --pin-address adds

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # annotate against libvirt's in-process test driver (test:///default: a running, persistent
 # domain "test" with a NIC on network "default"); no daemon, no root. Each run of the binary
 # gets a fresh driver, so every check reads what the same run wrote back (--json "metadata").

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The bash completion script, driven the way bash drives it: subcommands, options per
 # subcommand, option values, and domain names from `virsh list` (libvirt's test driver, through
 # the --connect given on the line).

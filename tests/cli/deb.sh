@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The .deb: built with cpack from this build tree, checked with dpkg-deb and lintian (errors
 # fail, warnings are printed), then installed and removed with dpkg for real, inside a private
 # mount namespace whose /usr, /etc and /var are overlays (the host is not touched).

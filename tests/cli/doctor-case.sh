@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # doctor on a fixture host: tests/data/doctor/<case>/{root/,expected,exit[,modes,owners,outside/,forbid]}.
 # Copies root/ to a temp dir (git keeps only the x bit, and the hook's ctime must be "now"),
 # runs the real binary with --root, parses --json with python3 and compares each check's

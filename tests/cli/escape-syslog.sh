@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The hook's syslog lines carry guest bytes escaped: the real hook (front end and runner) logs
 # its boot-check findings through the real syslog(3) to a /dev/log of our own (a tmpfs over
 # /dev in a private mount namespace, so nothing of the host's is touched), for a guest whose

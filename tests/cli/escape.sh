@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Guest bytes never reach the admin's terminal raw: validate on a guest tree whose etc/fstab
 # decodes to ESC, BEL, C1 CSI, a stray byte and a newline starting a forged "info:" line, and
 # whose etc/idmapd.conf holds a raw ESC; status on a record whose domain name holds U+009B.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The shipped example policy parses, both as shipped (all comments) and with every key
 # uncommented: its documented defaults must be keys the library accepts.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The global contract: --help/--version on stdout with exit 0, usage errors exit 2 with one
 # "virt-nfsroot: ..." line on stderr, no colour unless asked (stdout is not a TTY here).
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # status on a fixture state dir: the real binary, a policy whose state_dir and etab live in a
 # temp dir, libvirt's in-process test driver (test:///default runs a domain named "test").
 set -u

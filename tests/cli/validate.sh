@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # validate: the real binary on domain XML files and, through libvirt's test driver (a custom
 # node file), on a defined domain; findings one per line, --json parsed, exit 0/1/2, and the
 # host untouched (no state dir, no cache is created).
@@ -119,6 +120,7 @@ if [ "$(id -u)" = 0 ]; then
     chmod 0666 "$T/nobody.conf"
     "$BIN" --config "$T/nobody.conf" validate "$T/fw.xml" >"$T/out" 2>"$T/err"; rc=$?
     check "policy owned by nobody: exit 1" [ "$rc" = 1 ]
+    # shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
     check "policy owned by nobody: one line naming file, owner and mode" sh -c \
         '[ "$(cat "$1" "$2" | wc -l)" -eq 1 ] && cat "$1" "$2" | grep -qF "policy '"'"'$3'"'"' is owned by uid 65534 with mode 0666"' \
         _ "$T/out" "$T/err" "$T/nobody.conf"

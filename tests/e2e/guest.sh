@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # Guest image for the e2e test: a minimal Debian 12 that boots with / on NFSv4 through a dracut
 # initramfs.  Sourced by test-boot.sh after tests/libvirt/harness.sh (uses lv_log, lv_skip).

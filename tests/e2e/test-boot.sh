@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # e2e.boot: a real Debian 12 guest boots with / on NFSv4, exported by the virt-nfsroot hook.
 #
 #  1. Outside any namespace (needs the apt mirror): debootstrap a minimal Debian with a dracut

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Writes a plan-case folder (tests/unit/plan-case.c) whose domain.xml is a well-formed domain of
 # exactly SIZE_MB MiB, annotated for virt-nfsroot, its bulk in <description>. Generated at test
 # time so the repository does not carry 50 MB. Usage: make-huge-case.sh OUTDIR SIZE_MB

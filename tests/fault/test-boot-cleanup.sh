@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # After a reboot no managed export may come back before its guest runs again: the tmpfiles.d
 # rule (packaging/virt-nfsroot.tmpfiles.conf.in) run as systemd-tmpfiles-setup does at boot
 # removes our exports files and nothing else, and not outside boot; the reconcile unit

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A full or read-only exports dir, state dir or /var/lib/nfs: the built hook refuses the start in
 # one clear line, leaves no partial file (not even a dot-temp), no state record, and the host's
 # other exports untouched; once the disk is fixed the next run works. In a private mount

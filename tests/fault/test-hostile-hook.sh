@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The BUILT hook at `prepare begin` on every case of tests/data/hostile/ (plus a 50 MB and a 70 MB
 # domain XML generated here), in a private mount namespace with the real exportfs, while an
 # admin's export and a running domain of ours exist. For each case: exit 1, exactly one stderr
@@ -13,6 +14,7 @@ set -u
 HOOK=$(readlink -f "$1")
 SRC=$(readlink -f "$2")
 MODE=${3:-}
+# shellcheck source=../system/lib.sh
 . "$SRC/tests/system/lib.sh"
 if [ "$MODE" = valgrind ] && ! command -v valgrind >/dev/null; then
     echo "SKIP: valgrind is not installed"; exit 77

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # SIGKILL the built hook at random points of prepare/release, RUNS times (seeded), in a private
 # mount namespace with the real exportfs, while an admin's export and three other domains of ours
 # run. After every kill: `exportfs -ra` parses every file without a word, and no other domain's

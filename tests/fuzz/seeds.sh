@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Assembles a fuzzer's seed corpus in OUT: the hand-made seeds kept in corpus/TARGET (inputs no
 # test case has) plus every matching input of the data-driven tests, taken from tests/data and
 # xml/examples at run time, so a new test case is a new seed with no copy to drift.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # Harness for system tests against a real libvirtd (ctest label "libvirt").
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # libvirt.start-stop: the installed hook against a real libvirtd (in private mount + network
 # namespaces).  Starting an annotated domain exports its root, destroying it unexports it;
 # escaping export paths make `virsh start` fail with our message; unannotated domains are left

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # DOMAINS domains started and stopped concurrently by the built hook, ROUNDS rounds, in a private
 # mount namespace with the real exportfs, while an "admin" runs `exportfs -ra` in a loop (the
 # hooks serialise on state_dir/lock; exportfs serialises on its own lock; neither may lose an

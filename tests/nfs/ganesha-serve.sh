@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Real NFS serving through NFS-Ganesha, driven by the real virt-nfsroot hook.
 #
 # Network namespaces (names carry $$ so parallel runs do not clash):

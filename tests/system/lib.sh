@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # Shared by the system tests: a private mount namespace with its own /etc/exports.d and
 # /var/lib/nfs, so the real exportfs runs against nothing of the host's.

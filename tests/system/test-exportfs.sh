@@ -1,8 +1,10 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The built hook against the real exportfs (etab-only mode), in a private mount namespace.
 # Usage: test-exportfs.sh HOOK
 set -u
 HOOK=$(readlink -f "$1")
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 nfsroot_isolate "$0" "$@"
 
@@ -70,9 +72,11 @@ refuse() { # refuse NAME ATTRS EXPECTED-SUBSTRING
     domain_xml "$1" "$2" > "$W/r.xml"
     out=$(run_hook "$1" prepare begin < "$W/r.xml" 2>&1); rc=$?
     check "refused $1: exit 1" [ $rc -eq 1 ]
+    # shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
     check "refused $1: one line naming the domain" \
         sh -c '[ "$(printf "%s\n" "$1" | wc -l)" -eq 1 ] && printf "%s" "$1" | grep -qF -- "$2"' \
         _ "$out" "virt-nfsroot: domain '$1': "
+    # shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
     check "refused $1: says '$3' ($out)" sh -c 'printf "%s" "$1" | grep -qF -- "$2"' _ "$out" "$3"
     check "refused $1: host unchanged" [ "$(snapshot)" = "$before" ]
     run_hook "$1" release end < "$W/r.xml"
@@ -95,6 +99,7 @@ domain_xml nokernel > "$W/r.xml"
 sed -i "s#<os><type arch='x86_64'>hvm</type></os>#<os><type arch='x86_64'>hvm</type><kernel>$W/export/nokernel/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$W/export/nokernel ip=dhcp</cmdline></os>#" "$W/r.xml"
 out=$("$HOOK" nokernel prepare begin - < "$W/r.xml" 2>&1); rc=$?
 check "boot check: missing kernel refused ($out)" [ $rc -eq 1 ]
+# shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
 check "boot check: the sentence names the kernel file" sh -c 'printf "%s" "$1" | grep -qF "$2/boot/vmlinuz"' _ "$out" "$W/export/nokernel"
 check "boot check: host unchanged" [ "$(snapshot)" = "$before" ]
 echo "validate = warn" >> "$W/policy.conf"
@@ -114,7 +119,8 @@ check "unannotated: no state dir entry" [ -z "$(ls "$W/state/domains" 2>/dev/nul
 # 5. filters print nothing; other ops exit 0
 mkdir -p "$W/export/vm2"; domain_xml vm2 > "$W/vm2.xml"
 for op in "migrate begin" "restore begin" "started begin" "stopped end" "start begin"; do
-    out=$(run_hook vm2 $op < "$W/vm2.xml"); rc=$?
+    read -r -a opargs <<<"$op" # "OPERATION SUB-OPERATION": two arguments of the hook
+    out=$(run_hook vm2 "${opargs[@]}" < "$W/vm2.xml"); rc=$?
     check "op '$op': exit 0 and no stdout" [ $rc -eq 0 -a -z "$out" ]
 done
 check "non-acting ops exported nothing" [ "$(snapshot)" = "$before" ]
@@ -133,7 +139,7 @@ sed -i '/^bogus/d' "$W/policy.conf"
 run_hook vm2 release end < "$W/vm2.xml"
 
 # 7. 32 domains started and stopped concurrently end exactly right
-for i in $(seq 1 32); do mkdir -p "$W/export/c$i"; domain_xml "c$i" "" "52:54:00:10:00:$(printf %02x $i)" > "$W/c$i.xml"; done
+for i in $(seq 1 32); do mkdir -p "$W/export/c$i"; domain_xml "c$i" "" "52:54:00:10:00:$(printf %02x "$i")" > "$W/c$i.xml"; done
 for i in $(seq 1 32); do run_hook "c$i" prepare begin < "$W/c$i.xml" & done; wait
 n=$(grep -c "^$W/export/c[0-9]*	192.168.122.0/24(" /var/lib/nfs/etab)
 check "32 concurrent prepares: 32 exports ($n)" [ "$n" -eq 32 ]
@@ -142,7 +148,7 @@ for i in $(seq 2 2 32); do run_hook "c$i" prepare begin < "$W/c$i.xml" & done; w
 want=$(for i in $(seq 2 2 32); do echo "$W/export/c$i"; done | sort)
 got=$(grep "^$W/export/c" /var/lib/nfs/etab | cut -f1 | sort)
 check "interleaved stop/restart: exactly the even ones remain" [ "$want" = "$got" ]
-check "one exports.d file per running domain" [ "$(ls /etc/exports.d/virt-nfsroot-*.exports | wc -l)" -eq 16 ]
+check "one exports.d file per running domain" [ "$(find /etc/exports.d -maxdepth 1 -name 'virt-nfsroot-*.exports' | wc -l)" -eq 16 ]
 exportfs -ra
 got=$(grep "^$W/export/c" /var/lib/nfs/etab | cut -f1 | sort)
 check "exportfs -ra after the storm keeps exactly them" [ "$want" = "$got" ]
@@ -159,7 +165,7 @@ shared_xml() { # shared_xml NAME
 }
 holders() { grep -l "^$W/export/common " /etc/exports.d/*.exports 2>/dev/null | wc -l; }
 ra_clean() { # exportfs -ra exits 0 and says nothing about duplicates
-    local out; out=$(exportfs -ra 2>&1); [ $? -eq 0 ] && ! printf '%s' "$out" | grep -q duplicated
+    local out; out=$(exportfs -ra 2>&1) && ! printf '%s' "$out" | grep -q duplicated
 }
 for d in s1 s2 s3; do mkdir -p "$W/export/$d"; shared_xml "$d" > "$W/$d.xml"; done
 check "shared: the domain XML has two exports" [ "$(grep -o '<nfsroot:export ' "$W/s1.xml" | wc -l)" -eq 2 ]
@@ -171,19 +177,20 @@ done
 check "shared: exported once in etab" [ "$(grep -c "^$W/export/common	192.168.122.0/24(" /var/lib/nfs/etab)" -eq 1 ]
 check "shared: the admin's exportfs -ra exits 0 without a duplicate warning" ra_clean
 left="s1 s2 s3"
-for round in 1 2; do
+for _ in 1 2; do
     # Stop the domain whose file holds the line: it must move to another's file.
     f=$(grep -l "^$W/export/common " /etc/exports.d/*.exports)
     d=$(sed -n "s/^# Managed by virt-nfsroot for libvirt domain '\([^']*\)'.*/\1/p" "$f")
     run_hook "$d" release end < "$W/$d.xml"
-    left=$(printf '%s\n' $left | grep -vx "$d" | xargs)
+    read -r -a users <<<"$left" # the names still running, one word each
+    left=$(printf '%s\n' "${users[@]}" | grep -vx "$d" | xargs)
     check "shared: $d (the holder) stopped, the line moved to another file" [ "$(holders)" -eq 1 ]
     check "shared: still exported for $left" etab_has "$W/export/common" 192.168.122.0/24
     check "shared: exportfs -ra still clean and keeps it" sh -c "$(declare -f ra_clean etab_has); ra_clean && etab_has '$W/export/common' 192.168.122.0/24"
 done
 run_hook "$left" prepare begin < "$W/$left.xml"
 check "shared: a re-prepare of the last user keeps one line" [ "$(holders)" -eq 1 ]
-run_hook $left release end < "$W/$left.xml"
+run_hook "$left" release end < "$W/$left.xml"
 check "shared: the last user stopped, the export is gone" sh -c "! grep -q '^$W/export/common	' /var/lib/nfs/etab"
 check "shared: and in no file" [ "$(holders)" -eq 0 ]
 

@@ -1,10 +1,12 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Records are never trusted, and one bad record never stops the others: crafted records in the
 # state dir against the built hook and CLI and the real exportfs (etab-only mode), in a private
 # mount namespace. Also the bound on exportfs runs (the lock hold time) of the largest plan.
 # Usage: test-records.sh HOOK CLI
 set -u
 HOOK=$(readlink -f "$1") CLI=$(readlink -f "$2")
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 nfsroot_isolate "$0" "$@"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
@@ -46,6 +48,7 @@ out=$(hook spill reconnect begin 2>&1); rc=$?
 check "spill: reconnect exits 0 ($rc)" [ $rc = 0 ]
 check "spill: nothing exported (never to 2130706433 / 127.0.0.1)" no_export_of spill
 out=$(hook spill release end 2>&1); rc=$?
+# shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
 check "spill: release reports the unreadable record (exit $rc: $out)" \
     sh -c '[ "$1" = 1 ] && printf %s "$2" | grep -q "cannot read the record"' _ "$rc" "$out"
 
@@ -205,6 +208,7 @@ hook big release end "$W/big.xml" >/dev/null 2>&1
 sed "s|role=\"root\" clients=\"$c16\"|role=\"root\" clients=\"$c16\"/>\n      <nfsroot:export path=\"$W/export/big3\" role=\"extra\" clients=\"192.168.122.5\"|" \
     "$W/big.xml" >"$W/big33.xml"
 out=$(hook big prepare begin "$W/big33.xml" 2>&1); rc=$?
+# shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
 check "33 pairs: refused ($out)" \
     sh -c '[ "$1" = 1 ] && printf %s "$2" | grep -q "33 (path, client) pairs; a domain may have at most 32"' \
     _ "$rc" "$out"

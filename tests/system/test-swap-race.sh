@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A guest (or a host user) swapping a directory above or at an export for a symbolic link to a
 # host directory, against the built hook and the real exportfs, in a private mount namespace.
 # (a) The setups that allow it are refused at prepare: a second export inside the domain's rw
@@ -15,6 +16,7 @@ HOOK=$(readlink -f "$1")
 SWAP=$(readlink -f "$2")
 ITER=${3:-200}
 SECS=${4:-60}
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 nfsroot_isolate "$0" "$@"
 
@@ -34,6 +36,7 @@ domain_two vm1 > "$W/vm1.xml"
 check "the domain has two exports" [ "$(grep -c '<nfsroot:export ' "$W/vm1.xml")" -eq 2 ]
 out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
 check "rw root + export inside it: prepare refused ($out)" [ $rc -eq 1 ]
+# shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
 check "the refusal names the nesting" sh -c 'printf "%s" "$1" | grep -q "lies inside export path"' _ "$out"
 mv "$W/export/vm1/data" "$W/export/vm1/data.old"
 ln -s "$W/secret" "$W/export/vm1/data"    # what the guest, root in vm1, can do
@@ -48,6 +51,7 @@ chown 1000 "$W/export/vm2/home/alice"
 domain_xml vm2 "path=\"$W/export/vm2/home/alice/proj\"" > "$W/vm2.xml"
 out=$(run_hook vm2 prepare begin < "$W/vm2.xml" 2>&1); rc=$?
 check "export below a user's directory: prepare refused ($out)" [ $rc -eq 1 ]
+# shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
 check "the refusal names the directory and its owner" \
     sh -c 'printf "%s" "$1" | grep -qF "$2"' _ "$out" "'$W/export/vm2/home/alice' above export path"
 mv "$W/export/vm2/home/alice/proj" "$W/export/vm2/home/alice/proj.old"
@@ -73,6 +77,7 @@ chmod 755 "$W/bin/exportfs"
 domain_xml vm4 "path=\"$W/export/s/vm4\"" > "$W/vm4.xml"
 out=$(VIRT_NFSROOT_CONFIG=$W/policy-swap.conf run_hook vm4 prepare begin < "$W/vm4.xml" 2>&1); rc=$?
 check "swapped right after exportfs -o: prepare fails ($out)" [ $rc -eq 1 ]
+# shellcheck disable=SC2016 # $1.. are the inner sh's arguments, expanded there
 check "the failure says the path changed" \
     sh -c 'printf "%s" "$1" | grep -q "changed while it was exported"' _ "$out"
 check "nothing of vm4 in etab" sh -c "! grep -q '^$W/export/s/vm4	' /var/lib/nfs/etab"
@@ -114,7 +119,7 @@ kill $swapper 2>/dev/null; wait $swapper 2>/dev/null
 echo "$n iterations in $((SECONDS - start)) s: $prepared prepares succeeded, $released releases returned 0, $kept failed (record kept)"
 check "the race ran at least 20 iterations" [ $n -ge 20 ]
 check "no release returned 0 with an entry left ($leaks of $released)" [ $leaks -eq 0 ]
-for i in 1 2 3; do run_hook vm3 release end < "$W/vm3.xml" 2>/dev/null && break; done
+for _ in 1 2 3; do run_hook vm3 release end < "$W/vm3.xml" 2>/dev/null && break; done
 check "a release after the race succeeds" [ $? -eq 0 ]
 check "after the race: the secret directory is not exported" no_secret
 check "after the race: nothing of vm3 in etab" sh -c "! grep -q '^$W/export/r/vm3	' /var/lib/nfs/etab"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Every example domain under xml/examples/: the whole domain is valid for libvirt's own schema,
 # our element is valid for xml/virt-nfsroot.rng, and the library's parser agrees with the schema:
 # *-invalid.xml must fail both, every other example must pass both.

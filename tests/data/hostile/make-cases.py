@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the hostile corpus: one folder per case under tests/data/hostile/.
 
 Each case is a domain XML a guest's owner could hand to libvirt, and what the host must say when

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The kernel header reader and the initramfs scan against a real Debian kernel: the package
 # that linux-image-amd64 depends on, fetched with apt-get download and cached in
 # ${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/bootcheck.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A real dracut-built initramfs (nfs + network-legacy modules) from the e2e guest tarball that
 # tests/e2e caches in ${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e; skipped
 # when the e2e suite has not built one on this machine.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Build real initramfs images with cpio and every compressor the kernel knows, with and without
 # an early-microcode prefix, with and without NFS bits, truncated and corrupt, and check what
 # the library's scan (and its cache) says about each.
