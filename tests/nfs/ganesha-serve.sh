@@ -288,11 +288,12 @@ check "prepare with ganesha_nfsv3 = yes again exits 0" vm prepare begin
 check "  ... NFSv3 serves the client again" nfs_ok "$C" 3
 
 # A second domain: read-only, root_squash, its own id. A bus nobody listens on gives the one
-# clear line.
+# clear line. It runs on the same client machine as the first, so it names the subnet: two
+# running domains may not both claim the first one's pinned address.
 U2=0d0e0f10-1112-4314-9516-171819202122
 OTHER=nfs://10.77.0.1$W/export/other/boot
 domain_xml vnfs-other "$U2" "$W/export/other" \
-    "readonly='yes' options='root_squash'" >"$W/other.xml"
+    "readonly='yes' options='root_squash' clients='10.77.0.0/24'" >"$W/other.xml"
 check "unreachable bus: prepare exits 1" \
     hook_fails "$W/nobus.out" "$W/policy-nobus.conf" vnfs-other "$W/other.xml"
 check "  ... with 'ganesha is not reachable on D-Bus at <address>'" grep -qF \
@@ -313,7 +314,8 @@ check "  ... options='root_squash': Squash = Root_Squash" grep -q 'Squash = Root
 check "  ... root on the client cannot read a root-only file" \
     not in_ns "$C" nfs-cat "$OTHER/secret.txt?version=4"
 
-domain_xml vnfs-clash 2d0e0f10-1112-4314-9516-171819202122 "$W/export/foreign" >"$W/clash.xml"
+domain_xml vnfs-clash 2d0e0f10-1112-4314-9516-171819202122 "$W/export/foreign" \
+    "clients='10.77.0.0/24'" >"$W/clash.xml"
 check "a path ganesha already exports by hand: prepare exits 1" \
     hook_fails "$W/clash.out" "$W/policy.conf" vnfs-clash "$W/clash.xml"
 check "  ... naming the foreign Export_Id" grep -qF \
