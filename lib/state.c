@@ -358,10 +358,12 @@ static int read_state_file(int dfd, const char *name, nfsroot_state **ret, char 
     return 0;
 }
 
-static int record_error(nfsroot_error *err, int r, const char *name, const char *dir,
-                        const char *why)
+/* domain: the domain the error is about, NULL while listing (the record is not trusted to
+ * name one); name: the record's file name without its suffix. */
+static int record_error(nfsroot_error *err, int r, const char *domain, const char *name,
+                        const char *dir, const char *why)
 {
-    return nfsroot_err(err, r, name, "state", dir, 0,
+    return nfsroot_err(err, r, domain, "state", dir, 0,
                        "cannot read the record '%s/%s" STATE_SUFFIX "': %s%s%s", dir, name,
                        strerror(-r), why[0] ? ": " : "", why);
 }
@@ -380,7 +382,7 @@ int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state 
         return errno == ENOENT ? -ENOENT : -errno;
     r = read_state_file(dfd, name, ret, why, sizeof(why));
     if (r < 0 && r != -ENOENT)
-        return record_error(err, r, name, dir, why);
+        return record_error(err, r, name, name, dir, why);
     return r;
 }
 
@@ -587,7 +589,7 @@ static int list_one(int dfd, const char *dir, const char *file, nfsroot_state **
         return r;
     if (r < 0) {
         nfsroot_error e = { 0 };
-        record_error(&e, r, NULL, dir, why);
+        record_error(&e, r, NULL, name, dir, why);
         return push_bad(bad, n_bad, file, e.message);
     }
     return push_state(list, n, s);
