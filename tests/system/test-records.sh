@@ -89,6 +89,8 @@ assert [e["domain"] for e in d["exports"]] == ["good2"], d["exports"]
 bad = sorted(u["file"] for u in d["unreadable"])
 assert bad == ["garbled.state", "huge.state", "spill.state", "wide.state"], bad
 assert all("cannot read the record" in u["error"] for u in d["unreadable"]), d["unreadable"]
+assert all(u["file"] in u["error"] and "(null)" not in u["error"] for u in d["unreadable"]), \
+    d["unreadable"]
 assert d["problems"] >= 4, d
 PY
 "$CLI" status --connect "$URI" --color=never >"$W/status.txt" 2>&1
