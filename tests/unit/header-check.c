@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The public header alone, as a program outside this tree includes it: nothing else before it,
+ * strict C99 and C11 (tests/unit/CMakeLists.txt compiles this with -pedantic-errors). */
+#include "virt-nfsroot/virt-nfsroot.h"
+
+int main(void)
+{
+    return nfsroot_version() ? 0 : 1;
+}
