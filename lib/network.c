@@ -395,7 +395,7 @@ static int dhcp_entries(xmlNodePtr dhcp, const char *mac, nfsroot_netdhcp *n)
             _cleanup_free_ char *start = prop(h, "start");
             _cleanup_free_ char *end = prop(h, "end");
             if (!ipv4_host(start, &n->range_start) || !ipv4_host(end, &n->range_end))
-                return -EINVAL;
+                return -EBADMSG;
         } else if (elem(h, "host")) {
             int r = dhcp_host(h, mac, n);
             if (r < 0)
@@ -405,37 +405,50 @@ static int dhcp_entries(xmlNodePtr dhcp, const char *mac, nfsroot_netdhcp *n)
     return 0;
 }
 
-static int netdhcp_err(nfsroot_error *err, int r, const char *what)
+/* The first IPv4 <ip> with <dhcp>, read into n: its subnet, range and static hosts. */
+static int read_dhcp_ip(xmlNodePtr root, const char *mac, nfsroot_netdhcp *n)
 {
-    return nfsroot_err(err, r, NULL, "network", NULL, 0, "the network XML %s", what);
+    for (xmlNodePtr ip = root->children; ip; ip = ip->next) {
+        int r = elem(ip, "ip") ? dhcp_subnet(ip, n) : -ENOENT;
+        if (r != -ENOENT)
+            return r < 0 ? r : dhcp_entries(child(ip, "dhcp"), mac, n);
+    }
+    return -ENOENT;
+}
+
+static int netdhcp_err(nfsroot_error *err, int r)
+{
+    const char *why =
+        r == -EFBIG     ? "the network XML is larger than 4 MiB"
+        : r == -EINVAL  ? "the network's IPv4 <ip> has an address, netmask or prefix that cannot "
+                          "be read (a netmask must be contiguous, a prefix 0 to 32)"
+        : r == -EBADMSG ? "the network's <dhcp> <range> has a start or end that is not an IPv4 "
+                          "address"
+        : r == -ENOENT  ? "the network has no IPv4 <ip> with <dhcp>"
+        : r == -E2BIG   ? "the network lists more than 65536 static DHCP hosts"
+                        : "this is not a libvirt network XML (no <network> element)";
+    return nfsroot_err(err, r == -EBADMSG || r == -EBADF ? -EINVAL : r, NULL, "network", NULL, 0,
+                       "%s", why);
 }
 
 int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_netdhcp **ret,
                           nfsroot_error *err)
 {
     if (len > NETDHCP_MAX_XML)
-        return netdhcp_err(err, -EFBIG, "is larger than 4 MiB");
+        return netdhcp_err(err, -EFBIG);
     _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
         xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = network_root(doc);
     if (!root)
-        return netdhcp_err(err, -EINVAL, "is not a libvirt network XML");
+        return netdhcp_err(err, -EBADF);
     _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *n = calloc(1, sizeof(*n));
     if (!n)
         return -ENOMEM;
-    int r = -ENOENT;
-    xmlNodePtr ip;
-    for (ip = root->children; ip && r == -ENOENT; ip = r == -ENOENT ? ip->next : ip)
-        r = elem(ip, "ip") ? dhcp_subnet(ip, n) : -ENOENT;
-    if (r == -ENOENT)
-        return netdhcp_err(err, r, "has no IPv4 <ip> with <dhcp>");
-    if (r == 0)
-        r = dhcp_entries(child(ip, "dhcp"), mac, n);
-    if (r == -E2BIG)
-        return netdhcp_err(err, r, "lists more than 65536 static DHCP hosts");
+    int r = read_dhcp_ip(root, mac, n);
+    if (r == -ENOMEM)
+        return r;
     if (r < 0)
-        return netdhcp_err(err, r == -ENOMEM ? r : -EINVAL,
-                           "has an IPv4 <ip> or <dhcp> <range> that cannot be read");
+        return netdhcp_err(err, r);
     *ret = TAKE_PTR(n);
     return 0;
 }
