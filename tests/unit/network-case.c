@@ -14,27 +14,20 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cleanup.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "internal.h"
 
+/* dir/name, NUL-terminated, or NULL when it cannot be read. */
 static char *slurp(const char *dir, const char *name, size_t *len)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    if (!f)
+    char *text = NULL;
+    size_t n = 0;
+    if (read_file_all(path, 16u * 1024 * 1024, &text, &n) < 0)
         return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *m = open_memstream(&buf, &cap);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(m);
     if (len)
-        *len = cap;
-    return buf;
+        *len = n;
+    return text;
 }
 
 static const char *cidr(const nfsroot_cidr *c, char *buf, size_t len)
