@@ -341,8 +341,11 @@ void nfsroot_netdhcp_free(nfsroot_netdhcp *n)
 /* A numeric IPv4 address as a /32, false otherwise. */
 static bool ipv4_host(const char *s, nfsroot_cidr *ret)
 {
-    return s && inet_pton(AF_INET, s, ret->addr) == 1 &&
-           (ret->family = AF_INET, ret->prefix = 32, true);
+    nfsroot_cidr c = { .family = AF_INET, .prefix = 32 };
+    if (!s || inet_pton(AF_INET, s, c.addr) != 1)
+        return false;
+    *ret = c;
+    return true;
 }
 
 static xmlNodePtr child(xmlNodePtr parent, const char *name)
@@ -378,10 +381,13 @@ static int dhcp_host(xmlNodePtr h, const char *mac, nfsroot_netdhcp *n)
         return 0; /* an IPv6 or name-only host takes no IPv4 address */
     if (n->n_hosts >= NETDHCP_MAX_HOSTS)
         return -E2BIG;
-    nfsroot_cidr *v = realloc(n->hosts, (n->n_hosts + 1) * sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    n->hosts = v;
+    /* Room doubles at every power of two: linear in the number of hosts. */
+    if ((n->n_hosts & (n->n_hosts - 1)) == 0) {
+        nfsroot_cidr *v = realloc(n->hosts, (n->n_hosts ? 2 * n->n_hosts : 1) * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        n->hosts = v;
+    }
     n->hosts[n->n_hosts++] = a;
     if (mac && hmac && !strcasecmp(hmac, mac) && n->pinned.family == 0)
         n->pinned = a;
