@@ -93,7 +93,7 @@ static int check_wanted(const pin_ctx *p, const char *want_ip, nfsroot_cidr *ret
         return -EINVAL;
     }
     if (p->dhcp->pinned.family)
-        return 0; /* pin_address tells whether it is the same */
+        return 0; /* already_pinned tells whether it is the same */
     if (!memcmp(ret->addr, p->dhcp->host.addr, 4)) {
         cli_error("domain '%s': %s is the host's own address on network '%s'", name, want_ip, net);
         return -EINVAL;
@@ -122,10 +122,10 @@ static int next_free(const pin_ctx *p, nfsroot_cidr *ret)
         virNetworkDHCPLeaseFree(l);
     }
     free(leases);
-    if (!taken)
-        return -ENOMEM;
-    int r = nfsroot_netdhcp_next_free(p->dhcp, taken, n_taken, ret);
-    if (r < 0)
+    int r = taken ? nfsroot_netdhcp_next_free(p->dhcp, taken, n_taken, ret) : -ENOMEM;
+    if (r == -ENOMEM)
+        cli_error("out of memory");
+    else if (r < 0)
         cli_error("domain '%s': network '%s' has no free address left to pin", p->d->name,
                   p->nic->source);
     return r;
