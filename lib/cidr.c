@@ -75,3 +75,54 @@ bool nfsroot_cidr_contains(const nfsroot_cidr *outer, const nfsroot_cidr *inner)
     }
     return true;
 }
+
+int nfsroot_netmask_prefix(const char *netmask)
+{
+    struct in_addr a;
+    if (!netmask || inet_pton(AF_INET, netmask, &a) != 1)
+        return -EINVAL;
+    uint32_t m = ntohl(a.s_addr);
+    int prefix = 0;
+    while (m & 0x80000000u) {
+        prefix++;
+        m <<= 1;
+    }
+    return m ? -EINVAL : prefix;
+}
+
+int nfsroot_cidr_subnet(const char *addr, int prefix, nfsroot_cidr *ret)
+{
+    nfsroot_cidr c = { 0 };
+    if (inet_pton(AF_INET, addr, c.addr) == 1)
+        c.family = AF_INET;
+    else if (inet_pton(AF_INET6, addr, c.addr) == 1)
+        c.family = AF_INET6;
+    else
+        return -EINVAL;
+    int max = c.family == AF_INET ? 32 : 128;
+    if (prefix < 0 || prefix > max)
+        return -EINVAL;
+    c.prefix = (uint8_t)prefix;
+    for (int bit = prefix; bit < max; bit++)
+        c.addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    *ret = c;
+    return 0;
+}
+
+int nfsroot_ip_prefix(const char *family, const char *netmask, const char *prefix, int *ret)
+{
+    bool v6 = family && !strcmp(family, "ipv6");
+    int plen = v6 ? 64 : 24;
+    if (netmask && (v6 || (plen = nfsroot_netmask_prefix(netmask)) < 0))
+        return -EINVAL;
+    if (prefix && !netmask) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(prefix, &end, 10);
+        if (prefix[0] < '0' || prefix[0] > '9' || *end || errno || v > (v6 ? 128u : 32u))
+            return -EINVAL;
+        plen = (int)v;
+    }
+    *ret = plen;
+    return 0;
+}

@@ -161,22 +161,11 @@ static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic, c
         return 0;
     bool v6 = family && !strcmp(family, "ipv6");
     unsigned char buf[16];
-    unsigned plen = v6 ? 64 : 24;
-    if (inet_pton(v6 ? AF_INET6 : AF_INET, address, buf) != 1)
+    int plen;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, address, buf) != 1 ||
+        nfsroot_ip_prefix(family, netmask, prefix, &plen) < 0)
         return -EINVAL;
-    if (netmask) {
-        struct in_addr m;
-        if (inet_pton(AF_INET, netmask, &m) != 1)
-            return -EINVAL;
-        plen = netmask_prefix(&m);
-    } else if (prefix) {
-        char *end;
-        unsigned long v = strtoul(prefix, &end, 10);
-        if (*end || v > (v6 ? 128u : 32u))
-            return -EINVAL;
-        plen = (unsigned)v;
-    }
-    int r = add_host_addr(n, v6 ? AF_INET6 : AF_INET, buf, plen);
+    int r = add_host_addr(n, v6 ? AF_INET6 : AF_INET, buf, (unsigned)plen);
     if (r < 0)
         return r;
     nfsroot_cidr a = { .family = v6 ? AF_INET6 : AF_INET, .prefix = (uint8_t)plen };
@@ -215,6 +204,16 @@ static bool valid_name(const char *s)
     return true;
 }
 
+/* The <network> element of a network XML, also inside the <networkstatus> of a live file. */
+static xmlNodePtr network_root(xmlDocPtr doc)
+{
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (root && elem(root, "networkstatus"))
+        for (root = root->children; root && !elem(root, "network"); root = root->next)
+            ;
+    return root && elem(root, "network") ? root : NULL;
+}
+
 static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_nic *nic,
                         nfsroot_netinfo *n, nfsroot_error *err)
 {
@@ -233,11 +232,8 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
                            strerror(-r));
     _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
         text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (root && elem(root, "networkstatus"))
-        for (root = root->children; root && !elem(root, "network"); root = root->next)
-            ;
-    if (!root || !elem(root, "network"))
+    xmlNodePtr root = network_root(doc);
+    if (!root)
         return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
                            "'%s' is not a libvirt network XML", path);
     _cleanup_free_ char *bridge = NULL;
@@ -326,4 +322,211 @@ int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const
                            kind, nic->source);
     *ret = TAKE_PTR(n);
     return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* A network's DHCP (for `annotate --pin-address`, which has the XML from libvirt's API) */
+
+#define NETDHCP_MAX_XML (4u * 1024 * 1024)
+#define NETDHCP_MAX_HOSTS 65536
+
+void nfsroot_netdhcp_free(nfsroot_netdhcp *n)
+{
+    if (!n)
+        return;
+    free(n->hosts);
+    free(n);
+}
+
+/* A numeric IPv4 address as a /32, false otherwise. */
+static bool ipv4_host(const char *s, nfsroot_cidr *ret)
+{
+    nfsroot_cidr c = { .family = AF_INET, .prefix = 32 };
+    if (!s || inet_pton(AF_INET, s, c.addr) != 1)
+        return false;
+    *ret = c;
+    return true;
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        if (elem(c, name))
+            return c;
+    return NULL;
+}
+
+/* An IPv4 <ip> with <dhcp> -> its subnet and host address; -ENOENT for any other <ip>. */
+static int dhcp_subnet(xmlNodePtr ip, nfsroot_netdhcp *n)
+{
+    _cleanup_free_ char *family = prop(ip, "family");
+    _cleanup_free_ char *address = prop(ip, "address");
+    _cleanup_free_ char *netmask = prop(ip, "netmask");
+    _cleanup_free_ char *prefix = prop(ip, "prefix");
+    if ((family && strcmp(family, "ipv4")) || !child(ip, "dhcp"))
+        return -ENOENT;
+    int plen;
+    if (!ipv4_host(address, &n->host) || nfsroot_ip_prefix(family, netmask, prefix, &plen) < 0 ||
+        nfsroot_cidr_subnet(address, plen, &n->subnet) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+static int dhcp_host(xmlNodePtr h, const char *mac, nfsroot_netdhcp *n)
+{
+    _cleanup_free_ char *hmac = prop(h, "mac");
+    _cleanup_free_ char *hip = prop(h, "ip");
+    nfsroot_cidr a = { 0 };
+    if (!ipv4_host(hip, &a))
+        return 0; /* an IPv6 or name-only host takes no IPv4 address */
+    if (n->n_hosts >= NETDHCP_MAX_HOSTS)
+        return -E2BIG;
+    /* Room doubles at every power of two: linear in the number of hosts. */
+    if ((n->n_hosts & (n->n_hosts - 1)) == 0) {
+        nfsroot_cidr *v = realloc(n->hosts, (n->n_hosts ? 2 * n->n_hosts : 1) * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        n->hosts = v;
+    }
+    n->hosts[n->n_hosts++] = a;
+    if (mac && hmac && !strcasecmp(hmac, mac) && n->pinned.family == 0)
+        n->pinned = a;
+    return 0;
+}
+
+static int dhcp_entries(xmlNodePtr dhcp, const char *mac, nfsroot_netdhcp *n)
+{
+    for (xmlNodePtr h = dhcp->children; h; h = h->next) {
+        if (elem(h, "range") && n->range_start.family == 0) {
+            _cleanup_free_ char *start = prop(h, "start");
+            _cleanup_free_ char *end = prop(h, "end");
+            if (!ipv4_host(start, &n->range_start) || !ipv4_host(end, &n->range_end))
+                return -EBADMSG;
+        } else if (elem(h, "host")) {
+            int r = dhcp_host(h, mac, n);
+            if (r < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
+/* The first IPv4 <ip> with <dhcp>, read into n: its subnet, range and static hosts. */
+static int read_dhcp_ip(xmlNodePtr root, const char *mac, nfsroot_netdhcp *n)
+{
+    for (xmlNodePtr ip = root->children; ip; ip = ip->next) {
+        int r = elem(ip, "ip") ? dhcp_subnet(ip, n) : -ENOENT;
+        if (r != -ENOENT)
+            return r < 0 ? r : dhcp_entries(child(ip, "dhcp"), mac, n);
+    }
+    return -ENOENT;
+}
+
+static int netdhcp_err(nfsroot_error *err, int r)
+{
+    const char *why =
+        r == -EFBIG     ? "the network XML is larger than 4 MiB"
+        : r == -EINVAL  ? "the network's IPv4 <ip> has an address, netmask or prefix that cannot "
+                          "be read (a netmask must be contiguous, a prefix 0 to 32)"
+        : r == -EBADMSG ? "the network's <dhcp> <range> has a start or end that is not an IPv4 "
+                          "address"
+        : r == -ENOENT  ? "the network has no IPv4 <ip> with <dhcp>"
+        : r == -E2BIG   ? "the network lists more than 65536 static DHCP hosts"
+                        : "this is not a libvirt network XML (no <network> element)";
+    return nfsroot_err(err, r == -EBADMSG || r == -EBADF ? -EINVAL : r, NULL, "network", NULL, 0,
+                       "%s", why);
+}
+
+int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_netdhcp **ret,
+                          nfsroot_error *err)
+{
+    if (len > NETDHCP_MAX_XML)
+        return netdhcp_err(err, -EFBIG);
+    _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
+        xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root = network_root(doc);
+    if (!root)
+        return netdhcp_err(err, -EBADF);
+    _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *n = calloc(1, sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    int r = read_dhcp_ip(root, mac, n);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return netdhcp_err(err, r);
+    *ret = TAKE_PTR(n);
+    return 0;
+}
+
+static uint32_t host_order(const nfsroot_cidr *c)
+{
+    uint32_t a;
+    memcpy(&a, c->addr, 4);
+    return ntohl(a);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The host's own address, the static hosts' and the leased ones, sorted for bsearch. */
+static uint32_t *taken_addrs(const nfsroot_netdhcp *n, const nfsroot_cidr *leased, size_t n_leased,
+                             size_t *ret_n)
+{
+    uint32_t *v = calloc(1 + n->n_hosts + n_leased, sizeof(*v));
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    v[k++] = host_order(&n->host);
+    for (size_t i = 0; i < n->n_hosts; i++)
+        v[k++] = host_order(&n->hosts[i]);
+    for (size_t i = 0; i < n_leased; i++)
+        if (leased[i].family == AF_INET)
+            v[k++] = host_order(&leased[i]);
+    qsort(v, k, sizeof(*v), cmp_u32);
+    *ret_n = k;
+    return v;
+}
+
+bool nfsroot_netdhcp_is_taken(const nfsroot_netdhcp *n, const nfsroot_cidr *addr)
+{
+    if (addr->family != AF_INET)
+        return false;
+    if (!memcmp(n->host.addr, addr->addr, 4))
+        return true;
+    for (size_t i = 0; i < n->n_hosts; i++)
+        if (!memcmp(n->hosts[i].addr, addr->addr, 4))
+            return true;
+    return false;
+}
+
+int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroot_cidr *leased, size_t n_leased,
+                              nfsroot_cidr *ret)
+{
+    size_t n_taken = 0;
+    _cleanup_free_ uint32_t *taken = taken_addrs(n, leased, n_leased, &n_taken);
+    if (!taken)
+        return -ENOMEM;
+    uint64_t base = host_order(&n->subnet);
+    uint64_t size = n->subnet.prefix >= 31 ? 0 : (UINT64_C(1) << (32 - n->subnet.prefix));
+    uint64_t lo = n->range_start.family ? host_order(&n->range_start) : 1;
+    uint64_t hi = n->range_start.family ? host_order(&n->range_end) : 0;
+    /* Outside the dynamic range first (dnsmasq hands that out), then inside it; neither the
+     * subnet's own address nor its broadcast. */
+    for (int pass = 0; pass < 2; pass++)
+        for (uint64_t a = base + 1; size && a < base + size - 1; a++) {
+            uint32_t a32 = (uint32_t)a;
+            if ((a >= lo && a <= hi) != (pass == 1) ||
+                bsearch(&a32, taken, n_taken, sizeof(*taken), cmp_u32))
+                continue;
+            nfsroot_cidr c = { .family = AF_INET, .prefix = 32 };
+            uint32_t be = htonl(a32);
+            memcpy(c.addr, &be, 4);
+            *ret = c;
+            return 0;
+        }
+    return -ENOSPC;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot CLI: output, colour, JSON, logging and libvirt helpers shared by subcommands. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -419,36 +418,13 @@ void json_kv_bool(json *j, const char *key, bool v)
 
 int cli_netmask_prefix(const char *mask)
 {
-    struct in_addr a;
-    if (inet_pton(AF_INET, mask, &a) != 1)
-        return -1;
-    uint32_t m = ntohl(a.s_addr);
-    int p = 0;
-    while (m & 0x80000000u) {
-        p++;
-        m <<= 1;
-    }
-    return m ? -1 : p;
+    int prefix = nfsroot_netmask_prefix(mask);
+    return prefix < 0 ? -1 : prefix;
 }
 
-/* Address + prefix -> the subnet (host bits cleared). */
 bool cli_make_subnet(const char *addr, int prefix, nfsroot_cidr *ret)
 {
-    nfsroot_cidr c = { 0 };
-    if (inet_pton(AF_INET, addr, c.addr) == 1)
-        c.family = AF_INET;
-    else if (inet_pton(AF_INET6, addr, c.addr) == 1)
-        c.family = AF_INET6;
-    else
-        return false;
-    int max = c.family == AF_INET ? 32 : 128;
-    if (prefix < 0 || prefix > max)
-        return false;
-    c.prefix = (uint8_t)prefix;
-    for (int bit = prefix; bit < max; bit++)
-        c.addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
-    *ret = c;
-    return true;
+    return nfsroot_cidr_subnet(addr, prefix, ret) == 0;
 }
 
 tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, char *note,

@@ -39,33 +39,52 @@ static const char *mode_name(nfsroot_validate_mode m)
 static int read_stream(FILE *in, char **ret, size_t *ret_len)
 {
     size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
+    _cleanup_free_ char *buf = malloc(cap);
     while (buf) {
         size_t n = fread(buf + len, 1, cap - len - 1, in);
         len += n;
         if (n == 0)
             break;
         if (len + 1 >= cap) {
-            if (cap >= 64u * 1024 * 1024) {
-                free(buf);
+            if (cap >= 64u * 1024 * 1024)
                 return -EFBIG;
-            }
             char *nb = realloc(buf, cap * 2);
             if (!nb)
-                free(buf);
+                return -ENOMEM;
             buf = nb;
             cap *= 2;
         }
     }
     if (!buf)
         return -ENOMEM;
-    if (ferror(in)) {
-        free(buf);
+    if (ferror(in))
+        return -EIO;
+    buf[len] = '\0';
+    *ret = TAKE_PTR(buf);
+    *ret_len = len;
+    return 0;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
+
+/* The definition the next start will use. */
+static int domain_xml(virConnectPtr conn, const char *name, char **ret, size_t *ret_len)
+{
+    _cleanup_(virDomainFreep) virDomainPtr dom = virDomainLookupByName(conn, name);
+    if (!dom) {
+        cli_error("domain '%s': %s", name,
+                  cli_virt_no_domain() ? "no such domain (virsh list --all shows the names)"
+                                       : cli_virt_error());
+        return -ENOENT;
+    }
+    unsigned flags = virDomainIsPersistent(dom) == 1 ? VIR_DOMAIN_XML_INACTIVE : 0;
+    char *xml = virDomainGetXMLDesc(dom, flags);
+    if (!xml) {
+        cli_error("domain '%s': cannot read its XML: %s", name, cli_virt_error());
         return -EIO;
     }
-    buf[len] = '\0';
-    *ret = buf;
-    *ret_len = len;
+    *ret = xml;
+    *ret_len = strlen(xml);
     return 0;
 }
 
@@ -77,27 +96,24 @@ static int fetch_domain_xml(const char *name, char **ret, size_t *ret_len)
         cli_error("cannot connect to libvirt at %s: %s", cli.uri ? cli.uri : DEFAULT_URI, why);
         return -ECONNREFUSED;
     }
-    int r = 0;
-    virDomainPtr dom = virDomainLookupByName(conn, name);
-    if (!dom) {
-        cli_error("domain '%s': %s", name,
-                  cli_virt_no_domain() ? "no such domain (virsh list --all shows the names)"
-                                       : cli_virt_error());
-        r = -ENOENT;
-    } else {
-        /* The definition the next start will use. */
-        unsigned flags = virDomainIsPersistent(dom) == 1 ? VIR_DOMAIN_XML_INACTIVE : 0;
-        char *xml = virDomainGetXMLDesc(dom, flags);
-        if (!xml) {
-            cli_error("domain '%s': cannot read its XML: %s", name, cli_virt_error());
-            r = -EIO;
-        } else {
-            *ret = xml;
-            *ret_len = strlen(xml);
-        }
-        virDomainFree(dom);
-    }
+    int r = domain_xml(conn, name, ret, ret_len);
     virConnectClose(conn);
+    return r;
+}
+
+/* DOMAIN.xml, '-' (standard input) or --domain NAME; source names it for the report. */
+static int read_input(const char *file, const char *domain_name, char **ret, size_t *ret_len,
+                      char *source, size_t source_len)
+{
+    if (domain_name) {
+        snprintf(source, source_len, "libvirt domain '%s'", domain_name);
+        return fetch_domain_xml(domain_name, ret, ret_len);
+    }
+    snprintf(source, source_len, "%s", file);
+    int r = !strcmp(file, "-") ? read_stream(stdin, ret, ret_len)
+                               : cli_read_file(file, 64u * 1024 * 1024, ret, ret_len);
+    if (r < 0)
+        cli_error("cannot read '%s': %s", file, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
     return r;
 }
 
@@ -183,6 +199,102 @@ static void add_error(nfsroot_findings *f, const char *code, const nfsroot_error
                          line);
 }
 
+/* The plan as findings: what the host exports at start. */
+static void add_plan(nfsroot_findings *f, const nfsroot_domain *d, const nfsroot_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
+        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "plan", NULL,
+                             "domain '%s': at start the host exports '%s'%s", d->name,
+                             line ? line : plan->exports[i].path,
+                             plan->subnet_wide ? " (subnet-wide: pin the guest's address with "
+                                                 "'virt-nfsroot annotate --pin-address')"
+                                               : "");
+    }
+}
+
+/* Boot checks as the hook runs them, but always (even with validate = off, the admin asks
+ * here) and without the scan cache (state_dir NULL): validate writes nothing. */
+static void add_boot_checks(nfsroot_findings *f, const nfsroot_policy *policy,
+                            const nfsroot_domain *d, const nfsroot_plan *plan)
+{
+    nfsroot_policy pb = *policy;
+    pb.validate = NFSROOT_VALIDATE_STRICT;
+    pb.state_dir = NULL;
+    _cleanup_(nfsroot_findings_freep) nfsroot_findings *bf = NULL;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_bootcheck_run(&pb, d, plan, &bf, &err);
+    if (r < 0) {
+        add_error(f, "boot-check", &err, r);
+        return;
+    }
+    for (size_t i = 0; i < bf->n; i++) {
+        const nfsroot_finding *x = &bf->items[i];
+        nfsroot_findings_add(f, x->level, x->code, x->file, "%s", x->message);
+    }
+    if (policy->validate != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
+        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate", policy->source,
+                             "the policy has 'validate = %s': the hook %s these errors and "
+                             "starts the guest anyway",
+                             mode_name(policy->validate),
+                             policy->validate == NFSROOT_VALIDATE_WARN ? "logs" : "does not check");
+}
+
+/* Every stage the hook runs at start, each refusal a finding; rep->domain and rep->plan point
+ * into *ret_d and *ret_plan. */
+static void check_domain(const nfsroot_policy *policy, const char *xml, size_t len, report *rep,
+                         nfsroot_domain **ret_d, nfsroot_plan **ret_plan)
+{
+    nfsroot_error err = { 0 };
+    int r = nfsroot_domain_parse(xml, len, ret_d, &err);
+    if (r < 0) {
+        add_error(rep->f, "domain-xml", &err, r);
+        return;
+    }
+    const nfsroot_domain *d = *ret_d;
+    rep->domain = d->name;
+    rep->has_metadata = d->has_metadata;
+    if (!d->has_metadata) {
+        nfsroot_findings_add(rep->f, NFSROOT_FINDING_INFO, "no-metadata", NULL,
+                             "domain '%s' has no virt-nfsroot metadata: the hook leaves it "
+                             "alone (add it with 'virt-nfsroot annotate %s')",
+                             d->name, d->name);
+        return;
+    }
+    nfsroot_error_clear(&err);
+    r = nfsroot_plan_build(policy, d, NULL, ret_plan, &err);
+    if (r < 0) {
+        add_error(rep->f, "policy", &err, r);
+        return;
+    }
+    rep->plan = *ret_plan;
+    add_plan(rep->f, d, *ret_plan);
+    add_boot_checks(rep->f, policy, d, *ret_plan);
+}
+
+static int validate_xml(const char *xml, size_t len, const char *source)
+{
+    nfsroot_error err = { 0 };
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;
+    int r = cli_policy_load(&policy, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot load the policy");
+    _cleanup_(nfsroot_findings_freep) nfsroot_findings *f = NULL;
+    if (nfsroot_findings_new(&f) < 0) {
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
+    report rep = { .source = source, .mode = mode_name(policy->validate), .f = f };
+    check_domain(policy, xml, len, &rep, &d, &plan);
+    if (cli.json)
+        print_json(&rep);
+    else
+        print_text(&rep);
+    return nfsroot_findings_has_errors(f) ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_validate(int argc, char **argv)
 {
     enum { OPT_DOMAIN = OPT_FIRST_LOCAL };
@@ -218,102 +330,7 @@ int cmd_validate(int argc, char **argv)
     _cleanup_free_ char *xml = NULL;
     size_t len = 0;
     char source[600];
-    int r;
-    if (domain_name) {
-        snprintf(source, sizeof(source), "libvirt domain '%s'", domain_name);
-        if (fetch_domain_xml(domain_name, &xml, &len) < 0)
-            return EXIT_FAIL;
-    } else {
-        snprintf(source, sizeof(source), "%s", file);
-        if (!strcmp(file, "-"))
-            r = read_stream(stdin, &xml, &len);
-        else
-            r = cli_read_file(file, 64u * 1024 * 1024, &xml, &len);
-        if (r < 0) {
-            cli_error("cannot read '%s': %s", file,
-                      r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
-            return EXIT_FAIL;
-        }
-    }
-
-    nfsroot_error err = { 0 };
-    nfsroot_policy *policy = NULL;
-    r = cli_policy_load(&policy, &err);
-    if (r < 0)
-        return cli_lib_error(&err, r, "cannot load the policy");
-    nfsroot_findings *f = NULL;
-    if (nfsroot_findings_new(&f) < 0) {
-        nfsroot_policy_free(policy);
-        cli_error("out of memory");
+    if (read_input(file, domain_name, &xml, &len, source, sizeof(source)) < 0)
         return EXIT_FAIL;
-    }
-    report rep = { .source = source, .mode = mode_name(policy->validate), .f = f };
-    nfsroot_domain *d = NULL;
-    nfsroot_plan *plan = NULL;
-    r = nfsroot_domain_parse(xml, len, &d, &err);
-    if (r < 0) {
-        add_error(f, "domain-xml", &err, r);
-        goto print;
-    }
-    rep.domain = d->name;
-    rep.has_metadata = d->has_metadata;
-    if (!d->has_metadata) {
-        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "no-metadata", NULL,
-                             "domain '%s' has no virt-nfsroot metadata: the hook leaves it "
-                             "alone (add it with 'virt-nfsroot annotate %s')",
-                             d->name, d->name);
-        goto print;
-    }
-    nfsroot_error_clear(&err);
-    r = nfsroot_plan_build(policy, d, NULL, &plan, &err);
-    if (r < 0) {
-        add_error(f, "policy", &err, r);
-        goto print;
-    }
-    rep.plan = plan;
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
-        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "plan", NULL,
-                             "domain '%s': at start the host exports '%s'%s", d->name,
-                             line ? line : plan->exports[i].path,
-                             plan->subnet_wide ? " (subnet-wide: pin the guest's address with "
-                                                 "'virt-nfsroot annotate --pin-address')"
-                                               : "");
-    }
-
-    /* Boot checks as the hook runs them, but always (even with validate = off, the admin asks
-     * here) and without the scan cache (state_dir NULL): validate writes nothing. */
-    nfsroot_policy pb = *policy;
-    pb.validate = NFSROOT_VALIDATE_STRICT;
-    pb.state_dir = NULL;
-    nfsroot_findings *bf = NULL;
-    nfsroot_error_clear(&err);
-    r = nfsroot_bootcheck_run(&pb, d, plan, &bf, &err);
-    if (r < 0) {
-        add_error(f, "boot-check", &err, r);
-        goto print;
-    }
-    for (size_t i = 0; i < bf->n; i++) {
-        const nfsroot_finding *x = &bf->items[i];
-        nfsroot_findings_add(f, x->level, x->code, x->file, "%s", x->message);
-    }
-    nfsroot_findings_free(bf);
-    if (policy->validate != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
-        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate", policy->source,
-                             "the policy has 'validate = %s': the hook %s these errors and "
-                             "starts the guest anyway",
-                             mode_name(policy->validate),
-                             policy->validate == NFSROOT_VALIDATE_WARN ? "logs" : "does not check");
-
-print:
-    if (cli.json)
-        print_json(&rep);
-    else
-        print_text(&rep);
-    bool errors = nfsroot_findings_has_errors(f);
-    nfsroot_findings_free(f);
-    nfsroot_plan_free(plan);
-    nfsroot_domain_free(d);
-    nfsroot_policy_free(policy);
-    return errors ? EXIT_FAIL : EXIT_OK;
+    return validate_xml(xml, len, source);
 }

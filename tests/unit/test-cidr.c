@@ -29,8 +29,65 @@ static void contains_case(const char *outer, const char *inner, int want)
     }
 }
 
+/* The one netmask/prefix rule of a libvirt <ip>: want is the prefix, or -1 for refused. */
+static void prefix_case(const char *family, const char *netmask, const char *prefix, int want)
+{
+    int got = -1;
+    if (nfsroot_ip_prefix(family, netmask, prefix, &got) < 0)
+        got = -1;
+    if (got != want) {
+        printf("FAIL prefix family=%s netmask=%s prefix=%s: want %d, got %d\n",
+               family ? family : "-", netmask ? netmask : "-", prefix ? prefix : "-", want, got);
+        failures++;
+    }
+}
+
+static void subnet_case(const char *addr, int prefix, const char *want)
+{
+    nfsroot_cidr c;
+    char buf[64];
+    const char *got =
+        nfsroot_cidr_subnet(addr, prefix, &c) < 0 ? "invalid" : nfsroot_cidr_format(&c, buf, 64);
+    if (strcmp(got, want) != 0) {
+        printf("FAIL subnet '%s' /%d: want '%s', got '%s'\n", addr, prefix, want, got);
+        failures++;
+    }
+}
+
 int main(void)
 {
+    prefix_case(NULL, "255.255.255.0", NULL, 24);
+    prefix_case("ipv4", "255.255.0.0", NULL, 16);
+    prefix_case(NULL, "255.255.255.255", NULL, 32);
+    prefix_case(NULL, "0.0.0.0", NULL, 0);
+    prefix_case(NULL, "255.0.255.0", NULL, -1); /* not contiguous */
+    prefix_case(NULL, "255.255.255.1", NULL, -1);
+    prefix_case(NULL, "24", NULL, -1);
+    prefix_case(NULL, NULL, "24", 24);
+    prefix_case(NULL, NULL, "0", 0);
+    prefix_case(NULL, NULL, "33", -1);
+    prefix_case(NULL, NULL, "24x", -1);
+    prefix_case(NULL, NULL, " 24", -1);
+    prefix_case(NULL, NULL, "-1", -1);
+    prefix_case(NULL, NULL, "", -1);
+    prefix_case(NULL, NULL, "99999999999999999999", -1);
+    prefix_case(NULL, NULL, NULL, 24);
+    prefix_case("ipv6", NULL, "64", 64);
+    prefix_case("ipv6", NULL, "128", 128);
+    prefix_case("ipv6", NULL, "129", -1);
+    prefix_case("ipv6", NULL, NULL, 64);
+    prefix_case("ipv6", "255.255.255.0", NULL, -1); /* a netmask is IPv4 only */
+    if (nfsroot_netmask_prefix("255.255.240.0") != 20 || nfsroot_netmask_prefix("::") >= 0) {
+        printf("FAIL nfsroot_netmask_prefix\n");
+        failures++;
+    }
+    subnet_case("192.168.122.1", 24, "192.168.122.0/24");
+    subnet_case("192.168.122.1", 32, "192.168.122.1/32");
+    subnet_case("fd00:1:2:3::1", 64, "fd00:1:2:3::/64");
+    subnet_case("192.168.122.1", 33, "invalid");
+    subnet_case("192.168.122.1", -1, "invalid");
+    subnet_case("host.example", 24, "invalid");
+
     parse_case("192.168.122.0/24", "192.168.122.0/24");
     parse_case("192.168.122.7", "192.168.122.7/32");
     parse_case("10.0.0.0/8", "10.0.0.0/8");

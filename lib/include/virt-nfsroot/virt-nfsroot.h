@@ -189,6 +189,16 @@ NFSROOT_API int nfsroot_cidr_parse(const char *s, nfsroot_cidr *ret);
 NFSROOT_API const char *nfsroot_cidr_format(const nfsroot_cidr *c, char *buf, size_t len);
 /* Is inner entirely inside outer? */
 NFSROOT_API bool nfsroot_cidr_contains(const nfsroot_cidr *outer, const nfsroot_cidr *inner);
+/* "255.255.255.0" -> 24; -EINVAL unless a contiguous IPv4 netmask. The one netmask rule. */
+NFSROOT_API int nfsroot_netmask_prefix(const char *netmask);
+/* Address + prefix -> the subnet it is on (host bits cleared). 0, or -EINVAL when the address
+ * is not numeric or the prefix out of range for its family. */
+NFSROOT_API int nfsroot_cidr_subnet(const char *addr, int prefix, nfsroot_cidr *ret);
+/* The prefix of a libvirt network <ip family= netmask= prefix=> (attributes may be NULL):
+ * netmask (IPv4 only, contiguous) or prefix (decimal, up to 32 or 128), else 24 or 64. 0, or
+ * -EINVAL. */
+NFSROOT_API int nfsroot_ip_prefix(const char *family, const char *netmask, const char *prefix,
+                                  int *ret);
 
 /* What the host knows of the network a NIC is on. */
 typedef struct nfsroot_netinfo {
@@ -206,6 +216,31 @@ NFSROOT_API int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_doma
                                      const nfsroot_nic *nic, nfsroot_netinfo **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_netinfo_free(nfsroot_netinfo *n);
+
+/* A libvirt network's first IPv4 <ip> with <dhcp>, for pinning a guest's address. */
+typedef struct nfsroot_netdhcp {
+    nfsroot_cidr subnet;      /* the <ip>'s subnet */
+    nfsroot_cidr host;        /* the host's own address on it (/32) */
+    nfsroot_cidr range_start; /* its first dynamic <range> (family 0 if none) */
+    nfsroot_cidr range_end;
+    nfsroot_cidr *hosts; /* the IPv4 addresses of its static <host> entries (/32) */
+    size_t n_hosts;
+    nfsroot_cidr pinned; /* the static address of the MAC asked for (family 0 if none) */
+} nfsroot_netdhcp;
+
+/* Parse a network XML string (libvirt's virNetworkGetXMLDesc, or a live file's
+ * <networkstatus>); mac (may be NULL) selects `pinned`. -ENOENT when no IPv4 <ip> has <dhcp>,
+ * -EINVAL when that <ip> or its <range> cannot be read (a non-contiguous netmask), -E2BIG
+ * beyond 65536 static hosts. Size capped at 4 MiB. */
+NFSROOT_API int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac,
+                                      nfsroot_netdhcp **ret, nfsroot_error *err);
+NFSROOT_API void nfsroot_netdhcp_free(nfsroot_netdhcp *n);
+/* Is addr the host's own address or a static host's? */
+NFSROOT_API bool nfsroot_netdhcp_is_taken(const nfsroot_netdhcp *n, const nfsroot_cidr *addr);
+/* The next address to pin: outside the dynamic range first, then inside it, never the host's,
+ * a static host's or one of leased (the leases of other MACs). 0, or -ENOSPC when none. */
+NFSROOT_API int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroot_cidr *leased,
+                                          size_t n_leased, nfsroot_cidr *ret);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Plan: what to export for one domain */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Runs one data-driven case of tests/data/network/<case>/: the library's two readers of a
+ * libvirt network XML over the same file.
+ *   network.xml  the network (as libvirt's API returns it, or a live <networkstatus> file)
+ *   mac          optional: the guest's MAC (default 52:54:00:00:00:01)
+ *   leases       optional: addresses leased to other MACs, one a line
+ *   expected     what both readers make of it:
+ *                "hook ..." lines from nfsroot_netinfo_load (what the hook exports to),
+ *                "dhcp ..." lines from nfsroot_netdhcp_parse/_next_free (annotate --pin-address)
+ * NFSROOT_REGENERATE=1 rewrites expected. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+/* dir/name, NUL-terminated, or NULL when it cannot be read. */
+static char *slurp(const char *dir, const char *name, size_t *len)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    char *text = NULL;
+    size_t n = 0;
+    if (read_file_all(path, 16u * 1024 * 1024, &text, &n) < 0)
+        return NULL;
+    if (len)
+        *len = n;
+    return text;
+}
+
+static const char *cidr(const nfsroot_cidr *c, char *buf, size_t len)
+{
+    return c->family ? nfsroot_cidr_format(c, buf, len) : "none";
+}
+
+/* The hook's reader: the live file <network_dir>/network.xml for a NIC on network 'network'. */
+static void run_hook(FILE *out, const char *casedir, const char *mac)
+{
+    char nosys[PATH_MAX];
+    snprintf(nosys, sizeof(nosys), "%s/no-sysfs", casedir);
+    nfsroot_policy p = { .network_dir = (char *)casedir, .sysfs_net_dir = nosys };
+    nfsroot_nic nic = { .type = NFSROOT_NIC_NETWORK, .source = (char *)"network" };
+    snprintf(nic.mac, sizeof(nic.mac), "%s", mac);
+    nfsroot_domain d = { .name = (char *)"guest", .nics = &nic, .n_nics = 1 };
+    _cleanup_(nfsroot_netinfo_freep) nfsroot_netinfo *n = NULL;
+    nfsroot_error err = { 0 };
+    char buf[128];
+    if (nfsroot_netinfo_load(&p, &d, &nic, &n, &err) < 0) {
+        /* The case's folder differs between checkouts: @CASE@ in expected. */
+        const char *at = strstr(err.message, casedir);
+        if (at)
+            fprintf(out, "hook error: %.*s@CASE@%s\n", (int)(at - err.message), err.message,
+                    at + strlen(casedir));
+        else
+            fprintf(out, "hook error: %s\n", err.message);
+        return;
+    }
+    for (size_t i = 0; i < n->n_subnets; i++)
+        fprintf(out, "hook subnet %s\n", cidr(&n->subnets[i], buf, sizeof(buf)));
+    for (size_t i = 0; i < n->n_host_addrs; i++)
+        fprintf(out, "hook host %s\n", cidr(&n->host_addrs[i], buf, sizeof(buf)));
+    fprintf(out, "hook pinned %s\n", cidr(&n->pinned, buf, sizeof(buf)));
+}
+
+static size_t read_leases(const char *casedir, nfsroot_cidr *v, size_t max)
+{
+    _cleanup_free_ char *text = slurp(casedir, "leases", NULL);
+    size_t n = 0;
+    for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l && n < max;
+         l = strtok_r(NULL, "\n", &save))
+        if (nfsroot_cidr_parse(l, &v[n]) == 0)
+            n++;
+    return n;
+}
+
+/* annotate's reader: the XML string, then the address --pin-address would pick. */
+static void run_dhcp(FILE *out, const char *casedir, const char *xml, size_t len, const char *mac)
+{
+    _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *n = NULL;
+    nfsroot_error err = { 0 };
+    char buf[128], buf2[128];
+    if (nfsroot_netdhcp_parse(xml, len, mac, &n, &err) < 0) {
+        fprintf(out, "dhcp error: %s\n", err.message);
+        return;
+    }
+    fprintf(out, "dhcp subnet %s\n", cidr(&n->subnet, buf, sizeof(buf)));
+    fprintf(out, "dhcp host %s\n", cidr(&n->host, buf, sizeof(buf)));
+    fprintf(out, "dhcp range %s %s\n", cidr(&n->range_start, buf, sizeof(buf)),
+            cidr(&n->range_end, buf2, sizeof(buf2)));
+    for (size_t i = 0; i < n->n_hosts; i++)
+        fprintf(out, "dhcp static %s\n", cidr(&n->hosts[i], buf, sizeof(buf)));
+    fprintf(out, "dhcp pinned %s\n", cidr(&n->pinned, buf, sizeof(buf)));
+    nfsroot_cidr leased[64], next = { 0 };
+    size_t n_leased = read_leases(casedir, leased, 64);
+    int r = nfsroot_netdhcp_next_free(n, leased, n_leased, &next);
+    fprintf(out, "dhcp next-free %s\n", r < 0 ? "none" : cidr(&next, buf, sizeof(buf)));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: network-case CASEDIR\n");
+        return 2;
+    }
+    const char *casedir = argv[1];
+    size_t len = 0;
+    _cleanup_free_ char *xml = slurp(casedir, "network.xml", &len);
+    _cleanup_free_ char *mac_text = slurp(casedir, "mac", NULL);
+    if (!xml) {
+        fprintf(stderr, "%s: no network.xml\n", casedir);
+        return 99;
+    }
+    const char *mac = mac_text ? strtok(mac_text, "\n") : "52:54:00:00:00:01";
+    _cleanup_free_ char *got = NULL;
+    size_t got_len = 0;
+    FILE *out = open_memstream(&got, &got_len);
+    run_hook(out, casedir, mac ? mac : "");
+    run_dhcp(out, casedir, xml, len, mac);
+    fclose(out);
+
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/expected", casedir);
+    if (getenv("NFSROOT_REGENERATE")) {
+        _cleanup_fclose_ FILE *f = fopen(path, "we");
+        if (!f || fputs(got, f) < 0)
+            return 99;
+        return 0;
+    }
+    _cleanup_free_ char *want = slurp(casedir, "expected", NULL);
+    if (!want || strcmp(want, got) != 0) {
+        printf("case %s\n--- expected\n%s--- got\n%s", casedir, want ? want : "(none)\n", got);
+        return 1;
+    }
+    return 0;
+}
