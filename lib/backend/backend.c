@@ -51,3 +51,8 @@ const char *nfsroot_backend_name(nfsroot_backend_kind kind)
 {
     return nfsroot_backend_kind_to_string(kind);
 }
+
+size_t nfsroot_backend_count(void)
+{
+    return ELEMENTSOF(registry);
+}
