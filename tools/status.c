@@ -59,8 +59,7 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
             json_string(&j, w->e->clients[c]);
         json_end_array(&j);
         json_kv_string(&j, "options", w->e->options);
-        json_kv_string(&j, "backend",
-                       w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
+        json_kv_string(&j, "backend", nfsroot_backend_name(w->s->backend));
         json_kv_int(&j, "since", w->s->since);
         json_kv_string(&j, "since_utc", since);
         json_key(&j, "running");
@@ -140,7 +139,7 @@ static void print_table(row *rows, size_t n)
         cells[i][2] = strdup(clients ? cli_esc(clients) : "?");
         free(clients);
         cells[i][3] = strdup(cli_esc(w->e->options));
-        cells[i][4] = strdup(w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
+        cells[i][4] = strdup(nfsroot_backend_name(w->s->backend));
         cells[i][5] = strdup(since);
         cells[i][6] = strdup(tri_str(w->running));
         cells[i][7] = strdup(served);
@@ -194,6 +193,118 @@ static void usage(void)
            "reconcile' shows how to fix them.\n");
 }
 
+static void rows_free(row *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        free(rows[i].served);
+    free(rows);
+}
+
+/* Ask the backend that made the record, whatever the policy says today. */
+static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, row *w)
+{
+    nfsroot_policy pb = *policy;
+    pb.backend = st->backend;
+    size_t nc = 0;
+    while (w->e->clients[nc])
+        nc++;
+    w->served = calloc(nc + 1, sizeof(*w->served));
+    for (size_t cl = 0; cl < nc; cl++) {
+        bool has = false;
+        int q = nfsroot_backend_has(&pb, w->e->path, w->e->clients[cl], &has);
+        tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
+        if (w->served)
+            w->served[cl] = t;
+        if (t == TRI_YES)
+            w->n_served_yes++;
+        else if (t == TRI_NO)
+            w->n_served_no++;
+        if (q < 0 && !w->note[0])
+            snprintf(w->note, sizeof(w->note), "cannot ask the %s backend: %s",
+                     nfsroot_backend_name(pb.backend), strerror(-q));
+    }
+    if (w->running == TRI_NO)
+        w->state = "stale";
+    else if (w->n_served_no > 0) {
+        w->state = "missing";
+        if (!w->note[0])
+            snprintf(w->note, sizeof(w->note),
+                     "the NFS server does not export it to %zu of %zu client(s)", w->n_served_no,
+                     nc);
+    } else
+        w->state = "ok";
+}
+
+/* One row per export of every record; returns how many are not "ok". */
+static size_t fill_rows(const nfsroot_policy *policy, virConnectPtr conn, nfsroot_state **list,
+                        size_t n_list, row *rows)
+{
+    size_t k = 0, problems = 0;
+    for (size_t i = 0; i < n_list; i++) {
+        char note[256] = "";
+        tri running = cli_domain_running(conn, list[i]->plan->domain, list[i]->plan->uuid, note,
+                                         sizeof(note));
+        for (size_t e = 0; e < list[i]->plan->n_exports; e++, k++) {
+            row *w = &rows[k];
+            w->s = list[i];
+            w->e = &list[i]->plan->exports[e];
+            w->running = running;
+            snprintf(w->note, sizeof(w->note), "%s", note);
+            check_served(policy, list[i], w);
+            problems += strcmp(w->state, "ok") != 0;
+        }
+    }
+    return problems;
+}
+
+static void print_status(row *rows, size_t n_rows, bool reachable, const char *why, size_t problems,
+                         const nfsroot_state_bad *bad, size_t n_bad)
+{
+    if (!reachable)
+        cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
+                 cli.uri ? cli.uri : DEFAULT_URI, why);
+    if (cli.json) {
+        print_json(rows, n_rows, reachable, why, problems, bad, n_bad);
+        return;
+    }
+    print_table(rows, n_rows);
+    for (size_t i = 0; i < n_bad; i++)
+        printf("%sunreadable%s %s\n", cli_color(stdout, "red"), cli_color(stdout, "reset"),
+               bad[i].reason);
+}
+
+/* The records, checked against libvirt and the NFS server, printed; the exit status. */
+static int status(const nfsroot_policy *policy)
+{
+    nfsroot_state **list = NULL;
+    nfsroot_state_bad *bad = NULL;
+    size_t n_list = 0, n_bad = 0;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot read the state directory");
+    cli_debug("state dir %s: %zu record(s)", policy->state_dir, n_list);
+
+    char why[512] = "";
+    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
+    bool reachable = conn || n_list == 0;
+    size_t n_rows = 0, problems = n_bad;
+    for (size_t i = 0; i < n_list; i++)
+        n_rows += list[i]->plan->n_exports;
+    row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
+    if (rows) {
+        problems += fill_rows(policy, conn, list, n_list, rows);
+        print_status(rows, n_rows, reachable, why, problems, bad, n_bad);
+    } else
+        cli_error("out of memory");
+    rows_free(rows, n_rows);
+    nfsroot_state_bad_free(bad, n_bad);
+    if (conn)
+        virConnectClose(conn);
+    nfsroot_state_list_free(list, n_list);
+    return !rows || problems ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = { CLI_COMMON_LONGOPTS, {} };
@@ -213,100 +324,10 @@ int cmd_status(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;
     nfsroot_error err = { 0 };
-    nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot load the policy");
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n_list = 0, n_bad = 0;
-    r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
-    if (r < 0) {
-        nfsroot_policy_free(policy);
-        return cli_lib_error(&err, r, "cannot read the state directory");
-    }
-    cli_debug("state dir %s: %zu record(s)", policy->state_dir, n_list);
-
-    char why[512] = "";
-    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
-    bool reachable = conn || n_list == 0;
-
-    size_t n_rows = 0, problems = n_bad;
-    for (size_t i = 0; i < n_list; i++)
-        n_rows += list[i]->plan->n_exports;
-    row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
-    if (!rows) {
-        cli_error("out of memory");
-        return EXIT_FAIL;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n_list; i++) {
-        char note[256] = "";
-        tri running = cli_domain_running(conn, list[i]->plan->domain, list[i]->plan->uuid, note,
-                                         sizeof(note));
-        /* Ask the backend that made the record, whatever the policy says today. */
-        nfsroot_policy pb = *policy;
-        pb.backend = list[i]->backend;
-        for (size_t e = 0; e < list[i]->plan->n_exports; e++, k++) {
-            row *w = &rows[k];
-            w->s = list[i];
-            w->e = &list[i]->plan->exports[e];
-            w->running = running;
-            snprintf(w->note, sizeof(w->note), "%s", note);
-            size_t nc = 0;
-            while (w->e->clients[nc])
-                nc++;
-            w->served = calloc(nc + 1, sizeof(*w->served));
-            for (size_t cl = 0; cl < nc; cl++) {
-                bool has = false;
-                int q = nfsroot_backend_has(&pb, w->e->path, w->e->clients[cl], &has);
-                tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
-                if (w->served)
-                    w->served[cl] = t;
-                if (t == TRI_YES)
-                    w->n_served_yes++;
-                else if (t == TRI_NO)
-                    w->n_served_no++;
-                if (q < 0 && !w->note[0])
-                    snprintf(w->note, sizeof(w->note), "cannot ask the %s backend: %s",
-                             pb.backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel",
-                             strerror(-q));
-            }
-            if (running == TRI_NO)
-                w->state = "stale";
-            else if (w->n_served_no > 0) {
-                w->state = "missing";
-                if (!w->note[0])
-                    snprintf(w->note, sizeof(w->note),
-                             "the NFS server does not export it to %zu of %zu client(s)",
-                             w->n_served_no, nc);
-            } else
-                w->state = "ok";
-            if (strcmp(w->state, "ok"))
-                problems++;
-        }
-    }
-
-    if (!reachable)
-        cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
-                 cli.uri ? cli.uri : DEFAULT_URI, why);
-    if (cli.json)
-        print_json(rows, n_rows, reachable, why, problems, bad, n_bad);
-    else {
-        print_table(rows, n_rows);
-        for (size_t i = 0; i < n_bad; i++)
-            printf("%sunreadable%s %s\n", cli_color(stdout, "red"), cli_color(stdout, "reset"),
-                   bad[i].reason);
-    }
-    nfsroot_state_bad_free(bad, n_bad);
-
-    for (size_t i = 0; i < n_rows; i++)
-        free(rows[i].served);
-    free(rows);
-    if (conn)
-        virConnectClose(conn);
-    nfsroot_state_list_free(list, n_list);
-    nfsroot_policy_free(policy);
-    return problems ? EXIT_FAIL : EXIT_OK;
+    return status(policy);
 }
