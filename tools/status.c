@@ -111,66 +111,83 @@ static void served_text(const row *w, char *buf, size_t len)
         snprintf(buf, len, "%zu/%zu", w->n_served_yes, n);
 }
 
+enum { NCOL = 9 };
+static const char *const head[NCOL] = { "DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
+                                        "SINCE",  "RUNNING", "SERVED",  "STATE" };
+
+static char *join_clients(char *const *clients)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t c = 0; clients[c]; c++)
+        fprintf(f, "%s%s", c ? "," : "", clients[c]);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* One row's cells, escaped where a guest's XML shaped them ("?" when out of memory). */
+static void row_cells(const row *w, char *cells[NCOL])
+{
+    char since[64], served[32];
+    format_since(w->s->since, since, sizeof(since));
+    served_text(w, served, sizeof(served));
+    _cleanup_free_ char *clients = join_clients(w->e->clients);
+    cells[0] = strdup(cli_esc(w->s->plan->domain));
+    cells[1] = strdup(cli_esc(w->e->path));
+    cells[2] = strdup(clients ? cli_esc(clients) : "?");
+    cells[3] = strdup(cli_esc(w->e->options));
+    cells[4] = strdup(nfsroot_backend_name(w->s->backend));
+    cells[5] = strdup(since);
+    cells[6] = strdup(tri_str(w->running));
+    cells[7] = strdup(served);
+    cells[8] = strdup(w->state);
+    for (size_t c = 0; c < NCOL; c++)
+        if (!cells[c])
+            cells[c] = strdup("?");
+}
+
+static void print_row(char *const cells[NCOL], const size_t width[NCOL])
+{
+    for (size_t c = 0; c < NCOL; c++) {
+        const char *v = cells[c] ? cells[c] : "?";
+        if (c + 1 < NCOL) {
+            printf("%-*s  ", (int)width[c], v);
+            continue;
+        }
+        const char *col = !strcmp(v, "ok") ? "green" : "red";
+        printf("%s%s%s", cli_color(stdout, col), v, cli_color(stdout, "reset"));
+    }
+    printf("\n");
+}
+
 static void print_table(row *rows, size_t n)
 {
-    static const char *head[] = { "DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
-                                  "SINCE",  "RUNNING", "SERVED",  "STATE" };
-    enum { NCOL = ELEMENTSOF(head) };
-    char *cells[n ? n : 1][NCOL];
-    size_t width[NCOL];
-    for (size_t c = 0; c < NCOL; c++)
-        width[c] = strlen(head[c]);
-    for (size_t i = 0; i < n; i++) {
-        const row *w = &rows[i];
-        char since[64], served[32];
-        format_since(w->s->since, since, sizeof(since));
-        served_text(w, served, sizeof(served));
-        size_t cl = 1;
-        for (size_t c = 0; w->e->clients[c]; c++)
-            cl += strlen(w->e->clients[c]) + 1;
-        char *clients = calloc(1, cl);
-        for (size_t c = 0; clients && w->e->clients[c]; c++) {
-            if (c)
-                strcat(clients, ",");
-            strcat(clients, w->e->clients[c]);
-        }
-        cells[i][0] = strdup(cli_esc(w->s->plan->domain));
-        cells[i][1] = strdup(cli_esc(w->e->path));
-        cells[i][2] = strdup(clients ? cli_esc(clients) : "?");
-        free(clients);
-        cells[i][3] = strdup(cli_esc(w->e->options));
-        cells[i][4] = strdup(nfsroot_backend_name(w->s->backend));
-        cells[i][5] = strdup(since);
-        cells[i][6] = strdup(tri_str(w->running));
-        cells[i][7] = strdup(served);
-        cells[i][8] = strdup(w->state);
-        for (size_t c = 0; c < NCOL; c++) {
-            if (!cells[i][c])
-                cells[i][c] = strdup("?");
-            if (cells[i][c] && strlen(cells[i][c]) > width[c])
-                width[c] = strlen(cells[i][c]);
-        }
-    }
     if (n == 0) {
         printf("No managed exports.\n");
         return;
     }
-    const char *bold = cli_color(stdout, "bold"), *reset = cli_color(stdout, "reset");
-    printf("%s", bold);
+    char *cells[n][NCOL];
+    size_t width[NCOL];
+    for (size_t c = 0; c < NCOL; c++)
+        width[c] = strlen(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        row_cells(&rows[i], cells[i]);
+        for (size_t c = 0; c < NCOL; c++)
+            if (cells[i][c] && strlen(cells[i][c]) > width[c])
+                width[c] = strlen(cells[i][c]);
+    }
+    printf("%s", cli_color(stdout, "bold"));
     for (size_t c = 0; c < NCOL; c++)
         printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, head[c], c + 1 < NCOL ? "  " : "");
-    printf("%s\n", reset);
+    printf("%s\n", cli_color(stdout, "reset"));
     for (size_t i = 0; i < n; i++) {
-        for (size_t c = 0; c < NCOL; c++) {
-            const char *v = cells[i][c] ? cells[i][c] : "?";
-            if (c + 1 < NCOL) {
-                printf("%-*s  ", (int)width[c], v);
-                continue;
-            }
-            const char *col = !strcmp(v, "ok") ? "green" : "red";
-            printf("%s%s%s", cli_color(stdout, col), v, cli_color(stdout, "reset"));
-        }
-        printf("\n");
+        print_row(cells[i], width);
         for (size_t c = 0; c < NCOL; c++)
             free(cells[i][c]);
     }
