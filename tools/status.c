@@ -29,6 +29,45 @@ static void format_since(int64_t since, char *buf, size_t len)
         snprintf(buf, len, "unknown");
 }
 
+static void json_row(json *j, const row *w)
+{
+    char since[64];
+    format_since(w->s->since, since, sizeof(since));
+    json_begin_object(j);
+    json_kv_string(j, "domain", w->s->plan->domain);
+    json_kv_string(j, "uuid", w->s->plan->uuid[0] ? w->s->plan->uuid : NULL);
+    json_kv_string(j, "path", w->e->path);
+    json_kv_string(j, "role", w->e->is_root ? "root" : "extra");
+    json_kv_bool(j, "readonly", w->e->readonly);
+    json_key(j, "clients");
+    json_begin_array(j);
+    for (size_t c = 0; w->e->clients[c]; c++)
+        json_string(j, w->e->clients[c]);
+    json_end_array(j);
+    json_kv_string(j, "options", w->e->options);
+    json_kv_string(j, "backend", nfsroot_backend_name(w->s->backend));
+    json_kv_int(j, "since", w->s->since);
+    json_kv_string(j, "since_utc", since);
+    json_key(j, "running");
+    if (w->running == TRI_UNKNOWN)
+        json_null(j);
+    else
+        json_bool(j, w->running == TRI_YES);
+    json_key(j, "served");
+    json_begin_object(j);
+    for (size_t c = 0; w->e->clients[c]; c++) {
+        json_key(j, w->e->clients[c]);
+        if (w->served[c] == TRI_UNKNOWN)
+            json_null(j);
+        else
+            json_bool(j, w->served[c] == TRI_YES);
+    }
+    json_end_object(j);
+    json_kv_string(j, "state", w->state);
+    json_kv_string(j, "note", w->note[0] ? w->note : NULL);
+    json_end_object(j);
+}
+
 static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems,
                        const nfsroot_state_bad *bad, size_t n_bad)
 {
@@ -43,44 +82,8 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
     json_end_object(&j);
     json_key(&j, "exports");
     json_begin_array(&j);
-    for (size_t i = 0; i < n; i++) {
-        const row *w = &rows[i];
-        char since[64];
-        format_since(w->s->since, since, sizeof(since));
-        json_begin_object(&j);
-        json_kv_string(&j, "domain", w->s->plan->domain);
-        json_kv_string(&j, "uuid", w->s->plan->uuid[0] ? w->s->plan->uuid : NULL);
-        json_kv_string(&j, "path", w->e->path);
-        json_kv_string(&j, "role", w->e->is_root ? "root" : "extra");
-        json_kv_bool(&j, "readonly", w->e->readonly);
-        json_key(&j, "clients");
-        json_begin_array(&j);
-        for (size_t c = 0; w->e->clients[c]; c++)
-            json_string(&j, w->e->clients[c]);
-        json_end_array(&j);
-        json_kv_string(&j, "options", w->e->options);
-        json_kv_string(&j, "backend", nfsroot_backend_name(w->s->backend));
-        json_kv_int(&j, "since", w->s->since);
-        json_kv_string(&j, "since_utc", since);
-        json_key(&j, "running");
-        if (w->running == TRI_UNKNOWN)
-            json_null(&j);
-        else
-            json_bool(&j, w->running == TRI_YES);
-        json_key(&j, "served");
-        json_begin_object(&j);
-        for (size_t c = 0; w->e->clients[c]; c++) {
-            json_key(&j, w->e->clients[c]);
-            if (w->served[c] == TRI_UNKNOWN)
-                json_null(&j);
-            else
-                json_bool(&j, w->served[c] == TRI_YES);
-        }
-        json_end_object(&j);
-        json_kv_string(&j, "state", w->state);
-        json_kv_string(&j, "note", w->note[0] ? w->note : NULL);
-        json_end_object(&j);
-    }
+    for (size_t i = 0; i < n; i++)
+        json_row(&j, &rows[i]);
     json_end_array(&j);
     json_key(&j, "unreadable");
     json_begin_array(&j);
