@@ -485,16 +485,21 @@ static void orphans_done(nfsroot_orphans *l)
     nfsroot_orphans_free(l->v, l->n);
 }
 
+/* The state lock, then every readable record: where each orphan call starts. */
+static int lock_and_list(const nfsroot_policy *p, const nfsroot_log *log, int *ret_lock,
+                         nfsroot_state ***ret, size_t *ret_n, nfsroot_error *err)
+{
+    int r = nfsroot_state_lock(p, ret_lock, err);
+    return r < 0 ? r : list_states(p, log, ret, ret_n, err);
+}
+
 int nfsroot_orphans_list(const nfsroot_policy *p, nfsroot_orphan **ret, size_t *ret_n,
                          nfsroot_error *err)
 {
     _cleanup_close_ int lock = -1;
-    int r = nfsroot_state_lock(p, &lock, err);
-    if (r < 0)
-        return r;
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
-    r = list_states(p, NULL, &all, &n_all, err);
+    int r = lock_and_list(p, NULL, &lock, &all, &n_all, err);
     if (r < 0)
         return r;
     _cleanup_(orphans_done) nfsroot_orphans found = { 0 };
@@ -531,12 +536,9 @@ int nfsroot_orphan_remove(const nfsroot_policy *p, const nfsroot_orphan *o, cons
                                nfsroot_backend_kind_to_string(o->backend))
                  : -EOPNOTSUPP;
     _cleanup_close_ int lock = -1;
-    int r = nfsroot_state_lock(p, &lock, err);
-    if (r < 0)
-        return r;
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
-    r = list_states(p, log, &all, &n_all, err);
+    int r = lock_and_list(p, log, &lock, &all, &n_all, err);
     if (r < 0)
         return r;
     _cleanup_free_ const nfsroot_plan **buf = NULL;

@@ -56,3 +56,11 @@ size_t nfsroot_backend_count(void)
 {
     return ELEMENTSOF(registry);
 }
+
+bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid)
+{
+    for (size_t i = 0; i < peers->n; i++)
+        if (!strcasecmp(peers->plans[i]->uuid, uuid))
+            return true;
+    return false;
+}

@@ -10,6 +10,8 @@ typedef struct nfsroot_peers {
     const nfsroot_plan *const *plans;
     size_t n;
 } nfsroot_peers;
+/* Is one of peers the domain with this uuid? (what owns an orphan's uuid) */
+bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid);
 
 /* A growing list of orphans (see nfsroot_orphans_list()); backends add with the push below. */
 typedef struct nfsroot_orphans {

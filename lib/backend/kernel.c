@@ -423,14 +423,6 @@ static bool file_uuid(const char *name, char uuid[static 37])
     return nfsroot_uuid_is_valid(uuid);
 }
 
-static bool owned(const nfsroot_peers *owners, const char *uuid)
-{
-    for (size_t i = 0; i < owners->n; i++)
-        if (!strcasecmp(owners->plans[i]->uuid, uuid))
-            return true;
-    return false;
-}
-
 static bool owner_has(const nfsroot_peers *owners, const char *path, const char *client)
 {
     for (size_t i = 0; i < owners->n; i++)
@@ -451,7 +443,7 @@ static int kernel_list_orphans(const nfsroot_policy *p, const nfsroot_peers *own
                            strerror(errno));
     for (struct dirent *de; (de = readdir(dir));) {
         char uuid[37], where[4200];
-        if (!file_uuid(de->d_name, uuid) || owned(owners, uuid))
+        if (!file_uuid(de->d_name, uuid) || nfsroot_peers_has_uuid(owners, uuid))
             continue;
         snprintf(where, sizeof(where), "%s/%s", p->exports_dir, de->d_name);
         int r = nfsroot_orphans_push(ret, uuid, where);

@@ -337,14 +337,6 @@ static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t 
 
 /* ---- Orphans: ids of the table whose uuid no record of this backend has ------------------ */
 
-static bool owned(const nfsroot_peers *owners, const char *uuid)
-{
-    for (size_t i = 0; i < owners->n; i++)
-        if (!strcasecmp(owners->plans[i]->uuid, uuid))
-            return true;
-    return false;
-}
-
 /* One orphan per uuid, shown as its first export file. The table is only read: a host that
  * never used ganesha has none and gets no directory for it. */
 static int ganesha_list_orphans(const nfsroot_policy *p, const nfsroot_peers *owners,
@@ -367,7 +359,8 @@ static int ganesha_list_orphans(const nfsroot_policy *p, const nfsroot_peers *ow
         bool listed = false;
         for (size_t k = first; k < ret->n && !listed; k++)
             listed = !strcmp(ret->v[k].uuid, rec->uuid);
-        if (listed || owned(owners, rec->uuid) || !nfsroot_uuid_is_valid(rec->uuid))
+        if (listed || nfsroot_peers_has_uuid(owners, rec->uuid) ||
+            !nfsroot_uuid_is_valid(rec->uuid))
             continue;
         char name[128], path[4096];
         r = export_file_path(p, rec->uuid, rec->id, name, sizeof(name), path, sizeof(path));
