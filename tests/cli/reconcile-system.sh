@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # reconcile with the real hook and the real exportfs (etab-only mode) in a private mount
 # namespace (tests/system/lib.sh); "which domains run" comes from libvirt's test driver,
 # where a domain "test" runs and nothing else exists.

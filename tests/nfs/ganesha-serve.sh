@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Real NFS serving through NFS-Ganesha, driven by the real virt-nfsroot hook.
 #
 # Network namespaces (names carry $$ so parallel runs do not clash):
@@ -355,11 +356,11 @@ check "release again (idempotent) exits 0" vm release end
 # A record lost while its export lives (a crash between them): the export is an orphan of the
 # ganesha backend, which reconcile lists and the library takes down.
 if [ -n "$CLI" ]; then
-    reconcile() { VIRT_NFSROOT_CONFIG=$W/policy.conf "$CLI" reconcile --boot --json "$@"; }
+    reconcile() { VIRT_NFSROOT_CONFIG=$W/policy.conf "$CLI" reconcile --boot "$@"; }
     check "prepare for the orphan case exits 0" vm prepare begin
     FO=$(export_file)
     rm -f "$W/state/domains/vnfs-vm.state"
-    reconcile >"$W/orphan-dry.json" 2>&1
+    reconcile --json >"$W/orphan-dry.json" 2>&1
     check "reconcile lists the export as an orphan of the domain's uuid" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -367,12 +368,12 @@ o = [a for a in d["actions"] if a["action"] == "remove-orphan"]
 assert len(o) == 1 and o[0]["uuid"] == sys.argv[2] and o[0]["detail"] == sys.argv[3], d
 ' "$W/orphan-dry.json" "$UUID" "$FO"
     check "  ... the dry run leaves it served" nfs_ok "$C" 4
-    check "reconcile --apply exits 0" reconcile --apply
+    check "reconcile --apply exits 0" reconcile --json --apply
     check "  ... the EXPORT file is deleted" test -z "$(export_file)"
     check "  ... and its id" not grep -q "$UUID" "$W/state/ganesha/export-ids"
     check "  ... ganesha no longer lists the export" not live_has_path "$EXP"
     check "  ... the client is refused" nfs_refused "$C" 4
-    check "reconcile is in step again" reconcile
+    check "reconcile is in step again" reconcile --json
 fi
 
 # Latency of a whole hook run (exec, dlopen, parse, plan, D-Bus) over a few cycles.
