@@ -33,6 +33,17 @@ static int domains_dir(const nfsroot_policy *p, char *buf, size_t len)
     return 0;
 }
 
+/* A test build lets a test wait seconds, not minutes, for the timeout. */
+static unsigned lock_timeout_ms(void)
+{
+#if defined(NFSROOT_TESTING_HOOKS) && NFSROOT_TESTING_HOOKS
+    const char *t = getenv("NFSROOT_TEST_LOCK_TIMEOUT_MS");
+    if (t && *t)
+        return (unsigned)strtoul(t, NULL, 10);
+#endif
+    return NFSROOT_LOCK_TIMEOUT_MS;
+}
+
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err)
 {
     char dir[4096], lock[4200];
@@ -55,12 +66,12 @@ int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err)
             return nfsroot_err(err, -e, NULL, "state", lock, 0, "cannot lock '%s': %s", lock,
                                strerror(e));
         }
-        if (waited_ms >= NFSROOT_LOCK_TIMEOUT_MS) {
+        if (waited_ms >= lock_timeout_ms()) {
             close(fd);
             return nfsroot_err(err, -ETIMEDOUT, NULL, "state", lock, 0,
                                "another virt-nfsroot operation has held '%s' for %u s: look for "
                                "a stuck virt-nfsroot or exportfs process",
-                               lock, NFSROOT_LOCK_TIMEOUT_MS / 1000);
+                               lock, lock_timeout_ms() / 1000);
         }
         struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
         nanosleep(&ts, NULL);
@@ -208,7 +219,7 @@ static int read_export(reader *rd, unsigned line, char **tok)
     return 0;
 }
 
-static bool is_uuid(const char *s)
+bool nfsroot_uuid_is_valid(const char *s)
 {
     if (strlen(s) != 36)
         return false;
@@ -244,7 +255,7 @@ static int read_field(reader *rd, nfsroot_state *s, unsigned line, const char *k
     case 0:
         return (s->plan->domain = strdup(v)) ? 0 : -ENOMEM;
     case 1:
-        if (!is_uuid(v))
+        if (!nfsroot_uuid_is_valid(v))
             return bad(rd, line, "the uuid is not a UUID");
         memcpy(s->plan->uuid, v, 37);
         return 0;

@@ -1,59 +1,70 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot reconcile: make the exports match the running domains. Records whose domain no
- * longer runs are removed, running domains get back what the server lost, and exports.d files
- * of ours that no record explains (left by a reboot or a crash) are taken down. Dry run by
+ * longer runs are removed, running domains get back what the server lost, and what a backend
+ * made that no record explains (left by a reboot or a crash) is taken down. Dry run by
  * default. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <string.h>
-#include <syslog.h>
-#include <sys/file.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli.h"
 
-extern char **environ;
-
 typedef struct action {
-    char *domain; /* NULL for an orphan file whose domain is unknown */
+    char *domain; /* NULL for an orphan whose domain is unknown */
     char uuid[37];
     const char *what; /* "keep", "remove", "restore", "remove-orphan", "orphan", "unreadable" */
     char *reason;
-    char *detail; /* paths, or the orphan file */
+    char *detail; /* paths, or the orphan */
     int done;     /* 1 done, 0 failed, -1 not attempted (dry run / nothing to do) */
     char *error;
 } action;
 
+#define ACTIONS_MAX 4096
+
 typedef struct actions {
-    action v[1024];
+    action *v;
     size_t n;
 } actions;
 
+static void actions_done(actions *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        free(a->v[i].domain);
+        free(a->v[i].reason);
+        free(a->v[i].detail);
+        free(a->v[i].error);
+    }
+    free(a->v);
+}
+
 static action *push(actions *a, const char *domain, const char *uuid, const char *what)
 {
-    if (a->n >= ELEMENTSOF(a->v))
+    if (a->n >= ACTIONS_MAX)
         return NULL;
-    action *x = &a->v[a->n++];
-    memset(x, 0, sizeof(*x));
-    x->domain = domain ? strdup(domain) : NULL;
+    action *v = realloc(a->v, (a->n + 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    a->v = v;
+    action *x = &v[a->n++];
+    *x = (action){ .domain = domain ? strdup(domain) : NULL, .what = what, .done = -1 };
     snprintf(x->uuid, sizeof(x->uuid), "%s", uuid ? uuid : "");
-    x->what = what;
-    x->done = -1;
     return x;
+}
+
+/* The library's one sentence about a failure (caller frees). */
+static char *lib_error_text(const nfsroot_error *err, int r)
+{
+    char line[2048];
+    return strdup(err->code ? nfsroot_error_format(err, line, sizeof(line)) : strerror(-r));
 }
 
 static void usage(void)
 {
     printf("Usage: virt-nfsroot reconcile [--apply] [--boot] [--json] [--connect URI]\n"
            "\n"
-           "Compare what virt-nfsroot exports (its state records and its files in the\n"
-           "exports directory) with the domains libvirt runs, and say what is out of step:\n"
+           "Compare what virt-nfsroot exports (its state records and what its backends made)\n"
+           "with the domains libvirt runs, and say what is out of step:\n"
            "  remove         a record whose domain is not running: its exports go\n"
            "  restore        a running domain whose exports the NFS server lost\n"
-           "  remove-orphan  a file of ours with no record, whose domain is not running\n"
+           "  remove-orphan  an export file of ours with no record, whose domain is not running\n"
            "  orphan         such a file whose domain runs (left alone: restart the domain)\n"
            "  unreadable     a record that cannot be read (left alone: check it by hand)\n"
            "Nothing changes without --apply.\n"
@@ -92,137 +103,52 @@ static char *plan_paths(const nfsroot_plan *plan)
     return buf;
 }
 
-/* --------------------------------------------------------------------------------------------
- * Orphan files: "virt-nfsroot-<uuid>.exports" in exports_dir with no record. */
-
-static int run_exportfs(const char *exportfs, const char *client, const char *path)
+/* What a backend made that no record owns (left by a reboot or a crash): the library lists
+ * and removes them under its state lock; only whether the domain runs is asked here. */
+static void orphan_action(const nfsroot_policy *p, virConnectPtr conn, bool apply,
+                          const nfsroot_orphan *o, actions *acts, int *failures)
 {
-    char arg[4200];
-    if (strchr(client, ':'))
-        snprintf(arg, sizeof(arg), "[%s]:%s", client, path);
-    else
-        snprintf(arg, sizeof(arg), "%s:%s", client, path);
-    char *argv[] = { (char *)exportfs, (char *)"-u", arg, NULL };
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    pid_t pid;
-    int r = posix_spawn(&pid, exportfs, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (r != 0)
-        return -r;
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -EINTR;
-}
-
-/* Take down one orphan file: the file first (so `exportfs -ra` cannot bring it back), then each
- * of its entries the server still has. */
-static int remove_orphan(const nfsroot_policy *p, const char *file, char **ret_error)
-{
-    _cleanup_free_ char *text = NULL;
-    int r = cli_read_file(file, 1024 * 1024, &text, NULL);
+    char why[300] = "";
+    tri s = domain_state(conn, NULL, o->uuid, why, sizeof(why));
+    action *a = push(acts, NULL, o->uuid, s == TRI_NO ? "remove-orphan" : "orphan");
+    if (!a)
+        return;
+    a->detail = strdup(o->where);
+    if (s != TRI_NO) {
+        (void)!asprintf(&a->reason,
+                        "no record for this file, but %s: restart the domain to give it one",
+                        s == TRI_YES ? "its domain runs" : why);
+        return;
+    }
+    (void)!asprintf(&a->reason, "no record for this file and %s", why);
+    if (!apply)
+        return;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_orphan_remove(p, o, &cli_log, &err);
+    a->done = r == 0;
     if (r < 0) {
-        (void)!asprintf(ret_error, "cannot read '%s': %s", file, strerror(-r));
-        return r;
+        a->error = lib_error_text(&err, r);
+        (*failures)++;
     }
-    if (unlink(file) < 0 && errno != ENOENT) {
-        (void)!asprintf(ret_error, "cannot remove '%s': %s", file, strerror(errno));
-        return -errno;
-    }
-    int result = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] != '/')
-            continue;
-        char *tsave = NULL;
-        char *path = strtok_r(line, " \t", &tsave);
-        for (char *t = strtok_r(NULL, " \t", &tsave); path && t;
-             t = strtok_r(NULL, " \t", &tsave)) {
-            char client[256];
-            snprintf(client, sizeof(client), "%.*s", (int)strcspn(t, "("), t);
-            bool has = false;
-            if (nfsroot_backend_has(p, path, client, &has) == 0 && !has)
-                continue;
-            (void)run_exportfs(p->exportfs, client, path);
-            if (nfsroot_backend_has(p, path, client, &has) == 0 && has && result == 0) {
-                (void)!asprintf(ret_error, "'exportfs -u %s:%s' did not remove the export", client,
-                                path);
-                result = -EIO;
-            }
-        }
-    }
-    if (result == 0)
-        syslog(LOG_INFO, "reconcile: removed orphan '%s'", cli_esc(file));
-    return result;
 }
 
-static bool uuid_recorded(nfsroot_state **list, size_t n, const char *uuid)
+static int orphan_actions(const nfsroot_policy *p, virConnectPtr conn, bool apply, actions *acts,
+                          int *failures)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcasecmp(list[i]->plan->uuid, uuid))
-            return true;
-    return false;
-}
-
-/* Under the state lock (the hook writes its record before its file: a file without a record
- * cannot be a start in progress while we hold it). */
-static int scan_orphans(const nfsroot_policy *p, virConnectPtr conn, bool apply, actions *acts,
-                        int *failures)
-{
-    if (p->backend != NFSROOT_BACKEND_KERNEL)
-        return 0;
-    DIR *dir = opendir(p->exports_dir);
-    if (!dir)
-        return errno == ENOENT ? 0 : -errno;
-    int lock = -1;
-    char lockpath[4200];
-    snprintf(lockpath, sizeof(lockpath), "%s/lock", p->state_dir);
-    lock = open(lockpath, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-    if (lock >= 0)
-        while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
-            ;
-    nfsroot_state **list = NULL;
+    nfsroot_orphan *list = NULL;
     size_t n = 0;
     nfsroot_error err = { 0 };
-    int r = nfsroot_state_list(p, &list, &n, &err);
-    struct dirent *de;
-    while (r == 0 && (de = readdir(dir))) {
-        const char *name = de->d_name;
-        size_t l = strlen(name);
-        if (strncmp(name, "virt-nfsroot-", 13) || l != 13 + 36 + 8 ||
-            strcmp(name + l - 8, ".exports"))
-            continue;
-        char uuid[37];
-        snprintf(uuid, sizeof(uuid), "%.36s", name + 13);
-        if (uuid_recorded(list, n, uuid))
-            continue;
-        char why[300] = "", file[4400];
-        snprintf(file, sizeof(file), "%s/%s", p->exports_dir, name);
-        tri s = domain_state(conn, NULL, uuid, why, sizeof(why));
-        action *a = push(acts, NULL, uuid, s == TRI_NO ? "remove-orphan" : "orphan");
-        if (!a)
-            break;
-        a->detail = strdup(file);
-        if (s == TRI_NO) {
-            (void)!asprintf(&a->reason, "no record for this file and %s", why);
-            if (apply) {
-                a->done = remove_orphan(p, file, &a->error) == 0;
-                *failures += !a->done;
-            }
-        } else
-            (void)!asprintf(&a->reason,
-                            "no record for this file, but %s: restart the domain "
-                            "to give it one",
-                            s == TRI_YES ? "its domain runs" : why);
+    int r = nfsroot_orphans_list(p, &list, &n, &err);
+    if (r < 0) {
+        _cleanup_free_ char *text = lib_error_text(&err, r);
+        cli_warn("cannot list what no record owns: %s", text ? text : strerror(-r));
+        (*failures)++;
+        return r;
     }
-    nfsroot_state_list_free(list, n);
-    closedir(dir);
-    if (lock >= 0)
-        close(lock);
-    return r;
+    for (size_t i = 0; i < n; i++)
+        orphan_action(p, conn, apply, &list[i], acts, failures);
+    nfsroot_orphans_free(list, n);
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -290,6 +216,110 @@ static void print_json(const actions *acts, bool apply, bool boot)
     json_finish(&j);
 }
 
+/* Nothing is restored or removed from a record that cannot be read: a person looks. */
+static void unreadable_actions(const nfsroot_state_bad *bad, size_t n_bad, bool apply,
+                               actions *acts, int *failures)
+{
+    for (size_t i = 0; i < n_bad; i++) {
+        action *a = push(acts, NULL, NULL, "unreadable");
+        if (!a)
+            return;
+        a->reason = strdup(bad[i].reason);
+        a->detail = strdup(bad[i].file);
+        if (apply) {
+            a->done = 0;
+            a->error = strdup("left alone: check the exports it may stand for, then remove it");
+            (*failures)++;
+        }
+    }
+}
+
+/* How many of a running domain's (path, client) pairs the backend that made them lost. */
+static size_t count_lost(const nfsroot_policy *policy, const nfsroot_state *st, size_t *ret_total)
+{
+    nfsroot_policy pb = *policy;
+    pb.backend = st->backend;
+    size_t lost = 0, total = 0;
+    for (size_t e = 0; e < st->plan->n_exports; e++)
+        for (size_t cl = 0; st->plan->exports[e].clients[cl]; cl++) {
+            bool has = true;
+            total++;
+            if (nfsroot_backend_has(&pb, st->plan->exports[e].path,
+                                    st->plan->exports[e].clients[cl], &has) == 0 &&
+                !has)
+                lost++;
+        }
+    *ret_total = total;
+    return lost;
+}
+
+static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool apply,
+                          const nfsroot_state *st, actions *acts, int *failures)
+{
+    const nfsroot_plan *plan = st->plan;
+    char why[300] = "";
+    tri s = domain_state(conn, plan->domain, plan->uuid, why, sizeof(why));
+    if (s == TRI_UNKNOWN) {
+        cli_warn("domain '%s': %s: left alone", plan->domain, why);
+        return;
+    }
+    size_t total = 0, lost = s == TRI_YES ? count_lost(policy, st, &total) : 0;
+    const char *what = s == TRI_NO ? "remove" : lost ? "restore" : "keep";
+    action *a = push(acts, plan->domain, plan->uuid, what);
+    if (!a)
+        return;
+    a->detail = plan_paths(plan);
+    if (s == TRI_NO)
+        (void)!asprintf(&a->reason, "%s", why);
+    else if (lost)
+        (void)!asprintf(&a->reason,
+                        "domain is running but the NFS server lost %zu of %zu export entries", lost,
+                        total);
+    else
+        (void)!asprintf(&a->reason, "domain is running and exported");
+    if (!apply || !strcmp(what, "keep"))
+        return;
+    nfsroot_error e = { 0 };
+    int r = s == TRI_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
+                        : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
+    a->done = r == 0;
+    if (r < 0) {
+        a->error = lib_error_text(&e, r);
+        (*failures)++;
+    }
+}
+
+/* Records first (unreadable ones, then each readable one), then orphans; print; exit status. */
+static int reconcile(const nfsroot_policy *policy, virConnectPtr conn, bool apply, bool boot)
+{
+    nfsroot_state **list = NULL;
+    nfsroot_state_bad *bad = NULL;
+    size_t n = 0, n_bad = 0;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_state_list_all(policy, &list, &n, &bad, &n_bad, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot read the state directory");
+    _cleanup_(actions_done) actions acts = { 0 };
+    int failures = 0;
+    unreadable_actions(bad, n_bad, apply, &acts, &failures);
+    nfsroot_state_bad_free(bad, n_bad);
+    for (size_t i = 0; i < n; i++)
+        record_action(policy, conn, apply, list[i], &acts, &failures);
+    nfsroot_state_list_free(list, n);
+    (void)orphan_actions(policy, conn, apply, &acts, &failures);
+
+    if (cli.json)
+        print_json(&acts, apply, boot);
+    else
+        print_text(&acts, apply);
+    size_t changes = 0;
+    for (size_t i = 0; i < acts.n; i++)
+        changes += strcmp(acts.v[i].what, "keep") != 0;
+    if (apply)
+        return failures ? EXIT_FAIL : EXIT_OK;
+    return changes || failures ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_reconcile(int argc, char **argv)
 {
     enum { OPT_APPLY = OPT_FIRST_LOCAL, OPT_BOOT };
@@ -325,8 +355,8 @@ int cmd_reconcile(int argc, char **argv)
         return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
 
     cli_log_open();
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;
     nfsroot_error err = { 0 };
-    nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot load the policy");
@@ -338,105 +368,11 @@ int cmd_reconcile(int argc, char **argv)
             cli_error("cannot connect to libvirt at %s (%s): reconcile must know which domains "
                       "run; at host boot, before libvirtd, use --boot",
                       cli.uri ? cli.uri : DEFAULT_URI, why);
-            nfsroot_policy_free(policy);
             return EXIT_FAIL;
         }
     }
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n = 0, n_bad = 0;
-    r = nfsroot_state_list_all(policy, &list, &n, &bad, &n_bad, &err);
-    if (r < 0) {
-        if (conn)
-            virConnectClose(conn);
-        nfsroot_policy_free(policy);
-        return cli_lib_error(&err, r, "cannot read the state directory");
-    }
-    static actions acts;
-    int failures = 0;
-    /* Nothing is restored or removed from a record that cannot be read: a person looks. */
-    for (size_t i = 0; i < n_bad; i++) {
-        action *a = push(&acts, NULL, NULL, "unreadable");
-        if (!a)
-            break;
-        a->reason = strdup(bad[i].reason);
-        a->detail = strdup(bad[i].file);
-        if (apply) {
-            a->done = 0;
-            a->error = strdup("left alone: check the exports it may stand for, then remove it");
-            failures++;
-        }
-    }
-    nfsroot_state_bad_free(bad, n_bad);
-    for (size_t i = 0; i < n; i++) {
-        const nfsroot_plan *plan = list[i]->plan;
-        char why[300] = "";
-        tri s = domain_state(conn, plan->domain, plan->uuid, why, sizeof(why));
-        if (s == TRI_UNKNOWN) {
-            cli_warn("domain '%s': %s: left alone", plan->domain, why);
-            continue;
-        }
-        nfsroot_policy pb = *policy;
-        pb.backend = list[i]->backend;
-        size_t lost = 0, total = 0;
-        for (size_t e = 0; s == TRI_YES && e < plan->n_exports; e++)
-            for (size_t cl = 0; plan->exports[e].clients[cl]; cl++) {
-                bool has = true;
-                total++;
-                if (nfsroot_backend_has(&pb, plan->exports[e].path, plan->exports[e].clients[cl],
-                                        &has) == 0 &&
-                    !has)
-                    lost++;
-            }
-        const char *what = s == TRI_NO ? "remove" : lost ? "restore" : "keep";
-        action *a = push(&acts, plan->domain, plan->uuid, what);
-        if (!a)
-            break;
-        a->detail = plan_paths(plan);
-        if (s == TRI_NO)
-            (void)!asprintf(&a->reason, "%s", why);
-        else if (lost)
-            (void)!asprintf(&a->reason,
-                            "domain is running but the NFS server lost %zu of %zu "
-                            "export entries",
-                            lost, total);
-        else
-            (void)!asprintf(&a->reason, "domain is running and exported");
-        if (!apply || !strcmp(what, "keep"))
-            continue;
-        nfsroot_error e = { 0 };
-        r = s == TRI_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
-                        : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
-        a->done = r == 0;
-        if (r < 0) {
-            char line[2048];
-            a->error = strdup(e.code ? nfsroot_error_format(&e, line, sizeof(line)) : strerror(-r));
-            failures++;
-        }
-    }
-    nfsroot_state_list_free(list, n);
-    r = scan_orphans(policy, conn, apply, &acts, &failures);
-    if (r < 0) {
-        cli_warn("cannot scan '%s' for orphan files: %s", policy->exports_dir, strerror(-r));
-        failures++;
-    }
-
-    if (cli.json)
-        print_json(&acts, apply, boot);
-    else
-        print_text(&acts, apply);
-    size_t changes = 0;
-    for (size_t i = 0; i < acts.n; i++) {
-        changes += strcmp(acts.v[i].what, "keep") != 0;
-        free(acts.v[i].domain);
-        free(acts.v[i].reason);
-        free(acts.v[i].detail);
-        free(acts.v[i].error);
-    }
+    r = reconcile(policy, conn, apply, boot);
     if (conn)
         virConnectClose(conn);
-    nfsroot_policy_free(policy);
-    if (apply)
-        return failures ? EXIT_FAIL : EXIT_OK;
-    return changes || failures ? EXIT_FAIL : EXIT_OK;
+    return r;
 }

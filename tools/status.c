@@ -29,6 +29,45 @@ static void format_since(int64_t since, char *buf, size_t len)
         snprintf(buf, len, "unknown");
 }
 
+static void json_row(json *j, const row *w)
+{
+    char since[64];
+    format_since(w->s->since, since, sizeof(since));
+    json_begin_object(j);
+    json_kv_string(j, "domain", w->s->plan->domain);
+    json_kv_string(j, "uuid", w->s->plan->uuid[0] ? w->s->plan->uuid : NULL);
+    json_kv_string(j, "path", w->e->path);
+    json_kv_string(j, "role", w->e->is_root ? "root" : "extra");
+    json_kv_bool(j, "readonly", w->e->readonly);
+    json_key(j, "clients");
+    json_begin_array(j);
+    for (size_t c = 0; w->e->clients[c]; c++)
+        json_string(j, w->e->clients[c]);
+    json_end_array(j);
+    json_kv_string(j, "options", w->e->options);
+    json_kv_string(j, "backend", nfsroot_backend_name(w->s->backend));
+    json_kv_int(j, "since", w->s->since);
+    json_kv_string(j, "since_utc", since);
+    json_key(j, "running");
+    if (w->running == TRI_UNKNOWN)
+        json_null(j);
+    else
+        json_bool(j, w->running == TRI_YES);
+    json_key(j, "served");
+    json_begin_object(j);
+    for (size_t c = 0; w->e->clients[c]; c++) {
+        json_key(j, w->e->clients[c]);
+        if (w->served[c] == TRI_UNKNOWN)
+            json_null(j);
+        else
+            json_bool(j, w->served[c] == TRI_YES);
+    }
+    json_end_object(j);
+    json_kv_string(j, "state", w->state);
+    json_kv_string(j, "note", w->note[0] ? w->note : NULL);
+    json_end_object(j);
+}
+
 static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems,
                        const nfsroot_state_bad *bad, size_t n_bad)
 {
@@ -43,45 +82,8 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
     json_end_object(&j);
     json_key(&j, "exports");
     json_begin_array(&j);
-    for (size_t i = 0; i < n; i++) {
-        const row *w = &rows[i];
-        char since[64];
-        format_since(w->s->since, since, sizeof(since));
-        json_begin_object(&j);
-        json_kv_string(&j, "domain", w->s->plan->domain);
-        json_kv_string(&j, "uuid", w->s->plan->uuid[0] ? w->s->plan->uuid : NULL);
-        json_kv_string(&j, "path", w->e->path);
-        json_kv_string(&j, "role", w->e->is_root ? "root" : "extra");
-        json_kv_bool(&j, "readonly", w->e->readonly);
-        json_key(&j, "clients");
-        json_begin_array(&j);
-        for (size_t c = 0; w->e->clients[c]; c++)
-            json_string(&j, w->e->clients[c]);
-        json_end_array(&j);
-        json_kv_string(&j, "options", w->e->options);
-        json_kv_string(&j, "backend",
-                       w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
-        json_kv_int(&j, "since", w->s->since);
-        json_kv_string(&j, "since_utc", since);
-        json_key(&j, "running");
-        if (w->running == TRI_UNKNOWN)
-            json_null(&j);
-        else
-            json_bool(&j, w->running == TRI_YES);
-        json_key(&j, "served");
-        json_begin_object(&j);
-        for (size_t c = 0; w->e->clients[c]; c++) {
-            json_key(&j, w->e->clients[c]);
-            if (w->served[c] == TRI_UNKNOWN)
-                json_null(&j);
-            else
-                json_bool(&j, w->served[c] == TRI_YES);
-        }
-        json_end_object(&j);
-        json_kv_string(&j, "state", w->state);
-        json_kv_string(&j, "note", w->note[0] ? w->note : NULL);
-        json_end_object(&j);
-    }
+    for (size_t i = 0; i < n; i++)
+        json_row(&j, &rows[i]);
     json_end_array(&j);
     json_key(&j, "unreadable");
     json_begin_array(&j);
@@ -112,66 +114,83 @@ static void served_text(const row *w, char *buf, size_t len)
         snprintf(buf, len, "%zu/%zu", w->n_served_yes, n);
 }
 
+enum { NCOL = 9 };
+static const char *const head[NCOL] = { "DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
+                                        "SINCE",  "RUNNING", "SERVED",  "STATE" };
+
+static char *join_clients(char *const *clients)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t c = 0; clients[c]; c++)
+        fprintf(f, "%s%s", c ? "," : "", clients[c]);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* One row's cells, escaped where a guest's XML shaped them ("?" when out of memory). */
+static void row_cells(const row *w, char *cells[NCOL])
+{
+    char since[64], served[32];
+    format_since(w->s->since, since, sizeof(since));
+    served_text(w, served, sizeof(served));
+    _cleanup_free_ char *clients = join_clients(w->e->clients);
+    cells[0] = strdup(cli_esc(w->s->plan->domain));
+    cells[1] = strdup(cli_esc(w->e->path));
+    cells[2] = strdup(clients ? cli_esc(clients) : "?");
+    cells[3] = strdup(cli_esc(w->e->options));
+    cells[4] = strdup(nfsroot_backend_name(w->s->backend));
+    cells[5] = strdup(since);
+    cells[6] = strdup(tri_str(w->running));
+    cells[7] = strdup(served);
+    cells[8] = strdup(w->state);
+    for (size_t c = 0; c < NCOL; c++)
+        if (!cells[c])
+            cells[c] = strdup("?");
+}
+
+static void print_row(char *const cells[NCOL], const size_t width[NCOL])
+{
+    for (size_t c = 0; c < NCOL; c++) {
+        const char *v = cells[c] ? cells[c] : "?";
+        if (c + 1 < NCOL) {
+            printf("%-*s  ", (int)width[c], v);
+            continue;
+        }
+        const char *col = !strcmp(v, "ok") ? "green" : "red";
+        printf("%s%s%s", cli_color(stdout, col), v, cli_color(stdout, "reset"));
+    }
+    printf("\n");
+}
+
 static void print_table(row *rows, size_t n)
 {
-    static const char *head[] = { "DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
-                                  "SINCE",  "RUNNING", "SERVED",  "STATE" };
-    enum { NCOL = ELEMENTSOF(head) };
-    char *cells[n ? n : 1][NCOL];
-    size_t width[NCOL];
-    for (size_t c = 0; c < NCOL; c++)
-        width[c] = strlen(head[c]);
-    for (size_t i = 0; i < n; i++) {
-        const row *w = &rows[i];
-        char since[64], served[32];
-        format_since(w->s->since, since, sizeof(since));
-        served_text(w, served, sizeof(served));
-        size_t cl = 1;
-        for (size_t c = 0; w->e->clients[c]; c++)
-            cl += strlen(w->e->clients[c]) + 1;
-        char *clients = calloc(1, cl);
-        for (size_t c = 0; clients && w->e->clients[c]; c++) {
-            if (c)
-                strcat(clients, ",");
-            strcat(clients, w->e->clients[c]);
-        }
-        cells[i][0] = strdup(cli_esc(w->s->plan->domain));
-        cells[i][1] = strdup(cli_esc(w->e->path));
-        cells[i][2] = strdup(clients ? cli_esc(clients) : "?");
-        free(clients);
-        cells[i][3] = strdup(cli_esc(w->e->options));
-        cells[i][4] = strdup(w->s->backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel");
-        cells[i][5] = strdup(since);
-        cells[i][6] = strdup(tri_str(w->running));
-        cells[i][7] = strdup(served);
-        cells[i][8] = strdup(w->state);
-        for (size_t c = 0; c < NCOL; c++) {
-            if (!cells[i][c])
-                cells[i][c] = strdup("?");
-            if (cells[i][c] && strlen(cells[i][c]) > width[c])
-                width[c] = strlen(cells[i][c]);
-        }
-    }
     if (n == 0) {
         printf("No managed exports.\n");
         return;
     }
-    const char *bold = cli_color(stdout, "bold"), *reset = cli_color(stdout, "reset");
-    printf("%s", bold);
+    char *cells[n][NCOL];
+    size_t width[NCOL];
+    for (size_t c = 0; c < NCOL; c++)
+        width[c] = strlen(head[c]);
+    for (size_t i = 0; i < n; i++) {
+        row_cells(&rows[i], cells[i]);
+        for (size_t c = 0; c < NCOL; c++)
+            if (cells[i][c] && strlen(cells[i][c]) > width[c])
+                width[c] = strlen(cells[i][c]);
+    }
+    printf("%s", cli_color(stdout, "bold"));
     for (size_t c = 0; c < NCOL; c++)
         printf("%-*s%s", c + 1 < NCOL ? (int)width[c] : 0, head[c], c + 1 < NCOL ? "  " : "");
-    printf("%s\n", reset);
+    printf("%s\n", cli_color(stdout, "reset"));
     for (size_t i = 0; i < n; i++) {
-        for (size_t c = 0; c < NCOL; c++) {
-            const char *v = cells[i][c] ? cells[i][c] : "?";
-            if (c + 1 < NCOL) {
-                printf("%-*s  ", (int)width[c], v);
-                continue;
-            }
-            const char *col = !strcmp(v, "ok") ? "green" : "red";
-            printf("%s%s%s", cli_color(stdout, col), v, cli_color(stdout, "reset"));
-        }
-        printf("\n");
+        print_row(cells[i], width);
         for (size_t c = 0; c < NCOL; c++)
             free(cells[i][c]);
     }
@@ -194,6 +213,118 @@ static void usage(void)
            "reconcile' shows how to fix them.\n");
 }
 
+static void rows_free(row *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++)
+        free(rows[i].served);
+    free(rows);
+}
+
+/* Ask the backend that made the record, whatever the policy says today. */
+static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, row *w)
+{
+    nfsroot_policy pb = *policy;
+    pb.backend = st->backend;
+    size_t nc = 0;
+    while (w->e->clients[nc])
+        nc++;
+    w->served = calloc(nc + 1, sizeof(*w->served));
+    for (size_t cl = 0; cl < nc; cl++) {
+        bool has = false;
+        int q = nfsroot_backend_has(&pb, w->e->path, w->e->clients[cl], &has);
+        tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
+        if (w->served)
+            w->served[cl] = t;
+        if (t == TRI_YES)
+            w->n_served_yes++;
+        else if (t == TRI_NO)
+            w->n_served_no++;
+        if (q < 0 && !w->note[0])
+            snprintf(w->note, sizeof(w->note), "cannot ask the %s backend: %s",
+                     nfsroot_backend_name(pb.backend), strerror(-q));
+    }
+    if (w->running == TRI_NO)
+        w->state = "stale";
+    else if (w->n_served_no > 0) {
+        w->state = "missing";
+        if (!w->note[0])
+            snprintf(w->note, sizeof(w->note),
+                     "the NFS server does not export it to %zu of %zu client(s)", w->n_served_no,
+                     nc);
+    } else
+        w->state = "ok";
+}
+
+/* One row per export of every record; returns how many are not "ok". */
+static size_t fill_rows(const nfsroot_policy *policy, virConnectPtr conn, nfsroot_state **list,
+                        size_t n_list, row *rows)
+{
+    size_t k = 0, problems = 0;
+    for (size_t i = 0; i < n_list; i++) {
+        char note[256] = "";
+        tri running = cli_domain_running(conn, list[i]->plan->domain, list[i]->plan->uuid, note,
+                                         sizeof(note));
+        for (size_t e = 0; e < list[i]->plan->n_exports; e++, k++) {
+            row *w = &rows[k];
+            w->s = list[i];
+            w->e = &list[i]->plan->exports[e];
+            w->running = running;
+            snprintf(w->note, sizeof(w->note), "%s", note);
+            check_served(policy, list[i], w);
+            problems += strcmp(w->state, "ok") != 0;
+        }
+    }
+    return problems;
+}
+
+static void print_status(row *rows, size_t n_rows, bool reachable, const char *why, size_t problems,
+                         const nfsroot_state_bad *bad, size_t n_bad)
+{
+    if (!reachable)
+        cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
+                 cli.uri ? cli.uri : DEFAULT_URI, why);
+    if (cli.json) {
+        print_json(rows, n_rows, reachable, why, problems, bad, n_bad);
+        return;
+    }
+    print_table(rows, n_rows);
+    for (size_t i = 0; i < n_bad; i++)
+        printf("%sunreadable%s %s\n", cli_color(stdout, "red"), cli_color(stdout, "reset"),
+               bad[i].reason);
+}
+
+/* The records, checked against libvirt and the NFS server, printed; the exit status. */
+static int status(const nfsroot_policy *policy)
+{
+    nfsroot_state **list = NULL;
+    nfsroot_state_bad *bad = NULL;
+    size_t n_list = 0, n_bad = 0;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot read the state directory");
+    cli_debug("state dir %s: %zu record(s)", policy->state_dir, n_list);
+
+    char why[512] = "";
+    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
+    bool reachable = conn || n_list == 0;
+    size_t n_rows = 0, problems = n_bad;
+    for (size_t i = 0; i < n_list; i++)
+        n_rows += list[i]->plan->n_exports;
+    row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
+    if (rows) {
+        problems += fill_rows(policy, conn, list, n_list, rows);
+        print_status(rows, n_rows, reachable, why, problems, bad, n_bad);
+    } else
+        cli_error("out of memory");
+    rows_free(rows, n_rows);
+    nfsroot_state_bad_free(bad, n_bad);
+    if (conn)
+        virConnectClose(conn);
+    nfsroot_state_list_free(list, n_list);
+    return !rows || problems ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
     static const struct option opts[] = { CLI_COMMON_LONGOPTS, {} };
@@ -213,100 +344,10 @@ int cmd_status(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;
     nfsroot_error err = { 0 };
-    nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot load the policy");
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n_list = 0, n_bad = 0;
-    r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
-    if (r < 0) {
-        nfsroot_policy_free(policy);
-        return cli_lib_error(&err, r, "cannot read the state directory");
-    }
-    cli_debug("state dir %s: %zu record(s)", policy->state_dir, n_list);
-
-    char why[512] = "";
-    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
-    bool reachable = conn || n_list == 0;
-
-    size_t n_rows = 0, problems = n_bad;
-    for (size_t i = 0; i < n_list; i++)
-        n_rows += list[i]->plan->n_exports;
-    row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
-    if (!rows) {
-        cli_error("out of memory");
-        return EXIT_FAIL;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n_list; i++) {
-        char note[256] = "";
-        tri running = cli_domain_running(conn, list[i]->plan->domain, list[i]->plan->uuid, note,
-                                         sizeof(note));
-        /* Ask the backend that made the record, whatever the policy says today. */
-        nfsroot_policy pb = *policy;
-        pb.backend = list[i]->backend;
-        for (size_t e = 0; e < list[i]->plan->n_exports; e++, k++) {
-            row *w = &rows[k];
-            w->s = list[i];
-            w->e = &list[i]->plan->exports[e];
-            w->running = running;
-            snprintf(w->note, sizeof(w->note), "%s", note);
-            size_t nc = 0;
-            while (w->e->clients[nc])
-                nc++;
-            w->served = calloc(nc + 1, sizeof(*w->served));
-            for (size_t cl = 0; cl < nc; cl++) {
-                bool has = false;
-                int q = nfsroot_backend_has(&pb, w->e->path, w->e->clients[cl], &has);
-                tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
-                if (w->served)
-                    w->served[cl] = t;
-                if (t == TRI_YES)
-                    w->n_served_yes++;
-                else if (t == TRI_NO)
-                    w->n_served_no++;
-                if (q < 0 && !w->note[0])
-                    snprintf(w->note, sizeof(w->note), "cannot ask the %s backend: %s",
-                             pb.backend == NFSROOT_BACKEND_GANESHA ? "ganesha" : "kernel",
-                             strerror(-q));
-            }
-            if (running == TRI_NO)
-                w->state = "stale";
-            else if (w->n_served_no > 0) {
-                w->state = "missing";
-                if (!w->note[0])
-                    snprintf(w->note, sizeof(w->note),
-                             "the NFS server does not export it to %zu of %zu client(s)",
-                             w->n_served_no, nc);
-            } else
-                w->state = "ok";
-            if (strcmp(w->state, "ok"))
-                problems++;
-        }
-    }
-
-    if (!reachable)
-        cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
-                 cli.uri ? cli.uri : DEFAULT_URI, why);
-    if (cli.json)
-        print_json(rows, n_rows, reachable, why, problems, bad, n_bad);
-    else {
-        print_table(rows, n_rows);
-        for (size_t i = 0; i < n_bad; i++)
-            printf("%sunreadable%s %s\n", cli_color(stdout, "red"), cli_color(stdout, "reset"),
-                   bad[i].reason);
-    }
-    nfsroot_state_bad_free(bad, n_bad);
-
-    for (size_t i = 0; i < n_rows; i++)
-        free(rows[i].served);
-    free(rows);
-    if (conn)
-        virConnectClose(conn);
-    nfsroot_state_list_free(list, n_list);
-    nfsroot_policy_free(policy);
-    return problems ? EXIT_FAIL : EXIT_OK;
+    return status(policy);
 }

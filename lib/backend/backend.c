@@ -51,3 +51,16 @@ const char *nfsroot_backend_name(nfsroot_backend_kind kind)
 {
     return nfsroot_backend_kind_to_string(kind);
 }
+
+size_t nfsroot_backend_count(void)
+{
+    return ELEMENTSOF(registry);
+}
+
+bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid)
+{
+    for (size_t i = 0; i < peers->n; i++)
+        if (!strcasecmp(peers->plans[i]->uuid, uuid))
+            return true;
+    return false;
+}

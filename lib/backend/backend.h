@@ -10,6 +10,17 @@ typedef struct nfsroot_peers {
     const nfsroot_plan *const *plans;
     size_t n;
 } nfsroot_peers;
+/* Is one of peers the domain with this uuid? (what owns an orphan's uuid) */
+bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid);
+
+/* A growing list of orphans (see nfsroot_orphans_list()); backends add with the push below. */
+typedef struct nfsroot_orphans {
+    nfsroot_orphan *v;
+    size_t n;
+} nfsroot_orphans;
+/* Add one (uuid and where copied); -E2BIG past NFSROOT_ORPHANS_MAX. */
+int nfsroot_orphans_push(nfsroot_orphans *l, const char *uuid, const char *where);
+#define NFSROOT_ORPHANS_MAX 1024
 
 typedef struct nfsroot_backend {
     /* Make this domain's exports exactly `plan` (idempotent). `old` is what the state dir
@@ -30,9 +41,19 @@ typedef struct nfsroot_backend {
     /* Optional: the NFS major versions this server offers under policy p (NFSROOT_NFS_V*);
      * why names the setting that turns one off. NULL: v3 and v4. */
     unsigned (*nfs_versions)(const nfsroot_policy *p, char *why, size_t len);
+    /* Optional: push onto ret what this backend made for a domain that none of `owners` (the
+     * records of this backend) owns. State lock held. */
+    int (*list_orphans)(const nfsroot_policy *p, const nfsroot_peers *owners, nfsroot_orphans *ret,
+                        nfsroot_error *err);
+    /* Take down the orphan made for `uuid` (idempotent), leaving what one of `owners` holds.
+     * State lock held. */
+    int (*remove_orphan)(const nfsroot_policy *p, const char *uuid, const nfsroot_peers *owners,
+                         const nfsroot_log *log, nfsroot_error *err);
 } nfsroot_backend;
 
 const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind);
+/* Kinds run from 0 to this (exclusive); nfsroot_backend_get() says which are built in. */
+size_t nfsroot_backend_count(void);
 #define NFSROOT_NFS_V3 (1u << 3)
 #define NFSROOT_NFS_V4 (1u << 4)
 /* What policy p's backend offers (see nfs_versions above); both when it cannot say. */

@@ -3,15 +3,19 @@
  * it) plus `exportfs -o`/`-u` of exactly our entries (so the cost does not grow with the
  * host's other exports). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <syslog.h>
 
 #include "backend/backend.h"
 #include "fault.h"
 
-static void file_name(const nfsroot_plan *plan, char *buf, size_t len)
+#define FILE_PREFIX "virt-nfsroot-"
+#define FILE_SUFFIX ".exports"
+
+static void file_name(const char *uuid, char *buf, size_t len)
 {
-    snprintf(buf, len, "virt-nfsroot-%s.exports", plan->uuid);
+    snprintf(buf, len, FILE_PREFIX "%s" FILE_SUFFIX, uuid);
 }
 
 /* exportfs splits "client:/path" at the first ':' unless an IPv6 client is bracketed. */
@@ -89,7 +93,7 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
         return r;
     r = mkdir_p(p->exports_dir, 0755);
     char name[128];
-    file_name(plan, name, sizeof(name));
+    file_name(plan->uuid, name, sizeof(name));
     if (r == 0)
         r = write_file_atomic(p->exports_dir, name, text, strlen(text), 0644);
     if (r < 0)
@@ -378,7 +382,7 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, cons
                          nfsroot_error *err)
 {
     char name[128], path[4200];
-    file_name(plan, name, sizeof(name));
+    file_name(plan->uuid, name, sizeof(name));
     snprintf(path, sizeof(path), "%s/%s", p->exports_dir, name);
     /* The file goes first: an `exportfs -ra` from now on no longer brings the entry back. */
     _cleanup_close_ int xlock = exportfs_lock(p);
@@ -405,9 +409,135 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     return result;
 }
 
+/* ---- Orphans: files of ours in exports_dir whose uuid no record of this backend has ---- */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+
+/* Our files are small: a plan holds at most NFSROOT_EXPORTS_MAX lines. */
+#define ORPHAN_FILE_MAX (256u * 1024)
+
+/* The uuid in "virt-nfsroot-<uuid>.exports"; false for any other name. */
+static bool file_uuid(const char *name, char uuid[static 37])
+{
+    size_t l = strlen(name), pl = strlen(FILE_PREFIX), sl = strlen(FILE_SUFFIX);
+    if (l != pl + 36 + sl || strncmp(name, FILE_PREFIX, pl) || strcmp(name + l - sl, FILE_SUFFIX))
+        return false;
+    snprintf(uuid, 37, "%.36s", name + pl);
+    return nfsroot_uuid_is_valid(uuid);
+}
+
+static bool owner_has(const nfsroot_peers *owners, const char *path, const char *client)
+{
+    for (size_t i = 0; i < owners->n; i++)
+        if (nfsroot_plan_has(owners->plans[i], path, client))
+            return true;
+    return false;
+}
+
+static int kernel_list_orphans(const nfsroot_policy *p, const nfsroot_peers *owners,
+                               nfsroot_orphans *ret, nfsroot_error *err)
+{
+    _cleanup_(closedirp) DIR *dir = opendir(p->exports_dir);
+    if (!dir && errno == ENOENT)
+        return 0;
+    if (!dir)
+        return nfsroot_err(err, -errno, NULL, "exports", p->exports_dir, 0,
+                           "cannot read the exports directory '%s': %s", p->exports_dir,
+                           strerror(errno));
+    for (struct dirent *de; (de = readdir(dir));) {
+        char uuid[37], where[4200];
+        if (!file_uuid(de->d_name, uuid) || nfsroot_peers_has_uuid(owners, uuid))
+            continue;
+        snprintf(where, sizeof(where), "%s/%s", p->exports_dir, de->d_name);
+        int r = nfsroot_orphans_push(ret, uuid, where);
+        if (r < 0)
+            return nfsroot_err(err, r, NULL, "exports", p->exports_dir, 0,
+                               "cannot list the orphan files in '%s': %s", p->exports_dir,
+                               strerror(-r));
+    }
+    return 0;
+}
+
+/* Add "path client(options) ..." to plan, leaving out the pairs an owner holds. */
+static int orphan_line(nfsroot_plan *plan, char *line, const nfsroot_peers *owners)
+{
+    char *save = NULL, *path = strtok_r(line, " \t", &save);
+    if (!path || path[0] != '/')
+        return 0;
+    _cleanup_strv_free_ char **clients = calloc(1, sizeof(char *));
+    if (!clients)
+        return -ENOMEM;
+    for (char *t; (t = strtok_r(NULL, " \t", &save));) {
+        t[strcspn(t, "(")] = '\0';
+        if (t[0] && !owner_has(owners, path, t) && strv_push(&clients, t) < 0)
+            return -ENOMEM;
+    }
+    if (!clients[0] || plan->n_exports >= NFSROOT_EXPORTS_MAX * 2)
+        return 0;
+    nfsroot_export *v = realloc(plan->exports, (plan->n_exports + 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    plan->exports = v;
+    v[plan->n_exports] = (nfsroot_export){ .path = strdup(path), .clients = TAKE_PTR(clients) };
+    return v[plan->n_exports++].path ? 0 : -ENOMEM;
+}
+
+/* The entries of an orphan file, as render() wrote them: each export line follows a
+ * "# virt-nfsroot uuid=<uuid> role=..." comment of that uuid; nothing else in it is read. A
+ * reader of our own output only: exports(5) text in general is lib/exports.c's (this moves
+ * there). */
+static int orphan_plan(char *text, const char *uuid, const nfsroot_peers *owners,
+                       nfsroot_plan *plan)
+{
+    char marker[80];
+    snprintf(marker, sizeof(marker), "# virt-nfsroot uuid=%s role=", uuid);
+    bool ours = false;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        bool next = !strncmp(l, marker, strlen(marker));
+        int r = ours ? orphan_line(plan, l, owners) : 0;
+        if (r < 0)
+            return r;
+        ours = next;
+    }
+    return 0;
+}
+
+/* Read the orphan file of uuid (no link, bounded) and take it down as kernel_remove() does:
+ * the file under exportfs's lock, then each entry proven gone from etab. */
+static int kernel_remove_orphan(const nfsroot_policy *p, const char *uuid,
+                                const nfsroot_peers *owners, const nfsroot_log *log,
+                                nfsroot_error *err)
+{
+    char name[128], path[4200];
+    file_name(uuid, name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", p->exports_dir, name);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    _cleanup_free_ char *text = NULL;
+    int r = fd < 0 ? -errno : read_fd_all(fd, ORPHAN_FILE_MAX, &text, NULL);
+    if (r < 0)
+        return nfsroot_err(err, r, NULL, "exports", path, 0, "cannot read '%s': %s", path,
+                           strerror(-r));
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = calloc(1, sizeof(*plan));
+    if (!plan)
+        return -ENOMEM;
+    snprintf(plan->uuid, sizeof(plan->uuid), "%s", uuid);
+    r = orphan_plan(text, uuid, owners, plan);
+    if (r < 0)
+        return r;
+    r = kernel_remove(p, plan, log, err);
+    if (r == 0)
+        nfsroot_logf(log, LOG_INFO, "removed the orphan file '%s' and its %zu export(s)", path,
+                     plan->n_exports);
+    return r;
+}
+
 const nfsroot_backend nfsroot_backend_kernel = {
     .apply = kernel_apply,
     .rewrite = write_exports_file,
     .remove = kernel_remove,
     .has = kernel_has,
+    .list_orphans = kernel_list_orphans,
+    .remove_orphan = kernel_remove_orphan,
 };

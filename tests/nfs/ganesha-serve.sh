@@ -12,12 +12,14 @@
 # network XML pinning the guest's MAC to 10.77.0.2; ganesha is reached through
 # DBUS_SYSTEM_BUS_ADDRESS (policy ganesha_bus unset = the system bus).
 #
-# usage: ganesha-serve.sh HOOK-BINARY      (root; exit 77 = skipped, with the reason)
+# usage: ganesha-serve.sh HOOK-BINARY [CLI-BINARY]   (root; exit 77 = skipped, with the reason)
+# With the CLI, an orphan (an export whose record is gone) is taken down by `reconcile`.
 # KEEP=1 keeps the work directory for a look at ganesha's log; VERBOSE=1 shows every output;
 # HOOK_WRAPPER runs the hook under a tool (valgrind, strace).
 set -u
 
-HOOK=${1:?usage: $0 HOOK-BINARY}
+HOOK=${1:?usage: $0 HOOK-BINARY [CLI-BINARY]}
+CLI=${2:-}
 skip() { echo "SKIP: $*"; exit 77; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ganesha)"
@@ -352,6 +354,29 @@ check "after release the client is refused, v4" nfs_refused "$C" 4
 check "after release the client is refused, v3" nfs_refused "$C" 3
 check "after release the other subnet is refused" nfs_refused "$F" 4
 check "release again (idempotent) exits 0" vm release end
+
+# A record lost while its export lives (a crash between them): the export is an orphan of the
+# ganesha backend, which reconcile lists and the library takes down.
+if [ -n "$CLI" ]; then
+    reconcile() { VIRT_NFSROOT_CONFIG=$W/policy.conf "$CLI" reconcile --boot "$@"; }
+    check "prepare for the orphan case exits 0" vm prepare begin
+    FO=$(export_file)
+    rm -f "$W/state/domains/vnfs-vm.state"
+    reconcile --json >"$W/orphan-dry.json" 2>&1
+    check "reconcile lists the export as an orphan of the domain's uuid" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = [a for a in d["actions"] if a["action"] == "remove-orphan"]
+assert len(o) == 1 and o[0]["uuid"] == sys.argv[2] and o[0]["detail"] == sys.argv[3], d
+' "$W/orphan-dry.json" "$UUID" "$FO"
+    check "  ... the dry run leaves it served" nfs_ok "$C" 4
+    check "reconcile --apply exits 0" reconcile --json --apply
+    check "  ... the EXPORT file is deleted" test -z "$(export_file)"
+    check "  ... and its id" not grep -q "$UUID" "$W/state/ganesha/export-ids"
+    check "  ... ganesha no longer lists the export" not live_has_path "$EXP"
+    check "  ... the client is refused" nfs_refused "$C" 4
+    check "reconcile is in step again" reconcile --json
+fi
 
 # Latency of a whole hook run (exec, dlopen, parse, plan, D-Bus) over a few cycles.
 CYCLES=5 tp=0 tr=0

@@ -335,9 +335,61 @@ static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t 
     return NFSROOT_NFS_V4;
 }
 
+/* ---- Orphans: ids of the table whose uuid no record of this backend has ------------------ */
+
+/* One orphan per uuid, shown as its first export file. The table is only read: a host that
+ * never used ganesha has none and gets no directory for it. */
+static int ganesha_list_orphans(const nfsroot_policy *p, const nfsroot_peers *owners,
+                                nfsroot_orphans *ret, nfsroot_error *err)
+{
+    _cleanup_free_ char *dir = NULL;
+    if (!p->state_dir || !p->ganesha_exports_dir)
+        return 0;
+    if (asprintf(&dir, "%s/ganesha", p->state_dir) < 0)
+        return -ENOMEM;
+    if (access(dir, F_OK) < 0)
+        return 0;
+    _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
+    int r = id_table_load(p, NULL, &t, err);
+    if (r < 0)
+        return r;
+    size_t first = ret->n;
+    for (size_t i = 0; i < t.ids.n; i++) {
+        const id_record *rec = &t.ids.v[i];
+        bool listed = false;
+        for (size_t k = first; k < ret->n && !listed; k++)
+            listed = !strcmp(ret->v[k].uuid, rec->uuid);
+        if (listed || nfsroot_peers_has_uuid(owners, rec->uuid) ||
+            !nfsroot_uuid_is_valid(rec->uuid))
+            continue;
+        char name[128], path[4096];
+        r = export_file_path(p, rec->uuid, rec->id, name, sizeof(name), path, sizeof(path));
+        if (r == 0)
+            r = nfsroot_orphans_push(ret, rec->uuid, path);
+        if (r < 0)
+            return nfsroot_err(err, r, NULL, "ganesha export ids", dir, 0,
+                               "cannot list the ganesha exports no record owns: %s", strerror(-r));
+    }
+    return 0;
+}
+
+/* Everything the table holds for uuid goes, as for a domain's release (a plan with no exports:
+ * only the table says what was made). */
+static int ganesha_remove_orphan(const nfsroot_policy *p, const char *uuid,
+                                 const nfsroot_peers *owners, const nfsroot_log *log,
+                                 nfsroot_error *err)
+{
+    (void)owners; /* ids are per uuid: no other domain's id is touched */
+    nfsroot_plan plan = { 0 };
+    snprintf(plan.uuid, sizeof(plan.uuid), "%s", uuid);
+    return ganesha_remove(p, &plan, log, err);
+}
+
 const nfsroot_backend nfsroot_backend_ganesha = {
     .apply = ganesha_apply,
     .remove = ganesha_remove,
     .has = ganesha_has,
     .nfs_versions = ganesha_nfs_versions,
+    .list_orphans = ganesha_list_orphans,
+    .remove_orphan = ganesha_remove_orphan,
 };

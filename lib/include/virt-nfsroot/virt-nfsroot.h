@@ -315,6 +315,24 @@ NFSROOT_API void nfsroot_state_bad_free(nfsroot_state_bad *bad, size_t n);
 NFSROOT_API int nfsroot_backend_has(const nfsroot_policy *p, const char *path, const char *client,
                                     bool *ret);
 
+/* Something a backend made for a domain that no record owns any more (left by a crash or a host
+ * reboot): for the kernel backend a file of ours in the exports directory. */
+typedef struct nfsroot_orphan {
+    nfsroot_backend_kind backend;
+    char uuid[37]; /* the domain it was made for */
+    char *where;   /* for the user: the file, or the server's entry */
+} nfsroot_orphan;
+
+/* Every orphan of every backend built in, listed under the state lock (a start writes its record
+ * before the backend makes anything, so what no record owns then is no start in progress). */
+NFSROOT_API int nfsroot_orphans_list(const nfsroot_policy *p, nfsroot_orphan **ret, size_t *ret_n,
+                                     nfsroot_error *err);
+/* Take one orphan down under the state lock; entries a record holds stay. -EBUSY (nothing done)
+ * when a record for its uuid has appeared since it was listed. */
+NFSROOT_API int nfsroot_orphan_remove(const nfsroot_policy *p, const nfsroot_orphan *o,
+                                      const nfsroot_log *log, nfsroot_error *err);
+NFSROOT_API void nfsroot_orphans_free(nfsroot_orphan *list, size_t n);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The hook (libvirt's qemu hook contract), as one call so the hook binary stays libc-only */
 
