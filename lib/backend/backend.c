@@ -51,3 +51,8 @@ const char *nfsroot_backend_name(nfsroot_backend_kind kind)
 {
     return nfsroot_backend_kind_to_string(kind);
 }
+
+bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len)
+{
+    return nfsroot_backend_nfs_versions(p, why, len) & NFSROOT_NFS_V3;
+}
