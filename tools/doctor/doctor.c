@@ -21,7 +21,7 @@
 #include <libxml/tree.h>
 #include <nfsidmap.h>
 
-#include "cli.h"
+#include "../cli.h"
 
 #ifndef NFSROOT_HOOK_PATH
 #define NFSROOT_HOOK_PATH "/etc/libvirt/hooks/qemu.d/virt-nfsroot"
