@@ -53,37 +53,6 @@ int doctor_stat(const doctor *d, const char *path, bool follow, struct stat *st)
     return fstat(fd, st) < 0 ? -errno : 0;
 }
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
-{
-    size_t len = 0, cap = 4096;
-    _cleanup_free_ char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 == cap) {
-            if (cap > max)
-                return -EFBIG;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return -ENOMEM;
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0) {
-            buf[len] = '\0';
-            if (ret_len)
-                *ret_len = len;
-            *ret = TAKE_PTR(buf);
-            return 0;
-        }
-        len += (size_t)n;
-    }
-    return -ENOMEM;
-}
-
 /* Read a host file below --root (a regular file: a FIFO or device there must not hang us). */
 int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len)
 {
@@ -97,7 +66,10 @@ int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len)
         return -errno;
     if (!S_ISREG(st.st_mode))
         return -EINVAL;
-    return read_fd(fd, 4 * 1024 * 1024, ret, ret_len);
+    /* Through the fd opened below --root, never by its name again. */
+    char via[64];
+    snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
+    return cli_read_file(via, 4 * 1024 * 1024, ret, ret_len);
 }
 
 static int cmp_str(const void *a, const void *b)
