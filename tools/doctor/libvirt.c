@@ -209,9 +209,16 @@ static void load_network(doctor *d, const char *file, bool active)
     _cleanup_free_ char *text = NULL;
     size_t len = 0, hosts = 0;
     _cleanup_(nfsroot_netinfo_freep) nfsroot_netinfo *info = NULL;
-    if (d->n_nets >= ELEMENTSOF(d->nets) || doctor_read(d, file, &text, &len) < 0 ||
-        nfsroot_network_xml_parse(text, len, file, &info, &hosts, NULL) < 0)
+    nfsroot_error err = { 0 };
+    char shown[4096];
+    if (d->n_nets >= ELEMENTSOF(d->nets) || doctor_read(d, file, &text, &len) < 0)
         return;
+    if (nfsroot_network_xml_parse(text, len, doctor_at(d, file, shown, sizeof(shown)), &info,
+                                  &hosts, &err) < 0) {
+        if (!d->net_error[0])
+            snprintf(d->net_error, sizeof(d->net_error), "%s", err.message);
+        return;
+    }
     /* The live copy wins over the defined one. */
     for (size_t i = 0; i < d->n_nets; i++)
         if (!strcmp(d->nets[i].info->name, info->name))
@@ -275,6 +282,11 @@ void check_networks(doctor *d)
                    "virsh net-start NAME && virsh net-autostart NAME: the hook reads the live "
                    "network to find the guest's address",
                    "no libvirt network is active: %s", text ? text : "");
+    else if (d->net_error[0])
+        doctor_add(d, "libvirt-networks", ST_WARN,
+                   "correct that network's XML (virsh net-edit NAME): the hook cannot read it "
+                   "either",
+                   "%s; skipped: %s", text ? text : "", d->net_error);
     else
         doctor_add(d, "libvirt-networks", with_v4 ? ST_PASS : ST_WARN,
                    with_v4 ? NULL : "give the guests' network an IPv4 <ip> with DHCP", "%s",
