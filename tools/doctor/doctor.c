@@ -19,9 +19,19 @@ static const char *const status_labels[ST_MAX] = { "PASS", "WARN", "FAIL", "SKIP
 /* In the order they run: later checks use what earlier ones found (the policy, nfsd's
  * versions, the hook's time). */
 static void (*const checks[])(doctor *d) = {
-    check_policy,       check_nfs_server,    check_nfs_conf, check_rpcbind,      check_exportfs,
-    check_export_roots, check_exports_scope, check_hook,     check_daemon_order, check_networks,
-    check_nss,          check_idmap,         check_clock,
+    check_policy,        /* host.c */
+    check_nfs_server,    /* nfs-server.c */
+    check_nfs_conf,      /* nfs-server.c */
+    check_rpcbind,       /* nfs-server.c */
+    check_exportfs,      /* nfs-server.c */
+    check_export_roots,  /* exports.c */
+    check_exports_scope, /* exports.c */
+    check_hook,          /* libvirt.c */
+    check_daemon_order,  /* libvirt.c */
+    check_networks,      /* libvirt.c */
+    check_nss,           /* host.c */
+    check_idmap,         /* host.c */
+    check_clock,         /* host.c */
 };
 
 void doctor_add(doctor *d, const char *id, status st, const char *fix, const char *fmt, ...)

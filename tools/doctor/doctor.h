@@ -63,20 +63,20 @@ char *doctor_strip(char *s);
 /* The pid of a running process with one of these comm names, or 0. */
 long doctor_find_process(const doctor *d, const char *const *names);
 
-/* The checks, in the order they run (doctor.c holds the table). */
-void check_policy(doctor *d);        /* host.c */
-void check_nfs_server(doctor *d);    /* nfs-server.c */
-void check_nfs_conf(doctor *d);      /* nfs-server.c */
-void check_rpcbind(doctor *d);       /* nfs-server.c */
-void check_exportfs(doctor *d);      /* nfs-server.c */
-void check_export_roots(doctor *d);  /* exports.c */
-void check_exports_scope(doctor *d); /* exports.c */
-void check_hook(doctor *d);          /* libvirt.c */
-void check_daemon_order(doctor *d);  /* libvirt.c */
-void check_networks(doctor *d);      /* libvirt.c */
-void check_nss(doctor *d);           /* host.c */
-void check_idmap(doctor *d);         /* host.c */
-void check_clock(doctor *d);         /* host.c */
+/* The checks (doctor.c's table says in which order they run and where each lives). */
+void check_policy(doctor *d);
+void check_nfs_server(doctor *d);
+void check_nfs_conf(doctor *d);
+void check_rpcbind(doctor *d);
+void check_exportfs(doctor *d);
+void check_export_roots(doctor *d);
+void check_exports_scope(doctor *d);
+void check_hook(doctor *d);
+void check_daemon_order(doctor *d);
+void check_networks(doctor *d);
+void check_nss(doctor *d);
+void check_idmap(doctor *d);
+void check_clock(doctor *d);
 
 /* libvirt.c: the libvirt networks of the host, read once. */
 void doctor_load_networks(doctor *d);
