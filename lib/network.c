@@ -530,3 +530,61 @@ int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroot_cidr *leas
         }
     return -ENOSPC;
 }
+
+/* The <network> of a network XML, inside libvirt's <networkstatus> for a live one. */
+static xmlNodePtr network_element(xmlDocPtr doc)
+{
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (root && elem(root, "networkstatus"))
+        for (root = root->children; root && !elem(root, "network"); root = root->next)
+            ;
+    return root && elem(root, "network") ? root : NULL;
+}
+
+static size_t count_dhcp_hosts(xmlNodePtr ip)
+{
+    size_t n = 0;
+    for (xmlNodePtr d = ip->children; d; d = d->next)
+        for (xmlNodePtr h = elem(d, "dhcp") ? d->children : NULL; h; h = h->next)
+            n += elem(h, "host");
+    return n;
+}
+
+int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfsroot_netinfo **ret,
+                              size_t *ret_n_dhcp_hosts, nfsroot_error *err)
+{
+    if (len > 4 * 1024 * 1024)
+        return nfsroot_err(err, -EFBIG, NULL, "network", path, 0, "'%s' is too large", path);
+    _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
+        xml, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root = network_element(doc);
+    if (!root)
+        return nfsroot_err(err, -EINVAL, NULL, "network", path, 0,
+                           "'%s' is not a libvirt network XML", path);
+    _cleanup_(nfsroot_netinfo_freep) nfsroot_netinfo *n = calloc(1, sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    static const nfsroot_nic no_nic = { 0 }; /* no MAC: no address is pinned */
+    size_t hosts = 0;
+    for (xmlNodePtr c = root->children; c; c = c->next) {
+        char why[256];
+        if (elem(c, "name") && !n->name) {
+            xmlChar *t = xmlNodeGetContent(c);
+            n->name = t ? strdup((const char *)t) : NULL;
+            xmlFree(t);
+            if (!n->name)
+                return -ENOMEM;
+        }
+        int r = elem(c, "ip") ? parse_ip(n, c, &no_nic, why, sizeof(why)) : 0;
+        if (r < 0)
+            return nfsroot_err(err, r == -ENOMEM ? r : -EINVAL, NULL, "network", path, 0,
+                               "'%s' has an <ip> element that cannot be read", path);
+        hosts += elem(c, "ip") ? count_dhcp_hosts(c) : 0;
+    }
+    if (!n->name || !n->name[0])
+        return nfsroot_err(err, -EINVAL, NULL, "network", path, 0, "'%s' has no <name>", path);
+    if (ret_n_dhcp_hosts)
+        *ret_n_dhcp_hosts = hosts;
+    *ret = TAKE_PTR(n);
+    return 0;
+}

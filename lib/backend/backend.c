@@ -64,3 +64,8 @@ bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid)
             return true;
     return false;
 }
+
+bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len)
+{
+    return nfsroot_backend_nfs_versions(p, why, len) & NFSROOT_NFS_V3;
+}

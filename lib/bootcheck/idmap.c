@@ -40,6 +40,15 @@ static void idmapd_domain(char *text, char *out, size_t len)
     }
 }
 
+int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
+{
+    _cleanup_free_ char *copy = strdup(text);
+    if (!copy)
+        return -ENOMEM;
+    idmapd_domain(copy, ret, len);
+    return 0;
+}
+
 /* libnfsidmap logs through syslog by default; the library never prints or logs on its own. */
 static void quiet_logger(const char *fmt, ...)
 {

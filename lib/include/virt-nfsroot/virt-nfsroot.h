@@ -128,6 +128,9 @@ NFSROOT_API int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *
  * errors. */
 NFSROOT_API int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *err);
 NFSROOT_API void nfsroot_policy_free(nfsroot_policy *p);
+/* Does policy p's backend offer NFSv3 (what rpcbind is for)? When not, why names the setting
+ * that turns it off. */
+NFSROOT_API bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Domain XML */
@@ -216,6 +219,36 @@ NFSROOT_API int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_doma
                                      const nfsroot_nic *nic, nfsroot_netinfo **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_netinfo_free(nfsroot_netinfo *n);
+/* Read one libvirt network XML (or the <networkstatus> libvirt keeps around a live one) as the
+ * hook reads a NIC's network: name and the subnets of its <ip> elements (host_addrs too);
+ * ret_n_dhcp_hosts (may be NULL) counts its static DHCP <host> entries. path names the file in
+ * errors. No libvirt connection, no bridge lookup: a network without <ip> has no subnets. */
+NFSROOT_API int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path,
+                                          nfsroot_netinfo **ret, size_t *ret_n_dhcp_hosts,
+                                          nfsroot_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* exports(5) files (/etc/exports, exports.d), read as nfs-utils reads them */
+
+typedef struct nfsroot_exports_entry {
+    char *path;    /* the exported directory, quotes and \ooo escapes undone */
+    char *client;  /* as written ("*", "host", "10.0.0.0/8", "@netgroup"); "" = everyone */
+    char *options; /* the line's "-defaults", then the client's own options; "" when none */
+    int line;      /* where the entry's line starts */
+} nfsroot_exports_entry;
+
+/* Parse an exports file: one entry per (path, client) pair, in file order; '#' comments, '\'
+ * continuations, double-quoted paths, "-options" defaults after the path, and a path without
+ * a client (exported to everyone: client ""). Bounded: 4 MiB of text, 65536 entries, words
+ * of 4095 bytes. -EINVAL with err (line set) on a malformed line. Free with
+ * nfsroot_exports_free(). */
+NFSROOT_API int nfsroot_exports_parse(const char *text, size_t len, nfsroot_exports_entry **ret,
+                                      size_t *ret_n, nfsroot_error *err);
+NFSROOT_API void nfsroot_exports_free(nfsroot_exports_entry *v, size_t n);
+/* The addresses an exports client names when it is numeric: "10.0.0.7", "10.0.0.0/8",
+ * "10.0.0.0/255.0.0.0", "fd00::/64", "[fd00::]/64" (host bits cleared, as exportfs does).
+ * -EINVAL for host names, wildcards and netgroups, which cannot be judged offline. */
+NFSROOT_API int nfsroot_exports_client_cidr(const char *client, nfsroot_cidr *ret);
 
 /* A libvirt network's first IPv4 <ip> with <dhcp>, for pinning a guest's address. */
 typedef struct nfsroot_netdhcp {
@@ -503,6 +536,9 @@ NFSROOT_API int nfsroot_bootcheck_fstab(const nfsroot_plan *plan, nfsroot_findin
  * call's host_idmapd_conf is the one used. */
 NFSROOT_API int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *plan,
                                         nfsroot_findings *f);
+/* The [General] Domain of an idmapd.conf text into ret ("" when unset): what libnfsidmap
+ * reads, without its fallback to DNS. 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len);
 
 /* Run every check for a domain (nothing when policy->validate is OFF). Returns 0 when the
  * checks ran, whatever they found (see nfsroot_findings_has_errors), <0 with err filled only

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Runs one data-driven case of tests/data/exports/<case>/ against the exports(5) parser
+ * (lib/exports.c):
+ *   exports   the file as a host would have it
+ *   expected  one line per entry: "LINE path='P' client='C' options='O' [cidr=A/N]", or
+ *             "error: <the sentence>" when the parser refuses the file
+ * NFSROOT_REGENERATE=1 rewrites expected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+#include "cleanup.h"
+
+static char *slurp(const char *path, size_t *ret_len)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0;
+    FILE *m = open_memstream(&buf, &cap);
+    char chunk[4096];
+    size_t n;
+    while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        fwrite(chunk, 1, n, m);
+    fclose(f);
+    if (!m)
+        return NULL;
+    fclose(m);
+    if (ret_len)
+        *ret_len = cap;
+    return buf;
+}
+
+static char *render(const char *text, size_t len)
+{
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *f = open_memstream(&out, &out_len);
+    if (!f)
+        return NULL;
+    nfsroot_exports_entry *v = NULL;
+    size_t n = 0;
+    nfsroot_error err = { 0 };
+    if (nfsroot_exports_parse(text, len, &v, &n, &err) < 0)
+        fprintf(f, "error: %s (line %d)\n", err.message, err.line);
+    for (size_t i = 0; i < n; i++) {
+        nfsroot_cidr c;
+        char buf[64];
+        fprintf(f, "%d path='%s' client='%s' options='%s'", v[i].line, v[i].path, v[i].client,
+                v[i].options);
+        if (nfsroot_exports_client_cidr(v[i].client, &c) == 0)
+            fprintf(f, " cidr=%s", nfsroot_cidr_format(&c, buf, sizeof(buf)));
+        fputc('\n', f);
+    }
+    nfsroot_exports_free(v, n);
+    fclose(f);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
+        return 2;
+    }
+    char path[4096];
+    size_t len = 0;
+    snprintf(path, sizeof(path), "%s/exports", argv[1]);
+    _cleanup_free_ char *text = slurp(path, &len);
+    _cleanup_free_ char *got = text ? render(text, len) : NULL;
+    if (!got)
+        return 1;
+    snprintf(path, sizeof(path), "%s/expected", argv[1]);
+    if (getenv("NFSROOT_REGENERATE")) {
+        FILE *f = fopen(path, "we");
+        return !f || fputs(got, f) < 0 || fclose(f) != 0;
+    }
+    _cleanup_free_ char *want = slurp(path, NULL);
+    if (!want || strcmp(want, got) != 0) {
+        printf("FAIL: %s\n--- expected\n%s--- got\n%s", argv[1], want ? want : "(none)\n", got);
+        return 1;
+    }
+    printf("PASS: %s\n", argv[1]);
+    return 0;
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot doctor: the host checks a root-on-NFS guide makes people do by hand, each with a
+ * verdict and the fix. Every file it reads is taken below --root, so tests run it on fixture
+ * hosts; it never changes anything. This file is the runner: the table of checks, their
+ * verdicts, and the text and JSON reports. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "doctor.h"
+
+static const char *const status_names[ST_MAX] = { "pass", "warn", "fail", "skip" };
+static const char *const status_labels[ST_MAX] = { "PASS", "WARN", "FAIL", "SKIP" };
+
+/* In the order they run: later checks use what earlier ones found (the policy, nfsd's
+ * versions, the hook's time). */
+static void (*const checks[])(doctor *d) = {
+    check_policy,        /* host.c */
+    check_nfs_server,    /* nfs-server.c */
+    check_nfs_conf,      /* nfs-server.c */
+    check_rpcbind,       /* nfs-server.c */
+    check_exportfs,      /* nfs-server.c */
+    check_export_roots,  /* exports.c */
+    check_exports_scope, /* exports.c */
+    check_hook,          /* libvirt.c */
+    check_daemon_order,  /* libvirt.c */
+    check_networks,      /* libvirt.c */
+    check_nss,           /* host.c */
+    check_idmap,         /* host.c */
+    check_clock,         /* host.c */
+};
+
+void doctor_add(doctor *d, const char *id, status st, const char *fix, const char *fmt, ...)
+{
+    if (d->n_checks >= ELEMENTSOF(d->checks))
+        return;
+    check *c = &d->checks[d->n_checks++];
+    c->id = id;
+    c->st = st;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&c->summary, fmt, ap) < 0)
+        c->summary = NULL;
+    va_end(ap);
+    c->fix = fix ? strdup(fix) : NULL;
+}
+
+static void print_text(const doctor *d, const size_t counts[ST_MAX])
+{
+    size_t w = 0;
+    for (size_t i = 0; i < d->n_checks; i++)
+        if (strlen(d->checks[i].id) > w)
+            w = strlen(d->checks[i].id);
+    static const char *const colors[ST_MAX] = { "green", "yellow", "red", "bold" };
+    for (size_t i = 0; i < d->n_checks; i++) {
+        const check *c = &d->checks[i];
+        printf("%s%s%s  %-*s  %s\n", cli_color(stdout, colors[c->st]), status_labels[c->st],
+               cli_color(stdout, "reset"), (int)w, c->id, c->summary ? cli_esc(c->summary) : "");
+        /* Summaries quote files, paths and network names: escaped, one line each. */
+        if (c->fix && c->st != ST_PASS)
+            printf("      %-*s  fix: %s\n", (int)w, "", cli_esc(c->fix));
+        else if (c->fix && cli.verbose)
+            printf("      %-*s  hint: %s\n", (int)w, "", cli_esc(c->fix));
+    }
+    printf("\n%zu passed, %zu warning%s, %zu failed", counts[ST_PASS], counts[ST_WARN],
+           counts[ST_WARN] == 1 ? "" : "s", counts[ST_FAIL]);
+    if (counts[ST_SKIP])
+        printf(", %zu skipped", counts[ST_SKIP]);
+    printf("\n");
+}
+
+static void print_json(const doctor *d, const size_t counts[ST_MAX])
+{
+    json j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_kv_string(&j, "root", d->root);
+    json_kv_string(&j, "policy", d->policy ? d->policy->source : NULL);
+    json_key(&j, "checks");
+    json_begin_array(&j);
+    for (size_t i = 0; i < d->n_checks; i++) {
+        const check *c = &d->checks[i];
+        json_begin_object(&j);
+        json_kv_string(&j, "id", c->id);
+        json_kv_string(&j, "status", status_names[c->st]);
+        json_kv_string(&j, "summary", c->summary);
+        json_kv_string(&j, "fix", c->fix);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_key(&j, "counts");
+    json_begin_object(&j);
+    for (int s = 0; s < ST_MAX; s++)
+        json_kv_int(&j, status_names[s], (int64_t)counts[s]);
+    json_end_object(&j);
+    json_kv_bool(&j, "ok", counts[ST_FAIL] == 0);
+    json_end_object(&j);
+    json_finish(&j);
+}
+
+static void usage(void)
+{
+    printf("Usage: virt-nfsroot doctor [--json] [--root DIR] [--config FILE]\n"
+           "\n"
+           "Check this host for root-on-NFS guests: policy, NFS server and the versions it\n"
+           "offers, nfs.conf, rpcbind, export roots, exports wider than the VM networks, the\n"
+           "hook and libvirtd, libvirt networks, libvirt NSS, the NFSv4 id-mapping domain and\n"
+           "time sync. Each check is PASS, WARN, FAIL or SKIP (does not apply), with the fix.\n"
+           "\n"
+           "  --root DIR   read every host file below DIR instead of / (fixture hosts)\n"
+           "\n"
+           "Exit status: 0 when nothing FAILs (warnings allowed), 1 when a check FAILs,\n"
+           "2 on a usage error. Nothing on the host is changed.\n");
+}
+
+/* Open --root; below a fixture root every file is opened with openat2(RESOLVE_IN_ROOT). */
+static int open_root(doctor *d)
+{
+    struct stat rst;
+    d->root_fd = open(d->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (d->root_fd < 0 || fstat(d->root_fd, &rst) < 0)
+        return cli_usage_error("doctor", "--root '%s': %s", d->root, strerror(errno));
+    d->root_uid = rst.st_uid;
+    if (!strcmp(d->root, "/"))
+        return 0;
+    struct open_how probe = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+    _cleanup_close_ int pfd = (int)syscall(SYS_openat2, d->root_fd, ".", &probe, sizeof(probe));
+    if (pfd < 0)
+        return cli_usage_error("doctor", "--root needs openat2() (Linux 5.6 or later): %s",
+                               strerror(errno));
+    return 0;
+}
+
+static int run(doctor *d)
+{
+    for (size_t i = 0; i < ELEMENTSOF(checks); i++)
+        checks[i](d);
+    size_t counts[ST_MAX] = { 0 };
+    for (size_t i = 0; i < d->n_checks; i++)
+        counts[d->checks[i].st]++;
+    if (cli.json)
+        print_json(d, counts);
+    else
+        print_text(d, counts);
+    return counts[ST_FAIL] ? EXIT_FAIL : EXIT_OK;
+}
+
+/* _cleanup_(doctor_done): what the checks collected. */
+static void doctor_done(doctor **dp)
+{
+    doctor *d = *dp;
+    for (size_t i = 0; i < d->n_checks; i++) {
+        free(d->checks[i].summary);
+        free(d->checks[i].fix);
+    }
+    for (size_t i = 0; i < d->n_nets; i++)
+        nfsroot_netinfo_free(d->nets[i].info);
+    nfsroot_policy_free(d->policy);
+    if (d->root_fd >= 0)
+        close(d->root_fd);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+    enum { OPT_ROOT = OPT_FIRST_LOCAL };
+    static const struct option opts[] = {
+        CLI_COMMON_LONGOPTS,
+        { "root", required_argument, NULL, OPT_ROOT },
+        {},
+    };
+    doctor d = { .root = "/", .root_fd = -1 };
+    char rootbuf[4096];
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+        int r = cli_common_opt(c, optarg, "doctor");
+        if (r < 0)
+            return EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'h') {
+            usage();
+            return EXIT_OK;
+        }
+        if (c == OPT_ROOT) {
+            if (!realpath(optarg, rootbuf))
+                return cli_usage_error("doctor", "--root '%s': %s", optarg, strerror(errno));
+            d.root = rootbuf;
+            continue;
+        }
+        return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+
+    _cleanup_(doctor_done) doctor *dp = &d;
+    int r = open_root(dp);
+    return r != 0 ? r : run(dp);
+}

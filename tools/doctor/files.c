@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host doctor looks at, below --root: every file is opened beneath it, so tests run doctor
+ * on fixture hosts and no link in one (or in a mounted guest tree) leads it to read the
+ * machine's own files. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "doctor.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
+
+/* The path of a host file below --root, as shown to the user. */
+const char *doctor_at(const doctor *d, const char *path, char *buf, size_t len)
+{
+    if (!strcmp(d->root, "/"))
+        snprintf(buf, len, "%s", path);
+    else
+        snprintf(buf, len, "%s%s", d->root, path);
+    return buf;
+}
+
+/* An fd for a host path below --root: its symbolic links, absolute ones included, resolve inside
+ * the root as they would on that host, and ".." stops at it. -errno. */
+int doctor_open(const doctor *d, const char *path, int flags)
+{
+    if (!strcmp(d->root, "/")) {
+        int fd = open(path, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+    }
+    while (*path == '/')
+        path++;
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    long fd = syscall(SYS_openat2, d->root_fd, *path ? path : ".", &how, sizeof(how));
+    return fd < 0 ? -errno : (int)fd;
+}
+
+/* stat (follow = true) or lstat of a host path below --root. */
+int doctor_stat(const doctor *d, const char *path, bool follow, struct stat *st)
+{
+    _cleanup_close_ int fd = doctor_open(d, path, O_PATH | (follow ? 0 : O_NOFOLLOW));
+    if (fd < 0)
+        return fd;
+    return fstat(fd, st) < 0 ? -errno : 0;
+}
+
+/* Read a host file below --root (a regular file: a FIFO or device there must not hang us). */
+int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len)
+{
+    char p[4096];
+    cli_debug("doctor: reading %s", doctor_at(d, path, p, sizeof(p)));
+    _cleanup_close_ int fd = doctor_open(d, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    /* Through the fd opened below --root, never by its name again. */
+    char via[64];
+    snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
+    return cli_read_file(via, 4 * 1024 * 1024, ret, ret_len);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static DIR *open_dir(const doctor *d, const char *dir)
+{
+    int fd = doctor_open(d, dir, O_RDONLY | O_DIRECTORY);
+    DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dh && fd >= 0)
+        close(fd);
+    return dh;
+}
+
+/* The host paths "dir/NAME" of the entries of a host directory below --root whose NAME matches
+ * pattern (fnmatch, no leading dot), sorted as glob() sorts them. NULL-terminated; NULL when the
+ * directory cannot be read. */
+char **doctor_list(const doctor *d, const char *dir, const char *pattern)
+{
+    _cleanup_(closedirp) DIR *dh = open_dir(d, dir);
+    if (!dh)
+        return NULL;
+    const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+    char **v = calloc(1, sizeof(char *));
+    size_t n = 0;
+    struct dirent *de;
+    while (v && (de = readdir(dh))) {
+        if (fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
+            continue;
+        char **nv = realloc(v, (n + 2) * sizeof(char *));
+        if (!nv)
+            break;
+        v = nv;
+        if (asprintf(&v[n], "%s%s%s", dir, sep, de->d_name) < 0) {
+            v[n] = NULL;
+            break;
+        }
+        v[++n] = NULL;
+    }
+    if (v)
+        qsort(v, n, sizeof(char *), cmp_str);
+    return v;
+}
+
+void doctor_list_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+char *doctor_strip(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Is a process with this comm running (from <root>/proc/<pid>/comm)? Returns its pid or 0. */
+long doctor_find_process(const doctor *d, const char *const *names)
+{
+    _cleanup_(closedirp) DIR *dir = open_dir(d, "/proc");
+    struct dirent *de;
+    while (dir && (de = readdir(dir))) {
+        if (!isdigit((unsigned char)de->d_name[0]))
+            continue;
+        char rel[300];
+        snprintf(rel, sizeof(rel), "/proc/%s/comm", de->d_name);
+        _cleanup_free_ char *comm = NULL;
+        if (doctor_read(d, rel, &comm, NULL) < 0)
+            continue;
+        doctor_strip(comm);
+        for (const char *const *n = names; *n; n++)
+            if (!strcmp(comm, *n))
+                return strtol(de->d_name, NULL, 10);
+    }
+    return 0;
+}
