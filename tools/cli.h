@@ -83,11 +83,6 @@ tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, c
 /* Read a whole file (cap max bytes). 0 or -errno. */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
-/* "255.255.255.0" -> 24, -1 when not a contiguous IPv4 mask. */
-int cli_netmask_prefix(const char *mask);
-/* Address + prefix -> the subnet (host bits cleared); false when not numeric or out of range. */
-bool cli_make_subnet(const char *addr, int prefix, nfsroot_cidr *ret);
-
 /* A tiny streaming JSON writer (commas and escaping handled). */
 typedef struct json {
     FILE *f;

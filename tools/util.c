@@ -416,17 +416,6 @@ void json_kv_bool(json *j, const char *key, bool v)
 
 /* ---------------------------------------------------------------------------------------- */
 
-int cli_netmask_prefix(const char *mask)
-{
-    int prefix = nfsroot_netmask_prefix(mask);
-    return prefix < 0 ? -1 : prefix;
-}
-
-bool cli_make_subnet(const char *addr, int prefix, nfsroot_cidr *ret)
-{
-    return nfsroot_cidr_subnet(addr, prefix, ret) == 0;
-}
-
 tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, char *note,
                        size_t len)
 {

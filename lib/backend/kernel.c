@@ -484,8 +484,8 @@ static int orphan_line(nfsroot_plan *plan, char *line, const nfsroot_peers *owne
 
 /* The entries of an orphan file, as render() wrote them: each export line follows a
  * "# virt-nfsroot uuid=<uuid> role=..." comment of that uuid; nothing else in it is read. A
- * reader of our own output only: exports(5) text in general is lib/exports.c's (this moves
- * there). */
+ * reader of our own output only, which needs those comments: exports(5) text in general is
+ * lib/exports.c's, which drops comments. */
 static int orphan_plan(char *text, const char *uuid, const nfsroot_peers *owners,
                        nfsroot_plan *plan)
 {
