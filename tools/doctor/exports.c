@@ -98,18 +98,22 @@ static void scope_entry(const doctor *d, scope *s, const char *file, const nfsro
     s->n++;
     if (!everyone && client_within_networks(d, client, &judged))
         return;
-    char why[2048];
+    _cleanup_free_ char *why = NULL;
+    int n;
     if (everyone)
-        snprintf(why, sizeof(why), "%s exports '%s' to everyone%s", file, e->path,
-                 client[0] ? "" : " (no client given)");
+        n = asprintf(&why, "%s exports '%s' to everyone%s", file, e->path,
+                     client[0] ? "" : " (no client given)");
     else if (!judged)
-        snprintf(why, sizeof(why),
-                 "%s exports '%s' to '%s', a name that cannot be checked against the VM networks",
-                 file, e->path, client);
+        n = asprintf(&why,
+                     "%s exports '%s' to '%s', a name that cannot be checked against the VM "
+                     "networks",
+                     file, e->path, client);
     else
-        snprintf(why, sizeof(why), "%s exports '%s' to '%s', outside every VM network", file,
-                 e->path, client);
-    scope_note(s, ours, why);
+        n = asprintf(&why, "%s exports '%s' to '%s', outside every VM network", file, e->path,
+                     client);
+    if (n < 0)
+        why = NULL;
+    scope_note(s, ours, why ? why : "out of memory");
 }
 
 static void scan_exports_file(doctor *d, scope *s, const char *host_file, bool ours)
