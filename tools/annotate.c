@@ -32,31 +32,6 @@ static void warn_add(warnings *w, const char *fmt, ...)
     va_end(ap);
 }
 
-static void usage(void)
-{
-    printf("Usage: virt-nfsroot annotate DOMAIN [--path P] [--readonly-export P]...\n"
-           "                             [--clients CIDR] [--options OPTS] [--pin-address [IP]]\n"
-           "                             [--connect URI] [--force] [--dry-run] [--json]\n"
-           "       virt-nfsroot annotate DOMAIN --remove [--connect URI]\n"
-           "\n"
-           "Write DOMAIN's virt-nfsroot metadata with libvirt (persistent config, and the live\n"
-           "definition when it runs), keeping everything else in the domain. The element is\n"
-           "first checked against the host policy as the hook will check it at start; what the\n"
-           "policy refuses is not written (--force writes it anyway).\n"
-           "\n"
-           "  --path P             the root export (default: <first export root>/DOMAIN)\n"
-           "  --readonly-export P  an extra read-only export (repeatable)\n"
-           "  --clients CIDR       who may mount (default: the pinned address, else the subnet)\n"
-           "  --options OPTS       exports(5) options for the root export (policy-checked)\n"
-           "  --pin-address [IP]   add a static DHCP host for the domain's MAC on its libvirt\n"
-           "                       network (live and config), IP or the next free address\n"
-           "  --remove             remove the element from the persistent config (a running\n"
-           "                       guest keeps its exports until it stops)\n"
-           "  --dry-run            print what would be written, change nothing\n"
-           "\n"
-           "A running domain's exports change at its next start.\n");
-}
-
 /* libvirt's SetMetadata wants the element without prefix: it puts every node of it in the
  * namespace itself. */
 static void strip_ns_tree(xmlNodePtr root)
@@ -435,81 +410,105 @@ static int check_args(annotate_opts *o, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cmd_annotate(int argc, char **argv)
+static int cmd_annotate(int argc, char **argv);
+
+enum {
+    OPT_PATH = CLI_KEY_FIRST,
+    OPT_RO,
+    OPT_CLIENTS,
+    OPT_OPTIONS,
+    OPT_REMOVE,
+    OPT_PIN,
+    OPT_FORCE,
+    OPT_DRY,
+};
+const cli_command cli_cmd_annotate = {
+    .name = "annotate",
+    .args = "DOMAIN",
+    .summary = "add, change or remove a domain's virt-nfsroot metadata",
+    .about = "Write DOMAIN's virt-nfsroot metadata with libvirt (persistent config, and the live\n"
+             "definition when it runs), keeping everything else in the domain. The element is\n"
+             "first checked against the host policy as the hook will check it at start; what the\n"
+             "policy refuses is not written (--force writes it anyway). A running domain's\n"
+             "exports change at its next start.",
+    .opts =
+        (const cli_opt[]){
+            { "path", OPT_PATH, CLI_ARG, "P",
+              "the root export (default: <first export root>/DOMAIN)", "@dir" },
+            { "readonly-export", OPT_RO, CLI_ARG, "P", "an extra read-only export (repeatable)",
+              "@dir" },
+            { "clients", OPT_CLIENTS, CLI_ARG, "CIDR",
+              "who may mount (default: the pinned address, else the subnet)", NULL },
+            { "options", OPT_OPTIONS, CLI_ARG, "OPTS",
+              "exports(5) options for the root export (policy-checked)", NULL },
+            { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
+              "a static DHCP host for the domain's MAC (live and config): IP or the next free",
+              NULL },
+            { "remove", OPT_REMOVE, CLI_NO_ARG, NULL,
+              "remove the element from the persistent config (a running guest keeps its exports)",
+              NULL },
+            { "force", OPT_FORCE, CLI_NO_ARG, NULL, "write what the policy refuses", NULL },
+            { "dry-run", OPT_DRY, CLI_NO_ARG, NULL, "print what would be written, change nothing",
+              NULL },
+            { 0 } },
+    .run = cmd_annotate,
+    .complete_args = "@domain",
+};
+
+/* One option of annotate's into o; <0 after a usage error (printed). */
+static int annotate_opt(annotate_opts *o, int c, const char *arg, int argc, char **argv)
 {
-    enum {
-        OPT_PATH = OPT_FIRST_LOCAL,
-        OPT_RO,
-        OPT_CLIENTS,
-        OPT_OPTIONS,
-        OPT_REMOVE,
-        OPT_PIN,
-        OPT_FORCE,
-        OPT_DRY,
-    };
-    static const struct option opts[] = {
-        CLI_COMMON_LONGOPTS,
-        { "path", required_argument, NULL, OPT_PATH },
-        { "readonly-export", required_argument, NULL, OPT_RO },
-        { "clients", required_argument, NULL, OPT_CLIENTS },
-        { "options", required_argument, NULL, OPT_OPTIONS },
-        { "remove", no_argument, NULL, OPT_REMOVE },
-        { "pin-address", optional_argument, NULL, OPT_PIN },
-        { "force", no_argument, NULL, OPT_FORCE },
-        { "dry-run", no_argument, NULL, OPT_DRY },
-        {},
-    };
-    annotate_opts o = { 0 };
-    int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-        int r = cli_common_opt(c, optarg, "annotate");
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        switch (c) {
-        case 'h':
-            usage();
-            return EXIT_OK;
-        case OPT_PATH:
-            o.path = optarg;
-            o.shaped = true;
-            break;
-        case OPT_RO:
-            if (o.n_ro >= ELEMENTSOF(o.ro))
-                return cli_usage_error("annotate", "at most %zu --readonly-export",
-                                       ELEMENTSOF(o.ro));
-            o.ro[o.n_ro++] = optarg;
-            o.shaped = true;
-            break;
-        case OPT_CLIENTS:
-            o.clients = optarg;
-            o.shaped = true;
-            break;
-        case OPT_OPTIONS:
-            o.options = optarg;
-            o.shaped = true;
-            break;
-        case OPT_REMOVE:
-            o.remove = true;
-            break;
-        case OPT_PIN:
-            o.pin.requested = true;
-            o.pin_ip = optarg;
-            /* "--pin-address IP" as well as "--pin-address=IP". */
-            if (!o.pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
-                o.pin_ip = argv[optind++];
-            break;
-        case OPT_FORCE:
-            o.force = true;
-            break;
-        case OPT_DRY:
-            o.dry_run = true;
-            break;
-        default:
-            return cli_usage_error("annotate", "unknown option '%s'", argv[optind - 1]);
-        }
+    switch (c) {
+    case OPT_PATH:
+        o->path = arg;
+        o->shaped = true;
+        break;
+    case OPT_RO:
+        if (o->n_ro >= ELEMENTSOF(o->ro))
+            return cli_usage_error("annotate", "at most %zu --readonly-export", ELEMENTSOF(o->ro));
+        o->ro[o->n_ro++] = arg;
+        o->shaped = true;
+        break;
+    case OPT_CLIENTS:
+        o->clients = arg;
+        o->shaped = true;
+        break;
+    case OPT_OPTIONS:
+        o->options = arg;
+        o->shaped = true;
+        break;
+    case OPT_REMOVE:
+        o->remove = true;
+        break;
+    case OPT_PIN:
+        o->pin.requested = true;
+        o->pin_ip = arg;
+        /* "--pin-address IP" as well as "--pin-address=IP". */
+        if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
+            o->pin_ip = argv[optind++];
+        break;
+    case OPT_FORCE:
+        o->force = true;
+        break;
+    case OPT_DRY:
+        o->dry_run = true;
+        break;
     }
+    return 0;
+}
+
+static int cmd_annotate(int argc, char **argv)
+{
+    annotate_opts o = { 0 };
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_cmd_annotate);
+    const char *arg;
+    int c;
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0)
+        if (annotate_opt(&o, c, arg, argc, argv) != 0)
+            return EXIT_USAGE;
+    if (c < 0)
+        return cli_parse_exit(c);
     int r = check_args(&o, argc, argv);
     return r != EXIT_OK ? r : annotate(&o);
 }

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "macro.h"
+#include "opt.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
 /* Exit codes, the same for every subcommand (documented in virt-nfsroot(1)). */
@@ -109,23 +110,12 @@ void json_kv_int(json *j, const char *key, int64_t v);
 void json_kv_bool(json *j, const char *key, bool v);
 
 /* Subcommands: argc/argv start at the subcommand's name. */
-int cmd_status(int argc, char **argv);
-int cmd_doctor(int argc, char **argv);
-int cmd_annotate(int argc, char **argv);
-int cmd_validate(int argc, char **argv);
-int cmd_reconcile(int argc, char **argv);
+/* The subcommands, each defined with its option table in its own file (opt.h). */
+extern const cli_command cli_cmd_status, cli_cmd_doctor, cli_cmd_annotate, cli_cmd_validate,
+    cli_cmd_reconcile;
 
-/* Options every subcommand's getopt_long table includes (before its own). */
-enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR, OPT_FIRST_LOCAL };
-#define CLI_COMMON_LONGOPTS                                                                        \
-    { "json", no_argument, NULL, OPT_JSON }, { "verbose", no_argument, NULL, 'v' },                \
-        { "connect", required_argument, NULL, 'c' },                                               \
-        { "config", required_argument, NULL, OPT_CONFIG },                                         \
-        { "color", required_argument, NULL, OPT_COLOR },                                           \
-    {                                                                                              \
-        "help", no_argument, NULL, 'h'                                                             \
-    }
-#define CLI_COMMON_SHORTOPTS "vc:h"
+/* Keys of the common options (opt.c's table; a command's own start at CLI_KEY_FIRST). */
+enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR };
 /* Handle a common option returned by getopt_long. 1 handled, 0 not common, -1 usage error
  * (printed). */
 int cli_common_opt(int c, const char *arg, const char *cmd);

@@ -5,84 +5,81 @@
 
 #include "cli.h"
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} commands[] = {
-    { "status", cmd_status, "list managed exports: running domains, server state, stale ones" },
-    { "doctor", cmd_doctor, "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)" },
-    { "annotate", cmd_annotate, "add, change or remove a domain's virt-nfsroot metadata" },
-    { "validate", cmd_validate, "check a domain XML against the policy and its boot files" },
-    { "reconcile", cmd_reconcile, "remove stale exports, restore missing ones (--apply)" },
+static const cli_command *const commands[] = {
+    &cli_cmd_status, &cli_cmd_doctor, &cli_cmd_annotate, &cli_cmd_validate, &cli_cmd_reconcile,
+};
+
+enum { OPT_VERSION = CLI_KEY_FIRST, OPT_COMPLETION };
+static const cli_command cli_main = {
+    .name = "",
+    .args = "COMMAND [ARGS...]",
+    .about = "Root-on-NFS for libvirt guests: a host directory exported over NFS while the\n"
+             "guest runs. The libvirt hook does the work; this command is for people. The\n"
+             "common options are also accepted after COMMAND; 'virt-nfsroot COMMAND --help'\n"
+             "shows a command's own. Exit status: 0 success, 1 failure or problems found,\n"
+             "2 usage error.",
+    .opts =
+        (const cli_opt[]){ { "version", OPT_VERSION, CLI_NO_ARG, NULL, "print the version", NULL },
+                           { "completion-data", OPT_COMPLETION, CLI_NO_ARG, NULL,
+                             "print the option tables for the bash completion (build time)", NULL },
+                           { 0 } },
+    .stop_at_operand = true,
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: virt-nfsroot [OPTIONS] COMMAND [ARGS...]\n"
-               "\n"
-               "Root-on-NFS for libvirt guests: a host directory exported over NFS while the\n"
-               "guest runs. The libvirt hook does the work; this command is for people.\n"
-               "\n"
-               "Commands:\n");
+    fprintf(f, "Usage: virt-nfsroot [OPTIONS] COMMAND [ARGS...]\n\n%s\n\nCommands:\n",
+            cli_main.about);
     for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f,
-            "\n"
-            "Options (also accepted after COMMAND):\n"
-            "  -h, --help            show this help (or COMMAND --help)\n"
-            "      --version         print the version\n"
-            "  -v, --verbose         print what is done (twice: libvirt's own errors too)\n"
-            "      --json            machine-readable output on stdout (see virt-nfsroot(1))\n"
-            "  -c, --connect URI     libvirt URI (default " DEFAULT_URI ")\n"
-            "      --config FILE     policy file (default $VIRT_NFSROOT_CONFIG, else %s)\n"
-            "      --color WHEN      auto (default: only on a terminal), always, never\n"
-            "\n"
-            "Exit status: 0 success, 1 failure or problems found, 2 usage error.\n",
-            nfsroot_policy_default_path());
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "\nOptions:\n");
+    for (const cli_opt *o = cli_common_opts; o->name; o++)
+        cli_opt_usage(o, f);
+    cli_opt_usage(&cli_main.opts[0], f); /* --version; --completion-data is for the build */
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_COMMON_LONGOPTS,
-        { "version", no_argument, NULL, 'V' },
-        {},
-    };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-        int r = cli_common_opt(c, optarg, NULL);
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            return EXIT_OK;
-        case 'V':
-            printf("virt-nfsroot %s\n", nfsroot_version());
-            return EXIT_OK;
-        default:
-            return cli_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
     const char *name = argv[optind];
     if (!strcmp(name, "help")) {
         usage(stdout);
         return EXIT_OK;
     }
     for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-        if (!strcmp(name, commands[i].name)) {
+        if (!strcmp(name, commands[i]->name)) {
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
             optind = 0; /* reinitialise getopt for the subcommand */
-            return commands[i].run(sub_argc, sub_argv);
+            return commands[i]->run(sub_argc, sub_argv);
         }
     return cli_usage_error(NULL, "unknown command '%s'", name);
+}
+
+int main(int argc, char **argv)
+{
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_main);
+    const char *arg;
+    int c;
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0) {
+        if (c == OPT_VERSION) {
+            printf("virt-nfsroot %s\n", nfsroot_version());
+            return EXIT_OK;
+        }
+        if (c == OPT_COMPLETION) {
+            cli_completion_data(commands, ELEMENTSOF(commands), stdout);
+            return EXIT_OK;
+        }
+    }
+    if (c == CLI_PARSE_HELP) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (c < 0)
+        return EXIT_USAGE;
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return run_command(argc, argv);
 }

@@ -34,8 +34,10 @@ void cli_parser_init(cli_parser *ps, const cli_command *cmd)
 {
     memset(ps, 0, sizeof(*ps));
     ps->cmd = cmd;
-    ps->shortopts[0] = ':'; /* a missing value comes back as ':', not '?' */
-    size_t nl = 0, ns = 1;
+    size_t nl = 0, ns = 0;
+    if (cmd->stop_at_operand)
+        ps->shortopts[ns++] = '+';
+    ps->shortopts[ns++] = ':'; /* a missing value comes back as ':', not '?' */
     for (const cli_opt *o = cli_common_opts; o->name; o++)
         add_opt(ps, &nl, &ns, o);
     for (const cli_opt *o = cmd->opts; o && o->name; o++)
@@ -44,7 +46,7 @@ void cli_parser_init(cli_parser *ps, const cli_command *cmd)
 
 int cli_parser_next(cli_parser *ps, int argc, char **argv, const char **ret_arg)
 {
-    const char *name = ps->cmd->name;
+    const char *name = ps->cmd->name[0] ? ps->cmd->name : NULL; /* "": the global options */
     for (;;) {
         opterr = 0;
         int c = getopt_long(argc, argv, ps->shortopts, ps->longopts, NULL);
@@ -52,7 +54,8 @@ int cli_parser_next(cli_parser *ps, int argc, char **argv, const char **ret_arg)
         if (c == -1)
             return CLI_PARSE_DONE;
         if (c == 'h') {
-            cli_command_usage(ps->cmd, stdout);
+            if (name)
+                cli_command_usage(ps->cmd, stdout);
             return CLI_PARSE_HELP;
         }
         int r = cli_common_opt(c, optarg, name);
@@ -78,7 +81,7 @@ int cli_parse_exit(int outcome)
     return outcome == CLI_PARSE_HELP ? EXIT_OK : EXIT_USAGE;
 }
 
-static void print_opt(const cli_opt *o, FILE *f)
+void cli_opt_usage(const cli_opt *o, FILE *f)
 {
     char head[64], shortname[8] = "    ";
     if (o->key < 0x80)
@@ -90,7 +93,7 @@ static void print_opt(const cli_opt *o, FILE *f)
         snprintf(head, sizeof(head), "%s--%s %s", shortname, o->name, an);
     else
         snprintf(head, sizeof(head), "%s--%s", shortname, o->name);
-    fprintf(f, "  %-28s %s\n", head, o->help);
+    fprintf(f, "  %-22s %s\n", head, o->help);
 }
 
 void cli_command_usage(const cli_command *cmd, FILE *f)
@@ -100,11 +103,11 @@ void cli_command_usage(const cli_command *cmd, FILE *f)
     if (cmd->opts && cmd->opts[0].name) {
         fprintf(f, "\nOptions:\n");
         for (const cli_opt *o = cmd->opts; o->name; o++)
-            print_opt(o, f);
+            cli_opt_usage(o, f);
     }
     fprintf(f, "\nCommon options:\n");
     for (const cli_opt *o = cli_common_opts; o->name; o++)
-        print_opt(o, f);
+        cli_opt_usage(o, f);
 }
 
 static void print_words(const cli_opt *opts, FILE *f)
@@ -116,14 +119,16 @@ static void print_words(const cli_opt *opts, FILE *f)
     }
 }
 
+/* CLI_OPT_ARG options are "@optional": nothing to offer, and the next word is no value. */
 static void print_values(const cli_opt *opts, FILE *f)
 {
     for (const cli_opt *o = opts; o && o->name; o++) {
         if (!o->arg)
             continue;
-        fprintf(f, "    [--%s]='%s'\n", o->name, o->complete ? o->complete : "");
+        const char *v = o->arg == CLI_OPT_ARG ? "@optional" : o->complete ? o->complete : "";
+        fprintf(f, "    [--%s]='%s'\n", o->name, v);
         if (o->key < 0x80)
-            fprintf(f, "    [-%c]='%s'\n", o->key, o->complete ? o->complete : "");
+            fprintf(f, "    [-%c]='%s'\n", o->key, v);
     }
 }
 
@@ -146,5 +151,9 @@ void cli_completion_data(const cli_command *const *cmds, size_t n, FILE *f)
     print_values(cli_common_opts, f);
     for (size_t i = 0; i < n; i++)
         print_values(cmds[i]->opts, f);
+    fprintf(f, ")\n# What a command's operands are.\ndeclare -A _virt_nfsroot_args=(\n");
+    for (size_t i = 0; i < n; i++)
+        if (cmds[i]->complete_args)
+            fprintf(f, "    [%s]='%s'\n", cmds[i]->name, cmds[i]->complete_args);
     fprintf(f, ")\n");
 }

@@ -6,6 +6,7 @@
 #define NFSROOT_CLI_OPT_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef enum cli_arg {
@@ -35,6 +36,8 @@ typedef struct cli_command {
     const char *about;   /* the paragraph under the usage line */
     const cli_opt *opts; /* the command's own options, ended by { 0 } */
     int (*run)(int argc, char **argv);
+    bool stop_at_operand; /* options end at the first operand (the global ones, before COMMAND) */
+    const char *complete_args; /* what the completion offers for operands: "@domain", "@xml" */
 } cli_command;
 
 /* The options every subcommand accepts (--json, -v, -c, --config, --color, -h). */
@@ -51,14 +54,16 @@ enum { CLI_PARSE_DONE = 0, CLI_PARSE_HELP = -1, CLI_PARSE_USAGE = -2 };
 void cli_parser_init(cli_parser *ps, const cli_command *cmd);
 /* The next of the command's own options (its key; *ret_arg its value or NULL), or
  * CLI_PARSE_DONE at the end (positional arguments from optind on), CLI_PARSE_HELP after printing
- * the usage, CLI_PARSE_USAGE after printing a usage error. Common options are applied to `cli`
- * on the way. */
+ * the usage (a command whose name is "" prints its own), CLI_PARSE_USAGE after printing a usage
+ * error. Common options are applied to `cli` on the way. */
 int cli_parser_next(cli_parser *ps, int argc, char **argv, const char **ret_arg);
 /* What a command's loop returns for a CLI_PARSE_* outcome: EXIT_OK or EXIT_USAGE. */
 int cli_parse_exit(int outcome);
 
 /* Usage of one command: its line, its paragraph, then every option with its help. */
 void cli_command_usage(const cli_command *cmd, FILE *f);
+/* One option's usage line ("  -c, --connect URI   help"). */
+void cli_opt_usage(const cli_opt *o, FILE *f);
 /* Bash assignments the completion script reads: commands, options per command, values. */
 void cli_completion_data(const cli_command *const *cmds, size_t n, FILE *f);
 

@@ -56,26 +56,6 @@ static char *lib_error_text(const nfsroot_error *err, int r)
     return strdup(err->code ? nfsroot_error_format(err, line, sizeof(line)) : strerror(-r));
 }
 
-static void usage(void)
-{
-    printf("Usage: virt-nfsroot reconcile [--apply] [--boot] [--json] [--connect URI]\n"
-           "\n"
-           "Compare what virt-nfsroot exports (its state records and what its backends made)\n"
-           "with the domains libvirt runs, and say what is out of step:\n"
-           "  remove         a record whose domain is not running: its exports go\n"
-           "  restore        a running domain whose exports the NFS server lost\n"
-           "  remove-orphan  an export file of ours with no record, whose domain is not running\n"
-           "  orphan         such a file whose domain runs (left alone: restart the domain)\n"
-           "  unreadable     a record that cannot be read (left alone: check it by hand)\n"
-           "Nothing changes without --apply.\n"
-           "\n"
-           "  --apply   do it (needs root)\n"
-           "  --boot    at host boot, before libvirtd: no domain runs, do not ask libvirt\n"
-           "\n"
-           "Exit status: dry run: 0 in step, 1 changes pending; --apply: 0 done, 1 something\n"
-           "failed; 2 usage error.\n");
-}
-
 /* At host boot (no connection) no domain runs; otherwise libvirt says. */
 static tri domain_state(virConnectPtr conn, const char *name, const char *uuid, char *why,
                         size_t len)
@@ -320,37 +300,46 @@ static int reconcile(const nfsroot_policy *policy, virConnectPtr conn, bool appl
     return changes || failures ? EXIT_FAIL : EXIT_OK;
 }
 
-int cmd_reconcile(int argc, char **argv)
+static int cmd_reconcile(int argc, char **argv);
+
+enum { OPT_APPLY = CLI_KEY_FIRST, OPT_BOOT };
+const cli_command cli_cmd_reconcile = {
+    .name = "reconcile",
+    .args = "",
+    .summary = "remove stale exports, restore missing ones (--apply)",
+    .about = "Compare what virt-nfsroot exports (its state records and what its backends made)\n"
+             "with the domains libvirt runs, and say what is out of step:\n"
+             "  remove         a record whose domain is not running: its exports go\n"
+             "  restore        a running domain whose exports the NFS server lost\n"
+             "  remove-orphan  an export file of ours with no record, whose domain is not running\n"
+             "  orphan         such a file whose domain runs (left alone: restart the domain)\n"
+             "  unreadable     a record that cannot be read (left alone: check it by hand)\n"
+             "Nothing changes without --apply. Exit status: dry run: 0 in step, 1 changes\n"
+             "pending; --apply: 0 done, 1 something failed; 2 usage error.",
+    .opts =
+        (const cli_opt[]){ { "apply", OPT_APPLY, CLI_NO_ARG, NULL, "do it (needs root)", NULL },
+                           { "boot", OPT_BOOT, CLI_NO_ARG, NULL,
+                             "at host boot, before libvirtd: no domain runs, do not ask libvirt",
+                             NULL },
+                           { 0 } },
+    .run = cmd_reconcile,
+};
+
+static int cmd_reconcile(int argc, char **argv)
 {
-    enum { OPT_APPLY = OPT_FIRST_LOCAL, OPT_BOOT };
-    static const struct option opts[] = {
-        CLI_COMMON_LONGOPTS,
-        { "apply", no_argument, NULL, OPT_APPLY },
-        { "boot", no_argument, NULL, OPT_BOOT },
-        {},
-    };
     bool apply = false, boot = false;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_cmd_reconcile);
+    const char *arg;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-        int r = cli_common_opt(c, optarg, "reconcile");
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (c == 'h') {
-            usage();
-            return EXIT_OK;
-        }
-        if (c == OPT_APPLY) {
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0) {
+        if (c == OPT_APPLY)
             apply = true;
-            continue;
-        }
-        if (c == OPT_BOOT) {
+        else if (c == OPT_BOOT)
             boot = true;
-            continue;
-        }
-        return cli_usage_error("reconcile", "unknown option '%s'", argv[optind - 1]);
     }
+    if (c < 0)
+        return cli_parse_exit(c);
     if (optind < argc)
         return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
 

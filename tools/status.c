@@ -200,19 +200,6 @@ static void print_table(row *rows, size_t n)
                    cli_esc(rows[i].note));
 }
 
-static void usage(void)
-{
-    printf("Usage: virt-nfsroot status [--json] [--connect URI] [--config FILE]\n"
-           "\n"
-           "List every export virt-nfsroot manages (from the state directory): domain, path,\n"
-           "clients, options, backend, since when, whether the domain is running (libvirt;\n"
-           "'unknown' when libvirt cannot be reached) and whether the NFS server really\n"
-           "exports it. STATE is 'ok', 'missing' (the server lacks it although the domain\n"
-           "runs) or 'stale' (the domain is not running). Exit status 1 when any is missing\n"
-           "or stale, or a record cannot be read (listed as 'unreadable'): 'virt-nfsroot\n"
-           "reconcile' shows how to fix them.\n");
-}
-
 static void rows_free(row *rows, size_t n)
 {
     for (size_t i = 0; rows && i < n; i++)
@@ -325,22 +312,33 @@ static int status(const nfsroot_policy *policy)
     return !rows || problems ? EXIT_FAIL : EXIT_OK;
 }
 
-int cmd_status(int argc, char **argv)
+static int cmd_status(int argc, char **argv);
+
+const cli_command cli_cmd_status = {
+    .name = "status",
+    .args = "",
+    .summary = "list managed exports: running domains, server state, stale ones",
+    .about = "List every export virt-nfsroot manages (from the state directory): domain, path,\n"
+             "clients, options, backend, since when, whether the domain is running (libvirt;\n"
+             "'unknown' when libvirt cannot be reached) and whether the NFS server really\n"
+             "exports it. STATE is 'ok', 'missing' (the server lacks it although the domain\n"
+             "runs) or 'stale' (the domain is not running). Exit status 1 when any is missing\n"
+             "or stale, or a record cannot be read (listed as 'unreadable'): 'virt-nfsroot\n"
+             "reconcile' shows how to fix them.",
+    .opts = (const cli_opt[]){ { 0 } },
+    .run = cmd_status,
+};
+
+static int cmd_status(int argc, char **argv)
 {
-    static const struct option opts[] = { CLI_COMMON_LONGOPTS, {} };
-    int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-        int r = cli_common_opt(c, optarg, "status");
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (c == 'h') {
-            usage();
-            return EXIT_OK;
-        }
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_cmd_status);
+    const char *arg;
+    int c = cli_parser_next(&ps, argc, argv, &arg);
+    if (c < 0)
+        return cli_parse_exit(c);
+    if (c > 0)
         return cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
-    }
     if (optind < argc)
         return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 

@@ -16,21 +16,6 @@ typedef struct report {
     bool has_metadata;
 } report;
 
-static void usage(void)
-{
-    printf("Usage: virt-nfsroot validate DOMAIN.xml [--json] [--config FILE]\n"
-           "       virt-nfsroot validate --domain NAME [--connect URI] [--json]\n"
-           "\n"
-           "Check a domain as the hook will at start: our metadata, the host policy, the\n"
-           "exports it would create, then the boot files (kernel, initramfs, command line,\n"
-           "the guest's fstab, NFSv4 id mapping). Prints every finding, one per line:\n"
-           "'error: ...', 'warning: ...', 'info: ...', each naming the file and the fix.\n"
-           "DOMAIN.xml may be '-' for standard input. --domain reads the persistent\n"
-           "definition through libvirt. Nothing on the host is changed.\n"
-           "\n"
-           "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.\n");
-}
-
 static const char *mode_name(nfsroot_validate_mode m)
 {
     return m == NFSROOT_VALIDATE_STRICT ? "strict" : m == NFSROOT_VALIDATE_WARN ? "warn" : "off";
@@ -295,32 +280,39 @@ static int validate_xml(const char *xml, size_t len, const char *source)
     return nfsroot_findings_has_errors(f) ? EXIT_FAIL : EXIT_OK;
 }
 
-int cmd_validate(int argc, char **argv)
+static int cmd_validate(int argc, char **argv);
+
+enum { OPT_DOMAIN = CLI_KEY_FIRST };
+const cli_command cli_cmd_validate = {
+    .name = "validate",
+    .args = "DOMAIN.xml | --domain NAME",
+    .summary = "check a domain XML against the policy and its boot files",
+    .about = "Check a domain as the hook will at start: our metadata, the host policy, the\n"
+             "exports it would create, then the boot files (kernel, initramfs, command line,\n"
+             "the guest's fstab, NFSv4 id mapping). Prints every finding, one per line:\n"
+             "'error: ...', 'warning: ...', 'info: ...', each naming the file and the fix.\n"
+             "DOMAIN.xml may be '-' for standard input. Nothing on the host is changed.\n"
+             "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.",
+    .opts =
+        (const cli_opt[]){ { "domain", OPT_DOMAIN, CLI_ARG, "NAME",
+                             "read the persistent definition of NAME through libvirt", "@domain" },
+                           { 0 } },
+    .run = cmd_validate,
+    .complete_args = "@xml",
+};
+
+static int cmd_validate(int argc, char **argv)
 {
-    enum { OPT_DOMAIN = OPT_FIRST_LOCAL };
-    static const struct option opts[] = {
-        CLI_COMMON_LONGOPTS,
-        { "domain", required_argument, NULL, OPT_DOMAIN },
-        {},
-    };
     const char *domain_name = NULL;
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_cmd_validate);
+    const char *arg;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-        int r = cli_common_opt(c, optarg, "validate");
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (c == 'h') {
-            usage();
-            return EXIT_OK;
-        }
-        if (c == OPT_DOMAIN) {
-            domain_name = optarg;
-            continue;
-        }
-        return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
-    }
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0)
+        if (c == OPT_DOMAIN)
+            domain_name = arg;
+    if (c < 0)
+        return cli_parse_exit(c);
     const char *file = optind < argc ? argv[optind] : NULL;
     if (optind + 1 < argc)
         return cli_usage_error("validate", "unexpected argument '%s'", argv[optind + 1]);

@@ -102,21 +102,6 @@ static void print_json(const doctor *d, const size_t counts[ST_MAX])
     json_finish(&j);
 }
 
-static void usage(void)
-{
-    printf("Usage: virt-nfsroot doctor [--json] [--root DIR] [--config FILE]\n"
-           "\n"
-           "Check this host for root-on-NFS guests: policy, NFS server and the versions it\n"
-           "offers, nfs.conf, rpcbind, export roots, exports wider than the VM networks, the\n"
-           "hook and libvirtd, libvirt networks, libvirt NSS, the NFSv4 id-mapping domain and\n"
-           "time sync. Each check is PASS, WARN, FAIL or SKIP (does not apply), with the fix.\n"
-           "\n"
-           "  --root DIR   read every host file below DIR instead of / (fixture hosts)\n"
-           "\n"
-           "Exit status: 0 when nothing FAILs (warnings allowed), 1 when a check FAILs,\n"
-           "2 on a usage error. Nothing on the host is changed.\n");
-}
-
 /* Open --root; below a fixture root every file is opened with openat2(RESOLVE_IN_ROOT). */
 static int open_root(doctor *d)
 {
@@ -164,35 +149,43 @@ static void doctor_done(doctor **dp)
         close(d->root_fd);
 }
 
-int cmd_doctor(int argc, char **argv)
+static int cmd_doctor(int argc, char **argv);
+
+enum { OPT_ROOT = CLI_KEY_FIRST };
+const cli_command cli_cmd_doctor = {
+    .name = "doctor",
+    .args = "",
+    .summary = "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)",
+    .about = "Check this host for root-on-NFS guests: policy, NFS server and the versions it\n"
+             "offers, nfs.conf, rpcbind, export roots, exports wider than the VM networks, the\n"
+             "hook and libvirtd, libvirt networks, libvirt NSS, the NFSv4 id-mapping domain and\n"
+             "time sync. Each check is PASS, WARN, FAIL or SKIP (does not apply), with the fix.\n"
+             "Exit status: 0 when nothing FAILs (warnings allowed), 1 when a check FAILs,\n"
+             "2 on a usage error. Nothing on the host is changed.",
+    .opts = (const cli_opt[]){ { "root", OPT_ROOT, CLI_ARG, "DIR",
+                                 "read every host file below DIR instead of / (fixture hosts)",
+                                 "@dir" },
+                               { 0 } },
+    .run = cmd_doctor,
+};
+
+static int cmd_doctor(int argc, char **argv)
 {
-    enum { OPT_ROOT = OPT_FIRST_LOCAL };
-    static const struct option opts[] = {
-        CLI_COMMON_LONGOPTS,
-        { "root", required_argument, NULL, OPT_ROOT },
-        {},
-    };
     doctor d = { .root = "/", .root_fd = -1 };
     char rootbuf[4096];
+    cli_parser ps;
+    cli_parser_init(&ps, &cli_cmd_doctor);
+    const char *arg;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-        int r = cli_common_opt(c, optarg, "doctor");
-        if (r < 0)
-            return EXIT_USAGE;
-        if (r > 0)
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0) {
+        if (c != OPT_ROOT)
             continue;
-        if (c == 'h') {
-            usage();
-            return EXIT_OK;
-        }
-        if (c == OPT_ROOT) {
-            if (!realpath(optarg, rootbuf))
-                return cli_usage_error("doctor", "--root '%s': %s", optarg, strerror(errno));
-            d.root = rootbuf;
-            continue;
-        }
-        return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
+        if (!realpath(arg, rootbuf))
+            return cli_usage_error("doctor", "--root '%s': %s", arg, strerror(errno));
+        d.root = rootbuf;
     }
+    if (c < 0)
+        return cli_parse_exit(c);
     if (optind < argc)
         return cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
 
