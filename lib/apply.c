@@ -268,12 +268,47 @@ static void rewrite_sharers(const nfsroot_policy *p, const nfsroot_backend *b,
     }
 }
 
-int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
-                  nfsroot_error *err)
+/* The record of plan's domain among all, with what a redefinition or a backend switch left
+ * taken down first (its exports file is named by the old UUID and would outlive it). */
+static int previous_record(const nfsroot_policy *p, const nfsroot_plan *plan,
+                           nfsroot_state *const *all, size_t n_all, const nfsroot_log *log,
+                           nfsroot_state **ret, nfsroot_error *err)
 {
-    const nfsroot_backend *b = backend_for(p->backend, plan->domain, err);
-    if (!b)
-        return -EOPNOTSUPP;
+    nfsroot_state *old = NULL;
+    for (size_t i = 0; i < n_all; i++)
+        if (!strcmp(all[i]->plan->domain, plan->domain))
+            old = all[i];
+    if (old && (old->backend != p->backend || strcmp(old->plan->uuid, plan->uuid))) {
+        const nfsroot_backend *ob = backend_for(old->backend, plan->domain, err);
+        int r = ob ? ob->remove(p, old->plan, log, err) : -EOPNOTSUPP;
+        if (r < 0)
+            return r;
+        old = NULL;
+        NFSROOT_FAULT_POINT("apply-old-removed");
+    }
+    *ret = old;
+    return 0;
+}
+
+/* A failed apply takes down what it made, but what another running domain shares stays; an
+ * entry the undo could not take down keeps its record, so release retries it. */
+static void undo_apply(const nfsroot_policy *p, const nfsroot_backend *b, const nfsroot_plan *made,
+                       nfsroot_state *const *all, size_t n_all, const nfsroot_log *log)
+{
+    nfsroot_error ignored = { 0 };
+    nfsroot_plan none = { 0 };
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *undo = NULL;
+    int undone = plan_union(made, &none, &undo);
+    if (undone == 0) {
+        drop_shared(undo, all, n_all);
+        undone = b->remove(p, undo, log, &ignored);
+    }
+    if (undone == 0)
+        (void)nfsroot_state_delete(p, made->domain);
+}
+
+static int verify_paths(const nfsroot_plan *plan, nfsroot_error *err)
+{
     for (size_t i = 0; i < plan->n_exports; i++) {
         int r = nfsroot_path_verify(plan->exports[i].path, err);
         if (r < 0) {
@@ -281,63 +316,50 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
             return r;
         }
     }
+    return 0;
+}
+
+int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                  nfsroot_error *err)
+{
+    const nfsroot_backend *b = backend_for(p->backend, plan->domain, err);
+    if (!b)
+        return -EOPNOTSUPP;
+    int r = verify_paths(plan, err);
     _cleanup_close_ int lock = -1;
-    int r = nfsroot_state_lock(p, &lock, err);
+    if (r == 0)
+        r = nfsroot_state_lock(p, &lock, err);
     if (r < 0)
         return r;
     NFSROOT_FAULT_POINT("apply-locked");
     _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
-    r = list_states(p, log, &all, &n_all, err);
-    if (r < 0)
-        return r;
-    r = check_conflicts(p, plan, all, n_all, err);
-    if (r < 0)
-        return r;
     nfsroot_state *old = NULL;
-    for (size_t i = 0; i < n_all; i++)
-        if (!strcmp(all[i]->plan->domain, plan->domain))
-            old = all[i];
-    /* Another backend, or the same name under a new UUID (redefined): take the old one down
-     * whole, or its exports file (named by the old UUID) would outlive it. */
-    if (old && (old->backend != p->backend || strcmp(old->plan->uuid, plan->uuid))) {
-        const nfsroot_backend *ob = backend_for(old->backend, plan->domain, err);
-        if (!ob || (r = ob->remove(p, old->plan, log, err)) < 0)
-            return ob ? r : -EOPNOTSUPP;
-        old = NULL;
-        NFSROOT_FAULT_POINT("apply-old-removed");
-    }
+    r = list_states(p, log, &all, &n_all, err);
+    if (r == 0)
+        r = check_conflicts(p, plan, all, n_all, err);
+    if (r == 0)
+        r = previous_record(p, plan, all, n_all, log, &old, err);
     /* The record goes first: whatever happens next, release knows what to take down. Until the
      * backend is done that includes what the old record had and this plan drops. */
     _cleanup_(nfsroot_plan_freep) nfsroot_plan *both = NULL;
-    if (old && (r = plan_union(plan, old->plan, &both)) < 0)
-        return r;
+    if (r == 0 && old)
+        r = plan_union(plan, old->plan, &both);
     nfsroot_state s = { .plan = both ? both : (nfsroot_plan *)plan,
                         .backend = p->backend,
                         .since = (int64_t)time(NULL) };
-    r = nfsroot_state_write(p, &s, err);
+    if (r == 0)
+        r = nfsroot_state_write(p, &s, err);
     if (r < 0)
         return r;
     NFSROOT_FAULT_POINT("apply-state-written");
     _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
     nfsroot_peers peers;
     r = collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf, &peers);
-    if (r < 0)
-        return r;
-    r = b->apply(p, plan, old ? old->plan : NULL, &peers, log, err);
+    if (r == 0)
+        r = b->apply(p, plan, old ? old->plan : NULL, &peers, log, err);
     if (r < 0) {
-        /* Undo, but what another running domain shares stays. */
-        nfsroot_error ignored = { 0 };
-        nfsroot_plan none = { 0 };
-        _cleanup_(nfsroot_plan_freep) nfsroot_plan *undo = NULL;
-        int undone = plan_union(s.plan, &none, &undo);
-        if (undone == 0) {
-            drop_shared(undo, all, n_all);
-            undone = b->remove(p, undo, log, &ignored);
-        }
-        /* An entry the undo could not take down keeps its record: release retries it. */
-        if (undone == 0)
-            (void)nfsroot_state_delete(p, plan->domain);
+        undo_apply(p, b, s.plan, all, n_all, log);
         if (!err->domain[0])
             snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
         return r;
@@ -356,27 +378,48 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     return 0;
 }
 
+/* What release and reconnect start from, under the state lock: the domain's record, every
+ * record, and the backend that record names. */
+typedef struct locked_record {
+    int lock;
+    nfsroot_state *s;
+    nfsroot_state **all;
+    size_t n_all;
+    const nfsroot_backend *b;
+} locked_record;
+
+static void locked_record_done(locked_record *l)
+{
+    nfsroot_state_free(l->s);
+    state_list_cleanup(&l->all);
+    closep(&l->lock);
+}
+
+/* -ENOENT (err untouched) when the domain has no record. */
+static int lock_record(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
+                       locked_record *l, nfsroot_error *err)
+{
+    int r = nfsroot_state_lock(p, &l->lock, err);
+    if (r == 0)
+        r = nfsroot_state_read(p, domain_name, &l->s, err);
+    if (r == 0)
+        r = list_states(p, log, &l->all, &l->n_all, err);
+    if (r < 0)
+        return r;
+    l->b = backend_for(l->s->backend, domain_name, err);
+    return l->b ? 0 : -EOPNOTSUPP;
+}
+
 int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
                    nfsroot_error *err)
 {
-    _cleanup_close_ int lock = -1;
-    int r = nfsroot_state_lock(p, &lock, err);
+    _cleanup_(locked_record_done) locked_record l = { .lock = -1 };
+    int r = lock_record(p, domain_name, log, &l, err);
     if (r < 0)
-        return r;
-    _cleanup_(nfsroot_state_freep) nfsroot_state *s = NULL;
-    r = nfsroot_state_read(p, domain_name, &s, err);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
-        return r;
-    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
-    size_t n_all = 0;
-    r = list_states(p, log, &all, &n_all, err);
-    if (r < 0)
-        return r;
-    const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
-    if (!b)
-        return -EOPNOTSUPP;
+        return r == -ENOENT ? 0 : r;
+    nfsroot_state *s = l.s, **all = l.all;
+    size_t n_all = l.n_all;
+    const nfsroot_backend *b = l.b;
     /* Sharers first: a shared entry moves to another domain's file before ours goes, so an
      * `exportfs -r` in between finds it twice (a warning) rather than nowhere. */
     rewrite_sharers(p, b, s->backend, all, n_all, s->plan, true, log);
@@ -398,22 +441,13 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
 int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsroot_log *log,
                    nfsroot_error *err)
 {
-    _cleanup_close_ int lock = -1;
-    int r = nfsroot_state_lock(p, &lock, err);
+    _cleanup_(locked_record_done) locked_record l = { .lock = -1 };
+    int r = lock_record(p, domain_name, log, &l, err);
     if (r < 0)
         return r;
-    _cleanup_(nfsroot_state_freep) nfsroot_state *s = NULL;
-    r = nfsroot_state_read(p, domain_name, &s, err);
-    if (r < 0)
-        return r;
-    const nfsroot_backend *b = backend_for(s->backend, domain_name, err);
-    if (!b)
-        return -EOPNOTSUPP;
-    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
-    size_t n_all = 0;
-    r = list_states(p, log, &all, &n_all, err);
-    if (r < 0)
-        return r;
+    nfsroot_state *s = l.s, **all = l.all;
+    size_t n_all = l.n_all;
+    const nfsroot_backend *b = l.b;
     /* A record is never trusted: only what passes prepare's checks today is put back. */
     nfsroot_error refused = { 0 };
     _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
