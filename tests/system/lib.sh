@@ -4,17 +4,9 @@
 # /var/lib/nfs, so the real exportfs runs against nothing of the host's.
 # Usage: source lib.sh; nfsroot_isolate "$0" "$@"   (re-executes the script inside unshare)
 
-ok=0 bad=0
-pass() { ok=$((ok + 1)); echo "PASS: $*"; }
-fail() { bad=$((bad + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-    echo "$ok passed, $bad failed"
-    [ "$bad" -eq 0 ]
-}
+# pass/fail/check/finish come from the test library.
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
 nfsroot_isolate() {
     if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (mount namespaces, exportfs)"; exit 77; fi
