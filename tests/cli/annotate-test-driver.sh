@@ -22,12 +22,8 @@ network_dir = $T/net
 state_dir = $T/state
 EOP
 export VIRT_NFSROOT_CONFIG=$T/policy.conf
-fail=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 A() { "$BIN" annotate test --connect test:///default "$@"; }
 
 A --json --readonly-export "$T/export/shared" >"$T/set.json" 2>"$T/err"; rc=$?
@@ -96,4 +92,4 @@ check "unknown domain: exit 1" [ "$rc" = 1 ]
 check "unknown domain: says so" grep -q "domain 'nosuchdomain': no such domain" "$T/out"
 "$BIN" annotate >/dev/null 2>&1; rc=$?
 check "no domain: exit 2" [ "$rc" = 2 ]
-exit $fail
+summary

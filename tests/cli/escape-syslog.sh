@@ -51,12 +51,8 @@ listener=$!
 for _ in $(seq 50); do [ -S /dev/log ] && grep -q ready "$T/log" 2>/dev/null && break; sleep 0.1; done
 [ -S /dev/log ] || { echo "FAIL: no log listener"; exit 1; }
 
-fail=0
-check() { # NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 mkdir -p "$T/export/vm1/etc" "$T/net"
 cat >"$T/net/default.xml" <<'EON'
@@ -121,4 +117,4 @@ check "syslog: the fstab value is there, escaped" grep -qF \
     "'/x\\\\x1b[2J\\\\u009b\\\\nsshd[1]: Accepted password for root'" "$T/lines"
 check "syslog: the idmapd.conf value is there, escaped" grep -qF \
     "'evil\\\\x1b]0;owned\\\\x07.org'" "$T/lines"
-exit $fail
+summary

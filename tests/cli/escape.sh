@@ -13,12 +13,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/escape.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 export LC_ALL=C
 unset NO_COLOR
-fail=0
-check() { # NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 # C0 but newline, DEL, C1 as UTF-8 (U+0080..U+009F), and anything that is not UTF-8.
 # The three below are called by name through check(), which shellcheck cannot follow.
 # shellcheck disable=SC2317 # called through check()
@@ -114,4 +110,4 @@ import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 assert d["exports"][0]["domain"] == "vm\x9b2J\x1b[31mred", d["exports"]
 PY
-exit $fail
+summary

@@ -25,12 +25,8 @@ printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/export/vm1/etc/idmapd.conf"
 printf '192.168.122.1:%s / nfs4 defaults 0 0\n' "$T/export/vm1" >"$T/export/vm1/etc/fstab"
 export VIRT_NFSROOT_CONFIG=$T/policy.conf
-fail=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 domain() { # NAME OS-EXTRA EXPORT-ATTRS [TYPE]
     cat <<EOD
 <domain type='${4:-qemu}'>
@@ -128,4 +124,4 @@ else
     echo "note: not root: the policy-owner refusal is not covered"
 fi
 check "nothing written: no state dir" [ ! -e "$T/state" ]
-exit $fail
+summary

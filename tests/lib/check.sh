@@ -3,10 +3,10 @@
 # The shell tests' pass/fail vocabulary (as libvirt's tests/testutils.c is for its C tests).
 # Source it, then:
 #   pass WHAT / fail WHAT          count one result and print "PASS: WHAT" / "FAIL: WHAT"
-#   check WHAT COMMAND...          run COMMAND: pass when it succeeds, else fail (returns 1)
-#   check_quiet WHAT COMMAND...    the same with COMMAND's output kept in $CHECK_LOG (a file in the
-#                                  test's work dir) and shown indented when it fails, or always
-#                                  with VERBOSE=1
+#   check WHAT COMMAND...          run COMMAND: pass when it succeeds, else fail (returns 1).
+#                                  With CHECK_LOG set (a file in the test's work dir), COMMAND's
+#                                  output goes there and is shown, indented, only when it fails
+#                                  (always with VERBOSE=1)
 #   not COMMAND...                 succeeds when COMMAND fails: check "x is gone" not grep -q x f
 #   finish                         print "N passed, M failed"; status 1 when anything failed
 #   summary                        finish, then exit with its status (the last line of a test)
@@ -19,21 +19,18 @@ fail() { bad=$((bad + 1)); echo "FAIL: $*"; }
 check() {
     local what=$1
     shift
-    if "$@"; then pass "$what"; return 0; fi
-    fail "$what"
-    return 1
-}
-
-check_quiet() {
-    local what=$1 log=${CHECK_LOG:?check_quiet: set CHECK_LOG to a file in the test\'s work dir}
-    shift
-    if "$@" >"$log" 2>&1; then
+    if [ -z "${CHECK_LOG:-}" ]; then
+        if "$@"; then pass "$what"; return 0; fi
+        fail "$what"
+        return 1
+    fi
+    if "$@" >"$CHECK_LOG" 2>&1; then
         pass "$what"
-        [ "${VERBOSE:-0}" = 1 ] && sed 's/^/     | /' "$log" | head -20
+        [ "${VERBOSE:-0}" = 1 ] && sed 's/^/     | /' "$CHECK_LOG" | head -20
         return 0
     fi
     fail "$what"
-    sed 's/^/     | /' "$log" | head -20
+    sed 's/^/     | /' "$CHECK_LOG" | head -20
     return 1
 }
 
