@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend/ganesha/ganesha.h"
+#include "test.h"
 
 typedef struct input {
     char kind[16], domain[256], uuid[37], path[1100], clients[1100], options[1100], dir[256];
@@ -18,12 +19,6 @@ typedef struct input {
     bool readonly, nfsv3;
     id_list records;
 } input;
-
-static char *slurp(const char *path)
-{
-    char *buf = NULL;
-    return read_file_all(path, 1 << 20, &buf, NULL) < 0 ? NULL : buf;
-}
 
 static int parse_line(input *in, const char *k, const char *v)
 {
@@ -111,7 +106,7 @@ int main(int argc, char **argv)
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/input", argv[1]);
-    char *text = slurp(path);
+    char *text = slurp(path, NULL);
     input in = { 0 };
     if (!text || parse_input(text, &in) < 0)
         return 1;
@@ -124,7 +119,7 @@ int main(int argc, char **argv)
         FILE *f = fopen(path, "we");
         rc = !f || fputs(got, f) < 0 || fclose(f) != 0;
     } else {
-        char *want = slurp(path);
+        char *want = slurp(path, NULL);
         if (!want || strcmp(want, got) != 0) {
             printf("FAIL: %s\n--- expected\n%s--- got\n%s", argv[1], want ? want : "(none)\n", got);
             rc = 1;

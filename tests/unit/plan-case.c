@@ -17,26 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *m = open_memstream(&buf, &cap);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    if (len)
-        *len = cap;
-    return buf;
-}
 
 /* Replace every `from` in s with `to`. */
 static char *subst(const char *s, const char *from, const char *to)

@@ -10,25 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
-static char *slurp(const char *dir, const char *name)
+/* The case's file `name`, or NULL when the case has none. */
+static char *case_file(const char *dir, const char *name)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    return buf;
+    return slurp(path, NULL);
 }
 
 static void chomp(char *s)
@@ -79,11 +69,11 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *dir = argv[1];
-    char *conf = slurp(dir, "case");
-    char *cmdline = slurp(dir, "cmdline");
-    char *fstab = slurp(dir, "fstab");
-    char *idmapd = slurp(dir, "idmapd.conf");
-    char *baked = slurp(dir, "baked");
+    char *conf = case_file(dir, "case");
+    char *cmdline = case_file(dir, "cmdline");
+    char *fstab = case_file(dir, "fstab");
+    char *idmapd = case_file(dir, "idmapd.conf");
+    char *baked = case_file(dir, "baked");
     chomp(cmdline);
     chomp(baked);
 
@@ -214,7 +204,7 @@ int main(int argc, char **argv)
     if (getenv("BOOTCHECK_REGENERATE")) {
         write_file(exp_path, got);
     } else {
-        char *want = slurp(dir, "expected");
+        char *want = case_file(dir, "expected");
         if (!want) {
             fprintf(stderr, "%s: no 'expected' file\n", dir);
             ret = 1;
