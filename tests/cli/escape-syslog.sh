@@ -55,19 +55,10 @@ for _ in $(seq 50); do [ -S /dev/log ] && grep -q ready "$T/log" 2>/dev/null && 
 . "$(dirname "$0")/../lib/check.sh"
 
 mkdir -p "$T/export/vm1/etc" "$T/net"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-idmapd_conf = $T/idmapd.conf
-EOP
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
+sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 printf '%s / nfs4 defaults 0 0\n' \
     '192.168.122.1:/x\033[2J\302\233\012sshd[1]:\040Accepted\040password\040for\040root' \

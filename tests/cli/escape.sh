@@ -25,19 +25,10 @@ jq_ok() { jq -e . "$1" >/dev/null; }
 utf8() { python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8", "strict")' "$1"; }
 
 mkdir -p "$T/export/vm1/etc" "$T/net"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-idmapd_conf = $T/idmapd.conf
-EOP
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
+sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 # fstab(5) octal escapes, decoded by the parser: ESC [2J (clear screen), BEL, U+009B (C1 CSI)
 # "31m", a lone 0x9b, then a newline and a line of our own.

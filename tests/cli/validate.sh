@@ -9,22 +9,13 @@ command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 7
 T=$(mktemp -d "${TMPDIR:-/tmp}/validate.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/export/vm1/boot" "$T/export/vm1/etc" "$T/net"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-idmapd_conf = $T/idmapd.conf
-EOP
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
+sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/export/vm1/etc/idmapd.conf"
 printf '192.168.122.1:%s / nfs4 defaults 0 0\n' "$T/export/vm1" >"$T/export/vm1/etc/fstab"
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
 # shellcheck source=../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
 domain() { # NAME OS-EXTRA EXPORT-ATTRS [TYPE]

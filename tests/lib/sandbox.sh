@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+# The sandbox the tests give the library: a policy file whose every path lies below one
+# directory, and the live XML of libvirt's network 'default' that it reads the guest network from.
+#   sandbox_network DIR [MAC IP]   DIR/default.xml: network 'default' (virbr0, 192.168.122.1/24,
+#                                  DHCP .2 to .254), pinning MAC to IP when they are given
+#   sandbox_policy ROOT [LINE...]  ROOT/policy.conf: export_roots ROOT/export, network_dir
+#                                  ROOT/net, state_dir ROOT/state, then each extra LINE
+#                                  ("key = value"); exported as VIRT_NFSROOT_CONFIG
+
+sandbox_network() {
+    local dir=$1 host=''
+    [ $# -ge 3 ] && host="<host mac='$2' ip='$3'/>"
+    mkdir -p "$dir"
+    cat >"$dir/default.xml" <<EON
+<networkstatus><network><name>default</name><bridge name='virbr0'/>
+<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
+<range start='192.168.122.2' end='192.168.122.254'/>$host</dhcp></ip></network></networkstatus>
+EON
+}
+
+sandbox_policy() {
+    local root=$1
+    shift
+    {
+        printf 'export_roots = %s/export\nnetwork_dir = %s/net\nstate_dir = %s/state\n' \
+            "$root" "$root" "$root"
+        [ $# -eq 0 ] || printf '%s\n' "$@"
+    } >"$root/policy.conf"
+    export VIRT_NFSROOT_CONFIG=$root/policy.conf
+}
