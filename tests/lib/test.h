@@ -6,6 +6,7 @@
  *   test_report(ok, fmt, ...)    count one named result, printed "PASS: ..." or "FAIL: ..."
  *   test_summary()               print "N passed, M failed"; the exit status for main
  *   slurp(path, &len)            a whole file, at most TEST_SLURP_MAX bytes, NUL-terminated
+ *   test_golden(path, got, env)  compare with a golden file, or rewrite it when env is set
  * Link the test to the nfsroot_common CMake target: this header uses lib/common/macro.h. */
 #ifndef NFSROOT_TEST_H
 #define NFSROOT_TEST_H
@@ -122,6 +123,22 @@ static inline char *slurp(const char *path, size_t *ret_len)
     if (ret_len)
         *ret_len = len;
     return TAKE_PTR(buf);
+}
+
+/* Compare got with the golden file at path; with the environment variable regen set (e.g.
+ * NFSROOT_REGENERATE=1), rewrite the file instead. Counted and printed as one result; a mismatch
+ * shows both texts. Returns true when they agree or the file was rewritten. */
+static inline bool test_golden(const char *path, const char *got, const char *regen)
+{
+    if (getenv(regen)) {
+        _cleanup_fclose_ FILE *f = fopen(path, "we");
+        return test_report(f && fputs(got, f) >= 0 && fflush(f) == 0, "%s rewritten", path);
+    }
+    _cleanup_free_ char *want = slurp(path, NULL);
+    bool same = want && strcmp(want, got) == 0;
+    if (!test_report(same, "%s", path))
+        printf("--- expected\n%s--- got\n%s", want ? want : "(missing)\n", got);
+    return same;
 }
 
 #endif

@@ -114,19 +114,7 @@ int main(int argc, char **argv)
     if (!got)
         return 1;
     snprintf(path, sizeof(path), "%s/expected", argv[1]);
-    int rc = 0;
-    if (getenv("NFSROOT_REGENERATE")) {
-        FILE *f = fopen(path, "we");
-        rc = !f || fputs(got, f) < 0 || fclose(f) != 0;
-    } else {
-        char *want = slurp(path, NULL);
-        if (!want || strcmp(want, got) != 0) {
-            printf("FAIL: %s\n--- expected\n%s--- got\n%s", argv[1], want ? want : "(none)\n", got);
-            rc = 1;
-        } else
-            printf("PASS: %s\n", argv[1]);
-        free(want);
-    }
+    int rc = test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
     free(got);
     free(text);
     id_list_done(&in.records);

@@ -171,20 +171,8 @@ int main(int argc, char **argv)
 
     snprintf(buf, sizeof(buf), "%s/expected", casedir);
     int rc = 0;
-    if (getenv("NFSROOT_REGENERATE")) {
-        FILE *o = fopen(buf, "we");
-        must(o != NULL, buf);
-        fputs(got, o);
-        fclose(o);
-    } else {
-        char *want = slurp(buf, NULL);
-        if (!want || strcmp(want, got) != 0) {
-            fprintf(stderr, "case %s\n--- expected\n%s--- got\n%s", casedir,
-                    want ? want : "(missing)\n", got);
-            rc = 1;
-        }
-        free(want);
-    }
+    if (!test_golden(buf, got, "NFSROOT_REGENERATE"))
+        rc = 1;
     snprintf(buf, sizeof(buf), "rm -rf '%s'", root);
     if (system(buf) != 0)
         rc = rc ? rc : 99;

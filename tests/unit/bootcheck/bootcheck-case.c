@@ -201,19 +201,8 @@ int main(int argc, char **argv)
     int ret = 0;
     char exp_path[4096];
     snprintf(exp_path, sizeof(exp_path), "%s/expected", dir);
-    if (getenv("BOOTCHECK_REGENERATE")) {
-        write_file(exp_path, got);
-    } else {
-        char *want = case_file(dir, "expected");
-        if (!want) {
-            fprintf(stderr, "%s: no 'expected' file\n", dir);
-            ret = 1;
-        } else if (strcmp(want, got) != 0) {
-            fprintf(stderr, "FAIL %s\n--- expected\n%s--- got\n%s", dir, want, got);
-            ret = 1;
-        }
-        free(want);
-    }
+    if (!test_golden(exp_path, got, "BOOTCHECK_REGENERATE"))
+        ret = 1;
     if (made_root) {
         char p[4200];
         snprintf(p, sizeof(p), "%s/etc/fstab", root);
