@@ -64,16 +64,7 @@ printf '%s / nfs4 defaults 0 0\n' \
     '192.168.122.1:/x\033[2J\302\233\012sshd[1]:\040Accepted\040password\040for\040root' \
     >"$T/export/vm1/etc/fstab"
 printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$T/export/vm1/etc/idmapd.conf"
-cat >"$T/vm1.xml" <<EOD
-<domain type='qemu'>
-  <name>vm1</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
-</domain>
-EOD
+sandbox_domain vm1 >"$T/vm1.xml"
 
 # prepare begin: the boot check refuses (the fstab names another path) after logging each
 # finding; nothing is exported.

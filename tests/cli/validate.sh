@@ -18,23 +18,11 @@ printf '[General]\nDomain = example.org\n' >"$T/export/vm1/etc/idmapd.conf"
 printf '192.168.122.1:%s / nfs4 defaults 0 0\n' "$T/export/vm1" >"$T/export/vm1/etc/fstab"
 # shellcheck source=../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
-domain() { # NAME OS-EXTRA EXPORT-ATTRS [TYPE]
-    cat <<EOD
-<domain type='${4:-qemu}'>
-  <name>$1</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export $3/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64'>hvm</type>$2</os>
-  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
-</domain>
-EOD
-}
 # shellcheck disable=SC2317 # called through check(), which shellcheck cannot follow
 lines_ok() { ! grep -Ev '^(error|warning|info): ' "$1"; }
 
 # Firmware boot, good export: infos only, exit 0; the plan names the pinned address.
-domain vm1 "" "" >"$T/fw.xml"
+sandbox_domain vm1 "" "" >"$T/fw.xml"
 "$BIN" validate "$T/fw.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "firmware boot: exit 0" [ "$rc" = 0 ]
 check "firmware boot: one finding per line, prefixed" lines_ok "$T/out"
@@ -43,7 +31,7 @@ check "firmware boot: boot loader hint" grep -q "^info: .*\[boot-not-direct\]" "
 
 # A "kernel" that is not one, and a dracut root= without initramfs: errors, exit 1.
 echo "not a kernel" >"$T/export/vm1/boot/vmlinuz"
-domain vm1 "<kernel>$T/export/vm1/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$T/export/vm1 ip=dhcp rw</cmdline>" "" >"$T/bad.xml"
+sandbox_domain vm1 "<kernel>$T/export/vm1/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$T/export/vm1 ip=dhcp rw</cmdline>" "" >"$T/bad.xml"
 "$BIN" validate "$T/bad.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "bad kernel: exit 1" [ "$rc" = 1 ]
 check "bad kernel: error line naming the file" grep -q "^error: kernel '$T/export/vm1/boot/vmlinuz'" "$T/out"
@@ -61,7 +49,7 @@ assert d["exports"][0]["clients"] == ["192.168.122.5/32"], d["exports"]
 PY
 
 # Policy refusal: an error finding, exit 1.
-domain vm1 "" "path='/etc'" >"$T/esc.xml"
+sandbox_domain vm1 "" "path='/etc'" >"$T/esc.xml"
 "$BIN" validate "$T/esc.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "escape: exit 1" [ "$rc" = 1 ]
 check "escape: the hook's sentence" grep -q "^error: domain 'vm1': export path '/etc' escapes the allowed roots.*\[policy\]" "$T/out"
@@ -88,7 +76,7 @@ check "missing file: one stderr line" grep -q "^virt-nfsroot: cannot read '$T/no
 # --domain through libvirt (test driver with our own node file).
 {
     echo "<node>"
-    domain vm1 "" "" test
+    sandbox_domain vm1 "" "" test
     echo "</node>"
 } >"$T/node.xml"
 if virsh -c "test://$T/node.xml" list --all >/dev/null 2>&1; then

@@ -7,6 +7,9 @@
 #   sandbox_policy ROOT [LINE...]  ROOT/policy.conf: export_roots ROOT/export, network_dir
 #                                  ROOT/net, state_dir ROOT/state, then each extra LINE
 #                                  ("key = value"); exported as VIRT_NFSROOT_CONFIG
+#   sandbox_domain NAME [OS-EXTRA] [EXPORT-ATTRS] [TYPE]
+#                                  a domain with our metadata on network 'default' with the MAC
+#                                  52:54:00:00:00:05, on stdout; OS-EXTRA goes inside <os>
 
 sandbox_network() {
     local dir=$1 host=''
@@ -28,4 +31,17 @@ sandbox_policy() {
         [ $# -eq 0 ] || printf '%s\n' "$@"
     } >"$root/policy.conf"
     export VIRT_NFSROOT_CONFIG=$root/policy.conf
+}
+
+sandbox_domain() {
+    cat <<EOD
+<domain type='${4:-qemu}'>
+  <name>$1</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export ${3:-}/></nfsroot:nfsroot></metadata>
+  <memory unit='MiB'>256</memory>
+  <os><type arch='x86_64'>hvm</type>${2:-}</os>
+  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
+</domain>
+EOD
 }
