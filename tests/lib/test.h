@@ -6,6 +6,7 @@
  *   test_report(ok, fmt, ...)    count one named result, printed "PASS: ..." or "FAIL: ..."
  *   test_summary()               print "N passed, M failed"; the exit status for main
  *   slurp(path, &len)            a whole file, at most TEST_SLURP_MAX bytes, NUL-terminated
+ *   slurp_in(dir, name, &len)    the same for the file name in dir (a case folder's inputs)
  *   test_golden(path, got, env)  compare with a golden file, or rewrite it when env is set
  * Link the test to the nfsroot_common CMake target: this header uses lib/common/macro.h. */
 #ifndef NFSROOT_TEST_H
@@ -123,6 +124,17 @@ static inline char *slurp(const char *path, size_t *ret_len)
     if (ret_len)
         *ret_len = len;
     return TAKE_PTR(buf);
+}
+
+/* slurp() of dir/name: a data-driven case's input files. */
+static inline char *slurp_in(const char *dir, const char *name, size_t *ret_len)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    return slurp(path, ret_len);
 }
 
 /* Compare got with the golden file at path; with the environment variable regen set (e.g.

@@ -13,14 +13,6 @@
 #include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
-/* The case's file `name`, or NULL when the case has none. */
-static char *case_file(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    return slurp(path, NULL);
-}
-
 static void chomp(char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -69,11 +61,11 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *dir = argv[1];
-    char *conf = case_file(dir, "case");
-    char *cmdline = case_file(dir, "cmdline");
-    char *fstab = case_file(dir, "fstab");
-    char *idmapd = case_file(dir, "idmapd.conf");
-    char *baked = case_file(dir, "baked");
+    char *conf = slurp_in(dir, "case", NULL);
+    char *cmdline = slurp_in(dir, "cmdline", NULL);
+    char *fstab = slurp_in(dir, "fstab", NULL);
+    char *idmapd = slurp_in(dir, "idmapd.conf", NULL);
+    char *baked = slurp_in(dir, "baked", NULL);
     chomp(cmdline);
     chomp(baked);
 
