@@ -8,7 +8,7 @@
  *   slurp(path, &len)            a whole file, at most TEST_SLURP_MAX bytes, NUL-terminated
  *   slurp_in(dir, name, &len)    the same for the file name in dir (a case folder's inputs)
  *   test_golden(path, got, env)  compare with a golden file, or rewrite it when env is set
- * Link the test to the nfsroot_common CMake target: this header uses lib/common/macro.h. */
+ * Link the test to the nfsroot_test CMake target: tests/lib and lib/common (macro.h). */
 #ifndef NFSROOT_TEST_H
 #define NFSROOT_TEST_H
 
