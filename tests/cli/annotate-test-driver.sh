@@ -11,23 +11,12 @@ virsh -c test:///default list >/dev/null 2>&1 || { echo "SKIP: libvirt test driv
 T=$(mktemp -d "${TMPDIR:-/tmp}/annotate.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/export/test" "$T/export/shared" "$T/net" "$T/state"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-EOP
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
-fail=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net"
+sandbox_policy "$T"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 A() { "$BIN" annotate test --connect test:///default "$@"; }
 
 A --json --readonly-export "$T/export/shared" >"$T/set.json" 2>"$T/err"; rc=$?
@@ -96,4 +85,4 @@ check "unknown domain: exit 1" [ "$rc" = 1 ]
 check "unknown domain: says so" grep -q "domain 'nosuchdomain': no such domain" "$T/out"
 "$BIN" annotate >/dev/null 2>&1; rc=$?
 check "no domain: exit 2" [ "$rc" = 2 ]
-exit $fail
+summary

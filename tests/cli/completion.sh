@@ -12,7 +12,8 @@ command -v virsh >/dev/null || { echo "SKIP: virsh is not installed"; exit 77; }
 . "$BC"
 # shellcheck source=/dev/null # generated at build time (packaging/make-completion.sh)
 . "$SCRIPT"
-fail=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 complete_line() { # the whole line up to the cursor -> COMPREPLY, sorted on one line
     local line=$1
     COMP_LINE=$line
@@ -27,8 +28,7 @@ complete_line() { # the whole line up to the cursor -> COMPREPLY, sorted on one 
 expect() { # LINE EXPECTED
     local got
     got=$(complete_line "$1")
-    if [ "$got" = "$2" ]; then echo "PASS: '$1' -> '$got'"; else
-        echo "FAIL: '$1' -> '$got', expected '$2'"; fail=1; fi
+    if [ "$got" = "$2" ]; then pass "'$1' -> '$got'"; else fail "'$1' -> '$got', expected '$2'"; fi
 }
 expect "virt-nfsroot " "annotate doctor help reconcile status validate"
 expect "virt-nfsroot re" "reconcile"
@@ -41,4 +41,4 @@ expect "virt-nfsroot -c test:///default annotate " "test"
 expect "virt-nfsroot annotate --connect test:///default t" "test"
 expect "virt-nfsroot -c test:///default annotate test " ""
 expect "virt-nfsroot -c test:///default validate --domain " "test"
-exit $fail
+summary

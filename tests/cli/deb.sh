@@ -26,15 +26,8 @@ if [ -z "${DEB_INSIDE:-}" ]; then
     exit $?
 fi
 
-fail=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; return 0; fi
-    echo "FAIL: $name"
-    fail=1
-    return 1
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 info=$(dpkg-deb -I "$DEB")
 check "control: Package" grep -q '^ Package: virt-nfsroot$' <<<"$info"
 for dep in libxml2 libnfsidmap1 libvirt0 libarchive13 libdbus-1-3 'nfs-kernel-server | nfs-ganesha'; do
@@ -108,4 +101,4 @@ check "removed: the hook link is gone" test ! -L /etc/libvirt/hooks/qemu.d/virt-
 check "removed: the hook programs are gone" test ! -e /usr/libexec/virt-nfsroot/qemu-hook
 dpkg -P virt-nfsroot </dev/null >>"$W/remove.log" 2>&1
 check "dpkg -P: nothing left in dpkg's database" sh -c "! dpkg -s virt-nfsroot >/dev/null 2>&1"
-exit $fail
+summary

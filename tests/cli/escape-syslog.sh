@@ -51,42 +51,20 @@ listener=$!
 for _ in $(seq 50); do [ -S /dev/log ] && grep -q ready "$T/log" 2>/dev/null && break; sleep 0.1; done
 [ -S /dev/log ] || { echo "FAIL: no log listener"; exit 1; }
 
-fail=0
-check() { # NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 mkdir -p "$T/export/vm1/etc" "$T/net"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-idmapd_conf = $T/idmapd.conf
-EOP
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
+sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 printf '%s / nfs4 defaults 0 0\n' \
     '192.168.122.1:/x\033[2J\302\233\012sshd[1]:\040Accepted\040password\040for\040root' \
     >"$T/export/vm1/etc/fstab"
 printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$T/export/vm1/etc/idmapd.conf"
-cat >"$T/vm1.xml" <<EOD
-<domain type='qemu'>
-  <name>vm1</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
-</domain>
-EOD
+sandbox_domain vm1 >"$T/vm1.xml"
 
 # prepare begin: the boot check refuses (the fstab names another path) after logging each
 # finding; nothing is exported.
@@ -121,4 +99,4 @@ check "syslog: the fstab value is there, escaped" grep -qF \
     "'/x\\\\x1b[2J\\\\u009b\\\\nsshd[1]: Accepted password for root'" "$T/lines"
 check "syslog: the idmapd.conf value is there, escaped" grep -qF \
     "'evil\\\\x1b]0;owned\\\\x07.org'" "$T/lines"
-exit $fail
+summary

@@ -13,12 +13,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/escape.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 export LC_ALL=C
 unset NO_COLOR
-fail=0
-check() { # NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 # C0 but newline, DEL, C1 as UTF-8 (U+0080..U+009F), and anything that is not UTF-8.
 # The three below are called by name through check(), which shellcheck cannot follow.
 # shellcheck disable=SC2317 # called through check()
@@ -29,19 +25,10 @@ jq_ok() { jq -e . "$1" >/dev/null; }
 utf8() { python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8", "strict")' "$1"; }
 
 mkdir -p "$T/export/vm1/etc" "$T/net"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-idmapd_conf = $T/idmapd.conf
-EOP
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
+sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 # fstab(5) octal escapes, decoded by the parser: ESC [2J (clear screen), BEL, U+009B (C1 CSI)
 # "31m", a lone 0x9b, then a newline and a line of our own.
@@ -49,16 +36,7 @@ printf '%s / nfs4 defaults 0 0\n' \
     '192.168.122.1:/x\033[2J\007\302\23331m\233\012info:\040all\040boot\040checks\040passed' \
     >"$T/export/vm1/etc/fstab"
 printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$T/export/vm1/etc/idmapd.conf"
-cat >"$T/vm1.xml" <<EOD
-<domain type='qemu'>
-  <name>vm1</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
-</domain>
-EOD
+sandbox_domain vm1 >"$T/vm1.xml"
 
 "$BIN" validate "$T/vm1.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "validate: exit 1 (the fstab is wrong)" [ "$rc" = 1 ]
@@ -114,4 +92,4 @@ import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 assert d["exports"][0]["domain"] == "vm\x9b2J\x1b[31mred", d["exports"]
 PY
-exit $fail
+summary

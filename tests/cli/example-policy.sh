@@ -8,14 +8,15 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/example-policy.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 sed -n 's/^#\([a-z0-9_]* = .*\)$/\1/p' "$EXAMPLE" >"$T/all.conf"
 printf "<domain type='qemu'><name>plain</name></domain>\n" >"$T/plain.xml"
-fail=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 n=$(wc -l <"$T/all.conf")
-[ "$n" -ge 17 ] || { echo "FAIL: only $n keys found in the example"; fail=1; }
+check "the example documents at least 17 keys (found $n)" [ "$n" -ge 17 ]
 for conf in "$EXAMPLE" "$T/all.conf"; do
     if out=$("$BIN" --config "$conf" validate "$T/plain.xml" 2>&1); then
-        echo "PASS: $(basename "$conf") loads ($n keys documented)"
+        pass "$(basename "$conf") loads ($n keys documented)"
     else
-        echo "FAIL: $(basename "$conf"): $out"; fail=1
+        fail "$(basename "$conf"): $out"
     fi
 done
-exit $fail
+summary

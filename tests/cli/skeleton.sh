@@ -4,12 +4,8 @@
 # "virt-nfsroot: ..." line on stderr, no colour unless asked (stdout is not a TTY here).
 set -u
 BIN=$1
-fail=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/skeleton.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
@@ -43,4 +39,4 @@ check "no escapes on a pipe" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
 check "escapes with --color=always" grep -q "$(printf '\033')\[" "$T/out"
 NO_COLOR=1 "$BIN" doctor --root "$G" >"$T/out" 2>&1
 check "NO_COLOR respected" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
-exit $fail
+summary

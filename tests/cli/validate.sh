@@ -9,45 +9,20 @@ command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 7
 T=$(mktemp -d "${TMPDIR:-/tmp}/validate.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/export/vm1/boot" "$T/export/vm1/etc" "$T/net"
-cat >"$T/net/default.xml" <<'EON'
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>
-<range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:05' ip='192.168.122.5'/></dhcp></ip></network></networkstatus>
-EON
-cat >"$T/policy.conf" <<EOP
-export_roots = $T/export
-network_dir = $T/net
-state_dir = $T/state
-idmapd_conf = $T/idmapd.conf
-EOP
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
+sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 printf '[General]\nDomain = example.org\n' >"$T/export/vm1/etc/idmapd.conf"
 printf '192.168.122.1:%s / nfs4 defaults 0 0\n' "$T/export/vm1" >"$T/export/vm1/etc/fstab"
-export VIRT_NFSROOT_CONFIG=$T/policy.conf
-fail=0
-check() {
-    local name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; fail=1; fi
-}
-domain() { # NAME OS-EXTRA EXPORT-ATTRS [TYPE]
-    cat <<EOD
-<domain type='${4:-qemu}'>
-  <name>$1</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export $3/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64'>hvm</type>$2</os>
-  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
-</domain>
-EOD
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 # shellcheck disable=SC2317 # called through check(), which shellcheck cannot follow
 lines_ok() { ! grep -Ev '^(error|warning|info): ' "$1"; }
 
 # Firmware boot, good export: infos only, exit 0; the plan names the pinned address.
-domain vm1 "" "" >"$T/fw.xml"
+sandbox_domain vm1 "" "" >"$T/fw.xml"
 "$BIN" validate "$T/fw.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "firmware boot: exit 0" [ "$rc" = 0 ]
 check "firmware boot: one finding per line, prefixed" lines_ok "$T/out"
@@ -56,7 +31,7 @@ check "firmware boot: boot loader hint" grep -q "^info: .*\[boot-not-direct\]" "
 
 # A "kernel" that is not one, and a dracut root= without initramfs: errors, exit 1.
 echo "not a kernel" >"$T/export/vm1/boot/vmlinuz"
-domain vm1 "<kernel>$T/export/vm1/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$T/export/vm1 ip=dhcp rw</cmdline>" "" >"$T/bad.xml"
+sandbox_domain vm1 "<kernel>$T/export/vm1/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$T/export/vm1 ip=dhcp rw</cmdline>" "" >"$T/bad.xml"
 "$BIN" validate "$T/bad.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "bad kernel: exit 1" [ "$rc" = 1 ]
 check "bad kernel: error line naming the file" grep -q "^error: kernel '$T/export/vm1/boot/vmlinuz'" "$T/out"
@@ -74,7 +49,7 @@ assert d["exports"][0]["clients"] == ["192.168.122.5/32"], d["exports"]
 PY
 
 # Policy refusal: an error finding, exit 1.
-domain vm1 "" "path='/etc'" >"$T/esc.xml"
+sandbox_domain vm1 "" "path='/etc'" >"$T/esc.xml"
 "$BIN" validate "$T/esc.xml" >"$T/out" 2>"$T/err"; rc=$?
 check "escape: exit 1" [ "$rc" = 1 ]
 check "escape: the hook's sentence" grep -q "^error: domain 'vm1': export path '/etc' escapes the allowed roots.*\[policy\]" "$T/out"
@@ -101,7 +76,7 @@ check "missing file: one stderr line" grep -q "^virt-nfsroot: cannot read '$T/no
 # --domain through libvirt (test driver with our own node file).
 {
     echo "<node>"
-    domain vm1 "" "" test
+    sandbox_domain vm1 "" "" test
     echo "</node>"
 } >"$T/node.xml"
 if virsh -c "test://$T/node.xml" list --all >/dev/null 2>&1; then
@@ -128,4 +103,4 @@ else
     echo "note: not root: the policy-owner refusal is not covered"
 fi
 check "nothing written: no state dir" [ ! -e "$T/state" ]
-exit $fail
+summary

@@ -49,17 +49,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PASS=0 FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
-notok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-check() { # check DESCRIPTION COMMAND...: passes when the command succeeds
-    local d=$1; shift
-    if "$@" >"$W/last.out" 2>&1; then
-        ok "$d"; [ "${VERBOSE:-0}" = 1 ] && sed 's/^/     | /' "$W/last.out" | head -20
-    else
-        notok "$d"; sed 's/^/     | /' "$W/last.out" | head -20
-    fi
-}
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
+# A check's output is shown only when it fails (or with VERBOSE=1).
+CHECK_LOG=$W/last.out
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # ---------------------------------------------------------------- network
@@ -218,7 +211,6 @@ nfs_refused() { # NS VERSION: refused by the server (not a network failure)
 export_file() { ls "$W/ganesha.d/virt-nfsroot-${1:-$UUID}-"*.conf 2>/dev/null; }
 live_has_path() { ganesha_dbus ShowExports | grep -qF "string \"$1\""; }
 live_has_id() { ganesha_dbus ShowExports | grep -qx " *uint16 $1"; }
-not() { ! "$@"; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 vm() { hook "$W/policy.conf" vnfs-vm "$@" <"$W/domain.xml"; }
 hook_fails() { # OUTPUT-FILE POLICY DOMAIN XML: the hook refuses prepare with exit 1
@@ -381,8 +373,8 @@ fi
 # Latency of a whole hook run (exec, dlopen, parse, plan, D-Bus) over a few cycles.
 CYCLES=5 tp=0 tr=0
 for _ in $(seq $CYCLES); do
-    t0=$(ms); vm prepare begin || notok "cycle prepare"
-    t1=$(ms); vm release end || notok "cycle release"
+    t0=$(ms); vm prepare begin || fail "cycle prepare"
+    t1=$(ms); vm release end || fail "cycle release"
     t2=$(ms); tp=$((tp + t1 - t0)); tr=$((tr + t2 - t1))
 done
 check "after $CYCLES prepare/release cycles nothing is left" test -z "$(export_file)"
@@ -430,5 +422,4 @@ check "  ... saying 'ganesha is not reachable on D-Bus at <the system bus>'" gre
     "$W/down.out"
 check "  ... and leaves no EXPORT file" test -z "$(export_file)"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish

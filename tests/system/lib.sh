@@ -4,17 +4,11 @@
 # /var/lib/nfs, so the real exportfs runs against nothing of the host's.
 # Usage: source lib.sh; nfsroot_isolate "$0" "$@"   (re-executes the script inside unshare)
 
-ok=0 bad=0
-pass() { ok=$((ok + 1)); echo "PASS: $*"; }
-fail() { bad=$((bad + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-finish() {
-    echo "$ok passed, $bad failed"
-    [ "$bad" -eq 0 ]
-}
+# pass/fail/check/finish come from the test library.
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
 
 nfsroot_isolate() {
     if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (mount namespaces, exportfs)"; exit 77; fi
@@ -31,17 +25,8 @@ nfsroot_isolate() {
     W=$(mktemp -d /var/tmp/nfsroot-test.XXXXXX)
     trap 'rm -rf "$W"' EXIT
     mkdir -p "$W/export" "$W/net" "$W/state"
-    cat > "$W/net/default.xml" <<NET
-<networkstatus><network><name>default</name><bridge name='virbr0'/>
-<ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/>
-<host mac='52:54:00:00:00:fe' ip='192.168.122.254'/></dhcp></ip></network></networkstatus>
-NET
-    cat > "$W/policy.conf" <<POL
-export_roots = $W/export
-network_dir = $W/net
-state_dir = $W/state
-POL
-    export VIRT_NFSROOT_CONFIG=$W/policy.conf
+    sandbox_network "$W/net" 52:54:00:00:00:fe 192.168.122.254
+    sandbox_policy "$W"
 }
 
 # domain_xml NAME [EXPORT-ATTRIBUTES] [MAC]: an annotated domain on network 'default'.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend/ganesha/ganesha.h"
+#include "test.h"
 
 typedef struct input {
     char kind[16], domain[256], uuid[37], path[1100], clients[1100], options[1100], dir[256];
@@ -18,12 +19,6 @@ typedef struct input {
     bool readonly, nfsv3;
     id_list records;
 } input;
-
-static char *slurp(const char *path)
-{
-    char *buf = NULL;
-    return read_file_all(path, 1 << 20, &buf, NULL) < 0 ? NULL : buf;
-}
 
 static int parse_line(input *in, const char *k, const char *v)
 {
@@ -111,7 +106,7 @@ int main(int argc, char **argv)
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/input", argv[1]);
-    char *text = slurp(path);
+    char *text = slurp(path, NULL);
     input in = { 0 };
     if (!text || parse_input(text, &in) < 0)
         return 1;
@@ -119,19 +114,7 @@ int main(int argc, char **argv)
     if (!got)
         return 1;
     snprintf(path, sizeof(path), "%s/expected", argv[1]);
-    int rc = 0;
-    if (getenv("NFSROOT_REGENERATE")) {
-        FILE *f = fopen(path, "we");
-        rc = !f || fputs(got, f) < 0 || fclose(f) != 0;
-    } else {
-        char *want = slurp(path);
-        if (!want || strcmp(want, got) != 0) {
-            printf("FAIL: %s\n--- expected\n%s--- got\n%s", argv[1], want ? want : "(none)\n", got);
-            rc = 1;
-        } else
-            printf("PASS: %s\n", argv[1]);
-        free(want);
-    }
+    int rc = test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
     free(got);
     free(text);
     id_list_done(&in.records);

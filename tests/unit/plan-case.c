@@ -17,26 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *m = open_memstream(&buf, &cap);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    if (len)
-        *len = cap;
-    return buf;
-}
 
 /* Replace every `from` in s with `to`. */
 static char *subst(const char *s, const char *from, const char *to)
@@ -189,20 +171,8 @@ int main(int argc, char **argv)
 
     snprintf(buf, sizeof(buf), "%s/expected", casedir);
     int rc = 0;
-    if (getenv("NFSROOT_REGENERATE")) {
-        FILE *o = fopen(buf, "we");
-        must(o != NULL, buf);
-        fputs(got, o);
-        fclose(o);
-    } else {
-        char *want = slurp(buf, NULL);
-        if (!want || strcmp(want, got) != 0) {
-            fprintf(stderr, "case %s\n--- expected\n%s--- got\n%s", casedir,
-                    want ? want : "(missing)\n", got);
-            rc = 1;
-        }
-        free(want);
-    }
+    if (!test_golden(buf, got, "NFSROOT_REGENERATE"))
+        rc = 1;
     snprintf(buf, sizeof(buf), "rm -rf '%s'", root);
     if (system(buf) != 0)
         rc = rc ? rc : 99;

@@ -3,9 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
-
-static int failures;
 
 static void parse_case(const char *in, const char *want)
 {
@@ -13,20 +12,15 @@ static void parse_case(const char *in, const char *want)
     char buf[64];
     int r = nfsroot_cidr_parse(in, &c);
     const char *got = r < 0 ? "invalid" : nfsroot_cidr_format(&c, buf, sizeof(buf));
-    if (strcmp(got, want) != 0) {
-        printf("FAIL parse '%s': want '%s', got '%s'\n", in, want, got);
-        failures++;
-    }
+    CHECKF(strcmp(got, want) == 0, "parse '%s': want '%s', got '%s'", in, want, got);
 }
 
 static void contains_case(const char *outer, const char *inner, int want)
 {
     nfsroot_cidr o, i;
-    if (nfsroot_cidr_parse(outer, &o) < 0 || nfsroot_cidr_parse(inner, &i) < 0 ||
-        nfsroot_cidr_contains(&o, &i) != want) {
-        printf("FAIL contains %s ⊇ %s: want %d\n", outer, inner, want);
-        failures++;
-    }
+    CHECKF(nfsroot_cidr_parse(outer, &o) == 0 && nfsroot_cidr_parse(inner, &i) == 0 &&
+               nfsroot_cidr_contains(&o, &i) == want,
+           "contains %s ⊇ %s: want %d", outer, inner, want);
 }
 
 /* The one netmask/prefix rule of a libvirt <ip>: want is the prefix, or -1 for refused. */
@@ -121,6 +115,5 @@ int main(void)
     contains_case("fd00::/64", "fd00:0:0:1::5", 0);
     contains_case("0.0.0.0/0", "8.8.8.8", 1);
 
-    printf("%d failed\n", failures);
-    return failures ? 1 : 0;
+    return test_summary();
 }

@@ -5,19 +5,16 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
-
-static int failures;
 
 static void check(const char *in, nfsroot_escape_style style, const char *want)
 {
     char buf[256];
     size_t n = nfsroot_escape(in, style, buf, sizeof(buf));
-    if (strcmp(buf, want) != 0 || n != strlen(want)) {
-        printf("FAIL %s escape of '%s': want '%s' (%zu), got '%s' (%zu)\n",
-               style == NFSROOT_ESCAPE_JSON ? "json" : "text", in, want, strlen(want), buf, n);
-        failures++;
-    }
+    CHECKF(strcmp(buf, want) == 0 && n == strlen(want),
+           "%s escape of '%s': want '%s' (%zu), got '%s' (%zu)",
+           style == NFSROOT_ESCAPE_JSON ? "json" : "text", in, want, strlen(want), buf, n);
 }
 
 static void text(const char *in, const char *want)
@@ -34,11 +31,9 @@ static void truncated(const char *in, size_t len, const char *want, size_t want_
 {
     char buf[64];
     size_t n = nfsroot_escape(in, NFSROOT_ESCAPE_TEXT, buf, len);
-    if (strcmp(buf, want) != 0 || n != want_need) {
-        printf("FAIL truncate '%s' to %zu: want '%s' (%zu), got '%s' (%zu)\n", in, len, want,
-               want_need, buf, n);
-        failures++;
-    }
+    CHECKF(strcmp(buf, want) == 0 && n == want_need,
+           "truncate '%s' to %zu: want '%s' (%zu), got '%s' (%zu)", in, len, want, want_need, buf,
+           n);
 }
 
 /* The library's log lines (lib/log.c) are escaped as a whole: a finding quoting a guest file
@@ -64,10 +59,7 @@ static void log_lines(void)
     nfsroot_findings_free(f);
     const char *want = "domain 'vm\\x1b': boot check: warning: mounts "
                        "'/x\\x1b[2J\\u009b\\nsshd[1]: Accepted password for root' [x-y]";
-    if (strcmp(logged, want) != 0) {
-        printf("FAIL log line: want '%s', got '%s'\n", want, logged);
-        failures++;
-    }
+    CHECKF(strcmp(logged, want) == 0, "log line: want '%s', got '%s'", want, logged);
 }
 
 int main(void)
@@ -114,12 +106,6 @@ int main(void)
     truncated("ab\xc3\xa9z", 4, "ab", 5);  /* é does not fit: never half of it */
     truncated("abc", 4, "abc", 3);
     truncated("abc", 1, "", 3);
-    if (nfsroot_escape("\033", NFSROOT_ESCAPE_TEXT, NULL, 0) != 4) {
-        printf("FAIL measure with len 0\n");
-        failures++;
-    }
-
-    if (failures)
-        printf("%d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    CHECKF(nfsroot_escape("\033", NFSROOT_ESCAPE_TEXT, NULL, 0) == 4, "measure with len 0");
+    return test_summary();
 }

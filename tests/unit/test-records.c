@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
 #define UUID "4b1c2d3e-1111-2222-3333-444455556666"
@@ -18,7 +19,6 @@
 #define V1(name) HEAD(name, "virt-nfsroot-state 1")
 #define OPTS "rw,async,no_root_squash,insecure,no_subtree_check"
 
-static int failures;
 static char dir[4096];
 
 static void write_record(const char *name, const char *text, size_t len)
@@ -57,14 +57,14 @@ static void expect(const char *what, const nfsroot_policy *p, size_t want_ok, si
     for (size_t i = 0; ok && bad_name && i < n_bad; i++)
         if (!strcmp(bad[i].file, bad_name) && !strstr(bad[i].reason, why))
             ok = false;
-    if (!ok) {
-        printf("FAIL %s: r=%d (%s), %zu listed (want %zu), %zu skipped (want %zu)\n", what, r,
-               err.message, n, want_ok, n_bad, want_bad);
+    if (ok)
+        test_report(true, "%s", what);
+    else {
+        test_report(false, "%s: r=%d (%s), %zu listed (want %zu), %zu skipped (want %zu)", what, r,
+                    err.message, n, want_ok, n_bad, want_bad);
         for (size_t i = 0; i < n_bad; i++)
             printf("  skipped %s: %s\n", bad[i].file, bad[i].reason);
-        failures++;
-    } else
-        printf("ok   %s\n", what);
+    }
     nfsroot_state_list_free(list, n);
     nfsroot_state_bad_free(bad, n_bad);
 }
@@ -114,8 +114,7 @@ int main(void)
                     !strcmp(pl->exports[0].options, OPTS) &&
                     !strcmp(pl->exports[0].clients[1], "fd00::/64") && !pl->exports[0].clients[2] &&
                     pl->exports[1].readonly;
-        printf("%s the fields read back exactly\n", same ? "ok  " : "FAIL");
-        failures += !same;
+        test_report(same, "the fields read back exactly");
     }
     nfsroot_state_list_free(list, n);
     const char v1[] = V1("old") "export root rw /export/old " OPTS " 192.168.122.8/32\n";
@@ -205,8 +204,6 @@ int main(void)
     free(huge);
     nfsroot_policy_free(p);
     snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
-    if (system(sub) != 0)
-        failures++;
-    printf("%d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    CHECK(system(sub) == 0);
+    return test_summary();
 }

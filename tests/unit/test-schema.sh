@@ -8,7 +8,8 @@ PARSE=$1 SRC=$2
 LIBVIRT_RNG=/usr/share/libvirt/schemas/domain.rng
 command -v xmllint >/dev/null || { echo "SKIP: xmllint (libxml2-utils) missing"; exit 77; }
 [ -f "$LIBVIRT_RNG" ] || { echo "SKIP: $LIBVIRT_RNG missing (libvirt-daemon)"; exit 77; }
-ok=0 bad=0
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 for f in "$SRC"/xml/examples/*.xml; do
     name=$(basename "$f")
@@ -18,10 +19,9 @@ for f in "$SRC"/xml/examples/*.xml; do
     xmllint --noout --relaxng "$SRC/xml/virt-nfsroot.rng" "$tmp" 2>/dev/null && ours=valid || ours=invalid
     if msg=$("$PARSE" "$f"); then parsed=valid; else parsed=invalid; fi
     if [ "$lv" = valid ] && [ "$ours" = "$want" ] && [ "$parsed" = "$want" ]; then
-        ok=$((ok + 1)); echo "PASS: $name ($want${msg:+: $msg})"
+        pass "$name ($want${msg:+: $msg})"
     else
-        bad=$((bad + 1)); echo "FAIL: $name: want $want; libvirt schema $lv, our schema $ours, parser $parsed ${msg}"
+        fail "$name: want $want; libvirt schema $lv, our schema $ours, parser $parsed ${msg}"
     fi
 done
-echo "$ok passed, $bad failed"
-[ "$bad" -eq 0 ] && [ "$ok" -gt 0 ]
+finish && [ "$ok" -gt 0 ]

@@ -10,26 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
-
-static char *slurp(const char *dir, const char *name)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
 
 static void chomp(char *s)
 {
@@ -79,11 +61,11 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *dir = argv[1];
-    char *conf = slurp(dir, "case");
-    char *cmdline = slurp(dir, "cmdline");
-    char *fstab = slurp(dir, "fstab");
-    char *idmapd = slurp(dir, "idmapd.conf");
-    char *baked = slurp(dir, "baked");
+    char *conf = slurp_in(dir, "case", NULL);
+    char *cmdline = slurp_in(dir, "cmdline", NULL);
+    char *fstab = slurp_in(dir, "fstab", NULL);
+    char *idmapd = slurp_in(dir, "idmapd.conf", NULL);
+    char *baked = slurp_in(dir, "baked", NULL);
     chomp(cmdline);
     chomp(baked);
 
@@ -211,19 +193,8 @@ int main(int argc, char **argv)
     int ret = 0;
     char exp_path[4096];
     snprintf(exp_path, sizeof(exp_path), "%s/expected", dir);
-    if (getenv("BOOTCHECK_REGENERATE")) {
-        write_file(exp_path, got);
-    } else {
-        char *want = slurp(dir, "expected");
-        if (!want) {
-            fprintf(stderr, "%s: no 'expected' file\n", dir);
-            ret = 1;
-        } else if (strcmp(want, got) != 0) {
-            fprintf(stderr, "FAIL %s\n--- expected\n%s--- got\n%s", dir, want, got);
-            ret = 1;
-        }
-        free(want);
-    }
+    if (!test_golden(exp_path, got, "BOOTCHECK_REGENERATE"))
+        ret = 1;
     if (made_root) {
         char p[4200];
         snprintf(p, sizeof(p), "%s/etc/fstab", root);

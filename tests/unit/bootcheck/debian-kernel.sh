@@ -34,24 +34,25 @@ K=$C/$KPKG
 
 W=$(mktemp -d /tmp/bootcheck-kernel.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-fail=0
+# shellcheck source=../../lib/check.sh
+. "$(dirname "$0")/../../lib/check.sh"
 VMLINUZ=$K/vmlinuz-$KVER
 
 out=$("$TOOL" kernel "$VMLINUZ")
 for kv in "format=x86 bzImage" arch=x86_64 "version=$KVER" is_64bit=1; do
-    grep -qxF "$kv" <<<"$out" || { echo "FAIL: $KPKG: expected '$kv'"; echo "$out"; fail=1; }
+    grep -qxF "$kv" <<<"$out" || { fail "$KPKG: expected '$kv'"; echo "$out"; }
 done
 proto=$(sed -n 's/^boot_protocol=//p' <<<"$out")
-[ $((proto)) -ge $((0x020c)) ] || { echo "FAIL: boot protocol $proto"; fail=1; }
+[ $((proto)) -ge $((0x020c)) ] || fail "boot protocol $proto"
 
 out=$("$TOOL" check-kernel "$VMLINUZ")
 if ! grep -qx "info kernel-identified" <<<"$out" || grep -q '^error' <<<"$out"; then
-    echo "FAIL: check-kernel on the real kernel"; echo "$out"; fail=1
+    fail "check-kernel on the real kernel"; echo "$out"
 fi
 
 head -c 1000000 "$VMLINUZ" > "$W"/truncated-vmlinuz
 out=$("$TOOL" check-kernel "$W"/truncated-vmlinuz)
-grep -qx "error kernel-truncated" <<<"$out" || { echo "FAIL: truncated kernel"; echo "$out"; fail=1; }
+grep -qx "error kernel-truncated" <<<"$out" || { fail "truncated kernel"; echo "$out"; }
 
 # An initramfs holding the real NFS modules and modules.builtin of this kernel
 T=$W/tree; mkdir -p "$T"/usr/lib/dracut "$T"/usr/sbin "$T"/lib
@@ -62,19 +63,19 @@ printf 'nfs\nnetwork-legacy\n' > "$T"/usr/lib/dracut/modules.txt
 (cd "$T" && find . | cpio -o -H newc --quiet) | gzip -c > "$W"/initrd.img
 out=$("$TOOL" initramfs "$W"/initrd.img)
 for kv in nfs_module=1 nfsv3_module=1 nfsv4_module=1 nfs_builtin_known=1 nfs_builtin=0 "kernel_versions=$KVER"; do
-    grep -qxF "$kv" <<<"$out" || { echo "FAIL: initrd with $KPKG modules: expected '$kv'"; echo "$out"; fail=1; }
+    grep -qxF "$kv" <<<"$out" || { fail "initrd with $KPKG modules: expected '$kv'"; echo "$out"; }
 done
 # The scan cache goes to a state dir of the sandbox (an empty one would mean no cache at all).
 out=$("$TOOL" check-initramfs "$W"/initrd.img "" "$W/state" "$KVER")
-! grep -q '^error' <<<"$out" || { echo "FAIL: errors for a matching initrd"; echo "$out"; fail=1; }
+! grep -q '^error' <<<"$out" || { fail "errors for a matching initrd"; echo "$out"; }
 out=$("$TOOL" check-initramfs "$W"/initrd.img "" "$W/state" "5.10.0-99-amd64")
-grep -qx "error initrd-kernel-mismatch" <<<"$out" || { echo "FAIL: no mismatch"; echo "$out"; fail=1; }
+grep -qx "error initrd-kernel-mismatch" <<<"$out" || { fail "no mismatch"; echo "$out"; }
 
 # The vmlinuz given as initrd and the other way round: both say what the file really is
 out=$("$TOOL" check-initramfs "$VMLINUZ")
-grep -qx "error initrd-corrupt" <<<"$out" || { echo "FAIL: kernel as initrd"; echo "$out"; fail=1; }
+grep -qx "error initrd-corrupt" <<<"$out" || { fail "kernel as initrd"; echo "$out"; }
 out=$(BOOTCHECK_VERBOSE=1 "$TOOL" check-kernel "$W"/initrd.img)
-grep -q "gzip data; an initramfs" <<<"$out" || { echo "FAIL: initrd as kernel"; echo "$out"; fail=1; }
+grep -q "gzip data; an initramfs" <<<"$out" || { fail "initrd as kernel"; echo "$out"; }
 
-[ $fail = 0 ] && echo "real kernel $KPKG checks passed"
-exit $fail
+[ "$bad" = 0 ] && pass "real kernel $KPKG checks passed"
+summary

@@ -18,14 +18,15 @@ img=''
 for f in "$W"/boot/initrd.img-*; do if [ -e "$f" ]; then img=$f; break; fi; done
 [ -n "$img" ] || { echo "SKIP: $tarball holds no boot/initrd.img-*"; exit 77; }
 kver=${img##*/initrd.img-}
-fail=0
+# shellcheck source=../../lib/check.sh
+. "$(dirname "$0")/../../lib/check.sh"
 out=$("$TOOL" initramfs "$img")
 for kv in has_init=1 dracut=1 nfs_scripts=1 mount_nfs=1 nfs_module=1 nfsv4_module=1 network=1 \
           dhcp_client=1 "kernel_versions=$kver"; do
-    grep -qxF "$kv" <<<"$out" || { echo "FAIL: $img: expected '$kv'"; fail=1; }
+    grep -qxF "$kv" <<<"$out" || fail "$img: expected '$kv'"
 done
-grep -q '^dracut_modules=.*\bnfs\b' <<<"$out" || { echo "FAIL: dracut modules.txt not read"; fail=1; }
+grep -q '^dracut_modules=.*\bnfs\b' <<<"$out" || fail "dracut modules.txt not read"
 out2=$("$TOOL" check-initramfs "$img" "" "" "$kver")
-! grep -q '^error' <<<"$out2" || { echo "FAIL: errors for a good dracut image"; echo "$out2"; fail=1; }
-[ $fail = 0 ] && echo "real dracut image $(basename "$img") ($(grep ^n_files= <<<"$out")) passes" || echo "$out"
-exit $fail
+! grep -q '^error' <<<"$out2" || { fail "errors for a good dracut image"; echo "$out2"; }
+[ "$bad" = 0 ] && pass "real dracut image $(basename "$img") ($(grep ^n_files= <<<"$out")) passes" || echo "$out"
+summary

@@ -12,7 +12,8 @@ done
 W=$(mktemp -d /tmp/bootcheck-hostile.XXXXXX)
 # Never remove the tree while anything is still mounted below it (the sandbox of part 7).
 trap 'grep -qF " $W/" /proc/self/mountinfo || rm -rf "$W"' EXIT
-fail=0
+# shellcheck source=../../lib/check.sh
+. "$(dirname "$0")/../../lib/check.sh"
 MiB=$((1024 * 1024))
 EFBIG=-27
 
@@ -20,14 +21,14 @@ field() { sed -n "s/^$1=//p" <<<"$2"; }
 # shellcheck disable=SC2001 # indents every line of a multi-line output, which ${var//} cannot anchor
 indent() { sed 's/^/    /' <<<"$1"; }
 want() { # what key value output: exact key=value line
-    grep -qxF -- "$2=$3" <<<"$4" || { echo "FAIL: $1: expected '$2=$3'"; indent "$4"; fail=1; }
+    grep -qxF -- "$2=$3" <<<"$4" || { fail "$1: expected '$2=$3'"; indent "$4"; }
 }
 want_in() { # what regex output
-    grep -q -- "$2" <<<"$3" || { echo "FAIL: $1: expected /$2/"; indent "$3"; fail=1; }
+    grep -q -- "$2" <<<"$3" || { fail "$1: expected /$2/"; indent "$3"; }
 }
 want_read_below() { # what bytes output: the scan read less than bytes
     local n; n=$(field rchar "$3")
-    if ! { [ -n "$n" ] && [ "$n" -lt "$2" ]; }; then echo "FAIL: $1: read ${n:-?} bytes, want < $2"; fail=1; fi
+    if ! { [ -n "$n" ] && [ "$n" -lt "$2" ]; }; then fail "$1: read ${n:-?} bytes, want < $2"; fi
 }
 
 # A small real cpio (one file) to put around the hostile parts
@@ -92,7 +93,7 @@ want "sparse, second scan" code $EFBIG "$out"
 # The cache entry of a file is named by its device and inode numbers, in hex.
 cache_entry() { local dev ino; read -r dev ino < <(stat -c '%d %i' "$1"); printf '%s/%x-%x' "$C" "$dev" "$ino"; }
 entry=$(cache_entry "$W/trailers.img")
-[ -f "$entry" ] || { echo "FAIL: no cache entry $entry"; ls -la "$C"; fail=1; }
+[ -f "$entry" ] || { fail "no cache entry $entry"; ls -la "$C"; }
 tamper() { # what sed-expression
     [ -f "$entry" ] || return 0
     cp "$entry" "$W/entry.orig"
@@ -111,7 +112,7 @@ tamper "duplicate line" "\$p"
 # and a good entry with a field out of range or doubled is not trusted either
 "$TOOL" initramfs "$W/small.cpio" "$C" >/dev/null || true
 good=$(cache_entry "$W/small.cpio")
-[ -f "$good" ] || { echo "FAIL: no cache entry $good"; fail=1; }
+[ -f "$good" ] || fail "no cache entry $good"
 [ -f "$good" ] && for e in 's/^n_segments=1$/n_segments=65/' 's/^has_init=0$/has_init=2/' 's/^n_files=\(.*\)/n_files=0\1/' \
          's/^microcode=1$/microcode=1\nmicrocode=0/' 's/^result=ok$/result=error/'; do
     cp "$good" "$W/good.orig"
@@ -148,15 +149,15 @@ if [ "${#NS[@]}" -gt 0 ]; then
         done
         exec unshare --root="$R" --wd="$cwd" "$tool" check-initramfs "$img" "" "" >/dev/null
         ' _ "$R" "$W/cwd" "$TOOL" "$W/small.cpio" && rc=0 || rc=$?
-    [ "$rc" = 0 ] || { echo "FAIL: check with an empty state_dir in the sandbox: rc $rc"; fail=1; }
-    [ ! -e "$R/initramfs-cache" ] || { echo "FAIL: an empty state_dir wrote $R/initramfs-cache"; fail=1; }
+    [ "$rc" = 0 ] || fail "check with an empty state_dir in the sandbox: rc $rc"
+    [ ! -e "$R/initramfs-cache" ] || fail "an empty state_dir wrote $R/initramfs-cache"
 else
     # Never run the empty state_dir outside the sandbox: a wrong build would write to "/".
     echo "note: no mount namespace, the empty state_dir run is skipped"
 fi
 # A relative state_dir: nothing in the cwd either.
 (cd "$W/cwd" && "$TOOL" check-initramfs "$W/small.cpio" "" "relative" >/dev/null) || true
-[ -z "$(ls -A "$W/cwd")" ] || { echo "FAIL: a relative state_dir wrote into the cwd"; ls -la "$W/cwd"; fail=1; }
+[ -z "$(ls -A "$W/cwd")" ] || { fail "a relative state_dir wrote into the cwd"; ls -la "$W/cwd"; }
 
-[ $fail = 0 ] && echo "all hostile initramfs checks passed"
-exit $fail
+[ "$bad" = 0 ] && pass "all hostile initramfs checks passed"
+summary

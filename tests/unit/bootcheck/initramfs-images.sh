@@ -10,7 +10,8 @@ for p in cpio gzip; do
 done
 W=$(mktemp -d /tmp/bootcheck-initramfs.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-fail=0
+# shellcheck source=../../lib/check.sh
+. "$(dirname "$0")/../../lib/check.sh"
 indent() { printf '%s\n' "$1" | while IFS= read -r l; do printf '    %s\n' "$l"; done; }
 KVER=6.1.0-27-amd64
 
@@ -19,19 +20,19 @@ expect() { # image key=value...
     local out; out=$("$TOOL" initramfs "$img" || true)
     for kv in "$@"; do
         if ! grep -qxF -- "$kv" <<<"$out"; then
-            echo "FAIL: $(basename "$img"): expected '$kv'"; indent "$out"; fail=1
+            fail "$(basename "$img"): expected '$kv'"; indent "$out"
         fi
     done
 }
 expect_finding() { # image level code [extra args]
     local img=$1 want="$2 $3"; shift 3
     local out; out=$("$TOOL" check-initramfs "$img" "$@")
-    grep -qxF -- "$want" <<<"$out" || { echo "FAIL: $(basename "$img"): no '$want'"; indent "$out"; fail=1; }
+    grep -qxF -- "$want" <<<"$out" || { fail "$(basename "$img"): no '$want'"; indent "$out"; }
 }
 expect_no_finding() {
     local img=$1 level=$2; shift 2
     local out; out=$("$TOOL" check-initramfs "$img" "$@")
-    if grep -q "^$level " <<<"$out"; then echo "FAIL: $(basename "$img"): unexpected $level"; indent "$out"; fail=1; fi
+    if grep -q "^$level " <<<"$out"; then fail "$(basename "$img"): unexpected $level"; indent "$out"; fi
 }
 mkcpio() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet); }
 
@@ -120,7 +121,7 @@ expect_finding "$W"/zeros.img error initrd-corrupt
 { printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' 1 33188 0 0 1 0 $((0x90000000)) 0 0 0 0 4 0
   printf 'big\0\0\0'; head -c 1000 /dev/zero; } | gzip -c > "$W"/bomb.gzip
 out=$(BOOTCHECK_VERBOSE=1 "$TOOL" check-initramfs "$W"/bomb.gzip)
-grep -q "unpacks to more than" <<<"$out" || { echo "FAIL: bomb"; echo "$out"; fail=1; }
+grep -q "unpacks to more than" <<<"$out" || { fail "bomb"; echo "$out"; }
 head -c 3000 "$W"/nfs.cpio > "$W"/truncated.cpio
 expect_finding "$W"/truncated.cpio error initrd-corrupt
 
@@ -129,14 +130,14 @@ expect_finding "$W"/truncated.cpio error initrd-corrupt
 S=$W/state/deeper
 cp "$W"/ucode-nfs.zstd "$W"/cached.zstd
 expect "$W"/cached.zstd cached=0
-"$TOOL" initramfs "$W"/cached.zstd "$S"/initramfs-cache | grep -qx cached=0 || { echo "FAIL: first scan cached"; fail=1; }
+"$TOOL" initramfs "$W"/cached.zstd "$S"/initramfs-cache | grep -qx cached=0 || fail "first scan cached"
 if [ "$(stat -c %a "$S")" != 700 ] || [ "$(stat -c %a "$S"/initramfs-cache)" != 700 ]; then
-    echo "FAIL: cache dir modes"; ls -la "$S"; fail=1
+    fail "cache dir modes"; ls -la "$S"
 fi
 expect_cached() {
     local out; out=$("$TOOL" initramfs "$W"/cached.zstd "$S"/initramfs-cache)
-    grep -qx "cached=$1" <<<"$out" || { echo "FAIL: cached is not $1 ($2)"; fail=1; }
-    grep -qx nfs_module=1 <<<"$out" || { echo "FAIL: cached result differs ($2)"; echo "$out"; fail=1; }
+    grep -qx "cached=$1" <<<"$out" || fail "cached is not $1 ($2)"
+    grep -qx nfs_module=1 <<<"$out" || { fail "cached result differs ($2)"; echo "$out"; }
 }
 expect_cached 1 "unchanged"
 touch -d '2001-01-01' "$W"/cached.zstd
@@ -151,7 +152,7 @@ expect_cached 0 "corrupt cache entry"
 # The check uses policy->state_dir/initramfs-cache
 "$TOOL" check-initramfs "$W"/cached.zstd "" "$W"/state2 >/dev/null
 out=$(BOOTCHECK_VERBOSE=1 "$TOOL" check-initramfs "$W"/cached.zstd "" "$W"/state2)
-grep -q 'cached scan' <<<"$out" || { echo "FAIL: check did not use the cache"; echo "$out"; fail=1; }
+grep -q 'cached scan' <<<"$out" || { fail "check did not use the cache"; echo "$out"; }
 
-[ $fail = 0 ] && echo "all initramfs image checks passed"
-exit $fail
+[ "$bad" = 0 ] && pass "all initramfs image checks passed"
+summary

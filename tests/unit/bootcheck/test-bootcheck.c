@@ -12,18 +12,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
 #define ELEMENTSOF_T(a) (sizeof(a) / sizeof((a)[0]))
-
-static int failures;
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static void put16(unsigned char *b, size_t off, unsigned v)
 {
@@ -161,16 +153,13 @@ static void sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof(cmd), fmt, ap);
     va_end(ap);
-    if (system(cmd) != 0)
-        fprintf(stderr, "setup failed: %s\n", cmd), failures++;
+    CHECKF(system(cmd) == 0, "setup failed: %s", cmd);
 }
 
 static void test_guest_root_escapes(void)
 {
-    if (!mkdtemp(tmp)) {
-        failures++;
+    if (!CHECK(mkdtemp(tmp)))
         return;
-    }
     /* The guest's etc/fstab is an absolute symlink to the host's /etc/passwd: inside the guest
      * root that is <root>/etc/passwd, which does not exist. */
     sh("mkdir -p %s/root/etc %s/root/boot && ln -s /etc/passwd %s/root/etc/fstab", tmp, tmp, tmp);
@@ -237,10 +226,8 @@ static void test_guest_root_escapes(void)
 static void test_boot_file_location(void)
 {
     char t[] = "/tmp/test-bootcheck-location.XXXXXX";
-    if (!mkdtemp(t)) {
-        failures++;
+    if (!CHECK(mkdtemp(t)))
         return;
-    }
     sh("mkdir -p %s/root/boot %s/libvirt-boot %s/elsewhere", t, t, t);
     sh("head -c 4096 /dev/zero > %s/root/boot/vmlinuz && cp %s/root/boot/vmlinuz %s/libvirt-boot/"
        " && cp %s/root/boot/vmlinuz %s/elsewhere/ && ln -s %s/elsewhere/vmlinuz "
@@ -317,10 +304,8 @@ static void findings_text(const nfsroot_findings *f, const char *kernel, char *o
 static void test_boot_file_no_oracle(void)
 {
     char t[] = "/tmp/test-bootcheck-oracle.XXXXXX";
-    if (!mkdtemp(t)) {
-        failures++;
+    if (!CHECK(mkdtemp(t)))
         return;
-    }
     sh("mkdir -p %s/root/boot %s/boot-dir %s/secret && chmod 700 %s/secret", t, t, t, t);
     sh("head -c 8192 /dev/zero > %s/secret/vmlinuz", t);
     sh("ln -s %s/secret/vmlinuz %s/root/boot/ln-have && ln -s %s/secret/missing "
@@ -374,10 +359,8 @@ static void test_boot_file_no_oracle(void)
 static void test_device_node_not_opened(void)
 {
     char t[] = "/tmp/test-bootcheck-dev.XXXXXX";
-    if (!mkdtemp(t)) {
-        failures++;
+    if (!CHECK(mkdtemp(t)))
         return;
-    }
     char root[4200], node[4300], kernel_node[4300];
     snprintf(root, sizeof(root), "%s/root", t);
     snprintf(node, sizeof(node), "%s/etc/fstab", root);
@@ -476,7 +459,5 @@ int main(void)
     test_boot_file_no_oracle();
     test_device_node_not_opened();
     test_run_and_enforce();
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
-    return failures ? 1 : 0;
+    return test_summary();
 }
