@@ -12,27 +12,7 @@
 #include "virt-nfsroot/virt-nfsroot.h"
 
 #include "cleanup.h"
-
-static char *slurp(const char *path, size_t *ret_len)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *m = open_memstream(&buf, &cap);
-    char chunk[4096];
-    size_t n;
-    while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    if (!m)
-        return NULL;
-    fclose(m);
-    if (ret_len)
-        *ret_len = cap;
-    return buf;
-}
+#include "test.h"
 
 static char *render(const char *text, size_t len)
 {
@@ -74,15 +54,5 @@ int main(int argc, char **argv)
     if (!got)
         return 1;
     snprintf(path, sizeof(path), "%s/expected", argv[1]);
-    if (getenv("NFSROOT_REGENERATE")) {
-        FILE *f = fopen(path, "we");
-        return !f || fputs(got, f) < 0 || fclose(f) != 0;
-    }
-    _cleanup_free_ char *want = slurp(path, NULL);
-    if (!want || strcmp(want, got) != 0) {
-        printf("FAIL: %s\n--- expected\n%s--- got\n%s", argv[1], want ? want : "(none)\n", got);
-        return 1;
-    }
-    printf("PASS: %s\n", argv[1]);
-    return 0;
+    return test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
 }

@@ -15,20 +15,7 @@
 #include <sys/socket.h>
 
 #include "internal.h"
-
-/* dir/name, NUL-terminated, or NULL when it cannot be read. */
-static char *slurp(const char *dir, const char *name, size_t *len)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    char *text = NULL;
-    size_t n = 0;
-    if (read_file_all(path, 16u * 1024 * 1024, &text, &n) < 0)
-        return NULL;
-    if (len)
-        *len = n;
-    return text;
-}
+#include "test.h"
 
 static const char *cidr(const nfsroot_cidr *c, char *buf, size_t len)
 {
@@ -66,7 +53,7 @@ static void run_hook(FILE *out, const char *casedir, const char *mac)
 
 static size_t read_leases(const char *casedir, nfsroot_cidr *v, size_t max)
 {
-    _cleanup_free_ char *text = slurp(casedir, "leases", NULL);
+    _cleanup_free_ char *text = slurp_in(casedir, "leases", NULL);
     size_t n = 0;
     for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l && n < max;
          l = strtok_r(NULL, "\n", &save))
@@ -106,8 +93,8 @@ int main(int argc, char **argv)
     }
     const char *casedir = argv[1];
     size_t len = 0;
-    _cleanup_free_ char *xml = slurp(casedir, "network.xml", &len);
-    _cleanup_free_ char *mac_text = slurp(casedir, "mac", NULL);
+    _cleanup_free_ char *xml = slurp_in(casedir, "network.xml", &len);
+    _cleanup_free_ char *mac_text = slurp_in(casedir, "mac", NULL);
     if (!xml) {
         fprintf(stderr, "%s: no network.xml\n", casedir);
         return 99;
@@ -122,16 +109,5 @@ int main(int argc, char **argv)
 
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/expected", casedir);
-    if (getenv("NFSROOT_REGENERATE")) {
-        _cleanup_fclose_ FILE *f = fopen(path, "we");
-        if (!f || fputs(got, f) < 0)
-            return 99;
-        return 0;
-    }
-    _cleanup_free_ char *want = slurp(casedir, "expected", NULL);
-    if (!want || strcmp(want, got) != 0) {
-        printf("case %s\n--- expected\n%s--- got\n%s", casedir, want ? want : "(none)\n", got);
-        return 1;
-    }
-    return 0;
+    return test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
 }

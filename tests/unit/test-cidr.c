@@ -29,11 +29,8 @@ static void prefix_case(const char *family, const char *netmask, const char *pre
     int got = -1;
     if (nfsroot_ip_prefix(family, netmask, prefix, &got) < 0)
         got = -1;
-    if (got != want) {
-        printf("FAIL prefix family=%s netmask=%s prefix=%s: want %d, got %d\n",
-               family ? family : "-", netmask ? netmask : "-", prefix ? prefix : "-", want, got);
-        failures++;
-    }
+    CHECKF(got == want, "prefix family=%s netmask=%s prefix=%s: want %d, got %d",
+           family ? family : "-", netmask ? netmask : "-", prefix ? prefix : "-", want, got);
 }
 
 static void subnet_case(const char *addr, int prefix, const char *want)
@@ -42,10 +39,7 @@ static void subnet_case(const char *addr, int prefix, const char *want)
     char buf[64];
     const char *got =
         nfsroot_cidr_subnet(addr, prefix, &c) < 0 ? "invalid" : nfsroot_cidr_format(&c, buf, 64);
-    if (strcmp(got, want) != 0) {
-        printf("FAIL subnet '%s' /%d: want '%s', got '%s'\n", addr, prefix, want, got);
-        failures++;
-    }
+    CHECKF(strcmp(got, want) == 0, "subnet '%s' /%d: want '%s', got '%s'", addr, prefix, want, got);
 }
 
 int main(void)
@@ -71,10 +65,7 @@ int main(void)
     prefix_case("ipv6", NULL, "129", -1);
     prefix_case("ipv6", NULL, NULL, 64);
     prefix_case("ipv6", "255.255.255.0", NULL, -1); /* a netmask is IPv4 only */
-    if (nfsroot_netmask_prefix("255.255.240.0") != 20 || nfsroot_netmask_prefix("::") >= 0) {
-        printf("FAIL nfsroot_netmask_prefix\n");
-        failures++;
-    }
+    CHECK(nfsroot_netmask_prefix("255.255.240.0") == 20 && nfsroot_netmask_prefix("::") < 0);
     subnet_case("192.168.122.1", 24, "192.168.122.0/24");
     subnet_case("192.168.122.1", 32, "192.168.122.1/32");
     subnet_case("fd00:1:2:3::1", 64, "fd00:1:2:3::/64");
