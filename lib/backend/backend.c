@@ -69,3 +69,19 @@ bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len
 {
     return nfsroot_backend_nfs_versions(p, why, len) & NFSROOT_NFS_V3;
 }
+
+int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
+                          nfsroot_error *err)
+{
+    *ret = (nfsroot_probe){ .running = -1, .threads = -1 };
+    for (size_t i = 0; i < NFSROOT_PROBE_VERSIONS; i++)
+        ret->versions[i] = -1;
+    const nfsroot_backend *b = nfsroot_backend_get(p->backend);
+    if (b && b->probe)
+        return b->probe(p, root_fd, ret, err);
+    snprintf(ret->reason, sizeof(ret->reason), "backend '%s': no server check",
+             nfsroot_backend_name(p->backend));
+    snprintf(ret->versions_reason, sizeof(ret->versions_reason), "backend '%s': no version check",
+             nfsroot_backend_name(p->backend));
+    return 0;
+}

@@ -538,6 +538,7 @@ const nfsroot_backend nfsroot_backend_kernel = {
     .rewrite = write_exports_file,
     .remove = kernel_remove,
     .has = kernel_has,
+    .probe = nfsroot_kernel_probe,
     .list_orphans = kernel_list_orphans,
     .remove_orphan = kernel_remove_orphan,
 };

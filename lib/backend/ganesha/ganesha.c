@@ -335,6 +335,28 @@ static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t 
     return NFSROOT_NFS_V4;
 }
 
+/* Is ganesha.nfsd running? (Its versions are set in ganesha.conf: not read.) */
+static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
+                         nfsroot_error *err)
+{
+    (void)p, (void)err;
+    static const char *const names[] = { "ganesha.nfsd", NULL };
+    ret->pid = host_find_process(root_fd, names);
+    ret->running = ret->pid > 0;
+    if (ret->running)
+        snprintf(ret->reason, sizeof(ret->reason), "NFS-Ganesha is running (pid %ld)", ret->pid);
+    else {
+        snprintf(ret->reason, sizeof(ret->reason),
+                 "backend is 'ganesha' but no ganesha.nfsd process is running");
+        snprintf(ret->fix, sizeof(ret->fix),
+                 "start NFS-Ganesha (systemctl enable --now nfs-ganesha) with the D-Bus export "
+                 "manager enabled");
+    }
+    snprintf(ret->versions_reason, sizeof(ret->versions_reason),
+             "versions are set in ganesha.conf (NFS_CORE_PARAM Protocols), not checked");
+    return 0;
+}
+
 /* ---- Orphans: ids of the table whose uuid no record of this backend has ------------------ */
 
 /* One orphan per uuid, shown as its first export file. The table is only read: a host that
@@ -390,6 +412,7 @@ const nfsroot_backend nfsroot_backend_ganesha = {
     .remove = ganesha_remove,
     .has = ganesha_has,
     .nfs_versions = ganesha_nfs_versions,
+    .probe = ganesha_probe,
     .list_orphans = ganesha_list_orphans,
     .remove_orphan = ganesha_remove_orphan,
 };

@@ -132,6 +132,31 @@ NFSROOT_API void nfsroot_policy_free(nfsroot_policy *p);
  * that turns it off. */
 NFSROOT_API bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len);
 
+/* What the NFS server of policy p's backend says about itself, as data (doctor prints it). */
+#define NFSROOT_PROBE_VERSIONS 5 /* versions[]: 0 = NFSv2, 1 = v3, 2 = v4.0, 3 = v4.1, 4 = v4.2 */
+typedef struct nfsroot_probe {
+    int running;      /* 1 running, 0 not (reason says why, fix how to start it), -1 unknown */
+    long pid;         /* its process when found, else 0 */
+    long threads;     /* its server threads when known, else -1 */
+    char reason[512]; /* one sentence: what runs ("... running with 8 threads") or why not */
+    char fix[512];    /* how to start it; empty when running */
+    int versions[NFSROOT_PROBE_VERSIONS]; /* 1 served, 0 off, -1 unknown */
+    bool versions_unreadable;             /* unknown although the server should say (a warning) */
+    char versions_reason[256];            /* why the versions are unknown; empty when known */
+    const char *version_on[NFSROOT_PROBE_VERSIONS];  /* the setting that turns each on */
+    const char *version_off[NFSROOT_PROBE_VERSIONS]; /* ... off ("vers2=n"), NULL: unknown */
+    char versions_where[256];   /* where those go and how to apply them ("in [nfsd] of ...") */
+    const char *helper;         /* a program the backend runs as root (policy's), NULL: none */
+    const char *helper_records; /* where the server records what that program exported */
+    const char *helper_fix;     /* how to install it */
+} nfsroot_probe;
+/* Fill ret for policy p's backend, reading every host file beneath root_fd (an O_PATH
+ * directory: symbolic links resolve inside it, ".." stops at it; fixture hosts), or the host's
+ * own files with AT_FDCWD. Never changes anything. A backend without a probe gives running =
+ * -1 and the reasons. 0, or -errno with err filled. */
+NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
+                                      nfsroot_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Domain XML */
 

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The kernel backend's probe: is nfsd running (its threads), which NFS versions it serves
+ * (/proc/fs/nfsd), and exportfs, the program the backend runs as root. */
+#include <fcntl.h>
+
+#include "backend/backend.h"
+
+#define SET(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
+
+/* No /proc/fs/nfsd/threads: nfsd is not mounted, or the kernel has no nfsd at all. */
+static void no_server(int root_fd, nfsroot_probe *ret)
+{
+    _cleanup_free_ char *fs = NULL;
+    ret->running = 0;
+    if (host_read(root_fd, "/proc/filesystems", &fs) == 0 && strstr(fs, "\tnfsd\n")) {
+        SET(ret->fix, "start the NFS server: systemctl enable --now nfs-server (it mounts the nfsd "
+                      "filesystem on /proc/fs/nfsd)");
+        SET(ret->reason, "the kernel has nfsd but /proc/fs/nfsd/threads is missing: the nfsd "
+                         "filesystem is not mounted, so the NFS server is not running");
+    } else {
+        SET(ret->fix, "load the server (modprobe nfsd; systemctl enable --now nfs-server); where "
+                      "the kernel has no nfsd (many containers and VMs), run NFS-Ganesha instead "
+                      "and set 'backend = ganesha' in the policy");
+        SET(ret->reason, "no in-kernel NFS server on this host: /proc/fs/nfsd/threads is missing "
+                         "and the kernel lists no 'nfsd' filesystem; exports are recorded in etab "
+                         "but nothing serves them");
+    }
+    SET(ret->versions_reason, "no in-kernel NFS server to ask");
+}
+
+/* /proc/fs/nfsd/versions: "-2 +3 +4 +4.1 +4.2". "+4" with no minor versions listed (old
+ * kernels) means 4.0 only. */
+static void read_versions(char *text, int versions[NFSROOT_PROBE_VERSIONS])
+{
+    static const char *const names[NFSROOT_PROBE_VERSIONS] = { "2", "3", "4", "4.1", "4.2" };
+    char *save = NULL;
+    for (char *t = strtok_r(text, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
+        if (*t != '+' && *t != '-')
+            continue;
+        for (size_t i = 0; i < NFSROOT_PROBE_VERSIONS; i++)
+            if (!strcmp(t + 1, names[i]))
+                versions[i] = *t == '+';
+    }
+}
+
+int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
+                         nfsroot_error *err)
+{
+    (void)err;
+    ret->helper = p->exportfs;
+    ret->helper_records = p->etab;
+    ret->helper_fix = "apt install nfs-kernel-server (or set 'exportfs' in the policy to where it "
+                      "lives)";
+    static const char *const on[] = { "vers2=y", "vers3=y", "vers4=y", "vers4.1=y", "vers4.2=y" };
+    static const char *const off[] = { "vers2=n", "vers3=n", "vers4=n", "vers4.1=n", "vers4.2=n" };
+    for (size_t i = 0; i < NFSROOT_PROBE_VERSIONS; i++) {
+        ret->version_on[i] = on[i];
+        ret->version_off[i] = off[i];
+    }
+    SET(ret->versions_where, "in [nfsd] of /etc/nfs.conf, then systemctl restart nfs-server");
+    _cleanup_free_ char *threads = NULL, *vers = NULL;
+    if (host_read(root_fd, "/proc/fs/nfsd/threads", &threads) < 0) {
+        no_server(root_fd, ret);
+        return 0;
+    }
+    ret->threads = strtol(threads, NULL, 10);
+    ret->running = ret->threads > 0;
+    if (ret->running)
+        SET(ret->reason, "in-kernel NFS server running with %ld threads", ret->threads);
+    else {
+        SET(ret->reason, "nfsd is loaded but has 0 threads: the NFS server is stopped");
+        SET(ret->fix, "systemctl start nfs-server (or rpc.nfsd 8)");
+    }
+    if (host_read(root_fd, "/proc/fs/nfsd/versions", &vers) < 0) {
+        ret->versions_unreadable = true;
+        SET(ret->versions_reason, "cannot read /proc/fs/nfsd/versions");
+        return 0;
+    }
+    read_versions(vers, ret->versions);
+    return 0;
+}
