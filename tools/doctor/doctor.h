@@ -40,9 +40,8 @@ typedef struct doctor {
     size_t n_nets;
     bool nets_loaded;
     char net_error[1600]; /* why the first unreadable network XML was skipped */
-    /* What nfsd offers, when known: index 0 = v2, 1 = v3, 2 = v4.0, 3 = 4.1, 4 = 4.2. */
-    int versions[5];  /* 1 on, 0 off, -1 unknown */
-    time_t hook_time; /* when the hook appeared (check_hook), 0 when not installed */
+    nfsroot_probe probe;  /* what the NFS server says (check_nfs_server): versions, exportfs */
+    time_t hook_time;     /* when the hook appeared (check_hook), 0 when not installed */
 } doctor;
 
 /* doctor.c: record a check's verdict (summary and fix are copied). */

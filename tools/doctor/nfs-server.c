@@ -1,141 +1,79 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The NFS server: is it running, which versions it offers, nfs.conf, rpcbind, exportfs. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
 #include "doctor.h"
 
-static void check_ganesha_server(doctor *d)
+static const char *const version_names[NFSROOT_PROBE_VERSIONS] = { "2", "3", "4", "4.1", "4.2" };
+
+/* "lead: setting where": how to turn version i on or off, as the backend says. */
+static const char *version_fix(const doctor *d, char *buf, size_t len, const char *lead, size_t i,
+                               bool on)
 {
-    static const char *const names[] = { "ganesha.nfsd", NULL };
-    long pid = doctor_find_process(d, names);
-    if (pid)
-        doctor_add(d, "nfs-server", ST_PASS, NULL, "NFS-Ganesha is running (pid %ld)", pid);
-    else
-        doctor_add(d, "nfs-server", ST_FAIL,
-                   "start NFS-Ganesha (systemctl enable --now nfs-ganesha) with the D-Bus export "
-                   "manager enabled",
-                   "backend is '%s' but no ganesha.nfsd process is running",
-                   nfsroot_backend_name(d->policy->backend));
-    doctor_add(d, "nfs-versions", ST_SKIP, NULL,
-               "versions are set in ganesha.conf (NFS_CORE_PARAM Protocols), not checked");
+    const char *set = on ? d->probe.version_on[i] : d->probe.version_off[i];
+    snprintf(buf, len, "%s: %s %s", lead,
+             set  ? set
+             : on ? "turn it on"
+                  : "turn it off",
+             d->probe.versions_where);
+    return buf;
 }
 
-/* No /proc/fs/nfsd/threads: nfsd is not mounted, or the kernel has no nfsd at all. */
-static void no_kernel_server(doctor *d)
+/* What the server says it serves, judged for root-on-NFS guests. */
+static void judge_versions(doctor *d)
 {
-    _cleanup_free_ char *fs = NULL;
-    if (doctor_read(d, "/proc/filesystems", &fs, NULL) == 0 && strstr(fs, "\tnfsd\n"))
-        doctor_add(d, "nfs-server", ST_FAIL,
-                   "start the NFS server: systemctl enable --now nfs-server (it mounts the nfsd "
-                   "filesystem on /proc/fs/nfsd)",
-                   "the kernel has nfsd but /proc/fs/nfsd/threads is missing: the nfsd "
-                   "filesystem is not mounted, so the NFS server is not running");
-    else
-        doctor_add(d, "nfs-server", ST_FAIL,
-                   "load the server (modprobe nfsd; systemctl enable --now nfs-server); where the "
-                   "kernel has no nfsd (many containers and VMs), run NFS-Ganesha instead and set "
-                   "'backend = ganesha' in the policy",
-                   "no in-kernel NFS server on this host: /proc/fs/nfsd/threads is missing and "
-                   "the kernel lists no 'nfsd' filesystem; exports are recorded in etab but "
-                   "nothing serves them");
-    doctor_add(d, "nfs-versions", ST_SKIP, NULL, "no in-kernel NFS server to ask");
-}
-
-static const char *const version_names[] = { "2", "3", "4", "4.1", "4.2" };
-
-/* /proc/fs/nfsd/versions: "-2 +3 +4 +4.1 +4.2" into d->versions, and the ones on into on.
- * "+4" with no minor versions listed (old kernels) means 4.0 only. */
-static void read_versions(doctor *d, char *vers, char *on, size_t len)
-{
-    char *save = NULL;
-    for (char *t = strtok_r(vers, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
-        if (*t != '+' && *t != '-')
-            continue;
-        for (size_t i = 0; i < ELEMENTSOF(version_names); i++)
-            if (!strcmp(t + 1, version_names[i]))
-                d->versions[i] = *t == '+';
-    }
-    on[0] = '\0';
+    const int *v = d->probe.versions;
+    char on[64] = "", fix[512];
     for (size_t i = 0; i < ELEMENTSOF(version_names); i++)
-        if (d->versions[i] == 1)
-            snprintf(on + strlen(on), len - strlen(on), "%s%s", on[0] ? ", " : "",
+        if (v[i] == 1)
+            snprintf(on + strlen(on), sizeof(on) - strlen(on), "%s%s", on[0] ? ", " : "",
                      version_names[i]);
-}
-
-static void judge_versions(doctor *d, const char *on)
-{
-    const int *v = d->versions;
     if (v[2] != 1 && v[3] != 1 && v[4] != 1)
         doctor_add(d, "nfs-versions", ST_FAIL,
-                   "turn NFSv4 on: vers4=y (and vers4.1=y, vers4.2=y) in [nfsd] of "
-                   "/etc/nfs.conf, then systemctl restart nfs-server",
-                   "nfsd offers no NFSv4 (offered: %s): root=nfs4: guests cannot mount",
+                   version_fix(d, fix, sizeof(fix), "turn NFSv4 on (and 4.1, 4.2)", 2, true),
+                   "the NFS server offers no NFSv4 (offered: %s): root=nfs4: guests cannot mount",
                    on[0] ? on : "none");
     else if (v[4] != 1)
         doctor_add(d, "nfs-versions", ST_WARN,
-                   "vers4.2=y in [nfsd] of /etc/nfs.conf, then systemctl restart nfs-server",
+                   version_fix(d, fix, sizeof(fix), "turn NFSv4.2 on", 4, true),
                    "NFSv4.2 is off (offered: %s): guests get no extended attributes (file "
                    "capabilities such as ping's, SELinux labels)",
                    on);
     else if (v[0] == 1)
-        doctor_add(d, "nfs-versions", ST_WARN, "vers2=n in [nfsd] of /etc/nfs.conf",
+        doctor_add(d, "nfs-versions", ST_WARN,
+                   version_fix(d, fix, sizeof(fix), "turn NFSv2 off", 0, false),
                    "NFSv2 is on (offered: %s); nothing needs it", on);
     else
         doctor_add(d, "nfs-versions", ST_PASS,
-                   v[1] == 1 ? "if no guest uses NFSv3 (root=nfs:), vers3=n in [nfsd] of "
-                               "/etc/nfs.conf turns it off"
-                             : NULL,
+                   v[1] == 1
+                       ? version_fix(d, fix, sizeof(fix),
+                                     "if no guest uses NFSv3 (root=nfs:), turn it off", 1, false)
+                       : NULL,
                    "offered: %s%s", on, v[1] == 1 ? " (NFSv3 on: needs rpcbind and lockd)" : "");
 }
 
-static void check_kernel_server(doctor *d)
-{
-    _cleanup_free_ char *threads = NULL, *vers = NULL;
-    if (doctor_read(d, "/proc/fs/nfsd/threads", &threads, NULL) < 0) {
-        no_kernel_server(d);
-        return;
-    }
-    long n = strtol(doctor_strip(threads), NULL, 10);
-    if (n <= 0)
-        doctor_add(d, "nfs-server", ST_FAIL, "systemctl start nfs-server (or rpc.nfsd 8)",
-                   "nfsd is loaded but has 0 threads: the NFS server is stopped");
-    else
-        doctor_add(d, "nfs-server", ST_PASS, NULL, "in-kernel NFS server running with %ld threads",
-                   n);
-    if (doctor_read(d, "/proc/fs/nfsd/versions", &vers, NULL) < 0) {
-        doctor_add(d, "nfs-versions", ST_WARN, NULL, "cannot read /proc/fs/nfsd/versions");
-        return;
-    }
-    char on[64];
-    read_versions(d, vers, on, sizeof(on));
-    judge_versions(d, on);
-}
-
-/* Which server serves each backend's exports. */
-static const struct {
-    nfsroot_backend_kind kind;
-    void (*check)(doctor *d);
-} servers[] = {
-    { NFSROOT_BACKEND_KERNEL, check_kernel_server },
-    { NFSROOT_BACKEND_GANESHA, check_ganesha_server },
-};
-
+/* The server as its backend's probe reports it: running or not, and the versions it serves. */
 void check_nfs_server(doctor *d)
 {
-    for (size_t i = 0; i < ELEMENTSOF(d->versions); i++)
-        d->versions[i] = -1;
-    for (size_t i = 0; i < ELEMENTSOF(servers); i++)
-        if (servers[i].kind == d->policy->backend) {
-            servers[i].check(d);
-            return;
-        }
-    doctor_add(d, "nfs-server", ST_SKIP, NULL, "backend '%s': no server check",
-               nfsroot_backend_name(d->policy->backend));
-    doctor_add(d, "nfs-versions", ST_SKIP, NULL, "backend '%s': no version check",
-               nfsroot_backend_name(d->policy->backend));
+    nfsroot_error err = { 0 };
+    int root_fd = strcmp(d->root, "/") ? d->root_fd : AT_FDCWD;
+    if (nfsroot_backend_probe(d->policy, root_fd, &d->probe, &err) < 0) {
+        doctor_add(d, "nfs-server", ST_WARN, NULL, "cannot probe the NFS server: %s", err.message);
+        doctor_add(d, "nfs-versions", ST_SKIP, NULL, "the NFS server could not be probed");
+        return;
+    }
+    const nfsroot_probe *pr = &d->probe;
+    status st = pr->running < 0 ? ST_SKIP : pr->running ? ST_PASS : ST_FAIL;
+    doctor_add(d, "nfs-server", st, pr->fix[0] ? pr->fix : NULL, "%s", pr->reason);
+    if (pr->versions_reason[0])
+        doctor_add(d, "nfs-versions", pr->versions_unreadable ? ST_WARN : ST_SKIP, NULL, "%s",
+                   pr->versions_reason);
+    else
+        judge_versions(d);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -278,7 +216,7 @@ void check_rpcbind(doctor *d)
                    nfsroot_backend_name(d->policy->backend), why);
         return;
     }
-    if (d->versions[1] == 0) {
+    if (d->probe.versions[1] == 0) {
         doctor_add(d, "rpcbind", ST_PASS, NULL, "NFSv3 is off: rpcbind is not needed");
         return;
     }
@@ -298,20 +236,19 @@ void check_rpcbind(doctor *d)
                    "nfs-server may fail to start with NFSv3 on");
 }
 
-/* The kernel backend runs exportfs as root: it must be there, and only root may change it. */
+/* The program the backend runs as root (exportfs, as its probe says): it must be there, and only
+ * root may change it. */
 void check_exportfs(doctor *d)
 {
-    if (d->policy->backend != NFSROOT_BACKEND_KERNEL) {
+    const char *x = d->probe.helper;
+    if (!x) {
         doctor_add(d, "exportfs", ST_SKIP, NULL, "%s backend: exportfs is not used",
                    nfsroot_backend_name(d->policy->backend));
         return;
     }
-    const char *x = d->policy->exportfs;
     struct stat st;
     if (doctor_stat(d, x, true, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
-        doctor_add(d, "exportfs", ST_FAIL,
-                   "apt install nfs-kernel-server (or set 'exportfs' in the policy to where it "
-                   "lives)",
+        doctor_add(d, "exportfs", ST_FAIL, d->probe.helper_fix,
                    "'%s' is not an executable: the hook cannot export anything", x);
         return;
     }
@@ -325,5 +262,5 @@ void check_exportfs(doctor *d)
         return;
     }
     doctor_add(d, "exportfs", ST_PASS, NULL, "%s is installed, root-owned; records in %s", x,
-               d->policy->etab);
+               d->probe.helper_records);
 }
