@@ -42,8 +42,8 @@ typedef struct nfsroot_backend {
      * why names the setting that turns one off. NULL: v3 and v4. */
     unsigned (*nfs_versions)(const nfsroot_policy *p, char *why, size_t len);
     /* Optional: what its NFS server says about itself (see nfsroot_backend_probe()): fill ret,
-     * reading host files only through the host_* helpers below with root_fd. Without it doctor
-     * reports the server as not checked. */
+     * reading host files only through nfsroot_host_read() and friends with root_fd. Without it
+     * doctor reports the server as not checked. */
     int (*probe)(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err);
     /* Optional: push onto ret what this backend made for a domain that none of `owners` (the
      * records of this backend) owns. State lock held. */
@@ -64,12 +64,6 @@ size_t nfsroot_backend_count(void);
 unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len);
 const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
 int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
-
-/* host.c: host files for probe, beneath root_fd (AT_FDCWD: the host's own). A regular file
- * of at most 1 MiB, NUL-terminated; the pid of a running process with one of these comm names
- * (NULL-terminated) or 0. */
-int host_read(int root_fd, const char *path, char **ret);
-long host_find_process(int root_fd, const char *const *names);
 
 extern const nfsroot_backend nfsroot_backend_kernel;
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,

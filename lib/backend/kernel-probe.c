@@ -6,13 +6,15 @@
 #include "backend/backend.h"
 
 #define SET(buf, ...) snprintf(buf, sizeof(buf), __VA_ARGS__)
+#define PROC_MAX (64 * 1024) /* what a /proc file here holds, with room */
 
 /* No /proc/fs/nfsd/threads: nfsd is not mounted, or the kernel has no nfsd at all. */
 static void no_server(int root_fd, nfsroot_probe *ret)
 {
     _cleanup_free_ char *fs = NULL;
     ret->running = 0;
-    if (host_read(root_fd, "/proc/filesystems", &fs) == 0 && strstr(fs, "\tnfsd\n")) {
+    if (nfsroot_host_read(root_fd, "/proc/filesystems", PROC_MAX, &fs, NULL) == 0 &&
+        strstr(fs, "\tnfsd\n")) {
         SET(ret->fix, "start the NFS server: systemctl enable --now nfs-server (it mounts the nfsd "
                       "filesystem on /proc/fs/nfsd)");
         SET(ret->reason, "the kernel has nfsd but /proc/fs/nfsd/threads is missing: the nfsd "
@@ -59,7 +61,7 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
     }
     SET(ret->versions_where, "in [nfsd] of /etc/nfs.conf, then systemctl restart nfs-server");
     _cleanup_free_ char *threads = NULL, *vers = NULL;
-    if (host_read(root_fd, "/proc/fs/nfsd/threads", &threads) < 0) {
+    if (nfsroot_host_read(root_fd, "/proc/fs/nfsd/threads", PROC_MAX, &threads, NULL) < 0) {
         no_server(root_fd, ret);
         return 0;
     }
@@ -71,7 +73,7 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
         SET(ret->reason, "nfsd is loaded but has 0 threads: the NFS server is stopped");
         SET(ret->fix, "systemctl start nfs-server (or rpc.nfsd 8)");
     }
-    if (host_read(root_fd, "/proc/fs/nfsd/versions", &vers) < 0) {
+    if (nfsroot_host_read(root_fd, "/proc/fs/nfsd/versions", PROC_MAX, &vers, NULL) < 0) {
         ret->versions_unreadable = true;
         SET(ret->versions_reason, "cannot read /proc/fs/nfsd/versions");
         return 0;

@@ -50,6 +50,7 @@ void doctor_add(doctor *d, const char *id, status st, const char *fix, const cha
 
 /* files.c: the host below --root. Symbolic links resolve inside it, ".." stops at it. */
 const char *doctor_at(const doctor *d, const char *path, char *buf, size_t len);
+int doctor_root_fd(const doctor *d); /* for the library's nfsroot_host_*(): AT_FDCWD for / */
 int doctor_open(const doctor *d, const char *path, int flags);
 int doctor_stat(const doctor *d, const char *path, bool follow, struct stat *st);
 /* A regular file of at most 4 MiB, NUL-terminated; ret_len may be NULL. */

@@ -7,9 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <linux/openat2.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "doctor.h"
@@ -26,22 +24,17 @@ const char *doctor_at(const doctor *d, const char *path, char *buf, size_t len)
     return buf;
 }
 
+/* The root the library reads beneath: AT_FDCWD for the host itself. */
+int doctor_root_fd(const doctor *d)
+{
+    return strcmp(d->root, "/") ? d->root_fd : AT_FDCWD;
+}
+
 /* An fd for a host path below --root: its symbolic links, absolute ones included, resolve inside
  * the root as they would on that host, and ".." stops at it. -errno. */
 int doctor_open(const doctor *d, const char *path, int flags)
 {
-    if (!strcmp(d->root, "/")) {
-        int fd = open(path, flags | O_CLOEXEC);
-        return fd < 0 ? -errno : fd;
-    }
-    while (*path == '/')
-        path++;
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    long fd = syscall(SYS_openat2, d->root_fd, *path ? path : ".", &how, sizeof(how));
-    return fd < 0 ? -errno : (int)fd;
+    return nfsroot_host_open(doctor_root_fd(d), path, flags);
 }
 
 /* stat (follow = true) or lstat of a host path below --root. */
@@ -58,18 +51,7 @@ int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len)
 {
     char p[4096];
     cli_debug("doctor: reading %s", doctor_at(d, path, p, sizeof(p)));
-    _cleanup_close_ int fd = doctor_open(d, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return fd;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    /* Through the fd opened below --root, never by its name again. */
-    char via[64];
-    snprintf(via, sizeof(via), "/proc/self/fd/%d", fd);
-    return cli_read_file(via, 4 * 1024 * 1024, ret, ret_len);
+    return nfsroot_host_read(doctor_root_fd(d), path, 4 * 1024 * 1024, ret, ret_len);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -136,20 +118,5 @@ char *doctor_strip(char *s)
 /* Is a process with this comm running (from <root>/proc/<pid>/comm)? Returns its pid or 0. */
 long doctor_find_process(const doctor *d, const char *const *names)
 {
-    _cleanup_(closedirp) DIR *dir = open_dir(d, "/proc");
-    struct dirent *de;
-    while (dir && (de = readdir(dir))) {
-        if (!isdigit((unsigned char)de->d_name[0]))
-            continue;
-        char rel[300];
-        snprintf(rel, sizeof(rel), "/proc/%s/comm", de->d_name);
-        _cleanup_free_ char *comm = NULL;
-        if (doctor_read(d, rel, &comm, NULL) < 0)
-            continue;
-        doctor_strip(comm);
-        for (const char *const *n = names; *n; n++)
-            if (!strcmp(comm, *n))
-                return strtol(de->d_name, NULL, 10);
-    }
-    return 0;
+    return nfsroot_host_find_process(doctor_root_fd(d), names);
 }

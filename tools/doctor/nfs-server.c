@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The NFS server: is it running, which versions it offers, nfs.conf, rpcbind, exportfs. */
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -60,8 +59,7 @@ static void judge_versions(doctor *d)
 void check_nfs_server(doctor *d)
 {
     nfsroot_error err = { 0 };
-    int root_fd = strcmp(d->root, "/") ? d->root_fd : AT_FDCWD;
-    if (nfsroot_backend_probe(d->policy, root_fd, &d->probe, &err) < 0) {
+    if (nfsroot_backend_probe(d->policy, doctor_root_fd(d), &d->probe, &err) < 0) {
         doctor_add(d, "nfs-server", ST_WARN, NULL, "cannot probe the NFS server: %s", err.message);
         doctor_add(d, "nfs-versions", ST_SKIP, NULL, "the NFS server could not be probed");
         return;

@@ -341,7 +341,7 @@ static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
 {
     (void)p, (void)err;
     static const char *const names[] = { "ganesha.nfsd", NULL };
-    ret->pid = host_find_process(root_fd, names);
+    ret->pid = nfsroot_host_find_process(root_fd, names);
     ret->running = ret->pid > 0;
     if (ret->running)
         snprintf(ret->reason, sizeof(ret->reason), "NFS-Ganesha is running (pid %ld)", ret->pid);

@@ -156,6 +156,13 @@ typedef struct nfsroot_probe {
  * -1 and the reasons. 0, or -errno with err filled. */
 NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                                       nfsroot_error *err);
+/* A host's files beneath root_fd as above (AT_FDCWD: this host's own). An fd or -errno. */
+NFSROOT_API int nfsroot_host_open(int root_fd, const char *path, int flags);
+/* A regular file of at most max bytes, NUL-terminated; ret_len may be NULL. 0 or -errno. */
+NFSROOT_API int nfsroot_host_read(int root_fd, const char *path, size_t max, char **ret,
+                                  size_t *ret_len);
+/* The pid of a running process whose /proc/PID/comm is one of names (NULL-terminated), or 0. */
+NFSROOT_API long nfsroot_host_find_process(int root_fd, const char *const *names);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Domain XML */

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The host a backend's probe looks at: its files beneath a root directory (a fixture host in
- * tests), so no symbolic link there leads to the machine's own files. */
+/* A host's files beneath a root directory (a fixture host in tests): what a backend's probe and
+ * doctor read. No symbolic link there leads to the machine's own files. */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 
-#include "backend/backend.h"
+#include "internal.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
-static int host_open(int root_fd, const char *path, int flags)
+int nfsroot_host_open(int root_fd, const char *path, int flags)
 {
     if (root_fd == AT_FDCWD) {
         int fd = open(path, flags | O_CLOEXEC);
@@ -25,10 +25,10 @@ static int host_open(int root_fd, const char *path, int flags)
     return nfsroot_openat2(root_fd, *path ? path : ".", &how);
 }
 
-/* Non-blocking and regular files only: a FIFO or device there must not hang the probe. */
-int host_read(int root_fd, const char *path, char **ret)
+/* Non-blocking and regular files only: a FIFO or device there must not hang the reader. */
+int nfsroot_host_read(int root_fd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
-    _cleanup_close_ int fd = host_open(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    _cleanup_close_ int fd = nfsroot_host_open(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return fd;
     struct stat st;
@@ -36,7 +36,7 @@ int host_read(int root_fd, const char *path, char **ret)
         return -errno;
     if (!S_ISREG(st.st_mode))
         return -EINVAL;
-    return read_fd_all(fd, 1024 * 1024, ret, NULL);
+    return read_fd_all(fd, max, ret, ret_len);
 }
 
 static bool comm_is(int root_fd, const char *pid, const char *const *names)
@@ -44,7 +44,7 @@ static bool comm_is(int root_fd, const char *pid, const char *const *names)
     char rel[300];
     snprintf(rel, sizeof(rel), "/proc/%s/comm", pid);
     _cleanup_free_ char *comm = NULL;
-    if (host_read(root_fd, rel, &comm) < 0)
+    if (nfsroot_host_read(root_fd, rel, 4096, &comm, NULL) < 0)
         return false;
     comm[strcspn(comm, "\n")] = '\0';
     for (const char *const *n = names; *n; n++)
@@ -53,9 +53,9 @@ static bool comm_is(int root_fd, const char *pid, const char *const *names)
     return false;
 }
 
-long host_find_process(int root_fd, const char *const *names)
+long nfsroot_host_find_process(int root_fd, const char *const *names)
 {
-    int fd = host_open(root_fd, "/proc", O_RDONLY | O_DIRECTORY);
+    int fd = nfsroot_host_open(root_fd, "/proc", O_RDONLY | O_DIRECTORY);
     _cleanup_(closedirp) DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
     if (!dir) {
         if (fd >= 0)
