@@ -173,8 +173,11 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
     if (!strcmp(k, "ganesha_nfsv3"))
         return set_bool(c, &p->ganesha_nfsv3, v);
     if (!strcmp(k, "backend")) {
-        if (nfsroot_backend_kind_from_string(v, &p->backend) < 0)
-            return bad(c, "'%s' is not 'kernel' or 'ganesha'", v);
+        if (nfsroot_backend_kind_from_string(v, &p->backend) < 0) {
+            char names[128];
+            nfsroot_backend_names(names, sizeof(names));
+            return bad(c, "'%s' is not a backend (%s)", v, names);
+        }
         return 0;
     }
     if (!strcmp(k, "validate")) {

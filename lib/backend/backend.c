@@ -85,3 +85,13 @@ int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *r
              nfsroot_backend_name(p->backend));
     return 0;
 }
+
+void nfsroot_backend_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ELEMENTSOF(registry) && used < len; i++)
+        if (registry[i].name)
+            used += (size_t)snprintf(buf + used, len - used, "%s'%s'", used ? ", " : "",
+                                     registry[i].name);
+}

@@ -64,6 +64,8 @@ size_t nfsroot_backend_count(void);
 unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len);
 const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
 int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
+/* "'kernel', 'ganesha'": every name the registry knows, for a message. */
+void nfsroot_backend_names(char *buf, size_t len);
 
 extern const nfsroot_backend nfsroot_backend_kernel;
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
