@@ -32,16 +32,14 @@ static int read_entry_data(const archive_api *api, struct archive *a, struct arc
     la_int64_t size = api->archive_entry_size(e);
     if (size < 0 || size > SMALL_FILE_MAX)
         return -EFBIG;
-    char *buf = malloc((size_t)size + 1);
+    _cleanup_free_ char *buf = malloc((size_t)size + 1);
     if (!buf)
         return -ENOMEM;
     la_ssize_t n = api->archive_read_data(a, buf, (size_t)size);
-    if (n < 0) {
-        free(buf);
+    if (n < 0)
         return -EBADMSG;
-    }
     buf[n] = '\0';
-    *ret = buf;
+    *ret = TAKE_PTR(buf);
     return 0;
 }
 
@@ -75,24 +73,19 @@ static void note_dhcp(nfsroot_initramfs_info *info, const char *name)
         snprintf(info->dhcp_client_name, sizeof(info->dhcp_client_name), "%s", name);
 }
 
-/* Look at one entry's name (and, for the few files that matter, its contents). */
-int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry *e,
-                         unsigned segment)
+/* The name without the "./" and "/" an archive may put in front. */
+static const char *entry_name(const char *name)
 {
-    nfsroot_initramfs_info *info = st->info;
-    const archive_api *api = st->api;
-    const char *name = api->archive_entry_pathname(e);
-    if (!name)
-        return 0;
     while (name[0] == '.' && name[1] == '/')
         name += 2;
     while (name[0] == '/')
         name++;
-    info->n_files++;
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    bool reg = api->archive_entry_filetype(e) == AE_IFREG;
+    return name;
+}
 
+/* Which tool built the image and whether it holds NFS mount scripts or programs. */
+static void note_layout(nfsroot_initramfs_info *info, const char *name, const char *base, bool reg)
+{
     if (strcmp(name, "init") == 0)
         info->has_init = true;
     if (strncmp(name, "kernel/x86/microcode/", 21) == 0 && reg)
@@ -109,32 +102,44 @@ int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry
     if (strcmp(base, "mount.nfs") == 0 || strcmp(base, "mount.nfs4") == 0 ||
         strcmp(base, "nfsmount") == 0)
         info->mount_nfs = true;
+}
 
-    const char *mods = NULL;
+/* The path below lib/modules/ (or usr/lib/modules/), NULL for anything else. */
+static const char *modules_path(const char *name)
+{
     if (strncmp(name, "lib/modules/", 12) == 0)
-        mods = name + 12;
-    else if (strncmp(name, "usr/lib/modules/", 16) == 0)
-        mods = name + 16;
-    if (mods && *mods) {
-        char ver[128];
-        size_t vl = strcspn(mods, "/");
-        /* Versions start with a digit; dracut also ships lib/modules/keys/ (modsign). */
-        if (vl < sizeof(ver) && isdigit((unsigned char)mods[0])) {
-            memcpy(ver, mods, vl);
-            ver[vl] = '\0';
-            if (!initramfs_has_word(info->kernel_versions, ver))
-                append_word(info->kernel_versions, sizeof(info->kernel_versions), ver);
-        }
-        if (strstr(mods, "/fs/nfs/")) {
-            if (fnmatch("nfs.ko*", base, 0) == 0)
-                info->nfs_module = true;
-            else if (fnmatch("nfsv3.ko*", base, 0) == 0)
-                info->nfsv3_module = true;
-            else if (fnmatch("nfsv4.ko*", base, 0) == 0)
-                info->nfsv4_module = true;
-        }
-    }
+        return name + 12;
+    if (strncmp(name, "usr/lib/modules/", 16) == 0)
+        return name + 16;
+    return NULL;
+}
 
+/* mods: a path below lib/modules/; its first component is a kernel version, and fs/nfs/ below
+ * it holds the NFS modules. */
+static void note_modules(nfsroot_initramfs_info *info, const char *mods, const char *base)
+{
+    char ver[128];
+    size_t vl = strcspn(mods, "/");
+    /* Versions start with a digit; dracut also ships lib/modules/keys/ (modsign). */
+    if (vl < sizeof(ver) && isdigit((unsigned char)mods[0])) {
+        memcpy(ver, mods, vl);
+        ver[vl] = '\0';
+        if (!initramfs_has_word(info->kernel_versions, ver))
+            append_word(info->kernel_versions, sizeof(info->kernel_versions), ver);
+    }
+    if (strstr(mods, "/fs/nfs/")) {
+        if (fnmatch("nfs.ko*", base, 0) == 0)
+            info->nfs_module = true;
+        else if (fnmatch("nfsv3.ko*", base, 0) == 0)
+            info->nfsv3_module = true;
+        else if (fnmatch("nfsv4.ko*", base, 0) == 0)
+            info->nfsv4_module = true;
+    }
+}
+
+/* Network scripts and the DHCP client that comes with them. */
+static void note_network(nfsroot_initramfs_info *info, const char *name, const char *base)
+{
     if (strcmp(base, "ifup") == 0 || strcmp(base, "net-lib.sh") == 0)
         info->network = true;
     if (strcmp(base, "nm-initrd-generator") == 0 || strcmp(base, "NetworkManager") == 0) {
@@ -151,34 +156,61 @@ int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry
     }
     if (strcmp(base, "dhclient") == 0 || strcmp(base, "dhcpcd") == 0 || strcmp(base, "udhcpc") == 0)
         note_dhcp(info, base);
+}
 
-    if (!reg)
-        return 0;
+/* Keep an etc/cmdline.d/ *.conf file (at most CMDLINE_FILES_MAX) for initramfs_finish_cmdline. */
+static int keep_cmdline_file(scan_state *st, struct archive *a, struct archive_entry *e,
+                             const char *name)
+{
+    char *text = NULL;
+    int r = read_entry_data(st->api, a, e, &text);
+    if (r == 0) {
+        st->cmdline[st->n_cmdline].text = text;
+        st->cmdline[st->n_cmdline].name = strdup(name);
+        if (!st->cmdline[st->n_cmdline++].name)
+            r = -ENOMEM;
+    }
+    return r;
+}
+
+/* The few regular files whose contents matter; one too large to read is passed over. */
+static int read_small_files(scan_state *st, struct archive *a, struct archive_entry *e,
+                            const char *name, const char *base, const char *mods)
+{
+    _cleanup_free_ char *text = NULL;
     int r = 0;
     if (strcmp(name, "usr/lib/dracut/modules.txt") == 0 ||
         strcmp(name, "lib/dracut/modules.txt") == 0) {
-        _cleanup_free_ char *text = NULL;
-        r = read_entry_data(api, a, e, &text);
+        r = read_entry_data(st->api, a, e, &text);
         if (r == 0)
-            note_modules_txt(info, text);
+            note_modules_txt(st->info, text);
     } else if (mods && strcmp(base, "modules.builtin") == 0) {
-        _cleanup_free_ char *text = NULL;
-        r = read_entry_data(api, a, e, &text);
+        r = read_entry_data(st->api, a, e, &text);
         if (r == 0)
-            note_builtin(info, text);
+            note_builtin(st->info, text);
     } else if (strncmp(name, "etc/cmdline.d/", 14) == 0 && fnmatch("*.conf", base, 0) == 0 &&
-               !strchr(name + 14, '/') && st->n_cmdline < CMDLINE_FILES_MAX) {
-        char *text = NULL;
-        r = read_entry_data(api, a, e, &text);
-        if (r == 0) {
-            st->cmdline[st->n_cmdline].text = text;
-            st->cmdline[st->n_cmdline].name = strdup(name);
-            if (!st->cmdline[st->n_cmdline++].name)
-                r = -ENOMEM;
-        }
-    }
-    (void)segment;
+               !strchr(name + 14, '/') && st->n_cmdline < CMDLINE_FILES_MAX)
+        r = keep_cmdline_file(st, a, e, name);
     return r == -EFBIG ? 0 : r;
+}
+
+int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry *e)
+{
+    const char *name = st->api->archive_entry_pathname(e);
+    if (!name)
+        return 0;
+    name = entry_name(name);
+    st->info->n_files++;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    bool reg = st->api->archive_entry_filetype(e) == AE_IFREG;
+
+    note_layout(st->info, name, base, reg);
+    const char *mods = modules_path(name);
+    if (mods && *mods)
+        note_modules(st->info, mods, base);
+    note_network(st->info, name, base);
+    return reg ? read_small_files(st, a, e, name, base, mods) : 0;
 }
 
 static int cmp_cmdline_file(const void *a, const void *b)

@@ -264,7 +264,7 @@ static int scan_segment(scan_ctx *c, off_t pos, bool uncompressed, const char *p
         entries++;
         r = check_entry_bounds(c, a, e, uncompressed, err);
         if (r == 0)
-            r = initramfs_scan_entry(c->st, a, e, c->st->info->n_segments);
+            r = initramfs_scan_entry(c->st, a, e);
         if (r == -EBADMSG)
             r = initramfs_scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged in '%s': %s",
                                    part, (intmax_t)pos, api->archive_entry_pathname(e),

@@ -65,8 +65,7 @@ typedef struct scan_state {
 } scan_state;
 
 /* Look at one entry's name (and, for the few files that matter, its contents). */
-int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry *e,
-                         unsigned segment);
+int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry *e);
 /* dracut reads etc/cmdline.d/ *.conf in glob order, every line a run of arguments. */
 void initramfs_finish_cmdline(scan_state *st);
 void initramfs_scan_state_done(scan_state *st);
