@@ -207,6 +207,14 @@ static int segment_start(scan_ctx *c, off_t pos, bool *ret_uncompressed, char *p
     return 0;
 }
 
+static int work_limit_err(nfsroot_error *err)
+{
+    return initramfs_scan_err(err, -EFBIG,
+                              "scanning it reads and unpacks more than %llu MiB, the boot "
+                              "check's limit",
+                              MIB(WORK_MAX));
+}
+
 /* Every bound an archive member can hit, checked before the member is looked at. */
 static int check_entry_bounds(scan_ctx *c, struct archive *a, struct archive_entry *e,
                               bool uncompressed, nfsroot_error *err)
@@ -223,12 +231,40 @@ static int check_entry_bounds(scan_ctx *c, struct archive *a, struct archive_ent
     /* Unpacked bytes so far in this segment; an uncompressed one is counted as it is read. */
     la_int64_t out = uncompressed ? 0 : c->api->archive_filter_bytes(a, 0);
     if (c->work + (uint64_t)(out > 0 ? out : 0) > WORK_MAX)
-        return initramfs_scan_err(
-            err, -EFBIG,
-            "scanning it reads and unpacks more than %llu MiB, the boot check's "
-            "limit",
-            MIB(WORK_MAX));
+        return work_limit_err(err);
     return 0;
+}
+
+/* The members of the open archive a (the segment at pos), each checked against the bounds, then
+ * looked at. */
+static int scan_entries(scan_ctx *c, struct archive *a, off_t pos, bool uncompressed,
+                        const char *part, nfsroot_error *err)
+{
+    const archive_api *api = c->api;
+    unsigned entries = 0;
+    for (;;) {
+        struct archive_entry *e;
+        int ar = api->archive_read_next_header(a, &e);
+        if (ar == ARCHIVE_EOF)
+            return 0;
+        if (ar != ARCHIVE_OK) {
+            const char *why = api->archive_error_string(a);
+            return initramfs_scan_err(err, -EBADMSG,
+                                      "%s segment at offset %jd is damaged after %u entries: %s",
+                                      part, (intmax_t)pos, entries, why ? why : "bad header");
+        }
+        entries++;
+        int r = check_entry_bounds(c, a, e, uncompressed, err);
+        if (r == 0)
+            r = initramfs_scan_entry(c->st, a, e);
+        if (r == -EBADMSG)
+            r = initramfs_scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged in '%s': %s",
+                                   part, (intmax_t)pos, api->archive_entry_pathname(e),
+                                   api->archive_error_string(a));
+        if (r < 0)
+            return r;
+        /* libarchive skips unread data itself; for an uncompressed segment that is a seek. */
+    }
 }
 
 /* Read one archive starting at pos; *ret_consumed: its length when it is uncompressed. */
@@ -236,7 +272,7 @@ static int scan_segment(scan_ctx *c, off_t pos, bool uncompressed, const char *p
                         la_int64_t *ret_consumed, nfsroot_error *ret_err)
 {
     /* A read refused by the work bound surfaces in libarchive as damage: say which it was. */
-    nfsroot_error seg_err = { 0 }, *err = &seg_err;
+    nfsroot_error seg_err = { 0 };
     const archive_api *api = c->api;
     struct archive *a = api->archive_read_new();
     if (!a)
@@ -244,48 +280,50 @@ static int scan_segment(scan_ctx *c, off_t pos, bool uncompressed, const char *p
     api->archive_read_support_filter_all(a);
     api->archive_read_support_format_cpio(a);
     c->seg.pos = pos;
-    int r = 0;
-    unsigned entries = 0;
+    int r;
     if (api->archive_read_open2(a, &c->seg, NULL, seg_read, seg_skip, NULL) != ARCHIVE_OK)
-        r = initramfs_scan_err(err, -EBADMSG, "%s segment at offset %jd cannot be opened: %s", part,
-                               (intmax_t)pos, api->archive_error_string(a));
-    while (r == 0) {
-        struct archive_entry *e;
-        int ar = api->archive_read_next_header(a, &e);
-        if (ar == ARCHIVE_EOF)
-            break;
-        if (ar != ARCHIVE_OK) {
-            const char *why = api->archive_error_string(a);
-            r = initramfs_scan_err(err, -EBADMSG,
-                                   "%s segment at offset %jd is damaged after %u entries: %s", part,
-                                   (intmax_t)pos, entries, why ? why : "bad header");
-            break;
-        }
-        entries++;
-        r = check_entry_bounds(c, a, e, uncompressed, err);
-        if (r == 0)
-            r = initramfs_scan_entry(c->st, a, e);
-        if (r == -EBADMSG)
-            r = initramfs_scan_err(err, -EBADMSG, "%s segment at offset %jd is damaged in '%s': %s",
-                                   part, (intmax_t)pos, api->archive_entry_pathname(e),
-                                   api->archive_error_string(a));
-        /* libarchive skips unread data itself; for an uncompressed segment that is a seek. */
-    }
-    if (!uncompressed) {
-        la_int64_t out = api->archive_filter_bytes(a, 0);
+        r = initramfs_scan_err(&seg_err, -EBADMSG, "%s segment at offset %jd cannot be opened: %s",
+                               part, (intmax_t)pos, api->archive_error_string(a));
+    else
+        r = scan_entries(c, a, pos, uncompressed, part, &seg_err);
+    la_int64_t out = api->archive_filter_bytes(a, 0);
+    if (!uncompressed)
         c->work += out > 0 ? (uint64_t)out : 0;
-    }
-    *ret_consumed = api->archive_filter_bytes(a, 0);
+    *ret_consumed = out;
     api->archive_read_free(a);
     if (c->seg.over_work)
-        return initramfs_scan_err(
-            ret_err, -EFBIG,
-            "scanning it reads and unpacks more than %llu MiB, the boot check's "
-            "limit",
-            MIB(WORK_MAX));
+        return work_limit_err(ret_err);
     if (r < 0 && seg_err.code && ret_err && !ret_err->code)
         *ret_err = seg_err;
     return r;
+}
+
+/* Every segment from offset 0 on: cpio archives one after the other with padding between them,
+ * the compressed one last. */
+static int scan_segments(scan_ctx *c, nfsroot_error *err)
+{
+    off_t pos = 0;
+    for (;;) {
+        int r = skip_zeros(c, &pos, err);
+        if (r < 0 || pos >= c->size)
+            return r;
+        bool uncompressed = false;
+        char part[32];
+        r = segment_start(c, pos, &uncompressed, part, sizeof(part), err);
+        if (r < 0)
+            return r;
+        la_int64_t consumed = 0;
+        r = scan_segment(c, pos, uncompressed, part, &consumed, err);
+        c->st->info->n_segments++;
+        /* The end of a compressed stream inside the file is not exposed by libarchive; what
+         * follows a compressed segment is, in practice, padding. */
+        if (r < 0 || !uncompressed)
+            return r;
+        if (consumed <= 0)
+            return initramfs_scan_err(err, -EBADMSG, "cpio segment at offset %jd is empty",
+                                      (intmax_t)pos);
+        pos += consumed;
+    }
 }
 
 int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error *err)
@@ -294,58 +332,30 @@ int nfsroot_initramfs_scan_fd(int fd, nfsroot_initramfs_info *ret, nfsroot_error
     if (fstat(fd, &sb) < 0)
         return -errno;
     if ((uint64_t)sb.st_size > INITRD_SIZE_MAX)
-        return initramfs_scan_err(
-            err, -EFBIG,
-            "it is %jd bytes, more than the boot check's limit of %llu MiB for an "
-            "initramfs",
-            (intmax_t)sb.st_size, MIB(INITRD_SIZE_MAX));
-    nfsroot_initramfs_info info = { 0 };
+        return initramfs_scan_err(err, -EFBIG,
+                                  "it is %jd bytes, more than the boot check's limit of %llu MiB "
+                                  "for an initramfs",
+                                  (intmax_t)sb.st_size, MIB(INITRD_SIZE_MAX));
     _cleanup_(archive_api_close) archive_api api = { 0 };
     char why[512];
     if (archive_api_open(&api, why, sizeof(why)) < 0)
         return initramfs_scan_err(err, -ENOPKG, "cannot load libarchive to read the image: %s",
                                   why);
-    scan_state st = { .api = &api, .info = &info };
     _cleanup_free_ uint8_t *buf = malloc(READ_BLOCK);
     if (!buf)
         return -ENOMEM;
+    nfsroot_initramfs_info info = { 0 };
+    _cleanup_(initramfs_scan_state_done) scan_state st = { .api = &api, .info = &info };
     scan_ctx c = { .api = &api, .st = &st, .size = sb.st_size };
     c.seg =
         (segment_reader){ .api = &api, .fd = fd, .end = sb.st_size, .buf = buf, .work = &c.work };
-    off_t pos = 0;
-    int r = 0;
-    while (r == 0) {
-        r = skip_zeros(&c, &pos, err);
-        if (r < 0 || pos >= sb.st_size)
-            break;
-        bool uncompressed = false;
-        char part[32];
-        r = segment_start(&c, pos, &uncompressed, part, sizeof(part), err);
-        if (r < 0)
-            break;
-        la_int64_t consumed = 0;
-        r = scan_segment(&c, pos, uncompressed, part, &consumed, err);
-        info.n_segments++;
-        if (r < 0)
-            break;
-        /* The end of a compressed stream inside the file is not exposed by libarchive; what
-         * follows a compressed segment is, in practice, padding. */
-        if (!uncompressed)
-            break;
-        if (consumed <= 0) {
-            r = initramfs_scan_err(err, -EBADMSG, "cpio segment at offset %jd is empty",
-                                   (intmax_t)pos);
-            break;
-        }
-        pos += consumed;
-    }
+    int r = scan_segments(&c, err);
     if (r == 0 && info.n_segments == 0)
         r = initramfs_scan_err(err, -EBADMSG, "the file holds only zero bytes");
-    if (r == 0) {
-        info.early_cpio = info.early_cpio && c.compressed_seen;
-        initramfs_finish_cmdline(&st);
-        *ret = info;
-    }
-    initramfs_scan_state_done(&st);
-    return r;
+    if (r < 0)
+        return r;
+    info.early_cpio = info.early_cpio && c.compressed_seen;
+    initramfs_finish_cmdline(&st);
+    *ret = info;
+    return 0;
 }
