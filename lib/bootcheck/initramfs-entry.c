@@ -6,6 +6,10 @@
 
 #include "initramfs.h"
 
+/* The files whose contents are read (modules.txt, modules.builtin, cmdline.d): larger ones are
+ * passed over. */
+#define SMALL_FILE_MAX (256 * 1024)
+
 static void append_word(char *dst, size_t len, const char *word)
 {
     size_t n = strlen(dst);

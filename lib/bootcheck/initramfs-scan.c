@@ -6,6 +6,9 @@
 
 #include "initramfs.h"
 
+/* What one pread() hands libarchive. */
+#define READ_BLOCK (1024 * 1024)
+
 static int archive_api_open(archive_api *api, char *why, size_t why_len)
 {
     const nfsroot_dlsym syms[] = {

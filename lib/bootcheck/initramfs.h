@@ -9,8 +9,6 @@
 
 #include "bootcheck.h"
 
-#define READ_BLOCK (1024 * 1024)
-#define SMALL_FILE_MAX (256 * 1024)
 #define CMDLINE_FILES_MAX 32
 /* The image is the guest's (it may lie in its root, and the scan runs as root in a libvirtd
  * worker at every start): bound the work a hostile one can cause (SECURITY.md, "Limits of the
@@ -68,6 +66,7 @@ typedef struct scan_state {
 int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry *e);
 /* dracut reads etc/cmdline.d/ *.conf in glob order, every line a run of arguments. */
 void initramfs_finish_cmdline(scan_state *st);
+/* Free the kept etc/cmdline.d files (a cleanup function for a scan_state). */
 void initramfs_scan_state_done(scan_state *st);
 /* Is word one of the space-separated words in list? */
 bool initramfs_has_word(const char *list, const char *word);
