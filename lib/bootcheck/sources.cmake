@@ -5,6 +5,9 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/common.c
     ${CMAKE_CURRENT_LIST_DIR}/kernel.c
     ${CMAKE_CURRENT_LIST_DIR}/initramfs.c
+    ${CMAKE_CURRENT_LIST_DIR}/initramfs-scan.c
+    ${CMAKE_CURRENT_LIST_DIR}/initramfs-entry.c
+    ${CMAKE_CURRENT_LIST_DIR}/initramfs-cache.c
     ${CMAKE_CURRENT_LIST_DIR}/cmdline.c
     ${CMAKE_CURRENT_LIST_DIR}/fstab.c
     ${CMAKE_CURRENT_LIST_DIR}/idmap.c
