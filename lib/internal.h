@@ -97,7 +97,7 @@ int nfsroot_export_check(const nfsroot_policy *p, const char *domain, const nfsr
 
 /* state.c: the records of what we exported, one file per domain, and the lock over them. */
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
-/* 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
+/* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
 bool nfsroot_uuid_is_valid(const char *s);
 int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state **ret,
                        nfsroot_error *err);
