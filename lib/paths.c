@@ -232,6 +232,73 @@ static int check_syntax(const char *path, const char *roots_str, nfsroot_error *
     return 0;
 }
 
+/* Open path (below root, whose real path rootfd is) with nothing below the root leading out: the
+ * fd, or -errno with err saying what is wrong with the path. */
+static int open_below_root(int rootfd, const char *path, const char *root, nfsroot_error *err)
+{
+    const char *rel = path + strlen(root) + 1;
+    int fd = openat2_path(rootfd, rel, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+    if (fd == -EXDEV)
+        return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
+                           "export path '%s' escapes the allowed root '%s' through a "
+                           "symbolic link",
+                           path, root);
+    if (fd == -ENOENT)
+        return nfsroot_err(err, -ENOENT, NULL, "export path", NULL, 0,
+                           "export path '%s' does not exist: create the guest's root "
+                           "directory first",
+                           path);
+    if (fd == -ENOTDIR)
+        return nfsroot_err(err, -ENOTDIR, NULL, "export path", NULL, 0,
+                           "export path '%s' is not a directory", path);
+    if (fd == -ELOOP)
+        return nfsroot_err(err, -ELOOP, NULL, "export path", NULL, 0,
+                           "export path '%s' has too many levels of symbolic links", path);
+    if (fd < 0)
+        return nfsroot_err(err, fd, NULL, "export path", NULL, 0,
+                           "cannot open export path '%s': %s", path, strerror(-fd));
+    return fd;
+}
+
+/* Resolve path, which lies below the export root root: the root is the admin's (its symlinks
+ * are followed); below it, nothing may lead out. */
+static int resolve_below_root(const char *path, const char *root, char **ret_resolved,
+                              nfsroot_error *err)
+{
+    _cleanup_free_ char *real_root = realpath(root, NULL);
+    if (!real_root)
+        return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
+                           "export root '%s' does not exist on this host", root);
+    _cleanup_close_ int rootfd = open(real_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
+                           "cannot open export root '%s': %s", root, strerror(errno));
+    _cleanup_close_ int fd = open_below_root(rootfd, path, root, err);
+    if (fd < 0)
+        return fd;
+    _cleanup_free_ char *resolved = NULL;
+    int r = fd_path(fd, &resolved);
+    if (r < 0)
+        return nfsroot_err(err, r, NULL, "export path", NULL, 0,
+                           "cannot resolve export path '%s': %s", path, strerror(-r));
+    /* Defence in depth: what the kernel resolved must still be strictly below the root. */
+    if (!path_is_under(resolved, real_root))
+        return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
+                           "export path '%s' resolves to '%s', which is not below the "
+                           "allowed root '%s'",
+                           path, resolved, root);
+    if (strspn(resolved, path_chars) != strlen(resolved))
+        return nfsroot_err(err, -EINVAL, NULL, "export path", NULL, 0,
+                           "export path '%s' resolves to a path with characters an export "
+                           "may not hold",
+                           path);
+    r = check_intermediates(fd, rootfd, path, root, err);
+    if (r < 0)
+        return r;
+    *ret_resolved = TAKE_PTR(resolved);
+    return 0;
+}
+
 int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolved,
                          nfsroot_error *err)
 {
@@ -243,62 +310,9 @@ int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolv
     int r = check_syntax(path, quoted, err);
     if (r < 0)
         return r;
-
-    for (size_t i = 0; roots && roots[i]; i++) {
-        if (!path_is_under(path, roots[i]))
-            continue;
-        /* The root is the admin's: follow its symlinks. Below it, nothing may lead out. */
-        _cleanup_free_ char *real_root = realpath(roots[i], NULL);
-        if (!real_root)
-            return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
-                               "export root '%s' does not exist on this host", roots[i]);
-        _cleanup_close_ int rootfd = open(real_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-            return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
-                               "cannot open export root '%s': %s", roots[i], strerror(errno));
-        const char *rel = path + strlen(roots[i]) + 1;
-        _cleanup_close_ int fd = openat2_path(rootfd, rel, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-        if (fd == -EXDEV)
-            return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
-                               "export path '%s' escapes the allowed root '%s' through a "
-                               "symbolic link",
-                               path, roots[i]);
-        if (fd == -ENOENT)
-            return nfsroot_err(err, -ENOENT, NULL, "export path", NULL, 0,
-                               "export path '%s' does not exist: create the guest's root "
-                               "directory first",
-                               path);
-        if (fd == -ENOTDIR)
-            return nfsroot_err(err, -ENOTDIR, NULL, "export path", NULL, 0,
-                               "export path '%s' is not a directory", path);
-        if (fd == -ELOOP)
-            return nfsroot_err(err, -ELOOP, NULL, "export path", NULL, 0,
-                               "export path '%s' has too many levels of symbolic links", path);
-        if (fd < 0)
-            return nfsroot_err(err, fd, NULL, "export path", NULL, 0,
-                               "cannot open export path '%s': %s", path, strerror(-fd));
-        _cleanup_free_ char *resolved = NULL;
-        r = fd_path(fd, &resolved);
-        if (r < 0)
-            return nfsroot_err(err, r, NULL, "export path", NULL, 0,
-                               "cannot resolve export path '%s': %s", path, strerror(-r));
-        /* Defence in depth: what the kernel resolved must still be strictly below the root. */
-        if (!path_is_under(resolved, real_root))
-            return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
-                               "export path '%s' resolves to '%s', which is not below the "
-                               "allowed root '%s'",
-                               path, resolved, roots[i]);
-        if (strspn(resolved, path_chars) != strlen(resolved))
-            return nfsroot_err(err, -EINVAL, NULL, "export path", NULL, 0,
-                               "export path '%s' resolves to a path with characters an export "
-                               "may not hold",
-                               path);
-        r = check_intermediates(fd, rootfd, path, roots[i], err);
-        if (r < 0)
-            return r;
-        *ret_resolved = TAKE_PTR(resolved);
-        return 0;
-    }
+    for (size_t i = 0; roots && roots[i]; i++)
+        if (path_is_under(path, roots[i]))
+            return resolve_below_root(path, roots[i], ret_resolved, err);
     for (size_t i = 0; roots && roots[i]; i++)
         if (strcmp(path, roots[i]) == 0)
             return nfsroot_err(err, -EPERM, NULL, "export path", NULL, 0,
