@@ -114,6 +114,37 @@ static int set_option(char ***opts, const char *o)
     return strv_push(opts, o);
 }
 
+/* One option the XML asks for, into opts: syntax, the allowed list, no 'rw' when read-only,
+ * anonuser/anongroup mapped; 'ro' makes the export read-only. */
+static int ask_option(const nfsroot_policy *p, const char *name, const nfsroot_export_req *req,
+                      const char *o, char ***opts, bool *readonly, nfsroot_error *err)
+{
+    int r = check_option_syntax(name, "options", o, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *optname = strndup(o, opt_name_len(o));
+    if (!optname)
+        return -ENOMEM;
+    if (!strv_contains(p->allowed_options, optname)) {
+        _cleanup_free_ char *allowed = strv_join(p->allowed_options, ",");
+        return nfsroot_err(err, -EPERM, name, "options", NULL, 0,
+                           "option '%s' is not allowed by the host policy (allowed: %s)", optname,
+                           allowed ? allowed : "");
+    }
+    if (!strcmp(optname, "rw") && req->readonly)
+        return nfsroot_err(err, -EINVAL, name, "options", NULL, 0,
+                           "option 'rw' contradicts readonly='yes'");
+    if (!strcmp(optname, "ro"))
+        *readonly = true;
+    _cleanup_free_ char *mapped = NULL;
+    if (!strcmp(optname, "anonuser") || !strcmp(optname, "anongroup")) {
+        r = map_anon(name, o, &mapped, err);
+        if (r < 0)
+            return r;
+    }
+    return set_option(opts, mapped ? mapped : o);
+}
+
 int nfsroot_options_build(const nfsroot_policy *p, const char *name, const nfsroot_export_req *req,
                           bool *ret_readonly, char **ret, nfsroot_error *err)
 {
@@ -130,30 +161,7 @@ int nfsroot_options_build(const nfsroot_policy *p, const char *name, const nfsro
         return -ENOMEM;
     bool readonly = req->readonly;
     for (char **o = asked; *o; o++) {
-        int r = check_option_syntax(name, "options", *o, err);
-        if (r < 0)
-            return r;
-        _cleanup_free_ char *optname = strndup(*o, opt_name_len(*o));
-        if (!optname)
-            return -ENOMEM;
-        if (!strv_contains(p->allowed_options, optname)) {
-            _cleanup_free_ char *allowed = strv_join(p->allowed_options, ",");
-            return nfsroot_err(err, -EPERM, name, "options", NULL, 0,
-                               "option '%s' is not allowed by the host policy (allowed: %s)",
-                               optname, allowed ? allowed : "");
-        }
-        if (!strcmp(optname, "rw") && req->readonly)
-            return nfsroot_err(err, -EINVAL, name, "options", NULL, 0,
-                               "option 'rw' contradicts readonly='yes'");
-        if (!strcmp(optname, "ro"))
-            readonly = true;
-        _cleanup_free_ char *mapped = NULL;
-        if (!strcmp(optname, "anonuser") || !strcmp(optname, "anongroup")) {
-            int r2 = map_anon(name, *o, &mapped, err);
-            if (r2 < 0)
-                return r2;
-        }
-        r = set_option(&opts, mapped ? mapped : *o);
+        int r = ask_option(p, name, req, *o, &opts, &readonly, err);
         if (r < 0)
             return r;
     }
