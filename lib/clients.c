@@ -15,6 +15,50 @@ static bool inside_any(nfsroot_netinfo *const *nets, size_t n, const nfsroot_cid
     return false;
 }
 
+/* The subnets of nets, ", "-separated, for a sentence (cut at len). */
+static void format_subnets(nfsroot_netinfo *const *nets, size_t n_nets, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n_nets; i++)
+        for (size_t j = 0; j < nets[i]->n_subnets; j++) {
+            char sb[64];
+            nfsroot_cidr_format(&nets[i]->subnets[j], sb, sizeof(sb));
+            size_t l = strlen(buf);
+            snprintf(buf + l, len - l, "%s%s", l ? ", " : "", sb);
+        }
+}
+
+/* One client the XML asks for, canonical in buf: a numeric address or CIDR with a prefix, inside
+ * the domain's networks unless the policy allows wider clients. */
+static int build_client(const nfsroot_policy *p, const char *name, const char *item,
+                        nfsroot_netinfo *const *nets, size_t n_nets, char buf[static 64],
+                        nfsroot_error *err)
+{
+    nfsroot_cidr c;
+    int r = nfsroot_cidr_parse(item, &c);
+    if (r == -EDOM)
+        return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0,
+                           "client '%.100s' has host bits set below its prefix", item);
+    if (r < 0)
+        return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0,
+                           "client '%.100s' is not a numeric address or CIDR (no names, "
+                           "wildcards, netgroups or spaces)",
+                           item);
+    nfsroot_cidr_format(&c, buf, 64);
+    if (c.prefix == 0)
+        return nfsroot_err(err, -EPERM, name, "clients", NULL, 0,
+                           "client '%s' would export to every address", item);
+    if (!inside_any(nets, n_nets, &c) && !p->allow_wider_clients) {
+        char subnets[256];
+        format_subnets(nets, n_nets, subnets, sizeof(subnets));
+        return nfsroot_err(err, -EPERM, name, "clients", NULL, 0,
+                           "client '%s' is outside the domain's network (%s) and the host "
+                           "policy does not allow wider clients",
+                           buf, subnets);
+    }
+    return 0;
+}
+
 int nfsroot_clients_build(const nfsroot_policy *p, const char *name, const nfsroot_export_req *req,
                           nfsroot_netinfo *const *nets, size_t n_nets, char **defaults, char ***ret,
                           nfsroot_error *err)
@@ -38,41 +82,15 @@ int nfsroot_clients_build(const nfsroot_policy *p, const char *name, const nfsro
     _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
     if (!out)
         return -ENOMEM;
-    const char *s = req->clients;
-    for (;;) {
+    for (const char *s = req->clients;;) {
         size_t n = strcspn(s, ",");
         _cleanup_free_ char *item = strndup(s, n);
         if (!item)
             return -ENOMEM;
-        nfsroot_cidr c;
-        int r = nfsroot_cidr_parse(item, &c);
-        if (r == -EDOM)
-            return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0,
-                               "client '%.100s' has host bits set below its prefix", item);
-        if (r < 0)
-            return nfsroot_err(err, -EINVAL, name, "clients", NULL, 0,
-                               "client '%.100s' is not a numeric address or CIDR (no names, "
-                               "wildcards, netgroups or spaces)",
-                               item);
         char buf[64];
-        nfsroot_cidr_format(&c, buf, sizeof(buf));
-        if (c.prefix == 0)
-            return nfsroot_err(err, -EPERM, name, "clients", NULL, 0,
-                               "client '%s' would export to every address", item);
-        if (!inside_any(nets, n_nets, &c) && !p->allow_wider_clients) {
-            char subnets[256] = "";
-            for (size_t i = 0; i < n_nets; i++)
-                for (size_t j = 0; j < nets[i]->n_subnets; j++) {
-                    char sb[64];
-                    nfsroot_cidr_format(&nets[i]->subnets[j], sb, sizeof(sb));
-                    size_t l = strlen(subnets);
-                    snprintf(subnets + l, sizeof(subnets) - l, "%s%s", l ? ", " : "", sb);
-                }
-            return nfsroot_err(err, -EPERM, name, "clients", NULL, 0,
-                               "client '%s' is outside the domain's network (%s) and the host "
-                               "policy does not allow wider clients",
-                               buf, subnets);
-        }
+        int r = build_client(p, name, item, nets, n_nets, buf, err);
+        if (r < 0)
+            return r;
         if (!strv_contains(out, buf) && strv_push(&out, buf) < 0)
             return -ENOMEM;
         if (!s[n])
@@ -81,6 +99,13 @@ int nfsroot_clients_build(const nfsroot_policy *p, const char *name, const nfsro
     }
     *ret = TAKE_PTR(out);
     return 0;
+}
+
+void nfsroot_networks_free(nfsroot_netinfo **nets, size_t n)
+{
+    for (size_t i = 0; nets && i < n; i++)
+        nfsroot_netinfo_free(nets[i]);
+    free(nets);
 }
 
 int nfsroot_networks_load(const nfsroot_policy *p, const nfsroot_domain *d, nfsroot_netinfo ***ret,
@@ -95,9 +120,7 @@ int nfsroot_networks_load(const nfsroot_policy *p, const nfsroot_domain *d, nfsr
             continue;
         int r = nfsroot_netinfo_load(p, d, &d->nics[i], &nets[n], err);
         if (r < 0) {
-            for (size_t j = 0; j < n; j++)
-                nfsroot_netinfo_free(nets[j]);
-            free(nets);
+            nfsroot_networks_free(nets, n);
             return r;
         }
         n++;

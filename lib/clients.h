@@ -8,6 +8,7 @@
 /* The networks of the domain's interfaces of type network or bridge (-ENONET when it has none). */
 int nfsroot_networks_load(const nfsroot_policy *p, const nfsroot_domain *d, nfsroot_netinfo ***ret,
                           size_t *ret_n, nfsroot_error *err);
+void nfsroot_networks_free(nfsroot_netinfo **nets, size_t n);
 /* The clients of an export that names none: the address the primary network pins for the domain,
  * or (when the policy allows it, with a warning) its whole subnets; ret_wide says which. */
 int nfsroot_clients_default(const nfsroot_policy *p, const nfsroot_domain *d,

@@ -157,6 +157,45 @@ static int check_nesting(const char *name, const nfsroot_export *a, const nfsroo
                        inner->path, outer->path, outer->path);
 }
 
+/* The address the guest mounts from: the host's first IPv4 address on the primary network, else
+ * its last one there. */
+static char *server_address(const nfsroot_netinfo *primary)
+{
+    char *server = NULL;
+    for (size_t i = 0; i < primary->n_host_addrs && !server; i++) {
+        char a[64];
+        nfsroot_cidr_format(&primary->host_addrs[i], a, sizeof(a));
+        *strchr(a, '/') = '\0';
+        if (primary->host_addrs[i].family == AF_INET || i + 1 == primary->n_host_addrs)
+            server = strdup(a);
+    }
+    return server;
+}
+
+/* The server address and every export the metadata lists, each checked against those before it,
+ * into plan (whose exports array holds d->n_exports). */
+static int build_exports(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_log *log,
+                         nfsroot_plan *plan, nfsroot_error *err)
+{
+    nfsroot_netinfo **nets = NULL;
+    size_t n_nets = 0;
+    int r = nfsroot_networks_load(p, d, &nets, &n_nets, err);
+    if (r < 0)
+        return r;
+    _cleanup_strv_free_ char **defaults = NULL;
+    r = nfsroot_clients_default(p, d, nets[0], log, &defaults, &plan->subnet_wide, err);
+    if (r >= 0)
+        plan->server = server_address(nets[0]);
+    for (size_t i = 0; r >= 0 && i < d->n_exports; i++) {
+        r = build_export(p, d, &d->exports[i], nets, n_nets, defaults, &plan->exports[i], err);
+        plan->n_exports = i + 1;
+        for (size_t j = 0; r >= 0 && j < i; j++)
+            r = check_nesting(d->name, &plan->exports[j], &plan->exports[i], err);
+    }
+    nfsroot_networks_free(nets, n_nets);
+    return r;
+}
+
 int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_log *log,
                        nfsroot_plan **ret, nfsroot_error *err)
 {
@@ -177,30 +216,7 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
     plan->exports = calloc(d->n_exports, sizeof(*plan->exports));
     if (!plan->exports)
         return -ENOMEM;
-
-    nfsroot_netinfo **nets = NULL;
-    size_t n_nets = 0;
-    int r = nfsroot_networks_load(p, d, &nets, &n_nets, err);
-    if (r < 0)
-        return r;
-    _cleanup_strv_free_ char **defaults = NULL;
-    r = nfsroot_clients_default(p, d, nets[0], log, &defaults, &plan->subnet_wide, err);
-    for (size_t i = 0; r >= 0 && i < nets[0]->n_host_addrs && !plan->server; i++) {
-        char a[64];
-        nfsroot_cidr_format(&nets[0]->host_addrs[i], a, sizeof(a));
-        *strchr(a, '/') = '\0';
-        if (nets[0]->host_addrs[i].family == AF_INET || i + 1 == nets[0]->n_host_addrs)
-            plan->server = strdup(a);
-    }
-    for (size_t i = 0; r >= 0 && i < d->n_exports; i++) {
-        r = build_export(p, d, &d->exports[i], nets, n_nets, defaults, &plan->exports[i], err);
-        plan->n_exports = i + 1;
-        for (size_t j = 0; r >= 0 && j < i; j++)
-            r = check_nesting(d->name, &plan->exports[j], &plan->exports[i], err);
-    }
-    for (size_t i = 0; i < n_nets; i++)
-        nfsroot_netinfo_free(nets[i]);
-    free(nets);
+    int r = build_exports(p, d, log, plan, err);
     if (r >= 0)
         r = check_plan_size(plan, err);
     if (r < 0)
