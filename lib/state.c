@@ -52,29 +52,25 @@ int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err)
         return nfsroot_err(err, r, NULL, "state", p->state_dir, 0,
                            "cannot create the state directory '%s': %s", dir, strerror(-r));
     snprintf(lock, sizeof(lock), "%s/lock", p->state_dir);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    _cleanup_close_ int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return nfsroot_err(err, -errno, NULL, "state", lock, 0, "cannot open the lock '%s': %s",
                            lock, strerror(errno));
     /* Bounded: one stuck hook must not block every guest's start and stop for ever. */
     for (unsigned waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += 50) {
         int e = errno;
-        if (e != EWOULDBLOCK && e != EINTR) {
-            close(fd);
+        if (e != EWOULDBLOCK && e != EINTR)
             return nfsroot_err(err, -e, NULL, "state", lock, 0, "cannot lock '%s': %s", lock,
                                strerror(e));
-        }
-        if (waited_ms >= lock_timeout_ms()) {
-            close(fd);
+        if (waited_ms >= lock_timeout_ms())
             return nfsroot_err(err, -ETIMEDOUT, NULL, "state", lock, 0,
                                "another virt-nfsroot operation has held '%s' for %u s: look for "
                                "a stuck virt-nfsroot or exportfs process",
                                lock, lock_timeout_ms() / 1000);
-        }
         struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    *ret_fd = fd;
+    *ret_fd = TAKE_FD(fd);
     return 0;
 }
 
