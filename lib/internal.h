@@ -103,6 +103,7 @@ int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state 
                        nfsroot_error *err);
 int nfsroot_state_write(const nfsroot_policy *p, const nfsroot_state *s, nfsroot_error *err);
 int nfsroot_state_delete(const nfsroot_policy *p, const char *name);
+/* record.c, beside the reader that makes them */
 void nfsroot_state_free(nfsroot_state *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_state *, nfsroot_state_free)
 

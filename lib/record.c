@@ -33,6 +33,14 @@
 #define RECORD_WRITE_MAX (64u * 1024)
 static_assert(NFSROOT_RECORD_READ_MAX > RECORD_WRITE_MAX, "a written record must read back");
 
+void nfsroot_state_free(nfsroot_state *s)
+{
+    if (!s)
+        return;
+    nfsroot_plan_free(s->plan);
+    free(s);
+}
+
 static const char option_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                    "0123456789_=.:@-,";
 static const char path_token_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -11,13 +11,6 @@
 #define NFSROOT_LOCK_TIMEOUT_MS (120u * 1000)
 #define STATE_SUFFIX ".state"
 
-void nfsroot_state_free(nfsroot_state *s)
-{
-    if (!s)
-        return;
-    nfsroot_plan_free(s->plan);
-    free(s);
-}
 /* Records are named after the domain: a name that is no plain file name never reaches a path. */
 static bool record_name_ok(const char *name)
 {
