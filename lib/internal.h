@@ -97,12 +97,13 @@ int nfsroot_export_check(const nfsroot_policy *p, const char *domain, const nfsr
 
 /* state.c: the records of what we exported, one file per domain, and the lock over them. */
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
-/* 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
+/* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
 bool nfsroot_uuid_is_valid(const char *s);
 int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state **ret,
                        nfsroot_error *err);
 int nfsroot_state_write(const nfsroot_policy *p, const nfsroot_state *s, nfsroot_error *err);
 int nfsroot_state_delete(const nfsroot_policy *p, const char *name);
+/* record.c, beside the reader that makes them */
 void nfsroot_state_free(nfsroot_state *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_state *, nfsroot_state_free)
 

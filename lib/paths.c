@@ -14,99 +14,102 @@ static const char path_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST
 #define MAX_SYMLINKS 40
 #define MAX_DEPTH 128
 
+/* A walk in progress: the directories from where it started (stack[0]) down to where it is, and
+ * the rest of the path, consumed from the front, with symlink targets spliced in. */
+typedef struct walk {
+    int stack[MAX_DEPTH];
+    size_t depth;
+    char *rest; /* owned */
+    char *p;    /* into rest: what is left */
+    unsigned links;
+    bool beneath;
+} walk;
+
+/* The next component of what is left into comp; "" at the end. */
+static int walk_next(walk *w, char comp[static NAME_MAX + 1])
+{
+    while (*w->p == '/')
+        w->p++;
+    size_t n = strcspn(w->p, "/");
+    if (n > NAME_MAX)
+        return -ENAMETOOLONG;
+    memcpy(comp, w->p, n);
+    comp[n] = '\0';
+    w->p += n;
+    return 0;
+}
+
+/* "..": up one directory; ".." of "/" is "/", but beneath the start it is an escape. */
+static int walk_up(walk *w)
+{
+    if (w->depth == 0)
+        return w->beneath ? -EXDEV : 0;
+    close(w->stack[w->depth--]);
+    return 0;
+}
+
+/* fd is a symbolic link: only a relative one, beneath, within MAX_SYMLINKS; its target goes in
+ * front of what is left. */
+static int walk_splice(walk *w, int fd)
+{
+    char target[PATH_MAX];
+    ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+    int e = errno;
+    if (!w->beneath || ++w->links > MAX_SYMLINKS)
+        return -ELOOP;
+    if (tl <= 0)
+        return tl < 0 ? -e : -ENOENT;
+    target[tl] = '\0';
+    if (target[0] == '/')
+        return -EXDEV;
+    char *spliced = NULL;
+    if (asprintf(&spliced, "%s/%s", target, w->p) < 0)
+        return -ENOMEM;
+    free(w->rest);
+    w->rest = w->p = spliced;
+    return 0;
+}
+
+/* One component, never followed: a directory is descended into, a symbolic link spliced. */
+static int walk_descend(walk *w, const char *comp)
+{
+    _cleanup_close_ int fd = openat(w->stack[w->depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return -errno;
+    if (S_ISLNK(st.st_mode))
+        return walk_splice(w, fd);
+    if (!S_ISDIR(st.st_mode))
+        return -ENOTDIR;
+    if (w->depth + 1 >= MAX_DEPTH)
+        return -ENAMETOOLONG;
+    w->stack[++w->depth] = TAKE_FD(fd);
+    return 0;
+}
+
 /* What openat2() does, for kernels or sandboxes (valgrind, seccomp) without it: walk one
  * component at a time with O_NOFOLLOW, expanding relative symlinks ourselves. beneath: ".." and
  * symlinks may not leave dirfd (absolute links are escapes); otherwise every symlink is ELOOP. */
 static int walk_fallback(int dirfd, const char *rel, bool beneath)
 {
-    int stack[MAX_DEPTH];
-    size_t depth = 0;
-    int r = 0;
-    stack[0] = openat(dirfd, rel[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (stack[0] < 0)
+    walk w = { .beneath = beneath };
+    w.stack[0] = openat(dirfd, rel[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (w.stack[0] < 0)
         return -errno;
-    /* remaining path, consumed from the front; symlink targets are spliced in */
-    _cleanup_free_ char *rest = strdup(rel);
-    if (!rest) {
-        close(stack[0]);
-        return -ENOMEM;
+    w.rest = w.p = strdup(rel);
+    int r = w.rest ? 0 : -ENOMEM;
+    char comp[NAME_MAX + 1];
+    while (r == 0 && (r = walk_next(&w, comp)) == 0 && comp[0]) {
+        if (!strcmp(comp, ".."))
+            r = walk_up(&w);
+        else if (strcmp(comp, ".") != 0)
+            r = walk_descend(&w, comp);
     }
-    unsigned links = 0;
-    char *p = rest;
-    while (r == 0) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        size_t n = strcspn(p, "/");
-        char comp[NAME_MAX + 1];
-        if (n > NAME_MAX) {
-            r = -ENAMETOOLONG;
-            break;
-        }
-        memcpy(comp, p, n);
-        comp[n] = '\0';
-        p += n;
-        if (!strcmp(comp, "."))
-            continue;
-        if (!strcmp(comp, "..")) {
-            if (depth == 0) {
-                r = beneath ? -EXDEV : 0;
-                continue; /* ".." of "/" is "/" */
-            }
-            close(stack[depth--]);
-            continue;
-        }
-        int fd = openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            r = -errno;
-            if (fd >= 0)
-                close(fd);
-            break;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            char target[PATH_MAX];
-            ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
-            close(fd);
-            if (!beneath || ++links > MAX_SYMLINKS) {
-                r = -ELOOP;
-                break;
-            }
-            if (tl <= 0) {
-                r = tl < 0 ? -errno : -ENOENT;
-                break;
-            }
-            target[tl] = '\0';
-            if (target[0] == '/') {
-                r = -EXDEV;
-                break;
-            }
-            char *spliced = NULL;
-            if (asprintf(&spliced, "%s/%s", target, p) < 0) {
-                r = -ENOMEM;
-                break;
-            }
-            free(rest);
-            rest = p = spliced;
-            continue;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            close(fd);
-            r = -ENOTDIR;
-            break;
-        }
-        if (depth + 1 >= MAX_DEPTH) {
-            close(fd);
-            r = -ENAMETOOLONG;
-            break;
-        }
-        stack[++depth] = fd;
-    }
-    int result = r < 0 ? r : stack[depth];
-    for (size_t i = 0; i <= depth; i++)
-        if (r < 0 || i != depth)
-            close(stack[i]);
+    int result = r < 0 ? r : w.stack[w.depth];
+    for (size_t i = 0; i <= w.depth; i++)
+        if (r < 0 || i != w.depth)
+            close(w.stack[i]);
+    free(w.rest);
     return result;
 }
 
@@ -229,6 +232,73 @@ static int check_syntax(const char *path, const char *roots_str, nfsroot_error *
     return 0;
 }
 
+/* Open path (below root, whose real path rootfd is) with nothing below the root leading out: the
+ * fd, or -errno with err saying what is wrong with the path. */
+static int open_below_root(int rootfd, const char *path, const char *root, nfsroot_error *err)
+{
+    const char *rel = path + strlen(root) + 1;
+    int fd = openat2_path(rootfd, rel, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+    if (fd == -EXDEV)
+        return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
+                           "export path '%s' escapes the allowed root '%s' through a "
+                           "symbolic link",
+                           path, root);
+    if (fd == -ENOENT)
+        return nfsroot_err(err, -ENOENT, NULL, "export path", NULL, 0,
+                           "export path '%s' does not exist: create the guest's root "
+                           "directory first",
+                           path);
+    if (fd == -ENOTDIR)
+        return nfsroot_err(err, -ENOTDIR, NULL, "export path", NULL, 0,
+                           "export path '%s' is not a directory", path);
+    if (fd == -ELOOP)
+        return nfsroot_err(err, -ELOOP, NULL, "export path", NULL, 0,
+                           "export path '%s' has too many levels of symbolic links", path);
+    if (fd < 0)
+        return nfsroot_err(err, fd, NULL, "export path", NULL, 0,
+                           "cannot open export path '%s': %s", path, strerror(-fd));
+    return fd;
+}
+
+/* Resolve path, which lies below the export root root: the root is the admin's (its symlinks
+ * are followed); below it, nothing may lead out. */
+static int resolve_below_root(const char *path, const char *root, char **ret_resolved,
+                              nfsroot_error *err)
+{
+    _cleanup_free_ char *real_root = realpath(root, NULL);
+    if (!real_root)
+        return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
+                           "export root '%s' does not exist on this host", root);
+    _cleanup_close_ int rootfd = open(real_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
+                           "cannot open export root '%s': %s", root, strerror(errno));
+    _cleanup_close_ int fd = open_below_root(rootfd, path, root, err);
+    if (fd < 0)
+        return fd;
+    _cleanup_free_ char *resolved = NULL;
+    int r = fd_path(fd, &resolved);
+    if (r < 0)
+        return nfsroot_err(err, r, NULL, "export path", NULL, 0,
+                           "cannot resolve export path '%s': %s", path, strerror(-r));
+    /* Defence in depth: what the kernel resolved must still be strictly below the root. */
+    if (!path_is_under(resolved, real_root))
+        return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
+                           "export path '%s' resolves to '%s', which is not below the "
+                           "allowed root '%s'",
+                           path, resolved, root);
+    if (strspn(resolved, path_chars) != strlen(resolved))
+        return nfsroot_err(err, -EINVAL, NULL, "export path", NULL, 0,
+                           "export path '%s' resolves to a path with characters an export "
+                           "may not hold",
+                           path);
+    r = check_intermediates(fd, rootfd, path, root, err);
+    if (r < 0)
+        return r;
+    *ret_resolved = TAKE_PTR(resolved);
+    return 0;
+}
+
 int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolved,
                          nfsroot_error *err)
 {
@@ -240,62 +310,9 @@ int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolv
     int r = check_syntax(path, quoted, err);
     if (r < 0)
         return r;
-
-    for (size_t i = 0; roots && roots[i]; i++) {
-        if (!path_is_under(path, roots[i]))
-            continue;
-        /* The root is the admin's: follow its symlinks. Below it, nothing may lead out. */
-        _cleanup_free_ char *real_root = realpath(roots[i], NULL);
-        if (!real_root)
-            return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
-                               "export root '%s' does not exist on this host", roots[i]);
-        _cleanup_close_ int rootfd = open(real_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-            return nfsroot_err(err, -errno, NULL, "export path", NULL, 0,
-                               "cannot open export root '%s': %s", roots[i], strerror(errno));
-        const char *rel = path + strlen(roots[i]) + 1;
-        _cleanup_close_ int fd = openat2_path(rootfd, rel, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-        if (fd == -EXDEV)
-            return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
-                               "export path '%s' escapes the allowed root '%s' through a "
-                               "symbolic link",
-                               path, roots[i]);
-        if (fd == -ENOENT)
-            return nfsroot_err(err, -ENOENT, NULL, "export path", NULL, 0,
-                               "export path '%s' does not exist: create the guest's root "
-                               "directory first",
-                               path);
-        if (fd == -ENOTDIR)
-            return nfsroot_err(err, -ENOTDIR, NULL, "export path", NULL, 0,
-                               "export path '%s' is not a directory", path);
-        if (fd == -ELOOP)
-            return nfsroot_err(err, -ELOOP, NULL, "export path", NULL, 0,
-                               "export path '%s' has too many levels of symbolic links", path);
-        if (fd < 0)
-            return nfsroot_err(err, fd, NULL, "export path", NULL, 0,
-                               "cannot open export path '%s': %s", path, strerror(-fd));
-        _cleanup_free_ char *resolved = NULL;
-        r = fd_path(fd, &resolved);
-        if (r < 0)
-            return nfsroot_err(err, r, NULL, "export path", NULL, 0,
-                               "cannot resolve export path '%s': %s", path, strerror(-r));
-        /* Defence in depth: what the kernel resolved must still be strictly below the root. */
-        if (!path_is_under(resolved, real_root))
-            return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
-                               "export path '%s' resolves to '%s', which is not below the "
-                               "allowed root '%s'",
-                               path, resolved, roots[i]);
-        if (strspn(resolved, path_chars) != strlen(resolved))
-            return nfsroot_err(err, -EINVAL, NULL, "export path", NULL, 0,
-                               "export path '%s' resolves to a path with characters an export "
-                               "may not hold",
-                               path);
-        r = check_intermediates(fd, rootfd, path, roots[i], err);
-        if (r < 0)
-            return r;
-        *ret_resolved = TAKE_PTR(resolved);
-        return 0;
-    }
+    for (size_t i = 0; roots && roots[i]; i++)
+        if (path_is_under(path, roots[i]))
+            return resolve_below_root(path, roots[i], ret_resolved, err);
     for (size_t i = 0; roots && roots[i]; i++)
         if (strcmp(path, roots[i]) == 0)
             return nfsroot_err(err, -EPERM, NULL, "export path", NULL, 0,
