@@ -494,19 +494,6 @@ int nfsroot_backend_has(const nfsroot_policy *p, const char *path, const char *c
 
 /* ---- Orphans: what a backend made for a domain that no record owns ---------------------- */
 
-int nfsroot_orphans_push(nfsroot_orphans *l, const char *uuid, const char *where)
-{
-    if (l->n >= NFSROOT_ORPHANS_MAX)
-        return -E2BIG;
-    nfsroot_orphan *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-    if (!v)
-        return -ENOMEM;
-    l->v = v;
-    v[l->n] = (nfsroot_orphan){ .where = strdup(where) };
-    snprintf(v[l->n].uuid, sizeof(v[l->n].uuid), "%s", uuid);
-    return v[l->n++].where ? 0 : -ENOMEM;
-}
-
 void nfsroot_orphans_free(nfsroot_orphan *list, size_t n)
 {
     for (size_t i = 0; list && i < n; i++)

@@ -95,3 +95,16 @@ void nfsroot_backend_names(char *buf, size_t len)
             used += (size_t)snprintf(buf + used, len - used, "%s'%s'", used ? ", " : "",
                                      registry[i].name);
 }
+
+int nfsroot_orphans_push(nfsroot_orphans *l, const char *uuid, const char *where)
+{
+    if (l->n >= NFSROOT_ORPHANS_MAX)
+        return -E2BIG;
+    nfsroot_orphan *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    l->v = v;
+    v[l->n] = (nfsroot_orphan){ .where = strdup(where) };
+    snprintf(v[l->n].uuid, sizeof(v[l->n].uuid), "%s", uuid);
+    return v[l->n++].where ? 0 : -ENOMEM;
+}
