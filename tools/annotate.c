@@ -456,8 +456,9 @@ const cli_command cli_cmd_annotate = {
 };
 
 /* One option of annotate's into o; <0 after a usage error (printed). */
-static int annotate_opt(annotate_opts *o, int c, const char *arg, int argc, char **argv)
+static int annotate_opt(void *userdata, int c, const char *arg, int argc, char **argv)
 {
+    annotate_opts *o = userdata;
     switch (c) {
     case OPT_PATH:
         o->path = arg;
@@ -500,13 +501,7 @@ static int annotate_opt(annotate_opts *o, int c, const char *arg, int argc, char
 static int cmd_annotate(int argc, char **argv)
 {
     annotate_opts o = { 0 };
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_cmd_annotate);
-    const char *arg;
-    int c;
-    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0)
-        if (annotate_opt(&o, c, arg, argc, argv) != 0)
-            return EXIT_USAGE;
+    int c = cli_parse(&cli_cmd_annotate, argc, argv, annotate_opt, &o, -1);
     if (c < 0)
         return cli_parse_exit(c);
     int r = check_args(&o, argc, argv);

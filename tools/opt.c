@@ -76,6 +76,25 @@ int cli_parser_next(cli_parser *ps, int argc, char **argv, const char **ret_arg)
     }
 }
 
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt_fn fn, void *userdata,
+              int max_operands)
+{
+    cli_parser ps;
+    cli_parser_init(&ps, cmd);
+    const char *arg;
+    int c;
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0)
+        if (!fn || fn(userdata, c, arg, argc, argv) != 0)
+            return CLI_PARSE_USAGE;
+    if (c < 0)
+        return c;
+    if (max_operands >= 0 && argc - optind > max_operands) {
+        cli_usage_error(cmd->name, "unexpected argument '%s'", argv[optind + max_operands]);
+        return CLI_PARSE_USAGE;
+    }
+    return CLI_PARSE_DONE;
+}
+
 int cli_parse_exit(int outcome)
 {
     return outcome == CLI_PARSE_HELP ? EXIT_OK : EXIT_USAGE;

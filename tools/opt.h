@@ -60,6 +60,15 @@ int cli_parser_next(cli_parser *ps, int argc, char **argv, const char **ret_arg)
 /* What a command's loop returns for a CLI_PARSE_* outcome: EXIT_OK or EXIT_USAGE. */
 int cli_parse_exit(int outcome);
 
+/* One of a command's own options: key and value (argc/argv for an option that may take the
+ * next word, as --pin-address IP does). Nonzero after printing a usage error. */
+typedef int (*cli_opt_fn)(void *userdata, int key, const char *arg, int argc, char **argv);
+/* A command's whole command line: each of its options to fn (may be NULL when it has none),
+ * at most max_operands operands (-1: the command checks them) from optind on. CLI_PARSE_DONE,
+ * or CLI_PARSE_HELP / CLI_PARSE_USAGE (printed): return cli_parse_exit() of it. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt_fn fn, void *userdata,
+              int max_operands);
+
 /* Usage of one command: its line, its paragraph, then every option with its help. */
 void cli_command_usage(const cli_command *cmd, FILE *f);
 /* One option's usage line ("  -c, --connect URI   help"). */

@@ -325,23 +325,28 @@ const cli_command cli_cmd_reconcile = {
     .run = cmd_reconcile,
 };
 
+typedef struct reconcile_opts {
+    bool apply, boot;
+} reconcile_opts;
+
+static int reconcile_opt(void *userdata, int key, const char *arg _unused_, int argc _unused_,
+                         char **argv _unused_)
+{
+    reconcile_opts *o = userdata;
+    if (key == OPT_APPLY)
+        o->apply = true;
+    else if (key == OPT_BOOT)
+        o->boot = true;
+    return 0;
+}
+
 static int cmd_reconcile(int argc, char **argv)
 {
-    bool apply = false, boot = false;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_cmd_reconcile);
-    const char *arg;
-    int c;
-    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0) {
-        if (c == OPT_APPLY)
-            apply = true;
-        else if (c == OPT_BOOT)
-            boot = true;
-    }
+    reconcile_opts o = { 0 };
+    int c = cli_parse(&cli_cmd_reconcile, argc, argv, reconcile_opt, &o, 0);
     if (c < 0)
         return cli_parse_exit(c);
-    if (optind < argc)
-        return cli_usage_error("reconcile", "unexpected argument '%s'", argv[optind]);
+    bool apply = o.apply, boot = o.boot;
 
     cli_log_open();
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;

@@ -331,16 +331,9 @@ const cli_command cli_cmd_status = {
 
 static int cmd_status(int argc, char **argv)
 {
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_cmd_status);
-    const char *arg;
-    int c = cli_parser_next(&ps, argc, argv, &arg);
+    int c = cli_parse(&cli_cmd_status, argc, argv, NULL, NULL, 0);
     if (c < 0)
         return cli_parse_exit(c);
-    if (c > 0)
-        return cli_usage_error("status", "unknown option '%s'", argv[optind - 1]);
-    if (optind < argc)
-        return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
 
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;
     nfsroot_error err = { 0 };

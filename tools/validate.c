@@ -301,21 +301,21 @@ const cli_command cli_cmd_validate = {
     .complete_args = "@xml",
 };
 
+static int validate_opt(void *userdata, int key, const char *arg, int argc _unused_,
+                        char **argv _unused_)
+{
+    if (key == OPT_DOMAIN)
+        *(const char **)userdata = arg;
+    return 0;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     const char *domain_name = NULL;
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_cmd_validate);
-    const char *arg;
-    int c;
-    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0)
-        if (c == OPT_DOMAIN)
-            domain_name = arg;
+    int c = cli_parse(&cli_cmd_validate, argc, argv, validate_opt, &domain_name, 1);
     if (c < 0)
         return cli_parse_exit(c);
     const char *file = optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc)
-        return cli_usage_error("validate", "unexpected argument '%s'", argv[optind + 1]);
     if (!file == !domain_name)
         return cli_usage_error("validate", "give either DOMAIN.xml or --domain NAME");
 

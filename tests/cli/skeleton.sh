@@ -30,6 +30,7 @@ check "unknown command: nothing on stdout" [ ! -s "$T/out" ]
 check "bad --color: exit 2" [ "$rc" = 2 ]
 "$BIN" doctor --root /nonexistent/dir >"$T/out" 2>"$T/err"; rc=$?
 check "doctor --root missing dir: exit 2" [ "$rc" = 2 ]
+check "doctor --root missing dir: said once" [ "$(grep -c '^virt-nfsroot: ' "$T/err")" = 1 ]
 
 # Colour: never on a pipe, escapes with --color=always.
 G=$(dirname "$0")/../data/doctor/good/root

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -169,25 +170,25 @@ const cli_command cli_cmd_doctor = {
     .run = cmd_doctor,
 };
 
+/* --root DIR, resolved now: every check reads below it. */
+static int doctor_opt(void *userdata, int key, const char *arg, int argc _unused_,
+                      char **argv _unused_)
+{
+    char *rootbuf = userdata; /* PATH_MAX bytes */
+    if (key == OPT_ROOT && !realpath(arg, rootbuf))
+        return cli_usage_error("doctor", "--root '%s': %s", arg, strerror(errno));
+    return 0;
+}
+
 static int cmd_doctor(int argc, char **argv)
 {
     doctor d = { .root = "/", .root_fd = -1 };
-    char rootbuf[4096];
-    cli_parser ps;
-    cli_parser_init(&ps, &cli_cmd_doctor);
-    const char *arg;
-    int c;
-    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0) {
-        if (c != OPT_ROOT)
-            continue;
-        if (!realpath(arg, rootbuf))
-            return cli_usage_error("doctor", "--root '%s': %s", arg, strerror(errno));
-        d.root = rootbuf;
-    }
+    char rootbuf[PATH_MAX] = "";
+    int c = cli_parse(&cli_cmd_doctor, argc, argv, doctor_opt, rootbuf, 0);
     if (c < 0)
         return cli_parse_exit(c);
-    if (optind < argc)
-        return cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+    if (rootbuf[0])
+        d.root = rootbuf;
 
     _cleanup_(doctor_done) doctor *dp = &d;
     int r = open_root(dp);
