@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven boot-check case: tests/data/bootcheck/<case>/ holds "case" (key = value
  * settings), the input ("cmdline", "fstab", "idmapd.conf", "baked") and "expected", the
- * findings as "level code" lines. BOOTCHECK_REGENERATE=1 rewrites "expected". */
+ * findings as "level code" lines. NFSROOT_REGENERATE=1 rewrites "expected". */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
     int ret = 0;
     char exp_path[4096];
     snprintf(exp_path, sizeof(exp_path), "%s/expected", dir);
-    if (!test_golden(exp_path, got, "BOOTCHECK_REGENERATE"))
+    if (!test_golden(exp_path, got, "NFSROOT_REGENERATE"))
         ret = 1;
     if (made_root) {
         char p[4200];
