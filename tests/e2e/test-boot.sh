@@ -106,7 +106,7 @@ trap e2e_cleanup EXIT
 # The guest tree becomes /export/$VM (a rename on the same filesystem, through the work dir:
 # /export itself is a bind mount).
 mv "$E2E_STAGE"/*.log "$LV_WORK/" 2>/dev/null
-mv "$E2E_STAGE/root" "$LV_WORK/export/$VM" || { lv_fail "move the guest tree into /export"; exit 1; }
+mv "$E2E_STAGE/root" "$LV_WORK/export/$VM" || { fail "move the guest tree into /export"; exit 1; }
 e2e_configure_guest "/export/$VM" "$VM" "$LV_NET_ADDR"
 lv_install_hook "$HOOK"
 echo "hook: $HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; domain type: ${E2E_DOMAIN_TYPE:-qemu}; work: $LV_WORK"
@@ -167,11 +167,11 @@ if dbus-daemon --config-file="$G/dbus.conf" --fork --print-pid >"$G/dbus.pid"; t
     done
 fi
 if ganesha_dbus ShowExports >/dev/null 2>&1; then
-    lv_pass "ganesha answers on the private D-Bus ($(lv_elapsed "$t") s)"
+    pass "ganesha answers on the private D-Bus ($(lv_elapsed "$t") s)"
 else
-    lv_fail "ganesha did not come up on D-Bus; see $G/ganesha.log"
+    fail "ganesha did not come up on D-Bus; see $G/ganesha.log"
     tail -n 20 "$G/ganesha.log" "$G/ganesha.out" 2>/dev/null
-    lv_summary
+    finish
     exit 1
 fi
 
@@ -179,12 +179,12 @@ fi
 # libvirt
 
 t=$(lv_now)
-lv_start_daemons || { lv_fail "libvirtd/virtlogd start"; lv_summary; exit 1; }
+lv_start_daemons || { fail "libvirtd/virtlogd start"; finish; exit 1; }
 echo "timing: libvirtd start: $(lv_elapsed "$t") s"
-lv_net_start || { lv_fail "virsh net-start default"; lv_summary; exit 1; }
+lv_net_start || { fail "virsh net-start default"; finish; exit 1; }
 ERR=$LV_WORK/virsh.err
 lv_virsh net-update default add ip-dhcp-host "<host mac='$MAC' ip='$GUEST_IP'/>" --live \
-    >/dev/null 2>"$ERR" || lv_fail "pin $MAC to $GUEST_IP: $(cat "$ERR")"
+    >/dev/null 2>"$ERR" || fail "pin $MAC to $GUEST_IP: $(cat "$ERR")"
 
 SERIAL=$LV_WORK/serial-$VM.log
 # TCG by default: /dev/kvm exists on our CI machines but KVM guests do not run there (nested
@@ -225,17 +225,17 @@ t=$(lv_now)
 if lv_virsh define "$LV_WORK/$VM.xml" >/dev/null 2>"$ERR"; then
     echo "timing: virsh define: $(lv_elapsed "$t") s"
 else
-    lv_fail "virsh define: $(cat "$ERR")"
-    lv_summary
+    fail "virsh define: $(cat "$ERR")"
+    finish
     exit 1
 fi
 # Annotate the defined domain the way an administrator would.
 if lv_virsh metadata "$VM" --uri "$LV_NS_URI" --key nfsroot --config \
         --set "<nfsroot><export path='/export/$VM'/></nfsroot>" >/dev/null 2>"$ERR" &&
         lv_virsh metadata "$VM" --uri "$LV_NS_URI" | grep -qF "path=\"/export/$VM\""; then
-    lv_pass "virsh metadata --set annotates $VM with /export/$VM"
+    pass "virsh metadata --set annotates $VM with /export/$VM"
 else
-    lv_fail "virsh metadata --set: $(cat "$ERR")"
+    fail "virsh metadata --set: $(cat "$ERR")"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -243,23 +243,23 @@ fi
 
 t_start=$(lv_now)
 if lv_virsh start "$VM" >/dev/null 2>"$ERR"; then
-    lv_pass "virsh start $VM (the hook planned, validated strictly and exported; $(lv_elapsed "$t_start") s)"
+    pass "virsh start $VM (the hook planned, validated strictly and exported; $(lv_elapsed "$t_start") s)"
 else
-    lv_fail "virsh start $VM: $(cat "$ERR")"
-    lv_summary
+    fail "virsh start $VM: $(cat "$ERR")"
+    finish
     exit 1
 fi
 if ganesha_lists "/export/$VM"; then
-    lv_pass "ganesha lists /export/$VM while the guest runs"
+    pass "ganesha lists /export/$VM while the guest runs"
 else
-    lv_fail "ganesha does not list /export/$VM after virsh start"
+    fail "ganesha does not list /export/$VM after virsh start"
     ganesha_dbus ShowExports 2>&1 | sed 's/^/    /'
 fi
 F=$(export_files)
 if [ -n "$F" ] && grep -q "Clients = $GUEST_IP/32;" "$F"; then
-    lv_pass "EXPORT file $(basename "$F") is for the pinned address $GUEST_IP only"
+    pass "EXPORT file $(basename "$F") is for the pinned address $GUEST_IP only"
 else
-    lv_fail "no EXPORT file for $UUID with Clients = $GUEST_IP/32 in $G/exports.d"
+    fail "no EXPORT file for $UUID with Clients = $GUEST_IP/32 in $G/exports.d"
     ls -la "$G/exports.d"; cat "$F" 2>/dev/null
 fi
 
@@ -284,28 +284,28 @@ while [ ! -s "$MARKER" ]; do
 done
 BOOT_S=$(lv_elapsed "$t_start")
 if [ -s "$MARKER" ]; then
-    lv_pass "the guest wrote /$E2E_MARKER into its NFS root, $BOOT_S s after virsh start"
+    pass "the guest wrote /$E2E_MARKER into its NFS root, $BOOT_S s after virsh start"
 else
-    lv_fail "no marker /$E2E_MARKER after $BOOT_S s (domain state '$st'); console tail:"
+    fail "no marker /$E2E_MARKER after $BOOT_S s (domain state '$st'); console tail:"
     tail -n 40 "$SERIAL" | tr -d '\r' | sed 's/^/    | /'
-    lv_summary
+    finish
     exit 1
 fi
 sed 's/^/    marker: /' "$MARKER"
 mk() { sed -n "s/^$1=//p" "$MARKER"; }
 case " $(mk root) " in
     " $LV_NET_ADDR:/export/$VM nfs4 "*vers=4.1*)
-        lv_pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4, vers=4.1" ;;
-    *) lv_fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
+        pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4, vers=4.1" ;;
+    *) fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
 esac
 case " $(mk addr) " in
-    *"=$GUEST_IP/24 "*) lv_pass "the guest got its pinned address $GUEST_IP by DHCP" ;;
-    *) lv_fail "the guest's addresses are '$(mk addr)', expected $GUEST_IP/24" ;;
+    *"=$GUEST_IP/24 "*) pass "the guest got its pinned address $GUEST_IP by DHCP" ;;
+    *) fail "the guest's addresses are '$(mk addr)', expected $GUEST_IP/24" ;;
 esac
 if [ "$(mk state)" = running ] && [ -z "$(mk failed | tr -d ' ')" ]; then
-    lv_pass "the guest reached multi-user: systemd says 'running', no failed unit"
+    pass "the guest reached multi-user: systemd says 'running', no failed unit"
 else
-    lv_fail "guest systemd state '$(mk state)', failed units: '$(mk failed)'"
+    fail "guest systemd state '$(mk state)', failed units: '$(mk failed)'"
 fi
 # virtlogd may flush a moment after the guest wrote the marker.
 for _ in $(seq 30); do
@@ -313,9 +313,9 @@ for _ in $(seq 30); do
     sleep 1
 done
 if tr -d '\r' <"$SERIAL" | grep -q "virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4 "; then
-    lv_pass "the serial console shows / = $LV_NET_ADDR:/export/$VM nfs4"
+    pass "the serial console shows / = $LV_NET_ADDR:/export/$VM nfs4"
 else
-    lv_fail "the serial console ($SERIAL) lacks 'virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4'"
+    fail "the serial console ($SERIAL) lacks 'virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4'"
 fi
 echo "console lines that prove it:"
 tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
@@ -326,37 +326,37 @@ tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
 # Stop
 
 if lv_virsh destroy "$VM" >/dev/null 2>"$ERR"; then
-    lv_pass "virsh destroy $VM"
+    pass "virsh destroy $VM"
 else
-    lv_fail "virsh destroy $VM: $(cat "$ERR")"
+    fail "virsh destroy $VM: $(cat "$ERR")"
 fi
 if ganesha_lists "/export/$VM"; then
-    lv_fail "ganesha still lists /export/$VM after virsh destroy"
+    fail "ganesha still lists /export/$VM after virsh destroy"
 else
-    lv_pass "ganesha no longer lists /export/$VM (ShowExports)"
+    pass "ganesha no longer lists /export/$VM (ShowExports)"
 fi
 if [ -z "$(export_files)" ]; then
-    lv_pass "the EXPORT file for $UUID is deleted"
+    pass "the EXPORT file for $UUID is deleted"
 else
-    lv_fail "EXPORT file(s) left: $(export_files)"
+    fail "EXPORT file(s) left: $(export_files)"
 fi
 if grep -q "$UUID" "$G/exports.d/virt-nfsroot-index.conf"; then
-    lv_fail "ganesha's include index still names $UUID"
+    fail "ganesha's include index still names $UUID"
 else
-    lv_pass "ganesha's include index no longer names the export"
+    pass "ganesha's include index no longer names the export"
 fi
 failures=$(lv_hook_failures)
 if [ -z "$failures" ]; then
-    lv_pass "libvirtd logged no hook failure"
+    pass "libvirtd logged no hook failure"
 else
-    lv_fail "hook failures in libvirtd.log: $(echo "$failures" | tr '\n' ';')"
+    fail "hook failures in libvirtd.log: $(echo "$failures" | tr '\n' ';')"
 fi
 if lv_pid_alive "$GANESHA_PID"; then
-    lv_pass "ganesha is still running"
+    pass "ganesha is still running"
 else
-    lv_fail "ganesha died; see $G/ganesha.log"
+    fail "ganesha died; see $G/ganesha.log"
 fi
 
 echo "timing: boot (virsh start to marker seen): $BOOT_S s; guest uptime at proof: $(mk uptime) s"
 echo "timing: whole test $(lv_elapsed "$E2E_T0") s (guest image from cache: $E2E_FROM_CACHE)"
-lv_summary
+finish

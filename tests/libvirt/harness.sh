@@ -36,8 +36,9 @@ export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
     LV_NS_URI=http://virt-nfsroot.org/xmlns/domain/1.0
 }
 
-LV_PASSED=0
-LV_FAILED=0
+# pass/fail/check/finish (and the counters $ok, $bad) come from the test library.
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
 lv_log() { printf '%s\n' "$*" >&2; }
 
@@ -49,28 +50,6 @@ lv_skip() {
 # Monotonic-ish seconds with milliseconds, for timings.
 lv_now() { date +%s.%N; }
 lv_elapsed() { awk -v a="$1" -v b="$(lv_now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-lv_pass() {
-    LV_PASSED=$((LV_PASSED + 1))
-    printf 'PASS: %s\n' "$*"
-}
-
-lv_fail() {
-    LV_FAILED=$((LV_FAILED + 1))
-    printf 'FAIL: %s\n' "$*"
-}
-
-# lv_check NAME CONDITION-COMMAND... : pass or fail with NAME.
-lv_check() {
-    local name=$1
-    shift
-    if "$@"; then lv_pass "$name"; else lv_fail "$name"; fi
-}
-
-lv_summary() {
-    printf '%d passed, %d failed\n' "$LV_PASSED" "$LV_FAILED"
-    [ "$LV_FAILED" -eq 0 ]
-}
 
 # --------------------------------------------------------------------------------------------
 # Outside the namespace
@@ -275,7 +254,7 @@ lv_cleanup() {
     local rc=$?
     lv_stop_daemons
     umount /export 2>/dev/null
-    if [ "$rc" -eq 0 ] && [ "$LV_FAILED" -eq 0 ] && [ -z "${LV_KEEP:-}" ]; then
+    if [ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ -z "${LV_KEEP:-}" ]; then
         rm -rf "$LV_WORK"
     else
         lv_log "work directory kept: $LV_WORK (libvirtd.log, hook logs, serial logs)"
