@@ -39,6 +39,9 @@ export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
 # pass/fail/check/finish (and the counters $ok, $bad) come from the test library.
 # shellcheck source=../lib/check.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# The namespaces are entered and set up as every test's (ns_enter, ns_tmpfs, ns_nfs_state).
+# shellcheck source=../lib/ns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/ns.sh"
 
 lv_log() { printf '%s\n' "$*" >&2; }
 
@@ -122,8 +125,8 @@ lv_fetch_kernel() {
 # Creates the on-disk work directory first so it outlives the namespace (logs on failure).
 lv_enter_namespace() {
     LV_WORK=$(mktemp -d /var/tmp/virt-nfsroot-libvirt.XXXXXX) || lv_skip "mktemp failed"
-    export LV_WORK LV_INSIDE=1
-    exec unshare -m -n -p -f --kill-child --mount-proc --propagation private -- "$@"
+    export LV_WORK
+    ns_enter LV_INSIDE -p -f --kill-child --mount-proc -- "$@"
 }
 
 # --------------------------------------------------------------------------------------------
@@ -132,32 +135,24 @@ lv_enter_namespace() {
 lv_setup_namespace() {
     [ -n "${LV_INSIDE:-}" ] || { lv_log "lv_setup_namespace outside the namespace"; exit 99; }
     set -e
-    mount --make-rprivate /
-    ip link set lo up
+    ns_private
 
     # Pristine package default (192.168.122.1/24); the host's copy may have been edited.
     local netxml=/usr/share/libvirt/networks/default.xml
     [ -r "$netxml" ] || netxml=/etc/libvirt/qemu/networks/default.xml
     cp "$netxml" "$LV_WORK/default-network.xml"
 
-    # Mount points that may not exist on a fresh host (empty dirs, harmless).
-    mkdir -p /etc/exports.d /etc/libvirt/hooks /etc/libvirt/qemu /var/lib/libvirt \
-             /var/log/libvirt /var/lib/nfs /var/cache/libvirt /export
-
-    local d
-    for d in /run /var/lib/libvirt /var/log/libvirt /etc/libvirt/hooks /etc/libvirt/qemu \
-             /etc/exports.d /var/lib/nfs; do
-        mount -t tmpfs -o mode=0755 tmpfs "$d"
-    done
+    # libvirt's state, logs, hooks and domains, and exportfs' (ns_nfs_state hides the host's
+    # /etc/exports too), on tmpfs.
+    ns_tmpfs /run /var/lib/libvirt /var/log/libvirt /etc/libvirt/hooks /etc/libvirt/qemu
+    ns_nfs_state
+    mkdir -p /var/cache/libvirt /export
     [ -n "${LV_COLD_CACHE:-}" ] && mount -t tmpfs -o mode=0711 tmpfs /var/cache/libvirt
     mkdir -p /run/lock /etc/libvirt/qemu/networks/autostart /etc/libvirt/hooks/qemu.d
     install -m 0600 "$LV_WORK/default-network.xml" /etc/libvirt/qemu/networks/default.xml
-    touch /var/lib/nfs/etab /var/lib/nfs/rmtab
 
-    # Hermetic exportfs and policy: the host's /etc/exports and /etc/virt-nfsroot.conf are not
-    # ours to read.
+    # Hermetic policy: the host's /etc/virt-nfsroot.conf is not ours to read.
     : >"$LV_WORK/empty"
-    mount --bind "$LV_WORK/empty" /etc/exports
     [ -e /etc/virt-nfsroot.conf ] && mount --bind "$LV_WORK/empty" /etc/virt-nfsroot.conf
 
     # /export on real disk (a tmpfs export would need fsid= on a real server), traversable by
@@ -212,23 +207,16 @@ lv_net_start() {
     lv_virsh net-start default >/dev/null || { lv_log "virsh net-start default failed"; return 1; }
 }
 
-lv_pid_alive() {
-    local st
-    [ -r "/proc/$1/status" ] || return 1
-    st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
 # lv_kill_pidfile FILE : TERM, wait up to 10 s, then KILL the pid in FILE.
 lv_kill_pidfile() {
     local pid
     [ -r "$1" ] || return 0
     pid=$(tr -dc '0-9' <"$1")
     [ -n "$pid" ] || return 0
-    lv_pid_alive "$pid" || return 0
+    ns_pid_alive "$pid" || return 0
     kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 50); do
-        lv_pid_alive "$pid" || return 0
+        ns_pid_alive "$pid" || return 0
         sleep 0.2
     done
     lv_log "pid $pid ($1) ignored SIGTERM; killing"
