@@ -26,6 +26,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../libvirt/harness.sh"
 # shellcheck source=guest.sh
 . "$HERE/guest.sh"
+# shellcheck source=../lib/ganesha.sh
+. "$HERE/../lib/ganesha.sh"
 
 VM=nfsroot-e2e
 UUID=5e2e0000-6e66-4e52-9f00-0000000000e2
@@ -65,7 +67,6 @@ fi
 
 HOOK=$1
 G=$LV_WORK/ganesha
-GANESHA_PID='' RPCBIND_PID='' DBUS_PID=''
 
 # A private /etc (overlay, upper layer in the work dir) so that /etc/virt-nfsroot.conf can hold
 # this test's policy whether or not the host has one.  Before lv_setup_namespace, whose mounts
@@ -78,22 +79,11 @@ if ! mount -t overlay overlay \
 fi
 lv_setup_namespace
 
-e2e_stop_ganesha() {
-    [ -n "$GANESHA_PID" ] && kill "$GANESHA_PID" 2>/dev/null
-    [ -n "$RPCBIND_PID" ] && kill "$RPCBIND_PID" 2>/dev/null
-    for _ in $(seq 100); do
-        lv_pid_alive "${GANESHA_PID:-0}" || lv_pid_alive "${RPCBIND_PID:-0}" || break
-        sleep 0.1
-    done
-    [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
-    GANESHA_PID='' RPCBIND_PID='' DBUS_PID=''
-}
-
 e2e_cleanup() {
     local rc=$?
     # Guests first, while ganesha still answers the release hook.
     lv_stop_daemons
-    e2e_stop_ganesha
+    ganesha_stop_all
     if [ -z "${LV_KEEP:-}" ]; then
         rm -rf "${LV_WORK:?}/export/$VM"
     fi
@@ -113,23 +103,9 @@ echo "hook: $HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; d
 echo "timing: guest tree ready (from cache: $E2E_FROM_CACHE): $E2E_PREP_S s"
 
 # ---------------------------------------------------------------------------------------------
-# D-Bus, rpcbind, ganesha (in this network namespace; /run is already private)
+# D-Bus, rpcbind, ganesha (in this network namespace)
 
-mkdir -p "$G/recovery" "$G/exports.d"
-cat >"$G/dbus.conf" <<EOF
-<busconfig><type>system</type><listen>unix:path=$G/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
-<allow receive_sender="*"/></policy></busconfig>
-EOF
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$G/bus"
-# Ganesha 4.3 cannot %include a directory: the backend maintains this index of its EXPORT files.
-: >"$G/exports.d/virt-nfsroot-index.conf"
-cat >"$G/ganesha.conf" <<EOF
-NFS_CORE_PARAM { Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; MNT_Port = 20048; }
-NFSv4 { Graceless = true; Only_Numeric_Owners = true; RecoveryBackend = fs; RecoveryRoot = "$G/recovery"; }
-EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
-%include "$G/exports.d/virt-nfsroot-index.conf"
-EOF
+ganesha_config "$G" "$G/exports.d"
 cat >"$LV_WORK/policy.conf" <<EOF
 # virt-nfsroot policy for the e2e boot test
 backend = ganesha
@@ -143,30 +119,10 @@ EOF
 [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf   # in the overlay's upper layer
 mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf
 
-ganesha_dbus() {
-    dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr \
-        "org.ganesha.nfsd.exportmgr.$1" "${@:2}"
-}
-# Does ganesha list PATH as a live export?
-ganesha_lists() { ganesha_dbus ShowExports 2>/dev/null | grep -qF "string \"$1\""; }
 export_files() { find "$G/exports.d" -name "virt-nfsroot-$UUID-*.conf" 2>/dev/null; }
 
 t=$(lv_now)
-if dbus-daemon --config-file="$G/dbus.conf" --fork --print-pid >"$G/dbus.pid"; then
-    DBUS_PID=$(tr -dc 0-9 <"$G/dbus.pid")
-    mkdir -p /run/rpcbind && chown _rpc /run/rpcbind
-    rpcbind -f -w >"$G/rpcbind.out" 2>&1 &
-    RPCBIND_PID=$!
-    ganesha.nfsd -F -f "$G/ganesha.conf" -L "$G/ganesha.log" -p "$G/ganesha.pid" \
-        >"$G/ganesha.out" 2>&1 &
-    GANESHA_PID=$!
-    for _ in $(seq 150); do
-        ganesha_dbus ShowExports >/dev/null 2>&1 && break
-        lv_pid_alive "$GANESHA_PID" || break
-        sleep 0.2
-    done
-fi
-if ganesha_dbus ShowExports >/dev/null 2>&1; then
+if ganesha_start_bus && ganesha_start; then
     pass "ganesha answers on the private D-Bus ($(lv_elapsed "$t") s)"
 else
     fail "ganesha did not come up on D-Bus; see $G/ganesha.log"
@@ -351,7 +307,7 @@ if [ -z "$failures" ]; then
 else
     fail "hook failures in libvirtd.log: $(echo "$failures" | tr '\n' ';')"
 fi
-if lv_pid_alive "$GANESHA_PID"; then
+if ns_pid_alive "$GANESHA_PID"; then
     pass "ganesha is still running"
 else
     fail "ganesha died; see $G/ganesha.log"
