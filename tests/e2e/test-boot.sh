@@ -147,36 +147,11 @@ SERIAL=$LV_WORK/serial-$VM.log
 # virtualization).  E2E_DOMAIN_TYPE=kvm where it works.
 DOMAIN_TYPE=${E2E_DOMAIN_TYPE:-qemu}
 CMDLINE="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$VM:vers=4.1 rw ip=dhcp rd.neednet=1 rd.emergency=poweroff panic=-1"
-cat >"$LV_WORK/$VM.xml" <<EOF
-<domain type='$DOMAIN_TYPE'>
-  <name>$VM</name>
-  <uuid>$UUID</uuid>
-  <memory unit='MiB'>1024</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>/export/$VM/boot/vmlinuz-$E2E_KVER</kernel>
-    <initrd>/export/$VM/boot/initrd.img-$E2E_KVER</initrd>
-    <cmdline>$CMDLINE</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <interface type='network'>
-      <source network='default'/>
-      <mac address='$MAC'/>
-      <model type='virtio'/>
-    </interface>
-    <serial type='pty'>
-      <log file='$SERIAL' append='off'/>
-    </serial>
-    <console type='pty'><target type='serial'/></console>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
+domain_xml_gen name="$VM" uuid="$UUID" type="$DOMAIN_TYPE" memory=1024 vcpu=1 \
+    kernel="/export/$VM/boot/vmlinuz-$E2E_KVER" initrd="/export/$VM/boot/initrd.img-$E2E_KVER" \
+    cmdline="$CMDLINE" destroy_on="poweroff reboot crash" mac="$MAC" model=virtio \
+    serial="$SERIAL" devices="<console type='pty'><target type='serial'/></console>" \
+    >"$LV_WORK/$VM.xml"
 t=$(lv_now)
 if lv_virsh define "$LV_WORK/$VM.xml" >/dev/null 2>"$ERR"; then
     echo "timing: virsh define: $(lv_elapsed "$t") s"

@@ -42,6 +42,9 @@ export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
 # The namespaces are entered and set up as every test's (ns_enter, ns_tmpfs, ns_nfs_state).
 # shellcheck source=../lib/ns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/ns.sh"
+# Domains come from the tests' one generator (domain_xml_gen).
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
 
 lv_log() { printf '%s\n' "$*" >&2; }
 
@@ -325,40 +328,10 @@ lv_make_guest_root() {
 #   BOOT_DIR defaults to /export/NAME (where kernel and initrd are taken from).
 lv_domain_xml() {
     local name=$1 mac=$2 export_path=$3 boot=${4:-/export/$1}
-    local meta=""
-    if [ -n "$export_path" ]; then
-        meta="  <metadata>
-    <nfsroot:nfsroot xmlns:nfsroot=\"$LV_NS_URI\">
-      <nfsroot:export path=\"$export_path\"/>
-    </nfsroot:nfsroot>
-  </metadata>"
-    fi
-    cat <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-$meta
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$boot/boot/vmlinuz</kernel>
-    <initrd>$boot/boot/initrd.img</initrd>
-    <cmdline>console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$name ip=dhcp rd.neednet=1 panic=-1</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <interface type='network'>
-      <source network='default'/>
-      <mac address='$mac'/>
-    </interface>
-    <serial type='pty'>
-      <log file='$LV_WORK/serial-$name.log' append='off'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
+    domain_xml_gen name="$name" ${export_path:+"export=path=\"$export_path\""} memory=256 vcpu=1 \
+        kernel="$boot/boot/vmlinuz" initrd="$boot/boot/initrd.img" \
+        cmdline="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$name ip=dhcp rd.neednet=1 panic=-1" \
+        destroy_on=poweroff mac="$mac" serial="$LV_WORK/serial-$name.log"
 }
 
 # --------------------------------------------------------------------------------------------

@@ -115,15 +115,11 @@ cat >"$W/networks/vnfstest.xml" <<EOF
     <range start='10.77.0.100' end='10.77.0.200'/>
     <host mac='52:54:00:77:00:02' ip='10.77.0.2'/></dhcp></ip></network></networkstatus>
 EOF
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
 domain_xml() { # NAME UUID EXPORT-PATH [EXTRA-ATTRIBUTES]
-    cat <<EOF
-<domain type='qemu'><name>$1</name><uuid>$2</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
-    <nfsroot:export path="$3" ${4:-}/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>512</memory><os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><mac address='52:54:00:77:00:02'/><source network='vnfstest'/>
-  </interface></devices></domain>
-EOF
+    domain_xml_gen name="$1" uuid="$2" export="path=\"$3\" ${4:-}" memory=512 \
+        mac=52:54:00:77:00:02 network=vnfstest
 }
 domain_xml vnfs-vm "$UUID" "$EXP" >"$W/domain.xml"
 policy() { # extra lines on stdin

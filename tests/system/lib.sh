@@ -30,19 +30,7 @@ domain_xml() {
     local n; n=$(printf '%s' "$name" | cksum | cut -d' ' -f1)
     [ -n "$mac" ] || mac=$(printf '52:54:00:%02x:%02x:%02x' $((n % 256)) $((n / 256 % 256)) $((n / 65536 % 256)))
     local uuid; uuid=$(printf '%08x-0000-4000-8000-%012x' "$n" "$n")
-    cat <<XML
-<domain type='qemu'>
-  <name>$name</name>
-  <uuid>$uuid</uuid>
-  <metadata>
-    <nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
-      <nfsroot:export $attrs/>
-    </nfsroot:nfsroot>
-  </metadata>
-  <os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><mac address='$mac'/><source network='default'/></interface></devices>
-</domain>
-XML
+    domain_xml_gen name="$name" uuid="$uuid" export="$attrs" mac="$mac"
 }
 
 # The host's export state, for before/after comparisons.
