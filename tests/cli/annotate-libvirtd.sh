@@ -12,7 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../libvirt/harness.sh"
 if [ -z "${LV_INSIDE:-}" ]; then
     lv_check_prereqs
-    command -v python3 >/dev/null || lv_skip "python3 is not installed"
+    command -v python3 >/dev/null || skip "python3 is not installed"
     lv_enter_namespace "$0" "$@"
 fi
 lv_setup_namespace

@@ -39,16 +39,14 @@ if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 1 ] || { echo "usage: $0 HOOK-BINARY" >&2; exit 2; }
     [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
     lv_check_prereqs
-    for p in debootstrap chroot zstd tar ganesha.nfsd dbus-daemon dbus-send rpcbind findmnt; do
-        command -v "$p" >/dev/null 2>&1 || lv_skip "'$p' is not installed"
+    for p in debootstrap chroot zstd tar findmnt; do
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
-    ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 ||
-        lv_skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
-    getent passwd _rpc >/dev/null || lv_skip "rpcbind's user '_rpc' does not exist"
+    ganesha_prereqs
     grep -qw overlay /proc/filesystems ||
-        lv_skip "no overlayfs: cannot give the hook a private /etc/virt-nfsroot.conf"
+        skip "no overlayfs: cannot give the hook a private /etc/virt-nfsroot.conf"
     E2E_T0=$(lv_now)
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-e2e.XXXXXX) || lv_skip "mktemp failed"
+    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-e2e.XXXXXX) || skip "mktemp failed"
     E2E_LOGDIR=$E2E_STAGE
     # Until the exec below (which runs no trap): an interrupted build leaves nothing behind.
     trap 'rm -rf "$E2E_STAGE"' EXIT
@@ -75,7 +73,7 @@ mkdir -p "$LV_WORK/etc-upper" "$LV_WORK/etc-work"
 if ! mount -t overlay overlay \
         -o "lowerdir=/etc,upperdir=$LV_WORK/etc-upper,workdir=$LV_WORK/etc-work" /etc; then
     rm -rf "$E2E_STAGE"
-    lv_skip "cannot mount an overlay over /etc in the private mount namespace"
+    skip "cannot mount an overlay over /etc in the private mount namespace"
 fi
 lv_setup_namespace
 

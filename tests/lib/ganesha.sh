@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 # NFS-Ganesha for the tests that serve NFS with it (tests/nfs, tests/e2e): a private D-Bus
 # system bus, rpcbind (for NFSv3) and ganesha.nfsd, all started from files in one directory.
+#   ganesha_prereqs               skip (tests/lib/check.sh: exit 77 with the reason) when
+#                                 ganesha, its VFS FSAL, D-Bus or rpcbind (or _rpc) are missing
 #   ganesha_config DIR INDEX-DIR  DIR/dbus.conf (a bus at DIR/bus that anyone may use) and
 #                                 DIR/ganesha.conf (NFSv3 + v4, recovery in DIR/recovery),
 #                                 which %includes INDEX-DIR/virt-nfsroot-index.conf, created
@@ -21,6 +23,16 @@
 . "$(dirname "${BASH_SOURCE[0]}")/ns.sh"
 GANESHA_NS_SH=$(dirname "${BASH_SOURCE[0]}")/ns.sh
 GANESHA_DIR='' GANESHA_PID='' RPCBIND_PID='' GANESHA_BUS_PID=''
+
+ganesha_prereqs() {
+    local p
+    for p in ganesha.nfsd dbus-daemon dbus-send rpcbind unshare; do
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
+    done
+    ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 ||
+        skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
+    getent passwd _rpc >/dev/null || skip "rpcbind's user '_rpc' does not exist"
+}
 
 ganesha_config() {
     GANESHA_DIR=$1

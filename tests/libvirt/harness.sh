@@ -14,6 +14,7 @@
 #     trap lv_cleanup EXIT
 #     lv_install_hook /path/to/hook        # before libvirtd starts
 #     lv_start_daemons && lv_net_start
+#     check "what" COMMAND...; ...; finish   # tests/lib/check.sh, sourced here
 #
 # Everything libvirt, exportfs and dnsmasq write lands on tmpfs mounts private to the mount
 # namespace; /var/cache/libvirt is deliberately shared so that QEMU capability probing (45-60 s
@@ -48,11 +49,6 @@ export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
 
 lv_log() { printf '%s\n' "$*" >&2; }
 
-lv_skip() {
-    printf 'SKIP: %s\n' "$*"
-    exit 77
-}
-
 # Monotonic-ish seconds with milliseconds, for timings.
 lv_now() { date +%s.%N; }
 lv_elapsed() { awk -v a="$1" -v b="$(lv_now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -61,15 +57,15 @@ lv_elapsed() { awk -v a="$1" -v b="$(lv_now)" 'BEGIN { printf "%.1f", b - a }'; 
 # Outside the namespace
 
 lv_check_prereqs() {
-    [ "$(id -u)" -eq 0 ] || lv_skip "needs root (mount/net namespaces, libvirtd)"
+    [ "$(id -u)" -eq 0 ] || skip "needs root (mount/net namespaces, libvirtd)"
     local p
     for p in unshare mount ip libvirtd virtlogd virsh qemu-system-x86_64 exportfs dnsmasq \
              cpio gzip xz dpkg-deb apt-get apt-cache flock; do
-        command -v "$p" >/dev/null 2>&1 || lv_skip "'$p' is not installed"
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
     unshare -m -n -p -f --mount-proc true 2>/dev/null ||
-        lv_skip "cannot create mount + network + pid namespaces here"
-    id libvirt-qemu >/dev/null 2>&1 || lv_skip "user libvirt-qemu missing (libvirt-daemon-system)"
+        skip "cannot create mount + network + pid namespaces here"
+    id libvirt-qemu >/dev/null 2>&1 || skip "user libvirt-qemu missing (libvirt-daemon-system)"
 }
 
 # Sets LV_KVER, LV_KDIR (a tree with boot/ and lib/modules/), LV_VMLINUZ.
@@ -78,14 +74,14 @@ lv_check_prereqs() {
 lv_fetch_kernel() {
     local cache=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}
     local kpkg kver dir tmp deb
-    mkdir -p "$cache/kernel" || lv_skip "cannot create kernel cache $cache"
+    mkdir -p "$cache/kernel" || skip "cannot create kernel cache $cache"
     kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
            awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
     if [ -z "$kpkg" ]; then
         # No package lists: fall back to the newest kernel already in the cache.
         dir=$(find "$cache/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -type d |
               sort -V | tail -n 1)
-        [ -n "$dir" ] || lv_skip "apt-cache knows no linux-image-amd64 and $cache is empty"
+        [ -n "$dir" ] || skip "apt-cache knows no linux-image-amd64 and $cache is empty"
         kpkg=${dir##*/}
     fi
     kver=${kpkg#linux-image-}
@@ -113,7 +109,7 @@ lv_fetch_kernel() {
             [ -s "$tmp/x/boot/vmlinuz-$kver" ] || exit 1
             rm -rf "$dir"
             mv "$tmp/x" "$dir"
-        ) 9>"$cache/kernel/.lock" || lv_skip "could not download/extract $kpkg (apt mirror down?)"
+        ) 9>"$cache/kernel/.lock" || skip "could not download/extract $kpkg (apt mirror down?)"
     fi
     LV_KVER=$kver
     LV_KDIR=$dir
@@ -127,7 +123,7 @@ lv_fetch_kernel() {
 # the namespace and the private mounts vanish with it.
 # Creates the on-disk work directory first so it outlives the namespace (logs on failure).
 lv_enter_namespace() {
-    LV_WORK=$(mktemp -d /var/tmp/virt-nfsroot-libvirt.XXXXXX) || lv_skip "mktemp failed"
+    LV_WORK=$(mktemp -d /var/tmp/virt-nfsroot-libvirt.XXXXXX) || skip "mktemp failed"
     export LV_WORK
     ns_enter LV_INSIDE -p -f --kill-child --mount-proc -- "$@"
 }

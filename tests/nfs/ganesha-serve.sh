@@ -20,24 +20,23 @@ set -u
 
 HOOK=${1:?usage: $0 HOOK-BINARY [CLI-BINARY]}
 CLI=${2:-}
-skip() { echo "SKIP: $*"; exit 77; }
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
+# shellcheck source=../lib/ganesha.sh
+. "$(dirname "$0")/../lib/ganesha.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ganesha)"
-for p in ganesha.nfsd dbus-daemon dbus-send rpcbind nfs-ls nfs-cat ip unshare; do
+for p in nfs-ls nfs-cat ip; do
     command -v "$p" >/dev/null || skip "'$p' is not installed"
 done
-ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 ||
-    skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
+ganesha_prereqs
 [ -x "$HOOK" ] || { echo "FAIL: hook binary '$HOOK' not found"; exit 1; }
-getent passwd _rpc >/dev/null || skip "rpcbind's user '_rpc' does not exist"
 
 S=vnfs-srv-$$ C=vnfs-cli-$$ N=vnfs-nbr-$$ F=vnfs-far-$$
 ip netns add "$S" 2>/dev/null || skip "cannot create network namespaces"
 # A real disk, not tmpfs: ganesha's VFS FSAL needs file handles.
 W=$(mktemp -d /var/tmp/vnfs-ganesha.XXXXXX)
 chmod 755 "$W"
-# shellcheck source=../lib/ganesha.sh
-. "$(dirname "$0")/../lib/ganesha.sh"
 MONITOR_PID=''
 
 cleanup() {
@@ -48,8 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=../lib/check.sh
-. "$(dirname "$0")/../lib/check.sh"
 # A check's output is shown only when it fails (or with VERBOSE=1).
 CHECK_LOG=$W/last.out
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
