@@ -36,18 +36,18 @@ timed_cycles() {
     local n=$1 tag=$2 c dom t0 t1 t2 st
     for c in ann plain; do
         lv_virsh start "bench-$c" >/dev/null 2>"$LV_WORK/err" ||
-            { lv_fail "warm-up start bench-$c: $(cat "$LV_WORK/err")"; return 1; }
+            { fail "warm-up start bench-$c: $(cat "$LV_WORK/err")"; return 1; }
         lv_virsh destroy "bench-$c" >/dev/null 2>&1
     done
     for _ in $(seq "$n"); do
         for c in ann plain; do
             dom=bench-$c
             t0=$(now_us)
-            lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || { lv_fail "start $dom: $(cat "$LV_WORK/err")"; return 1; }
+            lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || { fail "start $dom: $(cat "$LV_WORK/err")"; return 1; }
             t1=$(now_us)
             st=$(lv_domstate "$dom")
-            [ "$st" = running ] || { lv_fail "$dom is '$st' after start"; return 1; }
-            lv_virsh destroy "$dom" >/dev/null 2>"$LV_WORK/err" || { lv_fail "destroy $dom: $(cat "$LV_WORK/err")"; return 1; }
+            [ "$st" = running ] || { fail "$dom is '$st' after start"; return 1; }
+            lv_virsh destroy "$dom" >/dev/null 2>"$LV_WORK/err" || { fail "destroy $dom: $(cat "$LV_WORK/err")"; return 1; }
             t2=$(now_us)
             echo $((t1 - t0)) >>"$LV_WORK/$tag-$c.start"
             echo $((t2 - t1)) >>"$LV_WORK/$tag-$c.destroy"
@@ -74,13 +74,13 @@ setup_domains() {
 # the machine's load over the run does not land on one side only.
 HALF=$(((CYCLES + 1) / 2))
 echo "== without the hook ($HALF cycles)"
-if ! lv_start_daemons || ! lv_net_start; then lv_fail "libvirtd did not start"; exit 1; fi
-setup_domains || { lv_fail "cannot define the domains"; exit 1; }
+if ! lv_start_daemons || ! lv_net_start; then fail "libvirtd did not start"; exit 1; fi
+setup_domains || { fail "cannot define the domains"; exit 1; }
 timed_cycles "$HALF" nohook || exit 1
 restart() {
     lv_virsh net-destroy default >/dev/null 2>&1
     lv_stop_daemons
-    if ! lv_start_daemons || ! lv_net_start; then lv_fail "libvirtd did not start again"; exit 1; fi
+    if ! lv_start_daemons || ! lv_net_start; then fail "libvirtd did not start again"; exit 1; fi
 }
 lv_install_hook "$HOOK"
 echo "== with the hook ($CYCLES cycles)"
@@ -89,18 +89,18 @@ timed_cycles "$CYCLES" hook || exit 1
 # The hook really acted: nothing may be left exported after the last destroy, and a start must
 # have exported (checked once more, untimed).
 lv_virsh start bench-ann >/dev/null 2>&1
-lv_check "hook exported /export/bench-ann" lv_exported /export/bench-ann "$LV_NET_SUBNET"
+check "hook exported /export/bench-ann" lv_exported /export/bench-ann "$LV_NET_SUBNET"
 lv_virsh destroy bench-ann >/dev/null 2>&1
 if lv_path_exported /export/bench-ann; then
-    lv_fail "hook left /export/bench-ann exported after destroy"
+    fail "hook left /export/bench-ann exported after destroy"
 else
-    lv_pass "hook unexported /export/bench-ann"
+    pass "hook unexported /export/bench-ann"
 fi
 rm -f /etc/libvirt/hooks/qemu.d/virt-nfsroot
 echo "== without the hook again ($HALF cycles)"
 restart
 timed_cycles "$HALF" nohook || exit 1
-[ "$LV_FAILED" = 0 ] || exit 1
+[ "$bad" = 0 ] || exit 1
 
 row() { local IFS=$'\t'; printf '%s\n' "$*" >>"$BENCH_ROWS"; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f ms", u / 1000 }'; }
@@ -122,4 +122,4 @@ for op in start destroy; do
             "no hook, same domain ($d)" "$([ "$op" = start ] && echo "< +5%")" "$verdict"
     done
 done
-lv_summary
+finish

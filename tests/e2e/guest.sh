@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # Guest image for the e2e test: a minimal Debian 12 that boots with / on NFSv4 through a dracut
-# initramfs.  Sourced by test-boot.sh after tests/libvirt/harness.sh (uses lv_log, lv_skip).
+# initramfs.  Sourced by test-boot.sh after tests/libvirt/harness.sh (uses lv_log, skip).
 #
 # The debootstrapped tree with the kernel, its modules and the dracut initramfs is cached as a
 # tarball in $VIRT_NFSROOT_TEST_CACHE/e2e/, keyed by the kernel package and by the text of the
@@ -32,7 +32,7 @@ e2e_kernel_name() {
         local t
         t=$(find "$E2E_CACHE" -maxdepth 1 -name 'guest-linux-image-*.tar.zst' 2>/dev/null |
             sort -V | tail -n 1)
-        [ -n "$t" ] || lv_skip "apt-cache knows no linux-image-amd64 and $E2E_CACHE has no image"
+        [ -n "$t" ] || skip "apt-cache knows no linux-image-amd64 and $E2E_CACHE has no image"
         t=${t##*/guest-}
         E2E_KPKG=${t%%+*}
     fi
@@ -48,7 +48,7 @@ e2e_build_tree() {
     t=$(lv_now)
     # No mirror is an environment problem (skip), like tests/libvirt's kernel fetch.
     (cd "$tmp" && apt-get download -q "$E2E_KPKG" >&2) ||
-        { rm -rf "$tmp"; lv_skip "could not download $E2E_KPKG (apt mirror unreachable?)"; }
+        { rm -rf "$tmp"; skip "could not download $E2E_KPKG (apt mirror unreachable?)"; }
     deb=$(find "$tmp" -maxdepth 1 -name "${E2E_KPKG}_*.deb" | head -n 1)
     dpkg-deb -x "$deb" "$tmp/k" || { rm -rf "$tmp"; return 1; }
     echo "timing: kernel download + unpack: $(lv_elapsed "$t") s"
@@ -122,8 +122,8 @@ EOF
 # cache: the first builds, the others wait for its tarball instead of building it again.
 e2e_guest_tree() {
     local lock r
-    mkdir -p "$E2E_CACHE" || lv_skip "cannot create the cache directory $E2E_CACHE"
-    exec {lock}>"$E2E_CACHE/.lock" || lv_skip "cannot open $E2E_CACHE/.lock"
+    mkdir -p "$E2E_CACHE" || skip "cannot create the cache directory $E2E_CACHE"
+    exec {lock}>"$E2E_CACHE/.lock" || skip "cannot open $E2E_CACHE/.lock"
     if ! flock -n "$lock"; then
         echo "another run is building the guest image; waiting for it (at most 25 min)"
         flock -w 1500 "$lock" || { exec {lock}>&-; lv_log "gave up waiting for $E2E_CACHE/.lock"; return 1; }

@@ -26,6 +26,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../libvirt/harness.sh"
 # shellcheck source=guest.sh
 . "$HERE/guest.sh"
+# shellcheck source=../lib/ganesha.sh
+. "$HERE/../lib/ganesha.sh"
 
 VM=nfsroot-e2e
 UUID=5e2e0000-6e66-4e52-9f00-0000000000e2
@@ -37,16 +39,14 @@ if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 1 ] || { echo "usage: $0 HOOK-BINARY" >&2; exit 2; }
     [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
     lv_check_prereqs
-    for p in debootstrap chroot zstd tar ganesha.nfsd dbus-daemon dbus-send rpcbind findmnt; do
-        command -v "$p" >/dev/null 2>&1 || lv_skip "'$p' is not installed"
+    for p in debootstrap chroot zstd tar findmnt; do
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
-    ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 ||
-        lv_skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
-    getent passwd _rpc >/dev/null || lv_skip "rpcbind's user '_rpc' does not exist"
+    ganesha_prereqs
     grep -qw overlay /proc/filesystems ||
-        lv_skip "no overlayfs: cannot give the hook a private /etc/virt-nfsroot.conf"
+        skip "no overlayfs: cannot give the hook a private /etc/virt-nfsroot.conf"
     E2E_T0=$(lv_now)
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-e2e.XXXXXX) || lv_skip "mktemp failed"
+    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-e2e.XXXXXX) || skip "mktemp failed"
     E2E_LOGDIR=$E2E_STAGE
     # Until the exec below (which runs no trap): an interrupted build leaves nothing behind.
     trap 'rm -rf "$E2E_STAGE"' EXIT
@@ -65,7 +65,6 @@ fi
 
 HOOK=$1
 G=$LV_WORK/ganesha
-GANESHA_PID='' RPCBIND_PID='' DBUS_PID=''
 
 # A private /etc (overlay, upper layer in the work dir) so that /etc/virt-nfsroot.conf can hold
 # this test's policy whether or not the host has one.  Before lv_setup_namespace, whose mounts
@@ -74,26 +73,15 @@ mkdir -p "$LV_WORK/etc-upper" "$LV_WORK/etc-work"
 if ! mount -t overlay overlay \
         -o "lowerdir=/etc,upperdir=$LV_WORK/etc-upper,workdir=$LV_WORK/etc-work" /etc; then
     rm -rf "$E2E_STAGE"
-    lv_skip "cannot mount an overlay over /etc in the private mount namespace"
+    skip "cannot mount an overlay over /etc in the private mount namespace"
 fi
 lv_setup_namespace
-
-e2e_stop_ganesha() {
-    [ -n "$GANESHA_PID" ] && kill "$GANESHA_PID" 2>/dev/null
-    [ -n "$RPCBIND_PID" ] && kill "$RPCBIND_PID" 2>/dev/null
-    for _ in $(seq 100); do
-        lv_pid_alive "${GANESHA_PID:-0}" || lv_pid_alive "${RPCBIND_PID:-0}" || break
-        sleep 0.1
-    done
-    [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
-    GANESHA_PID='' RPCBIND_PID='' DBUS_PID=''
-}
 
 e2e_cleanup() {
     local rc=$?
     # Guests first, while ganesha still answers the release hook.
     lv_stop_daemons
-    e2e_stop_ganesha
+    ganesha_stop_all
     if [ -z "${LV_KEEP:-}" ]; then
         rm -rf "${LV_WORK:?}/export/$VM"
     fi
@@ -106,30 +94,16 @@ trap e2e_cleanup EXIT
 # The guest tree becomes /export/$VM (a rename on the same filesystem, through the work dir:
 # /export itself is a bind mount).
 mv "$E2E_STAGE"/*.log "$LV_WORK/" 2>/dev/null
-mv "$E2E_STAGE/root" "$LV_WORK/export/$VM" || { lv_fail "move the guest tree into /export"; exit 1; }
+mv "$E2E_STAGE/root" "$LV_WORK/export/$VM" || { fail "move the guest tree into /export"; exit 1; }
 e2e_configure_guest "/export/$VM" "$VM" "$LV_NET_ADDR"
 lv_install_hook "$HOOK"
 echo "hook: $HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; domain type: ${E2E_DOMAIN_TYPE:-qemu}; work: $LV_WORK"
 echo "timing: guest tree ready (from cache: $E2E_FROM_CACHE): $E2E_PREP_S s"
 
 # ---------------------------------------------------------------------------------------------
-# D-Bus, rpcbind, ganesha (in this network namespace; /run is already private)
+# D-Bus, rpcbind, ganesha (in this network namespace)
 
-mkdir -p "$G/recovery" "$G/exports.d"
-cat >"$G/dbus.conf" <<EOF
-<busconfig><type>system</type><listen>unix:path=$G/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
-<allow receive_sender="*"/></policy></busconfig>
-EOF
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$G/bus"
-# Ganesha 4.3 cannot %include a directory: the backend maintains this index of its EXPORT files.
-: >"$G/exports.d/virt-nfsroot-index.conf"
-cat >"$G/ganesha.conf" <<EOF
-NFS_CORE_PARAM { Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; MNT_Port = 20048; }
-NFSv4 { Graceless = true; Only_Numeric_Owners = true; RecoveryBackend = fs; RecoveryRoot = "$G/recovery"; }
-EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
-%include "$G/exports.d/virt-nfsroot-index.conf"
-EOF
+ganesha_config "$G" "$G/exports.d"
 cat >"$LV_WORK/policy.conf" <<EOF
 # virt-nfsroot policy for the e2e boot test
 backend = ganesha
@@ -143,35 +117,15 @@ EOF
 [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf   # in the overlay's upper layer
 mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf
 
-ganesha_dbus() {
-    dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr \
-        "org.ganesha.nfsd.exportmgr.$1" "${@:2}"
-}
-# Does ganesha list PATH as a live export?
-ganesha_lists() { ganesha_dbus ShowExports 2>/dev/null | grep -qF "string \"$1\""; }
 export_files() { find "$G/exports.d" -name "virt-nfsroot-$UUID-*.conf" 2>/dev/null; }
 
 t=$(lv_now)
-if dbus-daemon --config-file="$G/dbus.conf" --fork --print-pid >"$G/dbus.pid"; then
-    DBUS_PID=$(tr -dc 0-9 <"$G/dbus.pid")
-    mkdir -p /run/rpcbind && chown _rpc /run/rpcbind
-    rpcbind -f -w >"$G/rpcbind.out" 2>&1 &
-    RPCBIND_PID=$!
-    ganesha.nfsd -F -f "$G/ganesha.conf" -L "$G/ganesha.log" -p "$G/ganesha.pid" \
-        >"$G/ganesha.out" 2>&1 &
-    GANESHA_PID=$!
-    for _ in $(seq 150); do
-        ganesha_dbus ShowExports >/dev/null 2>&1 && break
-        lv_pid_alive "$GANESHA_PID" || break
-        sleep 0.2
-    done
-fi
-if ganesha_dbus ShowExports >/dev/null 2>&1; then
-    lv_pass "ganesha answers on the private D-Bus ($(lv_elapsed "$t") s)"
+if ganesha_start_bus && ganesha_start; then
+    pass "ganesha answers on the private D-Bus ($(lv_elapsed "$t") s)"
 else
-    lv_fail "ganesha did not come up on D-Bus; see $G/ganesha.log"
+    fail "ganesha did not come up on D-Bus; see $G/ganesha.log"
     tail -n 20 "$G/ganesha.log" "$G/ganesha.out" 2>/dev/null
-    lv_summary
+    finish
     exit 1
 fi
 
@@ -179,63 +133,38 @@ fi
 # libvirt
 
 t=$(lv_now)
-lv_start_daemons || { lv_fail "libvirtd/virtlogd start"; lv_summary; exit 1; }
+lv_start_daemons || { fail "libvirtd/virtlogd start"; finish; exit 1; }
 echo "timing: libvirtd start: $(lv_elapsed "$t") s"
-lv_net_start || { lv_fail "virsh net-start default"; lv_summary; exit 1; }
+lv_net_start || { fail "virsh net-start default"; finish; exit 1; }
 ERR=$LV_WORK/virsh.err
 lv_virsh net-update default add ip-dhcp-host "<host mac='$MAC' ip='$GUEST_IP'/>" --live \
-    >/dev/null 2>"$ERR" || lv_fail "pin $MAC to $GUEST_IP: $(cat "$ERR")"
+    >/dev/null 2>"$ERR" || fail "pin $MAC to $GUEST_IP: $(cat "$ERR")"
 
 SERIAL=$LV_WORK/serial-$VM.log
 # TCG by default: /dev/kvm exists on our CI machines but KVM guests do not run there (nested
 # virtualization).  E2E_DOMAIN_TYPE=kvm where it works.
 DOMAIN_TYPE=${E2E_DOMAIN_TYPE:-qemu}
 CMDLINE="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$VM:vers=4.1 rw ip=dhcp rd.neednet=1 rd.emergency=poweroff panic=-1"
-cat >"$LV_WORK/$VM.xml" <<EOF
-<domain type='$DOMAIN_TYPE'>
-  <name>$VM</name>
-  <uuid>$UUID</uuid>
-  <memory unit='MiB'>1024</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>/export/$VM/boot/vmlinuz-$E2E_KVER</kernel>
-    <initrd>/export/$VM/boot/initrd.img-$E2E_KVER</initrd>
-    <cmdline>$CMDLINE</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <interface type='network'>
-      <source network='default'/>
-      <mac address='$MAC'/>
-      <model type='virtio'/>
-    </interface>
-    <serial type='pty'>
-      <log file='$SERIAL' append='off'/>
-    </serial>
-    <console type='pty'><target type='serial'/></console>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
+domain_xml_gen name="$VM" uuid="$UUID" type="$DOMAIN_TYPE" memory=1024 vcpu=1 \
+    kernel="/export/$VM/boot/vmlinuz-$E2E_KVER" initrd="/export/$VM/boot/initrd.img-$E2E_KVER" \
+    cmdline="$CMDLINE" destroy_on="poweroff reboot crash" mac="$MAC" model=virtio \
+    serial="$SERIAL" devices="<console type='pty'><target type='serial'/></console>" \
+    >"$LV_WORK/$VM.xml"
 t=$(lv_now)
 if lv_virsh define "$LV_WORK/$VM.xml" >/dev/null 2>"$ERR"; then
     echo "timing: virsh define: $(lv_elapsed "$t") s"
 else
-    lv_fail "virsh define: $(cat "$ERR")"
-    lv_summary
+    fail "virsh define: $(cat "$ERR")"
+    finish
     exit 1
 fi
 # Annotate the defined domain the way an administrator would.
 if lv_virsh metadata "$VM" --uri "$LV_NS_URI" --key nfsroot --config \
         --set "<nfsroot><export path='/export/$VM'/></nfsroot>" >/dev/null 2>"$ERR" &&
         lv_virsh metadata "$VM" --uri "$LV_NS_URI" | grep -qF "path=\"/export/$VM\""; then
-    lv_pass "virsh metadata --set annotates $VM with /export/$VM"
+    pass "virsh metadata --set annotates $VM with /export/$VM"
 else
-    lv_fail "virsh metadata --set: $(cat "$ERR")"
+    fail "virsh metadata --set: $(cat "$ERR")"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -243,23 +172,23 @@ fi
 
 t_start=$(lv_now)
 if lv_virsh start "$VM" >/dev/null 2>"$ERR"; then
-    lv_pass "virsh start $VM (the hook planned, validated strictly and exported; $(lv_elapsed "$t_start") s)"
+    pass "virsh start $VM (the hook planned, validated strictly and exported; $(lv_elapsed "$t_start") s)"
 else
-    lv_fail "virsh start $VM: $(cat "$ERR")"
-    lv_summary
+    fail "virsh start $VM: $(cat "$ERR")"
+    finish
     exit 1
 fi
 if ganesha_lists "/export/$VM"; then
-    lv_pass "ganesha lists /export/$VM while the guest runs"
+    pass "ganesha lists /export/$VM while the guest runs"
 else
-    lv_fail "ganesha does not list /export/$VM after virsh start"
+    fail "ganesha does not list /export/$VM after virsh start"
     ganesha_dbus ShowExports 2>&1 | sed 's/^/    /'
 fi
 F=$(export_files)
 if [ -n "$F" ] && grep -q "Clients = $GUEST_IP/32;" "$F"; then
-    lv_pass "EXPORT file $(basename "$F") is for the pinned address $GUEST_IP only"
+    pass "EXPORT file $(basename "$F") is for the pinned address $GUEST_IP only"
 else
-    lv_fail "no EXPORT file for $UUID with Clients = $GUEST_IP/32 in $G/exports.d"
+    fail "no EXPORT file for $UUID with Clients = $GUEST_IP/32 in $G/exports.d"
     ls -la "$G/exports.d"; cat "$F" 2>/dev/null
 fi
 
@@ -284,28 +213,28 @@ while [ ! -s "$MARKER" ]; do
 done
 BOOT_S=$(lv_elapsed "$t_start")
 if [ -s "$MARKER" ]; then
-    lv_pass "the guest wrote /$E2E_MARKER into its NFS root, $BOOT_S s after virsh start"
+    pass "the guest wrote /$E2E_MARKER into its NFS root, $BOOT_S s after virsh start"
 else
-    lv_fail "no marker /$E2E_MARKER after $BOOT_S s (domain state '$st'); console tail:"
+    fail "no marker /$E2E_MARKER after $BOOT_S s (domain state '$st'); console tail:"
     tail -n 40 "$SERIAL" | tr -d '\r' | sed 's/^/    | /'
-    lv_summary
+    finish
     exit 1
 fi
 sed 's/^/    marker: /' "$MARKER"
 mk() { sed -n "s/^$1=//p" "$MARKER"; }
 case " $(mk root) " in
     " $LV_NET_ADDR:/export/$VM nfs4 "*vers=4.1*)
-        lv_pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4, vers=4.1" ;;
-    *) lv_fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
+        pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4, vers=4.1" ;;
+    *) fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
 esac
 case " $(mk addr) " in
-    *"=$GUEST_IP/24 "*) lv_pass "the guest got its pinned address $GUEST_IP by DHCP" ;;
-    *) lv_fail "the guest's addresses are '$(mk addr)', expected $GUEST_IP/24" ;;
+    *"=$GUEST_IP/24 "*) pass "the guest got its pinned address $GUEST_IP by DHCP" ;;
+    *) fail "the guest's addresses are '$(mk addr)', expected $GUEST_IP/24" ;;
 esac
 if [ "$(mk state)" = running ] && [ -z "$(mk failed | tr -d ' ')" ]; then
-    lv_pass "the guest reached multi-user: systemd says 'running', no failed unit"
+    pass "the guest reached multi-user: systemd says 'running', no failed unit"
 else
-    lv_fail "guest systemd state '$(mk state)', failed units: '$(mk failed)'"
+    fail "guest systemd state '$(mk state)', failed units: '$(mk failed)'"
 fi
 # virtlogd may flush a moment after the guest wrote the marker.
 for _ in $(seq 30); do
@@ -313,9 +242,9 @@ for _ in $(seq 30); do
     sleep 1
 done
 if tr -d '\r' <"$SERIAL" | grep -q "virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4 "; then
-    lv_pass "the serial console shows / = $LV_NET_ADDR:/export/$VM nfs4"
+    pass "the serial console shows / = $LV_NET_ADDR:/export/$VM nfs4"
 else
-    lv_fail "the serial console ($SERIAL) lacks 'virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4'"
+    fail "the serial console ($SERIAL) lacks 'virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4'"
 fi
 echo "console lines that prove it:"
 tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
@@ -326,37 +255,37 @@ tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
 # Stop
 
 if lv_virsh destroy "$VM" >/dev/null 2>"$ERR"; then
-    lv_pass "virsh destroy $VM"
+    pass "virsh destroy $VM"
 else
-    lv_fail "virsh destroy $VM: $(cat "$ERR")"
+    fail "virsh destroy $VM: $(cat "$ERR")"
 fi
 if ganesha_lists "/export/$VM"; then
-    lv_fail "ganesha still lists /export/$VM after virsh destroy"
+    fail "ganesha still lists /export/$VM after virsh destroy"
 else
-    lv_pass "ganesha no longer lists /export/$VM (ShowExports)"
+    pass "ganesha no longer lists /export/$VM (ShowExports)"
 fi
 if [ -z "$(export_files)" ]; then
-    lv_pass "the EXPORT file for $UUID is deleted"
+    pass "the EXPORT file for $UUID is deleted"
 else
-    lv_fail "EXPORT file(s) left: $(export_files)"
+    fail "EXPORT file(s) left: $(export_files)"
 fi
 if grep -q "$UUID" "$G/exports.d/virt-nfsroot-index.conf"; then
-    lv_fail "ganesha's include index still names $UUID"
+    fail "ganesha's include index still names $UUID"
 else
-    lv_pass "ganesha's include index no longer names the export"
+    pass "ganesha's include index no longer names the export"
 fi
 failures=$(lv_hook_failures)
 if [ -z "$failures" ]; then
-    lv_pass "libvirtd logged no hook failure"
+    pass "libvirtd logged no hook failure"
 else
-    lv_fail "hook failures in libvirtd.log: $(echo "$failures" | tr '\n' ';')"
+    fail "hook failures in libvirtd.log: $(echo "$failures" | tr '\n' ';')"
 fi
-if lv_pid_alive "$GANESHA_PID"; then
-    lv_pass "ganesha is still running"
+if ns_pid_alive "$GANESHA_PID"; then
+    pass "ganesha is still running"
 else
-    lv_fail "ganesha died; see $G/ganesha.log"
+    fail "ganesha died; see $G/ganesha.log"
 fi
 
 echo "timing: boot (virsh start to marker seen): $BOOT_S s; guest uptime at proof: $(mk uptime) s"
 echo "timing: whole test $(lv_elapsed "$E2E_T0") s (guest image from cache: $E2E_FROM_CACHE)"
-lv_summary
+finish

@@ -44,15 +44,9 @@ churn_xml() {
     local name=$1 v=$2 n=${1#d}
     local clients="192.168.122.5$n,192.168.122.6$n"
     [ "$v" = B ] && clients="192.168.122.5$n,192.168.122.7$n"
-    cat <<XML
-<domain type='qemu'><name>$name</name><uuid>00000000-0000-4000-8000-0000000000d$n</uuid>
-<metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
-<nfsroot:export/>
-<nfsroot:export path="$W/export/shared" readonly="yes" clients="$clients"/>
-</nfsroot:nfsroot></metadata>
-<devices><interface type='network'><mac address='52:54:00:00:0d:0$n'/><source network='default'/></interface></devices>
-</domain>
-XML
+    domain_xml_gen name="$name" uuid="00000000-0000-4000-8000-0000000000d$n" export="" \
+        export="path=\"$W/export/shared\" readonly=\"yes\" clients=\"$clients\"" \
+        mac="52:54:00:00:0d:0$n"
 }
 
 mkdir -p "$W/admin" "$W/export/shared"

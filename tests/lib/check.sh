@@ -10,6 +10,7 @@
 #   not COMMAND...                 succeeds when COMMAND fails: check "x is gone" not grep -q x f
 #   finish                         print "N passed, M failed"; status 1 when anything failed
 #   summary                        finish, then exit with its status (the last line of a test)
+#   skip WHY                       print "SKIP: WHY" and exit 77 (ctest's "cannot run here")
 # The counters are $ok and $bad; a test may read $bad (e.g. to stop after too many failures).
 ok=0 bad=0
 
@@ -39,6 +40,11 @@ not() { ! "$@"; }
 finish() {
     echo "$ok passed, $bad failed"
     [ "$bad" -eq 0 ]
+}
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
 }
 
 summary() {

@@ -7,6 +7,18 @@
 #   sandbox_policy ROOT [LINE...]  ROOT/policy.conf: export_roots ROOT/export, network_dir
 #                                  ROOT/net, state_dir ROOT/state, then each extra LINE
 #                                  ("key = value"); exported as VIRT_NFSROOT_CONFIG
+#   domain_xml_gen KEY=VALUE...   a domain on stdout, the one generator of the tests' domains:
+#       name=NAME                 (required)
+#       uuid=UUID type=qemu memory=MIB vcpu=N
+#       export=ATTRS              one <nfsroot:export ATTRS/> in our metadata, on its own line;
+#                                 repeat it for more; no export= key, no metadata
+#       mac=MAC network=default model=MODEL   the one interface (no mac=, no interface)
+#       os=XML                    inside <os>, after <type>
+#       kernel=PATH initrd=PATH cmdline=TEXT  direct kernel boot of a bootable guest (machine
+#                                 pc, ACPI, no memory balloon)
+#       serial=FILE               a pty serial port logged to FILE
+#       destroy_on="EVENT..."     <on_EVENT>destroy</on_EVENT> (poweroff, reboot, crash)
+#       devices=XML               more devices
 #   sandbox_domain NAME [OS-EXTRA] [EXPORT-ATTRS] [TYPE]
 #                                  a domain with our metadata on network 'default' with the MAC
 #                                  52:54:00:00:00:05, on stdout; OS-EXTRA goes inside <os>
@@ -33,15 +45,48 @@ sandbox_policy() {
     export VIRT_NFSROOT_CONFIG=$root/policy.conf
 }
 
+domain_xml_gen() {
+    local kv k v name='' uuid='' type=qemu memory='' vcpu='' mac='' network=default model=''
+    local os='' kernel='' initrd='' cmdline='' serial='' destroy_on='' devices='' exports=()
+    for kv in "$@"; do
+        k=${kv%%=*} v=${kv#*=}
+        case $k in
+            export) exports+=("$v") ;;
+            name | uuid | type | memory | vcpu | mac | network | model | os | kernel | initrd | \
+                cmdline | serial | destroy_on | devices) printf -v "$k" '%s' "$v" ;;
+            *) echo "domain_xml_gen: unknown key '$k'" >&2; return 2 ;;
+        esac
+    done
+    echo "<domain type='$type'>"
+    echo "  <name>$name</name>"
+    [ -z "$uuid" ] || echo "  <uuid>$uuid</uuid>"
+    if [ ${#exports[@]} -gt 0 ]; then
+        echo "  <metadata>"
+        echo '    <nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">'
+        printf '      <nfsroot:export %s/>\n' "${exports[@]}"
+        echo "    </nfsroot:nfsroot>"
+        echo "  </metadata>"
+    fi
+    [ -z "$memory" ] || echo "  <memory unit='MiB'>$memory</memory>"
+    [ -z "$vcpu" ] || echo "  <vcpu>$vcpu</vcpu>"
+    if [ -n "$kernel" ]; then
+        echo "  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>$kernel</kernel>"
+        echo "    <initrd>$initrd</initrd><cmdline>$cmdline</cmdline>$os</os>"
+        echo "  <features><acpi/><apic/></features>"
+        devices+="<memballoon model='none'/>"
+    else
+        echo "  <os><type arch='x86_64'>hvm</type>$os</os>"
+    fi
+    for v in $destroy_on; do echo "  <on_$v>destroy</on_$v>"; done
+    printf '  <devices>'
+    [ -z "$model" ] || model="<model type='$model'/>"
+    [ -z "$mac" ] || printf "<interface type='network'><mac address='%s'/><source network='%s'/>%s</interface>" \
+        "$mac" "$network" "$model"
+    [ -z "$serial" ] || printf "<serial type='pty'><log file='%s' append='off'/></serial>" "$serial"
+    printf '%s</devices>\n</domain>\n' "$devices"
+}
+
 sandbox_domain() {
-    cat <<EOD
-<domain type='${4:-qemu}'>
-  <name>$1</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0"><nfsroot:export ${3:-}/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>256</memory>
-  <os><type arch='x86_64'>hvm</type>${2:-}</os>
-  <devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:05'/></interface></devices>
-</domain>
-EOD
+    domain_xml_gen name="$1" uuid=11111111-2222-3333-4444-555555555555 type="${4:-qemu}" \
+        export="${3:-}" memory=256 os="${2:-}" mac=52:54:00:00:00:05
 }

@@ -14,6 +14,7 @@
 #     trap lv_cleanup EXIT
 #     lv_install_hook /path/to/hook        # before libvirtd starts
 #     lv_start_daemons && lv_net_start
+#     check "what" COMMAND...; ...; finish   # tests/lib/check.sh, sourced here
 #
 # Everything libvirt, exportfs and dnsmasq write lands on tmpfs mounts private to the mount
 # namespace; /var/cache/libvirt is deliberately shared so that QEMU capability probing (45-60 s
@@ -36,55 +37,35 @@ export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
     LV_NS_URI=http://virt-nfsroot.org/xmlns/domain/1.0
 }
 
-LV_PASSED=0
-LV_FAILED=0
+# pass/fail/check/finish (and the counters $ok, $bad) come from the test library.
+# shellcheck source=../lib/check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# The namespaces are entered and set up as every test's (ns_enter, ns_tmpfs, ns_nfs_state).
+# shellcheck source=../lib/ns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/ns.sh"
+# Domains come from the tests' one generator (domain_xml_gen).
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
 
 lv_log() { printf '%s\n' "$*" >&2; }
-
-lv_skip() {
-    printf 'SKIP: %s\n' "$*"
-    exit 77
-}
 
 # Monotonic-ish seconds with milliseconds, for timings.
 lv_now() { date +%s.%N; }
 lv_elapsed() { awk -v a="$1" -v b="$(lv_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-lv_pass() {
-    LV_PASSED=$((LV_PASSED + 1))
-    printf 'PASS: %s\n' "$*"
-}
-
-lv_fail() {
-    LV_FAILED=$((LV_FAILED + 1))
-    printf 'FAIL: %s\n' "$*"
-}
-
-# lv_check NAME CONDITION-COMMAND... : pass or fail with NAME.
-lv_check() {
-    local name=$1
-    shift
-    if "$@"; then lv_pass "$name"; else lv_fail "$name"; fi
-}
-
-lv_summary() {
-    printf '%d passed, %d failed\n' "$LV_PASSED" "$LV_FAILED"
-    [ "$LV_FAILED" -eq 0 ]
-}
-
 # --------------------------------------------------------------------------------------------
 # Outside the namespace
 
 lv_check_prereqs() {
-    [ "$(id -u)" -eq 0 ] || lv_skip "needs root (mount/net namespaces, libvirtd)"
+    [ "$(id -u)" -eq 0 ] || skip "needs root (mount/net namespaces, libvirtd)"
     local p
     for p in unshare mount ip libvirtd virtlogd virsh qemu-system-x86_64 exportfs dnsmasq \
              cpio gzip xz dpkg-deb apt-get apt-cache flock; do
-        command -v "$p" >/dev/null 2>&1 || lv_skip "'$p' is not installed"
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
     unshare -m -n -p -f --mount-proc true 2>/dev/null ||
-        lv_skip "cannot create mount + network + pid namespaces here"
-    id libvirt-qemu >/dev/null 2>&1 || lv_skip "user libvirt-qemu missing (libvirt-daemon-system)"
+        skip "cannot create mount + network + pid namespaces here"
+    id libvirt-qemu >/dev/null 2>&1 || skip "user libvirt-qemu missing (libvirt-daemon-system)"
 }
 
 # Sets LV_KVER, LV_KDIR (a tree with boot/ and lib/modules/), LV_VMLINUZ.
@@ -93,14 +74,14 @@ lv_check_prereqs() {
 lv_fetch_kernel() {
     local cache=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}
     local kpkg kver dir tmp deb
-    mkdir -p "$cache/kernel" || lv_skip "cannot create kernel cache $cache"
+    mkdir -p "$cache/kernel" || skip "cannot create kernel cache $cache"
     kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
            awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
     if [ -z "$kpkg" ]; then
         # No package lists: fall back to the newest kernel already in the cache.
         dir=$(find "$cache/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -type d |
               sort -V | tail -n 1)
-        [ -n "$dir" ] || lv_skip "apt-cache knows no linux-image-amd64 and $cache is empty"
+        [ -n "$dir" ] || skip "apt-cache knows no linux-image-amd64 and $cache is empty"
         kpkg=${dir##*/}
     fi
     kver=${kpkg#linux-image-}
@@ -128,7 +109,7 @@ lv_fetch_kernel() {
             [ -s "$tmp/x/boot/vmlinuz-$kver" ] || exit 1
             rm -rf "$dir"
             mv "$tmp/x" "$dir"
-        ) 9>"$cache/kernel/.lock" || lv_skip "could not download/extract $kpkg (apt mirror down?)"
+        ) 9>"$cache/kernel/.lock" || skip "could not download/extract $kpkg (apt mirror down?)"
     fi
     LV_KVER=$kver
     LV_KDIR=$dir
@@ -142,9 +123,9 @@ lv_fetch_kernel() {
 # the namespace and the private mounts vanish with it.
 # Creates the on-disk work directory first so it outlives the namespace (logs on failure).
 lv_enter_namespace() {
-    LV_WORK=$(mktemp -d /var/tmp/virt-nfsroot-libvirt.XXXXXX) || lv_skip "mktemp failed"
-    export LV_WORK LV_INSIDE=1
-    exec unshare -m -n -p -f --kill-child --mount-proc --propagation private -- "$@"
+    LV_WORK=$(mktemp -d /var/tmp/virt-nfsroot-libvirt.XXXXXX) || skip "mktemp failed"
+    export LV_WORK
+    ns_enter LV_INSIDE -p -f --kill-child --mount-proc -- "$@"
 }
 
 # --------------------------------------------------------------------------------------------
@@ -153,32 +134,24 @@ lv_enter_namespace() {
 lv_setup_namespace() {
     [ -n "${LV_INSIDE:-}" ] || { lv_log "lv_setup_namespace outside the namespace"; exit 99; }
     set -e
-    mount --make-rprivate /
-    ip link set lo up
+    ns_private
 
     # Pristine package default (192.168.122.1/24); the host's copy may have been edited.
     local netxml=/usr/share/libvirt/networks/default.xml
     [ -r "$netxml" ] || netxml=/etc/libvirt/qemu/networks/default.xml
     cp "$netxml" "$LV_WORK/default-network.xml"
 
-    # Mount points that may not exist on a fresh host (empty dirs, harmless).
-    mkdir -p /etc/exports.d /etc/libvirt/hooks /etc/libvirt/qemu /var/lib/libvirt \
-             /var/log/libvirt /var/lib/nfs /var/cache/libvirt /export
-
-    local d
-    for d in /run /var/lib/libvirt /var/log/libvirt /etc/libvirt/hooks /etc/libvirt/qemu \
-             /etc/exports.d /var/lib/nfs; do
-        mount -t tmpfs -o mode=0755 tmpfs "$d"
-    done
+    # libvirt's state, logs, hooks and domains, and exportfs' (ns_nfs_state hides the host's
+    # /etc/exports too), on tmpfs.
+    ns_tmpfs /run /var/lib/libvirt /var/log/libvirt /etc/libvirt/hooks /etc/libvirt/qemu
+    ns_nfs_state
+    mkdir -p /var/cache/libvirt /export
     [ -n "${LV_COLD_CACHE:-}" ] && mount -t tmpfs -o mode=0711 tmpfs /var/cache/libvirt
     mkdir -p /run/lock /etc/libvirt/qemu/networks/autostart /etc/libvirt/hooks/qemu.d
     install -m 0600 "$LV_WORK/default-network.xml" /etc/libvirt/qemu/networks/default.xml
-    touch /var/lib/nfs/etab /var/lib/nfs/rmtab
 
-    # Hermetic exportfs and policy: the host's /etc/exports and /etc/virt-nfsroot.conf are not
-    # ours to read.
+    # Hermetic policy: the host's /etc/virt-nfsroot.conf is not ours to read.
     : >"$LV_WORK/empty"
-    mount --bind "$LV_WORK/empty" /etc/exports
     [ -e /etc/virt-nfsroot.conf ] && mount --bind "$LV_WORK/empty" /etc/virt-nfsroot.conf
 
     # /export on real disk (a tmpfs export would need fsid= on a real server), traversable by
@@ -233,23 +206,16 @@ lv_net_start() {
     lv_virsh net-start default >/dev/null || { lv_log "virsh net-start default failed"; return 1; }
 }
 
-lv_pid_alive() {
-    local st
-    [ -r "/proc/$1/status" ] || return 1
-    st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
 # lv_kill_pidfile FILE : TERM, wait up to 10 s, then KILL the pid in FILE.
 lv_kill_pidfile() {
     local pid
     [ -r "$1" ] || return 0
     pid=$(tr -dc '0-9' <"$1")
     [ -n "$pid" ] || return 0
-    lv_pid_alive "$pid" || return 0
+    ns_pid_alive "$pid" || return 0
     kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 50); do
-        lv_pid_alive "$pid" || return 0
+        ns_pid_alive "$pid" || return 0
         sleep 0.2
     done
     lv_log "pid $pid ($1) ignored SIGTERM; killing"
@@ -275,7 +241,7 @@ lv_cleanup() {
     local rc=$?
     lv_stop_daemons
     umount /export 2>/dev/null
-    if [ "$rc" -eq 0 ] && [ "$LV_FAILED" -eq 0 ] && [ -z "${LV_KEEP:-}" ]; then
+    if [ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ -z "${LV_KEEP:-}" ]; then
         rm -rf "$LV_WORK"
     else
         lv_log "work directory kept: $LV_WORK (libvirtd.log, hook logs, serial logs)"
@@ -358,40 +324,10 @@ lv_make_guest_root() {
 #   BOOT_DIR defaults to /export/NAME (where kernel and initrd are taken from).
 lv_domain_xml() {
     local name=$1 mac=$2 export_path=$3 boot=${4:-/export/$1}
-    local meta=""
-    if [ -n "$export_path" ]; then
-        meta="  <metadata>
-    <nfsroot:nfsroot xmlns:nfsroot=\"$LV_NS_URI\">
-      <nfsroot:export path=\"$export_path\"/>
-    </nfsroot:nfsroot>
-  </metadata>"
-    fi
-    cat <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-$meta
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$boot/boot/vmlinuz</kernel>
-    <initrd>$boot/boot/initrd.img</initrd>
-    <cmdline>console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$name ip=dhcp rd.neednet=1 panic=-1</cmdline>
-  </os>
-  <features><acpi/><apic/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <interface type='network'>
-      <source network='default'/>
-      <mac address='$mac'/>
-    </interface>
-    <serial type='pty'>
-      <log file='$LV_WORK/serial-$name.log' append='off'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
+    domain_xml_gen name="$name" ${export_path:+"export=path=\"$export_path\""} memory=256 vcpu=1 \
+        kernel="$boot/boot/vmlinuz" initrd="$boot/boot/initrd.img" \
+        cmdline="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$name ip=dhcp rd.neednet=1 panic=-1" \
+        destroy_on=poweroff mac="$mac" serial="$LV_WORK/serial-$name.log"
 }
 
 # --------------------------------------------------------------------------------------------

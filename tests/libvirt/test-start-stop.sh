@@ -28,10 +28,10 @@ lv_install_hook "$HOOK"
 echo "hook: $HOOK; kernel: $LV_KVER; work: $LV_WORK"
 
 t=$(lv_now)
-lv_start_daemons || { lv_fail "libvirtd/virtlogd start"; lv_summary; exit 1; }
+lv_start_daemons || { fail "libvirtd/virtlogd start"; finish; exit 1; }
 echo "timing: libvirtd start (includes QEMU probing on a cold /var/cache/libvirt): $(lv_elapsed "$t") s"
 t=$(lv_now)
-lv_net_start || { lv_fail "virsh net-start default"; lv_summary; exit 1; }
+lv_net_start || { fail "virsh net-start default"; finish; exit 1; }
 echo "timing: virsh net-start default: $(lv_elapsed "$t") s"
 
 ERR=$LV_WORK/virsh.err
@@ -45,7 +45,7 @@ define_dom() {
         echo "timing: virsh define $1: $(lv_elapsed "$t") s"
         return 0
     fi
-    lv_fail "$1: virsh define failed: $(cat "$ERR")"
+    fail "$1: virsh define failed: $(cat "$ERR")"
     return 1
 }
 
@@ -60,7 +60,7 @@ start_dom() {
 }
 
 destroy_dom() {
-    lv_virsh destroy "$1" >/dev/null 2>"$ERR" || lv_fail "$1: virsh destroy failed: $(cat "$ERR")"
+    lv_virsh destroy "$1" >/dev/null 2>"$ERR" || fail "$1: virsh destroy failed: $(cat "$ERR")"
 }
 
 show_exports() {
@@ -73,9 +73,9 @@ show_exports() {
 # expect_export SCENARIO PATH CLIENT
 expect_export() {
     if lv_exported "$2" "$3"; then
-        lv_pass "$1: $2 exported to $3"
+        pass "$1: $2 exported to $3"
     else
-        lv_fail "$1: expected $2 exported to $3"
+        fail "$1: expected $2 exported to $3"
         show_exports
         return 1
     fi
@@ -85,9 +85,9 @@ expect_export() {
         case ",$opts," in *",$o,"*) ;; *) missing="$missing $o" ;; esac
     done
     if [ -z "$missing" ]; then
-        lv_pass "$1: default options in etab (rw,async,no_root_squash,insecure,no_subtree_check)"
+        pass "$1: default options in etab (rw,async,no_root_squash,insecure,no_subtree_check)"
     else
-        lv_fail "$1: $2 to $3 lacks default option(s)$missing (has: $opts)"
+        fail "$1: $2 to $3 lacks default option(s)$missing (has: $opts)"
     fi
 }
 
@@ -95,16 +95,16 @@ expect_export() {
 expect_no_export() {
     local files
     if lv_path_exported "$2"; then
-        lv_fail "$1: $2 is still exported"
+        fail "$1: $2 is still exported"
         show_exports
     else
-        lv_pass "$1: $2 not exported"
+        pass "$1: $2 not exported"
     fi
     files=$(lv_exportsd_mentions "$2")
     if [ -n "$files" ]; then
-        lv_fail "$1: /etc/exports.d still mentions $2 in: $files"
+        fail "$1: /etc/exports.d still mentions $2 in: $files"
     else
-        lv_pass "$1: /etc/exports.d has no entry for $2"
+        pass "$1: /etc/exports.d has no entry for $2"
     fi
 }
 
@@ -112,9 +112,9 @@ expect_nothing_exported() {
     local n
     n=$(lv_exports | wc -l)
     if [ "$n" -eq 0 ]; then
-        lv_pass "$1: nothing exported"
+        pass "$1: nothing exported"
     else
-        lv_fail "$1: expected no exports, found $n"
+        fail "$1: expected no exports, found $n"
         show_exports
     fi
 }
@@ -123,9 +123,9 @@ expect_running() {
     local st
     st=$(lv_domstate "$1")
     if [ "$st" = running ]; then
-        lv_pass "$1: domain running"
+        pass "$1: domain running"
     else
-        lv_fail "$1: domain state is '$st', expected 'running'"
+        fail "$1: domain state is '$st', expected 'running'"
     fi
 }
 
@@ -139,48 +139,48 @@ define_dom vm-a 52:54:00:6e:66:0a /export/vm-a
 define_dom vm-b 52:54:00:6e:66:0b /export/vm-b
 
 if start_dom vm-a; then
-    lv_pass "a: virsh start vm-a"
+    pass "a: virsh start vm-a"
     expect_running vm-a
     expect_export a /export/vm-a "$LV_NET_SUBNET"
 else
-    lv_fail "a: virsh start vm-a failed: $(cat "$ERR")"
+    fail "a: virsh start vm-a failed: $(cat "$ERR")"
 fi
 
 # The network pins vm-b's MAC to one address: the export is for that address only.
 if lv_virsh net-update default add ip-dhcp-host \
         "<host mac='52:54:00:6e:66:0b' ip='192.168.122.50'/>" --live >/dev/null 2>"$ERR"; then
     if start_dom vm-b; then
-        lv_pass "a-pinned: virsh start vm-b"
+        pass "a-pinned: virsh start vm-b"
         expect_running vm-b
         expect_export a-pinned /export/vm-b 192.168.122.50/32
         if lv_exported /export/vm-b "$LV_NET_SUBNET"; then
-            lv_fail "a-pinned: /export/vm-b is also exported to the whole subnet"
+            fail "a-pinned: /export/vm-b is also exported to the whole subnet"
         else
-            lv_pass "a-pinned: /export/vm-b not exported to the whole subnet"
+            pass "a-pinned: /export/vm-b not exported to the whole subnet"
         fi
     else
-        lv_fail "a-pinned: virsh start vm-b failed: $(cat "$ERR")"
+        fail "a-pinned: virsh start vm-b failed: $(cat "$ERR")"
     fi
 else
-    lv_fail "a-pinned: virsh net-update add ip-dhcp-host failed: $(cat "$ERR")"
+    fail "a-pinned: virsh net-update add ip-dhcp-host failed: $(cat "$ERR")"
 fi
 
 # Stopping one domain leaves the other's export alone.
 destroy_dom vm-a
 expect_no_export a-destroy /export/vm-a
 if lv_path_exported /export/vm-b; then
-    lv_pass "a-destroy: vm-b's export survives vm-a's destroy"
+    pass "a-destroy: vm-b's export survives vm-a's destroy"
 else
-    lv_fail "a-destroy: destroying vm-a removed vm-b's export too"
+    fail "a-destroy: destroying vm-a removed vm-b's export too"
 fi
 destroy_dom vm-b
 expect_no_export a-pinned-destroy /export/vm-b
 expect_nothing_exported a-all-destroyed
 left=$(find /etc/exports.d -name '*.exports' -type f)
 if [ -z "$left" ]; then
-    lv_pass "a-all-destroyed: no *.exports file left in /etc/exports.d"
+    pass "a-all-destroyed: no *.exports file left in /etc/exports.d"
 else
-    lv_fail "a-all-destroyed: files left in /etc/exports.d: $left"
+    fail "a-all-destroyed: files left in /etc/exports.d: $left"
 fi
 lv_virsh net-update default delete ip-dhcp-host \
     "<host mac='52:54:00:6e:66:0b' ip='192.168.122.50'/>" --live >/dev/null 2>&1
@@ -192,29 +192,29 @@ lv_virsh net-update default delete ip-dhcp-host \
 expect_refused() {
     local st msg
     if start_dom "$2"; then
-        lv_fail "$1: virsh start $2 succeeded; it must be refused"
+        fail "$1: virsh start $2 succeeded; it must be refused"
         lv_virsh destroy "$2" >/dev/null 2>&1
     else
-        lv_pass "$1: virsh start $2 refused"
+        pass "$1: virsh start $2 refused"
         msg=$(grep -o "virt-nfsroot: domain '$2': .*" "$ERR" | head -n 1)
         if [ -n "$msg" ] && [ -n "${msg#virt-nfsroot: domain \'"$2"\': }" ]; then
-            lv_pass "$1: error names the domain and a reason: $msg"
+            pass "$1: error names the domain and a reason: $msg"
         else
-            lv_fail "$1: virsh error lacks \"virt-nfsroot: domain '$2': <reason>\": $(cat "$ERR")"
+            fail "$1: virsh error lacks \"virt-nfsroot: domain '$2': <reason>\": $(cat "$ERR")"
         fi
     fi
     st=$(lv_domstate "$2")
     if [ "$st" != running ]; then
-        lv_pass "$1: $2 not running (state '$st')"
+        pass "$1: $2 not running (state '$st')"
     else
-        lv_fail "$1: $2 is running"
+        fail "$1: $2 is running"
     fi
     expect_nothing_exported "$1"
     left=$(find /etc/exports.d -name '*.exports' -type f)
     if [ -z "$left" ]; then
-        lv_pass "$1: no *.exports file in /etc/exports.d"
+        pass "$1: no *.exports file in /etc/exports.d"
     else
-        lv_fail "$1: files in /etc/exports.d: $left"
+        fail "$1: files in /etc/exports.d: $left"
     fi
 }
 
@@ -233,13 +233,13 @@ echo "== c) domain without virt-nfsroot metadata"
 lv_make_guest_root plain
 if define_dom plain 52:54:00:6e:66:c0 ""; then
     if start_dom plain; then
-        lv_pass "c: virsh start plain"
+        pass "c: virsh start plain"
         expect_running plain
         expect_nothing_exported c
         destroy_dom plain
         expect_nothing_exported c-destroy
     else
-        lv_fail "c: virsh start of an unannotated domain failed: $(cat "$ERR")"
+        fail "c: virsh start of an unannotated domain failed: $(cat "$ERR")"
     fi
 fi
 
@@ -248,26 +248,26 @@ fi
 
 echo "== d) libvirtd restart with a running guest"
 if start_dom vm-a; then
-    lv_pass "d: virsh start vm-a"
+    pass "d: virsh start vm-a"
     expect_export d /export/vm-a "$LV_NET_SUBNET"
     t=$(lv_now)
     if lv_restart_libvirtd; then
-        lv_pass "d: libvirtd restarted"
+        pass "d: libvirtd restarted"
         echo "timing: libvirtd restart: $(lv_elapsed "$t") s"
         expect_running vm-a
         if lv_exported /export/vm-a "$LV_NET_SUBNET"; then
-            lv_pass "d: export survives libvirtd's restart (reconnect)"
+            pass "d: export survives libvirtd's restart (reconnect)"
         else
-            lv_fail "d: /export/vm-a no longer exported after libvirtd reconnected"
+            fail "d: /export/vm-a no longer exported after libvirtd reconnected"
             show_exports
         fi
         destroy_dom vm-a
         expect_no_export d-destroy /export/vm-a
     else
-        lv_fail "d: libvirtd did not come back after a restart"
+        fail "d: libvirtd did not come back after a restart"
     fi
 else
-    lv_fail "d: virsh start vm-a (second time) failed: $(cat "$ERR")"
+    fail "d: virsh start vm-a (second time) failed: $(cat "$ERR")"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -275,15 +275,15 @@ fi
 
 unexpected=$(lv_hook_failures | grep -v -E '^evil-(dotdot|link) prepare begin$')
 if [ -z "$unexpected" ]; then
-    lv_pass "log: no hook failure besides the refused prepares"
+    pass "log: no hook failure besides the refused prepares"
 else
-    lv_fail "log: hook failed in libvirtd.log for: $(echo "$unexpected" | tr '\n' ';')"
+    fail "log: hook failed in libvirtd.log for: $(echo "$unexpected" | tr '\n' ';')"
 fi
 if lv_hook_failures | grep -q '^evil-dotdot prepare begin$'; then
-    lv_pass "log: libvirtd logged the refused prepare"
+    pass "log: libvirtd logged the refused prepare"
 else
-    lv_fail "log: no 'Hook script execution failed' for evil-dotdot in libvirtd.log (log format changed?)"
+    fail "log: no 'Hook script execution failed' for evil-dotdot in libvirtd.log (log format changed?)"
 fi
 
 echo "timing: whole test $(lv_elapsed "$LV_T0") s"
-lv_summary
+finish

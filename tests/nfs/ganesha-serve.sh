@@ -20,37 +20,33 @@ set -u
 
 HOOK=${1:?usage: $0 HOOK-BINARY [CLI-BINARY]}
 CLI=${2:-}
-skip() { echo "SKIP: $*"; exit 77; }
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
+# shellcheck source=../lib/ganesha.sh
+. "$(dirname "$0")/../lib/ganesha.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, ganesha)"
-for p in ganesha.nfsd dbus-daemon dbus-send rpcbind nfs-ls nfs-cat ip unshare; do
+for p in nfs-ls nfs-cat ip; do
     command -v "$p" >/dev/null || skip "'$p' is not installed"
 done
-ls /usr/lib/*/ganesha/libfsalvfs.so >/dev/null 2>&1 ||
-    skip "ganesha's VFS FSAL is not installed (nfs-ganesha-vfs)"
+ganesha_prereqs
 [ -x "$HOOK" ] || { echo "FAIL: hook binary '$HOOK' not found"; exit 1; }
-getent passwd _rpc >/dev/null || skip "rpcbind's user '_rpc' does not exist"
 
 S=vnfs-srv-$$ C=vnfs-cli-$$ N=vnfs-nbr-$$ F=vnfs-far-$$
 ip netns add "$S" 2>/dev/null || skip "cannot create network namespaces"
 # A real disk, not tmpfs: ganesha's VFS FSAL needs file handles.
 W=$(mktemp -d /var/tmp/vnfs-ganesha.XXXXXX)
 chmod 755 "$W"
-GANESHA_PID='' RPCBIND_PID='' DBUS_PID='' MONITOR_PID=''
+MONITOR_PID=''
 
 cleanup() {
-    [ -n "$GANESHA_PID" ] && kill "$GANESHA_PID" 2>/dev/null
-    [ -n "$RPCBIND_PID" ] && kill "$RPCBIND_PID" 2>/dev/null
     [ -n "$MONITOR_PID" ] && kill "$MONITOR_PID" 2>/dev/null
-    [ -n "$DBUS_PID" ] && kill "$DBUS_PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "${GANESHA_PID:-x}" 2>/dev/null || break; sleep 0.1; done
+    ganesha_stop_all
     for ns in "$S" "$C" "$N" "$F"; do ip netns del "$ns" 2>/dev/null; done
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 
-# shellcheck source=../lib/check.sh
-. "$(dirname "$0")/../lib/check.sh"
 # A check's output is shown only when it fails (or with VERBOSE=1).
 CHECK_LOG=$W/last.out
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -78,53 +74,11 @@ ip -n "$F" link set eth0 up
 ip -n "$F" route add 10.77.0.0/24 via 10.78.0.1
 
 # ---------------------------------------------------------------- dbus, rpcbind, ganesha
-mkdir -p "$W/recovery" "$W/ganesha.d" "$W/state" "$W/networks" "$W/exports.d"
-cat >"$W/dbus.conf" <<EOF
-<busconfig><type>system</type><listen>unix:path=$W/bus</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
-<allow receive_sender="*"/></policy></busconfig>
-EOF
-dbus-daemon --config-file="$W/dbus.conf" --fork --print-pid >"$W/dbus.pid" ||
-    { echo "FAIL: dbus-daemon"; exit 1; }
-DBUS_PID=$(cat "$W/dbus.pid")
-export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$W/bus"
-
-# Ganesha 4.3 cannot %include a directory: the backend keeps an index file to include. It must
-# exist before ganesha starts (packaging ships an empty one).
-: >"$W/ganesha.d/virt-nfsroot-index.conf"
-cat >"$W/ganesha.conf" <<EOF
-NFS_CORE_PARAM { Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; MNT_Port = 20048; }
-NFSv4 { Graceless = true; Only_Numeric_Owners = true;
-        RecoveryBackend = fs; RecoveryRoot = "$W/recovery"; }
-EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
-%include "$W/ganesha.d/virt-nfsroot-index.conf"
-EOF
-ganesha_dbus() {
-    dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/ExportMgr \
-        "org.ganesha.nfsd.exportmgr.$1" "${@:2}"
-}
-start_ganesha() { # rpcbind (for v3) and ganesha in srv, with their own /run
-    # shellcheck disable=SC2016 # the inner sh expands $1 and $!, not this shell
-    ip netns exec "$S" unshare -m --propagation private sh -c '
-        mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
-        rpcbind -f -w & echo $! >"$1/rpcbind.pid"
-        exec ganesha.nfsd -F -f "$1/ganesha.conf" -L "$1/ganesha.log" -p "$1/ganesha.pid"' \
-        sh "$W" >>"$W/ganesha.out" 2>&1 &
-    GANESHA_PID=$!
-    for _ in $(seq 100); do
-        ganesha_dbus ShowExports >/dev/null 2>&1 && break
-        kill -0 "$GANESHA_PID" 2>/dev/null || break
-        sleep 0.2
-    done
-    RPCBIND_PID=$(cat "$W/rpcbind.pid" 2>/dev/null)
-    ganesha_dbus ShowExports >/dev/null 2>&1
-}
-stop_ganesha() {
-    kill "$GANESHA_PID" "$RPCBIND_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$GANESHA_PID" 2>/dev/null || break; sleep 0.1; done
-    for _ in $(seq 50); do kill -0 "$RPCBIND_PID" 2>/dev/null || break; sleep 0.1; done
-    ! kill -0 "$GANESHA_PID" 2>/dev/null && GANESHA_PID='' RPCBIND_PID=''
-}
+mkdir -p "$W/state" "$W/networks" "$W/exports.d"
+ganesha_config "$W" "$W/ganesha.d"
+ganesha_start_bus || { echo "FAIL: dbus-daemon"; exit 1; }
+# rpcbind and ganesha serve from srv.
+start_ganesha() { ganesha_start ip netns exec "$S"; }
 if ! start_ganesha; then
     echo "FAIL: ganesha did not come up on D-Bus"; cat "$W/ganesha.out"; tail -20 "$W/ganesha.log"
     exit 1
@@ -158,15 +112,11 @@ cat >"$W/networks/vnfstest.xml" <<EOF
     <range start='10.77.0.100' end='10.77.0.200'/>
     <host mac='52:54:00:77:00:02' ip='10.77.0.2'/></dhcp></ip></network></networkstatus>
 EOF
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
 domain_xml() { # NAME UUID EXPORT-PATH [EXTRA-ATTRIBUTES]
-    cat <<EOF
-<domain type='qemu'><name>$1</name><uuid>$2</uuid>
-  <metadata><nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
-    <nfsroot:export path="$3" ${4:-}/></nfsroot:nfsroot></metadata>
-  <memory unit='MiB'>512</memory><os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><mac address='52:54:00:77:00:02'/><source network='vnfstest'/>
-  </interface></devices></domain>
-EOF
+    domain_xml_gen name="$1" uuid="$2" export="path=\"$3\" ${4:-}" memory=512 \
+        mac=52:54:00:77:00:02 network=vnfstest
 }
 domain_xml vnfs-vm "$UUID" "$EXP" >"$W/domain.xml"
 policy() { # extra lines on stdin
@@ -209,7 +159,6 @@ nfs_refused() { # NS VERSION: refused by the server (not a network failure)
     grep -qE 'NFS4ERR_NOENT|NFS4ERR_ACCESS|NFS4ERR_PERM|MNT3ERR_ACCES' <<<"$out"
 }
 export_file() { ls "$W/ganesha.d/virt-nfsroot-${1:-$UUID}-"*.conf 2>/dev/null; }
-live_has_path() { ganesha_dbus ShowExports | grep -qF "string \"$1\""; }
 live_has_id() { ganesha_dbus ShowExports | grep -qx " *uint16 $1"; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 vm() { hook "$W/policy.conf" vnfs-vm "$@" <"$W/domain.xml"; }
@@ -244,7 +193,7 @@ check "the index includes it" grep -qF "%include \"$F1\"" "$W/ganesha.d/virt-nfs
 ID1=$(sed -n 's/.*Export_Id = \([0-9]*\);.*/\1/p' "$F1")
 check "its Export_Id is from the policy range 100-199 and not ganesha's 100" \
     test -n "$ID1" -a "${ID1:-0}" -gt 100 -a "${ID1:-0}" -le 199
-check "ganesha lists the export (ShowExports)" live_has_path "$EXP"
+check "ganesha lists the export (ShowExports)" ganesha_lists "$EXP"
 check "pinned client reads /boot over NFSv4" nfs_ok "$C" 4
 check "pinned client reads /boot over NFSv3" nfs_ok "$C" 3
 check "pinned client writes (RW) over NFSv4" \
@@ -315,7 +264,7 @@ check "a path ganesha already exports by hand: prepare exits 1" \
 check "  ... naming the foreign Export_Id" grep -qF \
     "is already exported by NFS-Ganesha as Export_Id 100, which virt-nfsroot did not create" \
     "$W/clash.out"
-check "  ... and leaving the hand-made export alone" live_has_path "$W/export/foreign"
+check "  ... and leaving the hand-made export alone" ganesha_lists "$W/export/foreign"
 check "second domain release exits 0" hook "$W/policy.conf" vnfs-other release end <"$W/other.xml"
 check "  ... the first domain is still served" nfs_ok "$C" 4
 
@@ -330,7 +279,7 @@ check "reconnect exits 0" vm reconnect begin
 check "  ... and the client is served again" nfs_ok "$C" 4
 
 # Ganesha restarts while the guest runs: the index file brings the export back by itself.
-check "ganesha stops" stop_ganesha
+check "ganesha stops" ganesha_stop
 check "ganesha starts again" start_ganesha
 check "after a ganesha restart the export is back (v4), from the index" nfs_ok "$C" 4
 check "  ... with the same Export_Id" live_has_id "$ID1"
@@ -341,7 +290,7 @@ RELEASE_MS=$((t1 - t0))
 check "the EXPORT file is deleted" test -z "$(export_file)"
 check "the index no longer includes it" \
     not grep -q virt-nfsroot- "$W/ganesha.d/virt-nfsroot-index.conf"
-check "ganesha no longer lists the export" not live_has_path "$EXP"
+check "ganesha no longer lists the export" not ganesha_lists "$EXP"
 check "after release the client is refused, v4" nfs_refused "$C" 4
 check "after release the client is refused, v3" nfs_refused "$C" 3
 check "after release the other subnet is refused" nfs_refused "$F" 4
@@ -365,7 +314,7 @@ assert len(o) == 1 and o[0]["uuid"] == sys.argv[2] and o[0]["detail"] == sys.arg
     check "reconcile --apply exits 0" reconcile --json --apply
     check "  ... the EXPORT file is deleted" test -z "$(export_file)"
     check "  ... and its id" not grep -q "$UUID" "$W/state/ganesha/export-ids"
-    check "  ... ganesha no longer lists the export" not live_has_path "$EXP"
+    check "  ... ganesha no longer lists the export" not ganesha_lists "$EXP"
     check "  ... the client is refused" nfs_refused "$C" 4
     check "reconcile is in step again" reconcile --json
 fi
@@ -411,7 +360,7 @@ check "ganesha is still running" kill -0 "$GANESHA_PID"
 
 # Ganesha goes away while the guest runs: release still cleans up (nothing can be exported).
 check "prepare before ganesha stops exits 0" vm prepare begin
-check "ganesha stops" stop_ganesha
+check "ganesha stops" ganesha_stop
 check "release with ganesha gone exits 0" vm release end
 check "  ... and deletes the EXPORT file" test -z "$(export_file)"
 check "  ... and its id" not grep -q . "$W/state/ganesha/export-ids"

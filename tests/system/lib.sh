@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
-# Shared by the system tests: a private mount namespace with its own /etc/exports.d and
-# /var/lib/nfs, so the real exportfs runs against nothing of the host's.
+# Shared by the system tests: private mount + network namespaces (tests/lib/ns.sh) with their own
+# /etc/exports.d and /var/lib/nfs, so the real exportfs runs against nothing of the host's.
 # Usage: source lib.sh; nfsroot_isolate "$0" "$@"   (re-executes the script inside unshare)
 
 # pass/fail/check/finish come from the test library.
@@ -9,19 +9,14 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 # shellcheck source=../lib/sandbox.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/sandbox.sh"
+# shellcheck source=../lib/ns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/ns.sh"
 
 nfsroot_isolate() {
     if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (mount namespaces, exportfs)"; exit 77; fi
     if [ ! -x /usr/sbin/exportfs ]; then echo "SKIP: exportfs (nfs-kernel-server) is not installed"; exit 77; fi
-    if [ -z "${NFSROOT_ISOLATED:-}" ]; then
-        mkdir -p /etc/exports.d /var/lib/nfs
-        NFSROOT_ISOLATED=1 exec unshare -m -n -- bash "$@"
-    fi
-    mount --make-rprivate /
-    ip link set lo up
-    mount -t tmpfs tmpfs /etc/exports.d
-    mount -t tmpfs tmpfs /var/lib/nfs
-    touch /var/lib/nfs/etab /var/lib/nfs/rmtab
+    [ -n "${NFSROOT_ISOLATED:-}" ] || ns_enter NFSROOT_ISOLATED -- bash "$@"
+    if ! ns_private || ! ns_nfs_state; then echo "FAIL: cannot set up the private namespace"; exit 1; fi
     W=$(mktemp -d /var/tmp/nfsroot-test.XXXXXX)
     trap 'rm -rf "$W"' EXIT
     mkdir -p "$W/export" "$W/net" "$W/state"
@@ -35,19 +30,7 @@ domain_xml() {
     local n; n=$(printf '%s' "$name" | cksum | cut -d' ' -f1)
     [ -n "$mac" ] || mac=$(printf '52:54:00:%02x:%02x:%02x' $((n % 256)) $((n / 256 % 256)) $((n / 65536 % 256)))
     local uuid; uuid=$(printf '%08x-0000-4000-8000-%012x' "$n" "$n")
-    cat <<XML
-<domain type='qemu'>
-  <name>$name</name>
-  <uuid>$uuid</uuid>
-  <metadata>
-    <nfsroot:nfsroot xmlns:nfsroot="http://virt-nfsroot.org/xmlns/domain/1.0">
-      <nfsroot:export $attrs/>
-    </nfsroot:nfsroot>
-  </metadata>
-  <os><type arch='x86_64'>hvm</type></os>
-  <devices><interface type='network'><mac address='$mac'/><source network='default'/></interface></devices>
-</domain>
-XML
+    domain_xml_gen name="$name" uuid="$uuid" export="$attrs" mac="$mac"
 }
 
 # The host's export state, for before/after comparisons.
