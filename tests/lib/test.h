@@ -37,7 +37,8 @@ static inline test_counts *test_counts_get(void)
     return &counts;
 }
 
-static inline void test_vreport(bool ok, const char *where, const char *fmt, va_list ap)
+_printf_(3, 0) static inline void test_vreport(bool ok, const char *where, const char *fmt,
+                                               va_list ap)
 {
     test_counts *c = test_counts_get();
     if (ok)
