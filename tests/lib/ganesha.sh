@@ -68,6 +68,9 @@ ganesha_start() {
     "$@" unshare -m --propagation private bash -c '
         . "$1" && ns_tmpfs /run && mkdir -p /run/rpcbind && chown _rpc /run/rpcbind || exit 1
         rpcbind -f -w & echo $! >"$2/rpcbind.pid"
+        # ganesha registers with rpcbind as it starts and gives up if nobody answers yet
+        # (seen on a loaded machine): wait for rpcbind socket first.
+        for _ in $(seq 100); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
         exec ganesha.nfsd -F -f "$2/ganesha.conf" -L "$2/ganesha.log" -p "$2/ganesha.pid"' \
         bash "$GANESHA_NS_SH" "$GANESHA_DIR" >>"$GANESHA_DIR/ganesha.out" 2>&1 &
     GANESHA_PID=$!
