@@ -143,9 +143,10 @@ static void check_plan(const nfsroot_plan *plan)
                 strcmp(nfsroot_cidr_format(&cidr, buf, sizeof(buf)), e->clients[c]) != 0)
                 __builtin_trap(); /* a client that is not a canonical, non-/0 CIDR */
         }
+        /* exports(5) option names are lower case; values may hold letters of either case
+         * (plan.c's syntax check), never a blank, quote, parenthesis or control character. */
         for (const char *o = e->options; *o; o++)
-            if (!(islower((unsigned char)*o) || isdigit((unsigned char)*o) ||
-                  strchr("_=,.:@-", *o)))
+            if (!(isalnum((unsigned char)*o) || strchr("_=,.:@-", *o)))
                 __builtin_trap();
         char *line = nfsroot_export_format_line(e);
         if (!line || strchr(line, '\n'))
