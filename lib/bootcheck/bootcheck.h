@@ -3,6 +3,7 @@
 #ifndef NFSROOT_BOOTCHECK_H
 #define NFSROOT_BOOTCHECK_H
 
+#include "bootcheck-private.h"
 #include "internal.h"
 
 #define F_INFO NFSROOT_FINDING_INFO

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "bootcheck-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

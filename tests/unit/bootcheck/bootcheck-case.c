@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "bootcheck-private.h"
 
 static void chomp(char *s)
 {

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "bootcheck-private.h"
 
 static int usage(void)
 {

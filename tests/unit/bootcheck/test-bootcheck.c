@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "bootcheck-private.h"
 
 #define ELEMENTSOF_T(a) (sizeof(a) / sizeof((a)[0]))
 
