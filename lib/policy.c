@@ -308,3 +308,106 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
     *ret = TAKE_PTR(p);
     return 0;
 }
+
+nfsroot_backend_kind nfsroot_policy_get_backend(const nfsroot_policy *p)
+{
+    return p->backend;
+}
+
+nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_policy *p)
+{
+    return p->validate;
+}
+
+const char *nfsroot_policy_get_source(const nfsroot_policy *p)
+{
+    return p->source;
+}
+
+const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p)
+{
+    return (const char *const *)p->export_roots;
+}
+
+const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p)
+{
+    return p->state_dir;
+}
+
+const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p)
+{
+    return p->exports_dir;
+}
+
+const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p)
+{
+    return p->network_dir;
+}
+
+/* Replace *dst by a copy of v (NULL stays NULL). */
+static int dup_str(char **dst, const char *v)
+{
+    char *c = NULL;
+    if (v && !(c = strdup(v)))
+        return -ENOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+static int dup_strv(char ***dst, char *const *v)
+{
+    char **c = NULL;
+    if (v && !(c = strv_copy(v)))
+        return -ENOMEM;
+    *dst = c;
+    return 0;
+}
+
+int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
+{
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    /* Scalars by value; every pointer copied below, so c never shares p's memory. */
+    nfsroot_policy tmp = *p;
+    tmp.export_roots = tmp.boot_dirs = tmp.allowed_options = NULL;
+    tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
+    tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
+    tmp.ganesha_bus = tmp.source = NULL;
+    *c = tmp;
+    if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
+        dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
+        dup_strv(&c->allowed_options, p->allowed_options) < 0 ||
+        dup_str(&c->default_options, p->default_options) < 0 ||
+        dup_str(&c->exports_dir, p->exports_dir) < 0 || dup_str(&c->state_dir, p->state_dir) < 0 ||
+        dup_str(&c->exportfs, p->exportfs) < 0 || dup_str(&c->etab, p->etab) < 0 ||
+        dup_str(&c->network_dir, p->network_dir) < 0 ||
+        dup_str(&c->sysfs_net_dir, p->sysfs_net_dir) < 0 ||
+        dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 ||
+        dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
+        dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0)
+        return -ENOMEM;
+    *ret = TAKE_PTR(c);
+    return 0;
+}
+
+void nfsroot_policy_set_backend(nfsroot_policy *p, nfsroot_backend_kind backend)
+{
+    p->backend = backend;
+}
+
+void nfsroot_policy_set_validate(nfsroot_policy *p, nfsroot_validate_mode mode)
+{
+    p->validate = mode;
+}
+
+int nfsroot_policy_set_state_dir(nfsroot_policy *p, const char *value)
+{
+    return dup_str(&p->state_dir, value);
+}
+
+int nfsroot_policy_set_source(nfsroot_policy *p, const char *value)
+{
+    return dup_str(&p->source, value);
+}

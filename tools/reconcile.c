@@ -217,15 +217,19 @@ static void unreadable_actions(const nfsroot_state_bad *bad, size_t n_bad, bool 
 /* How many of a running domain's (path, client) pairs the backend that made them lost. */
 static size_t count_lost(const nfsroot_policy *policy, const nfsroot_state *st, size_t *ret_total)
 {
-    nfsroot_policy pb = *policy;
-    pb.backend = st->backend;
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *pb = NULL;
     size_t lost = 0, total = 0;
+    if (nfsroot_policy_dup(policy, &pb) < 0) {
+        *ret_total = 0;
+        return 0;
+    }
+    nfsroot_policy_set_backend(pb, st->backend);
     for (size_t e = 0; e < st->plan->n_exports; e++)
         for (size_t cl = 0; st->plan->exports[e].clients[cl]; cl++) {
             bool has = true;
             total++;
-            if (nfsroot_backend_has(&pb, st->plan->exports[e].path,
-                                    st->plan->exports[e].clients[cl], &has) == 0 &&
+            if (nfsroot_backend_has(pb, st->plan->exports[e].path, st->plan->exports[e].clients[cl],
+                                    &has) == 0 &&
                 !has)
                 lost++;
         }

@@ -210,15 +210,17 @@ static void rows_free(row *rows, size_t n)
 /* Ask the backend that made the record, whatever the policy says today. */
 static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, row *w)
 {
-    nfsroot_policy pb = *policy;
-    pb.backend = st->backend;
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *pb = NULL;
     size_t nc = 0;
     while (w->e->clients[nc])
         nc++;
+    int dq = nfsroot_policy_dup(policy, &pb);
+    if (pb)
+        nfsroot_policy_set_backend(pb, st->backend);
     w->served = calloc(nc + 1, sizeof(*w->served));
     for (size_t cl = 0; cl < nc; cl++) {
         bool has = false;
-        int q = nfsroot_backend_has(&pb, w->e->path, w->e->clients[cl], &has);
+        int q = !pb ? dq : nfsroot_backend_has(pb, w->e->path, w->e->clients[cl], &has);
         tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
         if (w->served)
             w->served[cl] = t;
@@ -228,7 +230,7 @@ static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, 
             w->n_served_no++;
         if (q < 0 && !w->note[0])
             snprintf(w->note, sizeof(w->note), "cannot ask the %s backend: %s",
-                     nfsroot_backend_name(pb.backend), strerror(-q));
+                     nfsroot_backend_name(st->backend), strerror(-q));
     }
     if (w->running == TRI_NO)
         w->state = "stale";
@@ -290,7 +292,7 @@ static int status(const nfsroot_policy *policy)
     int r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot read the state directory");
-    cli_debug("state dir %s: %zu record(s)", policy->state_dir, n_list);
+    cli_debug("state dir %s: %zu record(s)", nfsroot_policy_get_state_dir(policy), n_list);
 
     char why[512] = "";
     virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;

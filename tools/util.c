@@ -194,8 +194,9 @@ void cli_log_open(void)
 int cli_policy_load(nfsroot_policy **ret, nfsroot_error *err)
 {
     int r = nfsroot_policy_load(cli.config, ret, err);
+    const char *src = r == 0 ? nfsroot_policy_get_source(*ret) : NULL;
     if (r == 0)
-        cli_debug("policy: %s", (*ret)->source ? (*ret)->source : "built-in defaults");
+        cli_debug("policy: %s", src ? src : "built-in defaults");
     return r;
 }
 

@@ -203,12 +203,16 @@ static void add_plan(nfsroot_findings *f, const nfsroot_domain *d, const nfsroot
 static void add_boot_checks(nfsroot_findings *f, const nfsroot_policy *policy,
                             const nfsroot_domain *d, const nfsroot_plan *plan)
 {
-    nfsroot_policy pb = *policy;
-    pb.validate = NFSROOT_VALIDATE_STRICT;
-    pb.state_dir = NULL;
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *pb = NULL;
     _cleanup_(nfsroot_findings_freep) nfsroot_findings *bf = NULL;
     nfsroot_error err = { 0 };
-    int r = nfsroot_bootcheck_run(&pb, d, plan, &bf, &err);
+    int r = nfsroot_policy_dup(policy, &pb);
+    if (r >= 0) {
+        nfsroot_policy_set_validate(pb, NFSROOT_VALIDATE_STRICT);
+        r = nfsroot_policy_set_state_dir(pb, NULL);
+    }
+    if (r >= 0)
+        r = nfsroot_bootcheck_run(pb, d, plan, &bf, &err);
     if (r < 0) {
         add_error(f, "boot-check", &err, r);
         return;
@@ -217,12 +221,13 @@ static void add_boot_checks(nfsroot_findings *f, const nfsroot_policy *policy,
         const nfsroot_finding *x = &bf->items[i];
         nfsroot_findings_add(f, x->level, x->code, x->file, "%s", x->message);
     }
-    if (policy->validate != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
-        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate", policy->source,
+    nfsroot_validate_mode v = nfsroot_policy_get_validate(policy);
+    if (v != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
+        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate",
+                             nfsroot_policy_get_source(policy),
                              "the policy has 'validate = %s': the hook %s these errors and "
                              "starts the guest anyway",
-                             mode_name(policy->validate),
-                             policy->validate == NFSROOT_VALIDATE_WARN ? "logs" : "does not check");
+                             mode_name(v), v == NFSROOT_VALIDATE_WARN ? "logs" : "does not check");
 }
 
 /* Every stage the hook runs at start, each refusal a finding; rep->domain and rep->plan point
@@ -271,7 +276,9 @@ static int validate_xml(const char *xml, size_t len, const char *source)
     }
     _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
     _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
-    report rep = { .source = source, .mode = mode_name(policy->validate), .f = f };
+    report rep = { .source = source,
+                   .mode = mode_name(nfsroot_policy_get_validate(policy)),
+                   .f = f };
     check_domain(policy, xml, len, &rep, &d, &plan);
     if (cli.json)
         print_json(&rep);

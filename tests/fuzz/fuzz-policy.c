@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "policy.h"
 
 static char path[PATH_MAX];
 

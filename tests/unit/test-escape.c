@@ -6,7 +6,7 @@
 #include <syslog.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "policy.h"
 
 static void check(const char *in, nfsroot_escape_style style, const char *want)
 {

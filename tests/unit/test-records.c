@@ -95,8 +95,8 @@ int main(void)
     nfsroot_error err = { 0 };
     if (nfsroot_policy_new_default(&p, &err) < 0)
         return 99;
-    free(p->state_dir);
-    p->state_dir = strdup(dir);
+    if (nfsroot_policy_set_state_dir(p, dir) < 0)
+        return 99;
 
     /* A good record of each version: read back field by field. */
     const char good[] =

@@ -80,7 +80,7 @@ static void print_json(const doctor *d, const size_t counts[ST_MAX])
     json_init(&j, stdout);
     json_begin_object(&j);
     json_kv_string(&j, "root", d->root);
-    json_kv_string(&j, "policy", d->policy ? d->policy->source : NULL);
+    json_kv_string(&j, "policy", d->policy ? nfsroot_policy_get_source(d->policy) : NULL);
     json_key(&j, "checks");
     json_begin_array(&j);
     for (size_t i = 0; i < d->n_checks; i++) {

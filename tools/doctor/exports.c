@@ -42,7 +42,7 @@ void check_export_roots(doctor *d)
     status worst = ST_PASS;
     char msg[2048] = "", fix[1024] = "";
     size_t n = 0;
-    for (char **r = d->policy->export_roots; r && *r; r++, n++) {
+    for (const char *const *r = nfsroot_policy_get_export_roots(d->policy); r && *r; r++, n++) {
         char why[1024] = "", f[512] = "";
         status s = judge_root(d, *r, why, sizeof(why), f, sizeof(f));
         if (s > worst || (s == worst && s != ST_PASS && !msg[0])) {
@@ -144,7 +144,8 @@ void check_exports_scope(doctor *d)
     doctor_load_networks(d);
     scope s = { .worst = ST_PASS };
     scan_exports_file(d, &s, "/etc/exports", false);
-    _cleanup_(doctor_list_freep) char **files = doctor_list(d, d->policy->exports_dir, "*.exports");
+    _cleanup_(doctor_list_freep) char **files =
+        doctor_list(d, nfsroot_policy_get_exports_dir(d->policy), "*.exports");
     for (size_t i = 0; files && files[i]; i++) {
         const char *base = strrchr(files[i], '/') + 1;
         scan_exports_file(d, &s, files[i], !strncmp(base, "virt-nfsroot-", 13));

@@ -45,10 +45,8 @@ static int policy_load_fd(doctor *d, int fd, const char *shown, nfsroot_error *e
     if (r < 0) {
         replace_in(err->message, sizeof(err->message), via, shown);
         replace_in(err->path, sizeof(err->path), via, shown);
-    } else if (d->policy->source) {
-        free(d->policy->source);
-        d->policy->source = strdup(shown);
-    }
+    } else if (nfsroot_policy_get_source(d->policy))
+        (void)nfsroot_policy_set_source(d->policy, shown);
     return r;
 }
 
@@ -57,14 +55,16 @@ static void policy_pass(doctor *d)
     _cleanup_free_ char *roots = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&roots, &len);
-    for (char **x = d->policy->export_roots; f && x && *x; x++)
-        fprintf(f, "%s%s", x == d->policy->export_roots ? "" : ", ", *x);
+    const char *const *xs = nfsroot_policy_get_export_roots(d->policy);
+    for (const char *const *x = xs; f && x && *x; x++)
+        fprintf(f, "%s%s", x == xs ? "" : ", ", *x);
     if (f)
         fclose(f);
-    nfsroot_validate_mode v = d->policy->validate;
+    nfsroot_validate_mode v = nfsroot_policy_get_validate(d->policy);
     doctor_add(d, "policy", ST_PASS, NULL, "%s: backend %s, export roots %s, validate %s",
-               d->policy->source ? d->policy->source : "no policy file, built-in defaults",
-               nfsroot_backend_name(d->policy->backend), roots ? roots : "?",
+               nfsroot_policy_get_source(d->policy) ? nfsroot_policy_get_source(d->policy)
+                                                    : "no policy file, built-in defaults",
+               nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)), roots ? roots : "?",
                v == NFSROOT_VALIDATE_STRICT ? "strict"
                : v == NFSROOT_VALIDATE_WARN ? "warn"
                                             : "off");

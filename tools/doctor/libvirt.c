@@ -231,7 +231,9 @@ void doctor_load_networks(doctor *d)
     if (d->nets_loaded)
         return;
     d->nets_loaded = true;
-    const char *live = d->policy->network_dir ? d->policy->network_dir : "/run/libvirt/network";
+    const char *live = nfsroot_policy_get_network_dir(d->policy);
+    if (!live)
+        live = "/run/libvirt/network";
     for (int pass = 0; pass < 2; pass++) {
         _cleanup_(doctor_list_freep) char **files =
             doctor_list(d, pass == 0 ? live : "/etc/libvirt/qemu/networks", "*.xml");
@@ -276,7 +278,8 @@ void check_networks(doctor *d)
             "define a NAT network (virsh net-define /usr/share/libvirt/networks/default.xml; "
             "virsh net-start default; virsh net-autostart default), or give guests a bridge "
             "with an address on this host",
-            "no libvirt network found in %s or /etc/libvirt/qemu/networks", d->policy->network_dir);
+            "no libvirt network found in %s or /etc/libvirt/qemu/networks",
+            nfsroot_policy_get_network_dir(d->policy));
     else if (active == 0)
         doctor_add(d, "libvirt-networks", ST_WARN,
                    "virsh net-start NAME && virsh net-autostart NAME: the hook reads the live "

@@ -211,7 +211,7 @@ void check_rpcbind(doctor *d)
     char why[256], p[4096];
     if (!nfsroot_backend_offers_nfsv3(d->policy, why, sizeof(why))) {
         doctor_add(d, "rpcbind", ST_SKIP, NULL, "%s backend without NFSv3 (%s): rpcbind not needed",
-                   nfsroot_backend_name(d->policy->backend), why);
+                   nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)), why);
         return;
     }
     if (d->probe.versions[1] == 0) {
@@ -241,7 +241,7 @@ void check_exportfs(doctor *d)
     const char *x = d->probe.helper;
     if (!x) {
         doctor_add(d, "exportfs", ST_SKIP, NULL, "%s backend: exportfs is not used",
-                   nfsroot_backend_name(d->policy->backend));
+                   nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)));
         return;
     }
     struct stat st;

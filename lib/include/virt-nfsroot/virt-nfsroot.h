@@ -94,30 +94,9 @@ typedef enum nfsroot_validate_mode {
     NFSROOT_VALIDATE_OFF,        /* no boot check */
 } nfsroot_validate_mode;
 
-typedef struct nfsroot_policy {
-    char **export_roots;        /* NULL-terminated, absolute, normalised; default { "/export" } */
-    char **boot_dirs;           /* where <kernel>/<initrd> may lie besides the root export; default
-                                 * { "/var/lib/libvirt/boot" }; may be empty */
-    char *default_options;      /* "rw,async,no_root_squash,insecure,no_subtree_check" */
-    char **allowed_options;     /* NULL-terminated option names a domain may request */
-    bool allow_wider_clients;   /* clients outside the domain's network */
-    bool allow_shared_rw;       /* two running domains exporting one path read-write */
-    bool allow_subnet_fallback; /* export to the whole subnet when no DHCP host pins the MAC */
-    nfsroot_backend_kind backend;
-    nfsroot_validate_mode validate;
-    char *exports_dir;         /* /etc/exports.d */
-    char *state_dir;           /* /run/virt-nfsroot */
-    char *exportfs;            /* /usr/sbin/exportfs */
-    char *etab;                /* /var/lib/nfs/etab */
-    char *network_dir;         /* /run/libvirt/network */
-    char *idmapd_conf;         /* the host's idmapd.conf for libnfsidmap, NULL: its default */
-    char *ganesha_exports_dir; /* /run/ganesha/virt-nfsroot.d */
-    char *ganesha_bus;         /* D-Bus address, NULL = system bus */
-    uint16_t ganesha_export_id_min, ganesha_export_id_max;
-    bool ganesha_nfsv3;
-    char *source;        /* file it was loaded from, NULL for built-in defaults */
-    char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
-} nfsroot_policy;
+/* The policy (/etc/virt-nfsroot/virt-nfsroot.conf): opaque, so new keys keep the ABI. Read it
+ * with the nfsroot_policy_get_* calls below. */
+typedef struct nfsroot_policy nfsroot_policy;
 
 /* The compiled-in location of the policy file (the env var VIRT_NFSROOT_CONFIG overrides it). */
 NFSROOT_API const char *nfsroot_policy_default_path(void);
@@ -131,6 +110,23 @@ NFSROOT_API void nfsroot_policy_free(nfsroot_policy *p);
 /* Does policy p's backend offer NFSv3 (what rpcbind is for)? When not, why names the setting
  * that turns it off. */
 NFSROOT_API bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len);
+/* The policy's settings (strings owned by p, NULL when unset). */
+NFSROOT_API nfsroot_backend_kind nfsroot_policy_get_backend(const nfsroot_policy *p);
+NFSROOT_API nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_policy *p);
+/* The file it was loaded from, NULL for built-in defaults. */
+NFSROOT_API const char *nfsroot_policy_get_source(const nfsroot_policy *p);
+NFSROOT_API const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p);
+NFSROOT_API const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p);
+NFSROOT_API const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p);
+NFSROOT_API const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p);
+/* A deep copy of p into *ret, to change with the setters below without touching p. 0 or
+ * -ENOMEM. */
+NFSROOT_API int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret);
+NFSROOT_API void nfsroot_policy_set_backend(nfsroot_policy *p, nfsroot_backend_kind backend);
+NFSROOT_API void nfsroot_policy_set_validate(nfsroot_policy *p, nfsroot_validate_mode mode);
+/* Copy value (NULL: unset) into the setting. 0 or -ENOMEM (then it is unchanged). */
+NFSROOT_API int nfsroot_policy_set_state_dir(nfsroot_policy *p, const char *value);
+NFSROOT_API int nfsroot_policy_set_source(nfsroot_policy *p, const char *value);
 
 /* What the NFS server of policy p's backend says about itself, as data (doctor prints it). */
 #define NFSROOT_PROBE_VERSIONS 5 /* versions[]: 0 = NFSv2, 1 = v3, 2 = v4.0, 3 = v4.1, 4 = v4.2 */
