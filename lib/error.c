@@ -31,8 +31,11 @@ int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *fi
 
 void nfsroot_error_clear(nfsroot_error *err)
 {
-    if (err)
-        memset(err, 0, sizeof(*err));
+    if (!err)
+        return;
+    unsigned version = err->version;
+    memset(err, 0, sizeof(*err));
+    err->version = version;
 }
 
 /* The message already names the field and value; the domain is the prefix a user scans for. */

@@ -5,5 +5,7 @@
 
 int main(void)
 {
-    return nfsroot_version() ? 0 : 1;
+    nfsroot_error err = NFSROOT_ERROR_INIT; /* must stay warning-free under -Wextra */
+    nfsroot_error_clear(&err);
+    return nfsroot_version() && err.version == NFSROOT_ERROR_VERSION ? 0 : 1;
 }

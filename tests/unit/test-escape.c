@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nfsroot_escape over a table: controls (C0, DEL, C1 raw and as UTF-8), bidi overrides, invalid
  * UTF-8, printable UTF-8 kept, JSON form, truncation only between units, escaping twice. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -62,9 +63,21 @@ static void log_lines(void)
     CHECKF(strcmp(logged, want) == 0, "log line: want '%s', got '%s'", want, logged);
 }
 
+/* nfsroot_error_clear empties an error for reuse but keeps the version its caller declared. */
+static void error_clear_keeps_version(void)
+{
+    nfsroot_error e = NFSROOT_ERROR_INIT;
+    e.code = -EINVAL;
+    snprintf(e.message, sizeof(e.message), "bad");
+    nfsroot_error_clear(&e);
+    CHECKF(e.version == NFSROOT_ERROR_VERSION && e.code == 0 && !e.message[0],
+           "cleared error: version %u code %d message '%s'", e.version, e.code, e.message);
+}
+
 int main(void)
 {
     log_lines();
+    error_clear_keeps_version();
     text("plain /export/vm", "plain /export/vm");
     text("", "");
     text(NULL, "");

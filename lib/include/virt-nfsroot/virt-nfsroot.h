@@ -34,7 +34,16 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 /* Errors */
 
+/* The layout of nfsroot_error this header describes. A caller initialises its error with
+ * NFSROOT_ERROR_INIT so that a later library, whose struct has grown, knows how much of it the
+ * caller has; a zero-initialised error ({ 0 }) counts as version 1. */
+#define NFSROOT_ERROR_VERSION 1
+/* clang-format off */
+#define NFSROOT_ERROR_INIT { .version = NFSROOT_ERROR_VERSION }
+/* clang-format on */
+
 typedef struct nfsroot_error {
+    unsigned version;   /* NFSROOT_ERROR_VERSION (0 means 1); kept by nfsroot_error_clear */
     int code;           /* negative errno, 0 when unset */
     char domain[256];   /* domain name, when known */
     char field[64];     /* e.g. "export path", "clients", "policy key 'export_roots'" */
@@ -43,7 +52,7 @@ typedef struct nfsroot_error {
     char message[1536]; /* one sentence, no trailing newline, values quoted */
 } nfsroot_error;
 
-/* Clear an error object for reuse. */
+/* Clear an error object for reuse (its version stays). */
 NFSROOT_API void nfsroot_error_clear(nfsroot_error *err);
 /* Format the error as the one line a user sees, without the "virt-nfsroot: " prefix:
  * "domain 'x': export path '/a' escapes the allowed roots ('/export')". */
