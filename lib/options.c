@@ -73,8 +73,13 @@ static int check_option_syntax(const char *name, const char *field, const char *
 /* anonuser=NAME / anongroup=NAME -> anonuid/anongid through the NFSv4 id mapper. */
 static int map_anon(const char *name, const char *o, char **ret, nfsroot_error *err)
 {
-    bool user = !strncmp(o, "anonuser=", 9);
-    const char *who = strchr(o, '=') + 1;
+    bool user = !strncmp(o, "anonuser", 8);
+    const char *eq = strchr(o, '=');
+    if (!eq)
+        return nfsroot_err(err, -EINVAL, name, "options", NULL, 0,
+                           "option '%s' needs a name: %s=NAME", user ? "anonuser" : "anongroup",
+                           user ? "anonuser" : "anongroup");
+    const char *who = eq + 1;
     _cleanup_free_ char *copy = strdup(who);
     if (!copy)
         return -ENOMEM;

@@ -333,6 +333,10 @@ case("limits-pairs-33", domain(ours("\n".join(
            ",".join(f"192.168.122.{10 * i + j}" for j in range(11)) + '"')
     for i in range(1, 4)))), setup=("dir export/vm1", "dir export/vm2", "dir export/vm3"))
 
+# --- found by the domain fuzzer: anonuser/anongroup without a name crashed the hook ---
+options_case("options-anonuser-without-name", "rw,anonuser")
+options_case("options-anongroup-without-name", "anongroup")
+
 # Byte-level cases: written raw below.
 RAW = {}
 RAW["non-utf8-byte-in-path"] = domain(ours(export(f'path="{EXP}/vm1XX"'))).encode().replace(
