@@ -9,8 +9,6 @@
 
 #include "internal.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 int nfsroot_host_open(int root_fd, const char *path, int flags)
 {
     if (root_fd == AT_FDCWD) {

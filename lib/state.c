@@ -252,7 +252,7 @@ int nfsroot_state_list_all(const nfsroot_policy *p, nfsroot_state ***ret, size_t
     nfsroot_state **list = NULL;
     nfsroot_state_bad *bad = NULL;
     size_t n = 0, n_bad = 0;
-    DIR *d = opendir(dir);
+    _cleanup_(closedirp) DIR *d = opendir(dir);
     if (!d && errno != ENOENT)
         return nfsroot_err(err, -errno, NULL, "state", dir, 0, "cannot list '%s': %s", dir,
                            strerror(errno));
@@ -267,8 +267,6 @@ int nfsroot_state_list_all(const nfsroot_policy *p, nfsroot_state ***ret, size_t
         if (r < 0)
             break;
     }
-    if (d)
-        closedir(d);
     if (r < 0) {
         nfsroot_state_list_free(list, n);
         nfsroot_state_bad_free(bad, n_bad);

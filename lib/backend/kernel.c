@@ -411,8 +411,6 @@ static int kernel_remove(const nfsroot_policy *p, const nfsroot_plan *plan, cons
 
 /* ---- Orphans: files of ours in exports_dir whose uuid no record of this backend has ---- */
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 /* Our files are small: a plan holds at most NFSROOT_EXPORTS_MAX lines. */
 #define ORPHAN_FILE_MAX (256u * 1024)
 

@@ -4,6 +4,7 @@
 #ifndef NFSROOT_MACRO_H
 #define NFSROOT_MACRO_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ static inline int take_fd_(int *fd)
         if (*p)                                                                                    \
             func(*p);                                                                              \
     }
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 static inline void freep(void *p)
 {

@@ -5,11 +5,9 @@
  * verdicts, and the text and JSON reports. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "doctor.h"
@@ -113,11 +111,11 @@ static int open_root(doctor *d)
     d->root_uid = rst.st_uid;
     if (!strcmp(d->root, "/"))
         return 0;
-    struct open_how probe = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-    _cleanup_close_ int pfd = (int)syscall(SYS_openat2, d->root_fd, ".", &probe, sizeof(probe));
+    /* The library's opener beneath a root is openat2(RESOLVE_IN_ROOT): ask it once. */
+    _cleanup_close_ int pfd = nfsroot_host_open(d->root_fd, ".", O_PATH);
     if (pfd < 0)
         return cli_usage_error("doctor", "--root needs openat2() (Linux 5.6 or later): %s",
-                               strerror(errno));
+                               strerror(-pfd));
     return 0;
 }
 

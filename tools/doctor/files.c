@@ -12,8 +12,6 @@
 
 #include "doctor.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
-
 /* The path of a host file below --root, as shown to the user. */
 const char *doctor_at(const doctor *d, const char *path, char *buf, size_t len)
 {

@@ -316,17 +316,23 @@ int bus_load_file(bus *b, const char *method, const char *file, uint16_t id, nfs
     return r;
 }
 
+/* method(id) on ExportMgr: 0 and the reply, -EIO with e set, or -ENOMEM. */
+static int call_with_id(bus *b, const char *method, uint16_t id, DBusMessage **ret, DBusError *e)
+{
+    dbus_uint16_t qid = id;
+    _cleanup_dbus_message_ DBusMessage *m = new_call(b, method);
+    if (!m || !b->api.dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
+        return -ENOMEM;
+    return bus_call(b, m, ret, e);
+}
+
 /* RemoveExport; an id ganesha does not know is fine (already gone). *ret_gone tells whether
  * ganesha is not running at all, which also means nothing is exported. */
 int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot_error *err)
 {
     _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
-    dbus_uint16_t qid = id;
-    _cleanup_dbus_message_ DBusMessage *m = new_call(b, "RemoveExport");
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
-    if (!m || !b->api.dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
-        return -ENOMEM;
-    int r = bus_call(b, m, &reply, &e);
+    int r = call_with_id(b, "RemoveExport", id, &reply, &e);
     if (r == -EIO) {
         if (is_not_running_error(&e)) {
             *ret_not_running = true;
@@ -357,12 +363,8 @@ static bool client_matches(const char *listed, const char *client)
 int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nfsroot_error *err)
 {
     _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
-    dbus_uint16_t qid = id;
-    _cleanup_dbus_message_ DBusMessage *m = new_call(b, "DisplayExport");
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
-    if (!m || !b->api.dbus_message_append_args(m, DBUS_TYPE_UINT16, &qid, DBUS_TYPE_INVALID))
-        return -ENOMEM;
-    int r = bus_call(b, m, &reply, &e);
+    int r = call_with_id(b, "DisplayExport", id, &reply, &e);
     if (r == -EIO) {
         if (is_unreachable_error(&e))
             return unreachable(b, e.message, err);
