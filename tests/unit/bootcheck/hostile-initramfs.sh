@@ -142,8 +142,12 @@ if [ "${#NS[@]}" -gt 0 ]; then
     # shellcheck disable=SC2016 # the script's $1.. and $d are the inner bash's, expanded there
     "${NS[@]}" bash -c '
         set -e; R=$1 cwd=$2 tool=$3 img=$4
+        # Plus the top-level directories holding the tool and the sandbox (a CI checkout may
+        # live anywhere, e.g. /check).
+        tool_top=/$(echo "$tool" | cut -d/ -f2) img_top=/$(echo "$img" | cut -d/ -f2)
         for d in /bin /sbin /lib /lib32 /lib64 /libx32 /usr /etc /dev /proc /sys /run /tmp /var \
-                 /opt /root /home /work /srv /mnt; do
+                 /opt /root /home /srv /mnt "$tool_top" "$img_top"; do
+            [ -e "$R$d" ] && continue
             if [ -L "$d" ]; then ln -s "$(readlink "$d")" "$R$d"
             elif [ -d "$d" ]; then mkdir -p "$R$d" && mount --rbind "$d" "$R$d"; fi
         done
