@@ -37,6 +37,7 @@ typedef struct guest_profile_def {
     const char *osinfo_fmt;         /* libosinfo id with one %s for the version, NULL: none */
     guest_tool dracut;              /* the dracut program */
     guest_tool nfs;                 /* mount.nfs (dracut's nfs module needs it) */
+    guest_tool rpcbind;             /* ... and rpcbind */
     const char *nfs_module_package; /* package shipping dracut's nfs module */
     guest_netmod netmods[GUEST_NETMODS_MAX]; /* in order of preference; module NULL ends */
     const char *const *packages;   /* what we install (debootstrap), NULL: we do not install it */
