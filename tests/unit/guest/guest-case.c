@@ -254,6 +254,8 @@ int main(int argc, char **argv)
         once = mask_hash(once, NULL), twice = mask_hash(twice, NULL);
         CHECKF(strcmp(once, twice) == 0, "configuring twice differs:\n%s---\n%s", once, twice);
         free(once), free(twice), free(c2);
+    } else {
+        dump(o, in, root, ""); /* a refusal writes nothing: this prints nothing */
     }
     char srv[256];
     bootchecks(o, root, setting(conf, "server", srv, sizeof(srv)) ? srv : "192.168.122.1", cmdline,
