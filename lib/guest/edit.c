@@ -253,7 +253,7 @@ bool guest_dnf_has_nocaps(const char *text)
         while (t < l + n && isspace((unsigned char)*t))
             t++;
         if (t < l + n && *t == '[')
-            main_ = strncmp(t, "[main]", 6) == 0;
+            main_ = strncasecmp(t, "[main]", 6) == 0;
         else if (main_ && is_key(l, n, "tsflags")) {
             const char *v = memchr(l, '=', n) + 1;
             for (const char *w = v; w < l + n;) {
@@ -274,6 +274,8 @@ bool guest_dnf_has_nocaps(const char *text)
 /* The tsflags value in [main] with nocaps added ("nodocs" -> "nodocs,nocaps"). */
 int guest_edit_dnf(const char *old, char **ret)
 {
+    if (guest_dnf_has_nocaps(old)) /* nothing to add (and never "nocaps,nocaps") */
+        return (*ret = strdup(old)) ? 0 : -ENOMEM;
     _cleanup_free_ char *flags = NULL;
     bool main_ = false;
     for (const char *l = old ? old : ""; *l;) {
@@ -282,7 +284,7 @@ int guest_edit_dnf(const char *old, char **ret)
         while (t < l + n && isspace((unsigned char)*t))
             t++;
         if (t < l + n && *t == '[')
-            main_ = strncmp(t, "[main]", 6) == 0;
+            main_ = strncasecmp(t, "[main]", 6) == 0;
         else if (main_ && is_key(l, n, "tsflags")) {
             const char *v = (const char *)memchr(l, '=', n) + 1;
             v += strspn(v, " \t");
