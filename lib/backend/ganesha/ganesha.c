@@ -186,6 +186,15 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
     const id_record *rec = id_list_find_path(&t->ids, e->path);
     if (rec && strcmp(rec->uuid, plan->uuid) != 0)
         return path_of_other_domain(plan, e, rec, err);
+    /* Kept while the domain runs here; but a guest migrating in whose earlier stay left the
+     * export with another id (an older allocation, another range) would find stale handles. */
+    if (rec && !ret && rec->id != derived)
+        return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
+                           "this host still exports '%s' for the domain as NFS-Ganesha Export_Id "
+                           "%u from an earlier stay, not the %u every host derives for it, so the "
+                           "guest's file handles would be stale here; run 'virt-nfsroot "
+                           "reconcile --apply' on this host, then migrate again",
+                           e->path, rec->id, derived);
     if (rec) {
         if (ret)
             *ret = rec->id;
