@@ -45,6 +45,25 @@ static void read_versions(char *text, int versions[NFSROOT_PROBE_VERSIONS])
     }
 }
 
+/* For guests migrated here: the exports carry an fsid derived from the path (kernel.c), the same
+ * on every host; the grace period cannot be turned off, only seen (v4_end_grace, kernel 4.20+). */
+static void probe_migration(int root_fd, nfsroot_probe *ret)
+{
+    _cleanup_free_ char *grace = NULL;
+    bool in_grace =
+        nfsroot_host_read(root_fd, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
+        grace[0] == 'N';
+    ret->migration = !in_grace;
+    if (!in_grace) {
+        SET(ret->migration_reason, "exports carry an fsid derived from their path, the same on "
+                                   "every host");
+        return;
+    }
+    SET(ret->migration_reason, "nfsd is in its NFSv4 grace period: a guest migrated here now "
+                               "stalls until it ends");
+    SET(ret->migration_fix, "wait for the grace period to end before migrating guests here");
+}
+
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                          nfsroot_error *err)
 {
@@ -79,5 +98,33 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
         return 0;
     }
     read_versions(vers, ret->versions);
+    probe_migration(root_fd, ret);
+    return 0;
+}
+
+/* An incoming migration: refused when nfsd says it cannot serve the guest at once, that is when
+ * it runs no threads or is still in its NFSv4 grace period (v4_end_grace reads 'N' until the
+ * grace period ends, on kernels since 4.20). Where nfsd cannot be asked (not mounted: prepare
+ * does not refuse that either), nothing is refused. */
+int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                  const nfsroot_peers *peers, nfsroot_error *err)
+{
+    (void)p, (void)peers;
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *threads = NULL, *grace = NULL;
+    if (root < 0)
+        return 0;
+    if (nfsroot_host_read(root, "/proc/fs/nfsd/threads", PROC_MAX, &threads, NULL) == 0 &&
+        strtol(threads, NULL, 10) <= 0)
+        return nfsroot_err(err, -EHOSTDOWN, plan->domain, "backend", NULL, 0,
+                           "the kernel NFS server of this host runs no threads, so nothing would "
+                           "serve the guest's root: start it (systemctl start nfs-server) before "
+                           "migrating");
+    if (nfsroot_host_read(root, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
+        grace[0] == 'N')
+        return nfsroot_err(err, -EAGAIN, plan->domain, "backend", NULL, 0,
+                           "the kernel NFS server of this host is in its NFSv4 grace period, so "
+                           "the guest's NFSv4 state would stall until it ends; migrate after it "
+                           "(or end it: echo Y > /proc/fs/nfsd/v4_end_grace)");
     return 0;
 }

@@ -3,10 +3,12 @@
  *
  * For each export of a plan we write <ganesha_exports_dir>/virt-nfsroot-<uuid>-<id>.conf and
  * call org.ganesha.nfsd.exportmgr.AddExport (UpdateExport when the id is already live, so a
- * re-apply changes clients without a window where the guest loses its root). Export ids come
- * from policy's [ganesha_export_id_min, max], recorded in <state_dir>/ganesha/export-ids so a
- * path keeps its id across re-applies and ids never collide with each other or with exports
- * ganesha already has (ids.c). Ganesha 4.3 cannot %include a directory, so we also keep
+ * re-apply changes clients without a window where the guest loses its root). An export's id is
+ * derived from the domain's UUID and the path into policy's [ganesha_export_id_min, max]
+ * (ids.c), so every host gives it the same one and a migrated guest's file handles stay valid;
+ * an id something else holds here is refused rather than replaced. The ids in use are recorded
+ * in <state_dir>/ganesha/export-ids, so a running domain keeps its id across re-applies.
+ * Ganesha 4.3 cannot %include a directory, so we also keep
  * <ganesha_exports_dir>/virt-nfsroot-index.conf, one %include per live export file: the
  * server's main config includes that file and a ganesha restart brings the exports back.
  */
@@ -114,43 +116,104 @@ static int forget_record(const nfsroot_policy *p, bus *b, id_table *t, id_record
     return 0;
 }
 
-/* The id for path: the recorded one, one ganesha serves from our own file (the table was
- * lost), or the lowest free one in the policy's range. */
+static const char *peer_name(const nfsroot_peers *peers, const char *uuid)
+{
+    for (size_t i = 0; peers && i < peers->n; i++)
+        if (!strcmp(peers->plans[i]->uuid, uuid))
+            return peers->plans[i]->domain;
+    return NULL;
+}
+
+/* Why the derived id cannot be e's here: another export of ours or one ganesha serves that
+ * virt-nfsroot did not make holds it. 0 when it is free. */
+static int id_holder_check(const nfsroot_policy *p, const nfsroot_plan *plan,
+                           const nfsroot_export *e, uint16_t id, const id_table *t,
+                           const id_list *live, const nfsroot_peers *peers, nfsroot_error *err)
+{
+    for (size_t i = 0; i < t->ids.n; i++) {
+        const id_record *h = &t->ids.v[i];
+        if (h->id != id || (!strcmp(h->uuid, plan->uuid) && !strcmp(h->path, e->path)))
+            continue;
+        const char *name = peer_name(peers, h->uuid);
+        return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                           "export path '%s' needs NFS-Ganesha Export_Id %u (derived from the "
+                           "domain's UUID and the path, the same on every host), which %s%s%s "
+                           "holds for '%s'; stop that domain or change policy key "
+                           "'ganesha_export_ids' on every host",
+                           e->path, id, name ? "running domain '" : "the domain with uuid ",
+                           name ? name : h->uuid, name ? "'" : "", h->path);
+    }
+    for (size_t i = 0; i < live->n; i++)
+        if (live->v[i].id == id && strcmp(live->v[i].path, e->path) &&
+            !export_file_exists(p, plan->uuid, id))
+            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                               "export path '%s' needs NFS-Ganesha Export_Id %u (derived from "
+                               "the domain's UUID and the path, the same on every host), but "
+                               "ganesha already serves '%s' under that id, an export "
+                               "virt-nfsroot did not make; give it another Export_Id in "
+                               "ganesha's configuration",
+                               e->path, id, live->v[i].path);
+    return 0;
+}
+
+static int path_of_other_domain(const nfsroot_plan *plan, const nfsroot_export *e,
+                                const id_record *rec, nfsroot_error *err)
+{
+    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                       "export path '%s' is already exported by NFS-Ganesha for the domain with "
+                       "uuid %s; ganesha serves one path once, so stop that domain or choose "
+                       "another path",
+                       e->path, rec->uuid);
+}
+
+static int path_made_by_hand(const nfsroot_plan *plan, const nfsroot_export *e, const id_record *le,
+                             nfsroot_error *err)
+{
+    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                       "export path '%s' is already exported by NFS-Ganesha as Export_Id %u, "
+                       "which virt-nfsroot did not create; remove that export from ganesha's "
+                       "configuration",
+                       e->path, le->id);
+}
+
+/* The id for e: the recorded one (a running domain keeps its id), one ganesha serves from our
+ * own file (the table was lost), or the derived one, refused when something else holds it. With
+ * ret NULL only the refusals: what check_incoming asks, changing nothing. */
 static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                   id_table *t, const id_list *live, uint16_t *ret, nfsroot_error *err)
+                   uint16_t derived, id_table *t, const id_list *live, const nfsroot_peers *peers,
+                   uint16_t *ret, nfsroot_error *err)
 {
     const id_record *rec = id_list_find_path(&t->ids, e->path);
+    if (rec && strcmp(rec->uuid, plan->uuid) != 0)
+        return path_of_other_domain(plan, e, rec, err);
+    /* Kept while the domain runs here; but a guest migrating in whose earlier stay left the
+     * export with another id (an older allocation, another range) would find stale handles. */
+    if (rec && !ret && rec->id != derived)
+        return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
+                           "this host still exports '%s' for the domain as NFS-Ganesha Export_Id "
+                           "%u from an earlier stay, not the %u every host derives for it, so the "
+                           "guest's file handles would be stale here; run 'virt-nfsroot "
+                           "reconcile --apply' on this host, then migrate again",
+                           e->path, rec->id, derived);
     if (rec) {
-        if (strcmp(rec->uuid, plan->uuid) != 0)
-            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
-                               "export path '%s' is already exported by NFS-Ganesha for the "
-                               "domain with uuid %s; ganesha serves one path once, so stop "
-                               "that domain or choose another path",
-                               e->path, rec->uuid);
-        *ret = rec->id;
+        if (ret)
+            *ret = rec->id;
         return 0;
     }
     const id_record *le = id_list_find_path(live, e->path);
+    if (le && !export_file_exists(p, plan->uuid, le->id))
+        return path_made_by_hand(plan, e, le, err);
     if (le) {
-        if (!export_file_exists(p, plan->uuid, le->id))
-            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
-                               "export path '%s' is already exported by NFS-Ganesha as "
-                               "Export_Id %u, which virt-nfsroot did not create; remove that "
-                               "export from ganesha's configuration",
-                               e->path, le->id);
+        if (!ret)
+            return 0;
         *ret = le->id;
         return id_list_add(&t->ids, le->id, plan->uuid, e->path);
     }
-    for (unsigned id = p->ganesha_export_id_min; id <= p->ganesha_export_id_max; id++) {
-        if (id_list_has_id(&t->ids, (uint16_t)id) || id_list_has_id(live, (uint16_t)id))
-            continue;
-        *ret = (uint16_t)id;
-        return id_list_add(&t->ids, (uint16_t)id, plan->uuid, e->path);
-    }
-    return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'", p->source, 0,
-                       "no free NFS-Ganesha export id left in %u-%u; widen policy key "
-                       "'ganesha_export_ids'",
-                       p->ganesha_export_id_min, p->ganesha_export_id_max);
+    int r = id_holder_check(p, plan, e, derived, t, live, peers, err);
+    if (r < 0 || !ret)
+        return r;
+    *ret = derived;
+    return id_list_add(&t->ids, derived, plan->uuid, e->path);
 }
 
 /* Make file live as export id: AddExport, or UpdateExport when ganesha has the id already;
@@ -182,11 +245,11 @@ static int load_export(bus *b, const char *file, uint16_t id, bool live, const c
 }
 
 static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                     bus *b, id_table *t, const id_list *live, const nfsroot_log *log,
-                     nfsroot_error *err)
+                     uint16_t derived, bus *b, id_table *t, const id_list *live,
+                     const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     uint16_t id = 0;
-    int r = pick_id(p, plan, e, t, live, &id, err);
+    int r = pick_id(p, plan, e, derived, t, live, peers, &id, err);
     if (r < 0)
         return r;
     /* Record the id before ganesha knows it, so a crash in between leaves nothing unowned. */
@@ -268,19 +331,55 @@ static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
 }
 
 static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
-                         const nfsroot_peers *peers _unused_, const nfsroot_log *log,
-                         nfsroot_error *err)
+                         const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    int r = begin(p, plan->domain, true, &t, &b, &live, err);
+    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
+    if (!derived)
+        return -ENOMEM;
+    int r = check_policy(p, plan->domain, err);
+    if (r == 0)
+        r = id_derive_plan(p, plan, derived, err);
+    if (r == 0)
+        r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r < 0)
         return r;
     r = forget_dropped(p, plan, old, b, &t, log, err);
     for (size_t i = 0; r == 0 && i < plan->n_exports; i++)
-        r = apply_one(p, plan, &plan->exports[i], b, &t, &live, log, err);
+        r = apply_one(p, plan, &plan->exports[i], derived[i], b, &t, &live, peers, log, err);
     return save_all(p, &t, plan->domain, r, err);
+}
+
+/* An incoming migration: ganesha answers, is not in grace (where it says), and every export
+ * of the plan can have here the id every host derives for it. The table is read under its lock
+ * and left as it was. */
+static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                  const nfsroot_peers *peers, nfsroot_error *err)
+{
+    _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
+    _cleanup_(bus_closep) bus *b = NULL;
+    _cleanup_(id_list_donep) id_list live = { 0 };
+    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
+    if (!derived)
+        return -ENOMEM;
+    int r = begin(p, plan->domain, true, &t, &b, &live, err);
+    if (r == 0)
+        r = id_derive_plan(p, plan, derived, err);
+    bool in_grace = false, known = false;
+    if (r == 0)
+        r = bus_in_grace(b, &in_grace, &known, err);
+    if (r < 0)
+        return r;
+    if (in_grace)
+        return nfsroot_err(err, -EAGAIN, plan->domain, "backend", NULL, 0,
+                           "NFS-Ganesha on this host is in its grace period, so the guest's "
+                           "NFSv4 state would stall until it ends (about a minute); migrate "
+                           "after it, or set Graceless = true in ganesha's NFSv4 block");
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++)
+        r = pick_id(p, plan, &plan->exports[i], derived[i], &t, &live, peers, NULL, err);
+    return r;
 }
 
 static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
@@ -335,6 +434,43 @@ static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t 
     return NFSROOT_NFS_V4;
 }
 
+#define GANESHA_CONF "/etc/ganesha/ganesha.conf"
+
+/* ganesha.conf's NFSv4 block, for guests migrated here: without Graceless a restarted server (or
+ * a destination still in grace) stalls their NFSv4 state for the grace period; without
+ * Only_Numeric_Owners the owners they see depend on each host's id-mapping domain. */
+static void probe_migration(int root_fd, nfsroot_probe *ret)
+{
+    _cleanup_free_ char *text = NULL;
+    if (nfsroot_host_read(root_fd, GANESHA_CONF, 4u << 20, &text, NULL) < 0) {
+        snprintf(ret->migration_reason, sizeof(ret->migration_reason),
+                 "%s is not readable: its NFSv4 Graceless and Only_Numeric_Owners are not "
+                 "checked",
+                 GANESHA_CONF);
+        return;
+    }
+    int graceless, numeric;
+    ganesha_config_nfsv4(text, &graceless, &numeric);
+    ret->migration = graceless == 1 && numeric == 1;
+    if (ret->migration) {
+        snprintf(ret->migration_reason, sizeof(ret->migration_reason),
+                 "%s sets Graceless and Only_Numeric_Owners in its NFSv4 block", GANESHA_CONF);
+        return;
+    }
+    snprintf(ret->migration_reason, sizeof(ret->migration_reason), "%s%s%s%s", GANESHA_CONF,
+             graceless == 1 ? ""
+                            : " lacks NFSv4 Graceless = true (guests stall for the grace "
+                              "period, about 90 s, after a restart or a migration here)",
+             graceless == 1 || numeric == 1 ? "" : " and",
+             numeric == 1 ? ""
+                          : " lacks NFSv4 Only_Numeric_Owners = true (owners a moved guest "
+                            "sees depend on each host's id-mapping domain)");
+    snprintf(ret->migration_fix, sizeof(ret->migration_fix),
+             "set Graceless = true; and Only_Numeric_Owners = true; in the NFSv4 block of %s "
+             "on every host, then restart NFS-Ganesha",
+             GANESHA_CONF);
+}
+
 /* Is ganesha.nfsd running? (Its versions are set in ganesha.conf: not read.) */
 static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                          nfsroot_error *err)
@@ -354,6 +490,7 @@ static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
     }
     snprintf(ret->versions_reason, sizeof(ret->versions_reason),
              "versions are set in ganesha.conf (NFS_CORE_PARAM Protocols), not checked");
+    probe_migration(root_fd, ret);
     return 0;
 }
 
@@ -411,6 +548,7 @@ const nfsroot_backend nfsroot_backend_ganesha = {
     .apply = ganesha_apply,
     .remove = ganesha_remove,
     .has = ganesha_has,
+    .check_incoming = ganesha_check_incoming,
     .nfs_versions = ganesha_nfs_versions,
     .probe = ganesha_probe,
     .list_orphans = ganesha_list_orphans,

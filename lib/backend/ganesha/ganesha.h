@@ -42,6 +42,12 @@ int id_table_load(const nfsroot_policy *p, const char *domain, id_table *t, nfsr
 int id_table_save(const id_table *t, const char *domain, nfsroot_error *err);
 void id_table_done(id_table *t); /* also drops the lock */
 
+/* The Export_Id of each export of plan (ret: plan->n_exports of them), derived from the domain's
+ * UUID and the export path into the policy's range: the same on every host with the same
+ * policy, so a migrated guest's handles name an export the destination has. */
+int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *ret,
+                   nfsroot_error *err);
+
 /* ---- dbus.c ----------------------------------------------------------------------------- */
 
 typedef struct bus bus; /* a private connection to ganesha's bus */
@@ -59,6 +65,10 @@ int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot_error 
 /* DisplayExport: does export id list client (or a subnet holding it)? */
 int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nfsroot_error *err);
 
+/* admin.get_grace: is ganesha in its grace period? *ret_known false when it cannot say (a
+ * release without the method). */
+int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err);
+
 /* ---- config.c --------------------------------------------------------------------------- */
 
 #define GANESHA_INDEX_NAME "virt-nfsroot-index.conf"
@@ -70,5 +80,9 @@ int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
                           const nfsroot_export *e, uint16_t id, char **ret, nfsroot_error *err);
 /* The index file: one %include of dir/<file> per id of ours (caller frees). */
 int ganesha_format_index(const char *dir, const id_list *ours, char **ret);
+
+/* The top-level NFSv4 block's Graceless and Only_Numeric_Owners in ganesha.conf text: 1, 0, or
+ * -1 when not set there (or not a boolean). %include files are not followed. */
+void ganesha_config_nfsv4(const char *text, int *ret_graceless, int *ret_numeric_owners);
 
 #endif

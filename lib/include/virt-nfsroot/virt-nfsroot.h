@@ -154,6 +154,11 @@ typedef struct nfsroot_probe {
     const char *helper;         /* a program the backend runs as root (policy's), NULL: none */
     const char *helper_records; /* where the server records what that program exported */
     const char *helper_fix;     /* how to install it */
+    /* What its configuration means for guests live-migrated here: 1 fine, 0 a warning (reason
+     * says what a moved guest would suffer, fix what to set on every host), -1 not checked. */
+    int migration;
+    char migration_reason[512];
+    char migration_fix[512];
 } nfsroot_probe;
 /* Fill ret for policy p's backend, reading every host file beneath root_fd (an O_PATH
  * directory: symbolic links resolve inside it, ".." stops at it; fixture hosts), or the host's
@@ -248,6 +253,7 @@ typedef struct nfsroot_netinfo {
     nfsroot_cidr *host_addrs; /* this host's address(es) on it (prefix = subnet's) */
     size_t n_host_addrs;
     nfsroot_cidr pinned; /* static DHCP address for the NIC's MAC (family 0 if none) */
+    char bridge_mac[18]; /* the network's <mac address=> (its bridge's), lower case; "" if none */
 } nfsroot_netinfo;
 
 /* Find what the host knows of a NIC's network without calling libvirt: the live network XML
@@ -256,6 +262,12 @@ NFSROOT_API int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_doma
                                      const nfsroot_nic *nic, nfsroot_netinfo **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_netinfo_free(nfsroot_netinfo *n);
+/* The bridge MAC every host should pin for network `name` whose gateway (the host's address on
+ * it, the guests' NFS server) is `gateway`: 52:54:00 and three bytes derived from both. libvirt
+ * gives a network defined without <mac> a random one, different on each host, and a guest
+ * migrated between them stalls until its ARP entry for the gateway expires; a MAC every host
+ * derives alike needs no record passed between them. */
+NFSROOT_API void nfsroot_network_mac_derive(const char *name, const char *gateway, char ret[18]);
 /* Read one libvirt network XML (or the <networkstatus> libvirt keeps around a live one) as the
  * hook reads a NIC's network: name and the subnets of its <ip> elements (host_addrs too);
  * ret_n_dhcp_hosts (may be NULL) counts its static DHCP <host> entries. path names the file in
@@ -461,6 +473,12 @@ NFSROOT_API const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings 
 /* "error", "warning", "info". */
 NFSROOT_API const char *nfsroot_finding_level_name(nfsroot_finding_level level);
 /* "error: <message> [<code>]" (the message names the file). */
+/* What would refuse a live migration of this guest to another host, as warnings (codes
+ * migration-server, migration-bridge-mac): its root='s NFS server must be its network's gateway
+ * address, and the network must pin the bridge MAC every host derives
+ * (nfsroot_network_mac_derive()). `migrate begin` refuses on the same grounds. 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroot_domain *d,
+                                           const nfsroot_plan *plan, nfsroot_findings *f);
 NFSROOT_API const char *nfsroot_finding_format(const nfsroot_finding *f, char *buf, size_t len);
 
 /* The [General] Domain of an idmapd.conf text into ret ("" when unset): what libnfsidmap
