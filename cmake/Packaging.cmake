@@ -48,8 +48,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://virt-nfsroot.org/")
 # An NFS server, plus the shared libraries we link (libxml2, libnfsidmap1, libvirt0, libc6)
-# with the versions dpkg-shlibdeps finds, plus the two we dlopen() (libarchive for the initramfs
-# scan, libdbus for the ganesha backend), which it cannot see: Debian names their packages by
+# with the versions dpkg-shlibdeps finds, plus the three we dlopen() (libarchive for the initramfs
+# scan and create's unpack, libdbus for the ganesha backend, libcrypt for create's password), which it cannot see: Debian names their packages by
 # SONAME (libarchive.so.13 -> libarchive13, libdbus-1.so.3 -> libdbus-1-3).
 function(nfsroot_deb_package var soname)
     string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" pkg "${soname}")
@@ -60,7 +60,8 @@ function(nfsroot_deb_package var soname)
 endfunction()
 nfsroot_deb_package(_libarchive_pkg ${NFSROOT_LIBARCHIVE_SONAME})
 nfsroot_deb_package(_libdbus_pkg ${NFSROOT_LIBDBUS_SONAME})
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libarchive_pkg}, ${_libdbus_pkg}, nfs-kernel-server | nfs-ganesha")
+nfsroot_deb_package(_libcrypt_pkg ${NFSROOT_LIBCRYPT_SONAME})
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libarchive_pkg}, ${_libdbus_pkg}, ${_libcrypt_pkg}, nfs-kernel-server | nfs-ganesha")
 find_program(DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(DPKG_SHLIBDEPS)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

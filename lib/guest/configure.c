@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Configure a tree for / on NFS, from its profile: each step one function, every file reached
  * beneath the tree's root. */
-#include <crypt.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -213,17 +213,38 @@ static int step_ssh(const ctx *x)
     return 0;
 }
 
-/* crypt(3) with the system's preferred method (yescrypt on Debian), else SHA-512. */
+typedef struct crypt_api {
+    char *(*crypt_gensalt_ra)(const char *, unsigned long, const char *, int);
+    char *(*crypt_ra)(const char *, const char *, void **, int *);
+} crypt_api;
+
+static void dlclosep(void **h)
+{
+    if (*h)
+        dlclose(*h);
+}
+
+/* crypt(3) with the system's preferred method (yescrypt on Debian), else SHA-512. libcrypt is
+ * dlopen()ed here: linking it would load it at every hook run, which never hashes anything. */
 static int hash_password(const char *pw, char **ret)
 {
     static const char *const prefixes[] = { "$y$", "$6$" };
+    crypt_api api = { 0 };
+    _cleanup_(dlclosep) void *handle = NULL;
+    const nfsroot_dlsym syms[] = { { "crypt_gensalt_ra", (void **)&api.crypt_gensalt_ra },
+                                   { "crypt_ra", (void **)&api.crypt_ra } };
+    char why[512];
+    int r =
+        nfsroot_dlopen(NFSROOT_LIBCRYPT_SONAME, syms, ELEMENTSOF(syms), &handle, why, sizeof(why));
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
-        _cleanup_free_ char *salt = crypt_gensalt_ra(prefixes[i], 0, NULL, 0);
+        _cleanup_free_ char *salt = api.crypt_gensalt_ra(prefixes[i], 0, NULL, 0);
         if (!salt)
             continue;
         void *data = NULL;
         int size = 0;
-        const char *h = crypt_ra(pw, salt, &data, &size);
+        const char *h = api.crypt_ra(pw, salt, &data, &size);
         if (h && h[0] != '*') {
             *ret = strdup(h);
             explicit_bzero(data, (size_t)size);
@@ -250,7 +271,9 @@ static int hash_file(const ctx *x, const char *file, char **ret)
                         "the root password file '%s' has an empty first line", file);
     else if ((r = hash_password(pw, ret)) < 0)
         r = nfsroot_err(x->err, r, NULL, "root password file", file, 0,
-                        "crypt(3) can hash neither with yescrypt nor with SHA-512");
+                        r == -ENOENT ? "libcrypt (" NFSROOT_LIBCRYPT_SONAME
+                                       ") cannot be loaded to hash it: install libcrypt1"
+                                     : "crypt(3) can hash neither with yescrypt nor with SHA-512");
     explicit_bzero(pw, len);
     return r;
 }

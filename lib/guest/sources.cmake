@@ -8,5 +8,6 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/tree.c
     ${CMAKE_CURRENT_LIST_DIR}/configure.c
     ${CMAKE_CURRENT_LIST_DIR}/unpack.c)
-pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
-target_link_libraries(virt-nfsroot PRIVATE PkgConfig::LIBXCRYPT)
+# libcrypt hashes create's root password: dlopen()ed there, never loaded by a hook run.
+target_include_directories(virt-nfsroot PRIVATE ${LIBXCRYPT_INCLUDE_DIRS})
+target_compile_definitions(virt-nfsroot PRIVATE NFSROOT_LIBCRYPT_SONAME="${NFSROOT_LIBCRYPT_SONAME}")
