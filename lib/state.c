@@ -49,8 +49,12 @@ int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err)
     if (fd < 0)
         return nfsroot_err(err, -errno, NULL, "state", lock, 0, "cannot open the lock '%s': %s",
                            lock, strerror(errno));
-    /* Bounded: one stuck hook must not block every guest's start and stop for ever. */
-    for (unsigned waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += 50) {
+    /* Bounded: one stuck hook must not block every guest's start and stop for ever. The lock is
+     * held for milliseconds (a record and one exportfs): polled first every millisecond, the
+     * interval doubling up to 32 ms, a waiter takes it soon after it is free (a fixed 50 ms
+     * left it idle between holders: docs/PERFORMANCE.md, part 3). */
+    unsigned step_ms = 1;
+    for (unsigned waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += step_ms) {
         int e = errno;
         if (e != EWOULDBLOCK && e != EINTR)
             return nfsroot_err(err, -e, NULL, "state", lock, 0, "cannot lock '%s': %s", lock,
