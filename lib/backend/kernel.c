@@ -95,7 +95,7 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
     char name[128];
     file_name(plan->uuid, name, sizeof(name));
     if (r == 0)
-        r = write_file_atomic(p->exports_dir, name, text, strlen(text), 0644);
+        r = write_file_replace(p->exports_dir, name, text, strlen(text), 0644);
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "exports", p->exports_dir, 0,
                            "cannot write '%s/%s': %s", p->exports_dir, name, strerror(-r));
