@@ -4,18 +4,23 @@
  * no shell in between, monotonic clock, stdin opened before the clock starts.
  *
  * usage: spawn-timer [-n RUNS] [-w WARMUP] [-j PARALLEL] [-i STDIN] [-e STDERR] [-k]
- *                    -- PROG ARGS... [--- PROG ARGS...]...
+ *                    -- PROG ARGS... [--- PROG ARGS...]... [:: PROG ARGS... [--- ...]]...
  *   One run = the programs separated by "---", one after the other; its time is from the first
  *   spawn to the last exit. "{}" in STDIN and in any argument is replaced by the run's index.
+ *   "::" starts another group: the groups are measured A B A B..., one run of each in turn, so
+ *   that a change in the machine's load falls on every group alike.
  *   -j P: start P runs at once (single program only) and also report the total wall time.
  *   -k:   keep going when a program exits non-zero (default: stop and exit 2).
- * Output (one line): runs=N median_us=.. p90_us=.. p99_us=.. mean_us=.. min_us=.. max_us=..
- *   wall_us=.. maxrss_kb=..   (maxrss: the largest ru_maxrss of any child, from wait4)
+ * Output (one line per group; "group=G " first when there are several): runs=N median_us=..
+ *   p10_us=.. p90_us=.. p99_us=.. mean_us=.. min_us=.. max_us=.. wall_us=.. maxrss_kb=..
+ *   cpu_median_us=..   (maxrss: the largest ru_maxrss of any child, from wait4; cpu: user +
+ *   system time of a run's programs and the children they waited for, from wait4)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +32,18 @@
 extern char **environ;
 
 #define MAX_CMDS 8
+#define MAX_GROUPS 4
 
 static char **cmds[MAX_CMDS];
 static int n_cmds;
+/* Group g is cmds[group_first[g]] .. cmds[group_first[g + 1] - 1]. */
+static int group_first[MAX_GROUPS + 1];
+static int n_groups;
 static const char *stdin_tmpl = "/dev/null";
 static const char *stderr_path;
 static int keep_going;
 static long max_rss;
+static double cpu_us; /* of the run being timed */
 
 static double now_us(void)
 {
@@ -146,25 +156,28 @@ static pid_t reap(pid_t pid, int *status)
     }
     if (ru.ru_maxrss > max_rss)
         max_rss = ru.ru_maxrss;
+    cpu_us += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+              (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     return r;
 }
 
-/* One run: the chain of commands, sequentially. Returns its duration in microseconds. */
-static double run_chain(long idx)
+/* One run of group g: its chain of commands, sequentially. Returns its duration in
+ * microseconds; cpu_us holds its CPU time. */
+static double run_chain(int g, long idx)
 {
     int fds[MAX_CMDS];
-    for (int c = 0; c < n_cmds; c++) {
+    for (int c = group_first[g]; c < group_first[g + 1]; c++)
         fds[c] = open_stdin(idx);
-    }
+    cpu_us = 0;
     double t0 = now_us();
-    for (int c = 0; c < n_cmds; c++) {
+    for (int c = group_first[g]; c < group_first[g + 1]; c++) {
         int status;
         pid_t pid = spawn_one(c, idx, fds[c]);
         reap(pid, &status);
         check_status(status, c, idx);
     }
     double t = now_us() - t0;
-    for (int c = 0; c < n_cmds; c++)
+    for (int c = group_first[g]; c < group_first[g + 1]; c++)
         close(fds[c]);
     return t;
 }
@@ -221,33 +234,47 @@ int main(int argc, char **argv)
         return 2;
     }
     cmds[n_cmds++] = &argv[optind];
-    for (int i = optind; i < argc; i++)
-        if (!strcmp(argv[i], "---")) {
-            argv[i] = NULL;
-            if (n_cmds == MAX_CMDS || i + 1 >= argc) {
-                fprintf(stderr, "spawn-timer: too many or empty commands\n");
-                return 2;
-            }
-            cmds[n_cmds++] = &argv[i + 1];
+    n_groups = 1;
+    for (int i = optind; i < argc; i++) {
+        bool group = !strcmp(argv[i], "::");
+        if (!group && strcmp(argv[i], "---"))
+            continue;
+        argv[i] = NULL;
+        if (n_cmds == MAX_CMDS || i + 1 >= argc || (group && n_groups == MAX_GROUPS)) {
+            fprintf(stderr, "spawn-timer: too many or empty commands\n");
+            return 2;
         }
+        if (group)
+            group_first[n_groups++] = n_cmds;
+        cmds[n_cmds++] = &argv[i + 1];
+    }
+    group_first[n_groups] = n_cmds;
     if (par > 1 && n_cmds > 1) {
         fprintf(stderr, "spawn-timer: -j takes a single program\n");
         return 2;
     }
 
-    double *t = calloc((size_t)runs, sizeof(double));
-    if (!t)
+    double *times = calloc((size_t)runs * (size_t)n_groups, sizeof(double));
+    double *cpus = calloc((size_t)runs * (size_t)n_groups, sizeof(double));
+    double walls[MAX_GROUPS] = { 0 };
+    long rss[MAX_GROUPS] = { 0 };
+    if (!times || !cpus)
         return 3;
-    double wall;
     if (par == 1) {
         for (long i = 0; i < warmup; i++)
-            run_chain(i);
-        max_rss = 0;
-        double w0 = now_us();
+            for (int g = 0; g < n_groups; g++)
+                run_chain(g, i);
         for (long i = 0; i < runs; i++)
-            t[i] = run_chain(i);
-        wall = now_us() - w0;
+            for (int g = 0; g < n_groups; g++) {
+                max_rss = rss[g];
+                double t = run_chain(g, i);
+                times[g * runs + i] = t;
+                cpus[g * runs + i] = cpu_us;
+                walls[g] += t;
+                rss[g] = max_rss;
+            }
     } else {
+        double *t = times;
         /* Batches of `par` runs started back to back; each run's time is spawn -> its exit. */
         pid_t *pids = calloc((size_t)par, sizeof(pid_t));
         double *start = calloc((size_t)par, sizeof(double));
@@ -265,11 +292,13 @@ int main(int argc, char **argv)
             }
             for (long done = 0; done < k; done++) {
                 int status;
+                cpu_us = 0;
                 pid_t pid = reap(-1, &status);
                 double end = now_us();
                 for (long j = 0; j < k; j++)
                     if (pids[j] == pid) {
                         t[base + j] = end - start[j];
+                        cpus[base + j] = cpu_us;
                         check_status(status, 0, base + j);
                         pids[j] = 0;
                     }
@@ -277,20 +306,28 @@ int main(int argc, char **argv)
             for (long j = 0; j < k; j++)
                 close(fds[j]);
         }
-        wall = now_us() - w0;
+        walls[0] = now_us() - w0;
+        rss[0] = max_rss;
         free(pids);
         free(start);
         free(fds);
     }
 
-    double sum = 0;
-    for (long i = 0; i < runs; i++)
-        sum += t[i];
-    qsort(t, (size_t)runs, sizeof(double), cmp_double);
-    printf("runs=%ld median_us=%.1f p90_us=%.1f p99_us=%.1f mean_us=%.1f min_us=%.1f max_us=%.1f "
-           "wall_us=%.1f maxrss_kb=%ld\n",
-           runs, pct(t, runs, 50), pct(t, runs, 90), pct(t, runs, 99), sum / (double)runs, t[0],
-           t[runs - 1], wall, max_rss);
-    free(t);
+    for (int g = 0; g < n_groups; g++) {
+        double *t = times + g * runs, *c = cpus + g * runs;
+        double sum = 0;
+        for (long i = 0; i < runs; i++)
+            sum += t[i];
+        qsort(t, (size_t)runs, sizeof(double), cmp_double);
+        qsort(c, (size_t)runs, sizeof(double), cmp_double);
+        if (n_groups > 1)
+            printf("group=%d ", g);
+        printf("runs=%ld median_us=%.1f p10_us=%.1f p90_us=%.1f p99_us=%.1f mean_us=%.1f "
+               "min_us=%.1f max_us=%.1f wall_us=%.1f maxrss_kb=%ld cpu_median_us=%.1f\n",
+               runs, pct(t, runs, 50), pct(t, runs, 10), pct(t, runs, 90), pct(t, runs, 99),
+               sum / (double)runs, t[0], t[runs - 1], walls[g], rss[g], pct(c, runs, 50));
+    }
+    free(times);
+    free(cpus);
     return 0;
 }

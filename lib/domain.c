@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "internal.h"
+#include "xml.h"
 
 /* libvirt's own domain XMLs are tens of KiB; anything this large is not one. */
 #define NFSROOT_XML_MAX (8u * 1024 * 1024)
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt)
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlChar *, xmlFree)
-
-#define _cleanup_xmlchar_ _cleanup_(xmlFreep)
+#define _cleanup_xmlchar_ _cleanup_(nfsroot_xml_freep)
 
 bool nfsroot_xml_mentions_namespace(const char *xml, size_t len)
 {
@@ -40,7 +35,7 @@ void nfsroot_domain_free(nfsroot_domain *d)
 }
 static bool is_elem(xmlNodePtr n, const char *name)
 {
-    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0 && n->ns == NULL;
+    return n->type == XML_ELEMENT_NODE && XML(Strcmp)(n->name, BAD_CAST name) == 0 && n->ns == NULL;
 }
 
 static xmlNodePtr child(xmlNodePtr parent, const char *name)
@@ -55,7 +50,7 @@ static char *text_of(xmlNodePtr n)
 {
     if (!n)
         return NULL;
-    _cleanup_xmlchar_ xmlChar *t = xmlNodeGetContent(n);
+    _cleanup_xmlchar_ xmlChar *t = XML(NodeGetContent)(n);
     return t ? strdup((const char *)t) : NULL;
 }
 
@@ -63,7 +58,7 @@ static char *attr_of(xmlNodePtr n, const char *name)
 {
     if (!n)
         return NULL;
-    _cleanup_xmlchar_ xmlChar *t = xmlGetNoNsProp(n, BAD_CAST name);
+    _cleanup_xmlchar_ xmlChar *t = XML(GetNoNsProp)(n, BAD_CAST name);
     return t ? strdup((const char *)t) : NULL;
 }
 
@@ -232,7 +227,7 @@ static int parse_metadata(nfsroot_domain *d, xmlNodePtr metadata, nfsroot_error 
                                "metadata namespace '%s' is not understood by this host, which "
                                "reads '%s': upgrade virt-nfsroot or annotate the domain again",
                                href, NFSROOT_XMLNS);
-        if (xmlStrcmp(c->name, BAD_CAST "nfsroot") != 0)
+        if (XML(Strcmp)(c->name, BAD_CAST "nfsroot") != 0)
             return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
                                "unknown element '%s' in the virt-nfsroot namespace (expected "
                                "'nfsroot')",
@@ -263,14 +258,14 @@ static int parse_metadata(nfsroot_domain *d, xmlNodePtr metadata, nfsroot_error 
                                : c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE
                                    ? "text"
                                    : "content");
-        if (!c->ns || xmlStrcmp(c->ns->href, BAD_CAST NFSROOT_XMLNS))
+        if (!c->ns || XML(Strcmp)(c->ns->href, BAD_CAST NFSROOT_XMLNS))
             return nfsroot_err(
                 err, -EINVAL, d->name, "metadata", NULL, 0,
                 "unexpected element '%s' %s%s%s inside 'nfsroot' (only 'export' "
                 "elements of the virt-nfsroot namespace)",
                 (const char *)c->name, c->ns ? "in namespace '" : "without a namespace",
                 c->ns && c->ns->href ? (const char *)c->ns->href : "", c->ns ? "'" : "");
-        if (xmlStrcmp(c->name, BAD_CAST "export"))
+        if (XML(Strcmp)(c->name, BAD_CAST "export"))
             return nfsroot_err(err, -EINVAL, d->name, "metadata", NULL, 0,
                                "unexpected element '%s' inside 'nfsroot' (only 'export' elements)",
                                (const char *)c->name);
@@ -304,15 +299,18 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
                            "domain XML contains a NUL byte at offset %zu (a libvirt domain XML is "
                            "UTF-8 text)",
                            (size_t)(nul - xml));
-    _cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    int r = nfsroot_xml_load(err);
+    if (r < 0)
+        return r;
+    _cleanup_(nfsroot_xml_free_ctxtp) xmlParserCtxtPtr ctxt = XML(NewParserCtxt)();
     if (!ctxt)
         return -ENOMEM;
     /* No network, no DTD loading, no entity substitution; errors are read from the context. */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-    _cleanup_(xmlFreeDocp) xmlDocPtr doc =
-        xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL, opts);
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc =
+        XML(CtxtReadMemory)(ctxt, xml, (int)len, "domain.xml", NULL, opts);
     if (!doc) {
-        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
+        xmlErrorPtr e = XML(CtxtGetLastError)(ctxt);
         char msg[512];
         first_line(e && e->message ? e->message : "unknown error", msg, sizeof(msg));
         return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, e ? e->line : 0,
@@ -321,8 +319,8 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
     if (doc->intSubset || doc->extSubset)
         return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
                            "domain XML must not contain a DOCTYPE (entities are refused)");
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    if (root && root->ns && xmlStrcmp(root->name, BAD_CAST "domain") == 0)
+    xmlNodePtr root = XML(DocGetRootElement)(doc);
+    if (root && root->ns && XML(Strcmp)(root->name, BAD_CAST "domain") == 0)
         return nfsroot_err(err, -EINVAL, NULL, "domain XML", NULL, 0,
                            "root element 'domain' is in namespace '%s': a libvirt domain XML has "
                            "none",
@@ -338,7 +336,7 @@ int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret, nfsr
     d->name = text_of(child(root, "name"));
     if (!d->name)
         return nfsroot_err(err, -EINVAL, NULL, "domain name", NULL, 0, "domain XML has no <name>");
-    int r = check_name(d->name, err);
+    r = check_name(d->name, err);
     if (r < 0)
         return r;
     _cleanup_free_ char *uuid = text_of(child(root, "uuid"));
@@ -383,7 +381,7 @@ static void append_attr(char **buf, size_t *len, size_t *cap, const char *name, 
 {
     if (!v)
         return;
-    _cleanup_xmlchar_ xmlChar *esc = xmlEncodeSpecialChars(NULL, BAD_CAST v);
+    _cleanup_xmlchar_ xmlChar *esc = XML(EncodeSpecialChars)(NULL, BAD_CAST v);
     append(buf, len, cap, " ");
     append(buf, len, cap, name);
     append(buf, len, cap, "=\"");
@@ -393,6 +391,8 @@ static void append_attr(char **buf, size_t *len, size_t *cap, const char *name, 
 
 char *nfsroot_metadata_format(const nfsroot_export_req *exports, size_t n)
 {
+    if (nfsroot_xml_load(NULL) < 0)
+        return NULL;
     size_t len = 0, cap = 256;
     char *buf = malloc(cap);
     if (buf)

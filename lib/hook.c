@@ -55,6 +55,15 @@ static int hook_reconnect(const nfsroot_hook_args *a, const nfsroot_policy *p,
     return 0;
 }
 
+static int hook_release(const nfsroot_hook_args *a, nfsroot_error *err)
+{
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
+    int r = nfsroot_policy_load(NULL, &p, err);
+    if (r == 0)
+        r = nfsroot_remove(p, a->domain, a->log, err);
+    return named(err, a->domain, r);
+}
+
 int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
 {
     bool prepare = is(a->op, "prepare") && is(a->subop, "begin");
@@ -66,20 +75,24 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
     if (!prepare && !release && !reconnect && !migrate)
         return 0;
 
+    /* release removes what the record of the name libvirt passes says (the <name> of the XML
+     * it writes to stdin is that same name): the stop-time XML is never read, so a release
+     * loads no libxml2 (xml.h). */
+    if (release)
+        return hook_release(a, err);
+
     _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
     int r = nfsroot_domain_parse(a->xml, a->xml_len, &d, err);
     if (r < 0) {
-        if (reconnect || release) {
+        if (reconnect) {
             char buf[2048];
             nfsroot_logf(a->log, LOG_ERR, "%s", nfsroot_error_format(err, buf, sizeof(buf)));
             nfsroot_error_clear(err);
-            /* release still removes what the records say, by the name libvirt gave us */
-            if (!release)
-                return 0;
-        } else
-            return named(err, a->domain, r);
+            return 0;
+        }
+        return named(err, a->domain, r);
     }
-    if (d && !d->has_metadata && !release)
+    if (!d->has_metadata)
         return 0;
 
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
@@ -91,9 +104,7 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
         return named(err, a->domain, hook_prepare(a, p, d, err));
     if (migrate)
         return named(err, a->domain, nfsroot_migrate_check(p, d, a->log, err));
-    if (reconnect)
-        return hook_reconnect(a, p, d);
-    return named(err, a->domain, nfsroot_remove(p, d ? d->name : a->domain, a->log, err));
+    return hook_reconnect(a, p, d);
 }
 
 const char *nfsroot_version(void)

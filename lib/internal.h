@@ -62,6 +62,12 @@ int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void
                    char *why, size_t why_len);
 /* Write data to dir/name atomically: dot-prefixed temp in dir, fsync, rename, fsync dir. */
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
+/* The same without either fsync: readers see the old or the new file, never part of one, but
+ * after a power loss the file may be old, new, empty or gone. For files that describe running
+ * guests only (records, exports.d files): a power loss ends those guests, and the boot cleanup
+ * removes whatever is left (docs/SECURITY.md, "Crashes, full disks, reboots"). */
+int write_file_replace(const char *dir, const char *name, const char *data, size_t len,
+                       mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
 struct open_how;
 /* openat2(2), retried while the kernel reports a concurrent rename or mount (EAGAIN, which

@@ -2,12 +2,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <ifaddrs.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <net/if.h>
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "xml.h"
 
 void nfsroot_netinfo_free(nfsroot_netinfo *n)
 {
@@ -18,7 +17,6 @@ void nfsroot_netinfo_free(nfsroot_netinfo *n)
     free(n->host_addrs);
     free(n);
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct ifaddrs *, freeifaddrs)
 
 static int push_cidr(nfsroot_cidr **v, size_t *n, const nfsroot_cidr *c)
@@ -60,14 +58,14 @@ static unsigned netmask_prefix(const struct in_addr *m)
 
 static bool elem(xmlNodePtr n, const char *name)
 {
-    return n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST name);
+    return n->type == XML_ELEMENT_NODE && !XML(Strcmp)(n->name, BAD_CAST name);
 }
 
 static char *prop(xmlNodePtr n, const char *name)
 {
-    xmlChar *v = xmlGetNoNsProp(n, BAD_CAST name);
+    xmlChar *v = XML(GetNoNsProp)(n, BAD_CAST name);
     char *s = v ? strdup((const char *)v) : NULL;
-    xmlFree(v);
+    XML(Free)(v);
     return s;
 }
 
@@ -207,7 +205,7 @@ static bool valid_name(const char *s)
 /* The <network> element of a network XML, also inside the <networkstatus> of a live file. */
 static xmlNodePtr network_root(xmlDocPtr doc)
 {
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNodePtr root = doc ? XML(DocGetRootElement)(doc) : NULL;
     if (root && elem(root, "networkstatus"))
         for (root = root->children; root && !elem(root, "network"); root = root->next)
             ;
@@ -252,7 +250,10 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
     if (r < 0)
         return nfsroot_err(err, r, d->name, "interface", path, 0, "cannot read '%s': %s", path,
                            strerror(-r));
-    _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
+    r = nfsroot_xml_load(err);
+    if (r < 0)
+        return r;
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
         text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = network_root(doc);
     if (!root)
@@ -466,7 +467,10 @@ int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_
 {
     if (len > NETDHCP_MAX_XML)
         return netdhcp_err(err, -EFBIG);
-    _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
+    int r = nfsroot_xml_load(err);
+    if (r < 0)
+        return r;
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
         xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = network_root(doc);
     if (!root)
@@ -474,7 +478,7 @@ int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_
     _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *n = calloc(1, sizeof(*n));
     if (!n)
         return -ENOMEM;
-    int r = read_dhcp_ip(root, mac, n);
+    r = read_dhcp_ip(root, mac, n);
     if (r == -ENOMEM)
         return r;
     if (r < 0)
@@ -558,7 +562,7 @@ int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroot_cidr *leas
 /* The <network> of a network XML, inside libvirt's <networkstatus> for a live one. */
 static xmlNodePtr network_element(xmlDocPtr doc)
 {
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlNodePtr root = doc ? XML(DocGetRootElement)(doc) : NULL;
     if (root && elem(root, "networkstatus"))
         for (root = root->children; root && !elem(root, "network"); root = root->next)
             ;
@@ -579,7 +583,10 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
 {
     if (len > 4 * 1024 * 1024)
         return nfsroot_err(err, -EFBIG, NULL, "network", path, 0, "'%s' is too large", path);
-    _cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlReadMemory(
+    int r = nfsroot_xml_load(err);
+    if (r < 0)
+        return r;
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
         xml, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     xmlNodePtr root = network_element(doc);
     if (!root)
@@ -593,13 +600,13 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
     for (xmlNodePtr c = root->children; c; c = c->next) {
         char why[256];
         if (elem(c, "name") && !n->name) {
-            xmlChar *t = xmlNodeGetContent(c);
+            xmlChar *t = XML(NodeGetContent)(c);
             n->name = t ? strdup((const char *)t) : NULL;
-            xmlFree(t);
+            XML(Free)(t);
             if (!n->name)
                 return -ENOMEM;
         }
-        int r = elem(c, "ip") ? parse_ip(n, c, &no_nic, why, sizeof(why)) : 0;
+        r = elem(c, "ip") ? parse_ip(n, c, &no_nic, why, sizeof(why)) : 0;
         if (r < 0)
             return nfsroot_err(err, r == -ENOMEM ? r : -EINVAL, NULL, "network", path, 0,
                                "'%s' has an <ip> element that cannot be read", path);

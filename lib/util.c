@@ -241,7 +241,8 @@ static void remove_stale_temps(int dfd, const char *name)
     closedir(d);
 }
 
-int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
+static int write_file(const char *dir, const char *name, const char *data, size_t len, mode_t mode,
+                      bool durable)
 {
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
@@ -257,7 +258,10 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
     int r = write_all(fd, data, len);
     if (r == 0 && fchmod(fd, mode) < 0)
         r = -errno;
-    if (r == 0 && fsync(fd) < 0)
+    if (r == 0 && durable && fsync(fd) < 0)
+        r = -errno;
+    /* Without fsync, close() is where a filesystem may still report a deferred write error. */
+    if (r == 0 && close(TAKE_FD(fd)) < 0)
         r = -errno;
     if (r == 0)
         NFSROOT_FAULT_POINT("write-temp-written");
@@ -267,8 +271,19 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
         unlinkat(dfd, tmp, 0);
         return r;
     }
-    (void)fsync(dfd);
+    if (durable)
+        (void)fsync(dfd);
     return 0;
+}
+
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
+{
+    return write_file(dir, name, data, len, mode, true);
+}
+
+int write_file_replace(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
+{
+    return write_file(dir, name, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, mode_t mode)

@@ -114,7 +114,7 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
     char name[128];
     file_name(plan->uuid, name, sizeof(name));
     if (r == 0)
-        r = write_file_atomic(p->exports_dir, name, text, strlen(text), 0644);
+        r = write_file_replace(p->exports_dir, name, text, strlen(text), 0644);
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "exports", p->exports_dir, 0,
                            "cannot write '%s/%s': %s", p->exports_dir, name, strerror(-r));
@@ -272,12 +272,10 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
  * planned one if a link now lies on its way (the next exportfs run would canonicalise it), is
  * taken down again and the export fails. */
 static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                       const char *client, char *const *before, nfsroot_error *err)
+                       const char *client, char *const *before, char *const *after,
+                       nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **after = NULL, **stray = NULL;
-    int r = etab_paths(p, client, &after);
-    if (r < 0)
-        return etab_error(p, plan->domain, r, err);
+    _cleanup_strv_free_ char **stray = NULL;
     if (push_new(&stray, before, after) < 0)
         return -ENOMEM;
     nfsroot_error ignored = { 0 };
@@ -326,20 +324,23 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
-    /* exportfs exits 1 when any entry on the host is broken: trust etab, not that. */
-    bool present = false;
-    int r2 = etab_has(p, e->path, client, &present);
-    if (r2 < 0 || !present) {
+    /* exportfs exits 1 when any entry on the host is broken: trust etab, not that. One read
+     * of it (it grows with every export on the host) answers both questions below. */
+    _cleanup_strv_free_ char **after = NULL;
+    int r2 = etab_paths(p, client, &after);
+    if (r2 < 0)
+        return etab_error(p, plan->domain, r2, err);
+    if (!strv_contains(after, e->path)) {
         char first[400];
         first_line(errtext, first, sizeof(first));
-        int undo = after_check(p, plan, e, client, before, err);
+        int undo = after_check(p, plan, e, client, before, after, err);
         if (undo < 0)
             return undo;
-        return nfsroot_err(err, r2 < 0 ? r2 : -EIO, plan->domain, "exportfs", p->exportfs, 0,
+        return nfsroot_err(err, -EIO, plan->domain, "exportfs", p->exportfs, 0,
                            "exportfs did not export '%s' to '%s' (exit status %d%s%s)", e->path,
                            client, r, first[0] ? ": " : "", first);
     }
-    r2 = after_check(p, plan, e, client, before, err);
+    r2 = after_check(p, plan, e, client, before, after, err);
     if (r2 < 0)
         return r2;
     if (r != 0 && errtext && errtext[0])

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libxml2 through dlopen() on first use (xml.h says why). */
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include "xml.h"
+
+/* Written once, under pthread_once, and only read after: the table is what the dynamic linker
+ * would have filled at start-up, just later. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static nfsroot_xml_api xml_api;
+static int xml_status;
+static char xml_why[256];
+
+static void xml_open(void)
+{
+    /* RTLD_LAZY, unlike nfsroot_dlopen(): libxml2 and ICU are linked -z now themselves, but
+     * RTLD_NOW would also bind all of libstdc++'s and libm's functions that nothing here calls.
+     * RTLD_NODELETE: the table stays valid after dlclose(). */
+    void *h = dlopen(NFSROOT_LIBXML2_SONAME, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(xml_why, sizeof(xml_why), "%s", e ? e : NFSROOT_LIBXML2_SONAME);
+        xml_status = -ENOENT;
+        return;
+    }
+#define X(sym)                                                                                     \
+    if (xml_status == 0 && !(xml_api.sym = (__typeof__(xml_api.sym))dlsym(h, "xml" #sym))) {       \
+        snprintf(xml_why, sizeof(xml_why), "%s has no symbol 'xml%s'", NFSROOT_LIBXML2_SONAME,     \
+                 #sym);                                                                            \
+        xml_status = -ENOENT;                                                                      \
+    }
+    NFSROOT_XML_SYMS(X)
+#undef X
+    dlclose(h);
+}
+
+int nfsroot_xml_load(nfsroot_error *err)
+{
+    pthread_once(&xml_once, xml_open);
+    if (xml_status < 0)
+        return nfsroot_err(err, xml_status, NULL, "libxml2", NFSROOT_LIBXML2_SONAME, 0,
+                           "cannot load libxml2 to read XML (%s): install its package "
+                           "(libxml2 on Debian)",
+                           xml_why);
+    return 0;
+}
+
+const nfsroot_xml_api *nfsroot_xml(void)
+{
+    return &xml_api;
+}
