@@ -96,6 +96,12 @@ void first_line(const char *s, char *buf, size_t len);
 int nfsroot_export_check(const nfsroot_policy *p, const char *domain, const nfsroot_export *e,
                          nfsroot_error *err);
 
+/* handle.c: the identity file handles carry, derived alike on every host (no record). */
+/* FNV-1a 128 of the parts, each followed by a NUL; the same bytes on every architecture. */
+void nfsroot_handle_key(const char *const *parts, size_t n, uint8_t ret[16]);
+/* The kernel backend's fsid= for an export path: a UUID (8-4-4-4-12) from the path alone. */
+void nfsroot_kernel_fsid(const char *path, char ret[static 37]);
+
 /* state.c: the records of what we exported, one file per domain, and the lock over them. */
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
 /* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */

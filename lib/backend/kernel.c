@@ -44,6 +44,23 @@ static bool peer_has(const nfsroot_plan *plan, const char *path, const char *cli
     return false;
 }
 
+/* e's options as knfsd gets them: with fsid=<a UUID derived from the path> (handle.c), so the
+ * file handles do not depend on which host serves the export (migration), unless the options
+ * carry an fsid= already (only where the policy lists fsid: the admin chose). */
+static char *kernel_options(const nfsroot_export *e)
+{
+    _cleanup_strv_free_ char **opts = strv_split(e->options, ",");
+    if (!opts)
+        return NULL;
+    for (size_t i = 0; opts[i]; i++)
+        if (!strncmp(opts[i], "fsid=", 5))
+            return strdup(e->options);
+    char fsid[37];
+    nfsroot_kernel_fsid(e->path, fsid);
+    char *ret = NULL;
+    return asprintf(&ret, "%s,fsid=%s", e->options, fsid) < 0 ? NULL : ret;
+}
+
 static int render(const nfsroot_plan *plan, const nfsroot_peers *peers, char **ret)
 {
     size_t len = 0;
@@ -73,7 +90,9 @@ static int render(const nfsroot_plan *plan, const nfsroot_peers *peers, char **r
         if (w == 0)
             continue;
         e.clients = mine;
-        _cleanup_free_ char *line = nfsroot_export_format_line(&e);
+        _cleanup_free_ char *opts = kernel_options(&e);
+        e.options = opts;
+        _cleanup_free_ char *line = opts ? nfsroot_export_format_line(&e) : NULL;
         if (!line) {
             fclose(f);
             return -ENOMEM;
@@ -299,8 +318,10 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     int r = etab_paths(p, client, &before);
     if (r < 0)
         return etab_error(p, plan->domain, r, err);
-    _cleanup_free_ char *errtext = NULL;
-    r = exportfs(p, e->options, client, e->path, &errtext, err);
+    _cleanup_free_ char *errtext = NULL, *opts = kernel_options(e);
+    if (!opts)
+        return -ENOMEM;
+    r = exportfs(p, opts, client, e->path, &errtext, err);
     NFSROOT_FAULT_POINT("kernel-exported");
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",

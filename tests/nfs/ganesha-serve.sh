@@ -129,7 +129,7 @@ state_dir = $W/state
 network_dir = $W/networks
 exports_dir = $W/exports.d
 ganesha_exports_dir = $W/ganesha.d
-ganesha_export_ids = 100-199
+ganesha_export_ids = 1000-60999
 ganesha_nfsv3 = yes
 EOF
     cat
@@ -169,7 +169,9 @@ hook_fails() { # OUTPUT-FILE POLICY DOMAIN XML: the hook refuses prepare with ex
     [ "$rc" = 1 ]
 }
 
-# An export the administrator made by hand, with the lowest id of our range.
+# An export the administrator made by hand, outside our range. (Our ids are derived from the
+# domain's UUID and the path, which holds this run's random directory: a wide range keeps two
+# domains of this test from deriving the same id.)
 mkdir -p "$W/export/foreign"
 cat >"$W/foreign.conf" <<EOF
 EXPORT { Export_Id = 100; Path = "$W/export/foreign"; Pseudo = "$W/export/foreign";
@@ -191,8 +193,8 @@ check "it has the pinned client, RW" \
 check "  ... No_Root_Squash, v3+v4" grep -qzE 'Squash = No_Root_Squash;.*Protocols = 3, 4;' "$F1"
 check "the index includes it" grep -qF "%include \"$F1\"" "$W/ganesha.d/virt-nfsroot-index.conf"
 ID1=$(sed -n 's/.*Export_Id = \([0-9]*\);.*/\1/p' "$F1")
-check "its Export_Id is from the policy range 100-199 and not ganesha's 100" \
-    test -n "$ID1" -a "${ID1:-0}" -gt 100 -a "${ID1:-0}" -le 199
+check "its Export_Id is from the policy range 1000-60999" \
+    test -n "$ID1" -a "${ID1:-0}" -ge 1000 -a "${ID1:-0}" -le 60999
 check "ganesha lists the export (ShowExports)" ganesha_lists "$EXP"
 check "pinned client reads /boot over NFSv4" nfs_ok "$C" 4
 check "pinned client reads /boot over NFSv3" nfs_ok "$C" 3
@@ -295,6 +297,36 @@ check "after release the client is refused, v4" nfs_refused "$C" 4
 check "after release the client is refused, v3" nfs_refused "$C" 3
 check "after release the other subnet is refused" nfs_refused "$F" 4
 check "release again (idempotent) exits 0" vm release end
+
+# The Export_Id is derived from the domain's UUID and the path, so it does not depend on what
+# else this host runs (another host gives the guest the same one: its file handles survive a
+# migration). Here the other domain starts first and the id is still ID1.
+other() { hook "$W/policy.conf" vnfs-other "$@" <"$W/other.xml"; }
+check "other domain first: prepare exits 0" other prepare begin
+check "then the guest: prepare exits 0" vm prepare begin
+check "  ... the guest gets the same Export_Id" grep -q "Export_Id = $ID1;" "$(export_file)"
+check "  ... in the same file" test "$(export_file)" = "$F1"
+check "  ... and is served" nfs_ok "$C" 4
+check "the other domain released" other release end
+check "the guest released" vm release end
+# A hand-made export holding that id: the guest cannot have it here, and any other id would
+# break its handles after a migration, so prepare refuses in one line and exports nothing.
+mkdir -p "$W/export/byhand"
+sed "s|Export_Id = 100;|Export_Id = $ID1;|; s|$W/export/foreign|$W/export/byhand|g" \
+    "$W/foreign.conf" >"$W/byhand.conf"
+check "an export made by hand takes Export_Id $ID1" \
+    ganesha_dbus AddExport "string:$W/byhand.conf" "string:EXPORT(Export_Id=$ID1)"
+check "prepare with the derived id held by hand exits 1" \
+    hook_fails "$W/byhand.out" "$W/policy.conf" vnfs-vm "$W/domain.xml"
+check "  ... in one line naming the id and the export holding it" sh -c "[ \$(wc -l <'$W/byhand.out') = 1 ] &&
+    grep -qF \"virt-nfsroot: domain 'vnfs-vm': export path '$EXP' needs NFS-Ganesha Export_Id $ID1 (derived from the domain's UUID and the path, the same on every host), but ganesha already serves '$W/export/byhand' under that id, an export virt-nfsroot did not make; give it another Export_Id in ganesha's configuration\" '$W/byhand.out'"
+check "  ... and exports nothing" test -z "$(export_file)"
+check "  ... the hand-made export is left alone" ganesha_lists "$W/export/byhand"
+check "the hand-made export goes" ganesha_dbus RemoveExport "uint16:$ID1"
+check "then prepare exits 0" vm prepare begin
+check "  ... with that id" live_has_id "$ID1"
+check "  ... serving the guest" nfs_ok "$C" 4
+check "  ... released" vm release end
 
 # A record lost while its export lives (a crash between them): the export is an orphan of the
 # ganesha backend, which reconcile lists and the library takes down.

@@ -25,6 +25,17 @@ out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
 check "prepare exits 0 ($out)" [ $rc -eq 0 ]
 check "vm1 exported to 192.168.122.0/24" etab_has "$W/export/vm1" 192.168.122.0/24
 check "exportfs -v lists vm1" sh -c "exportfs -v | grep -q '^$W/export/vm1'"
+# The fsid is derived from the path (lib/handle.c), so a guest's file handles are the same on
+# every host that mounts the shared storage at the same place: a live migration keeps them.
+fsid_of() { # fsid_of PATH: the fsid etab holds for PATH
+    sed -n "s|^$1	.*[(,]fsid=\([0-9a-f-]*\)[,)].*|\1|p" /var/lib/nfs/etab | sort -u
+}
+fsid1=$(fsid_of "$W/export/vm1")
+check "etab gives vm1 a derived fsid ($fsid1)" \
+    sh -c "printf '%s' '$fsid1' | grep -Eqx '[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'"
+check "exportfs -v shows the fsid" sh -c "exportfs -v | grep -A1 '^$W/export/vm1' | grep -q 'fsid=$fsid1'"
+check "the exports.d file carries the fsid (exportfs -ra keeps it)" \
+    sh -c "grep -q '^$W/export/vm1 .*fsid=$fsid1' /etc/exports.d/virt-nfsroot-*.exports"
 check "our exports.d file exists" sh -c "ls /etc/exports.d/virt-nfsroot-*.exports >/dev/null"
 check "no temp file left in exports.d" sh -c "! ls -a /etc/exports.d | grep -q '\.tmp$'"
 exportfs -ra
@@ -43,6 +54,13 @@ check "our exports.d file removed" sh -c "! ls /etc/exports.d/virt-nfsroot-* 2>/
 check "admin's export untouched" etab_has "$W/admin" 127.0.0.1
 run_hook vm1 release end < "$W/vm1.xml"; rc=$?
 check "release twice is a no-op" [ $rc -eq 0 ]
+# Another domain (another host's view: nothing recorded) exporting the same path gets the same
+# fsid: it depends on nothing this host holds.
+domain_xml vm1b "path=\"$W/export/vm1\"" > "$W/vm1b.xml"
+run_hook vm1b prepare begin < "$W/vm1b.xml"
+check "the same path gets the same fsid for another domain, after a release" \
+    [ "$(fsid_of "$W/export/vm1")" = "$fsid1" ]
+run_hook vm1b release end < "$W/vm1b.xml"
 
 # 2. a pinned MAC gets a /32
 mkdir -p "$W/export/pinned"
@@ -175,6 +193,8 @@ for d in s3 s1 s2; do
     check "shared: after $d, one file holds the shared line ($(holders))" [ "$(holders)" -eq 1 ]
 done
 check "shared: exported once in etab" [ "$(grep -c "^$W/export/common	192.168.122.0/24(" /var/lib/nfs/etab)" -eq 1 ]
+check "shared: one fsid for the shared path, whichever sharer exported it last" \
+    [ "$(fsid_of "$W/export/common" | grep -c .)" -eq 1 ]
 check "shared: the admin's exportfs -ra exits 0 without a duplicate warning" ra_clean
 left="s1 s2 s3"
 for _ in 1 2; do

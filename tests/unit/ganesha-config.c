@@ -3,7 +3,9 @@
  * text (lib/backend/ganesha/config.c), which is pure: no bus, no files.
  *   input     "key = value" lines. kind = export (default): domain, uuid, id, path, clients
  *             (comma-separated), options, readonly (yes/no), nfsv3 (yes/no); kind = index: dir,
- *             and one "record = ID UUID PATH" line per export of ours
+ *             and one "record = ID UUID PATH" line per export of ours; kind = handles: uuid,
+ *             range (LOW-HIGH, default 20000-29999) and one "export = PATH" line per export of
+ *             one domain: the Export_Id each derives (ids.c) and the kernel fsid (handle.c)
  *   expected  the text, or "error: <the sentence>"
  * NFSROOT_REGENERATE=1 rewrites expected. */
 #include <stdio.h>
@@ -15,9 +17,10 @@
 
 typedef struct input {
     char kind[16], domain[256], uuid[37], path[1100], clients[1100], options[1100], dir[256];
-    unsigned id;
+    unsigned id, range_lo, range_hi;
     bool readonly, nfsv3;
     id_list records;
+    char **exports;
 } input;
 
 static int parse_line(input *in, const char *k, const char *v)
@@ -46,6 +49,10 @@ static int parse_line(input *in, const char *k, const char *v)
         in->readonly = !strcmp(v, "yes");
     else if (!strcmp(k, "nfsv3"))
         in->nfsv3 = !strcmp(v, "yes");
+    else if (!strcmp(k, "range"))
+        return sscanf(v, "%u-%u", &in->range_lo, &in->range_hi) == 2 ? 0 : -1;
+    else if (!strcmp(k, "export"))
+        return strv_push(&in->exports, v);
     else if (!strcmp(k, "record")) {
         char uuid[64], path[1100];
         unsigned id;
@@ -77,9 +84,43 @@ static int parse_input(char *text, input *in)
     return 0;
 }
 
+/* "export_id PATH ID" and "fsid PATH UUID" per export, or "error: <the sentence>". */
+static char *render_handles(const input *in)
+{
+    nfsroot_policy p = { .ganesha_export_id_min = (uint16_t)(in->range_lo ? in->range_lo : 20000),
+                         .ganesha_export_id_max = (uint16_t)(in->range_hi ? in->range_hi : 29999),
+                         .source = (char *)"policy" };
+    size_t n = 0;
+    while (in->exports && in->exports[n])
+        n++;
+    nfsroot_export *e = calloc(n + 1, sizeof(*e));
+    uint16_t *ids = calloc(n + 1, sizeof(*ids));
+    for (size_t i = 0; i < n; i++)
+        e[i].path = in->exports[i];
+    nfsroot_plan plan = { .domain = (char *)"vm", .exports = e, .n_exports = n };
+    snprintf(plan.uuid, sizeof(plan.uuid), "%s", in->uuid);
+    nfsroot_error err = { 0 };
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (id_derive_plan(&p, &plan, ids, &err) < 0)
+        fprintf(f, "error: %s\n", err.message);
+    for (size_t i = 0; i < n && !err.message[0]; i++) {
+        char fsid[37];
+        nfsroot_kernel_fsid(e[i].path, fsid);
+        fprintf(f, "export_id %s %u\nfsid %s %s\n", e[i].path, ids[i], e[i].path, fsid);
+    }
+    fclose(f);
+    free(e);
+    free(ids);
+    return out;
+}
+
 static char *render(const input *in)
 {
     char *out = NULL;
+    if (!strcmp(in->kind, "handles"))
+        return render_handles(in);
     if (!strcmp(in->kind, "index"))
         return ganesha_format_index(in->dir, &in->records, &out) < 0 ? NULL : out;
     nfsroot_policy p = { .ganesha_nfsv3 = in->nfsv3 };
@@ -118,5 +159,6 @@ int main(int argc, char **argv)
     free(got);
     free(text);
     id_list_done(&in.records);
+    strv_free(in.exports);
     return rc;
 }

@@ -3,10 +3,12 @@
  *
  * For each export of a plan we write <ganesha_exports_dir>/virt-nfsroot-<uuid>-<id>.conf and
  * call org.ganesha.nfsd.exportmgr.AddExport (UpdateExport when the id is already live, so a
- * re-apply changes clients without a window where the guest loses its root). Export ids come
- * from policy's [ganesha_export_id_min, max], recorded in <state_dir>/ganesha/export-ids so a
- * path keeps its id across re-applies and ids never collide with each other or with exports
- * ganesha already has (ids.c). Ganesha 4.3 cannot %include a directory, so we also keep
+ * re-apply changes clients without a window where the guest loses its root). An export's id is
+ * derived from the domain's UUID and the path into policy's [ganesha_export_id_min, max]
+ * (ids.c), so every host gives it the same one and a migrated guest's file handles stay valid;
+ * an id something else holds here is refused rather than replaced. The ids in use are recorded
+ * in <state_dir>/ganesha/export-ids, so a running domain keeps its id across re-applies.
+ * Ganesha 4.3 cannot %include a directory, so we also keep
  * <ganesha_exports_dir>/virt-nfsroot-index.conf, one %include per live export file: the
  * server's main config includes that file and a ganesha restart brings the exports back.
  */
@@ -114,10 +116,51 @@ static int forget_record(const nfsroot_policy *p, bus *b, id_table *t, id_record
     return 0;
 }
 
-/* The id for path: the recorded one, one ganesha serves from our own file (the table was
- * lost), or the lowest free one in the policy's range. */
+static const char *peer_name(const nfsroot_peers *peers, const char *uuid)
+{
+    for (size_t i = 0; peers && i < peers->n; i++)
+        if (!strcmp(peers->plans[i]->uuid, uuid))
+            return peers->plans[i]->domain;
+    return NULL;
+}
+
+/* Why the derived id cannot be e's here: another export of ours or one ganesha serves that
+ * virt-nfsroot did not make holds it. 0 when it is free. */
+static int id_holder_check(const nfsroot_policy *p, const nfsroot_plan *plan,
+                           const nfsroot_export *e, uint16_t id, const id_table *t,
+                           const id_list *live, const nfsroot_peers *peers, nfsroot_error *err)
+{
+    for (size_t i = 0; i < t->ids.n; i++) {
+        const id_record *h = &t->ids.v[i];
+        if (h->id != id || (!strcmp(h->uuid, plan->uuid) && !strcmp(h->path, e->path)))
+            continue;
+        const char *name = peer_name(peers, h->uuid);
+        return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                           "export path '%s' needs NFS-Ganesha Export_Id %u (derived from the "
+                           "domain's UUID and the path, the same on every host), which %s%s%s "
+                           "holds for '%s'; stop that domain or change policy key "
+                           "'ganesha_export_ids' on every host",
+                           e->path, id, name ? "running domain '" : "the domain with uuid ",
+                           name ? name : h->uuid, name ? "'" : "", h->path);
+    }
+    for (size_t i = 0; i < live->n; i++)
+        if (live->v[i].id == id && strcmp(live->v[i].path, e->path) &&
+            !export_file_exists(p, plan->uuid, id))
+            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                               "export path '%s' needs NFS-Ganesha Export_Id %u (derived from "
+                               "the domain's UUID and the path, the same on every host), but "
+                               "ganesha already serves '%s' under that id, an export "
+                               "virt-nfsroot did not make; give it another Export_Id in "
+                               "ganesha's configuration",
+                               e->path, id, live->v[i].path);
+    return 0;
+}
+
+/* The id for e: the recorded one (a running domain keeps its id), one ganesha serves from our
+ * own file (the table was lost), or the derived one, refused when something else holds it. */
 static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                   id_table *t, const id_list *live, uint16_t *ret, nfsroot_error *err)
+                   uint16_t derived, id_table *t, const id_list *live, const nfsroot_peers *peers,
+                   uint16_t *ret, nfsroot_error *err)
 {
     const id_record *rec = id_list_find_path(&t->ids, e->path);
     if (rec) {
@@ -141,16 +184,11 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
         *ret = le->id;
         return id_list_add(&t->ids, le->id, plan->uuid, e->path);
     }
-    for (unsigned id = p->ganesha_export_id_min; id <= p->ganesha_export_id_max; id++) {
-        if (id_list_has_id(&t->ids, (uint16_t)id) || id_list_has_id(live, (uint16_t)id))
-            continue;
-        *ret = (uint16_t)id;
-        return id_list_add(&t->ids, (uint16_t)id, plan->uuid, e->path);
-    }
-    return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'", p->source, 0,
-                       "no free NFS-Ganesha export id left in %u-%u; widen policy key "
-                       "'ganesha_export_ids'",
-                       p->ganesha_export_id_min, p->ganesha_export_id_max);
+    int r = id_holder_check(p, plan, e, derived, t, live, peers, err);
+    if (r < 0)
+        return r;
+    *ret = derived;
+    return id_list_add(&t->ids, derived, plan->uuid, e->path);
 }
 
 /* Make file live as export id: AddExport, or UpdateExport when ganesha has the id already;
@@ -182,11 +220,11 @@ static int load_export(bus *b, const char *file, uint16_t id, bool live, const c
 }
 
 static int apply_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                     bus *b, id_table *t, const id_list *live, const nfsroot_log *log,
-                     nfsroot_error *err)
+                     uint16_t derived, bus *b, id_table *t, const id_list *live,
+                     const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     uint16_t id = 0;
-    int r = pick_id(p, plan, e, t, live, &id, err);
+    int r = pick_id(p, plan, e, derived, t, live, peers, &id, err);
     if (r < 0)
         return r;
     /* Record the id before ganesha knows it, so a crash in between leaves nothing unowned. */
@@ -268,18 +306,24 @@ static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
 }
 
 static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
-                         const nfsroot_peers *peers _unused_, const nfsroot_log *log,
-                         nfsroot_error *err)
+                         const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    int r = begin(p, plan->domain, true, &t, &b, &live, err);
+    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
+    if (!derived)
+        return -ENOMEM;
+    int r = check_policy(p, plan->domain, err);
+    if (r == 0)
+        r = id_derive_plan(p, plan, derived, err);
+    if (r == 0)
+        r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r < 0)
         return r;
     r = forget_dropped(p, plan, old, b, &t, log, err);
     for (size_t i = 0; r == 0 && i < plan->n_exports; i++)
-        r = apply_one(p, plan, &plan->exports[i], b, &t, &live, log, err);
+        r = apply_one(p, plan, &plan->exports[i], derived[i], b, &t, &live, peers, log, err);
     return save_all(p, &t, plan->domain, r, err);
 }
 

@@ -42,6 +42,12 @@ int id_table_load(const nfsroot_policy *p, const char *domain, id_table *t, nfsr
 int id_table_save(const id_table *t, const char *domain, nfsroot_error *err);
 void id_table_done(id_table *t); /* also drops the lock */
 
+/* The Export_Id of each export of plan (ret: plan->n_exports of them), derived from the domain's
+ * UUID and the export path into the policy's range: the same on every host with the same
+ * policy, so a migrated guest's handles name an export the destination has. */
+int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *ret,
+                   nfsroot_error *err);
+
 /* ---- dbus.c ----------------------------------------------------------------------------- */
 
 typedef struct bus bus; /* a private connection to ganesha's bus */

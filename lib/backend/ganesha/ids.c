@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Export ids. Ganesha names an export by its Export_Id, and so do the file handles a guest
- * holds: a path keeps its id for as long as a domain exports it. Ours are recorded in
- * <state_dir>/ganesha/export-ids, taken from the policy's ganesha_export_ids range. */
+ * holds: a path keeps its id for as long as a domain exports it, and gets the same id on every
+ * host (derived below from the domain's UUID and the path into the policy's ganesha_export_ids
+ * range). Ours are recorded in <state_dir>/ganesha/export-ids. */
 #include <fcntl.h>
 #include <sys/file.h>
 
@@ -166,5 +167,67 @@ int id_table_save(const id_table *t, const char *domain, nfsroot_error *err)
         return nfsroot_err(err, r, domain, "ganesha export ids", t->dir, 0,
                            "cannot write the ganesha export id table in '%s': %s", t->dir,
                            strerror(-r));
+    return 0;
+}
+
+/* ---- Derived ids: the same on every host ------------------------------------------------- */
+
+/* How many further candidates an export of a domain tries when an earlier export of the same
+ * domain took its id: the domain's exports are the same on every host, so this probing is too. */
+#define DERIVE_ATTEMPTS 64
+
+/* MurmurHash3's finaliser: FNV's last bytes barely reach the high bits, and a modulo by a small
+ * range needs every bit of the key to matter. */
+static uint64_t fmix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= UINT64_C(0xff51afd7ed558ccd);
+    k ^= k >> 33;
+    k *= UINT64_C(0xc4ceb9fe1a85ec53);
+    k ^= k >> 33;
+    return k;
+}
+
+static uint16_t derive_one(const nfsroot_policy *p, const char *uuid, const char *path,
+                           unsigned attempt)
+{
+    char n[16];
+    snprintf(n, sizeof(n), "%u", attempt);
+    const char *parts[] = { "virt-nfsroot ganesha Export_Id", uuid, path, n };
+    uint8_t k[16];
+    nfsroot_handle_key(parts, ELEMENTSOF(parts), k);
+    uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; i++) {
+        hi = (hi << 8) | k[i];
+        lo = (lo << 8) | k[8 + i];
+    }
+    uint64_t v = fmix64(hi ^ fmix64(lo));
+    unsigned span = (unsigned)p->ganesha_export_id_max - p->ganesha_export_id_min + 1;
+    return (uint16_t)(p->ganesha_export_id_min + v % span);
+}
+
+/* Why not probe past an id another domain (or anything else on this host) holds? Whatever
+ * this host holds, another host need not: a probe would give the guest another Export_Id there,
+ * and every handle it holds would go stale after a migration. So only a collision between the
+ * exports of one domain (the same set on every host) is resolved, in the plan's order; any
+ * other is refused, on every host alike, by the caller. */
+int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *ret,
+                   nfsroot_error *err)
+{
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        bool taken = true;
+        for (unsigned a = 0; a < DERIVE_ATTEMPTS && taken; a++) {
+            ret[i] = derive_one(p, plan->uuid, plan->exports[i].path, a);
+            taken = false;
+            for (size_t j = 0; j < i && !taken; j++)
+                taken = ret[j] == ret[i];
+        }
+        if (taken)
+            return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'",
+                               p->source, 0,
+                               "policy key 'ganesha_export_ids' ('%u-%u') is too narrow for "
+                               "the %zu exports of this domain; widen it on every host",
+                               p->ganesha_export_id_min, p->ganesha_export_id_max, plan->n_exports);
+    }
     return 0;
 }
