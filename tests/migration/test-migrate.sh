@@ -355,6 +355,7 @@ if migrate A B; then
     fail "migration to B without the guest's export root succeeded"
 elif grep -q "$VM migrate begin" "$ERR"; then
     pass "no export root on B: refused at migrate begin: $(tail -c 300 "$ERR" | tr '\n' ' ')"
+    echo "timing: refused (no export root on B): virsh migrate failed after $MOVE_S s"
 else
     fail "no export root on B: refused, but not by the hook at migrate begin: $(tail -c 400 "$ERR")"
 fi
@@ -372,8 +373,9 @@ if host_dbus B AddExport string:"$MIG_WORK/B/handmade.conf" \
         string:"EXPORT(Export_Id=${ID_A:-100})" >"$ERR" 2>&1; then
     if migrate A B; then
         fail "migration to B whose ganesha has another export at Export_Id ${ID_A:-?} succeeded"
-    elif grep -q "${ID_A:-100}" "$ERR"; then
+    elif grep -q "Export_Id ${ID_A:-100}\b" "$ERR"; then
         pass "another live export at Export_Id ${ID_A:-?} on B: refused: $(tail -c 300 "$ERR" | tr '\n' ' ')"
+        echo "timing: refused (Export_Id ${ID_A:-?} taken on B): virsh migrate failed after $MOVE_S s"
     else
         fail "another live export at Export_Id ${ID_A:-?} on B: refused, without naming the id: $(tail -c 400 "$ERR")"
     fi
