@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 {
     if (argc < 4)
         return 0;
-    bool must_succeed = strcmp(argv[2], "prepare") != 0;
+    bool must_succeed = strcmp(argv[2], "prepare") && strcmp(argv[2], "migrate");
     size_t len = 0;
     int status = 0;
     char *xml = hook_read_xml(argv[1], must_succeed, &len, &status);

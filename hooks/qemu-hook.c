@@ -74,11 +74,14 @@ int main(int argc, char **argv)
     if (argc < 4)
         return 0; /* not called by libvirt */
     const char *op = argv[2];
-    /* Only these three act; every other op (started, stopped, migrate, restore...) must leave
-     * at once, printing nothing: migrate and restore treat our stdout as a new XML. */
-    if (strcmp(op, "prepare") && strcmp(op, "release") && strcmp(op, "reconnect"))
+    /* Only these four act; every other op (started, stopped, restore...) must leave at once,
+     * printing nothing: migrate and restore treat our stdout as a new XML, so the runner too
+     * prints nothing there but its one stderr line when it refuses an incoming migration. */
+    if (strcmp(op, "prepare") && strcmp(op, "release") && strcmp(op, "reconnect") &&
+        strcmp(op, "migrate"))
         return 0;
-    bool must_succeed = strcmp(op, "prepare") != 0;
+    /* prepare and migrate may refuse (exit 1); release and reconnect must always go on. */
+    bool must_succeed = strcmp(op, "prepare") && strcmp(op, "migrate");
 
     size_t len = 0;
     int status = 0;

@@ -378,6 +378,33 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     return 0;
 }
 
+int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                        nfsroot_error *err)
+{
+    const nfsroot_backend *b = backend_for(p->backend, plan->domain, err);
+    if (!b)
+        return -EOPNOTSUPP;
+    int r = verify_paths(plan, err);
+    _cleanup_close_ int lock = -1;
+    if (r == 0)
+        r = nfsroot_state_lock(p, &lock, err);
+    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
+    size_t n_all = 0;
+    if (r == 0)
+        r = list_states(p, log, &all, &n_all, err);
+    if (r == 0)
+        r = check_conflicts(p, plan, all, n_all, err);
+    _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
+    nfsroot_peers peers;
+    if (r == 0)
+        r = collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf, &peers);
+    if (r == 0 && b->check_incoming)
+        r = b->check_incoming(p, plan, &peers, err);
+    if (r < 0 && !err->domain[0])
+        snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
+    return r;
+}
+
 /* What release and reconnect start from, under the state lock: the domain's record, every
  * record, and the backend that record names. */
 typedef struct locked_record {

@@ -60,8 +60,11 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
     bool prepare = is(a->op, "prepare") && is(a->subop, "begin");
     bool release = is(a->op, "release") && is(a->subop, "end");
     bool reconnect = is(a->op, "reconnect") && is(a->subop, "begin");
-    if (!prepare && !release && !reconnect)
-        return 0; /* migrate/restore are filters: silence keeps the XML as it is */
+    /* An incoming live migration, on the destination before anything moves. Like restore, a
+     * filter: silence keeps the XML as it is, a failure refuses the migration. */
+    bool migrate = is(a->op, "migrate") && is(a->subop, "begin");
+    if (!prepare && !release && !reconnect && !migrate)
+        return 0;
 
     _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
     int r = nfsroot_domain_parse(a->xml, a->xml_len, &d, err);
@@ -86,6 +89,8 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
 
     if (prepare)
         return named(err, a->domain, hook_prepare(a, p, d, err));
+    if (migrate)
+        return named(err, a->domain, nfsroot_migrate_check(p, d, a->log, err));
     if (reconnect)
         return hook_reconnect(a, p, d);
     return named(err, a->domain, nfsroot_remove(p, d ? d->name : a->domain, a->log, err));

@@ -102,6 +102,14 @@ void nfsroot_handle_key(const char *const *parts, size_t n, uint8_t ret[16]);
 /* The kernel backend's fsid= for an export path: a UUID (8-4-4-4-12) from the path alone. */
 void nfsroot_kernel_fsid(const char *path, char ret[static 37]);
 
+/* apply.c: what nfsroot_apply() would refuse for plan now (its paths, conflicts with the running
+ * domains, the backend's check_incoming), changing nothing. */
+int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                        nfsroot_error *err);
+/* migrate.c: `migrate begin` on the destination of a live migration, before anything moves. */
+int nfsroot_migrate_check(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_log *log,
+                          nfsroot_error *err);
+
 /* state.c: the records of what we exported, one file per domain, and the lock over them. */
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
 /* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */

@@ -214,6 +214,28 @@ static xmlNodePtr network_root(xmlDocPtr doc)
     return root && elem(root, "network") ? root : NULL;
 }
 
+/* <mac address='52:54:00:AB:cd:ef'/> into buf, lower case; left "" unless it is a MAC. */
+static void read_bridge_mac(xmlNodePtr c, char buf[18])
+{
+    _cleanup_free_ char *a = prop(c, "address");
+    if (!a || strlen(a) != 17)
+        return;
+    for (size_t i = 0; i < 17; i++)
+        if (i % 3 == 2 ? a[i] != ':' : !isxdigit((unsigned char)a[i]))
+            return;
+    for (size_t i = 0; i < 17; i++)
+        buf[i] = (char)tolower((unsigned char)a[i]);
+    buf[17] = '\0';
+}
+
+void nfsroot_network_mac_derive(const char *name, const char *gateway, char ret[18])
+{
+    const char *parts[] = { "virt-nfsroot bridge mac", name ? name : "", gateway ? gateway : "" };
+    uint8_t k[16];
+    nfsroot_handle_key(parts, ELEMENTSOF(parts), k);
+    snprintf(ret, 18, "52:54:00:%02x:%02x:%02x", k[0], k[1], k[2]);
+}
+
 static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_nic *nic,
                         nfsroot_netinfo *n, nfsroot_error *err)
 {
@@ -249,6 +271,8 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
                                "network '%s' has an <ip> element that cannot be read", nic->source);
         if (elem(c, "bridge") && !bridge)
             bridge = prop(c, "name");
+        if (elem(c, "mac") && !n->bridge_mac[0])
+            read_bridge_mac(c, n->bridge_mac);
     }
     /* A network without <ip> (e.g. forward mode='bridge'): what the kernel has on its bridge. */
     if (n->n_subnets == 0 && bridge && valid_name(bridge)) {
@@ -580,6 +604,8 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
             return nfsroot_err(err, r == -ENOMEM ? r : -EINVAL, NULL, "network", path, 0,
                                "'%s' has an <ip> element that cannot be read", path);
         hosts += elem(c, "ip") ? count_dhcp_hosts(c) : 0;
+        if (elem(c, "mac") && !n->bridge_mac[0])
+            read_bridge_mac(c, n->bridge_mac);
     }
     if (!n->name || !n->name[0])
         return nfsroot_err(err, -EINVAL, NULL, "network", path, 0, "'%s' has no <name>", path);

@@ -45,6 +45,12 @@ typedef struct nfsroot_backend {
      * reading host files only through nfsroot_host_read() and friends with root_fd. Without it
      * doctor reports the server as not checked. */
     int (*probe)(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err);
+    /* Optional: could apply() make plan live here now, with the file handles every host gives
+     * it? Asked at an incoming migration (`migrate begin`) before anything moves: is the server
+     * reachable and out of its grace period (where it can say), are the plan's export ids free.
+     * Changes nothing. peers: the records of this backend's other running domains. */
+    int (*check_incoming)(const nfsroot_policy *p, const nfsroot_plan *plan,
+                          const nfsroot_peers *peers, nfsroot_error *err);
     /* Optional: push onto ret what this backend made for a domain that none of `owners` (the
      * records of this backend) owns. State lock held. */
     int (*list_orphans)(const nfsroot_policy *p, const nfsroot_peers *owners, nfsroot_orphans *ret,
@@ -70,6 +76,8 @@ void nfsroot_backend_names(char *buf, size_t len);
 extern const nfsroot_backend nfsroot_backend_kernel;
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                          nfsroot_error *err); /* kernel-probe.c */
+int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                  const nfsroot_peers *peers, nfsroot_error *err);
 #ifdef NFSROOT_HAVE_GANESHA
 extern const nfsroot_backend nfsroot_backend_ganesha;
 #endif

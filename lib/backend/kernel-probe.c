@@ -81,3 +81,30 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
     read_versions(vers, ret->versions);
     return 0;
 }
+
+/* An incoming migration: refused when nfsd says it cannot serve the guest at once, that is when
+ * it runs no threads or is still in its NFSv4 grace period (v4_end_grace reads 'N' until the
+ * grace period ends, on kernels since 4.20). Where nfsd cannot be asked (not mounted: prepare
+ * does not refuse that either), nothing is refused. */
+int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                  const nfsroot_peers *peers, nfsroot_error *err)
+{
+    (void)p, (void)peers;
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *threads = NULL, *grace = NULL;
+    if (root < 0)
+        return 0;
+    if (nfsroot_host_read(root, "/proc/fs/nfsd/threads", PROC_MAX, &threads, NULL) == 0 &&
+        strtol(threads, NULL, 10) <= 0)
+        return nfsroot_err(err, -EHOSTDOWN, plan->domain, "backend", NULL, 0,
+                           "the kernel NFS server of this host runs no threads, so nothing would "
+                           "serve the guest's root: start it (systemctl start nfs-server) before "
+                           "migrating");
+    if (nfsroot_host_read(root, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
+        grace[0] == 'N')
+        return nfsroot_err(err, -EAGAIN, plan->domain, "backend", NULL, 0,
+                           "the kernel NFS server of this host is in its NFSv4 grace period, so "
+                           "the guest's NFSv4 state would stall until it ends; migrate after it "
+                           "(or end it: echo Y > /proc/fs/nfsd/v4_end_grace)");
+    return 0;
+}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The BUILT hook at `prepare begin` on every case of tests/data/hostile/ (plus a 50 MB and a 70 MB
+# The BUILT hook at `prepare begin` (and `migrate begin`) on every case of tests/data/hostile/ (plus a 50 MB and a 70 MB
 # domain XML generated here), in a private mount namespace with the real exportfs, while an
 # admin's export and a running domain of ours exist. For each case: exit 1, exactly one stderr
 # line `virt-nfsroot: domain '…': <the case's expected sentence>`, and the exports dir, etab,
@@ -111,7 +111,7 @@ prepare_case() {
 # run_case NAME CASEDIR: the hook on the case, and every check.
 n_cases=0
 run_case() {
-    local name=$1 c=$2 R="$W/case/$1"
+    local name=$1 c=$2 R="$W/case/${1#migrate:}"
     n_cases=$((n_cases + 1))
     prepare_case "$c" "$R"
     # Text cases get @ROOT@ replaced; byte-level ones (NUL, UTF-16) are fed as they are.
@@ -125,7 +125,7 @@ run_case() {
     local before after err rc
     CASE_ROOT=$R
     before=$(host_state)
-    VIRT_NFSROOT_CONFIG=$R/policy.conf run_hook vm1 prepare begin - \
+    VIRT_NFSROOT_CONFIG=$R/policy.conf run_hook vm1 "$OP" begin - \
         < "$R/domain.xml" > "$W/out" 2> "$W/err"
     rc=$?
     after=$(host_state)
@@ -166,10 +166,17 @@ run_case() {
     rm -rf "$R"
 }
 
-for c in "$HOSTILE"/*/; do
-    c=${c%/}
-    run_case "$(basename "$c")" "$c"
+# Every case at `prepare begin`, and again at `migrate begin` (an incoming live migration asks
+# the destination with the same XML before anything moves: a filter whose stdout would replace
+# the XML, so it must stay empty too).
+for OP in prepare migrate; do
+    for c in "$HOSTILE"/*/; do
+        c=${c%/}
+        if [ "$OP" = prepare ]; then run_case "$(basename "$c")" "$c"
+        else run_case "migrate:$(basename "$c")" "$c"; fi
+    done
 done
+OP=prepare
 
 # Too large for the library (50 MB) and for the hook's own reader (70 MB): generated here.
 "$SRC/tests/fault/make-huge-case.sh" "$W/gen/huge-50mb" 50

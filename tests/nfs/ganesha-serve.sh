@@ -316,6 +316,15 @@ sed "s|Export_Id = 100;|Export_Id = $ID1;|; s|$W/export/foreign|$W/export/byhand
     "$W/foreign.conf" >"$W/byhand.conf"
 check "an export made by hand takes Export_Id $ID1" \
     ganesha_dbus AddExport "string:$W/byhand.conf" "string:EXPORT(Export_Id=$ID1)"
+# An incoming migration asks first (migrate begin), and is refused the same way: the guest keeps
+# running on its source. The bridge MAC every host derives for the network is pinned first.
+vm migrate begin 2>"$W/mac.out"
+MAC=$(sed -n "s/.*pin <mac address='\([0-9a-f:]*\)'.*/\1/p" "$W/mac.out")
+sed -i "s|<bridge name='br0'/>|&<mac address='$MAC'/>|" "$W/networks/vnfstest.xml"
+check "migrate begin with the derived id held by hand exits 1" \
+    sh -c "! VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' >'$W/mig.out' 2>&1"
+check "  ... with the same sentence, stdout empty" sh -c "[ \$(wc -l <'$W/mig.out') = 1 ] &&
+    grep -qF \"needs NFS-Ganesha Export_Id $ID1 (derived from the domain's UUID and the path\" '$W/mig.out'"
 check "prepare with the derived id held by hand exits 1" \
     hook_fails "$W/byhand.out" "$W/policy.conf" vnfs-vm "$W/domain.xml"
 check "  ... in one line naming the id and the export holding it" sh -c "[ \$(wc -l <'$W/byhand.out') = 1 ] &&
@@ -323,6 +332,27 @@ check "  ... in one line naming the id and the export holding it" sh -c "[ \$(wc
 check "  ... and exports nothing" test -z "$(export_file)"
 check "  ... the hand-made export is left alone" ganesha_lists "$W/export/byhand"
 check "the hand-made export goes" ganesha_dbus RemoveExport "uint16:$ID1"
+check "migrate begin then exits 0, silent" sh -c \
+    "[ -z \"\$(VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>&1)\" ]"
+admin() { dbus-send --system --print-reply --dest=org.ganesha.nfsd /org/ganesha/nfsd/admin \
+    "org.ganesha.nfsd.admin.$1" "${@:2}"; }
+grace_is() { admin get_grace | sed -n 2p | grep -q "boolean $1"; } # grace_is true|false
+# Ganesha in grace (here: restarted without Graceless while a client it served has state to
+# reclaim): the moved guest's NFSv4 state would stall until grace ends, so migrate begin refuses.
+sed -i 's/Graceless = true;/Graceless = false; Grace_Period = 15;/' "$W/ganesha.conf"
+check "ganesha stops" ganesha_stop
+check "ganesha starts again without Graceless" start_ganesha
+check "  ... and says it is in grace (admin.get_grace)" grace_is true
+check "migrate begin while ganesha is in grace exits 1" sh -c \
+    "! VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>'$W/grace.out'"
+check "  ... saying so" grep -qF "domain 'vnfs-vm': NFS-Ganesha on this host is in its grace period" \
+    "$W/grace.out"
+sed -i 's/Graceless = false; Grace_Period = 15;/Graceless = true;/' "$W/ganesha.conf"
+check "ganesha stops" ganesha_stop
+check "ganesha starts again with Graceless" start_ganesha
+check "  ... and is not in grace" grace_is false
+check "migrate begin then exits 0 again" sh -c \
+    "[ -z \"\$(VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>&1)\" ]"
 check "then prepare exits 0" vm prepare begin
 check "  ... with that id" live_has_id "$ID1"
 check "  ... serving the guest" nfs_ok "$C" 4

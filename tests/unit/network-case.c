@@ -49,6 +49,15 @@ static void run_hook(FILE *out, const char *casedir, const char *mac)
     for (size_t i = 0; i < n->n_host_addrs; i++)
         fprintf(out, "hook host %s\n", cidr(&n->host_addrs[i], buf, sizeof(buf)));
     fprintf(out, "hook pinned %s\n", cidr(&n->pinned, buf, sizeof(buf)));
+    if (n->bridge_mac[0] && n->n_host_addrs > 0) {
+        /* the MAC every host should pin for this network and gateway (migration) */
+        char gw[64], want[18];
+        cidr(&n->host_addrs[0], gw, sizeof(gw));
+        gw[strcspn(gw, "/")] = '\0';
+        nfsroot_network_mac_derive("default", gw, want);
+        fprintf(out, "hook bridge-mac %s (derived for 'default' and %s: %s)\n", n->bridge_mac, gw,
+                want);
+    }
 }
 
 static size_t read_leases(const char *casedir, nfsroot_cidr *v, size_t max)

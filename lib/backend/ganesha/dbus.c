@@ -11,6 +11,8 @@
 #define GANESHA_SERVICE "org.ganesha.nfsd"
 #define GANESHA_OBJECT "/org/ganesha/nfsd/ExportMgr"
 #define GANESHA_IFACE "org.ganesha.nfsd.exportmgr"
+#define GANESHA_ADMIN_OBJECT "/org/ganesha/nfsd/admin"
+#define GANESHA_ADMIN_IFACE "org.ganesha.nfsd.admin"
 #define GANESHA_TIMEOUT_MS 15000
 #define DEFAULT_SYSTEM_BUS "unix:path=/var/run/dbus/system_bus_socket"
 
@@ -396,5 +398,37 @@ int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nf
             b->api.dbus_message_iter_next(&arr);
         }
     } while (b->api.dbus_message_iter_next(&it));
+    return 0;
+}
+
+/* admin.get_grace → (b in_grace, b success, s message). Releases without it say
+ * UnknownMethod: *ret_known is then false and nothing is refused for it. */
+int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err)
+{
+    _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
+    _cleanup_dbus_message_ DBusMessage *m = b->api.dbus_message_new_method_call(
+        GANESHA_SERVICE, GANESHA_ADMIN_OBJECT, GANESHA_ADMIN_IFACE, "get_grace");
+    _cleanup_dbus_message_ DBusMessage *reply = NULL;
+    if (!m)
+        return -ENOMEM;
+    *ret_known = false;
+    *ret_in_grace = false;
+    int r = bus_call(b, m, &reply, &e);
+    if (r == -EIO &&
+        (error_is(&e, DBUS_ERROR_UNKNOWN_METHOD) || error_is(&e, DBUS_ERROR_UNKNOWN_INTERFACE) ||
+         error_is(&e, DBUS_ERROR_UNKNOWN_OBJECT)))
+        return 0;
+    if (r == -EIO)
+        return unreachable(b, e.message, err);
+    if (r < 0)
+        return r;
+    DBusMessageIter it;
+    if (!b->api.dbus_message_iter_init(reply, &it) ||
+        b->api.dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_BOOLEAN)
+        return 0; /* an answer we cannot read: not known */
+    dbus_bool_t v = FALSE;
+    b->api.dbus_message_iter_get_basic(&it, &v);
+    *ret_in_grace = v;
+    *ret_known = true;
     return 0;
 }

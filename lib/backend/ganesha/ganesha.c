@@ -156,36 +156,52 @@ static int id_holder_check(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
+static int path_of_other_domain(const nfsroot_plan *plan, const nfsroot_export *e,
+                                const id_record *rec, nfsroot_error *err)
+{
+    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                       "export path '%s' is already exported by NFS-Ganesha for the domain with "
+                       "uuid %s; ganesha serves one path once, so stop that domain or choose "
+                       "another path",
+                       e->path, rec->uuid);
+}
+
+static int path_made_by_hand(const nfsroot_plan *plan, const nfsroot_export *e, const id_record *le,
+                             nfsroot_error *err)
+{
+    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                       "export path '%s' is already exported by NFS-Ganesha as Export_Id %u, "
+                       "which virt-nfsroot did not create; remove that export from ganesha's "
+                       "configuration",
+                       e->path, le->id);
+}
+
 /* The id for e: the recorded one (a running domain keeps its id), one ganesha serves from our
- * own file (the table was lost), or the derived one, refused when something else holds it. */
+ * own file (the table was lost), or the derived one, refused when something else holds it. With
+ * ret NULL only the refusals: what check_incoming asks, changing nothing. */
 static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
                    uint16_t derived, id_table *t, const id_list *live, const nfsroot_peers *peers,
                    uint16_t *ret, nfsroot_error *err)
 {
     const id_record *rec = id_list_find_path(&t->ids, e->path);
+    if (rec && strcmp(rec->uuid, plan->uuid) != 0)
+        return path_of_other_domain(plan, e, rec, err);
     if (rec) {
-        if (strcmp(rec->uuid, plan->uuid) != 0)
-            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
-                               "export path '%s' is already exported by NFS-Ganesha for the "
-                               "domain with uuid %s; ganesha serves one path once, so stop "
-                               "that domain or choose another path",
-                               e->path, rec->uuid);
-        *ret = rec->id;
+        if (ret)
+            *ret = rec->id;
         return 0;
     }
     const id_record *le = id_list_find_path(live, e->path);
+    if (le && !export_file_exists(p, plan->uuid, le->id))
+        return path_made_by_hand(plan, e, le, err);
     if (le) {
-        if (!export_file_exists(p, plan->uuid, le->id))
-            return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
-                               "export path '%s' is already exported by NFS-Ganesha as "
-                               "Export_Id %u, which virt-nfsroot did not create; remove that "
-                               "export from ganesha's configuration",
-                               e->path, le->id);
+        if (!ret)
+            return 0;
         *ret = le->id;
         return id_list_add(&t->ids, le->id, plan->uuid, e->path);
     }
     int r = id_holder_check(p, plan, e, derived, t, live, peers, err);
-    if (r < 0)
+    if (r < 0 || !ret)
         return r;
     *ret = derived;
     return id_list_add(&t->ids, derived, plan->uuid, e->path);
@@ -327,6 +343,36 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     return save_all(p, &t, plan->domain, r, err);
 }
 
+/* An incoming migration: ganesha answers, is not in grace (where it says), and every export
+ * of the plan can have here the id every host derives for it. The table is read under its lock
+ * and left as it was. */
+static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                  const nfsroot_peers *peers, nfsroot_error *err)
+{
+    _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
+    _cleanup_(bus_closep) bus *b = NULL;
+    _cleanup_(id_list_donep) id_list live = { 0 };
+    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
+    if (!derived)
+        return -ENOMEM;
+    int r = begin(p, plan->domain, true, &t, &b, &live, err);
+    if (r == 0)
+        r = id_derive_plan(p, plan, derived, err);
+    bool in_grace = false, known = false;
+    if (r == 0)
+        r = bus_in_grace(b, &in_grace, &known, err);
+    if (r < 0)
+        return r;
+    if (in_grace)
+        return nfsroot_err(err, -EAGAIN, plan->domain, "backend", NULL, 0,
+                           "NFS-Ganesha on this host is in its grace period, so the guest's "
+                           "NFSv4 state would stall until it ends (about a minute); migrate "
+                           "after it, or set Graceless = true in ganesha's NFSv4 block");
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++)
+        r = pick_id(p, plan, &plan->exports[i], derived[i], &t, &live, peers, NULL, err);
+    return r;
+}
+
 static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                           nfsroot_error *err)
 {
@@ -455,6 +501,7 @@ const nfsroot_backend nfsroot_backend_ganesha = {
     .apply = ganesha_apply,
     .remove = ganesha_remove,
     .has = ganesha_has,
+    .check_incoming = ganesha_check_incoming,
     .nfs_versions = ganesha_nfs_versions,
     .probe = ganesha_probe,
     .list_orphans = ganesha_list_orphans,

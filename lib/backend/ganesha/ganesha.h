@@ -65,6 +65,10 @@ int bus_remove_export(bus *b, uint16_t id, bool *ret_not_running, nfsroot_error 
 /* DisplayExport: does export id list client (or a subnet holding it)? */
 int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nfsroot_error *err);
 
+/* admin.get_grace: is ganesha in its grace period? *ret_known false when it cannot say (a
+ * release without the method). */
+int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err);
+
 /* ---- config.c --------------------------------------------------------------------------- */
 
 #define GANESHA_INDEX_NAME "virt-nfsroot-index.conf"

@@ -248,6 +248,7 @@ typedef struct nfsroot_netinfo {
     nfsroot_cidr *host_addrs; /* this host's address(es) on it (prefix = subnet's) */
     size_t n_host_addrs;
     nfsroot_cidr pinned; /* static DHCP address for the NIC's MAC (family 0 if none) */
+    char bridge_mac[18]; /* the network's <mac address=> (its bridge's), lower case; "" if none */
 } nfsroot_netinfo;
 
 /* Find what the host knows of a NIC's network without calling libvirt: the live network XML
@@ -256,6 +257,12 @@ NFSROOT_API int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_doma
                                      const nfsroot_nic *nic, nfsroot_netinfo **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_netinfo_free(nfsroot_netinfo *n);
+/* The bridge MAC every host should pin for network `name` whose gateway (the host's address on
+ * it, the guests' NFS server) is `gateway`: 52:54:00 and three bytes derived from both. libvirt
+ * gives a network defined without <mac> a random one, different on each host, and a guest
+ * migrated between them stalls until its ARP entry for the gateway expires; a MAC every host
+ * derives alike needs no record passed between them. */
+NFSROOT_API void nfsroot_network_mac_derive(const char *name, const char *gateway, char ret[18]);
 /* Read one libvirt network XML (or the <networkstatus> libvirt keeps around a live one) as the
  * hook reads a NIC's network: name and the subnets of its <ip> elements (host_addrs too);
  * ret_n_dhcp_hosts (may be NULL) counts its static DHCP <host> entries. path names the file in
