@@ -49,8 +49,11 @@ host_wait() {
             tail -n 20 "$MIG_WORK/$name/host.log" | sed 's/^/    | /' >&2
             return 1
         fi
-        # unshare -f: the host's init is unshare's one child.
-        MIG_HPID[$name]=$(awk '{ print $1 }' "/proc/$upid/task/$upid/children")
+        # unshare -f: the host's init is unshare's one child (children needs
+        # CONFIG_PROC_CHILDREN; else the process whose parent it is).
+        MIG_HPID[$name]=$(awk '{ print $1 }' "/proc/$upid/task/$upid/children" 2>/dev/null)
+        [ -n "${MIG_HPID[$name]}" ] ||
+            MIG_HPID[$name]=$(awk -v p="$upid" '$4 == p { print $1; exit }' /proc/[0-9]*/stat)
         [ -n "${MIG_HPID[$name]}" ] || { lv_log "host $name: no init below pid $upid"; return 1; }
     done
 }
