@@ -105,3 +105,25 @@ int nfsroot_migrate_check(const nfsroot_policy *p, const nfsroot_domain *d, cons
         return r;
     return nfsroot_apply_check(p, plan, log, err);
 }
+
+/* The same network checks as warnings for `validate`: a guest that could not move is still a
+ * guest that starts. A network that cannot be read was reported by the plan already. */
+int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroot_domain *d,
+                               const nfsroot_plan *plan, nfsroot_findings *f)
+{
+    nfsroot_netinfo **nets = NULL;
+    size_t n_nets = 0;
+    nfsroot_error ignored = { 0 };
+    if (nfsroot_networks_load(p, d, &nets, &n_nets, &ignored) < 0)
+        return 0;
+    nfsroot_error e1 = { 0 }, e2 = { 0 };
+    int r = 0;
+    if (check_server(d, nets[0], &e1) < 0)
+        r = nfsroot_findings_add(f, NFSROOT_FINDING_WARNING, "migration-server", NULL,
+                                 "%s (a live migration to another host is refused)", e1.message);
+    if (r >= 0 && check_bridge_mac(d, primary_nic(d), nets[0], plan->server, &e2) < 0)
+        r = nfsroot_findings_add(f, NFSROOT_FINDING_WARNING, "migration-bridge-mac", NULL,
+                                 "%s (a live migration to another host is refused)", e2.message);
+    nfsroot_networks_free(nets, n_nets);
+    return r < 0 ? r : 0;
+}

@@ -73,7 +73,7 @@ bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len
 int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                           nfsroot_error *err)
 {
-    *ret = (nfsroot_probe){ .running = -1, .threads = -1 };
+    *ret = (nfsroot_probe){ .running = -1, .threads = -1, .migration = -1 };
     for (size_t i = 0; i < NFSROOT_PROBE_VERSIONS; i++)
         ret->versions[i] = -1;
     const nfsroot_backend *b = nfsroot_backend_get(p->backend);

@@ -45,6 +45,25 @@ static void read_versions(char *text, int versions[NFSROOT_PROBE_VERSIONS])
     }
 }
 
+/* For guests migrated here: the exports carry an fsid derived from the path (kernel.c), the same
+ * on every host; the grace period cannot be turned off, only seen (v4_end_grace, kernel 4.20+). */
+static void probe_migration(int root_fd, nfsroot_probe *ret)
+{
+    _cleanup_free_ char *grace = NULL;
+    bool in_grace =
+        nfsroot_host_read(root_fd, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
+        grace[0] == 'N';
+    ret->migration = !in_grace;
+    if (!in_grace) {
+        SET(ret->migration_reason, "exports carry an fsid derived from their path, the same on "
+                                   "every host");
+        return;
+    }
+    SET(ret->migration_reason, "nfsd is in its NFSv4 grace period: a guest migrated here now "
+                               "stalls until it ends");
+    SET(ret->migration_fix, "wait for the grace period to end before migrating guests here");
+}
+
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                          nfsroot_error *err)
 {
@@ -79,6 +98,7 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
         return 0;
     }
     read_versions(vers, ret->versions);
+    probe_migration(root_fd, ret);
     return 0;
 }
 

@@ -29,6 +29,21 @@ check "firmware boot: one finding per line, prefixed" lines_ok "$T/out"
 check "firmware boot: plan to the pinned address" grep -q "^info: .*192.168.122.5/32(rw," "$T/out"
 check "firmware boot: boot loader hint" grep -q "^info: .*\[boot-not-direct\]" "$T/out"
 
+# Live migration: the network pins no bridge MAC (libvirt would give each host a random one):
+# a warning with the MAC to pin, not an error. With that MAC pinned, no such warning; a root=
+# naming another server than the network's gateway gets its own warning.
+check "migration: a warning naming the MAC to pin" grep -Eq \
+    "^warning: network 'default' gives its bridge MAC '\(none\)', not '52:54:00(:[0-9a-f]{2}){3}', .*pin <mac address='52:54:00(:[0-9a-f]{2}){3}'/> in network 'default' on every host.*\[migration-bridge-mac\]" \
+    "$T/out"
+mac=$(sed -n "s/.*pin <mac address='\([0-9a-f:]*\)'.*/\1/p" "$T/out")
+sed -i "s|<bridge name='virbr0'/>|&<mac address='$mac'/>|" "$T/net/default.xml"
+sandbox_domain vm1 "<cmdline>root=nfs4:192.168.122.9:$T/export/vm1 ip=dhcp</cmdline>" "" >"$T/srv.xml"
+"$BIN" validate "$T/srv.xml" >"$T/out" 2>"$T/err"
+check "migration: the derived MAC pinned, no MAC warning" not grep -q 'migration-bridge-mac' "$T/out"
+check "migration: root= from another server: a warning" grep -q \
+    "^warning: the guest mounts its root from '192.168.122.9', which is not an address of this host on network 'default'.*\[migration-server\]" \
+    "$T/out"
+
 # A "kernel" that is not one, and a dracut root= without initramfs: errors, exit 1.
 echo "not a kernel" >"$T/export/vm1/boot/vmlinuz"
 sandbox_domain vm1 "<kernel>$T/export/vm1/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.1:$T/export/vm1 ip=dhcp rw</cmdline>" "" >"$T/bad.xml"

@@ -212,6 +212,21 @@ check "prepare again (idempotent) exits 0" vm prepare begin
 check "  ... keeps the same Export_Id and file" test "$(export_file)" = "$F1" -a -n "$ID1"
 check "  ... and still serves the client" nfs_ok "$C" 4
 check "  ... by UpdateExport, never removing the live export" test "$(calls)" = "UpdateExport "
+# A record here from an earlier stay with another Export_Id than the one every host derives (an
+# older allocation; here: a policy whose range differs): an incoming migration would find the
+# guest's handles stale, so migrate begin refuses and names the fix. The bridge MAC check comes
+# first: pin the derived MAC the refusal names.
+VIRT_NFSROOT_CONFIG=$W/policy.conf "$HOOK" vnfs-vm migrate begin - <"$W/domain.xml" 2>"$W/mac.out"
+MAC=$(sed -n "s/.*pin <mac address='\([0-9a-f:]*\)'.*/\1/p" "$W/mac.out")
+check "the refusal names the bridge MAC to pin ($MAC)" test -n "$MAC"
+sed -i "s|<bridge name='br0'/>|&<mac address='$MAC'/>|" "$W/networks/vnfstest.xml"
+check "migrate begin with the record's own id exits 0, silent" sh -c \
+    "[ -z \"\$(VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>&1)\" ]"
+sed 's/^ganesha_export_ids = .*/ganesha_export_ids = 61000-61999/' "$W/policy.conf" >"$W/policy-range.conf"
+check "migrate begin where the record has another id exits 1" sh -c \
+    "! VIRT_NFSROOT_CONFIG='$W/policy-range.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>'$W/stale.out'"
+check "  ... naming the recorded id and the fix" grep -qF \
+    "as NFS-Ganesha Export_Id $ID1 from an earlier stay, not the " "$W/stale.out"
 
 # The pinned address moves: re-applying updates the live export (UpdateExport).
 sed -i "s/ip='10.77.0.2'/ip='10.77.0.3'/" "$W/networks/vnfstest.xml"
@@ -317,10 +332,7 @@ sed "s|Export_Id = 100;|Export_Id = $ID1;|; s|$W/export/foreign|$W/export/byhand
 check "an export made by hand takes Export_Id $ID1" \
     ganesha_dbus AddExport "string:$W/byhand.conf" "string:EXPORT(Export_Id=$ID1)"
 # An incoming migration asks first (migrate begin), and is refused the same way: the guest keeps
-# running on its source. The bridge MAC every host derives for the network is pinned first.
-vm migrate begin 2>"$W/mac.out"
-MAC=$(sed -n "s/.*pin <mac address='\([0-9a-f:]*\)'.*/\1/p" "$W/mac.out")
-sed -i "s|<bridge name='br0'/>|&<mac address='$MAC'/>|" "$W/networks/vnfstest.xml"
+# running on its source (the network pins the derived bridge MAC since above).
 check "migrate begin with the derived id held by hand exits 1" \
     sh -c "! VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' >'$W/mig.out' 2>&1"
 check "  ... with the same sentence, stdout empty" sh -c "[ \$(wc -l <'$W/mig.out') = 1 ] &&

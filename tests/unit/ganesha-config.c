@@ -5,7 +5,9 @@
  *             (comma-separated), options, readonly (yes/no), nfsv3 (yes/no); kind = index: dir,
  *             and one "record = ID UUID PATH" line per export of ours; kind = handles: uuid,
  *             range (LOW-HIGH, default 20000-29999) and one "export = PATH" line per export of
- *             one domain: the Export_Id each derives (ids.c) and the kernel fsid (handle.c)
+ *             one domain: the Export_Id each derives (ids.c) and the kernel fsid (handle.c);
+ *             kind = nfsv4: "conf = LINE" lines of a ganesha.conf, read for the NFSv4 block's
+ *             Graceless and Only_Numeric_Owners (config.c)
  *   expected  the text, or "error: <the sentence>"
  * NFSROOT_REGENERATE=1 rewrites expected. */
 #include <stdio.h>
@@ -21,6 +23,7 @@ typedef struct input {
     bool readonly, nfsv3;
     id_list records;
     char **exports;
+    char *conf;
 } input;
 
 static int parse_line(input *in, const char *k, const char *v)
@@ -53,7 +56,13 @@ static int parse_line(input *in, const char *k, const char *v)
         return sscanf(v, "%u-%u", &in->range_lo, &in->range_hi) == 2 ? 0 : -1;
     else if (!strcmp(k, "export"))
         return strv_push(&in->exports, v);
-    else if (!strcmp(k, "record")) {
+    else if (!strcmp(k, "conf")) {
+        char *joined = NULL;
+        if (asprintf(&joined, "%s%s\n", in->conf ? in->conf : "", v) < 0)
+            return -1;
+        free(in->conf);
+        in->conf = joined;
+    } else if (!strcmp(k, "record")) {
         char uuid[64], path[1100];
         unsigned id;
         if (sscanf(v, "%u %63s %1099s", &id, uuid, path) != 3)
@@ -121,6 +130,13 @@ static char *render(const input *in)
     char *out = NULL;
     if (!strcmp(in->kind, "handles"))
         return render_handles(in);
+    if (!strcmp(in->kind, "nfsv4")) {
+        int graceless, numeric;
+        ganesha_config_nfsv4(in->conf ? in->conf : "", &graceless, &numeric);
+        return asprintf(&out, "Graceless %d\nOnly_Numeric_Owners %d\n", graceless, numeric) < 0
+                   ? NULL
+                   : out;
+    }
     if (!strcmp(in->kind, "index"))
         return ganesha_format_index(in->dir, &in->records, &out) < 0 ? NULL : out;
     nfsroot_policy p = { .ganesha_nfsv3 = in->nfsv3 };
@@ -160,5 +176,6 @@ int main(int argc, char **argv)
     free(text);
     id_list_done(&in.records);
     strv_free(in.exports);
+    free(in.conf);
     return rc;
 }

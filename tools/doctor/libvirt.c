@@ -295,3 +295,69 @@ void check_networks(doctor *d)
                    with_v4 ? NULL : "give the guests' network an IPv4 <ip> with DHCP", "%s",
                    text ? text : "");
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Live migration: what every host must have alike for a guest moved here */
+
+/* The first IPv4 address this host has on the network (its gateway), without the prefix. */
+static bool network_gateway(const nfsroot_netinfo *n, char *buf, size_t len)
+{
+    for (size_t i = 0; i < n->n_host_addrs; i++)
+        if (n->host_addrs[i].family == AF_INET) {
+            nfsroot_cidr_format(&n->host_addrs[i], buf, len);
+            buf[strcspn(buf, "/")] = '\0';
+            return true;
+        }
+    return false;
+}
+
+/* Each active network with an IPv4 gateway must pin the bridge MAC every host derives for it
+ * (the hook refuses an incoming migration otherwise: a moved guest would stall until its ARP
+ * entry for the gateway expires), and the NFS server's own settings must suit (its probe). */
+void check_migration(doctor *d)
+{
+    doctor_load_networks(d);
+    _cleanup_free_ char *why = NULL, *fix = NULL;
+    size_t why_len = 0, fix_len = 0, checked = 0;
+    FILE *w = open_memstream(&why, &why_len), *f = open_memstream(&fix, &fix_len);
+    if (!w || !f) {
+        if (w)
+            fclose(w);
+        if (f)
+            fclose(f);
+        return;
+    }
+    for (size_t i = 0; i < d->n_nets; i++) {
+        const nfsroot_netinfo *n = d->nets[i].info;
+        char gw[64], want[18];
+        if (!d->nets[i].active || !network_gateway(n, gw, sizeof(gw)))
+            continue;
+        checked++;
+        nfsroot_network_mac_derive(n->name, gw, want);
+        if (!strcmp(n->bridge_mac, want))
+            continue;
+        fprintf(w, "%snetwork '%s' has bridge MAC '%s', not the '%s' every host derives for it",
+                ftell(w) ? "; " : "", n->name, n->bridge_mac[0] ? n->bridge_mac : "none", want);
+        fprintf(f,
+                "%spin <mac address='%s'/> in network '%s' on every host (virsh net-edit %s; "
+                "virsh net-destroy %s; virsh net-start %s)",
+                ftell(f) ? "; " : "", want, n->name, n->name, n->name, n->name);
+    }
+    const nfsroot_probe *pr = &d->probe;
+    if (pr->migration == 0) {
+        fprintf(w, "%s%s", ftell(w) ? "; " : "", pr->migration_reason);
+        fprintf(f, "%s%s", ftell(f) ? "; " : "", pr->migration_fix);
+    }
+    bool warn = ftell(w) > 0;
+    fclose(w);
+    fclose(f);
+    if (warn)
+        doctor_add(d, "migration", ST_WARN, fix, "guests live-migrated here would stall: %s", why);
+    else if (checked == 0 && pr->migration < 0)
+        doctor_add(d, "migration", ST_SKIP, NULL, "no active network with an IPv4 gateway, and %s",
+                   pr->migration_reason[0] ? pr->migration_reason : "the NFS server not checked");
+    else
+        doctor_add(d, "migration", ST_PASS, NULL,
+                   "%zu network(s) pin the bridge MAC every host derives; %s", checked,
+                   pr->migration_reason[0] ? pr->migration_reason : "the NFS server not checked");
+}

@@ -181,3 +181,83 @@ int ganesha_format_index(const char *dir, const id_list *ours, char **ret)
     }
     return 0;
 }
+
+/* ---- Reading ganesha.conf: the NFSv4 settings a live migration depends on ------------------- */
+
+/* One token of ganesha's config syntax: a word, a quoted string, or one of "{}=;,". Comments
+ * run from '#' to the end of the line. Returns the next position; *ret_len 0 at the end. */
+static const char *conf_token(const char *s, const char **ret, size_t *ret_len)
+{
+    for (;;) {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        if (*s != '#')
+            break;
+        s += strcspn(s, "\n");
+    }
+    *ret = s;
+    if (!*s)
+        *ret_len = 0;
+    else if (strchr("{}=;,", *s))
+        *ret_len = 1;
+    else if (*s == '"') {
+        const char *end = strchr(s + 1, '"');
+        *ret_len = end ? (size_t)(end - s) + 1 : strlen(s);
+    } else
+        *ret_len = strcspn(s, " \t\r\n{}=;,#\"");
+    return s + *ret_len;
+}
+
+static bool word_is(const char *w, size_t len, const char *name)
+{
+    return len == strlen(name) && !strncasecmp(w, name, len);
+}
+
+/* Ganesha's booleans: true/false, yes/no, on/off, 1/0 (any case); -1 for anything else. */
+static int conf_bool(const char *w, size_t len)
+{
+    static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no",
+                                                                                   "off", "0" };
+    for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+        if (word_is(w, len, yes[i]))
+            return 1;
+        if (word_is(w, len, no[i]))
+            return 0;
+    }
+    return -1;
+}
+
+#define CONF_MAX_DEPTH 16
+
+void ganesha_config_nfsv4(const char *text, int *ret_graceless, int *ret_numeric_owners)
+{
+    *ret_graceless = *ret_numeric_owners = -1;
+    /* the two tokens before this one: "KEY =" before a VALUE */
+    const char *w[3] = { "", "", "" };
+    size_t l[3] = { 0, 0, 0 };
+    int depth = 0;
+    bool in_nfsv4 = false;
+    for (const char *s = text;;) {
+        const char *t;
+        size_t n;
+        s = conf_token(s, &t, &n);
+        if (n == 0)
+            break;
+        if (*t == '{') {
+            if (depth == 0 && word_is(w[2], l[2], "NFSv4"))
+                in_nfsv4 = true;
+            if (++depth > CONF_MAX_DEPTH)
+                return;
+        } else if (*t == '}' && depth > 0 && --depth == 0)
+            in_nfsv4 = false;
+        if (in_nfsv4 && depth == 1 && l[2] == 1 && *w[2] == '=') {
+            if (word_is(w[1], l[1], "Graceless"))
+                *ret_graceless = conf_bool(t, n);
+            else if (word_is(w[1], l[1], "Only_Numeric_Owners"))
+                *ret_numeric_owners = conf_bool(t, n);
+        }
+        w[0] = w[1], l[0] = l[1];
+        w[1] = w[2], l[1] = l[2];
+        w[2] = t, l[2] = n;
+    }
+}

@@ -186,6 +186,15 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
     const id_record *rec = id_list_find_path(&t->ids, e->path);
     if (rec && strcmp(rec->uuid, plan->uuid) != 0)
         return path_of_other_domain(plan, e, rec, err);
+    /* Kept while the domain runs here; but a guest migrating in whose earlier stay left the
+     * export with another id (an older allocation, another range) would find stale handles. */
+    if (rec && !ret && rec->id != derived)
+        return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
+                           "this host still exports '%s' for the domain as NFS-Ganesha Export_Id "
+                           "%u from an earlier stay, not the %u every host derives for it, so the "
+                           "guest's file handles would be stale here; run 'virt-nfsroot "
+                           "reconcile --apply' on this host, then migrate again",
+                           e->path, rec->id, derived);
     if (rec) {
         if (ret)
             *ret = rec->id;
@@ -425,6 +434,43 @@ static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t 
     return NFSROOT_NFS_V4;
 }
 
+#define GANESHA_CONF "/etc/ganesha/ganesha.conf"
+
+/* ganesha.conf's NFSv4 block, for guests migrated here: without Graceless a restarted server (or
+ * a destination still in grace) stalls their NFSv4 state for the grace period; without
+ * Only_Numeric_Owners the owners they see depend on each host's id-mapping domain. */
+static void probe_migration(int root_fd, nfsroot_probe *ret)
+{
+    _cleanup_free_ char *text = NULL;
+    if (nfsroot_host_read(root_fd, GANESHA_CONF, 4u << 20, &text, NULL) < 0) {
+        snprintf(ret->migration_reason, sizeof(ret->migration_reason),
+                 "%s is not readable: its NFSv4 Graceless and Only_Numeric_Owners are not "
+                 "checked",
+                 GANESHA_CONF);
+        return;
+    }
+    int graceless, numeric;
+    ganesha_config_nfsv4(text, &graceless, &numeric);
+    ret->migration = graceless == 1 && numeric == 1;
+    if (ret->migration) {
+        snprintf(ret->migration_reason, sizeof(ret->migration_reason),
+                 "%s sets Graceless and Only_Numeric_Owners in its NFSv4 block", GANESHA_CONF);
+        return;
+    }
+    snprintf(ret->migration_reason, sizeof(ret->migration_reason), "%s%s%s%s", GANESHA_CONF,
+             graceless == 1 ? ""
+                            : " lacks NFSv4 Graceless = true (guests stall for the grace "
+                              "period, about 90 s, after a restart or a migration here)",
+             graceless == 1 || numeric == 1 ? "" : " and",
+             numeric == 1 ? ""
+                          : " lacks NFSv4 Only_Numeric_Owners = true (owners a moved guest "
+                            "sees depend on each host's id-mapping domain)");
+    snprintf(ret->migration_fix, sizeof(ret->migration_fix),
+             "set Graceless = true; and Only_Numeric_Owners = true; in the NFSv4 block of %s "
+             "on every host, then restart NFS-Ganesha",
+             GANESHA_CONF);
+}
+
 /* Is ganesha.nfsd running? (Its versions are set in ganesha.conf: not read.) */
 static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                          nfsroot_error *err)
@@ -444,6 +490,7 @@ static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
     }
     snprintf(ret->versions_reason, sizeof(ret->versions_reason),
              "versions are set in ganesha.conf (NFS_CORE_PARAM Protocols), not checked");
+    probe_migration(root_fd, ret);
     return 0;
 }
 

@@ -81,4 +81,8 @@ int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
 /* The index file: one %include of dir/<file> per id of ours (caller frees). */
 int ganesha_format_index(const char *dir, const id_list *ours, char **ret);
 
+/* The top-level NFSv4 block's Graceless and Only_Numeric_Owners in ganesha.conf text: 1, 0, or
+ * -1 when not set there (or not a boolean). %include files are not followed. */
+void ganesha_config_nfsv4(const char *text, int *ret_graceless, int *ret_numeric_owners);
+
 #endif

@@ -154,6 +154,11 @@ typedef struct nfsroot_probe {
     const char *helper;         /* a program the backend runs as root (policy's), NULL: none */
     const char *helper_records; /* where the server records what that program exported */
     const char *helper_fix;     /* how to install it */
+    /* What its configuration means for guests live-migrated here: 1 fine, 0 a warning (reason
+     * says what a moved guest would suffer, fix what to set on every host), -1 not checked. */
+    int migration;
+    char migration_reason[512];
+    char migration_fix[512];
 } nfsroot_probe;
 /* Fill ret for policy p's backend, reading every host file beneath root_fd (an O_PATH
  * directory: symbolic links resolve inside it, ".." stops at it; fixture hosts), or the host's
@@ -468,6 +473,12 @@ NFSROOT_API const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings 
 /* "error", "warning", "info". */
 NFSROOT_API const char *nfsroot_finding_level_name(nfsroot_finding_level level);
 /* "error: <message> [<code>]" (the message names the file). */
+/* What would refuse a live migration of this guest to another host, as warnings (codes
+ * migration-server, migration-bridge-mac): its root='s NFS server must be its network's gateway
+ * address, and the network must pin the bridge MAC every host derives
+ * (nfsroot_network_mac_derive()). `migrate begin` refuses on the same grounds. 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroot_domain *d,
+                                           const nfsroot_plan *plan, nfsroot_findings *f);
 NFSROOT_API const char *nfsroot_finding_format(const nfsroot_finding *f, char *buf, size_t len);
 
 /* The [General] Domain of an idmapd.conf text into ret ("" when unset): what libnfsidmap
