@@ -26,6 +26,7 @@
 #   LV_KEEP=1                keep the work directory even when every check passed
 #   LV_LOG_LEVEL             libvirtd log level, 1 (debug) .. 4 (error); default 3
 #   LV_COLD_CACHE=1          private empty /var/cache/libvirt (measures first-run QEMU probing)
+#   LV_LIBVIRTD_OPTS         more libvirtd options, word-split (tests/migration: --listen)
 
 export PATH="/usr/sbin:/sbin:/usr/bin:/bin:${PATH}"
 # Constants for the test scripts that source this file.
@@ -171,9 +172,11 @@ lv_install_hook() {
 lv_virsh() { virsh -q -c "$LV_URI" "$@"; }
 
 # libvirtd gets the PATH a packaged daemon has, not the test runner's (hooks must not depend on it).
+# shellcheck disable=SC2086 # LV_LIBVIRTD_OPTS is a list of options: word-split on purpose
 lv_start_libvirtd() {
     env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        LIBVIRT_LOG_OUTPUTS="${LV_LOG_LEVEL:-3}:file:$LV_WORK/libvirtd.log" libvirtd -d ||
+        LIBVIRT_LOG_OUTPUTS="${LV_LOG_LEVEL:-3}:file:$LV_WORK/libvirtd.log" \
+        libvirtd -d ${LV_LIBVIRTD_OPTS:-} ||
         { lv_log "libvirtd failed to start"; return 1; }
     for _ in $(seq 150); do
         virsh -c "$LV_URI" version >/dev/null 2>&1 && return 0

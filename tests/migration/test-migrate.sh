@@ -1,0 +1,414 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# migration.live: a running guest whose / is on NFS moves between two hosts with `virsh migrate
+# --live`, and keeps writing to its root.
+#
+#  1. Outside any namespace: the e2e guest image (tests/e2e/guest.sh, the same cached tarball),
+#     unpacked into the directory both hosts export (/export on each); a unit in the guest
+#     writes a tick every second through a file it keeps open (written and fsync'ed) and through
+#     a new open each time (append, close).
+#  2. Two simulated hosts A and B (hosts.sh, host.sh): own namespaces, libvirtd (own host_uuid),
+#     network 'default' with the same pinned bridge MAC, D-Bus + rpcbind + NFS-Ganesha
+#     (Graceless), the hook with the ganesha backend; a veth pair carries the migration stream.
+#  3. The guest boots on A through `virsh start`; ticks appear.
+#  4. A -> B, client-driven; then A's ganesha is stopped (ticks continue: B serves the root) and
+#     started again; then B -> A with --p2p.  After each move: the domain runs on the
+#     destination, ticks continue through both files, the source's export is gone and the
+#     destination's is live, the tick writer saw no error.  `timing:` lines give the move time,
+#     libvirt's downtime (domjobinfo --completed) and the guest's own stall (the largest gap
+#     between two ticks, by the guest's clock, minus the 1 s period).
+#  5. Refusals, the guest back on A: a destination whose /export lacks the guest's root (the
+#     shared filesystem not mounted there) is refused at `migrate begin`; so is a destination
+#     whose ganesha already has another live export at the guest's export id (without the check
+#     the guest lands there and gets ESTALE on every open file).  Each time the guest keeps
+#     running on A with its export, and ticks continue.
+#
+# Usage: test-migrate.sh HOOK-BINARY   (root; exits 77 with the reason when it cannot run)
+# Environment: VIRT_NFSROOT_TEST_CACHE (as the e2e test), LV_KEEP=1 keeps the work directory,
+# MIG_BOOT_TIMEOUT (seconds until the first tick, default 900).
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../libvirt/harness.sh
+. "$HERE/../libvirt/harness.sh"
+# shellcheck source=../e2e/guest.sh
+. "$HERE/../e2e/guest.sh"
+# shellcheck source=../lib/ganesha.sh
+. "$HERE/../lib/ganesha.sh"
+# shellcheck source=hosts.sh
+. "$HERE/hosts.sh"
+
+VM=nfsroot-mig
+UUID=5e2e0000-6e66-4e52-9f00-00000000a14e
+E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
+MIG_HERE=$HERE
+# The bridge MAC every host pins for network 'default' with gateway 192.168.122.1: the one
+# virt-nfsroot derives from the network's name and gateway, which `migrate begin` insists on
+# (tests/data/network/bridge-mac-pinned shows the derivation).
+MIG_BRIDGE_MAC=52:54:00:e7:53:b6
+MIG_GUEST_MAC=52:54:00:a1:4e:50
+MIG_GUEST_IP=192.168.122.50
+ADDR_A=10.99.0.1 ADDR_B=10.99.0.2
+MIG_PORT=49152
+
+if [ -z "${LV_INSIDE:-}" ]; then
+    [ $# -eq 1 ] || { echo "usage: $0 HOOK-BINARY" >&2; exit 2; }
+    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
+    lv_check_prereqs
+    for p in debootstrap chroot zstd tar nsenter; do
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
+    done
+    ganesha_prereqs
+    unshare -u -p -f --mount-proc true 2>/dev/null || skip "cannot create UTS + PID namespaces"
+    grep -qw overlay /proc/filesystems ||
+        skip "no overlayfs: cannot give each host a private /etc/virt-nfsroot.conf"
+    MIG_T0=$(lv_now)
+    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-mig.XXXXXX) || skip "mktemp failed"
+    E2E_LOGDIR=$E2E_STAGE
+    trap 'rm -rf "$E2E_STAGE"' EXIT
+    trap 'exit 130' INT TERM
+    if ! e2e_guest_tree "$E2E_STAGE/root"; then
+        echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"
+        trap - EXIT
+        rm -rf "$E2E_STAGE/root"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    MIG_PREP_S=$(lv_elapsed "$MIG_T0")
+    export MIG_T0 E2E_STAGE E2E_KVER E2E_FROM_CACHE MIG_PREP_S
+    lv_enter_namespace "$HERE/test-migrate.sh" "$(readlink -f "$1")"
+fi
+
+MIG_HOOK=$1
+MIG_WORK=$LV_WORK
+MIG_SHARED=$LV_WORK/shared
+# Nothing of the machine's: this namespace's /run is empty (no libvirtd socket, no pid files).
+if ! ns_private || ! ns_tmpfs /run; then fail "private mounts for the test"; exit 1; fi
+
+mig_cleanup() {
+    local rc=$?
+    host_stop A
+    host_stop B
+    [ -n "${LV_KEEP:-}" ] || rm -rf "${MIG_SHARED:?}/$VM"
+    rm -rf "$E2E_STAGE"
+    (exit "$rc")
+    lv_cleanup
+}
+trap mig_cleanup EXIT
+
+# The guest tree becomes the shared /export/$VM (a rename on the same filesystem).
+mkdir -m 0755 "$MIG_SHARED"
+mv "$E2E_STAGE/root" "$MIG_SHARED/$VM" || { fail "move the guest tree into the shared export"; exit 1; }
+GROOT=$MIG_SHARED/$VM
+e2e_configure_guest "$GROOT" "$VM" "$LV_NET_ADDR"
+
+# The tick writer: one line "N UPTIME" a second, through a file it keeps open (write + fsync: an
+# error shows at once) and through a new open each time (append + close: close-to-open makes the
+# host see it).  Errors go to the kernel log (the serial console) and to a third file.
+cat >"$GROOT/usr/local/sbin/nfsroot-ticks" <<'EOF'
+#!/usr/bin/perl
+use strict;
+use warnings;
+use IO::Handle;
+my ($held, $opened, $errors) = ('/nfsroot-ticks-held', '/nfsroot-ticks-opened', '/nfsroot-ticks-errors');
+sub uptime { open(my $u, '<', '/proc/uptime') or return -1; my $l = <$u>; return (split ' ', $l)[0]; }
+sub report {
+    my $m = shift;
+    if (open(my $k, '>', '/dev/kmsg')) { print $k "nfsroot-ticks: $m\n"; close $k; }
+    if (open(my $e, '>>', $errors)) { print $e "$m\n"; close $e; }
+}
+open(my $h, '>>', $held) or die "open $held: $!";
+for (my $n = 1; ; $n++) {
+    my $line = "$n " . uptime() . "\n";
+    (syswrite($h, $line) && $h->sync) or report("tick $n: $held: $!");
+    if (open(my $o, '>>', $opened)) { print $o $line; close($o) or report("tick $n: close $opened: $!"); }
+    else { report("tick $n: open $opened: $!"); }
+    sleep 1;
+}
+EOF
+chmod 0755 "$GROOT/usr/local/sbin/nfsroot-ticks"
+cat >"$GROOT/etc/systemd/system/nfsroot-ticks.service" <<'EOF'
+[Unit]
+Description=virt-nfsroot migration test: a tick a second into /
+After=remote-fs.target
+
+[Service]
+ExecStart=/usr/local/sbin/nfsroot-ticks
+
+[Install]
+WantedBy=multi-user.target
+EOF
+ln -sf /etc/systemd/system/nfsroot-ticks.service \
+    "$GROOT/etc/systemd/system/multi-user.target.wants/nfsroot-ticks.service"
+rm -f "$GROOT"/nfsroot-ticks-*
+TICKS=$GROOT/nfsroot-ticks-opened HELD=$GROOT/nfsroot-ticks-held ERRORS=$GROOT/nfsroot-ticks-errors
+
+echo "hook: $MIG_HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; work: $LV_WORK"
+echo "timing: guest tree ready (from cache: $E2E_FROM_CACHE): $MIG_PREP_S s"
+
+# ---------------------------------------------------------------------------------------------
+# Two hosts and the link between them
+
+t=$(lv_now)
+host_start A 0a0a0a0a-0000-4000-8000-00000000000a
+host_start B 0b0b0b0b-0000-4000-8000-00000000000b
+if host_wait A B && host_link A B "$ADDR_A" "$ADDR_B"; then
+    pass "hosts A and B up: libvirtd, network 'default', ganesha each; a veth between them ($(lv_elapsed "$t") s)"
+else
+    fail "bring up the two hosts (logs in $MIG_WORK/A and $MIG_WORK/B)"
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+ERR=$LV_WORK/virsh.err
+state_on() { host_virsh "$1" domstate "$VM" 2>/dev/null | head -n 1; }
+last_tick() { tail -n 1 "$1" 2>/dev/null | cut -d' ' -f1; }
+tick_count() { local n; n=$(last_tick "$1"); echo "${n:-0}"; }
+
+# ticks_after FILE N TIMEOUT : wait until FILE has a tick beyond N.
+ticks_after() {
+    local i
+    for ((i = 0; i < $3 * 2; i++)); do
+        [ "$(tick_count "$1")" -gt "$2" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# ticks_continue WHAT : three more ticks through both files within 30 s, and no error reported.
+ticks_continue() {
+    local n h
+    n=$(tick_count "$TICKS") h=$(tick_count "$HELD")
+    if ticks_after "$TICKS" $((n + 2)) 30 && ticks_after "$HELD" $((h + 2)) 30; then
+        pass "$1: ticks continue (new opens to tick $(tick_count "$TICKS"), held file to $(tick_count "$HELD"))"
+    else
+        fail "$1: ticks stopped (new opens at $(tick_count "$TICKS"), held file at $(tick_count "$HELD"))"
+        tail -n 15 "$MIG_WORK"/*/serial.log 2>/dev/null | tr -d '\r' | sed 's/^/    | /'
+    fi
+    # When / itself is broken (ESTALE), only the console has them.
+    if [ -s "$ERRORS" ] || grep -qs 'nfsroot-ticks:' "$MIG_WORK"/[AB]/serial.log; then
+        fail "$1: the guest's tick writer reported errors: $(cat "$ERRORS" "$MIG_WORK"/[AB]/serial.log 2>/dev/null |
+            tr -d '\r' | grep -a 'tick [0-9]' | tail -n 3 | tr '\n' ';')"
+    else
+        pass "$1: the guest's tick writer reported no error"
+    fi
+}
+
+# stall_since N : the largest gap between two consecutive ticks after tick N, by the guest's
+# clock, in seconds.
+stall_since() {
+    awk -v n="$1" '$1 >= n && prev != "" { g = $2 - prev; if (g > max) max = g }
+                   { prev = $2 } END { printf "%.2f", max }' "$TICKS"
+}
+
+# The domain XML for DEST-host: its own serial log (two virtlogds must not share one file).
+xml_for() {
+    host_virsh "$1" dumpxml --migratable "$VM" |
+        sed "s|$MIG_WORK/[AB]/serial.log|$MIG_WORK/$2/serial.log|" >"$MIG_WORK/$VM-$2.xml"
+}
+
+# jobinfo DST SRC FIELD : a figure of the last completed job (the migration), from what
+# `virsh domjobinfo --completed` said on DST, else on SRC (both saved by moved()).
+jobinfo() {
+    local h v
+    for h in "$1" "$2"; do
+        v=$(awk -F: -v f="$3" '$1 == f { split($2, a, " "); print a[1]; exit }' \
+            "$MIG_WORK/jobinfo-$h.txt")
+        [ -n "$v" ] && { echo "$v"; return; }
+    done
+}
+
+# migrate SRC DST [--p2p] : virsh migrate --live, timed; sets MOVE_S and leaves virsh's stderr in ERR.
+migrate() {
+    local src=$1 dst=$2 daddr t
+    daddr=$ADDR_A
+    [ "$dst" = B ] && daddr=$ADDR_B
+    xml_for "$src" "$dst"
+    t=$(lv_now)
+    if [ "${3:-}" = --p2p ]; then
+        timeout 300 virsh -q -c "$(host_uri "$src")" migrate --live --p2p "$VM" \
+            "qemu+tcp://$daddr/system" --migrateuri "tcp://$daddr:$MIG_PORT" \
+            --xml "$MIG_WORK/$VM-$dst.xml" 2>"$ERR"
+    else
+        timeout 300 virsh -q -c "$(host_uri "$src")" migrate --live "$VM" "$(host_uri "$dst")" \
+            --migrateuri "tcp://$daddr:$MIG_PORT" --xml "$MIG_WORK/$VM-$dst.xml" 2>"$ERR"
+    fi
+    local rc=$?
+    MOVE_S=$(lv_elapsed "$t")
+    return $rc
+}
+
+# stays_on_a WHAT : after a refused migration the guest is untouched on A.
+stays_on_a() {
+    local st
+    st=$(state_on A)
+    if [ "$st" = running ]; then pass "$1: the domain keeps running on A"; else fail "$1: the domain is '$st' on A"; fi
+    st=$(state_on B)
+    if [ -z "$st" ]; then pass "$1: B has no such domain"; else fail "$1: the domain is '$st' on B"; fi
+    check "$1: A's ganesha still exports /export/$VM" host_lists A "/export/$VM"
+    check "$1: B's ganesha does not export /export/$VM" not host_lists B "/export/$VM"
+    ticks_continue "$1"
+}
+
+# moved SRC DST WHAT BEFORE : the checks after a move; BEFORE is the last tick before it.
+moved() {
+    local src=$1 dst=$2 what=$3 st down elapsed data stall
+    st=$(state_on "$dst")
+    if [ "$st" = running ]; then pass "$what: the domain runs on $dst"; else fail "$what: the domain is '$st' on $dst"; fi
+    st=$(state_on "$src")
+    case $st in
+        '' | 'shut off') pass "$what: the domain no longer runs on $src (${st:-gone})" ;;
+        *) fail "$what: the domain is '$st' on $src" ;;
+    esac
+    ticks_continue "$what"
+    check "$what: $dst's ganesha exports /export/$VM" host_lists "$dst" "/export/$VM"
+    check "$what: $src's ganesha no longer exports /export/$VM" not host_lists "$src" "/export/$VM"
+    # The held file was opened on the first host: its writes reached the shared disk through
+    # the second one.
+    check "$what: the held file got ticks after the move" ticks_after "$HELD" $(($4 + 2)) 5
+    # The destination keeps the statistics of the incoming job, the source of the outgoing one.
+    host_virsh "$dst" domjobinfo --completed "$VM" >"$MIG_WORK/jobinfo-$dst.txt" 2>&1
+    host_virsh "$src" domjobinfo --completed "$VM" >"$MIG_WORK/jobinfo-$src.txt" 2>&1
+    down=$(jobinfo "$dst" "$src" 'Total downtime')
+    elapsed=$(jobinfo "$dst" "$src" 'Time elapsed')
+    data=$(jobinfo "$dst" "$src" 'Data processed')
+    ticks_after "$TICKS" $(($4 + 6)) 30
+    stall=$(stall_since "$4")
+    echo "timing: $what: virsh migrate ${MOVE_S} s, migration job ${elapsed:-?} ms, downtime ${down:-?} ms, data ${data:-?} MiB, guest stall $(awk -v g="$stall" 'BEGIN { s = g - 1; printf "%.2f", s < 0 ? 0 : s }') s (largest gap between ticks ${stall} s)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Boot on A
+
+SERIAL_A=$MIG_WORK/A/serial.log
+domain_xml_gen name="$VM" uuid="$UUID" type="${E2E_DOMAIN_TYPE:-qemu}" memory=1024 vcpu=1 \
+    kernel="/export/$VM/boot/vmlinuz-$E2E_KVER" initrd="/export/$VM/boot/initrd.img-$E2E_KVER" \
+    cmdline="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$VM:vers=4.1 rw ip=dhcp rd.neednet=1 rd.emergency=poweroff panic=-1" \
+    destroy_on="poweroff reboot crash" mac="$MIG_GUEST_MAC" model=virtio serial="$SERIAL_A" \
+    export="path='/export/$VM'" >"$MIG_WORK/$VM.xml"
+t=$(lv_now)
+if host_virsh A define "$MIG_WORK/$VM.xml" >/dev/null 2>"$ERR" &&
+        host_virsh A start "$VM" >/dev/null 2>>"$ERR"; then
+    pass "virsh define + start $VM on A ($(lv_elapsed "$t") s)"
+else
+    fail "virsh define/start on A: $(cat "$ERR")"
+    exit 1
+fi
+check "A's ganesha exports /export/$VM" host_lists A "/export/$VM"
+ID_A=$(host_export_id A "$UUID")
+echo "    A's Export_Id for /export/$VM: ${ID_A:-?}"
+
+t=$(lv_now)
+next=30
+while [ "$(tick_count "$TICKS")" -lt 3 ]; do
+    el=$(lv_elapsed "$t")
+    st=$(state_on A)
+    [ "$st" = running ] || break
+    [ "${el%.*}" -lt "${MIG_BOOT_TIMEOUT:-900}" ] || break
+    if [ "${el%.*}" -ge "$next" ]; then
+        echo "  ... ${el%.*} s: $(tr -d '\r' <"$SERIAL_A" | grep -v '^ *$' | tail -n 1 | cut -c1-100)"
+        next=$((next + 30))
+    fi
+    sleep 2
+done
+if [ "$(tick_count "$TICKS")" -ge 3 ]; then
+    pass "the guest ticks into its NFS root on A ($(lv_elapsed "$t") s after virsh start)"
+    echo "timing: boot on A to the third tick: $(lv_elapsed "$t") s"
+else
+    fail "no ticks from the guest after $(lv_elapsed "$t") s (domain '$(state_on A)'); console tail:"
+    tail -n 30 "$SERIAL_A" | tr -d '\r' | sed 's/^/    | /'
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The moves
+
+before=$(tick_count "$TICKS")
+if migrate A B; then
+    pass "virsh migrate --live A -> B (client-driven) in $MOVE_S s"
+    moved A B "A -> B (client-driven)" "$before"
+else
+    fail "virsh migrate --live A -> B: $(cat "$ERR")"
+    exit 1
+fi
+
+if host_ganesha_stop A; then
+    pass "A's ganesha stopped"
+    ticks_continue "A's ganesha stopped, B serving"
+    check "A's ganesha started again" host_ganesha_start A
+else
+    fail "stop A's ganesha"
+fi
+
+before=$(tick_count "$TICKS")
+if migrate B A --p2p; then
+    pass "virsh migrate --live --p2p B -> A in $MOVE_S s"
+    moved B A "B -> A (--p2p)" "$before"
+else
+    fail "virsh migrate --live --p2p B -> A: $(cat "$ERR")"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Refusals: the guest stays on A
+
+# B without the shared filesystem: an empty /export there.
+host_run B mount -t tmpfs -o mode=0755 tmpfs /export
+if migrate A B; then
+    fail "migration to B without the guest's export root succeeded"
+elif grep -q "$VM migrate begin" "$ERR"; then
+    pass "no export root on B: refused at migrate begin: $(tail -c 300 "$ERR" | tr '\n' ' ')"
+    echo "timing: refused (no export root on B): virsh migrate failed after $MOVE_S s"
+else
+    fail "no export root on B: refused, but not by the hook at migrate begin: $(tail -c 400 "$ERR")"
+fi
+host_run B umount /export
+stays_on_a "no export root on B"
+[ "$(state_on A)" = running ] || exit 1
+
+# B's ganesha already has a live export, not ours, at the id the guest's file handles carry.
+mkdir -m 0755 "$MIG_SHARED/handmade"
+cat >"$MIG_WORK/B/handmade.conf" <<EOF
+EXPORT { Export_Id = ${ID_A:-100}; Path = "/export/handmade"; Pseudo = "/export/handmade";
+         Access_Type = RO; Squash = Root_Squash; FSAL { Name = VFS; } }
+EOF
+if host_dbus B AddExport string:"$MIG_WORK/B/handmade.conf" \
+        string:"EXPORT(Export_Id=${ID_A:-100})" >"$ERR" 2>&1; then
+    if migrate A B; then
+        fail "migration to B whose ganesha has another export at Export_Id ${ID_A:-?} succeeded"
+    elif grep -q "$VM migrate begin" "$ERR" && grep -q "Export_Id ${ID_A:-100}\b" "$ERR"; then
+        pass "another live export at Export_Id ${ID_A:-?} on B: refused: $(tail -c 300 "$ERR" | tr '\n' ' ')"
+        echo "timing: refused (Export_Id ${ID_A:-?} taken on B): virsh migrate failed after $MOVE_S s"
+    else
+        fail "another live export at Export_Id ${ID_A:-?} on B: refused, but not at migrate begin naming the id: $(tail -c 400 "$ERR")"
+    fi
+    host_dbus B RemoveExport uint16:"${ID_A:-100}" >/dev/null 2>&1
+    stays_on_a "another export at Export_Id ${ID_A:-?} on B"
+else
+    fail "add a hand-made export at Export_Id ${ID_A:-?} to B's ganesha: $(cat "$ERR")"
+fi
+if [ "$(state_on A)" != running ]; then
+    fail "the guest no longer runs on A after the refused migrations"
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Stop
+
+if host_virsh A destroy "$VM" >/dev/null 2>"$ERR"; then
+    pass "virsh destroy $VM on A"
+else
+    fail "virsh destroy $VM on A: $(cat "$ERR")"
+fi
+check "A's ganesha no longer exports /export/$VM" not host_lists A "/export/$VM"
+check "B's ganesha does not export /export/$VM" not host_lists B "/export/$VM"
+failures=$(LV_WORK=$MIG_WORK/A lv_hook_failures)
+if [ -z "$failures" ]; then
+    pass "host A: libvirtd logged no hook failure"
+else
+    fail "host A: hook failures in libvirtd.log: $(echo "$failures" | tr '\n' ';')"
+fi
+echo "    host B's hook failures (the refusals): $(LV_WORK=$MIG_WORK/B lv_hook_failures | tr '\n' ';')"
+
+echo "timing: whole test $(lv_elapsed "$MIG_T0") s (guest image from cache: $E2E_FROM_CACHE)"
+finish
