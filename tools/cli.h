@@ -112,7 +112,7 @@ void json_kv_bool(json *j, const char *key, bool v);
 /* Subcommands: argc/argv start at the subcommand's name. */
 /* The subcommands, each defined with its option table in its own file (opt.h). */
 extern const cli_command cli_cmd_status, cli_cmd_doctor, cli_cmd_annotate, cli_cmd_validate,
-    cli_cmd_reconcile;
+    cli_cmd_reconcile, cli_cmd_create, cli_cmd_delete;
 
 /* Keys of the common options (opt.c's table; a command's own start at CLI_KEY_FIRST). */
 enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR };

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: the root tree (debootstrap, the tree cache, a tarball or a directory), its
+ * kernel, its initramfs (built in a chroot with private /proc /sys /dev in a private mount
+ * namespace, shared per kernel version and dracut configuration) and the boot files. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "create.h"
+
+#define MARKER ".virt-nfsroot-create" /* in the tree while create is not finished */
+
+/* ---- running programs ------------------------------------------------------------------- */
+
+/* The child: a private mount namespace (nothing it mounts reaches the host, even when killed),
+ * then optionally the chroot with /proc /sys /dev bound inside it. Never returns. */
+static _Noreturn void child_exec(const char *root, char *const argv[], int log_fd)
+{
+    static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF-8",
+                                 "DEBIAN_FRONTEND=noninteractive", "HOME=/root", NULL };
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+        _exit(127);
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        dprintf(2, "virt-nfsroot: cannot make a private mount namespace: %m\n");
+        _exit(126);
+    }
+    if (root) {
+        static const char *const binds[][2] = { { "/proc", "proc" },
+                                                { "/sys", "sys" },
+                                                { "/dev", "dev" } };
+        int rfd = open(root, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (rfd < 0 || fchdir(rfd) < 0)
+            _exit(126);
+        for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
+            struct stat st;
+            /* A symlink there would carry the mount out of the tree. */
+            if (fstatat(rfd, binds[i][1], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+                mount(binds[i][0], binds[i][1], NULL, MS_BIND | MS_REC, NULL) < 0) {
+                dprintf(2, "virt-nfsroot: cannot bind %s into the tree: %m\n", binds[i][0]);
+                _exit(126);
+            }
+        }
+        if (chroot(".") < 0 || chdir("/") < 0)
+            _exit(126);
+    }
+    execve(argv[0], argv, env);
+    dprintf(2, "virt-nfsroot: cannot run %s: %m\n", argv[0]);
+    _exit(127);
+}
+
+int create_spawn(create_ctx *c, const char *root, char *const argv[])
+{
+    if (create_interrupted())
+        return -EINTR;
+    if (c->log_fd >= 0) {
+        dprintf(c->log_fd, "\n$%s", root ? " chroot ." : "");
+        for (char *const *a = argv; *a; a++)
+            dprintf(c->log_fd, " %s", *a);
+        dprintf(c->log_fd, "\n");
+    }
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0)
+        child_exec(root, argv, c->log_fd >= 0 ? c->log_fd : 2);
+    int status;
+    bool killed = false;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -errno;
+        if (create_interrupted() && !killed) {
+            kill(pid, SIGTERM);
+            killed = true;
+        }
+    }
+    if (create_interrupted())
+        return -EINTR;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    cli_error("%s %s (see '%s')", argv[0], WIFEXITED(status) ? "failed" : "was killed",
+              c->log_path ? c->log_path : "stderr");
+    return -ECHILD;
+}
+
+/* ---- the target ------------------------------------------------------------------------- */
+
+static bool dir_is_empty(const char *path)
+{
+    _cleanup_(closedirp) DIR *d = opendir(path);
+    if (!d)
+        return false;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            return false;
+    return true;
+}
+
+/* The directory above a target that does not exist yet: an export root itself or a directory
+ * the path rules accept. */
+static int check_parent(create_ctx *c, const char *target)
+{
+    char *const *roots = (char *const *)nfsroot_policy_get_export_roots(c->policy);
+    _cleanup_free_ char *parent = strdup(target);
+    if (!parent)
+        return -ENOMEM;
+    char *slash = strrchr(parent, '/');
+    if (slash == parent)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    for (char *const *r = roots; r && *r; r++)
+        if (!strcmp(parent, *r))
+            return 0;
+    nfsroot_error err = { 0 };
+    _cleanup_free_ char *resolved = NULL;
+    int r = nfsroot_path_resolve(parent, roots, &resolved, &err);
+    if (r < 0)
+        cli_error("create: the tree '%s' cannot be made: %s", target, err.message);
+    return r;
+}
+
+/* The target as the hook's path rules see it; keep: it becomes the resolved path. */
+static int check_resolved(create_ctx *c, bool keep)
+{
+    char *const *roots = (char *const *)nfsroot_policy_get_export_roots(c->policy);
+    nfsroot_error err = { 0 };
+    char *resolved = NULL;
+    int r = nfsroot_path_resolve(c->target, roots, &resolved, &err);
+    if (r < 0) {
+        cli_error("create: the tree '%s' cannot be exported: %s", c->target, err.message);
+        if (c->target_made && rmdir(c->target) == 0)
+            c->target_made = false;
+        return r;
+    }
+    if (!keep) {
+        free(resolved);
+        return 0;
+    }
+    free(c->target);
+    c->target = resolved;
+    free(c->export_path);
+    return (c->export_path = strdup(resolved)) ? 0 : -ENOMEM;
+}
+
+/* Refusals that change nothing: a target that is not an empty directory (unless --reuse), or
+ * one the path rules would not export. */
+int create_target_check(create_ctx *c)
+{
+    create_opts *o = c->o;
+    if (o->cache_only)
+        return 0;
+    const char *const *roots = nfsroot_policy_get_export_roots(c->policy);
+    if (!roots || !roots[0]) {
+        cli_error("create: the policy has no export_roots: nowhere to put the tree");
+        return -EINVAL;
+    }
+    if (o->path ? !(c->target = strdup(o->path))
+                : asprintf(&c->target, "%s/%s", roots[0], o->name) < 0)
+        return -ENOMEM;
+    struct stat st;
+    if (lstat(c->target, &st) < 0)
+        return errno == ENOENT ? check_parent(c, c->target) : -errno;
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("create: '%s' exists and is not a directory%s", c->target,
+                  S_ISLNK(st.st_mode) ? " (a symbolic link is never followed)" : "");
+        return -EEXIST;
+    }
+    if (!o->reuse && !dir_is_empty(c->target)) {
+        cli_error("create: '%s' exists and is not empty: give another NAME or --path, or "
+                  "--reuse to resume in it",
+                  c->target);
+        return -EEXIST;
+    }
+    return check_resolved(c, false);
+}
+
+/* The target directory, made when missing, then checked with the hook's own rules. */
+int create_target_make(create_ctx *c)
+{
+    if (c->o->cache_only)
+        return 0;
+    if (mkdir(c->target, 0755) == 0)
+        c->target_made = true;
+    else if (errno != EEXIST) {
+        int r = -errno;
+        cli_error("create: cannot make '%s': %s", c->target, strerror(-r));
+        return r;
+    }
+    return check_resolved(c, true);
+}
+
+/* ---- stage markers (resume) --------------------------------------------------------------- */
+
+static bool marker_has(const create_ctx *c, const char *what)
+{
+    _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    if (fd < 0 || nfsroot_host_read(fd, "/" MARKER, 4096, &text, NULL) < 0)
+        return false;
+    for (char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        if (n == strlen(what) && !strncmp(l, what, n))
+            return true;
+        l += n + (l[n] == '\n');
+    }
+    return false;
+}
+
+static int marker_add(const create_ctx *c, const char *what)
+{
+    _cleanup_close_ int dfd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int fd =
+        dfd < 0 ? -1
+                : openat(dfd, MARKER, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || dprintf(fd, "%s\n", what) < 0)
+        return -errno;
+    return 0;
+}
+
+/* ---- the tree cache ------------------------------------------------------------------------ */
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* <cache>/trees/debian-<release>-<hash of recipe, mirror-independent package set> */
+static int cache_entry_path(create_ctx *c, const char *packages, char **ret)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv1a(h, CREATE_CACHE_RECIPE, strlen(CREATE_CACHE_RECIPE) + 1);
+    h = fnv1a(h, c->o->release, strlen(c->o->release) + 1);
+    h = fnv1a(h, packages, strlen(packages) + 1);
+    return asprintf(ret, "%s/trees/debian-%s-%016llx", c->cache_dir, c->o->release,
+                    (unsigned long long)h) < 0
+               ? -ENOMEM
+               : 0;
+}
+
+static bool cache_complete(const char *entry)
+{
+    char done[4096];
+    snprintf(done, sizeof(done), "%s.done", entry);
+    struct stat st;
+    return lstat(done, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0;
+}
+
+/* One create at a time fills or reads the cache (another waits, up to 30 min). */
+static int cache_lock(const create_ctx *c)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/trees", c->cache_dir);
+    (void)mkdir(c->cache_dir, 0755);
+    (void)mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/trees/.lock", c->cache_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (!cli.json)
+            fprintf(stderr, "waiting for another create that fills the tree cache\n");
+        for (int i = 0; i < 1800 && !create_interrupted(); i++) {
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                return fd;
+            sleep(1);
+        }
+        close(fd);
+        return create_interrupted() ? -EINTR : -ETIMEDOUT;
+    }
+    return fd;
+}
+
+static int copy_tree(create_ctx *c, const char *from, const char *to)
+{
+    _cleanup_free_ char *src = NULL;
+    if (asprintf(&src, "%s/.", from) < 0)
+        return -ENOMEM;
+    char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--", src, (char *)to, NULL };
+    return create_spawn(c, NULL, argv);
+}
+
+/* ---- the tree stage --------------------------------------------------------------------- */
+
+/* The host's Debian mirror: the first deb822 URIs or one-line "deb" URL ending in /debian. */
+static char *host_mirror(void)
+{
+    static const char *const files[] = { "/etc/apt/sources.list.d/debian.sources",
+                                         "/etc/apt/sources.list" };
+    for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+        _cleanup_free_ char *text = NULL;
+        if (cli_read_file(files[i], 1 << 20, &text, NULL) < 0)
+            continue;
+        for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+            char a[16], b[512], d[512];
+            int n = sscanf(l, "%15s %511s %511s", a, b, d);
+            const char *url = NULL;
+            if (n >= 2 && !strcmp(a, "URIs:"))
+                url = b;
+            else if (n >= 2 && !strcmp(a, "deb"))
+                url = b[0] == '[' ? (n == 3 && strchr(b, ']') ? d : NULL) : b;
+            size_t len = url ? strlen(url) : 0;
+            while (len && url[len - 1] == '/')
+                len--;
+            if (len >= 7 && !strncmp(url + len - 7, "/debian", 7) &&
+                (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8)))
+                return strndup(url, len);
+        }
+    }
+    return strdup("http://deb.debian.org/debian");
+}
+
+static int debootstrap(create_ctx *c, const char *into, const char *packages)
+{
+    _cleanup_free_ char *mirror = c->o->mirror ? strdup(c->o->mirror) : host_mirror();
+    _cleanup_free_ char *include = NULL;
+    if (!mirror || asprintf(&include, "--include=%s", packages) < 0)
+        return -ENOMEM;
+    char *argv[] = { "/usr/sbin/debootstrap",
+                     "--variant=minbase",
+                     include,
+                     (char *)c->o->release,
+                     (char *)into,
+                     mirror,
+                     NULL };
+    if (access(argv[0], X_OK) < 0) {
+        cli_error("debootstrap is not installed (apt install debootstrap), or give "
+                  "--from-tarball / --from-dir");
+        return -ENOENT;
+    }
+    return create_spawn(c, NULL, argv);
+}
+
+static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages)
+{
+    _cleanup_free_ char *entry = NULL;
+    int r = cache_entry_path(c, packages, &entry);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int lock = cache_lock(c);
+    if (lock < 0) {
+        cli_warn("tree cache '%s' not usable (%s): building without it", c->cache_dir,
+                 strerror(-lock));
+        return 0;
+    }
+    if (!cache_complete(entry))
+        return 0;
+    if ((r = copy_tree(c, entry, c->target)) < 0)
+        return r;
+    c->cache_entry = TAKE_PTR(entry);
+    st->status = "cached";
+    snprintf(st->note, sizeof(st->note), "copied from %s", c->cache_entry);
+    return 1;
+}
+
+int create_tree(create_ctx *c, create_stage *st)
+{
+    create_opts *o = c->o;
+    int r;
+    if (o->reuse && !c->target_made && !o->cache_only &&
+        (marker_has(c, "tree") || !marker_has(c, "started"))) {
+        st->status = "skipped";
+        snprintf(st->note, sizeof(st->note), "the tree in %s as it is (--reuse)", c->target);
+        return 0;
+    }
+    if (!o->cache_only && (r = marker_add(c, "started")) < 0)
+        return r;
+    c->tree_touched = true;
+    if (o->from_dir) {
+        snprintf(st->note, sizeof(st->note), "copied from %s", o->from_dir);
+        r = copy_tree(c, o->from_dir, c->target);
+    } else if (o->from_tarball) {
+        snprintf(st->note, sizeof(st->note), "unpacked from %s", o->from_tarball);
+        r = create_guest_unpack(c);
+    } else {
+        _cleanup_free_ char *packages = NULL;
+        if ((r = create_guest_packages(o->release, o->packages, &packages)) < 0)
+            return r;
+        if (c->cache_dir && (r = tree_from_cache(c, st, packages)) != 0) {
+            if (r > 0 && (r = marker_add(c, "kernel")) == 0)
+                r = marker_add(c, "tree");
+            return r;
+        }
+        if (o->cache_only) {
+            if ((r = cache_entry_path(c, packages, &c->cache_entry)) < 0)
+                return r;
+            if (asprintf(&c->target, "%s.tmp", c->cache_entry) < 0)
+                return -ENOMEM;
+            create_remove_tree(c->cache_dir, c->target + strlen(c->cache_dir) + 1);
+            if (mkdir(c->target, 0755) < 0)
+                return -errno;
+        }
+        snprintf(st->note, sizeof(st->note), "debootstrap %s: %s", o->release, packages);
+        r = debootstrap(c, c->target, packages);
+    }
+    return r < 0 ? r : marker_add(c, "tree");
+}
+
+static int dracut_hash(create_ctx *c, char ret[17]);
+
+/* ---- the kernel ---------------------------------------------------------------------------- */
+
+/* The newest /boot/vmlinuz-VERSION of the tree that has /lib/modules/VERSION. */
+static int find_kernel(create_ctx *c)
+{
+    _cleanup_free_ char *boot = NULL;
+    if (asprintf(&boot, "%s/boot", c->target) < 0)
+        return -ENOMEM;
+    _cleanup_(closedirp) DIR *d = opendir(boot);
+    if (!d)
+        return -ENOENT;
+    struct dirent *e;
+    char best[256] = "";
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "vmlinuz-", 8) || strlen(e->d_name) >= sizeof(best) + 8)
+            continue;
+        const char *v = e->d_name + 8;
+        char mod[4096];
+        struct stat st;
+        snprintf(mod, sizeof(mod), "%s/lib/modules/%s", c->target, v);
+        if (stat(mod, &st) == 0 && S_ISDIR(st.st_mode) && strverscmp(v, best) > 0)
+            snprintf(best, sizeof(best), "%s", v);
+    }
+    if (!best[0])
+        return -ENOENT;
+    free(c->kver);
+    c->kver = strdup(best);
+    return c->kver ? 0 : -ENOMEM;
+}
+
+/* Fill the cache from the finished tree (or, for --cache-only, make the tree the entry). */
+static int cache_store(create_ctx *c, create_stage *st)
+{
+    _cleanup_free_ char *packages = NULL, *entry = NULL, *done = NULL, *tmp = NULL;
+    int r = create_guest_packages(c->o->release, c->o->packages, &packages);
+    if (r < 0 || (r = cache_entry_path(c, packages, &entry)) < 0)
+        return r;
+    if (asprintf(&done, "%s.done", entry) < 0 || asprintf(&tmp, "%s.tmp", entry) < 0)
+        return -ENOMEM;
+    _cleanup_close_ int lock = cache_lock(c);
+    if (lock < 0)
+        return 0; /* the guest is fine without */
+    /* The entry keeps the stage marker: a tree copied from it knows its kernel and initramfs. */
+    if (!c->o->cache_only) {
+        create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
+        if (mkdir(tmp, 0755) < 0 || copy_tree(c, c->target, tmp) < 0)
+            return create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
+    }
+    unlink(done);
+    create_remove_tree(c->cache_dir, entry + strlen(c->cache_dir) + 1);
+    if (rename(tmp, entry) < 0)
+        return -errno;
+    _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || dprintf(fd, "%s\n", c->kver) < 0)
+        return -errno;
+    free(c->cache_entry);
+    c->cache_entry = TAKE_PTR(entry);
+    if (c->o->cache_only) {
+        free(c->target);
+        c->target = strdup(c->cache_entry);
+    }
+    size_t n = strlen(st->note);
+    snprintf(st->note + n, sizeof(st->note) - n, "%scached as %s", n ? "; " : "", c->cache_entry);
+    return 0;
+}
+
+int create_kernel(create_ctx *c, create_stage *st)
+{
+    int r;
+    if (marker_has(c, "kernel") && find_kernel(c) == 0) {
+        st->status = "cached";
+        snprintf(st->note, sizeof(st->note), "%s", c->kver);
+        return 0;
+    }
+    if ((r = create_guest_prepare(c)) < 0)
+        return r;
+    if (find_kernel(c) == 0) {
+        st->status = "skipped";
+        snprintf(st->note, sizeof(st->note), "%s, already in the tree", c->kver);
+        return marker_add(c, "kernel");
+    }
+    if (c->o->from_tarball || c->o->from_dir) {
+        cli_error("the tree has no kernel (/boot/vmlinuz-VERSION with /lib/modules/VERSION): "
+                  "install one in it (Debian: linux-image-amd64, Fedora: kernel-core)");
+        return -ENOENT;
+    }
+    /* Inside the chroot, after the dracut configuration: dracut's kernel hook builds the
+     * initramfs with it. Not in debootstrap's --include (its resolver picks initramfs-tools). */
+    char *install[] = { "/usr/bin/apt-get",        "install",           "-y", "-q",
+                        "--no-install-recommends", "linux-image-amd64", NULL };
+    char *clean[] = { "/usr/bin/apt-get", "clean", NULL };
+    if ((r = create_spawn(c, c->target, install)) < 0 ||
+        (r = create_spawn(c, c->target, clean)) < 0)
+        return r;
+    if ((r = find_kernel(c)) < 0) {
+        cli_error("no kernel in '%s/boot' after installing linux-image-amd64", c->target);
+        return r;
+    }
+    snprintf(st->note, sizeof(st->note), "linux-image-amd64 %s", c->kver);
+    /* dracut's kernel hook built /boot/initrd.img-KVER from this configuration. */
+    char hash[17];
+    if ((r = dracut_hash(c, hash)) < 0 || (r = marker_add(c, "initrd-fresh")) < 0 ||
+        (r = marker_add(c, hash)) < 0 || (r = marker_add(c, "kernel")) < 0)
+        return r;
+    if (c->cache_dir && !c->o->reuse)
+        return cache_store(c, st);
+    return 0;
+}
+
+/* ---- initramfs and boot files --------------------------------------------------------------- */
+
+/* (kernel version, dracut configuration) as a key: every file dracut reads its settings from. */
+static int dracut_hash(create_ctx *c, char ret[17])
+{
+    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, c->kver, strlen(c->kver) + 1);
+    _cleanup_free_ char *main_conf = NULL;
+    size_t len = 0;
+    if (nfsroot_host_read(root, "/etc/dracut.conf", 1 << 20, &main_conf, &len) == 0)
+        h = fnv1a(h, main_conf, len);
+    _cleanup_free_ char *dir = NULL;
+    if (asprintf(&dir, "%s/etc/dracut.conf.d", c->target) < 0)
+        return -ENOMEM;
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        size_t nl = strlen(name);
+        if (nl > 5 && !strcmp(name + nl - 5, ".conf")) {
+            char path[512];
+            _cleanup_free_ char *text = NULL;
+            snprintf(path, sizeof(path), "/etc/dracut.conf.d/%s", name);
+            if (nfsroot_host_read(root, path, 1 << 20, &text, &len) == 0) {
+                h = fnv1a(h, name, nl + 1);
+                h = fnv1a(h, text, len);
+            }
+        }
+        free(list[i]);
+    }
+    free(list);
+    snprintf(ret, 17, "%016llx", (unsigned long long)h);
+    return 0;
+}
+
+/* Copy a file of the tree (symlinks resolved inside it) to dir/name, atomically. */
+static int copy_out(const create_ctx *c, const char *tree_path, const char *dir, const char *name)
+{
+    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int in = root < 0 ? -1 : nfsroot_host_open(root, tree_path, O_RDONLY);
+    struct stat st;
+    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+        cli_error("cannot read '%s%s'", c->target, tree_path);
+        return -ENOENT;
+    }
+    char tmp[4096], dst[4096];
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+    _cleanup_close_ int out =
+        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0)
+        return -errno;
+    for (off_t left = st.st_size; left > 0;) {
+        ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (1 << 30) : (size_t)left);
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            unlink(tmp);
+            return -e;
+        }
+        left -= n;
+    }
+    if (fsync(out) < 0 || rename(tmp, dst) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return -e;
+    }
+    return 0;
+}
+
+int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret)
+{
+    const char *const *dirs = nfsroot_policy_get_boot_dirs(p);
+    if (!dirs || !dirs[0])
+        return -ENOENT;
+    return asprintf(ret, "%s/%s", dirs[0], name) < 0 ? -ENOMEM : 0;
+}
+
+/* dracut in the chroot, for a tree whose initramfs is not known to match its configuration. */
+static int run_dracut(create_ctx *c, create_stage *st)
+{
+    _cleanup_free_ char *out = NULL;
+    if (asprintf(&out, "/boot/initrd.img-%s", c->kver) < 0)
+        return -ENOMEM;
+    char *argv[] = { "/usr/bin/dracut", "-q", "--force", "--kver", c->kver, out, NULL };
+    char bin[4096];
+    snprintf(bin, sizeof(bin), "%s/usr/bin/dracut", c->target);
+    if (access(bin, X_OK) < 0) {
+        cli_error("the tree has no dracut (/usr/bin/dracut): install dracut and dracut-network "
+                  "in it");
+        return -ENOENT;
+    }
+    snprintf(st->note, sizeof(st->note), "dracut built it");
+    return create_spawn(c, c->target, argv);
+}
+
+/* The initramfs store: <boot root>/.initramfs/<kver>-<hash>.img, linked into each guest's
+ * boot directory, so a guest with the same kernel and configuration needs no dracut run. */
+static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
+{
+    char hash[17];
+    int r = dracut_hash(c, hash);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *store = NULL, *name = NULL, *shared = NULL;
+    if (asprintf(&store, "%s/.initramfs", boot_root) < 0 ||
+        asprintf(&name, "%s-%s.img", c->kver, hash) < 0 ||
+        asprintf(&shared, "%s/%s", store, name) < 0)
+        return -ENOMEM;
+    if (mkdir(store, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    struct stat sb;
+    if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
+        st->status = "shared";
+    } else {
+        char tree_initrd[512];
+        snprintf(tree_initrd, sizeof(tree_initrd), "/boot/initrd.img-%s", c->kver);
+        /* The kernel stage of this run or of the cached tree built it with this very
+         * configuration, unless the tree came from elsewhere or was configured since. */
+        bool fresh = marker_has(c, "initrd-fresh") && marker_has(c, hash);
+        if (!fresh && (r = run_dracut(c, st)) < 0)
+            return r;
+        if (fresh)
+            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
+        if ((r = copy_out(c, tree_initrd, store, name)) < 0)
+            return r;
+    }
+    char link_path[4096];
+    snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
+    unlink(link_path);
+    if (link(shared, link_path) < 0 && (r = copy_out(c, shared + 0, c->boot_dir, "initrd.img")))
+        return r;
+    c->initrd = strdup(link_path);
+    return c->initrd ? 0 : -ENOMEM;
+}
+
+int create_initramfs(create_ctx *c, create_stage *st)
+{
+    int r;
+    if (!c->kver && (r = find_kernel(c)) < 0)
+        return r;
+    if (c->o->boot_in_export) {
+        if (asprintf(&c->boot_dir, "%s/boot", c->target) < 0 ||
+            asprintf(&c->kernel, "%s/boot/vmlinuz-%s", c->target, c->kver) < 0 ||
+            asprintf(&c->initrd, "%s/boot/initrd.img-%s", c->target, c->kver) < 0)
+            return -ENOMEM;
+        r = run_dracut(c, st);
+        if (r == 0) {
+            chmod(c->kernel, 0644);
+            chmod(c->initrd, 0644);
+        }
+        return r;
+    }
+    const char *const *dirs = nfsroot_policy_get_boot_dirs(c->policy);
+    if (!dirs || !dirs[0]) {
+        cli_error("the policy has no boot_dirs: give --boot-in-export, or add a boot_dirs "
+                  "directory to the policy");
+        return -ENOENT;
+    }
+    if ((r = create_boot_dir_for(c->policy, c->o->name, &c->boot_dir)) < 0)
+        return r;
+    (void)mkdir(dirs[0], 0755);
+    if (mkdir(c->boot_dir, 0755) == 0)
+        c->boot_dir_made = true;
+    else if (errno != EEXIST)
+        return -errno;
+    char tree_kernel[512];
+    snprintf(tree_kernel, sizeof(tree_kernel), "/boot/vmlinuz-%s", c->kver);
+    if ((r = copy_out(c, tree_kernel, c->boot_dir, "vmlinuz")) < 0)
+        return r;
+    if (asprintf(&c->kernel, "%s/vmlinuz", c->boot_dir) < 0)
+        return -ENOMEM;
+    return shared_initrd(c, st, dirs[0]);
+}
+
+/* ---- removal -------------------------------------------------------------------------------- */
+
+/* A finished guest's tree no longer needs its stage marker; libvirt-qemu must enter it. */
+void create_tree_finish(const create_ctx *c)
+{
+    _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)unlinkat(fd, MARKER, 0);
+        (void)fchmod(fd, 0755);
+    }
+}
+
+int create_remove_tree(const char *parent, const char *name)
+{
+    /* rm's --one-file-system keeps it off whatever is mounted inside; the tree itself is
+     * named relative to parent, opened without following links. */
+    _cleanup_close_ int pfd = open(parent, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        if (fchdir(pfd) < 0)
+            _exit(126);
+        char rel[4096];
+        snprintf(rel, sizeof(rel), "./%s", name);
+        execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", rel, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
