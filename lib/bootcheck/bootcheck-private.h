@@ -123,6 +123,14 @@ NFSROOT_API int nfsroot_bootcheck_fstab(const nfsroot_plan *plan, nfsroot_findin
 NFSROOT_API int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *plan,
                                         nfsroot_findings *f);
 
+/* The guest's distribution (etc/os-release) against its profile in lib/guest/ (the table
+ * `create` writes from): initramfs-tools without dracut, SELinux enforcing without selinux=0 in
+ * cmdline (the whole command line, baked-in part included; may be NULL), an RPM tree without
+ * tsflags=nocaps, Gentoo without the Portage tmpfs, a dracut network module the tree cannot
+ * run, a refused or unknown distribution. A tree without os-release gives nothing. */
+NFSROOT_API int nfsroot_bootcheck_distro(const nfsroot_plan *plan, const char *cmdline,
+                                         nfsroot_findings *f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,4 +46,8 @@ int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const
                   const nfsroot_plan *plan, nfsroot_findings *f);
 void bootfile_done(bootfile *bf);
 
+/* The host's NFSv4 domain as libnfsidmap derives it from conf (idmapd.conf, else DNS): what
+ * the boot check compares and what `create` writes into a guest. 0 or -ENOENT. */
+int bootcheck_host_nfs4_domain(const char *conf, char *ret, size_t len);
+
 #endif

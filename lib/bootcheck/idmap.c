@@ -55,6 +55,17 @@ static void quiet_logger(const char *fmt, ...)
     (void)fmt;
 }
 
+int bootcheck_host_nfs4_domain(const char *conf, char *ret, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s", conf);
+    nfs4_set_debug(0, quiet_logger);
+    if (nfs4_init_name_mapping(path) != 0 || nfs4_get_default_domain(NULL, ret, len) != 0 ||
+        !ret[0])
+        return -ENOENT;
+    return 0;
+}
+
 int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *plan,
                             nfsroot_findings *f)
 {
@@ -67,9 +78,7 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
     char conf[4096];
     snprintf(conf, sizeof(conf), "%s", host_idmapd_conf ? host_idmapd_conf : "/etc/idmapd.conf");
     char host[512] = "";
-    nfs4_set_debug(0, quiet_logger);
-    if (nfs4_init_name_mapping(conf) != 0 ||
-        nfs4_get_default_domain(NULL, host, sizeof(host)) != 0 || !host[0])
+    if (bootcheck_host_nfs4_domain(conf, host, sizeof(host)) < 0)
         return nfsroot_findings_add(f, F_INFO, "idmap-host-unknown", conf,
                                     "the host's NFSv4 domain cannot be determined from '%s': "
                                     "set 'Domain =' in its [General] section",

@@ -8,6 +8,7 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
                           const nfsroot_plan *plan, nfsroot_findings **ret, nfsroot_error *err)
 {
     nfsroot_findings *f = NULL;
+    _cleanup_free_ char *all = NULL; /* baked-in and domain command line */
     int r = nfsroot_findings_new(&f);
     if (r < 0)
         return nfsroot_err(err, r, d ? d->name : NULL, "boot check", NULL, 0, "out of memory");
@@ -41,13 +42,16 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
             r = nfsroot_bootcheck_cmdline(p, d->cmdline, d->initrd != NULL, have_ii ? &ii : NULL,
                                           plan, f);
         if (have_ii && ii.cmdline[0]) {
-            _cleanup_free_ char *all = NULL;
+            free(all);
+            all = NULL;
             if (asprintf(&all, "%s %s", ii.cmdline, d->cmdline ? d->cmdline : "") >= 0)
                 (void)nfsroot_cmdline_parse(all, &c);
         }
     }
     if (r >= 0)
         r = nfsroot_bootcheck_fstab(plan, f);
+    if (r >= 0)
+        r = nfsroot_bootcheck_distro(plan, all ? all : d->cmdline, f);
     /* Id mapping only matters to NFSv4; an explicit NFSv3 root does not care. */
     if (r >= 0 && !(c.kind == NFSROOT_ROOT_NFS && c.nfs_version == 3)) {
         r = nfsroot_bootcheck_idmap(p->idmapd_conf, plan, f);

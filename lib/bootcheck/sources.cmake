@@ -11,6 +11,7 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/cmdline.c
     ${CMAKE_CURRENT_LIST_DIR}/fstab.c
     ${CMAKE_CURRENT_LIST_DIR}/idmap.c
+    ${CMAKE_CURRENT_LIST_DIR}/distro.c
     ${CMAKE_CURRENT_LIST_DIR}/run.c)
 # libarchive is dlopen()ed by the scan (a cached result never needs it): headers only here, and
 # its SONAME (top-level CMakeLists.txt) as the -dev package's library has it.

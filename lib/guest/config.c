@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The configurator's settings, and the two texts that follow from a profile alone: the kernel
+ * command line and the dracut configuration. */
+#include "profile.h"
+
+int nfsroot_guest_config_new(nfsroot_guest_config **ret)
+{
+    nfsroot_guest_config *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    *ret = c;
+    return 0;
+}
+
+void nfsroot_guest_config_free(nfsroot_guest_config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < GUEST_KEYS; i++) {
+        /* A password hash should not outlive the object in freed memory. */
+        if (c->v[i])
+            explicit_bzero(c->v[i], strlen(c->v[i]));
+        free(c->v[i]);
+    }
+    free(c);
+}
+
+static bool is_number(const char *v)
+{
+    if (!*v || strlen(v) > 19)
+        return false;
+    return strspn(v, "0123456789") == strlen(v);
+}
+
+int nfsroot_guest_config_set(nfsroot_guest_config *c, nfsroot_guest_key key, const char *value)
+{
+    if ((unsigned)key >= GUEST_KEYS)
+        return -EINVAL;
+    if (value && strchr(value, '\n'))
+        return -EINVAL;
+    if (value &&
+        (key == NFSROOT_GUEST_UNPACK_MAX_BYTES || key == NFSROOT_GUEST_UNPACK_MAX_ENTRIES) &&
+        !is_number(value))
+        return -EINVAL;
+    char *v = NULL;
+    if (value && !(v = strdup(value)))
+        return -ENOMEM;
+    if (c->v[key])
+        explicit_bzero(c->v[key], strlen(c->v[key]));
+    free(c->v[key]);
+    c->v[key] = v;
+    return 0;
+}
+
+/* A server and path that can stand in root= and fstab: no blanks, no controls, path absolute. */
+static int check_target(const nfsroot_guest_config *c, nfsroot_error *err)
+{
+    const char *server = c ? c->v[NFSROOT_GUEST_SERVER] : NULL;
+    const char *path = c ? c->v[NFSROOT_GUEST_EXPORT_PATH] : NULL;
+    if (!server || !*server)
+        return nfsroot_err(err, -EINVAL, NULL, "server", NULL, 0,
+                           "the host's address on the guest's network is not known: the guest "
+                           "cannot be told where its root is");
+    if (!path || path[0] != '/')
+        return nfsroot_err(err, -EINVAL, NULL, "export path", NULL, 0,
+                           "the root export's path must be absolute");
+    const char *bad = " \t\r\n#\\\"'";
+    for (const char *s = server; *s; s++)
+        if ((unsigned char)*s < 0x21 || *s == 0x7f || strchr(bad, *s) || *s == '/')
+            return nfsroot_err(err, -EINVAL, NULL, "server", NULL, 0,
+                               "the server address contains a character a kernel command line "
+                               "or fstab cannot carry");
+    for (const char *s = path; *s; s++)
+        if ((unsigned char)*s < 0x21 || *s == 0x7f || strchr(bad, *s) || *s == ':')
+            return nfsroot_err(err, -EINVAL, NULL, "export path", NULL, 0,
+                               "the export path contains a blank, a quote, a colon or a control "
+                               "character, which a kernel command line or fstab cannot carry");
+    return 0;
+}
+
+/* "nfs4:SERVER:PATH" as dracut reads it, an IPv6 literal in brackets. */
+static int root_spec(const nfsroot_guest_config *c, const char *sep, char **ret)
+{
+    const char *server = c->v[NFSROOT_GUEST_SERVER];
+    bool v6 = strchr(server, ':') != NULL;
+    return asprintf(ret, "%s%s%s%s%s", v6 ? "[" : "", server, v6 ? "]" : "", sep,
+                    c->v[NFSROOT_GUEST_EXPORT_PATH]) < 0
+               ? -ENOMEM
+               : 0;
+}
+
+int guest_fstab_spec(const nfsroot_guest_config *c, char **ret)
+{
+    return root_spec(c, ":", ret);
+}
+
+int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_config *c, char **ret,
+                          nfsroot_error *err)
+{
+    int r = check_target(c, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *spec = NULL, *s = NULL;
+    if (root_spec(c, ":", &spec) < 0 ||
+        asprintf(&s, "root=nfs4:%s rw ip=dhcp rd.neednet=1 console=ttyS0%s", spec,
+                 p->def->selinux ? " selinux=0" : "") < 0)
+        return nfsroot_err(err, -ENOMEM, NULL, "cmdline", NULL, 0, "out of memory");
+    *ret = TAKE_PTR(s);
+    return 0;
+}
+
+int nfsroot_guest_dracut_conf(const nfsroot_guest_profile *p, char **ret)
+{
+    _cleanup_free_ char *omit = NULL;
+    for (size_t i = 0; i < GUEST_NETMODS_MAX && p->def->netmods[i].module; i++)
+        if (&p->def->netmods[i] != p->netmod &&
+            guest_words_add(&omit, p->def->netmods[i].module) < 0)
+            return -ENOMEM;
+    /* The network modules not chosen are left out, so dracut cannot fall back to one the tree
+     * cannot run; no host-only image, so any virtual hardware boots it and one image serves
+     * every guest of a profile with this kernel. */
+    if (asprintf(ret,
+                 "# Written by virt-nfsroot (profile %s): / on NFS, DHCP in the initramfs.\n"
+                 "hostonly=\"no\"\n"
+                 "add_dracutmodules+=\" nfs %s \"\n"
+                 "omit_dracutmodules+=\" %s%splymouth lvm mdraid dmraid crypt iscsi nbd "
+                 "multipath btrfs dmsquash-live resume \"\n"
+                 "add_drivers+=\" virtio_net virtio_pci nfs nfsv3 nfsv4 \"\n"
+                 "compress=\"gzip\"\n",
+                 p->def->name, p->netmod->module, omit ? omit : "", omit ? " " : "") < 0)
+        return -ENOMEM;
+    return 0;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Configure a tree for / on NFS, from its profile: each step one function, every file reached
+ * beneath the tree's root. */
+#include <crypt.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "bootcheck/bootcheck.h"
+#include "edit.h"
+#include "profile.h"
+
+#define GUEST_FILE_MAX (4 * 1024 * 1024)
+#define PASSWORD_MAX 4096
+
+typedef struct ctx {
+    int root_fd;
+    const char *root;
+    const nfsroot_guest_profile *p;
+    const nfsroot_guest_config *c;
+    nfsroot_findings *notes;
+    nfsroot_error *err;
+} ctx;
+
+static const char *get(const ctx *x, nfsroot_guest_key k)
+{
+    return x->c->v[k];
+}
+
+static int fail(const ctx *x, int r, const char *rel, const char *what)
+{
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/%s", x->root, rel);
+    return nfsroot_err(x->err, r, NULL, "guest tree", path, 0, "cannot %s '%s' in the guest: %s",
+                       what, path, strerror(-r));
+}
+
+static int note(const ctx *x, const char *code, const char *msg)
+{
+    if (!x->notes)
+        return 0;
+    return nfsroot_findings_add(x->notes, NFSROOT_FINDING_INFO, code, NULL, "%s", msg);
+}
+
+/* A file's text, or NULL when it does not exist. */
+static int read_opt(const ctx *x, const char *rel, char **ret)
+{
+    int r = guest_read(x->root_fd, rel, GUEST_FILE_MAX, ret);
+    if (r == -ENOENT) {
+        *ret = NULL;
+        return 0;
+    }
+    return r < 0 ? fail(x, r, rel, "read") : 0;
+}
+
+static int write_text(const ctx *x, const char *rel, const char *text, mode_t mode)
+{
+    int r = guest_write(x->root_fd, rel, text, strlen(text), mode);
+    return r < 0 ? fail(x, r, rel, "write") : 0;
+}
+
+static int step_dracut(const ctx *x)
+{
+    _cleanup_free_ char *conf = NULL;
+    if (nfsroot_guest_dracut_conf(x->p, &conf) < 0)
+        return -ENOMEM;
+    return write_text(x, "etc/dracut.conf.d/90-virt-nfsroot.conf", conf, 0644);
+}
+
+static int step_fstab(const ctx *x)
+{
+    _cleanup_free_ char *old = NULL, *spec = NULL, *text = NULL;
+    int r = read_opt(x, "etc/fstab", &old);
+    if (r < 0)
+        return r;
+    if (guest_fstab_spec(x->c, &spec) < 0 ||
+        guest_edit_fstab(old, spec, x->p->def->portage_tmpfs, &text) < 0)
+        return -ENOMEM;
+    return write_text(x, "etc/fstab", text, 0644);
+}
+
+/* The guest's NFSv4 domain: the host's, as libnfsidmap derives it (what validate compares). */
+static int step_idmapd(const ctx *x)
+{
+    const char *conf = get(x, NFSROOT_GUEST_HOST_IDMAPD_CONF);
+    char domain[512];
+    if (bootcheck_host_nfs4_domain(conf ? conf : "/etc/idmapd.conf", domain, sizeof(domain)) < 0)
+        return note(x, "guest-idmap-host-unknown",
+                    "the host's NFSv4 domain is unknown (no 'Domain =' in its idmapd.conf and no "
+                    "DNS domain): the guest's etc/idmapd.conf was left as it is");
+    _cleanup_free_ char *old = NULL, *line = NULL, *text = NULL;
+    int r = read_opt(x, "etc/idmapd.conf", &old);
+    if (r < 0)
+        return r;
+    if (asprintf(&line, "Domain = %s", domain) < 0 ||
+        guest_edit_ini(old, "[General]", "Domain", line, &text) < 0)
+        return -ENOMEM;
+    return write_text(x, "etc/idmapd.conf", text, 0644);
+}
+
+static int step_hostname(const ctx *x)
+{
+    const char *name = get(x, NFSROOT_GUEST_HOSTNAME);
+    if (!name)
+        return 0;
+    _cleanup_free_ char *text = NULL, *old = NULL, *line = NULL;
+    if (asprintf(&text, "%s\n", name) < 0 || asprintf(&line, "127.0.1.1\t%s", name) < 0)
+        return -ENOMEM;
+    int r = write_text(x, "etc/hostname", text, 0644);
+    if (r >= 0)
+        r = read_opt(x, "etc/hosts", &old);
+    if (r < 0 || guest_text_has_line(old, line))
+        return r;
+    free(text);
+    text = NULL;
+    if (asprintf(&text, "%s%s%s%s\n", old ? old : "127.0.0.1\tlocalhost\n",
+                 old && *old && old[strlen(old) - 1] != '\n' ? "\n" : "", line, "") < 0)
+        return -ENOMEM;
+    return write_text(x, "etc/hosts", text, 0644);
+}
+
+/* systemd units: a getty on the serial console and dracut-shutdown masked (else every
+ * shutdown unpacks the initramfs again, over NFS: +40 s measured). */
+static int step_systemd(const ctx *x)
+{
+    const char *unitdir = guest_exists(x->root_fd, "usr/lib/systemd/system/serial-getty@.service")
+                              ? "/usr/lib/systemd/system"
+                          : guest_exists(x->root_fd, "lib/systemd/system/serial-getty@.service")
+                              ? "/lib/systemd/system"
+                              : NULL;
+    if (!unitdir)
+        return note(x, "guest-no-systemd",
+                    "the tree has no systemd serial-getty@.service: start a getty on ttyS0 and "
+                    "keep the initramfs from being unpacked at shutdown with its own init system");
+    char target[256];
+    snprintf(target, sizeof(target), "%s/serial-getty@.service", unitdir);
+    const char *getty = "etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service";
+    const char *mask = "etc/systemd/system/dracut-shutdown.service";
+    int r = guest_symlink(x->root_fd, target, getty);
+    if (r < 0)
+        return fail(x, r, getty, "link");
+    r = guest_symlink(x->root_fd, "/dev/null", mask);
+    return r < 0 ? fail(x, r, mask, "link") : 0;
+}
+
+/* Empty: systemd makes one at first boot, so guests made from one tree differ. */
+static int step_machine_id(const ctx *x)
+{
+    return write_text(x, "etc/machine-id", "", 0444);
+}
+
+static int step_ssh(const ctx *x)
+{
+    const char *key = get(x, NFSROOT_GUEST_SSH_KEY);
+    if (!key)
+        return 0;
+    const char *rel = "root/.ssh/authorized_keys";
+    int r = guest_mkdir(x->root_fd, "root/.ssh", 0700);
+    if (r < 0)
+        return fail(x, r, "root/.ssh", "create");
+    _cleanup_free_ char *old = NULL, *text = NULL;
+    if ((r = read_opt(x, rel, &old)) < 0 || guest_text_has_line(old, key))
+        return r;
+    if (asprintf(&text, "%s%s%s\n", old ? old : "",
+                 old && *old && old[strlen(old) - 1] != '\n' ? "\n" : "", key) < 0)
+        return -ENOMEM;
+    if ((r = write_text(x, rel, text, 0600)) < 0)
+        return r;
+    if (!guest_exists(x->root_fd, "usr/sbin/sshd") && !guest_exists(x->root_fd, "sbin/sshd"))
+        return note(x, "guest-no-sshd",
+                    "root's authorized key was written but the tree has no sshd: install the "
+                    "OpenSSH server in the guest to use it");
+    return 0;
+}
+
+/* crypt(3) with the system's preferred method (yescrypt on Debian), else SHA-512. */
+static int hash_password(const char *pw, char **ret)
+{
+    static const char *const prefixes[] = { "$y$", "$6$" };
+    for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+        _cleanup_free_ char *salt = crypt_gensalt_ra(prefixes[i], 0, NULL, 0);
+        if (!salt)
+            continue;
+        void *data = NULL;
+        int size = 0;
+        const char *h = crypt_ra(pw, salt, &data, &size);
+        if (h && h[0] != '*') {
+            *ret = strdup(h);
+            explicit_bzero(data, (size_t)size);
+            free(data);
+            return *ret ? 0 : -ENOMEM;
+        }
+        free(data);
+    }
+    return -ENOTSUP;
+}
+
+/* The first line of the password file, hashed; the clear text is wiped. */
+static int hash_file(const ctx *x, const char *file, char **ret)
+{
+    _cleanup_free_ char *pw = NULL;
+    size_t len = 0;
+    int r = read_file_all(file, PASSWORD_MAX, &pw, &len);
+    if (r < 0)
+        return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
+                           "cannot read the root password file '%s': %s", file, strerror(-r));
+    pw[strcspn(pw, "\r\n")] = '\0';
+    if (!pw[0])
+        r = nfsroot_err(x->err, -EINVAL, NULL, "root password file", file, 0,
+                        "the root password file '%s' has an empty first line", file);
+    else if ((r = hash_password(pw, ret)) < 0)
+        r = nfsroot_err(x->err, r, NULL, "root password file", file, 0,
+                        "crypt(3) can hash neither with yescrypt nor with SHA-512");
+    explicit_bzero(pw, len);
+    return r;
+}
+
+static int step_password(const ctx *x)
+{
+    const char *given = get(x, NFSROOT_GUEST_ROOT_PASSWORD_HASH);
+    const char *file = get(x, NFSROOT_GUEST_ROOT_PASSWORD_FILE);
+    if (!given && !file)
+        return 0;
+    _cleanup_free_ char *hash = NULL;
+    int r = 0;
+    if (given) {
+        if (!*given || strpbrk(given, ": \t"))
+            return nfsroot_err(x->err, -EINVAL, NULL, "root password hash", NULL, 0,
+                               "the root password hash is empty or contains ':' or a blank: "
+                               "give a crypt(3) hash such as '$y$...'");
+        if (!(hash = strdup(given)))
+            return -ENOMEM;
+    } else if ((r = hash_file(x, file, &hash)) < 0) {
+        return r;
+    }
+    _cleanup_free_ char *old = NULL, *text = NULL;
+    if ((r = read_opt(x, "etc/shadow", &old)) < 0)
+        return r;
+    if (guest_edit_shadow(old, hash, &text) < 0)
+        return -ENOMEM;
+    r = write_text(x, "etc/shadow", text, 0640);
+    explicit_bzero(text, strlen(text));
+    return r;
+}
+
+/* RPM trees: file capabilities cannot be stored over NFS (rpm fails with "cap_set_file
+ * failed"); SELinux labels neither; authselect must have picked a profile for logins. */
+static int step_rpm(const ctx *x)
+{
+    int r = 0;
+    if (x->p->def->rpm) {
+        _cleanup_free_ char *old = NULL, *text = NULL;
+        if ((r = read_opt(x, "etc/dnf/dnf.conf", &old)) < 0)
+            return r;
+        if (!guest_dnf_has_nocaps(old)) {
+            if (guest_edit_dnf(old, &text) < 0)
+                return -ENOMEM;
+            if ((r = write_text(x, "etc/dnf/dnf.conf", text, 0644)) < 0)
+                return r;
+        }
+        r = note(x, "guest-rpm-nocaps",
+                 "dnf is set to install without file capabilities (tsflags=nocaps in "
+                 "/etc/dnf/dnf.conf): NFS cannot store them");
+    }
+    if (r >= 0 && x->p->def->selinux)
+        r = note(x, "guest-selinux-off",
+                 "SELinux is off in the guest (selinux=0 on the kernel command line): this NFS "
+                 "export cannot store security labels");
+    if (r >= 0 && x->p->def->authselect && guest_exists(x->root_fd, "usr/bin/authselect") &&
+        !guest_exists(x->root_fd, "etc/authselect/authselect.conf"))
+        r = note(x, "guest-authselect",
+                 "the tree has authselect but no profile selected: run 'authselect select "
+                 "minimal' in the guest if logins fail");
+    return r;
+}
+
+static int step_notes(const ctx *x)
+{
+    int r = 0;
+    if (x->p->def->mkinitcpio_note)
+        r = note(x, "guest-dracut-not-mkinitcpio",
+                 "the initramfs is built with dracut, not mkinitcpio, which has no NFS root "
+                 "hook");
+    if (r >= 0 && x->p->def->initramfs_tools_conflict)
+        r = note(x, "guest-dracut-not-initramfs-tools",
+                 "the initramfs is built with dracut: initramfs-tools mounts NFS roots only "
+                 "with NFSv2/v3");
+    return r;
+}
+
+/* Refuse, before writing anything, a tree that lacks what its profile needs. */
+static int check_packages(const ctx *x)
+{
+    _cleanup_free_ char *pkgs = NULL, *tools = NULL;
+    int r = guest_missing(x->root_fd, x->p, &pkgs, &tools);
+    if (r < 0)
+        return r;
+    if (!pkgs)
+        return 0;
+    return nfsroot_err(x->err, -ENOPKG, NULL, "guest tree", x->root, 0,
+                       "the %s tree '%s' lacks %s (dracut network module '%s'): install "
+                       "the packages %s in it",
+                       x->p->def->name, x->root, tools, x->p->netmod->module, pkgs);
+}
+
+int nfsroot_guest_configure(const char *root, const nfsroot_guest_profile *p,
+                            const nfsroot_guest_config *c, nfsroot_findings *notes,
+                            char **ret_cmdline, nfsroot_error *err)
+{
+    _cleanup_free_ char *cmdline = NULL;
+    int r = nfsroot_guest_cmdline(p, c, &cmdline, err);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+        return nfsroot_err(err, -errno, NULL, "guest tree", root, 0,
+                           "the guest tree '%s' cannot be opened: %s", root, strerror(errno));
+    ctx x = { .root_fd = root_fd, .root = root, .p = p, .c = c, .notes = notes, .err = err };
+    int (*const steps[])(const ctx *) = {
+        check_packages,  step_dracut, step_fstab,    step_idmapd, step_hostname, step_systemd,
+        step_machine_id, step_ssh,    step_password, step_rpm,    step_notes,
+    };
+    for (size_t i = 0; i < ELEMENTSOF(steps); i++)
+        if ((r = steps[i](&x)) < 0)
+            return nfsroot_err(err, r, NULL, "guest tree", root, 0,
+                               "configuring the guest tree '%s' failed: %s", root, strerror(-r));
+    *ret_cmdline = TAKE_PTR(cmdline);
+    return 0;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Pure edits of a guest's configuration texts: each takes the old text (NULL: no file) and
+ * returns the new one, keeping every line it has no reason to touch. */
+#include <ctype.h>
+#include <strings.h>
+
+#include "edit.h"
+#include "internal.h"
+
+/* Call fn for each line of text (without its newline); fn returns <0 to stop. */
+typedef int (*line_fn)(const char *line, size_t len, FILE *out, void *data);
+
+static int each_line(const char *text, FILE *out, line_fn fn, void *data)
+{
+    for (const char *l = text ? text : ""; *l;) {
+        size_t n = strcspn(l, "\n");
+        int r = fn(l, n, out, data);
+        if (r < 0)
+            return r;
+        l += n;
+        if (*l == '\n')
+            l++;
+    }
+    return 0;
+}
+
+static int emit(const char *l, size_t n, FILE *out)
+{
+    return fprintf(out, "%.*s\n", (int)n, l) < 0 ? -ENOMEM : 0;
+}
+
+/* The n-th whitespace-separated field of a line into buf ("" when absent). */
+static void field(const char *l, size_t len, unsigned n, char *buf, size_t blen)
+{
+    const char *e = l + len;
+    buf[0] = '\0';
+    for (unsigned i = 0; l < e; i++) {
+        while (l < e && isspace((unsigned char)*l))
+            l++;
+        const char *s = l;
+        while (l < e && !isspace((unsigned char)*l))
+            l++;
+        if (i == n && l > s) {
+            snprintf(buf, blen, "%.*s", (int)(l - s), s);
+            return;
+        }
+    }
+}
+
+static bool is_comment(const char *l, size_t n)
+{
+    while (n && isspace((unsigned char)*l))
+        l++, n--;
+    return !n || *l == '#';
+}
+
+typedef struct fstab_edit {
+    bool has_portage;
+} fstab_edit;
+
+static int fstab_line(const char *l, size_t n, FILE *out, void *data)
+{
+    fstab_edit *fe = data;
+    char mnt[1024];
+    field(l, n, 1, mnt, sizeof(mnt));
+    if (!is_comment(l, n) && (strcmp(mnt, "/") == 0 || strcmp(mnt, "/\\040") == 0))
+        return 0; /* the old root line: replaced */
+    if (!is_comment(l, n) && strcmp(mnt, "/var/tmp/portage") == 0)
+        fe->has_portage = true;
+    return emit(l, n, out);
+}
+
+int guest_edit_fstab(const char *old, const char *spec, bool portage_tmpfs, char **ret)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
+    if (!out)
+        return -ENOMEM;
+    fstab_edit fe = { 0 };
+    int r = each_line(old, out, fstab_line, &fe);
+    if (r < 0)
+        return r;
+    fprintf(out,
+            "# / is mounted by the initramfs (dracut's nfs module); systemd remounts it rw.\n"
+            "%s / nfs4 rw 0 0\n",
+            spec);
+    /* Portage's locks fail on NFS: its build directory lives in memory. */
+    if (portage_tmpfs && !fe.has_portage)
+        fprintf(out, "tmpfs /var/tmp/portage tmpfs "
+                     "rw,nosuid,nodev,noatime,uid=portage,gid=portage,mode=775 0 0\n");
+    if (fclose(TAKE_PTR(out)) != 0)
+        return -ENOMEM;
+    *ret = TAKE_PTR(buf);
+    return 0;
+}
+
+typedef struct ini_edit {
+    const char *section; /* "[General]" */
+    const char *key;     /* "Domain" */
+    const char *line;    /* the whole new line "Domain = x" */
+    bool in, seen_section, done;
+} ini_edit;
+
+/* Is line "key = ..." (key compared without case, blanks around '=')? */
+static bool is_key(const char *l, size_t n, const char *key)
+{
+    while (n && isspace((unsigned char)*l))
+        l++, n--;
+    size_t k = strlen(key);
+    if (n < k || strncasecmp(l, key, k) != 0)
+        return false;
+    l += k, n -= k;
+    while (n && isspace((unsigned char)*l))
+        l++, n--;
+    return n && *l == '=';
+}
+
+static int ini_line(const char *l, size_t n, FILE *out, void *data)
+{
+    ini_edit *ie = data;
+    const char *t = l;
+    size_t tn = n;
+    while (tn && isspace((unsigned char)*t))
+        t++, tn--;
+    if (tn && *t == '[') {
+        if (ie->in && !ie->done) { /* the section had no such key: add it at its end */
+            fprintf(out, "%s\n", ie->line);
+            ie->done = true;
+        }
+        size_t sl = strlen(ie->section);
+        ie->in = tn >= sl && strncasecmp(t, ie->section, sl) == 0;
+        ie->seen_section |= ie->in;
+        return emit(l, n, out);
+    }
+    if (ie->in && is_key(l, n, ie->key)) {
+        if (!ie->done)
+            fprintf(out, "%s\n", ie->line);
+        ie->done = true;
+        return 0;
+    }
+    return emit(l, n, out);
+}
+
+int guest_edit_ini(const char *old, const char *section, const char *key, const char *line,
+                   char **ret)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
+    if (!out)
+        return -ENOMEM;
+    ini_edit ie = { .section = section, .key = key, .line = line };
+    int r = each_line(old, out, ini_line, &ie);
+    if (r < 0)
+        return r;
+    /* Still in the section at the end of the file: the key goes after its last line. */
+    if (!ie.done && ie.seen_section)
+        fprintf(out, "%s\n", line);
+    else if (!ie.done)
+        fprintf(out, "%s%s\n%s\n", old && *old ? "\n" : "", section, line);
+    if (fclose(TAKE_PTR(out)) != 0)
+        return -ENOMEM;
+    *ret = TAKE_PTR(buf);
+    return 0;
+}
+
+typedef struct shadow_edit {
+    const char *hash;
+    bool done;
+} shadow_edit;
+
+static int shadow_line(const char *l, size_t n, FILE *out, void *data)
+{
+    shadow_edit *se = data;
+    if (n > 5 && memcmp(l, "root:", 5) == 0 && !se->done) {
+        const char *rest = memchr(l + 5, ':', n - 5);
+        se->done = true;
+        return fprintf(out, "root:%s%.*s\n", se->hash, rest ? (int)(l + n - rest) : 0,
+                       rest ? rest : "") < 0
+                   ? -ENOMEM
+                   : 0;
+    }
+    return emit(l, n, out);
+}
+
+int guest_edit_shadow(const char *old, const char *hash, char **ret)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
+    if (!out)
+        return -ENOMEM;
+    shadow_edit se = { .hash = hash };
+    int r = each_line(old, out, shadow_line, &se);
+    if (r < 0)
+        return r;
+    if (!se.done)
+        fprintf(out, "root:%s:19000:0:99999:7:::\n", hash);
+    if (fclose(TAKE_PTR(out)) != 0)
+        return -ENOMEM;
+    *ret = TAKE_PTR(buf);
+    return 0;
+}
+
+bool guest_text_has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *l = text ? text : ""; *l;) {
+        size_t w = strcspn(l, "\n");
+        if (w == n && memcmp(l, line, n) == 0)
+            return true;
+        l += w;
+        if (*l)
+            l++;
+    }
+    return false;
+}
+
+/* Does dnf's [main] tsflags (a list: commas or blanks) include nocaps? */
+bool guest_dnf_has_nocaps(const char *text)
+{
+    bool main_ = false;
+    for (const char *l = text ? text : ""; *l;) {
+        size_t n = strcspn(l, "\n");
+        const char *t = l;
+        while (t < l + n && isspace((unsigned char)*t))
+            t++;
+        if (t < l + n && *t == '[')
+            main_ = strncmp(t, "[main]", 6) == 0;
+        else if (main_ && is_key(l, n, "tsflags")) {
+            const char *v = memchr(l, '=', n) + 1;
+            for (const char *w = v; w < l + n;) {
+                w += strspn(w, " \t,");
+                size_t wl = strcspn(w, " \t,\n");
+                if (wl == 6 && memcmp(w, "nocaps", 6) == 0)
+                    return true;
+                w += wl ? wl : 1;
+            }
+        }
+        l += n;
+        if (*l)
+            l++;
+    }
+    return false;
+}
+
+/* The tsflags value in [main] with nocaps added ("nodocs" -> "nodocs,nocaps"). */
+int guest_edit_dnf(const char *old, char **ret)
+{
+    _cleanup_free_ char *flags = NULL;
+    bool main_ = false;
+    for (const char *l = old ? old : ""; *l;) {
+        size_t n = strcspn(l, "\n");
+        const char *t = l;
+        while (t < l + n && isspace((unsigned char)*t))
+            t++;
+        if (t < l + n && *t == '[')
+            main_ = strncmp(t, "[main]", 6) == 0;
+        else if (main_ && is_key(l, n, "tsflags")) {
+            const char *v = (const char *)memchr(l, '=', n) + 1;
+            v += strspn(v, " \t");
+            free(flags);
+            flags = strndup(v, (size_t)(l + n - v));
+            if (!flags)
+                return -ENOMEM;
+        }
+        l += n;
+        if (*l)
+            l++;
+    }
+    _cleanup_free_ char *line = NULL;
+    if (asprintf(&line, "tsflags=%s%snocaps", flags && *flags ? flags : "",
+                 flags && *flags ? "," : "") < 0)
+        return -ENOMEM;
+    return guest_edit_ini(old, "[main]", "tsflags", line, ret);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A guest tree's files, reached beneath its root: symbolic links resolve inside the tree (as
+ * the guest would see them) and never lead out; writes replace, never follow, what is there. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "bootcheck/bootcheck.h"
+#include "guest.h"
+
+int guest_open(int root_fd, const char *rel, int flags, int *ret_fd)
+{
+    (void)flags;
+    return bootcheck_open_in_root(root_fd, rel, ret_fd);
+}
+
+bool guest_exists(int root_fd, const char *rel)
+{
+    _cleanup_close_ int fd = -1;
+    return bootcheck_open_in_root(root_fd, rel, &fd) == 0;
+}
+
+int guest_read(int root_fd, const char *rel, size_t max, char **ret)
+{
+    _cleanup_close_ int fd = -1;
+    int r = bootcheck_open_in_root(root_fd, rel, &fd);
+    if (r < 0)
+        return r;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    return read_fd_all(fd, max, ret, NULL);
+}
+
+/* The directory rel, opened (O_PATH) beneath the root; made when missing. */
+static int open_dir(int root_fd, const char *rel, bool create, mode_t mode, int *ret_fd)
+{
+    _cleanup_free_ char *copy = strdup(rel);
+    if (!copy)
+        return -ENOMEM;
+    _cleanup_close_ int dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+    if (dir < 0)
+        return -errno;
+    char *save = NULL;
+    size_t done = 0;
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, "..") == 0 || strcmp(c, ".") == 0)
+            return -EXDEV;
+        done = (size_t)(c - copy) + strlen(c);
+        _cleanup_free_ char *prefix = strndup(rel, done);
+        if (!prefix)
+            return -ENOMEM;
+        int fd = -1;
+        int r = bootcheck_open_in_root(root_fd, prefix, &fd);
+        if (r == -ENOENT && create) {
+            if (mkdirat(dir, c, mode) < 0 && errno != EEXIST)
+                return -errno;
+            r = bootcheck_open_in_root(root_fd, prefix, &fd);
+        }
+        if (r < 0)
+            return r;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+            close(fd);
+            return -ENOTDIR;
+        }
+        close(dir);
+        dir = fd;
+    }
+    *ret_fd = TAKE_FD(dir);
+    return 0;
+}
+
+int guest_mkdir(int root_fd, const char *rel, mode_t mode)
+{
+    _cleanup_close_ int fd = -1;
+    return open_dir(root_fd, rel, true, mode, &fd);
+}
+
+/* Split rel into its directory (made when missing) and its last component. */
+static int open_parent(int root_fd, const char *rel, int *ret_dir, const char **ret_name)
+{
+    while (*rel == '/')
+        rel++;
+    const char *slash = strrchr(rel, '/');
+    const char *name = slash ? slash + 1 : rel;
+    if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+        return -EINVAL;
+    _cleanup_free_ char *dir = strndup(rel, slash ? (size_t)(slash - rel) : 0);
+    if (!dir)
+        return -ENOMEM;
+    int r = open_dir(root_fd, dir, true, 0755, ret_dir);
+    if (r < 0)
+        return r;
+    *ret_name = name;
+    return 0;
+}
+
+int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode_t mode)
+{
+    _cleanup_close_ int dir = -1;
+    const char *name = NULL;
+    int r = open_parent(root_fd, rel, &dir, &name);
+    if (r < 0)
+        return r;
+    /* A file already there keeps its owner and mode (etc/shadow is root:shadow 0640). */
+    struct stat old;
+    bool had = fstatat(dir, name, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode);
+    if (had)
+        mode = old.st_mode & 07777;
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), ".%.200s.virt-nfsroot-%ld", name, (long)getpid());
+    (void)unlinkat(dir, tmp, 0);
+    _cleanup_close_ int fd =
+        openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = -errno;
+            goto fail;
+        }
+        off += (size_t)n;
+    }
+    if ((had && fchown(fd, old.st_uid, old.st_gid) < 0 && errno != EPERM) || fchmod(fd, mode) < 0 ||
+        fsync(fd) < 0 || renameat(dir, tmp, dir, name) < 0) {
+        r = -errno;
+        goto fail;
+    }
+    return 0;
+fail:
+    (void)unlinkat(dir, tmp, 0);
+    return r;
+}
+
+int guest_symlink(int root_fd, const char *target, const char *rel)
+{
+    _cleanup_close_ int dir = -1;
+    const char *name = NULL;
+    int r = open_parent(root_fd, rel, &dir, &name);
+    if (r < 0)
+        return r;
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), ".%.200s.virt-nfsroot-%ld", name, (long)getpid());
+    (void)unlinkat(dir, tmp, 0);
+    if (symlinkat(target, dir, tmp) < 0)
+        return -errno;
+    if (renameat(dir, tmp, dir, name) < 0) {
+        r = -errno;
+        (void)unlinkat(dir, tmp, 0);
+        return r;
+    }
+    return 0;
+}
