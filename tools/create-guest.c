@@ -20,7 +20,16 @@ static void config_freep(nfsroot_guest_config **c)
     nfsroot_guest_config_free(*c);
 }
 
-int create_guest_packages(const char *release, const char *extra, char **ret)
+/* The kernel is installed after the dracut configuration, inside the chroot: in debootstrap's
+ * --include its resolver picks initramfs-tools (which conflicts with dracut), and an initramfs
+ * built then would lack the NFS configuration. */
+static bool is_kernel(const char *pkg)
+{
+    return !strncmp(pkg, "linux-image-", 12);
+}
+
+int create_guest_packages(const char *release, const char *extra, char **ret_include,
+                          char **ret_kernel)
 {
     nfsroot_error err = { 0 };
     _cleanup_(profile_freep) nfsroot_guest_profile *p = NULL;
@@ -31,14 +40,25 @@ int create_guest_packages(const char *release, const char *extra, char **ret)
     size_t n = extra ? strlen(extra) + 2 : 1;
     for (size_t i = 0; pk && pk[i]; i++)
         n += strlen(pk[i]) + 1;
-    char *s = calloc(1, n), *o = s;
-    if (!s)
+    _cleanup_free_ char *inc = calloc(1, n), *kern = calloc(1, n);
+    if (!inc || !kern)
         return -ENOMEM;
-    for (size_t i = 0; pk && pk[i]; i++)
-        o += sprintf(o, "%s%s", o == s ? "" : ",", pk[i]);
+    char *a = inc, *b = kern;
+    for (size_t i = 0; pk && pk[i]; i++) {
+        if (is_kernel(pk[i]))
+            b += sprintf(b, "%s%s", b == kern ? "" : " ", pk[i]);
+        else
+            a += sprintf(a, "%s%s", a == inc ? "" : ",", pk[i]);
+    }
     if (extra && extra[0])
-        sprintf(o, "%s%s", o == s ? "" : ",", extra);
-    *ret = s;
+        sprintf(a, "%s%s", a == inc ? "" : ",", extra);
+    if (!kern[0]) {
+        cli_error("the Debian profile names no kernel package");
+        return -EINVAL;
+    }
+    *ret_include = TAKE_PTR(inc);
+    if (ret_kernel)
+        *ret_kernel = TAKE_PTR(kern);
     return 0;
 }
 

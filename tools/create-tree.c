@@ -391,7 +391,7 @@ int create_tree(create_ctx *c, create_stage *st)
         r = create_guest_unpack(c);
     } else {
         _cleanup_free_ char *packages = NULL;
-        if ((r = create_guest_packages(o->release, o->packages, &packages)) < 0)
+        if ((r = create_guest_packages(o->release, o->packages, &packages, NULL)) < 0)
             return r;
         if (c->cache_dir && (r = tree_from_cache(c, st, packages)) != 0) {
             if (r > 0 && (r = marker_add(c, "kernel")) == 0)
@@ -449,7 +449,7 @@ static int find_kernel(create_ctx *c)
 static int cache_store(create_ctx *c, create_stage *st)
 {
     _cleanup_free_ char *packages = NULL, *entry = NULL, *done = NULL, *tmp = NULL;
-    int r = create_guest_packages(c->o->release, c->o->packages, &packages);
+    int r = create_guest_packages(c->o->release, c->o->packages, &packages, NULL);
     if (r < 0 || (r = cache_entry_path(c, packages, &entry)) < 0)
         return r;
     if (asprintf(&done, "%s.done", entry) < 0 || asprintf(&tmp, "%s.tmp", entry) < 0)
@@ -502,18 +502,24 @@ int create_kernel(create_ctx *c, create_stage *st)
         return -ENOENT;
     }
     /* Inside the chroot, after the dracut configuration: dracut's kernel hook builds the
-     * initramfs with it. Not in debootstrap's --include (its resolver picks initramfs-tools). */
-    char *install[] = { "/usr/bin/apt-get",        "install",           "-y", "-q",
-                        "--no-install-recommends", "linux-image-amd64", NULL };
+     * initramfs with it. */
+    _cleanup_free_ char *include = NULL, *kernel = NULL;
+    if ((r = create_guest_packages(c->o->release, c->o->packages, &include, &kernel)) < 0)
+        return r;
+    char *install[16] = { "/usr/bin/apt-get", "install", "-y", "-q", "--no-install-recommends" };
+    size_t n = 5;
+    for (char *save = NULL, *k = strtok_r(kernel, " ", &save); k && n + 1 < ELEMENTSOF(install);
+         k = strtok_r(NULL, " ", &save))
+        install[n++] = k;
     char *clean[] = { "/usr/bin/apt-get", "clean", NULL };
     if ((r = create_spawn(c, c->target, install)) < 0 ||
         (r = create_spawn(c, c->target, clean)) < 0)
         return r;
     if ((r = find_kernel(c)) < 0) {
-        cli_error("no kernel in '%s/boot' after installing linux-image-amd64", c->target);
+        cli_error("no kernel in '%s/boot' after installing %s", c->target, install[5]);
         return r;
     }
-    snprintf(st->note, sizeof(st->note), "linux-image-amd64 %s", c->kver);
+    snprintf(st->note, sizeof(st->note), "%s %s", install[5], c->kver);
     /* dracut's kernel hook built /boot/initrd.img-KVER from this configuration. */
     char hash[17];
     if ((r = dracut_hash(c, hash)) < 0 || (r = marker_add(c, "initrd-fresh")) < 0 ||

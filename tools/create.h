@@ -87,8 +87,10 @@ int create_start(create_ctx *c, create_stage *st);
 void create_undefine(create_ctx *c);
 
 /* create-guest.c: the library's guest room (lib/guest), as create needs it. */
-/* Package list for a Debian release (the profile's, plus extra "a,b"), comma-separated. */
-int create_guest_packages(const char *release, const char *extra, char **ret);
+/* Packages for a Debian release: debootstrap's --include (the profile's and extra "a,b",
+ * comma-separated) and, apart, the kernel's (space-separated; ret_kernel may be NULL). */
+int create_guest_packages(const char *release, const char *extra, char **ret_include,
+                          char **ret_kernel);
 /* The configuration a tree needs before its kernel is installed (dracut's). */
 int create_guest_prepare(create_ctx *c);
 /* The whole per-guest configuration; sets c->cmdline and c->osinfo. */
