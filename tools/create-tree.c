@@ -362,7 +362,11 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
     }
     if (!cache_complete(entry))
         return 0;
-    if ((r = copy_tree(c, entry, c->target)) < 0)
+    if (c->o->cache_only) { /* the entry is the tree: nothing to copy */
+        free(c->target);
+        if (!(c->target = strdup(entry)))
+            return -ENOMEM;
+    } else if ((r = copy_tree(c, entry, c->target)) < 0)
         return r;
     c->cache_entry = TAKE_PTR(entry);
     st->status = "cached";
@@ -393,11 +397,8 @@ int create_tree(create_ctx *c, create_stage *st)
         _cleanup_free_ char *packages = NULL;
         if ((r = create_guest_packages(o->release, o->packages, &packages, NULL)) < 0)
             return r;
-        if (c->cache_dir && (r = tree_from_cache(c, st, packages)) != 0) {
-            if (r > 0 && (r = marker_add(c, "kernel")) == 0)
-                r = marker_add(c, "tree");
-            return r;
-        }
+        if (c->cache_dir && (r = tree_from_cache(c, st, packages)) != 0)
+            return r < 0 ? r : 0; /* the entry's marker says tree and kernel */
         if (o->cache_only) {
             if ((r = cache_entry_path(c, packages, &c->cache_entry)) < 0)
                 return r;
