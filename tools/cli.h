@@ -101,6 +101,7 @@ void json_end_array(json *j);
 void json_key(json *j, const char *key);
 void json_string(json *j, const char *s); /* NULL writes null */
 void json_int(json *j, int64_t v);
+void json_double(json *j, double v); /* one decimal: seconds */
 void json_bool(json *j, bool v);
 void json_null(json *j);
 void json_finish(json *j); /* trailing newline */

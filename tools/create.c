@@ -153,7 +153,7 @@ static void print_json(const create_ctx *c, int r)
         json_kv_string(&j, "name", c->stages[i].name);
         json_kv_string(&j, "status", c->stages[i].status);
         json_key(&j, "seconds");
-        fprintf(j.f, "%.1f", c->stages[i].seconds);
+        json_double(&j, c->stages[i].seconds);
         json_kv_string(&j, "note", c->stages[i].note[0] ? c->stages[i].note : NULL);
         json_end_object(&j);
     }
