@@ -54,12 +54,21 @@ static char *xml_esc(const char *s)
     return e;
 }
 
-static int make_mac(create_ctx *c)
+/* The MAC (QEMU's prefix) and the uuid (version 4) are chosen here: the plan, the pin and the
+ * export records need them before libvirt has the domain. */
+static int make_ids(create_ctx *c)
 {
-    unsigned char b[3];
+    unsigned char b[19];
     if (getrandom(b, sizeof(b), 0) != sizeof(b))
         return -EIO;
     snprintf(c->mac, sizeof(c->mac), "52:54:00:%02x:%02x:%02x", b[0], b[1], b[2]);
+    unsigned char *u = b + 3;
+    u[6] = (u[6] & 0x0f) | 0x40;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    snprintf(c->uuid, sizeof(c->uuid),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
     return 0;
 }
 
@@ -85,6 +94,7 @@ static char *domain_xml(const create_ctx *c, const char *metadata)
     if (asprintf(&xml,
                  "<domain type='%s'>\n"
                  "  <name>%s</name>\n"
+                 "  <uuid>%s</uuid>\n"
                  "  <metadata>%s%s</metadata>\n"
                  "  <memory unit='MiB'>%lu</memory>\n"
                  "  <vcpu>%lu</vcpu>\n"
@@ -104,8 +114,8 @@ static char *domain_xml(const create_ctx *c, const char *metadata)
                  "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
                  "  </devices>\n"
                  "</domain>\n",
-                 o->virt_type, name, metadata, libosinfo ? libosinfo : "", o->memory_mib, o->vcpus,
-                 kernel, initrd, cmdline, net, c->mac, name) < 0)
+                 o->virt_type, name, c->uuid, metadata, libosinfo ? libosinfo : "", o->memory_mib,
+                 o->vcpus, kernel, initrd, cmdline, net, c->mac, name) < 0)
         return NULL;
     return xml;
 }
@@ -153,7 +163,7 @@ static int plan_for(create_ctx *c, const char *xml, nfsroot_domain **ret_d, nfsr
 int create_configure(create_ctx *c, create_stage *st)
 {
     int r;
-    if (!c->mac[0] && (r = make_mac(c)) < 0)
+    if (!c->mac[0] && (r = make_ids(c)) < 0)
         return r;
     _cleanup_free_ char *meta = metadata(c);
     _cleanup_free_ char *draft = meta ? domain_xml(c, meta) : NULL;
@@ -182,8 +192,6 @@ int create_define(create_ctx *c, create_stage *st)
         return -EIO;
     }
     c->defined = true;
-    if (virDomainGetUUIDString(dom, c->uuid) < 0)
-        c->uuid[0] = '\0';
     syslog(LOG_INFO, "domain '%s': defined by create (root tree %s)", cli_esc(c->o->name),
            cli_esc(c->target));
     snprintf(st->note, sizeof(st->note), "uuid %s, %s, %lu MiB", c->uuid, c->o->virt_type,
