@@ -60,7 +60,7 @@ static bool selinux_enforcing(const char *text)
 {
     for (const char *l = text ? text : ""; *l;) {
         size_t n = strcspn(l, "\n");
-        if (n >= 18 && strncmp(l, "SELINUX=enforcing", 17) == 0 &&
+        if (n >= 17 && strncmp(l, "SELINUX=enforcing", 17) == 0 &&
             (n == 17 || l[17] == ' ' || l[17] == '\t' || l[17] == '#'))
             return true;
         l += n;

@@ -297,8 +297,8 @@ static int check_packages(const ctx *x)
     if (!pkgs)
         return 0;
     return nfsroot_err(x->err, -ENOPKG, NULL, "guest tree", x->root, 0,
-                       "the %s tree '%s' lacks %s (dracut network module '%s'): install "
-                       "the packages %s in it",
+                       "the %s tree '%s' lacks %s (for dracut's nfs and %s modules): "
+                       "install the packages %s in it",
                        x->p->def->name, x->root, tools, x->p->netmod->module, pkgs);
 }
 

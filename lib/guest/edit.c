@@ -100,6 +100,7 @@ typedef struct ini_edit {
     const char *key;     /* "Domain" */
     const char *line;    /* the whole new line "Domain = x" */
     bool in, seen_section, done;
+    unsigned blanks; /* blank lines held back: a key added to a section goes before them */
 } ini_edit;
 
 /* Is line "key = ..." (key compared without case, blanks around '=')? */
@@ -116,6 +117,16 @@ static bool is_key(const char *l, size_t n, const char *key)
     return n && *l == '=';
 }
 
+static void ini_flush(ini_edit *ie, FILE *out, bool section_ends)
+{
+    if (section_ends && ie->in && !ie->done) { /* the section had no such key: add it */
+        fprintf(out, "%s\n", ie->line);
+        ie->done = true;
+    }
+    for (; ie->blanks; ie->blanks--)
+        fputc('\n', out);
+}
+
 static int ini_line(const char *l, size_t n, FILE *out, void *data)
 {
     ini_edit *ie = data;
@@ -123,16 +134,18 @@ static int ini_line(const char *l, size_t n, FILE *out, void *data)
     size_t tn = n;
     while (tn && isspace((unsigned char)*t))
         t++, tn--;
-    if (tn && *t == '[') {
-        if (ie->in && !ie->done) { /* the section had no such key: add it at its end */
-            fprintf(out, "%s\n", ie->line);
-            ie->done = true;
-        }
+    if (!tn) {
+        ie->blanks++;
+        return 0;
+    }
+    if (*t == '[') {
+        ini_flush(ie, out, true);
         size_t sl = strlen(ie->section);
         ie->in = tn >= sl && strncasecmp(t, ie->section, sl) == 0;
         ie->seen_section |= ie->in;
         return emit(l, n, out);
     }
+    ini_flush(ie, out, false);
     if (ie->in && is_key(l, n, ie->key)) {
         if (!ie->done)
             fprintf(out, "%s\n", ie->line);
@@ -155,9 +168,8 @@ int guest_edit_ini(const char *old, const char *section, const char *key, const 
     if (r < 0)
         return r;
     /* Still in the section at the end of the file: the key goes after its last line. */
-    if (!ie.done && ie.seen_section)
-        fprintf(out, "%s\n", line);
-    else if (!ie.done)
+    ini_flush(&ie, out, true);
+    if (!ie.done)
         fprintf(out, "%s%s\n%s\n", old && *old ? "\n" : "", section, line);
     if (fclose(TAKE_PTR(out)) != 0)
         return -ENOMEM;

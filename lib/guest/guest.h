@@ -60,15 +60,18 @@ const guest_netmod *guest_netmod_find(const guest_profile_def *def, const char *
 
 /* Does one of t's paths exist beneath root_fd (symlinks resolved inside the root)? */
 bool guest_tool_present(int root_fd, const guest_tool *t);
-/* Append the packages of what netmod needs and root_fd lacks to *pkgs and the tools' names to
- * *tools (each space-separated, no duplicates; either may be NULL). The module's own
+/* Append the packages of what netmod needs and root_fd lacks to *pkgs (space-separated) and the
+ * tools' names to *tools (", "-separated); no duplicates, either may be NULL. The module's own
  * directory in dracut's modules.d counts as a tool of its package. Returns the number missing
  * or -ENOMEM. */
 int guest_netmod_missing(int root_fd, const guest_netmod *m, char **pkgs, char **tools);
 /* Does the tree's dracut have modules.d/NNmodule? */
 bool guest_dracut_has_module(int root_fd, const char *module);
-/* Append word to the space-separated *list unless it is there. 0 or -ENOMEM. */
+/* Append word to the space-separated *list unless it is there (list NULL: nothing). 0 or
+ * -ENOMEM. */
 int guest_words_add(char **list, const char *word);
+/* The same for a ", "-separated list of items that may contain blanks. */
+int guest_items_add(char **list, const char *item);
 
 /* The tree's own os-release (etc/os-release, else usr/lib/os-release), read beneath root_fd.
  * 0, -ENOENT when neither exists, or -errno. */

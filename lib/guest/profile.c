@@ -28,24 +28,36 @@ bool guest_tool_present(int root_fd, const guest_tool *t)
     return false;
 }
 
-int guest_words_add(char **list, const char *word)
+static int list_add(char **list, const char *word, const char *sep)
 {
     if (!list)
         return 0;
-    size_t n = strlen(word);
+    size_t n = strlen(word), sl = strlen(sep);
     for (const char *p = *list ? *list : ""; *p;) {
-        size_t w = strcspn(p, " ");
+        const char *e = strstr(p, sep);
+        size_t w = e ? (size_t)(e - p) : strlen(p);
         if (w == n && memcmp(p, word, n) == 0)
             return 0;
         p += w;
-        p += strspn(p, " ");
+        if (e)
+            p += sl;
     }
     char *s = NULL;
-    if (asprintf(&s, "%s%s%s", *list ? *list : "", *list ? " " : "", word) < 0)
+    if (asprintf(&s, "%s%s%s", *list ? *list : "", *list ? sep : "", word) < 0)
         return -ENOMEM;
     free(*list);
     *list = s;
     return 0;
+}
+
+int guest_words_add(char **list, const char *word)
+{
+    return list_add(list, word, " ");
+}
+
+int guest_items_add(char **list, const char *item)
+{
+    return list_add(list, item, ", ");
 }
 
 bool guest_dracut_has_module(int root_fd, const char *module)
@@ -82,8 +94,8 @@ int guest_netmod_missing(int root_fd, const guest_netmod *m, char **pkgs, char *
     if (!guest_dracut_has_module(root_fd, m->module)) {
         n++;
         char what[96];
-        snprintf(what, sizeof(what), "dracut module %s", m->module);
-        if ((r = guest_words_add(pkgs, m->package)) < 0 || (r = guest_words_add(tools, what)) < 0)
+        snprintf(what, sizeof(what), "dracut's %s module", m->module);
+        if ((r = guest_words_add(pkgs, m->package)) < 0 || (r = guest_items_add(tools, what)) < 0)
             return r;
     }
     for (size_t i = 0; i < GUEST_TOOLS_MAX && m->tools[i].name; i++) {
@@ -91,7 +103,7 @@ int guest_netmod_missing(int root_fd, const guest_netmod *m, char **pkgs, char *
             continue;
         n++;
         if ((r = guest_words_add(pkgs, m->tools[i].package)) < 0 ||
-            (r = guest_words_add(tools, m->tools[i].name)) < 0)
+            (r = guest_items_add(tools, m->tools[i].name)) < 0)
             return r;
     }
     return n;
@@ -219,11 +231,11 @@ int guest_missing(int root_fd, const nfsroot_guest_profile *p, char **pkgs, char
     for (size_t i = 0; i < ELEMENTSOF(base); i++)
         if (!guest_tool_present(root_fd, base[i]) &&
             ((r = guest_words_add(pkgs, base[i]->package)) < 0 ||
-             (r = guest_words_add(tools, base[i]->name)) < 0))
+             (r = guest_items_add(tools, base[i]->name)) < 0))
             return r;
     if (!guest_dracut_has_module(root_fd, "nfs") &&
         ((r = guest_words_add(pkgs, p->def->nfs_module_package)) < 0 ||
-         (r = guest_words_add(tools, "dracut module nfs")) < 0))
+         (r = guest_items_add(tools, "dracut's nfs module")) < 0))
         return r;
     r = guest_netmod_missing(root_fd, p->netmod, pkgs, tools);
     return r < 0 ? r : 0;

@@ -7,6 +7,6 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/edit.c
     ${CMAKE_CURRENT_LIST_DIR}/tree.c
     ${CMAKE_CURRENT_LIST_DIR}/configure.c
-    ${CMAKE_CURRENT_LIST_DIR}/stub.c)
+    ${CMAKE_CURRENT_LIST_DIR}/unpack.c)
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 target_link_libraries(virt-nfsroot PRIVATE PkgConfig::LIBXCRYPT)

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven boot-check case: tests/data/bootcheck/<case>/ holds "case" (key = value
- * settings), the input ("cmdline", "fstab", "idmapd.conf", "baked") and "expected", the
- * findings as "level code" lines. NFSROOT_REGENERATE=1 rewrites "expected". */
+ * settings), the input ("cmdline", "fstab", "idmapd.conf", "baked"; for check = distro a
+ * "tree/" copied in as the guest's root) and "expected", the findings as "level code" lines.
+ * NFSROOT_REGENERATE=1 rewrites "expected". */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -44,6 +47,18 @@ static const char *setting(const char *conf, const char *key, const char *def, c
         return out;
     }
     return def;
+}
+
+extern char **environ;
+
+/* Run a program (cp, rm) and wait: 0 when it exited 0. */
+static int run(char *const argv[])
+{
+    pid_t pid;
+    int st;
+    if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 || waitpid(pid, &st, 0) < 0)
+        return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 static int write_file(const char *path, const char *data)
@@ -97,6 +112,13 @@ int main(int argc, char **argv)
         char p[4200];
         snprintf(p, sizeof(p), "%s/etc", root);
         mkdir(p, 0755);
+        if (strcmp(check, "distro") == 0) {
+            char tree[4200];
+            snprintf(tree, sizeof(tree), "%s/tree/.", dir);
+            char *cp[] = { "cp", "-a", tree, root, NULL };
+            if (run(cp) < 0)
+                return fprintf(stderr, "cannot copy %s\n", tree), 1;
+        }
         if (fstab) {
             /* "@EXPORT@" stands for the root export, a temporary directory. */
             char *text = NULL;
@@ -163,6 +185,8 @@ int main(int argc, char **argv)
         r = nfsroot_bootcheck_cmdline(&pol, cmdline, has_initrd, iip, &plan, f);
     } else if (strcmp(check, "fstab") == 0) {
         r = nfsroot_bootcheck_fstab(&plan, f);
+    } else if (strcmp(check, "distro") == 0) {
+        r = nfsroot_bootcheck_distro(&plan, cmdline, f);
     } else if (strcmp(check, "idmap") == 0) {
         const char *hc = setting(conf, "host_idmapd_conf", NULL, s_hostconf, sizeof(s_hostconf));
         char hostconf[4200];
@@ -196,7 +220,10 @@ int main(int argc, char **argv)
     snprintf(exp_path, sizeof(exp_path), "%s/expected", dir);
     if (!test_golden(exp_path, got, "NFSROOT_REGENERATE"))
         ret = 1;
-    if (made_root) {
+    if (made_root && strcmp(check, "distro") == 0) {
+        char *rm[] = { "rm", "-rf", root, NULL };
+        run(rm);
+    } else if (made_root) {
         char p[4200];
         snprintf(p, sizeof(p), "%s/etc/fstab", root);
         unlink(p);
