@@ -348,6 +348,23 @@ static int debootstrap(create_ctx *c, const char *into, const char *packages)
     return create_spawn(c, NULL, argv);
 }
 
+/* A copy of a cache entry is done: the tree stage, the kernel stage and what the entry's record
+ * (<entry>.done) says of its initramfs. Only now, so an interrupted copy is not taken for one. */
+static int marker_from_done(const create_ctx *c, const char *entry)
+{
+    _cleanup_free_ char *done = NULL, *text = NULL;
+    if (asprintf(&done, "%s.done", entry) < 0)
+        return -ENOMEM;
+    int r = cli_read_file(done, 4096, &text, NULL);
+    for (char *save = NULL, *l = r < 0 ? NULL : strtok_r(text, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save))
+        if ((r = marker_add(c, l)) < 0)
+            return r;
+    if ((r = marker_add(c, "tree")) < 0)
+        return r;
+    return marker_add(c, "kernel");
+}
+
 static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages)
 {
     _cleanup_free_ char *entry = NULL;
@@ -362,11 +379,12 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
     }
     if (!cache_complete(entry))
         return 0;
+    c->tree_cached = true;
     if (c->o->cache_only) { /* the entry is the tree: nothing to copy */
         free(c->target);
         if (!(c->target = strdup(entry)))
             return -ENOMEM;
-    } else if ((r = copy_tree(c, entry, c->target)) < 0)
+    } else if ((r = copy_tree(c, entry, c->target)) < 0 || (r = marker_from_done(c, entry)) < 0)
         return r;
     c->cache_entry = TAKE_PTR(entry);
     st->status = "cached";
@@ -447,7 +465,7 @@ static int find_kernel(create_ctx *c)
 }
 
 /* Fill the cache from the finished tree (or, for --cache-only, make the tree the entry). */
-static int cache_store(create_ctx *c, create_stage *st)
+static int cache_store(create_ctx *c, create_stage *st, const char *hash)
 {
     _cleanup_free_ char *packages = NULL, *entry = NULL, *done = NULL, *tmp = NULL;
     int r = create_guest_packages(c->o->release, c->o->packages, &packages, NULL);
@@ -458,18 +476,22 @@ static int cache_store(create_ctx *c, create_stage *st)
     _cleanup_close_ int lock = cache_lock(c);
     if (lock < 0)
         return 0; /* the guest is fine without */
-    /* The entry keeps the stage marker: a tree copied from it knows its kernel and initramfs. */
     if (!c->o->cache_only) {
         create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
         if (mkdir(tmp, 0755) < 0 || copy_tree(c, c->target, tmp) < 0)
             return create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
     }
+    /* The entry's record lives beside it, not in it: a copy is marked only once complete. */
     unlink(done);
     create_remove_tree(c->cache_dir, entry + strlen(c->cache_dir) + 1);
     if (rename(tmp, entry) < 0)
         return -errno;
+    _cleanup_free_ char *marker = NULL;
+    if (asprintf(&marker, "%s/%s", entry, MARKER) < 0)
+        return -ENOMEM;
+    (void)unlink(marker);
     _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || dprintf(fd, "%s\n", c->kver) < 0)
+    if (fd < 0 || dprintf(fd, "initrd-fresh\n%s\n", hash) < 0)
         return -errno;
     free(c->cache_entry);
     c->cache_entry = TAKE_PTR(entry);
@@ -485,7 +507,7 @@ static int cache_store(create_ctx *c, create_stage *st)
 int create_kernel(create_ctx *c, create_stage *st)
 {
     int r;
-    if (marker_has(c, "kernel") && find_kernel(c) == 0) {
+    if ((c->tree_cached || marker_has(c, "kernel")) && find_kernel(c) == 0) {
         st->status = "cached";
         snprintf(st->note, sizeof(st->note), "%s", c->kver);
         return 0;
@@ -527,7 +549,7 @@ int create_kernel(create_ctx *c, create_stage *st)
         (r = marker_add(c, hash)) < 0 || (r = marker_add(c, "kernel")) < 0)
         return r;
     if (c->cache_dir && !c->o->reuse)
-        return cache_store(c, st);
+        return cache_store(c, st, hash);
     return 0;
 }
 
@@ -679,12 +701,17 @@ int create_initramfs(create_ctx *c, create_stage *st)
             asprintf(&c->kernel, "%s/boot/vmlinuz-%s", c->target, c->kver) < 0 ||
             asprintf(&c->initrd, "%s/boot/initrd.img-%s", c->target, c->kver) < 0)
             return -ENOMEM;
-        r = run_dracut(c, st);
-        if (r == 0) {
-            chmod(c->kernel, 0644);
-            chmod(c->initrd, 0644);
-        }
-        return r;
+        char hash[17];
+        if ((r = dracut_hash(c, hash)) < 0)
+            return r;
+        if (marker_has(c, "initrd-fresh") && marker_has(c, hash))
+            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
+        else if ((r = run_dracut(c, st)) < 0)
+            return r;
+        /* libvirt-qemu reads them (and chowns them at each start: the boot check says so). */
+        if (chmod(c->kernel, 0644) < 0 || chmod(c->initrd, 0644) < 0)
+            return -errno;
+        return 0;
     }
     const char *const *dirs = nfsroot_policy_get_boot_dirs(c->policy);
     if (!dirs || !dirs[0]) {

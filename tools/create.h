@@ -11,7 +11,7 @@
 /* Where the tree cache and the logs live unless $VIRT_NFSROOT_CACHE_DIR says otherwise. */
 #define CREATE_CACHE_DIR "/var/cache/virt-nfsroot"
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
-#define CREATE_CACHE_RECIPE "1"
+#define CREATE_CACHE_RECIPE "2"
 
 typedef struct create_opts {
     const char *name;
@@ -40,6 +40,7 @@ typedef struct create_ctx {
     bool target_made;  /* this run made the directory */
     bool tree_touched; /* this run wrote into it */
     char *cache_entry; /* the cached tree used or made, NULL: none */
+    bool tree_cached;  /* the tree is (a copy of) a complete cache entry */
     char *kver;        /* the guest's kernel version */
     char *boot_dir;    /* <first boot_dir>/NAME, or <target>/boot with --boot-in-export */
     bool boot_dir_made;
