@@ -264,6 +264,10 @@ int create_start(create_ctx *c, create_stage *st)
 
 void create_undefine(create_ctx *c)
 {
+    char ip[64];
+    if (c->pin.added && c->conn &&
+        annotate_unpin_address(c->conn, c->pin.network, c->pin.mac, ip, sizeof(ip)) > 0)
+        c->pin.added = false;
     if (!c->defined || !c->conn)
         return;
     _cleanup_(virDomainFreep) virDomainPtr dom = virDomainLookupByName(c->conn, c->o->name);

@@ -113,7 +113,18 @@ static void say_leftovers(const create_ctx *c, int r)
 {
     const char *name = c->o->name;
     if (r == -EINTR)
-        cli_error("interrupted; no domain '%s' is defined", name);
+        cli_error("interrupted; %s",
+                  c->o->cache_only ? "the tree cache is unchanged" : "no domain is defined");
+    if (c->o->cache_only) {
+        if (c->target && !c->tree_cached)
+            cli_error("the unfinished cache entry '%s' is removed by the next --cache-only",
+                      c->target);
+        return;
+    }
+    if (c->pin.added)
+        cli_error("the guest's address %s stays pinned to MAC %s on network '%s': virsh "
+                  "net-update %s delete ip-dhcp-host \"<host mac='%s'/>\" --live --config",
+                  c->pin.ip, c->pin.mac, c->pin.network, c->pin.network, c->pin.mac);
     if (!c->target_made && !c->tree_touched && !c->boot_dir_made)
         return;
     if (c->tree_touched || c->target_made)
@@ -248,6 +259,9 @@ static int create(create_opts *o)
     if (o->dry_run) {
         if (cli.json)
             print_json(&c, 0);
+        else if (o->cache_only)
+            printf("would fill the tree cache in '%s'\n",
+                   cli_esc(c.cache_dir ? c.cache_dir : "(none)"));
         else
             printf("would create domain '%s' with its root tree in '%s'\n", cli_esc(o->name),
                    cli_esc(c.target));

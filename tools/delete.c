@@ -24,8 +24,10 @@ typedef struct delete_run {
     nfsroot_policy *policy;
     virConnectPtr conn;
     virDomainPtr dom;
-    char *tree;     /* the root export, resolved */
-    char *boot_dir; /* <first boot_dir>/NAME */
+    char *tree;                 /* the root export, resolved */
+    char *boot_dir;             /* <first boot_dir>/NAME */
+    char network[256], mac[18]; /* its NIC on a libvirt network, for the pin */
+    char unpinned[64];          /* the address unpinned */
     bool undefined, boot_removed, tree_removed;
     size_t shared_removed;
 } delete_run;
@@ -59,6 +61,11 @@ static int domain_root(delete_run *d, char **ret)
                   d->o->name);
         return -EPERM;
     }
+    for (size_t i = 0; i < dom->n_nics && !d->mac[0]; i++)
+        if (dom->nics[i].type == NFSROOT_NIC_NETWORK && dom->nics[i].mac[0]) {
+            snprintf(d->network, sizeof(d->network), "%s", dom->nics[i].source);
+            snprintf(d->mac, sizeof(d->mac), "%s", dom->nics[i].mac);
+        }
     for (size_t i = 0; i < dom->n_exports; i++)
         if (dom->exports[i].is_root && dom->exports[i].path)
             return (*ret = strdup(dom->exports[i].path)) ? 0 : -ENOMEM;
@@ -150,6 +157,10 @@ static int act(delete_run *d)
         }
         d->undefined = true;
         syslog(LOG_INFO, "domain '%s': undefined by delete", cli_esc(name));
+        /* The address create pinned for its MAC is free again. */
+        if (d->mac[0] && annotate_unpin_address(d->conn, d->network, d->mac, d->unpinned,
+                                                sizeof(d->unpinned)) < 0)
+            return -EIO;
     }
     const char *const *dirs = nfsroot_policy_get_boot_dirs(d->policy);
     struct stat st;
@@ -191,6 +202,7 @@ static void report(const delete_run *d)
         json_kv_bool(&j, "undefined", d->undefined || (d->o->dry_run && d->dom));
         json_kv_string(&j, "boot_dir", d->boot_dir);
         json_kv_string(&j, "tree", d->tree);
+        json_kv_string(&j, "unpinned_ip", d->unpinned[0] ? d->unpinned : NULL);
         json_kv_int(&j, "shared_initramfs_removed", (int64_t)d->shared_removed);
         json_end_object(&j);
         json_finish(&j);
@@ -199,6 +211,8 @@ static void report(const delete_run *d)
     const char *name = cli_esc(d->o->name);
     if (d->undefined || (d->o->dry_run && d->dom))
         printf("%sundefine domain '%s'\n", would, name);
+    if (d->unpinned[0])
+        printf("unpin its address %s on network '%s'\n", d->unpinned, cli_esc(d->network));
     if (d->boot_removed || (d->o->dry_run && d->boot_dir && access(d->boot_dir, F_OK) == 0))
         printf("%sremove its boot files '%s'\n", would, cli_esc(d->boot_dir));
     if (d->tree_removed || (d->o->dry_run && d->tree))

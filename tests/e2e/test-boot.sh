@@ -159,9 +159,9 @@ for s in json.load(open(sys.argv[1]))["stages"]:
     print(s["name"], s["status"], s["seconds"], s["note"] or "")' "$LV_WORK/$1.json"
 }
 json_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]] or "")' "$LV_WORK/$1.json" "$2"; }
-# nothing_left NAME UUID : delete --tree left no domain, boot file, tree or export
+# nothing_left NAME UUID MAC : delete --tree left no domain, boot file, tree, export or pin
 nothing_left() {
-    local name=$1 uuid=$2
+    local name=$1 uuid=$2 mac=$3
     if lv_virsh dominfo "$name" >/dev/null 2>&1; then fail "$name is still defined"; return; fi
     if [ -e "/export/$name" ]; then fail "/export/$name is still there"; return; fi
     if [ -e "/var/lib/libvirt/boot/$name" ]; then fail "its boot files are still there"; return; fi
@@ -171,7 +171,10 @@ nothing_left() {
     if ganesha_lists "/export/$name" || [ -n "$(export_files "$uuid")" ]; then
         fail "an export of /export/$name is left"; return
     fi
-    pass "delete --tree left nothing of $name: no domain, boot files, tree or export"
+    if lv_virsh net-dumpxml default | grep -qi "mac='$mac'"; then
+        fail "the DHCP pin of $mac is left on network default"; return
+    fi
+    pass "delete --tree left nothing of $name: no domain, boot files, tree, export or pin"
 }
 
 t=$(lv_now)
@@ -312,7 +315,7 @@ if "$CLI" --connect "$LV_URI" delete "$VM" --tree >"$LV_WORK/delete.out" 2>"$ERR
 else
     fail "virt-nfsroot delete $VM --tree: $(cat "$ERR")"
 fi
-nothing_left "$VM" "$UUID"
+nothing_left "$VM" "$UUID" "$(json_field "$VM" mac)"
 
 # ---------------------------------------------------------------------------------------------
 # A second guest from the same cached tree, started by create: the time a user waits.
@@ -348,7 +351,7 @@ if "$CLI" --connect "$LV_URI" delete "$VM2" --tree >/dev/null 2>"$ERR"; then
 else
     fail "virt-nfsroot delete $VM2 --tree: $(cat "$ERR")"
 fi
-nothing_left "$VM2" "$UUID2"
+nothing_left "$VM2" "$UUID2" "$(json_field "$VM2" mac)"
 
 failures=$(lv_hook_failures)
 if [ -z "$failures" ]; then
