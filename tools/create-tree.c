@@ -23,7 +23,7 @@
 
 /* The child: a private mount namespace (nothing it mounts reaches the host, even when killed),
  * then optionally the chroot with /proc /sys /dev bound inside it. Never returns. */
-static _Noreturn void child_exec(const char *root, char *const argv[], int log_fd)
+static _Noreturn void child_exec(const char *root, bool private_ns, char *const argv[], int log_fd)
 {
     static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF-8",
                                  "DEBIAN_FRONTEND=noninteractive", "HOME=/root", NULL };
@@ -32,7 +32,8 @@ static _Noreturn void child_exec(const char *root, char *const argv[], int log_f
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
         _exit(127);
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    if (private_ns &&
+        (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
         dprintf(2, "virt-nfsroot: cannot make a private mount namespace: %m\n");
         _exit(126);
     }
@@ -60,7 +61,14 @@ static _Noreturn void child_exec(const char *root, char *const argv[], int log_f
     _exit(127);
 }
 
+static int spawn(create_ctx *c, const char *root, bool private_ns, char *const argv[]);
+
 int create_spawn(create_ctx *c, const char *root, char *const argv[])
+{
+    return spawn(c, root, true, argv);
+}
+
+static int spawn(create_ctx *c, const char *root, bool private_ns, char *const argv[])
 {
     if (create_interrupted())
         return -EINTR;
@@ -74,7 +82,7 @@ int create_spawn(create_ctx *c, const char *root, char *const argv[])
     if (pid < 0)
         return -errno;
     if (pid == 0)
-        child_exec(root, argv, c->log_fd >= 0 ? c->log_fd : 2);
+        child_exec(root, private_ns || root, argv, c->log_fd >= 0 ? c->log_fd : 2);
     int status;
     bool killed = false;
     while (waitpid(pid, &status, 0) < 0) {
@@ -294,7 +302,7 @@ static int copy_tree(create_ctx *c, const char *from, const char *to)
     if (asprintf(&src, "%s/.", from) < 0)
         return -ENOMEM;
     char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--", src, (char *)to, NULL };
-    return create_spawn(c, NULL, argv);
+    return spawn(c, NULL, false, argv); /* mounts nothing: no namespace needed */
 }
 
 /* ---- the tree stage --------------------------------------------------------------------- */
