@@ -97,6 +97,47 @@ static int step_idmapd(const ctx *x)
     return write_text(x, "etc/idmapd.conf", text, 0644);
 }
 
+/* RFC 1123 host names: letters, digits, '-' and '.', 1-253 bytes, no label starting or ending
+ * with '-' or empty. */
+static bool hostname_is_valid(const char *s)
+{
+    size_t n = strlen(s), label = 0;
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i <= n; i++) {
+        char c = s[i];
+        if (c == '.' || c == '\0') {
+            if (label == 0 || label > 63 || s[i - 1] == '-')
+                return false;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   (c == '-' && label > 0)) {
+            label++;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* What the caller gave, checked before anything is written. */
+static int check_inputs(const ctx *x)
+{
+    const char *name = get(x, NFSROOT_GUEST_HOSTNAME);
+    if (name && !hostname_is_valid(name)) {
+        char shown[1100];
+        nfsroot_escape(name, NFSROOT_ESCAPE_TEXT, shown, sizeof(shown));
+        return nfsroot_err(x->err, -EINVAL, NULL, "hostname", NULL, 0,
+                           "'%s' is not a host name: use letters, digits, '-' and '.'", shown);
+    }
+    const char *given = get(x, NFSROOT_GUEST_ROOT_PASSWORD_HASH);
+    if (given && (!*given || strpbrk(given, ": \t")))
+        return nfsroot_err(x->err, -EINVAL, NULL, "root password hash", NULL, 0,
+                           "the root password hash is empty or contains ':' or a blank: give a "
+                           "crypt(3) hash such as '$y$...'");
+    return 0;
+}
+
 static int step_hostname(const ctx *x)
 {
     const char *name = get(x, NFSROOT_GUEST_HOSTNAME);
@@ -223,10 +264,6 @@ static int step_password(const ctx *x)
     _cleanup_free_ char *hash = NULL;
     int r = 0;
     if (given) {
-        if (!*given || strpbrk(given, ": \t"))
-            return nfsroot_err(x->err, -EINVAL, NULL, "root password hash", NULL, 0,
-                               "the root password hash is empty or contains ':' or a blank: "
-                               "give a crypt(3) hash such as '$y$...'");
         if (!(hash = strdup(given)))
             return -ENOMEM;
     } else if ((r = hash_file(x, file, &hash)) < 0) {
@@ -316,8 +353,8 @@ int nfsroot_guest_configure(const char *root, const nfsroot_guest_profile *p,
                            "the guest tree '%s' cannot be opened: %s", root, strerror(errno));
     ctx x = { .root_fd = root_fd, .root = root, .p = p, .c = c, .notes = notes, .err = err };
     int (*const steps[])(const ctx *) = {
-        check_packages,  step_dracut, step_fstab,    step_idmapd, step_hostname, step_systemd,
-        step_machine_id, step_ssh,    step_password, step_rpm,    step_notes,
+        check_inputs, check_packages,  step_dracut, step_fstab,    step_idmapd, step_hostname,
+        step_systemd, step_machine_id, step_ssh,    step_password, step_rpm,    step_notes,
     };
     for (size_t i = 0; i < ELEMENTSOF(steps); i++)
         if ((r = steps[i](&x)) < 0)

@@ -55,16 +55,32 @@ static bool is_comment(const char *l, size_t n)
 }
 
 typedef struct fstab_edit {
-    bool has_portage;
+    const char *spec;
+    bool has_portage, root_done;
 } fstab_edit;
+
+#define FSTAB_COMMENT                                                                              \
+    "# / is mounted by the initramfs (dracut's nfs module); systemd remounts it rw."
+
+/* The root line goes where the first old one (or our comment) was, so a second run changes
+ * nothing. */
+static int fstab_root(fstab_edit *fe, FILE *out)
+{
+    if (fe->root_done)
+        return 0;
+    fe->root_done = true;
+    return fprintf(out, "%s\n%s / nfs4 rw 0 0\n", FSTAB_COMMENT, fe->spec) < 0 ? -ENOMEM : 0;
+}
 
 static int fstab_line(const char *l, size_t n, FILE *out, void *data)
 {
     fstab_edit *fe = data;
+    if (n == strlen(FSTAB_COMMENT) && memcmp(l, FSTAB_COMMENT, n) == 0)
+        return fstab_root(fe, out);
     char mnt[1024];
     field(l, n, 1, mnt, sizeof(mnt));
-    if (!is_comment(l, n) && (strcmp(mnt, "/") == 0 || strcmp(mnt, "/\\040") == 0))
-        return 0; /* the old root line: replaced */
+    if (!is_comment(l, n) && strcmp(mnt, "/") == 0)
+        return fstab_root(fe, out); /* the old root line: replaced */
     if (!is_comment(l, n) && strcmp(mnt, "/var/tmp/portage") == 0)
         fe->has_portage = true;
     return emit(l, n, out);
@@ -77,14 +93,12 @@ int guest_edit_fstab(const char *old, const char *spec, bool portage_tmpfs, char
     _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
     if (!out)
         return -ENOMEM;
-    fstab_edit fe = { 0 };
+    fstab_edit fe = { .spec = spec };
     int r = each_line(old, out, fstab_line, &fe);
+    if (r >= 0)
+        r = fstab_root(&fe, out);
     if (r < 0)
         return r;
-    fprintf(out,
-            "# / is mounted by the initramfs (dracut's nfs module); systemd remounts it rw.\n"
-            "%s / nfs4 rw 0 0\n",
-            spec);
     /* Portage's locks fail on NFS: its build directory lives in memory. */
     if (portage_tmpfs && !fe.has_portage)
         fprintf(out, "tmpfs /var/tmp/portage tmpfs "
@@ -239,7 +253,7 @@ bool guest_dnf_has_nocaps(const char *text)
         while (t < l + n && isspace((unsigned char)*t))
             t++;
         if (t < l + n && *t == '[')
-            main_ = strncmp(t, "[main]", 6) == 0;
+            main_ = strncasecmp(t, "[main]", 6) == 0;
         else if (main_ && is_key(l, n, "tsflags")) {
             const char *v = memchr(l, '=', n) + 1;
             for (const char *w = v; w < l + n;) {
@@ -260,6 +274,8 @@ bool guest_dnf_has_nocaps(const char *text)
 /* The tsflags value in [main] with nocaps added ("nodocs" -> "nodocs,nocaps"). */
 int guest_edit_dnf(const char *old, char **ret)
 {
+    if (guest_dnf_has_nocaps(old)) /* nothing to add (and never "nocaps,nocaps") */
+        return (*ret = strdup(old)) ? 0 : -ENOMEM;
     _cleanup_free_ char *flags = NULL;
     bool main_ = false;
     for (const char *l = old ? old : ""; *l;) {
@@ -268,7 +284,7 @@ int guest_edit_dnf(const char *old, char **ret)
         while (t < l + n && isspace((unsigned char)*t))
             t++;
         if (t < l + n && *t == '[')
-            main_ = strncmp(t, "[main]", 6) == 0;
+            main_ = strncasecmp(t, "[main]", 6) == 0;
         else if (main_ && is_key(l, n, "tsflags")) {
             const char *v = (const char *)memchr(l, '=', n) + 1;
             v += strspn(v, " \t");

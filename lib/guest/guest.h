@@ -37,6 +37,7 @@ typedef struct guest_profile_def {
     const char *osinfo_fmt;         /* libosinfo id with one %s for the version, NULL: none */
     guest_tool dracut;              /* the dracut program */
     guest_tool nfs;                 /* mount.nfs (dracut's nfs module needs it) */
+    guest_tool rpcbind;             /* ... and rpcbind */
     const char *nfs_module_package; /* package shipping dracut's nfs module */
     guest_netmod netmods[GUEST_NETMODS_MAX]; /* in order of preference; module NULL ends */
     const char *const *packages;   /* what we install (debootstrap), NULL: we do not install it */
@@ -79,7 +80,6 @@ int guest_os_release_read(int root_fd, nfsroot_os_release *ret);
 
 /* Files beneath a tree's root (tree.c). Every path is relative to root_fd; symlinks in it
  * resolve inside the root (openat2 RESOLVE_IN_ROOT, else a walk that refuses them). */
-int guest_open(int root_fd, const char *rel, int flags, int *ret_fd);
 /* Read a regular file of at most max bytes, NUL-terminated. -ENOENT, -EFBIG, -EINVAL (not a
  * regular file), ... */
 int guest_read(int root_fd, const char *rel, size_t max, char **ret);

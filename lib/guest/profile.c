@@ -227,7 +227,7 @@ const char *const *nfsroot_guest_profile_packages(const nfsroot_guest_profile *p
 int guest_missing(int root_fd, const nfsroot_guest_profile *p, char **pkgs, char **tools)
 {
     int r = 0;
-    const guest_tool *base[] = { &p->def->dracut, &p->def->nfs };
+    const guest_tool *base[] = { &p->def->dracut, &p->def->nfs, &p->def->rpcbind };
     for (size_t i = 0; i < ELEMENTSOF(base); i++)
         if (!guest_tool_present(root_fd, base[i]) &&
             ((r = guest_words_add(pkgs, base[i]->package)) < 0 ||

@@ -3,51 +3,44 @@
  * (lib/guest/configure.c) and by the boot check (lib/bootcheck/distro.c). */
 #include "guest.h"
 
-#define BIN(x)                                                                                     \
-    {                                                                                              \
-        "usr/sbin/" x, "usr/bin/" x, "sbin/" x, "bin/" x                                           \
-    }
-#define DRACUT(pkg)                                                                                \
-    {                                                                                              \
-        "dracut", BIN("dracut"), pkg                                                               \
-    }
-#define MOUNT_NFS(pkg)                                                                             \
-    {                                                                                              \
-        "mount.nfs", BIN("mount.nfs"), pkg                                                         \
-    }
-/* network-legacy runs dhclient, and its ifup script pgrep and arping; without them dracut
- * quietly falls back to another network module (seen: systemd-networkd, then no dbus). */
+/* clang-format off */
+#define BIN(x) { "usr/sbin/" x, "usr/bin/" x, "sbin/" x, "bin/" x }
+#define TOOL(name, pkg) { name, BIN(name), pkg }
+#define DRACUT(pkg) TOOL("dracut", pkg)
+/* dracut's nfs module requires mount.nfs and rpcbind (or portmap). */
+#define MOUNT_NFS(pkg) TOOL("mount.nfs", pkg)
+#define RPCBIND(pkg) TOOL("rpcbind", pkg)
+#define DBUS(pkg)                                                                                  \
+    { "dbus", { "usr/bin/dbus-broker", "usr/bin/dbus-daemon", "bin/dbus-daemon" }, pkg }
+/* network-legacy's check() requires ip, dhclient, pgrep and arping (or arping2); without them
+ * dracut quietly falls back to another network module (seen: systemd-networkd, then no dbus). */
 #define LEGACY(dracut_pkg, dhclient, procps, iputils, iproute)                                     \
-    {                                                                                              \
-        "network-legacy", dracut_pkg,                                                              \
-        {                                                                                          \
-            { "dhclient", BIN("dhclient"), dhclient }, { "pgrep", BIN("pgrep"), procps },          \
-                { "arping", BIN("arping"), iputils }, { "ip", BIN("ip"), iproute },                \
-        }                                                                                          \
-    }
-#define NETWORKD(dracut_pkg, networkd, dbus)                                                       \
-    {                                                                                              \
-        "systemd-networkd", dracut_pkg,                                                            \
-        {                                                                                          \
-            { "systemd-networkd",                                                                  \
-              { "usr/lib/systemd/systemd-networkd", "lib/systemd/systemd-networkd" },              \
-              networkd },                                                                          \
-                { "dbus",                                                                          \
-                  { "usr/bin/dbus-broker", "usr/bin/dbus-daemon", "bin/dbus-daemon" },             \
-                  dbus },                                                                          \
-        }                                                                                          \
-    }
-#define NM(dracut_pkg, nm)                                                                         \
-    {                                                                                              \
-        "network-manager", dracut_pkg,                                                             \
-        {                                                                                          \
-            { "NetworkManager", BIN("NetworkManager"), nm },                                       \
-                { "nm-initrd-generator",                                                           \
-                  { "usr/libexec/nm-initrd-generator", "usr/lib/nm-initrd-generator",              \
-                    "usr/lib/NetworkManager/nm-initrd-generator" },                                \
-                  nm },                                                                            \
-        }                                                                                          \
-    }
+    { "network-legacy", dracut_pkg, {                                                              \
+        TOOL("dhclient", dhclient),                                                                \
+        TOOL("pgrep", procps),                                                                     \
+        { "arping", { "usr/sbin/arping", "usr/bin/arping", "sbin/arping", "bin/arping",            \
+                      "usr/bin/arping2", "usr/sbin/arping2" }, iputils },                          \
+        TOOL("ip", iproute),                                                                       \
+    } }
+/* systemd-networkd's check() requires these programs, and it depends on dracut's dbus module. */
+#define NETWORKD(dracut_pkg, networkd, iproute, dbus)                                              \
+    { "systemd-networkd", dracut_pkg, {                                                            \
+        { "systemd-networkd", { "usr/lib/systemd/systemd-networkd",                                \
+                                "lib/systemd/systemd-networkd" }, networkd },                      \
+        TOOL("networkctl", networkd),                                                              \
+        TOOL("ip", iproute),                                                                       \
+        DBUS(dbus),                                                                                \
+    } }
+/* network-manager installs NetworkManager and nm-initrd-generator; it depends on dbus. */
+#define NM(dracut_pkg, nm, dbus)                                                                   \
+    { "network-manager", dracut_pkg, {                                                             \
+        TOOL("NetworkManager", nm),                                                                \
+        { "nm-initrd-generator", { "usr/libexec/nm-initrd-generator",                              \
+                                   "usr/lib/nm-initrd-generator",                                  \
+                                   "usr/lib/NetworkManager/nm-initrd-generator" }, nm },           \
+        DBUS(dbus),                                                                                \
+    } }
+/* clang-format on */
 
 #if defined(__aarch64__)
 #define DEBIAN_KERNEL "linux-image-arm64"
@@ -58,13 +51,9 @@
 static const char *const debian_ids[] = { "debian", NULL };
 /* dracut first: it provides linux-initramfs-tool, so the kernel does not pull initramfs-tools. */
 static const char *const debian_packages[] = {
-    "systemd-sysv", "udev",
-    "dracut",       "dracut-network",
-    "nfs-common",   "isc-dhcp-client",
-    "procps",       "iputils-arping",
-    "iproute2",     "kmod",
-    DEBIAN_KERNEL,  "qemu-guest-agent",
-    NULL,
+    "systemd-sysv",     "udev",   "dracut",         "dracut-network", "nfs-common", "rpcbind",
+    "isc-dhcp-client",  "procps", "iputils-arping", "iproute2",       "kmod",       DEBIAN_KERNEL,
+    "qemu-guest-agent", NULL,
 };
 static const guest_profile_def debian = {
     .name = "debian",
@@ -72,10 +61,11 @@ static const guest_profile_def debian = {
     .osinfo_fmt = "http://debian.org/debian/%s",
     .dracut = DRACUT("dracut"),
     .nfs = MOUNT_NFS("nfs-common"),
+    .rpcbind = RPCBIND("rpcbind"),
     .nfs_module_package = "dracut-network",
     .netmods = { LEGACY("dracut-network", "isc-dhcp-client", "procps", "iputils-arping",
                         "iproute2"),
-                 NETWORKD("dracut-network", "systemd", "dbus") },
+                 NETWORKD("dracut-network", "systemd", "iproute2", "dbus") },
     .packages = debian_packages,
     .initramfs_tools_conflict = true,
 };
@@ -88,9 +78,10 @@ static const guest_profile_def fedora = {
     .osinfo_fmt = "http://fedoraproject.org/fedora/%s",
     .dracut = DRACUT("dracut"),
     .nfs = MOUNT_NFS("nfs-utils"),
+    .rpcbind = RPCBIND("rpcbind"),
     .nfs_module_package = "dracut-network",
-    .netmods = { NM("dracut-network", "NetworkManager"),
-                 NETWORKD("dracut-network", "systemd-networkd", "dbus-broker") },
+    .netmods = { NM("dracut-network", "NetworkManager", "dbus-broker"),
+                 NETWORKD("dracut-network", "systemd-networkd", "iproute", "dbus-broker") },
     .rpm = true,
     .selinux = true,
     .authselect = true,
@@ -103,8 +94,10 @@ static const guest_profile_def arch = {
     .osinfo_fmt = "http://archlinux.org/archlinux/rolling",
     .dracut = DRACUT("dracut"),
     .nfs = MOUNT_NFS("nfs-utils"),
+    .rpcbind = RPCBIND("rpcbind"),
     .nfs_module_package = "dracut",
-    .netmods = { NETWORKD("dracut", "systemd", "dbus"), NM("dracut", "networkmanager") },
+    .netmods = { NETWORKD("dracut", "systemd", "iproute2", "dbus"),
+                 NM("dracut", "networkmanager", "dbus") },
     .mkinitcpio_note = true,
 };
 
@@ -115,11 +108,13 @@ static const guest_profile_def gentoo = {
     .osinfo_fmt = "http://gentoo.org/gentoo/rolling",
     .dracut = DRACUT("sys-kernel/dracut"),
     .nfs = MOUNT_NFS("net-fs/nfs-utils"),
+    .rpcbind = RPCBIND("net-nds/rpcbind"),
     .nfs_module_package = "sys-kernel/dracut",
     .netmods = { LEGACY("sys-kernel/dracut", "net-misc/dhcp", "sys-process/procps",
                         "net-misc/iputils", "sys-apps/iproute2"),
-                 NETWORKD("sys-kernel/dracut", "sys-apps/systemd", "sys-apps/dbus"),
-                 NM("sys-kernel/dracut", "net-misc/networkmanager") },
+                 NETWORKD("sys-kernel/dracut", "sys-apps/systemd", "sys-apps/iproute2",
+                          "sys-apps/dbus"),
+                 NM("sys-kernel/dracut", "net-misc/networkmanager", "sys-apps/dbus") },
     .portage_tmpfs = true,
 };
 

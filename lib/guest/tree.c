@@ -7,12 +7,6 @@
 #include "bootcheck/bootcheck.h"
 #include "guest.h"
 
-int guest_open(int root_fd, const char *rel, int flags, int *ret_fd)
-{
-    (void)flags;
-    return bootcheck_open_in_root(root_fd, rel, ret_fd);
-}
-
 bool guest_exists(int root_fd, const char *rel)
 {
     _cleanup_close_ int fd = -1;

@@ -33,6 +33,12 @@ policy)
 bootcheck-fstab)
     add case "$src"/tests/data/bootcheck/*/fstab
     ;;
+guest-text)
+    for f in "$src"/tests/data/{guest,bootcheck}/*/tree/etc/{fstab,os-release,idmapd.conf,shadow} \
+             "$src"/tests/data/{guest,bootcheck}/*/tree/etc/dnf/dnf.conf; do
+        [ -f "$f" ] && cp "$f" "$out/$(echo "${f#"$src"/tests/data/}" | tr / _)"
+    done
+    ;;
 esac
 n=$(find "$out" -type f | wc -l)
 [ "$n" -gt 0 ] || { echo "seeds.sh: no seeds for $target" >&2; exit 1; }
