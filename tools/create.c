@@ -268,9 +268,15 @@ static int create(create_opts *o)
         return EXIT_OK;
     }
     r = run_stages(&c);
-    if (r == 0 && !o->cache_only)
+    /* A guest that is complete but did not start (the hook refused, say) stays defined. */
+    bool start_failed = r < 0 && r != -EINTR && c.n_stages == ELEMENTSOF(stages);
+    if ((r == 0 || start_failed) && !o->cache_only)
         create_tree_finish(&c);
-    if (r < 0) {
+    if (start_failed)
+        cli_error("domain '%s' is defined but did not start: fix the above, then 'virsh start "
+                  "%s'",
+                  o->name, o->name);
+    else if (r < 0) {
         create_undefine(&c);
         say_leftovers(&c, r);
     }
