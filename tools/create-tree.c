@@ -730,10 +730,15 @@ int create_initramfs(create_ctx *c, create_stage *st)
     if ((r = create_boot_dir_for(c->policy, c->o->name, &c->boot_dir)) < 0)
         return r;
     (void)mkdir(dirs[0], 0755);
+    struct stat sb;
     if (mkdir(c->boot_dir, 0755) == 0)
         c->boot_dir_made = true;
     else if (errno != EEXIST)
         return -errno;
+    else if (lstat(c->boot_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        cli_error("'%s' is not a directory (a symbolic link is never followed)", c->boot_dir);
+        return -ENOTDIR;
+    }
     char tree_kernel[512];
     snprintf(tree_kernel, sizeof(tree_kernel), "/boot/vmlinuz-%s", c->kver);
     if ((r = copy_out(c, tree_kernel, c->boot_dir, "vmlinuz")) < 0)
