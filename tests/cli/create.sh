@@ -14,6 +14,7 @@ trap 'rm -rf "$T" "$O"' EXIT
 mkdir -p "$T/export/taken" "$T/net" "$T/state" "$T/boot" "$T/outside" "$T/cache"
 echo x >"$T/export/taken/file"
 ln -s "$T/outside" "$T/export/link"
+ln -s "$T/export/taken" "$T/export/alias"
 # shellcheck source=../lib/sandbox.sh
 . "$(dirname "$0")/../lib/sandbox.sh"
 sandbox_network "$T/net"
@@ -58,6 +59,14 @@ refuse "two sources" 2 "give --from-tarball or --from-dir, not both" \
     create g --from-dir "$T/outside" --from-tarball "$T/x.tar"
 refuse "packages that are not names" 2 "is not a comma-separated list" create g --packages 'a;b'
 refuse "bad --memory" 2 "is not a size" create g --memory 12
+refuse "delete --tree through a symbolic link" 1 "^virt-nfsroot: delete: the tree '$T/export/link' is not removed: .*symbolic link" \
+    delete ghost --tree --path "$T/export/link"
+refuse "delete --tree through a link inside the export root" 1 "^virt-nfsroot: delete: the tree '$T/export/alias' is not removed: .*through a symbolic link" \
+    delete ghost --tree --path "$T/export/alias"
+refuse "delete --tree outside the export roots" 1 "^virt-nfsroot: delete: the tree '$T/outside' is not removed: .*escapes the allowed root" \
+    delete ghost --tree --path "$T/outside"
+refuse "delete --tree of an export root itself" 1 "^virt-nfsroot: delete: the tree '$T/export' is not removed" \
+    delete ghost --tree --path "$T/export"
 refuse "delete a running guest" 1 "^virt-nfsroot: delete: domain 'test' is running: shut it down first" \
     delete test --tree
 
@@ -90,6 +99,15 @@ check "debian tree without dracut: names the packages" \
 check "no domain defined for either" not grep -q "defined domain" "$O/out"
 rm -rf "$T/export/alp" "$T/export/deb" "$T/cache/log"
 check "after removing the two trees, nothing else changed" unchanged
+
+# delete --tree of a tree no domain names any more (a create that did not finish): removed, and
+# nothing else (its symlinks are not followed).
+mkdir -p "$T/export/half/etc"
+ln -s "$T/outside" "$T/export/half/escape"
+"$BIN" --connect test:///default delete half --tree >"$O/out" 2>"$O/err"; rc=$?
+check "delete half-made tree: exit 0" [ "$rc" = 0 ]
+check "delete half-made tree: says so" grep -q "remove its root tree '$T/export/half'" "$O/out"
+check "delete half-made tree: gone, what its link pointed at kept" unchanged
 
 # delete of what is not there: nothing to do, exit 0, nothing changed.
 "$BIN" --connect test:///default delete ghost --tree >"$O/out" 2>"$O/err"; rc=$?
