@@ -48,7 +48,10 @@ PY
         return 1
     fi
     echo "timing: guest image by 'virt-nfsroot create --cache-only' (from cache: $E2E_FROM_CACHE): $(lv_elapsed "$t") s"
-    [ -n "$E2E_IMAGE" ] && [ -n "$E2E_KVER" ]
+    [ -n "$E2E_IMAGE" ] && [ -n "$E2E_KVER" ] || return 1
+    # Images of an older recipe or package set are of no further use (431 MB each).
+    find "$E2E_CREATE_CACHE/trees" -mindepth 1 -maxdepth 1 -name 'debian-*' \
+        ! -name "${E2E_IMAGE##*/}" ! -name "${E2E_IMAGE##*/}.done" -exec rm -rf {} +
 }
 
 # e2e_guest_tree ROOT : ROOT (an empty or missing directory) filled with a copy of the image,
