@@ -13,7 +13,9 @@
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <ftw.h>
 #include <unistd.h>
 
 #include "create.h"
@@ -64,6 +66,23 @@ static _Noreturn void child_exec(const char *root, bool private_ns, char *const 
 
 static int spawn(create_ctx *c, const char *root, bool private_ns, char *const argv[]);
 
+/* A bar for a copy of known size, on a terminal: what the target's file system lost in free
+ * space since the copy began (other writers blur it; it is only a bar). */
+static void bar(create_ctx *c, bool last)
+{
+    struct statvfs v;
+    if (cli.json || !isatty(2) || statvfs(c->target, &v) < 0)
+        return;
+    uint64_t free_now = (uint64_t)v.f_bfree * v.f_frsize;
+    uint64_t done = c->bar_free > free_now ? c->bar_free - free_now : 0;
+    if (last || done > c->bar_total)
+        done = c->bar_total;
+    int pct = (int)(done * 100 / c->bar_total), fill = pct * 30 / 100;
+    fprintf(stderr, "\r      copy [%.*s%*s] %3d%% of %llu MB%s", fill,
+            "##############################", 30 - fill, "", pct,
+            (unsigned long long)(c->bar_total >> 20), last ? "\r\033[K" : "");
+}
+
 int create_spawn(create_ctx *c, const char *root, char *const argv[])
 {
     return spawn(c, root, true, argv);
@@ -86,14 +105,23 @@ static int spawn(create_ctx *c, const char *root, bool private_ns, char *const a
         child_exec(root, private_ns || root, argv, c->log_fd >= 0 ? c->log_fd : 2);
     int status;
     bool killed = false;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
+    for (;;) {
+        pid_t w = waitpid(pid, &status, c->bar_total ? WNOHANG : 0);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR)
             return -errno;
         if (create_interrupted() && !killed) {
             kill(pid, SIGTERM);
             killed = true;
         }
+        if (w == 0) {
+            bar(c, false);
+            (void)usleep(250000);
+        }
     }
+    if (c->bar_total)
+        bar(c, true);
     if (create_interrupted())
         return -EINTR;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -377,11 +405,36 @@ static int marker_from_done(const create_ctx *c, const char *entry)
     int r = cli_read_file(done, 4096, &text, NULL);
     for (char *save = NULL, *l = r < 0 ? NULL : strtok_r(text, "\n", &save); l;
          l = strtok_r(NULL, "\n", &save))
-        if ((r = marker_add(c, l)) < 0)
+        if (strncmp(l, "bytes=", 6) && (r = marker_add(c, l)) < 0)
             return r;
     if ((r = marker_add(c, "tree")) < 0)
         return r;
     return marker_add(c, "kernel");
+}
+
+/* The size an entry's record gives (bytes=N), 0 when unknown. */
+static uint64_t done_bytes(const char *entry)
+{
+    _cleanup_free_ char *done = NULL, *text = NULL;
+    if (asprintf(&done, "%s.done", entry) < 0 || cli_read_file(done, 4096, &text, NULL) < 0)
+        return 0;
+    const char *b = strstr(text, "bytes=");
+    return b ? strtoull(b + 6, NULL, 10) : 0;
+}
+
+static uint64_t tree_bytes_sum;
+static int tree_bytes_add(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)path, (void)flag, (void)f;
+    tree_bytes_sum += (uint64_t)st->st_blocks * 512;
+    return 0;
+}
+
+/* What a tree occupies (for the bar of its copies). */
+static uint64_t tree_bytes(const char *path)
+{
+    tree_bytes_sum = 0;
+    return nftw(path, tree_bytes_add, 64, FTW_PHYS | FTW_MOUNT) == 0 ? tree_bytes_sum : 0;
 }
 
 static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages)
@@ -403,8 +456,18 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
         free(c->target);
         if (!(c->target = strdup(entry)))
             return -ENOMEM;
-    } else if ((r = copy_tree(c, entry, c->target)) < 0 || (r = marker_from_done(c, entry)) < 0)
-        return r;
+    } else {
+        struct statvfs v;
+        c->bar_total = done_bytes(entry);
+        if (c->bar_total && statvfs(c->target, &v) == 0)
+            c->bar_free = (uint64_t)v.f_bfree * v.f_frsize;
+        else
+            c->bar_total = 0;
+        r = copy_tree(c, entry, c->target);
+        c->bar_total = 0;
+        if (r < 0 || (r = marker_from_done(c, entry)) < 0)
+            return r;
+    }
     c->cache_entry = TAKE_PTR(entry);
     st->status = "cached";
     snprintf(st->note, sizeof(st->note), "copied from %s", c->cache_entry);
@@ -510,7 +573,8 @@ static int cache_store(create_ctx *c, create_stage *st, const char *hash)
         return -ENOMEM;
     (void)unlink(marker);
     _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || dprintf(fd, "initrd-fresh\n%s\n", hash) < 0)
+    if (fd < 0 || dprintf(fd, "initrd-fresh\n%s\nbytes=%llu\n", hash,
+                          (unsigned long long)tree_bytes(entry)) < 0)
         return -errno;
     free(c->cache_entry);
     c->cache_entry = TAKE_PTR(entry);

@@ -40,9 +40,12 @@ typedef struct create_ctx {
     bool target_made;  /* this run made the directory */
     bool tree_touched; /* this run wrote into it */
     char *cache_entry; /* the cached tree used or made, NULL: none */
-    bool tree_cached;  /* the tree is (a copy of) a complete cache entry */
-    char *kver;        /* the guest's kernel version */
-    char *boot_dir;    /* <first boot_dir>/NAME, or <target>/boot with --boot-in-export */
+    bool tree_cached;
+    uint64_t bar_total, bar_free;
+        /* a copy's bar: its size, the free space when it began */ /* the tree is (a copy of) a
+                                                                      complete cache entry */
+    char *kver;                                                    /* the guest's kernel version */
+    char *boot_dir; /* <first boot_dir>/NAME, or <target>/boot with --boot-in-export */
     bool boot_dir_made;
     char *kernel, *initrd; /* what the domain boots */
     char *cmdline;
