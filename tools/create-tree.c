@@ -478,7 +478,8 @@ int create_tree(create_ctx *c, create_stage *st)
 {
     create_opts *o = c->o;
     int r;
-    if (o->reuse && !c->target_made && !o->cache_only &&
+    /* --reuse: a finished tree stage, or a tree of the user's (no marker at all), is kept. */
+    if (o->reuse && !c->target_made && !o->cache_only && !dir_is_empty(c->target) &&
         (marker_has(c, "tree") || !marker_has(c, "started"))) {
         st->status = "skipped";
         snprintf(st->note, sizeof(st->note), "the tree in %s as it is (--reuse)", c->target);
