@@ -1,135 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot create: the root tree (debootstrap, the tree cache, a tarball or a directory), its
- * kernel, its initramfs (built in a chroot with private /proc /sys /dev in a private mount
- * namespace, shared per kernel version and dracut configuration) and the boot files. */
+/* virt-nfsroot create: the target directory (the hook's path rules), the root tree (debootstrap,
+ * the tree cache, a tarball or a directory), its kernel, and the stage markers --reuse resumes
+ * from. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <glob.h>
-#include <sched.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
-#include <ftw.h>
 #include <unistd.h>
 
 #include "create.h"
-
-#define MARKER ".virt-nfsroot-create" /* in the tree while create is not finished */
-
-/* ---- running programs ------------------------------------------------------------------- */
-
-/* The child: a private mount namespace (nothing it mounts reaches the host, even when killed),
- * then optionally the chroot with /proc /sys /dev bound inside it. Never returns. */
-static _Noreturn void child_exec(const char *root, bool private_ns, char *const argv[], int log_fd)
-{
-    static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF-8",
-                                 "DEBIAN_FRONTEND=noninteractive", "HOME=/root", NULL };
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (nul < 0 || dup2(nul, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
-        _exit(127);
-    if (private_ns &&
-        (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
-        dprintf(2, "virt-nfsroot: cannot make a private mount namespace: %m\n");
-        _exit(126);
-    }
-    if (root) {
-        static const char *const binds[][2] = { { "/proc", "proc" },
-                                                { "/sys", "sys" },
-                                                { "/dev", "dev" } };
-        int rfd = open(root, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (rfd < 0 || fchdir(rfd) < 0)
-            _exit(126);
-        for (size_t i = 0; i < ELEMENTSOF(binds); i++) {
-            struct stat st;
-            /* A symlink there would carry the mount out of the tree. */
-            if (fstatat(rfd, binds[i][1], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-                mount(binds[i][0], binds[i][1], NULL, MS_BIND | MS_REC, NULL) < 0) {
-                dprintf(2, "virt-nfsroot: cannot bind %s into the tree: %m\n", binds[i][0]);
-                _exit(126);
-            }
-        }
-        if (chroot(".") < 0 || chdir("/") < 0)
-            _exit(126);
-    }
-    execve(argv[0], argv, env);
-    dprintf(2, "virt-nfsroot: cannot run %s: %m\n", argv[0]);
-    _exit(127);
-}
-
-static int spawn(create_ctx *c, const char *root, bool private_ns, char *const argv[]);
-
-/* A bar for a copy of known size, on a terminal: what the target's file system lost in free
- * space since the copy began (other writers blur it; it is only a bar). */
-static void bar(create_ctx *c, bool last)
-{
-    struct statvfs v;
-    if (cli.json || !isatty(2) || statvfs(c->target, &v) < 0)
-        return;
-    uint64_t free_now = (uint64_t)v.f_bfree * v.f_frsize;
-    uint64_t done = c->bar_free > free_now ? c->bar_free - free_now : 0;
-    if (last || done > c->bar_total)
-        done = c->bar_total;
-    int pct = (int)(done * 100 / c->bar_total), fill = pct * 30 / 100;
-    fprintf(stderr, "\r      copy [%.*s%*s] %3d%% of %llu MB%s", fill,
-            "##############################", 30 - fill, "", pct,
-            (unsigned long long)(c->bar_total >> 20), last ? "\r\033[K" : "");
-}
-
-int create_spawn(create_ctx *c, const char *root, char *const argv[])
-{
-    return spawn(c, root, true, argv);
-}
-
-static int spawn(create_ctx *c, const char *root, bool private_ns, char *const argv[])
-{
-    if (create_interrupted())
-        return -EINTR;
-    if (c->log_fd >= 0) {
-        dprintf(c->log_fd, "\n$%s", root ? " chroot ." : "");
-        for (char *const *a = argv; *a; a++)
-            dprintf(c->log_fd, " %s", *a);
-        dprintf(c->log_fd, "\n");
-    }
-    pid_t pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid == 0)
-        child_exec(root, private_ns || root, argv, c->log_fd >= 0 ? c->log_fd : 2);
-    int status;
-    bool killed = false;
-    for (;;) {
-        pid_t w = waitpid(pid, &status, c->bar_total ? WNOHANG : 0);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR)
-            return -errno;
-        if (create_interrupted() && !killed) {
-            kill(pid, SIGTERM);
-            killed = true;
-        }
-        if (w == 0) {
-            bar(c, false);
-            (void)usleep(250000);
-        }
-    }
-    if (c->bar_total)
-        bar(c, true);
-    if (create_interrupted())
-        return -EINTR;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    cli_error("%s %s (see '%s')", argv[0], WIFEXITED(status) ? "failed" : "was killed",
-              c->log_path ? c->log_path : "stderr");
-    return -ECHILD;
-}
 
 /* ---- the target ------------------------------------------------------------------------- */
 
@@ -241,11 +125,11 @@ int create_target_make(create_ctx *c)
 
 /* ---- stage markers (resume) --------------------------------------------------------------- */
 
-static bool marker_has(const create_ctx *c, const char *what)
+bool create_marker_has(const create_ctx *c, const char *what)
 {
     _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     _cleanup_free_ char *text = NULL;
-    if (fd < 0 || nfsroot_host_read(fd, "/" MARKER, 4096, &text, NULL) < 0)
+    if (fd < 0 || nfsroot_host_read(fd, "/" CREATE_MARKER, 4096, &text, NULL) < 0)
         return false;
     for (char *l = text; *l;) {
         size_t n = strcspn(l, "\n");
@@ -256,12 +140,13 @@ static bool marker_has(const create_ctx *c, const char *what)
     return false;
 }
 
-static int marker_add(const create_ctx *c, const char *what)
+int create_marker_add(const create_ctx *c, const char *what)
 {
     _cleanup_close_ int dfd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     _cleanup_close_ int fd =
         dfd < 0 ? -1
-                : openat(dfd, MARKER, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+                : openat(dfd, CREATE_MARKER, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                         0600);
     if (fd < 0 || dprintf(fd, "%s\n", what) < 0)
         return -errno;
     return 0;
@@ -269,7 +154,7 @@ static int marker_add(const create_ctx *c, const char *what)
 
 /* ---- the tree cache ------------------------------------------------------------------------ */
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+uint64_t create_fnv1a(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) {
@@ -283,9 +168,9 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 static int cache_entry_path(create_ctx *c, const char *packages, char **ret)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    h = fnv1a(h, CREATE_CACHE_RECIPE, strlen(CREATE_CACHE_RECIPE) + 1);
-    h = fnv1a(h, c->o->release, strlen(c->o->release) + 1);
-    h = fnv1a(h, packages, strlen(packages) + 1);
+    h = create_fnv1a(h, CREATE_CACHE_RECIPE, strlen(CREATE_CACHE_RECIPE) + 1);
+    h = create_fnv1a(h, c->o->release, strlen(c->o->release) + 1);
+    h = create_fnv1a(h, packages, strlen(packages) + 1);
     return asprintf(ret, "%s/trees/debian-%s-%016llx", c->cache_dir, c->o->release,
                     (unsigned long long)h) < 0
                ? -ENOMEM
@@ -323,15 +208,6 @@ static int cache_lock(const create_ctx *c)
         return create_interrupted() ? -EINTR : -ETIMEDOUT;
     }
     return fd;
-}
-
-static int copy_tree(create_ctx *c, const char *from, const char *to)
-{
-    _cleanup_free_ char *src = NULL;
-    if (asprintf(&src, "%s/.", from) < 0)
-        return -ENOMEM;
-    char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--", src, (char *)to, NULL };
-    return spawn(c, NULL, false, argv); /* mounts nothing: no namespace needed */
 }
 
 /* ---- the tree stage --------------------------------------------------------------------- */
@@ -405,11 +281,11 @@ static int marker_from_done(const create_ctx *c, const char *entry)
     int r = cli_read_file(done, 4096, &text, NULL);
     for (char *save = NULL, *l = r < 0 ? NULL : strtok_r(text, "\n", &save); l;
          l = strtok_r(NULL, "\n", &save))
-        if (strncmp(l, "bytes=", 6) && (r = marker_add(c, l)) < 0)
+        if (strncmp(l, "bytes=", 6) && (r = create_marker_add(c, l)) < 0)
             return r;
-    if ((r = marker_add(c, "tree")) < 0)
+    if ((r = create_marker_add(c, "tree")) < 0)
         return r;
-    return marker_add(c, "kernel");
+    return create_marker_add(c, "kernel");
 }
 
 /* The size an entry's record gives (bytes=N), 0 when unknown. */
@@ -463,7 +339,7 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
             c->bar_free = (uint64_t)v.f_bfree * v.f_frsize;
         else
             c->bar_total = 0;
-        r = copy_tree(c, entry, c->target);
+        r = create_copy_tree(c, entry, c->target);
         c->bar_total = 0;
         if (r < 0 || (r = marker_from_done(c, entry)) < 0)
             return r;
@@ -480,17 +356,17 @@ int create_tree(create_ctx *c, create_stage *st)
     int r;
     /* --reuse: a finished tree stage, or a tree of the user's (no marker at all), is kept. */
     if (o->reuse && !c->target_made && !o->cache_only && !dir_is_empty(c->target) &&
-        (marker_has(c, "tree") || !marker_has(c, "started"))) {
+        (create_marker_has(c, "tree") || !create_marker_has(c, "started"))) {
         st->status = "skipped";
         snprintf(st->note, sizeof(st->note), "the tree in %s as it is (--reuse)", c->target);
         return 0;
     }
-    if (!o->cache_only && (r = marker_add(c, "started")) < 0)
+    if (!o->cache_only && (r = create_marker_add(c, "started")) < 0)
         return r;
     c->tree_touched = true;
     if (o->from_dir) {
         snprintf(st->note, sizeof(st->note), "copied from %s", o->from_dir);
-        r = copy_tree(c, o->from_dir, c->target);
+        r = create_copy_tree(c, o->from_dir, c->target);
     } else if (o->from_tarball) {
         snprintf(st->note, sizeof(st->note), "unpacked from %s", o->from_tarball);
         r = create_guest_unpack(c);
@@ -512,15 +388,13 @@ int create_tree(create_ctx *c, create_stage *st)
         snprintf(st->note, sizeof(st->note), "debootstrap %s: %s", o->release, packages);
         r = debootstrap(c, c->target, packages);
     }
-    return r < 0 ? r : marker_add(c, "tree");
+    return r < 0 ? r : create_marker_add(c, "tree");
 }
-
-static int dracut_hash(create_ctx *c, char ret[17]);
 
 /* ---- the kernel ---------------------------------------------------------------------------- */
 
 /* The newest /boot/vmlinuz-VERSION of the tree that has /lib/modules/VERSION. */
-static int find_kernel(create_ctx *c)
+int create_find_kernel(create_ctx *c)
 {
     _cleanup_free_ char *boot = NULL;
     if (asprintf(&boot, "%s/boot", c->target) < 0)
@@ -561,7 +435,7 @@ static int cache_store(create_ctx *c, create_stage *st, const char *hash)
         return 0; /* the guest is fine without */
     if (!c->o->cache_only) {
         create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
-        if (mkdir(tmp, 0755) < 0 || copy_tree(c, c->target, tmp) < 0)
+        if (mkdir(tmp, 0755) < 0 || create_copy_tree(c, c->target, tmp) < 0)
             return create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
     }
     /* The entry's record lives beside it, not in it: a copy is marked only once complete. */
@@ -570,7 +444,7 @@ static int cache_store(create_ctx *c, create_stage *st, const char *hash)
     if (rename(tmp, entry) < 0)
         return -errno;
     _cleanup_free_ char *marker = NULL;
-    if (asprintf(&marker, "%s/%s", entry, MARKER) < 0)
+    if (asprintf(&marker, "%s/%s", entry, CREATE_MARKER) < 0)
         return -ENOMEM;
     (void)unlink(marker);
     _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -591,17 +465,17 @@ static int cache_store(create_ctx *c, create_stage *st, const char *hash)
 int create_kernel(create_ctx *c, create_stage *st)
 {
     int r;
-    if ((c->tree_cached || marker_has(c, "kernel")) && find_kernel(c) == 0) {
+    if ((c->tree_cached || create_marker_has(c, "kernel")) && create_find_kernel(c) == 0) {
         st->status = "cached";
         snprintf(st->note, sizeof(st->note), "%s", c->kver);
         return 0;
     }
     if ((r = create_guest_prepare(c)) < 0)
         return r;
-    if (find_kernel(c) == 0) {
+    if (create_find_kernel(c) == 0) {
         st->status = "skipped";
         snprintf(st->note, sizeof(st->note), "%s, already in the tree", c->kver);
-        return marker_add(c, "kernel");
+        return create_marker_add(c, "kernel");
     }
     if (c->o->from_tarball || c->o->from_dir) {
         cli_error("the tree has no kernel (/boot/vmlinuz-VERSION with /lib/modules/VERSION): "
@@ -622,206 +496,19 @@ int create_kernel(create_ctx *c, create_stage *st)
     if ((r = create_spawn(c, c->target, install)) < 0 ||
         (r = create_spawn(c, c->target, clean)) < 0)
         return r;
-    if ((r = find_kernel(c)) < 0) {
+    if ((r = create_find_kernel(c)) < 0) {
         cli_error("no kernel in '%s/boot' after installing %s", c->target, install[5]);
         return r;
     }
     snprintf(st->note, sizeof(st->note), "%s %s", install[5], c->kver);
     /* dracut's kernel hook built /boot/initrd.img-KVER from this configuration. */
     char hash[17];
-    if ((r = dracut_hash(c, hash)) < 0 || (r = marker_add(c, "initrd-fresh")) < 0 ||
-        (r = marker_add(c, hash)) < 0 || (r = marker_add(c, "kernel")) < 0)
+    if ((r = create_dracut_hash(c, hash)) < 0 || (r = create_marker_add(c, "initrd-fresh")) < 0 ||
+        (r = create_marker_add(c, hash)) < 0 || (r = create_marker_add(c, "kernel")) < 0)
         return r;
     if (c->cache_dir && !c->o->reuse)
         return cache_store(c, st, hash);
     return 0;
-}
-
-/* ---- initramfs and boot files --------------------------------------------------------------- */
-
-/* (kernel version, dracut configuration) as a key: every file dracut reads its settings from. */
-static int dracut_hash(create_ctx *c, char ret[17])
-{
-    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (root < 0)
-        return -errno;
-    uint64_t h = fnv1a(0xcbf29ce484222325ULL, c->kver, strlen(c->kver) + 1);
-    _cleanup_free_ char *main_conf = NULL;
-    size_t len = 0;
-    if (nfsroot_host_read(root, "/etc/dracut.conf", 1 << 20, &main_conf, &len) == 0)
-        h = fnv1a(h, main_conf, len);
-    _cleanup_free_ char *dir = NULL;
-    if (asprintf(&dir, "%s/etc/dracut.conf.d", c->target) < 0)
-        return -ENOMEM;
-    struct dirent **list = NULL;
-    int n = scandir(dir, &list, NULL, alphasort);
-    for (int i = 0; i < n; i++) {
-        const char *name = list[i]->d_name;
-        size_t nl = strlen(name);
-        if (nl > 5 && !strcmp(name + nl - 5, ".conf")) {
-            char path[512];
-            _cleanup_free_ char *text = NULL;
-            snprintf(path, sizeof(path), "/etc/dracut.conf.d/%s", name);
-            if (nfsroot_host_read(root, path, 1 << 20, &text, &len) == 0) {
-                h = fnv1a(h, name, nl + 1);
-                h = fnv1a(h, text, len);
-            }
-        }
-        free(list[i]);
-    }
-    free(list);
-    snprintf(ret, 17, "%016llx", (unsigned long long)h);
-    return 0;
-}
-
-/* Copy a file of the tree (symlinks resolved inside it) to dir/name, atomically. */
-static int copy_out(const create_ctx *c, const char *tree_path, const char *dir, const char *name)
-{
-    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int in = root < 0 ? -1 : nfsroot_host_open(root, tree_path, O_RDONLY);
-    struct stat st;
-    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-        cli_error("cannot read '%s%s'", c->target, tree_path);
-        return -ENOENT;
-    }
-    char tmp[4096], dst[4096];
-    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-    _cleanup_close_ int out =
-        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (out < 0)
-        return -errno;
-    for (off_t left = st.st_size; left > 0;) {
-        ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (1 << 30) : (size_t)left);
-        if (n <= 0) {
-            int e = n < 0 ? errno : EIO;
-            unlink(tmp);
-            return -e;
-        }
-        left -= n;
-    }
-    if (fsync(out) < 0 || rename(tmp, dst) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return -e;
-    }
-    return 0;
-}
-
-int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret)
-{
-    const char *const *dirs = nfsroot_policy_get_boot_dirs(p);
-    if (!dirs || !dirs[0])
-        return -ENOENT;
-    return asprintf(ret, "%s/%s", dirs[0], name) < 0 ? -ENOMEM : 0;
-}
-
-/* dracut in the chroot, for a tree whose initramfs is not known to match its configuration. */
-static int run_dracut(create_ctx *c, create_stage *st)
-{
-    _cleanup_free_ char *out = NULL;
-    if (asprintf(&out, "/boot/initrd.img-%s", c->kver) < 0)
-        return -ENOMEM;
-    char *argv[] = { "/usr/bin/dracut", "-q", "--force", "--kver", c->kver, out, NULL };
-    char bin[4096];
-    snprintf(bin, sizeof(bin), "%s/usr/bin/dracut", c->target);
-    if (access(bin, X_OK) < 0) {
-        cli_error("the tree has no dracut (/usr/bin/dracut): install dracut and dracut-network "
-                  "in it");
-        return -ENOENT;
-    }
-    snprintf(st->note, sizeof(st->note), "dracut built it");
-    return create_spawn(c, c->target, argv);
-}
-
-/* The initramfs store: <boot root>/.initramfs/<kver>-<hash>.img, linked into each guest's
- * boot directory, so a guest with the same kernel and configuration needs no dracut run. */
-static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
-{
-    char hash[17];
-    int r = dracut_hash(c, hash);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *store = NULL, *name = NULL, *shared = NULL;
-    if (asprintf(&store, "%s/.initramfs", boot_root) < 0 ||
-        asprintf(&name, "%s-%s.img", c->kver, hash) < 0 ||
-        asprintf(&shared, "%s/%s", store, name) < 0)
-        return -ENOMEM;
-    if (mkdir(store, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    struct stat sb;
-    if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
-        st->status = "shared";
-    } else {
-        char tree_initrd[512];
-        snprintf(tree_initrd, sizeof(tree_initrd), "/boot/initrd.img-%s", c->kver);
-        /* The kernel stage of this run or of the cached tree built it with this very
-         * configuration, unless the tree came from elsewhere or was configured since. */
-        bool fresh = marker_has(c, "initrd-fresh") && marker_has(c, hash);
-        if (!fresh && (r = run_dracut(c, st)) < 0)
-            return r;
-        if (fresh)
-            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
-        if ((r = copy_out(c, tree_initrd, store, name)) < 0)
-            return r;
-    }
-    char link_path[4096];
-    snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
-    unlink(link_path);
-    if (link(shared, link_path) < 0 && (r = copy_out(c, shared + 0, c->boot_dir, "initrd.img")))
-        return r;
-    c->initrd = strdup(link_path);
-    return c->initrd ? 0 : -ENOMEM;
-}
-
-int create_initramfs(create_ctx *c, create_stage *st)
-{
-    int r;
-    if (!c->kver && (r = find_kernel(c)) < 0)
-        return r;
-    if (c->o->boot_in_export) {
-        if (asprintf(&c->boot_dir, "%s/boot", c->target) < 0 ||
-            asprintf(&c->kernel, "%s/boot/vmlinuz-%s", c->target, c->kver) < 0 ||
-            asprintf(&c->initrd, "%s/boot/initrd.img-%s", c->target, c->kver) < 0)
-            return -ENOMEM;
-        char hash[17];
-        if ((r = dracut_hash(c, hash)) < 0)
-            return r;
-        if (marker_has(c, "initrd-fresh") && marker_has(c, hash))
-            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
-        else if ((r = run_dracut(c, st)) < 0)
-            return r;
-        /* libvirt-qemu reads them (and chowns them at each start: the boot check says so). */
-        if (chmod(c->kernel, 0644) < 0 || chmod(c->initrd, 0644) < 0)
-            return -errno;
-        return 0;
-    }
-    const char *const *dirs = nfsroot_policy_get_boot_dirs(c->policy);
-    if (!dirs || !dirs[0]) {
-        cli_error("the policy has no boot_dirs: give --boot-in-export, or add a boot_dirs "
-                  "directory to the policy");
-        return -ENOENT;
-    }
-    if ((r = create_boot_dir_for(c->policy, c->o->name, &c->boot_dir)) < 0)
-        return r;
-    (void)mkdir(dirs[0], 0755);
-    struct stat sb;
-    if (mkdir(c->boot_dir, 0755) == 0)
-        c->boot_dir_made = true;
-    else if (errno != EEXIST)
-        return -errno;
-    else if (lstat(c->boot_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        cli_error("'%s' is not a directory (a symbolic link is never followed)", c->boot_dir);
-        return -ENOTDIR;
-    }
-    char tree_kernel[512];
-    snprintf(tree_kernel, sizeof(tree_kernel), "/boot/vmlinuz-%s", c->kver);
-    if ((r = copy_out(c, tree_kernel, c->boot_dir, "vmlinuz")) < 0)
-        return r;
-    if (asprintf(&c->kernel, "%s/vmlinuz", c->boot_dir) < 0)
-        return -ENOMEM;
-    return shared_initrd(c, st, dirs[0]);
 }
 
 /* ---- removal -------------------------------------------------------------------------------- */
@@ -831,35 +518,7 @@ void create_tree_finish(const create_ctx *c)
 {
     _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
-        (void)unlinkat(fd, MARKER, 0);
+        (void)unlinkat(fd, CREATE_MARKER, 0);
         (void)fchmod(fd, 0755);
     }
-}
-
-int create_remove_tree(const char *parent, const char *name)
-{
-    /* rm's --one-file-system keeps it off whatever is mounted inside; the tree itself is
-     * named relative to parent, opened without following links. */
-    _cleanup_close_ int pfd = open(parent, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
-    pid_t pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        if (fchdir(pfd) < 0)
-            _exit(126);
-        char rel[4096];
-        snprintf(rel, sizeof(rel), "./%s", name);
-        execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", rel, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }

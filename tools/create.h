@@ -10,6 +10,8 @@
 
 /* Where the tree cache and the logs live unless $VIRT_NFSROOT_CACHE_DIR says otherwise. */
 #define CREATE_CACHE_DIR "/var/cache/virt-nfsroot"
+/* In a tree while create has not finished with it: the stages done (--reuse resumes). */
+#define CREATE_MARKER ".virt-nfsroot-create"
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
 #define CREATE_CACHE_RECIPE "2"
 
@@ -42,9 +44,9 @@ typedef struct create_ctx {
     char *cache_entry; /* the cached tree used or made, NULL: none */
     bool tree_cached;
     uint64_t bar_total, bar_free;
-        /* a copy's bar: its size, the free space when it began */ /* the tree is (a copy of) a
-                                                                      complete cache entry */
-    char *kver;                                                    /* the guest's kernel version */
+    /* a copy's bar: its size, the free space when it began */ /* the tree is (a copy of) a
+                                                                  complete cache entry */
+    char *kver;                                                /* the guest's kernel version */
     char *boot_dir; /* <first boot_dir>/NAME, or <target>/boot with --boot-in-export */
     bool boot_dir_made;
     char *kernel, *initrd; /* what the domain boots */
@@ -66,21 +68,35 @@ typedef struct create_ctx {
 bool create_interrupted(void);
 double create_now(void);
 
-/* create-tree.c */
+/* create-tree.c: target, tree, kernel, markers */
+bool create_marker_has(const create_ctx *c, const char *what);
+int create_marker_add(const create_ctx *c, const char *what);
+uint64_t create_fnv1a(uint64_t h, const void *data, size_t n);
+/* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
+int create_find_kernel(create_ctx *c);
 int create_target_check(create_ctx *c);
 int create_target_make(create_ctx *c);
 int create_tree(create_ctx *c, create_stage *st);
 int create_kernel(create_ctx *c, create_stage *st);
-int create_initramfs(create_ctx *c, create_stage *st);
 /* After the last stage: the tree's resume marker goes. */
 void create_tree_finish(const create_ctx *c);
+
+/* create-boot.c */
+int create_initramfs(create_ctx *c, create_stage *st);
+/* (kernel version, dracut configuration) of the tree as 16 hex digits. */
+int create_dracut_hash(create_ctx *c, char ret[17]);
+/* <first boot_dirs entry>/NAME: a guest's kernel and its link to the shared initramfs. */
+int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret);
+
+/* create-run.c */
+/* cp -a of a tree's contents into the directory to (a bar when c->bar_total is set). */
+int create_copy_tree(create_ctx *c, const char *from, const char *to);
 /* Run argv (a program, with a private mount namespace; inside root with private /proc /sys
  * /dev when root is not NULL), its output to the log. 0, or -errno / -ECHILD after printing. */
 int create_spawn(create_ctx *c, const char *root, char *const argv[]);
-/* Remove a tree this process made (never through a symlink, only beneath root). */
+/* Remove parent/name: a link or file itself, a directory with rm -rf --one-file-system
+ * beneath the opened parent (never through a symbolic link). */
 int create_remove_tree(const char *parent, const char *name);
-/* The shared initramfs store of boot_root and its file for a guest's link. */
-int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret);
 
 /* create-domain.c */
 int create_domain_precheck(create_ctx *c);
