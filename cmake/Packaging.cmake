@@ -70,7 +70,8 @@ else()
     string(PREPEND CPACK_DEBIAN_PACKAGE_DEPENDS
            "libc6, libxml2, libnfsidmap1, libvirt0, ")
 endif()
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvirt-daemon-system")
+# create debootstraps Debian guests (trees from a tarball or directory need neither).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvirt-daemon-system, debootstrap")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nfs-ganesha-vfs, libnss-libvirt, chrony, dracut-network")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -329,6 +329,11 @@ const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p)
     return (const char *const *)p->export_roots;
 }
 
+const char *const *nfsroot_policy_get_boot_dirs(const nfsroot_policy *p)
+{
+    return (const char *const *)p->boot_dirs;
+}
+
 const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p)
 {
     return p->state_dir;

@@ -208,3 +208,31 @@ int annotate_pin_address(virConnectPtr conn, const nfsroot_domain *d, const char
     }
     return pin_in(&p, want_ip, dry_run, pin);
 }
+
+int annotate_unpin_address(virConnectPtr conn, const char *network, const char *mac, char *ret_ip,
+                           size_t len)
+{
+    _cleanup_(virNetworkFreep) virNetworkPtr net = virNetworkLookupByName(conn, network);
+    if (!net)
+        return 0; /* gone with its pins */
+    bool active = virNetworkIsActive(net) == 1;
+    _cleanup_free_ char *xml = virNetworkGetXMLDesc(net, active ? 0 : VIR_NETWORK_XML_INACTIVE);
+    _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *dhcp = NULL;
+    nfsroot_error err = { 0 };
+    if (!xml || nfsroot_netdhcp_parse(xml, strlen(xml), mac, &dhcp, &err) < 0 ||
+        !dhcp->pinned.family)
+        return 0;
+    char ip[64], host[256];
+    addr_str(&dhcp->pinned, ip, sizeof(ip));
+    snprintf(host, sizeof(host), "<host mac='%s' ip='%s'/>", mac, ip);
+    unsigned flags = (active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0) |
+                     (virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_UPDATE_AFFECT_CONFIG : 0);
+    if (virNetworkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_DELETE, VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                         -1, host, flags) < 0) {
+        cli_error("cannot remove %s from network '%s': %s", host, network, cli_virt_error());
+        return -EIO;
+    }
+    syslog(LOG_INFO, "unpinned %s from MAC %s on network '%s'", ip, mac, cli_esc(network));
+    snprintf(ret_ip, len, "%s", ip);
+    return 1;
+}

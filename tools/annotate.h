@@ -17,6 +17,11 @@ typedef struct pin_result {
 int annotate_pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *want_ip,
                          bool dry_run, pin_result *pin);
 
+/* Remove the static DHCP host of mac from network (live and config), as delete and a failed
+ * create do. 1 removed (its address in ret_ip), 0 none there, -errno after printing. */
+int annotate_unpin_address(virConnectPtr conn, const char *network, const char *mac, char *ret_ip,
+                           size_t len);
+
 /* Is s a numeric IPv4 address (not 0.0.0.0)? */
 bool annotate_is_ipv4(const char *s);
 

@@ -101,6 +101,7 @@ void json_end_array(json *j);
 void json_key(json *j, const char *key);
 void json_string(json *j, const char *s); /* NULL writes null */
 void json_int(json *j, int64_t v);
+void json_double(json *j, double v); /* one decimal: seconds */
 void json_bool(json *j, bool v);
 void json_null(json *j);
 void json_finish(json *j); /* trailing newline */
@@ -112,7 +113,7 @@ void json_kv_bool(json *j, const char *key, bool v);
 /* Subcommands: argc/argv start at the subcommand's name. */
 /* The subcommands, each defined with its option table in its own file (opt.h). */
 extern const cli_command cli_cmd_status, cli_cmd_doctor, cli_cmd_annotate, cli_cmd_validate,
-    cli_cmd_reconcile;
+    cli_cmd_reconcile, cli_cmd_create, cli_cmd_delete;
 
 /* Keys of the common options (opt.c's table; a command's own start at CLI_KEY_FIRST). */
 enum { OPT_JSON = 0x100, OPT_CONFIG, OPT_COLOR };

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot: the command line for people (status, doctor, annotate, validate, reconcile).
+/* virt-nfsroot: the command line for people (status, doctor, annotate, validate, reconcile,
+ * create, delete).
  * A thin main: global options, then one subcommand that drives the library. */
 #include <string.h>
 
 #include "cli.h"
 
 static const cli_command *const commands[] = {
-    &cli_cmd_status, &cli_cmd_doctor, &cli_cmd_annotate, &cli_cmd_validate, &cli_cmd_reconcile,
+    &cli_cmd_status,    &cli_cmd_doctor, &cli_cmd_annotate, &cli_cmd_validate,
+    &cli_cmd_reconcile, &cli_cmd_create, &cli_cmd_delete,
 };
 
 enum { OPT_VERSION = CLI_KEY_FIRST, OPT_COMPLETION };

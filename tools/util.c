@@ -379,6 +379,12 @@ void json_int(json *j, int64_t v)
     fprintf(j->f, "%lld", (long long)v);
 }
 
+void json_double(json *j, double v)
+{
+    before_value(j);
+    fprintf(j->f, "%.1f", v);
+}
+
 void json_bool(json *j, bool v)
 {
     before_value(j);

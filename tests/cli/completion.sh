@@ -30,7 +30,7 @@ expect() { # LINE EXPECTED
     got=$(complete_line "$1")
     if [ "$got" = "$2" ]; then pass "'$1' -> '$got'"; else fail "'$1' -> '$got', expected '$2'"; fi
 }
-expect "virt-nfsroot " "annotate doctor help reconcile status validate"
+expect "virt-nfsroot " "annotate create delete doctor help reconcile status validate"
 expect "virt-nfsroot re" "reconcile"
 expect "virt-nfsroot --js" "--json"
 expect "virt-nfsroot reconcile --a" "--apply"
@@ -41,4 +41,9 @@ expect "virt-nfsroot -c test:///default annotate " "test"
 expect "virt-nfsroot annotate --connect test:///default t" "test"
 expect "virt-nfsroot -c test:///default annotate test " ""
 expect "virt-nfsroot -c test:///default validate --domain " "test"
+expect "virt-nfsroot create --rel" "--release"
+expect "virt-nfsroot create --release " "bookworm trixie"
+expect "virt-nfsroot create --virt-type " "kvm qemu"
+expect "virt-nfsroot -c test:///default delete " "test"
+expect "virt-nfsroot delete test --t" "--tree"
 summary

@@ -1,22 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# e2e.boot: a real Debian 12 guest boots with / on NFSv4, exported by the virt-nfsroot hook.
+# e2e.boot: a Debian guest made by `virt-nfsroot create` boots with / on NFSv4, exported by the
+# virt-nfsroot hook; `virt-nfsroot delete --tree` then leaves nothing.
 #
-#  1. Outside any namespace (needs the apt mirror): debootstrap a minimal Debian with a dracut
-#     NFS-root initramfs (cached as a tarball between local runs, see guest.sh).
+#  1. Outside any namespace (needs the apt mirror the first time): `virt-nfsroot create
+#     --cache-only` fills create's tree cache in VIRT_NFSROOT_TEST_CACHE (see guest.sh).
 #  2. In fresh mount + network + PID namespaces (tests/libvirt/harness.sh): a private D-Bus,
 #     rpcbind and NFS-Ganesha (these machines have no kernel NFS server), virtlogd and libvirtd
 #     with the hook installed, `virsh net-start default` (192.168.122.1/24 exists only here).
 #     The hook's policy says `backend = ganesha`; libvirtd clears the environment, so the policy
 #     is put at /etc/virt-nfsroot.conf through an overlay on /etc private to the namespace (the
 #     host's /etc is not touched).
-#  3. The domain is annotated with `virsh metadata --set`, its MAC pinned to 192.168.122.50 in
-#     the network's DHCP, and started under TCG with direct kernel boot from the export's /boot.
+#  3. `virt-nfsroot create` makes the guest from the cache: tree copied, configured, initramfs
+#     shared (no dracut run), kernel and initramfs in the policy's boot directory, the domain
+#     defined with our metadata, its MAC pinned to 192.168.122.50 (--pin-address), checked.
+#     The test adds its proof unit to the tree, then starts it under TCG.
 #  4. The guest's proof unit (after boot has finished) writes `findmnt /` to the console and a
 #     marker file into /; the host waits for both.
-#  5. `virsh destroy`: ganesha no longer lists the export and its EXPORT file is gone.
+#  5. `virsh destroy`: ganesha no longer lists the export and its EXPORT file is gone;
+#     `virt-nfsroot delete --tree` removes domain, boot files and tree.
+#  6. A second guest from the same cached tree, `create --start` (timed), then deleted as well.
 #
-# Usage: test-boot.sh HOOK-BINARY      (root; exits 77 with the reason when it cannot run)
+# Usage: test-boot.sh HOOK-BINARY CLI-BINARY   (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (default /var/cache/virt-nfsroot-tests), LV_KEEP=1 keeps
 # the work directory (and the guest tree), E2E_BOOT_TIMEOUT (seconds, default 1200),
 # E2E_DOMAIN_TYPE (qemu = TCG, the default; kvm where nested virtualization works).
@@ -30,16 +35,17 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/ganesha.sh"
 
 VM=nfsroot-e2e
-UUID=5e2e0000-6e66-4e52-9f00-0000000000e2
-MAC=52:54:00:6e:66:e2
+VM2=nfsroot-e2e2
 GUEST_IP=192.168.122.50
+GUEST_IP2=192.168.122.51
 E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
 
 if [ -z "${LV_INSIDE:-}" ]; then
-    [ $# -eq 1 ] || { echo "usage: $0 HOOK-BINARY" >&2; exit 2; }
+    [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
     [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
+    [ -x "$2" ] || { echo "FAIL: CLI '$2' is not an executable file" >&2; exit 1; }
     lv_check_prereqs
-    for p in debootstrap chroot zstd tar findmnt; do
+    for p in debootstrap chroot findmnt python3; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
     ganesha_prereqs
@@ -51,19 +57,19 @@ if [ -z "${LV_INSIDE:-}" ]; then
     # Until the exec below (which runs no trap): an interrupted build leaves nothing behind.
     trap 'rm -rf "$E2E_STAGE"' EXIT
     trap 'exit 130' INT TERM
-    if ! e2e_guest_tree "$E2E_STAGE/root"; then
-        echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"
+    if ! e2e_guest_image "$(readlink -f "$2")"; then
+        echo "FAIL: could not build the guest image (logs kept in $E2E_STAGE)"
         trap - EXIT
-        rm -rf "$E2E_STAGE/root"
         echo "0 passed, 1 failed"
         exit 1
     fi
     E2E_PREP_S=$(lv_elapsed "$E2E_T0")
-    export E2E_T0 E2E_STAGE E2E_KPKG E2E_KVER E2E_FROM_CACHE E2E_PREP_S
-    lv_enter_namespace "$HERE/test-boot.sh" "$(readlink -f "$1")"
+    export E2E_T0 E2E_STAGE E2E_KVER E2E_FROM_CACHE E2E_PREP_S E2E_CREATE_CACHE E2E_IMAGE
+    lv_enter_namespace "$HERE/test-boot.sh" "$(readlink -f "$1")" "$(readlink -f "$2")"
 fi
 
 HOOK=$1
+CLI=$2
 G=$LV_WORK/ganesha
 
 # A private /etc (overlay, upper layer in the work dir) so that /etc/virt-nfsroot.conf can hold
@@ -83,7 +89,7 @@ e2e_cleanup() {
     lv_stop_daemons
     ganesha_stop_all
     if [ -z "${LV_KEEP:-}" ]; then
-        rm -rf "${LV_WORK:?}/export/$VM"
+        rm -rf "${LV_WORK:?}/export/$VM" "${LV_WORK:?}/export/$VM2"
     fi
     rm -rf "$E2E_STAGE"
     (exit "$rc")
@@ -91,14 +97,10 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
-# The guest tree becomes /export/$VM (a rename on the same filesystem, through the work dir:
-# /export itself is a bind mount).
-mv "$E2E_STAGE"/*.log "$LV_WORK/" 2>/dev/null
-mv "$E2E_STAGE/root" "$LV_WORK/export/$VM" || { fail "move the guest tree into /export"; exit 1; }
-e2e_configure_guest "/export/$VM" "$VM" "$LV_NET_ADDR"
+mv "$E2E_STAGE"/create-cache.* "$LV_WORK/" 2>/dev/null
 lv_install_hook "$HOOK"
-echo "hook: $HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; domain type: ${E2E_DOMAIN_TYPE:-qemu}; work: $LV_WORK"
-echo "timing: guest tree ready (from cache: $E2E_FROM_CACHE): $E2E_PREP_S s"
+echo "hook: $HOOK; cli: $CLI; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; domain type: ${E2E_DOMAIN_TYPE:-qemu}; work: $LV_WORK"
+echo "timing: guest image ready (from cache: $E2E_FROM_CACHE): $E2E_PREP_S s"
 
 # ---------------------------------------------------------------------------------------------
 # D-Bus, rpcbind, ganesha (in this network namespace)
@@ -117,7 +119,7 @@ EOF
 [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf   # in the overlay's upper layer
 mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf
 
-export_files() { find "$G/exports.d" -name "virt-nfsroot-$UUID-*.conf" 2>/dev/null; }
+export_files() { find "$G/exports.d" -name "virt-nfsroot-$1-*.conf" 2>/dev/null; }
 
 t=$(lv_now)
 if ganesha_start_bus && ganesha_start; then
@@ -137,35 +139,69 @@ lv_start_daemons || { fail "libvirtd/virtlogd start"; finish; exit 1; }
 echo "timing: libvirtd start: $(lv_elapsed "$t") s"
 lv_net_start || { fail "virsh net-start default"; finish; exit 1; }
 ERR=$LV_WORK/virsh.err
-lv_virsh net-update default add ip-dhcp-host "<host mac='$MAC' ip='$GUEST_IP'/>" --live \
-    >/dev/null 2>"$ERR" || fail "pin $MAC to $GUEST_IP: $(cat "$ERR")"
 
-SERIAL=$LV_WORK/serial-$VM.log
 # TCG by default: /dev/kvm exists on our CI machines but KVM guests do not run there (nested
 # virtualization).  E2E_DOMAIN_TYPE=kvm where it works.
 DOMAIN_TYPE=${E2E_DOMAIN_TYPE:-qemu}
-CMDLINE="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$VM:vers=4.1 rw ip=dhcp rd.neednet=1 rd.emergency=poweroff panic=-1"
-domain_xml_gen name="$VM" uuid="$UUID" type="$DOMAIN_TYPE" memory=1024 vcpu=1 \
-    kernel="/export/$VM/boot/vmlinuz-$E2E_KVER" initrd="/export/$VM/boot/initrd.img-$E2E_KVER" \
-    cmdline="$CMDLINE" destroy_on="poweroff reboot crash" mac="$MAC" model=virtio \
-    serial="$SERIAL" devices="<console type='pty'><target type='serial'/></console>" \
-    >"$LV_WORK/$VM.xml"
+# create NAME IP [ARGS...] : virt-nfsroot create from the cached tree, --json in $LV_WORK/NAME.json
+create() {
+    local name=$1 ip=$2
+    shift 2
+    VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" --json create "$name" \
+        --release "$E2E_SUITE" --network default --pin-address "$ip" --virt-type "$DOMAIN_TYPE" \
+        --memory 1024 "$@" >"$LV_WORK/$name.json" 2>"$ERR"
+}
+# stages NAME : "stage status seconds note" per line, from create's --json
+stages() {
+    python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["stages"]:
+    print(s["name"], s["status"], s["seconds"], s["note"] or "")' "$LV_WORK/$1.json"
+}
+json_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]] or "")' "$LV_WORK/$1.json" "$2"; }
+# nothing_left NAME UUID MAC : delete --tree left no domain, boot file, tree, export or pin
+nothing_left() {
+    local name=$1 uuid=$2 mac=$3
+    if lv_virsh dominfo "$name" >/dev/null 2>&1; then fail "$name is still defined"; return; fi
+    if [ -e "/export/$name" ]; then fail "/export/$name is still there"; return; fi
+    if [ -e "/var/lib/libvirt/boot/$name" ]; then fail "its boot files are still there"; return; fi
+    if [ -n "$(find /var/lib/libvirt/boot -name '*.img' 2>/dev/null)" ]; then
+        fail "initramfs images left: $(find /var/lib/libvirt/boot -name '*.img')"; return
+    fi
+    if ganesha_lists "/export/$name" || [ -n "$(export_files "$uuid")" ]; then
+        fail "an export of /export/$name is left"; return
+    fi
+    if lv_virsh net-dumpxml default | grep -qi "mac='$mac'"; then
+        fail "the DHCP pin of $mac is left on network default"; return
+    fi
+    pass "delete --tree left nothing of $name: no domain, boot files, tree, export or pin"
+}
+
 t=$(lv_now)
-if lv_virsh define "$LV_WORK/$VM.xml" >/dev/null 2>"$ERR"; then
-    echo "timing: virsh define: $(lv_elapsed "$t") s"
+if create "$VM" "$GUEST_IP"; then
+    CREATE_S=$(lv_elapsed "$t")
+    pass "virt-nfsroot create $VM ($CREATE_S s)"
 else
-    fail "virsh define: $(cat "$ERR")"
+    fail "virt-nfsroot create $VM: $(cat "$ERR")"
+    cat "$LV_WORK/$VM.json"
     finish
     exit 1
 fi
-# Annotate the defined domain the way an administrator would.
-if lv_virsh metadata "$VM" --uri "$LV_NS_URI" --key nfsroot --config \
-        --set "<nfsroot><export path='/export/$VM'/></nfsroot>" >/dev/null 2>"$ERR" &&
-        lv_virsh metadata "$VM" --uri "$LV_NS_URI" | grep -qF "path=\"/export/$VM\""; then
-    pass "virsh metadata --set annotates $VM with /export/$VM"
+stages "$VM" | sed 's/^/    stage: /'
+UUID=$(json_field "$VM" uuid)
+if lv_virsh metadata "$VM" --uri "$LV_NS_URI" | grep -qF "path=\"/export/$VM\""; then
+    pass "create wrote our metadata for /export/$VM"
 else
-    fail "virsh metadata --set: $(cat "$ERR")"
+    fail "no virt-nfsroot metadata for /export/$VM in $VM"
 fi
+if stages "$VM" | grep -q '^initramfs .*dracut built it'; then
+    fail "the first guest from a cached tree ran dracut again"
+else
+    pass "the first guest from the cached tree needed no dracut run"
+fi
+# The serial console, as create defines it.
+SERIAL=/var/log/libvirt/qemu/$VM-console.log
+e2e_proof "/export/$VM"
 
 # ---------------------------------------------------------------------------------------------
 # Boot
@@ -184,7 +220,7 @@ else
     fail "ganesha does not list /export/$VM after virsh start"
     ganesha_dbus ShowExports 2>&1 | sed 's/^/    /'
 fi
-F=$(export_files)
+F=$(export_files "$UUID")
 if [ -n "$F" ] && grep -q "Clients = $GUEST_IP/32;" "$F"; then
     pass "EXPORT file $(basename "$F") is for the pinned address $GUEST_IP only"
 else
@@ -223,9 +259,10 @@ fi
 sed 's/^/    marker: /' "$MARKER"
 mk() { sed -n "s/^$1=//p" "$MARKER"; }
 case " $(mk root) " in
-    " $LV_NET_ADDR:/export/$VM nfs4 "*vers=4.1*)
-        pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4, vers=4.1" ;;
-    *) fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
+    # create's command line and fstab leave the minor version to the mount's negotiation.
+    " $LV_NET_ADDR:/export/$VM nfs4 "*vers=4.[12]*)
+        pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4 ($(mk root | grep -o 'vers=4.[12]'))" ;;
+    *) fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1 or 4.2" ;;
 esac
 case " $(mk addr) " in
     *"=$GUEST_IP/24 "*) pass "the guest got its pinned address $GUEST_IP by DHCP" ;;
@@ -264,16 +301,59 @@ if ganesha_lists "/export/$VM"; then
 else
     pass "ganesha no longer lists /export/$VM (ShowExports)"
 fi
-if [ -z "$(export_files)" ]; then
+if [ -z "$(export_files "$UUID")" ]; then
     pass "the EXPORT file for $UUID is deleted"
 else
-    fail "EXPORT file(s) left: $(export_files)"
+    fail "EXPORT file(s) left: $(export_files "$UUID")"
 fi
 if grep -q "$UUID" "$G/exports.d/virt-nfsroot-index.conf"; then
     fail "ganesha's include index still names $UUID"
 else
     pass "ganesha's include index no longer names the export"
 fi
+if "$CLI" --connect "$LV_URI" delete "$VM" --tree >"$LV_WORK/delete.out" 2>"$ERR"; then
+    pass "virt-nfsroot delete $VM --tree"
+else
+    fail "virt-nfsroot delete $VM --tree: $(cat "$ERR")"
+fi
+nothing_left "$VM" "$UUID" "$(json_field "$VM" mac)"
+
+# ---------------------------------------------------------------------------------------------
+# A second guest from the same cached tree, started by create: the time a user waits.
+
+t=$(lv_now)
+if create "$VM2" "$GUEST_IP2" --start; then
+    SECOND_S=$(lv_elapsed "$t")
+    pass "virt-nfsroot create $VM2 --start from the cached tree ($SECOND_S s)"
+else
+    SECOND_S=-
+    fail "virt-nfsroot create $VM2 --start: $(cat "$ERR")"
+fi
+stages "$VM2" | sed 's/^/    stage: /'
+UUID2=$(json_field "$VM2" uuid)
+if stages "$VM2" | grep -q '^tree cached ' && ! stages "$VM2" | grep -q '^initramfs .*dracut built it'; then
+    pass "the second guest: tree from the cache, no debootstrap, no dracut run"
+else
+    fail "the second guest did not come from the cache alone"
+fi
+if [ "$(lv_domstate "$VM2")" = running ] && ganesha_lists "/export/$VM2"; then
+    pass "$VM2 runs and ganesha lists /export/$VM2"
+else
+    fail "$VM2 is '$(lv_domstate "$VM2")', ganesha lists: $(ganesha_dbus ShowExports 2>&1 | tr '\n' ' ')"
+fi
+if "$CLI" --connect "$LV_URI" delete "$VM2" >/dev/null 2>"$ERR"; then
+    fail "delete refused nothing while $VM2 runs"
+else
+    check "delete refuses while $VM2 runs" grep -q "is running: shut it down first" "$ERR"
+fi
+lv_virsh destroy "$VM2" >/dev/null 2>&1
+if "$CLI" --connect "$LV_URI" delete "$VM2" --tree >/dev/null 2>"$ERR"; then
+    pass "virt-nfsroot delete $VM2 --tree"
+else
+    fail "virt-nfsroot delete $VM2 --tree: $(cat "$ERR")"
+fi
+nothing_left "$VM2" "$UUID2" "$(json_field "$VM2" mac)"
+
 failures=$(lv_hook_failures)
 if [ -z "$failures" ]; then
     pass "libvirtd logged no hook failure"
@@ -286,6 +366,7 @@ else
     fail "ganesha died; see $G/ganesha.log"
 fi
 
+echo "timing: create from the cached tree: $CREATE_S s; second guest (create --start): $SECOND_S s"
 echo "timing: boot (virsh start to marker seen): $BOOT_S s; guest uptime at proof: $(mk uptime) s"
 echo "timing: whole test $(lv_elapsed "$E2E_T0") s (guest image from cache: $E2E_FROM_CACHE)"
 finish

@@ -125,6 +125,8 @@ NFSROOT_API nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_poli
 /* The file it was loaded from, NULL for built-in defaults. */
 NFSROOT_API const char *nfsroot_policy_get_source(const nfsroot_policy *p);
 NFSROOT_API const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p);
+/* Where boot files may lie outside the guest's export (NULL-terminated, may be empty). */
+NFSROOT_API const char *const *nfsroot_policy_get_boot_dirs(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p);

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# create and delete: the refusals that must change nothing (an invalid name, an existing
+# non-empty target, a path outside the export roots or through a symbolic link, an existing
+# domain, a running domain for delete), each one sentence on stderr; --dry-run writes nothing.
+# libvirt's in-process test driver (test:///default: a running domain "test"); no daemon, no
+# root. Building a real guest is the e2e test's (tests/e2e/test-boot.sh).
+set -u
+BIN=$1
+virsh -c test:///default list >/dev/null 2>&1 || { echo "SKIP: libvirt test driver unusable"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/create.XXXXXX") || exit 1
+O=$(mktemp -d "${TMPDIR:-/tmp}/create-out.XXXXXX") || exit 1
+trap 'rm -rf "$T" "$O"' EXIT
+mkdir -p "$T/export/taken" "$T/net" "$T/state" "$T/boot" "$T/outside" "$T/cache"
+echo x >"$T/export/taken/file"
+ln -s "$T/outside" "$T/export/link"
+ln -s "$T/export/taken" "$T/export/alias"
+# shellcheck source=../lib/sandbox.sh
+. "$(dirname "$0")/../lib/sandbox.sh"
+sandbox_network "$T/net"
+sandbox_policy "$T" "boot_dirs = $T/boot"
+export VIRT_NFSROOT_CACHE_DIR=$T/cache
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
+
+snapshot() { find "$T" -printf '%p %y %m %s\n' | sort; }
+snapshot >"$O/before"
+unchanged() { snapshot | diff "$O/before" - >/dev/null; }
+# One sentence (a usage error adds its hint to --help on a line of its own).
+one_line() { [ "$(grep -vc "^Try 'virt-nfsroot" "$O/err")" = 1 ]; }
+
+# refuse NAME EXIT MESSAGE-REGEX ARGS... : exit code, one sentence, nothing changed.
+refuse() {
+    local what=$1 want=$2 re=$3 rc
+    shift 3
+    "$BIN" --connect test:///default "$@" >"$O/out" 2>"$O/err"; rc=$?
+    check "$what: exit $want" [ "$rc" = "$want" ]
+    check "$what: one sentence" one_line
+    check "$what: says why" grep -Eq "$re" "$O/err"
+    check "$what: nothing changed" unchanged
+}
+
+refuse "invalid name" 2 "^virt-nfsroot: create: 'bad_name' is not a valid guest name: use at most 63 letters, digits and '-'" \
+    create bad_name
+refuse "name with a slash" 2 "'a/b' is not a valid guest name" create a/b
+refuse "name too long" 2 "is not a valid guest name" create "$(printf 'a%.0s' $(seq 64))"
+refuse "existing non-empty target" 1 "^virt-nfsroot: create: '$T/export/taken' exists and is not empty: .*--reuse" \
+    create taken
+refuse "path outside the export roots" 1 "^virt-nfsroot: create: the tree '$T/outside/g' cannot be made: .*escapes the allowed root" \
+    create g --path "$T/outside/g"
+refuse "path through a symbolic link" 1 "^virt-nfsroot: create: '$T/export/link' exists and is not a directory \(a symbolic link is never followed\)" \
+    create g --path "$T/export/link"
+refuse "path below a symbolic link" 1 "cannot be made: .*through a symbolic link" \
+    create g --path "$T/export/link/g"
+refuse "existing domain" 1 "^virt-nfsroot: create: domain 'test' already exists: .*virt-nfsroot delete test" \
+    create test
+refuse "relative --path" 2 "is not an absolute path" create g --path rel/g
+refuse "two sources" 2 "give --from-tarball or --from-dir, not both" \
+    create g --from-dir "$T/outside" --from-tarball "$T/x.tar"
+refuse "packages that are not names" 2 "is not a comma-separated list" create g --packages 'a;b'
+refuse "bad --memory" 2 "is not a size" create g --memory 12
+refuse "delete --tree through a symbolic link" 1 "^virt-nfsroot: delete: the tree '$T/export/link' is not removed: .*symbolic link" \
+    delete ghost --tree --path "$T/export/link"
+refuse "delete --tree through a link inside the export root" 1 "^virt-nfsroot: delete: the tree '$T/export/alias' is not removed: .*through a symbolic link" \
+    delete ghost --tree --path "$T/export/alias"
+refuse "delete --tree outside the export roots" 1 "^virt-nfsroot: delete: the tree '$T/outside' is not removed: .*escapes the allowed root" \
+    delete ghost --tree --path "$T/outside"
+refuse "delete --tree of an export root itself" 1 "^virt-nfsroot: delete: the tree '$T/export' is not removed" \
+    delete ghost --tree --path "$T/export"
+refuse "delete a running guest" 1 "^virt-nfsroot: delete: domain 'test' is running: shut it down first" \
+    delete test --tree
+
+# --dry-run: the plan, nothing written (no directory, no cache, no log).
+"$BIN" --connect test:///default create newguest --dry-run >"$O/out" 2>"$O/err"; rc=$?
+check "dry run: exit 0" [ "$rc" = 0 ]
+check "dry run: names the tree" grep -q "would create domain 'newguest' with its root tree in '$T/export/newguest'" "$O/out"
+check "dry run: nothing changed" unchanged
+"$BIN" --connect test:///default --json create taken >"$O/out" 2>"$O/err"
+check "--json refusal: ok false" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False and d["domain"] == "taken" and d["stages"] == [], d' "$O/out"
+
+# Given trees the library refuses: one sentence naming the reason or the packages to install;
+# what was copied is left, with the way to resume or remove it. (Alpine: no dracut network
+# module can work there; a Debian tree without dracut and its helpers.)
+mkdir -p "$O/alpine/etc" "$O/debian/etc" "$O/debian/usr/sbin"
+printf 'ID=alpine\nVERSION_ID=3.20.0\n' >"$O/alpine/etc/os-release"
+printf 'ID=debian\nVERSION_ID=13\nVERSION_CODENAME=trixie\n' >"$O/debian/etc/os-release"
+"$BIN" --connect test:///default create alp --from-dir "$O/alpine" >"$O/out" 2>"$O/err"; rc=$?
+check "alpine tree: exit 1" [ "$rc" = 1 ]
+check "alpine tree: the reason" grep -q "^virt-nfsroot: .*Alpine cannot boot from this NFS root" "$O/err"
+check "alpine tree: what is left and how to remove it" \
+    grep -q "virt-nfsroot delete alp --tree" "$O/err"
+"$BIN" --connect test:///default create deb --from-dir "$O/debian" >"$O/out" 2>"$O/err"; rc=$?
+check "debian tree without dracut: exit 1" [ "$rc" = 1 ]
+check "debian tree without dracut: names the packages" \
+    grep -q "^virt-nfsroot: the tree lacks what root on NFS needs: install .*dracut.* in it" "$O/err"
+check "no domain defined for either" not grep -q "defined domain" "$O/out"
+rm -rf "$T/export/alp" "$T/export/deb" "$T/cache/log"
+check "after removing the two trees, nothing else changed" unchanged
+
+# delete --tree of a tree no domain names any more (a create that did not finish): removed, and
+# nothing else (its symlinks are not followed).
+mkdir -p "$T/export/half/etc"
+ln -s "$T/outside" "$T/export/half/escape"
+"$BIN" --connect test:///default delete half --tree >"$O/out" 2>"$O/err"; rc=$?
+check "delete half-made tree: exit 0" [ "$rc" = 0 ]
+check "delete half-made tree: says so" grep -q "remove its root tree '$T/export/half'" "$O/out"
+check "delete half-made tree: gone, what its link pointed at kept" unchanged
+
+# delete of what is not there: nothing to do, exit 0, nothing changed.
+"$BIN" --connect test:///default delete ghost --tree >"$O/out" 2>"$O/err"; rc=$?
+check "delete nothing: exit 0" [ "$rc" = 0 ]
+check "delete nothing: says so" grep -q "nothing of 'ghost' was left to delete" "$O/out"
+check "delete nothing: nothing changed" unchanged
+finish

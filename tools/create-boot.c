@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: the initramfs (shared per kernel version and dracut configuration, built
+ * in the tree only when no image matches) and the boot files in the policy's boot directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "create.h"
+
+/* ---- initramfs and boot files --------------------------------------------------------------- */
+
+/* (kernel version, dracut configuration) as a key: every file dracut reads its settings from. */
+int create_dracut_hash(create_ctx *c, char ret[17])
+{
+    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    uint64_t h = create_fnv1a(0xcbf29ce484222325ULL, c->kver, strlen(c->kver) + 1);
+    _cleanup_free_ char *main_conf = NULL;
+    size_t len = 0;
+    if (nfsroot_host_read(root, "/etc/dracut.conf", 1 << 20, &main_conf, &len) == 0)
+        h = create_fnv1a(h, main_conf, len);
+    _cleanup_free_ char *dir = NULL;
+    if (asprintf(&dir, "%s/etc/dracut.conf.d", c->target) < 0)
+        return -ENOMEM;
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        size_t nl = strlen(name);
+        if (nl > 5 && !strcmp(name + nl - 5, ".conf")) {
+            char path[512];
+            _cleanup_free_ char *text = NULL;
+            snprintf(path, sizeof(path), "/etc/dracut.conf.d/%s", name);
+            if (nfsroot_host_read(root, path, 1 << 20, &text, &len) == 0) {
+                h = create_fnv1a(h, name, nl + 1);
+                h = create_fnv1a(h, text, len);
+            }
+        }
+        free(list[i]);
+    }
+    free(list);
+    snprintf(ret, 17, "%016llx", (unsigned long long)h);
+    return 0;
+}
+
+/* Copy a file of the tree (symlinks resolved inside it) to dir/name, atomically. */
+static int copy_out(const create_ctx *c, const char *tree_path, const char *dir, const char *name)
+{
+    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int in = root < 0 ? -1 : nfsroot_host_open(root, tree_path, O_RDONLY);
+    struct stat st;
+    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+        cli_error("cannot read '%s%s'", c->target, tree_path);
+        return -ENOENT;
+    }
+    char tmp[4096], dst[4096];
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+    _cleanup_close_ int out =
+        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0)
+        return -errno;
+    for (off_t left = st.st_size; left > 0;) {
+        ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (1 << 30) : (size_t)left);
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            unlink(tmp);
+            return -e;
+        }
+        left -= n;
+    }
+    if (fsync(out) < 0 || rename(tmp, dst) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return -e;
+    }
+    return 0;
+}
+
+int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret)
+{
+    const char *const *dirs = nfsroot_policy_get_boot_dirs(p);
+    if (!dirs || !dirs[0])
+        return -ENOENT;
+    return asprintf(ret, "%s/%s", dirs[0], name) < 0 ? -ENOMEM : 0;
+}
+
+/* dracut in the chroot, for a tree whose initramfs is not known to match its configuration. */
+static int run_dracut(create_ctx *c, create_stage *st)
+{
+    _cleanup_free_ char *out = NULL;
+    if (asprintf(&out, "/boot/initrd.img-%s", c->kver) < 0)
+        return -ENOMEM;
+    char *argv[] = { "/usr/bin/dracut", "-q", "--force", "--kver", c->kver, out, NULL };
+    char bin[4096];
+    snprintf(bin, sizeof(bin), "%s/usr/bin/dracut", c->target);
+    if (access(bin, X_OK) < 0) {
+        cli_error("the tree has no dracut (/usr/bin/dracut): install dracut and dracut-network "
+                  "in it");
+        return -ENOENT;
+    }
+    snprintf(st->note, sizeof(st->note), "dracut built it");
+    return create_spawn(c, c->target, argv);
+}
+
+/* The initramfs store: <boot root>/.initramfs/<kver>-<hash>.img, linked into each guest's
+ * boot directory, so a guest with the same kernel and configuration needs no dracut run. */
+static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
+{
+    char hash[17];
+    int r = create_dracut_hash(c, hash);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *store = NULL, *name = NULL, *shared = NULL;
+    if (asprintf(&store, "%s/.initramfs", boot_root) < 0 ||
+        asprintf(&name, "%s-%s.img", c->kver, hash) < 0 ||
+        asprintf(&shared, "%s/%s", store, name) < 0)
+        return -ENOMEM;
+    if (mkdir(store, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    struct stat sb;
+    if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
+        st->status = "shared";
+    } else {
+        char tree_initrd[512];
+        snprintf(tree_initrd, sizeof(tree_initrd), "/boot/initrd.img-%s", c->kver);
+        /* The kernel stage of this run or of the cached tree built it with this very
+         * configuration, unless the tree came from elsewhere or was configured since. */
+        bool fresh = create_marker_has(c, "initrd-fresh") && create_marker_has(c, hash);
+        if (!fresh && (r = run_dracut(c, st)) < 0)
+            return r;
+        if (fresh)
+            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
+        if ((r = copy_out(c, tree_initrd, store, name)) < 0)
+            return r;
+    }
+    char link_path[4096];
+    snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
+    unlink(link_path);
+    if (link(shared, link_path) < 0 && (r = copy_out(c, shared + 0, c->boot_dir, "initrd.img")))
+        return r;
+    c->initrd = strdup(link_path);
+    return c->initrd ? 0 : -ENOMEM;
+}
+
+int create_initramfs(create_ctx *c, create_stage *st)
+{
+    int r;
+    if (!c->kver && (r = create_find_kernel(c)) < 0)
+        return r;
+    if (c->o->boot_in_export) {
+        if (asprintf(&c->boot_dir, "%s/boot", c->target) < 0 ||
+            asprintf(&c->kernel, "%s/boot/vmlinuz-%s", c->target, c->kver) < 0 ||
+            asprintf(&c->initrd, "%s/boot/initrd.img-%s", c->target, c->kver) < 0)
+            return -ENOMEM;
+        char hash[17];
+        if ((r = create_dracut_hash(c, hash)) < 0)
+            return r;
+        if (create_marker_has(c, "initrd-fresh") && create_marker_has(c, hash))
+            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
+        else if ((r = run_dracut(c, st)) < 0)
+            return r;
+        /* libvirt-qemu reads them (and chowns them at each start: the boot check says so). */
+        if (chmod(c->kernel, 0644) < 0 || chmod(c->initrd, 0644) < 0)
+            return -errno;
+        return 0;
+    }
+    const char *const *dirs = nfsroot_policy_get_boot_dirs(c->policy);
+    if (!dirs || !dirs[0]) {
+        cli_error("the policy has no boot_dirs: give --boot-in-export, or add a boot_dirs "
+                  "directory to the policy");
+        return -ENOENT;
+    }
+    if ((r = create_boot_dir_for(c->policy, c->o->name, &c->boot_dir)) < 0)
+        return r;
+    (void)mkdir(dirs[0], 0755);
+    struct stat sb;
+    if (mkdir(c->boot_dir, 0755) == 0)
+        c->boot_dir_made = true;
+    else if (errno != EEXIST)
+        return -errno;
+    else if (lstat(c->boot_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        cli_error("'%s' is not a directory (a symbolic link is never followed)", c->boot_dir);
+        return -ENOTDIR;
+    }
+    char tree_kernel[512];
+    snprintf(tree_kernel, sizeof(tree_kernel), "/boot/vmlinuz-%s", c->kver);
+    if ((r = copy_out(c, tree_kernel, c->boot_dir, "vmlinuz")) < 0)
+        return r;
+    if (asprintf(&c->kernel, "%s/vmlinuz", c->boot_dir) < 0)
+        return -ENOMEM;
+    return shared_initrd(c, st, dirs[0]);
+}

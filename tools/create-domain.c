@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: the guest's configuration (which needs the host's address on its
+ * network, from the same plan the hook builds), the domain defined through libvirt, the boot
+ * check validate runs, and the start. */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <syslog.h>
+
+#include "create.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
+
+int create_domain_precheck(create_ctx *c)
+{
+    char why[512];
+    c->conn = cli_connect(false, why, sizeof(why));
+    if (!c->conn) {
+        cli_error("cannot connect to libvirt at %s: %s", cli.uri ? cli.uri : DEFAULT_URI, why);
+        return -ECONNREFUSED;
+    }
+    virDomainPtr dom = virDomainLookupByName(c->conn, c->o->name);
+    if (dom) {
+        virDomainFree(dom);
+        cli_error("create: domain '%s' already exists: give another NAME, or remove it first "
+                  "with 'virt-nfsroot delete %s'",
+                  c->o->name, c->o->name);
+        return -EEXIST;
+    }
+    return 0;
+}
+
+/* s with XML's five specials as entities. */
+static char *xml_esc(const char *s)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += strchr("<>&'\"", *p) ? 6 : 1;
+    char *e = malloc(n), *o = e;
+    for (const char *p = s; e && *p; p++) {
+        const char *rep = *p == '<'    ? "&lt;"
+                          : *p == '>'  ? "&gt;"
+                          : *p == '&'  ? "&amp;"
+                          : *p == '\'' ? "&apos;"
+                          : *p == '"'  ? "&quot;"
+                                       : NULL;
+        if (rep)
+            o = stpcpy(o, rep);
+        else
+            *o++ = *p;
+    }
+    if (e)
+        *o = '\0';
+    return e;
+}
+
+/* The MAC (QEMU's prefix) and the uuid (version 4) are chosen here: the plan, the pin and the
+ * export records need them before libvirt has the domain. */
+static int make_ids(create_ctx *c)
+{
+    unsigned char b[19];
+    if (getrandom(b, sizeof(b), 0) != sizeof(b))
+        return -EIO;
+    snprintf(c->mac, sizeof(c->mac), "52:54:00:%02x:%02x:%02x", b[0], b[1], b[2]);
+    unsigned char *u = b + 3;
+    u[6] = (u[6] & 0x0f) | 0x40;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    snprintf(c->uuid, sizeof(c->uuid),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
+    return 0;
+}
+
+/* The domain: no disk, direct kernel boot, one virtio NIC, a serial console logged to a file,
+ * ACPI (without it poweroff halts and the domain stays running), our element, the OS id. */
+static char *domain_xml(const create_ctx *c, const char *metadata)
+{
+    const create_opts *o = c->o;
+    _cleanup_free_ char *name = xml_esc(o->name), *net = xml_esc(o->network);
+    _cleanup_free_ char *kernel = xml_esc(c->kernel ? c->kernel : "/nonexistent");
+    _cleanup_free_ char *initrd = xml_esc(c->initrd ? c->initrd : "/nonexistent");
+    _cleanup_free_ char *cmdline = xml_esc(c->cmdline ? c->cmdline : "");
+    _cleanup_free_ char *os = c->osinfo ? xml_esc(c->osinfo) : NULL;
+    _cleanup_free_ char *libosinfo = NULL;
+    char *xml = NULL;
+    if (!name || !net || !kernel || !initrd || !cmdline || (c->osinfo && !os))
+        return NULL;
+    if (os && asprintf(&libosinfo,
+                       "<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/"
+                       "domain/1.0'><libosinfo:os id='%s'/></libosinfo:libosinfo>",
+                       os) < 0)
+        return NULL;
+    if (asprintf(&xml,
+                 "<domain type='%s'>\n"
+                 "  <name>%s</name>\n"
+                 "  <uuid>%s</uuid>\n"
+                 "  <metadata>%s%s</metadata>\n"
+                 "  <memory unit='MiB'>%lu</memory>\n"
+                 "  <vcpu>%lu</vcpu>\n"
+                 "  <os><type arch='x86_64'>hvm</type><kernel>%s</kernel><initrd>%s</initrd>"
+                 "<cmdline>%s</cmdline></os>\n"
+                 "  <features><acpi/><apic/></features>\n"
+                 "  <on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot>"
+                 "<on_crash>destroy</on_crash>\n"
+                 "  <devices>\n"
+                 "    <interface type='network'><source network='%s'/><mac address='%s'/>"
+                 "<model type='virtio'/></interface>\n"
+                 "    <serial type='pty'><log file='/var/log/libvirt/qemu/%s-console.log' "
+                 "append='off'/><target port='0'/></serial>\n"
+                 "    <console type='pty'><target type='serial' port='0'/></console>\n"
+                 "    <channel type='unix'><target type='virtio' "
+                 "name='org.qemu.guest_agent.0'/></channel>\n"
+                 "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+                 "  </devices>\n"
+                 "</domain>\n",
+                 o->virt_type, name, c->uuid, metadata, libosinfo ? libosinfo : "", o->memory_mib,
+                 o->vcpus, kernel, initrd, cmdline, net, c->mac, name) < 0)
+        return NULL;
+    return xml;
+}
+
+/* Our element for the tree: the root export at its path. */
+static char *metadata(const create_ctx *c)
+{
+    nfsroot_export_req req = { .path = c->export_path, .is_root = true };
+    return nfsroot_metadata_format(&req, 1);
+}
+
+static void log_to_stderr(int priority, const char *line, void *userdata)
+{
+    (void)userdata;
+    if (priority <= LOG_WARNING)
+        cli_warn("%s", line);
+    else
+        cli_debug("%s", line);
+}
+
+/* The plan the hook will build at start: its server address is what the guest mounts. */
+static int plan_for(create_ctx *c, const char *xml, nfsroot_domain **ret_d, nfsroot_plan **ret)
+{
+    nfsroot_error err = { 0 };
+    int r = nfsroot_domain_parse(xml, strlen(xml), ret_d, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot parse the generated domain XML"), r;
+    if (c->o->pin && !c->pin.ip[0] &&
+        (r = annotate_pin_address(c->conn, *ret_d, c->o->pin_ip, false, &c->pin)) < 0)
+        return r;
+    nfsroot_log log = { .fn = log_to_stderr };
+    nfsroot_error_clear(&err);
+    r = nfsroot_plan_build(c->policy, *ret_d, &log, ret, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot plan the export"), r;
+    if (!(*ret)->server) {
+        cli_error("network '%s' gives no address of this host for the guest to mount from "
+                  "(is it active? virsh net-start %s)",
+                  c->o->network, c->o->network);
+        return -EADDRNOTAVAIL;
+    }
+    return 0;
+}
+
+int create_configure(create_ctx *c, create_stage *st)
+{
+    int r;
+    if (!c->mac[0] && (r = make_ids(c)) < 0)
+        return r;
+    _cleanup_free_ char *meta = metadata(c);
+    _cleanup_free_ char *draft = meta ? domain_xml(c, meta) : NULL;
+    if (!draft)
+        return -ENOMEM;
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
+    if ((r = plan_for(c, draft, &d, &plan)) < 0)
+        return r;
+    if ((r = create_guest_configure(c, plan->server)) < 0)
+        return r;
+    snprintf(st->note, sizeof(st->note), "server %s%s%s", plan->server,
+             c->pin.ip[0] ? ", guest pinned to " : "", c->pin.ip);
+    return 0;
+}
+
+int create_define(create_ctx *c, create_stage *st)
+{
+    _cleanup_free_ char *meta = metadata(c);
+    _cleanup_free_ char *xml = meta ? domain_xml(c, meta) : NULL;
+    if (!xml)
+        return -ENOMEM;
+    _cleanup_(virDomainFreep) virDomainPtr dom = virDomainDefineXML(c->conn, xml);
+    if (!dom) {
+        cli_error("domain '%s': libvirt refuses the definition: %s", c->o->name, cli_virt_error());
+        return -EIO;
+    }
+    c->defined = true;
+    syslog(LOG_INFO, "domain '%s': defined by create (root tree %s)", cli_esc(c->o->name),
+           cli_esc(c->target));
+    snprintf(st->note, sizeof(st->note), "uuid %s, %s, %lu MiB", c->uuid, c->o->virt_type,
+             c->o->memory_mib);
+    return 0;
+}
+
+static void print_findings(const nfsroot_findings *f)
+{
+    for (size_t i = 0; !cli.json && i < f->n; i++) {
+        char raw[4096];
+        if (f->items[i].level == NFSROOT_FINDING_INFO && !cli.verbose)
+            continue;
+        fprintf(stderr, "  %s\n", cli_esc(nfsroot_finding_format(&f->items[i], raw, sizeof(raw))));
+    }
+}
+
+/* validate's checks on what libvirt stored, strictly: an error is never a success. */
+int create_validate(create_ctx *c, create_stage *st)
+{
+    _cleanup_(virDomainFreep) virDomainPtr dom = virDomainLookupByName(c->conn, c->o->name);
+    _cleanup_free_ char *xml = dom ? virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE) : NULL;
+    if (!xml) {
+        cli_error("domain '%s': cannot read it back: %s", c->o->name, cli_virt_error());
+        return -EIO;
+    }
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
+    _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *strict = NULL;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_domain_parse(xml, strlen(xml), &d, &err);
+    if (r >= 0)
+        r = nfsroot_plan_build(c->policy, d, NULL, &plan, &err);
+    if (r >= 0 && (r = nfsroot_policy_dup(c->policy, &strict)) >= 0) {
+        nfsroot_policy_set_validate(strict, NFSROOT_VALIDATE_STRICT);
+        r = nfsroot_policy_set_state_dir(strict, NULL); /* no scan cache written */
+    }
+    if (r >= 0)
+        r = nfsroot_bootcheck_run(strict, d, plan, &c->findings, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "the boot check failed"), r;
+    size_t counts[3] = { 0 };
+    for (size_t i = 0; i < c->findings->n; i++)
+        if ((unsigned)c->findings->items[i].level < 3)
+            counts[c->findings->items[i].level]++;
+    snprintf(st->note, sizeof(st->note), "%zu errors, %zu warnings", counts[NFSROOT_FINDING_ERROR],
+             counts[NFSROOT_FINDING_WARNING]);
+    print_findings(c->findings);
+    if (nfsroot_findings_has_errors(c->findings)) {
+        cli_error("domain '%s' would not boot (the errors above): it is not kept defined",
+                  c->o->name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int create_start(create_ctx *c, create_stage *st)
+{
+    if (!c->o->start) {
+        st->status = "skipped";
+        return 0;
+    }
+    _cleanup_(virDomainFreep) virDomainPtr dom = virDomainLookupByName(c->conn, c->o->name);
+    if (!dom || virDomainCreate(dom) < 0) {
+        cli_error("domain '%s': cannot start it: %s", c->o->name, cli_virt_error());
+        return -EIO;
+    }
+    return 0;
+}
+
+void create_undefine(create_ctx *c)
+{
+    char ip[64];
+    if (c->pin.added && c->conn &&
+        annotate_unpin_address(c->conn, c->pin.network, c->pin.mac, ip, sizeof(ip)) > 0)
+        c->pin.added = false;
+    if (!c->defined || !c->conn)
+        return;
+    _cleanup_(virDomainFreep) virDomainPtr dom = virDomainLookupByName(c->conn, c->o->name);
+    if (dom && virDomainIsActive(dom) == 1)
+        (void)virDomainDestroy(dom);
+    if (dom && virDomainUndefine(dom) == 0) {
+        c->defined = false;
+        syslog(LOG_INFO, "domain '%s': undefined again (create did not finish)",
+               cli_esc(c->o->name));
+    } else
+        cli_error("domain '%s': cannot undefine it: %s (virsh undefine %s)", c->o->name,
+                  cli_virt_error(), c->o->name);
+}

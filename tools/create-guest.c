@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: the library's guest room (lib/guest) as create uses it. What a tree needs
+ * is the library's knowledge (one table per profile, read by the boot check as well); this file
+ * only passes the options in and the results on. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "create.h"
+
+static void profile_freep(nfsroot_guest_profile **p)
+{
+    nfsroot_guest_profile_free(*p);
+}
+
+static void config_freep(nfsroot_guest_config **c)
+{
+    nfsroot_guest_config_free(*c);
+}
+
+/* The kernel is installed after the dracut configuration, inside the chroot: in debootstrap's
+ * --include its resolver picks initramfs-tools (which conflicts with dracut), and an initramfs
+ * built then would lack the NFS configuration. */
+static bool is_kernel(const char *pkg)
+{
+    return !strncmp(pkg, "linux-image-", 12);
+}
+
+int create_guest_packages(const char *release, const char *extra, char **ret_include,
+                          char **ret_kernel)
+{
+    nfsroot_error err = { 0 };
+    _cleanup_(profile_freep) nfsroot_guest_profile *p = NULL;
+    int r = nfsroot_guest_profile_new("debian", release, &p, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "no Debian profile"), r;
+    const char *const *pk = nfsroot_guest_profile_packages(p);
+    size_t n = extra ? strlen(extra) + 2 : 1;
+    for (size_t i = 0; pk && pk[i]; i++)
+        n += strlen(pk[i]) + 1;
+    _cleanup_free_ char *inc = calloc(1, n), *kern = calloc(1, n);
+    if (!inc || !kern)
+        return -ENOMEM;
+    char *a = inc, *b = kern;
+    for (size_t i = 0; pk && pk[i]; i++) {
+        if (is_kernel(pk[i]))
+            b += sprintf(b, "%s%s", b == kern ? "" : " ", pk[i]);
+        else
+            a += sprintf(a, "%s%s", a == inc ? "" : ",", pk[i]);
+    }
+    if (extra && extra[0])
+        sprintf(a, "%s%s", a == inc ? "" : ",", extra);
+    if (!kern[0]) {
+        cli_error("the Debian profile names no kernel package");
+        return -EINVAL;
+    }
+    *ret_include = TAKE_PTR(inc);
+    if (ret_kernel)
+        *ret_kernel = TAKE_PTR(kern);
+    return 0;
+}
+
+static int detect(create_ctx *c)
+{
+    if (c->profile)
+        return 0;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_guest_profile_detect(c->target, &c->profile, &err);
+    if (r < 0)
+        cli_lib_error(&err, r, "cannot tell the tree's distribution");
+    return r;
+}
+
+/* Write text as dir/name beneath the tree, following no symbolic link on the way. */
+static int write_beneath(const char *root, const char *const dirs[], const char *name,
+                         const char *text)
+{
+    _cleanup_close_ int fd = open(root, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    for (size_t i = 0; fd >= 0 && dirs[i]; i++) {
+        (void)mkdirat(fd, dirs[i], 0755);
+        int next = openat(fd, dirs[i], O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        close(fd);
+        fd = next;
+    }
+    if (fd < 0)
+        return -errno;
+    char tmp[256];
+    snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+    _cleanup_close_ int out =
+        openat(fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    size_t len = strlen(text);
+    if (out < 0 || write(out, text, len) != (ssize_t)len || fsync(out) < 0 ||
+        renameat(fd, tmp, fd, name) < 0) {
+        int e = errno ? errno : EIO;
+        (void)unlinkat(fd, tmp, 0);
+        return -e;
+    }
+    return 0;
+}
+
+int create_guest_prepare(create_ctx *c)
+{
+    int r = detect(c);
+    if (r < 0)
+        return r;
+    nfsroot_error err = { 0 };
+    _cleanup_free_ char *missing = NULL, *conf = NULL;
+    if ((r = nfsroot_guest_missing(c->target, c->profile, &missing, &err)) < 0)
+        return cli_lib_error(&err, r, "cannot check the tree's packages"), r;
+    if (missing) {
+        cli_error("the tree lacks what root on NFS needs: install %s in it", missing);
+        return -ENOPKG;
+    }
+    /* Before the kernel: its dracut hook builds the initramfs from this file. */
+    if ((r = nfsroot_guest_dracut_conf(c->profile, &conf)) < 0)
+        return cli_lib_error(&err, r, "no dracut configuration for the tree's profile"), r;
+    static const char *const dirs[] = { "etc", "dracut.conf.d", NULL };
+    r = write_beneath(c->target, dirs, "90-virt-nfsroot.conf", conf);
+    if (r < 0)
+        cli_error("cannot write the tree's dracut configuration: %s", strerror(-r));
+    return r;
+}
+
+/* The first line of the --ssh-key file: one authorized_keys line. */
+static int read_key(const char *path, char **ret)
+{
+    _cleanup_free_ char *text = NULL;
+    int r = cli_read_file(path, 16384, &text, NULL);
+    if (r < 0) {
+        cli_error("cannot read the --ssh-key file '%s': %s", path, strerror(-r));
+        return r;
+    }
+    text[strcspn(text, "\n")] = '\0';
+    if (!text[0] || strstr(text, "PRIVATE KEY")) {
+        cli_error("--ssh-key '%s' is not a public key line", path);
+        return -EINVAL;
+    }
+    *ret = TAKE_PTR(text);
+    return 0;
+}
+
+static int fill_config(create_ctx *c, const char *server, nfsroot_guest_config *g)
+{
+    _cleanup_free_ char *key = NULL;
+    int r;
+    if (c->o->ssh_key && (r = read_key(c->o->ssh_key, &key)) < 0)
+        return r;
+    const char *idmapd = secure_getenv("VIRT_NFSROOT_IDMAPD_CONF");
+    if ((r = nfsroot_guest_config_set(g, NFSROOT_GUEST_HOSTNAME, c->o->name)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_SERVER, server)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_EXPORT_PATH, c->export_path)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_SSH_KEY, key)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_ROOT_PASSWORD_FILE,
+                                      c->o->root_password_file)) < 0 ||
+        (idmapd && (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_HOST_IDMAPD_CONF, idmapd)) < 0))
+        cli_error("cannot pass the guest's settings on: %s", strerror(-r));
+    return r;
+}
+
+int create_guest_configure(create_ctx *c, const char *server)
+{
+    int r = detect(c);
+    if (r < 0)
+        return r;
+    _cleanup_(config_freep) nfsroot_guest_config *g = NULL;
+    _cleanup_(nfsroot_findings_freep) nfsroot_findings *notes = NULL;
+    if (nfsroot_guest_config_new(&g) < 0 || nfsroot_findings_new(&notes) < 0)
+        return -ENOMEM;
+    if ((r = fill_config(c, server, g)) < 0)
+        return r;
+    nfsroot_error err = { 0 };
+    c->tree_touched = true;
+    r = nfsroot_guest_configure(c->target, c->profile, g, notes, &c->cmdline, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot configure the tree"), r;
+    for (size_t i = 0; !cli.json && i < notes->n; i++) {
+        char line[4096];
+        fprintf(stderr, "  %s\n",
+                cli_esc(nfsroot_finding_format(&notes->items[i], line, sizeof(line))));
+    }
+    const char *os = nfsroot_guest_profile_osinfo(c->profile);
+    if (os && !(c->osinfo = strdup(os)))
+        return -ENOMEM;
+    return 0;
+}
+
+/* A bar for the unpack, on a terminal only. */
+static void unpack_progress(uint64_t done, uint64_t total, void *userdata)
+{
+    (void)userdata;
+    if (cli.json || !isatty(2) || total == 0)
+        return;
+    int pct = (int)(done * 100 / total), fill = pct * 30 / 100;
+    fprintf(stderr, "\r      unpack [%.*s%*s] %3d%%", fill, "##############################",
+            30 - fill, "", pct);
+    if (done >= total)
+        fputc('\n', stderr);
+}
+
+int create_guest_unpack(create_ctx *c)
+{
+    nfsroot_error err = { 0 };
+    int r = nfsroot_guest_unpack(c->o->from_tarball, c->target, NULL, unpack_progress, NULL, &err);
+    if (r < 0)
+        cli_lib_error(&err, r, "cannot unpack the tarball");
+    return r;
+}

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: the target directory (the hook's path rules), the root tree (debootstrap,
+ * the tree cache, a tarball or a directory), its kernel, and the stage markers --reuse resumes
+ * from. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "create.h"
+
+/* ---- the target ------------------------------------------------------------------------- */
+
+static bool dir_is_empty(const char *path)
+{
+    _cleanup_(closedirp) DIR *d = opendir(path);
+    if (!d)
+        return false;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            return false;
+    return true;
+}
+
+/* The directory above a target that does not exist yet: an export root itself or a directory
+ * the path rules accept. */
+static int check_parent(create_ctx *c, const char *target)
+{
+    char *const *roots = (char *const *)nfsroot_policy_get_export_roots(c->policy);
+    _cleanup_free_ char *parent = strdup(target);
+    if (!parent)
+        return -ENOMEM;
+    char *slash = strrchr(parent, '/');
+    if (slash == parent)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    for (char *const *r = roots; r && *r; r++)
+        if (!strcmp(parent, *r))
+            return 0;
+    nfsroot_error err = { 0 };
+    _cleanup_free_ char *resolved = NULL;
+    int r = nfsroot_path_resolve(parent, roots, &resolved, &err);
+    if (r < 0)
+        cli_error("create: the tree '%s' cannot be made: %s", target, err.message);
+    return r;
+}
+
+/* The target as the hook's path rules see it; keep: it becomes the resolved path. */
+static int check_resolved(create_ctx *c, bool keep)
+{
+    char *const *roots = (char *const *)nfsroot_policy_get_export_roots(c->policy);
+    nfsroot_error err = { 0 };
+    char *resolved = NULL;
+    int r = nfsroot_path_resolve(c->target, roots, &resolved, &err);
+    if (r < 0) {
+        cli_error("create: the tree '%s' cannot be exported: %s", c->target, err.message);
+        if (c->target_made && rmdir(c->target) == 0)
+            c->target_made = false;
+        return r;
+    }
+    if (!keep) {
+        free(resolved);
+        return 0;
+    }
+    free(c->target);
+    c->target = resolved;
+    free(c->export_path);
+    return (c->export_path = strdup(resolved)) ? 0 : -ENOMEM;
+}
+
+/* Refusals that change nothing: a target that is not an empty directory (unless --reuse), or
+ * one the path rules would not export. */
+int create_target_check(create_ctx *c)
+{
+    create_opts *o = c->o;
+    if (o->cache_only)
+        return 0;
+    const char *const *roots = nfsroot_policy_get_export_roots(c->policy);
+    if (!roots || !roots[0]) {
+        cli_error("create: the policy has no export_roots: nowhere to put the tree");
+        return -EINVAL;
+    }
+    if (o->path ? !(c->target = strdup(o->path))
+                : asprintf(&c->target, "%s/%s", roots[0], o->name) < 0)
+        return -ENOMEM;
+    struct stat st;
+    if (lstat(c->target, &st) < 0)
+        return errno == ENOENT ? check_parent(c, c->target) : -errno;
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("create: '%s' exists and is not a directory%s", c->target,
+                  S_ISLNK(st.st_mode) ? " (a symbolic link is never followed)" : "");
+        return -EEXIST;
+    }
+    if (!o->reuse && !dir_is_empty(c->target)) {
+        cli_error("create: '%s' exists and is not empty: give another NAME or --path, or "
+                  "--reuse to resume in it",
+                  c->target);
+        return -EEXIST;
+    }
+    return check_resolved(c, false);
+}
+
+/* The target directory, made when missing, then checked with the hook's own rules. */
+int create_target_make(create_ctx *c)
+{
+    if (c->o->cache_only)
+        return 0;
+    if (mkdir(c->target, 0755) == 0)
+        c->target_made = true;
+    else if (errno != EEXIST) {
+        int r = -errno;
+        cli_error("create: cannot make '%s': %s", c->target, strerror(-r));
+        return r;
+    }
+    return check_resolved(c, true);
+}
+
+/* ---- stage markers (resume) --------------------------------------------------------------- */
+
+bool create_marker_has(const create_ctx *c, const char *what)
+{
+    _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    if (fd < 0 || nfsroot_host_read(fd, "/" CREATE_MARKER, 4096, &text, NULL) < 0)
+        return false;
+    for (char *l = text; *l;) {
+        size_t n = strcspn(l, "\n");
+        if (n == strlen(what) && !strncmp(l, what, n))
+            return true;
+        l += n + (l[n] == '\n');
+    }
+    return false;
+}
+
+int create_marker_add(const create_ctx *c, const char *what)
+{
+    _cleanup_close_ int dfd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int fd =
+        dfd < 0 ? -1
+                : openat(dfd, CREATE_MARKER, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+                         0600);
+    if (fd < 0 || dprintf(fd, "%s\n", what) < 0)
+        return -errno;
+    return 0;
+}
+
+/* ---- the tree cache ------------------------------------------------------------------------ */
+
+uint64_t create_fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* <cache>/trees/debian-<release>-<hash of recipe, mirror-independent package set> */
+static int cache_entry_path(create_ctx *c, const char *packages, char **ret)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = create_fnv1a(h, CREATE_CACHE_RECIPE, strlen(CREATE_CACHE_RECIPE) + 1);
+    h = create_fnv1a(h, c->o->release, strlen(c->o->release) + 1);
+    h = create_fnv1a(h, packages, strlen(packages) + 1);
+    return asprintf(ret, "%s/trees/debian-%s-%016llx", c->cache_dir, c->o->release,
+                    (unsigned long long)h) < 0
+               ? -ENOMEM
+               : 0;
+}
+
+static bool cache_complete(const char *entry)
+{
+    char done[4096];
+    snprintf(done, sizeof(done), "%s.done", entry);
+    struct stat st;
+    return lstat(done, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0;
+}
+
+/* One create at a time fills or reads the cache (another waits, up to 30 min). */
+static int cache_lock(const create_ctx *c)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/trees", c->cache_dir);
+    (void)mkdir(c->cache_dir, 0755);
+    (void)mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/trees/.lock", c->cache_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (!cli.json)
+            fprintf(stderr, "waiting for another create that fills the tree cache\n");
+        for (int i = 0; i < 1800 && !create_interrupted(); i++) {
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                return fd;
+            sleep(1);
+        }
+        close(fd);
+        return create_interrupted() ? -EINTR : -ETIMEDOUT;
+    }
+    return fd;
+}
+
+/* ---- the tree stage --------------------------------------------------------------------- */
+
+/* The first URL ending in /debian of one apt sources file (deb822 "URIs:" or one-line "deb"). */
+static char *mirror_in(const char *file)
+{
+    _cleanup_free_ char *text = NULL;
+    if (cli_read_file(file, 1 << 20, &text, NULL) < 0)
+        return NULL;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char a[16], b[512], d[512];
+        int n = sscanf(l, "%15s %511s %511s", a, b, d);
+        const char *url = NULL;
+        if (n >= 2 && !strcmp(a, "URIs:"))
+            url = b;
+        else if (n >= 2 && !strcmp(a, "deb"))
+            url = b[0] == '[' ? (n == 3 && strchr(b, ']') ? d : NULL) : b;
+        size_t len = url ? strlen(url) : 0;
+        while (len && url[len - 1] == '/')
+            len--;
+        if (len >= 7 && !strncmp(url + len - 7, "/debian", 7) &&
+            (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8)))
+            return strndup(url, len);
+    }
+    return NULL;
+}
+
+/* The host's Debian mirror, as apt uses it; else deb.debian.org. */
+static char *host_mirror(void)
+{
+    glob_t g = { 0 };
+    char *m = NULL;
+    if (glob("/etc/apt/sources.list.d/*.sources", 0, NULL, &g) == 0)
+        for (size_t i = 0; !m && i < g.gl_pathc; i++)
+            m = mirror_in(g.gl_pathv[i]);
+    globfree(&g);
+    if (!m)
+        m = mirror_in("/etc/apt/sources.list");
+    return m ? m : strdup("http://deb.debian.org/debian");
+}
+
+static int debootstrap(create_ctx *c, const char *into, const char *packages)
+{
+    _cleanup_free_ char *mirror = c->o->mirror ? strdup(c->o->mirror) : host_mirror();
+    _cleanup_free_ char *include = NULL;
+    if (!mirror || asprintf(&include, "--include=%s", packages) < 0)
+        return -ENOMEM;
+    char *argv[] = { "/usr/sbin/debootstrap",
+                     "--variant=minbase",
+                     include,
+                     (char *)c->o->release,
+                     (char *)into,
+                     mirror,
+                     NULL };
+    if (access(argv[0], X_OK) < 0) {
+        cli_error("debootstrap is not installed (apt install debootstrap), or give "
+                  "--from-tarball / --from-dir");
+        return -ENOENT;
+    }
+    return create_spawn(c, NULL, argv);
+}
+
+/* A copy of a cache entry is done: the tree stage, the kernel stage and what the entry's record
+ * (<entry>.done) says of its initramfs. Only now, so an interrupted copy is not taken for one. */
+static int marker_from_done(const create_ctx *c, const char *entry)
+{
+    _cleanup_free_ char *done = NULL, *text = NULL;
+    if (asprintf(&done, "%s.done", entry) < 0)
+        return -ENOMEM;
+    int r = cli_read_file(done, 4096, &text, NULL);
+    for (char *save = NULL, *l = r < 0 ? NULL : strtok_r(text, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save))
+        if (strncmp(l, "bytes=", 6) && (r = create_marker_add(c, l)) < 0)
+            return r;
+    if ((r = create_marker_add(c, "tree")) < 0)
+        return r;
+    return create_marker_add(c, "kernel");
+}
+
+/* The size an entry's record gives (bytes=N), 0 when unknown. */
+static uint64_t done_bytes(const char *entry)
+{
+    _cleanup_free_ char *done = NULL, *text = NULL;
+    if (asprintf(&done, "%s.done", entry) < 0 || cli_read_file(done, 4096, &text, NULL) < 0)
+        return 0;
+    const char *b = strstr(text, "bytes=");
+    return b ? strtoull(b + 6, NULL, 10) : 0;
+}
+
+static uint64_t tree_bytes_sum;
+static int tree_bytes_add(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)path, (void)flag, (void)f;
+    tree_bytes_sum += (uint64_t)st->st_blocks * 512;
+    return 0;
+}
+
+/* What a tree occupies (for the bar of its copies). */
+static uint64_t tree_bytes(const char *path)
+{
+    tree_bytes_sum = 0;
+    return nftw(path, tree_bytes_add, 64, FTW_PHYS | FTW_MOUNT) == 0 ? tree_bytes_sum : 0;
+}
+
+static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages)
+{
+    _cleanup_free_ char *entry = NULL;
+    int r = cache_entry_path(c, packages, &entry);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int lock = cache_lock(c);
+    if (lock < 0) {
+        cli_warn("tree cache '%s' not usable (%s): building without it", c->cache_dir,
+                 strerror(-lock));
+        return 0;
+    }
+    if (!cache_complete(entry))
+        return 0;
+    c->tree_cached = true;
+    if (c->o->cache_only) { /* the entry is the tree: nothing to copy */
+        free(c->target);
+        if (!(c->target = strdup(entry)))
+            return -ENOMEM;
+    } else {
+        struct statvfs v;
+        c->bar_total = done_bytes(entry);
+        if (c->bar_total && statvfs(c->target, &v) == 0)
+            c->bar_free = (uint64_t)v.f_bfree * v.f_frsize;
+        else
+            c->bar_total = 0;
+        r = create_copy_tree(c, entry, c->target);
+        c->bar_total = 0;
+        if (r < 0 || (r = marker_from_done(c, entry)) < 0)
+            return r;
+    }
+    c->cache_entry = TAKE_PTR(entry);
+    st->status = "cached";
+    snprintf(st->note, sizeof(st->note), "copied from %s", c->cache_entry);
+    return 1;
+}
+
+int create_tree(create_ctx *c, create_stage *st)
+{
+    create_opts *o = c->o;
+    int r;
+    /* --reuse: a finished tree stage, or a tree of the user's (no marker at all), is kept. */
+    if (o->reuse && !c->target_made && !o->cache_only && !dir_is_empty(c->target) &&
+        (create_marker_has(c, "tree") || !create_marker_has(c, "started"))) {
+        st->status = "skipped";
+        snprintf(st->note, sizeof(st->note), "the tree in %s as it is (--reuse)", c->target);
+        return 0;
+    }
+    if (!o->cache_only && (r = create_marker_add(c, "started")) < 0)
+        return r;
+    c->tree_touched = true;
+    if (o->from_dir) {
+        snprintf(st->note, sizeof(st->note), "copied from %s", o->from_dir);
+        r = create_copy_tree(c, o->from_dir, c->target);
+    } else if (o->from_tarball) {
+        snprintf(st->note, sizeof(st->note), "unpacked from %s", o->from_tarball);
+        r = create_guest_unpack(c);
+    } else {
+        _cleanup_free_ char *packages = NULL;
+        if ((r = create_guest_packages(o->release, o->packages, &packages, NULL)) < 0)
+            return r;
+        if (c->cache_dir && (r = tree_from_cache(c, st, packages)) != 0)
+            return r < 0 ? r : 0; /* the entry's marker says tree and kernel */
+        if (o->cache_only) {
+            if ((r = cache_entry_path(c, packages, &c->cache_entry)) < 0)
+                return r;
+            if (asprintf(&c->target, "%s.tmp", c->cache_entry) < 0)
+                return -ENOMEM;
+            create_remove_tree(c->cache_dir, c->target + strlen(c->cache_dir) + 1);
+            if (mkdir(c->target, 0755) < 0)
+                return -errno;
+        }
+        snprintf(st->note, sizeof(st->note), "debootstrap %s: %s", o->release, packages);
+        r = debootstrap(c, c->target, packages);
+    }
+    return r < 0 ? r : create_marker_add(c, "tree");
+}
+
+/* ---- the kernel ---------------------------------------------------------------------------- */
+
+/* The newest /boot/vmlinuz-VERSION of the tree that has /lib/modules/VERSION. */
+int create_find_kernel(create_ctx *c)
+{
+    _cleanup_free_ char *boot = NULL;
+    if (asprintf(&boot, "%s/boot", c->target) < 0)
+        return -ENOMEM;
+    _cleanup_(closedirp) DIR *d = opendir(boot);
+    if (!d)
+        return -ENOENT;
+    struct dirent *e;
+    char best[256] = "";
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "vmlinuz-", 8) || strlen(e->d_name) >= sizeof(best) + 8)
+            continue;
+        const char *v = e->d_name + 8;
+        char mod[4096];
+        struct stat st;
+        snprintf(mod, sizeof(mod), "%s/lib/modules/%s", c->target, v);
+        if (stat(mod, &st) == 0 && S_ISDIR(st.st_mode) && strverscmp(v, best) > 0)
+            snprintf(best, sizeof(best), "%s", v);
+    }
+    if (!best[0])
+        return -ENOENT;
+    free(c->kver);
+    c->kver = strdup(best);
+    return c->kver ? 0 : -ENOMEM;
+}
+
+/* Fill the cache from the finished tree (or, for --cache-only, make the tree the entry). */
+static int cache_store(create_ctx *c, create_stage *st, const char *hash)
+{
+    _cleanup_free_ char *packages = NULL, *entry = NULL, *done = NULL, *tmp = NULL;
+    int r = create_guest_packages(c->o->release, c->o->packages, &packages, NULL);
+    if (r < 0 || (r = cache_entry_path(c, packages, &entry)) < 0)
+        return r;
+    if (asprintf(&done, "%s.done", entry) < 0 || asprintf(&tmp, "%s.tmp", entry) < 0)
+        return -ENOMEM;
+    _cleanup_close_ int lock = cache_lock(c);
+    if (lock < 0)
+        return 0; /* the guest is fine without */
+    if (!c->o->cache_only) {
+        create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
+        if (mkdir(tmp, 0755) < 0 || create_copy_tree(c, c->target, tmp) < 0)
+            return create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
+    }
+    /* The entry's record lives beside it, not in it: a copy is marked only once complete. */
+    unlink(done);
+    create_remove_tree(c->cache_dir, entry + strlen(c->cache_dir) + 1);
+    if (rename(tmp, entry) < 0)
+        return -errno;
+    _cleanup_free_ char *marker = NULL;
+    if (asprintf(&marker, "%s/%s", entry, CREATE_MARKER) < 0)
+        return -ENOMEM;
+    (void)unlink(marker);
+    _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || dprintf(fd, "initrd-fresh\n%s\nbytes=%llu\n", hash,
+                          (unsigned long long)tree_bytes(entry)) < 0)
+        return -errno;
+    free(c->cache_entry);
+    c->cache_entry = TAKE_PTR(entry);
+    if (c->o->cache_only) {
+        free(c->target);
+        c->target = strdup(c->cache_entry);
+    }
+    size_t n = strlen(st->note);
+    snprintf(st->note + n, sizeof(st->note) - n, "%scached as %s", n ? "; " : "", c->cache_entry);
+    return 0;
+}
+
+int create_kernel(create_ctx *c, create_stage *st)
+{
+    int r;
+    if ((c->tree_cached || create_marker_has(c, "kernel")) && create_find_kernel(c) == 0) {
+        st->status = "cached";
+        snprintf(st->note, sizeof(st->note), "%s", c->kver);
+        return 0;
+    }
+    if ((r = create_guest_prepare(c)) < 0)
+        return r;
+    if (create_find_kernel(c) == 0) {
+        st->status = "skipped";
+        snprintf(st->note, sizeof(st->note), "%s, already in the tree", c->kver);
+        return create_marker_add(c, "kernel");
+    }
+    if (c->o->from_tarball || c->o->from_dir) {
+        cli_error("the tree has no kernel (/boot/vmlinuz-VERSION with /lib/modules/VERSION): "
+                  "install one in it (Debian: linux-image-amd64, Fedora: kernel-core)");
+        return -ENOENT;
+    }
+    /* Inside the chroot, after the dracut configuration: dracut's kernel hook builds the
+     * initramfs with it. */
+    _cleanup_free_ char *include = NULL, *kernel = NULL;
+    if ((r = create_guest_packages(c->o->release, c->o->packages, &include, &kernel)) < 0)
+        return r;
+    char *install[16] = { "/usr/bin/apt-get", "install", "-y", "-q", "--no-install-recommends" };
+    size_t n = 5;
+    for (char *save = NULL, *k = strtok_r(kernel, " ", &save); k && n + 1 < ELEMENTSOF(install);
+         k = strtok_r(NULL, " ", &save))
+        install[n++] = k;
+    char *clean[] = { "/usr/bin/apt-get", "clean", NULL };
+    if ((r = create_spawn(c, c->target, install)) < 0 ||
+        (r = create_spawn(c, c->target, clean)) < 0)
+        return r;
+    if ((r = create_find_kernel(c)) < 0) {
+        cli_error("no kernel in '%s/boot' after installing %s", c->target, install[5]);
+        return r;
+    }
+    snprintf(st->note, sizeof(st->note), "%s %s", install[5], c->kver);
+    /* dracut's kernel hook built /boot/initrd.img-KVER from this configuration. */
+    char hash[17];
+    if ((r = create_dracut_hash(c, hash)) < 0 || (r = create_marker_add(c, "initrd-fresh")) < 0 ||
+        (r = create_marker_add(c, hash)) < 0 || (r = create_marker_add(c, "kernel")) < 0)
+        return r;
+    if (c->cache_dir && !c->o->reuse)
+        return cache_store(c, st, hash);
+    return 0;
+}
+
+/* ---- removal -------------------------------------------------------------------------------- */
+
+/* A finished guest's tree no longer needs its stage marker; libvirt-qemu must enter it. */
+void create_tree_finish(const create_ctx *c)
+{
+    _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)unlinkat(fd, CREATE_MARKER, 0);
+        (void)fchmod(fd, 0755);
+    }
+}

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: from nothing to a defined (and started) root-on-NFS guest. This file has
+ * the option table, the order of the stages, their progress lines and what is said on failure;
+ * the stages live in create-tree.c and create-domain.c, the guest knowledge in lib/guest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "create.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+bool create_interrupted(void)
+{
+    return interrupted != 0;
+}
+
+double create_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A domain name that is also a valid hostname and one path component. */
+static bool name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || s[0] == '-')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+static void ctx_done(create_ctx *c)
+{
+    free(c->cache_dir);
+    free(c->log_path);
+    if (c->log_fd >= 0)
+        close(c->log_fd);
+    free(c->target);
+    free(c->cache_entry);
+    free(c->kver);
+    free(c->boot_dir);
+    free(c->kernel);
+    free(c->initrd);
+    free(c->cmdline);
+    free(c->osinfo);
+    free(c->export_path);
+    nfsroot_findings_freep(&c->findings);
+    nfsroot_guest_profile_free(c->profile);
+    nfsroot_policy_freep(&c->policy);
+    if (c->conn)
+        virConnectClose(c->conn);
+}
+
+/* "[2/6] kernel ... 61.2 s" on stderr (stdout stays for --json). */
+static void stage_line(const create_ctx *c, const create_stage *st, size_t i, size_t n)
+{
+    if (cli.json)
+        return;
+    fprintf(stderr, "[%zu/%zu] %-10s %-7s %6.1f s%s%s\n", i + 1, n, st->name, st->status,
+            st->seconds, st->note[0] ? "  " : "", st->note[0] ? cli_esc(st->note) : "");
+    (void)c;
+}
+
+typedef int (*stage_fn)(create_ctx *c, create_stage *st);
+
+static const struct {
+    const char *name;
+    stage_fn fn;
+} stages[] = {
+    { "tree", create_tree },           { "kernel", create_kernel },
+    { "configure", create_configure }, { "initramfs", create_initramfs },
+    { "domain", create_define },       { "validate", create_validate },
+    { "start", create_start },
+};
+
+static int run_stages(create_ctx *c)
+{
+    size_t n = c->o->cache_only ? 2 : ELEMENTSOF(stages); /* the cache: tree + kernel */
+    for (size_t i = 0; i < n; i++) {
+        create_stage *st = &c->stages[c->n_stages++];
+        *st = (create_stage){ .name = stages[i].name, .status = "done" };
+        double t = create_now();
+        int r = create_interrupted() ? -EINTR : stages[i].fn(c, st);
+        if (r == 0 && create_interrupted())
+            r = -EINTR;
+        st->seconds = create_now() - t;
+        if (r < 0)
+            st->status = "failed";
+        stage_line(c, st, i, n);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* What a failed or interrupted run leaves, and the two ways on. */
+static void say_leftovers(const create_ctx *c, int r)
+{
+    const char *name = c->o->name;
+    if (r == -EINTR)
+        cli_error("interrupted; %s",
+                  c->o->cache_only ? "the tree cache is unchanged" : "no domain is defined");
+    if (c->o->cache_only) {
+        if (c->target && !c->tree_cached)
+            cli_error("the unfinished cache entry '%s' is removed by the next --cache-only",
+                      c->target);
+        return;
+    }
+    if (c->pin.added)
+        cli_error("the guest's address %s stays pinned to MAC %s on network '%s': virsh "
+                  "net-update %s delete ip-dhcp-host \"<host mac='%s'/>\" --live --config",
+                  c->pin.ip, c->pin.mac, c->pin.network, c->pin.network, c->pin.mac);
+    if (!c->target_made && !c->tree_touched && !c->boot_dir_made)
+        return;
+    if (c->tree_touched || c->target_made)
+        cli_error("left on disk: the root tree '%s'", c->target);
+    if (c->boot_dir_made)
+        cli_error("left on disk: the boot files in '%s'", c->boot_dir);
+    if (c->log_path)
+        cli_error("the programs' output is in '%s'", c->log_path);
+    cli_error("resume with 'virt-nfsroot create %s --reuse' (same options), or remove it all "
+              "with 'virt-nfsroot delete %s --tree'",
+              name, name);
+}
+
+static void print_json(const create_ctx *c, int r)
+{
+    json j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_kv_string(&j, "domain", c->o->name);
+    json_kv_bool(&j, "ok", r == 0);
+    json_kv_bool(&j, "dry_run", c->o->dry_run);
+    json_kv_string(&j, "uuid", c->uuid[0] ? c->uuid : NULL);
+    json_kv_string(&j, "tree", c->target);
+    json_kv_string(&j, "cached_tree", c->cache_entry);
+    json_kv_string(&j, "kernel_version", c->kver);
+    json_kv_string(&j, "kernel", c->kernel);
+    json_kv_string(&j, "initrd", c->initrd);
+    json_kv_string(&j, "cmdline", c->cmdline);
+    json_kv_string(&j, "os", c->osinfo);
+    json_kv_string(&j, "mac", c->mac[0] ? c->mac : NULL);
+    json_kv_string(&j, "pinned_ip", c->pin.ip[0] ? c->pin.ip : NULL);
+    json_kv_string(&j, "log", c->log_path);
+    json_key(&j, "stages");
+    json_begin_array(&j);
+    for (size_t i = 0; i < c->n_stages; i++) {
+        json_begin_object(&j);
+        json_kv_string(&j, "name", c->stages[i].name);
+        json_kv_string(&j, "status", c->stages[i].status);
+        json_key(&j, "seconds");
+        json_double(&j, c->stages[i].seconds);
+        json_kv_string(&j, "note", c->stages[i].note[0] ? c->stages[i].note : NULL);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_key(&j, "findings");
+    json_begin_array(&j);
+    for (size_t i = 0; c->findings && i < c->findings->n; i++) {
+        const nfsroot_finding *x = &c->findings->items[i];
+        json_begin_object(&j);
+        json_kv_string(&j, "level", nfsroot_finding_level_name(x->level));
+        json_kv_string(&j, "code", x->code);
+        json_kv_string(&j, "message", x->message);
+        json_end_object(&j);
+    }
+    json_end_array(&j);
+    json_end_object(&j);
+    json_finish(&j);
+}
+
+static void print_done(const create_ctx *c)
+{
+    const char *name = cli_esc(c->o->name);
+    if (c->o->cache_only) {
+        printf("cached tree ready: %s (kernel %s)\n",
+               cli_esc(c->cache_entry ? c->cache_entry : "?"), c->kver ? c->kver : "?");
+        return;
+    }
+    printf("%s domain '%s' (%.0f s): root '%s', kernel %s\n",
+           c->o->dry_run ? "would define" : "defined", name, create_now() - c->t0,
+           cli_esc(c->target), c->kver ? c->kver : "?");
+    if (c->o->start && !c->o->dry_run)
+        printf("started; its console: virsh console %s\n", name);
+    else if (!c->o->dry_run)
+        printf("start it with: virsh start %s --console\n", name);
+}
+
+static int open_log(create_ctx *c)
+{
+    const char *dir = c->cache_dir ? c->cache_dir : "/var/tmp";
+    if (asprintf(&c->log_path, "%s/log/create-%s.log", dir, c->o->name) < 0)
+        return -ENOMEM;
+    char logdir[4096];
+    snprintf(logdir, sizeof(logdir), "%s/log", dir);
+    (void)mkdir(dir, 0755);
+    (void)mkdir(logdir, 0700);
+    c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (c->log_fd < 0) {
+        int e = errno;
+        cli_error("cannot write the log '%s': %s", c->log_path, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+static int create_prepare(create_ctx *c)
+{
+    nfsroot_error err = { 0 };
+    int r = cli_policy_load(&c->policy, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot load the policy"), r;
+    const char *cache = secure_getenv("VIRT_NFSROOT_CACHE_DIR");
+    if (!cache)
+        cache = CREATE_CACHE_DIR;
+    if (cache[0] && !(c->cache_dir = strdup(cache)))
+        return -ENOMEM;
+    /* Every refusal that changes nothing comes first: target, then the domain. */
+    if ((r = create_target_check(c)) < 0)
+        return r;
+    if (!c->o->cache_only && (r = create_domain_precheck(c)) < 0)
+        return r;
+    if (c->o->dry_run)
+        return 0;
+    if ((r = create_target_make(c)) < 0)
+        return r;
+    return open_log(c);
+}
+
+static int create(create_opts *o)
+{
+    cli_log_open();
+    _cleanup_(ctx_done) create_ctx c = { .o = o, .log_fd = -1, .t0 = create_now() };
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    int r = create_prepare(&c);
+    if (r < 0) {
+        if (cli.json)
+            print_json(&c, r);
+        return EXIT_FAIL;
+    }
+    if (o->dry_run) {
+        if (cli.json)
+            print_json(&c, 0);
+        else if (o->cache_only)
+            printf("would fill the tree cache in '%s'\n",
+                   cli_esc(c.cache_dir ? c.cache_dir : "(none)"));
+        else
+            printf("would create domain '%s' with its root tree in '%s'\n", cli_esc(o->name),
+                   cli_esc(c.target));
+        return EXIT_OK;
+    }
+    r = run_stages(&c);
+    /* A guest that is complete but did not start (the hook refused, say) stays defined. */
+    bool start_failed = r < 0 && r != -EINTR && c.n_stages == ELEMENTSOF(stages);
+    if ((r == 0 || start_failed) && !o->cache_only)
+        create_tree_finish(&c);
+    if (start_failed)
+        cli_error("domain '%s' is defined but did not start: fix the above, then 'virsh start "
+                  "%s'",
+                  o->name, o->name);
+    else if (r < 0) {
+        create_undefine(&c);
+        say_leftovers(&c, r);
+    }
+    if (cli.json)
+        print_json(&c, r);
+    else if (r == 0)
+        print_done(&c);
+    return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_create(int argc, char **argv);
+
+enum {
+    OPT_RELEASE = CLI_KEY_FIRST,
+    OPT_MIRROR,
+    OPT_TARBALL,
+    OPT_FROM_DIR,
+    OPT_NETWORK,
+    OPT_PIN,
+    OPT_MEMORY,
+    OPT_VCPUS,
+    OPT_SSH_KEY,
+    OPT_ROOT_PW,
+    OPT_PACKAGES,
+    OPT_PATH,
+    OPT_REUSE,
+    OPT_BOOT_IN_EXPORT,
+    OPT_START,
+    OPT_DRY,
+    OPT_VIRT_TYPE,
+    OPT_CACHE_ONLY,
+};
+
+const cli_command cli_cmd_create = {
+    .name = "create",
+    .args = "NAME",
+    .summary = "make a Debian (or given) root tree and a root-on-NFS domain for it",
+    .about = "Make the root tree <first export root>/NAME (debootstrap, or --from-tarball /\n"
+             "--from-dir), configure it for root on NFS (dracut, fstab, id mapping, console),\n"
+             "install its kernel, build its initramfs in a private mount namespace, put both in\n"
+             "the policy's boot directory, define domain NAME through libvirt and check it as the\n"
+             "hook will. One line per stage with its time. Trees are cached per release and\n"
+             "package set ($VIRT_NFSROOT_CACHE_DIR, default " CREATE_CACHE_DIR "), initramfs\n"
+             "images are shared per kernel and dracut configuration. A failed or interrupted run\n"
+             "defines no domain and says what it left; --reuse resumes it.",
+    .opts =
+        (const cli_opt[]){
+            { "release", OPT_RELEASE, CLI_ARG, "REL", "Debian release (default trixie)",
+              "trixie bookworm" },
+            { "mirror", OPT_MIRROR, CLI_ARG, "URL",
+              "Debian mirror (default: the host's apt sources)", NULL },
+            { "from-tarball", OPT_TARBALL, CLI_ARG, "FILE",
+              "unpack this root tree (tar, gz, xz, zstd) instead", "@file" },
+            { "from-dir", OPT_FROM_DIR, CLI_ARG, "DIR", "copy this root tree instead", "@dir" },
+            { "network", OPT_NETWORK, CLI_ARG, "NET", "libvirt network (default 'default')", NULL },
+            { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
+              "a static DHCP host for the guest: IP or the next free", NULL },
+            { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
+            { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 1)", NULL },
+            { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
+              "kvm or qemu (default kvm when /dev/kvm exists)", "kvm qemu" },
+            { "ssh-key", OPT_SSH_KEY, CLI_ARG, "FILE", "a public key for root's ssh login",
+              "@file" },
+            { "root-password-file", OPT_ROOT_PW, CLI_ARG, "FILE",
+              "root's password, read from FILE (never in argv)", "@file" },
+            { "packages", OPT_PACKAGES, CLI_ARG, "P,...", "more Debian packages", NULL },
+            { "path", OPT_PATH, CLI_ARG, "DIR", "the root tree (default <first export root>/NAME)",
+              "@dir" },
+            { "reuse", OPT_REUSE, CLI_NO_ARG, NULL,
+              "accept a non-empty tree: resume an interrupted run", NULL },
+            { "boot-in-export", OPT_BOOT_IN_EXPORT, CLI_NO_ARG, NULL,
+              "boot from the tree's /boot, not the policy's boot directory", NULL },
+            { "start", OPT_START, CLI_NO_ARG, NULL, "start the guest once it is defined", NULL },
+            { "cache-only", OPT_CACHE_ONLY, CLI_NO_ARG, NULL,
+              "only fill the tree cache for --release/--packages (no NAME, no domain)", NULL },
+            { "dry-run", OPT_DRY, CLI_NO_ARG, NULL, "check the request, change nothing", NULL },
+            { 0 } },
+    .run = cmd_create,
+};
+
+/* "1024", "512M", "1G", "2GiB" -> MiB; 0 when unreadable or below 128 MiB. */
+static unsigned long parse_memory(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return 0;
+    if (*end == 'G' || *end == 'g')
+        v *= 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        end++;
+    if (*end == 'i' || *end == 'I')
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || v < 128 || v > 16ULL * 1024 * 1024)
+        return 0;
+    return (unsigned long)v;
+}
+
+static int create_opt(void *userdata, int key, const char *arg, int argc, char **argv)
+{
+    create_opts *o = userdata;
+    char *end;
+    switch (key) {
+    case OPT_RELEASE:
+        if (strcmp(arg, "trixie") && strcmp(arg, "bookworm"))
+            return cli_usage_error("create", "--release takes 'trixie' or 'bookworm', not '%s'",
+                                   arg);
+        o->release = arg;
+        break;
+    case OPT_MIRROR:
+        if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8) &&
+            strncmp(arg, "file:///", 8))
+            return cli_usage_error("create", "--mirror '%s' is not an http(s):// or file:// URL",
+                                   arg);
+        o->mirror = arg;
+        break;
+    case OPT_TARBALL:
+        o->from_tarball = arg;
+        break;
+    case OPT_FROM_DIR:
+        o->from_dir = arg;
+        break;
+    case OPT_NETWORK:
+        o->network = arg;
+        break;
+    case OPT_PIN:
+        o->pin = true;
+        o->pin_ip = arg;
+        if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
+            o->pin_ip = argv[optind++];
+        break;
+    case OPT_MEMORY:
+        if (!(o->memory_mib = parse_memory(arg)))
+            return cli_usage_error("create",
+                                   "--memory '%s' is not a size of at least 128 MiB "
+                                   "(e.g. 1024, 512M, 2G)",
+                                   arg);
+        break;
+    case OPT_VCPUS:
+        errno = 0;
+        o->vcpus = strtoul(arg, &end, 10);
+        if (errno || *end || o->vcpus < 1 || o->vcpus > 256)
+            return cli_usage_error("create", "--vcpus '%s' is not a number from 1 to 256", arg);
+        break;
+    case OPT_VIRT_TYPE:
+        if (strcmp(arg, "kvm") && strcmp(arg, "qemu"))
+            return cli_usage_error("create", "--virt-type takes 'kvm' or 'qemu', not '%s'", arg);
+        o->virt_type = arg;
+        break;
+    case OPT_SSH_KEY:
+        o->ssh_key = arg;
+        break;
+    case OPT_ROOT_PW:
+        o->root_password_file = arg;
+        break;
+    case OPT_PACKAGES:
+        o->packages = arg;
+        break;
+    case OPT_PATH:
+        o->path = arg;
+        break;
+    case OPT_REUSE:
+        o->reuse = true;
+        break;
+    case OPT_BOOT_IN_EXPORT:
+        o->boot_in_export = true;
+        break;
+    case OPT_START:
+        o->start = true;
+        break;
+    case OPT_DRY:
+        o->dry_run = true;
+        break;
+    case OPT_CACHE_ONLY:
+        o->cache_only = true;
+        break;
+    }
+    return 0;
+}
+
+/* Packages are Debian names, comma-separated: nothing a shell or apt could read otherwise. */
+static bool packages_ok(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("+-.,:", *p)))
+            return false;
+    return s[0] && s[0] != ',' && s[0] != '-';
+}
+
+static int check_args(create_opts *o, int argc, char **argv)
+{
+    if (o->cache_only) {
+        if (optind < argc)
+            return cli_usage_error("create", "--cache-only takes no NAME");
+        if (o->from_tarball || o->from_dir || o->start || o->pin || o->path || o->reuse)
+            return cli_usage_error("create", "--cache-only fills the Debian tree cache only: "
+                                             "no --from-*, --path, --reuse, --pin-address or "
+                                             "--start");
+        o->name = "cache";
+    } else {
+        if (optind >= argc)
+            return cli_usage_error("create", "which guest? Give its NAME");
+        if (optind + 1 < argc)
+            return cli_usage_error("create", "unexpected argument '%s'", argv[optind + 1]);
+        o->name = argv[optind];
+        if (!name_ok(o->name)) {
+            cli_error("create: '%s' is not a valid guest name: use at most 63 letters, digits "
+                      "and '-', not starting with '-' (it is the domain name, the hostname and "
+                      "the tree's directory)",
+                      o->name);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->from_tarball && o->from_dir)
+        return cli_usage_error("create", "give --from-tarball or --from-dir, not both");
+    if ((o->from_tarball || o->from_dir) && (o->release || o->mirror || o->packages))
+        return cli_usage_error("create", "--release, --mirror and --packages are for "
+                                         "debootstrap, not for a given tree");
+    if (o->packages && !packages_ok(o->packages))
+        return cli_usage_error("create",
+                               "--packages '%s' is not a comma-separated list of "
+                               "Debian package names",
+                               o->packages);
+    if (o->path && o->path[0] != '/')
+        return cli_usage_error("create", "--path '%s' is not an absolute path", o->path);
+    if (!o->release)
+        o->release = "trixie";
+    if (!o->network)
+        o->network = "default";
+    if (!o->memory_mib)
+        o->memory_mib = 1024;
+    if (!o->vcpus)
+        o->vcpus = 1;
+    if (!o->virt_type)
+        o->virt_type = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
+    return EXIT_OK;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+    create_opts o = { 0 };
+    int c = cli_parse(&cli_cmd_create, argc, argv, create_opt, &o, -1);
+    if (c < 0)
+        return cli_parse_exit(c);
+    int r = check_args(&o, argc, argv);
+    return r != EXIT_OK ? r : create(&o);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* virt-nfsroot create: what create.c (the stages), create-tree.c (tree, kernel, initramfs, boot
+ * files), create-domain.c (libvirt) and create-guest.c (the library's guest room) share.
+ * Private. */
+#ifndef NFSROOT_CREATE_H
+#define NFSROOT_CREATE_H
+
+#include "annotate.h"
+#include "cli.h"
+
+/* Where the tree cache and the logs live unless $VIRT_NFSROOT_CACHE_DIR says otherwise. */
+#define CREATE_CACHE_DIR "/var/cache/virt-nfsroot"
+/* In a tree while create has not finished with it: the stages done (--reuse resumes). */
+#define CREATE_MARKER ".virt-nfsroot-create"
+/* Bumped when what a cached tree holds changes: older entries are then not used. */
+#define CREATE_CACHE_RECIPE "2"
+
+typedef struct create_opts {
+    const char *name;
+    const char *release, *mirror, *from_tarball, *from_dir, *network, *pin_ip, *virt_type;
+    const char *ssh_key, *root_password_file, *packages, *path;
+    unsigned long memory_mib, vcpus;
+    bool pin, reuse, boot_in_export, start, dry_run, cache_only;
+} create_opts;
+
+/* One stage's outcome, for the progress lines and --json. */
+typedef struct create_stage {
+    const char *name;
+    double seconds;
+    const char *status; /* "done", "cached", "skipped", "failed" */
+    char note[256];
+} create_stage;
+
+typedef struct create_ctx {
+    create_opts *o;
+    nfsroot_policy *policy;
+    nfsroot_guest_profile *profile; /* the tree's, once it exists */
+    char *cache_dir;                /* NULL: no tree cache */
+    char *log_path;                 /* programs' output */
+    int log_fd;
+    char *target;      /* the guest's root tree (resolved) */
+    bool target_made;  /* this run made the directory */
+    bool tree_touched; /* this run wrote into it */
+    char *cache_entry; /* the cached tree used or made, NULL: none */
+    bool tree_cached;
+    uint64_t bar_total, bar_free;
+    /* a copy's bar: its size, the free space when it began */ /* the tree is (a copy of) a
+                                                                  complete cache entry */
+    char *kver;                                                /* the guest's kernel version */
+    char *boot_dir; /* <first boot_dir>/NAME, or <target>/boot with --boot-in-export */
+    bool boot_dir_made;
+    char *kernel, *initrd; /* what the domain boots */
+    char *cmdline;
+    char *osinfo;      /* libosinfo id, NULL: unknown */
+    char *export_path; /* for the metadata: target */
+    char mac[18];
+    char uuid[37];
+    virConnectPtr conn;
+    bool defined;
+    pin_result pin;
+    nfsroot_findings *findings; /* validate's */
+    create_stage stages[8];
+    size_t n_stages;
+    double t0;
+} create_ctx;
+
+/* Ctrl-C / SIGTERM seen: stages stop at the next program or step. */
+bool create_interrupted(void);
+double create_now(void);
+
+/* create-tree.c: target, tree, kernel, markers */
+bool create_marker_has(const create_ctx *c, const char *what);
+int create_marker_add(const create_ctx *c, const char *what);
+uint64_t create_fnv1a(uint64_t h, const void *data, size_t n);
+/* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
+int create_find_kernel(create_ctx *c);
+int create_target_check(create_ctx *c);
+int create_target_make(create_ctx *c);
+int create_tree(create_ctx *c, create_stage *st);
+int create_kernel(create_ctx *c, create_stage *st);
+/* After the last stage: the tree's resume marker goes. */
+void create_tree_finish(const create_ctx *c);
+
+/* create-boot.c */
+int create_initramfs(create_ctx *c, create_stage *st);
+/* (kernel version, dracut configuration) of the tree as 16 hex digits. */
+int create_dracut_hash(create_ctx *c, char ret[17]);
+/* <first boot_dirs entry>/NAME: a guest's kernel and its link to the shared initramfs. */
+int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret);
+
+/* create-run.c */
+/* cp -a of a tree's contents into the directory to (a bar when c->bar_total is set). */
+int create_copy_tree(create_ctx *c, const char *from, const char *to);
+/* Run argv (a program, with a private mount namespace; inside root with private /proc /sys
+ * /dev when root is not NULL), its output to the log. 0, or -errno / -ECHILD after printing. */
+int create_spawn(create_ctx *c, const char *root, char *const argv[]);
+/* Remove parent/name: a link or file itself, a directory with rm -rf --one-file-system
+ * beneath the opened parent (never through a symbolic link). */
+int create_remove_tree(const char *parent, const char *name);
+
+/* create-domain.c */
+int create_domain_precheck(create_ctx *c);
+int create_configure(create_ctx *c, create_stage *st);
+int create_define(create_ctx *c, create_stage *st);
+int create_validate(create_ctx *c, create_stage *st);
+int create_start(create_ctx *c, create_stage *st);
+void create_undefine(create_ctx *c);
+
+/* create-guest.c: the library's guest room (lib/guest), as create needs it. */
+/* Packages for a Debian release: debootstrap's --include (the profile's and extra "a,b",
+ * comma-separated) and, apart, the kernel's (space-separated; ret_kernel may be NULL). */
+int create_guest_packages(const char *release, const char *extra, char **ret_include,
+                          char **ret_kernel);
+/* The configuration a tree needs before its kernel is installed (dracut's). */
+int create_guest_prepare(create_ctx *c);
+/* The whole per-guest configuration; sets c->cmdline and c->osinfo. */
+int create_guest_configure(create_ctx *c, const char *server);
+/* Unpack c->o->from_tarball into c->target. */
+int create_guest_unpack(create_ctx *c);
+
+#endif
