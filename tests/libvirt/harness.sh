@@ -148,7 +148,10 @@ lv_setup_namespace() {
     ns_nfs_state
     mkdir -p /var/cache/libvirt /export
     [ -n "${LV_COLD_CACHE:-}" ] && mount -t tmpfs -o mode=0711 tmpfs /var/cache/libvirt
-    mkdir -p /run/lock /etc/libvirt/qemu/networks/autostart /etc/libvirt/hooks/qemu.d
+    # /var/log/libvirt/qemu: the package ships it (libvirtd does not create it); serial logs
+    # of guests made by create go there.
+    mkdir -p /run/lock /etc/libvirt/qemu/networks/autostart /etc/libvirt/hooks/qemu.d \
+        /var/log/libvirt/qemu
     install -m 0600 "$LV_WORK/default-network.xml" /etc/libvirt/qemu/networks/default.xml
 
     # Hermetic policy: the host's /etc/virt-nfsroot.conf is not ours to read.
