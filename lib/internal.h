@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "virt-nfsroot/virt-nfsroot.h"
+#include "domain.h"
 #include "policy.h"
 
 #include "cleanup.h"

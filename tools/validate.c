@@ -190,8 +190,8 @@ static void add_plan(nfsroot_findings *f, const nfsroot_domain *d, const nfsroot
     for (size_t i = 0; i < plan->n_exports; i++) {
         _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
         nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "plan", NULL,
-                             "domain '%s': at start the host exports '%s'%s", d->name,
-                             line ? line : plan->exports[i].path,
+                             "domain '%s': at start the host exports '%s'%s",
+                             nfsroot_domain_get_name(d), line ? line : plan->exports[i].path,
                              plan->subnet_wide ? " (subnet-wide: pin the guest's address with "
                                                  "'virt-nfsroot annotate --pin-address')"
                                                : "");
@@ -242,13 +242,13 @@ static void check_domain(const nfsroot_policy *policy, const char *xml, size_t l
         return;
     }
     const nfsroot_domain *d = *ret_d;
-    rep->domain = d->name;
-    rep->has_metadata = d->has_metadata;
-    if (!d->has_metadata) {
+    rep->domain = nfsroot_domain_get_name(d);
+    rep->has_metadata = nfsroot_domain_has_metadata(d);
+    if (!rep->has_metadata) {
         nfsroot_findings_add(rep->f, NFSROOT_FINDING_INFO, "no-metadata", NULL,
                              "domain '%s' has no virt-nfsroot metadata: the hook leaves it "
                              "alone (add it with 'virt-nfsroot annotate %s')",
-                             d->name, d->name);
+                             rep->domain, rep->domain);
         return;
     }
     nfsroot_error_clear(&err);

@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r = nfsroot_domain_parse(xml, len, &d, &err);
     if (r < 0 && r != -ENOMEM && !err.message[0])
         __builtin_trap(); /* a refusal without a sentence */
-    if (r == 0 && d->has_metadata) {
+    if (r == 0 && nfsroot_domain_has_metadata(d)) {
         nfsroot_plan *plan = NULL;
         nfsroot_error_clear(&err);
         r = nfsroot_plan_build(policy, d, NULL, &plan, &err);
@@ -180,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r < 0 && strchr(nfsroot_error_format(&err, line, sizeof(line)), '\n'))
             __builtin_trap(); /* the hook's one stderr line must stay one line */
         nfsroot_plan_free(plan);
-        char *meta = nfsroot_metadata_format(d->exports, d->n_exports);
+        char *meta = nfsroot_metadata_format(d);
         free(meta);
     }
     nfsroot_domain_free(d);

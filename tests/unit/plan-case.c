@@ -142,7 +142,7 @@ int main(int argc, char **argv)
     int r = nfsroot_policy_load(path, &p, &err);
     if (r >= 0)
         r = nfsroot_domain_parse(xml, xml_len, &d, &err);
-    if (r >= 0 && !d->has_metadata)
+    if (r >= 0 && !nfsroot_domain_has_metadata(d))
         fprintf(m, "no metadata\n");
     else if (r >= 0)
         r = nfsroot_plan_build(p, d, NULL, &plan, &err);

@@ -178,30 +178,11 @@ typedef enum nfsroot_nic_type {
     NFSROOT_NIC_BRIDGE,  /* <interface type='bridge'><source bridge='br0'/> */
 } nfsroot_nic_type;
 
-typedef struct nfsroot_nic {
-    nfsroot_nic_type type;
-    char *source; /* network or bridge name */
-    char mac[18]; /* lower-case aa:bb:cc:dd:ee:ff, "" when absent */
-} nfsroot_nic;
-
-typedef struct nfsroot_export_req {
-    char *path; /* as written; NULL: <export root>/<domain name> */
-    bool readonly;
-    bool is_root;  /* role='root' or the first export */
-    char *clients; /* as written, NULL when absent */
-    char *options; /* as written, NULL when absent */
-} nfsroot_export_req;
-
-typedef struct nfsroot_domain {
-    char *name;
-    char uuid[37];
-    char *kernel, *initrd, *cmdline; /* <os>, NULL when absent */
-    nfsroot_nic *nics;
-    size_t n_nics;
-    bool has_metadata; /* our element is present */
-    nfsroot_export_req *exports;
-    size_t n_exports;
-} nfsroot_domain;
+/* A parsed domain, its <interface>s and the exports our element asks for: opaque, so a new
+ * metadata attribute keeps the ABI. NICs and export requests belong to their domain. */
+typedef struct nfsroot_domain nfsroot_domain;
+typedef struct nfsroot_nic nfsroot_nic;
+typedef struct nfsroot_export_req nfsroot_export_req;
 
 /* Cheap test used before any parsing: does this buffer mention our namespace at all? */
 NFSROOT_API bool nfsroot_xml_mentions_namespace(const char *xml, size_t len);
@@ -210,8 +191,28 @@ NFSROOT_API bool nfsroot_xml_mentions_namespace(const char *xml, size_t len);
 NFSROOT_API int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_domain_free(nfsroot_domain *d);
-/* Render our <nfsroot:nfsroot> element (for `annotate`). Caller frees. */
-NFSROOT_API char *nfsroot_metadata_format(const nfsroot_export_req *exports, size_t n);
+/* Render d's <nfsroot:nfsroot> element (for `annotate`); NULL on ENOMEM. Caller frees. */
+NFSROOT_API char *nfsroot_metadata_format(const nfsroot_domain *d);
+/* The domain's name, and its uuid ("" when absent). */
+NFSROOT_API const char *nfsroot_domain_get_name(const nfsroot_domain *d);
+NFSROOT_API const char *nfsroot_domain_get_uuid(const nfsroot_domain *d);
+/* Is our element present? */
+NFSROOT_API bool nfsroot_domain_has_metadata(const nfsroot_domain *d);
+/* Its NICs in document order: the i-th, NULL past the last. */
+NFSROOT_API size_t nfsroot_domain_get_n_nics(const nfsroot_domain *d);
+NFSROOT_API const nfsroot_nic *nfsroot_domain_get_nic(const nfsroot_domain *d, size_t i);
+NFSROOT_API nfsroot_nic_type nfsroot_nic_get_type(const nfsroot_nic *nic);
+/* The network or bridge name (NULL when absent), the lower-case MAC ("" when absent). */
+NFSROOT_API const char *nfsroot_nic_get_source(const nfsroot_nic *nic);
+NFSROOT_API const char *nfsroot_nic_get_mac(const nfsroot_nic *nic);
+/* Replace what d's element asks for by an element without exports (what `annotate` writes then
+ * adds); has_metadata becomes true. */
+NFSROOT_API void nfsroot_domain_clear_exports(nfsroot_domain *d);
+/* Ask for one more export, as its attributes would: path NULL means the policy's export root
+ * plus the domain's name; clients and options may be NULL. The first export is the root one.
+ * 0 or -ENOMEM (then d is unchanged). */
+NFSROOT_API int nfsroot_domain_add_export(nfsroot_domain *d, const char *path, bool readonly,
+                                          const char *clients, const char *options);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Addresses */
