@@ -12,6 +12,7 @@
 
 #include "virt-nfsroot/virt-nfsroot.h"
 #include "domain.h"
+#include "plan.h"
 #include "policy.h"
 
 #include "cleanup.h"

@@ -246,3 +246,58 @@ char *nfsroot_export_format_line(const nfsroot_export *e)
         q += sprintf(q, " %s(%s)", e->clients[i], e->options);
     return out;
 }
+
+const char *nfsroot_plan_get_domain(const nfsroot_plan *plan)
+{
+    return plan->domain;
+}
+
+const char *nfsroot_plan_get_uuid(const nfsroot_plan *plan)
+{
+    return plan->uuid;
+}
+
+const char *nfsroot_plan_get_server(const nfsroot_plan *plan)
+{
+    return plan->server;
+}
+
+bool nfsroot_plan_is_subnet_wide(const nfsroot_plan *plan)
+{
+    return plan->subnet_wide;
+}
+
+size_t nfsroot_plan_get_n_exports(const nfsroot_plan *plan)
+{
+    return plan->n_exports;
+}
+
+const nfsroot_export *nfsroot_plan_get_export(const nfsroot_plan *plan, size_t i)
+{
+    return i < plan->n_exports ? &plan->exports[i] : NULL;
+}
+
+const char *nfsroot_export_get_path(const nfsroot_export *e)
+{
+    return e->path;
+}
+
+const char *const *nfsroot_export_get_clients(const nfsroot_export *e)
+{
+    return (const char *const *)e->clients;
+}
+
+const char *nfsroot_export_get_options(const nfsroot_export *e)
+{
+    return e->options;
+}
+
+bool nfsroot_export_is_readonly(const nfsroot_export *e)
+{
+    return e->readonly;
+}
+
+bool nfsroot_export_is_root(const nfsroot_export *e)
+{
+    return e->is_root;
+}

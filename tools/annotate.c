@@ -168,15 +168,16 @@ static void json_exports(json *j, const nfsroot_plan *plan)
 {
     json_key(j, "exports");
     json_begin_array(j);
-    for (size_t i = 0; plan && i < plan->n_exports; i++) {
+    const nfsroot_export *e;
+    for (size_t i = 0; plan && (e = nfsroot_plan_get_export(plan, i)); i++) {
         json_begin_object(j);
-        json_kv_string(j, "path", plan->exports[i].path);
+        json_kv_string(j, "path", nfsroot_export_get_path(e));
         json_key(j, "clients");
         json_begin_array(j);
-        for (char **c = plan->exports[i].clients; c && *c; c++)
+        for (const char *const *c = nfsroot_export_get_clients(e); c && *c; c++)
             json_string(j, *c);
         json_end_array(j);
-        json_kv_string(j, "options", plan->exports[i].options);
+        json_kv_string(j, "options", nfsroot_export_get_options(e));
         json_end_object(j);
     }
     json_end_array(j);
@@ -233,9 +234,10 @@ static void print_text(const annotate_run *a)
            config ? "persistent config" : "", config && live ? " and " : "",
            live ? "live, effective at next start" : "");
     print_lines(a->metadata ? a->metadata : "");
-    for (size_t i = 0; a->plan && i < a->plan->n_exports; i++) {
-        _cleanup_free_ char *line = nfsroot_export_format_line(&a->plan->exports[i]);
-        printf("at start it exports: %s\n", cli_esc(line ? line : a->plan->exports[i].path));
+    const nfsroot_export *e;
+    for (size_t i = 0; a->plan && (e = nfsroot_plan_get_export(a->plan, i)); i++) {
+        _cleanup_free_ char *line = nfsroot_export_format_line(e);
+        printf("at start it exports: %s\n", cli_esc(line ? line : nfsroot_export_get_path(e)));
     }
 }
 

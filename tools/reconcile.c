@@ -74,10 +74,12 @@ static char *plan_paths(const nfsroot_plan *plan)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        fprintf(f, "%s%s ", i ? "; " : "", plan->exports[i].path);
-        for (size_t c = 0; plan->exports[i].clients[c]; c++)
-            fprintf(f, "%s%s", c ? "," : "", plan->exports[i].clients[c]);
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(plan, i)); i++) {
+        const char *const *clients = nfsroot_export_get_clients(e);
+        fprintf(f, "%s%s ", i ? "; " : "", nfsroot_export_get_path(e));
+        for (size_t c = 0; clients[c]; c++)
+            fprintf(f, "%s%s", c ? "," : "", clients[c]);
     }
     fclose(f);
     return buf;
@@ -224,13 +226,12 @@ static size_t count_lost(const nfsroot_policy *policy, const nfsroot_state *st, 
         return 0;
     }
     nfsroot_policy_set_backend(pb, st->backend);
-    for (size_t e = 0; e < st->plan->n_exports; e++)
-        for (size_t cl = 0; st->plan->exports[e].clients[cl]; cl++) {
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(st->plan, i)); i++)
+        for (const char *const *c = nfsroot_export_get_clients(e); *c; c++) {
             bool has = true;
             total++;
-            if (nfsroot_backend_has(pb, st->plan->exports[e].path, st->plan->exports[e].clients[cl],
-                                    &has) == 0 &&
-                !has)
+            if (nfsroot_backend_has(pb, nfsroot_export_get_path(e), *c, &has) == 0 && !has)
                 lost++;
         }
     *ret_total = total;
@@ -242,14 +243,15 @@ static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool
 {
     const nfsroot_plan *plan = st->plan;
     char why[300] = "";
-    tri s = domain_state(conn, plan->domain, plan->uuid, why, sizeof(why));
+    tri s = domain_state(conn, nfsroot_plan_get_domain(plan), nfsroot_plan_get_uuid(plan), why,
+                         sizeof(why));
     if (s == TRI_UNKNOWN) {
-        cli_warn("domain '%s': %s: left alone", plan->domain, why);
+        cli_warn("domain '%s': %s: left alone", nfsroot_plan_get_domain(plan), why);
         return;
     }
     size_t total = 0, lost = s == TRI_YES ? count_lost(policy, st, &total) : 0;
     const char *what = s == TRI_NO ? "remove" : lost ? "restore" : "keep";
-    action *a = push(acts, plan->domain, plan->uuid, what);
+    action *a = push(acts, nfsroot_plan_get_domain(plan), nfsroot_plan_get_uuid(plan), what);
     if (!a)
         return;
     a->detail = plan_paths(plan);
@@ -264,8 +266,8 @@ static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool
     if (!apply || !strcmp(what, "keep"))
         return;
     nfsroot_error e = { 0 };
-    int r = s == TRI_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
-                        : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
+    int r = s == TRI_NO ? nfsroot_remove(policy, nfsroot_plan_get_domain(plan), &cli_log, &e)
+                        : nfsroot_ensure(policy, nfsroot_plan_get_domain(plan), &cli_log, &e);
     a->done = r == 0;
     if (r < 0) {
         a->error = lib_error_text(&e, r);

@@ -132,17 +132,17 @@ static void print_json(const report *rep)
     json_kv_string(&j, "validate_mode", rep->mode);
     json_key(&j, "exports");
     json_begin_array(&j);
-    for (size_t i = 0; rep->plan && i < rep->plan->n_exports; i++) {
-        const nfsroot_export *e = &rep->plan->exports[i];
+    const nfsroot_export *e;
+    for (size_t i = 0; rep->plan && (e = nfsroot_plan_get_export(rep->plan, i)); i++) {
         json_begin_object(&j);
-        json_kv_string(&j, "path", e->path);
-        json_kv_string(&j, "role", e->is_root ? "root" : "extra");
+        json_kv_string(&j, "path", nfsroot_export_get_path(e));
+        json_kv_string(&j, "role", nfsroot_export_is_root(e) ? "root" : "extra");
         json_key(&j, "clients");
         json_begin_array(&j);
-        for (char **c = e->clients; c && *c; c++)
+        for (const char *const *c = nfsroot_export_get_clients(e); c && *c; c++)
             json_string(&j, *c);
         json_end_array(&j);
-        json_kv_string(&j, "options", e->options);
+        json_kv_string(&j, "options", nfsroot_export_get_options(e));
         json_end_object(&j);
     }
     json_end_array(&j);
@@ -187,14 +187,15 @@ static void add_error(nfsroot_findings *f, const char *code, const nfsroot_error
 /* The plan as findings: what the host exports at start. */
 static void add_plan(nfsroot_findings *f, const nfsroot_domain *d, const nfsroot_plan *plan)
 {
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
-        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "plan", NULL,
-                             "domain '%s': at start the host exports '%s'%s",
-                             nfsroot_domain_get_name(d), line ? line : plan->exports[i].path,
-                             plan->subnet_wide ? " (subnet-wide: pin the guest's address with "
-                                                 "'virt-nfsroot annotate --pin-address')"
-                                               : "");
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(plan, i)); i++) {
+        _cleanup_free_ char *line = nfsroot_export_format_line(e);
+        nfsroot_findings_add(
+            f, NFSROOT_FINDING_INFO, "plan", NULL, "domain '%s': at start the host exports '%s'%s",
+            nfsroot_domain_get_name(d), line ? line : nfsroot_export_get_path(e),
+            nfsroot_plan_is_subnet_wide(plan) ? " (subnet-wide: pin the guest's address with "
+                                                "'virt-nfsroot annotate --pin-address')"
+                                              : "");
     }
 }
 

@@ -316,22 +316,10 @@ NFSROOT_API int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroo
 /* ------------------------------------------------------------------------------------------ */
 /* Plan: what to export for one domain */
 
-typedef struct nfsroot_export {
-    char *path;     /* resolved, canonical, verified directory */
-    char **clients; /* NULL-terminated, canonical CIDR strings */
-    char *options;  /* canonical comma-separated exports(5) options */
-    bool readonly;
-    bool is_root;
-} nfsroot_export;
-
-typedef struct nfsroot_plan {
-    char *domain; /* name */
-    char uuid[37];
-    nfsroot_export *exports;
-    size_t n_exports;
-    char *server;     /* the host's address on the guest's network (for boot checks), or NULL */
-    bool subnet_wide; /* clients fell back to the whole subnet */
-} nfsroot_plan;
+/* The exports to create for one domain, and one of them: opaque, so a new attribute keeps the
+ * ABI. Exports belong to their plan. */
+typedef struct nfsroot_plan nfsroot_plan;
+typedef struct nfsroot_export nfsroot_export;
 
 /* Metadata + policy + network -> the exports to create, or one precise error. Touches nothing
  * on the host (it only reads). */
@@ -340,6 +328,22 @@ NFSROOT_API int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain
 NFSROOT_API void nfsroot_plan_free(nfsroot_plan *plan);
 /* One exports(5) line for an export: "/export/vm 192.168.122.5/32(rw,...)". Caller frees. */
 NFSROOT_API char *nfsroot_export_format_line(const nfsroot_export *e);
+/* The domain's name and uuid ("" when unknown), the host's address on the guest's network
+ * (NULL when unknown), whether the clients fell back to the whole subnet. */
+NFSROOT_API const char *nfsroot_plan_get_domain(const nfsroot_plan *plan);
+NFSROOT_API const char *nfsroot_plan_get_uuid(const nfsroot_plan *plan);
+NFSROOT_API const char *nfsroot_plan_get_server(const nfsroot_plan *plan);
+NFSROOT_API bool nfsroot_plan_is_subnet_wide(const nfsroot_plan *plan);
+/* Its exports in the order the element lists them: the i-th, NULL past the last. */
+NFSROOT_API size_t nfsroot_plan_get_n_exports(const nfsroot_plan *plan);
+NFSROOT_API const nfsroot_export *nfsroot_plan_get_export(const nfsroot_plan *plan, size_t i);
+/* The resolved directory, its clients (canonical CIDRs, NULL-terminated), its canonical
+ * exports(5) options; is it read-only, is it the guest's root. */
+NFSROOT_API const char *nfsroot_export_get_path(const nfsroot_export *e);
+NFSROOT_API const char *const *nfsroot_export_get_clients(const nfsroot_export *e);
+NFSROOT_API const char *nfsroot_export_get_options(const nfsroot_export *e);
+NFSROOT_API bool nfsroot_export_is_readonly(const nfsroot_export *e);
+NFSROOT_API bool nfsroot_export_is_root(const nfsroot_export *e);
 
 /* Resolve an export path on the real filesystem: absolute, no "." or ".." components, inside
  * one of roots (strictly below it) after following symlinks, an existing directory. */

@@ -12,6 +12,7 @@
 
 #include "test.h"
 #include "bootcheck-private.h"
+#include "plan.h"
 #include "policy.h"
 
 static void chomp(char *s)

@@ -15,6 +15,7 @@
 #include "test.h"
 #include "bootcheck-private.h"
 #include "domain.h"
+#include "plan.h"
 #include "policy.h"
 
 #define ELEMENTSOF_T(a) (sizeof(a) / sizeof((a)[0]))
