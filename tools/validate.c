@@ -104,14 +104,15 @@ static int read_input(const char *file, const char *domain_name, char **ret, siz
 
 static void print_text(const report *rep)
 {
-    for (size_t i = 0; rep->f && i < rep->f->n; i++) {
-        const nfsroot_finding *x = &rep->f->items[i];
+    const nfsroot_finding *x;
+    for (size_t i = 0; (x = nfsroot_findings_get(rep->f, i)); i++) {
+        nfsroot_finding_level level = nfsroot_finding_get_level(x);
         char raw[4096];
         /* Findings quote the guest's files (fstab decodes \033 and \012): one escaped line. */
         const char *line = cli_esc(nfsroot_finding_format(x, raw, sizeof(raw)));
-        const char *col = x->level == NFSROOT_FINDING_ERROR     ? "red"
-                          : x->level == NFSROOT_FINDING_WARNING ? "yellow"
-                                                                : "green";
+        const char *col = level == NFSROOT_FINDING_ERROR     ? "red"
+                          : level == NFSROOT_FINDING_WARNING ? "yellow"
+                                                             : "green";
         const char *colon = strchr(line, ':');
         if (colon && cli_color_on(stdout))
             printf("%s%.*s%s%s\n", cli_color(stdout, col), (int)(colon - line + 1), line,
@@ -149,15 +150,16 @@ static void print_json(const report *rep)
     json_key(&j, "findings");
     json_begin_array(&j);
     size_t counts[3] = { 0 };
-    for (size_t i = 0; rep->f && i < rep->f->n; i++) {
-        const nfsroot_finding *x = &rep->f->items[i];
-        if ((unsigned)x->level < 3)
-            counts[x->level]++;
+    const nfsroot_finding *x;
+    for (size_t i = 0; (x = nfsroot_findings_get(rep->f, i)); i++) {
+        nfsroot_finding_level level = nfsroot_finding_get_level(x);
+        if ((unsigned)level < 3)
+            counts[level]++;
         json_begin_object(&j);
-        json_kv_string(&j, "level", nfsroot_finding_level_name(x->level));
-        json_kv_string(&j, "code", x->code);
-        json_kv_string(&j, "file", x->file);
-        json_kv_string(&j, "message", x->message);
+        json_kv_string(&j, "level", nfsroot_finding_level_name(level));
+        json_kv_string(&j, "code", nfsroot_finding_get_code(x));
+        json_kv_string(&j, "file", nfsroot_finding_get_file(x));
+        json_kv_string(&j, "message", nfsroot_finding_get_message(x));
         json_end_object(&j);
     }
     json_end_array(&j);
@@ -218,10 +220,10 @@ static void add_boot_checks(nfsroot_findings *f, const nfsroot_policy *policy,
         add_error(f, "boot-check", &err, r);
         return;
     }
-    for (size_t i = 0; i < bf->n; i++) {
-        const nfsroot_finding *x = &bf->items[i];
-        nfsroot_findings_add(f, x->level, x->code, x->file, "%s", x->message);
-    }
+    const nfsroot_finding *x;
+    for (size_t i = 0; (x = nfsroot_findings_get(bf, i)); i++)
+        nfsroot_findings_add(f, nfsroot_finding_get_level(x), nfsroot_finding_get_code(x),
+                             nfsroot_finding_get_file(x), "%s", nfsroot_finding_get_message(x));
     nfsroot_validate_mode v = nfsroot_policy_get_validate(policy);
     if (v != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
         nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate",

@@ -77,6 +77,36 @@ const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings *f, const ch
     return NULL;
 }
 
+size_t nfsroot_findings_get_n(const nfsroot_findings *f)
+{
+    return f ? f->n : 0;
+}
+
+const nfsroot_finding *nfsroot_findings_get(const nfsroot_findings *f, size_t i)
+{
+    return f && i < f->n ? &f->items[i] : NULL;
+}
+
+nfsroot_finding_level nfsroot_finding_get_level(const nfsroot_finding *x)
+{
+    return x->level;
+}
+
+const char *nfsroot_finding_get_code(const nfsroot_finding *x)
+{
+    return x->code;
+}
+
+const char *nfsroot_finding_get_file(const nfsroot_finding *x)
+{
+    return x->file;
+}
+
+const char *nfsroot_finding_get_message(const nfsroot_finding *x)
+{
+    return x->message ? x->message : "";
+}
+
 const char *nfsroot_finding_level_name(nfsroot_finding_level level)
 {
     switch (level) {

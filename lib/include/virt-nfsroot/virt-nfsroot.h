@@ -439,18 +439,10 @@ typedef enum nfsroot_finding_level {
     NFSROOT_FINDING_ERROR,
 } nfsroot_finding_level;
 
-typedef struct nfsroot_finding {
-    nfsroot_finding_level level;
-    char code[48]; /* stable identifier, e.g. "kernel-not-found" */
-    char *file;    /* the file it is about, NULL when none */
-    char *message; /* one sentence, values quoted, including the fix */
-} nfsroot_finding;
-
-typedef struct nfsroot_findings {
-    nfsroot_finding *items;
-    size_t n;
-    size_t cap;
-} nfsroot_findings;
+/* A list of findings and one of them: opaque, so a finding may grow without an ABI change. A
+ * finding belongs to its list. */
+typedef struct nfsroot_finding nfsroot_finding;
+typedef struct nfsroot_findings nfsroot_findings;
 
 NFSROOT_API int nfsroot_findings_new(nfsroot_findings **ret);
 NFSROOT_API void nfsroot_findings_free(nfsroot_findings *f);
@@ -463,6 +455,15 @@ NFSROOT_API size_t nfsroot_findings_count(const nfsroot_findings *f, nfsroot_fin
 /* The first finding with this code, or NULL (for tests and callers that react to one). */
 NFSROOT_API const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings *f,
                                                          const char *code);
+/* How many findings f holds, and the i-th in the order they were added (NULL past the last). */
+NFSROOT_API size_t nfsroot_findings_get_n(const nfsroot_findings *f);
+NFSROOT_API const nfsroot_finding *nfsroot_findings_get(const nfsroot_findings *f, size_t i);
+/* Its level; its stable code ("kernel-not-found"); the file it is about (NULL when none); its
+ * one sentence, values quoted, including the fix. */
+NFSROOT_API nfsroot_finding_level nfsroot_finding_get_level(const nfsroot_finding *x);
+NFSROOT_API const char *nfsroot_finding_get_code(const nfsroot_finding *x);
+NFSROOT_API const char *nfsroot_finding_get_file(const nfsroot_finding *x);
+NFSROOT_API const char *nfsroot_finding_get_message(const nfsroot_finding *x);
 /* "error", "warning", "info". */
 NFSROOT_API const char *nfsroot_finding_level_name(nfsroot_finding_level level);
 /* "error: <message> [<code>]" (the message names the file). */
