@@ -144,6 +144,7 @@ static void doctor_done(doctor **dp)
     for (size_t i = 0; i < d->n_nets; i++)
         nfsroot_netinfo_free(d->nets[i].info);
     nfsroot_policy_free(d->policy);
+    nfsroot_probe_free(d->probe);
     if (d->root_fd >= 0)
         close(d->root_fd);
 }

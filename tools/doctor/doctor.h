@@ -40,7 +40,7 @@ typedef struct doctor {
     size_t n_nets;
     bool nets_loaded;
     char net_error[1600]; /* why the first unreadable network XML was skipped */
-    nfsroot_probe probe;  /* what the NFS server says (check_nfs_server): versions, exportfs */
+    nfsroot_probe *probe; /* what the NFS server says (check_nfs_server), NULL: unknown */
     time_t hook_time;     /* when the hook appeared (check_hook), 0 when not installed */
 } doctor;
 

@@ -13,20 +13,22 @@ static const char *const version_names[NFSROOT_PROBE_VERSIONS] = { "2", "3", "4"
 static const char *version_fix(const doctor *d, char *buf, size_t len, const char *lead, size_t i,
                                bool on)
 {
-    const char *set = on ? d->probe.version_on[i] : d->probe.version_off[i];
+    const char *set = nfsroot_probe_get_version_setting(d->probe, i, on);
     snprintf(buf, len, "%s: %s %s", lead,
              set  ? set
              : on ? "turn it on"
                   : "turn it off",
-             d->probe.versions_where);
+             nfsroot_probe_get_versions_where(d->probe));
     return buf;
 }
 
 /* What the server says it serves, judged for root-on-NFS guests. */
 static void judge_versions(doctor *d)
 {
-    const int *v = d->probe.versions;
+    int v[NFSROOT_PROBE_VERSIONS];
     char on[64] = "", fix[512];
+    for (size_t i = 0; i < ELEMENTSOF(v); i++)
+        v[i] = nfsroot_probe_get_version(d->probe, i);
     for (size_t i = 0; i < ELEMENTSOF(version_names); i++)
         if (v[i] == 1)
             snprintf(on + strlen(on), sizeof(on) - strlen(on), "%s%s", on[0] ? ", " : "",
@@ -64,12 +66,14 @@ void check_nfs_server(doctor *d)
         doctor_add(d, "nfs-versions", ST_SKIP, NULL, "the NFS server could not be probed");
         return;
     }
-    const nfsroot_probe *pr = &d->probe;
-    status st = pr->running < 0 ? ST_SKIP : pr->running ? ST_PASS : ST_FAIL;
-    doctor_add(d, "nfs-server", st, pr->fix[0] ? pr->fix : NULL, "%s", pr->reason);
-    if (pr->versions_reason[0])
-        doctor_add(d, "nfs-versions", pr->versions_unreadable ? ST_WARN : ST_SKIP, NULL, "%s",
-                   pr->versions_reason);
+    const nfsroot_probe *pr = d->probe;
+    int running = nfsroot_probe_get_running(pr);
+    status st = running < 0 ? ST_SKIP : running ? ST_PASS : ST_FAIL;
+    doctor_add(d, "nfs-server", st, nfsroot_probe_get_fix(pr), "%s", nfsroot_probe_get_reason(pr));
+    bool unreadable = false;
+    const char *why = nfsroot_probe_get_versions_reason(pr, &unreadable);
+    if (why)
+        doctor_add(d, "nfs-versions", unreadable ? ST_WARN : ST_SKIP, NULL, "%s", why);
     else
         judge_versions(d);
 }
@@ -214,7 +218,7 @@ void check_rpcbind(doctor *d)
                    nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)), why);
         return;
     }
-    if (d->probe.versions[1] == 0) {
+    if (nfsroot_probe_get_version(d->probe, 1) == 0) {
         doctor_add(d, "rpcbind", ST_PASS, NULL, "NFSv3 is off: rpcbind is not needed");
         return;
     }
@@ -238,7 +242,7 @@ void check_rpcbind(doctor *d)
  * root may change it. */
 void check_exportfs(doctor *d)
 {
-    const char *x = d->probe.helper;
+    const char *x = nfsroot_probe_get_helper(d->probe);
     if (!x) {
         doctor_add(d, "exportfs", ST_SKIP, NULL, "%s backend: exportfs is not used",
                    nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)));
@@ -246,7 +250,7 @@ void check_exportfs(doctor *d)
     }
     struct stat st;
     if (doctor_stat(d, x, true, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
-        doctor_add(d, "exportfs", ST_FAIL, d->probe.helper_fix,
+        doctor_add(d, "exportfs", ST_FAIL, nfsroot_probe_get_helper_fix(d->probe),
                    "'%s' is not an executable: the hook cannot export anything", x);
         return;
     }
@@ -260,5 +264,5 @@ void check_exportfs(doctor *d)
         return;
     }
     doctor_add(d, "exportfs", ST_PASS, NULL, "%s is installed, root-owned; records in %s", x,
-               d->probe.helper_records);
+               nfsroot_probe_get_helper_records(d->probe));
 }

@@ -137,30 +137,43 @@ NFSROOT_API void nfsroot_policy_set_validate(nfsroot_policy *p, nfsroot_validate
 NFSROOT_API int nfsroot_policy_set_state_dir(nfsroot_policy *p, const char *value);
 NFSROOT_API int nfsroot_policy_set_source(nfsroot_policy *p, const char *value);
 
-/* What the NFS server of policy p's backend says about itself, as data (doctor prints it). */
-#define NFSROOT_PROBE_VERSIONS 5 /* versions[]: 0 = NFSv2, 1 = v3, 2 = v4.0, 3 = v4.1, 4 = v4.2 */
-typedef struct nfsroot_probe {
-    int running;      /* 1 running, 0 not (reason says why, fix how to start it), -1 unknown */
-    long pid;         /* its process when found, else 0 */
-    long threads;     /* its server threads when known, else -1 */
-    char reason[512]; /* one sentence: what runs ("... running with 8 threads") or why not */
-    char fix[512];    /* how to start it; empty when running */
-    int versions[NFSROOT_PROBE_VERSIONS]; /* 1 served, 0 off, -1 unknown */
-    bool versions_unreadable;             /* unknown although the server should say (a warning) */
-    char versions_reason[256];            /* why the versions are unknown; empty when known */
-    const char *version_on[NFSROOT_PROBE_VERSIONS];  /* the setting that turns each on */
-    const char *version_off[NFSROOT_PROBE_VERSIONS]; /* ... off ("vers2=n"), NULL: unknown */
-    char versions_where[256];   /* where those go and how to apply them ("in [nfsd] of ...") */
-    const char *helper;         /* a program the backend runs as root (policy's), NULL: none */
-    const char *helper_records; /* where the server records what that program exported */
-    const char *helper_fix;     /* how to install it */
-} nfsroot_probe;
-/* Fill ret for policy p's backend, reading every host file beneath root_fd (an O_PATH
+/* What the NFS server of policy p's backend says about itself, as data (doctor prints it):
+ * opaque, so a backend with more to say keeps the ABI. */
+typedef struct nfsroot_probe nfsroot_probe;
+#define NFSROOT_PROBE_VERSIONS 5 /* versions: 0 = NFSv2, 1 = v3, 2 = v4.0, 3 = v4.1, 4 = v4.2 */
+/* Probe policy p's backend into a new *ret, reading every host file beneath root_fd (an O_PATH
  * directory: symbolic links resolve inside it, ".." stops at it; fixture hosts), or the host's
  * own files with AT_FDCWD. Never changes anything. A backend without a probe gives running =
- * -1 and the reasons. 0, or -errno with err filled. */
-NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
+ * -1 and the reasons. 0, or -errno with err filled. Free with nfsroot_probe_free(). */
+NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe **ret,
                                       nfsroot_error *err);
+NFSROOT_API void nfsroot_probe_free(nfsroot_probe *pr);
+/* 1 running, 0 not (the reason says why, the fix how to start it), -1 unknown. */
+NFSROOT_API int nfsroot_probe_get_running(const nfsroot_probe *pr);
+/* Its process when found (else 0); its server threads when known (else -1). */
+NFSROOT_API long nfsroot_probe_get_pid(const nfsroot_probe *pr);
+NFSROOT_API long nfsroot_probe_get_threads(const nfsroot_probe *pr);
+/* One sentence: what runs ("... running with 8 threads") or why not. */
+NFSROOT_API const char *nfsroot_probe_get_reason(const nfsroot_probe *pr);
+/* How to start it; NULL when running or unknown. */
+NFSROOT_API const char *nfsroot_probe_get_fix(const nfsroot_probe *pr);
+/* Version i (NFSROOT_PROBE_VERSIONS above): 1 served, 0 off, -1 unknown (also for a NULL probe
+ * or i out of range). */
+NFSROOT_API int nfsroot_probe_get_version(const nfsroot_probe *pr, size_t i);
+/* Why the versions are unknown, NULL when known; unreadable: although the server should say
+ * (a warning rather than a skip). */
+NFSROOT_API const char *nfsroot_probe_get_versions_reason(const nfsroot_probe *pr,
+                                                          bool *ret_unreadable);
+/* The setting that turns version i on (or off: "vers2=n"), NULL when unknown; where those
+ * settings go and how to apply them ("in [nfsd] of ..."). */
+NFSROOT_API const char *nfsroot_probe_get_version_setting(const nfsroot_probe *pr, size_t i,
+                                                          bool on);
+NFSROOT_API const char *nfsroot_probe_get_versions_where(const nfsroot_probe *pr);
+/* A program the backend runs as root (NULL: none), where the server records what it exported,
+ * and how to install it. */
+NFSROOT_API const char *nfsroot_probe_get_helper(const nfsroot_probe *pr);
+NFSROOT_API const char *nfsroot_probe_get_helper_records(const nfsroot_probe *pr);
+NFSROOT_API const char *nfsroot_probe_get_helper_fix(const nfsroot_probe *pr);
 /* A host's files beneath root_fd as above (AT_FDCWD: this host's own). An fd or -errno. */
 NFSROOT_API int nfsroot_host_open(int root_fd, const char *path, int flags);
 /* A regular file of at most max bytes, NUL-terminated; ret_len may be NULL. 0 or -errno. */
