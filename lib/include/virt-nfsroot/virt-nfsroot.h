@@ -424,7 +424,13 @@ NFSROOT_API void nfsroot_orphans_free(nfsroot_orphan *list, size_t n);
 /* ------------------------------------------------------------------------------------------ */
 /* The hook (libvirt's qemu hook contract), as one call so the hook binary stays libc-only */
 
+/* The layout of nfsroot_hook_args this header describes: the caller sets .version to it (a
+ * zero version counts as 1), so that a later library, whose struct has grown, reads the fields
+ * after version 1's only from callers that have them. */
+#define NFSROOT_HOOK_ARGS_VERSION 1
+
 typedef struct nfsroot_hook_args {
+    unsigned version;   /* NFSROOT_HOOK_ARGS_VERSION (0 means 1) */
     const char *domain; /* argv[1] */
     const char *op;     /* argv[2] */
     const char *subop;  /* argv[3] */
