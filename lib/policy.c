@@ -221,16 +221,6 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
                        "policy '%s' line %d: unknown key '%s'", c->file, c->line, k);
 }
 
-static char *strip(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Parse "key = value" lines; '#' starts a comment line; every key at most once. */
 static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_error *err)
 {
@@ -245,7 +235,7 @@ static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_e
         if (next)
             *next++ = '\0';
         c.line = lineno + 1;
-        line = strip(line);
+        line = strstrip(line);
         if (!*line || *line == '#')
             continue;
         char *eq = strchr(line, '=');
@@ -253,7 +243,7 @@ static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_e
             return nfsroot_err(err, -EINVAL, NULL, NULL, file, c.line,
                                "policy '%s' line %d: expected 'key = value'", file, c.line);
         *eq = '\0';
-        char *k = strip(line), *v = strip(eq + 1);
+        char *k = strstrip(line), *v = strstrip(eq + 1);
         c.key = k;
         if (strv_contains(seen, k))
             return nfsroot_err(err, -EINVAL, NULL, k, file, c.line,

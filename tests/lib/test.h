@@ -154,4 +154,22 @@ static inline bool test_golden(const char *path, const char *got, const char *re
     return same;
 }
 
+/* main() of a data-driven case runner: render(case_dir) builds the output (NULL when the case
+ * cannot be read), compared with case_dir/expected (NFSROOT_REGENERATE=1 rewrites it). */
+static inline int test_case_main(int argc, char **argv, char *(*render)(const char *case_dir))
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
+        return 2;
+    }
+    _cleanup_free_ char *got = render(argv[1]);
+    if (!got) {
+        fprintf(stderr, "%s: cannot read the case\n", argv[1]);
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/expected", argv[1]);
+    return test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
+}
+
 #endif

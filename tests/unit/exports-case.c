@@ -14,8 +14,12 @@
 #include "cleanup.h"
 #include "test.h"
 
-static char *render(const char *text, size_t len)
+static char *render(const char *dir)
 {
+    size_t len = 0;
+    _cleanup_free_ char *text = slurp_in(dir, "exports", &len);
+    if (!text)
+        return NULL;
     char *out = NULL;
     size_t out_len = 0;
     FILE *f = open_memstream(&out, &out_len);
@@ -42,17 +46,5 @@ static char *render(const char *text, size_t len)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
-        return 2;
-    }
-    char path[4096];
-    size_t len = 0;
-    snprintf(path, sizeof(path), "%s/exports", argv[1]);
-    _cleanup_free_ char *text = slurp(path, &len);
-    _cleanup_free_ char *got = text ? render(text, len) : NULL;
-    if (!got)
-        return 1;
-    snprintf(path, sizeof(path), "%s/expected", argv[1]);
-    return test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
+    return test_case_main(argc, argv, render);
 }

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* nfs-utils' configuration file format, as its conffile.c reads nfs.conf(5) and idmapd.conf(5):
+ * [section] headers, "key = value" lines, '#' and ';' comment lines, names compared without
+ * case. The one reader of that format: doctor's nfs.conf check and the boot check's idmapd.conf
+ * both ask it. */
+#include <strings.h>
+
+#include "internal.h"
+
+#define CONFFILE_TEXT_MAX (4u << 20) /* nfs.conf is a few KiB */
+#define CONFFILE_ENTRIES_MAX 512     /* nfs.conf(5) knows about 80 keys; bounds the lookups */
+
+typedef struct conf_entry {
+    char *section, *key, *value;
+} conf_entry;
+
+struct nfsroot_conffile {
+    conf_entry *v;
+    size_t n;
+};
+
+int nfsroot_conffile_new(nfsroot_conffile **ret)
+{
+    nfsroot_conffile *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    *ret = c;
+    return 0;
+}
+
+void nfsroot_conffile_free(nfsroot_conffile *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].section);
+        free(c->v[i].key);
+        free(c->v[i].value);
+    }
+    free(c->v);
+    free(c);
+}
+
+static conf_entry *find(const nfsroot_conffile *c, const char *section, const char *key)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcasecmp(c->v[i].section, section) && !strcasecmp(c->v[i].key, key))
+            return &c->v[i];
+    return NULL;
+}
+
+const char *nfsroot_conffile_get(const nfsroot_conffile *c, const char *section, const char *key)
+{
+    const conf_entry *e = c ? find(c, section, key) : NULL;
+    return e ? e->value : NULL;
+}
+
+/* A later value replaces an earlier one, as an nfs.conf.d file overrides nfs.conf. */
+static int set(nfsroot_conffile *c, const char *section, const char *key, const char *value)
+{
+    _cleanup_free_ char *v = strdup(value);
+    if (!v)
+        return -ENOMEM;
+    conf_entry *e = find(c, section, key);
+    if (e) {
+        free(e->value);
+        e->value = TAKE_PTR(v);
+        return 0;
+    }
+    if (c->n >= CONFFILE_ENTRIES_MAX)
+        return -E2BIG;
+    _cleanup_free_ char *s = strdup(section), *k = strdup(key);
+    conf_entry *nv = s && k ? realloc(c->v, (c->n + 1) * sizeof(*nv)) : NULL;
+    if (!nv)
+        return -ENOMEM;
+    c->v = nv;
+    c->v[c->n++] = (conf_entry){ TAKE_PTR(s), TAKE_PTR(k), TAKE_PTR(v) };
+    return 0;
+}
+
+typedef struct conf_parse {
+    nfsroot_conffile *c;
+    const char *path; /* for messages */
+    int line;
+    bool skipping;     /* after a broken section header: until the next one */
+    char section[256]; /* "" before the first header */
+    nfsroot_error *err;
+    int r; /* the first unreadable line: -EINVAL */
+} conf_parse;
+
+/* Skipped as nfs-utils skips it; the first one is reported. */
+static void unreadable(conf_parse *p, const char *field, const char *what, const char *l)
+{
+    if (p->r == 0)
+        p->r = nfsroot_err(p->err, -EINVAL, NULL, field, p->path, p->line,
+                           "%.300s line %d: %s'%.200s'%s", p->path, p->line,
+                           field[0] == 's' ? "section header " : "", l, what);
+}
+
+static int parse_line(conf_parse *p, char *l)
+{
+    if (!*l || *l == '#' || *l == ';')
+        return 0;
+    if (*l == '[') {
+        char *e = strchr(l, ']');
+        p->skipping = !e;
+        if (!e) {
+            unreadable(p, "section header", " has no ']'", l);
+            return 0;
+        }
+        *e = '\0';
+        snprintf(p->section, sizeof(p->section), "%s", strstrip(l + 1));
+        return 0;
+    }
+    char *eq = strchr(l, '=');
+    if (!eq) {
+        unreadable(p, "line", " is not 'key = value'", l);
+        return 0;
+    }
+    *eq = '\0';
+    return p->skipping ? 0 : set(p->c, p->section, strstrip(l), strstrip(eq + 1));
+}
+
+int nfsroot_conffile_parse(nfsroot_conffile *c, const char *text, size_t len, const char *path,
+                           nfsroot_error *err)
+{
+    if (len > CONFFILE_TEXT_MAX)
+        return nfsroot_err(err, -EFBIG, NULL, "file", path, 0, "%s is larger than 4 MiB", path);
+    _cleanup_free_ char *copy = strndup(text, len);
+    if (!copy)
+        return -ENOMEM;
+    conf_parse p = { .c = c, .path = path ? path : "(text)", .err = err };
+    char *next = copy;
+    while (next) {
+        char *l = strsep(&next, "\n");
+        p.line++;
+        int r = parse_line(&p, strstrip(l));
+        if (r < 0)
+            return nfsroot_err(err, r, NULL, "file", path, p.line, "%s line %d: %s", p.path, p.line,
+                               r == -E2BIG ? "more than 512 settings" : strerror(-r));
+    }
+    return p.r;
+}
