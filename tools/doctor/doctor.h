@@ -59,7 +59,6 @@ int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len);
 char **doctor_list(const doctor *d, const char *dir, const char *pattern);
 void doctor_list_free(char **v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, doctor_list_free)
-char *doctor_strip(char *s);
 /* The pid of a running process with one of these comm names, or 0. */
 long doctor_find_process(const doctor *d, const char *const *names);
 

@@ -126,7 +126,7 @@ static long find_daemon(const doctor *d, const char **ret_name)
         char rel[64];
         if (doctor_read(d, daemons[i].pidfile, &t, NULL) < 0)
             continue;
-        long pid = strtol(doctor_strip(t), NULL, 10);
+        long pid = strtol(t, NULL, 10); /* skips leading white space */
         snprintf(rel, sizeof(rel), "/proc/%ld/stat", pid);
         if (pid > 0 && doctor_read(d, rel, &stat_text, NULL) == 0) {
             *ret_name = daemons[i].comm;

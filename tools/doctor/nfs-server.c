@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The NFS server: is it running, which versions it offers, nfs.conf, rpcbind, exportfs. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -79,13 +78,12 @@ void check_nfs_server(doctor *d)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* nfs.conf(5): [section], key = value, '#' or ';' comments; then each nfs.conf.d file. */
+/* nfs.conf(5), then each nfs.conf.d file, read by the library as nfs-utils reads them. */
 
 typedef struct nfs_conf {
     status worst;
     char problem[1024], fix[512];
-    char threads[32], v42[8], v4[8], v3[8], host[256];
-    char section[64];
+    const char *threads, *v42, *v4, *v3, *host; /* [nfsd]'s, NULL when unset */
 } nfs_conf;
 
 static void conf_warn(nfs_conf *c, const char *fix, const char *fmt, ...) _printf_(3, 4);
@@ -101,103 +99,76 @@ static void conf_warn(nfs_conf *c, const char *fix, const char *fmt, ...)
     snprintf(c->fix, sizeof(c->fix), "%s", fix);
 }
 
-static void conf_key(nfs_conf *c, const char *k, const char *v)
-{
-    const struct {
-        const char *key;
-        char *dst;
-        size_t len;
-    } keys[] = {
-        { "threads", c->threads, sizeof(c->threads) },
-        { "vers4.2", c->v42, sizeof(c->v42) },
-        { "vers4", c->v4, sizeof(c->v4) },
-        { "vers3", c->v3, sizeof(c->v3) },
-        { "host", c->host, sizeof(c->host) },
-    };
-    if (strcmp(c->section, "nfsd"))
-        return;
-    for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-        if (!strcasecmp(k, keys[i].key))
-            snprintf(keys[i].dst, keys[i].len, "%s", v);
-}
-
-static void conf_line(nfs_conf *c, const char *file, int lineno, char *l)
-{
-    if (!*l || *l == '#' || *l == ';')
-        return;
-    if (*l == '[') {
-        char *e = strchr(l, ']');
-        if (!e) {
-            conf_warn(c, "write it as [name]", "%.300s line %d: section header '%.200s' has no ']'",
-                      file, lineno, l);
-            return;
-        }
-        *e = '\0';
-        snprintf(c->section, sizeof(c->section), "%s", doctor_strip(l + 1));
-        for (char *q = c->section; *q; q++)
-            *q = (char)tolower((unsigned char)*q);
-        return;
-    }
-    char *eq = strchr(l, '=');
-    if (!eq) {
-        conf_warn(c, "correct or comment out that line",
-                  "%.300s line %d: '%.200s' is not 'key = value'", file, lineno, l);
-        return;
-    }
-    *eq = '\0';
-    conf_key(c, doctor_strip(l), doctor_strip(eq + 1));
-}
-
-static bool conf_read(doctor *d, const char *host_file, nfs_conf *c)
+/* One file into settings; its first unreadable line (nfs-utils skips it) becomes a warning. */
+static bool conf_read(doctor *d, const char *host_file, nfsroot_conffile *settings, nfs_conf *c)
 {
     char file[4200];
     doctor_at(d, host_file, file, sizeof(file));
     _cleanup_free_ char *text = NULL;
-    if (doctor_read(d, host_file, &text, NULL) < 0)
+    size_t len = 0;
+    if (doctor_read(d, host_file, &text, &len) < 0)
         return false;
-    c->section[0] = '\0';
-    int lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        conf_line(c, file, ++lineno, doctor_strip(line));
+    nfsroot_error err = NFSROOT_ERROR_INIT;
+    if (nfsroot_conffile_parse(settings, text, len, file, &err) < 0)
+        conf_warn(c,
+                  !strcmp(err.field, "section header") ? "write it as [name]"
+                  : !strcmp(err.field, "line")         ? "correct or comment out that line"
+                                                       : "shorten the file",
+                  "%s", err.message);
     return true;
+}
+
+static bool is_off(const char *v)
+{
+    return v && strchr("nN0fF", v[0]);
 }
 
 static void conf_judge(doctor *d, nfs_conf *c)
 {
     char *endp = NULL;
-    long nthreads = c->threads[0] ? strtol(c->threads, &endp, 10) : -1;
-    if (c->v4[0] && strchr("nN0fF", c->v4[0])) {
+    long nthreads = c->threads ? strtol(c->threads, &endp, 10) : -1;
+    if (is_off(c->v4)) {
         c->worst = ST_FAIL;
         snprintf(c->problem, sizeof(c->problem), "[nfsd] vers4=%s: NFSv4 is turned off", c->v4);
         snprintf(c->fix, sizeof(c->fix),
                  "set vers4=y in [nfsd] (guests mount their root with NFSv4)");
-    } else if (c->threads[0] && (nthreads <= 0 || (endp && *endp))) {
+    } else if (c->threads && (nthreads <= 0 || (endp && *endp))) {
         c->worst = ST_FAIL;
         snprintf(c->problem, sizeof(c->problem), "[nfsd] threads=%s: the server would not start",
                  c->threads);
         snprintf(c->fix, sizeof(c->fix), "set threads=8 (or more) in [nfsd]");
-    } else if (c->v42[0] && strchr("nN0fF", c->v42[0]))
+    } else if (is_off(c->v42))
         conf_warn(c, "set vers4.2=y in [nfsd]",
                   "[nfsd] vers4.2=%s: no extended attributes for guests", c->v42);
     if (c->worst != ST_PASS) {
         doctor_add(d, "nfs-conf", c->worst, c->fix, "%s", c->problem);
         return;
     }
-    doctor_add(d, "nfs-conf", ST_PASS, NULL,
-               "[nfsd] threads=%s, vers3=%s, vers4=%s, vers4.2=%s%s%s",
-               c->threads[0] ? c->threads : "default", c->v3[0] ? c->v3 : "default",
-               c->v4[0] ? c->v4 : "default", c->v42[0] ? c->v42 : "default",
-               c->host[0] ? ", host=" : "", c->host);
+    doctor_add(
+        d, "nfs-conf", ST_PASS, NULL, "[nfsd] threads=%s, vers3=%s, vers4=%s, vers4.2=%s%s%s",
+        c->threads ? c->threads : "default", c->v3 ? c->v3 : "default", c->v4 ? c->v4 : "default",
+        c->v42 ? c->v42 : "default", c->host ? ", host=" : "", c->host ? c->host : "");
+}
+
+/* An [nfsd] setting; an empty value counts as unset. */
+static const char *nfsd_setting(const nfsroot_conffile *settings, const char *key)
+{
+    const char *v = nfsroot_conffile_get(settings, "nfsd", key);
+    return v && v[0] ? v : NULL;
 }
 
 void check_nfs_conf(doctor *d)
 {
     _cleanup_(doctor_list_freep) char **dropins = doctor_list(d, "/etc/nfs.conf.d", "*.conf");
+    _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *settings = NULL;
+    if (nfsroot_conffile_new(&settings) < 0) {
+        doctor_add(d, "nfs-conf", ST_WARN, NULL, "out of memory");
+        return;
+    }
     nfs_conf c = { .worst = ST_PASS };
-    bool any = conf_read(d, "/etc/nfs.conf", &c);
+    bool any = conf_read(d, "/etc/nfs.conf", settings, &c);
     for (size_t i = 0; dropins && dropins[i]; i++)
-        any |= conf_read(d, dropins[i], &c);
+        any |= conf_read(d, dropins[i], settings, &c);
     if (!any) {
         char p[4096];
         doctor_add(d, "nfs-conf", ST_WARN,
@@ -205,6 +176,11 @@ void check_nfs_conf(doctor *d)
                    "no %s: nfs-utils defaults apply", doctor_at(d, "/etc/nfs.conf", p, sizeof(p)));
         return;
     }
+    c.threads = nfsd_setting(settings, "threads");
+    c.v42 = nfsd_setting(settings, "vers4.2");
+    c.v4 = nfsd_setting(settings, "vers4");
+    c.v3 = nfsd_setting(settings, "vers3");
+    c.host = nfsd_setting(settings, "host");
     conf_judge(d, &c);
 }
 
