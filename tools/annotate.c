@@ -418,11 +418,7 @@ const cli_command cli_cmd_annotate = {
     .name = "annotate",
     .args = "DOMAIN",
     .summary = "add, change or remove a domain's virt-nfsroot metadata",
-    .about = "Write DOMAIN's virt-nfsroot metadata with libvirt (persistent config, and the live\n"
-             "definition when it runs), keeping everything else in the domain. The element is\n"
-             "first checked against the host policy as the hook will check it at start; what the\n"
-             "policy refuses is not written (--force writes it anyway). A running domain's\n"
-             "exports change at its next start.",
+    .about = cli_about_annotate,
     .opts =
         (const cli_opt[]){
             { "path", OPT_PATH, CLI_ARG, "P",

@@ -313,15 +313,7 @@ const cli_command cli_cmd_reconcile = {
     .name = "reconcile",
     .args = "",
     .summary = "remove stale exports, restore missing ones (--apply)",
-    .about = "Compare what virt-nfsroot exports (its state records and what its backends made)\n"
-             "with the domains libvirt runs, and say what is out of step:\n"
-             "  remove         a record whose domain is not running: its exports go\n"
-             "  restore        a running domain whose exports the NFS server lost\n"
-             "  remove-orphan  an export file of ours with no record, whose domain is not running\n"
-             "  orphan         such a file whose domain runs (left alone: restart the domain)\n"
-             "  unreadable     a record that cannot be read (left alone: check it by hand)\n"
-             "Nothing changes without --apply. Exit status: dry run: 0 in step, 1 changes\n"
-             "pending; --apply: 0 done, 1 something failed; 2 usage error.",
+    .about = cli_about_reconcile,
     .opts =
         (const cli_opt[]){ { "apply", OPT_APPLY, CLI_NO_ARG, NULL, "do it (needs root)", NULL },
                            { "boot", OPT_BOOT, CLI_NO_ARG, NULL,

@@ -323,13 +323,7 @@ const cli_command cli_cmd_status = {
     .name = "status",
     .args = "",
     .summary = "list managed exports: running domains, server state, stale ones",
-    .about = "List every export virt-nfsroot manages (from the state directory): domain, path,\n"
-             "clients, options, backend, since when, whether the domain is running (libvirt;\n"
-             "'unknown' when libvirt cannot be reached) and whether the NFS server really\n"
-             "exports it. STATE is 'ok', 'missing' (the server lacks it although the domain\n"
-             "runs) or 'stale' (the domain is not running). Exit status 1 when any is missing\n"
-             "or stale, or a record cannot be read (listed as 'unreadable'): 'virt-nfsroot\n"
-             "reconcile' shows how to fix them.",
+    .about = cli_about_status,
     .opts = (const cli_opt[]){ { 0 } },
     .run = cmd_status,
 };

@@ -297,12 +297,7 @@ const cli_command cli_cmd_validate = {
     .name = "validate",
     .args = "DOMAIN.xml | --domain NAME",
     .summary = "check a domain XML against the policy and its boot files",
-    .about = "Check a domain as the hook will at start: our metadata, the host policy, the\n"
-             "exports it would create, then the boot files (kernel, initramfs, command line,\n"
-             "the guest's fstab, NFSv4 id mapping). Prints every finding, one per line:\n"
-             "'error: ...', 'warning: ...', 'info: ...', each naming the file and the fix.\n"
-             "DOMAIN.xml may be '-' for standard input. Nothing on the host is changed.\n"
-             "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.",
+    .about = cli_about_validate,
     .opts =
         (const cli_opt[]){ { "domain", OPT_DOMAIN, CLI_ARG, "NAME",
                              "read the persistent definition of NAME through libvirt", "@domain" },

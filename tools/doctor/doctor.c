@@ -156,12 +156,7 @@ const cli_command cli_cmd_doctor = {
     .name = "doctor",
     .args = "",
     .summary = "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)",
-    .about = "Check this host for root-on-NFS guests: policy, NFS server and the versions it\n"
-             "offers, nfs.conf, rpcbind, export roots, exports wider than the VM networks, the\n"
-             "hook and libvirtd, libvirt networks, libvirt NSS, the NFSv4 id-mapping domain and\n"
-             "time sync. Each check is PASS, WARN, FAIL or SKIP (does not apply), with the fix.\n"
-             "Exit status: 0 when nothing FAILs (warnings allowed), 1 when a check FAILs,\n"
-             "2 on a usage error. Nothing on the host is changed.",
+    .about = cli_about_doctor,
     .opts = (const cli_opt[]){ { "root", OPT_ROOT, CLI_ARG, "DIR",
                                  "read every host file below DIR instead of / (fixture hosts)",
                                  "@dir" },
