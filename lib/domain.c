@@ -69,45 +69,19 @@ int nfsroot_domain_add_export(nfsroot_domain *d, const char *path, bool readonly
     return 0;
 }
 
-const char *nfsroot_domain_get_name(const nfsroot_domain *d)
-{
-    return d->name;
-}
-
-const char *nfsroot_domain_get_uuid(const nfsroot_domain *d)
-{
-    return d->uuid;
-}
-
-bool nfsroot_domain_has_metadata(const nfsroot_domain *d)
-{
-    return d->has_metadata;
-}
-
-size_t nfsroot_domain_get_n_nics(const nfsroot_domain *d)
-{
-    return d->n_nics;
-}
+DEFINE_ACCESSOR(const char *, nfsroot_domain_get_name, nfsroot_domain, x->name)
+DEFINE_ACCESSOR(const char *, nfsroot_domain_get_uuid, nfsroot_domain, x->uuid)
+DEFINE_ACCESSOR(bool, nfsroot_domain_has_metadata, nfsroot_domain, x->has_metadata)
+DEFINE_ACCESSOR(size_t, nfsroot_domain_get_n_nics, nfsroot_domain, x->n_nics)
 
 const nfsroot_nic *nfsroot_domain_get_nic(const nfsroot_domain *d, size_t i)
 {
     return i < d->n_nics ? &d->nics[i] : NULL;
 }
 
-nfsroot_nic_type nfsroot_nic_get_type(const nfsroot_nic *nic)
-{
-    return nic->type;
-}
-
-const char *nfsroot_nic_get_source(const nfsroot_nic *nic)
-{
-    return nic->source;
-}
-
-const char *nfsroot_nic_get_mac(const nfsroot_nic *nic)
-{
-    return nic->mac;
-}
+DEFINE_ACCESSOR(nfsroot_nic_type, nfsroot_nic_get_type, nfsroot_nic, x->type)
+DEFINE_ACCESSOR(const char *, nfsroot_nic_get_source, nfsroot_nic, x->source)
+DEFINE_ACCESSOR(const char *, nfsroot_nic_get_mac, nfsroot_nic, x->mac)
 static bool is_elem(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0 && n->ns == NULL;

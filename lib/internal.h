@@ -18,6 +18,15 @@
 #include "cleanup.h"
 #include "macro.h"
 
+/* An accessor of a public opaque type, on one line: DEFINE_ACCESSOR(const char *,
+ * nfsroot_plan_get_domain, nfsroot_plan, x->domain) defines the function
+ * const char *nfsroot_plan_get_domain(const nfsroot_plan *x) that returns x->domain. */
+#define DEFINE_ACCESSOR(rtype, name, type, expr)                                                   \
+    rtype name(const type *x)                                                                      \
+    {                                                                                              \
+        return expr;                                                                               \
+    }
+
 /* error.c: fill err once (the first failure wins); returns code so callers can
  * `return nfsroot_err(...)`. field and path may be NULL. */
 int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *field,

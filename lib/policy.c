@@ -299,40 +299,14 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
     return 0;
 }
 
-nfsroot_backend_kind nfsroot_policy_get_backend(const nfsroot_policy *p)
-{
-    return p->backend;
-}
-
-nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_policy *p)
-{
-    return p->validate;
-}
-
-const char *nfsroot_policy_get_source(const nfsroot_policy *p)
-{
-    return p->source;
-}
-
-const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p)
-{
-    return (const char *const *)p->export_roots;
-}
-
-const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p)
-{
-    return p->state_dir;
-}
-
-const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p)
-{
-    return p->exports_dir;
-}
-
-const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p)
-{
-    return p->network_dir;
-}
+DEFINE_ACCESSOR(nfsroot_backend_kind, nfsroot_policy_get_backend, nfsroot_policy, x->backend)
+DEFINE_ACCESSOR(nfsroot_validate_mode, nfsroot_policy_get_validate, nfsroot_policy, x->validate)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_source, nfsroot_policy, x->source)
+DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_export_roots, nfsroot_policy,
+                (const char *const *)x->export_roots)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_state_dir, nfsroot_policy, x->state_dir)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_exports_dir, nfsroot_policy, x->exports_dir)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_network_dir, nfsroot_policy, x->network_dir)
 
 /* Replace *dst by a copy of v (NULL stays NULL). */
 static int dup_str(char **dst, const char *v)

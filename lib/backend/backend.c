@@ -103,30 +103,11 @@ void nfsroot_probe_free(nfsroot_probe *pr)
     free(pr);
 }
 
-int nfsroot_probe_get_running(const nfsroot_probe *pr)
-{
-    return pr->running;
-}
-
-long nfsroot_probe_get_pid(const nfsroot_probe *pr)
-{
-    return pr->pid;
-}
-
-long nfsroot_probe_get_threads(const nfsroot_probe *pr)
-{
-    return pr->threads;
-}
-
-const char *nfsroot_probe_get_reason(const nfsroot_probe *pr)
-{
-    return pr->reason;
-}
-
-const char *nfsroot_probe_get_fix(const nfsroot_probe *pr)
-{
-    return pr->fix[0] ? pr->fix : NULL;
-}
+DEFINE_ACCESSOR(int, nfsroot_probe_get_running, nfsroot_probe, x->running)
+DEFINE_ACCESSOR(long, nfsroot_probe_get_pid, nfsroot_probe, x->pid)
+DEFINE_ACCESSOR(long, nfsroot_probe_get_threads, nfsroot_probe, x->threads)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_reason, nfsroot_probe, x->reason)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_fix, nfsroot_probe, x->fix[0] ? x->fix : NULL)
 
 int nfsroot_probe_get_version(const nfsroot_probe *pr, size_t i)
 {
@@ -147,25 +128,10 @@ const char *nfsroot_probe_get_version_setting(const nfsroot_probe *pr, size_t i,
     return on ? pr->version_on[i] : pr->version_off[i];
 }
 
-const char *nfsroot_probe_get_versions_where(const nfsroot_probe *pr)
-{
-    return pr->versions_where;
-}
-
-const char *nfsroot_probe_get_helper(const nfsroot_probe *pr)
-{
-    return pr ? pr->helper : NULL;
-}
-
-const char *nfsroot_probe_get_helper_records(const nfsroot_probe *pr)
-{
-    return pr->helper_records;
-}
-
-const char *nfsroot_probe_get_helper_fix(const nfsroot_probe *pr)
-{
-    return pr->helper_fix;
-}
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_versions_where, nfsroot_probe, x->versions_where)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_helper, nfsroot_probe, x ? x->helper : NULL)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_helper_records, nfsroot_probe, x->helper_records)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_helper_fix, nfsroot_probe, x->helper_fix)
 
 void nfsroot_backend_names(char *buf, size_t len)
 {
