@@ -415,10 +415,8 @@ enum {
     OPT_DRY,
 };
 const cli_command cli_cmd_annotate = {
-    .name = "annotate",
+    CLI_COMMAND_TEXT(annotate),
     .args = "DOMAIN",
-    .summary = "add, change or remove a domain's virt-nfsroot metadata",
-    .about = cli_about_annotate,
     .opts =
         (const cli_opt[]){
             { "path", OPT_PATH, CLI_ARG, "P",

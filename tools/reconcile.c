@@ -310,10 +310,8 @@ static int cmd_reconcile(int argc, char **argv);
 
 enum { OPT_APPLY = CLI_KEY_FIRST, OPT_BOOT };
 const cli_command cli_cmd_reconcile = {
-    .name = "reconcile",
+    CLI_COMMAND_TEXT(reconcile),
     .args = "",
-    .summary = "remove stale exports, restore missing ones (--apply)",
-    .about = cli_about_reconcile,
     .opts =
         (const cli_opt[]){ { "apply", OPT_APPLY, CLI_NO_ARG, NULL, "do it (needs root)", NULL },
                            { "boot", OPT_BOOT, CLI_NO_ARG, NULL,

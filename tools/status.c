@@ -320,10 +320,8 @@ static int status(const nfsroot_policy *policy)
 static int cmd_status(int argc, char **argv);
 
 const cli_command cli_cmd_status = {
-    .name = "status",
+    CLI_COMMAND_TEXT(status),
     .args = "",
-    .summary = "list managed exports: running domains, server state, stale ones",
-    .about = cli_about_status,
     .opts = (const cli_opt[]){ { 0 } },
     .run = cmd_status,
 };

@@ -294,10 +294,8 @@ static int cmd_validate(int argc, char **argv);
 
 enum { OPT_DOMAIN = CLI_KEY_FIRST };
 const cli_command cli_cmd_validate = {
-    .name = "validate",
+    CLI_COMMAND_TEXT(validate),
     .args = "DOMAIN.xml | --domain NAME",
-    .summary = "check a domain XML against the policy and its boot files",
-    .about = cli_about_validate,
     .opts =
         (const cli_opt[]){ { "domain", OPT_DOMAIN, CLI_ARG, "NAME",
                              "read the persistent definition of NAME through libvirt", "@domain" },

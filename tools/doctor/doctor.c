@@ -153,10 +153,8 @@ static int cmd_doctor(int argc, char **argv);
 
 enum { OPT_ROOT = CLI_KEY_FIRST };
 const cli_command cli_cmd_doctor = {
-    .name = "doctor",
+    CLI_COMMAND_TEXT(doctor),
     .args = "",
-    .summary = "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)",
-    .about = cli_about_doctor,
     .opts = (const cli_opt[]){ { "root", OPT_ROOT, CLI_ARG, "DIR",
                                  "read every host file below DIR instead of / (fixture hosts)",
                                  "@dir" },
