@@ -231,50 +231,42 @@ bool cli_virt_no_domain(void)
     return e && e->code == VIR_ERR_NO_DOMAIN;
 }
 
-int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            close(fd);
-            return -ENOMEM;
-        }
-        if (len + 1 >= cap) {
-            if (cap > max) {
-                free(buf);
-                close(fd);
-                return -EFBIG;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-            cap *= 2;
-            continue;
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return -e;
-        }
+    size_t cap = 65536, len = 0;
+    _cleanup_free_ char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + len, 1, cap - len - 1, in);
+        len += n;
         if (n == 0)
             break;
-        len += (size_t)n;
+        if (len + 1 >= cap) {
+            if (cap >= max)
+                return -EFBIG;
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                return -ENOMEM;
+            buf = nb;
+            cap *= 2;
+        }
     }
-    close(fd);
+    if (!buf)
+        return -ENOMEM;
+    if (ferror(in))
+        return -EIO;
     buf[len] = '\0';
-    *ret = buf;
+    *ret = TAKE_PTR(buf);
     if (ret_len)
         *ret_len = len;
     return 0;
+}
+
+int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    return cli_read_stream(f, max, ret, ret_len);
 }
 
 /* ---------------------------------------------------------------------------------------- */

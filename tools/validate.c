@@ -21,35 +21,6 @@ static const char *mode_name(nfsroot_validate_mode m)
     return m == NFSROOT_VALIDATE_STRICT ? "strict" : m == NFSROOT_VALIDATE_WARN ? "warn" : "off";
 }
 
-static int read_stream(FILE *in, char **ret, size_t *ret_len)
-{
-    size_t cap = 65536, len = 0;
-    _cleanup_free_ char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, in);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 >= cap) {
-            if (cap >= 64u * 1024 * 1024)
-                return -EFBIG;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return -ENOMEM;
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf)
-        return -ENOMEM;
-    if (ferror(in))
-        return -EIO;
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    *ret_len = len;
-    return 0;
-}
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
 /* The definition the next start will use. */
@@ -95,7 +66,7 @@ static int read_input(const char *file, const char *domain_name, char **ret, siz
         return fetch_domain_xml(domain_name, ret, ret_len);
     }
     snprintf(source, source_len, "%s", file);
-    int r = !strcmp(file, "-") ? read_stream(stdin, ret, ret_len)
+    int r = !strcmp(file, "-") ? cli_read_stream(stdin, 64u * 1024 * 1024, ret, ret_len)
                                : cli_read_file(file, 64u * 1024 * 1024, ret, ret_len);
     if (r < 0)
         cli_error("cannot read '%s': %s", file, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
