@@ -98,13 +98,16 @@ static char *render(const input *in)
     return out;
 }
 
-static char *run_case(const char *dir)
+static int run_case(const char *dir, FILE *out)
 {
     _cleanup_free_ char *text = slurp_in(dir, "input", NULL);
     input in = { 0 };
-    char *got = text && parse_input(text, &in) == 0 ? render(&in) : NULL;
+    _cleanup_free_ char *got = text && parse_input(text, &in) == 0 ? render(&in) : NULL;
     id_list_done(&in.records);
-    return got;
+    if (!got)
+        return -EINVAL;
+    fputs(got, out);
+    return 0;
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
  *   nsswitch.conf         the file
  *   expected              "hosts: s1 s2 ..." and "passwd: ..." or "<db>: error: <sentence>"
  * NFSROOT_REGENERATE=1 rewrites expected. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,24 +63,18 @@ static void nsswitch_render(FILE *out, const char *text, size_t len)
     }
 }
 
-static char *render(const char *dir)
+static int render(const char *dir, FILE *out)
 {
     size_t len = 0;
     _cleanup_free_ char *nss = slurp_in(dir, "nsswitch.conf", &len);
     _cleanup_free_ char *queries = nss ? NULL : slurp_in(dir, "queries", NULL);
     if (!nss && !queries)
-        return NULL;
-    char *got = NULL;
-    size_t got_len = 0;
-    FILE *out = open_memstream(&got, &got_len);
-    if (!out)
-        return NULL;
+        return -ENOENT;
     if (nss)
         nsswitch_render(out, nss, len);
     else
         conffile_render(out, dir, queries);
-    fclose(out);
-    return got;
+    return 0;
 }
 
 int main(int argc, char **argv)

@@ -85,23 +85,17 @@ static void run_dhcp(FILE *out, const char *casedir, const char *xml, size_t len
     fprintf(out, "dhcp next-free %s\n", r < 0 ? "none" : cidr(&next, buf, sizeof(buf)));
 }
 
-static char *render(const char *casedir)
+static int render(const char *casedir, FILE *out)
 {
     size_t len = 0;
     _cleanup_free_ char *xml = slurp_in(casedir, "network.xml", &len);
     _cleanup_free_ char *mac_text = slurp_in(casedir, "mac", NULL);
     if (!xml)
-        return NULL;
+        return -ENOENT;
     const char *mac = mac_text ? strtok(mac_text, "\n") : "52:54:00:00:00:01";
-    char *got = NULL;
-    size_t got_len = 0;
-    FILE *out = open_memstream(&got, &got_len);
-    if (!out)
-        return NULL;
     run_hook(out, casedir, mac ? mac : "");
     run_dhcp(out, casedir, xml, len, mac);
-    fclose(out);
-    return got;
+    return 0;
 }
 
 int main(int argc, char **argv)
