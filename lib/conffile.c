@@ -10,13 +10,10 @@
 #define CONFFILE_TEXT_MAX (4u << 20) /* nfs.conf is a few KiB */
 #define CONFFILE_ENTRIES_MAX 512     /* nfs.conf(5) knows about 80 keys; bounds the lookups */
 
-typedef struct conf_entry {
-    char *section, *key, *value;
-} conf_entry;
-
+/* The settings as one list: section, key, value, section, key, value, ..., NULL. */
 struct nfsroot_conffile {
-    conf_entry *v;
-    size_t n;
+    char **v;
+    size_t n; /* settings, a third of the list */
 };
 
 int nfsroot_conffile_new(nfsroot_conffile **ret)
@@ -30,51 +27,49 @@ int nfsroot_conffile_new(nfsroot_conffile **ret)
 
 void nfsroot_conffile_free(nfsroot_conffile *c)
 {
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->v[i].section);
-        free(c->v[i].key);
-        free(c->v[i].value);
-    }
-    free(c->v);
+    if (c)
+        strv_free(c->v);
     free(c);
 }
 
-static conf_entry *find(const nfsroot_conffile *c, const char *section, const char *key)
+/* Where the value of section's key is in the list, or NULL. */
+static char **find(const nfsroot_conffile *c, const char *section, const char *key)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (!strcasecmp(c->v[i].section, section) && !strcasecmp(c->v[i].key, key))
-            return &c->v[i];
+        if (!strcasecmp(c->v[3 * i], section) && !strcasecmp(c->v[3 * i + 1], key))
+            return &c->v[3 * i + 2];
     return NULL;
 }
 
 const char *nfsroot_conffile_get(const nfsroot_conffile *c, const char *section, const char *key)
 {
-    const conf_entry *e = c ? find(c, section, key) : NULL;
-    return e ? e->value : NULL;
+    char **v = c ? find(c, section, key) : NULL;
+    return v ? *v : NULL;
 }
 
 /* A later value replaces an earlier one, as an nfs.conf.d file overrides nfs.conf. */
 static int set(nfsroot_conffile *c, const char *section, const char *key, const char *value)
 {
-    _cleanup_free_ char *v = strdup(value);
-    if (!v)
-        return -ENOMEM;
-    conf_entry *e = find(c, section, key);
-    if (e) {
-        free(e->value);
-        e->value = TAKE_PTR(v);
+    char **v = find(c, section, key);
+    if (v) {
+        char *copy = strdup(value);
+        if (!copy)
+            return -ENOMEM;
+        free(*v);
+        *v = copy;
         return 0;
     }
     if (c->n >= CONFFILE_ENTRIES_MAX)
         return -E2BIG;
-    _cleanup_free_ char *s = strdup(section), *k = strdup(key);
-    conf_entry *nv = s && k ? realloc(c->v, (c->n + 1) * sizeof(*nv)) : NULL;
-    if (!nv)
+    if (strv_push(&c->v, section) < 0 || strv_push(&c->v, key) < 0 || strv_push(&c->v, value) < 0) {
+        /* Drop a partial setting so the list stays in threes. */
+        for (size_t i = 3 * c->n; c->v && c->v[i]; i++) {
+            free(c->v[i]);
+            c->v[i] = NULL;
+        }
         return -ENOMEM;
-    c->v = nv;
-    c->v[c->n++] = (conf_entry){ TAKE_PTR(s), TAKE_PTR(k), TAKE_PTR(v) };
+    }
+    c->n++;
     return 0;
 }
 
