@@ -59,6 +59,8 @@ bool path_is_normalised_absolute(const char *p);
 bool path_is_under(const char *path, const char *root); /* strictly below root */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
+/* read_fd_all() of a regular file only (-EINVAL otherwise), refused early when over max. */
+int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* May root trust what fd holds (the policy, a program it runs)? A regular file owned by root (or
  * by the caller's own euid) and not writable by group or others: 0, else -EPERM and why says
  * "is owned by uid U with mode M" or "is not a regular file". */

@@ -71,6 +71,17 @@ typedef struct parse_ctx {
     nfsroot_error *err;
 } parse_ctx;
 
+/* Replace *dst by a copy of v (NULL stays NULL). */
+static int dup_str(char **dst, const char *v)
+{
+    char *c = NULL;
+    if (v && !(c = strdup(v)))
+        return -ENOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
 static int bad(const parse_ctx *c, const char *fmt, ...) _printf_(2, 3);
 static int bad(const parse_ctx *c, const char *fmt, ...)
 {
@@ -154,14 +165,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         return set_dirs(c, &p->export_roots, v, true);
     if (!strcmp(k, "boot_dirs"))
         return set_dirs(c, &p->boot_dirs, v, false);
-    if (!strcmp(k, "default_options")) {
-        char *n = strdup(v);
-        if (!n)
-            return -ENOMEM;
-        free(p->default_options);
-        p->default_options = n;
-        return 0;
-    }
+    if (!strcmp(k, "default_options"))
+        return dup_str(&p->default_options, v);
     if (!strcmp(k, "allowed_options"))
         return set_optlist(c, &p->allowed_options, v);
     if (!strcmp(k, "allow_wider_clients"))
@@ -193,14 +198,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
     }
     if (!strcmp(k, "ganesha_export_ids"))
         return set_id_range(c, p, v);
-    if (!strcmp(k, "ganesha_bus")) {
-        char *n = strdup(v);
-        if (!n)
-            return -ENOMEM;
-        free(p->ganesha_bus);
-        p->ganesha_bus = n;
-        return 0;
-    }
+    if (!strcmp(k, "ganesha_bus"))
+        return dup_str(&p->ganesha_bus, v);
     static const struct {
         const char *key;
         size_t off;
@@ -307,17 +306,6 @@ DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_export_roots, nfsroot_po
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_state_dir, nfsroot_policy, x->state_dir)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_exports_dir, nfsroot_policy, x->exports_dir)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_network_dir, nfsroot_policy, x->network_dir)
-
-/* Replace *dst by a copy of v (NULL stays NULL). */
-static int dup_str(char **dst, const char *v)
-{
-    char *c = NULL;
-    if (v && !(c = strdup(v)))
-        return -ENOMEM;
-    free(*dst);
-    *dst = c;
-    return 0;
-}
 
 static int dup_strv(char ***dst, char *const *v)
 {

@@ -187,6 +187,18 @@ int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
     return 0;
 }
 
+int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if ((uint64_t)st.st_size > max)
+        return -EFBIG;
+    return read_fd_all(fd, max, ret, ret_len);
+}
+
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

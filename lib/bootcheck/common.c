@@ -106,30 +106,7 @@ int bootcheck_read_in_root(const char *root, const char *rel, size_t max, char *
     int r = bootcheck_open_in_root(root_fd, rel, &fd);
     if (r < 0)
         return r;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    if ((uint64_t)st.st_size > max)
-        return -EFBIG;
-    _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf)
-        return -ENOMEM;
-    size_t len = 0;
-    while (len < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    return 0;
+    return read_regular_fd(fd, max, ret, NULL);
 }
 
 bool bootcheck_is_ip_literal(const char *s, char *buf, size_t len)
