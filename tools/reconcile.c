@@ -278,20 +278,14 @@ static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool
 /* Records first (unreadable ones, then each readable one), then orphans; print; exit status. */
 static int reconcile(const nfsroot_policy *policy, virConnectPtr conn, bool apply, bool boot)
 {
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n = 0, n_bad = 0;
-    nfsroot_error err = { 0 };
-    int r = nfsroot_state_list_all(policy, &list, &n, &bad, &n_bad, &err);
-    if (r < 0)
-        return cli_lib_error(&err, r, "cannot read the state directory");
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(policy, &rec) < 0)
+        return EXIT_FAIL;
     _cleanup_(actions_done) actions acts = { 0 };
     int failures = 0;
-    unreadable_actions(bad, n_bad, apply, &acts, &failures);
-    nfsroot_state_bad_free(bad, n_bad);
-    for (size_t i = 0; i < n; i++)
-        record_action(policy, conn, apply, list[i], &acts, &failures);
-    nfsroot_state_list_free(list, n);
+    unreadable_actions(rec.bad, rec.n_bad, apply, &acts, &failures);
+    for (size_t i = 0; i < rec.n; i++)
+        record_action(policy, conn, apply, rec.v[i], &acts, &failures);
     (void)orphan_actions(policy, conn, apply, &acts, &failures);
 
     if (cli.json)

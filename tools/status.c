@@ -288,32 +288,26 @@ static void print_status(row *rows, size_t n_rows, bool reachable, const char *w
 /* The records, checked against libvirt and the NFS server, printed; the exit status. */
 static int status(const nfsroot_policy *policy)
 {
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n_list = 0, n_bad = 0;
-    nfsroot_error err = { 0 };
-    int r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
-    if (r < 0)
-        return cli_lib_error(&err, r, "cannot read the state directory");
-    cli_debug("state dir %s: %zu record(s)", nfsroot_policy_get_state_dir(policy), n_list);
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(policy, &rec) < 0)
+        return EXIT_FAIL;
+    cli_debug("state dir %s: %zu record(s)", nfsroot_policy_get_state_dir(policy), rec.n);
 
     char why[512] = "";
-    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
-    bool reachable = conn || n_list == 0;
-    size_t n_rows = 0, problems = n_bad;
-    for (size_t i = 0; i < n_list; i++)
-        n_rows += nfsroot_plan_get_n_exports(list[i]->plan);
+    virConnectPtr conn = rec.n ? cli_connect(true, why, sizeof(why)) : NULL;
+    bool reachable = conn || rec.n == 0;
+    size_t n_rows = 0, problems = rec.n_bad;
+    for (size_t i = 0; i < rec.n; i++)
+        n_rows += nfsroot_plan_get_n_exports(rec.v[i]->plan);
     row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
     if (rows) {
-        problems += fill_rows(policy, conn, list, n_list, rows);
-        print_status(rows, n_rows, reachable, why, problems, bad, n_bad);
+        problems += fill_rows(policy, conn, rec.v, rec.n, rows);
+        print_status(rows, n_rows, reachable, why, problems, rec.bad, rec.n_bad);
     } else
         cli_error("out of memory");
     rows_free(rows, n_rows);
-    nfsroot_state_bad_free(bad, n_bad);
     if (conn)
         virConnectClose(conn);
-    nfsroot_state_list_free(list, n_list);
     return !rows || problems ? EXIT_FAIL : EXIT_OK;
 }
 

@@ -102,6 +102,21 @@ int cli_lib_error(const nfsroot_error *err, int r, const char *what)
     return EXIT_FAIL;
 }
 
+int cli_records_load(const nfsroot_policy *policy, cli_records *ret)
+{
+    nfsroot_error err = { 0 };
+    int r = nfsroot_state_list_all(policy, &ret->v, &ret->n, &ret->bad, &ret->n_bad, &err);
+    if (r < 0)
+        cli_lib_error(&err, r, "cannot read the state directory");
+    return r;
+}
+
+void cli_records_done(cli_records *r)
+{
+    nfsroot_state_list_free(r->v, r->n);
+    nfsroot_state_bad_free(r->bad, r->n_bad);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
