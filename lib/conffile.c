@@ -16,15 +16,6 @@ struct nfsroot_conffile {
     size_t n; /* settings, a third of the list */
 };
 
-int nfsroot_conffile_new(nfsroot_conffile **ret)
-{
-    nfsroot_conffile *c = calloc(1, sizeof(*c));
-    if (!c)
-        return -ENOMEM;
-    *ret = c;
-    return 0;
-}
-
 void nfsroot_conffile_free(nfsroot_conffile *c)
 {
     if (c)
@@ -116,9 +107,12 @@ static int parse_line(conf_parse *p, char *l)
     return p->skipping ? 0 : set(p->c, p->section, strstrip(l), strstrip(eq + 1));
 }
 
-int nfsroot_conffile_parse(nfsroot_conffile *c, const char *text, size_t len, const char *path,
-                           nfsroot_error *err)
+int nfsroot_conffile_parse(nfsroot_conffile **settings, const char *text, size_t len,
+                           const char *path, nfsroot_error *err)
 {
+    if (!*settings && !(*settings = calloc(1, sizeof(**settings))))
+        return -ENOMEM;
+    nfsroot_conffile *c = *settings;
     if (len > CONFFILE_TEXT_MAX)
         return nfsroot_err(err, -EFBIG, NULL, "file", path, 0, "%s is larger than 4 MiB", path);
     _cleanup_free_ char *copy = strndup(text, len);

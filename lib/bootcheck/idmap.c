@@ -11,12 +11,9 @@
 int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
 {
     _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *c = NULL;
-    int r = nfsroot_conffile_new(&c);
-    if (r < 0)
-        return r;
     /* The guest writes this file: what cannot be read (a broken line, too many settings) leaves
      * what could, as libnfsidmap skips such lines. */
-    r = nfsroot_conffile_parse(c, text, strlen(text), "idmapd.conf", NULL);
+    int r = nfsroot_conffile_parse(&c, text, strlen(text), "idmapd.conf", NULL);
     if (r == -ENOMEM)
         return r;
     const char *v = nfsroot_conffile_get(c, "General", "Domain");

@@ -19,7 +19,7 @@
 #include "cleanup.h"
 #include "test.h"
 
-static void conffile_file(FILE *out, nfsroot_conffile *c, const char *dir, const char *name)
+static void conffile_file(FILE *out, nfsroot_conffile **c, const char *dir, const char *name)
 {
     size_t len = 0;
     _cleanup_free_ char *text = slurp_in(dir, name, &len);
@@ -31,10 +31,8 @@ static void conffile_file(FILE *out, nfsroot_conffile *c, const char *dir, const
 static void conffile_render(FILE *out, const char *dir, char *queries)
 {
     _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *c = NULL;
-    if (nfsroot_conffile_new(&c) < 0)
-        return;
-    conffile_file(out, c, dir, "nfs.conf");
-    conffile_file(out, c, dir, "dropin.conf");
+    conffile_file(out, &c, dir, "nfs.conf");
+    conffile_file(out, &c, dir, "dropin.conf");
     char *save = NULL;
     for (char *q = strtok_r(queries, "\n", &save); q; q = strtok_r(NULL, "\n", &save)) {
         char section[256], key[256];

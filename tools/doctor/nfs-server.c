@@ -100,7 +100,7 @@ static void conf_warn(nfs_conf *c, const char *fix, const char *fmt, ...)
 }
 
 /* One file into settings; its first unreadable line (nfs-utils skips it) becomes a warning. */
-static bool conf_read(doctor *d, const char *host_file, nfsroot_conffile *settings, nfs_conf *c)
+static bool conf_read(doctor *d, const char *host_file, nfsroot_conffile **settings, nfs_conf *c)
 {
     char file[4200];
     doctor_at(d, host_file, file, sizeof(file));
@@ -161,14 +161,10 @@ void check_nfs_conf(doctor *d)
 {
     _cleanup_(doctor_list_freep) char **dropins = doctor_list(d, "/etc/nfs.conf.d", "*.conf");
     _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *settings = NULL;
-    if (nfsroot_conffile_new(&settings) < 0) {
-        doctor_add(d, "nfs-conf", ST_WARN, NULL, "out of memory");
-        return;
-    }
     nfs_conf c = { .worst = ST_PASS };
-    bool any = conf_read(d, "/etc/nfs.conf", settings, &c);
+    bool any = conf_read(d, "/etc/nfs.conf", &settings, &c);
     for (size_t i = 0; dropins && dropins[i]; i++)
-        any |= conf_read(d, dropins[i], settings, &c);
+        any |= conf_read(d, dropins[i], &settings, &c);
     if (!any) {
         char p[4096];
         doctor_add(d, "nfs-conf", ST_WARN,

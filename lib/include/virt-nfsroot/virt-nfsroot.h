@@ -331,15 +331,14 @@ NFSROOT_API int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroo
 
 /* nfs-utils' configuration files, nfs.conf(5) and idmapd.conf(5): opaque settings. */
 typedef struct nfsroot_conffile nfsroot_conffile;
-NFSROOT_API int nfsroot_conffile_new(nfsroot_conffile **ret);
 NFSROOT_API void nfsroot_conffile_free(nfsroot_conffile *c);
-/* Read one file's text into c, as nfs-utils' conffile does: [section] headers, "key = value"
- * lines, '#' and ';' comment lines. A later value replaces an earlier one (parse nfs.conf, then
- * each nfs.conf.d file). A line it cannot read is skipped, as nfs-utils skips it (after a
- * section header without ']' every key up to the next header), and the first such line is
- * reported once the rest is read: -EINVAL with err (path named by path, line; field "section
+/* Read one file's text into *settings (NULL: a new set), as nfs-utils' conffile does: [section]
+ * headers, "key = value" lines, '#' and ';' comment lines. A later value replaces an earlier one
+ * (parse nfs.conf, then each nfs.conf.d file). A line it cannot read is skipped, as nfs-utils skips
+ * it (after a section header without ']' every key up to the next header), and the first such line
+ * is reported once the rest is read: -EINVAL with err (path named by path, line; field "section
  * header" or "line"). -EFBIG beyond 4 MiB, -E2BIG beyond 512 settings, -ENOMEM. */
-NFSROOT_API int nfsroot_conffile_parse(nfsroot_conffile *c, const char *text, size_t len,
+NFSROOT_API int nfsroot_conffile_parse(nfsroot_conffile **settings, const char *text, size_t len,
                                        const char *path, nfsroot_error *err);
 /* The value of key in section (both without case), NULL when unset. */
 NFSROOT_API const char *nfsroot_conffile_get(const nfsroot_conffile *c, const char *section,
