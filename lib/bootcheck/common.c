@@ -109,6 +109,32 @@ int bootcheck_read_in_root(const char *root, const char *rel, size_t max, char *
     return read_regular_fd(fd, max, ret, NULL);
 }
 
+const char *bootcheck_archive_kind(const uint8_t *m, size_t n)
+{
+    if (n >= 6 && (memcmp(m, "070701", 6) == 0 || memcmp(m, "070702", 6) == 0))
+        return "cpio";
+    if (n >= 6 && memcmp(m, "070707", 6) == 0)
+        return "cpio-odc";
+    if (n >= 2 && m[0] == 0x1f && (m[1] == 0x8b || m[1] == 0x9e))
+        return "gzip";
+    if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
+        return "zstd";
+    if (n >= 6 && memcmp(m,
+                         "\xfd"
+                         "7zXZ\0",
+                         6) == 0)
+        return "xz";
+    if (n >= 3 && m[0] == 0x5d && m[1] == 0x00 && m[2] == 0x00)
+        return "lzma";
+    if (n >= 4 && (memcmp(m, "\x02\x21\x4c\x18", 4) == 0 || memcmp(m, "\x04\x22\x4d\x18", 4) == 0))
+        return "lz4";
+    if (n >= 3 && memcmp(m, "BZh", 3) == 0)
+        return "bzip2";
+    if (n >= 4 && memcmp(m, "\x89LZO", 4) == 0)
+        return "lzop";
+    return NULL;
+}
+
 bool bootcheck_is_ip_literal(const char *s, char *buf, size_t len)
 {
     char tmp[INET6_ADDRSTRLEN + 2];

@@ -179,20 +179,15 @@ int nfsroot_kernel_identify(const void *buf, size_t len, nfsroot_kernel_info *re
 }
 
 /* What the first bytes are, when they are not a kernel: helps the user see the mistake. */
-static const char *not_kernel_hint(const uint8_t *b, size_t len)
+static const char *not_kernel_hint(const uint8_t *b, size_t len, char *buf, size_t buf_len)
 {
-    if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-        return " (it is gzip data; an initramfs?)";
-    if (len >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0)
-        return " (it is zstd data; an initramfs?)";
-    if (len >= 6 && memcmp(b,
-                           "\xfd"
-                           "7zXZ",
-                           5) == 0)
-        return " (it is xz data; an initramfs?)";
-    if (len >= 6 && memcmp(b, "07070", 5) == 0)
+    const char *kind = bootcheck_archive_kind(b, len);
+    if (!kind)
+        return "";
+    if (!strncmp(kind, "cpio", 4))
         return " (it is a cpio archive: an initramfs)";
-    return "";
+    snprintf(buf, buf_len, " (it is %s data; an initramfs?)", kind);
+    return buf;
 }
 
 static bool guest_has_modules(const char *root, const char *version)
@@ -237,11 +232,12 @@ int nfsroot_bootcheck_kernel(const nfsroot_policy *p, const char *kernel, const 
     nfsroot_kernel_info k;
     r = nfsroot_kernel_identify(buf, len, &k);
     if (r == -ENOEXEC) {
+        char hint[64];
         r = nfsroot_findings_add(f, F_ERROR, "kernel-not-a-kernel", kernel,
                                  "kernel '%s' is not a kernel image QEMU can boot (no x86 boot "
                                  "header, arm64/riscv Image magic, EFI PE or ELF header)%s: "
                                  "point <os><kernel> at the guest's vmlinuz",
-                                 kernel, not_kernel_hint(buf, len));
+                                 kernel, not_kernel_hint(buf, len, hint, sizeof(hint)));
     } else if (r < 0) {
         r = nfsroot_findings_add(f, F_ERROR, "kernel-truncated", kernel,
                                  "kernel '%s' has a truncated or inconsistent header: reinstall "
