@@ -61,6 +61,8 @@ int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
 /* read_fd_all() of a regular file only (-EINVAL otherwise), refused early when over max. */
 int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* The same for name in dfd, not through a symbolic link (-ELOOP), never waiting on a FIFO. */
+int read_regular_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_len);
 /* May root trust what fd holds (the policy, a program it runs)? A regular file owned by root (or
  * by the caller's own euid) and not writable by group or others: 0, else -EPERM and why says
  * "is owned by uid U with mode M" or "is not a regular file". */

@@ -199,6 +199,14 @@ int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_len)
     return read_fd_all(fd, max, ret, ret_len);
 }
 
+int read_regular_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    return read_regular_fd(fd, max, ret, ret_len);
+}
+
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -177,12 +177,9 @@ static int cache_read(const char *dir, const char *name, char **ret)
     _cleanup_close_ int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0)
         return -errno;
-    _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    int r = read_regular_fd(fd, CACHE_FILE_MAX, &buf, &len);
+    int r = read_regular_at(dir_fd, name, CACHE_FILE_MAX, &buf, &len);
     if (r == -EINVAL || r == -EFBIG)
         return -EBADMSG;
     if (r < 0)
