@@ -75,12 +75,18 @@ typedef struct conf_parse {
 } conf_parse;
 
 /* Skipped as nfs-utils skips it; the first one is reported. */
-static void unreadable(conf_parse *p, const char *field, const char *what, const char *l)
+static void unreadable(conf_parse *p, const char *field, const char *fmt, ...) _printf_(3, 4);
+static void unreadable(conf_parse *p, const char *field, const char *fmt, ...)
 {
-    if (p->r == 0)
-        p->r = nfsroot_err(p->err, -EINVAL, NULL, field, p->path, p->line,
-                           "%.300s line %d: %s'%.200s'%s", p->path, p->line,
-                           field[0] == 's' ? "section header " : "", l, what);
+    if (p->r != 0)
+        return;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    p->r = nfsroot_err(p->err, -EINVAL, NULL, field, p->path, p->line, "%.300s line %d: %s",
+                       p->path, p->line, what);
 }
 
 static int parse_line(conf_parse *p, char *l)
@@ -91,7 +97,7 @@ static int parse_line(conf_parse *p, char *l)
         char *e = strchr(l, ']');
         p->skipping = !e;
         if (!e) {
-            unreadable(p, "section header", " has no ']'", l);
+            unreadable(p, "section header", "section header '%.200s' has no ']'", l);
             return 0;
         }
         *e = '\0';
@@ -100,7 +106,7 @@ static int parse_line(conf_parse *p, char *l)
     }
     char *eq = strchr(l, '=');
     if (!eq) {
-        unreadable(p, "line", " is not 'key = value'", l);
+        unreadable(p, "line", "'%.200s' is not 'key = value'", l);
         return 0;
     }
     *eq = '\0';
@@ -110,15 +116,15 @@ static int parse_line(conf_parse *p, char *l)
 int nfsroot_conffile_parse(nfsroot_conffile **settings, const char *text, size_t len,
                            const char *path, nfsroot_error *err)
 {
+    conf_parse p = { .path = path ? path : "(text)", .err = err };
+    if (len > CONFFILE_TEXT_MAX)
+        return nfsroot_err(err, -EFBIG, NULL, "file", path, 0, "%s is larger than 4 MiB", p.path);
     if (!*settings && !(*settings = calloc(1, sizeof(**settings))))
         return -ENOMEM;
-    nfsroot_conffile *c = *settings;
-    if (len > CONFFILE_TEXT_MAX)
-        return nfsroot_err(err, -EFBIG, NULL, "file", path, 0, "%s is larger than 4 MiB", path);
+    p.c = *settings;
     _cleanup_free_ char *copy = strndup(text, len);
     if (!copy)
         return -ENOMEM;
-    conf_parse p = { .c = c, .path = path ? path : "(text)", .err = err };
     char *next = copy;
     while (next) {
         char *l = strsep(&next, "\n");
