@@ -32,6 +32,7 @@ int main(int argc, char **argv)
     openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
     nfsroot_log log = { .fn = to_syslog };
     nfsroot_hook_args a = {
+        .version = NFSROOT_HOOK_ARGS_VERSION,
         .domain = argv[1],
         .op = argv[2],
         .subop = argv[3],

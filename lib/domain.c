@@ -14,6 +14,19 @@ bool nfsroot_xml_mentions_namespace(const char *xml, size_t len)
     return memmem(xml, len, NFSROOT_XMLNS_PREFIX, strlen(NFSROOT_XMLNS_PREFIX)) != NULL;
 }
 
+void nfsroot_domain_clear_exports(nfsroot_domain *d)
+{
+    for (size_t i = 0; i < d->n_exports; i++) {
+        free(d->exports[i].path);
+        free(d->exports[i].clients);
+        free(d->exports[i].options);
+    }
+    free(d->exports);
+    d->exports = NULL;
+    d->n_exports = 0;
+    d->has_metadata = true;
+}
+
 void nfsroot_domain_free(nfsroot_domain *d)
 {
     if (!d)
@@ -25,14 +38,53 @@ void nfsroot_domain_free(nfsroot_domain *d)
     for (size_t i = 0; i < d->n_nics; i++)
         free(d->nics[i].source);
     free(d->nics);
-    for (size_t i = 0; i < d->n_exports; i++) {
-        free(d->exports[i].path);
-        free(d->exports[i].clients);
-        free(d->exports[i].options);
-    }
-    free(d->exports);
+    nfsroot_domain_clear_exports(d);
     free(d);
 }
+
+int nfsroot_domain_add_export(nfsroot_domain *d, const char *path, bool readonly,
+                              const char *clients, const char *options)
+{
+    _cleanup_free_ char *p = path ? strdup(path) : NULL;
+    _cleanup_free_ char *c = clients ? strdup(clients) : NULL;
+    _cleanup_free_ char *o = options ? strdup(options) : NULL;
+    if ((path && !p) || (clients && !c) || (options && !o))
+        return -ENOMEM;
+    nfsroot_export_req *nv = realloc(d->exports, (d->n_exports + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    d->exports = nv;
+    d->exports[d->n_exports] = (nfsroot_export_req){ .path = TAKE_PTR(p),
+                                                     .readonly = readonly,
+                                                     .is_root = d->n_exports == 0,
+                                                     .clients = TAKE_PTR(c),
+                                                     .options = TAKE_PTR(o) };
+    d->n_exports++;
+    d->has_metadata = true;
+    return 0;
+}
+
+DEFINE_ACCESSOR(const char *, nfsroot_domain_get_name, nfsroot_domain, x->name)
+DEFINE_ACCESSOR(const char *, nfsroot_domain_get_uuid, nfsroot_domain, x->uuid)
+DEFINE_ACCESSOR(bool, nfsroot_domain_has_metadata, nfsroot_domain, x->has_metadata)
+DEFINE_ACCESSOR(size_t, nfsroot_domain_get_n_nics, nfsroot_domain, x->n_nics)
+
+const char *nfsroot_domain_get_root_path(const nfsroot_domain *d)
+{
+    for (size_t i = 0; i < d->n_exports; i++)
+        if (d->exports[i].is_root)
+            return d->exports[i].path;
+    return NULL;
+}
+
+const nfsroot_nic *nfsroot_domain_get_nic(const nfsroot_domain *d, size_t i)
+{
+    return i < d->n_nics ? &d->nics[i] : NULL;
+}
+
+DEFINE_ACCESSOR(nfsroot_nic_type, nfsroot_nic_get_type, nfsroot_nic, x->type)
+DEFINE_ACCESSOR(const char *, nfsroot_nic_get_source, nfsroot_nic, x->source)
+DEFINE_ACCESSOR(const char *, nfsroot_nic_get_mac, nfsroot_nic, x->mac)
 static bool is_elem(xmlNodePtr n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE && XML(Strcmp)(n->name, BAD_CAST name) == 0 && n->ns == NULL;
@@ -389,10 +441,12 @@ static void append_attr(char **buf, size_t *len, size_t *cap, const char *name, 
     append(buf, len, cap, "\"");
 }
 
-char *nfsroot_metadata_format(const nfsroot_export_req *exports, size_t n)
+char *nfsroot_metadata_format(const nfsroot_domain *d)
 {
     if (nfsroot_xml_load(NULL) < 0)
         return NULL;
+    const nfsroot_export_req *exports = d->exports;
+    size_t n = d->n_exports;
     size_t len = 0, cap = 256;
     char *buf = malloc(cap);
     if (buf)

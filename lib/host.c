@@ -29,12 +29,7 @@ int nfsroot_host_read(int root_fd, const char *path, size_t max, char **ret, siz
     _cleanup_close_ int fd = nfsroot_host_open(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return fd;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    return read_fd_all(fd, max, ret, ret_len);
+    return read_regular_fd(fd, max, ret, ret_len);
 }
 
 static bool comm_is(int root_fd, const char *pid, const char *const *names)

@@ -11,10 +11,21 @@
 #include <unistd.h>
 
 #include "virt-nfsroot/virt-nfsroot.h"
+#include "domain.h"
+#include "plan.h"
 #include "policy.h"
 
 #include "cleanup.h"
 #include "macro.h"
+
+/* An accessor of a public opaque type, on one line: DEFINE_ACCESSOR(const char *,
+ * nfsroot_plan_get_domain, nfsroot_plan, x->domain) defines the function
+ * const char *nfsroot_plan_get_domain(const nfsroot_plan *x) that returns x->domain. */
+#define DEFINE_ACCESSOR(rtype, name, type, expr)                                                   \
+    rtype name(const type *x)                                                                      \
+    {                                                                                              \
+        return expr;                                                                               \
+    }
 
 /* error.c: fill err once (the first failure wins); returns code so callers can
  * `return nfsroot_err(...)`. field and path may be NULL. */
@@ -43,10 +54,15 @@ int strv_push(char ***v, const char *s); /* copies s */
 char *strv_join(char *const *v, const char *sep);
 char **strv_copy(char *const *v);
 char *strdup_or_null(const char *s);
+char *strstrip(char *s); /* leading and trailing white space off, in place */
 bool path_is_normalised_absolute(const char *p);
 bool path_is_under(const char *path, const char *root); /* strictly below root */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
+/* read_fd_all() of a regular file only (-EINVAL otherwise), refused early when over max. */
+int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* The same for name in dfd, not through a symbolic link (-ELOOP), never waiting on a FIFO. */
+int read_regular_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_len);
 /* May root trust what fd holds (the policy, a program it runs)? A regular file owned by root (or
  * by the caller's own euid) and not writable by group or others: 0, else -EPERM and why says
  * "is owned by uid U with mode M" or "is not a regular file". */

@@ -246,3 +246,21 @@ char *nfsroot_export_format_line(const nfsroot_export *e)
         q += sprintf(q, " %s(%s)", e->clients[i], e->options);
     return out;
 }
+
+DEFINE_ACCESSOR(const char *, nfsroot_plan_get_domain, nfsroot_plan, x->domain)
+DEFINE_ACCESSOR(const char *, nfsroot_plan_get_uuid, nfsroot_plan, x->uuid)
+DEFINE_ACCESSOR(const char *, nfsroot_plan_get_server, nfsroot_plan, x->server)
+DEFINE_ACCESSOR(bool, nfsroot_plan_is_subnet_wide, nfsroot_plan, x->subnet_wide)
+DEFINE_ACCESSOR(size_t, nfsroot_plan_get_n_exports, nfsroot_plan, x->n_exports)
+
+const nfsroot_export *nfsroot_plan_get_export(const nfsroot_plan *plan, size_t i)
+{
+    return i < plan->n_exports ? &plan->exports[i] : NULL;
+}
+
+DEFINE_ACCESSOR(const char *, nfsroot_export_get_path, nfsroot_export, x->path)
+DEFINE_ACCESSOR(const char *const *, nfsroot_export_get_clients, nfsroot_export,
+                (const char *const *)x->clients)
+DEFINE_ACCESSOR(const char *, nfsroot_export_get_options, nfsroot_export, x->options)
+DEFINE_ACCESSOR(bool, nfsroot_export_is_readonly, nfsroot_export, x->readonly)
+DEFINE_ACCESSOR(bool, nfsroot_export_is_root, nfsroot_export, x->is_root)

@@ -71,6 +71,17 @@ typedef struct parse_ctx {
     nfsroot_error *err;
 } parse_ctx;
 
+/* Replace *dst by a copy of v (NULL stays NULL). */
+static int dup_str(char **dst, const char *v)
+{
+    char *c = NULL;
+    if (v && !(c = strdup(v)))
+        return -ENOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
 static int bad(const parse_ctx *c, const char *fmt, ...) _printf_(2, 3);
 static int bad(const parse_ctx *c, const char *fmt, ...)
 {
@@ -154,14 +165,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         return set_dirs(c, &p->export_roots, v, true);
     if (!strcmp(k, "boot_dirs"))
         return set_dirs(c, &p->boot_dirs, v, false);
-    if (!strcmp(k, "default_options")) {
-        char *n = strdup(v);
-        if (!n)
-            return -ENOMEM;
-        free(p->default_options);
-        p->default_options = n;
-        return 0;
-    }
+    if (!strcmp(k, "default_options"))
+        return dup_str(&p->default_options, v);
     if (!strcmp(k, "allowed_options"))
         return set_optlist(c, &p->allowed_options, v);
     if (!strcmp(k, "allow_wider_clients"))
@@ -193,14 +198,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
     }
     if (!strcmp(k, "ganesha_export_ids"))
         return set_id_range(c, p, v);
-    if (!strcmp(k, "ganesha_bus")) {
-        char *n = strdup(v);
-        if (!n)
-            return -ENOMEM;
-        free(p->ganesha_bus);
-        p->ganesha_bus = n;
-        return 0;
-    }
+    if (!strcmp(k, "ganesha_bus"))
+        return dup_str(&p->ganesha_bus, v);
     static const struct {
         const char *key;
         size_t off;
@@ -221,16 +220,6 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
                        "policy '%s' line %d: unknown key '%s'", c->file, c->line, k);
 }
 
-static char *strip(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* Parse "key = value" lines; '#' starts a comment line; every key at most once. */
 static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_error *err)
 {
@@ -245,7 +234,7 @@ static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_e
         if (next)
             *next++ = '\0';
         c.line = lineno + 1;
-        line = strip(line);
+        line = strstrip(line);
         if (!*line || *line == '#')
             continue;
         char *eq = strchr(line, '=');
@@ -253,7 +242,7 @@ static int parse_text(nfsroot_policy *p, const char *file, char *text, nfsroot_e
             return nfsroot_err(err, -EINVAL, NULL, NULL, file, c.line,
                                "policy '%s' line %d: expected 'key = value'", file, c.line);
         *eq = '\0';
-        char *k = strip(line), *v = strip(eq + 1);
+        char *k = strstrip(line), *v = strstrip(eq + 1);
         c.key = k;
         if (strv_contains(seen, k))
             return nfsroot_err(err, -EINVAL, NULL, k, file, c.line,
@@ -309,56 +298,16 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
     return 0;
 }
 
-nfsroot_backend_kind nfsroot_policy_get_backend(const nfsroot_policy *p)
-{
-    return p->backend;
-}
-
-nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_policy *p)
-{
-    return p->validate;
-}
-
-const char *nfsroot_policy_get_source(const nfsroot_policy *p)
-{
-    return p->source;
-}
-
-const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p)
-{
-    return (const char *const *)p->export_roots;
-}
-
-const char *const *nfsroot_policy_get_boot_dirs(const nfsroot_policy *p)
-{
-    return (const char *const *)p->boot_dirs;
-}
-
-const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p)
-{
-    return p->state_dir;
-}
-
-const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p)
-{
-    return p->exports_dir;
-}
-
-const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p)
-{
-    return p->network_dir;
-}
-
-/* Replace *dst by a copy of v (NULL stays NULL). */
-static int dup_str(char **dst, const char *v)
-{
-    char *c = NULL;
-    if (v && !(c = strdup(v)))
-        return -ENOMEM;
-    free(*dst);
-    *dst = c;
-    return 0;
-}
+DEFINE_ACCESSOR(nfsroot_backend_kind, nfsroot_policy_get_backend, nfsroot_policy, x->backend)
+DEFINE_ACCESSOR(nfsroot_validate_mode, nfsroot_policy_get_validate, nfsroot_policy, x->validate)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_source, nfsroot_policy, x->source)
+DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_export_roots, nfsroot_policy,
+                (const char *const *)x->export_roots)
+DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_boot_dirs, nfsroot_policy,
+                (const char *const *)x->boot_dirs)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_state_dir, nfsroot_policy, x->state_dir)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_exports_dir, nfsroot_policy, x->exports_dir)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_network_dir, nfsroot_policy, x->network_dir)
 
 static int dup_strv(char ***dst, char *const *v)
 {

@@ -79,23 +79,12 @@ static int read_state_file(int dfd, const char *name, nfsroot_state **ret, char 
 {
     char file[512];
     snprintf(file, sizeof(file), "%s" STATE_SUFFIX, name);
-    _cleanup_close_ int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    if ((uint64_t)st.st_size > NFSROOT_RECORD_READ_MAX) {
-        snprintf(why, why_len, "%lld bytes, more than any record can be", (long long)st.st_size);
-        return -EFBIG;
-    }
-    char fdpath[64];
-    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int r = read_file_all(fdpath, NFSROOT_RECORD_READ_MAX, &text, &len);
+    int r = read_regular_at(dfd, file, NFSROOT_RECORD_READ_MAX, &text, &len);
+    if (r == -EFBIG)
+        snprintf(why, why_len, "over %u KiB, more than any record can be",
+                 NFSROOT_RECORD_READ_MAX / 1024);
     if (r < 0)
         return r;
     return nfsroot_record_parse(text, len, name, ret, why, why_len);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -110,6 +111,16 @@ char **strv_copy(char *const *v)
     return out;
 }
 
+char *strstrip(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
 char *strdup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -174,6 +185,26 @@ int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
         *ret_len = len;
     *ret = TAKE_PTR(buf);
     return 0;
+}
+
+int read_regular_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if ((uint64_t)st.st_size > max)
+        return -EFBIG;
+    return read_fd_all(fd, max, ret, ret_len);
+}
+
+int read_regular_at(int dfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    return read_regular_fd(fd, max, ret, ret_len);
 }
 
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)

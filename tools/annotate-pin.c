@@ -11,10 +11,10 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virNetworkPtr, virNetworkFree)
 
-/* What pinning works with: the NIC, its network (live state) and what the XML says. */
+/* What pinning works with: the domain's name, its NIC's MAC and network (live state), and what
+ * the network's XML says. */
 typedef struct pin_ctx {
-    const nfsroot_domain *d;
-    const nfsroot_nic *nic;
+    const char *name, *mac, *network;
     virNetworkPtr net;
     bool active;
     nfsroot_netdhcp *dhcp;
@@ -54,12 +54,13 @@ static bool hostname_ok(const char *s)
 
 static const nfsroot_nic *network_nic(const nfsroot_domain *d)
 {
-    for (size_t i = 0; i < d->n_nics; i++)
-        if (d->nics[i].type == NFSROOT_NIC_NETWORK && d->nics[i].mac[0])
-            return &d->nics[i];
+    const nfsroot_nic *nic;
+    for (size_t i = 0; (nic = nfsroot_domain_get_nic(d, i)); i++)
+        if (nfsroot_nic_get_type(nic) == NFSROOT_NIC_NETWORK && nfsroot_nic_get_mac(nic)[0])
+            return nic;
     cli_error("domain '%s': --pin-address needs an <interface type='network'> with a MAC "
               "address; a bridge has no libvirt DHCP to pin with",
-              d->name);
+              nfsroot_domain_get_name(d));
     return NULL;
 }
 
@@ -70,13 +71,13 @@ static int load_dhcp(pin_ctx *p)
     _cleanup_free_ char *xml =
         virNetworkGetXMLDesc(p->net, p->active ? 0 : VIR_NETWORK_XML_INACTIVE);
     nfsroot_error err = { 0 };
-    int r = xml ? nfsroot_netdhcp_parse(xml, strlen(xml), p->nic->mac, &p->dhcp, &err) : -ENOENT;
+    int r = xml ? nfsroot_netdhcp_parse(xml, strlen(xml), p->mac, &p->dhcp, &err) : -ENOENT;
     if (r == -ENOENT)
         cli_error("domain '%s': network '%s' has no IPv4 <ip> with <dhcp>: nothing to pin an "
                   "address in (give the guest a static address in its own configuration)",
-                  p->d->name, p->nic->source);
+                  p->name, p->network);
     else if (r < 0)
-        cli_error("domain '%s': network '%s': %s", p->d->name, p->nic->source,
+        cli_error("domain '%s': network '%s': %s", p->name, p->network,
                   err.message[0] ? err.message : strerror(-r));
     return r;
 }
@@ -84,7 +85,7 @@ static int load_dhcp(pin_ctx *p)
 /* The address asked for: on the network, and not the host's or another MAC's. */
 static int check_wanted(const pin_ctx *p, const char *want_ip, nfsroot_cidr *ret)
 {
-    const char *name = p->d->name, *net = p->nic->source;
+    const char *name = p->name, *net = p->network;
     if (!annotate_is_ipv4(want_ip) || nfsroot_cidr_subnet(want_ip, 32, ret) < 0 ||
         !nfsroot_cidr_contains(&p->dhcp->subnet, ret)) {
         char sub[64];
@@ -116,7 +117,7 @@ static int next_free(const pin_ctx *p, nfsroot_cidr *ret)
     for (int i = 0; i < n; i++) {
         virNetworkDHCPLeasePtr l = leases[i];
         if (taken && l->type == VIR_IP_ADDR_TYPE_IPV4 && l->ipaddr &&
-            (!l->mac || strcasecmp(l->mac, p->nic->mac)) &&
+            (!l->mac || strcasecmp(l->mac, p->mac)) &&
             nfsroot_cidr_subnet(l->ipaddr, 32, &taken[n_taken]) == 0)
             n_taken++;
         virNetworkDHCPLeaseFree(l);
@@ -126,14 +127,13 @@ static int next_free(const pin_ctx *p, nfsroot_cidr *ret)
     if (r == -ENOMEM)
         cli_error("out of memory");
     else if (r < 0)
-        cli_error("domain '%s': network '%s' has no free address left to pin", p->d->name,
-                  p->nic->source);
+        cli_error("domain '%s': network '%s' has no free address left to pin", p->name, p->network);
     return r;
 }
 
 static int add_host(const pin_ctx *p, const char *ip)
 {
-    const char *name = p->d->name, *mac = p->nic->mac, *net = p->nic->source;
+    const char *name = p->name, *mac = p->mac, *net = p->network;
     char host[512];
     if (hostname_ok(name))
         snprintf(host, sizeof(host), "<host mac='%s' name='%s' ip='%s'/>", mac, name, ip);
@@ -169,7 +169,7 @@ static int already_pinned(const pin_ctx *p, const char *want_ip, const nfsroot_c
     }
     cli_error("domain '%s': MAC %s is already pinned to %s on network '%s'; remove that first: "
               "virsh net-update %s delete ip-dhcp-host \"<host mac='%s'/>\" --live --config",
-              p->d->name, p->nic->mac, ip, p->nic->source, p->nic->source, p->nic->mac);
+              p->name, p->mac, ip, p->network, p->network, p->mac);
     return -EEXIST;
 }
 
@@ -198,12 +198,14 @@ int annotate_pin_address(virConnectPtr conn, const nfsroot_domain *d, const char
     const nfsroot_nic *nic = network_nic(d);
     if (!nic)
         return -EINVAL;
-    snprintf(pin->network, sizeof(pin->network), "%s", nic->source);
-    snprintf(pin->mac, sizeof(pin->mac), "%s", nic->mac);
-    _cleanup_(pin_ctx_done) pin_ctx p = { .d = d, .nic = nic };
-    p.net = virNetworkLookupByName(conn, nic->source);
+    _cleanup_(pin_ctx_done) pin_ctx p = { .name = nfsroot_domain_get_name(d),
+                                          .mac = nfsroot_nic_get_mac(nic),
+                                          .network = nfsroot_nic_get_source(nic) };
+    snprintf(pin->network, sizeof(pin->network), "%s", p.network);
+    snprintf(pin->mac, sizeof(pin->mac), "%s", p.mac);
+    p.net = virNetworkLookupByName(conn, p.network);
     if (!p.net) {
-        cli_error("domain '%s': network '%s': %s", d->name, nic->source, cli_virt_error());
+        cli_error("domain '%s': network '%s': %s", p.name, p.network, cli_virt_error());
         return -ENOENT;
     }
     return pin_in(&p, want_ip, dry_run, pin);

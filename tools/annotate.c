@@ -83,25 +83,15 @@ static void collect_warning(int priority, const char *line, void *userdata)
 /* Check the new element as the hook will at start: same parse, same policy, same plan. Errors
  * the host can still fix before the start (a missing directory, an inactive network) are
  * warnings; the rest refuse. */
-static int check_plan(nfsroot_domain *d, nfsroot_export_req *reqs, size_t n, warnings *w,
-                      nfsroot_plan **ret_plan)
+static int check_plan(const nfsroot_domain *d, warnings *w, nfsroot_plan **ret_plan)
 {
     nfsroot_error err = { 0 };
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *policy = NULL;
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot load the policy"), r;
-    nfsroot_export_req *saved = d->exports;
-    size_t saved_n = d->n_exports;
-    bool saved_has = d->has_metadata;
-    d->exports = reqs;
-    d->n_exports = n;
-    d->has_metadata = true;
     nfsroot_log log = { .fn = collect_warning, .userdata = w };
     r = nfsroot_plan_build(policy, d, &log, ret_plan, &err);
-    d->exports = saved;
-    d->n_exports = saved_n;
-    d->has_metadata = saved_has;
     if (r == -ENOENT || r == -ENONET || r == -ENODEV || r == -EADDRNOTAVAIL) {
         char line[2048];
         warn_add(w, "%s (the hook checks again at start)",
@@ -178,15 +168,16 @@ static void json_exports(json *j, const nfsroot_plan *plan)
 {
     json_key(j, "exports");
     json_begin_array(j);
-    for (size_t i = 0; plan && i < plan->n_exports; i++) {
+    const nfsroot_export *e;
+    for (size_t i = 0; plan && (e = nfsroot_plan_get_export(plan, i)); i++) {
         json_begin_object(j);
-        json_kv_string(j, "path", plan->exports[i].path);
+        json_kv_string(j, "path", nfsroot_export_get_path(e));
         json_key(j, "clients");
         json_begin_array(j);
-        for (char **c = plan->exports[i].clients; c && *c; c++)
+        for (const char *const *c = nfsroot_export_get_clients(e); c && *c; c++)
             json_string(j, *c);
         json_end_array(j);
-        json_kv_string(j, "options", plan->exports[i].options);
+        json_kv_string(j, "options", nfsroot_export_get_options(e));
         json_end_object(j);
     }
     json_end_array(j);
@@ -197,8 +188,9 @@ static void print_json(const annotate_run *a)
     json j;
     json_init(&j, stdout);
     json_begin_object(&j);
-    json_kv_string(&j, "domain", a->d->name);
-    json_kv_string(&j, "uuid", a->d->uuid[0] ? a->d->uuid : NULL);
+    const char *uuid = nfsroot_domain_get_uuid(a->d);
+    json_kv_string(&j, "domain", nfsroot_domain_get_name(a->d));
+    json_kv_string(&j, "uuid", uuid[0] ? uuid : NULL);
     json_kv_string(&j, "action", a->action);
     json_kv_bool(&j, "dry_run", a->o->dry_run);
     json_key(&j, "affected");
@@ -231,20 +223,21 @@ static void print_text(const annotate_run *a)
                pin->added ? "" : " (already)", pin->ip, pin->mac, cli_esc(pin->network));
     if (!strcmp(a->action, "remove")) {
         printf("%s the virt-nfsroot metadata of domain '%s' from its persistent config%s\n",
-               dry_run ? "would remove" : "removed", cli_esc(a->d->name),
+               dry_run ? "would remove" : "removed", cli_esc(nfsroot_domain_get_name(a->d)),
                live ? "; the running guest keeps its exports until it stops" : "");
         return;
     }
     if (strcmp(a->action, "set"))
         return;
     printf("%s%s domain '%s' (%s%s%s):\n", dry_run ? "would " : "",
-           dry_run ? "annotate" : "annotated", cli_esc(a->d->name),
+           dry_run ? "annotate" : "annotated", cli_esc(nfsroot_domain_get_name(a->d)),
            config ? "persistent config" : "", config && live ? " and " : "",
            live ? "live, effective at next start" : "");
     print_lines(a->metadata ? a->metadata : "");
-    for (size_t i = 0; a->plan && i < a->plan->n_exports; i++) {
-        _cleanup_free_ char *line = nfsroot_export_format_line(&a->plan->exports[i]);
-        printf("at start it exports: %s\n", cli_esc(line ? line : a->plan->exports[i].path));
+    const nfsroot_export *e;
+    for (size_t i = 0; a->plan && (e = nfsroot_plan_get_export(a->plan, i)); i++) {
+        _cleanup_free_ char *line = nfsroot_export_format_line(e);
+        printf("at start it exports: %s\n", cli_esc(line ? line : nfsroot_export_get_path(e)));
     }
 }
 
@@ -327,25 +320,24 @@ static int write_metadata(annotate_run *a, const char *stripped, char **ret_read
 static int annotate_set(annotate_run *a)
 {
     annotate_opts *o = a->o;
-    nfsroot_export_req reqs[1 + ELEMENTSOF(o->ro)];
-    memset(reqs, 0, sizeof(reqs));
-    reqs[0] = (nfsroot_export_req){ .path = (char *)o->path,
-                                    .is_root = true,
-                                    .clients = (char *)o->clients,
-                                    .options = (char *)o->options };
-    for (size_t i = 0; i < o->n_ro; i++)
-        reqs[1 + i] = (nfsroot_export_req){ .path = (char *)o->ro[i],
-                                            .readonly = true,
-                                            .clients = (char *)o->clients };
-    size_t n_reqs = 1 + o->n_ro;
-    int r = check_plan(a->d, reqs, n_reqs, &a->w, &a->plan);
+    /* The element annotate writes replaces the domain's: the root export, then the read-only
+     * ones. */
+    nfsroot_domain_clear_exports(a->d);
+    int r = nfsroot_domain_add_export(a->d, o->path, false, o->clients, o->options);
+    for (size_t i = 0; r >= 0 && i < o->n_ro; i++)
+        r = nfsroot_domain_add_export(a->d, o->ro[i], true, o->clients, NULL);
+    if (r < 0) {
+        cli_error("domain '%s': %s", o->name, strerror(-r));
+        return EXIT_FAIL;
+    }
+    r = check_plan(a->d, &a->w, &a->plan);
     if (r < 0 && !o->force)
         return EXIT_FAIL;
     if (r < 0)
         warn_add(&a->w, "written despite the policy (--force): the hook will refuse the start");
     /* Without --path the root export is written as <export/>: it follows the policy's export
      * root, as the hook resolves it at start. */
-    _cleanup_free_ char *element = nfsroot_metadata_format(reqs, n_reqs);
+    _cleanup_free_ char *element = nfsroot_metadata_format(a->d);
     _cleanup_free_ char *stripped = element ? strip_namespace(element) : NULL;
     _cleanup_free_ char *readback = NULL;
     if (!stripped) {
@@ -380,7 +372,7 @@ static int annotate(annotate_opts *o)
         else if (o->pin.requested &&
                  annotate_pin_address(conn, a.d, o->pin_ip, o->dry_run, &o->pin) < 0)
             rc = EXIT_FAIL;
-        else if (!o->shaped && a.d->has_metadata && o->pin.requested) {
+        else if (!o->shaped && nfsroot_domain_has_metadata(a.d) && o->pin.requested) {
             /* Only a pin asked for: the element stays as it is. */
             a.action = "pin";
             rc = print_result(&a);
@@ -423,14 +415,8 @@ enum {
     OPT_DRY,
 };
 const cli_command cli_cmd_annotate = {
-    .name = "annotate",
+    CLI_COMMAND_TEXT(annotate),
     .args = "DOMAIN",
-    .summary = "add, change or remove a domain's virt-nfsroot metadata",
-    .about = "Write DOMAIN's virt-nfsroot metadata with libvirt (persistent config, and the live\n"
-             "definition when it runs), keeping everything else in the domain. The element is\n"
-             "first checked against the host policy as the hook will check it at start; what the\n"
-             "policy refuses is not written (--force writes it anyway). A running domain's\n"
-             "exports change at its next start.",
     .opts =
         (const cli_opt[]){
             { "path", OPT_PATH, CLI_ARG, "P",

@@ -81,7 +81,19 @@ typedef enum { TRI_NO = 0, TRI_YES = 1, TRI_UNKNOWN = -1 } tri;
 tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, char *note,
                        size_t len);
 
-/* Read a whole file (cap max bytes). 0 or -errno. */
+/* The state dir's records, and those it could not read (status and reconcile). */
+typedef struct cli_records {
+    nfsroot_state **v;
+    size_t n;
+    nfsroot_state_bad *bad;
+    size_t n_bad;
+} cli_records;
+/* 0, or -errno after printing why. */
+int cli_records_load(const nfsroot_policy *policy, cli_records *ret);
+void cli_records_done(cli_records *r); /* for _cleanup_ */
+
+/* Read a whole stream or file, NUL-terminated (-EFBIG beyond about max bytes). 0 or -errno. */
+int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len);
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* A tiny streaming JSON writer (commas and escaping handled). */

@@ -123,8 +123,14 @@ static char *domain_xml(const create_ctx *c, const char *metadata)
 /* Our element for the tree: the root export at its path. */
 static char *metadata(const create_ctx *c)
 {
-    nfsroot_export_req req = { .path = c->export_path, .is_root = true };
-    return nfsroot_metadata_format(&req, 1);
+    static const char stub[] = "<domain type='qemu'><name>x</name></domain>";
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_domain_parse(stub, sizeof(stub) - 1, &d, &err);
+    nfsroot_error_clear(&err);
+    if (r < 0 || nfsroot_domain_add_export(d, c->export_path, false, NULL, NULL) < 0)
+        return NULL;
+    return nfsroot_metadata_format(d);
 }
 
 static void log_to_stderr(int priority, const char *line, void *userdata)
@@ -151,7 +157,7 @@ static int plan_for(create_ctx *c, const char *xml, nfsroot_domain **ret_d, nfsr
     r = nfsroot_plan_build(c->policy, *ret_d, &log, ret, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot plan the export"), r;
-    if (!(*ret)->server) {
+    if (!nfsroot_plan_get_server(*ret)) {
         cli_error("network '%s' gives no address of this host for the guest to mount from "
                   "(is it active? virsh net-start %s)",
                   c->o->network, c->o->network);
@@ -173,9 +179,9 @@ int create_configure(create_ctx *c, create_stage *st)
     _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
     if ((r = plan_for(c, draft, &d, &plan)) < 0)
         return r;
-    if ((r = create_guest_configure(c, plan->server)) < 0)
+    if ((r = create_guest_configure(c, nfsroot_plan_get_server(plan))) < 0)
         return r;
-    snprintf(st->note, sizeof(st->note), "server %s%s%s", plan->server,
+    snprintf(st->note, sizeof(st->note), "server %s%s%s", nfsroot_plan_get_server(plan),
              c->pin.ip[0] ? ", guest pinned to " : "", c->pin.ip);
     return 0;
 }
@@ -201,11 +207,12 @@ int create_define(create_ctx *c, create_stage *st)
 
 static void print_findings(const nfsroot_findings *f)
 {
-    for (size_t i = 0; !cli.json && i < f->n; i++) {
+    for (size_t i = 0; !cli.json && i < nfsroot_findings_get_n(f); i++) {
+        const nfsroot_finding *x = nfsroot_findings_get(f, i);
         char raw[4096];
-        if (f->items[i].level == NFSROOT_FINDING_INFO && !cli.verbose)
+        if (nfsroot_finding_get_level(x) == NFSROOT_FINDING_INFO && !cli.verbose)
             continue;
-        fprintf(stderr, "  %s\n", cli_esc(nfsroot_finding_format(&f->items[i], raw, sizeof(raw))));
+        fprintf(stderr, "  %s\n", cli_esc(nfsroot_finding_format(x, raw, sizeof(raw))));
     }
 }
 
@@ -234,9 +241,11 @@ int create_validate(create_ctx *c, create_stage *st)
     if (r < 0)
         return cli_lib_error(&err, r, "the boot check failed"), r;
     size_t counts[3] = { 0 };
-    for (size_t i = 0; i < c->findings->n; i++)
-        if ((unsigned)c->findings->items[i].level < 3)
-            counts[c->findings->items[i].level]++;
+    for (size_t i = 0; i < nfsroot_findings_get_n(c->findings); i++) {
+        nfsroot_finding_level l = nfsroot_finding_get_level(nfsroot_findings_get(c->findings, i));
+        if ((unsigned)l < 3)
+            counts[l]++;
+    }
     snprintf(st->note, sizeof(st->note), "%zu errors, %zu warnings", counts[NFSROOT_FINDING_ERROR],
              counts[NFSROOT_FINDING_WARNING]);
     print_findings(c->findings);

@@ -175,10 +175,11 @@ int create_guest_configure(create_ctx *c, const char *server)
     r = nfsroot_guest_configure(c->target, c->profile, g, notes, &c->cmdline, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot configure the tree"), r;
-    for (size_t i = 0; !cli.json && i < notes->n; i++) {
+    for (size_t i = 0; !cli.json && i < nfsroot_findings_get_n(notes); i++) {
         char line[4096];
-        fprintf(stderr, "  %s\n",
-                cli_esc(nfsroot_finding_format(&notes->items[i], line, sizeof(line))));
+        fprintf(
+            stderr, "  %s\n",
+            cli_esc(nfsroot_finding_format(nfsroot_findings_get(notes, i), line, sizeof(line))));
     }
     const char *os = nfsroot_guest_profile_osinfo(c->profile);
     if (os && !(c->osinfo = strdup(os)))

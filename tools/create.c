@@ -171,12 +171,12 @@ static void print_json(const create_ctx *c, int r)
     json_end_array(&j);
     json_key(&j, "findings");
     json_begin_array(&j);
-    for (size_t i = 0; c->findings && i < c->findings->n; i++) {
-        const nfsroot_finding *x = &c->findings->items[i];
+    for (size_t i = 0; c->findings && i < nfsroot_findings_get_n(c->findings); i++) {
+        const nfsroot_finding *x = nfsroot_findings_get(c->findings, i);
         json_begin_object(&j);
-        json_kv_string(&j, "level", nfsroot_finding_level_name(x->level));
-        json_kv_string(&j, "code", x->code);
-        json_kv_string(&j, "message", x->message);
+        json_kv_string(&j, "level", nfsroot_finding_level_name(nfsroot_finding_get_level(x)));
+        json_kv_string(&j, "code", nfsroot_finding_get_code(x));
+        json_kv_string(&j, "message", nfsroot_finding_get_message(x));
         json_end_object(&j);
     }
     json_end_array(&j);
@@ -311,17 +311,8 @@ enum {
 };
 
 const cli_command cli_cmd_create = {
-    .name = "create",
+    CLI_COMMAND_TEXT(create),
     .args = "NAME",
-    .summary = "make a Debian (or given) root tree and a root-on-NFS domain for it",
-    .about = "Make the root tree <first export root>/NAME (debootstrap, or --from-tarball /\n"
-             "--from-dir), configure it for root on NFS (dracut, fstab, id mapping, console),\n"
-             "install its kernel, build its initramfs in a private mount namespace, put both in\n"
-             "the policy's boot directory, define domain NAME through libvirt and check it as the\n"
-             "hook will. One line per stage with its time. Trees are cached per release and\n"
-             "package set ($VIRT_NFSROOT_CACHE_DIR, default " CREATE_CACHE_DIR "), initramfs\n"
-             "images are shared per kernel and dracut configuration. A failed or interrupted run\n"
-             "defines no domain and says what it left; --reuse resumes it.",
     .opts =
         (const cli_opt[]){
             { "release", OPT_RELEASE, CLI_ARG, "REL", "Debian release (default trixie)",

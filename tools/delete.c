@@ -55,20 +55,22 @@ static int domain_root(delete_run *d, char **ret)
     int r = xml ? nfsroot_domain_parse(xml, strlen(xml), &dom, &err) : -EIO;
     if (r < 0)
         return cli_lib_error(&err, r, "cannot read the domain's XML"), r;
-    if (!dom->has_metadata) {
+    if (!nfsroot_domain_has_metadata(dom)) {
         cli_error("delete: domain '%s' has no virt-nfsroot metadata: it is not a guest of ours "
                   "(virsh undefine removes it)",
                   d->o->name);
         return -EPERM;
     }
-    for (size_t i = 0; i < dom->n_nics && !d->mac[0]; i++)
-        if (dom->nics[i].type == NFSROOT_NIC_NETWORK && dom->nics[i].mac[0]) {
-            snprintf(d->network, sizeof(d->network), "%s", dom->nics[i].source);
-            snprintf(d->mac, sizeof(d->mac), "%s", dom->nics[i].mac);
+    for (size_t i = 0; i < nfsroot_domain_get_n_nics(dom) && !d->mac[0]; i++) {
+        const nfsroot_nic *nic = nfsroot_domain_get_nic(dom, i);
+        if (nfsroot_nic_get_type(nic) == NFSROOT_NIC_NETWORK && nfsroot_nic_get_mac(nic)[0]) {
+            snprintf(d->network, sizeof(d->network), "%s", nfsroot_nic_get_source(nic));
+            snprintf(d->mac, sizeof(d->mac), "%s", nfsroot_nic_get_mac(nic));
         }
-    for (size_t i = 0; i < dom->n_exports; i++)
-        if (dom->exports[i].is_root && dom->exports[i].path)
-            return (*ret = strdup(dom->exports[i].path)) ? 0 : -ENOMEM;
+    }
+    const char *root = nfsroot_domain_get_root_path(dom);
+    if (root)
+        return (*ret = strdup(root)) ? 0 : -ENOMEM;
     return 0;
 }
 
@@ -247,13 +249,8 @@ static int cmd_delete(int argc, char **argv);
 
 enum { OPT_TREE = CLI_KEY_FIRST, OPT_PATH, OPT_DRY };
 const cli_command cli_cmd_delete = {
-    .name = "delete",
+    CLI_COMMAND_TEXT(delete),
     .args = "NAME",
-    .summary = "undefine a guest made by create, remove its boot files (and tree)",
-    .about = "Undefine domain NAME, remove its boot files from the policy's boot directory and\n"
-             "initramfs images no other guest uses; with --tree also its root tree, which must\n"
-             "lie strictly inside an export root and is never reached through a symbolic link.\n"
-             "Refuses while the guest runs. Also cleans up after a create that did not finish.",
     .opts =
         (const cli_opt[]){ { "tree", OPT_TREE, CLI_NO_ARG, NULL, "remove the root tree too", NULL },
                            { "path", OPT_PATH, CLI_ARG, "DIR",

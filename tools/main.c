@@ -15,11 +15,7 @@ enum { OPT_VERSION = CLI_KEY_FIRST, OPT_COMPLETION };
 static const cli_command cli_main = {
     .name = "",
     .args = "COMMAND [ARGS...]",
-    .about = "Root-on-NFS for libvirt guests: a host directory exported over NFS while the\n"
-             "guest runs. The libvirt hook does the work; this command is for people. The\n"
-             "common options are also accepted after COMMAND; 'virt-nfsroot COMMAND --help'\n"
-             "shows a command's own. Exit status: 0 success, 1 failure or problems found,\n"
-             "2 usage error.",
+    .about = cli_about_main,
     .opts =
         (const cli_opt[]){ { "version", OPT_VERSION, CLI_NO_ARG, NULL, "print the version", NULL },
                            { "completion-data", OPT_COMPLETION, CLI_NO_ARG, NULL,

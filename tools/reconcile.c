@@ -74,10 +74,12 @@ static char *plan_paths(const nfsroot_plan *plan)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        fprintf(f, "%s%s ", i ? "; " : "", plan->exports[i].path);
-        for (size_t c = 0; plan->exports[i].clients[c]; c++)
-            fprintf(f, "%s%s", c ? "," : "", plan->exports[i].clients[c]);
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(plan, i)); i++) {
+        const char *const *clients = nfsroot_export_get_clients(e);
+        fprintf(f, "%s%s ", i ? "; " : "", nfsroot_export_get_path(e));
+        for (size_t c = 0; clients[c]; c++)
+            fprintf(f, "%s%s", c ? "," : "", clients[c]);
     }
     fclose(f);
     return buf;
@@ -224,13 +226,12 @@ static size_t count_lost(const nfsroot_policy *policy, const nfsroot_state *st, 
         return 0;
     }
     nfsroot_policy_set_backend(pb, st->backend);
-    for (size_t e = 0; e < st->plan->n_exports; e++)
-        for (size_t cl = 0; st->plan->exports[e].clients[cl]; cl++) {
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(st->plan, i)); i++)
+        for (const char *const *c = nfsroot_export_get_clients(e); *c; c++) {
             bool has = true;
             total++;
-            if (nfsroot_backend_has(pb, st->plan->exports[e].path, st->plan->exports[e].clients[cl],
-                                    &has) == 0 &&
-                !has)
+            if (nfsroot_backend_has(pb, nfsroot_export_get_path(e), *c, &has) == 0 && !has)
                 lost++;
         }
     *ret_total = total;
@@ -242,14 +243,15 @@ static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool
 {
     const nfsroot_plan *plan = st->plan;
     char why[300] = "";
-    tri s = domain_state(conn, plan->domain, plan->uuid, why, sizeof(why));
+    tri s = domain_state(conn, nfsroot_plan_get_domain(plan), nfsroot_plan_get_uuid(plan), why,
+                         sizeof(why));
     if (s == TRI_UNKNOWN) {
-        cli_warn("domain '%s': %s: left alone", plan->domain, why);
+        cli_warn("domain '%s': %s: left alone", nfsroot_plan_get_domain(plan), why);
         return;
     }
     size_t total = 0, lost = s == TRI_YES ? count_lost(policy, st, &total) : 0;
     const char *what = s == TRI_NO ? "remove" : lost ? "restore" : "keep";
-    action *a = push(acts, plan->domain, plan->uuid, what);
+    action *a = push(acts, nfsroot_plan_get_domain(plan), nfsroot_plan_get_uuid(plan), what);
     if (!a)
         return;
     a->detail = plan_paths(plan);
@@ -264,8 +266,8 @@ static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool
     if (!apply || !strcmp(what, "keep"))
         return;
     nfsroot_error e = { 0 };
-    int r = s == TRI_NO ? nfsroot_remove(policy, plan->domain, &cli_log, &e)
-                        : nfsroot_ensure(policy, plan->domain, &cli_log, &e);
+    int r = s == TRI_NO ? nfsroot_remove(policy, nfsroot_plan_get_domain(plan), &cli_log, &e)
+                        : nfsroot_ensure(policy, nfsroot_plan_get_domain(plan), &cli_log, &e);
     a->done = r == 0;
     if (r < 0) {
         a->error = lib_error_text(&e, r);
@@ -276,20 +278,14 @@ static void record_action(const nfsroot_policy *policy, virConnectPtr conn, bool
 /* Records first (unreadable ones, then each readable one), then orphans; print; exit status. */
 static int reconcile(const nfsroot_policy *policy, virConnectPtr conn, bool apply, bool boot)
 {
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n = 0, n_bad = 0;
-    nfsroot_error err = { 0 };
-    int r = nfsroot_state_list_all(policy, &list, &n, &bad, &n_bad, &err);
-    if (r < 0)
-        return cli_lib_error(&err, r, "cannot read the state directory");
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(policy, &rec) < 0)
+        return EXIT_FAIL;
     _cleanup_(actions_done) actions acts = { 0 };
     int failures = 0;
-    unreadable_actions(bad, n_bad, apply, &acts, &failures);
-    nfsroot_state_bad_free(bad, n_bad);
-    for (size_t i = 0; i < n; i++)
-        record_action(policy, conn, apply, list[i], &acts, &failures);
-    nfsroot_state_list_free(list, n);
+    unreadable_actions(rec.bad, rec.n_bad, apply, &acts, &failures);
+    for (size_t i = 0; i < rec.n; i++)
+        record_action(policy, conn, apply, rec.v[i], &acts, &failures);
     (void)orphan_actions(policy, conn, apply, &acts, &failures);
 
     if (cli.json)
@@ -308,18 +304,8 @@ static int cmd_reconcile(int argc, char **argv);
 
 enum { OPT_APPLY = CLI_KEY_FIRST, OPT_BOOT };
 const cli_command cli_cmd_reconcile = {
-    .name = "reconcile",
+    CLI_COMMAND_TEXT(reconcile),
     .args = "",
-    .summary = "remove stale exports, restore missing ones (--apply)",
-    .about = "Compare what virt-nfsroot exports (its state records and what its backends made)\n"
-             "with the domains libvirt runs, and say what is out of step:\n"
-             "  remove         a record whose domain is not running: its exports go\n"
-             "  restore        a running domain whose exports the NFS server lost\n"
-             "  remove-orphan  an export file of ours with no record, whose domain is not running\n"
-             "  orphan         such a file whose domain runs (left alone: restart the domain)\n"
-             "  unreadable     a record that cannot be read (left alone: check it by hand)\n"
-             "Nothing changes without --apply. Exit status: dry run: 0 in step, 1 changes\n"
-             "pending; --apply: 0 done, 1 something failed; 2 usage error.",
     .opts =
         (const cli_opt[]){ { "apply", OPT_APPLY, CLI_NO_ARG, NULL, "do it (needs root)", NULL },
                            { "boot", OPT_BOOT, CLI_NO_ARG, NULL,

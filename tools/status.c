@@ -34,17 +34,18 @@ static void json_row(json *j, const row *w)
     char since[64];
     format_since(w->s->since, since, sizeof(since));
     json_begin_object(j);
-    json_kv_string(j, "domain", w->s->plan->domain);
-    json_kv_string(j, "uuid", w->s->plan->uuid[0] ? w->s->plan->uuid : NULL);
-    json_kv_string(j, "path", w->e->path);
-    json_kv_string(j, "role", w->e->is_root ? "root" : "extra");
-    json_kv_bool(j, "readonly", w->e->readonly);
+    json_kv_string(j, "domain", nfsroot_plan_get_domain(w->s->plan));
+    const char *uuid = nfsroot_plan_get_uuid(w->s->plan);
+    json_kv_string(j, "uuid", uuid[0] ? uuid : NULL);
+    json_kv_string(j, "path", nfsroot_export_get_path(w->e));
+    json_kv_string(j, "role", nfsroot_export_is_root(w->e) ? "root" : "extra");
+    json_kv_bool(j, "readonly", nfsroot_export_is_readonly(w->e));
     json_key(j, "clients");
     json_begin_array(j);
-    for (size_t c = 0; w->e->clients[c]; c++)
-        json_string(j, w->e->clients[c]);
+    for (size_t c = 0; nfsroot_export_get_clients(w->e)[c]; c++)
+        json_string(j, nfsroot_export_get_clients(w->e)[c]);
     json_end_array(j);
-    json_kv_string(j, "options", w->e->options);
+    json_kv_string(j, "options", nfsroot_export_get_options(w->e));
     json_kv_string(j, "backend", nfsroot_backend_name(w->s->backend));
     json_kv_int(j, "since", w->s->since);
     json_kv_string(j, "since_utc", since);
@@ -55,8 +56,8 @@ static void json_row(json *j, const row *w)
         json_bool(j, w->running == TRI_YES);
     json_key(j, "served");
     json_begin_object(j);
-    for (size_t c = 0; w->e->clients[c]; c++) {
-        json_key(j, w->e->clients[c]);
+    for (size_t c = 0; nfsroot_export_get_clients(w->e)[c]; c++) {
+        json_key(j, nfsroot_export_get_clients(w->e)[c]);
         if (w->served[c] == TRI_UNKNOWN)
             json_null(j);
         else
@@ -102,7 +103,7 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
 static void served_text(const row *w, char *buf, size_t len)
 {
     size_t n = 0;
-    while (w->e->clients[n])
+    while (nfsroot_export_get_clients(w->e)[n])
         n++;
     if (w->n_served_yes == n)
         snprintf(buf, len, "yes");
@@ -118,7 +119,7 @@ enum { NCOL = 9 };
 static const char *const head[NCOL] = { "DOMAIN", "PATH",    "CLIENTS", "OPTIONS", "BACKEND",
                                         "SINCE",  "RUNNING", "SERVED",  "STATE" };
 
-static char *join_clients(char *const *clients)
+static char *join_clients(const char *const *clients)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -140,11 +141,11 @@ static void row_cells(const row *w, char *cells[NCOL])
     char since[64], served[32];
     format_since(w->s->since, since, sizeof(since));
     served_text(w, served, sizeof(served));
-    _cleanup_free_ char *clients = join_clients(w->e->clients);
-    cells[0] = strdup(cli_esc(w->s->plan->domain));
-    cells[1] = strdup(cli_esc(w->e->path));
+    _cleanup_free_ char *clients = join_clients(nfsroot_export_get_clients(w->e));
+    cells[0] = strdup(cli_esc(nfsroot_plan_get_domain(w->s->plan)));
+    cells[1] = strdup(cli_esc(nfsroot_export_get_path(w->e)));
     cells[2] = strdup(clients ? cli_esc(clients) : "?");
-    cells[3] = strdup(cli_esc(w->e->options));
+    cells[3] = strdup(cli_esc(nfsroot_export_get_options(w->e)));
     cells[4] = strdup(nfsroot_backend_name(w->s->backend));
     cells[5] = strdup(since);
     cells[6] = strdup(tri_str(w->running));
@@ -196,8 +197,8 @@ static void print_table(row *rows, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         if (rows[i].note[0] && strcmp(rows[i].state, "ok"))
-            printf("%s %s: %s\n", cli_esc(rows[i].s->plan->domain), cli_esc(rows[i].e->path),
-                   cli_esc(rows[i].note));
+            printf("%s %s: %s\n", cli_esc(nfsroot_plan_get_domain(rows[i].s->plan)),
+                   cli_esc(nfsroot_export_get_path(rows[i].e)), cli_esc(rows[i].note));
 }
 
 static void rows_free(row *rows, size_t n)
@@ -212,7 +213,7 @@ static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, 
 {
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *pb = NULL;
     size_t nc = 0;
-    while (w->e->clients[nc])
+    while (nfsroot_export_get_clients(w->e)[nc])
         nc++;
     int dq = nfsroot_policy_dup(policy, &pb);
     if (pb)
@@ -220,7 +221,9 @@ static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, 
     w->served = calloc(nc + 1, sizeof(*w->served));
     for (size_t cl = 0; cl < nc; cl++) {
         bool has = false;
-        int q = !pb ? dq : nfsroot_backend_has(pb, w->e->path, w->e->clients[cl], &has);
+        int q = !pb ? dq
+                    : nfsroot_backend_has(pb, nfsroot_export_get_path(w->e),
+                                          nfsroot_export_get_clients(w->e)[cl], &has);
         tri t = q < 0 ? TRI_UNKNOWN : has ? TRI_YES : TRI_NO;
         if (w->served)
             w->served[cl] = t;
@@ -251,12 +254,12 @@ static size_t fill_rows(const nfsroot_policy *policy, virConnectPtr conn, nfsroo
     size_t k = 0, problems = 0;
     for (size_t i = 0; i < n_list; i++) {
         char note[256] = "";
-        tri running = cli_domain_running(conn, list[i]->plan->domain, list[i]->plan->uuid, note,
-                                         sizeof(note));
-        for (size_t e = 0; e < list[i]->plan->n_exports; e++, k++) {
+        tri running = cli_domain_running(conn, nfsroot_plan_get_domain(list[i]->plan),
+                                         nfsroot_plan_get_uuid(list[i]->plan), note, sizeof(note));
+        for (size_t e = 0; e < nfsroot_plan_get_n_exports(list[i]->plan); e++, k++) {
             row *w = &rows[k];
             w->s = list[i];
-            w->e = &list[i]->plan->exports[e];
+            w->e = nfsroot_plan_get_export(list[i]->plan, e);
             w->running = running;
             snprintf(w->note, sizeof(w->note), "%s", note);
             check_served(policy, list[i], w);
@@ -285,48 +288,34 @@ static void print_status(row *rows, size_t n_rows, bool reachable, const char *w
 /* The records, checked against libvirt and the NFS server, printed; the exit status. */
 static int status(const nfsroot_policy *policy)
 {
-    nfsroot_state **list = NULL;
-    nfsroot_state_bad *bad = NULL;
-    size_t n_list = 0, n_bad = 0;
-    nfsroot_error err = { 0 };
-    int r = nfsroot_state_list_all(policy, &list, &n_list, &bad, &n_bad, &err);
-    if (r < 0)
-        return cli_lib_error(&err, r, "cannot read the state directory");
-    cli_debug("state dir %s: %zu record(s)", nfsroot_policy_get_state_dir(policy), n_list);
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(policy, &rec) < 0)
+        return EXIT_FAIL;
+    cli_debug("state dir %s: %zu record(s)", nfsroot_policy_get_state_dir(policy), rec.n);
 
     char why[512] = "";
-    virConnectPtr conn = n_list ? cli_connect(true, why, sizeof(why)) : NULL;
-    bool reachable = conn || n_list == 0;
-    size_t n_rows = 0, problems = n_bad;
-    for (size_t i = 0; i < n_list; i++)
-        n_rows += list[i]->plan->n_exports;
+    virConnectPtr conn = rec.n ? cli_connect(true, why, sizeof(why)) : NULL;
+    bool reachable = conn || rec.n == 0;
+    size_t n_rows = 0, problems = rec.n_bad;
+    for (size_t i = 0; i < rec.n; i++)
+        n_rows += nfsroot_plan_get_n_exports(rec.v[i]->plan);
     row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
     if (rows) {
-        problems += fill_rows(policy, conn, list, n_list, rows);
-        print_status(rows, n_rows, reachable, why, problems, bad, n_bad);
+        problems += fill_rows(policy, conn, rec.v, rec.n, rows);
+        print_status(rows, n_rows, reachable, why, problems, rec.bad, rec.n_bad);
     } else
         cli_error("out of memory");
     rows_free(rows, n_rows);
-    nfsroot_state_bad_free(bad, n_bad);
     if (conn)
         virConnectClose(conn);
-    nfsroot_state_list_free(list, n_list);
     return !rows || problems ? EXIT_FAIL : EXIT_OK;
 }
 
 static int cmd_status(int argc, char **argv);
 
 const cli_command cli_cmd_status = {
-    .name = "status",
+    CLI_COMMAND_TEXT(status),
     .args = "",
-    .summary = "list managed exports: running domains, server state, stale ones",
-    .about = "List every export virt-nfsroot manages (from the state directory): domain, path,\n"
-             "clients, options, backend, since when, whether the domain is running (libvirt;\n"
-             "'unknown' when libvirt cannot be reached) and whether the NFS server really\n"
-             "exports it. STATE is 'ok', 'missing' (the server lacks it although the domain\n"
-             "runs) or 'stale' (the domain is not running). Exit status 1 when any is missing\n"
-             "or stale, or a record cannot be read (listed as 'unreadable'): 'virt-nfsroot\n"
-             "reconcile' shows how to fix them.",
     .opts = (const cli_opt[]){ { 0 } },
     .run = cmd_status,
 };

@@ -102,6 +102,21 @@ int cli_lib_error(const nfsroot_error *err, int r, const char *what)
     return EXIT_FAIL;
 }
 
+int cli_records_load(const nfsroot_policy *policy, cli_records *ret)
+{
+    nfsroot_error err = { 0 };
+    int r = nfsroot_state_list_all(policy, &ret->v, &ret->n, &ret->bad, &ret->n_bad, &err);
+    if (r < 0)
+        cli_lib_error(&err, r, "cannot read the state directory");
+    return r;
+}
+
+void cli_records_done(cli_records *r)
+{
+    nfsroot_state_list_free(r->v, r->n);
+    nfsroot_state_bad_free(r->bad, r->n_bad);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -231,50 +246,42 @@ bool cli_virt_no_domain(void)
     return e && e->code == VIR_ERR_NO_DOMAIN;
 }
 
-int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            close(fd);
-            return -ENOMEM;
-        }
-        if (len + 1 >= cap) {
-            if (cap > max) {
-                free(buf);
-                close(fd);
-                return -EFBIG;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-            cap *= 2;
-            continue;
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return -e;
-        }
+    size_t cap = 65536, len = 0;
+    _cleanup_free_ char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + len, 1, cap - len - 1, in);
+        len += n;
         if (n == 0)
             break;
-        len += (size_t)n;
+        if (len + 1 >= cap) {
+            if (cap >= max)
+                return -EFBIG;
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                return -ENOMEM;
+            buf = nb;
+            cap *= 2;
+        }
     }
-    close(fd);
+    if (!buf)
+        return -ENOMEM;
+    if (ferror(in))
+        return -EIO;
     buf[len] = '\0';
-    *ret = buf;
+    *ret = TAKE_PTR(buf);
     if (ret_len)
         *ret_len = len;
     return 0;
+}
+
+int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    return cli_read_stream(f, max, ret, ret_len);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -21,35 +21,6 @@ static const char *mode_name(nfsroot_validate_mode m)
     return m == NFSROOT_VALIDATE_STRICT ? "strict" : m == NFSROOT_VALIDATE_WARN ? "warn" : "off";
 }
 
-static int read_stream(FILE *in, char **ret, size_t *ret_len)
-{
-    size_t cap = 65536, len = 0;
-    _cleanup_free_ char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, in);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 >= cap) {
-            if (cap >= 64u * 1024 * 1024)
-                return -EFBIG;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return -ENOMEM;
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf)
-        return -ENOMEM;
-    if (ferror(in))
-        return -EIO;
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    *ret_len = len;
-    return 0;
-}
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
 /* The definition the next start will use. */
@@ -95,7 +66,7 @@ static int read_input(const char *file, const char *domain_name, char **ret, siz
         return fetch_domain_xml(domain_name, ret, ret_len);
     }
     snprintf(source, source_len, "%s", file);
-    int r = !strcmp(file, "-") ? read_stream(stdin, ret, ret_len)
+    int r = !strcmp(file, "-") ? cli_read_stream(stdin, 64u * 1024 * 1024, ret, ret_len)
                                : cli_read_file(file, 64u * 1024 * 1024, ret, ret_len);
     if (r < 0)
         cli_error("cannot read '%s': %s", file, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
@@ -104,14 +75,15 @@ static int read_input(const char *file, const char *domain_name, char **ret, siz
 
 static void print_text(const report *rep)
 {
-    for (size_t i = 0; rep->f && i < rep->f->n; i++) {
-        const nfsroot_finding *x = &rep->f->items[i];
+    const nfsroot_finding *x;
+    for (size_t i = 0; (x = nfsroot_findings_get(rep->f, i)); i++) {
+        nfsroot_finding_level level = nfsroot_finding_get_level(x);
         char raw[4096];
         /* Findings quote the guest's files (fstab decodes \033 and \012): one escaped line. */
         const char *line = cli_esc(nfsroot_finding_format(x, raw, sizeof(raw)));
-        const char *col = x->level == NFSROOT_FINDING_ERROR     ? "red"
-                          : x->level == NFSROOT_FINDING_WARNING ? "yellow"
-                                                                : "green";
+        const char *col = level == NFSROOT_FINDING_ERROR     ? "red"
+                          : level == NFSROOT_FINDING_WARNING ? "yellow"
+                                                             : "green";
         const char *colon = strchr(line, ':');
         if (colon && cli_color_on(stdout))
             printf("%s%.*s%s%s\n", cli_color(stdout, col), (int)(colon - line + 1), line,
@@ -132,32 +104,33 @@ static void print_json(const report *rep)
     json_kv_string(&j, "validate_mode", rep->mode);
     json_key(&j, "exports");
     json_begin_array(&j);
-    for (size_t i = 0; rep->plan && i < rep->plan->n_exports; i++) {
-        const nfsroot_export *e = &rep->plan->exports[i];
+    const nfsroot_export *e;
+    for (size_t i = 0; rep->plan && (e = nfsroot_plan_get_export(rep->plan, i)); i++) {
         json_begin_object(&j);
-        json_kv_string(&j, "path", e->path);
-        json_kv_string(&j, "role", e->is_root ? "root" : "extra");
+        json_kv_string(&j, "path", nfsroot_export_get_path(e));
+        json_kv_string(&j, "role", nfsroot_export_is_root(e) ? "root" : "extra");
         json_key(&j, "clients");
         json_begin_array(&j);
-        for (char **c = e->clients; c && *c; c++)
+        for (const char *const *c = nfsroot_export_get_clients(e); c && *c; c++)
             json_string(&j, *c);
         json_end_array(&j);
-        json_kv_string(&j, "options", e->options);
+        json_kv_string(&j, "options", nfsroot_export_get_options(e));
         json_end_object(&j);
     }
     json_end_array(&j);
     json_key(&j, "findings");
     json_begin_array(&j);
     size_t counts[3] = { 0 };
-    for (size_t i = 0; rep->f && i < rep->f->n; i++) {
-        const nfsroot_finding *x = &rep->f->items[i];
-        if ((unsigned)x->level < 3)
-            counts[x->level]++;
+    const nfsroot_finding *x;
+    for (size_t i = 0; (x = nfsroot_findings_get(rep->f, i)); i++) {
+        nfsroot_finding_level level = nfsroot_finding_get_level(x);
+        if ((unsigned)level < 3)
+            counts[level]++;
         json_begin_object(&j);
-        json_kv_string(&j, "level", nfsroot_finding_level_name(x->level));
-        json_kv_string(&j, "code", x->code);
-        json_kv_string(&j, "file", x->file);
-        json_kv_string(&j, "message", x->message);
+        json_kv_string(&j, "level", nfsroot_finding_level_name(level));
+        json_kv_string(&j, "code", nfsroot_finding_get_code(x));
+        json_kv_string(&j, "file", nfsroot_finding_get_file(x));
+        json_kv_string(&j, "message", nfsroot_finding_get_message(x));
         json_end_object(&j);
     }
     json_end_array(&j);
@@ -187,14 +160,15 @@ static void add_error(nfsroot_findings *f, const char *code, const nfsroot_error
 /* The plan as findings: what the host exports at start. */
 static void add_plan(nfsroot_findings *f, const nfsroot_domain *d, const nfsroot_plan *plan)
 {
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        _cleanup_free_ char *line = nfsroot_export_format_line(&plan->exports[i]);
-        nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "plan", NULL,
-                             "domain '%s': at start the host exports '%s'%s", d->name,
-                             line ? line : plan->exports[i].path,
-                             plan->subnet_wide ? " (subnet-wide: pin the guest's address with "
-                                                 "'virt-nfsroot annotate --pin-address')"
-                                               : "");
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(plan, i)); i++) {
+        _cleanup_free_ char *line = nfsroot_export_format_line(e);
+        nfsroot_findings_add(
+            f, NFSROOT_FINDING_INFO, "plan", NULL, "domain '%s': at start the host exports '%s'%s",
+            nfsroot_domain_get_name(d), line ? line : nfsroot_export_get_path(e),
+            nfsroot_plan_is_subnet_wide(plan) ? " (subnet-wide: pin the guest's address with "
+                                                "'virt-nfsroot annotate --pin-address')"
+                                              : "");
     }
 }
 
@@ -217,10 +191,10 @@ static void add_boot_checks(nfsroot_findings *f, const nfsroot_policy *policy,
         add_error(f, "boot-check", &err, r);
         return;
     }
-    for (size_t i = 0; i < bf->n; i++) {
-        const nfsroot_finding *x = &bf->items[i];
-        nfsroot_findings_add(f, x->level, x->code, x->file, "%s", x->message);
-    }
+    const nfsroot_finding *x;
+    for (size_t i = 0; (x = nfsroot_findings_get(bf, i)); i++)
+        nfsroot_findings_add(f, nfsroot_finding_get_level(x), nfsroot_finding_get_code(x),
+                             nfsroot_finding_get_file(x), "%s", nfsroot_finding_get_message(x));
     nfsroot_validate_mode v = nfsroot_policy_get_validate(policy);
     if (v != NFSROOT_VALIDATE_STRICT && nfsroot_findings_has_errors(f))
         nfsroot_findings_add(f, NFSROOT_FINDING_INFO, "policy-validate",
@@ -242,13 +216,13 @@ static void check_domain(const nfsroot_policy *policy, const char *xml, size_t l
         return;
     }
     const nfsroot_domain *d = *ret_d;
-    rep->domain = d->name;
-    rep->has_metadata = d->has_metadata;
-    if (!d->has_metadata) {
+    rep->domain = nfsroot_domain_get_name(d);
+    rep->has_metadata = nfsroot_domain_has_metadata(d);
+    if (!rep->has_metadata) {
         nfsroot_findings_add(rep->f, NFSROOT_FINDING_INFO, "no-metadata", NULL,
                              "domain '%s' has no virt-nfsroot metadata: the hook leaves it "
                              "alone (add it with 'virt-nfsroot annotate %s')",
-                             d->name, d->name);
+                             rep->domain, rep->domain);
         return;
     }
     nfsroot_error_clear(&err);
@@ -293,15 +267,8 @@ static int cmd_validate(int argc, char **argv);
 
 enum { OPT_DOMAIN = CLI_KEY_FIRST };
 const cli_command cli_cmd_validate = {
-    .name = "validate",
+    CLI_COMMAND_TEXT(validate),
     .args = "DOMAIN.xml | --domain NAME",
-    .summary = "check a domain XML against the policy and its boot files",
-    .about = "Check a domain as the hook will at start: our metadata, the host policy, the\n"
-             "exports it would create, then the boot files (kernel, initramfs, command line,\n"
-             "the guest's fstab, NFSv4 id mapping). Prints every finding, one per line:\n"
-             "'error: ...', 'warning: ...', 'info: ...', each naming the file and the fix.\n"
-             "DOMAIN.xml may be '-' for standard input. Nothing on the host is changed.\n"
-             "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.",
     .opts =
         (const cli_opt[]){ { "domain", OPT_DOMAIN, CLI_ARG, "NAME",
                              "read the persistent definition of NAME through libvirt", "@domain" },

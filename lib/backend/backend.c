@@ -70,8 +70,7 @@ bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len
     return nfsroot_backend_nfs_versions(p, why, len) & NFSROOT_NFS_V3;
 }
 
-int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
-                          nfsroot_error *err)
+static int probe_fill(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err)
 {
     *ret = (nfsroot_probe){ .running = -1, .threads = -1, .migration = -1 };
     for (size_t i = 0; i < NFSROOT_PROBE_VERSIONS; i++)
@@ -84,6 +83,64 @@ int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *r
     snprintf(ret->versions_reason, sizeof(ret->versions_reason), "backend '%s': no version check",
              nfsroot_backend_name(p->backend));
     return 0;
+}
+
+int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe **ret,
+                          nfsroot_error *err)
+{
+    _cleanup_free_ nfsroot_probe *pr = malloc(sizeof(*pr));
+    if (!pr)
+        return nfsroot_err(err, -ENOMEM, NULL, "backend", NULL, 0, "out of memory");
+    int r = probe_fill(p, root_fd, pr, err);
+    if (r < 0)
+        return r;
+    *ret = TAKE_PTR(pr);
+    return 0;
+}
+
+void nfsroot_probe_free(nfsroot_probe *pr)
+{
+    free(pr);
+}
+
+DEFINE_ACCESSOR(int, nfsroot_probe_get_running, nfsroot_probe, x->running)
+DEFINE_ACCESSOR(long, nfsroot_probe_get_pid, nfsroot_probe, x->pid)
+DEFINE_ACCESSOR(long, nfsroot_probe_get_threads, nfsroot_probe, x->threads)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_reason, nfsroot_probe, x->reason)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_fix, nfsroot_probe, x->fix[0] ? x->fix : NULL)
+
+int nfsroot_probe_get_version(const nfsroot_probe *pr, size_t i)
+{
+    return pr && i < NFSROOT_PROBE_VERSIONS ? pr->versions[i] : -1;
+}
+
+const char *nfsroot_probe_get_versions_reason(const nfsroot_probe *pr, bool *ret_unreadable)
+{
+    if (ret_unreadable)
+        *ret_unreadable = pr->versions_unreadable;
+    return pr->versions_reason[0] ? pr->versions_reason : NULL;
+}
+
+const char *nfsroot_probe_get_version_setting(const nfsroot_probe *pr, size_t i, bool on)
+{
+    if (i >= NFSROOT_PROBE_VERSIONS)
+        return NULL;
+    return on ? pr->version_on[i] : pr->version_off[i];
+}
+
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_versions_where, nfsroot_probe, x->versions_where)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_helper, nfsroot_probe, x ? x->helper : NULL)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_helper_records, nfsroot_probe, x->helper_records)
+DEFINE_ACCESSOR(const char *, nfsroot_probe_get_helper_fix, nfsroot_probe, x->helper_fix)
+
+int nfsroot_probe_get_migration(const nfsroot_probe *pr, const char **ret_reason,
+                                const char **ret_fix)
+{
+    if (ret_reason)
+        *ret_reason = pr->migration_reason;
+    if (ret_fix)
+        *ret_fix = pr->migration_fix;
+    return pr->migration;
 }
 
 void nfsroot_backend_names(char *buf, size_t len)

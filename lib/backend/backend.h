@@ -4,6 +4,7 @@
 #define NFSROOT_BACKEND_H
 
 #include "internal.h"
+#include "probe.h"
 
 /* The other running domains of the same backend (their records), for exports they share. */
 typedef struct nfsroot_peers {

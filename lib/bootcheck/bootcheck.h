@@ -20,6 +20,9 @@ int bootcheck_open_in_root(int root_fd, const char *rel, int *ret_fd);
 /* Read a small guest file (at most max bytes) with bootcheck_open_in_root. */
 int bootcheck_read_in_root(const char *root, const char *rel, size_t max, char **ret);
 
+/* What an initramfs segment's first bytes say it is ("cpio", "cpio-odc", "gzip", "zstd", "xz",
+ * "lzma", "lz4", "bzip2", "lzop": the kernel's own list, init/initramfs.c), or NULL. */
+const char *bootcheck_archive_kind(const uint8_t *m, size_t n);
 /* Is this an IPv4/IPv6 literal (brackets allowed)? Writes the bare address to buf. */
 bool bootcheck_is_ip_literal(const char *s, char *buf, size_t len);
 /* Do two server names denote the same address (literal compare after normalisation)? */

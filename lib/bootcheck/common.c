@@ -106,30 +106,33 @@ int bootcheck_read_in_root(const char *root, const char *rel, size_t max, char *
     int r = bootcheck_open_in_root(root_fd, rel, &fd);
     if (r < 0)
         return r;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    if ((uint64_t)st.st_size > max)
-        return -EFBIG;
-    _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf)
-        return -ENOMEM;
-    size_t len = 0;
-    while (len < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    return 0;
+    return read_regular_fd(fd, max, ret, NULL);
+}
+
+const char *bootcheck_archive_kind(const uint8_t *m, size_t n)
+{
+    if (n >= 6 && (memcmp(m, "070701", 6) == 0 || memcmp(m, "070702", 6) == 0))
+        return "cpio";
+    if (n >= 6 && memcmp(m, "070707", 6) == 0)
+        return "cpio-odc";
+    if (n >= 2 && m[0] == 0x1f && (m[1] == 0x8b || m[1] == 0x9e))
+        return "gzip";
+    if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
+        return "zstd";
+    if (n >= 6 && memcmp(m,
+                         "\xfd"
+                         "7zXZ\0",
+                         6) == 0)
+        return "xz";
+    if (n >= 3 && m[0] == 0x5d && m[1] == 0x00 && m[2] == 0x00)
+        return "lzma";
+    if (n >= 4 && (memcmp(m, "\x02\x21\x4c\x18", 4) == 0 || memcmp(m, "\x04\x22\x4d\x18", 4) == 0))
+        return "lz4";
+    if (n >= 3 && memcmp(m, "BZh", 3) == 0)
+        return "bzip2";
+    if (n >= 4 && memcmp(m, "\x89LZO", 4) == 0)
+        return "lzop";
+    return NULL;
 }
 
 bool bootcheck_is_ip_literal(const char *s, char *buf, size_t len)

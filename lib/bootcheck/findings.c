@@ -55,10 +55,8 @@ int nfsroot_findings_add(nfsroot_findings *f, nfsroot_finding_level level, const
     return 0;
 }
 
-bool nfsroot_findings_has_errors(const nfsroot_findings *f)
-{
-    return nfsroot_findings_count(f, NFSROOT_FINDING_ERROR) > 0;
-}
+DEFINE_ACCESSOR(bool, nfsroot_findings_has_errors, nfsroot_findings,
+                nfsroot_findings_count(x, NFSROOT_FINDING_ERROR) > 0)
 
 size_t nfsroot_findings_count(const nfsroot_findings *f, nfsroot_finding_level level)
 {
@@ -76,6 +74,19 @@ const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings *f, const ch
             return &f->items[i];
     return NULL;
 }
+
+DEFINE_ACCESSOR(size_t, nfsroot_findings_get_n, nfsroot_findings, x ? x->n : 0)
+
+const nfsroot_finding *nfsroot_findings_get(const nfsroot_findings *f, size_t i)
+{
+    return f && i < f->n ? &f->items[i] : NULL;
+}
+
+DEFINE_ACCESSOR(nfsroot_finding_level, nfsroot_finding_get_level, nfsroot_finding, x->level)
+DEFINE_ACCESSOR(const char *, nfsroot_finding_get_code, nfsroot_finding, x->code)
+DEFINE_ACCESSOR(const char *, nfsroot_finding_get_file, nfsroot_finding, x->file)
+DEFINE_ACCESSOR(const char *, nfsroot_finding_get_message, nfsroot_finding,
+                x->message ? x->message : "")
 
 const char *nfsroot_finding_level_name(nfsroot_finding_level level)
 {

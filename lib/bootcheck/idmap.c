@@ -8,44 +8,16 @@
 
 #include "bootcheck.h"
 
-/* The [General] Domain of an idmapd.conf text, "" when unset. */
-static void idmapd_domain(char *text, char *out, size_t len)
-{
-    out[0] = '\0';
-    bool general = false;
-    char *save = NULL;
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        while (isspace((unsigned char)*l))
-            l++;
-        size_t n = strlen(l);
-        while (n && isspace((unsigned char)l[n - 1]))
-            l[--n] = '\0';
-        if (*l == '#' || *l == ';' || !*l)
-            continue;
-        if (*l == '[') {
-            general = strncasecmp(l, "[General]", 9) == 0;
-            continue;
-        }
-        if (!general || strncasecmp(l, "Domain", 6) != 0)
-            continue;
-        char *v = l + 6;
-        while (isspace((unsigned char)*v))
-            v++;
-        if (*v != '=')
-            continue;
-        v++;
-        while (isspace((unsigned char)*v))
-            v++;
-        snprintf(out, len, "%s", v);
-    }
-}
-
 int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
 {
-    _cleanup_free_ char *copy = strdup(text);
-    if (!copy)
-        return -ENOMEM;
-    idmapd_domain(copy, ret, len);
+    _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *c = NULL;
+    /* The guest writes this file: what cannot be read (a broken line, too many settings) leaves
+     * what could, as libnfsidmap skips such lines. */
+    int r = nfsroot_conffile_parse(&c, text, strlen(text), "idmapd.conf", NULL);
+    if (r == -ENOMEM)
+        return r;
+    const char *v = nfsroot_conffile_get(c, "General", "Domain");
+    snprintf(ret, len, "%s", v ? v : "");
     return 0;
 }
 
@@ -89,8 +61,8 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
     if (r == -ENOMEM)
         return r;
     char guest[512] = "";
-    if (r == 0)
-        idmapd_domain(text, guest, sizeof(guest));
+    if (r == 0 && (r = nfsroot_idmapd_conf_domain(text, guest, sizeof(guest))) == -ENOMEM)
+        return r;
     if (!guest[0])
         return nfsroot_findings_add(f, F_INFO, "idmap-guest-default", file,
                                     "the guest sets no NFSv4 domain in '%s', so it derives one "

@@ -177,27 +177,13 @@ static int cache_read(const char *dir, const char *name, char **ret)
     _cleanup_close_ int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0)
         return -errno;
-    _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > CACHE_FILE_MAX)
-        return -EBADMSG;
-    _cleanup_free_ char *buf = malloc(CACHE_FILE_MAX + 1);
-    if (!buf)
-        return -ENOMEM;
+    _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf + len, CACHE_FILE_MAX + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0 || (len += (size_t)n) > CACHE_FILE_MAX)
-            break;
-    }
+    int r = read_regular_at(dir_fd, name, CACHE_FILE_MAX, &buf, &len);
+    if (r == -EINVAL || r == -EFBIG)
+        return -EBADMSG;
+    if (r < 0)
+        return r;
     if (len == 0 || len > CACHE_FILE_MAX || buf[len - 1] != '\n' || memchr(buf, '\0', len))
         return -EBADMSG;
     buf[len] = '\0';

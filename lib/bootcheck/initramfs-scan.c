@@ -72,33 +72,6 @@ static la_int64_t seg_skip(struct archive *a, void *data, la_int64_t request)
     return request;
 }
 
-/* The first bytes of a segment say what it is (the kernel's own list, init/initramfs.c). */
-static const char *segment_kind(const uint8_t *m, size_t n)
-{
-    if (n >= 6 && (memcmp(m, "070701", 6) == 0 || memcmp(m, "070702", 6) == 0))
-        return "cpio";
-    if (n >= 6 && memcmp(m, "070707", 6) == 0)
-        return "cpio-odc";
-    if (n >= 2 && m[0] == 0x1f && (m[1] == 0x8b || m[1] == 0x9e))
-        return "gzip";
-    if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
-        return "zstd";
-    if (n >= 6 && memcmp(m,
-                         "\xfd"
-                         "7zXZ\0",
-                         6) == 0)
-        return "xz";
-    if (n >= 3 && m[0] == 0x5d && m[1] == 0x00 && m[2] == 0x00)
-        return "lzma";
-    if (n >= 4 && (memcmp(m, "\x02\x21\x4c\x18", 4) == 0 || memcmp(m, "\x04\x22\x4d\x18", 4) == 0))
-        return "lz4";
-    if (n >= 3 && memcmp(m, "BZh", 3) == 0)
-        return "bzip2";
-    if (n >= 4 && memcmp(m, "\x89LZO", 4) == 0)
-        return "lzop";
-    return NULL;
-}
-
 int initramfs_scan_err(nfsroot_error *err, int code, const char *fmt, ...)
 {
     char msg[1024];
@@ -180,7 +153,7 @@ static int segment_start(scan_ctx *c, off_t pos, bool *ret_uncompressed, char *p
     nfsroot_initramfs_info *info = c->st->info;
     uint8_t magic[8] = { 0 };
     ssize_t mn = pread(c->seg.fd, magic, sizeof(magic), pos);
-    const char *kind = segment_kind(magic, mn > 0 ? (size_t)mn : 0);
+    const char *kind = bootcheck_archive_kind(magic, mn > 0 ? (size_t)mn : 0);
     if (!kind)
         return initramfs_scan_err(
             err, -EBADMSG,

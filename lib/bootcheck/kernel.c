@@ -20,47 +20,25 @@ static uint64_t le64(const uint8_t *p)
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static const char *pe_machine(uint16_t m)
-{
-    switch (m) {
-    case 0x8664:
-        return "x86_64";
-    case 0x014c:
-        return "x86";
-    case 0xaa64:
-        return "arm64";
-    case 0x01c2:
-    case 0x01c4:
-        return "arm";
-    case 0x5064:
-        return "riscv64";
-    case 0x6264:
-        return "loongarch64";
-    default:
-        return "";
-    }
-}
+/* Machine numbers of PE (IMAGE_FILE_MACHINE_*) and ELF (EM_*) headers, and their arch. */
+typedef struct machine {
+    uint16_t id;
+    const char *arch;
+} machine;
+static const machine pe_machines[] = { { 0x8664, "x86_64" },     { 0x014c, "x86" },
+                                       { 0xaa64, "arm64" },      { 0x01c2, "arm" },
+                                       { 0x01c4, "arm" },        { 0x5064, "riscv64" },
+                                       { 0x6264, "loongarch64" } };
+static const machine elf_machines[] = { { 62, "x86_64" }, { 3, "x86" },       { 183, "arm64" },
+                                        { 40, "arm" },    { 243, "riscv64" }, { 21, "ppc64" },
+                                        { 22, "s390x" } };
 
-static const char *elf_machine(uint16_t m)
+static const char *machine_arch(const machine *v, size_t n, uint16_t id)
 {
-    switch (m) {
-    case 62:
-        return "x86_64";
-    case 3:
-        return "x86";
-    case 183:
-        return "arm64";
-    case 40:
-        return "arm";
-    case 243:
-        return "riscv64";
-    case 21:
-        return "ppc64";
-    case 22:
-        return "s390x";
-    default:
-        return "";
-    }
+    for (size_t i = 0; i < n; i++)
+        if (v[i].id == id)
+            return v[i].arch;
+    return "";
 }
 
 /* The x86 boot protocol (Documentation/arch/x86/boot.rst): "HdrS" at 0x202. */
@@ -118,7 +96,8 @@ static int identify_pe(const uint8_t *b, size_t len, nfsroot_kernel_info *k)
         return len >= KERNEL_READ_MAX ? -ENOEXEC : -EBADMSG;
     if (memcmp(b + pe, "PE\0\0", 4) != 0)
         return -ENOEXEC;
-    snprintf(k->arch, sizeof(k->arch), "%s", pe_machine(le16(b + pe + 4)));
+    snprintf(k->arch, sizeof(k->arch), "%s",
+             machine_arch(pe_machines, ELEMENTSOF(pe_machines), le16(b + pe + 4)));
     k->is_64bit = strstr(k->arch, "64") != NULL;
     return 0;
 }
@@ -133,7 +112,8 @@ static int identify_elf(const uint8_t *b, size_t len, nfsroot_kernel_info *k)
         return -EBADMSG;
     uint16_t mach = b[5] == 1 ? le16(b + 0x12) : (uint16_t)(b[0x12] << 8 | b[0x13]);
     snprintf(k->format, sizeof(k->format), "ELF%s vmlinux", b[4] == 2 ? "64" : "32");
-    snprintf(k->arch, sizeof(k->arch), "%s", elf_machine(mach));
+    snprintf(k->arch, sizeof(k->arch), "%s",
+             machine_arch(elf_machines, ELEMENTSOF(elf_machines), mach));
     k->is_64bit = b[4] == 2;
     return 0;
 }
@@ -179,20 +159,15 @@ int nfsroot_kernel_identify(const void *buf, size_t len, nfsroot_kernel_info *re
 }
 
 /* What the first bytes are, when they are not a kernel: helps the user see the mistake. */
-static const char *not_kernel_hint(const uint8_t *b, size_t len)
+static const char *not_kernel_hint(const uint8_t *b, size_t len, char *buf, size_t buf_len)
 {
-    if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-        return " (it is gzip data; an initramfs?)";
-    if (len >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0)
-        return " (it is zstd data; an initramfs?)";
-    if (len >= 6 && memcmp(b,
-                           "\xfd"
-                           "7zXZ",
-                           5) == 0)
-        return " (it is xz data; an initramfs?)";
-    if (len >= 6 && memcmp(b, "07070", 5) == 0)
+    const char *kind = bootcheck_archive_kind(b, len);
+    if (!kind)
+        return "";
+    if (!strncmp(kind, "cpio", 4))
         return " (it is a cpio archive: an initramfs)";
-    return "";
+    snprintf(buf, buf_len, " (it is %s data; an initramfs?)", kind);
+    return buf;
 }
 
 static bool guest_has_modules(const char *root, const char *version)
@@ -237,11 +212,12 @@ int nfsroot_bootcheck_kernel(const nfsroot_policy *p, const char *kernel, const 
     nfsroot_kernel_info k;
     r = nfsroot_kernel_identify(buf, len, &k);
     if (r == -ENOEXEC) {
+        char hint[64];
         r = nfsroot_findings_add(f, F_ERROR, "kernel-not-a-kernel", kernel,
                                  "kernel '%s' is not a kernel image QEMU can boot (no x86 boot "
                                  "header, arm64/riscv Image magic, EFI PE or ELF header)%s: "
                                  "point <os><kernel> at the guest's vmlinuz",
-                                 kernel, not_kernel_hint(buf, len));
+                                 kernel, not_kernel_hint(buf, len, hint, sizeof(hint)));
     } else if (r < 0) {
         r = nfsroot_findings_add(f, F_ERROR, "kernel-truncated", kernel,
                                  "kernel '%s' has a truncated or inconsistent header: reinstall "

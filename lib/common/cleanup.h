@@ -13,5 +13,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_plan *, nfsroot_plan_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_findings *, nfsroot_findings_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_netinfo *, nfsroot_netinfo_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_netdhcp *, nfsroot_netdhcp_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_probe *, nfsroot_probe_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_conffile *, nfsroot_conffile_free)
 
 #endif

@@ -54,16 +54,10 @@ for _ in $(seq 50); do [ -S /dev/log ] && grep -q ready "$T/log" 2>/dev/null && 
 # shellcheck source=../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
 
-mkdir -p "$T/export/vm1/etc" "$T/net"
 # shellcheck source=../lib/sandbox.sh
 . "$(dirname "$0")/../lib/sandbox.sh"
-sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
-sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
-printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
-printf '%s / nfs4 defaults 0 0\n' \
-    '192.168.122.1:/x\033[2J\302\233\012sshd[1]:\040Accepted\040password\040for\040root' \
-    >"$T/export/vm1/etc/fstab"
-printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$T/export/vm1/etc/idmapd.conf"
+sandbox_hostile_guest "$T" \
+    '192.168.122.1:/x\033[2J\302\233\012sshd[1]:\040Accepted\040password\040for\040root'
 sandbox_domain vm1 >"$T/vm1.xml"
 
 # prepare begin: the boot check refuses (the fstab names another path) after logging each

@@ -24,18 +24,12 @@ jq_ok() { jq -e . "$1" >/dev/null; }
 # shellcheck disable=SC2317 # called through check()
 utf8() { python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8", "strict")' "$1"; }
 
-mkdir -p "$T/export/vm1/etc" "$T/net"
 # shellcheck source=../lib/sandbox.sh
 . "$(dirname "$0")/../lib/sandbox.sh"
-sandbox_network "$T/net" 52:54:00:00:00:05 192.168.122.5
-sandbox_policy "$T" "idmapd_conf = $T/idmapd.conf"
-printf '[General]\nDomain = example.org\n' >"$T/idmapd.conf"
 # fstab(5) octal escapes, decoded by the parser: ESC [2J (clear screen), BEL, U+009B (C1 CSI)
 # "31m", a lone 0x9b, then a newline and a line of our own.
-printf '%s / nfs4 defaults 0 0\n' \
-    '192.168.122.1:/x\033[2J\007\302\23331m\233\012info:\040all\040boot\040checks\040passed' \
-    >"$T/export/vm1/etc/fstab"
-printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$T/export/vm1/etc/idmapd.conf"
+sandbox_hostile_guest "$T" \
+    '192.168.122.1:/x\033[2J\007\302\23331m\233\012info:\040all\040boot\040checks\040passed'
 sandbox_domain vm1 >"$T/vm1.xml"
 
 "$BIN" validate "$T/vm1.xml" >"$T/out" 2>"$T/err"; rc=$?

@@ -9,10 +9,7 @@ BIN=$(readlink -f "$1") HOOK=$(readlink -f "$2")
 # shellcheck source=../system/lib.sh
 . "$(dirname "$0")/../system/lib.sh"
 nfsroot_isolate "$0" "$@"
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
-printf 'validate = off\n' >>"$VIRT_NFSROOT_CONFIG"
-URI=test:///default
-TEST_UUID=6695eb01-f6a4-8304-79aa-97f2502e193f
+nfsroot_test_driver
 mkdir -p "$W/export/test" "$W/export/gone" "$W/export/orphan"
 
 start() { # NAME [UUID]: run the hook's prepare as libvirt would

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bootcheck-private.h"
+#include "plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

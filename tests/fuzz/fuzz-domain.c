@@ -125,27 +125,29 @@ static char *substitute(const uint8_t *data, size_t size, size_t *ret_len)
 
 static void check_plan(const nfsroot_plan *plan)
 {
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        const nfsroot_export *e = &plan->exports[i];
+    const nfsroot_export *e;
+    for (size_t i = 0; (e = nfsroot_plan_get_export(plan, i)); i++) {
+        const char *path = nfsroot_export_get_path(e), *options = nfsroot_export_get_options(e);
+        const char *const *clients = nfsroot_export_get_clients(e);
         size_t el = strlen(export_root);
-        if (strncmp(e->path, export_root, el) != 0 || e->path[el] != '/' || !e->path[el + 1] ||
-            strstr(e->path, "/../") || strstr(e->path, "/./") || strstr(e->path, "//"))
+        if (strncmp(path, export_root, el) != 0 || path[el] != '/' || !path[el + 1] ||
+            strstr(path, "/../") || strstr(path, "/./") || strstr(path, "//"))
             __builtin_trap(); /* exported outside the root */
-        for (const char *c = e->path; *c; c++)
+        for (const char *c = path; *c; c++)
             if (isspace((unsigned char)*c) || strchr("()\"',#*\\", *c) || (unsigned char)*c < 0x20)
                 __builtin_trap();
-        if (!e->clients || !e->clients[0])
+        if (!clients || !clients[0])
             __builtin_trap();
-        for (size_t c = 0; e->clients[c]; c++) {
+        for (size_t c = 0; clients[c]; c++) {
             nfsroot_cidr cidr;
             char buf[64];
-            if (nfsroot_cidr_parse(e->clients[c], &cidr) != 0 || cidr.prefix == 0 ||
-                strcmp(nfsroot_cidr_format(&cidr, buf, sizeof(buf)), e->clients[c]) != 0)
+            if (nfsroot_cidr_parse(clients[c], &cidr) != 0 || cidr.prefix == 0 ||
+                strcmp(nfsroot_cidr_format(&cidr, buf, sizeof(buf)), clients[c]) != 0)
                 __builtin_trap(); /* a client that is not a canonical, non-/0 CIDR */
         }
         /* exports(5) option names are lower case; values may hold letters of either case
          * (plan.c's syntax check), never a blank, quote, parenthesis or control character. */
-        for (const char *o = e->options; *o; o++)
+        for (const char *o = options; *o; o++)
             if (!(isalnum((unsigned char)*o) || strchr("_=,.:@-", *o)))
                 __builtin_trap();
         char *line = nfsroot_export_format_line(e);
@@ -168,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r = nfsroot_domain_parse(xml, len, &d, &err);
     if (r < 0 && r != -ENOMEM && !err.message[0])
         __builtin_trap(); /* a refusal without a sentence */
-    if (r == 0 && d->has_metadata) {
+    if (r == 0 && nfsroot_domain_has_metadata(d)) {
         nfsroot_plan *plan = NULL;
         nfsroot_error_clear(&err);
         r = nfsroot_plan_build(policy, d, NULL, &plan, &err);
@@ -180,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r < 0 && strchr(nfsroot_error_format(&err, line, sizeof(line)), '\n'))
             __builtin_trap(); /* the hook's one stderr line must stay one line */
         nfsroot_plan_free(plan);
-        char *meta = nfsroot_metadata_format(d->exports, d->n_exports);
+        char *meta = nfsroot_metadata_format(d);
         free(meta);
     }
     nfsroot_domain_free(d);

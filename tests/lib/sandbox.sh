@@ -45,6 +45,20 @@ sandbox_policy() {
     export VIRT_NFSROOT_CONFIG=$root/policy.conf
 }
 
+# sandbox_hostile_guest ROOT FSTAB_SOURCE: a policy over ROOT whose guest vm1 (MAC
+# 52:54:00:00:00:05, 192.168.122.5 on ROOT/net) has an etc/fstab mounting FSTAB_SOURCE (as is:
+# fstab(5) octal escapes) on / and an etc/idmapd.conf with a raw ESC in its domain; the host's
+# idmapd.conf (ROOT/idmapd.conf) says example.org.
+sandbox_hostile_guest() {
+    local root=$1 source=$2
+    mkdir -p "$root/export/vm1/etc" "$root/net"
+    sandbox_network "$root/net" 52:54:00:00:00:05 192.168.122.5
+    sandbox_policy "$root" "idmapd_conf = $root/idmapd.conf"
+    printf '[General]\nDomain = example.org\n' >"$root/idmapd.conf"
+    printf '%s / nfs4 defaults 0 0\n' "$source" >"$root/export/vm1/etc/fstab"
+    printf '[General]\nDomain = evil\033]0;owned\007.org\n' >"$root/export/vm1/etc/idmapd.conf"
+}
+
 domain_xml_gen() {
     local kv k v name='' uuid='' type=qemu memory='' vcpu='' mac='' network=default model=''
     local os='' kernel='' initrd='' cmdline='' serial='' destroy_on='' devices='' exports=()

@@ -154,4 +154,28 @@ static inline bool test_golden(const char *path, const char *got, const char *re
     return same;
 }
 
+/* main() of a data-driven case runner: render(case_dir, out) writes the output (negative when
+ * the case cannot be read), compared with case_dir/expected (NFSROOT_REGENERATE=1 rewrites it). */
+static inline int test_case_main(int argc, char **argv,
+                                 int (*render)(const char *case_dir, FILE *out))
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
+        return 2;
+    }
+    _cleanup_free_ char *got = NULL;
+    size_t got_len = 0;
+    FILE *out = open_memstream(&got, &got_len);
+    int r = out ? render(argv[1], out) : -ENOMEM;
+    if (out)
+        fclose(out);
+    if (r < 0) {
+        fprintf(stderr, "%s: cannot read the case: %s\n", argv[1], strerror(-r));
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/expected", argv[1]);
+    return test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
+}
+
 #endif

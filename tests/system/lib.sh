@@ -12,6 +12,15 @@
 # shellcheck source=../lib/ns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/ns.sh"
 
+# The start of the tests that check records against "which domains run": python3, no boot
+# checks, and libvirt's test driver (URI), where only the domain "test" (TEST_UUID) runs.
+nfsroot_test_driver() {
+    command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+    printf 'validate = off\n' >>"$VIRT_NFSROOT_CONFIG"
+    # shellcheck disable=SC2034 # URI and TEST_UUID are for the sourcing test
+    URI=test:///default TEST_UUID=6695eb01-f6a4-8304-79aa-97f2502e193f
+}
+
 nfsroot_isolate() {
     if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (mount namespaces, exportfs)"; exit 77; fi
     if [ ! -x /usr/sbin/exportfs ]; then echo "SKIP: exportfs (nfs-kernel-server) is not installed"; exit 77; fi

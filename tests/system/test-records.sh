@@ -9,10 +9,7 @@ HOOK=$(readlink -f "$1") CLI=$(readlink -f "$2")
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 nfsroot_isolate "$0" "$@"
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
-printf 'validate = off\n' >>"$VIRT_NFSROOT_CONFIG"
-URI=test:///default
-TEST_UUID=6695eb01-f6a4-8304-79aa-97f2502e193f # runs in libvirt's test driver
+nfsroot_test_driver
 D=$W/state/domains
 
 hook() { # hook NAME OP SUBOP [XML-FILE]

@@ -5,6 +5,7 @@
  *   expected  one line per entry: "LINE path='P' client='C' options='O' [cidr=A/N]", or
  *             "error: <the sentence>" when the parser refuses the file
  * NFSROOT_REGENERATE=1 rewrites expected. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,12 @@
 #include "cleanup.h"
 #include "test.h"
 
-static char *render(const char *text, size_t len)
+static int render(const char *dir, FILE *f)
 {
-    char *out = NULL;
-    size_t out_len = 0;
-    FILE *f = open_memstream(&out, &out_len);
-    if (!f)
-        return NULL;
+    size_t len = 0;
+    _cleanup_free_ char *text = slurp_in(dir, "exports", &len);
+    if (!text)
+        return -errno;
     nfsroot_exports_entry *v = NULL;
     size_t n = 0;
     nfsroot_error err = { 0 };
@@ -36,23 +36,10 @@ static char *render(const char *text, size_t len)
         fputc('\n', f);
     }
     nfsroot_exports_free(v, n);
-    fclose(f);
-    return out;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
-        return 2;
-    }
-    char path[4096];
-    size_t len = 0;
-    snprintf(path, sizeof(path), "%s/exports", argv[1]);
-    _cleanup_free_ char *text = slurp(path, &len);
-    _cleanup_free_ char *got = text ? render(text, len) : NULL;
-    if (!got)
-        return 1;
-    snprintf(path, sizeof(path), "%s/expected", argv[1]);
-    return test_golden(path, got, "NFSROOT_REGENERATE") ? 0 : 1;
+    return test_case_main(argc, argv, render);
 }

@@ -7,5 +7,14 @@ int main(void)
 {
     nfsroot_error err = NFSROOT_ERROR_INIT; /* must stay warning-free under -Wextra */
     nfsroot_error_clear(&err);
-    return nfsroot_version() && err.version == NFSROOT_ERROR_VERSION ? 0 : 1;
+    /* The types that grow are opaque: a caller holds pointers and asks the getters. */
+    const nfsroot_domain *d = 0;
+    const nfsroot_plan *plan = 0;
+    const nfsroot_findings *f = 0;
+    const nfsroot_probe *pr = 0;
+    nfsroot_hook_args a = { .version = NFSROOT_HOOK_ARGS_VERSION };
+    (void)d, (void)plan, (void)pr;
+    int ok = nfsroot_version() && err.version == NFSROOT_ERROR_VERSION && a.version == 1 &&
+             nfsroot_findings_get_n(f) == 0;
+    return ok ? 0 : 1;
 }

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
         printf("%s\n", nfsroot_error_format(&err, line, sizeof(line)));
         return 1;
     }
-    int rc = d->has_metadata ? 0 : 3;
+    int rc = nfsroot_domain_has_metadata(d) ? 0 : 3;
     nfsroot_domain_free(d);
     return rc;
 }

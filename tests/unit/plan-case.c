@@ -142,7 +142,7 @@ int main(int argc, char **argv)
     int r = nfsroot_policy_load(path, &p, &err);
     if (r >= 0)
         r = nfsroot_domain_parse(xml, xml_len, &d, &err);
-    if (r >= 0 && !d->has_metadata)
+    if (r >= 0 && !nfsroot_domain_has_metadata(d))
         fprintf(m, "no metadata\n");
     else if (r >= 0)
         r = nfsroot_plan_build(p, d, NULL, &plan, &err);
@@ -150,11 +150,13 @@ int main(int argc, char **argv)
         char line[2048];
         fprintf(m, "error: %s\n", nfsroot_error_format(&err, line, sizeof(line)));
     } else if (plan) {
-        fprintf(m, "server %s\nsubnet_wide %s\n", plan->server ? plan->server : "-",
-                plan->subnet_wide ? "yes" : "no");
-        for (size_t i = 0; i < plan->n_exports; i++) {
-            char *line = nfsroot_export_format_line(&plan->exports[i]);
-            fprintf(m, "%s %s\n", plan->exports[i].is_root ? "root" : "extra", line);
+        const char *server = nfsroot_plan_get_server(plan);
+        fprintf(m, "server %s\nsubnet_wide %s\n", server ? server : "-",
+                nfsroot_plan_is_subnet_wide(plan) ? "yes" : "no");
+        const nfsroot_export *e;
+        for (size_t i = 0; (e = nfsroot_plan_get_export(plan, i)); i++) {
+            char *line = nfsroot_export_format_line(e);
+            fprintf(m, "%s %s\n", nfsroot_export_is_root(e) ? "root" : "extra", line);
             free(line);
         }
     }

@@ -7,6 +7,7 @@
 #include <syslog.h>
 
 #include "test.h"
+#include "domain.h"
 #include "policy.h"
 
 static void check(const char *in, nfsroot_escape_style style, const char *want)

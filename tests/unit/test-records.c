@@ -108,12 +108,16 @@ int main(void)
     size_t n = 0;
     if (nfsroot_state_list(p, &list, &n, &err) == 0 && n == 1) {
         const nfsroot_plan *pl = list[0]->plan;
-        bool same = !strcmp(pl->domain, "good") && !strcmp(pl->uuid, UUID) &&
-                    !strcmp(pl->server, "192.168.122.1") && pl->n_exports == 2 &&
-                    pl->exports[0].is_root && !pl->exports[0].readonly &&
-                    !strcmp(pl->exports[0].options, OPTS) &&
-                    !strcmp(pl->exports[0].clients[1], "fd00::/64") && !pl->exports[0].clients[2] &&
-                    pl->exports[1].readonly;
+        const nfsroot_export *e0 = nfsroot_plan_get_export(pl, 0);
+        const nfsroot_export *e1 = nfsroot_plan_get_export(pl, 1);
+        bool same = !strcmp(nfsroot_plan_get_domain(pl), "good") &&
+                    !strcmp(nfsroot_plan_get_uuid(pl), UUID) &&
+                    !strcmp(nfsroot_plan_get_server(pl), "192.168.122.1") &&
+                    nfsroot_plan_get_n_exports(pl) == 2 && !nfsroot_plan_get_export(pl, 2) &&
+                    nfsroot_export_is_root(e0) && !nfsroot_export_is_readonly(e0) &&
+                    !strcmp(nfsroot_export_get_options(e0), OPTS) &&
+                    !strcmp(nfsroot_export_get_clients(e0)[1], "fd00::/64") &&
+                    !nfsroot_export_get_clients(e0)[2] && nfsroot_export_is_readonly(e1);
         test_report(same, "the fields read back exactly");
     }
     nfsroot_state_list_free(list, n);

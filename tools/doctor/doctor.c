@@ -145,6 +145,7 @@ static void doctor_done(doctor **dp)
     for (size_t i = 0; i < d->n_nets; i++)
         nfsroot_netinfo_free(d->nets[i].info);
     nfsroot_policy_free(d->policy);
+    nfsroot_probe_free(d->probe);
     if (d->root_fd >= 0)
         close(d->root_fd);
 }
@@ -153,15 +154,8 @@ static int cmd_doctor(int argc, char **argv);
 
 enum { OPT_ROOT = CLI_KEY_FIRST };
 const cli_command cli_cmd_doctor = {
-    .name = "doctor",
+    CLI_COMMAND_TEXT(doctor),
     .args = "",
-    .summary = "check this host for root-on-NFS guests (PASS/WARN/FAIL + fix)",
-    .about = "Check this host for root-on-NFS guests: policy, NFS server and the versions it\n"
-             "offers, nfs.conf, rpcbind, export roots, exports wider than the VM networks, the\n"
-             "hook and libvirtd, libvirt networks, libvirt NSS, the NFSv4 id-mapping domain and\n"
-             "time sync. Each check is PASS, WARN, FAIL or SKIP (does not apply), with the fix.\n"
-             "Exit status: 0 when nothing FAILs (warnings allowed), 1 when a check FAILs,\n"
-             "2 on a usage error. Nothing on the host is changed.",
     .opts = (const cli_opt[]){ { "root", OPT_ROOT, CLI_ARG, "DIR",
                                  "read every host file below DIR instead of / (fixture hosts)",
                                  "@dir" },

@@ -40,7 +40,7 @@ typedef struct doctor {
     size_t n_nets;
     bool nets_loaded;
     char net_error[1600]; /* why the first unreadable network XML was skipped */
-    nfsroot_probe probe;  /* what the NFS server says (check_nfs_server): versions, exportfs */
+    nfsroot_probe *probe; /* what the NFS server says (check_nfs_server), NULL: unknown */
     time_t hook_time;     /* when the hook appeared (check_hook), 0 when not installed */
 } doctor;
 
@@ -59,7 +59,6 @@ int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len);
 char **doctor_list(const doctor *d, const char *dir, const char *pattern);
 void doctor_list_free(char **v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, doctor_list_free)
-char *doctor_strip(char *s);
 /* The pid of a running process with one of these comm names, or 0. */
 long doctor_find_process(const doctor *d, const char *const *names);
 

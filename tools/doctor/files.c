@@ -2,7 +2,6 @@
 /* The host doctor looks at, below --root: every file is opened beneath it, so tests run doctor
  * on fixture hosts and no link in one (or in a mounted guest tree) leads it to read the
  * machine's own files. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,16 +100,6 @@ void doctor_list_free(char **v)
     for (size_t i = 0; v && v[i]; i++)
         free(v[i]);
     free(v);
-}
-
-char *doctor_strip(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
 }
 
 /* Is a process with this comm running (from <root>/proc/<pid>/comm)? Returns its pid or 0. */

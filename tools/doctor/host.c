@@ -145,28 +145,25 @@ static bool nss_module_present(const doctor *d, const char *module)
     return false;
 }
 
-/* The services of a "hosts:" line: the first libvirt one (into names, "" if none) comes before
+/* The services of the hosts line: the first libvirt one (into names, "" if none) comes before
  * any dns/resolve? */
-static bool libvirt_first(char *services, char *names, size_t len)
+static bool libvirt_first(char *const *services, char *names, size_t len)
 {
-    int i = 0, first_libvirt = -1, first_dns = -1;
-    char *save = NULL;
+    int first_libvirt = -1, first_dns = -1;
     names[0] = '\0';
-    for (char *t = strtok_r(services, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-        if (*t == '[')
-            continue;
+    for (int i = 0; services[i]; i++) {
+        const char *t = services[i];
         if ((!strcmp(t, "libvirt") || !strcmp(t, "libvirt_guest")) && first_libvirt < 0) {
             first_libvirt = i;
             snprintf(names, len, "%s", t);
         }
         if ((!strcmp(t, "dns") || !strcmp(t, "resolve")) && first_dns < 0)
             first_dns = i;
-        i++;
     }
     return first_dns < 0 || first_dns > first_libvirt;
 }
 
-static void judge_hosts_line(doctor *d, char *services, const char *fix)
+static void judge_hosts_line(doctor *d, char *const *services, const char *fix)
 {
     char names[256];
     bool first = libvirt_first(services, names, sizeof(names));
@@ -186,25 +183,26 @@ static void judge_hosts_line(doctor *d, char *services, const char *fix)
         doctor_add(d, "nss", ST_PASS, NULL, "nsswitch.conf resolves guest names with %s", names);
 }
 
+/* The hosts line, read by the library as glibc reads nsswitch.conf. */
 void check_nss(doctor *d)
 {
     _cleanup_free_ char *text = NULL;
+    size_t len = 0;
     const char *fix = "apt install libnss-libvirt, then in /etc/nsswitch.conf: "
                       "'hosts: files libvirt libvirt_guest resolve [!UNAVAIL=return] dns' (or "
                       "without resolve); guests are then reachable by name";
-    if (doctor_read(d, "/etc/nsswitch.conf", &text, NULL) < 0) {
+    if (doctor_read(d, "/etc/nsswitch.conf", &text, &len) < 0) {
         doctor_add(d, "nss", ST_WARN, fix, "no /etc/nsswitch.conf");
         return;
     }
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *l = doctor_strip(line);
-        if (!strncmp(l, "hosts:", 6)) {
-            judge_hosts_line(d, l + 6, fix);
-            return;
-        }
-    }
-    doctor_add(d, "nss", ST_WARN, fix, "nsswitch.conf has no hosts line");
+    char **services = NULL;
+    nfsroot_error err = NFSROOT_ERROR_INIT;
+    int r = nfsroot_nsswitch_services(text, len, "hosts", &services, &err);
+    if (r < 0)
+        doctor_add(d, "nss", ST_WARN, fix, "%s", err.code ? err.message : strerror(-r));
+    else
+        judge_hosts_line(d, services, fix);
+    nfsroot_strv_free(services);
 }
 
 /* ---------------------------------------------------------------------------------------- */

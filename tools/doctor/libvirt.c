@@ -126,7 +126,7 @@ static long find_daemon(const doctor *d, const char **ret_name)
         char rel[64];
         if (doctor_read(d, daemons[i].pidfile, &t, NULL) < 0)
             continue;
-        long pid = strtol(doctor_strip(t), NULL, 10);
+        long pid = strtol(t, NULL, 10); /* skips leading white space */
         snprintf(rel, sizeof(rel), "/proc/%ld/stat", pid);
         if (pid > 0 && doctor_read(d, rel, &stat_text, NULL) == 0) {
             *ret_name = daemons[i].comm;
@@ -343,21 +343,22 @@ void check_migration(doctor *d)
                 "virsh net-destroy %s; virsh net-start %s)",
                 ftell(f) ? "; " : "", want, n->name, n->name, n->name, n->name);
     }
-    const nfsroot_probe *pr = &d->probe;
-    if (pr->migration == 0) {
-        fprintf(w, "%s%s", ftell(w) ? "; " : "", pr->migration_reason);
-        fprintf(f, "%s%s", ftell(f) ? "; " : "", pr->migration_fix);
+    const char *mreason = "", *mfix = "";
+    int mig = d->probe ? nfsroot_probe_get_migration(d->probe, &mreason, &mfix) : -1;
+    if (mig == 0) {
+        fprintf(w, "%s%s", ftell(w) ? "; " : "", mreason);
+        fprintf(f, "%s%s", ftell(f) ? "; " : "", mfix);
     }
     bool warn = ftell(w) > 0;
     fclose(w);
     fclose(f);
     if (warn)
         doctor_add(d, "migration", ST_WARN, fix, "guests live-migrated here would stall: %s", why);
-    else if (checked == 0 && pr->migration < 0)
+    else if (checked == 0 && mig < 0)
         doctor_add(d, "migration", ST_SKIP, NULL, "no active network with an IPv4 gateway, and %s",
-                   pr->migration_reason[0] ? pr->migration_reason : "the NFS server not checked");
+                   mreason[0] ? mreason : "the NFS server not checked");
     else
         doctor_add(d, "migration", ST_PASS, NULL,
                    "%zu network(s) pin the bridge MAC every host derives; %s", checked,
-                   pr->migration_reason[0] ? pr->migration_reason : "the NFS server not checked");
+                   mreason[0] ? mreason : "the NFS server not checked");
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The NFS server: is it running, which versions it offers, nfs.conf, rpcbind, exportfs. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -13,20 +12,22 @@ static const char *const version_names[NFSROOT_PROBE_VERSIONS] = { "2", "3", "4"
 static const char *version_fix(const doctor *d, char *buf, size_t len, const char *lead, size_t i,
                                bool on)
 {
-    const char *set = on ? d->probe.version_on[i] : d->probe.version_off[i];
+    const char *set = nfsroot_probe_get_version_setting(d->probe, i, on);
     snprintf(buf, len, "%s: %s %s", lead,
              set  ? set
              : on ? "turn it on"
                   : "turn it off",
-             d->probe.versions_where);
+             nfsroot_probe_get_versions_where(d->probe));
     return buf;
 }
 
 /* What the server says it serves, judged for root-on-NFS guests. */
 static void judge_versions(doctor *d)
 {
-    const int *v = d->probe.versions;
+    int v[NFSROOT_PROBE_VERSIONS];
     char on[64] = "", fix[512];
+    for (size_t i = 0; i < ELEMENTSOF(v); i++)
+        v[i] = nfsroot_probe_get_version(d->probe, i);
     for (size_t i = 0; i < ELEMENTSOF(version_names); i++)
         if (v[i] == 1)
             snprintf(on + strlen(on), sizeof(on) - strlen(on), "%s%s", on[0] ? ", " : "",
@@ -64,24 +65,25 @@ void check_nfs_server(doctor *d)
         doctor_add(d, "nfs-versions", ST_SKIP, NULL, "the NFS server could not be probed");
         return;
     }
-    const nfsroot_probe *pr = &d->probe;
-    status st = pr->running < 0 ? ST_SKIP : pr->running ? ST_PASS : ST_FAIL;
-    doctor_add(d, "nfs-server", st, pr->fix[0] ? pr->fix : NULL, "%s", pr->reason);
-    if (pr->versions_reason[0])
-        doctor_add(d, "nfs-versions", pr->versions_unreadable ? ST_WARN : ST_SKIP, NULL, "%s",
-                   pr->versions_reason);
+    const nfsroot_probe *pr = d->probe;
+    int running = nfsroot_probe_get_running(pr);
+    status st = running < 0 ? ST_SKIP : running ? ST_PASS : ST_FAIL;
+    doctor_add(d, "nfs-server", st, nfsroot_probe_get_fix(pr), "%s", nfsroot_probe_get_reason(pr));
+    bool unreadable = false;
+    const char *why = nfsroot_probe_get_versions_reason(pr, &unreadable);
+    if (why)
+        doctor_add(d, "nfs-versions", unreadable ? ST_WARN : ST_SKIP, NULL, "%s", why);
     else
         judge_versions(d);
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* nfs.conf(5): [section], key = value, '#' or ';' comments; then each nfs.conf.d file. */
+/* nfs.conf(5), then each nfs.conf.d file, read by the library as nfs-utils reads them. */
 
 typedef struct nfs_conf {
     status worst;
     char problem[1024], fix[512];
-    char threads[32], v42[8], v4[8], v3[8], host[256];
-    char section[64];
+    const char *threads, *v42, *v4, *v3, *host; /* [nfsd]'s, NULL when unset */
 } nfs_conf;
 
 static void conf_warn(nfs_conf *c, const char *fix, const char *fmt, ...) _printf_(3, 4);
@@ -97,103 +99,72 @@ static void conf_warn(nfs_conf *c, const char *fix, const char *fmt, ...)
     snprintf(c->fix, sizeof(c->fix), "%s", fix);
 }
 
-static void conf_key(nfs_conf *c, const char *k, const char *v)
-{
-    const struct {
-        const char *key;
-        char *dst;
-        size_t len;
-    } keys[] = {
-        { "threads", c->threads, sizeof(c->threads) },
-        { "vers4.2", c->v42, sizeof(c->v42) },
-        { "vers4", c->v4, sizeof(c->v4) },
-        { "vers3", c->v3, sizeof(c->v3) },
-        { "host", c->host, sizeof(c->host) },
-    };
-    if (strcmp(c->section, "nfsd"))
-        return;
-    for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-        if (!strcasecmp(k, keys[i].key))
-            snprintf(keys[i].dst, keys[i].len, "%s", v);
-}
-
-static void conf_line(nfs_conf *c, const char *file, int lineno, char *l)
-{
-    if (!*l || *l == '#' || *l == ';')
-        return;
-    if (*l == '[') {
-        char *e = strchr(l, ']');
-        if (!e) {
-            conf_warn(c, "write it as [name]", "%.300s line %d: section header '%.200s' has no ']'",
-                      file, lineno, l);
-            return;
-        }
-        *e = '\0';
-        snprintf(c->section, sizeof(c->section), "%s", doctor_strip(l + 1));
-        for (char *q = c->section; *q; q++)
-            *q = (char)tolower((unsigned char)*q);
-        return;
-    }
-    char *eq = strchr(l, '=');
-    if (!eq) {
-        conf_warn(c, "correct or comment out that line",
-                  "%.300s line %d: '%.200s' is not 'key = value'", file, lineno, l);
-        return;
-    }
-    *eq = '\0';
-    conf_key(c, doctor_strip(l), doctor_strip(eq + 1));
-}
-
-static bool conf_read(doctor *d, const char *host_file, nfs_conf *c)
+/* One file into settings; its first unreadable line (nfs-utils skips it) becomes a warning. */
+static bool conf_read(doctor *d, const char *host_file, nfsroot_conffile **settings, nfs_conf *c)
 {
     char file[4200];
     doctor_at(d, host_file, file, sizeof(file));
     _cleanup_free_ char *text = NULL;
-    if (doctor_read(d, host_file, &text, NULL) < 0)
+    size_t len = 0;
+    if (doctor_read(d, host_file, &text, &len) < 0)
         return false;
-    c->section[0] = '\0';
-    int lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        conf_line(c, file, ++lineno, doctor_strip(line));
+    nfsroot_error err = NFSROOT_ERROR_INIT;
+    if (nfsroot_conffile_parse(settings, text, len, file, &err) < 0)
+        conf_warn(c,
+                  !strcmp(err.field, "section header") ? "write it as [name]"
+                  : !strcmp(err.field, "line")         ? "correct or comment out that line"
+                                                       : "shorten the file",
+                  "%s", err.message);
     return true;
+}
+
+static bool is_off(const char *v)
+{
+    return v && strchr("nN0fF", v[0]);
 }
 
 static void conf_judge(doctor *d, nfs_conf *c)
 {
     char *endp = NULL;
-    long nthreads = c->threads[0] ? strtol(c->threads, &endp, 10) : -1;
-    if (c->v4[0] && strchr("nN0fF", c->v4[0])) {
+    long nthreads = c->threads ? strtol(c->threads, &endp, 10) : -1;
+    if (is_off(c->v4)) {
         c->worst = ST_FAIL;
         snprintf(c->problem, sizeof(c->problem), "[nfsd] vers4=%s: NFSv4 is turned off", c->v4);
         snprintf(c->fix, sizeof(c->fix),
                  "set vers4=y in [nfsd] (guests mount their root with NFSv4)");
-    } else if (c->threads[0] && (nthreads <= 0 || (endp && *endp))) {
+    } else if (c->threads && (nthreads <= 0 || (endp && *endp))) {
         c->worst = ST_FAIL;
         snprintf(c->problem, sizeof(c->problem), "[nfsd] threads=%s: the server would not start",
                  c->threads);
         snprintf(c->fix, sizeof(c->fix), "set threads=8 (or more) in [nfsd]");
-    } else if (c->v42[0] && strchr("nN0fF", c->v42[0]))
+    } else if (is_off(c->v42))
         conf_warn(c, "set vers4.2=y in [nfsd]",
                   "[nfsd] vers4.2=%s: no extended attributes for guests", c->v42);
     if (c->worst != ST_PASS) {
         doctor_add(d, "nfs-conf", c->worst, c->fix, "%s", c->problem);
         return;
     }
-    doctor_add(d, "nfs-conf", ST_PASS, NULL,
-               "[nfsd] threads=%s, vers3=%s, vers4=%s, vers4.2=%s%s%s",
-               c->threads[0] ? c->threads : "default", c->v3[0] ? c->v3 : "default",
-               c->v4[0] ? c->v4 : "default", c->v42[0] ? c->v42 : "default",
-               c->host[0] ? ", host=" : "", c->host);
+    doctor_add(
+        d, "nfs-conf", ST_PASS, NULL, "[nfsd] threads=%s, vers3=%s, vers4=%s, vers4.2=%s%s%s",
+        c->threads ? c->threads : "default", c->v3 ? c->v3 : "default", c->v4 ? c->v4 : "default",
+        c->v42 ? c->v42 : "default", c->host ? ", host=" : "", c->host ? c->host : "");
+}
+
+/* An [nfsd] setting; an empty value counts as unset. */
+static const char *nfsd_setting(const nfsroot_conffile *settings, const char *key)
+{
+    const char *v = nfsroot_conffile_get(settings, "nfsd", key);
+    return v && v[0] ? v : NULL;
 }
 
 void check_nfs_conf(doctor *d)
 {
     _cleanup_(doctor_list_freep) char **dropins = doctor_list(d, "/etc/nfs.conf.d", "*.conf");
+    _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *settings = NULL;
     nfs_conf c = { .worst = ST_PASS };
-    bool any = conf_read(d, "/etc/nfs.conf", &c);
+    bool any = conf_read(d, "/etc/nfs.conf", &settings, &c);
     for (size_t i = 0; dropins && dropins[i]; i++)
-        any |= conf_read(d, dropins[i], &c);
+        any |= conf_read(d, dropins[i], &settings, &c);
     if (!any) {
         char p[4096];
         doctor_add(d, "nfs-conf", ST_WARN,
@@ -201,6 +172,11 @@ void check_nfs_conf(doctor *d)
                    "no %s: nfs-utils defaults apply", doctor_at(d, "/etc/nfs.conf", p, sizeof(p)));
         return;
     }
+    c.threads = nfsd_setting(settings, "threads");
+    c.v42 = nfsd_setting(settings, "vers4.2");
+    c.v4 = nfsd_setting(settings, "vers4");
+    c.v3 = nfsd_setting(settings, "vers3");
+    c.host = nfsd_setting(settings, "host");
     conf_judge(d, &c);
 }
 
@@ -214,7 +190,7 @@ void check_rpcbind(doctor *d)
                    nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)), why);
         return;
     }
-    if (d->probe.versions[1] == 0) {
+    if (nfsroot_probe_get_version(d->probe, 1) == 0) {
         doctor_add(d, "rpcbind", ST_PASS, NULL, "NFSv3 is off: rpcbind is not needed");
         return;
     }
@@ -238,7 +214,7 @@ void check_rpcbind(doctor *d)
  * root may change it. */
 void check_exportfs(doctor *d)
 {
-    const char *x = d->probe.helper;
+    const char *x = nfsroot_probe_get_helper(d->probe);
     if (!x) {
         doctor_add(d, "exportfs", ST_SKIP, NULL, "%s backend: exportfs is not used",
                    nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)));
@@ -246,7 +222,7 @@ void check_exportfs(doctor *d)
     }
     struct stat st;
     if (doctor_stat(d, x, true, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
-        doctor_add(d, "exportfs", ST_FAIL, d->probe.helper_fix,
+        doctor_add(d, "exportfs", ST_FAIL, nfsroot_probe_get_helper_fix(d->probe),
                    "'%s' is not an executable: the hook cannot export anything", x);
         return;
     }
@@ -260,5 +236,5 @@ void check_exportfs(doctor *d)
         return;
     }
     doctor_add(d, "exportfs", ST_PASS, NULL, "%s is installed, root-owned; records in %s", x,
-               d->probe.helper_records);
+               nfsroot_probe_get_helper_records(d->probe));
 }

@@ -139,35 +139,47 @@ NFSROOT_API void nfsroot_policy_set_validate(nfsroot_policy *p, nfsroot_validate
 NFSROOT_API int nfsroot_policy_set_state_dir(nfsroot_policy *p, const char *value);
 NFSROOT_API int nfsroot_policy_set_source(nfsroot_policy *p, const char *value);
 
-/* What the NFS server of policy p's backend says about itself, as data (doctor prints it). */
-#define NFSROOT_PROBE_VERSIONS 5 /* versions[]: 0 = NFSv2, 1 = v3, 2 = v4.0, 3 = v4.1, 4 = v4.2 */
-typedef struct nfsroot_probe {
-    int running;      /* 1 running, 0 not (reason says why, fix how to start it), -1 unknown */
-    long pid;         /* its process when found, else 0 */
-    long threads;     /* its server threads when known, else -1 */
-    char reason[512]; /* one sentence: what runs ("... running with 8 threads") or why not */
-    char fix[512];    /* how to start it; empty when running */
-    int versions[NFSROOT_PROBE_VERSIONS]; /* 1 served, 0 off, -1 unknown */
-    bool versions_unreadable;             /* unknown although the server should say (a warning) */
-    char versions_reason[256];            /* why the versions are unknown; empty when known */
-    const char *version_on[NFSROOT_PROBE_VERSIONS];  /* the setting that turns each on */
-    const char *version_off[NFSROOT_PROBE_VERSIONS]; /* ... off ("vers2=n"), NULL: unknown */
-    char versions_where[256];   /* where those go and how to apply them ("in [nfsd] of ...") */
-    const char *helper;         /* a program the backend runs as root (policy's), NULL: none */
-    const char *helper_records; /* where the server records what that program exported */
-    const char *helper_fix;     /* how to install it */
-    /* What its configuration means for guests live-migrated here: 1 fine, 0 a warning (reason
-     * says what a moved guest would suffer, fix what to set on every host), -1 not checked. */
-    int migration;
-    char migration_reason[512];
-    char migration_fix[512];
-} nfsroot_probe;
-/* Fill ret for policy p's backend, reading every host file beneath root_fd (an O_PATH
+/* What the NFS server of policy p's backend says about itself, as data (doctor prints it):
+ * opaque, so a backend with more to say keeps the ABI. */
+typedef struct nfsroot_probe nfsroot_probe;
+#define NFSROOT_PROBE_VERSIONS 5 /* versions: 0 = NFSv2, 1 = v3, 2 = v4.0, 3 = v4.1, 4 = v4.2 */
+/* Probe policy p's backend into a new *ret, reading every host file beneath root_fd (an O_PATH
  * directory: symbolic links resolve inside it, ".." stops at it; fixture hosts), or the host's
  * own files with AT_FDCWD. Never changes anything. A backend without a probe gives running =
- * -1 and the reasons. 0, or -errno with err filled. */
-NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
+ * -1 and the reasons. 0, or -errno with err filled. Free with nfsroot_probe_free(). */
+NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe **ret,
                                       nfsroot_error *err);
+NFSROOT_API void nfsroot_probe_free(nfsroot_probe *pr);
+/* 1 running, 0 not (the reason says why, the fix how to start it), -1 unknown. */
+NFSROOT_API int nfsroot_probe_get_running(const nfsroot_probe *pr);
+/* Its process when found (else 0); its server threads when known (else -1). */
+NFSROOT_API long nfsroot_probe_get_pid(const nfsroot_probe *pr);
+NFSROOT_API long nfsroot_probe_get_threads(const nfsroot_probe *pr);
+/* One sentence: what runs ("... running with 8 threads") or why not. */
+NFSROOT_API const char *nfsroot_probe_get_reason(const nfsroot_probe *pr);
+/* How to start it; NULL when running or unknown. */
+NFSROOT_API const char *nfsroot_probe_get_fix(const nfsroot_probe *pr);
+/* Version i (NFSROOT_PROBE_VERSIONS above): 1 served, 0 off, -1 unknown (also for a NULL probe
+ * or i out of range). */
+NFSROOT_API int nfsroot_probe_get_version(const nfsroot_probe *pr, size_t i);
+/* Why the versions are unknown, NULL when known; unreadable: although the server should say
+ * (a warning rather than a skip). */
+NFSROOT_API const char *nfsroot_probe_get_versions_reason(const nfsroot_probe *pr,
+                                                          bool *ret_unreadable);
+/* The setting that turns version i on (or off: "vers2=n"), NULL when unknown; where those
+ * settings go and how to apply them ("in [nfsd] of ..."). */
+NFSROOT_API const char *nfsroot_probe_get_version_setting(const nfsroot_probe *pr, size_t i,
+                                                          bool on);
+NFSROOT_API const char *nfsroot_probe_get_versions_where(const nfsroot_probe *pr);
+/* A program the backend runs as root (NULL: none), where the server records what it exported,
+ * and how to install it. */
+NFSROOT_API const char *nfsroot_probe_get_helper(const nfsroot_probe *pr);
+NFSROOT_API const char *nfsroot_probe_get_helper_records(const nfsroot_probe *pr);
+NFSROOT_API const char *nfsroot_probe_get_helper_fix(const nfsroot_probe *pr);
+/* What the server's configuration means for guests live-migrated here: 1 fine, 0 a warning
+ * (reason: what a moved guest would suffer; fix: what to set on every host), -1 not checked. */
+NFSROOT_API int nfsroot_probe_get_migration(const nfsroot_probe *pr, const char **ret_reason,
+                                            const char **ret_fix);
 /* A host's files beneath root_fd as above (AT_FDCWD: this host's own). An fd or -errno. */
 NFSROOT_API int nfsroot_host_open(int root_fd, const char *path, int flags);
 /* A regular file of at most max bytes, NUL-terminated; ret_len may be NULL. 0 or -errno. */
@@ -185,30 +197,11 @@ typedef enum nfsroot_nic_type {
     NFSROOT_NIC_BRIDGE,  /* <interface type='bridge'><source bridge='br0'/> */
 } nfsroot_nic_type;
 
-typedef struct nfsroot_nic {
-    nfsroot_nic_type type;
-    char *source; /* network or bridge name */
-    char mac[18]; /* lower-case aa:bb:cc:dd:ee:ff, "" when absent */
-} nfsroot_nic;
-
-typedef struct nfsroot_export_req {
-    char *path; /* as written; NULL: <export root>/<domain name> */
-    bool readonly;
-    bool is_root;  /* role='root' or the first export */
-    char *clients; /* as written, NULL when absent */
-    char *options; /* as written, NULL when absent */
-} nfsroot_export_req;
-
-typedef struct nfsroot_domain {
-    char *name;
-    char uuid[37];
-    char *kernel, *initrd, *cmdline; /* <os>, NULL when absent */
-    nfsroot_nic *nics;
-    size_t n_nics;
-    bool has_metadata; /* our element is present */
-    nfsroot_export_req *exports;
-    size_t n_exports;
-} nfsroot_domain;
+/* A parsed domain, its <interface>s and the exports our element asks for: opaque, so a new
+ * metadata attribute keeps the ABI. NICs and export requests belong to their domain. */
+typedef struct nfsroot_domain nfsroot_domain;
+typedef struct nfsroot_nic nfsroot_nic;
+typedef struct nfsroot_export_req nfsroot_export_req;
 
 /* Cheap test used before any parsing: does this buffer mention our namespace at all? */
 NFSROOT_API bool nfsroot_xml_mentions_namespace(const char *xml, size_t len);
@@ -217,8 +210,31 @@ NFSROOT_API bool nfsroot_xml_mentions_namespace(const char *xml, size_t len);
 NFSROOT_API int nfsroot_domain_parse(const char *xml, size_t len, nfsroot_domain **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_domain_free(nfsroot_domain *d);
-/* Render our <nfsroot:nfsroot> element (for `annotate`). Caller frees. */
-NFSROOT_API char *nfsroot_metadata_format(const nfsroot_export_req *exports, size_t n);
+/* Render d's <nfsroot:nfsroot> element (for `annotate`); NULL on ENOMEM. Caller frees. */
+NFSROOT_API char *nfsroot_metadata_format(const nfsroot_domain *d);
+/* The domain's name, and its uuid ("" when absent). */
+NFSROOT_API const char *nfsroot_domain_get_name(const nfsroot_domain *d);
+NFSROOT_API const char *nfsroot_domain_get_uuid(const nfsroot_domain *d);
+/* Is our element present? */
+NFSROOT_API bool nfsroot_domain_has_metadata(const nfsroot_domain *d);
+/* Its NICs in document order: the i-th, NULL past the last. */
+NFSROOT_API size_t nfsroot_domain_get_n_nics(const nfsroot_domain *d);
+NFSROOT_API const nfsroot_nic *nfsroot_domain_get_nic(const nfsroot_domain *d, size_t i);
+NFSROOT_API nfsroot_nic_type nfsroot_nic_get_type(const nfsroot_nic *nic);
+/* The network or bridge name (NULL when absent), the lower-case MAC ("" when absent). */
+NFSROOT_API const char *nfsroot_nic_get_source(const nfsroot_nic *nic);
+NFSROOT_API const char *nfsroot_nic_get_mac(const nfsroot_nic *nic);
+/* The path d's root export asks for; NULL when there is none or it names no path (then the
+ * policy's first export root plus the domain's name). */
+NFSROOT_API const char *nfsroot_domain_get_root_path(const nfsroot_domain *d);
+/* Replace what d's element asks for by an element without exports (what `annotate` writes then
+ * adds); has_metadata becomes true. */
+NFSROOT_API void nfsroot_domain_clear_exports(nfsroot_domain *d);
+/* Ask for one more export, as its attributes would: path NULL means the policy's export root
+ * plus the domain's name; clients and options may be NULL. The first export is the root one.
+ * 0 or -ENOMEM (then d is unchanged). */
+NFSROOT_API int nfsroot_domain_add_export(nfsroot_domain *d, const char *path, bool readonly,
+                                          const char *clients, const char *options);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Addresses */
@@ -327,24 +343,39 @@ NFSROOT_API int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroo
                                           size_t n_leased, nfsroot_cidr *ret);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Host configuration files other programs own, read as those programs read them (doctor) */
+
+/* nfs-utils' configuration files, nfs.conf(5) and idmapd.conf(5): opaque settings. */
+typedef struct nfsroot_conffile nfsroot_conffile;
+NFSROOT_API void nfsroot_conffile_free(nfsroot_conffile *c);
+/* Read one file's text into *settings (NULL: a new set), as nfs-utils' conffile does: [section]
+ * headers, "key = value" lines, '#' and ';' comment lines. A later value replaces an earlier one
+ * (parse nfs.conf, then each nfs.conf.d file). A line it cannot read is skipped, as nfs-utils skips
+ * it (after a section header without ']' every key up to the next header), and the first such line
+ * is reported once the rest is read: -EINVAL with err (path named by path, line; field "section
+ * header" or "line"). -EFBIG beyond 4 MiB, -E2BIG beyond 512 settings, -ENOMEM. */
+NFSROOT_API int nfsroot_conffile_parse(nfsroot_conffile **settings, const char *text, size_t len,
+                                       const char *path, nfsroot_error *err);
+/* The value of key in section (both without case), NULL when unset. */
+NFSROOT_API const char *nfsroot_conffile_get(const nfsroot_conffile *c, const char *section,
+                                             const char *key);
+
+/* nsswitch.conf(5) as glibc reads it: the services of database's first line ("hosts" ->
+ * "files", "libvirt", "dns"), in order, [STATUS=action] items left out, NULL-terminated (free
+ * with nfsroot_strv_free). -ENOENT with err when no line names database; -EFBIG beyond 1 MiB,
+ * -E2BIG beyond 64 services. */
+NFSROOT_API int nfsroot_nsswitch_services(const char *text, size_t len, const char *database,
+                                          char ***ret, nfsroot_error *err);
+/* Free a NULL-terminated list of strings the library returned. */
+NFSROOT_API void nfsroot_strv_free(char **v);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Plan: what to export for one domain */
 
-typedef struct nfsroot_export {
-    char *path;     /* resolved, canonical, verified directory */
-    char **clients; /* NULL-terminated, canonical CIDR strings */
-    char *options;  /* canonical comma-separated exports(5) options */
-    bool readonly;
-    bool is_root;
-} nfsroot_export;
-
-typedef struct nfsroot_plan {
-    char *domain; /* name */
-    char uuid[37];
-    nfsroot_export *exports;
-    size_t n_exports;
-    char *server;     /* the host's address on the guest's network (for boot checks), or NULL */
-    bool subnet_wide; /* clients fell back to the whole subnet */
-} nfsroot_plan;
+/* The exports to create for one domain, and one of them: opaque, so a new attribute keeps the
+ * ABI. Exports belong to their plan. */
+typedef struct nfsroot_plan nfsroot_plan;
+typedef struct nfsroot_export nfsroot_export;
 
 /* Metadata + policy + network -> the exports to create, or one precise error. Touches nothing
  * on the host (it only reads). */
@@ -353,6 +384,22 @@ NFSROOT_API int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain
 NFSROOT_API void nfsroot_plan_free(nfsroot_plan *plan);
 /* One exports(5) line for an export: "/export/vm 192.168.122.5/32(rw,...)". Caller frees. */
 NFSROOT_API char *nfsroot_export_format_line(const nfsroot_export *e);
+/* The domain's name and uuid ("" when unknown), the host's address on the guest's network
+ * (NULL when unknown), whether the clients fell back to the whole subnet. */
+NFSROOT_API const char *nfsroot_plan_get_domain(const nfsroot_plan *plan);
+NFSROOT_API const char *nfsroot_plan_get_uuid(const nfsroot_plan *plan);
+NFSROOT_API const char *nfsroot_plan_get_server(const nfsroot_plan *plan);
+NFSROOT_API bool nfsroot_plan_is_subnet_wide(const nfsroot_plan *plan);
+/* Its exports in the order the element lists them: the i-th, NULL past the last. */
+NFSROOT_API size_t nfsroot_plan_get_n_exports(const nfsroot_plan *plan);
+NFSROOT_API const nfsroot_export *nfsroot_plan_get_export(const nfsroot_plan *plan, size_t i);
+/* The resolved directory, its clients (canonical CIDRs, NULL-terminated), its canonical
+ * exports(5) options; is it read-only, is it the guest's root. */
+NFSROOT_API const char *nfsroot_export_get_path(const nfsroot_export *e);
+NFSROOT_API const char *const *nfsroot_export_get_clients(const nfsroot_export *e);
+NFSROOT_API const char *nfsroot_export_get_options(const nfsroot_export *e);
+NFSROOT_API bool nfsroot_export_is_readonly(const nfsroot_export *e);
+NFSROOT_API bool nfsroot_export_is_root(const nfsroot_export *e);
 
 /* Resolve an export path on the real filesystem: absolute, no "." or ".." components, inside
  * one of roots (strictly below it) after following symlinks, an existing directory. */
@@ -420,7 +467,13 @@ NFSROOT_API void nfsroot_orphans_free(nfsroot_orphan *list, size_t n);
 /* ------------------------------------------------------------------------------------------ */
 /* The hook (libvirt's qemu hook contract), as one call so the hook binary stays libc-only */
 
+/* The layout of nfsroot_hook_args this header describes: the caller sets .version to it (a
+ * zero version counts as 1), so that a later library, whose struct has grown, reads the fields
+ * after version 1's only from callers that have them. */
+#define NFSROOT_HOOK_ARGS_VERSION 1
+
 typedef struct nfsroot_hook_args {
+    unsigned version;   /* NFSROOT_HOOK_ARGS_VERSION (0 means 1) */
     const char *domain; /* argv[1] */
     const char *op;     /* argv[2] */
     const char *subop;  /* argv[3] */
@@ -448,18 +501,10 @@ typedef enum nfsroot_finding_level {
     NFSROOT_FINDING_ERROR,
 } nfsroot_finding_level;
 
-typedef struct nfsroot_finding {
-    nfsroot_finding_level level;
-    char code[48]; /* stable identifier, e.g. "kernel-not-found" */
-    char *file;    /* the file it is about, NULL when none */
-    char *message; /* one sentence, values quoted, including the fix */
-} nfsroot_finding;
-
-typedef struct nfsroot_findings {
-    nfsroot_finding *items;
-    size_t n;
-    size_t cap;
-} nfsroot_findings;
+/* A list of findings and one of them: opaque, so a finding may grow without an ABI change. A
+ * finding belongs to its list. */
+typedef struct nfsroot_finding nfsroot_finding;
+typedef struct nfsroot_findings nfsroot_findings;
 
 NFSROOT_API int nfsroot_findings_new(nfsroot_findings **ret);
 NFSROOT_API void nfsroot_findings_free(nfsroot_findings *f);
@@ -472,6 +517,15 @@ NFSROOT_API size_t nfsroot_findings_count(const nfsroot_findings *f, nfsroot_fin
 /* The first finding with this code, or NULL (for tests and callers that react to one). */
 NFSROOT_API const nfsroot_finding *nfsroot_findings_find(const nfsroot_findings *f,
                                                          const char *code);
+/* How many findings f holds, and the i-th in the order they were added (NULL past the last). */
+NFSROOT_API size_t nfsroot_findings_get_n(const nfsroot_findings *f);
+NFSROOT_API const nfsroot_finding *nfsroot_findings_get(const nfsroot_findings *f, size_t i);
+/* Its level; its stable code ("kernel-not-found"); the file it is about (NULL when none); its
+ * one sentence, values quoted, including the fix. */
+NFSROOT_API nfsroot_finding_level nfsroot_finding_get_level(const nfsroot_finding *x);
+NFSROOT_API const char *nfsroot_finding_get_code(const nfsroot_finding *x);
+NFSROOT_API const char *nfsroot_finding_get_file(const nfsroot_finding *x);
+NFSROOT_API const char *nfsroot_finding_get_message(const nfsroot_finding *x);
 /* "error", "warning", "info". */
 NFSROOT_API const char *nfsroot_finding_level_name(nfsroot_finding_level level);
 /* "error: <message> [<code>]" (the message names the file). */

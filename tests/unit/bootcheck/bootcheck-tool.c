@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bootcheck-private.h"
+#include "plan.h"
 #include "policy.h"
 
 static int usage(void)

@@ -14,6 +14,8 @@
 
 #include "test.h"
 #include "bootcheck-private.h"
+#include "domain.h"
+#include "plan.h"
 #include "policy.h"
 
 #define ELEMENTSOF_T(a) (sizeof(a) / sizeof((a)[0]))
@@ -157,6 +159,28 @@ static void sh(const char *fmt, ...)
     CHECKF(system(cmd) == 0, "setup failed: %s", cmd);
 }
 
+/* A guest whose root export is root, the policy's boot dir boot_dir (NULL: none): strict
+ * checks, kernel command line for NFSv4 over DHCP. g points into itself: never copy it. */
+typedef struct guest {
+    char *clients[2], *dirs[2];
+    nfsroot_export e;
+    nfsroot_plan plan;
+    nfsroot_policy pol;
+    nfsroot_domain d;
+} guest;
+
+static void guest_init(guest *g, char *root, char *boot_dir)
+{
+    *g = (guest){ .clients = { "192.168.122.0/24", NULL }, .dirs = { boot_dir, NULL } };
+    g->e = (nfsroot_export){ .path = root, .clients = g->clients, .is_root = true };
+    g->plan = (nfsroot_plan){
+        .domain = "t", .exports = &g->e, .n_exports = 1, .server = "192.168.122.1"
+    };
+    g->pol = (nfsroot_policy){ .validate = NFSROOT_VALIDATE_STRICT,
+                               .boot_dirs = boot_dir ? g->dirs : NULL };
+    g->d = (nfsroot_domain){ .name = "t", .cmdline = "root=nfs4:192.168.122.1:/x ip=dhcp" };
+}
+
 static void test_guest_root_escapes(void)
 {
     if (!CHECK(mkdtemp(tmp)))
@@ -166,19 +190,18 @@ static void test_guest_root_escapes(void)
     sh("mkdir -p %s/root/etc %s/root/boot && ln -s /etc/passwd %s/root/etc/fstab", tmp, tmp, tmp);
     char root[4200];
     snprintf(root, sizeof(root), "%s/root", tmp);
-    char *clients[] = { "192.168.122.0/24", NULL };
-    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
-    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
+    guest g;
+    guest_init(&g, root, NULL);
     nfsroot_findings *f;
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
+    CHECK(nfsroot_bootcheck_fstab(&g.plan, f) == 0);
     CHECK(nfsroot_findings_find(f, "fstab-missing") != NULL);
     nfsroot_findings_free(f);
 
     /* A relative escape through ".." is clamped to the root as well. */
     sh("rm %s/root/etc/fstab && ln -s ../../../../../../etc/hostname %s/root/etc/fstab", tmp, tmp);
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
+    CHECK(nfsroot_bootcheck_fstab(&g.plan, f) == 0);
     CHECK(nfsroot_findings_find(f, "fstab-missing") != NULL);
     nfsroot_findings_free(f);
 
@@ -187,7 +210,7 @@ static void test_guest_root_escapes(void)
        " && ln -s /etc/fstab.real %s/root/etc/fstab",
        tmp, tmp, tmp);
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_fstab(&plan, f) == 0);
+    CHECK(nfsroot_bootcheck_fstab(&g.plan, f) == 0);
     CHECK(nfsroot_findings_find(f, "fstab-root-server-mismatch") != NULL);
     nfsroot_findings_free(f);
 
@@ -196,7 +219,7 @@ static void test_guest_root_escapes(void)
     char kernel[4300];
     snprintf(kernel, sizeof(kernel), "%s/boot/vmlinuz", root);
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &g.plan, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-symlink-escape") != NULL);
     CHECK(nfsroot_findings_has_errors(f));
     nfsroot_findings_free(f);
@@ -204,7 +227,7 @@ static void test_guest_root_escapes(void)
     /* A regular file that is no kernel, inside the export: not-a-kernel + the chown warning. */
     sh("rm %s/root/boot/vmlinuz && head -c 8192 /dev/zero > %s/root/boot/vmlinuz", tmp, tmp);
     CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &g.plan, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-chowned") != NULL);
     CHECK(nfsroot_findings_find(f, "kernel-not-a-kernel") != NULL);
     nfsroot_findings_free(f);
@@ -212,10 +235,10 @@ static void test_guest_root_escapes(void)
     /* Missing kernel and a directory as initrd, both inside the export */
     CHECK(nfsroot_findings_new(&f) == 0);
     snprintf(kernel, sizeof(kernel), "%s/boot/missing", root);
-    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &plan, f, NULL) == 0);
+    CHECK(nfsroot_bootcheck_kernel(NULL, kernel, &g.plan, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-not-found") != NULL);
     snprintf(kernel, sizeof(kernel), "%s/boot", root);
-    CHECK(nfsroot_bootcheck_initramfs(NULL, kernel, &plan, NULL, f, NULL) == 0);
+    CHECK(nfsroot_bootcheck_initramfs(NULL, kernel, &g.plan, NULL, f, NULL) == 0);
     CHECK(nfsroot_findings_find(f, "initrd-not-regular") != NULL);
     nfsroot_findings_free(f);
 
@@ -241,24 +264,20 @@ static void test_boot_file_location(void)
     snprintf(in_boot, sizeof(in_boot), "%s/vmlinuz", boot_dir);
     snprintf(outside, sizeof(outside), "%s/elsewhere/vmlinuz", t);
     snprintf(link, sizeof(link), "%s/link", boot_dir);
-    char *clients[] = { "192.168.122.0/24", NULL };
-    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
-    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
-    char *dirs[] = { boot_dir, NULL };
-    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT, .boot_dirs = dirs };
-    nfsroot_domain d = { .name = "t", .cmdline = "root=nfs4:192.168.122.1:/x ip=dhcp" };
+    guest g;
+    guest_init(&g, root, boot_dir);
     nfsroot_findings *f;
     nfsroot_error err = { 0 };
 
-    d.kernel = inside;
-    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    g.d.kernel = inside;
+    CHECK(nfsroot_bootcheck_run(&g.pol, &g.d, &g.plan, &f, &err) == 0);
     CHECK(!nfsroot_findings_find(f, "kernel-outside-export"));
     CHECK(!nfsroot_findings_find(f, "kernel-in-boot-dir"));
     nfsroot_findings_free(f);
 
-    d.kernel = in_boot;
-    d.initrd = outside;
-    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    g.d.kernel = in_boot;
+    g.d.initrd = outside;
+    CHECK(nfsroot_bootcheck_run(&g.pol, &g.d, &g.plan, &f, &err) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-in-boot-dir") != NULL);
     CHECK(!nfsroot_findings_find(f, "kernel-outside-export"));
     const nfsroot_finding *x = nfsroot_findings_find(f, "initrd-outside-export");
@@ -266,16 +285,16 @@ static void test_boot_file_location(void)
     nfsroot_findings_free(f);
 
     /* A link in a boot dir that leads elsewhere counts where it leads. */
-    d.kernel = link;
-    d.initrd = NULL;
-    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    g.d.kernel = link;
+    g.d.initrd = NULL;
+    CHECK(nfsroot_bootcheck_run(&g.pol, &g.d, &g.plan, &f, &err) == 0);
     CHECK(nfsroot_findings_find(f, "kernel-outside-export") != NULL);
     nfsroot_findings_free(f);
 
     /* No boot_dirs at all: only the export. */
-    pol.boot_dirs = NULL;
-    d.kernel = in_boot;
-    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    g.pol.boot_dirs = NULL;
+    g.d.kernel = in_boot;
+    CHECK(nfsroot_bootcheck_run(&g.pol, &g.d, &g.plan, &f, &err) == 0);
     x = nfsroot_findings_find(f, "kernel-outside-export");
     CHECK(x && strstr(x->message, "(none)"));
     nfsroot_findings_free(f);
@@ -317,12 +336,8 @@ static void test_boot_file_no_oracle(void)
     char root[4200], boot_dir[4200];
     snprintf(root, sizeof(root), "%s/root", t);
     snprintf(boot_dir, sizeof(boot_dir), "%s/boot-dir", t);
-    char *clients[] = { "192.168.122.0/24", NULL };
-    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
-    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
-    char *dirs[] = { boot_dir, NULL };
-    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT, .boot_dirs = dirs };
-    nfsroot_domain d = { .name = "t", .cmdline = "root=nfs4:192.168.122.1:/x ip=dhcp" };
+    guest g;
+    guest_init(&g, root, boot_dir);
     static const char *const pairs[][2] = {
         { "/secret/vmlinuz", "/secret/missing" },
         { "/root/../secret/vmlinuz", "/root/../secret/missing" },
@@ -334,10 +349,10 @@ static void test_boot_file_no_oracle(void)
         for (int k = 0; k < 2; k++) {
             char kernel[4300];
             snprintf(kernel, sizeof(kernel), "%s%s", t, pairs[i][k]);
-            d.kernel = kernel;
+            g.d.kernel = kernel;
             nfsroot_findings *f = NULL;
             nfsroot_error err = { 0 };
-            CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+            CHECK(nfsroot_bootcheck_run(&g.pol, &g.d, &g.plan, &f, &err) == 0);
             if (!f)
                 continue;
             findings_text(f, kernel, text[k], sizeof(text[k]));
@@ -378,14 +393,13 @@ static void test_device_node_not_opened(void)
     CHECK(in >= 0);
     CHECK(inotify_add_watch(in, node, IN_OPEN) >= 0);
     CHECK(inotify_add_watch(in, kernel_node, IN_OPEN) >= 0);
-    char *clients[] = { "192.168.122.0/24", NULL };
-    nfsroot_export e = { .path = root, .clients = clients, .is_root = true };
-    nfsroot_plan plan = { .domain = "t", .exports = &e, .n_exports = 1, .server = "192.168.122.1" };
-    nfsroot_policy pol = { .validate = NFSROOT_VALIDATE_STRICT };
-    nfsroot_domain d = { .name = "t", .kernel = kernel_node, .cmdline = "root=nfs4:x:/y ip=dhcp" };
+    guest g;
+    guest_init(&g, root, NULL);
+    g.d.kernel = kernel_node;
+    g.d.cmdline = "root=nfs4:x:/y ip=dhcp";
     nfsroot_findings *f = NULL;
     nfsroot_error err = { 0 };
-    CHECK(nfsroot_bootcheck_run(&pol, &d, &plan, &f, &err) == 0);
+    CHECK(nfsroot_bootcheck_run(&g.pol, &g.d, &g.plan, &f, &err) == 0);
     CHECK(f && nfsroot_findings_find(f, "kernel-not-regular") != NULL);
     nfsroot_findings_free(f);
     char ev[4096];

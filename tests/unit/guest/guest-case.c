@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "bootcheck-private.h"
+#include "plan.h"
 #include "policy.h"
 #include "test.h"
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A plan's definition: private to the library (the installed header keeps it opaque so a new
+ * export attribute does not change the ABI). Tests that build a plan by hand include it too. */
+#ifndef NFSROOT_PLAN_H
+#define NFSROOT_PLAN_H
+
+#include "virt-nfsroot/virt-nfsroot.h"
+
+struct nfsroot_export {
+    char *path;     /* resolved, canonical, verified directory */
+    char **clients; /* NULL-terminated, canonical CIDR strings */
+    char *options;  /* canonical comma-separated exports(5) options */
+    bool readonly;
+    bool is_root;
+};
+
+struct nfsroot_plan {
+    char *domain; /* name */
+    char uuid[37];
+    nfsroot_export *exports;
+    size_t n_exports;
+    char *server;     /* the host's address on the guest's network (for boot checks), or NULL */
+    bool subnet_wide; /* clients fell back to the whole subnet */
+};
+
+#endif
