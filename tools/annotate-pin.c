@@ -41,17 +41,6 @@ static const char *addr_str(const nfsroot_cidr *c, char *buf, size_t len)
     return buf;
 }
 
-static bool hostname_ok(const char *s)
-{
-    if (!*s || strlen(s) > 63)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
-            return false;
-    return true;
-}
-
 static const nfsroot_nic *network_nic(const nfsroot_domain *d)
 {
     const nfsroot_nic *nic;
@@ -135,7 +124,7 @@ static int add_host(const pin_ctx *p, const char *ip)
 {
     const char *name = p->name, *mac = p->mac, *net = p->network;
     char host[512];
-    if (hostname_ok(name))
+    if (cli_hostname_ok(name))
         snprintf(host, sizeof(host), "<host mac='%s' name='%s' ip='%s'/>", mac, name, ip);
     else
         snprintf(host, sizeof(host), "<host mac='%s' ip='%s'/>", mac, ip);

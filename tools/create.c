@@ -31,19 +31,6 @@ double create_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A domain name that is also a valid hostname and one path component. */
-static bool name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63 || s[0] == '-')
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
-            return false;
-    return true;
-}
-
 static void ctx_done(create_ctx *c)
 {
     free(c->cache_dir);
@@ -476,7 +463,7 @@ static int check_args(create_opts *o, int argc, char **argv)
         if (optind + 1 < argc)
             return cli_usage_error("create", "unexpected argument '%s'", argv[optind + 1]);
         o->name = argv[optind];
-        if (!name_ok(o->name)) {
+        if (!cli_hostname_ok(o->name)) {
             cli_error("create: '%s' is not a valid guest name: use at most 63 letters, digits "
                       "and '-', not starting with '-' (it is the domain name, the hostname and "
                       "the tree's directory)",
