@@ -47,6 +47,12 @@ unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t
     return b->nfs_versions(p, why, len);
 }
 
+const char *nfsroot_backend_guest_nfs_version(const nfsroot_policy *p)
+{
+    const nfsroot_backend *b = p ? nfsroot_backend_get(p->backend) : NULL;
+    return b ? b->guest_nfs_version : NULL;
+}
+
 const char *nfsroot_backend_name(nfsroot_backend_kind kind)
 {
     return nfsroot_backend_kind_to_string(kind);

@@ -24,6 +24,9 @@ int nfsroot_orphans_push(nfsroot_orphans *l, const char *uuid, const char *where
 #define NFSROOT_ORPHANS_MAX 1024
 
 typedef struct nfsroot_backend {
+    /* The NFS version a guest's root should mount ("4.2"): the newest this server serves
+     * correctly to a Linux guest. NULL: let the client negotiate. */
+    const char *guest_nfs_version;
     /* Make this domain's exports exactly `plan` (idempotent). `old` is what the state dir
      * recorded before (NULL if nothing): entries in old but not in plan must go. Called with
      * the state lock held. */

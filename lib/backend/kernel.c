@@ -554,6 +554,7 @@ static int kernel_remove_orphan(const nfsroot_policy *p, const char *uuid,
 }
 
 const nfsroot_backend nfsroot_backend_kernel = {
+    .guest_nfs_version = "4.2",
     .apply = kernel_apply,
     .rewrite = write_exports_file,
     .remove = kernel_remove,

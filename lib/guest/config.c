@@ -38,6 +38,9 @@ int nfsroot_guest_config_set(nfsroot_guest_config *c, nfsroot_guest_key key, con
         return -EINVAL;
     if (value && strchr(value, '\n'))
         return -EINVAL;
+    if (value && key == NFSROOT_GUEST_NFS_VERSION && strcmp(value, "4.0") != 0 &&
+        strcmp(value, "4.1") != 0 && strcmp(value, "4.2") != 0)
+        return -EINVAL;
     if (value &&
         (key == NFSROOT_GUEST_UNPACK_MAX_BYTES || key == NFSROOT_GUEST_UNPACK_MAX_ENTRIES) &&
         !is_number(value))
@@ -101,9 +104,10 @@ int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_co
     if (r < 0)
         return r;
     _cleanup_free_ char *spec = NULL, *s = NULL;
+    const char *vers = c->v[NFSROOT_GUEST_NFS_VERSION];
     if (root_spec(c, ":", &spec) < 0 ||
-        asprintf(&s, "root=nfs4:%s rw ip=dhcp rd.neednet=1 console=ttyS0%s", spec,
-                 p->def->selinux ? " selinux=0" : "") < 0)
+        asprintf(&s, "root=nfs4:%s%s%s rw ip=dhcp rd.neednet=1 console=ttyS0%s", spec,
+                 vers ? ":vers=" : "", vers ? vers : "", p->def->selinux ? " selinux=0" : "") < 0)
         return nfsroot_err(err, -ENOMEM, NULL, "cmdline", NULL, 0, "out of memory");
     *ret = TAKE_PTR(s);
     return 0;

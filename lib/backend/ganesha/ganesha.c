@@ -544,7 +544,11 @@ static int ganesha_remove_orphan(const nfsroot_policy *p, const char *uuid,
     return ganesha_remove(p, &plan, log, err);
 }
 
+/* 4.1, not 4.2: a Linux 6.x guest mounting NFS-Ganesha 4.3 (Debian 12) with 4.2 fails every
+ * exec with EIO right after switch-root ("Failed to execute /sbin/init: Input/output error",
+ * trixie guest, seen here), and boots with vers=4.1. */
 const nfsroot_backend nfsroot_backend_ganesha = {
+    .guest_nfs_version = "4.1",
     .apply = ganesha_apply,
     .remove = ganesha_remove,
     .has = ganesha_has,

@@ -130,6 +130,9 @@ NFSROOT_API const char *const *nfsroot_policy_get_boot_dirs(const nfsroot_policy
 NFSROOT_API const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p);
+/* The NFS version ("4.2", "4.1") a guest's root should mount from policy p's backend: the newest
+ * it serves correctly to Linux guests; NULL: any (let the client negotiate). */
+NFSROOT_API const char *nfsroot_backend_guest_nfs_version(const nfsroot_policy *p);
 /* A deep copy of p into *ret, to change with the setters below without touching p. 0 or
  * -ENOMEM. */
 NFSROOT_API int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret);
@@ -595,6 +598,7 @@ typedef enum nfsroot_guest_key {
     NFSROOT_GUEST_HOST_IDMAPD_CONF,   /* the host's idmapd.conf (default /etc/idmapd.conf) */
     NFSROOT_GUEST_UNPACK_MAX_BYTES,   /* decimal: bytes an unpack may write (default 64 GiB) */
     NFSROOT_GUEST_UNPACK_MAX_ENTRIES, /* decimal: members an unpack may create (default 4 M) */
+    NFSROOT_GUEST_NFS_VERSION,        /* "4.0", "4.1" or "4.2": root= says vers=; unset: none */
 } nfsroot_guest_key;
 NFSROOT_API int nfsroot_guest_config_new(nfsroot_guest_config **ret);
 NFSROOT_API void nfsroot_guest_config_free(nfsroot_guest_config *c);

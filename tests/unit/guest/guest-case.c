@@ -180,6 +180,9 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
             nfsroot_guest_profile_release(p), osinfo ? osinfo : "(none)");
     nfsroot_guest_config *c = NULL;
     CHECK(nfsroot_guest_config_new(&c) == 0);
+    /* Only versions a guest's root= can ask for (the backend's choice, see lib/backend). */
+    CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_NFS_VERSION, "4.3") == -EINVAL);
+    CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_NFS_VERSION, "4.1 rw,x") == -EINVAL);
     const char *server = setting(conf, "server", v, sizeof(v));
     nfsroot_guest_config_set(c, NFSROOT_GUEST_SERVER, server ? server : "192.168.122.1");
     nfsroot_guest_config_set(c, NFSROOT_GUEST_EXPORT_PATH, root);
@@ -189,7 +192,8 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
         nfsroot_guest_key k;
     } keys[] = { { "hostname", NFSROOT_GUEST_HOSTNAME },
                  { "ssh_key", NFSROOT_GUEST_SSH_KEY },
-                 { "password_hash", NFSROOT_GUEST_ROOT_PASSWORD_HASH } };
+                 { "password_hash", NFSROOT_GUEST_ROOT_PASSWORD_HASH },
+                 { "nfs_version", NFSROOT_GUEST_NFS_VERSION } };
     for (size_t i = 0; i < ELEMENTSOF(keys); i++)
         if (setting(conf, keys[i].key, v, sizeof(v)))
             nfsroot_guest_config_set(c, keys[i].k, v);
