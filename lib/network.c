@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "network.h"
 #include "xml.h"
 
 void nfsroot_netinfo_free(nfsroot_netinfo *n)
@@ -54,19 +55,6 @@ static int add_host_addr(nfsroot_netinfo *n, int family, const void *addr, unsig
 static unsigned netmask_prefix(const struct in_addr *m)
 {
     return (unsigned)__builtin_popcount(m->s_addr);
-}
-
-static bool elem(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && !XML(Strcmp)(n->name, BAD_CAST name);
-}
-
-static char *prop(xmlNodePtr n, const char *name)
-{
-    xmlChar *v = XML(GetNoNsProp)(n, BAD_CAST name);
-    char *s = v ? strdup((const char *)v) : NULL;
-    XML(Free)(v);
-    return s;
 }
 
 static const char *sysfs_net_dir(const nfsroot_policy *p)
@@ -151,10 +139,10 @@ static int check_host_ip(const nfsroot_cidr *subnet, const char *hip, const nfsr
 static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic, char *why,
                     size_t why_len)
 {
-    _cleanup_free_ char *family = prop(ip, "family");
-    _cleanup_free_ char *address = prop(ip, "address");
-    _cleanup_free_ char *netmask = prop(ip, "netmask");
-    _cleanup_free_ char *prefix = prop(ip, "prefix");
+    _cleanup_free_ char *family = nfsroot_xml_prop(ip, "family");
+    _cleanup_free_ char *address = nfsroot_xml_prop(ip, "address");
+    _cleanup_free_ char *netmask = nfsroot_xml_prop(ip, "netmask");
+    _cleanup_free_ char *prefix = nfsroot_xml_prop(ip, "prefix");
     if (!address)
         return 0;
     bool v6 = family && !strcmp(family, "ipv6");
@@ -171,13 +159,13 @@ static int parse_ip(nfsroot_netinfo *n, xmlNodePtr ip, const nfsroot_nic *nic, c
     nfsroot_cidr subnet = cidr_mask(&a);
 
     for (xmlNodePtr d = ip->children; d; d = d->next) {
-        if (!elem(d, "dhcp"))
+        if (!nfsroot_xml_is(d, "dhcp"))
             continue;
         for (xmlNodePtr h = d->children; h; h = h->next) {
-            if (!elem(h, "host") || !nic->mac[0])
+            if (!nfsroot_xml_is(h, "host") || !nic->mac[0])
                 continue;
-            _cleanup_free_ char *mac = prop(h, "mac");
-            _cleanup_free_ char *hip = prop(h, "ip");
+            _cleanup_free_ char *mac = nfsroot_xml_prop(h, "mac");
+            _cleanup_free_ char *hip = nfsroot_xml_prop(h, "ip");
             if (!mac || !hip || strcasecmp(mac, nic->mac) != 0)
                 continue;
             nfsroot_cidr c;
@@ -203,19 +191,19 @@ static bool valid_name(const char *s)
 }
 
 /* The <network> element of a network XML, also inside the <networkstatus> of a live file. */
-static xmlNodePtr network_root(xmlDocPtr doc)
+xmlNodePtr network_xml_root(xmlDocPtr doc)
 {
     xmlNodePtr root = doc ? XML(DocGetRootElement)(doc) : NULL;
-    if (root && elem(root, "networkstatus"))
-        for (root = root->children; root && !elem(root, "network"); root = root->next)
+    if (root && nfsroot_xml_is(root, "networkstatus"))
+        for (root = root->children; root && !nfsroot_xml_is(root, "network"); root = root->next)
             ;
-    return root && elem(root, "network") ? root : NULL;
+    return root && nfsroot_xml_is(root, "network") ? root : NULL;
 }
 
 /* <mac address='52:54:00:AB:cd:ef'/> into buf, lower case; left "" unless it is a MAC. */
 static void read_bridge_mac(xmlNodePtr c, char buf[18])
 {
-    _cleanup_free_ char *a = prop(c, "address");
+    _cleanup_free_ char *a = nfsroot_xml_prop(c, "address");
     if (!a || strlen(a) != 17)
         return;
     for (size_t i = 0; i < 17; i++)
@@ -255,14 +243,14 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
         return r;
     _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
         text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = network_root(doc);
+    xmlNodePtr root = network_xml_root(doc);
     if (!root)
         return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
                            "'%s' is not a libvirt network XML", path);
     _cleanup_free_ char *bridge = NULL;
     for (xmlNodePtr c = root->children; c; c = c->next) {
         char why[256];
-        r = elem(c, "ip") ? parse_ip(n, c, nic, why, sizeof(why)) : 0;
+        r = nfsroot_xml_is(c, "ip") ? parse_ip(n, c, nic, why, sizeof(why)) : 0;
         if (r == -EPERM)
             return nfsroot_err(err, r, d->name, "interface", path, 0,
                                "network '%s' pins MAC '%s' to %s: correct its <host> entry",
@@ -270,9 +258,9 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
         if (r < 0)
             return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
                                "network '%s' has an <ip> element that cannot be read", nic->source);
-        if (elem(c, "bridge") && !bridge)
-            bridge = prop(c, "name");
-        if (elem(c, "mac") && !n->bridge_mac[0])
+        if (nfsroot_xml_is(c, "bridge") && !bridge)
+            bridge = nfsroot_xml_prop(c, "name");
+        if (nfsroot_xml_is(c, "mac") && !n->bridge_mac[0])
             read_bridge_mac(c, n->bridge_mac);
     }
     /* A network without <ip> (e.g. forward mode='bridge'): what the kernel has on its bridge. */
@@ -349,232 +337,12 @@ int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d, const
     return 0;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* A network's DHCP (for `annotate --pin-address`, which has the XML from libvirt's API) */
-
-#define NETDHCP_MAX_XML (4u * 1024 * 1024)
-#define NETDHCP_MAX_HOSTS 65536
-
-void nfsroot_netdhcp_free(nfsroot_netdhcp *n)
-{
-    if (!n)
-        return;
-    free(n->hosts);
-    free(n);
-}
-
-/* A numeric IPv4 address as a /32, false otherwise. */
-static bool ipv4_host(const char *s, nfsroot_cidr *ret)
-{
-    nfsroot_cidr c = { .family = AF_INET, .prefix = 32 };
-    if (!s || inet_pton(AF_INET, s, c.addr) != 1)
-        return false;
-    *ret = c;
-    return true;
-}
-
-static xmlNodePtr child(xmlNodePtr parent, const char *name)
-{
-    for (xmlNodePtr c = parent->children; c; c = c->next)
-        if (elem(c, name))
-            return c;
-    return NULL;
-}
-
-/* An IPv4 <ip> with <dhcp> -> its subnet and host address; -ENOENT for any other <ip>. */
-static int dhcp_subnet(xmlNodePtr ip, nfsroot_netdhcp *n)
-{
-    _cleanup_free_ char *family = prop(ip, "family");
-    _cleanup_free_ char *address = prop(ip, "address");
-    _cleanup_free_ char *netmask = prop(ip, "netmask");
-    _cleanup_free_ char *prefix = prop(ip, "prefix");
-    if ((family && strcmp(family, "ipv4")) || !child(ip, "dhcp"))
-        return -ENOENT;
-    int plen;
-    if (!ipv4_host(address, &n->host) || nfsroot_ip_prefix(family, netmask, prefix, &plen) < 0 ||
-        nfsroot_cidr_subnet(address, plen, &n->subnet) < 0)
-        return -EINVAL;
-    return 0;
-}
-
-static int dhcp_host(xmlNodePtr h, const char *mac, nfsroot_netdhcp *n)
-{
-    _cleanup_free_ char *hmac = prop(h, "mac");
-    _cleanup_free_ char *hip = prop(h, "ip");
-    nfsroot_cidr a = { 0 };
-    if (!ipv4_host(hip, &a))
-        return 0; /* an IPv6 or name-only host takes no IPv4 address */
-    if (n->n_hosts >= NETDHCP_MAX_HOSTS)
-        return -E2BIG;
-    /* Room doubles at every power of two: linear in the number of hosts. */
-    if ((n->n_hosts & (n->n_hosts - 1)) == 0) {
-        nfsroot_cidr *v = realloc(n->hosts, (n->n_hosts ? 2 * n->n_hosts : 1) * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        n->hosts = v;
-    }
-    n->hosts[n->n_hosts++] = a;
-    if (mac && hmac && !strcasecmp(hmac, mac) && n->pinned.family == 0)
-        n->pinned = a;
-    return 0;
-}
-
-static int dhcp_entries(xmlNodePtr dhcp, const char *mac, nfsroot_netdhcp *n)
-{
-    for (xmlNodePtr h = dhcp->children; h; h = h->next) {
-        if (elem(h, "range") && n->range_start.family == 0) {
-            _cleanup_free_ char *start = prop(h, "start");
-            _cleanup_free_ char *end = prop(h, "end");
-            if (!ipv4_host(start, &n->range_start) || !ipv4_host(end, &n->range_end))
-                return -EBADMSG;
-        } else if (elem(h, "host")) {
-            int r = dhcp_host(h, mac, n);
-            if (r < 0)
-                return r;
-        }
-    }
-    return 0;
-}
-
-/* The first IPv4 <ip> with <dhcp>, read into n: its subnet, range and static hosts. */
-static int read_dhcp_ip(xmlNodePtr root, const char *mac, nfsroot_netdhcp *n)
-{
-    for (xmlNodePtr ip = root->children; ip; ip = ip->next) {
-        int r = elem(ip, "ip") ? dhcp_subnet(ip, n) : -ENOENT;
-        if (r != -ENOENT)
-            return r < 0 ? r : dhcp_entries(child(ip, "dhcp"), mac, n);
-    }
-    return -ENOENT;
-}
-
-static int netdhcp_err(nfsroot_error *err, int r)
-{
-    const char *why =
-        r == -EFBIG     ? "the network XML is larger than 4 MiB"
-        : r == -EINVAL  ? "the network's IPv4 <ip> has an address, netmask or prefix that cannot "
-                          "be read (a netmask must be contiguous, a prefix 0 to 32)"
-        : r == -EBADMSG ? "the network's <dhcp> <range> has a start or end that is not an IPv4 "
-                          "address"
-        : r == -ENOENT  ? "the network has no IPv4 <ip> with <dhcp>"
-        : r == -E2BIG   ? "the network lists more than 65536 static DHCP hosts"
-                        : "this is not a libvirt network XML (no <network> element)";
-    return nfsroot_err(err, r == -EBADMSG || r == -EBADF ? -EINVAL : r, NULL, "network", NULL, 0,
-                       "%s", why);
-}
-
-int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_netdhcp **ret,
-                          nfsroot_error *err)
-{
-    if (len > NETDHCP_MAX_XML)
-        return netdhcp_err(err, -EFBIG);
-    int r = nfsroot_xml_load(err);
-    if (r < 0)
-        return r;
-    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
-        xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = network_root(doc);
-    if (!root)
-        return netdhcp_err(err, -EBADF);
-    _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *n = calloc(1, sizeof(*n));
-    if (!n)
-        return -ENOMEM;
-    r = read_dhcp_ip(root, mac, n);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0)
-        return netdhcp_err(err, r);
-    *ret = TAKE_PTR(n);
-    return 0;
-}
-
-static uint32_t host_order(const nfsroot_cidr *c)
-{
-    uint32_t a;
-    memcpy(&a, c->addr, 4);
-    return ntohl(a);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The host's own address, the static hosts' and the leased ones, sorted for bsearch. */
-static uint32_t *taken_addrs(const nfsroot_netdhcp *n, const nfsroot_cidr *leased, size_t n_leased,
-                             size_t *ret_n)
-{
-    uint32_t *v = calloc(1 + n->n_hosts + n_leased, sizeof(*v));
-    if (!v)
-        return NULL;
-    size_t k = 0;
-    v[k++] = host_order(&n->host);
-    for (size_t i = 0; i < n->n_hosts; i++)
-        v[k++] = host_order(&n->hosts[i]);
-    for (size_t i = 0; i < n_leased; i++)
-        if (leased[i].family == AF_INET)
-            v[k++] = host_order(&leased[i]);
-    qsort(v, k, sizeof(*v), cmp_u32);
-    *ret_n = k;
-    return v;
-}
-
-bool nfsroot_netdhcp_is_taken(const nfsroot_netdhcp *n, const nfsroot_cidr *addr)
-{
-    if (addr->family != AF_INET)
-        return false;
-    if (!memcmp(n->host.addr, addr->addr, 4))
-        return true;
-    for (size_t i = 0; i < n->n_hosts; i++)
-        if (!memcmp(n->hosts[i].addr, addr->addr, 4))
-            return true;
-    return false;
-}
-
-int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroot_cidr *leased, size_t n_leased,
-                              nfsroot_cidr *ret)
-{
-    size_t n_taken = 0;
-    _cleanup_free_ uint32_t *taken = taken_addrs(n, leased, n_leased, &n_taken);
-    if (!taken)
-        return -ENOMEM;
-    uint64_t base = host_order(&n->subnet);
-    uint64_t size = n->subnet.prefix >= 31 ? 0 : (UINT64_C(1) << (32 - n->subnet.prefix));
-    uint64_t lo = n->range_start.family ? host_order(&n->range_start) : 1;
-    uint64_t hi = n->range_start.family ? host_order(&n->range_end) : 0;
-    /* Outside the dynamic range first (dnsmasq hands that out), then inside it; neither the
-     * subnet's own address nor its broadcast. */
-    for (int pass = 0; pass < 2; pass++)
-        for (uint64_t a = base + 1; size && a < base + size - 1; a++) {
-            uint32_t a32 = (uint32_t)a;
-            if ((a >= lo && a <= hi) != (pass == 1) ||
-                bsearch(&a32, taken, n_taken, sizeof(*taken), cmp_u32))
-                continue;
-            nfsroot_cidr c = { .family = AF_INET, .prefix = 32 };
-            uint32_t be = htonl(a32);
-            memcpy(c.addr, &be, 4);
-            *ret = c;
-            return 0;
-        }
-    return -ENOSPC;
-}
-
-/* The <network> of a network XML, inside libvirt's <networkstatus> for a live one. */
-static xmlNodePtr network_element(xmlDocPtr doc)
-{
-    xmlNodePtr root = doc ? XML(DocGetRootElement)(doc) : NULL;
-    if (root && elem(root, "networkstatus"))
-        for (root = root->children; root && !elem(root, "network"); root = root->next)
-            ;
-    return root && elem(root, "network") ? root : NULL;
-}
-
 static size_t count_dhcp_hosts(xmlNodePtr ip)
 {
     size_t n = 0;
     for (xmlNodePtr d = ip->children; d; d = d->next)
-        for (xmlNodePtr h = elem(d, "dhcp") ? d->children : NULL; h; h = h->next)
-            n += elem(h, "host");
+        for (xmlNodePtr h = nfsroot_xml_is(d, "dhcp") ? d->children : NULL; h; h = h->next)
+            n += nfsroot_xml_is(h, "host");
     return n;
 }
 
@@ -588,7 +356,7 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
         return r;
     _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
         xml, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = network_element(doc);
+    xmlNodePtr root = network_xml_root(doc);
     if (!root)
         return nfsroot_err(err, -EINVAL, NULL, "network", path, 0,
                            "'%s' is not a libvirt network XML", path);
@@ -599,19 +367,19 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
     size_t hosts = 0;
     for (xmlNodePtr c = root->children; c; c = c->next) {
         char why[256];
-        if (elem(c, "name") && !n->name) {
+        if (nfsroot_xml_is(c, "name") && !n->name) {
             xmlChar *t = XML(NodeGetContent)(c);
             n->name = t ? strdup((const char *)t) : NULL;
             XML(Free)(t);
             if (!n->name)
                 return -ENOMEM;
         }
-        r = elem(c, "ip") ? parse_ip(n, c, &no_nic, why, sizeof(why)) : 0;
+        r = nfsroot_xml_is(c, "ip") ? parse_ip(n, c, &no_nic, why, sizeof(why)) : 0;
         if (r < 0)
             return nfsroot_err(err, r == -ENOMEM ? r : -EINVAL, NULL, "network", path, 0,
                                "'%s' has an <ip> element that cannot be read", path);
-        hosts += elem(c, "ip") ? count_dhcp_hosts(c) : 0;
-        if (elem(c, "mac") && !n->bridge_mac[0])
+        hosts += nfsroot_xml_is(c, "ip") ? count_dhcp_hosts(c) : 0;
+        if (nfsroot_xml_is(c, "mac") && !n->bridge_mac[0])
             read_bridge_mac(c, n->bridge_mac);
     }
     if (!n->name || !n->name[0])

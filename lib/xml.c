@@ -50,3 +50,24 @@ const nfsroot_xml_api *nfsroot_xml(void)
 {
     return &xml_api;
 }
+
+bool nfsroot_xml_is(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && !XML(Strcmp)(n->name, BAD_CAST name);
+}
+
+char *nfsroot_xml_prop(xmlNodePtr n, const char *name)
+{
+    xmlChar *v = XML(GetNoNsProp)(n, BAD_CAST name);
+    char *s = v ? strdup((const char *)v) : NULL;
+    XML(Free)(v);
+    return s;
+}
+
+xmlNodePtr nfsroot_xml_child(xmlNodePtr parent, const char *name)
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next)
+        if (nfsroot_xml_is(c, name))
+            return c;
+    return NULL;
+}

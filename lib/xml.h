@@ -56,3 +56,10 @@ static inline void nfsroot_xml_free(xmlChar *s)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, nfsroot_xml_free_doc)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxtPtr, nfsroot_xml_free_ctxt)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlChar *, nfsroot_xml_free)
+
+/* Is n the element `name` (any namespace)? */
+bool nfsroot_xml_is(xmlNodePtr n, const char *name);
+/* n's attribute `name` (no namespace) as a malloc()ed string, NULL when absent (or ENOMEM). */
+char *nfsroot_xml_prop(xmlNodePtr n, const char *name);
+/* parent's first child element `name`, NULL when none. */
+xmlNodePtr nfsroot_xml_child(xmlNodePtr parent, const char *name);
