@@ -3,12 +3,13 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "apply.h"
 #include "backend/backend.h"
 #include "fault.h"
 #include "internal.h"
 
 /* Lists from nfsroot_state_list() are also NULL-terminated. */
-static void state_list_cleanup(nfsroot_state ***l)
+void apply_state_list_cleanup(nfsroot_state ***l)
 {
     size_t n = 0;
     while (*l && (*l)[n])
@@ -58,8 +59,8 @@ static int plan_union(const nfsroot_plan *plan, const nfsroot_plan *old, nfsroot
 
 /* Every readable record; the unreadable ones are logged and skipped, so one garbled record
  * never stops the other domains' starts and stops. */
-static int list_states(const nfsroot_policy *p, const nfsroot_log *log, nfsroot_state ***ret,
-                       size_t *ret_n, nfsroot_error *err)
+int apply_list_states(const nfsroot_policy *p, const nfsroot_log *log, nfsroot_state ***ret,
+                      size_t *ret_n, nfsroot_error *err)
 {
     nfsroot_state_bad *bad = NULL;
     size_t n_bad = 0;
@@ -103,8 +104,8 @@ static int checked_part(const nfsroot_policy *p, const nfsroot_plan *rec, const 
     return (int)dropped;
 }
 
-static const nfsroot_backend *backend_for(nfsroot_backend_kind kind, const char *domain,
-                                          nfsroot_error *err)
+const nfsroot_backend *apply_backend_for(nfsroot_backend_kind kind, const char *domain,
+                                         nfsroot_error *err)
 {
     const nfsroot_backend *b = nfsroot_backend_get(kind);
     if (!b)
@@ -208,9 +209,9 @@ static void drop_shared(nfsroot_plan *plan, nfsroot_state *const *all, size_t n)
 
 /* The plans of the running domains on backend `kind`, but for those named skip1 and skip2,
  * plus `extra` (the domain being applied). *ret_buf is the allocation to free. */
-static int collect_peers(nfsroot_state *const *all, size_t n, nfsroot_backend_kind kind,
-                         const char *skip1, const char *skip2, const nfsroot_plan *extra,
-                         const nfsroot_plan ***ret_buf, nfsroot_peers *ret)
+int apply_collect_peers(nfsroot_state *const *all, size_t n, nfsroot_backend_kind kind,
+                        const char *skip1, const char *skip2, const nfsroot_plan *extra,
+                        const nfsroot_plan ***ret_buf, nfsroot_peers *ret)
 {
     const nfsroot_plan **v = calloc(n + 1, sizeof(*v));
     if (!v)
@@ -258,8 +259,8 @@ static void rewrite_sharers(const nfsroot_policy *p, const nfsroot_backend *b,
         _cleanup_(nfsroot_plan_freep) nfsroot_plan *checked = NULL;
         int r = checked_part(p, other, log, &checked, &ignored);
         if (r >= 0)
-            r = collect_peers(all, n, kind, other->domain, changed->domain, gone ? NULL : changed,
-                              &buf, &peers);
+            r = apply_collect_peers(all, n, kind, other->domain, changed->domain,
+                                    gone ? NULL : changed, &buf, &peers);
         if (r == 0)
             r = b->rewrite(p, checked, &peers, &e);
         if (r < 0)
@@ -279,7 +280,7 @@ static int previous_record(const nfsroot_policy *p, const nfsroot_plan *plan,
         if (!strcmp(all[i]->plan->domain, plan->domain))
             old = all[i];
     if (old && (old->backend != p->backend || strcmp(old->plan->uuid, plan->uuid))) {
-        const nfsroot_backend *ob = backend_for(old->backend, plan->domain, err);
+        const nfsroot_backend *ob = apply_backend_for(old->backend, plan->domain, err);
         int r = ob ? ob->remove(p, old->plan, log, err) : -EOPNOTSUPP;
         if (r < 0)
             return r;
@@ -322,7 +323,7 @@ static int verify_paths(const nfsroot_plan *plan, nfsroot_error *err)
 int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                   nfsroot_error *err)
 {
-    const nfsroot_backend *b = backend_for(p->backend, plan->domain, err);
+    const nfsroot_backend *b = apply_backend_for(p->backend, plan->domain, err);
     if (!b)
         return -EOPNOTSUPP;
     int r = verify_paths(plan, err);
@@ -332,10 +333,10 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     if (r < 0)
         return r;
     NFSROOT_FAULT_POINT("apply-locked");
-    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
+    _cleanup_(apply_state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
     nfsroot_state *old = NULL;
-    r = list_states(p, log, &all, &n_all, err);
+    r = apply_list_states(p, log, &all, &n_all, err);
     if (r == 0)
         r = check_conflicts(p, plan, all, n_all, err);
     if (r == 0)
@@ -355,7 +356,7 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     NFSROOT_FAULT_POINT("apply-state-written");
     _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
     nfsroot_peers peers;
-    r = collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf, &peers);
+    r = apply_collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf, &peers);
     if (r == 0)
         r = b->apply(p, plan, old ? old->plan : NULL, &peers, log, err);
     if (r < 0) {
@@ -381,23 +382,24 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
 int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                         nfsroot_error *err)
 {
-    const nfsroot_backend *b = backend_for(p->backend, plan->domain, err);
+    const nfsroot_backend *b = apply_backend_for(p->backend, plan->domain, err);
     if (!b)
         return -EOPNOTSUPP;
     int r = verify_paths(plan, err);
     _cleanup_close_ int lock = -1;
     if (r == 0)
         r = nfsroot_state_lock(p, &lock, err);
-    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
+    _cleanup_(apply_state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
     if (r == 0)
-        r = list_states(p, log, &all, &n_all, err);
+        r = apply_list_states(p, log, &all, &n_all, err);
     if (r == 0)
         r = check_conflicts(p, plan, all, n_all, err);
     _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
     nfsroot_peers peers;
     if (r == 0)
-        r = collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf, &peers);
+        r = apply_collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf,
+                                &peers);
     if (r == 0 && b->check_incoming)
         r = b->check_incoming(p, plan, &peers, err);
     if (r < 0 && !err->domain[0])
@@ -418,7 +420,7 @@ typedef struct locked_record {
 static void locked_record_done(locked_record *l)
 {
     nfsroot_state_free(l->s);
-    state_list_cleanup(&l->all);
+    apply_state_list_cleanup(&l->all);
     closep(&l->lock);
 }
 
@@ -430,10 +432,10 @@ static int lock_record(const nfsroot_policy *p, const char *domain_name, const n
     if (r == 0)
         r = nfsroot_state_read(p, domain_name, &l->s, err);
     if (r == 0)
-        r = list_states(p, log, &l->all, &l->n_all, err);
+        r = apply_list_states(p, log, &l->all, &l->n_all, err);
     if (r < 0)
         return r;
-    l->b = backend_for(l->s->backend, domain_name, err);
+    l->b = apply_backend_for(l->s->backend, domain_name, err);
     return l->b ? 0 : -EOPNOTSUPP;
 }
 
@@ -493,7 +495,7 @@ int nfsroot_ensure(const nfsroot_policy *p, const char *domain_name, const nfsro
     if (!complete && plan->n_exports > 0) {
         _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
         nfsroot_peers peers;
-        r = collect_peers(all, n_all, s->backend, domain_name, NULL, NULL, &peer_buf, &peers);
+        r = apply_collect_peers(all, n_all, s->backend, domain_name, NULL, NULL, &peer_buf, &peers);
         if (r < 0)
             return r;
         r = b->apply(p, plan, plan, &peers, log, err);
@@ -517,88 +519,4 @@ int nfsroot_backend_has(const nfsroot_policy *p, const char *path, const char *c
     if (!b)
         return -EOPNOTSUPP;
     return b->has(p, path, client, ret, NULL);
-}
-
-/* ---- Orphans: what a backend made for a domain that no record owns ---------------------- */
-
-void nfsroot_orphans_free(nfsroot_orphan *list, size_t n)
-{
-    for (size_t i = 0; list && i < n; i++)
-        free(list[i].where);
-    free(list);
-}
-
-static void orphans_done(nfsroot_orphans *l)
-{
-    nfsroot_orphans_free(l->v, l->n);
-}
-
-/* The state lock, then every readable record: where each orphan call starts. */
-static int lock_and_list(const nfsroot_policy *p, const nfsroot_log *log, int *ret_lock,
-                         nfsroot_state ***ret, size_t *ret_n, nfsroot_error *err)
-{
-    int r = nfsroot_state_lock(p, ret_lock, err);
-    return r < 0 ? r : list_states(p, log, ret, ret_n, err);
-}
-
-int nfsroot_orphans_list(const nfsroot_policy *p, nfsroot_orphan **ret, size_t *ret_n,
-                         nfsroot_error *err)
-{
-    _cleanup_close_ int lock = -1;
-    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
-    size_t n_all = 0;
-    int r = lock_and_list(p, NULL, &lock, &all, &n_all, err);
-    if (r < 0)
-        return r;
-    _cleanup_(orphans_done) nfsroot_orphans found = { 0 };
-    for (size_t k = 0; k < nfsroot_backend_count(); k++) {
-        const nfsroot_backend *b = nfsroot_backend_get((nfsroot_backend_kind)k);
-        if (!b || !b->list_orphans)
-            continue;
-        _cleanup_free_ const nfsroot_plan **buf = NULL;
-        nfsroot_peers owners;
-        size_t first = found.n;
-        r = collect_peers(all, n_all, (nfsroot_backend_kind)k, NULL, NULL, NULL, &buf, &owners);
-        if (r == 0)
-            r = b->list_orphans(p, &owners, &found, err);
-        if (r < 0)
-            return r;
-        for (size_t i = first; i < found.n; i++)
-            found.v[i].backend = (nfsroot_backend_kind)k;
-    }
-    *ret_n = found.n;
-    *ret = TAKE_PTR(found.v);
-    found.n = 0;
-    return 0;
-}
-
-int nfsroot_orphan_remove(const nfsroot_policy *p, const nfsroot_orphan *o, const nfsroot_log *log,
-                          nfsroot_error *err)
-{
-    if (!nfsroot_uuid_is_valid(o->uuid))
-        return nfsroot_err(err, -EINVAL, NULL, "orphan", NULL, 0, "'%.36s' is not a UUID", o->uuid);
-    const nfsroot_backend *b = backend_for(o->backend, NULL, err);
-    if (!b || !b->remove_orphan)
-        return b ? nfsroot_err(err, -EOPNOTSUPP, NULL, "orphan", NULL, 0,
-                               "the %s backend does not take orphans down",
-                               nfsroot_backend_kind_to_string(o->backend))
-                 : -EOPNOTSUPP;
-    _cleanup_close_ int lock = -1;
-    _cleanup_(state_list_cleanup) nfsroot_state **all = NULL;
-    size_t n_all = 0;
-    int r = lock_and_list(p, log, &lock, &all, &n_all, err);
-    if (r < 0)
-        return r;
-    _cleanup_free_ const nfsroot_plan **buf = NULL;
-    nfsroot_peers owners;
-    r = collect_peers(all, n_all, o->backend, NULL, NULL, NULL, &buf, &owners);
-    if (r < 0)
-        return r;
-    /* A start since the listing: it is that domain's now. */
-    for (size_t i = 0; i < owners.n; i++)
-        if (!strcasecmp(owners.plans[i]->uuid, o->uuid))
-            return nfsroot_err(err, -EBUSY, owners.plans[i]->domain, "orphan", o->where, 0,
-                               "domain '%s' has a record again: '%s' is no orphan any more",
-                               owners.plans[i]->domain, o->where ? o->where : o->uuid);
-    return b->remove_orphan(p, o->uuid, &owners, log, err);
 }
