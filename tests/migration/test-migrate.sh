@@ -23,7 +23,7 @@
 #     the guest lands there and gets ESTALE on every open file).  Each time the guest keeps
 #     running on A with its export, and ticks continue.
 #
-# Usage: test-migrate.sh HOOK-BINARY   (root; exits 77 with the reason when it cannot run)
+# Usage: test-migrate.sh HOOK-BINARY CLI-BINARY   (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (as the e2e test), LV_KEEP=1 keeps the work directory,
 # MIG_BOOT_TIMEOUT (seconds until the first tick, default 900).
 set -u
@@ -51,7 +51,7 @@ ADDR_A=10.99.0.1 ADDR_B=10.99.0.2
 MIG_PORT=49152
 
 if [ -z "${LV_INSIDE:-}" ]; then
-    [ $# -eq 1 ] || { echo "usage: $0 HOOK-BINARY" >&2; exit 2; }
+    [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
     [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
     lv_check_prereqs
     for p in debootstrap chroot zstd tar nsenter; do
@@ -66,7 +66,8 @@ if [ -z "${LV_INSIDE:-}" ]; then
     E2E_LOGDIR=$E2E_STAGE
     trap 'rm -rf "$E2E_STAGE"' EXIT
     trap 'exit 130' INT TERM
-    if ! e2e_guest_tree "$E2E_STAGE/root"; then
+    # The e2e guest image (create's tree cache; built once, shared with e2e.boot).
+    if ! e2e_guest_image "$(readlink -f "$2")" || ! e2e_guest_tree "$E2E_STAGE/root"; then
         echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"
         trap - EXIT
         rm -rf "$E2E_STAGE/root"
