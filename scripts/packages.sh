@@ -3,13 +3,13 @@
 # The Debian 12 packages virt-nfsroot needs, in one place (sourced by setup, test and .ci/run).
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 BUILD_PACKAGES=(build-essential cmake pkg-config libxml2-dev libnfsidmap-dev libvirt-dev
-    libarchive-dev libdbus-1-dev scdoc)
+    libarchive-dev libdbus-1-dev libcrypt-dev scdoc)
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
-    dnsmasq-base)
+    dnsmasq-base debootstrap)
 # shellcheck disable=SC2034 # used by scripts/test, which sources this file
 TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
-    dbus dbus-bin rpcbind debootstrap cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
+    dbus dbus-bin rpcbind cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
     bash-completion dpkg-dev shellcheck
     python3)
 
