@@ -454,10 +454,41 @@ static int check_server(const cmdline_check *x)
 }
 
 /* The NFS version asked for, against what the server offers and the initramfs can mount. */
+/* The NFSv4 minor version the options ask for ("vers=4.1", "nfsvers=4.2", "v4.1",
+ * "minorversion=1"), -1 when they leave it to negotiation. */
+static int options_minor(const char *opts)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", opts);
+    char *save = NULL;
+    int m = -1;
+    for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        const char *v = !strncmp(o, "vers=", 5) ? o + 5 : !strncmp(o, "nfsvers=", 8) ? o + 8 : o;
+        if (v[0] == 'v')
+            v++;
+        if (v[0] == '4' && v[1] == '.' && isdigit((unsigned char)v[2]))
+            m = v[2] - '0';
+        else if (!strncmp(o, "minorversion=", 13) && isdigit((unsigned char)o[13]))
+            m = o[13] - '0';
+    }
+    return m;
+}
+
 static int check_version(const cmdline_check *x)
 {
     const nfsroot_cmdline_root *c = x->c;
     const nfsroot_initramfs_info *ii = x->ii;
+    /* A server that serves 4.1 but not 4.2 correctly (NFS-Ganesha 4.3: every exec after
+     * switch-root fails with EIO) needs the guest to stop the client from negotiating up. */
+    const char *vers = nfsroot_backend_guest_nfs_version(x->p);
+    int minor = options_minor(c->options);
+    if (c->nfs_version == 4 && vers && !strncmp(vers, "4.", 2) && vers[2] < '2' &&
+        (minor < 0 || minor > vers[2] - '0'))
+        ADD(F_WARN, "cmdline-nfs-minor",
+            "root='%s' lets the guest negotiate NFSv4.2, which this host's NFS server (%s) does "
+            "not serve correctly to Linux guests (every program fails with 'Input/output error' "
+            "once the root is mounted): write '%s'",
+            c->root, nfsroot_backend_name(x->p->backend), x->want);
     if (c->nfs_version == 3) {
         char why[64];
         bool v3_offered = nfsroot_backend_nfs_versions(x->p, why, sizeof(why)) & NFSROOT_NFS_V3;
@@ -579,7 +610,10 @@ int nfsroot_bootcheck_cmdline(const nfsroot_policy *p, const char *cmdline, bool
                         .f = f,
                         .server = plan->server ? plan->server : "<host address>",
                         .has_initrd = has_initrd };
-    snprintf(x.want, sizeof(x.want), "root=nfs4:%s:%s", x.server, re->path);
+    const char *vers = nfsroot_backend_guest_nfs_version(p);
+    snprintf(x.want, sizeof(x.want), "root=nfs4:%s:%s%s%s", x.server, re->path,
+             vers && strcmp(vers, "4.2") != 0 ? ":vers=" : "",
+             vers && strcmp(vers, "4.2") != 0 ? vers : "");
 
     if (c.has_rd_ip &&
         (r = nfsroot_findings_add(f, F_WARN, "cmdline-rd-ip", NULL,
