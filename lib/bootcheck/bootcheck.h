@@ -31,6 +31,8 @@ bool bootcheck_same_address(const char *a, const char *b);
 bool bootcheck_same_path(const char *a, const char *b);
 /* Is name one of the comma-separated options in opts (exact match, no copy or length cap)? */
 bool bootcheck_has_option(const char *opts, const char *name);
+/* The NFS major version mount options ask for (vers=, nfsvers=, v3, v4.x), 0 when none. */
+int bootcheck_options_version(const char *opts);
 
 /* A host path given in the domain XML (<kernel>, <initrd>), opened for reading. */
 typedef struct bootfile {

@@ -8,6 +8,7 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/initramfs-scan.c
     ${CMAKE_CURRENT_LIST_DIR}/initramfs-entry.c
     ${CMAKE_CURRENT_LIST_DIR}/initramfs-cache.c
+    ${CMAKE_CURRENT_LIST_DIR}/cmdline-parse.c
     ${CMAKE_CURRENT_LIST_DIR}/cmdline.c
     ${CMAKE_CURRENT_LIST_DIR}/fstab.c
     ${CMAKE_CURRENT_LIST_DIR}/idmap.c
