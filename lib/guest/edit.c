@@ -243,18 +243,26 @@ bool guest_text_has_line(const char *text, const char *line)
     return false;
 }
 
+/* Line l (n bytes) of dnf.conf: a section header updates *in_main; true for tsflags in [main]. */
+static bool dnf_main_tsflags(const char *l, size_t n, bool *in_main)
+{
+    const char *t = l;
+    while (t < l + n && isspace((unsigned char)*t))
+        t++;
+    if (t < l + n && *t == '[') {
+        *in_main = strncasecmp(t, "[main]", 6) == 0;
+        return false;
+    }
+    return *in_main && is_key(l, n, "tsflags");
+}
+
 /* Does dnf's [main] tsflags (a list: commas or blanks) include nocaps? */
 bool guest_dnf_has_nocaps(const char *text)
 {
     bool main_ = false;
     for (const char *l = text ? text : ""; *l;) {
         size_t n = strcspn(l, "\n");
-        const char *t = l;
-        while (t < l + n && isspace((unsigned char)*t))
-            t++;
-        if (t < l + n && *t == '[')
-            main_ = strncasecmp(t, "[main]", 6) == 0;
-        else if (main_ && is_key(l, n, "tsflags")) {
+        if (dnf_main_tsflags(l, n, &main_)) {
             const char *v = memchr(l, '=', n) + 1;
             for (const char *w = v; w < l + n;) {
                 w += strspn(w, " \t,");
@@ -280,12 +288,7 @@ int guest_edit_dnf(const char *old, char **ret)
     bool main_ = false;
     for (const char *l = old ? old : ""; *l;) {
         size_t n = strcspn(l, "\n");
-        const char *t = l;
-        while (t < l + n && isspace((unsigned char)*t))
-            t++;
-        if (t < l + n && *t == '[')
-            main_ = strncasecmp(t, "[main]", 6) == 0;
-        else if (main_ && is_key(l, n, "tsflags")) {
+        if (dnf_main_tsflags(l, n, &main_)) {
             const char *v = (const char *)memchr(l, '=', n) + 1;
             v += strspn(v, " \t");
             free(flags);
