@@ -24,6 +24,14 @@ static void path_of(const distro_ctx *x, const char *rel, char *buf, size_t len)
     snprintf(buf, len, "%s/%s", x->root, rel);
 }
 
+/* The guest's config file rel, its path for messages in file: 1 read, 0 unreadable, -ENOMEM. */
+static int conf_text(const distro_ctx *x, const char *rel, char **text, char *file, size_t len)
+{
+    path_of(x, rel, file, len);
+    int r = guest_read(x->root_fd, rel, CONF_MAX, text);
+    return r == -ENOMEM ? r : r == 0;
+}
+
 /* Is word one of the blank-separated words of s? */
 static bool has_word(const char *s, const char *word)
 {
@@ -75,14 +83,11 @@ static int check_selinux(const distro_ctx *x, const char *cmdline)
     if (!x->def->selinux)
         return 0;
     _cleanup_free_ char *text = NULL;
-    int r = guest_read(x->root_fd, "etc/selinux/config", CONF_MAX, &text);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0 || !selinux_enforcing(text) || has_word(cmdline, "selinux=0") ||
-        has_word(cmdline, "enforcing=0"))
-        return 0;
     char file[1200];
-    path_of(x, "etc/selinux/config", file, sizeof(file));
+    int r = conf_text(x, "etc/selinux/config", &text, file, sizeof(file));
+    if (r <= 0 || !selinux_enforcing(text) || has_word(cmdline, "selinux=0") ||
+        has_word(cmdline, "enforcing=0"))
+        return r;
     return nfsroot_findings_add(x->f, F_WARN, "distro-selinux-enforcing", file,
                                 "the guest enforces SELinux ('%s'), but this NFS export cannot "
                                 "store security labels: add 'selinux=0' (or 'enforcing=0') to "
@@ -95,13 +100,10 @@ static int check_nocaps(const distro_ctx *x)
     if (!x->def->rpm)
         return 0;
     _cleanup_free_ char *text = NULL;
-    int r = guest_read(x->root_fd, "etc/dnf/dnf.conf", CONF_MAX, &text);
-    if (r == -ENOMEM)
-        return r;
-    if (r == 0 && guest_dnf_has_nocaps(text))
-        return 0;
     char file[1200];
-    path_of(x, "etc/dnf/dnf.conf", file, sizeof(file));
+    int r = conf_text(x, "etc/dnf/dnf.conf", &text, file, sizeof(file));
+    if (r < 0 || (r == 1 && guest_dnf_has_nocaps(text)))
+        return r < 0 ? r : 0;
     return nfsroot_findings_add(x->f, F_WARN, "distro-rpm-nocaps", file,
                                 "'%s' has no 'tsflags=nocaps' in [main]: NFS cannot store file "
                                 "capabilities, so installing packages in the guest fails with "
@@ -114,10 +116,11 @@ static int check_portage(const distro_ctx *x)
     if (!x->def->portage_tmpfs)
         return 0;
     _cleanup_free_ char *text = NULL;
-    int r = guest_read(x->root_fd, "etc/fstab", CONF_MAX, &text);
-    if (r == -ENOMEM)
+    char file[1200];
+    int r = conf_text(x, "etc/fstab", &text, file, sizeof(file));
+    if (r < 0)
         return r;
-    for (const char *l = r == 0 ? text : ""; *l;) {
+    for (const char *l = r == 1 ? text : ""; *l;) {
         char spec[256] = "", mnt[256] = "", type[64] = "";
         size_t n = strcspn(l, "\n");
         char line[1024];
@@ -129,8 +132,6 @@ static int check_portage(const distro_ctx *x)
         if (*l)
             l++;
     }
-    char file[1200];
-    path_of(x, "etc/fstab", file, sizeof(file));
     return nfsroot_findings_add(x->f, F_INFO, "distro-portage-tmpfs", file,
                                 "'%s' does not put /var/tmp/portage on tmpfs: Portage's locks "
                                 "fail on NFS; add 'tmpfs /var/tmp/portage tmpfs "
