@@ -62,10 +62,7 @@ if [ -z "${LV_INSIDE:-}" ]; then
     grep -qw overlay /proc/filesystems ||
         skip "no overlayfs: cannot give each host a private /etc/virt-nfsroot.conf"
     MIG_T0=$(lv_now)
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-mig.XXXXXX) || skip "mktemp failed"
-    E2E_LOGDIR=$E2E_STAGE
-    trap 'rm -rf "$E2E_STAGE"' EXIT
-    trap 'exit 130' INT TERM
+    e2e_stage mig
     # The e2e guest image (create's tree cache; built once, shared with e2e.boot).
     if ! e2e_guest_image "$(readlink -f "$2")" || ! e2e_guest_tree "$E2E_STAGE/root"; then
         echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"
