@@ -318,18 +318,29 @@ static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
+/* The Export_Id every host derives for each export of plan, in a new array *ret. */
+static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t **ret,
+                      nfsroot_error *err)
+{
+    _cleanup_free_ uint16_t *ids = calloc(plan->n_exports + 1, sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    int r = id_derive_plan(p, plan, ids, err);
+    if (r == 0)
+        *ret = TAKE_PTR(ids);
+    return r;
+}
+
 static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
                          const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
-    if (!derived)
-        return -ENOMEM;
+    _cleanup_free_ uint16_t *derived = NULL;
     int r = check_policy(p, plan->domain, err);
     if (r == 0)
-        r = id_derive_plan(p, plan, derived, err);
+        r = derive_ids(p, plan, &derived, err);
     if (r == 0)
         r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r < 0)
@@ -349,12 +360,10 @@ static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
-    if (!derived)
-        return -ENOMEM;
+    _cleanup_free_ uint16_t *derived = NULL;
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
-        r = id_derive_plan(p, plan, derived, err);
+        r = derive_ids(p, plan, &derived, err);
     bool in_grace = false, known = false;
     if (r == 0)
         r = bus_in_grace(b, &in_grace, &known, err);
