@@ -48,6 +48,8 @@ static inline void strv_freep(char ***v)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *v);
 bool strv_contains(char *const *v, const char *s);
+/* Is word one of the words of list (NULL: none) separated by runs of the bytes in blanks? */
+bool words_contain(const char *list, const char *word, const char *blanks);
 /* Does plan export path to client? (plan may be NULL) */
 bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
 int strv_push(char ***v, const char *s); /* copies s */

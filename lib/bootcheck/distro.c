@@ -32,20 +32,6 @@ static int conf_text(const distro_ctx *x, const char *rel, char **text, char *fi
     return r == -ENOMEM ? r : r == 0;
 }
 
-/* Is word one of the blank-separated words of s? */
-static bool has_word(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = s ? s : ""; *p;) {
-        p += strspn(p, " \t\n");
-        size_t w = strcspn(p, " \t\n");
-        if (w == n && memcmp(p, word, n) == 0)
-            return true;
-        p += w;
-    }
-    return false;
-}
-
 static int check_initramfs_tools(const distro_ctx *x)
 {
     if (!x->def->initramfs_tools_conflict || guest_tool_present(x->root_fd, &x->def->dracut))
@@ -85,8 +71,8 @@ static int check_selinux(const distro_ctx *x, const char *cmdline)
     _cleanup_free_ char *text = NULL;
     char file[1200];
     int r = conf_text(x, "etc/selinux/config", &text, file, sizeof(file));
-    if (r <= 0 || !selinux_enforcing(text) || has_word(cmdline, "selinux=0") ||
-        has_word(cmdline, "enforcing=0"))
+    if (r <= 0 || !selinux_enforcing(text) || words_contain(cmdline, "selinux=0", " \t\n") ||
+        words_contain(cmdline, "enforcing=0", " \t\n"))
         return r;
     return nfsroot_findings_add(x->f, F_WARN, "distro-selinux-enforcing", file,
                                 "the guest enforces SELinux ('%s'), but this NFS export cannot "
