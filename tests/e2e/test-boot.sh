@@ -42,9 +42,8 @@ E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
-    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
     [ -x "$2" ] || { echo "FAIL: CLI '$2' is not an executable file" >&2; exit 1; }
-    lv_check_prereqs
+    lv_check_hook "$1"
     for p in debootstrap chroot findmnt python3; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done

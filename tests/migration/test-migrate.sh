@@ -52,8 +52,7 @@ MIG_PORT=49152
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
-    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
-    lv_check_prereqs
+    lv_check_hook "$1"
     for p in debootstrap chroot zstd tar nsenter; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
