@@ -20,8 +20,7 @@ HARNESS=$HERE/../tests/libvirt/harness.sh
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 2 ] || { echo "usage: $0 HOOK CYCLES" >&2; exit 2; }
-    [ -x "$1" ] || { echo "virsh-start.sh: hook '$1' is not executable" >&2; exit 1; }
-    lv_check_prereqs
+    lv_check_hook "$1"
     lv_fetch_kernel
     export BENCH_ROWS=${BENCH_ROWS:-/dev/stdout}
     lv_enter_namespace "$HERE/virsh-start.sh" "$(readlink -f "$1")" "$2"

@@ -320,16 +320,24 @@ static int verify_paths(const nfsroot_plan *plan, nfsroot_error *err)
     return 0;
 }
 
+/* What apply and its check start from: the policy's backend, the plan's paths verified, the
+ * state lock taken. */
+static int lock_for_plan(const nfsroot_policy *p, const nfsroot_plan *plan,
+                         const nfsroot_backend **b, int *lock, nfsroot_error *err)
+{
+    *b = apply_backend_for(p->backend, plan->domain, err);
+    if (!*b)
+        return -EOPNOTSUPP;
+    int r = verify_paths(plan, err);
+    return r < 0 ? r : nfsroot_state_lock(p, lock, err);
+}
+
 int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                   nfsroot_error *err)
 {
-    const nfsroot_backend *b = apply_backend_for(p->backend, plan->domain, err);
-    if (!b)
-        return -EOPNOTSUPP;
-    int r = verify_paths(plan, err);
+    const nfsroot_backend *b = NULL;
     _cleanup_close_ int lock = -1;
-    if (r == 0)
-        r = nfsroot_state_lock(p, &lock, err);
+    int r = lock_for_plan(p, plan, &b, &lock, err);
     if (r < 0)
         return r;
     NFSROOT_FAULT_POINT("apply-locked");
@@ -382,13 +390,9 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
 int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                         nfsroot_error *err)
 {
-    const nfsroot_backend *b = apply_backend_for(p->backend, plan->domain, err);
-    if (!b)
-        return -EOPNOTSUPP;
-    int r = verify_paths(plan, err);
+    const nfsroot_backend *b = NULL;
     _cleanup_close_ int lock = -1;
-    if (r == 0)
-        r = nfsroot_state_lock(p, &lock, err);
+    int r = lock_for_plan(p, plan, &b, &lock, err);
     _cleanup_(apply_state_list_cleanup) nfsroot_state **all = NULL;
     size_t n_all = 0;
     if (r == 0)

@@ -48,6 +48,8 @@ static inline void strv_freep(char ***v)
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *v);
 bool strv_contains(char *const *v, const char *s);
+/* Is word one of the words of list (NULL: none) separated by runs of the bytes in blanks? */
+bool words_contain(const char *list, const char *word, const char *blanks);
 /* Does plan export path to client? (plan may be NULL) */
 bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
 int strv_push(char ***v, const char *s); /* copies s */
@@ -76,6 +78,18 @@ typedef struct nfsroot_dlsym {
 } nfsroot_dlsym;
 int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void **ret_handle,
                    char *why, size_t why_len);
+/* The libarchive calls both of its readers (the initramfs scan, the guest unpack) use; each adds
+ * its own format and open call. */
+#define LIBARCHIVE_READ_SYMS(X)                                                                    \
+    X(archive_entry_filetype)                                                                      \
+    X(archive_entry_pathname)                                                                      \
+    X(archive_error_string)                                                                        \
+    X(archive_filter_bytes)                                                                        \
+    X(archive_read_data)                                                                           \
+    X(archive_read_free)                                                                           \
+    X(archive_read_new)                                                                            \
+    X(archive_read_next_header)                                                                    \
+    X(archive_read_support_filter_all)
 /* Write data to dir/name atomically: dot-prefixed temp in dir, fsync, rename, fsync dir. */
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
 /* The same without either fsync: readers see the old or the new file, never part of one, but

@@ -120,14 +120,11 @@ int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_
 {
     if (len > NETDHCP_MAX_XML)
         return netdhcp_err(err, -EFBIG);
-    int r = nfsroot_xml_load(err);
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = NULL;
+    xmlNodePtr root = NULL;
+    int r = network_xml_read(xml, len, NULL, NULL, NULL, &doc, &root, err);
     if (r < 0)
-        return r;
-    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
-        xml, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = network_xml_root(doc);
-    if (!root)
-        return netdhcp_err(err, -EBADF);
+        return r == -EBADF ? netdhcp_err(err, r) : r;
     _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *n = calloc(1, sizeof(*n));
     if (!n)
         return -ENOMEM;

@@ -191,13 +191,30 @@ static bool valid_name(const char *s)
 }
 
 /* The <network> element of a network XML, also inside the <networkstatus> of a live file. */
-xmlNodePtr network_xml_root(xmlDocPtr doc)
+static xmlNodePtr network_xml_root(xmlDocPtr doc)
 {
     xmlNodePtr root = doc ? XML(DocGetRootElement)(doc) : NULL;
     if (root && nfsroot_xml_is(root, "networkstatus"))
         for (root = root->children; root && !nfsroot_xml_is(root, "network"); root = root->next)
             ;
     return root && nfsroot_xml_is(root, "network") ? root : NULL;
+}
+
+int network_xml_read(const char *xml, size_t len, const char *path, const char *domain,
+                     const char *field, xmlDocPtr *ret_doc, xmlNodePtr *ret_root,
+                     nfsroot_error *err)
+{
+    int r = nfsroot_xml_load(err);
+    if (r < 0)
+        return r;
+    *ret_doc = XML(ReadMemory)(xml, (int)len, path, NULL,
+                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if ((*ret_root = network_xml_root(*ret_doc)))
+        return 0;
+    if (!field)
+        return -EBADF;
+    nfsroot_err(err, -EINVAL, domain, field, path, 0, "'%s' is not a libvirt network XML", path);
+    return -EBADF;
 }
 
 /* <mac address='52:54:00:AB:cd:ef'/> into buf, lower case; left "" unless it is a MAC. */
@@ -238,15 +255,11 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
     if (r < 0)
         return nfsroot_err(err, r, d->name, "interface", path, 0, "cannot read '%s': %s", path,
                            strerror(-r));
-    r = nfsroot_xml_load(err);
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = NULL;
+    xmlNodePtr root = NULL;
+    r = network_xml_read(text, len, path, d->name, "interface", &doc, &root, err);
     if (r < 0)
-        return r;
-    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
-        text, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = network_xml_root(doc);
-    if (!root)
-        return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
-                           "'%s' is not a libvirt network XML", path);
+        return r == -EBADF ? -EINVAL : r;
     _cleanup_free_ char *bridge = NULL;
     for (xmlNodePtr c = root->children; c; c = c->next) {
         char why[256];
@@ -351,15 +364,11 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
 {
     if (len > 4 * 1024 * 1024)
         return nfsroot_err(err, -EFBIG, NULL, "network", path, 0, "'%s' is too large", path);
-    int r = nfsroot_xml_load(err);
+    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = NULL;
+    xmlNodePtr root = NULL;
+    int r = network_xml_read(xml, len, path, NULL, "network", &doc, &root, err);
     if (r < 0)
-        return r;
-    _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = XML(ReadMemory)(
-        xml, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = network_xml_root(doc);
-    if (!root)
-        return nfsroot_err(err, -EINVAL, NULL, "network", path, 0,
-                           "'%s' is not a libvirt network XML", path);
+        return r == -EBADF ? -EINVAL : r;
     _cleanup_(nfsroot_netinfo_freep) nfsroot_netinfo *n = calloc(1, sizeof(*n));
     if (!n)
         return -ENOMEM;

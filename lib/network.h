@@ -4,5 +4,10 @@
 
 #include "xml.h"
 
-/* The <network> element of a network XML, also inside the <networkstatus> of a live file. */
-xmlNodePtr network_xml_root(xmlDocPtr doc);
+/* Parse a network XML text (path, may be NULL, names it): 0 with *ret_root its <network> element
+ * (also inside the <networkstatus> of a live file), *ret_doc the caller's to free; -EBADF when it
+ * is none, in err as "'path' is not a libvirt network XML" for domain and field unless field is
+ * NULL; or why libxml2 could not be loaded. */
+int network_xml_read(const char *xml, size_t len, const char *path, const char *domain,
+                     const char *field, xmlDocPtr *ret_doc, xmlNodePtr *ret_root,
+                     nfsroot_error *err);

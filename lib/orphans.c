@@ -20,20 +20,30 @@ static void orphans_done(nfsroot_orphans *l)
 }
 
 /* The state lock, then every readable record: where each orphan call starts. */
-static int lock_and_list(const nfsroot_policy *p, const nfsroot_log *log, int *ret_lock,
-                         nfsroot_state ***ret, size_t *ret_n, nfsroot_error *err)
+typedef struct locked_states {
+    int lock;
+    nfsroot_state **all;
+    size_t n_all;
+} locked_states;
+
+static void locked_states_done(locked_states *l)
 {
-    int r = nfsroot_state_lock(p, ret_lock, err);
-    return r < 0 ? r : apply_list_states(p, log, ret, ret_n, err);
+    apply_state_list_cleanup(&l->all);
+    closep(&l->lock);
+}
+
+static int lock_and_list(const nfsroot_policy *p, const nfsroot_log *log, locked_states *l,
+                         nfsroot_error *err)
+{
+    int r = nfsroot_state_lock(p, &l->lock, err);
+    return r < 0 ? r : apply_list_states(p, log, &l->all, &l->n_all, err);
 }
 
 int nfsroot_orphans_list(const nfsroot_policy *p, nfsroot_orphan **ret, size_t *ret_n,
                          nfsroot_error *err)
 {
-    _cleanup_close_ int lock = -1;
-    _cleanup_(apply_state_list_cleanup) nfsroot_state **all = NULL;
-    size_t n_all = 0;
-    int r = lock_and_list(p, NULL, &lock, &all, &n_all, err);
+    _cleanup_(locked_states_done) locked_states l = { .lock = -1 };
+    int r = lock_and_list(p, NULL, &l, err);
     if (r < 0)
         return r;
     _cleanup_(orphans_done) nfsroot_orphans found = { 0 };
@@ -44,7 +54,7 @@ int nfsroot_orphans_list(const nfsroot_policy *p, nfsroot_orphan **ret, size_t *
         _cleanup_free_ const nfsroot_plan **buf = NULL;
         nfsroot_peers owners;
         size_t first = found.n;
-        r = apply_collect_peers(all, n_all, (nfsroot_backend_kind)k, NULL, NULL, NULL, &buf,
+        r = apply_collect_peers(l.all, l.n_all, (nfsroot_backend_kind)k, NULL, NULL, NULL, &buf,
                                 &owners);
         if (r == 0)
             r = b->list_orphans(p, &owners, &found, err);
@@ -70,15 +80,13 @@ int nfsroot_orphan_remove(const nfsroot_policy *p, const nfsroot_orphan *o, cons
                                "the %s backend does not take orphans down",
                                nfsroot_backend_kind_to_string(o->backend))
                  : -EOPNOTSUPP;
-    _cleanup_close_ int lock = -1;
-    _cleanup_(apply_state_list_cleanup) nfsroot_state **all = NULL;
-    size_t n_all = 0;
-    int r = lock_and_list(p, log, &lock, &all, &n_all, err);
+    _cleanup_(locked_states_done) locked_states l = { .lock = -1 };
+    int r = lock_and_list(p, log, &l, err);
     if (r < 0)
         return r;
     _cleanup_free_ const nfsroot_plan **buf = NULL;
     nfsroot_peers owners;
-    r = apply_collect_peers(all, n_all, o->backend, NULL, NULL, NULL, &buf, &owners);
+    r = apply_collect_peers(l.all, l.n_all, o->backend, NULL, NULL, NULL, &buf, &owners);
     if (r < 0)
         return r;
     /* A start since the listing: it is that domain's now. */

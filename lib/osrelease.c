@@ -79,13 +79,5 @@ bool nfsroot_os_release_is(const nfsroot_os_release *o, const char *word)
         return false;
     if (strcmp(o->id, word) == 0)
         return true;
-    size_t n = strlen(word);
-    for (const char *p = o->id_like; *p;) {
-        p += strspn(p, " \t");
-        size_t w = strcspn(p, " \t");
-        if (w == n && memcmp(p, word, n) == 0)
-            return true;
-        p += w;
-    }
-    return false;
+    return words_contain(o->id_like, word, " \t");
 }

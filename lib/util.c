@@ -41,6 +41,19 @@ bool strv_contains(char *const *v, const char *s)
     return false;
 }
 
+bool words_contain(const char *list, const char *word, const char *blanks)
+{
+    size_t n = strlen(word);
+    for (const char *p = list ? list : ""; *p;) {
+        p += strspn(p, blanks);
+        size_t w = strcspn(p, blanks);
+        if (w == n && memcmp(p, word, n) == 0)
+            return true;
+        p += w;
+    }
+    return false;
+}
+
 int strv_push(char ***v, const char *s)
 {
     size_t n = strv_length(*v);

@@ -356,10 +356,18 @@ static unsigned long parse_memory(const char *s)
     return (unsigned long)v;
 }
 
+/* --vcpus: 1 to 256, else 0. */
+static unsigned long parse_vcpus(const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    return errno || *end || v < 1 || v > 256 ? 0 : v;
+}
+
 static int create_opt(void *userdata, int key, const char *arg, int argc, char **argv)
 {
     create_opts *o = userdata;
-    char *end;
     switch (key) {
     case OPT_RELEASE:
         if (strcmp(arg, "trixie") && strcmp(arg, "bookworm"))
@@ -397,9 +405,7 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
                                    arg);
         break;
     case OPT_VCPUS:
-        errno = 0;
-        o->vcpus = strtoul(arg, &end, 10);
-        if (errno || *end || o->vcpus < 1 || o->vcpus > 256)
+        if (!(o->vcpus = parse_vcpus(arg)))
             return cli_usage_error("create", "--vcpus '%s' is not a number from 1 to 256", arg);
         break;
     case OPT_VIRT_TYPE:

@@ -20,22 +20,47 @@ const nfsroot_export *bootcheck_root_export(const nfsroot_plan *plan)
 
 /* Without openat2: walk the components and refuse every symbolic link, which is stricter
  * than the guest's view but never leaves the root. */
+int bootcheck_walk_begin(int root_fd, const char *rel, bootcheck_walk *w)
+{
+    *w = (bootcheck_walk){ .copy = strdup(rel), .dir = -1 };
+    if (!w->copy)
+        return -ENOMEM;
+    w->dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+    return w->dir < 0 ? -errno : 0;
+}
+
+char *bootcheck_walk_next(bootcheck_walk *w)
+{
+    char *c = strtok_r(w->started ? NULL : w->copy, "/", &w->save);
+    w->started = true;
+    return c;
+}
+
+void bootcheck_walk_enter(bootcheck_walk *w, int fd)
+{
+    close(w->dir);
+    w->dir = fd;
+}
+
+void bootcheck_walk_done(bootcheck_walk *w)
+{
+    free(w->copy);
+    closep(&w->dir);
+}
+
 static int open_walk(int root_fd, const char *rel, int last_flags, int *ret_fd)
 {
-    _cleanup_free_ char *copy = strdup(rel);
-    if (!copy)
-        return -ENOMEM;
-    _cleanup_close_ int dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-    if (dir < 0)
-        return -errno;
-    char *save = NULL;
-    char *comp = strtok_r(copy, "/", &save);
+    _cleanup_(bootcheck_walk_done) bootcheck_walk w = { .dir = -1 };
+    int r = bootcheck_walk_begin(root_fd, rel, &w);
+    if (r < 0)
+        return r;
+    char *comp = bootcheck_walk_next(&w);
     while (comp) {
-        char *next = strtok_r(NULL, "/", &save);
+        char *next = bootcheck_walk_next(&w);
         if (strcmp(comp, "..") == 0)
             return -EXDEV;
         int flags = O_CLOEXEC | O_NOFOLLOW | (next ? O_PATH | O_DIRECTORY : last_flags);
-        int fd = openat(dir, comp, flags);
+        int fd = openat(w.dir, comp, flags);
         if (fd < 0)
             return -errno;
         struct stat st;
@@ -43,11 +68,10 @@ static int open_walk(int root_fd, const char *rel, int last_flags, int *ret_fd)
             close(fd); /* O_PATH | O_NOFOLLOW opened the link itself: refuse it like openat */
             return -ELOOP;
         }
-        close(dir);
-        dir = fd;
+        bootcheck_walk_enter(&w, fd);
         comp = next;
     }
-    *ret_fd = TAKE_FD(dir);
+    *ret_fd = TAKE_FD(w.dir);
     return 0;
 }
 

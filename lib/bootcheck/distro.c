@@ -2,6 +2,7 @@
 /* What the guest's distribution needs to boot from this NFS root: the profile table of
  * lib/guest/ (the one `create` writes from) read back against the tree. */
 #include <dirent.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -24,18 +25,12 @@ static void path_of(const distro_ctx *x, const char *rel, char *buf, size_t len)
     snprintf(buf, len, "%s/%s", x->root, rel);
 }
 
-/* Is word one of the blank-separated words of s? */
-static bool has_word(const char *s, const char *word)
+/* The guest's config file rel, its path for messages in file: 1 read, 0 unreadable, -ENOMEM. */
+static int conf_text(const distro_ctx *x, const char *rel, char **text, char *file, size_t len)
 {
-    size_t n = strlen(word);
-    for (const char *p = s ? s : ""; *p;) {
-        p += strspn(p, " \t\n");
-        size_t w = strcspn(p, " \t\n");
-        if (w == n && memcmp(p, word, n) == 0)
-            return true;
-        p += w;
-    }
-    return false;
+    path_of(x, rel, file, len);
+    int r = guest_read(x->root_fd, rel, CONF_MAX, text);
+    return r == -ENOMEM ? r : r == 0;
 }
 
 static int check_initramfs_tools(const distro_ctx *x)
@@ -70,72 +65,68 @@ static bool selinux_enforcing(const char *text)
     return false;
 }
 
-static int check_selinux(const distro_ctx *x, const char *cmdline)
+static bool selinux_ok(const char *text, const char *cmdline)
 {
-    if (!x->def->selinux)
-        return 0;
-    _cleanup_free_ char *text = NULL;
-    int r = guest_read(x->root_fd, "etc/selinux/config", CONF_MAX, &text);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0 || !selinux_enforcing(text) || has_word(cmdline, "selinux=0") ||
-        has_word(cmdline, "enforcing=0"))
-        return 0;
-    char file[1200];
-    path_of(x, "etc/selinux/config", file, sizeof(file));
-    return nfsroot_findings_add(x->f, F_WARN, "distro-selinux-enforcing", file,
-                                "the guest enforces SELinux ('%s'), but this NFS export cannot "
-                                "store security labels: add 'selinux=0' (or 'enforcing=0') to "
-                                "the kernel command line",
-                                file);
+    return !text || !selinux_enforcing(text) || words_contain(cmdline, "selinux=0", " \t\n") ||
+           words_contain(cmdline, "enforcing=0", " \t\n");
 }
 
-static int check_nocaps(const distro_ctx *x)
+static bool nocaps_ok(const char *text, const char *cmdline _unused_)
 {
-    if (!x->def->rpm)
-        return 0;
-    _cleanup_free_ char *text = NULL;
-    int r = guest_read(x->root_fd, "etc/dnf/dnf.conf", CONF_MAX, &text);
-    if (r == -ENOMEM)
-        return r;
-    if (r == 0 && guest_dnf_has_nocaps(text))
-        return 0;
-    char file[1200];
-    path_of(x, "etc/dnf/dnf.conf", file, sizeof(file));
-    return nfsroot_findings_add(x->f, F_WARN, "distro-rpm-nocaps", file,
-                                "'%s' has no 'tsflags=nocaps' in [main]: NFS cannot store file "
-                                "capabilities, so installing packages in the guest fails with "
-                                "'cap_set_file failed'; add 'tsflags=nocaps'",
-                                file);
+    return text && guest_dnf_has_nocaps(text);
 }
 
-static int check_portage(const distro_ctx *x)
+static bool portage_ok(const char *text, const char *cmdline _unused_)
 {
-    if (!x->def->portage_tmpfs)
-        return 0;
-    _cleanup_free_ char *text = NULL;
-    int r = guest_read(x->root_fd, "etc/fstab", CONF_MAX, &text);
-    if (r == -ENOMEM)
-        return r;
-    for (const char *l = r == 0 ? text : ""; *l;) {
+    for (const char *l = text ? text : ""; *l;) {
         char spec[256] = "", mnt[256] = "", type[64] = "";
         size_t n = strcspn(l, "\n");
         char line[1024];
         snprintf(line, sizeof(line), "%.*s", (int)n, l);
         if (line[0] != '#' && sscanf(line, "%255s %255s %63s", spec, mnt, type) == 3 &&
             strcmp(mnt, "/var/tmp/portage") == 0 && strcmp(type, "tmpfs") == 0)
-            return 0;
+            return true;
         l += n;
         if (*l)
             l++;
     }
+    return false;
+}
+
+/* A config file of the guest that must say what NFS needs, when the profile's flag (a bool of
+ * guest_profile_def at offset flag) asks: ok() gets its text (NULL when unreadable) and the
+ * kernel command line; the finding is before, the file's path, after. */
+static const struct file_check {
+    size_t flag;
+    const char *rel, *code;
+    nfsroot_finding_level level;
+    bool (*ok)(const char *text, const char *cmdline);
+    const char *before, *after;
+} file_checks[] = {
+    { offsetof(guest_profile_def, selinux), "etc/selinux/config", "distro-selinux-enforcing",
+      F_WARN, selinux_ok, "the guest enforces SELinux ('",
+      "'), but this NFS export cannot store security labels: add 'selinux=0' (or 'enforcing=0') "
+      "to the kernel command line" },
+    { offsetof(guest_profile_def, rpm), "etc/dnf/dnf.conf", "distro-rpm-nocaps", F_WARN, nocaps_ok,
+      "'",
+      "' has no 'tsflags=nocaps' in [main]: NFS cannot store file capabilities, so installing "
+      "packages in the guest fails with 'cap_set_file failed'; add 'tsflags=nocaps'" },
+    { offsetof(guest_profile_def, portage_tmpfs), "etc/fstab", "distro-portage-tmpfs", F_INFO,
+      portage_ok, "'",
+      "' does not put /var/tmp/portage on tmpfs: Portage's locks fail on NFS; add 'tmpfs "
+      "/var/tmp/portage tmpfs uid=portage,gid=portage,mode=775 0 0'" },
+};
+
+static int check_file(const distro_ctx *x, const struct file_check *c, const char *cmdline)
+{
+    if (!*(const bool *)((const char *)x->def + c->flag))
+        return 0;
+    _cleanup_free_ char *text = NULL;
     char file[1200];
-    path_of(x, "etc/fstab", file, sizeof(file));
-    return nfsroot_findings_add(x->f, F_INFO, "distro-portage-tmpfs", file,
-                                "'%s' does not put /var/tmp/portage on tmpfs: Portage's locks "
-                                "fail on NFS; add 'tmpfs /var/tmp/portage tmpfs "
-                                "uid=portage,gid=portage,mode=775 0 0'",
-                                file);
+    int r = conf_text(x, c->rel, &text, file, sizeof(file));
+    if (r < 0 || c->ok(r == 1 ? text : NULL, cmdline))
+        return r < 0 ? r : 0;
+    return nfsroot_findings_add(x->f, c->level, c->code, file, "%s%s%s", c->before, file, c->after);
 }
 
 /* Append the modules a dracut config text asks for ("add_dracutmodules+=" nfs x "") to *mods. */
@@ -286,12 +277,8 @@ int nfsroot_bootcheck_distro(const nfsroot_plan *plan, const char *cmdline, nfsr
     }
     distro_ctx x = { .root_fd = root_fd, .root = re->path, .def = def, .f = f };
     int r = check_initramfs_tools(&x);
-    if (r >= 0)
-        r = check_selinux(&x, cmdline);
-    if (r >= 0)
-        r = check_nocaps(&x);
-    if (r >= 0)
-        r = check_portage(&x);
+    for (size_t i = 0; r >= 0 && i < ELEMENTSOF(file_checks); i++)
+        r = check_file(&x, &file_checks[i], cmdline);
     if (r >= 0)
         r = check_network(&x);
     return r;

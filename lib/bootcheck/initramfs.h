@@ -30,17 +30,9 @@
 
 /* libarchive, loaded by the scan itself: a cached result (the common case) never loads it. */
 #define ARCHIVE_SYMS(X)                                                                            \
-    X(archive_entry_filetype)                                                                      \
-    X(archive_entry_pathname)                                                                      \
+    LIBARCHIVE_READ_SYMS(X)                                                                        \
     X(archive_entry_size)                                                                          \
-    X(archive_error_string)                                                                        \
-    X(archive_filter_bytes)                                                                        \
-    X(archive_read_data)                                                                           \
-    X(archive_read_free)                                                                           \
-    X(archive_read_new)                                                                            \
-    X(archive_read_next_header)                                                                    \
     X(archive_read_open2)                                                                          \
-    X(archive_read_support_filter_all)                                                             \
     X(archive_read_support_format_cpio)                                                            \
     X(archive_set_error)
 

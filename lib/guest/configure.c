@@ -335,15 +335,20 @@ static int step_rpm(const ctx *x)
 
 static int step_notes(const ctx *x)
 {
+    const struct {
+        bool on;
+        const char *code, *msg;
+    } notes[] = {
+        { x->p->def->mkinitcpio_note, "guest-dracut-not-mkinitcpio",
+          "the initramfs is built with dracut, not mkinitcpio, which has no NFS root hook" },
+        { x->p->def->initramfs_tools_conflict, "guest-dracut-not-initramfs-tools",
+          "the initramfs is built with dracut: initramfs-tools mounts NFS roots only with "
+          "NFSv2/v3" },
+    };
     int r = 0;
-    if (x->p->def->mkinitcpio_note)
-        r = note(x, "guest-dracut-not-mkinitcpio",
-                 "the initramfs is built with dracut, not mkinitcpio, which has no NFS root "
-                 "hook");
-    if (r >= 0 && x->p->def->initramfs_tools_conflict)
-        r = note(x, "guest-dracut-not-initramfs-tools",
-                 "the initramfs is built with dracut: initramfs-tools mounts NFS roots only "
-                 "with NFSv2/v3");
+    for (size_t i = 0; r >= 0 && i < ELEMENTSOF(notes); i++)
+        if (notes[i].on)
+            r = note(x, notes[i].code, notes[i].msg);
     return r;
 }
 

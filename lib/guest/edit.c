@@ -7,11 +7,18 @@
 #include "edit.h"
 #include "internal.h"
 
-/* Call fn for each line of text (without its newline); fn returns <0 to stop. */
+/* fn for each line of text (without its newline), then end: what they write is the edited text
+ * in *ret. Either returns <0 to stop. */
 typedef int (*line_fn)(const char *line, size_t len, FILE *out, void *data);
+typedef int (*end_fn)(FILE *out, void *data);
 
-static int each_line(const char *text, FILE *out, line_fn fn, void *data)
+static int edit_lines(const char *text, line_fn fn, end_fn end, void *data, char **ret)
 {
+    _cleanup_free_ char *buf = NULL;
+    size_t len = 0;
+    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
+    if (!out)
+        return -ENOMEM;
     for (const char *l = text ? text : ""; *l;) {
         size_t n = strcspn(l, "\n");
         int r = fn(l, n, out, data);
@@ -21,6 +28,12 @@ static int each_line(const char *text, FILE *out, line_fn fn, void *data)
         if (*l == '\n')
             l++;
     }
+    int r = end(out, data);
+    if (r < 0)
+        return r;
+    if (fclose(TAKE_PTR(out)) != 0)
+        return -ENOMEM;
+    *ret = TAKE_PTR(buf);
     return 0;
 }
 
@@ -56,7 +69,7 @@ static bool is_comment(const char *l, size_t n)
 
 typedef struct fstab_edit {
     const char *spec;
-    bool has_portage, root_done;
+    bool portage_tmpfs, has_portage, root_done;
 } fstab_edit;
 
 #define FSTAB_COMMENT                                                                              \
@@ -86,34 +99,30 @@ static int fstab_line(const char *l, size_t n, FILE *out, void *data)
     return emit(l, n, out);
 }
 
-int guest_edit_fstab(const char *old, const char *spec, bool portage_tmpfs, char **ret)
+static int fstab_end(FILE *out, void *data)
 {
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0;
-    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
-    if (!out)
-        return -ENOMEM;
-    fstab_edit fe = { .spec = spec };
-    int r = each_line(old, out, fstab_line, &fe);
-    if (r >= 0)
-        r = fstab_root(&fe, out);
+    fstab_edit *fe = data;
+    int r = fstab_root(fe, out);
     if (r < 0)
         return r;
     /* Portage's locks fail on NFS: its build directory lives in memory. */
-    if (portage_tmpfs && !fe.has_portage)
+    if (fe->portage_tmpfs && !fe->has_portage)
         fprintf(out, "tmpfs /var/tmp/portage tmpfs "
                      "rw,nosuid,nodev,noatime,uid=portage,gid=portage,mode=775 0 0\n");
-    if (fclose(TAKE_PTR(out)) != 0)
-        return -ENOMEM;
-    *ret = TAKE_PTR(buf);
     return 0;
+}
+
+int guest_edit_fstab(const char *old, const char *spec, bool portage_tmpfs, char **ret)
+{
+    fstab_edit fe = { .spec = spec, .portage_tmpfs = portage_tmpfs };
+    return edit_lines(old, fstab_line, fstab_end, &fe, ret);
 }
 
 typedef struct ini_edit {
     const char *section; /* "[General]" */
     const char *key;     /* "Domain" */
     const char *line;    /* the whole new line "Domain = x" */
-    bool in, seen_section, done;
+    bool in, seen_section, done, old_empty;
     unsigned blanks; /* blank lines held back: a key added to a section goes before them */
 } ini_edit;
 
@@ -169,26 +178,21 @@ static int ini_line(const char *l, size_t n, FILE *out, void *data)
     return emit(l, n, out);
 }
 
+static int ini_end(FILE *out, void *data)
+{
+    ini_edit *ie = data;
+    /* Still in the section at the end of the file: the key goes after its last line. */
+    ini_flush(ie, out, true);
+    if (!ie->done)
+        fprintf(out, "%s%s\n%s\n", ie->old_empty ? "" : "\n", ie->section, ie->line);
+    return 0;
+}
+
 int guest_edit_ini(const char *old, const char *section, const char *key, const char *line,
                    char **ret)
 {
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0;
-    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
-    if (!out)
-        return -ENOMEM;
-    ini_edit ie = { .section = section, .key = key, .line = line };
-    int r = each_line(old, out, ini_line, &ie);
-    if (r < 0)
-        return r;
-    /* Still in the section at the end of the file: the key goes after its last line. */
-    ini_flush(&ie, out, true);
-    if (!ie.done)
-        fprintf(out, "%s%s\n%s\n", old && *old ? "\n" : "", section, line);
-    if (fclose(TAKE_PTR(out)) != 0)
-        return -ENOMEM;
-    *ret = TAKE_PTR(buf);
-    return 0;
+    ini_edit ie = { .section = section, .key = key, .line = line, .old_empty = !old || !*old };
+    return edit_lines(old, ini_line, ini_end, &ie, ret);
 }
 
 typedef struct shadow_edit {
@@ -210,23 +214,18 @@ static int shadow_line(const char *l, size_t n, FILE *out, void *data)
     return emit(l, n, out);
 }
 
+static int shadow_end(FILE *out, void *data)
+{
+    shadow_edit *se = data;
+    if (!se->done)
+        fprintf(out, "root:%s:19000:0:99999:7:::\n", se->hash);
+    return 0;
+}
+
 int guest_edit_shadow(const char *old, const char *hash, char **ret)
 {
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0;
-    _cleanup_fclose_ FILE *out = open_memstream(&buf, &len);
-    if (!out)
-        return -ENOMEM;
     shadow_edit se = { .hash = hash };
-    int r = each_line(old, out, shadow_line, &se);
-    if (r < 0)
-        return r;
-    if (!se.done)
-        fprintf(out, "root:%s:19000:0:99999:7:::\n", hash);
-    if (fclose(TAKE_PTR(out)) != 0)
-        return -ENOMEM;
-    *ret = TAKE_PTR(buf);
-    return 0;
+    return edit_lines(old, shadow_line, shadow_end, &se, ret);
 }
 
 bool guest_text_has_line(const char *text, const char *line)
@@ -243,18 +242,26 @@ bool guest_text_has_line(const char *text, const char *line)
     return false;
 }
 
+/* Line l (n bytes) of dnf.conf: a section header updates *in_main; true for tsflags in [main]. */
+static bool dnf_main_tsflags(const char *l, size_t n, bool *in_main)
+{
+    const char *t = l;
+    while (t < l + n && isspace((unsigned char)*t))
+        t++;
+    if (t < l + n && *t == '[') {
+        *in_main = strncasecmp(t, "[main]", 6) == 0;
+        return false;
+    }
+    return *in_main && is_key(l, n, "tsflags");
+}
+
 /* Does dnf's [main] tsflags (a list: commas or blanks) include nocaps? */
 bool guest_dnf_has_nocaps(const char *text)
 {
     bool main_ = false;
     for (const char *l = text ? text : ""; *l;) {
         size_t n = strcspn(l, "\n");
-        const char *t = l;
-        while (t < l + n && isspace((unsigned char)*t))
-            t++;
-        if (t < l + n && *t == '[')
-            main_ = strncasecmp(t, "[main]", 6) == 0;
-        else if (main_ && is_key(l, n, "tsflags")) {
+        if (dnf_main_tsflags(l, n, &main_)) {
             const char *v = memchr(l, '=', n) + 1;
             for (const char *w = v; w < l + n;) {
                 w += strspn(w, " \t,");
@@ -280,12 +287,7 @@ int guest_edit_dnf(const char *old, char **ret)
     bool main_ = false;
     for (const char *l = old ? old : ""; *l;) {
         size_t n = strcspn(l, "\n");
-        const char *t = l;
-        while (t < l + n && isspace((unsigned char)*t))
-            t++;
-        if (t < l + n && *t == '[')
-            main_ = strncasecmp(t, "[main]", 6) == 0;
-        else if (main_ && is_key(l, n, "tsflags")) {
+        if (dnf_main_tsflags(l, n, &main_)) {
             const char *v = (const char *)memchr(l, '=', n) + 1;
             v += strspn(v, " \t");
             free(flags);

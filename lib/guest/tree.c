@@ -30,25 +30,22 @@ int guest_read(int root_fd, const char *rel, size_t max, char **ret)
 /* The directory rel, opened (O_PATH) beneath the root; made when missing. */
 static int open_dir(int root_fd, const char *rel, bool create, mode_t mode, int *ret_fd)
 {
-    _cleanup_free_ char *copy = strdup(rel);
-    if (!copy)
-        return -ENOMEM;
-    _cleanup_close_ int dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-    if (dir < 0)
-        return -errno;
-    char *save = NULL;
+    _cleanup_(bootcheck_walk_done) bootcheck_walk w = { .dir = -1 };
+    int r = bootcheck_walk_begin(root_fd, rel, &w);
+    if (r < 0)
+        return r;
     size_t done = 0;
-    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    for (char *c = bootcheck_walk_next(&w); c; c = bootcheck_walk_next(&w)) {
         if (strcmp(c, "..") == 0 || strcmp(c, ".") == 0)
             return -EXDEV;
-        done = (size_t)(c - copy) + strlen(c);
+        done = (size_t)(c - w.copy) + strlen(c);
         _cleanup_free_ char *prefix = strndup(rel, done);
         if (!prefix)
             return -ENOMEM;
         int fd = -1;
-        int r = bootcheck_open_in_root(root_fd, prefix, &fd);
+        r = bootcheck_open_in_root(root_fd, prefix, &fd);
         if (r == -ENOENT && create) {
-            if (mkdirat(dir, c, mode) < 0 && errno != EEXIST)
+            if (mkdirat(w.dir, c, mode) < 0 && errno != EEXIST)
                 return -errno;
             r = bootcheck_open_in_root(root_fd, prefix, &fd);
         }
@@ -59,10 +56,9 @@ static int open_dir(int root_fd, const char *rel, bool create, mode_t mode, int 
             close(fd);
             return -ENOTDIR;
         }
-        close(dir);
-        dir = fd;
+        bootcheck_walk_enter(&w, fd);
     }
-    *ret_fd = TAKE_FD(dir);
+    *ret_fd = TAKE_FD(w.dir);
     return 0;
 }
 

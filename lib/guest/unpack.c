@@ -14,22 +14,14 @@
 #include "profile.h"
 
 #define UNPACK_SYMS(X)                                                                             \
-    X(archive_entry_filetype)                                                                      \
+    LIBARCHIVE_READ_SYMS(X)                                                                        \
     X(archive_entry_gid)                                                                           \
     X(archive_entry_hardlink)                                                                      \
     X(archive_entry_mtime)                                                                         \
-    X(archive_entry_pathname)                                                                      \
     X(archive_entry_perm)                                                                          \
     X(archive_entry_symlink)                                                                       \
     X(archive_entry_uid)                                                                           \
-    X(archive_error_string)                                                                        \
-    X(archive_filter_bytes)                                                                        \
-    X(archive_read_data)                                                                           \
-    X(archive_read_free)                                                                           \
-    X(archive_read_new)                                                                            \
-    X(archive_read_next_header)                                                                    \
     X(archive_read_open_fd)                                                                        \
-    X(archive_read_support_filter_all)                                                             \
     X(archive_read_support_format_tar)
 
 typedef struct unpack_api {

@@ -14,6 +14,15 @@
 E2E_SUITE=${E2E_SUITE:-trixie}
 E2E_MARKER=nfsroot-e2e-marker
 
+# e2e_stage NAME : a staging directory E2E_STAGE (also E2E_LOGDIR) under /var/tmp, removed on exit
+# until the test execs into its namespaces (which runs no trap); skips when it cannot be made.
+e2e_stage() {
+    E2E_STAGE=$(mktemp -d "/var/tmp/virt-nfsroot-$1.XXXXXX") || skip "mktemp failed"
+    E2E_LOGDIR=$E2E_STAGE
+    trap 'rm -rf "$E2E_STAGE"' EXIT
+    trap 'exit 130' INT TERM
+}
+
 # e2e_guest_image CLI : make sure the image is in create's cache (needs the apt mirror the first
 # time; ~4-8 min on 2 busy cores).  Sets E2E_CREATE_CACHE (for VIRT_NFSROOT_CACHE_DIR), E2E_IMAGE
 # (the cached tree), E2E_KVER and E2E_FROM_CACHE (yes/no).  Outside any network namespace.

@@ -42,9 +42,8 @@ E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
-    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
     [ -x "$2" ] || { echo "FAIL: CLI '$2' is not an executable file" >&2; exit 1; }
-    lv_check_prereqs
+    lv_check_hook "$1"
     for p in debootstrap chroot findmnt python3; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
@@ -52,11 +51,7 @@ if [ -z "${LV_INSIDE:-}" ]; then
     grep -qw overlay /proc/filesystems ||
         skip "no overlayfs: cannot give the hook a private /etc/virt-nfsroot.conf"
     E2E_T0=$(lv_now)
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-e2e.XXXXXX) || skip "mktemp failed"
-    E2E_LOGDIR=$E2E_STAGE
-    # Until the exec below (which runs no trap): an interrupted build leaves nothing behind.
-    trap 'rm -rf "$E2E_STAGE"' EXIT
-    trap 'exit 130' INT TERM
+    e2e_stage e2e # an interrupted build leaves nothing behind
     if ! e2e_guest_image "$(readlink -f "$2")"; then
         echo "FAIL: could not build the guest image (logs kept in $E2E_STAGE)"
         trap - EXIT
@@ -106,18 +101,7 @@ echo "timing: guest image ready (from cache: $E2E_FROM_CACHE): $E2E_PREP_S s"
 # D-Bus, rpcbind, ganesha (in this network namespace)
 
 ganesha_config "$G" "$G/exports.d"
-cat >"$LV_WORK/policy.conf" <<EOF
-# virt-nfsroot policy for the e2e boot test
-backend = ganesha
-validate = strict
-export_roots = /export
-state_dir = /run/virt-nfsroot
-ganesha_exports_dir = $G/exports.d
-ganesha_bus = unix:path=$G/bus
-ganesha_export_ids = 100-199
-EOF
-[ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf   # in the overlay's upper layer
-mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf
+ganesha_policy "$LV_WORK/policy.conf" "for the e2e boot test"
 
 export_files() { find "$G/exports.d" -name "virt-nfsroot-$1-*.conf" 2>/dev/null; }
 

@@ -8,6 +8,10 @@
 #                                 DIR/ganesha.conf (NFSv3 + v4, recovery in DIR/recovery),
 #                                 which %includes INDEX-DIR/virt-nfsroot-index.conf, created
 #                                 empty; exports DBUS_SYSTEM_BUS_ADDRESS for the bus
+#   ganesha_policy FILE TITLE     a virt-nfsroot policy (ganesha backend, ids 100-199, strict)
+#                                 for DIR (exports in DIR/exports.d) in FILE, bound over
+#                                 /etc/virt-nfsroot.conf
+#                                 (call it inside a private mount namespace, /etc overlaid)
 #   ganesha_start_bus             dbus-daemon on that bus (GANESHA_BUS_PID)
 #   ganesha_start [PREFIX...]     rpcbind and ganesha.nfsd, run under PREFIX (e.g. `ip netns exec
 #                                 NS`) with a /run of their own; waits until ganesha answers on
@@ -54,6 +58,21 @@ EXPORT_DEFAULTS { SecType = sys; Transports = TCP; }
 %include "$index"
 EOC
     export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$1/bus"
+}
+
+ganesha_policy() {
+    cat >"$1" <<EOC
+# virt-nfsroot policy $2
+backend = ganesha
+validate = strict
+export_roots = /export
+state_dir = /run/virt-nfsroot
+ganesha_exports_dir = $GANESHA_DIR/exports.d
+ganesha_bus = unix:path=$GANESHA_DIR/bus
+ganesha_export_ids = 100-199
+EOC
+    [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf # in the overlay's upper layer
+    mount --bind "$1" /etc/virt-nfsroot.conf
 }
 
 ganesha_start_bus() {

@@ -127,6 +127,29 @@ static inline char *slurp(const char *path, size_t *ret_len)
     return TAKE_PTR(buf);
 }
 
+/* s with every from replaced by to, in a new string (a case's paths masked or filled in). */
+static inline char *test_replace(const char *s, const char *from, const char *to)
+{
+    size_t fl = strlen(from);
+    if (!fl)
+        return strdup(s);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&out, &len);
+    if (!m)
+        return NULL;
+    for (const char *p = s, *hit; *p; p = hit + fl) {
+        if (!(hit = strstr(p, from))) {
+            fputs(p, m);
+            break;
+        }
+        fwrite(p, 1, (size_t)(hit - p), m);
+        fputs(to, m);
+    }
+    fclose(m);
+    return out;
+}
+
 /* slurp() of dir/name: a data-driven case's input files. */
 static inline char *slurp_in(const char *dir, const char *name, size_t *ret_len)
 {

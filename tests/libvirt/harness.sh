@@ -57,6 +57,12 @@ lv_elapsed() { awk -v a="$1" -v b="$(lv_now)" 'BEGIN { printf "%.1f", b - a }'; 
 # --------------------------------------------------------------------------------------------
 # Outside the namespace
 
+# lv_check_hook HOOK : exit 1 unless HOOK is an executable file; then lv_check_prereqs.
+lv_check_hook() {
+    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
+    lv_check_prereqs
+}
+
 lv_check_prereqs() {
     [ "$(id -u)" -eq 0 ] || skip "needs root (mount/net namespaces, libvirtd)"
     local p

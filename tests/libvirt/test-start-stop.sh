@@ -13,8 +13,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 1 ] || { echo "usage: $0 HOOK-BINARY" >&2; exit 2; }
-    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
-    lv_check_prereqs
+    lv_check_hook "$1"
     lv_fetch_kernel
     LV_T0=$(lv_now)
     export LV_T0

@@ -43,18 +43,8 @@ if ! umount /export || ! mount --bind "$MIG_SHARED" /export; then
 fi
 
 ganesha_config "$G" "$G/exports.d"
-cat >"$LV_WORK/policy.conf" <<EOF
-# virt-nfsroot policy of migration test host $NAME
-backend = ganesha
-validate = strict
-export_roots = /export
-state_dir = /run/virt-nfsroot
-ganesha_exports_dir = $G/exports.d
-ganesha_bus = unix:path=$G/bus
-ganesha_export_ids = 100-199
-EOF
-[ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf # in the overlay's upper layer
-mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf || failed "cannot bind the policy"
+ganesha_policy "$LV_WORK/policy.conf" "of migration test host $NAME" ||
+    failed "cannot bind the policy"
 
 # Written in place (the overlay copies them up): a host of its own, reachable by its peer's
 # libvirtd for --p2p; two daemons cannot share one cgroup path (what they log about it is harmless).

@@ -52,8 +52,7 @@ MIG_PORT=49152
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
-    [ -x "$1" ] || { echo "FAIL: hook '$1' is not an executable file" >&2; exit 1; }
-    lv_check_prereqs
+    lv_check_hook "$1"
     for p in debootstrap chroot zstd tar nsenter; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
@@ -62,10 +61,7 @@ if [ -z "${LV_INSIDE:-}" ]; then
     grep -qw overlay /proc/filesystems ||
         skip "no overlayfs: cannot give each host a private /etc/virt-nfsroot.conf"
     MIG_T0=$(lv_now)
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-mig.XXXXXX) || skip "mktemp failed"
-    E2E_LOGDIR=$E2E_STAGE
-    trap 'rm -rf "$E2E_STAGE"' EXIT
-    trap 'exit 130' INT TERM
+    e2e_stage mig
     # The e2e guest image (create's tree cache; built once, shared with e2e.boot).
     if ! e2e_guest_image "$(readlink -f "$2")" || ! e2e_guest_tree "$E2E_STAGE/root"; then
         echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"

@@ -20,27 +20,6 @@
 #include "test.h"
 #include "virt-nfsroot/virt-nfsroot.h"
 
-/* Replace every `from` in s with `to`. */
-static char *subst(const char *s, const char *from, const char *to)
-{
-    char *out = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&out, &len);
-    size_t fl = strlen(from);
-    for (const char *p = s; *p;) {
-        const char *hit = strstr(p, from);
-        if (!hit) {
-            fputs(p, m);
-            break;
-        }
-        fwrite(p, 1, (size_t)(hit - p), m);
-        fputs(to, m);
-        p = hit + fl;
-    }
-    fclose(m);
-    return out;
-}
-
 static void must(int ok, const char *what)
 {
     if (!ok) {
@@ -59,7 +38,7 @@ static void run_setup(const char *casedir, const char *root)
     char line[4096];
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
-        char *s = subst(line, "@ROOT@", root);
+        char *s = test_replace(line, "@ROOT@", root);
         char kind[16], a[2048], b[2048] = "";
         if (sscanf(s, "%15s %2047s %2047s", kind, a, b) < 2) {
             free(s);
@@ -112,7 +91,7 @@ int main(int argc, char **argv)
 
     snprintf(path, sizeof(path), "%s/policy.conf", casedir);
     char *extra = slurp(path, NULL);
-    char *extra_s = subst(extra ? extra : "", "@ROOT@", root);
+    char *extra_s = test_replace(extra ? extra : "", "@ROOT@", root);
     snprintf(path, sizeof(path), "%s/policy.conf", root);
     FILE *pf = fopen(path, "we");
     must(pf != NULL, path);
@@ -128,7 +107,7 @@ int main(int argc, char **argv)
     char *xml_raw = slurp(buf, &xml_len);
     must(xml_raw != NULL, buf);
     /* Only substitute in textual inputs: binary cases keep their bytes. */
-    char *xml = memchr(xml_raw, '\0', xml_len) ? xml_raw : subst(xml_raw, "@ROOT@", root);
+    char *xml = memchr(xml_raw, '\0', xml_len) ? xml_raw : test_replace(xml_raw, "@ROOT@", root);
     if (xml != xml_raw)
         xml_len = strlen(xml);
 
@@ -161,13 +140,13 @@ int main(int argc, char **argv)
         }
     }
     fclose(m);
-    char *got1 = subst(out, root, "@ROOT@");
-    char *got2 = subst(got1, datadir, "@DATA@");
+    char *got1 = test_replace(out, root, "@ROOT@");
+    char *got2 = test_replace(got1, datadir, "@DATA@");
     /* Files the case made belong to whoever runs it (root in CI's main pass, nobody in its
      * unprivileged one): their owner reads as @UID@. */
     char owner[64];
     snprintf(owner, sizeof(owner), "owned by uid %u ", (unsigned)geteuid());
-    char *got = subst(got2, owner, "owned by uid @UID@ ");
+    char *got = test_replace(got2, owner, "owned by uid @UID@ ");
     free(got2);
     free(got1);
 

@@ -81,6 +81,8 @@ static void refused(const char *what, const nfsroot_policy *p, const char *name,
     unlink(path);
 }
 #define REFUSED(what, p, name, text, why) refused(what, p, name, text, strlen(text), why)
+#define REFUSED_EXPORT(what, name, line, why)                                                      \
+    REFUSED(what, p, name, V2(name) "export root rw " line "\nend\n", why)
 
 int main(void)
 {
@@ -157,20 +159,16 @@ int main(void)
     REFUSED("another domain's name", p, "alias", V2("good") "end\n", "names another domain");
     REFUSED("a key twice", p, "twice", V2("twice") "uuid " UUID "\nend\n", "appears twice");
     REFUSED("an unknown key", p, "unknown", V2("unknown") "fsid 0\nend\n", "unknown key");
-    REFUSED("a double space", p, "space",
-            V2("space") "export root rw /export/s  rw 192.168.122.7/32\nend\n", "6 fields");
-    REFUSED("a seventh field", p, "seven",
-            V2("seven") "export root rw /export/s rw 192.168.122.7/32 x\nend\n", "6 fields");
-    REFUSED("a wildcard client", p, "star", V2("star") "export root rw /export/s rw *\nend\n",
-            "canonical CIDR");
-    REFUSED("a client with host bits", p, "bits",
-            V2("bits") "export root rw /export/s rw 192.168.122.0/2\nend\n", "canonical CIDR");
-    REFUSED("an empty client", p, "empty",
-            V2("empty") "export root rw /export/s rw 192.168.122.7/32,\nend\n", "empty");
-    REFUSED("a relative path", p, "rel", V2("rel") "export root rw export/s rw 10.0.0.1/32\nend\n",
-            "absolute");
-    REFUSED("an option with a parenthesis", p, "paren",
-            V2("paren") "export root rw /export/s rw)*(rw 10.0.0.1/32\nend\n", "options of");
+    /* One export line after a good head: the line is what is wrong. */
+    REFUSED_EXPORT("a double space", "space", "/export/s  rw 192.168.122.7/32", "6 fields");
+    REFUSED_EXPORT("a seventh field", "seven", "/export/s rw 192.168.122.7/32 x", "6 fields");
+    REFUSED_EXPORT("a wildcard client", "star", "/export/s rw *", "canonical CIDR");
+    REFUSED_EXPORT("a client with host bits", "bits", "/export/s rw 192.168.122.0/2",
+                   "canonical CIDR");
+    REFUSED_EXPORT("an empty client", "empty", "/export/s rw 192.168.122.7/32,", "empty");
+    REFUSED_EXPORT("a relative path", "rel", "export/s rw 10.0.0.1/32", "absolute");
+    REFUSED_EXPORT("an option with a parenthesis", "paren", "/export/s rw)*(rw 10.0.0.1/32",
+                   "options of");
     REFUSED("a bad uuid", p, "uuid",
             "virt-nfsroot-state 2\ndomain uuid\nuuid ../../x\nbackend kernel\nsince 1\n"
             "subnet_wide 0\nend\n",

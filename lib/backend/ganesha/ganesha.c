@@ -156,26 +156,6 @@ static int id_holder_check(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
-static int path_of_other_domain(const nfsroot_plan *plan, const nfsroot_export *e,
-                                const id_record *rec, nfsroot_error *err)
-{
-    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
-                       "export path '%s' is already exported by NFS-Ganesha for the domain with "
-                       "uuid %s; ganesha serves one path once, so stop that domain or choose "
-                       "another path",
-                       e->path, rec->uuid);
-}
-
-static int path_made_by_hand(const nfsroot_plan *plan, const nfsroot_export *e, const id_record *le,
-                             nfsroot_error *err)
-{
-    return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
-                       "export path '%s' is already exported by NFS-Ganesha as Export_Id %u, "
-                       "which virt-nfsroot did not create; remove that export from ganesha's "
-                       "configuration",
-                       e->path, le->id);
-}
-
 /* The id for e: the recorded one (a running domain keeps its id), one ganesha serves from our
  * own file (the table was lost), or the derived one, refused when something else holds it. With
  * ret NULL only the refusals: what check_incoming asks, changing nothing. */
@@ -185,7 +165,11 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
 {
     const id_record *rec = id_list_find_path(&t->ids, e->path);
     if (rec && strcmp(rec->uuid, plan->uuid) != 0)
-        return path_of_other_domain(plan, e, rec, err);
+        return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                           "export path '%s' is already exported by NFS-Ganesha for the domain "
+                           "with uuid %s; ganesha serves one path once, so stop that domain or "
+                           "choose another path",
+                           e->path, rec->uuid);
     /* Kept while the domain runs here; but a guest migrating in whose earlier stay left the
      * export with another id (an older allocation, another range) would find stale handles. */
     if (rec && !ret && rec->id != derived)
@@ -202,7 +186,11 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
     }
     const id_record *le = id_list_find_path(live, e->path);
     if (le && !export_file_exists(p, plan->uuid, le->id))
-        return path_made_by_hand(plan, e, le, err);
+        return nfsroot_err(err, -EBUSY, plan->domain, "export path", NULL, 0,
+                           "export path '%s' is already exported by NFS-Ganesha as Export_Id %u, "
+                           "which virt-nfsroot did not create; remove that export from "
+                           "ganesha's configuration",
+                           e->path, le->id);
     if (le) {
         if (!ret)
             return 0;
@@ -330,18 +318,29 @@ static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
+/* The Export_Id every host derives for each export of plan, in a new array *ret. */
+static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t **ret,
+                      nfsroot_error *err)
+{
+    _cleanup_free_ uint16_t *ids = calloc(plan->n_exports + 1, sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    int r = id_derive_plan(p, plan, ids, err);
+    if (r == 0)
+        *ret = TAKE_PTR(ids);
+    return r;
+}
+
 static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
                          const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
-    if (!derived)
-        return -ENOMEM;
+    _cleanup_free_ uint16_t *derived = NULL;
     int r = check_policy(p, plan->domain, err);
     if (r == 0)
-        r = id_derive_plan(p, plan, derived, err);
+        r = derive_ids(p, plan, &derived, err);
     if (r == 0)
         r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r < 0)
@@ -361,12 +360,10 @@ static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    _cleanup_free_ uint16_t *derived = calloc(plan->n_exports + 1, sizeof(*derived));
-    if (!derived)
-        return -ENOMEM;
+    _cleanup_free_ uint16_t *derived = NULL;
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
-        r = id_derive_plan(p, plan, derived, err);
+        r = derive_ids(p, plan, &derived, err);
     bool in_grace = false, known = false;
     if (r == 0)
         r = bus_in_grace(b, &in_grace, &known, err);

@@ -44,25 +44,6 @@ static int run(char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Replace every occurrence of from in s by to (into a new string). */
-static char *replace(const char *s, const char *from, const char *to)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    size_t fl = strlen(from);
-    for (const char *p = s; *p;) {
-        if (fl && strncmp(p, from, fl) == 0) {
-            fputs(to, m);
-            p += fl;
-        } else {
-            fputc(*p++, m);
-        }
-    }
-    fclose(m);
-    return buf;
-}
-
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -128,7 +109,7 @@ static char *mask_hash(char *shadow, const char *password)
     snprintf(method, sizeof(method), "%.*s", (int)(strchr(h + 1, '$') - h + 1), h);
     char masked[64];
     snprintf(masked, sizeof(masked), "%s<hash of the password file>", method);
-    char *r = replace(shadow, hash, masked);
+    char *r = test_replace(shadow, hash, masked);
     free(shadow);
     return r;
 }
@@ -280,7 +261,7 @@ int main(int argc, char **argv)
     }
     if (pw[0])
         text = mask_hash(text, pw);
-    _cleanup_free_ char *got = replace(text, root, "@ROOT@");
+    _cleanup_free_ char *got = test_replace(text, root, "@ROOT@");
     free(text);
     char exp[4200];
     snprintf(exp, sizeof(exp), "%s/expected", dir);
