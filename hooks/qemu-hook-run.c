@@ -23,6 +23,20 @@ int main(int argc, char **argv)
     if (argc < 4)
         return 0;
     bool must_succeed = strcmp(argv[2], "prepare") && strcmp(argv[2], "migrate");
+    /* The library the dynamic linker found must be the one we were built with: a stale copy
+     * earlier on the search path would get structures it does not know and could do nothing
+     * without a word. (A copy older than this check has no nfsroot_abi_id at all: the linker
+     * then stops us, loudly, too.) */
+    if (strcmp(nfsroot_abi_id(), NFSROOT_ABI_ID) != 0) {
+        char name[512];
+        nfsroot_escape(argv[1], NFSROOT_ESCAPE_TEXT, name, sizeof(name));
+        fprintf(stderr,
+                "virt-nfsroot: domain '%s': the hook was built for libvirt-nfsroot %s but loaded "
+                "%s, a stale copy elsewhere on the library path: remove it (ldconfig -p | grep "
+                "libvirt-nfsroot)\n",
+                name, NFSROOT_ABI_ID, nfsroot_abi_id());
+        return must_succeed ? 0 : 1;
+    }
     size_t len = 0;
     int status = 0;
     char *xml = hook_read_xml(argv[1], must_succeed, &len, &status);

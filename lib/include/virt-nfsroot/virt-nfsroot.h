@@ -493,6 +493,9 @@ NFSROOT_API int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
 typedef int (*nfsroot_hook_run_fn)(const nfsroot_hook_args *a, nfsroot_error *err);
 
 NFSROOT_API const char *nfsroot_version(void);
+/* The version and a hash of the public headers this library was built from: a program built
+ * against other headers must not call it (the hook runner checks before anything else). */
+NFSROOT_API const char *nfsroot_abi_id(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Boot check (lib/bootcheck/): can this guest boot with its root on our export?
