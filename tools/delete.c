@@ -12,8 +12,6 @@
 
 #include "create.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
-
 typedef struct delete_opts {
     const char *name, *path;
     bool tree, dry_run;
