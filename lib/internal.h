@@ -12,6 +12,7 @@
 
 #include "virt-nfsroot/virt-nfsroot.h"
 #include "domain.h"
+#include "netinfo.h"
 #include "plan.h"
 #include "policy.h"
 

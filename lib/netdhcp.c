@@ -208,3 +208,7 @@ int nfsroot_netdhcp_next_free(const nfsroot_netdhcp *n, const nfsroot_cidr *leas
         }
     return -ENOSPC;
 }
+
+DEFINE_ACCESSOR(const nfsroot_cidr *, nfsroot_netdhcp_get_subnet, nfsroot_netdhcp, &x->subnet)
+DEFINE_ACCESSOR(const nfsroot_cidr *, nfsroot_netdhcp_get_host, nfsroot_netdhcp, &x->host)
+DEFINE_ACCESSOR(const nfsroot_cidr *, nfsroot_netdhcp_get_pinned, nfsroot_netdhcp, &x->pinned)

@@ -398,3 +398,19 @@ int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfs
     *ret = TAKE_PTR(n);
     return 0;
 }
+
+DEFINE_ACCESSOR(const char *, nfsroot_netinfo_get_name, nfsroot_netinfo, x->name)
+DEFINE_ACCESSOR(size_t, nfsroot_netinfo_get_n_subnets, nfsroot_netinfo, x->n_subnets)
+DEFINE_ACCESSOR(size_t, nfsroot_netinfo_get_n_host_addrs, nfsroot_netinfo, x->n_host_addrs)
+DEFINE_ACCESSOR(const nfsroot_cidr *, nfsroot_netinfo_get_pinned, nfsroot_netinfo, &x->pinned)
+DEFINE_ACCESSOR(const char *, nfsroot_netinfo_get_bridge_mac, nfsroot_netinfo, x->bridge_mac)
+
+const nfsroot_cidr *nfsroot_netinfo_get_subnet(const nfsroot_netinfo *n, size_t i)
+{
+    return i < n->n_subnets ? &n->subnets[i] : NULL;
+}
+
+const nfsroot_cidr *nfsroot_netinfo_get_host_addr(const nfsroot_netinfo *n, size_t i)
+{
+    return i < n->n_host_addrs ? &n->host_addrs[i] : NULL;
+}

@@ -76,15 +76,16 @@ static int check_wanted(const pin_ctx *p, const char *want_ip, nfsroot_cidr *ret
 {
     const char *name = p->name, *net = p->network;
     if (!annotate_is_ipv4(want_ip) || nfsroot_cidr_subnet(want_ip, 32, ret) < 0 ||
-        !nfsroot_cidr_contains(&p->dhcp->subnet, ret)) {
+        !nfsroot_cidr_contains(nfsroot_netdhcp_get_subnet(p->dhcp), ret)) {
         char sub[64];
         cli_error("domain '%s': --pin-address '%s' is not an IPv4 address in network '%s' (%s)",
-                  name, want_ip, net, nfsroot_cidr_format(&p->dhcp->subnet, sub, sizeof(sub)));
+                  name, want_ip, net,
+                  nfsroot_cidr_format(nfsroot_netdhcp_get_subnet(p->dhcp), sub, sizeof(sub)));
         return -EINVAL;
     }
-    if (p->dhcp->pinned.family)
+    if (nfsroot_netdhcp_get_pinned(p->dhcp)->family)
         return 0; /* already_pinned tells whether it is the same */
-    if (!memcmp(ret->addr, p->dhcp->host.addr, 4)) {
+    if (!memcmp(ret->addr, nfsroot_netdhcp_get_host(p->dhcp)->addr, 4)) {
         cli_error("domain '%s': %s is the host's own address on network '%s'", name, want_ip, net);
         return -EINVAL;
     }
@@ -149,7 +150,7 @@ static int add_host(const pin_ctx *p, const char *ip)
 static int already_pinned(const pin_ctx *p, const char *want_ip, const nfsroot_cidr *want,
                           pin_result *pin)
 {
-    const nfsroot_cidr *have = &p->dhcp->pinned;
+    const nfsroot_cidr *have = nfsroot_netdhcp_get_pinned(p->dhcp);
     char ip[64];
     addr_str(have, ip, sizeof(ip));
     if (!want_ip || !memcmp(want->addr, have->addr, 4)) {
@@ -170,7 +171,7 @@ static int pin_in(pin_ctx *p, const char *want_ip, bool dry_run, pin_result *pin
         r = check_wanted(p, want_ip, &a);
     if (r < 0)
         return r;
-    if (p->dhcp->pinned.family)
+    if (nfsroot_netdhcp_get_pinned(p->dhcp)->family)
         return already_pinned(p, want_ip, &a, pin);
     if (!want_ip && (r = next_free(p, &a)) < 0)
         return r;
@@ -211,10 +212,10 @@ int annotate_unpin_address(virConnectPtr conn, const char *network, const char *
     _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *dhcp = NULL;
     nfsroot_error err = { 0 };
     if (!xml || nfsroot_netdhcp_parse(xml, strlen(xml), mac, &dhcp, &err) < 0 ||
-        !dhcp->pinned.family)
+        !nfsroot_netdhcp_get_pinned(dhcp)->family)
         return 0;
     char ip[64], host[256];
-    addr_str(&dhcp->pinned, ip, sizeof(ip));
+    addr_str(nfsroot_netdhcp_get_pinned(dhcp), ip, sizeof(ip));
     snprintf(host, sizeof(host), "<host mac='%s' ip='%s'/>", mac, ip);
     unsigned flags = (active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0) |
                      (virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_UPDATE_AFFECT_CONFIG : 0);

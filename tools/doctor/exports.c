@@ -84,8 +84,8 @@ static bool client_within_networks(const doctor *d, const char *client, bool *re
     nfsroot_cidr c;
     *ret_judged = nfsroot_exports_client_cidr(client, &c) == 0;
     for (size_t i = 0; *ret_judged && i < d->n_nets; i++)
-        for (size_t k = 0; k < d->nets[i].info->n_subnets; k++)
-            if (nfsroot_cidr_contains(&d->nets[i].info->subnets[k], &c))
+        for (size_t k = 0; k < nfsroot_netinfo_get_n_subnets(d->nets[i].info); k++)
+            if (nfsroot_cidr_contains(nfsroot_netinfo_get_subnet(d->nets[i].info, k), &c))
                 return true;
     return false;
 }

@@ -221,7 +221,7 @@ static void load_network(doctor *d, const char *file, bool active)
     }
     /* The live copy wins over the defined one. */
     for (size_t i = 0; i < d->n_nets; i++)
-        if (!strcmp(d->nets[i].info->name, info->name))
+        if (!strcmp(nfsroot_netinfo_get_name(d->nets[i].info), nfsroot_netinfo_get_name(info)))
             return;
     d->nets[d->n_nets++] = (network){ .info = TAKE_PTR(info), .active = active, .n_hosts = hosts };
 }
@@ -246,14 +246,16 @@ void doctor_load_networks(doctor *d)
  * networks are counted in *with_v4. */
 static void describe_network(FILE *f, const network *n, bool first, size_t *with_v4)
 {
-    fprintf(f, "%s%s (%s", first ? "" : "; ", n->info->name, n->active ? "active" : "inactive");
-    for (size_t s = 0; s < n->info->n_subnets; s++) {
+    fprintf(f, "%s%s (%s", first ? "" : "; ", nfsroot_netinfo_get_name(n->info),
+            n->active ? "active" : "inactive");
+    for (size_t s = 0; s < nfsroot_netinfo_get_n_subnets(n->info); s++) {
         char buf[64];
-        fprintf(f, ", %s", nfsroot_cidr_format(&n->info->subnets[s], buf, sizeof(buf)));
-        if (n->active && n->info->subnets[s].family == AF_INET)
+        fprintf(f, ", %s",
+                nfsroot_cidr_format(nfsroot_netinfo_get_subnet(n->info, s), buf, sizeof(buf)));
+        if (n->active && nfsroot_netinfo_get_subnet(n->info, s)->family == AF_INET)
             (*with_v4)++;
     }
-    if (!n->info->n_subnets)
+    if (!nfsroot_netinfo_get_n_subnets(n->info))
         fprintf(f, ", no <ip>: bridged or routed elsewhere");
     if (n->n_hosts)
         fprintf(f, ", %zu static DHCP host(s)", n->n_hosts);
@@ -302,9 +304,9 @@ void check_networks(doctor *d)
 /* The first IPv4 address this host has on the network (its gateway), without the prefix. */
 static bool network_gateway(const nfsroot_netinfo *n, char *buf, size_t len)
 {
-    for (size_t i = 0; i < n->n_host_addrs; i++)
-        if (n->host_addrs[i].family == AF_INET) {
-            nfsroot_cidr_format(&n->host_addrs[i], buf, len);
+    for (size_t i = 0; i < nfsroot_netinfo_get_n_host_addrs(n); i++)
+        if (nfsroot_netinfo_get_host_addr(n, i)->family == AF_INET) {
+            nfsroot_cidr_format(nfsroot_netinfo_get_host_addr(n, i), buf, len);
             buf[strcspn(buf, "/")] = '\0';
             return true;
         }
@@ -333,15 +335,16 @@ void check_migration(doctor *d)
         if (!d->nets[i].active || !network_gateway(n, gw, sizeof(gw)))
             continue;
         checked++;
-        nfsroot_network_mac_derive(n->name, gw, want);
-        if (!strcmp(n->bridge_mac, want))
+        nfsroot_network_mac_derive(nfsroot_netinfo_get_name(n), gw, want);
+        const char *mac = nfsroot_netinfo_get_bridge_mac(n), *name = nfsroot_netinfo_get_name(n);
+        if (!strcmp(mac, want))
             continue;
         fprintf(w, "%snetwork '%s' has bridge MAC '%s', not the '%s' every host derives for it",
-                ftell(w) ? "; " : "", n->name, n->bridge_mac[0] ? n->bridge_mac : "none", want);
+                ftell(w) ? "; " : "", name, mac[0] ? mac : "none", want);
         fprintf(f,
                 "%spin <mac address='%s'/> in network '%s' on every host (virsh net-edit %s; "
                 "virsh net-destroy %s; virsh net-start %s)",
-                ftell(f) ? "; " : "", want, n->name, n->name, n->name, n->name);
+                ftell(f) ? "; " : "", want, name, name, name, name);
     }
     const char *mreason = "", *mfix = "";
     int mig = d->probe ? nfsroot_probe_get_migration(d->probe, &mreason, &mfix) : -1;

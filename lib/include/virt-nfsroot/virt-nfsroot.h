@@ -268,15 +268,8 @@ NFSROOT_API int nfsroot_ip_prefix(const char *family, const char *netmask, const
                                   int *ret);
 
 /* What the host knows of the network a NIC is on. */
-typedef struct nfsroot_netinfo {
-    char *name;            /* network or bridge name */
-    nfsroot_cidr *subnets; /* the networks' subnets */
-    size_t n_subnets;
-    nfsroot_cidr *host_addrs; /* this host's address(es) on it (prefix = subnet's) */
-    size_t n_host_addrs;
-    nfsroot_cidr pinned; /* static DHCP address for the NIC's MAC (family 0 if none) */
-    char bridge_mac[18]; /* the network's <mac address=> (its bridge's), lower case; "" if none */
-} nfsroot_netinfo;
+/* What the host knows of a NIC's network: opaque (a network with more to say keeps the ABI). */
+typedef struct nfsroot_netinfo nfsroot_netinfo;
 
 /* Find what the host knows of a NIC's network without calling libvirt: the live network XML
  * in policy->network_dir, or the bridge's addresses from the kernel. */
@@ -284,6 +277,18 @@ NFSROOT_API int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_doma
                                      const nfsroot_nic *nic, nfsroot_netinfo **ret,
                                      nfsroot_error *err);
 NFSROOT_API void nfsroot_netinfo_free(nfsroot_netinfo *n);
+/* The network or bridge name. */
+NFSROOT_API const char *nfsroot_netinfo_get_name(const nfsroot_netinfo *n);
+/* Its subnets, and this host's address(es) on it (prefix = the subnet's): the i-th, NULL past
+ * the last. */
+NFSROOT_API size_t nfsroot_netinfo_get_n_subnets(const nfsroot_netinfo *n);
+NFSROOT_API const nfsroot_cidr *nfsroot_netinfo_get_subnet(const nfsroot_netinfo *n, size_t i);
+NFSROOT_API size_t nfsroot_netinfo_get_n_host_addrs(const nfsroot_netinfo *n);
+NFSROOT_API const nfsroot_cidr *nfsroot_netinfo_get_host_addr(const nfsroot_netinfo *n, size_t i);
+/* The static DHCP address for the NIC's MAC (family 0 if none). */
+NFSROOT_API const nfsroot_cidr *nfsroot_netinfo_get_pinned(const nfsroot_netinfo *n);
+/* The network's <mac address=> (its bridge's), lower case; "" if none. */
+NFSROOT_API const char *nfsroot_netinfo_get_bridge_mac(const nfsroot_netinfo *n);
 /* The bridge MAC every host should pin for network `name` whose gateway (the host's address on
  * it, the guests' NFS server) is `gateway`: 52:54:00 and three bytes derived from both. libvirt
  * gives a network defined without <mac> a random one, different on each host, and a guest
@@ -322,15 +327,8 @@ NFSROOT_API void nfsroot_exports_free(nfsroot_exports_entry *v, size_t n);
 NFSROOT_API int nfsroot_exports_client_cidr(const char *client, nfsroot_cidr *ret);
 
 /* A libvirt network's first IPv4 <ip> with <dhcp>, for pinning a guest's address. */
-typedef struct nfsroot_netdhcp {
-    nfsroot_cidr subnet;      /* the <ip>'s subnet */
-    nfsroot_cidr host;        /* the host's own address on it (/32) */
-    nfsroot_cidr range_start; /* its first dynamic <range> (family 0 if none) */
-    nfsroot_cidr range_end;
-    nfsroot_cidr *hosts; /* the IPv4 addresses of its static <host> entries (/32) */
-    size_t n_hosts;
-    nfsroot_cidr pinned; /* the static address of the MAC asked for (family 0 if none) */
-} nfsroot_netdhcp;
+/* A network's DHCP: opaque. */
+typedef struct nfsroot_netdhcp nfsroot_netdhcp;
 
 /* Parse a network XML string (libvirt's virNetworkGetXMLDesc, or a live file's
  * <networkstatus>); mac (may be NULL) selects `pinned`. -ENOENT when no IPv4 <ip> has <dhcp>,
@@ -339,6 +337,11 @@ typedef struct nfsroot_netdhcp {
 NFSROOT_API int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac,
                                       nfsroot_netdhcp **ret, nfsroot_error *err);
 NFSROOT_API void nfsroot_netdhcp_free(nfsroot_netdhcp *n);
+/* The <ip>'s subnet, the host's own address on it (/32), the static address of the MAC asked
+ * for (family 0 if none). */
+NFSROOT_API const nfsroot_cidr *nfsroot_netdhcp_get_subnet(const nfsroot_netdhcp *n);
+NFSROOT_API const nfsroot_cidr *nfsroot_netdhcp_get_host(const nfsroot_netdhcp *n);
+NFSROOT_API const nfsroot_cidr *nfsroot_netdhcp_get_pinned(const nfsroot_netdhcp *n);
 /* Is addr the host's own address or a static host's? */
 NFSROOT_API bool nfsroot_netdhcp_is_taken(const nfsroot_netdhcp *n, const nfsroot_cidr *addr);
 /* The next address to pin: outside the dynamic range first, then inside it, never the host's,
