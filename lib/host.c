@@ -60,3 +60,68 @@ long nfsroot_host_find_process(int root_fd, const char *const *names)
             return strtol(de->d_name, NULL, 10);
     return 0;
 }
+
+/* ---- apt sources ------------------------------------------------------------------------- */
+
+#define APT_SOURCES_MAX (1u << 20)
+#define APT_SOURCES_FILES_MAX 64
+
+/* The first URL ending in /debian of one apt sources file (deb822 "URIs:" or one-line "deb"). */
+static char *apt_mirror_in(int root_fd, const char *file)
+{
+    _cleanup_free_ char *text = NULL;
+    if (nfsroot_host_read(root_fd, file, APT_SOURCES_MAX, &text, NULL) < 0)
+        return NULL;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char a[16], b[512];
+        int n = sscanf(l, "%15s %511s", a, b);
+        const char *url = NULL;
+        if (n == 2 && !strcmp(a, "URIs:"))
+            url = b;
+        else if (n == 2 && !strcmp(a, "deb")) {
+            /* deb [option=value ...] URL suite ...: the URL follows the closing bracket. */
+            const char *after = b[0] == '[' ? strchr(l, ']') : NULL;
+            if (after && sscanf(after + 1, "%511s", b) != 1)
+                b[0] = '\0';
+            url = b[0] == '[' ? NULL : b;
+        }
+        size_t len = url ? strlen(url) : 0;
+        while (len && url[len - 1] == '/')
+            len--;
+        if (len >= 7 && !strncmp(url + len - 7, "/debian", 7) &&
+            (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8)))
+            return strndup(url, len);
+    }
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nfsroot_host_apt_mirror(int root_fd, char **ret)
+{
+    *ret = NULL;
+    char *names[APT_SOURCES_FILES_MAX];
+    size_t n = 0;
+    int fd = nfsroot_host_open(root_fd, "/etc/apt/sources.list.d", O_RDONLY | O_DIRECTORY);
+    _cleanup_(closedirp) DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (fd >= 0 && !dir)
+        close(fd);
+    for (struct dirent *e; dir && n < APT_SOURCES_FILES_MAX && (e = readdir(dir));) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] != '.' && l > 8 && !strcmp(e->d_name + l - 8, ".sources") &&
+            asprintf(&names[n], "/etc/apt/sources.list.d/%s", e->d_name) >= 0)
+            n++;
+    }
+    qsort(names, n, sizeof(names[0]), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (!*ret)
+            *ret = apt_mirror_in(root_fd, names[i]);
+        free(names[i]);
+    }
+    if (!*ret)
+        *ret = apt_mirror_in(root_fd, "/etc/apt/sources.list");
+    return 0;
+}

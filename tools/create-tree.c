@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <glob.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -212,41 +211,11 @@ static int cache_lock(const create_ctx *c)
 
 /* ---- the tree stage --------------------------------------------------------------------- */
 
-/* The first URL ending in /debian of one apt sources file (deb822 "URIs:" or one-line "deb"). */
-static char *mirror_in(const char *file)
-{
-    _cleanup_free_ char *text = NULL;
-    if (cli_read_file(file, 1 << 20, &text, NULL) < 0)
-        return NULL;
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        char a[16], b[512], d[512];
-        int n = sscanf(l, "%15s %511s %511s", a, b, d);
-        const char *url = NULL;
-        if (n >= 2 && !strcmp(a, "URIs:"))
-            url = b;
-        else if (n >= 2 && !strcmp(a, "deb"))
-            url = b[0] == '[' ? (n == 3 && strchr(b, ']') ? d : NULL) : b;
-        size_t len = url ? strlen(url) : 0;
-        while (len && url[len - 1] == '/')
-            len--;
-        if (len >= 7 && !strncmp(url + len - 7, "/debian", 7) &&
-            (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8)))
-            return strndup(url, len);
-    }
-    return NULL;
-}
-
 /* The host's Debian mirror, as apt uses it; else deb.debian.org. */
 static char *host_mirror(void)
 {
-    glob_t g = { 0 };
     char *m = NULL;
-    if (glob("/etc/apt/sources.list.d/*.sources", 0, NULL, &g) == 0)
-        for (size_t i = 0; !m && i < g.gl_pathc; i++)
-            m = mirror_in(g.gl_pathv[i]);
-    globfree(&g);
-    if (!m)
-        m = mirror_in("/etc/apt/sources.list");
+    nfsroot_host_apt_mirror(AT_FDCWD, &m);
     return m ? m : strdup("http://deb.debian.org/debian");
 }
 

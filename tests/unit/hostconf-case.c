@@ -8,11 +8,16 @@
  * tests/data/nsswitch/<case>/ (glibc's format, lib/nsswitch.c):
  *   nsswitch.conf         the file
  *   expected              "hosts: s1 s2 ..." and "passwd: ..." or "<db>: error: <sentence>"
+ * tests/data/aptsources/<case>/ (apt's sources, lib/host.c):
+ *   root/                 a host root: etc/apt/sources.list.d/ *.sources, etc/apt/sources.list
+ *   expected              "mirror: <url>" or "mirror: none"
  * NFSROOT_REGENERATE=1 rewrites expected. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "virt-nfsroot/virt-nfsroot.h"
 
@@ -61,8 +66,25 @@ static void nsswitch_render(FILE *out, const char *text, size_t len)
     }
 }
 
+static int apt_render(FILE *out, int root_fd)
+{
+    _cleanup_free_ char *m = NULL;
+    int r = nfsroot_host_apt_mirror(root_fd, &m);
+    if (r >= 0)
+        fprintf(out, "mirror: %s\n", m ? m : "none");
+    return r;
+}
+
 static int render(const char *dir, FILE *out)
 {
+    char root[4096];
+    snprintf(root, sizeof(root), "%s/root", dir);
+    int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd >= 0) {
+        int r = apt_render(out, root_fd);
+        close(root_fd);
+        return r;
+    }
     size_t len = 0;
     _cleanup_free_ char *nss = slurp_in(dir, "nsswitch.conf", &len);
     _cleanup_free_ char *queries = nss ? NULL : slurp_in(dir, "queries", NULL);

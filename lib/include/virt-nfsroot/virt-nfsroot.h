@@ -191,6 +191,10 @@ NFSROOT_API int nfsroot_host_read(int root_fd, const char *path, size_t max, cha
                                   size_t *ret_len);
 /* The pid of a running process whose /proc/PID/comm is one of names (NULL-terminated), or 0. */
 NFSROOT_API long nfsroot_host_find_process(int root_fd, const char *const *names);
+/* The Debian mirror the host's apt uses (the first http(s) URL ending in /debian of
+ * etc/apt/sources.list.d/ *.sources, deb822 "URIs:", in name order, then of the one-line
+ * etc/apt/sources.list), trailing slashes cut, in *ret; NULL when none names one. 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_host_apt_mirror(int root_fd, char **ret);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Domain XML */
