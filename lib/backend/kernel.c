@@ -123,30 +123,72 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
 
 /* At most this many etab entries for one client are looked at: a guest has a handful. */
 #define MAX_CLIENT_ENTRIES 1024
+#define ETAB_BLOCK 65536
+
+/* One etab line (without its newline): its path is pushed when its client is `client`. */
+static int etab_line(char *line, size_t len, const char *client, size_t clen, char ***out,
+                     size_t *n)
+{
+    char *tab = memchr(line, '\t', len);
+    if (!tab || (size_t)(line + len - tab) < clen + 2 || memcmp(tab + 1, client, clen) != 0 ||
+        tab[1 + clen] != '(')
+        return 0;
+    *tab = '\0';
+    if (++*n > MAX_CLIENT_ENTRIES)
+        return -E2BIG;
+    if (!strv_contains(*out, line) && strv_push(out, line) < 0)
+        return -ENOMEM;
+    return 0;
+}
 
 /* The paths etab holds for client, as exportfs wrote them. etab lines are
  * "path<TAB>client(options)". Every exportfs run rewrites etab with each path it reads passed
  * through realpath() (nfs-utils' getexportent), so a path holding a symbolic link at that moment
- * is there under the link's target: etab, not the path we asked for, says what is exported. */
+ * is there under the link's target: etab, not the path we asked for, says what is exported.
+ * etab grows with every export on the host (about 150 bytes each): it is read in 64 KiB blocks
+ * and scanned with memchr(), not line by line through stdio. A line longer than the block
+ * (nfs-utils writes none: a path is at most PATH_MAX) cannot be ours and is skipped. */
 static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
 {
     _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
     if (!out)
         return -ENOMEM;
-    _cleanup_fclose_ FILE *f = fopen(p->etab, "re");
-    if (!f && errno != ENOENT)
+    _cleanup_close_ int fd = open(p->etab, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && errno != ENOENT)
         return -errno;
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0, n = 0, clen = strlen(client);
-    while (f && getline(&line, &cap, f) > 0) {
-        char *tab = strchr(line, '\t');
-        if (!tab || strncmp(tab + 1, client, clen) != 0 || tab[1 + clen] != '(')
+    _cleanup_free_ char *buf = fd >= 0 ? malloc(ETAB_BLOCK) : NULL;
+    if (fd >= 0 && !buf)
+        return -ENOMEM;
+    size_t have = 0, n = 0, clen = strlen(client);
+    bool skipping = false, eof = fd < 0;
+    while (!eof) {
+        ssize_t got = read(fd, buf + have, ETAB_BLOCK - have);
+        if (got < 0 && errno == EINTR)
             continue;
-        *tab = '\0';
-        if (++n > MAX_CLIENT_ENTRIES)
-            return -E2BIG;
-        if (!strv_contains(out, line) && strv_push(&out, line) < 0)
-            return -ENOMEM;
+        if (got < 0)
+            return -errno;
+        eof = got == 0;
+        size_t end = have + (size_t)got, start = 0;
+        for (char *nl; (nl = memchr(buf + start, '\n', end - start));
+             start = (size_t)(nl - buf) + 1) {
+            int r = skipping ? 0
+                             : etab_line(buf + start, (size_t)(nl - buf) - start, client, clen,
+                                         &out, &n);
+            if (r < 0)
+                return r;
+            skipping = false;
+        }
+        if (eof && start < end && !skipping) {
+            int r = etab_line(buf + start, end - start, client, clen, &out, &n);
+            if (r < 0)
+                return r;
+        }
+        have = end - start;
+        if (have == ETAB_BLOCK) { /* no newline in a whole block: drop it to the next one */
+            skipping = true;
+            have = 0;
+        } else if (start > 0 && have > 0)
+            memmove(buf, buf + start, have);
     }
     *ret = TAKE_PTR(out);
     return 0;
@@ -200,22 +242,25 @@ static int push_new(char ***ours, char *const *before, char *const *after)
     return 0;
 }
 
-/* One `exportfs -u client:path` with etab read before and after it. */
+/* One `exportfs -u client:path`; *now is what etab held for client before it, and holds what
+ * etab holds after it. */
 static int unexport_step(const nfsroot_policy *p, const char *domain, const char *path,
-                         const char *client, char ***ours, char **ret_errtext, nfsroot_error *err)
+                         const char *client, char ***now, char ***ours, char **ret_errtext,
+                         nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **before = NULL, **after = NULL;
-    int r = etab_paths(p, client, &before);
-    if (r < 0)
-        return etab_error(p, domain, r, err);
-    r = exportfs(p, NULL, client, path, ret_errtext, err);
+    int r = exportfs(p, NULL, client, path, ret_errtext, err);
     if (r < 0)
         return nfsroot_err(err, r, domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
+    _cleanup_strv_free_ char **after = NULL;
     r = etab_paths(p, client, &after);
     if (r < 0)
         return etab_error(p, domain, r, err);
-    return push_new(ours, before, after) < 0 ? -ENOMEM : 0;
+    if (push_new(ours, *now, after) < 0)
+        return -ENOMEM;
+    strv_free(*now);
+    *now = TAKE_PTR(after);
+    return 0;
 }
 
 #define UNEXPORT_ROUNDS 8
@@ -223,22 +268,24 @@ static int unexport_step(const nfsroot_policy *p, const char *domain, const char
 /* Take (path, client) down and prove it gone. Ours is the entry under the path asked for, under
  * what that path canonicalises to now, and any path an `exportfs -u` of ours rewrote it to while
  * a directory on the way was a symbolic link: each is unexported by the path etab shows, until
- * etab holds none of them. Fails (never 0) while any is left. */
+ * etab holds none of them. Fails (never 0) while any is left. etab is read once at the start
+ * and once after each `exportfs -u` (that read is the next step's "before": we hold the state
+ * lock, and nfs-utils' own lock only while exportfs runs, so a second read in between would
+ * answer no other question). */
 static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
                         const char *client, nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **ours = NULL;
+    _cleanup_strv_free_ char **ours = NULL, **now = NULL;
     if (strv_push(&ours, path) < 0)
         return -ENOMEM;
+    int r = etab_paths(p, client, &now);
+    if (r < 0)
+        return etab_error(p, domain, r, err);
     _cleanup_free_ char *errtext = NULL;
     for (unsigned round = 0;; round++) {
         _cleanup_free_ char *canon = realpath(path, NULL);
         if (canon && !strv_contains(ours, canon) && strv_push(&ours, canon) < 0)
             return -ENOMEM;
-        _cleanup_strv_free_ char **now = NULL;
-        int r = etab_paths(p, client, &now);
-        if (r < 0)
-            return etab_error(p, domain, r, err);
         const char *left = NULL;
         for (size_t i = 0; ours[i] && !left; i++)
             if (strv_contains(now, ours[i]))
@@ -260,7 +307,8 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
             _cleanup_free_ char *target = strdup(ours[i]);
             free(errtext);
             errtext = NULL;
-            r = target ? unexport_step(p, domain, target, client, &ours, &errtext, err) : -ENOMEM;
+            r = target ? unexport_step(p, domain, target, client, &now, &ours, &errtext, err)
+                       : -ENOMEM;
             if (r < 0)
                 return r;
         }
