@@ -2,10 +2,8 @@
 /* Export options: the exports(5) option syntax, the groups of options that exclude each other,
  * the policy's defaults and allowed list, anonuser/anongroup mapped to ids. */
 #include <ctype.h>
-#include <sys/types.h> /* before nfsidmap.h, which needs it */
 
-#include <nfsidmap.h>
-
+#include "idmap.h"
 #include "internal.h"
 #include "options.h"
 
@@ -83,16 +81,22 @@ static int map_anon(const char *name, const char *o, char **ret, nfsroot_error *
     _cleanup_free_ char *copy = strdup(who);
     if (!copy)
         return -ENOMEM;
-    (void)nfs4_init_name_mapping(NULL);
+    char why[512];
+    _cleanup_(nfsroot_idmap_close) nfsroot_idmap api = { 0 };
+    if (nfsroot_idmap_open(&api, why, sizeof(why)) < 0)
+        return nfsroot_err(err, -ENOENT, name, "options", NULL, 0,
+                           "%s '%s' needs the NFSv4 id mapper: %s", user ? "anonuser" : "anongroup",
+                           who, why);
+    (void)api.init_name_mapping(NULL);
     unsigned long id;
     int r;
     if (user) {
         uid_t uid;
-        r = nfs4_name_to_uid(copy, &uid);
+        r = api.name_to_uid(copy, &uid);
         id = uid;
     } else {
         gid_t gid;
-        r = nfs4_name_to_gid(copy, &gid);
+        r = api.name_to_gid(copy, &gid);
         id = gid;
     }
     if (r != 0)

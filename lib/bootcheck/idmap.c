@@ -2,11 +2,8 @@
 /* NFSv4 id mapping: the host's and the guest's NFSv4 domain should agree. */
 #include <ctype.h>
 #include <strings.h>
-#include <sys/types.h>
-
-#include <nfsidmap.h>
-
 #include "bootcheck.h"
+#include "idmap.h"
 
 int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
 {
@@ -21,19 +18,13 @@ int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
     return 0;
 }
 
-/* libnfsidmap logs through syslog by default; the library never prints or logs on its own. */
-static void quiet_logger(const char *fmt, ...)
-{
-    (void)fmt;
-}
-
 int bootcheck_host_nfs4_domain(const char *conf, char *ret, size_t len)
 {
-    char path[4096];
+    char path[4096], why[512];
     snprintf(path, sizeof(path), "%s", conf);
-    nfs4_set_debug(0, quiet_logger);
-    if (nfs4_init_name_mapping(path) != 0 || nfs4_get_default_domain(NULL, ret, len) != 0 ||
-        !ret[0])
+    _cleanup_(nfsroot_idmap_close) nfsroot_idmap api = { 0 };
+    if (nfsroot_idmap_open(&api, why, sizeof(why)) < 0 || api.init_name_mapping(path) != 0 ||
+        api.get_default_domain(NULL, ret, len) != 0 || !ret[0])
         return -ENOENT;
     return 0;
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # What each hook run loads (docs/PERFORMANCE.md): an unannotated guest runs the static front end
 # alone, a release reads only its record and loads no libxml2 (nor the ICU and libstdc++ it
-# pulls in), a prepare does. Read from the dynamic loader's own report (LD_DEBUG=libs), so no
+# pulls in) and no libnfsidmap, a prepare does. Read from the dynamic loader's own report (LD_DEBUG=libs), so no
 # root and no daemon are needed.
 # Usage: test-hook-loads.sh BUILD_DIR SOURCE_DIR
 set -u
@@ -43,6 +43,7 @@ check "release without a record: exit 0 ($(grep -v '^ *[0-9]*:' "$W/release.out"
 check "release: the runner ran (the library was loaded)" grep -q 'libvirt-nfsroot' "$W/release.out"
 check "release: libxml2 is not loaded" not grep -q 'libxml2' "$W/release.out"
 check "release: ICU is not loaded" not grep -q 'libicu' "$W/release.out"
+check "release: libnfsidmap is not loaded" not grep -q 'libnfsidmap' "$W/release.out"
 
 # The export directory does not exist: prepare parses, then refuses.
 loads prepare.out prepare begin "$W/ours.xml"
