@@ -95,6 +95,10 @@ calls() { # the exportmgr methods called since mark, ShowExports left out
     tail -c +$((MARK + 1)) "$W/monitor.log" | grep -o 'member=[A-Za-z]*' | cut -d= -f2 |
         grep -v ShowExports | tr '\n' ' '
 }
+shows() { # how many times ShowExports (every export on the host) was called since mark
+    sleep 0.3
+    tail -c +$((MARK + 1)) "$W/monitor.log" | grep -c 'member=ShowExports'
+}
 
 # ---------------------------------------------------------------- the guest, policy, network
 EXP=$W/export/vm
@@ -302,8 +306,12 @@ check "after a ganesha restart the export is back (v4), from the index" nfs_ok "
 check "  ... with the same Export_Id" live_has_id "$ID1"
 check "  ... and still refuses the neighbour" nfs_refused "$N" 4
 
+mark
 t0=$(ms); check "hook release exits 0" vm release end; t1=$(ms)
 RELEASE_MS=$((t1 - t0))
+# The id table says what to remove: the list of every export (its reply grows with the host's
+# exports) is not asked for.
+check "  ... without asking ganesha for every export (ShowExports)" [ "$(shows)" = 0 ]
 check "the EXPORT file is deleted" test -z "$(export_file)"
 check "the index no longer includes it" \
     not grep -q virt-nfsroot- "$W/ganesha.d/virt-nfsroot-index.conf"
@@ -324,6 +332,18 @@ check "  ... in the same file" test "$(export_file)" = "$F1"
 check "  ... and is served" nfs_ok "$C" 4
 check "the other domain released" other release end
 check "the guest released" vm release end
+
+# The id table lost while the export lives (a crash, a wiped state/ganesha): release finds our
+# export in ganesha's list of every export and still takes it down.
+check "prepare for the lost-table case exits 0" vm prepare begin
+check "  ... served" nfs_ok "$C" 4
+rm -f "$W/state/ganesha/export-ids"
+mark
+check "release with the id table lost exits 0" vm release end
+check "  ... asks ganesha for every export (ShowExports)" [ "$(shows)" -ge 1 ]
+check "  ... the EXPORT file is deleted" test -z "$(export_file)"
+check "  ... ganesha no longer lists the export" not ganesha_lists "$EXP"
+check "  ... the client is refused" nfs_refused "$C" 4
 # A hand-made export holding that id: the guest cannot have it here, and any other id would
 # break its handles after a migration, so prepare refuses in one line and exports nothing.
 mkdir -p "$W/export/byhand"

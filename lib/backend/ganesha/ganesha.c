@@ -278,8 +278,9 @@ static int save_all(const nfsroot_policy *p, const id_table *t, const char *doma
     return r == 0 ? k : r;
 }
 
-/* Lock the table, open the bus and list what ganesha serves: what apply and remove start from.
- * A remove goes on without the list when ganesha is not running (live_required false). */
+/* Lock the table, open the bus and list what ganesha serves (unless live is NULL): what apply
+ * and remove start from. A remove goes on without the list when ganesha is not running
+ * (live_required false). */
 static int begin(const nfsroot_policy *p, const char *domain, bool live_required, id_table *t,
                  bus **b, id_list *live, nfsroot_error *err)
 {
@@ -290,7 +291,7 @@ static int begin(const nfsroot_policy *p, const char *domain, bool live_required
     if (r < 0)
         return r;
     r = bus_open(p, domain, b, err);
-    if (r < 0)
+    if (r < 0 || !live)
         return r;
     nfsroot_error scratch = { 0 };
     r = bus_show_exports(*b, live, live_required ? err : &scratch);
@@ -385,15 +386,26 @@ static int ganesha_remove(const nfsroot_policy *p, const nfsroot_plan *plan, con
     _cleanup_(id_table_donep) id_table t = { .lock_fd = -1 };
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
-    /* Ganesha not running is fine for a removal; only the lost table case needs the list. */
-    int r = begin(p, plan->domain, false, &t, &b, &live, err);
+    int r = begin(p, plan->domain, false, &t, &b, NULL, err);
     if (r < 0)
         return r;
+    /* Is every export of the plan in the table under this domain? Then the table says all
+     * that is to be removed, and ganesha's list of every export on the host (ShowExports, whose
+     * reply grows with them: 4,000 exports cost a removal tens of ms) is not asked for. */
+    bool lost = false;
+    for (size_t i = 0; i < plan->n_exports && !lost; i++) {
+        const id_record *rec = id_list_find_path(&t.ids, plan->exports[i].path);
+        lost = !rec || strcmp(rec->uuid, plan->uuid) != 0;
+    }
+    /* Ganesha not running is fine for a removal; only the lost table case needs the list. */
+    nfsroot_error scratch = { 0 };
+    if (lost)
+        (void)bus_show_exports(b, &live, &scratch);
     for (size_t i = t.ids.n; r == 0 && i-- > 0;)
         if (strcmp(t.ids.v[i].uuid, plan->uuid) == 0)
             r = forget_record(p, b, &t, &t.ids.v[i], plan->domain, log, err);
     /* The table was lost (state dir wiped) but ganesha still serves our files. */
-    for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
+    for (size_t i = 0; r == 0 && lost && i < plan->n_exports; i++) {
         const id_record *le = id_list_find_path(&live, plan->exports[i].path);
         if (!le || !export_file_exists(p, plan->uuid, le->id))
             continue;
