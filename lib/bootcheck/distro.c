@@ -129,7 +129,18 @@ static int check_file(const distro_ctx *x, const struct file_check *c, const cha
     return nfsroot_findings_add(x->f, c->level, c->code, file, "%s%s%s", c->before, file, c->after);
 }
 
-/* Append the modules a dracut config text asks for ("add_dracutmodules+=" nfs x "") to *mods. */
+/* The network modules any profile knows: a config naming one of them is judged. */
+static bool is_network_module(const char *m)
+{
+    for (size_t i = 0; guest_profiles[i]; i++)
+        if (guest_netmod_find(guest_profiles[i], m))
+            return true;
+    return false;
+}
+
+/* Append the network modules a dracut config text asks for ("add_dracutmodules+=" nfs x "")
+ * to *mods. Only those: the guest writes these files (up to DRACUT_CONF_FILES_MAX of CONF_MAX
+ * each), and a list of every word it names would cost the prepare hook quadratic time. */
 static int dracut_conf_modules(const char *text, char **mods)
 {
     static const char *const keys[] = { "add_dracutmodules", "force_add_dracutmodules",
@@ -149,7 +160,7 @@ static int dracut_conf_modules(const char *text, char **mods)
                 return -ENOMEM;
             char *save = NULL;
             for (char *w = strtok_r(val, " \t\"'", &save); w; w = strtok_r(NULL, " \t\"'", &save))
-                if (guest_words_add(mods, w) < 0)
+                if (is_network_module(w) && guest_words_add(mods, w) < 0)
                     return -ENOMEM;
             break;
         }
@@ -203,15 +214,6 @@ static int dracut_modules(const distro_ctx *x, char **mods)
     return r;
 }
 
-/* The network modules any profile knows: a config naming one of them is judged. */
-static bool is_network_module(const char *m)
-{
-    for (size_t i = 0; guest_profiles[i]; i++)
-        if (guest_netmod_find(guest_profiles[i], m))
-            return true;
-    return false;
-}
-
 static int check_netmod(const distro_ctx *x, const char *module)
 {
     char file[1200];
@@ -243,8 +245,7 @@ static int check_network(const distro_ctx *x)
         size_t w = strcspn(p, " ");
         char m[128];
         snprintf(m, sizeof(m), "%.*s", (int)w, p);
-        if (is_network_module(m))
-            r = check_netmod(x, m);
+        r = check_netmod(x, m);
         p += w;
         p += strspn(p, " ");
     }
