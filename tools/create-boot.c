@@ -48,16 +48,25 @@ int create_dracut_hash(create_ctx *c, char ret[17])
     return 0;
 }
 
-/* Copy a file of the tree (symlinks resolved inside it) to dir/name, atomically. */
-static int copy_out(const create_ctx *c, const char *tree_path, const char *dir, const char *name)
+/* A regular file of the tree, opened beneath it (a symbolic link in the tree resolves inside
+ * the tree, never on the host); -1 after saying why. */
+static int open_tree_file(const create_ctx *c, const char *tree_path, struct stat *st)
 {
     _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int in = root < 0 ? -1 : nfsroot_host_open(root, tree_path, O_RDONLY);
-    struct stat st;
-    if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-        cli_error("cannot read '%s%s'", c->target, tree_path);
-        return -ENOENT;
+    /* O_NONBLOCK: a FIFO the tree put there must not hang create before the S_ISREG check. */
+    int fd = root < 0 ? -1 : nfsroot_host_open(root, tree_path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0 || fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        cli_error("cannot read '%s%s' (a regular file of the tree)", c->target, tree_path);
+        return -1;
     }
+    return fd;
+}
+
+/* Copy the regular file open as in (size bytes) to dir/name, atomically. */
+static int copy_fd_out(int in, off_t size, const char *dir, const char *name)
+{
     char tmp[4096], dst[4096];
     snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
     snprintf(dst, sizeof(dst), "%s/%s", dir, name);
@@ -65,7 +74,7 @@ static int copy_out(const create_ctx *c, const char *tree_path, const char *dir,
         open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (out < 0)
         return -errno;
-    for (off_t left = st.st_size; left > 0;) {
+    for (off_t left = size; left > 0;) {
         ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (1 << 30) : (size_t)left);
         if (n <= 0) {
             int e = n < 0 ? errno : EIO;
@@ -80,6 +89,25 @@ static int copy_out(const create_ctx *c, const char *tree_path, const char *dir,
         return -e;
     }
     return 0;
+}
+
+/* Copy a file of the tree (symlinks resolved inside it) to dir/name, atomically. */
+static int copy_out(const create_ctx *c, const char *tree_path, const char *dir, const char *name)
+{
+    struct stat st;
+    _cleanup_close_ int in = open_tree_file(c, tree_path, &st);
+    return in < 0 ? -ENOENT : copy_fd_out(in, st.st_size, dir, name);
+}
+
+/* chmod 0644 a file of the tree, resolved beneath it: a link the tree holds (boot/vmlinuz-X ->
+ * /etc/shadow) changes a file of the tree, never one of the host. */
+static int chmod_in_tree(const create_ctx *c, const char *tree_path)
+{
+    struct stat st;
+    _cleanup_close_ int fd = open_tree_file(c, tree_path, &st);
+    if (fd < 0)
+        return -ENOENT;
+    return fchmod(fd, 0644) < 0 ? -errno : 0;
 }
 
 int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret)
@@ -143,8 +171,14 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
     char link_path[4096];
     snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
     unlink(link_path);
-    if (link(shared, link_path) < 0 && (r = copy_out(c, shared + 0, c->boot_dir, "initrd.img")))
-        return r;
+    if (link(shared, link_path) < 0) {
+        /* Another filesystem, or too many links: a copy of the store's image (a host path). */
+        _cleanup_close_ int in = open(shared, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode))
+            return in < 0 ? -errno : -EINVAL;
+        if ((r = copy_fd_out(in, sb.st_size, c->boot_dir, "initrd.img")) < 0)
+            return r;
+    }
     c->initrd = strdup(link_path);
     return c->initrd ? 0 : -ENOMEM;
 }
@@ -167,9 +201,12 @@ int create_initramfs(create_ctx *c, create_stage *st)
         else if ((r = run_dracut(c, st)) < 0)
             return r;
         /* libvirt-qemu reads them (and chowns them at each start: the boot check says so). */
-        if (chmod(c->kernel, 0644) < 0 || chmod(c->initrd, 0644) < 0)
-            return -errno;
-        return 0;
+        char tree_kernel[512], tree_initrd[512];
+        snprintf(tree_kernel, sizeof(tree_kernel), "/boot/vmlinuz-%s", c->kver);
+        snprintf(tree_initrd, sizeof(tree_initrd), "/boot/initrd.img-%s", c->kver);
+        if ((r = chmod_in_tree(c, tree_kernel)) < 0)
+            return r;
+        return chmod_in_tree(c, tree_initrd);
     }
     const char *const *dirs = nfsroot_policy_get_boot_dirs(c->policy);
     if (!dirs || !dirs[0]) {

@@ -362,6 +362,15 @@ int create_tree(create_ctx *c, create_stage *st)
 
 /* ---- the kernel ---------------------------------------------------------------------------- */
 
+/* A kernel release as kernels name themselves ("6.12.48+deb13-amd64"): the tree names its files,
+ * and the version goes into paths and onto the terminal. */
+static bool kernel_release_ok(const char *v)
+{
+    return v[0] && v[0] != '.' &&
+           strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789._+~-") == strlen(v);
+}
+
 /* The newest /boot/vmlinuz-VERSION of the tree that has /lib/modules/VERSION. */
 int create_find_kernel(create_ctx *c)
 {
@@ -377,6 +386,8 @@ int create_find_kernel(create_ctx *c)
         if (strncmp(e->d_name, "vmlinuz-", 8) || strlen(e->d_name) >= sizeof(best) + 8)
             continue;
         const char *v = e->d_name + 8;
+        if (!kernel_release_ok(v))
+            continue;
         char mod[4096];
         struct stat st;
         snprintf(mod, sizeof(mod), "%s/lib/modules/%s", c->target, v);

@@ -176,12 +176,12 @@ static void print_done(const create_ctx *c)
     const char *name = cli_esc(c->o->name);
     if (c->o->cache_only) {
         printf("cached tree ready: %s (kernel %s)\n",
-               cli_esc(c->cache_entry ? c->cache_entry : "?"), c->kver ? c->kver : "?");
+               cli_esc(c->cache_entry ? c->cache_entry : "?"), cli_esc(c->kver ? c->kver : "?"));
         return;
     }
     printf("%s domain '%s' (%.0f s): root '%s', kernel %s\n",
            c->o->dry_run ? "would define" : "defined", name, create_now() - c->t0,
-           cli_esc(c->target), c->kver ? c->kver : "?");
+           cli_esc(c->target), cli_esc(c->kver ? c->kver : "?"));
     if (c->o->start && !c->o->dry_run)
         printf("started; its console: virsh console %s\n", name);
     else if (!c->o->dry_run)
