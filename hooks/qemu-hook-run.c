@@ -27,14 +27,19 @@ int main(int argc, char **argv)
      * earlier on the search path would get structures it does not know and could do nothing
      * without a word. (A copy older than this check has no nfsroot_abi_id at all: the linker
      * then stops us, loudly, too.) */
+    openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
     if (strcmp(nfsroot_abi_id(), NFSROOT_ABI_ID) != 0) {
-        char name[512];
+        /* Also to syslog: at release and reconnect we exit 0, and libvirt keeps a successful
+         * hook's stderr only in its debug log. */
+        char name[512], line[1536];
         nfsroot_escape(argv[1], NFSROOT_ESCAPE_TEXT, name, sizeof(name));
-        fprintf(stderr,
-                "virt-nfsroot: domain '%s': the hook was built for libvirt-nfsroot %s but loaded "
-                "%s, a stale copy elsewhere on the library path: remove it (ldconfig -p | grep "
-                "libvirt-nfsroot)\n",
-                name, NFSROOT_ABI_ID, nfsroot_abi_id());
+        snprintf(line, sizeof(line),
+                 "domain '%s': the hook was built for libvirt-nfsroot %s but loaded %s, a stale "
+                 "copy elsewhere on the library path: remove it (ldconfig -p | grep "
+                 "libvirt-nfsroot)",
+                 name, NFSROOT_ABI_ID, nfsroot_abi_id());
+        syslog(LOG_ERR, "%s", line);
+        fprintf(stderr, "virt-nfsroot: %s\n", line);
         return must_succeed ? 0 : 1;
     }
     size_t len = 0;
@@ -43,7 +48,6 @@ int main(int argc, char **argv)
     if (!xml)
         return status;
 
-    openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
     nfsroot_log log = { .fn = to_syslog };
     nfsroot_hook_args a = {
         .version = NFSROOT_HOOK_ARGS_VERSION,
