@@ -357,11 +357,13 @@ static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const 
                        e->path, client);
 }
 
+/* *known: what etab held for client before this run when the caller knows it (the previous
+ * run's read for the same client), else NULL; on success, what it holds after. */
 static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                      const char *client, const nfsroot_log *log, nfsroot_error *err)
+                      const char *client, char ***known, const nfsroot_log *log, nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **before = NULL;
-    int r = etab_paths(p, client, &before);
+    _cleanup_strv_free_ char **before = TAKE_PTR(*known);
+    int r = before ? 0 : etab_paths(p, client, &before);
     if (r < 0)
         return etab_error(p, plan->domain, r, err);
     _cleanup_free_ char *errtext = NULL, *opts = kernel_options(e);
@@ -394,6 +396,7 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     if (r != 0 && errtext && errtext[0])
         nfsroot_logf(log, LOG_NOTICE, "domain '%s': exportfs exited %d about another entry: %s",
                      plan->domain, r, errtext);
+    *known = TAKE_PTR(after); /* after_check took nothing down: etab is as read */
     return 0;
 }
 
@@ -417,11 +420,21 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const
                 NFSROOT_FAULT_POINT("kernel-old-unexported");
             }
 
+    /* etab is read once before the first run for a client and once after each run: the read
+     * after one run is the next one's "before" when the client is the same. */
+    _cleanup_strv_free_ char **known = NULL;
+    const char *known_client = NULL;
     for (size_t i = 0; i < plan->n_exports; i++)
         for (size_t c = 0; plan->exports[i].clients[c]; c++) {
-            r = export_one(p, plan, &plan->exports[i], plan->exports[i].clients[c], log, err);
+            const char *client = plan->exports[i].clients[c];
+            if (known_client && strcmp(known_client, client) != 0) {
+                strv_free(known);
+                known = NULL;
+            }
+            r = export_one(p, plan, &plan->exports[i], client, &known, log, err);
             if (r < 0)
                 return r;
+            known_client = client;
         }
     return 0;
 }
