@@ -402,8 +402,9 @@ int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nf
 }
 
 /* admin.get_grace → (b in_grace, b success, s message). Releases without it say
- * UnknownMethod: *ret_known is then false and nothing is refused for it. */
-int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err)
+ * UnknownMethod, and an answer we cannot read is no answer: *ret_in_grace is then false and
+ * nothing is refused for it. */
+int bus_in_grace(bus *b, bool *ret_in_grace, nfsroot_error *err)
 {
     _cleanup_dbus_error_ DBusError e = DBUS_ERROR_INIT;
     _cleanup_dbus_message_ DBusMessage *m = b->api.dbus_message_new_method_call(
@@ -411,7 +412,6 @@ int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err
     _cleanup_dbus_message_ DBusMessage *reply = NULL;
     if (!m)
         return -ENOMEM;
-    *ret_known = false;
     *ret_in_grace = false;
     int r = bus_call(b, m, &reply, &e);
     if (r == -EIO &&
@@ -425,10 +425,9 @@ int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err
     DBusMessageIter it;
     if (!b->api.dbus_message_iter_init(reply, &it) ||
         b->api.dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_BOOLEAN)
-        return 0; /* an answer we cannot read: not known */
+        return 0;
     dbus_bool_t v = FALSE;
     b->api.dbus_message_iter_get_basic(&it, &v);
     *ret_in_grace = v;
-    *ret_known = true;
     return 0;
 }

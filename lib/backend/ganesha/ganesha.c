@@ -339,11 +339,10 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
     _cleanup_free_ uint16_t *derived = NULL;
-    int r = check_policy(p, plan->domain, err);
+    /* begin() checks the policy (the id range derive_ids divides by) first. */
+    int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
         r = derive_ids(p, plan, &derived, err);
-    if (r == 0)
-        r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r < 0)
         return r;
     r = forget_dropped(p, plan, old, b, &t, log, err);
@@ -365,9 +364,9 @@ static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
         r = derive_ids(p, plan, &derived, err);
-    bool in_grace = false, known = false;
+    bool in_grace = false;
     if (r == 0)
-        r = bus_in_grace(b, &in_grace, &known, err);
+        r = bus_in_grace(b, &in_grace, err);
     if (r < 0)
         return r;
     if (in_grace)

@@ -67,7 +67,7 @@ int bus_export_has_client(bus *b, uint16_t id, const char *client, bool *ret, nf
 
 /* admin.get_grace: is ganesha in its grace period? *ret_known false when it cannot say (a
  * release without the method). */
-int bus_in_grace(bus *b, bool *ret_in_grace, bool *ret_known, nfsroot_error *err);
+int bus_in_grace(bus *b, bool *ret_in_grace, nfsroot_error *err);
 
 /* ---- config.c --------------------------------------------------------------------------- */
 
