@@ -47,8 +47,12 @@ out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
 check "prepare twice is idempotent" [ $rc -eq 0 ]
 check "a killed writer's stale temp file is cleaned up" [ ! -e "/etc/exports.d/.$f.99999.tmp" ]
 check "one line for vm1 after two prepares" [ "$(grep -c "^$W/export/vm1	" /var/lib/nfs/etab)" -eq 1 ]
-run_hook vm1 release end < "$W/vm1.xml"; rc=$?
+# A real release (a record, a backend removal): what the dynamic loader maps for it.
+LD_DEBUG=libs run_hook vm1 release end < "$W/vm1.xml" 2>"$W/release-libs"; rc=$?
 check "release exits 0" [ $rc -eq 0 ]
+check "  ... the runner ran (the library was loaded)" grep -q 'libvirt-nfsroot' "$W/release-libs"
+check "  ... without libxml2, ICU or libnfsidmap (docs/PERFORMANCE.md)" \
+    not grep -Eq 'libxml2|libicu|libnfsidmap' "$W/release-libs"
 check "vm1 unexported" sh -c "! grep -q '^$W/export/vm1	' /var/lib/nfs/etab"
 check "our exports.d file removed" sh -c "! ls /etc/exports.d/virt-nfsroot-* 2>/dev/null"
 check "admin's export untouched" etab_has "$W/admin" 127.0.0.1

@@ -118,7 +118,8 @@ for server in "192.168.122.9:$W/export/vm1&#10;virt-nfsroot: forged" "192.168.12
 done
 
 # 5. The kernel server: no threads, or in its NFSv4 grace period (a fake /proc/fs/nfsd here).
-ns_tmpfs /proc/fs/nfsd
+# Unchecked, a failed mount would leave these writes to the machine's own nfsd.
+ns_tmpfs /proc/fs/nfsd || { fail "cannot put a tmpfs over /proc/fs/nfsd"; finish; }
 echo 0 > /proc/fs/nfsd/threads
 refused "nfsd runs no threads" "$W/vm1.xml" "the kernel NFS server of this host runs no threads"
 echo 8 > /proc/fs/nfsd/threads
@@ -140,8 +141,9 @@ mkdir -p "$W/export/vm2" "$W/export/common"
 with_common() { domain_xml "$1" "path=\"$W/export/$1\"" | sed "s|<nfsroot:export path=\"$W/export/$1\"/>|&<nfsroot:export path=\"$W/export/common\" readonly=\"yes\"/>|"; }
 with_common vm1 > "$W/vm1c.xml"
 with_common vm2 > "$W/vm2c.xml"
-run_hook vm1 prepare begin < "$W/vm1c.xml"
-run_hook vm2 prepare begin < "$W/vm2c.xml"
+check "vm1 with the shared path: prepare" run_hook vm1 prepare begin < "$W/vm1c.xml"
+check "vm2 with the shared path: prepare" run_hook vm2 prepare begin < "$W/vm2c.xml"
+check "  ... vm1's root is exported" etab_has "$W/export/vm1" 192.168.122.0/24
 check "vm1 and vm2 share the read-only path" etab_has "$W/export/common" 192.168.122.0/24
 out=$(run_hook vm1 release end migrated < "$W/vm1c.xml" 2>&1); rc=$?
 check "release end migrated: exit 0, silent ($out)" [ $rc -eq 0 -a -z "$out" ]
@@ -156,6 +158,7 @@ run_hook vm2 release end < "$W/vm2c.xml"
 # there (the release of that stay never ran) is prepared again, idempotently.
 check "an earlier stay: prepare" run_hook vm1 prepare begin < "$W/vm1.xml"
 fsid=$(sed -n "s|^$W/export/vm1	.*fsid=\([0-9a-f-]*\).*|\1|p" /var/lib/nfs/etab)
+check "  ... its etab line has an fsid ($fsid)" [ -n "$fsid" ]
 check "the incoming guest: prepare again with that record exits 0" \
     run_hook vm1 prepare begin < "$W/vm1.xml"
 check "  ... one etab line for its root" [ "$(grep -c "^$W/export/vm1	" /var/lib/nfs/etab)" -eq 1 ]

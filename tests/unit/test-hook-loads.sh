@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # What each hook run loads (docs/PERFORMANCE.md): an unannotated guest runs the static front end
-# alone, a release reads only its record and loads no libxml2 (nor the ICU and libstdc++ it
+# alone, a release without a record loads no libxml2 (nor the ICU and libstdc++ it
 # pulls in) and no libnfsidmap, a prepare does. Read from the dynamic loader's own report (LD_DEBUG=libs), so no
 # root and no daemon are needed.
 # Usage: test-hook-loads.sh BUILD_DIR SOURCE_DIR
