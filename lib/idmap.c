@@ -22,8 +22,8 @@ int nfsroot_idmap_open(nfsroot_idmap *api, char *why, size_t why_len)
     };
     /* RTLD_GLOBAL: its translation plugins (nsswitch.so, static.so, ...) are dlopen()ed by it
      * and find its symbols (idmap_verbosity, nfs4_get_default_domain...) in the global scope. */
-    int r = nfsroot_dlopen_scope(NFSROOT_LIBNFSIDMAP_SONAME, RTLD_GLOBAL, syms, ELEMENTSOF(syms),
-                                 &api->handle, why, why_len);
+    int r = nfsroot_dlopen_flags(NFSROOT_LIBNFSIDMAP_SONAME, RTLD_NOW | RTLD_GLOBAL, syms,
+                                 ELEMENTSOF(syms), &api->handle, why, why_len);
     if (r < 0)
         return r;
     api->set_debug(0, quiet_logger);

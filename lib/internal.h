@@ -79,9 +79,10 @@ typedef struct nfsroot_dlsym {
 } nfsroot_dlsym;
 int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void **ret_handle,
                    char *why, size_t why_len);
-/* The same with RTLD_GLOBAL (scope) for a library whose own plugins resolve its symbols through
- * the global scope (libnfsidmap's nsswitch.so has no NEEDED entry for it). */
-int nfsroot_dlopen_scope(const char *soname, int scope, const nfsroot_dlsym *syms, size_t n,
+/* The same with dlopen()'s flags given (RTLD_NODELETE is added): RTLD_LAZY for libxml2 (xml.c),
+ * RTLD_GLOBAL for a library whose plugins resolve its symbols through the global scope
+ * (libnfsidmap's nsswitch.so has no NEEDED entry for it). */
+int nfsroot_dlopen_flags(const char *soname, int flags, const nfsroot_dlsym *syms, size_t n,
                          void **ret_handle, char *why, size_t why_len);
 /* The libarchive calls both of its readers (the initramfs scan, the guest unpack) use; each adds
  * its own format and open call. */

@@ -433,12 +433,12 @@ void first_line(const char *s, char *buf, size_t len)
     snprintf(buf, len, "%.*s", (int)n, s);
 }
 
-int nfsroot_dlopen_scope(const char *soname, int scope, const nfsroot_dlsym *syms, size_t n,
+int nfsroot_dlopen_flags(const char *soname, int flags, const nfsroot_dlsym *syms, size_t n,
                          void **ret_handle, char *why, size_t why_len)
 {
     /* RTLD_NODELETE: dlclose() keeps it mapped, so a later open in this process (the CLI
      * checking many domains) is a lookup, not a second load. */
-    void *h = dlopen(soname, RTLD_NOW | scope | RTLD_NODELETE);
+    void *h = dlopen(soname, flags | RTLD_NODELETE);
     if (!h) {
         const char *e = dlerror();
         snprintf(why, why_len, "%s", e ? e : soname);
@@ -460,7 +460,7 @@ int nfsroot_dlopen_scope(const char *soname, int scope, const nfsroot_dlsym *sym
 int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void **ret_handle,
                    char *why, size_t why_len)
 {
-    return nfsroot_dlopen_scope(soname, RTLD_LOCAL, syms, n, ret_handle, why, why_len);
+    return nfsroot_dlopen_flags(soname, RTLD_NOW | RTLD_LOCAL, syms, n, ret_handle, why, why_len);
 }
 
 int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how)

@@ -14,25 +14,19 @@ static char xml_why[256];
 
 static void xml_open(void)
 {
+    const nfsroot_dlsym syms[] = {
+#define X(sym) { "xml" #sym, (void **)&xml_api.sym },
+        NFSROOT_XML_SYMS(X)
+#undef X
+    };
     /* RTLD_LAZY, unlike nfsroot_dlopen(): libxml2 and ICU are linked -z now themselves, but
      * RTLD_NOW would also bind all of libstdc++'s and libm's functions that nothing here calls.
-     * RTLD_NODELETE: the table stays valid after dlclose(). */
-    void *h = dlopen(NFSROOT_LIBXML2_SONAME, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE);
-    if (!h) {
-        const char *e = dlerror();
-        snprintf(xml_why, sizeof(xml_why), "%s", e ? e : NFSROOT_LIBXML2_SONAME);
-        xml_status = -ENOENT;
-        return;
-    }
-#define X(sym)                                                                                     \
-    if (xml_status == 0 && !(xml_api.sym = (__typeof__(xml_api.sym))dlsym(h, "xml" #sym))) {       \
-        snprintf(xml_why, sizeof(xml_why), "%s has no symbol 'xml%s'", NFSROOT_LIBXML2_SONAME,     \
-                 #sym);                                                                            \
-        xml_status = -ENOENT;                                                                      \
-    }
-    NFSROOT_XML_SYMS(X)
-#undef X
-    dlclose(h);
+     * RTLD_NODELETE (always added): the table stays valid after dlclose(). */
+    void *h = NULL;
+    xml_status = nfsroot_dlopen_flags(NFSROOT_LIBXML2_SONAME, RTLD_LAZY | RTLD_LOCAL, syms,
+                                      ELEMENTSOF(syms), &h, xml_why, sizeof(xml_why));
+    if (h)
+        dlclose(h);
 }
 
 int nfsroot_xml_load(nfsroot_error *err)
