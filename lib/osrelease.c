@@ -72,12 +72,3 @@ int nfsroot_os_release_parse(const char *text, size_t len, nfsroot_os_release *r
     *ret = o;
     return 0;
 }
-
-bool nfsroot_os_release_is(const nfsroot_os_release *o, const char *word)
-{
-    if (!word[0])
-        return false;
-    if (strcmp(o->id, word) == 0)
-        return true;
-    return words_contain(o->id_like, word, " \t");
-}

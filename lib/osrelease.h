@@ -23,7 +23,5 @@ typedef struct nfsroot_os_release {
  * backslash escapes (the shell subset os-release(5) allows); comments and malformed lines are
  * skipped, the last assignment wins. Pure, bounded by len; always 0. Exported for the fuzzer. */
 NFSROOT_API int nfsroot_os_release_parse(const char *text, size_t len, nfsroot_os_release *ret);
-/* Is word one of ID or the words of ID_LIKE? */
-NFSROOT_API bool nfsroot_os_release_is(const nfsroot_os_release *o, const char *word);
 
 #endif
