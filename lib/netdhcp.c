@@ -13,7 +13,6 @@
 /* ------------------------------------------------------------------------------------------ */
 /* A network's DHCP (for `annotate --pin-address`, which has the XML from libvirt's API) */
 
-#define NETDHCP_MAX_XML (4u * 1024 * 1024)
 #define NETDHCP_MAX_HOSTS 65536
 
 void nfsroot_netdhcp_free(nfsroot_netdhcp *n)
@@ -118,7 +117,7 @@ static int netdhcp_err(nfsroot_error *err, int r)
 int nfsroot_netdhcp_parse(const char *xml, size_t len, const char *mac, nfsroot_netdhcp **ret,
                           nfsroot_error *err)
 {
-    if (len > NETDHCP_MAX_XML)
+    if (len > NETWORK_XML_MAX)
         return netdhcp_err(err, -EFBIG);
     _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = NULL;
     xmlNodePtr root = NULL;

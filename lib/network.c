@@ -246,7 +246,7 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
     snprintf(path, sizeof(path), "%s/%s.xml", p->network_dir, nic->source);
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int r = read_file_all(path, 4 * 1024 * 1024, &text, &len);
+    int r = read_file_all(path, NETWORK_XML_MAX, &text, &len);
     if (r == -ENOENT)
         return nfsroot_err(err, -ENONET, d->name, "interface", path, 0,
                            "network '%s' is not active (no '%s'): start it with 'virsh "
@@ -362,7 +362,7 @@ static size_t count_dhcp_hosts(xmlNodePtr ip)
 int nfsroot_network_xml_parse(const char *xml, size_t len, const char *path, nfsroot_netinfo **ret,
                               size_t *ret_n_dhcp_hosts, nfsroot_error *err)
 {
-    if (len > 4 * 1024 * 1024)
+    if (len > NETWORK_XML_MAX)
         return nfsroot_err(err, -EFBIG, NULL, "network", path, 0, "'%s' is too large", path);
     _cleanup_(nfsroot_xml_free_docp) xmlDocPtr doc = NULL;
     xmlNodePtr root = NULL;

@@ -4,6 +4,10 @@
 
 #include "xml.h"
 
+/* The largest network XML read or parsed (libvirt's are a few KB; a network with every DHCP host
+ * pinned is tens of KB). */
+#define NETWORK_XML_MAX (4u * 1024 * 1024)
+
 /* Parse a network XML text (path, may be NULL, names it): 0 with *ret_root its <network> element
  * (also inside the <networkstatus> of a live file), *ret_doc the caller's to free; -EBADF when it
  * is none, in err as "'path' is not a libvirt network XML" for domain and field unless field is
