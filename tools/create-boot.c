@@ -136,14 +136,35 @@ static int run_dracut(create_ctx *c, create_stage *st)
     return create_spawn(c, c->target, argv);
 }
 
+/* The tree's own /boot/initrd.img-KVER, built by dracut unless the kernel stage of this run or
+ * of the cached tree built it with this very configuration. */
+static int tree_initrd(create_ctx *c, create_stage *st, const char *hash)
+{
+    if (create_marker_has(c, "initrd-fresh") && create_marker_has(c, hash)) {
+        snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
+        return 0;
+    }
+    return run_dracut(c, st);
+}
+
 /* The initramfs store: <boot root>/.initramfs/<kver>-<hash>.img, linked into each guest's
- * boot directory, so a guest with the same kernel and configuration needs no dracut run. */
+ * boot directory, so a guest with the same kernel and configuration needs no dracut run. Only
+ * trees made here from the host's mirror (the tree cache) feed it and take from it: the image of
+ * a tarball's, a directory's or a reused tree (its dracut, its markers) is that guest's own,
+ * never another guest's. */
 static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
 {
-    char hash[17];
+    char hash[17], tree_path[512];
     int r = create_dracut_hash(c, hash);
     if (r < 0)
         return r;
+    snprintf(tree_path, sizeof(tree_path), "/boot/initrd.img-%s", c->kver);
+    if (!c->cache_entry) {
+        if ((r = tree_initrd(c, st, hash)) < 0 ||
+            (r = copy_out(c, tree_path, c->boot_dir, "initrd.img")) < 0)
+            return r;
+        return asprintf(&c->initrd, "%s/initrd.img", c->boot_dir) < 0 ? -ENOMEM : 0;
+    }
     _cleanup_free_ char *store = NULL, *name = NULL, *shared = NULL;
     if (asprintf(&store, "%s/.initramfs", boot_root) < 0 ||
         asprintf(&name, "%s-%s.img", c->kver, hash) < 0 ||
@@ -155,19 +176,8 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
     if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
         snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
         st->status = "shared";
-    } else {
-        char tree_initrd[512];
-        snprintf(tree_initrd, sizeof(tree_initrd), "/boot/initrd.img-%s", c->kver);
-        /* The kernel stage of this run or of the cached tree built it with this very
-         * configuration, unless the tree came from elsewhere or was configured since. */
-        bool fresh = create_marker_has(c, "initrd-fresh") && create_marker_has(c, hash);
-        if (!fresh && (r = run_dracut(c, st)) < 0)
-            return r;
-        if (fresh)
-            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
-        if ((r = copy_out(c, tree_initrd, store, name)) < 0)
-            return r;
-    }
+    } else if ((r = tree_initrd(c, st, hash)) < 0 || (r = copy_out(c, tree_path, store, name)) < 0)
+        return r;
     char link_path[4096];
     snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
     unlink(link_path);
@@ -194,11 +204,7 @@ int create_initramfs(create_ctx *c, create_stage *st)
             asprintf(&c->initrd, "%s/boot/initrd.img-%s", c->target, c->kver) < 0)
             return -ENOMEM;
         char hash[17];
-        if ((r = create_dracut_hash(c, hash)) < 0)
-            return r;
-        if (create_marker_has(c, "initrd-fresh") && create_marker_has(c, hash))
-            snprintf(st->note, sizeof(st->note), "built by the kernel's dracut hook");
-        else if ((r = run_dracut(c, st)) < 0)
+        if ((r = create_dracut_hash(c, hash)) < 0 || (r = tree_initrd(c, st, hash)) < 0)
             return r;
         /* libvirt-qemu reads them (and chowns them at each start: the boot check says so). */
         char tree_kernel[512], tree_initrd[512];
