@@ -72,6 +72,38 @@ static int domain_root(delete_run *d, char **ret)
     return 0;
 }
 
+/* Do two paths overlap (one is the other or lies beneath it)? */
+static bool paths_overlap(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+    return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b[la] : a[lb]) == '/');
+}
+
+/* The tree must not hold what another domain's record exports: whatever this domain's XML names
+ * (its editor need not be the host's admin), a running guest's root is not this one's to
+ * remove. */
+static int tree_exported_for_another(const delete_run *d)
+{
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(d->policy, &rec) < 0)
+        return -EIO;
+    for (size_t i = 0; i < rec.n; i++) {
+        const nfsroot_plan *plan = rec.v[i]->plan;
+        if (!strcmp(nfsroot_plan_get_domain(plan), d->o->name))
+            continue;
+        for (size_t e = 0; e < nfsroot_plan_get_n_exports(plan); e++) {
+            const char *path = nfsroot_export_get_path(nfsroot_plan_get_export(plan, e));
+            if (paths_overlap(path, d->tree)) {
+                cli_error("delete: the tree '%s' is not removed: domain '%s' exports '%s' (it "
+                          "runs, or its record says so)",
+                          d->tree, nfsroot_plan_get_domain(plan), path);
+                return -EBUSY;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Where the tree is, checked with the hook's path rules; resolved must be the very path (no
  * symbolic link on the way). */
 static int find_tree(delete_run *d)
@@ -102,7 +134,7 @@ static int find_tree(delete_run *d)
                   path, d->tree);
         return -ELOOP;
     }
-    return 0;
+    return tree_exported_for_another(d);
 }
 
 static int check(delete_run *d)

@@ -109,6 +109,22 @@ check "delete half-made tree: exit 0" [ "$rc" = 0 ]
 check "delete half-made tree: says so" grep -q "remove its root tree '$T/export/half'" "$O/out"
 check "delete half-made tree: gone, what its link pointed at kept" unchanged
 
+# delete --tree of a tree another domain's record exports (a running guest's root, whatever the
+# deleted domain's XML or --path names): refused, nothing removed.
+mkdir -p "$T/export/victim/etc" "$T/export/nest/inner" "$T/state/domains"
+printf '%s\n' 'virt-nfsroot-state 2' 'domain runner' 'uuid 4b1c2d3e-1111-2222-3333-444455556666' \
+    'backend kernel' 'since 1764000000' 'server 192.168.122.1' 'subnet_wide 0' \
+    "export root rw $T/export/victim rw,async,no_root_squash,insecure,no_subtree_check 192.168.122.7/32" \
+    "export extra ro $T/export/nest/inner ro 192.168.122.7/32" 'end' >"$T/state/domains/runner.state"
+snapshot >"$O/before"
+refuse "delete a tree another domain exports" 1 \
+    "^virt-nfsroot: delete: the tree '$T/export/victim' is not removed: domain 'runner' exports '$T/export/victim'" \
+    delete thief --tree --path "$T/export/victim"
+refuse "delete a tree holding another domain's export" 1 \
+    "is not removed: domain 'runner' exports '$T/export/nest/inner'" delete thief --tree --path "$T/export/nest"
+rm -rf "$T/export/victim" "$T/export/nest" "$T/state/domains"
+snapshot >"$O/before"
+
 # delete of what is not there: nothing to do, exit 0, nothing changed.
 "$BIN" --connect test:///default delete ghost --tree >"$O/out" 2>"$O/err"; rc=$?
 check "delete nothing: exit 0" [ "$rc" = 0 ]
