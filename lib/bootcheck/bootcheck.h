@@ -12,6 +12,11 @@
 
 /* The plan's root export, or NULL. */
 const nfsroot_export *bootcheck_root_export(const nfsroot_plan *plan);
+/* The root= a guest of this host should boot with: "root=nfs4:SERVER:PATH", plus ":vers=V"
+ * when the backend serves guests another NFSv4 minor version than the kernel's default 4.2
+ * (what create writes too). */
+void bootcheck_want_root(const nfsroot_policy *p, const char *server, const char *path, char *buf,
+                         size_t len);
 
 /* Open rel (relative, e.g. "etc/fstab") inside the directory root_fd the way the guest sees it:
  * symlinks resolve inside root (openat2 RESOLVE_IN_ROOT), never outside it. Falls back to a

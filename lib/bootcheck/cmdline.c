@@ -290,10 +290,7 @@ int nfsroot_bootcheck_cmdline(const nfsroot_policy *p, const char *cmdline, bool
                         .f = f,
                         .server = plan->server ? plan->server : "<host address>",
                         .has_initrd = has_initrd };
-    const char *vers = nfsroot_backend_guest_nfs_version(p);
-    snprintf(x.want, sizeof(x.want), "root=nfs4:%s:%s%s%s", x.server, re->path,
-             vers && strcmp(vers, "4.2") != 0 ? ":vers=" : "",
-             vers && strcmp(vers, "4.2") != 0 ? vers : "");
+    bootcheck_want_root(p, x.server, re->path, x.want, sizeof(x.want));
 
     if (c.has_rd_ip &&
         (r = nfsroot_findings_add(f, F_WARN, "cmdline-rd-ip", NULL,

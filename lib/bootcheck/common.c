@@ -18,6 +18,15 @@ const nfsroot_export *bootcheck_root_export(const nfsroot_plan *plan)
     return NULL;
 }
 
+void bootcheck_want_root(const nfsroot_policy *p, const char *server, const char *path, char *buf,
+                         size_t len)
+{
+    const char *vers = nfsroot_backend_guest_nfs_version(p);
+    bool other = vers && strcmp(vers, "4.2") != 0;
+    snprintf(buf, len, "root=nfs4:%s:%s%s%s", server, path, other ? ":vers=" : "",
+             other ? vers : "");
+}
+
 /* Without openat2: walk the components and refuse every symbolic link, which is stricter
  * than the guest's view but never leaves the root. */
 int bootcheck_walk_begin(int root_fd, const char *rel, bootcheck_walk *w)

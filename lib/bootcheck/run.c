@@ -26,10 +26,13 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
     (void)nfsroot_cmdline_parse(d->cmdline, &c);
 
     if (!d->kernel) {
+        char want[1200];
+        bootcheck_want_root(p, plan->server ? plan->server : "<host address>", re->path, want,
+                            sizeof(want));
         r = nfsroot_findings_add(f, F_INFO, "boot-not-direct", NULL,
                                  "the domain boots without <os><kernel> (firmware, PXE or a "
-                                 "disk): its boot loader must pass 'root=nfs4:%s:%s ip=dhcp rw'",
-                                 plan->server ? plan->server : "<host address>", re->path);
+                                 "disk): its boot loader must pass '%s ip=dhcp rw'",
+                                 want);
     } else {
         nfsroot_kernel_info ki = { 0 };
         r = nfsroot_bootcheck_kernel(p, d->kernel, plan, f, &ki);

@@ -28,6 +28,13 @@ check "firmware boot: exit 0" [ "$rc" = 0 ]
 check "firmware boot: one finding per line, prefixed" lines_ok "$T/out"
 check "firmware boot: plan to the pinned address" grep -q "^info: .*192.168.122.5/32(rw," "$T/out"
 check "firmware boot: boot loader hint" grep -q "^info: .*\[boot-not-direct\]" "$T/out"
+# The hint gives the root= a guest of this backend must mount: NFS-Ganesha serves NFSv4.1.
+check "firmware boot: the hint's root= (kernel backend: NFSv4.2, no vers=)" grep -q \
+    "must pass 'root=nfs4:192.168.122.1:$T/export/vm1 ip=dhcp rw' \\[boot-not-direct\\]" "$T/out"
+{ cat "$T/policy.conf"; printf 'backend = ganesha\nganesha_exports_dir = %s/ganesha.d\n' "$T"; } >"$T/ganesha.conf"
+VIRT_NFSROOT_CONFIG=$T/ganesha.conf "$BIN" validate "$T/fw.xml" >"$T/out" 2>"$T/err"
+check "firmware boot, ganesha backend: the hint's root= has vers=4.1 ($(grep boot-not-direct "$T/out"))" \
+    grep -q "must pass 'root=nfs4:192.168.122.1:$T/export/vm1:vers=4.1 ip=dhcp rw'" "$T/out"
 
 # Live migration: the network pins no bridge MAC (libvirt would give each host a random one):
 # a warning with the MAC to pin, not an error. With that MAC pinned, no such warning; a root=
