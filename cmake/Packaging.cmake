@@ -47,10 +47,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://virt-nfsroot.org/")
-# An NFS server, plus the shared libraries we link (libxml2, libnfsidmap1, libvirt0, libc6)
-# with the versions dpkg-shlibdeps finds, plus the three we dlopen() (libarchive for the initramfs
-# scan and create's unpack, libdbus for the ganesha backend, libcrypt for create's password), which it cannot see: Debian names their packages by
-# SONAME (libarchive.so.13 -> libarchive13, libdbus-1.so.3 -> libdbus-1-3).
+# An NFS server, plus the shared libraries the CLI links (libxml2, libnfsidmap1, libvirt0, libc6)
+# with the versions dpkg-shlibdeps finds (the library itself dlopen()s libxml2 and libnfsidmap:
+# the CLI's links are what keep them in this list), plus three only dlopen()ed (libarchive for
+# the initramfs scan and create's unpack, libdbus for the ganesha backend, libcrypt for create's
+# password), which it cannot see: Debian names their packages by SONAME (libarchive.so.13 ->
+# libarchive13, libdbus-1.so.3 -> libdbus-1-3).
 function(nfsroot_deb_package var soname)
     string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" pkg "${soname}")
     if(pkg MATCHES "[0-9]$" AND soname MATCHES "[0-9]\\.so\\.")

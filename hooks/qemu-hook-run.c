@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 {
     if (argc < 4)
         return 0;
-    bool must_succeed = strcmp(argv[2], "prepare") && strcmp(argv[2], "migrate");
+    bool must_succeed = !hook_may_refuse(argv[2]);
     /* The library the dynamic linker found must be the one we were built with: a stale copy
      * earlier on the search path would get structures it does not know and could do nothing
      * without a word. (A copy older than this check has no nfsroot_abi_id at all: the linker

@@ -81,7 +81,7 @@ int main(int argc, char **argv)
         strcmp(op, "migrate"))
         return 0;
     /* prepare and migrate may refuse (exit 1); release and reconnect must always go on. */
-    bool must_succeed = strcmp(op, "prepare") && strcmp(op, "migrate");
+    bool must_succeed = !hook_may_refuse(op);
 
     size_t len = 0;
     int status = 0;

@@ -47,6 +47,11 @@ char *hook_read_all(int fd, size_t *ret_len, int *ret_err)
     return buf;
 }
 
+bool hook_may_refuse(const char *op)
+{
+    return !strcmp(op, "prepare") || !strcmp(op, "migrate");
+}
+
 char *hook_read_xml(const char *domain, bool must_succeed, size_t *ret_len, int *ret_status)
 {
     int e = 0;

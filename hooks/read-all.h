@@ -11,7 +11,10 @@
  * above HOOK_STDIN_MAX) on failure. */
 char *hook_read_all(int fd, size_t *ret_len, int *ret_err);
 
+/* May the hook refuse at op (exit 1 with one sentence)? prepare refuses the start, migrate an
+ * incoming migration; every other op (release, reconnect, ...) must never fail. */
+bool hook_may_refuse(const char *op);
+
 /* The domain XML from stdin. On failure: NULL, and *ret_status is what the hook must exit with
- * (1 with one sentence on stderr at prepare, which refuses the start; 0 for every other op,
- * which must never fail). */
+ * (1 with one sentence on stderr when it may refuse, 0 otherwise). */
 char *hook_read_xml(const char *domain, bool must_succeed, size_t *ret_len, int *ret_status);
