@@ -77,6 +77,17 @@ const char *nfsroot_domain_get_root_path(const nfsroot_domain *d)
     return NULL;
 }
 
+int nfsroot_domain_get_export(const nfsroot_domain *d, size_t i, const char **ret_path,
+                              bool *ret_readonly, bool *ret_is_root)
+{
+    if (i >= d->n_exports)
+        return -ENOENT;
+    *ret_path = d->exports[i].path;
+    *ret_readonly = d->exports[i].readonly;
+    *ret_is_root = d->exports[i].is_root;
+    return 0;
+}
+
 const nfsroot_nic *nfsroot_domain_get_nic(const nfsroot_domain *d, size_t i)
 {
     return i < d->n_nics ? &d->nics[i] : NULL;

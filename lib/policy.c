@@ -35,6 +35,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->ganesha_exports_dir);
     free(p->ganesha_bus);
     free(p->source);
+    free(p->owned_dir);
     free(p);
 }
 int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
@@ -49,6 +50,7 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->allow_subnet_fallback = true;
     p->exports_dir = strdup("/etc/exports.d");
     p->state_dir = strdup(NFSROOT_STATE_DIR);
+    p->owned_dir = strdup(NFSROOT_OWNED_DIR);
     p->exportfs = strdup("/usr/sbin/exportfs");
     p->etab = strdup("/var/lib/nfs/etab");
     p->network_dir = strdup("/run/libvirt/network");
@@ -58,7 +60,7 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->ganesha_export_id_max = 29999;
     if (!p->export_roots || !p->boot_dirs || !p->default_options || !p->allowed_options ||
         !p->exports_dir || !p->state_dir || !p->exportfs || !p->etab || !p->network_dir ||
-        !p->sysfs_net_dir || !p->ganesha_exports_dir)
+        !p->sysfs_net_dir || !p->ganesha_exports_dir || !p->owned_dir)
         return nfsroot_err(err, -ENOMEM, NULL, NULL, NULL, 0, "out of memory");
     *ret = TAKE_PTR(p);
     return 0;
@@ -212,6 +214,7 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         { "sysfs_net_dir", offsetof(nfsroot_policy, sysfs_net_dir) },
         { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
         { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
+        { "owned_dir", offsetof(nfsroot_policy, owned_dir) },
     };
     for (size_t i = 0; i < ELEMENTSOF(paths); i++)
         if (!strcmp(k, paths[i].key))
@@ -306,6 +309,7 @@ DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_export_roots, nfsroot_po
 DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_boot_dirs, nfsroot_policy,
                 (const char *const *)x->boot_dirs)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_state_dir, nfsroot_policy, x->state_dir)
+DEFINE_ACCESSOR(const char *, nfsroot_policy_get_owned_dir, nfsroot_policy, x->owned_dir)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_exports_dir, nfsroot_policy, x->exports_dir)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_network_dir, nfsroot_policy, x->network_dir)
 
@@ -328,7 +332,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
     tmp.export_roots = tmp.boot_dirs = tmp.allowed_options = NULL;
     tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
     tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
-    tmp.ganesha_bus = tmp.source = NULL;
+    tmp.ganesha_bus = tmp.source = tmp.owned_dir = NULL;
     *c = tmp;
     if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
         dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
@@ -340,7 +344,8 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
         dup_str(&c->sysfs_net_dir, p->sysfs_net_dir) < 0 ||
         dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 ||
         dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
-        dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0)
+        dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0 ||
+        dup_str(&c->owned_dir, p->owned_dir) < 0)
         return -ENOMEM;
     *ret = TAKE_PTR(c);
     return 0;

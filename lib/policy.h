@@ -29,6 +29,7 @@ struct nfsroot_policy {
     bool ganesha_nfsv3;
     char *source;        /* file it was loaded from, NULL for built-in defaults */
     char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
+    char *owned_dir;     /* /var/lib/virt-nfsroot/owned: what create and annotate made */
 };
 
 #endif

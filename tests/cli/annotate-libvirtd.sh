@@ -19,7 +19,8 @@ lv_setup_namespace
 trap lv_cleanup EXIT
 lv_start_daemons || { fail "libvirtd started"; exit 1; }
 lv_net_start || { fail "network default started"; exit 1; }
-unset VIRT_NFSROOT_CONFIG   # the default policy: /export, the live network in /run/libvirt
+# The harness's policy: the defaults (/export, the live network in /run/libvirt), owned_dir in
+# the sandbox.
 
 VM=annot$$
 MAC=52:54:00:aa:00:01

@@ -129,6 +129,8 @@ NFSROOT_API const char *const *nfsroot_policy_get_export_roots(const nfsroot_pol
 /* Where boot files may lie outside the guest's export (NULL-terminated, may be empty). */
 NFSROOT_API const char *const *nfsroot_policy_get_boot_dirs(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_state_dir(const nfsroot_policy *p);
+/* Where what create and annotate made is recorded (persistent, root-only). */
+NFSROOT_API const char *nfsroot_policy_get_owned_dir(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_exports_dir(const nfsroot_policy *p);
 NFSROOT_API const char *nfsroot_policy_get_network_dir(const nfsroot_policy *p);
 /* The NFS version ("4.2", "4.1") a guest's root should mount from policy p's backend: the newest
@@ -235,6 +237,11 @@ NFSROOT_API const char *nfsroot_nic_get_mac(const nfsroot_nic *nic);
 /* The path d's root export asks for; NULL when there is none or it names no path (then the
  * policy's first export root plus the domain's name). */
 NFSROOT_API const char *nfsroot_domain_get_root_path(const nfsroot_domain *d);
+/* The i-th export the element asks for: its path as written (NULL: the policy's first export
+ * root plus the domain's name), whether read-only, whether the root one; -ENOENT past the last
+ * (`delete` asks which paths other domains name). */
+NFSROOT_API int nfsroot_domain_get_export(const nfsroot_domain *d, size_t i, const char **ret_path,
+                                          bool *ret_readonly, bool *ret_is_root);
 /* Replace what d's element asks for by an element without exports (what `annotate` writes then
  * adds); has_metadata becomes true. */
 NFSROOT_API void nfsroot_domain_clear_exports(nfsroot_domain *d);
@@ -574,5 +581,6 @@ NFSROOT_API int nfsroot_bootcheck_enforce(const nfsroot_policy *p, const nfsroot
 
 /* The rooms with an API of their own, in their own files (as libvirt splits libvirt.h). */
 #include "virt-nfsroot-guest.h"
+#include "virt-nfsroot-owned.h"
 
 #endif
