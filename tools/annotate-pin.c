@@ -14,7 +14,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(virNetworkPtr, virNetworkFree)
 /* What pinning works with: the domain's name, its NIC's MAC and network (live state), and what
  * the network's XML says. */
 typedef struct pin_ctx {
-    const char *name, *mac, *network;
+    const char *name, *uuid, *mac, *network;
     virNetworkPtr net;
     bool active;
     nfsroot_netdhcp *dhcp;
@@ -178,6 +178,12 @@ static int pin_in(pin_ctx *p, const char *want_ip, bool dry_run, pin_result *pin
     addr_str(&a, pin->ip, sizeof(pin->ip));
     if (!dry_run && (r = add_host(p, pin->ip)) < 0)
         return r;
+    /* Recorded root-side as ours: delete removes this pin and no other (a domain editor can
+     * clone the MAC, never this record). Unrecorded, it is taken back. */
+    if (!dry_run && (r = owned_record_pin(p->uuid, p->name, p->network, p->mac, pin->ip)) < 0) {
+        (void)annotate_unpin_address(virNetworkGetConnect(p->net), p->network, p->mac, pin->ip);
+        return r;
+    }
     pin->added = true;
     return 0;
 }
@@ -189,6 +195,7 @@ int annotate_pin_address(virConnectPtr conn, const nfsroot_domain *d, const char
     if (!nic)
         return -EINVAL;
     _cleanup_(pin_ctx_done) pin_ctx p = { .name = nfsroot_domain_get_name(d),
+                                          .uuid = nfsroot_domain_get_uuid(d),
                                           .mac = nfsroot_nic_get_mac(nic),
                                           .network = nfsroot_nic_get_source(nic) };
     snprintf(pin->network, sizeof(pin->network), "%s", p.network);
@@ -201,12 +208,12 @@ int annotate_pin_address(virConnectPtr conn, const nfsroot_domain *d, const char
     return pin_in(&p, want_ip, dry_run, pin);
 }
 
-int annotate_unpin_address(virConnectPtr conn, const char *network, const char *mac, char *ret_ip,
-                           size_t len)
+int annotate_pinned_ip(virConnectPtr conn, const char *network, const char *mac, char *ret_ip,
+                       size_t len)
 {
     _cleanup_(virNetworkFreep) virNetworkPtr net = virNetworkLookupByName(conn, network);
     if (!net)
-        return 0; /* gone with its pins */
+        return 0;
     bool active = virNetworkIsActive(net) == 1;
     _cleanup_free_ char *xml = virNetworkGetXMLDesc(net, active ? 0 : VIR_NETWORK_XML_INACTIVE);
     _cleanup_(nfsroot_netdhcp_freep) nfsroot_netdhcp *dhcp = NULL;
@@ -214,10 +221,20 @@ int annotate_unpin_address(virConnectPtr conn, const char *network, const char *
     if (!xml || nfsroot_netdhcp_parse(xml, strlen(xml), mac, &dhcp, &err) < 0 ||
         !nfsroot_netdhcp_get_pinned(dhcp)->family)
         return 0;
-    char ip[64], host[256];
-    addr_str(nfsroot_netdhcp_get_pinned(dhcp), ip, sizeof(ip));
+    addr_str(nfsroot_netdhcp_get_pinned(dhcp), ret_ip, len);
+    return 1;
+}
+
+int annotate_unpin_address(virConnectPtr conn, const char *network, const char *mac, const char *ip)
+{
+    char have[64], host[256];
+    if (annotate_pinned_ip(conn, network, mac, have, sizeof(have)) <= 0 || strcmp(have, ip))
+        return 0; /* gone with its network, or not the pin that was made: someone else's now */
+    _cleanup_(virNetworkFreep) virNetworkPtr net = virNetworkLookupByName(conn, network);
+    if (!net)
+        return 0;
     snprintf(host, sizeof(host), "<host mac='%s' ip='%s'/>", mac, ip);
-    unsigned flags = (active ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0) |
+    unsigned flags = (virNetworkIsActive(net) == 1 ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0) |
                      (virNetworkIsPersistent(net) == 1 ? VIR_NETWORK_UPDATE_AFFECT_CONFIG : 0);
     if (virNetworkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_DELETE, VIR_NETWORK_SECTION_IP_DHCP_HOST,
                          -1, host, flags) < 0) {
@@ -225,6 +242,5 @@ int annotate_unpin_address(virConnectPtr conn, const char *network, const char *
         return -EIO;
     }
     syslog(LOG_INFO, "unpinned %s from MAC %s on network '%s'", ip, mac, cli_esc(network));
-    snprintf(ret_ip, len, "%s", ip);
     return 1;
 }

@@ -17,10 +17,23 @@ typedef struct pin_result {
 int annotate_pin_address(virConnectPtr conn, const nfsroot_domain *d, const char *want_ip,
                          bool dry_run, pin_result *pin);
 
-/* Remove the static DHCP host of mac from network (live and config), as delete and a failed
- * create do. 1 removed (its address in ret_ip), 0 none there, -errno after printing. */
-int annotate_unpin_address(virConnectPtr conn, const char *network, const char *mac, char *ret_ip,
-                           size_t len);
+/* Remove the static DHCP host of mac from network (live and config) when it gives mac exactly
+ * ip (a pin this tool made, as delete and a failed create know it): 1 removed, 0 none such there,
+ * -errno after printing. */
+int annotate_unpin_address(virConnectPtr conn, const char *network, const char *mac,
+                           const char *ip);
+
+/* The address network pins to mac, in ret_ip: 1, or 0 when none (or no such network). */
+int annotate_pinned_ip(virConnectPtr conn, const char *network, const char *mac, char *ret_ip,
+                       size_t len);
+
+/* owned.c: what create and annotate made for a domain (uuid, name), recorded root-side for
+ * delete. Print their own error; 0 or -errno. */
+int owned_record_pin(const char *uuid, const char *name, const char *network, const char *mac,
+                     const char *ip);
+int owned_record_tree(const char *uuid, const char *name, const char *path);
+/* Forget everything recorded for uuid (create undone); prints what fails. */
+void owned_forget(const char *uuid);
 
 /* Is s a numeric IPv4 address (not 0.0.0.0)? */
 bool annotate_is_ipv4(const char *s);

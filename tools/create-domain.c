@@ -273,10 +273,11 @@ int create_start(create_ctx *c, create_stage *st)
 
 void create_undefine(create_ctx *c)
 {
-    char ip[64];
     if (c->pin.added && c->conn &&
-        annotate_unpin_address(c->conn, c->pin.network, c->pin.mac, ip, sizeof(ip)) > 0)
+        annotate_unpin_address(c->conn, c->pin.network, c->pin.mac, c->pin.ip) > 0) {
         c->pin.added = false;
+        owned_forget(c->uuid); /* the pin was all it held: the tree is recorded at the end */
+    }
     if (!c->defined || !c->conn)
         return;
     _cleanup_(virDomainFreep) virDomainPtr dom = virDomainLookupByName(c->conn, c->o->name);

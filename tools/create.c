@@ -259,6 +259,11 @@ static int create(create_opts *o)
     bool start_failed = r < 0 && r != -EINTR && c.n_stages == ELEMENTSOF(stages);
     if ((r == 0 || start_failed) && !o->cache_only)
         create_tree_finish(&c);
+    /* The tree this run made is recorded as the domain's: delete --tree removes that alone. */
+    if ((r == 0 || start_failed) && !o->cache_only && c.target_made &&
+        owned_record_tree(c.uuid, o->name, c.target) < 0)
+        cli_warn("domain '%s': 'virt-nfsroot delete --tree' will not remove '%s'", o->name,
+                 c.target);
     if (start_failed)
         cli_error("domain '%s' is defined but did not start: fix the above, then 'virsh start "
                   "%s'",

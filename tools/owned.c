@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What create and annotate --pin-address made for a domain, recorded root-side through the
+ * library (lib/owned.c) so that delete removes that and nothing another domain's XML names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "annotate.h"
+
+/* The domain's record as it stands, or a new one; the policy with it. */
+static int owned_open(const char *uuid, const char *name, nfsroot_policy **ret_policy,
+                      nfsroot_owned *ret)
+{
+    nfsroot_error err = { 0 };
+    int r = cli_policy_load(ret_policy, &err);
+    if (r >= 0 && (r = nfsroot_owned_load(*ret_policy, uuid, ret, &err)) == -ENOENT)
+        r = nfsroot_owned_init(ret, uuid, name, &err);
+    return r < 0 ? cli_lib_error(&err, r, "cannot read what virt-nfsroot made"), r : 0;
+}
+
+static int owned_save(const nfsroot_policy *p, const nfsroot_owned *o)
+{
+    nfsroot_error err = { 0 };
+    int r = nfsroot_owned_write(p, o, &err);
+    return r < 0 ? cli_lib_error(&err, r, "cannot record what virt-nfsroot made"), r : 0;
+}
+
+int owned_record_pin(const char *uuid, const char *name, const char *network, const char *mac,
+                     const char *ip)
+{
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
+    nfsroot_owned o;
+    nfsroot_error err = { 0 };
+    int r = owned_open(uuid, name, &p, &o);
+    if (r < 0)
+        return r;
+    if ((r = nfsroot_owned_set_pin(&o, network, mac, ip, &err)) < 0)
+        return cli_lib_error(&err, r, "cannot record the pin"), r;
+    return owned_save(p, &o);
+}
+
+int owned_record_tree(const char *uuid, const char *name, const char *path)
+{
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    nfsroot_owned o;
+    nfsroot_error err = { 0 };
+    if (fd < 0) {
+        int e = errno;
+        cli_error("domain '%s': cannot open its tree '%s': %s", name, path, strerror(e));
+        return -e;
+    }
+    int r = owned_open(uuid, name, &p, &o);
+    if (r < 0)
+        return r;
+    if ((r = nfsroot_owned_set_tree(&o, path, fd, &err)) < 0)
+        return cli_lib_error(&err, r, "cannot record the tree"), r;
+    return owned_save(p, &o);
+}
+
+void owned_forget(const char *uuid)
+{
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
+    nfsroot_error err = { 0 };
+    int r = cli_policy_load(&p, &err);
+    if (r >= 0)
+        r = nfsroot_owned_remove(p, uuid, &err);
+    if (r < 0)
+        cli_lib_error(&err, r, "cannot remove the record of what virt-nfsroot made");
+}
