@@ -31,7 +31,10 @@ int annotate_pinned_ip(virConnectPtr conn, const char *network, const char *mac,
  * delete. Print their own error; 0 or -errno. */
 int owned_record_pin(const char *uuid, const char *name, const char *network, const char *mac,
                      const char *ip);
-int owned_record_tree(const char *uuid, const char *name, const char *path);
+/* The tree create made (made: this run made the directory; else the record an unfinished run
+ * made for name at path, if any, is carried over to uuid: --reuse). */
+int owned_record_tree(virConnectPtr conn, const char *uuid, const char *name, const char *path,
+                      bool made);
 /* Forget everything recorded for uuid (create undone); prints what fails. */
 void owned_forget(const char *uuid);
 

@@ -259,11 +259,6 @@ static int create(create_opts *o)
     bool start_failed = r < 0 && r != -EINTR && c.n_stages == ELEMENTSOF(stages);
     if ((r == 0 || start_failed) && !o->cache_only)
         create_tree_finish(&c);
-    /* The tree this run made is recorded as the domain's: delete --tree removes that alone. */
-    if ((r == 0 || start_failed) && !o->cache_only && c.target_made &&
-        owned_record_tree(c.uuid, o->name, c.target) < 0)
-        cli_warn("domain '%s': 'virt-nfsroot delete --tree' will not remove '%s'", o->name,
-                 c.target);
     if (start_failed)
         cli_error("domain '%s' is defined but did not start: fix the above, then 'virsh start "
                   "%s'",
@@ -272,6 +267,12 @@ static int create(create_opts *o)
         create_undefine(&c);
         say_leftovers(&c, r);
     }
+    /* The tree this run made (or an unfinished run made for NAME: --reuse) is recorded as the
+     * domain's, done or not: delete --tree removes that alone. */
+    if (!o->cache_only && c.uuid[0] && (c.target_made || o->reuse) &&
+        owned_record_tree(c.conn, c.uuid, o->name, c.target, c.target_made) < 0)
+        cli_warn("domain '%s': 'virt-nfsroot delete --tree' will not remove '%s'", o->name,
+                 c.target);
     if (cli.json)
         print_json(&c, r);
     else if (r == 0)

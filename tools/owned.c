@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "annotate.h"
@@ -40,7 +41,44 @@ int owned_record_pin(const char *uuid, const char *name, const char *network, co
     return owned_save(p, &o);
 }
 
-int owned_record_tree(const char *uuid, const char *name, const char *path)
+/* The record of name's tree at path (the directory fd) that an unfinished run made for a domain
+ * that is gone, now carried over to uuid: 1, 0 when there is none. */
+static int take_over(virConnectPtr conn, const nfsroot_policy *p, const char *uuid,
+                     const char *name, const char *path, int fd, nfsroot_owned *o)
+{
+    _cleanup_free_ nfsroot_owned *all = NULL;
+    size_t n = 0;
+    struct stat st;
+    nfsroot_error err = { 0 };
+    if (!conn)
+        return 0; /* which domains are gone is libvirt's to say */
+    int r = nfsroot_owned_load_all(p, &all, &n, &err);
+    if (r < 0 || fstat(fd, &st) < 0)
+        return r < 0 ? cli_lib_error(&err, r, "cannot read what virt-nfsroot made"), r : -errno;
+    for (size_t i = 0; i < n; i++) {
+        const nfsroot_owned *x = &all[i];
+        if (strcmp(x->name, name) || !strcmp(x->uuid, uuid) || !x->has_tree ||
+            strcmp(x->tree, path) || x->tree_dev != (uint64_t)st.st_dev ||
+            x->tree_ino != (uint64_t)st.st_ino)
+            continue;
+        virDomainPtr dom = virDomainLookupByUUIDString(conn, x->uuid);
+        if (dom) {
+            virDomainFree(dom);
+            continue;
+        }
+        o->has_tree = true;
+        snprintf(o->tree, sizeof(o->tree), "%s", x->tree);
+        o->tree_dev = x->tree_dev;
+        o->tree_ino = x->tree_ino;
+        if ((r = owned_save(p, o)) < 0 || (r = nfsroot_owned_remove(p, x->uuid, &err)) < 0)
+            return r < 0 && err.code ? cli_lib_error(&err, r, "cannot move the record"), r : r;
+        return 1;
+    }
+    return 0;
+}
+
+int owned_record_tree(virConnectPtr conn, const char *uuid, const char *name, const char *path,
+                      bool made)
 {
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = NULL;
     _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -52,8 +90,13 @@ int owned_record_tree(const char *uuid, const char *name, const char *path)
         return -e;
     }
     int r = owned_open(uuid, name, &p, &o);
-    if (r < 0)
+    if (r < 0 || !made) {
+        if (r >= 0 && (r = take_over(conn, p, uuid, name, path, fd, &o)) == 0)
+            cli_warn("domain '%s': create did not make '%s' (it existed before): 'virt-nfsroot "
+                     "delete --tree' will not remove it",
+                     name, path);
         return r;
+    }
     if ((r = nfsroot_owned_set_tree(&o, path, fd, &err)) < 0)
         return cli_lib_error(&err, r, "cannot record the tree"), r;
     return owned_save(p, &o);

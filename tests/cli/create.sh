@@ -12,6 +12,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/create.XXXXXX") || exit 1
 O=$(mktemp -d "${TMPDIR:-/tmp}/create-out.XXXXXX") || exit 1
 trap 'rm -rf "$T" "$O"' EXIT
 mkdir -p "$T/export/taken" "$T/net" "$T/state" "$T/boot" "$T/outside" "$T/cache"
+mkdir -m 0700 "$T/owned"
 echo x >"$T/export/taken/file"
 ln -s "$T/outside" "$T/export/link"
 ln -s "$T/export/taken" "$T/export/alias"
@@ -100,10 +101,19 @@ check "no domain defined for either" not grep -q "defined domain" "$O/out"
 rm -rf "$T/export/alp" "$T/export/deb" "$T/cache/log"
 check "after removing the two trees, nothing else changed" unchanged
 
-# delete --tree of a tree no domain names any more (a create that did not finish): removed, and
-# nothing else (its symlinks are not followed).
+# owned NAME TREE: the record create leaves for the tree it made for NAME, whose domain is gone.
+owned() {
+    local f=$T/owned/4b1c2d3e-1111-2222-3333-000000000001.owned
+    printf 'virt-nfsroot-owned 1\nuuid %s\nname %s\ntree %s %s\nend\n' \
+        4b1c2d3e-1111-2222-3333-000000000001 "$1" "$(stat -c '%d %i' "$2")" "$2" >"$f"
+    chmod 0600 "$f"
+}
+
+# delete --tree of a tree no domain names any more (a create that did not finish, its record
+# left): removed, and nothing else (its symlinks are not followed).
 mkdir -p "$T/export/half/etc"
 ln -s "$T/outside" "$T/export/half/escape"
+owned half "$T/export/half"
 "$BIN" --connect test:///default delete half --tree >"$O/out" 2>"$O/err"; rc=$?
 check "delete half-made tree: exit 0" [ "$rc" = 0 ]
 check "delete half-made tree: says so" grep -q "remove its root tree '$T/export/half'" "$O/out"
@@ -116,13 +126,16 @@ printf '%s\n' 'virt-nfsroot-state 2' 'domain runner' 'uuid 4b1c2d3e-1111-2222-33
     'backend kernel' 'since 1764000000' 'server 192.168.122.1' 'subnet_wide 0' \
     "export root rw $T/export/victim rw,async,no_root_squash,insecure,no_subtree_check 192.168.122.7/32" \
     "export extra ro $T/export/nest/inner ro 192.168.122.7/32" 'end' >"$T/state/domains/runner.state"
+owned thief "$T/export/victim"
 snapshot >"$O/before"
 refuse "delete a tree another domain exports" 1 \
     "^virt-nfsroot: delete: the tree '$T/export/victim' is not removed: domain 'runner' exports '$T/export/victim'" \
     delete thief --tree --path "$T/export/victim"
+owned thief "$T/export/nest"
+snapshot >"$O/before"
 refuse "delete a tree holding another domain's export" 1 \
     "is not removed: domain 'runner' exports '$T/export/nest/inner'" delete thief --tree --path "$T/export/nest"
-rm -rf "$T/export/victim" "$T/export/nest" "$T/state/domains"
+rm -rf "$T/export/victim" "$T/export/nest" "$T/state/domains" "$T/owned/"*
 snapshot >"$O/before"
 
 # delete of what is not there: nothing to do, exit 0, nothing changed.
