@@ -19,8 +19,10 @@ lv_setup_namespace
 trap lv_cleanup EXIT
 lv_start_daemons || { fail "libvirtd started"; exit 1; }
 lv_net_start || { fail "network default started"; exit 1; }
-# The harness's policy: the defaults (/export, the live network in /run/libvirt), owned_dir in
-# the sandbox.
+# The default policy (/export, the live network in /run/libvirt) but for what annotate records
+# as made (owned_dir), kept in the sandbox.
+printf 'owned_dir = %s/owned\n' "$LV_WORK" >"$LV_WORK/policy.conf"
+export VIRT_NFSROOT_CONFIG=$LV_WORK/policy.conf
 
 VM=annot$$
 MAC=52:54:00:aa:00:01

@@ -18,7 +18,11 @@ lv_setup_namespace
 trap lv_cleanup EXIT
 lv_start_daemons || { fail "libvirtd started"; exit 1; }
 lv_net_start || { fail "network default started"; exit 1; }
+# The default policy (/export, the live network in /run/libvirt) but for what annotate records
+# as made (owned_dir), kept in the sandbox.
 OWNED=$LV_WORK/owned
+printf 'owned_dir = %s\n' "$OWNED" >"$LV_WORK/policy.conf"
+export VIRT_NFSROOT_CONFIG=$LV_WORK/policy.conf
 
 # define NAME MAC: a stopped domain with our metadata (its root /export/NAME).
 define() {

@@ -9,8 +9,8 @@
 #                                 which %includes INDEX-DIR/virt-nfsroot-index.conf, created
 #                                 empty; exports DBUS_SYSTEM_BUS_ADDRESS for the bus
 #   ganesha_policy FILE TITLE     a virt-nfsroot policy (ganesha backend, ids 100-199, strict)
-#                                 for DIR (exports in DIR/exports.d) in FILE, bound over
-#                                 /etc/virt-nfsroot.conf
+#                                 for DIR (exports in DIR/exports.d, what create and annotate
+#                                 made in DIR/owned) in FILE, bound over /etc/virt-nfsroot.conf
 #                                 (call it inside a private mount namespace, /etc overlaid)
 #   ganesha_start_bus             dbus-daemon on that bus (GANESHA_BUS_PID)
 #   ganesha_start [PREFIX...]     rpcbind and ganesha.nfsd, run under PREFIX (e.g. `ip netns exec
@@ -70,6 +70,7 @@ state_dir = /run/virt-nfsroot
 ganesha_exports_dir = $GANESHA_DIR/exports.d
 ganesha_bus = unix:path=$GANESHA_DIR/bus
 ganesha_export_ids = 100-199
+owned_dir = $GANESHA_DIR/owned
 EOC
     [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf # in the overlay's upper layer
     mount --bind "$1" /etc/virt-nfsroot.conf

@@ -160,11 +160,9 @@ lv_setup_namespace() {
         /var/log/libvirt/qemu
     install -m 0600 "$LV_WORK/default-network.xml" /etc/libvirt/qemu/networks/default.xml
 
-    # Hermetic policy: the host's /etc/virt-nfsroot.conf is not ours to read. The defaults, but
-    # what create and annotate record as made (owned_dir, persistent) stays in the sandbox.
-    printf 'owned_dir = %s/owned\n' "$LV_WORK" >"$LV_WORK/empty"
+    # Hermetic policy: the host's /etc/virt-nfsroot.conf is not ours to read.
+    : >"$LV_WORK/empty"
     [ -e /etc/virt-nfsroot.conf ] && mount --bind "$LV_WORK/empty" /etc/virt-nfsroot.conf
-    export VIRT_NFSROOT_CONFIG=$LV_WORK/empty
 
     # /export on real disk (a tmpfs export would need fsid= on a real server), traversable by
     # libvirt-qemu.
