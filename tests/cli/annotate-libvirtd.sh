@@ -10,15 +10,7 @@ BIN=$(readlink -f "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../libvirt/harness.sh
 . "$HERE/../libvirt/harness.sh"
-if [ -z "${LV_INSIDE:-}" ]; then
-    lv_check_prereqs
-    command -v python3 >/dev/null || skip "python3 is not installed"
-    lv_enter_namespace "$0" "$@"
-fi
-lv_setup_namespace
-trap lv_cleanup EXIT
-lv_start_daemons || { fail "libvirtd started"; exit 1; }
-lv_net_start || { fail "network default started"; exit 1; }
+lv_cli_test "$0" "$@"
 # The default policy (/export, the live network in /run/libvirt) but for what annotate records
 # as made (owned_dir), kept in the sandbox.
 printf 'owned_dir = %s/owned\n' "$LV_WORK" >"$LV_WORK/policy.conf"

@@ -8,7 +8,6 @@
 # No root, no daemon.
 set -u
 BIN=$1
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 virsh -c test:///default list >/dev/null 2>&1 || { echo "SKIP: libvirt test driver unusable"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/delete-tree.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT

@@ -135,6 +135,20 @@ lv_enter_namespace() {
     ns_enter LV_INSIDE -p -f --kill-child --mount-proc -- "$@"
 }
 
+# lv_cli_test SCRIPT ARGS... : the whole prologue of a CLI test without a hook (python3 needed):
+# re-run inside the namespaces, set up, then libvirtd and network 'default' running.
+lv_cli_test() {
+    if [ -z "${LV_INSIDE:-}" ]; then
+        lv_check_prereqs
+        command -v python3 >/dev/null || skip "python3 is not installed"
+        lv_enter_namespace "$@"
+    fi
+    lv_setup_namespace
+    trap lv_cleanup EXIT
+    lv_start_daemons || { fail "libvirtd started"; exit 1; }
+    lv_net_start || { fail "network default started"; exit 1; }
+}
+
 # --------------------------------------------------------------------------------------------
 # Inside the namespace
 
