@@ -212,9 +212,10 @@ int nfsroot_owned_parse(const char *text, size_t len, nfsroot_owned *ret, nfsroo
 static int open_dir(const nfsroot_policy *p, bool make, int *ret_fd, nfsroot_error *err)
 {
     const char *dir = nfsroot_policy_get_owned_dir(p);
-    if (make && mkdir_p(dir, 0700) < 0)
-        return nfsroot_err(err, -errno, NULL, "owned_dir", dir, 0, "cannot make '%s': %s", dir,
-                           strerror(errno));
+    int r = make ? mkdir_p(dir, 0700) : 0;
+    if (r < 0)
+        return nfsroot_err(err, r, NULL, "owned_dir", dir, 0, "cannot make '%s': %s", dir,
+                           strerror(-r));
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     if (fd < 0)

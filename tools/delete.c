@@ -359,8 +359,6 @@ static int check(delete_run *d)
     if ((r = find_tree(d)) < 0)
         return r;
     plan_pin(d);
-    if (r < 0)
-        return r;
     if (create_boot_dir_for(d->policy, name, &d->boot_dir) == -ENOMEM)
         return -ENOMEM;
     return 0;
@@ -494,7 +492,7 @@ static void report(const delete_run *d)
         printf("%sremove its boot files '%s'\n", would, cli_esc(d->boot_dir));
     if (d->tree_removed || (d->o->dry_run && d->tree))
         printf("%sremove its root tree '%s'\n", would, cli_esc(d->tree));
-    if (!d->dom && !d->tree && !d->boot_removed && !d->o->dry_run)
+    if (!d->dom && !d->tree && !d->boot_removed && !d->unpinned[0] && !d->o->dry_run)
         printf("nothing of '%s' was left to delete\n", name);
 }
 
