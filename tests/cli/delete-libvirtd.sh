@@ -76,10 +76,25 @@ define "$OWN" "$MAC2" || { fail "define $OWN"; exit 1; }
 "$BIN" annotate "$OWN" --pin-address --json >"$LV_WORK/pin2.json" 2>>"$LV_WORK/pin.err"
 ip2=$(pin_of "$LV_WORK/pin2.json")
 uuid2=$(lv_virsh domuuid "$OWN" | tr -d '[:space:]')
+"$BIN" delete "$OWN" --dry-run >"$LV_WORK/d3dry.out" 2>&1
+check "delete own --dry-run: would unpin" grep -qxF "would unpin its address $ip2 on network 'default'" "$LV_WORK/d3dry.out"
+check "delete own --dry-run: still pinned, still recorded" \
+    sh -c "[ -e '$OWNED/$uuid2.owned' ] && grep -q \"mac='$MAC2'\" /run/libvirt/network/default.xml"
 "$BIN" delete "$OWN" >"$LV_WORK/d3.out" 2>"$LV_WORK/d3.err"
 check "delete own: exit 0" [ $? = 0 ]
 check "delete own: unpinned" unpinned "$MAC2"
 check "delete own: says so" grep -qxF "unpin its address $ip2 on network 'default'" "$LV_WORK/d3.out"
 check "delete own: its record is gone" [ ! -e "$OWNED/$uuid2.owned" ]
 check "delete own: the first pin is still there" pinned "$MAC" "$ip"
+
+# 4. A pin that cannot be recorded is not left behind: delete could never remove it.
+NOREC=norec$$ MAC3=52:54:00:aa:00:04
+define "$NOREC" "$MAC3" || { fail "define $NOREC"; exit 1; }
+: >"$LV_WORK/a-file"
+printf 'owned_dir = %s/a-file/owned\n' "$LV_WORK" >"$LV_WORK/norec.conf"
+VIRT_NFSROOT_CONFIG=$LV_WORK/norec.conf "$BIN" annotate "$NOREC" --pin-address \
+    >"$LV_WORK/norec.out" 2>"$LV_WORK/norec.err"
+check "unrecordable pin: exit 1" [ $? = 1 ]
+check "unrecordable pin: says why" grep -q "'$LV_WORK/a-file/owned': Not a directory" "$LV_WORK/norec.err"
+check "unrecordable pin: taken back (persistent and live)" unpinned "$MAC3"
 finish
