@@ -108,6 +108,30 @@ int create_target_check(create_ctx *c)
     return check_resolved(c, false);
 }
 
+/* A target another domain's record exports, or one inside such an export: its guest reaches
+ * it, and its NFS client would mount the new tree at its next mount of that path. */
+static int target_exported(const create_ctx *c)
+{
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(c->policy, &rec) < 0)
+        return -EIO;
+    const char *t = c->export_path;
+    for (size_t i = 0; i < rec.n; i++) {
+        const nfsroot_plan *plan = rec.v[i]->plan;
+        for (size_t e = 0; e < nfsroot_plan_get_n_exports(plan); e++) {
+            const char *x = nfsroot_export_get_path(nfsroot_plan_get_export(plan, e));
+            size_t n = strlen(x);
+            if (strncmp(x, t, n) || (t[n] != '/' && t[n] != '\0'))
+                continue;
+            cli_error("create: the tree '%s' cannot be made: domain '%s' exports '%s' (it runs, "
+                      "or its record says so)",
+                      t, nfsroot_plan_get_domain(plan), x);
+            return -EBUSY;
+        }
+    }
+    return 0;
+}
+
 /* The export root the target lies below (the path rules made sure there is one). */
 static const char *target_root(const create_ctx *c)
 {
@@ -192,7 +216,8 @@ int create_target_make(create_ctx *c)
         return r;
     }
     int r;
-    if ((r = check_resolved(c, true)) < 0 || !root || (r = staging_dir(c, root)) < 0)
+    if ((r = check_resolved(c, true)) < 0 || (r = target_exported(c)) < 0 || !root ||
+        (r = staging_dir(c, root)) < 0)
         return root ? r : -EINVAL;
     struct stat sd;
     if (lstat(c->target, &st) < 0 || lstat(c->staging, &sd) < 0 || st.st_dev != sd.st_dev) {

@@ -132,10 +132,26 @@ check "--reuse resumes: the tree is in place" [ -f "$T/export/f1/boot/vmlinuz-$K
 # 6. A target on another file system than its export root (a tmpfs mounted in a private mount
 # namespace): refused before anything is built, the placeholder removed.
 mkdir "$T/export/sub"
+# shellcheck disable=SC2016 # $1 is the inner shell's, not ours
 unshare -m sh -c 'mount -t tmpfs -o mode=0755 none "$1/export/sub" && shift && exec "$@"' sh "$T" \
     "$BIN" --connect test:///default create x1 --path "$T/export/sub/x1" >"$T/o/out" 2>"$T/o/err"
 rc=$?
 check "another file system: exit 1" [ "$rc" = 1 ]
 check "another file system: says why" grep -q "could not be renamed into place: give a --path on it" "$T/o/err"
 check "another file system: nothing left" [ -z "$(ls -A "$T/export/sub")" ]
+
+# 7. An empty target another domain's record exports (a running guest's NFS client would mount
+# the new tree at its next mount of that path): refused, nothing changed.
+mkdir -p "$T/export/taken" "$T/state/domains"
+printf '%s\n' 'virt-nfsroot-state 2' 'domain runner' 'uuid 4b1c2d3e-1111-2222-3333-444455556666' \
+    'backend kernel' 'since 1764000000' 'server 192.168.122.1' 'subnet_wide 0' \
+    "export root rw $T/export/taken rw,async,no_root_squash,insecure,no_subtree_check 192.168.122.7/32" \
+    'end' >"$T/state/domains/runner.state"
+snapshot >"$T/o/before"
+run create taken; rc=$?
+snapshot >"$T/o/after"
+check "target another domain exports: exit 1" [ "$rc" = 1 ]
+check "target another domain exports: says which" \
+    grep -qx "virt-nfsroot: create: the tree '$T/export/taken' cannot be made: domain 'runner' exports '$T/export/taken' (it runs, or its record says so)" "$T/o/err"
+check "target another domain exports: nothing changed" diff "$T/o/before" "$T/o/after"
 finish
