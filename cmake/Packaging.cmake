@@ -72,8 +72,9 @@ else()
     string(PREPEND CPACK_DEBIAN_PACKAGE_DEPENDS
            "libc6, libxml2, libnfsidmap1, libvirt0, ")
 endif()
-# create debootstraps Debian guests (trees from a tarball or directory need neither).
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvirt-daemon-system, debootstrap")
+# create debootstraps Debian guests, the Release file checked against the archive keyring
+# (trees from a tarball or directory need neither).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libvirt-daemon-system, debootstrap, debian-archive-keyring")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nfs-ganesha-vfs, libnss-libvirt, chrony, dracut-network")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

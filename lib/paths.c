@@ -292,6 +292,13 @@ static int resolve_below_root(const char *path, const char *root, char **ret_res
                            "export path '%s' resolves to a path with characters an export "
                            "may not hold",
                            path);
+    const char *below = resolved + (strcmp(real_root, "/") ? strlen(real_root) + 1 : 1);
+    size_t n = strlen(NFSROOT_STAGING_DIR);
+    if (!strncmp(below, NFSROOT_STAGING_DIR, n) && (below[n] == '/' || !below[n]))
+        return nfsroot_err(err, -EPERM, NULL, "export path", NULL, 0,
+                           "export path '%s' lies in '%s/" NFSROOT_STAGING_DIR "', where create "
+                           "builds trees no guest may reach",
+                           path, root);
     r = check_intermediates(fd, rootfd, path, root, err);
     if (r < 0)
         return r;

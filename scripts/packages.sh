@@ -6,7 +6,7 @@ BUILD_PACKAGES=(build-essential cmake pkg-config libxml2-dev libnfsidmap-dev lib
     libarchive-dev libdbus-1-dev libcrypt-dev scdoc)
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
-    dnsmasq-base debootstrap)
+    dnsmasq-base debootstrap debian-archive-keyring)
 # shellcheck disable=SC2034 # used by scripts/test, which sources this file
 TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
     dbus dbus-bin rpcbind strace e2fsprogs cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian

@@ -91,6 +91,26 @@ static int copy_fd_out(int in, off_t size, const char *dir, const char *name)
     return 0;
 }
 
+/* The tree's /boot/name itself, through no symbolic link at all, beneath the tree: what feeds
+ * the shared store is read from this one open (never a path resolved a second time). */
+static int open_boot_file(const create_ctx *c, const char *name, struct stat *st)
+{
+    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int boot =
+        root < 0 ? -1 : openat(root, "boot", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = boot < 0
+                 ? -1
+                 : openat(boot, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        cli_error("cannot read '%s/boot/%s' (a regular file of the tree, not a link)", c->target,
+                  name);
+        return -1;
+    }
+    return fd;
+}
+
 /* Copy a file of the tree (symlinks resolved inside it) to dir/name, atomically. */
 static int copy_out(const create_ctx *c, const char *tree_path, const char *dir, const char *name)
 {
@@ -148,9 +168,10 @@ static int tree_initrd(create_ctx *c, create_stage *st, const char *hash)
 }
 
 /* The initramfs store: <boot root>/.initramfs/<kver>-<hash>.img, linked into each guest's
- * boot directory, so a guest with the same kernel and configuration needs no dracut run. Only
- * trees made here from the host's mirror (the tree cache) feed it and take from it: the image of
- * a tarball's, a directory's or a reused tree (its dracut, its markers) is that guest's own,
+ * boot directory, so a guest with the same kernel and configuration needs no dracut run. Only a
+ * tree this run built in its staging directory from the tree cache (a copy of the entry, or what
+ * filled it, from the host's mirror) feeds it and takes from it: the image of a tarball's, a
+ * directory's, another mirror's or a reused tree (its dracut, its links) is that guest's own,
  * never another guest's. */
 static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
 {
@@ -159,7 +180,7 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
     if (r < 0)
         return r;
     snprintf(tree_path, sizeof(tree_path), "/boot/initrd.img-%s", c->kver);
-    if (!c->cache_entry) {
+    if (!c->tree_shared) {
         if ((r = tree_initrd(c, st, hash)) < 0 ||
             (r = copy_out(c, tree_path, c->boot_dir, "initrd.img")) < 0)
             return r;
@@ -176,8 +197,15 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
     if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
         snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
         st->status = "shared";
-    } else if ((r = tree_initrd(c, st, hash)) < 0 || (r = copy_out(c, tree_path, store, name)) < 0)
-        return r;
+    } else {
+        _cleanup_close_ int in = -1;
+        if ((r = tree_initrd(c, st, hash)) < 0)
+            return r;
+        if ((in = open_boot_file(c, tree_path + strlen("/boot/"), &sb)) < 0)
+            return -ENOENT;
+        if ((r = copy_fd_out(in, sb.st_size, store, name)) < 0)
+            return r;
+    }
     char link_path[4096];
     snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
     unlink(link_path);
@@ -199,9 +227,10 @@ int create_initramfs(create_ctx *c, create_stage *st)
     if (!c->kver && (r = create_find_kernel(c)) < 0)
         return r;
     if (c->o->boot_in_export) {
-        if (asprintf(&c->boot_dir, "%s/boot", c->target) < 0 ||
-            asprintf(&c->kernel, "%s/boot/vmlinuz-%s", c->target, c->kver) < 0 ||
-            asprintf(&c->initrd, "%s/boot/initrd.img-%s", c->target, c->kver) < 0)
+        const char *placed = c->final ? c->final : c->target; /* where the domain finds it */
+        if (asprintf(&c->boot_dir, "%s/boot", placed) < 0 ||
+            asprintf(&c->kernel, "%s/boot/vmlinuz-%s", placed, c->kver) < 0 ||
+            asprintf(&c->initrd, "%s/boot/initrd.img-%s", placed, c->kver) < 0)
             return -ENOMEM;
         char hash[17];
         if ((r = create_dracut_hash(c, hash)) < 0 || (r = tree_initrd(c, st, hash)) < 0)

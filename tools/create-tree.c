@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot create: the target directory (the hook's path rules), the root tree (debootstrap,
+/* virt-nfsroot create: the target directory (the hook's path rules), the staging tree every
+ * stage builds in (root's, never exported) and its rename into place, the root tree (debootstrap,
  * the tree cache, a tarball or a directory), its kernel, and the stage markers --reuse resumes
- * from. */
+ * from (root-side, beside the staging tree; never in a tree). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -107,46 +108,186 @@ int create_target_check(create_ctx *c)
     return check_resolved(c, false);
 }
 
-/* The target directory, made when missing, then checked with the hook's own rules. */
+/* A target another domain's record exports, or one inside such an export: its guest reaches
+ * it, and its NFS client would mount the new tree at its next mount of that path. */
+static int target_exported(const create_ctx *c)
+{
+    _cleanup_(cli_records_done) cli_records rec = { 0 };
+    if (cli_records_load(c->policy, &rec) < 0)
+        return -EIO;
+    const char *t = c->export_path;
+    for (size_t i = 0; i < rec.n; i++) {
+        const nfsroot_plan *plan = rec.v[i]->plan;
+        for (size_t e = 0; e < nfsroot_plan_get_n_exports(plan); e++) {
+            const char *x = nfsroot_export_get_path(nfsroot_plan_get_export(plan, e));
+            size_t n = strlen(x);
+            if (strncmp(x, t, n) || (t[n] != '/' && t[n] != '\0'))
+                continue;
+            cli_error("create: the tree '%s' cannot be made: domain '%s' exports '%s' (it runs, "
+                      "or its record says so)",
+                      t, nfsroot_plan_get_domain(plan), x);
+            return -EBUSY;
+        }
+    }
+    return 0;
+}
+
+/* The export root the target lies below (the path rules made sure there is one). */
+static const char *target_root(const create_ctx *c)
+{
+    const char *const *roots = nfsroot_policy_get_export_roots(c->policy);
+    for (size_t i = 0; roots && roots[i]; i++) {
+        size_t n = strlen(roots[i]);
+        if (!strncmp(c->target, roots[i], n) && c->target[n] == '/')
+            return roots[i];
+    }
+    return NULL;
+}
+
+/* <root>/.virt-nfsroot-staging, made 0700 and checked to be a directory only we can enter: what
+ * is below it no guest reaches (the hook refuses to export it), and rename(2) works from it. */
+static int staging_dir(create_ctx *c, const char *root)
+{
+    if (asprintf(&c->staging, "%s/" NFSROOT_STAGING_DIR, root) < 0)
+        return -ENOMEM;
+    (void)mkdir(c->staging, 0700);
+    struct stat st;
+    if (lstat(c->staging, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 077)) {
+        cli_error("create: '%s' is not a directory only root can enter (mode 0700): remove it",
+                  c->staging);
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* The stage markers of the staging tree for this target (<staging>/NAME-<hash of the target>
+ * and its .stages file), locked for this run. --reuse resumes a staging tree whose markers say
+ * it was started; anything else starts afresh. */
+static int staging_open(create_ctx *c)
+{
+    uint64_t h = create_fnv1a(0xcbf29ce484222325ULL, c->export_path, strlen(c->export_path));
+    _cleanup_free_ char *key = NULL, *stages = NULL, *tree = NULL;
+    if (asprintf(&key, "%s-%016llx", c->o->name, (unsigned long long)h) < 0 ||
+        asprintf(&stages, "%s/%s.stages", c->staging, key) < 0 ||
+        asprintf(&tree, "%s/%s", c->staging, key) < 0)
+        return -ENOMEM;
+    c->stages_fd = open(stages, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    c->stages_path = TAKE_PTR(stages);
+    if (c->stages_fd < 0 || flock(c->stages_fd, LOCK_EX | LOCK_NB) < 0) {
+        cli_error("create: another create of '%s' is running", c->export_path);
+        return -EBUSY;
+    }
+    struct stat st;
+    bool resume = c->o->reuse && create_marker_has(c, "started") && lstat(tree, &st) == 0 &&
+                  S_ISDIR(st.st_mode);
+    if (!resume) {
+        int r = create_remove_tree(c->staging, key);
+        if (r < 0 || ftruncate(c->stages_fd, 0) < 0 || mkdir(tree, 0755) < 0) {
+            r = r < 0 ? r : -errno;
+            cli_error("create: cannot make the staging tree '%s': %s", tree, strerror(-r));
+            return r;
+        }
+    }
+    c->final = c->target;
+    c->target = TAKE_PTR(tree);
+    return 0;
+}
+
+/* The tree every stage builds in: a fresh staging tree (or the one --reuse resumes), never the
+ * target, which stays an empty directory (0700, a placeholder the hook's path rules and the
+ * plan resolve) until the finished tree replaces it; with --reuse of an existing non-empty
+ * target, that tree itself, configured as it is. */
 int create_target_make(create_ctx *c)
 {
     if (c->o->cache_only)
         return 0;
-    if (mkdir(c->target, 0755) == 0)
+    const char *root = target_root(c);
+    struct stat st;
+    if (lstat(c->target, &st) == 0 && c->o->reuse && !dir_is_empty(c->target)) {
+        c->reused = true;
+        return check_resolved(c, true);
+    }
+    if (mkdir(c->target, 0700) == 0)
         c->target_made = true;
     else if (errno != EEXIST) {
         int r = -errno;
         cli_error("create: cannot make '%s': %s", c->target, strerror(-r));
         return r;
     }
-    return check_resolved(c, true);
+    int r;
+    if ((r = check_resolved(c, true)) < 0 || (r = target_exported(c)) < 0 || !root ||
+        (r = staging_dir(c, root)) < 0)
+        return root ? r : -EINVAL;
+    struct stat sd;
+    if (lstat(c->target, &st) < 0 || lstat(c->staging, &sd) < 0 || st.st_dev != sd.st_dev) {
+        cli_error("create: '%s' is not on the file system of '%s', so the finished tree could "
+                  "not be renamed into place: give a --path on it",
+                  c->target, c->staging);
+        return -EXDEV;
+    }
+    return staging_open(c);
+}
+
+void create_tree_abandon(create_ctx *c)
+{
+    if (c->target_made && !c->placed && rmdir(c->final ? c->final : c->target) == 0)
+        c->target_made = false;
+}
+
+int create_tree_place(create_ctx *c)
+{
+    if (!c->final)
+        return 0;
+    /* The empty placeholder (or an empty directory that was there) goes; anything else stays. */
+    if ((rmdir(c->final) < 0 && errno != ENOENT) ||
+        renameat2(AT_FDCWD, c->target, AT_FDCWD, c->final, RENAME_NOREPLACE) < 0) {
+        int e = errno;
+        cli_error("create: cannot put the tree in place at '%s': %s", c->final,
+                  e == ENOTEMPTY || e == EEXIST ? "something else is there now" : strerror(e));
+        return -e;
+    }
+    c->target_made = c->placed = true;
+    free(c->target);
+    c->target = TAKE_PTR(c->final);
+    if (c->stages_path)
+        (void)unlink(c->stages_path); /* nothing left to resume */
+    _cleanup_free_ char *planned = strdup(c->export_path);
+    int r = planned ? check_resolved(c, true) : -ENOMEM;
+    if (r == 0 && strcmp(planned, c->export_path)) {
+        cli_error("create: the tree '%s' resolves to '%s', not '%s' as its fstab says", c->target,
+                  c->export_path, planned);
+        return -EXDEV;
+    }
+    return r;
 }
 
 /* ---- stage markers (resume) --------------------------------------------------------------- */
 
+/* The markers live only in the locked .stages file beside the staging tree: none for a reused
+ * tree or --cache-only, and a file a tree holds is never read. */
 bool create_marker_has(const create_ctx *c, const char *what)
 {
-    _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_free_ char *text = NULL;
-    if (fd < 0 || nfsroot_host_read(fd, "/" CREATE_MARKER, 4096, &text, NULL) < 0)
+    char text[4097];
+    ssize_t n = c->stages_fd < 0 ? -1 : pread(c->stages_fd, text, sizeof(text) - 1, 0);
+    if (n <= 0)
         return false;
+    text[n] = '\0';
     for (char *l = text; *l;) {
-        size_t n = strcspn(l, "\n");
-        if (n == strlen(what) && !strncmp(l, what, n))
+        size_t k = strcspn(l, "\n");
+        if (k == strlen(what) && !strncmp(l, what, k))
             return true;
-        l += n + (l[n] == '\n');
+        l += k + (l[k] == '\n');
     }
     return false;
 }
 
 int create_marker_add(const create_ctx *c, const char *what)
 {
-    _cleanup_close_ int dfd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int fd =
-        dfd < 0 ? -1
-                : openat(dfd, CREATE_MARKER, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-                         0600);
-    if (fd < 0 || dprintf(fd, "%s\n", what) < 0)
+    if (c->stages_fd < 0)
+        return 0;
+    off_t end = lseek(c->stages_fd, 0, SEEK_END);
+    if (end < 0 || dprintf(c->stages_fd, "%s\n", what) < 0 || fsync(c->stages_fd) < 0)
         return -errno;
     return 0;
 }
@@ -163,7 +304,7 @@ uint64_t create_fnv1a(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-/* <cache>/trees/debian-<release>-<hash of recipe, mirror-independent package set> */
+/* <cache>/trees/debian-<release>-<hash of recipe, package set>: from the host's mirror only */
 static int cache_entry_path(create_ctx *c, const char *packages, char **ret)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -219,18 +360,62 @@ static char *host_mirror(void)
     return m ? m : strdup("http://deb.debian.org/debian");
 }
 
+/* The keyring must be a regular file: debootstrap given none would take an unsigned Release. */
+static int keyring_check(create_ctx *c)
+{
+    const char *k = secure_getenv("VIRT_NFSROOT_DEBIAN_KEYRING");
+    if (!(c->keyring = strdup(k ? k : CREATE_DEBIAN_KEYRING)))
+        return -ENOMEM;
+    _cleanup_close_ int fd = open(c->keyring, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        cli_error("create: there is no Debian archive keyring '%s' to verify the mirror's "
+                  "Release file with: install the package debian-archive-keyring",
+                  c->keyring);
+        return -ENOKEY;
+    }
+    return 0;
+}
+
+/* A mirror other than the host's (normalised: no trailing slash) builds a tree for this guest
+ * alone: whoever runs it may not choose what the tree cache and the initramfs store hand every
+ * later guest, so it neither fills nor takes from them. */
+int create_source_check(create_ctx *c)
+{
+    create_opts *o = c->o;
+    if (o->from_dir || o->from_tarball)
+        return 0;
+    _cleanup_free_ char *host = host_mirror();
+    if (!host || !(c->mirror = strdup(o->mirror ? o->mirror : host)))
+        return -ENOMEM;
+    for (size_t n = strlen(c->mirror); n > 8 && c->mirror[n - 1] == '/'; n--)
+        c->mirror[n - 1] = '\0';
+    c->mirror_host = !strcmp(c->mirror, host);
+    if (o->cache_only && !c->mirror_host) {
+        cli_error("create: --cache-only fills the tree cache from the host's mirror '%s' only, "
+                  "not from '%s'",
+                  host, c->mirror);
+        return -EINVAL;
+    }
+    return keyring_check(c);
+}
+
 static int debootstrap(create_ctx *c, const char *into, const char *packages)
 {
-    _cleanup_free_ char *mirror = c->o->mirror ? strdup(c->o->mirror) : host_mirror();
-    _cleanup_free_ char *include = NULL;
-    if (!mirror || asprintf(&include, "--include=%s", packages) < 0)
+    _cleanup_free_ char *include = NULL, *keyring = NULL;
+    if (asprintf(&include, "--include=%s", packages) < 0 ||
+        asprintf(&keyring, "--keyring=%s", c->keyring) < 0)
         return -ENOMEM;
-    char *argv[] = { "/usr/sbin/debootstrap",
+    /* A test puts a fake in its place (the argv it gets is what is checked). */
+    const char *prog = secure_getenv("VIRT_NFSROOT_DEBOOTSTRAP");
+    char *argv[] = { (char *)(prog ? prog : "/usr/sbin/debootstrap"),
                      "--variant=minbase",
+                     "--force-check-gpg",
+                     keyring,
                      include,
                      (char *)c->o->release,
                      (char *)into,
-                     mirror,
+                     c->mirror,
                      NULL };
     if (access(argv[0], X_OK) < 0) {
         cli_error("debootstrap is not installed (apt install debootstrap), or give "
@@ -308,10 +493,11 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
             c->bar_free = (uint64_t)v.f_bfree * v.f_frsize;
         else
             c->bar_total = 0;
-        r = create_copy_tree(c, entry, c->target);
+        r = create_copy_tree(c, entry, c->target); /* into this run's fresh staging tree */
         c->bar_total = 0;
         if (r < 0 || (r = marker_from_done(c, entry)) < 0)
             return r;
+        c->tree_shared = true;
     }
     c->cache_entry = TAKE_PTR(entry);
     st->status = "cached";
@@ -323,9 +509,8 @@ int create_tree(create_ctx *c, create_stage *st)
 {
     create_opts *o = c->o;
     int r;
-    /* --reuse: a finished tree stage, or a tree of the user's (no marker at all), is kept. */
-    if (o->reuse && !c->target_made && !o->cache_only && !dir_is_empty(c->target) &&
-        (create_marker_has(c, "tree") || !create_marker_has(c, "started"))) {
+    /* --reuse: an existing tree as it is, or a staging tree whose tree stage finished. */
+    if (c->reused || create_marker_has(c, "tree")) {
         st->status = "skipped";
         snprintf(st->note, sizeof(st->note), "the tree in %s as it is (--reuse)", c->target);
         return 0;
@@ -343,7 +528,7 @@ int create_tree(create_ctx *c, create_stage *st)
         _cleanup_free_ char *packages = NULL;
         if ((r = create_guest_packages(o->release, o->packages, &packages, NULL)) < 0)
             return r;
-        if (c->cache_dir && (r = tree_from_cache(c, st, packages)) != 0)
+        if (c->cache_dir && c->mirror_host && (r = tree_from_cache(c, st, packages)) != 0)
             return r < 0 ? r : 0; /* the entry's marker says tree and kernel */
         if (o->cache_only) {
             if ((r = cache_entry_path(c, packages, &c->cache_entry)) < 0)
@@ -423,16 +608,13 @@ static int cache_store(create_ctx *c, create_stage *st, const char *hash)
     create_remove_tree(c->cache_dir, entry + strlen(c->cache_dir) + 1);
     if (rename(tmp, entry) < 0)
         return -errno;
-    _cleanup_free_ char *marker = NULL;
-    if (asprintf(&marker, "%s/%s", entry, CREATE_MARKER) < 0)
-        return -ENOMEM;
-    (void)unlink(marker);
     _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || dprintf(fd, "initrd-fresh\n%s\nbytes=%llu\n", hash,
                           (unsigned long long)tree_bytes(entry)) < 0)
         return -errno;
     free(c->cache_entry);
     c->cache_entry = TAKE_PTR(entry);
+    c->tree_shared = !c->o->cache_only; /* the staging tree is what the entry copied */
     if (c->o->cache_only) {
         free(c->target);
         c->target = strdup(c->cache_entry);
@@ -457,7 +639,7 @@ int create_kernel(create_ctx *c, create_stage *st)
         snprintf(st->note, sizeof(st->note), "%s, already in the tree", c->kver);
         return create_marker_add(c, "kernel");
     }
-    if (c->o->from_tarball || c->o->from_dir) {
+    if (c->o->from_tarball || c->o->from_dir || c->reused) {
         cli_error("the tree has no kernel (/boot/vmlinuz-VERSION with /lib/modules/VERSION): "
                   "install one in it (Debian: linux-image-amd64, Fedora: kernel-core)");
         return -ENOENT;
@@ -486,19 +668,17 @@ int create_kernel(create_ctx *c, create_stage *st)
     if ((r = create_dracut_hash(c, hash)) < 0 || (r = create_marker_add(c, "initrd-fresh")) < 0 ||
         (r = create_marker_add(c, hash)) < 0 || (r = create_marker_add(c, "kernel")) < 0)
         return r;
-    if (c->cache_dir && !c->o->reuse)
+    if (c->cache_dir && !c->o->reuse && c->mirror_host)
         return cache_store(c, st, hash);
     return 0;
 }
 
 /* ---- removal -------------------------------------------------------------------------------- */
 
-/* A finished guest's tree no longer needs its stage marker; libvirt-qemu must enter it. */
+/* libvirt-qemu must enter a finished guest's tree. */
 void create_tree_finish(const create_ctx *c)
 {
     _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)unlinkat(fd, CREATE_MARKER, 0);
+    if (fd >= 0)
         (void)fchmod(fd, 0755);
-    }
 }

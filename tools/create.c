@@ -38,6 +38,13 @@ static void ctx_done(create_ctx *c)
     if (c->log_fd >= 0)
         close(c->log_fd);
     free(c->target);
+    free(c->final);
+    free(c->staging);
+    free(c->stages_path);
+    if (c->stages_fd >= 0)
+        close(c->stages_fd);
+    free(c->mirror);
+    free(c->keyring);
     free(c->cache_entry);
     free(c->kver);
     free(c->boot_dir);
@@ -83,6 +90,9 @@ static int run_stages(create_ctx *c)
         *st = (create_stage){ .name = stages[i].name, .status = "done" };
         double t = create_now();
         int r = create_interrupted() ? -EINTR : stages[i].fn(c, st);
+        /* The tree is built: from staging into place before the domain names it. */
+        if (r == 0 && stages[i].fn == create_initramfs)
+            r = create_tree_place(c);
         if (r == 0 && create_interrupted())
             r = -EINTR;
         st->seconds = create_now() - t;
@@ -112,9 +122,14 @@ static void say_leftovers(const create_ctx *c, int r)
         cli_error("the guest's address %s stays pinned to MAC %s on network '%s': virsh "
                   "net-update %s delete ip-dhcp-host \"<host mac='%s'/>\" --live --config",
                   c->pin.ip, c->pin.mac, c->pin.network, c->pin.network, c->pin.mac);
-    if (!c->target_made && !c->tree_touched && !c->boot_dir_made)
+    if (c->final && c->stages_fd >= 0) /* not placed: nothing at the target */
+        cli_error("the unfinished tree stays in '%s', where no guest can reach it: resume with "
+                  "'virt-nfsroot create %s --reuse' (same options); a create without --reuse "
+                  "starts afresh",
+                  c->target, name);
+    if (!c->target_made && !(c->tree_touched && !c->final) && !c->boot_dir_made)
         return;
-    if (c->tree_touched || c->target_made)
+    if (c->target_made || (c->tree_touched && !c->final))
         cli_error("left on disk: the root tree '%s'", c->target);
     if (c->boot_dir_made)
         cli_error("left on disk: the boot files in '%s'", c->boot_dir);
@@ -217,8 +232,8 @@ static int create_prepare(create_ctx *c)
         cache = CREATE_CACHE_DIR;
     if (cache[0] && !(c->cache_dir = strdup(cache)))
         return -ENOMEM;
-    /* Every refusal that changes nothing comes first: target, then the domain. */
-    if ((r = create_target_check(c)) < 0)
+    /* Every refusal that changes nothing comes first: source, target, then the domain. */
+    if ((r = create_source_check(c)) < 0 || (r = create_target_check(c)) < 0)
         return r;
     if (!c->o->cache_only && (r = create_domain_precheck(c)) < 0)
         return r;
@@ -232,13 +247,15 @@ static int create_prepare(create_ctx *c)
 static int create(create_opts *o)
 {
     cli_log_open();
-    _cleanup_(ctx_done) create_ctx c = { .o = o, .log_fd = -1, .t0 = create_now() };
+    _cleanup_(ctx_done)
+        create_ctx c = { .o = o, .log_fd = -1, .stages_fd = -1, .t0 = create_now() };
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     int r = create_prepare(&c);
     if (r < 0) {
+        create_tree_abandon(&c);
         if (cli.json)
             print_json(&c, r);
         return EXIT_FAIL;
@@ -265,6 +282,7 @@ static int create(create_opts *o)
                   o->name, o->name);
     else if (r < 0) {
         create_undefine(&c);
+        create_tree_abandon(&c);
         say_leftovers(&c, r);
     }
     /* The tree this run made (or an unfinished run made for NAME: --reuse) is recorded as the
@@ -330,7 +348,7 @@ const cli_command cli_cmd_create = {
             { "path", OPT_PATH, CLI_ARG, "DIR", "the root tree (default <first export root>/NAME)",
               "@dir" },
             { "reuse", OPT_REUSE, CLI_NO_ARG, NULL,
-              "accept a non-empty tree: resume an interrupted run", NULL },
+              "resume an interrupted run, or configure an existing tree as it is", NULL },
             { "boot-in-export", OPT_BOOT_IN_EXPORT, CLI_NO_ARG, NULL,
               "boot from the tree's /boot, not the policy's boot directory", NULL },
             { "start", OPT_START, CLI_NO_ARG, NULL, "start the guest once it is defined", NULL },

@@ -10,8 +10,9 @@
 
 /* Where the tree cache and the logs live unless $VIRT_NFSROOT_CACHE_DIR says otherwise. */
 #define CREATE_CACHE_DIR "/var/cache/virt-nfsroot"
-/* In a tree while create has not finished with it: the stages done (--reuse resumes). */
-#define CREATE_MARKER ".virt-nfsroot-create"
+/* Where debootstrap finds the keys the mirror's Release file is checked against, unless
+ * $VIRT_NFSROOT_DEBIAN_KEYRING says otherwise (tests). */
+#define CREATE_DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
 #define CREATE_CACHE_RECIPE "2"
 
@@ -38,11 +39,21 @@ typedef struct create_ctx {
     char *cache_dir;                /* NULL: no tree cache */
     char *log_path;                 /* programs' output */
     int log_fd;
-    char *target;      /* the guest's root tree (resolved) */
-    bool target_made;  /* this run made the directory */
+    char *target;      /* the tree the stages work in: staging until it is placed */
+    char *final;       /* where the staging tree goes (resolved); NULL once placed, or none */
+    char *staging;     /* <export root>/.virt-nfsroot-staging: root's, never exported */
+    char *stages_path; /* <staging>/<key>.stages, beside the staging tree <staging>/<key> */
+    int stages_fd;     /* that file, locked: the stages done (--reuse resumes) */
+    bool reused;       /* --reuse of a tree that existed: configured as it is, never filled */
+    bool placed;       /* the staging tree is at the target now */
+    bool target_made;  /* this run made the directory (a placeholder until the tree is placed) */
     bool tree_touched; /* this run wrote into it */
     char *cache_entry; /* the cached tree used or made, NULL: none */
     bool tree_cached;
+    bool tree_shared; /* this run's staging tree is the cache entry's (copy or source) */
+    char *mirror;     /* debootstrap's mirror, trailing slashes cut */
+    bool mirror_host; /* it is the host's: only then the cache and the initramfs store */
+    char *keyring;    /* what debootstrap checks the Release file against */
     uint64_t bar_total, bar_free;
     /* a copy's bar: its size, the free space when it began */ /* the tree is (a copy of) a
                                                                   complete cache entry */
@@ -68,17 +79,25 @@ typedef struct create_ctx {
 bool create_interrupted(void);
 double create_now(void);
 
-/* create-tree.c: target, tree, kernel, markers */
+/* create-tree.c: target, staging, tree, kernel, markers */
 bool create_marker_has(const create_ctx *c, const char *what);
 int create_marker_add(const create_ctx *c, const char *what);
 uint64_t create_fnv1a(uint64_t h, const void *data, size_t n);
 /* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
 int create_find_kernel(create_ctx *c);
 int create_target_check(create_ctx *c);
+/* The mirror (only the host's fills the tree cache) and the keyring debootstrap verifies it
+ * with; refusals that change nothing. */
+int create_source_check(create_ctx *c);
+/* The staging tree the stages build in (or, --reuse, the existing tree itself). */
 int create_target_make(create_ctx *c);
+/* The finished staging tree renamed into place (never over anything but an empty directory). */
+int create_tree_place(create_ctx *c);
+/* A run that failed before its tree was placed: the empty placeholder at the target goes. */
+void create_tree_abandon(create_ctx *c);
 int create_tree(create_ctx *c, create_stage *st);
 int create_kernel(create_ctx *c, create_stage *st);
-/* After the last stage: the tree's resume marker goes. */
+/* After the last stage: the tree becomes enterable for libvirt-qemu. */
 void create_tree_finish(const create_ctx *c);
 
 /* create-boot.c */

@@ -83,23 +83,25 @@ d = json.load(open(sys.argv[1]))
 assert d["ok"] is False and d["domain"] == "taken" and d["stages"] == [], d' "$O/out"
 
 # Given trees the library refuses: one sentence naming the reason or the packages to install;
-# what was copied is left, with the way to resume or remove it. (Alpine: no dracut network
-# module can work there; a Debian tree without dracut and its helpers.)
+# what was copied stays in create's staging directory (nothing at the target), with the way to
+# resume. (Alpine: no dracut network module can work there; a Debian tree without dracut and
+# its helpers.)
 mkdir -p "$O/alpine/etc" "$O/debian/etc" "$O/debian/usr/sbin"
 printf 'ID=alpine\nVERSION_ID=3.20.0\n' >"$O/alpine/etc/os-release"
 printf 'ID=debian\nVERSION_ID=13\nVERSION_CODENAME=trixie\n' >"$O/debian/etc/os-release"
 "$BIN" --connect test:///default create alp --from-dir "$O/alpine" >"$O/out" 2>"$O/err"; rc=$?
 check "alpine tree: exit 1" [ "$rc" = 1 ]
 check "alpine tree: the reason" grep -q "^virt-nfsroot: .*Alpine cannot boot from this NFS root" "$O/err"
-check "alpine tree: what is left and how to remove it" \
-    grep -q "virt-nfsroot delete alp --tree" "$O/err"
+check "alpine tree: what is left and how to resume" \
+    grep -q "the unfinished tree stays in '$T/export/.virt-nfsroot-staging/alp-.*', where no guest can reach it: resume with 'virt-nfsroot create alp --reuse'" "$O/err"
+check "alpine tree: nothing at the target" [ ! -e "$T/export/alp" ]
 "$BIN" --connect test:///default create deb --from-dir "$O/debian" >"$O/out" 2>"$O/err"; rc=$?
 check "debian tree without dracut: exit 1" [ "$rc" = 1 ]
 check "debian tree without dracut: names the packages" \
     grep -q "^virt-nfsroot: the tree lacks what root on NFS needs: install .*dracut.* in it" "$O/err"
 check "no domain defined for either" not grep -q "defined domain" "$O/out"
-rm -rf "$T/export/alp" "$T/export/deb" "$T/cache/log"
-check "after removing the two trees, nothing else changed" unchanged
+rm -rf "$T/export/.virt-nfsroot-staging" "$T/cache/log"
+check "after removing the staging directory, nothing else changed" unchanged
 
 # owned NAME TREE: the record create leaves for the tree it made for NAME, whose domain is gone.
 owned() {

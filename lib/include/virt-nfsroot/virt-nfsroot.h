@@ -419,8 +419,13 @@ NFSROOT_API const char *nfsroot_export_get_options(const nfsroot_export *e);
 NFSROOT_API bool nfsroot_export_is_readonly(const nfsroot_export *e);
 NFSROOT_API bool nfsroot_export_is_root(const nfsroot_export *e);
 
+/* The directory directly below an export root where create builds trees before renaming them
+ * into place: root's alone, and no export path may name it or anything below it. */
+#define NFSROOT_STAGING_DIR ".virt-nfsroot-staging"
+
 /* Resolve an export path on the real filesystem: absolute, no "." or ".." components, inside
- * one of roots (strictly below it) after following symlinks, an existing directory. */
+ * one of roots (strictly below it) after following symlinks, an existing directory, not in the
+ * root's NFSROOT_STAGING_DIR. */
 NFSROOT_API int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolved,
                                      nfsroot_error *err);
 

@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# create builds only in a private staging directory, and only what this run built from the host's
+# mirror feeds the tree cache and the shared initramfs store (docs/SECURITY.md):
+#  - no Debian archive keyring: one sentence naming the package, nothing changed; debootstrap
+#    always gets --force-check-gpg and --keyring;
+#  - a --mirror other than the host's fills neither the tree cache nor the initramfs store;
+#  - --reuse of an existing tree configures it as it is: nothing is copied into it (a link it
+#    holds to a host file leaves that file alone), a stage marker it holds is not read, and its
+#    image is its own, never the store's;
+#  - a failed --from-dir run leaves nothing at the target (the copy stayed in staging).
+# The real create; a fake debootstrap (VIRT_NFSROOT_DEBOOTSTRAP) makes a small Debian-like tree
+# whose apt-get and dracut are shell scripts run in create's chroot; libvirt's test driver.
+set -u
+BIN=$1
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (chroot, mount namespace)"; exit 77; }
+virsh -c test:///default list >/dev/null 2>&1 || { echo "SKIP: libvirt test driver unusable"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/create-staging.XXXXXX") || exit 1
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+# shellcheck source=../lib/sandbox.sh
+. "$SRC/tests/lib/sandbox.sh"
+# shellcheck source=../lib/check.sh
+. "$SRC/tests/lib/check.sh"
+mkdir -p "$T/export" "$T/net" "$T/state" "$T/boot" "$T/outside" "$T/cache" "$T/bin" "$T/mirror" "$T/o"
+sandbox_network "$T/net"
+sandbox_policy "$T" "boot_dirs = $T/boot"
+export VIRT_NFSROOT_CACHE_DIR=$T/cache VIRT_NFSROOT_DEBIAN_KEYRING=$T/keyring.gpg
+export VIRT_NFSROOT_DEBOOTSTRAP=$T/bin/debootstrap
+echo key >"$T/keyring.gpg"
+KVER=6.1.0-fake
+
+# mktree DIR: a Debian trixie tree with what the profile looks for, dash to run the scripts,
+# an apt-get that "installs" the kernel (its dracut hook's image says "from apt") and a dracut
+# that writes "from dracut".
+cat >"$T/bin/mktree" <<EOF
+#!/bin/sh
+set -e
+cp -a "$SRC/tests/data/guest/debian-bookworm/tree/." "\$1/"
+printf 'ID=debian\nVERSION_ID=13\nVERSION_CODENAME=trixie\n' >"\$1/etc/os-release"
+mkdir -p "\$1/proc" "\$1/sys" "\$1/dev" "\$1/boot" "\$1/lib/modules/$KVER" "\$1/lib64" \
+    "\$1/usr/lib/x86_64-linux-gnu"
+cp -L /bin/dash "\$1/usr/bin/sh"
+cp -L /lib/x86_64-linux-gnu/libc.so.6 "\$1/usr/lib/x86_64-linux-gnu/"
+cp -L /lib64/ld-linux-x86-64.so.2 "\$1/lib64/"
+printf '#!/bin/sh\n[ "\$1" = install ] || exit 0\n: >/boot/vmlinuz-$KVER\necho from apt >/boot/initrd.img-$KVER\n' >"\$1/usr/bin/apt-get"
+printf '#!/bin/sh\nfor a; do out=\$a; done\necho from dracut >"\$out"\n' >"\$1/usr/bin/dracut"
+chmod 755 "\$1/usr/bin/apt-get" "\$1/usr/bin/dracut"
+EOF
+# The fake debootstrap: its argv, one per line, then the tree in its second-last argument.
+cat >"$T/bin/debootstrap" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$T/o/debootstrap.argv"
+for a; do into=\$last; last=\$a; done
+exec "$T/bin/mktree" "\$into"
+EOF
+chmod 755 "$T/bin/mktree" "$T/bin/debootstrap"
+
+snapshot() { find "$T" \( -path "$T/cache/log" -o -path "$T/o" \) -prune -o -printf '%p %y %m %s\n' | sort; }
+run() { "$BIN" --connect test:///default "$@" >"$T/o/out" 2>"$T/o/err"; }
+
+# 1. No keyring: one sentence naming the package, nothing changed, debootstrap never ran.
+snapshot >"$T/o/before"
+VIRT_NFSROOT_DEBIAN_KEYRING=$T/no-such-keyring run create k1; rc=$?
+snapshot >"$T/o/after"
+check "no keyring: exit 1" [ "$rc" = 1 ]
+check "no keyring: one sentence naming the package" \
+    grep -qx "virt-nfsroot: create: there is no Debian archive keyring '$T/no-such-keyring' to verify the mirror's Release file with: install the package debian-archive-keyring" "$T/o/err"
+check "no keyring: one line" [ "$(wc -l <"$T/o/err")" = 1 ]
+check "no keyring: nothing changed" diff "$T/o/before" "$T/o/after"
+check "no keyring: debootstrap did not run" [ ! -e "$T/o/debootstrap.argv" ]
+
+# 2. A mirror that is not the host's: the guest's tree is its own; no cache entry, no store image.
+run create m1 --mirror "file://$T/mirror/"
+check "--mirror: debootstrap got the mirror" grep -qx "file://$T/mirror" "$T/o/debootstrap.argv"
+check "--mirror: debootstrap checks signatures" grep -qx -- "--force-check-gpg" "$T/o/debootstrap.argv"
+check "--mirror: against the keyring" grep -qx -- "--keyring=$T/keyring.gpg" "$T/o/debootstrap.argv"
+check "--mirror: the tree was put in place" [ -f "$T/export/m1/etc/os-release" ]
+check "--mirror: no cache entry" [ -z "$(find "$T/cache" -name '*.done')" ]
+check "--mirror: nothing in the initramfs store" [ -z "$(find "$T/boot" -path '*/.initramfs/*')" ]
+check "--mirror: its own image" [ "$(stat -c %h "$T/boot/m1/initrd.img")" = 1 ]
+check "--mirror: no staging tree left" [ -z "$(find "$T/export/.virt-nfsroot-staging" -mindepth 1)" ]
+run create --cache-only --mirror "file://$T/mirror"; rc=$?
+check "--cache-only --mirror: refused" [ "$rc" != 0 ]
+check "--cache-only --mirror: says why" grep -q "fills the tree cache from the host's mirror" "$T/o/err"
+check "--cache-only --mirror: no cache entry" [ -z "$(find "$T/cache" -name '*.done')" ]
+check "staging directory is root's, mode 0700" \
+    [ "$(stat -c %u:%a "$T/export/.virt-nfsroot-staging")" = 0:700 ]
+
+# 3. The host's mirror fills the cache (what the next guests copy).
+run create --cache-only; rc=$?
+check "--cache-only: exit 0" [ "$rc" = 0 ]
+check "--cache-only: debootstrap checks signatures" \
+    grep -qx -- "--force-check-gpg" "$T/o/debootstrap.argv"
+check "--cache-only: the cache entry is complete" [ -n "$(find "$T/cache" -name '*.done')" ]
+
+# 4. --reuse of an existing tree: a guest planted links to host files where the cache has files,
+# and a marker saying its tree stage never finished. Nothing is copied into the tree, the host
+# files stay, the marker is ignored, and the guest's image is its own (dracut ran), never the
+# store's.
+"$T/bin/mktree" "$T/export/r1"
+: >"$T/export/r1/boot/vmlinuz-$KVER"
+echo victim >"$T/outside/victim"
+echo secret >"$T/outside/secret"
+ln -sf "$T/outside/victim" "$T/export/r1/usr/sbin/sshd"
+ln -sf "$T/outside/secret" "$T/export/r1/boot/initrd.img-$KVER"
+mkdir -p "$T/export/r1$T/outside" # the link, resolved inside the tree, names a file of the tree
+printf 'started\n' >"$T/export/r1/.virt-nfsroot-create"
+run create r1 --reuse
+check "--reuse: the host file a link named is unchanged" grep -qx victim "$T/outside/victim"
+check "--reuse: the host file the initrd link named is unchanged" grep -qx secret "$T/outside/secret"
+check "--reuse: nothing in the initramfs store" [ -z "$(find "$T/boot" -path '*/.initramfs/*')" ]
+check "--reuse: its own image, made by dracut" grep -qx "from dracut" "$T/boot/r1/initrd.img"
+check "--reuse: not linked to anything" [ "$(stat -c %h "$T/boot/r1/initrd.img")" = 1 ]
+check "--reuse: the tree's marker untouched" grep -qx started "$T/export/r1/.virt-nfsroot-create"
+
+# 5. A failed --from-dir (a tree without a kernel): nothing at the target; the copy stays in
+# staging, and the error says where and how to resume.
+mkdir "$T/given"
+"$T/bin/mktree" "$T/given"
+run create f1 --from-dir "$T/given"; rc=$?
+check "--from-dir without a kernel: exit 1" [ "$rc" = 1 ]
+check "--from-dir without a kernel: nothing at the target" [ ! -e "$T/export/f1" ]
+check "--from-dir without a kernel: where the copy is" \
+    grep -q "the unfinished tree stays in '$T/export/.virt-nfsroot-staging/f1-.*', where no guest can reach it: resume with 'virt-nfsroot create f1 --reuse'" "$T/o/err"
+# Resumed with a kernel in the staging tree: the tree stage is not run again, the tree is placed.
+: >"$(find "$T/export/.virt-nfsroot-staging" -maxdepth 1 -type d -name 'f1-*')/boot/vmlinuz-$KVER"
+run create f1 --from-dir "$T/given" --reuse
+check "--reuse resumes the staging tree" grep -q "tree .*skipped" "$T/o/err"
+check "--reuse resumes: the tree is in place" [ -f "$T/export/f1/boot/vmlinuz-$KVER" ]
+
+# 6. A target on another file system than its export root (a tmpfs mounted in a private mount
+# namespace): refused before anything is built, the placeholder removed.
+mkdir "$T/export/sub"
+# shellcheck disable=SC2016 # $1 is the inner shell's, not ours
+unshare -m sh -c 'mount -t tmpfs -o mode=0755 none "$1/export/sub" && shift && exec "$@"' sh "$T" \
+    "$BIN" --connect test:///default create x1 --path "$T/export/sub/x1" >"$T/o/out" 2>"$T/o/err"
+rc=$?
+check "another file system: exit 1" [ "$rc" = 1 ]
+check "another file system: says why" grep -q "could not be renamed into place: give a --path on it" "$T/o/err"
+check "another file system: nothing left" [ -z "$(ls -A "$T/export/sub")" ]
+
+# 7. An empty target another domain's record exports (a running guest's NFS client would mount
+# the new tree at its next mount of that path): refused, nothing changed.
+mkdir -p "$T/export/taken" "$T/state/domains"
+printf '%s\n' 'virt-nfsroot-state 2' 'domain runner' 'uuid 4b1c2d3e-1111-2222-3333-444455556666' \
+    'backend kernel' 'since 1764000000' 'server 192.168.122.1' 'subnet_wide 0' \
+    "export root rw $T/export/taken rw,async,no_root_squash,insecure,no_subtree_check 192.168.122.7/32" \
+    'end' >"$T/state/domains/runner.state"
+snapshot >"$T/o/before"
+run create taken; rc=$?
+snapshot >"$T/o/after"
+check "target another domain exports: exit 1" [ "$rc" = 1 ]
+check "target another domain exports: says which" \
+    grep -qx "virt-nfsroot: create: the tree '$T/export/taken' cannot be made: domain 'runner' exports '$T/export/taken' (it runs, or its record says so)" "$T/o/err"
+check "target another domain exports: nothing changed" diff "$T/o/before" "$T/o/after"
+finish
