@@ -129,7 +129,8 @@ static int read_key(const char *path, char **ret)
     _cleanup_free_ char *text = NULL;
     int r = cli_read_file(path, 16384, &text, NULL);
     if (r < 0) {
-        cli_error("cannot read the --ssh-key file '%s': %s", path, strerror(-r));
+        cli_error("cannot read the --ssh-key file '%s': %s", path,
+                  r == -EINVAL ? "not a regular file" : strerror(-r));
         return r;
     }
     text[strcspn(text, "\n")] = '\0';

@@ -276,11 +276,40 @@ int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len)
     return 0;
 }
 
+int cli_open_regular(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    int flags;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return -errno;
+    return TAKE_FD(fd);
+}
+
+int cli_file_arg_check(const char *cmd, const char *opt, const char *path)
+{
+    int fd = cli_open_regular(path);
+    if (fd >= 0)
+        return close(fd), 0;
+    if (fd == -EINVAL)
+        cli_error("%s: %s '%s' is not a regular file", cmd, opt, path);
+    else
+        cli_error("%s: %s '%s' cannot be opened: %s", cmd, opt, path, strerror(-fd));
+    return EXIT_USAGE;
+}
+
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    int fd = cli_open_regular(path);
+    if (fd < 0)
+        return fd;
+    _cleanup_fclose_ FILE *f = fdopen(fd, "re");
     if (!f)
-        return -errno;
+        return close(fd), -errno;
     return cli_read_stream(f, max, ret, ret_len);
 }
 

@@ -262,6 +262,9 @@ static int hash_file(const ctx *x, const char *file, char **ret)
     _cleanup_free_ char *pw = NULL;
     size_t len = 0;
     int r = read_file_all(file, PASSWORD_MAX, &pw, &len);
+    if (r == -EINVAL)
+        return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
+                           "the root password file '%s' is not a regular file", file);
     if (r < 0)
         return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
                            "cannot read the root password file '%s': %s", file, strerror(-r));

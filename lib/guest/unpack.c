@@ -378,13 +378,15 @@ int nfsroot_guest_unpack(const char *archive, const char *target, const nfsroot_
                  .fn = fn,
                  .userdata = userdata,
                  .err = err };
-    _cleanup_close_ int fd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = open_regular(archive);
     struct stat st;
     int r = 0;
-    if (fd < 0 || fstat(fd, &st) < 0)
+    if (fd == -EINVAL)
+        return uerr(&u, fd, "is not a regular file");
+    if (fd < 0)
+        return uerr(&u, fd, "cannot be opened: %s", strerror(-fd));
+    if (fstat(fd, &st) < 0)
         return uerr(&u, -errno, "cannot be opened: %s", strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return uerr(&u, -EINVAL, "is not a regular file");
     u.total = (uint64_t)st.st_size;
     u.target_fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (u.target_fd < 0)

@@ -29,11 +29,12 @@ unchanged() { snapshot | diff "$O/before" - >/dev/null; }
 # One sentence (a usage error adds its hint to --help on a line of its own).
 one_line() { [ "$(grep -vc "^Try 'virt-nfsroot" "$O/err")" = 1 ]; }
 
-# refuse NAME EXIT MESSAGE-REGEX ARGS... : exit code, one sentence, nothing changed.
+# refuse NAME EXIT MESSAGE-REGEX ARGS... : exit code, one sentence, nothing changed (a hang is
+# exit 124).
 refuse() {
     local what=$1 want=$2 re=$3 rc
     shift 3
-    "$BIN" --connect test:///default "$@" >"$O/out" 2>"$O/err"; rc=$?
+    timeout 60 "$BIN" --connect test:///default "$@" >"$O/out" 2>"$O/err"; rc=$?
     check "$what: exit $want" [ "$rc" = "$want" ]
     check "$what: one sentence" one_line
     check "$what: says why" grep -Eq "$re" "$O/err"
@@ -55,8 +56,18 @@ refuse "path below a symbolic link" 1 "cannot be made: .*through a symbolic link
 refuse "existing domain" 1 "^virt-nfsroot: create: domain 'test' already exists: .*virt-nfsroot delete test" \
     create test
 refuse "relative --path" 2 "is not an absolute path" create g --path rel/g
+: >"$O/x.tar"
 refuse "two sources" 2 "give --from-tarball or --from-dir, not both" \
-    create g --from-dir "$T/outside" --from-tarball "$T/x.tar"
+    create g --from-dir "$T/outside" --from-tarball "$O/x.tar"
+# A FIFO as a file option: refused at once (a FIFO without a writer blocked open(2) for ever),
+# one sentence naming the option; timeout(1) turns a hang into a failure.
+mkfifo "$O/fifo"
+for opt in --root-password-file --ssh-key --from-tarball; do
+    refuse "$opt a FIFO" 2 "^virt-nfsroot: create: $opt '$O/fifo' is not a regular file$" \
+        create g "$opt" "$O/fifo"
+done
+refuse "--ssh-key missing" 2 "^virt-nfsroot: create: --ssh-key '$O/none' cannot be opened: No such file" \
+    create g --ssh-key "$O/none"
 refuse "packages that are not names" 2 "is not a comma-separated list" create g --packages 'a;b'
 refuse "bad --memory" 2 "is not a size" create g --memory 12
 refuse "delete --tree through a symbolic link" 1 "^virt-nfsroot: delete: the tree '$T/export/link' is not removed: .*symbolic link" \
