@@ -108,8 +108,26 @@ check "debian tree without dracut: exit 1" [ "$rc" = 1 ]
 check "debian tree without dracut: names the packages" \
     grep -q "^virt-nfsroot: the tree lacks what root on NFS needs: install .*dracut.* in it" "$O/err"
 check "no domain defined for either" not grep -q "defined domain" "$O/out"
-rm -rf "$T/export/alp" "$T/export/deb" "$T/cache/log"
-check "after removing the two trees, nothing else changed" unchanged
+# A tarball holding a setuid-root and a setgid file: unpacked without those bits unless the
+# tree's mount is nosuid (and then only as root), and the tree stage says so.
+mkdir -p "$O/suid/etc" "$O/suid/usr/bin"
+printf 'ID=alpine\nVERSION_ID=3.20.0\n' >"$O/suid/etc/os-release"
+printf 'x\n' >"$O/suid/usr/bin/su" && chmod 4755 "$O/suid/usr/bin/su"
+printf 'x\n' >"$O/suid/usr/bin/wall" && chmod 2755 "$O/suid/usr/bin/wall"
+tar -C "$O/suid" -cf "$O/suid.tar" .
+"$BIN" --connect test:///default --json create sgid --from-tarball "$O/suid.tar" >"$O/out" 2>"$O/err"
+note=$(python3 -c 'import json, sys
+print([s["note"] for s in json.load(open(sys.argv[1]))["stages"] if s["name"] == "tree"][0])' "$O/out")
+modes=$(stat -c %a "$T/export/sgid/usr/bin/su" "$T/export/sgid/usr/bin/wall" | tr '\n' ' ')
+if [ "$(id -u)" = 0 ] && findmnt -no OPTIONS -T "$T/export" | grep -qw nosuid; then
+    check "setuid tarball on a nosuid mount: bits kept ($modes)" [ "$modes" = "4755 2755 " ]
+else
+    check "setuid tarball: bits dropped ($modes)" [ "$modes" = "755 755 " ]
+    check "setuid tarball: the tree stage says so ($note)" \
+        grep -q "2 setuid/setgid bits dropped (kept only on a nosuid mount)" <<<"$note"
+fi
+rm -rf "$T/export/alp" "$T/export/deb" "$T/export/sgid" "$T/cache/log"
+check "after removing the three trees, nothing else changed" unchanged
 
 # delete --tree of a tree no domain names any more (a create that did not finish): removed, and
 # nothing else (its symlinks are not followed).

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guest-tree calls for shell tests: "unpack ARCHIVE TARGET [MAX_BYTES [MAX_ENTRIES]]"
- * prints "ok" or "refused (CODE): MESSAGE" (exit 0 / 1), and the last progress report;
+ * prints "ok" or "refused (CODE): MESSAGE" (exit 0 / 1), the last progress report and how many
+ * files lost their setuid/setgid bits;
  * "configure TREE PASSWORD_FILE" configures TREE (hostname, server, export path and root's
  * password from the file) and prints "ok" or the refusal alike. */
 #include <errno.h>
@@ -72,5 +73,7 @@ int main(int argc, char **argv)
     nfsroot_guest_config_free(c);
     printf("progress %" PRIu64 "/%" PRIu64 "%s\n", last[0], last[1],
            last[2] ? " (out of order)" : "");
+    if (r > 0)
+        printf("setuid/setgid dropped: %d\n", r);
     return refused(r, &err);
 }
