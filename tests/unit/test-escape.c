@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* nfsroot_escape over a table: controls (C0, DEL, C1 raw and as UTF-8), bidi overrides and
- * marks, zero-width and other format characters, invalid UTF-8, printable UTF-8 kept, JSON form, truncation only between units, escaping twice. */
+ * marks, zero-width and other format characters, invalid UTF-8, printable UTF-8 kept, JSON form,
+ * truncation only between units, escaping twice. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,7 +108,7 @@ int main(void)
          "b\xe2\x80\x8e"
          "c\xd8\x9c"
          "d",
-         "a\\u200fb\\u200ec\\u061cd"); /* RLM, LRM, ARABIC LETTER MARK */
+         "a\\u200fb\\u200ec\\u061cd");   /* RLM, LRM, ARABIC LETTER MARK */
     text("vm\xe2\x80\x8b", "vm\\u200b"); /* ZERO WIDTH SPACE */
     text("\xe2\x80\x8c\xe2\x80\x8d", "\\u200c\\u200d");
     text("\xe2\x81\xa0\xe2\x81\xa4\xe2\x81\xa6\xe2\x81\xa9\xe2\x81\xaf",
