@@ -60,6 +60,10 @@ char *strdup_or_null(const char *s);
 char *strstrip(char *s); /* leading and trailing white space off, in place */
 bool path_is_normalised_absolute(const char *p);
 bool path_is_under(const char *path, const char *root); /* strictly below root */
+/* path opened for reading, a regular file only (-EINVAL otherwise): a FIFO or a device in its
+ * place never blocks the open (O_NONBLOCK, cleared again for the reads). An fd or -errno. */
+int open_regular(const char *path);
+/* read_regular_fd() of open_regular(path). */
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
 /* read_fd_all() of a regular file only (-EINVAL otherwise), refused early when over max. */

@@ -220,12 +220,26 @@ int read_regular_at(int dfd, const char *name, size_t max, char **ret, size_t *r
     return read_regular_fd(fd, max, ret, ret_len);
 }
 
+int open_regular(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    int flags;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return -errno;
+    return TAKE_FD(fd);
+}
+
 int read_file_all(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = open_regular(path);
     if (fd < 0)
-        return -errno;
-    return read_fd_all(fd, max, ret, ret_len);
+        return fd;
+    return read_regular_fd(fd, max, ret, ret_len);
 }
 
 int trusted_file_check(int fd, char *why, size_t len)

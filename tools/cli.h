@@ -96,7 +96,12 @@ void cli_records_done(cli_records *r); /* for _cleanup_ */
 
 /* Read a whole stream or file, NUL-terminated (-EFBIG beyond about max bytes). 0 or -errno. */
 int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len);
+/* A regular file only (-EINVAL otherwise; -EFBIG over max): a FIFO or a device given as a file
+ * is refused, never waited on (nfsroot_host_read). */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* A FILE argument (--ssh-key, --root-password-file, --from-tarball): 0 when it opens as a
+ * regular file, else EXIT_USAGE after one sentence naming the option. */
+int cli_file_arg_check(const char *cmd, const char *opt, const char *path);
 
 /* A tiny streaming JSON writer (commas and escaping handled). */
 typedef struct json {

@@ -129,7 +129,8 @@ static int read_key(const char *path, char **ret)
     _cleanup_free_ char *text = NULL;
     int r = cli_read_file(path, 16384, &text, NULL);
     if (r < 0) {
-        cli_error("cannot read the --ssh-key file '%s': %s", path, strerror(-r));
+        cli_error("cannot read the --ssh-key file '%s': %s", path,
+                  r == -EINVAL ? "not a regular file" : strerror(-r));
         return r;
     }
     text[strcspn(text, "\n")] = '\0';
@@ -207,6 +208,12 @@ int create_guest_unpack(create_ctx *c)
     nfsroot_error err = { 0 };
     int r = nfsroot_guest_unpack(c->o->from_tarball, c->target, NULL, unpack_progress, NULL, &err);
     if (r < 0)
-        cli_lib_error(&err, r, "cannot unpack the tarball");
-    return r;
+        return cli_lib_error(&err, r, "cannot unpack the tarball"), r;
+    /* The tree stage's note (the stage running now) says what the unpack left out. */
+    create_stage *st = c->n_stages ? &c->stages[c->n_stages - 1] : NULL;
+    size_t n = st ? strlen(st->note) : 0;
+    if (r > 0 && st && n < sizeof(st->note))
+        snprintf(st->note + n, sizeof(st->note) - n,
+                 "%s%d setuid/setgid bits dropped (kept only on a nosuid mount)", n ? "; " : "", r);
+    return 0;
 }

@@ -408,7 +408,7 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         break;
     case OPT_TARBALL:
         o->from_tarball = arg;
-        break;
+        return cli_file_arg_check("create", "--from-tarball", arg);
     case OPT_FROM_DIR:
         o->from_dir = arg;
         break;
@@ -439,10 +439,10 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         break;
     case OPT_SSH_KEY:
         o->ssh_key = arg;
-        break;
+        return cli_file_arg_check("create", "--ssh-key", arg);
     case OPT_ROOT_PW:
         o->root_password_file = arg;
-        break;
+        return cli_file_arg_check("create", "--root-password-file", arg);
     case OPT_PACKAGES:
         o->packages = arg;
         break;

@@ -276,12 +276,22 @@ int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len)
     return 0;
 }
 
+int cli_file_arg_check(const char *cmd, const char *opt, const char *path)
+{
+    /* O_NONBLOCK: a FIFO without a writer would block open(2) for ever. */
+    _cleanup_close_ int fd = nfsroot_host_open(AT_FDCWD, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    int r = fd < 0 ? fd : fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+    if (r == -EINVAL)
+        cli_error("%s: %s '%s' is not a regular file", cmd, opt, path);
+    else if (r < 0)
+        cli_error("%s: %s '%s' cannot be opened: %s", cmd, opt, path, strerror(-r));
+    return r < 0 ? EXIT_USAGE : 0;
+}
+
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
-    return cli_read_stream(f, max, ret, ret_len);
+    return nfsroot_host_read(AT_FDCWD, path, max, ret, ret_len);
 }
 
 /* ---------------------------------------------------------------------------------------- */

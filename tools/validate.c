@@ -69,7 +69,10 @@ static int read_input(const char *file, const char *domain_name, char **ret, siz
     int r = !strcmp(file, "-") ? cli_read_stream(stdin, 64u * 1024 * 1024, ret, ret_len)
                                : cli_read_file(file, 64u * 1024 * 1024, ret, ret_len);
     if (r < 0)
-        cli_error("cannot read '%s': %s", file, r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
+        cli_error("cannot read '%s': %s", file,
+                  r == -EFBIG    ? "larger than 64 MiB"
+                  : r == -EINVAL ? "not a regular file"
+                                 : strerror(-r));
     return r;
 }
 

@@ -262,6 +262,9 @@ static int hash_file(const ctx *x, const char *file, char **ret)
     _cleanup_free_ char *pw = NULL;
     size_t len = 0;
     int r = read_file_all(file, PASSWORD_MAX, &pw, &len);
+    if (r == -EINVAL)
+        return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
+                           "the root password file '%s' is not a regular file", file);
     if (r < 0)
         return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
                            "cannot read the root password file '%s': %s", file, strerror(-r));
@@ -276,6 +279,20 @@ static int hash_file(const ctx *x, const char *file, char **ret)
                                      : "crypt(3) can hash neither with yescrypt nor with SHA-512");
     explicit_bzero(pw, len);
     return r;
+}
+
+/* The shadow group of the tree's own etc/group (never the host's), when it is a system group
+ * (1..999): an id in the users' range may be a host user's group, which would then read the
+ * hash. An unreadable etc/group (a link out, a FIFO) counts as none. */
+static bool shadow_gid(const ctx *x, unsigned *ret)
+{
+    _cleanup_free_ char *group = NULL;
+    unsigned gid = 0;
+    if (guest_read(x->root_fd, "etc/group", GUEST_FILE_MAX, &group) < 0 ||
+        guest_group_gid(group, "shadow", &gid) < 0 || gid == 0 || gid >= 1000)
+        return false;
+    *ret = gid;
+    return true;
 }
 
 static int step_password(const ctx *x)
@@ -297,9 +314,13 @@ static int step_password(const ctx *x)
         return r;
     if (guest_edit_shadow(old, hash, &text) < 0)
         return -ENOMEM;
-    r = write_text(x, "etc/shadow", text, 0640);
+    /* Whatever mode the tree had (a 0644 shadow is readable by every local user through the
+     * 0755 tree): root:shadow 0640 with the tree's own shadow group, else root 0600. */
+    unsigned gid = 0;
+    bool group = shadow_gid(x, &gid);
+    r = guest_write_as(x->root_fd, "etc/shadow", text, strlen(text), group ? 0640 : 0600, 0, gid);
     explicit_bzero(text, strlen(text));
-    return r;
+    return r < 0 ? fail(x, r, "etc/shadow", "write") : 0;
 }
 
 /* RPM trees: file capabilities cannot be stored over NFS (rpm fails with "cap_set_file

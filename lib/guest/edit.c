@@ -228,6 +228,33 @@ int guest_edit_shadow(const char *old, const char *hash, char **ret)
     return edit_lines(old, shadow_line, shadow_end, &se, ret);
 }
 
+int guest_group_gid(const char *group, const char *name, unsigned *ret)
+{
+    size_t nl = strlen(name);
+    for (const char *l = group ? group : ""; *l;) {
+        size_t w = strcspn(l, "\n");
+        /* name:password:GID:members */
+        const char *p = w > nl && memcmp(l, name, nl) == 0 && l[nl] == ':'
+                            ? memchr(l + nl + 1, ':', w - nl - 1)
+                            : NULL;
+        if (p) {
+            unsigned long v = 0;
+            size_t digits = 0;
+            for (p++; digits < 10 && p < l + w && *p >= '0' && *p <= '9'; p++, digits++)
+                v = v * 10 + (unsigned long)(*p - '0');
+            /* a number of at most 9 digits, ending the field */
+            if (digits == 0 || digits > 9 || (p < l + w && *p != ':'))
+                return -EINVAL;
+            *ret = (unsigned)v;
+            return 0;
+        }
+        l += w;
+        if (*l)
+            l++;
+    }
+    return -ENOENT;
+}
+
 bool guest_text_has_line(const char *text, const char *line)
 {
     size_t n = strlen(line);

@@ -88,6 +88,10 @@ bool guest_exists(int root_fd, const char *rel);
 /* Replace rel with data: a temp file in its directory, fsync, rename (a symlink at rel is
  * replaced, never followed). The directory is made (0755) when missing. */
 int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode_t mode);
+/* The same with owner uid:gid and mode, whatever the file had (etc/shadow). Not root: the
+ * owner stays the caller. */
+int guest_write_as(int root_fd, const char *rel, const char *data, size_t len, mode_t mode,
+                   uid_t uid, gid_t gid);
 /* Make rel a symbolic link to target (replacing a file or link there). */
 int guest_symlink(int root_fd, const char *target, const char *rel);
 /* mkdir -p of rel beneath the root, mode for what it creates. */

@@ -87,18 +87,10 @@ static int open_parent(int root_fd, const char *rel, int *ret_dir, const char **
     return 0;
 }
 
-int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode_t mode)
+/* Replace name in dir with data (temp + fsync + rename); owner uid:gid unless uid is -1. */
+static int write_replace(int dir, const char *name, const char *data, size_t len, mode_t mode,
+                         uid_t uid, gid_t gid)
 {
-    _cleanup_close_ int dir = -1;
-    const char *name = NULL;
-    int r = open_parent(root_fd, rel, &dir, &name);
-    if (r < 0)
-        return r;
-    /* A file already there keeps its owner and mode (etc/shadow is root:shadow 0640). */
-    struct stat old;
-    bool had = fstatat(dir, name, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode);
-    if (had)
-        mode = old.st_mode & 07777;
     char tmp[300];
     snprintf(tmp, sizeof(tmp), ".%.200s.virt-nfsroot-%ld", name, (long)getpid());
     (void)unlinkat(dir, tmp, 0);
@@ -106,6 +98,7 @@ int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode
         openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
+    int r = 0;
     size_t off = 0;
     while (off < len) {
         ssize_t n = write(fd, data + off, len - off);
@@ -117,7 +110,8 @@ int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode
         }
         off += (size_t)n;
     }
-    if ((had && fchown(fd, old.st_uid, old.st_gid) < 0 && errno != EPERM) || fchmod(fd, mode) < 0 ||
+    /* EPERM: not root (the tests run unprivileged); the file is then the caller's. */
+    if ((uid != (uid_t)-1 && fchown(fd, uid, gid) < 0 && errno != EPERM) || fchmod(fd, mode) < 0 ||
         fsync(fd) < 0 || renameat(dir, tmp, dir, name) < 0) {
         r = -errno;
         goto fail;
@@ -126,6 +120,29 @@ int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode
 fail:
     (void)unlinkat(dir, tmp, 0);
     return r;
+}
+
+int guest_write(int root_fd, const char *rel, const char *data, size_t len, mode_t mode)
+{
+    _cleanup_close_ int dir = -1;
+    const char *name = NULL;
+    int r = open_parent(root_fd, rel, &dir, &name);
+    if (r < 0)
+        return r;
+    /* A file already there keeps its owner and mode. */
+    struct stat old;
+    if (fstatat(dir, name, &old, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old.st_mode))
+        return write_replace(dir, name, data, len, old.st_mode & 07777, old.st_uid, old.st_gid);
+    return write_replace(dir, name, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int guest_write_as(int root_fd, const char *rel, const char *data, size_t len, mode_t mode,
+                   uid_t uid, gid_t gid)
+{
+    _cleanup_close_ int dir = -1;
+    const char *name = NULL;
+    int r = open_parent(root_fd, rel, &dir, &name);
+    return r < 0 ? r : write_replace(dir, name, data, len, mode, uid, gid);
 }
 
 int guest_symlink(int root_fd, const char *target, const char *rel)

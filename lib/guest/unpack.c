@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "profile.h"
 
@@ -39,7 +40,9 @@ typedef struct unpack {
     const char *archive, *target;
     int target_fd;
     uint64_t max_bytes, max_entries, bytes, entries, total;
-    bool root;             /* running as root: owners and setuid bits are kept */
+    bool root;             /* running as root: owners are kept */
+    bool nosuid;           /* ... and setuid/setgid bits, the target's mount being nosuid */
+    uint64_t dropped;      /* files whose setuid/setgid bits were dropped */
     char parent[PATH_MAX]; /* the directory of the last member, "" for the target */
     int parent_fd;         /* open on it, -1 when none */
     char *buf;
@@ -157,6 +160,18 @@ static mode_t member_mode(const unpack *u, struct archive_entry *e)
     return u->root ? m : m & 0777;
 }
 
+/* A file's mode: setuid and setgid bits only as root and on a nosuid mount (elsewhere a local
+ * user could run a tarball's setuid-root program through the export); the others counted. */
+static mode_t file_mode(unpack *u, struct archive_entry *e)
+{
+    mode_t m = member_mode(u, e);
+    if (!u->nosuid && (u->api.archive_entry_perm(e) & 06000)) {
+        u->dropped++;
+        m &= ~(mode_t)06000;
+    }
+    return m;
+}
+
 /* Owner, then mode (chown clears setuid bits), then mtime, on an open member. */
 static int finish_fd(unpack *u, int fd, struct archive_entry *e, mode_t mode)
 {
@@ -208,7 +223,7 @@ static int put_file(unpack *u, struct archive_entry *e, int dir, const char *bas
             off += w;
         }
     }
-    return finish_fd(u, fd, e, member_mode(u, e));
+    return finish_fd(u, fd, e, file_mode(u, e));
 }
 
 static int put_dir(unpack *u, struct archive_entry *e, int dir, const char *base)
@@ -378,19 +393,23 @@ int nfsroot_guest_unpack(const char *archive, const char *target, const nfsroot_
                  .fn = fn,
                  .userdata = userdata,
                  .err = err };
-    _cleanup_close_ int fd = open(archive, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = open_regular(archive);
     struct stat st;
     int r = 0;
-    if (fd < 0 || fstat(fd, &st) < 0)
+    if (fd == -EINVAL)
+        return uerr(&u, fd, "is not a regular file");
+    if (fd < 0)
+        return uerr(&u, fd, "cannot be opened: %s", strerror(-fd));
+    if (fstat(fd, &st) < 0)
         return uerr(&u, -errno, "cannot be opened: %s", strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return uerr(&u, -EINVAL, "is not a regular file");
     u.total = (uint64_t)st.st_size;
     u.target_fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (u.target_fd < 0)
         return nfsroot_err(err, -errno, NULL, "target", target, 0,
                            "the target directory '%s' cannot be opened: %s", target,
                            strerror(errno));
+    struct statvfs sv;
+    u.nosuid = u.root && fstatvfs(u.target_fd, &sv) == 0 && (sv.f_flag & ST_NOSUID);
     if ((r = unpack_open(&u)) >= 0) {
         if (u.api.archive_read_open_fd(u.a, fd, DATA_BLOCK) != ARCHIVE_OK)
             r = uerr(&u, -EBADMSG, "cannot be read: %s",
@@ -408,5 +427,5 @@ int nfsroot_guest_unpack(const char *archive, const char *target, const nfsroot_
         close(u.parent_fd);
     close(u.target_fd);
     free(u.buf);
-    return r;
+    return r < 0 ? r : (int)(u.dropped > INT_MAX ? INT_MAX : u.dropped);
 }

@@ -30,11 +30,12 @@ unchanged() { snapshot | diff "$O/before" - >/dev/null; }
 # One sentence (a usage error adds its hint to --help on a line of its own).
 one_line() { [ "$(grep -vc "^Try 'virt-nfsroot" "$O/err")" = 1 ]; }
 
-# refuse NAME EXIT MESSAGE-REGEX ARGS... : exit code, one sentence, nothing changed.
+# refuse NAME EXIT MESSAGE-REGEX ARGS... : exit code, one sentence, nothing changed (a hang is
+# exit 124).
 refuse() {
     local what=$1 want=$2 re=$3 rc
     shift 3
-    "$BIN" --connect test:///default "$@" >"$O/out" 2>"$O/err"; rc=$?
+    timeout 60 "$BIN" --connect test:///default "$@" >"$O/out" 2>"$O/err"; rc=$?
     check "$what: exit $want" [ "$rc" = "$want" ]
     check "$what: one sentence" one_line
     check "$what: says why" grep -Eq "$re" "$O/err"
@@ -56,8 +57,18 @@ refuse "path below a symbolic link" 1 "cannot be made: .*through a symbolic link
 refuse "existing domain" 1 "^virt-nfsroot: create: domain 'test' already exists: .*virt-nfsroot delete test" \
     create test
 refuse "relative --path" 2 "is not an absolute path" create g --path rel/g
+: >"$O/x.tar"
 refuse "two sources" 2 "give --from-tarball or --from-dir, not both" \
-    create g --from-dir "$T/outside" --from-tarball "$T/x.tar"
+    create g --from-dir "$T/outside" --from-tarball "$O/x.tar"
+# A FIFO as a file option: refused at once (a FIFO without a writer blocked open(2) for ever),
+# one sentence naming the option; timeout(1) turns a hang into a failure.
+mkfifo "$O/fifo"
+for opt in --root-password-file --ssh-key --from-tarball; do
+    refuse "$opt a FIFO" 2 "^virt-nfsroot: create: $opt '$O/fifo' is not a regular file$" \
+        create g "$opt" "$O/fifo"
+done
+refuse "--ssh-key missing" 2 "^virt-nfsroot: create: --ssh-key '$O/none' cannot be opened: No such file" \
+    create g --ssh-key "$O/none"
 refuse "packages that are not names" 2 "is not a comma-separated list" create g --packages 'a;b'
 refuse "bad --memory" 2 "is not a size" create g --memory 12
 refuse "delete --tree through a symbolic link" 1 "^virt-nfsroot: delete: the tree '$T/export/link' is not removed: .*symbolic link" \
@@ -100,6 +111,26 @@ check "debian tree without dracut: exit 1" [ "$rc" = 1 ]
 check "debian tree without dracut: names the packages" \
     grep -q "^virt-nfsroot: the tree lacks what root on NFS needs: install .*dracut.* in it" "$O/err"
 check "no domain defined for either" not grep -q "defined domain" "$O/out"
+# A tarball holding a setuid-root and a setgid file: unpacked without those bits unless the
+# tree's mount is nosuid (and then only as root), and the tree stage says so.
+mkdir -p "$O/suid/etc" "$O/suid/usr/bin"
+printf 'ID=alpine\nVERSION_ID=3.20.0\n' >"$O/suid/etc/os-release"
+printf 'x\n' >"$O/suid/usr/bin/su" && chmod 4755 "$O/suid/usr/bin/su"
+printf 'x\n' >"$O/suid/usr/bin/wall" && chmod 2755 "$O/suid/usr/bin/wall"
+tar -C "$O/suid" -cf "$O/suid.tar" .
+"$BIN" --connect test:///default --json create sgid --from-tarball "$O/suid.tar" >"$O/out" 2>"$O/err"
+note=$(python3 -c 'import json, sys
+print([s["note"] for s in json.load(open(sys.argv[1]))["stages"] if s["name"] == "tree"][0])' "$O/out")
+# alpine is refused at the kernel stage, so the unpacked tree is still in staging
+st=$(echo "$T"/export/.virt-nfsroot-staging/sgid-*)
+modes=$(stat -c %a "$st/usr/bin/su" "$st/usr/bin/wall" | tr '\n' ' ')
+if [ "$(id -u)" = 0 ] && findmnt -no OPTIONS -T "$T/export" | grep -qw nosuid; then
+    check "setuid tarball on a nosuid mount: bits kept ($modes)" [ "$modes" = "4755 2755 " ]
+else
+    check "setuid tarball: bits dropped ($modes)" [ "$modes" = "755 755 " ]
+    check "setuid tarball: the tree stage says so ($note)" \
+        grep -q "2 setuid/setgid bits dropped (kept only on a nosuid mount)" <<<"$note"
+fi
 rm -rf "$T/export/.virt-nfsroot-staging" "$T/cache/log"
 check "after removing the staging directory, nothing else changed" unchanged
 

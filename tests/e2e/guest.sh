@@ -25,7 +25,8 @@ e2e_stage() {
 
 # e2e_guest_image CLI : make sure the image is in create's cache (needs the apt mirror the first
 # time; ~4-8 min on 2 busy cores).  Sets E2E_CREATE_CACHE (for VIRT_NFSROOT_CACHE_DIR), E2E_IMAGE
-# (the cached tree), E2E_KVER and E2E_FROM_CACHE (yes/no).  Outside any network namespace.
+# (the cached tree), E2E_KVER and E2E_FROM_CACHE (yes/no); publishes the tree's initramfs
+# (e2e_publish_initrd).  Outside any network namespace.
 e2e_guest_image() {
     local cli=$1 t rc out=$E2E_LOGDIR/create-cache.json
     E2E_CREATE_CACHE=$E2E_CACHE/create
@@ -61,6 +62,27 @@ PY
     # Images of an older recipe or package set are of no further use (431 MB each).
     find "$E2E_CREATE_CACHE/trees" -mindepth 1 -maxdepth 1 -name 'debian-*' \
         ! -name "${E2E_IMAGE##*/}" ! -name "${E2E_IMAGE##*/}.done" -exec rm -rf {} +
+    e2e_publish_initrd
+}
+
+# e2e_publish_initrd : a world-readable copy of the cached tree's dracut image, for
+# unit.bootcheck-dracut-image, which also runs as nobody (scripts/test): create's cache stays
+# root-only (trees/ is 0700, dracut writes its image 0600: it holds the tree's etc/shadow).  The
+# cached tree has no password (root:*) and an empty machine-id, so its image holds no secret.  $E2E_CACHE/dracut-image/initrd.img-KVER, replaced
+# by rename; images of older kernels are removed.
+e2e_publish_initrd() {
+    local src=$E2E_IMAGE/boot/initrd.img-$E2E_KVER dir=$E2E_CACHE/dracut-image tmp
+    if [ ! -f "$src" ] || [ -L "$src" ]; then
+        echo "no regular file $src to publish" >&2
+        return 1
+    fi
+    mkdir -p "$dir" && chmod 0755 "$dir" || return 1
+    tmp=$(mktemp "$dir/.initrd.XXXXXX") || return 1
+    if ! cp "$src" "$tmp" || ! chmod 0644 "$tmp" || ! mv -f "$tmp" "$dir/initrd.img-$E2E_KVER"; then
+        rm -f "$tmp"
+        return 1
+    fi
+    find "$dir" -mindepth 1 -maxdepth 1 ! -name "initrd.img-$E2E_KVER" -exec rm -f {} +
 }
 
 # e2e_guest_tree ROOT : ROOT (an empty or missing directory) filled with a copy of the image,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* nfsroot_escape over a table: controls (C0, DEL, C1 raw and as UTF-8), bidi overrides, invalid
- * UTF-8, printable UTF-8 kept, JSON form, truncation only between units, escaping twice. */
+/* nfsroot_escape over a table: controls (C0, DEL, C1 raw and as UTF-8), bidi overrides and
+ * marks, zero-width and other format characters, invalid UTF-8, printable UTF-8 kept, JSON form,
+ * truncation only between units, escaping twice. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,6 +102,24 @@ int main(void)
          "evil",
          "\\u202eevil"); /* RIGHT-TO-LEFT OVERRIDE */
     text("\xe2\x80\xa8", "\\u2028");
+    /* Marks and zero-width characters: a name that reads as another one, or reorders what
+     * follows, or carries text nobody sees. */
+    text("a\xe2\x80\x8f"
+         "b\xe2\x80\x8e"
+         "c\xd8\x9c"
+         "d",
+         "a\\u200fb\\u200ec\\u061cd");   /* RLM, LRM, ARABIC LETTER MARK */
+    text("vm\xe2\x80\x8b", "vm\\u200b"); /* ZERO WIDTH SPACE */
+    text("\xe2\x80\x8c\xe2\x80\x8d", "\\u200c\\u200d");
+    text("\xe2\x81\xa0\xe2\x81\xa4\xe2\x81\xa6\xe2\x81\xa9\xe2\x81\xaf",
+         "\\u2060\\u2064\\u2066\\u2069\\u206f");
+    text("\xef\xbb\xbf\xe1\xa0\x8e\xc2\xad", "\\ufeff\\u180e\\u00ad");
+    text("\xe2\x80\xa9\xe2\x80\xaa", "\\u2029\\u202a");
+    text("\xf3\xa0\x80\x81\xf3\xa0\x81\xbf", "\\U000e0001\\U000e007f"); /* tags */
+    /* their neighbours print */
+    text("\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\x9f\xef\xbb\xbe\xd8\x9b",
+         "\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\x9f\xef\xbb\xbe\xd8\x9b");
+    text("\xf3\xa0\x80\x80\xf3\xa0\x82\x80", "\xf3\xa0\x80\x80\xf3\xa0\x82\x80");
     text("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xa7",
          "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x90\xa7");
     text("back\\slash \"q\"", "back\\slash \"q\"");
@@ -115,6 +134,8 @@ int main(void)
     json("\x9b\xff", "\\\\x9b\\\\xff");
     json("caf\xc3\xa9", "caf\xc3\xa9");
     json("\xe2\x80\xae", "\\u202e");
+    json("\xe2\x80\x8f\xe2\x80\x8b\xd8\x9c\xef\xbb\xbf", "\\u200f\\u200b\\u061c\\ufeff");
+    json("\xf3\xa0\x80\x81", "\\udb40\\udc01"); /* U+E0001 as its surrogate pair */
 
     truncated("abc\033def", 5, "abc", 10); /* \x1b does not fit: cut before it */
     truncated("ab\xc3\xa9z", 4, "ab", 5);  /* é does not fit: never half of it */

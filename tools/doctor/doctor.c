@@ -24,6 +24,7 @@ static void (*const checks[])(doctor *d) = {
     check_rpcbind,       /* nfs-server.c */
     check_exportfs,      /* nfs-server.c */
     check_export_roots,  /* exports.c */
+    check_export_mounts, /* mounts.c */
     check_exports_scope, /* exports.c */
     check_hook,          /* libvirt.c */
     check_daemon_order,  /* libvirt.c */

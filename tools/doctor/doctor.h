@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot doctor, private: the context every check gets, the host files it reads below
- * --root, and the checks, one file per seam (nfs-server.c, exports.c, libvirt.c, host.c). */
+ * --root, and the checks, one file per seam (nfs-server.c, exports.c, mounts.c, libvirt.c,
+ * host.c). */
 #ifndef NFSROOT_DOCTOR_H
 #define NFSROOT_DOCTOR_H
 
@@ -69,6 +70,7 @@ void check_nfs_conf(doctor *d);
 void check_rpcbind(doctor *d);
 void check_exportfs(doctor *d);
 void check_export_roots(doctor *d);
+void check_export_mounts(doctor *d);
 void check_exports_scope(doctor *d);
 void check_hook(doctor *d);
 void check_daemon_order(doctor *d);

@@ -91,9 +91,11 @@ typedef void (*nfsroot_guest_progress_fn)(uint64_t done, uint64_t total, void *u
  * existing directory target. Hostile archives: names with "..", absolute names and members
  * below a symbolic link are refused, links pointing out of the target are kept as links but
  * never written through, device nodes, FIFOs and sockets are skipped; the caps of c (NULL:
- * defaults) bound bytes and members. Owners and modes are kept (setuid bits only as root).
- * Nothing is written outside target. -EBADMSG (corrupt), -EFBIG (a cap), -EXDEV (a name that
- * leaves the target), -ENOENT (libarchive missing) with err filled. */
+ * defaults) bound bytes and members. Owners and modes are kept (owners only as root; setuid
+ * and setgid bits of files only as root and when target's filesystem is mounted nosuid).
+ * Nothing is written outside target. Returns how many files lost their setuid/setgid bits
+ * (0 or more), or -EBADMSG (corrupt), -EFBIG (a cap), -EXDEV (a name that leaves the target),
+ * -ENOENT (libarchive missing) with err filled. */
 NFSROOT_API int nfsroot_guest_unpack(const char *archive, const char *target,
                                      const nfsroot_guest_config *c, nfsroot_guest_progress_fn fn,
                                      void *userdata, nfsroot_error *err);

@@ -64,12 +64,14 @@ NFSROOT_API const char *nfsroot_error_format(const nfsroot_error *err, char *buf
 
 typedef enum nfsroot_escape_style {
     /* One printable line for a terminal or syslog: \n, \t, \x1b for C0 and DEL, \u009b for
-     * C1, line separators and bidi controls, \xff for bytes that are not UTF-8. Backslashes
-     * stay as they are, so escaping twice changes nothing. */
+     * C1, line separators and format characters (bidi controls and marks, zero-width ones;
+     * \U000e0001 above U+FFFF), \xff for bytes that are not UTF-8. Backslashes stay as they
+     * are, so escaping twice changes nothing. */
     NFSROOT_ESCAPE_TEXT = 0,
     /* The inside of a JSON string (RFC 8259): \" \\ \n \t \r, \u001b for the other controls
-     * and \u0080..\u009f for C1 too (legal raw in JSON, not on a terminal showing it); a byte
-     * that is not UTF-8 becomes the text \xff (written \\xff). */
+     * and \u0080..\u009f for C1 and the format characters too (legal raw in JSON, not on a
+     * terminal showing it; above U+FFFF as a surrogate pair); a byte that is not UTF-8 becomes
+     * the text \xff (written \\xff). */
     NFSROOT_ESCAPE_JSON,
 } nfsroot_escape_style;
 

@@ -1,22 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# A real dracut-built initramfs (nfs + network-legacy modules) from the e2e guest tarball that
-# tests/e2e caches in ${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e; skipped
-# when the e2e suite has not built one on this machine.
+# A real dracut-built initramfs (nfs + network-legacy modules): the image of the e2e guest, which
+# e2e.boot makes with `create --cache-only` and publishes world-readable (create's cache is
+# root-only; this test also runs as nobody) in
+# ${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e/dracut-image (tests/e2e/guest.sh
+# e2e_publish_initrd).  Skipped when the e2e suite has not run on this machine; CI runs e2e.boot
+# first (DEPENDS here) and refuses a skip.
 set -euo pipefail
 TOOL=${1:?usage: dracut-image.sh BOOTCHECK_TOOL}
-E=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
-# the newest cached guest image (ties: by name, as ls -t)
-tarball=$(find "$E" -mindepth 1 -maxdepth 1 -name 'guest-linux-image-*.tar.zst' -printf '%T@ %p\n' \
-              2>/dev/null | LC_ALL=C sort -k1,1nr -k2 | head -1 | cut -d' ' -f2- || true)
-[ -n "$tarball" ] || { echo "SKIP: no e2e guest tarball in $E (run the e2e suite once)"; exit 77; }
-W=$(mktemp -d /tmp/bootcheck-dracut.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-tar --zstd -xf "$tarball" -C "$W" --wildcards './boot/initrd.img-*' 2>/dev/null ||
-    tar --zstd -xf "$tarball" -C "$W" --wildcards 'boot/initrd.img-*' 2>/dev/null || true
-img=''
-for f in "$W"/boot/initrd.img-*; do if [ -e "$f" ]; then img=$f; break; fi; done
-[ -n "$img" ] || { echo "SKIP: $tarball holds no boot/initrd.img-*"; exit 77; }
+D=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e/dracut-image
+# the newest published image (ties: by name)
+img=$(find "$D" -mindepth 1 -maxdepth 1 -type f -name 'initrd.img-*' -printf '%T@ %p\n' \
+          2>/dev/null | LC_ALL=C sort -k1,1nr -k2 | head -1 | cut -d' ' -f2- || true)
+[ -n "$img" ] || { echo "SKIP: no dracut image in $D (e2e.boot publishes one)"; exit 77; }
+[ -r "$img" ] || { echo "FAIL: $img is not readable by $(id -un)"; exit 1; }
 kver=${img##*/initrd.img-}
 # shellcheck source=../../lib/check.sh
 . "$(dirname "$0")/../../lib/check.sh"

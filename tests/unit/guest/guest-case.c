@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven guest case: tests/data/guest/<case>/ holds "tree/" (the guest tree as
  * found), "case" (key = value: server, hostname, ssh_key, password_hash, password_file,
- * host_idmapd_conf; files relative to the case) and "expected": the profile or the refusal, the
- * notes, the command line, every file the configurator wrote or changed, and what the boot
- * checks (cmdline, fstab, idmap, distro) then say about the tree. The tree is configured in a
+ * host_idmapd_conf; files relative to the case; shadow_owner UID:GID, checked as root) and
+ * "expected": the profile or the refusal, the notes, the command line, every file the
+ * configurator wrote or changed, and what the boot checks (cmdline, fstab, idmap, distro) then
+ * say about the tree. The tree is configured in a
  * copy; a sibling directory "outside" must stay empty. NFSROOT_REGENERATE=1 rewrites
  * "expected". */
 #include <crypt.h>
@@ -112,6 +113,21 @@ static char *mask_hash(char *shadow, const char *password)
     char *r = test_replace(shadow, hash, masked);
     free(shadow);
     return r;
+}
+
+/* "shadow_owner = UID:GID": etc/shadow's owner after configuring, as root (unprivileged, the
+ * configurator cannot chown and the file stays the caller's; its mode is in "expected"). */
+static void shadow_owner(const char *conf, const char *root)
+{
+    char v[64], path[256];
+    struct stat st;
+    if (!setting(conf, "shadow_owner", v, sizeof(v)) || geteuid() != 0)
+        return;
+    snprintf(path, sizeof(path), "%s/etc/shadow", root);
+    CHECKF(lstat(path, &st) == 0, "no %s", path);
+    char got[64];
+    snprintf(got, sizeof(got), "%u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+    CHECKF(strcmp(got, v) == 0, "etc/shadow is owned by %s, not %s", got, v);
 }
 
 static void print_findings(FILE *o, const nfsroot_findings *f, const char *prefix)
@@ -240,6 +256,7 @@ int main(int argc, char **argv)
         once = mask_hash(once, NULL), twice = mask_hash(twice, NULL);
         CHECKF(strcmp(once, twice) == 0, "configuring twice differs:\n%s---\n%s", once, twice);
         free(once), free(twice), free(c2);
+        shadow_owner(conf, root);
     } else {
         dump(o, in, root, ""); /* a refusal writes nothing: this prints nothing */
     }

@@ -34,6 +34,7 @@ good = [
     ("./etc/os-release", {"data": b"ID=debian\n"}),
     ("./usr/bin/tool", {"data": b"#!/bin/sh\n", "mode": 0o755}),
     ("./usr/bin/su", {"data": b"su\n", "mode": 0o4755}),
+    ("./usr/bin/wall", {"data": b"wall\n", "mode": 0o2755}),
     ("./usr/bin/tool2", {"kind": tarfile.LNKTYPE, "link": "./usr/bin/tool"}),
     ("./bin", {"kind": tarfile.SYMTYPE, "link": "usr/bin"}),
     ("./escape", {"kind": tarfile.SYMTYPE, "link": "/etc"}),
@@ -94,10 +95,13 @@ for a in good.tar good.tar.gz good.tar.xz good.tar.bz2 good.tar.zst; do
     check "$a unpacks" test "$rc" = 0
     check "$a: regular file" grep -qx 'ID=debian' "$T/etc/os-release"
     check "$a: mode kept" test "$(stat -c %a "$T/usr/bin/tool")" = 755
-    if [ "$(id -u)" = 0 ]; then
-        check "$a: setuid kept as root" test "$(stat -c %a "$T/usr/bin/su")" = 4755
+    if [ "$(id -u)" = 0 ] && findmnt -no OPTIONS -T "$T" | grep -qw nosuid; then
+        check "$a: setuid, setgid kept as root on a nosuid mount" \
+            test "$(stat -c %a "$T/usr/bin/su" "$T/usr/bin/wall" | tr '\n' ' ')" = "4755 2755 "
     else
-        check "$a: setuid dropped without root" test "$(stat -c %a "$T/usr/bin/su")" = 755
+        check "$a: setuid, setgid dropped (no root, or no nosuid mount)" \
+            test "$(stat -c %a "$T/usr/bin/su" "$T/usr/bin/wall" | tr '\n' ' ')" = "755 755 "
+        check "$a: says so" grep -qx 'setuid/setgid dropped: 2' <<<"$out"
     fi
     check "$a: hard link" test "$T/usr/bin/tool" -ef "$T/usr/bin/tool2"
     check "$a: links kept as written" test "$(readlink "$T/escape")" = /etc
@@ -106,6 +110,25 @@ for a in good.tar good.tar.gz good.tar.xz good.tar.bz2 good.tar.zst; do
         -o -e "$T/dev/sda"
     check "$a: progress reaches the end" grep -qE '^progress ([0-9]+)/\1$' <<<"$out"
 done
+
+# As root, the target's mount decides: setuid and setgid bits only where the mount is nosuid
+# (a tmpfs each way, in a private mount namespace).
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+    for opts in nosuid,nodev suid; do
+        mkdir "$W/mnt-$opts"
+        # shellcheck disable=SC2016 # the inner bash expands its own arguments
+        unshare -m --propagation private bash -c '
+            mount -t tmpfs -o "$1,mode=0755" none "$2" && mkdir "$2/t" &&
+            "$3" unpack "$4" "$2/t" >"$5.out" 2>&1 &&
+            stat -c %a "$2/t/usr/bin/su" "$2/t/usr/bin/wall" | tr "\n" " " >"$5"' \
+            _ "$opts" "$W/mnt-$opts" "$TOOL" "$W/a/good.tar" "$W/res-$opts"
+    done
+    check "root, nosuid mount: setuid and setgid kept" \
+        test "$(cat "$W/res-nosuid,nodev" 2>&1)" = "4755 2755 "
+    check "root, nosuid mount: nothing dropped" not grep -q dropped "$W/res-nosuid,nodev.out"
+    check "root, suid mount: setuid and setgid dropped" test "$(cat "$W/res-suid" 2>&1)" = "755 755 "
+    check "root, suid mount: says so" grep -qx 'setuid/setgid dropped: 2' "$W/res-suid.out"
+fi
 
 refused dotdot.tar EXDEV
 refused dotdot-inner.tar EXDEV
