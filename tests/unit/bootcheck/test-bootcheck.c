@@ -302,6 +302,73 @@ static void test_boot_file_location(void)
     sh("rm -rf %s", t);
 }
 
+/* QEMU runs as qemu.conf's user (uid and gid 4242 here: no file's owner): a boot file it cannot
+ * read is an error at the boot check, not a failed start; libvirt's chown at start counted. */
+static void test_qemu_unreadable(void)
+{
+    nfsroot_qemu_conf c;
+    CHECK(nfsroot_qemu_conf_parse("#user = \"root\"\n  group = \"kvm\" # c\n"
+                                  "cgroup_device_acl = [\n    \"user\",\n]\n",
+                                  &c) == 0);
+    CHECK(strcmp(c.user, "libvirt-qemu") == 0 && strcmp(c.group, "kvm") == 0);
+    CHECK(strcmp(c.dynamic_ownership, "1") == 0);
+
+    char t[] = "/tmp/test-bootcheck-qemu.XXXXXX";
+    if (!CHECK(mkdtemp(t)))
+        return;
+    sh("chmod 0755 %s && mkdir -m 0755 %s/root %s/boot && head -c 4096 /dev/zero > %s/boot/vmlinuz"
+       " && chmod 0644 %s/boot/vmlinuz",
+       t, t, t, t, t);
+    sh("printf 'user = \"+4242\"\\ngroup = \"+4242\"\\n' > %s/qemu.conf", t);
+    char root[4200], boot[4200], kernel[4300], conf[4200];
+    snprintf(root, sizeof(root), "%s/root", t);
+    snprintf(boot, sizeof(boot), "%s/boot", t);
+    snprintf(kernel, sizeof(kernel), "%s/vmlinuz", boot);
+    snprintf(conf, sizeof(conf), "%s/qemu.conf", t);
+    guest g;
+    guest_init(&g, root, boot);
+    g.pol.qemu_conf = conf;
+    nfsroot_findings *f;
+    const nfsroot_finding *x;
+
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
+    CHECK(!nfsroot_findings_find(f, "kernel-qemu-unreadable"));
+    nfsroot_findings_free(f);
+
+    /* A boot directory made under umask 077: libvirt chowns the file, never its directory. */
+    sh("chmod 0700 %s", boot);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
+    x = nfsroot_findings_find(f, "kernel-qemu-unreadable");
+    CHECKF(x && x->level == NFSROOT_FINDING_ERROR && strstr(x->message, "'+4242'") &&
+               strstr(x->message, boot) && strstr(x->message, "mode 0700"),
+           "%s", x ? x->message : "no finding");
+    nfsroot_findings_free(f);
+
+    /* A 0600 kernel: libvirt makes it QEMU's at start (dynamic_ownership), so it reads it... */
+    sh("chmod 0755 %s && chmod 0600 %s", boot, kernel);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
+    CHECK(!nfsroot_findings_find(f, "kernel-qemu-unreadable"));
+    nfsroot_findings_free(f);
+    /* ... unless libvirt leaves owners alone. */
+    sh("echo 'dynamic_ownership = 0' >> %s", conf);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
+    x = nfsroot_findings_find(f, "kernel-qemu-unreadable");
+    CHECKF(x && strstr(x->message, "mode 0600"), "%s", x ? x->message : "no finding");
+    nfsroot_findings_free(f);
+
+    /* A user this host does not have: nothing can be said. */
+    sh("echo 'user = \"no-such-user-of-virt-nfsroot\"' >> %s", conf);
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
+    CHECK(!nfsroot_findings_find(f, "kernel-qemu-unreadable"));
+    nfsroot_findings_free(f);
+    sh("rm -rf %s", t);
+}
+
 /* The findings of one run as text, with the kernel's path replaced by "<K>": what a domain
  * editor learns from a start. */
 static void findings_text(const nfsroot_findings *f, const char *kernel, char *out, size_t len)
@@ -472,6 +539,7 @@ int main(void)
     test_guest_root_escapes();
     test_boot_file_location();
     test_boot_file_no_oracle();
+    test_qemu_unreadable();
     test_device_node_not_opened();
     test_run_and_enforce();
     return test_summary();
