@@ -24,19 +24,8 @@ VM2=nfsroot-sb2
 E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
 
 if [ -z "${LV_INSIDE:-}" ]; then
-    [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
-    [ -x "$2" ] || { echo "FAIL: CLI '$2' is not an executable file" >&2; exit 1; }
-    lv_check_hook "$1"
-    for p in debootstrap chroot python3 sha256sum; do
-        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
-    done
-    e2e_stage shared-boot
-    if ! e2e_guest_image "$(readlink -f "$2")"; then
-        echo "FAIL: could not build the guest image (logs kept in $E2E_STAGE)"
-        trap - EXIT
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
+    e2e_prereqs $# "${1:-}" "${2:-}" debootstrap chroot python3 sha256sum
+    e2e_image_or_exit shared-boot "$(readlink -f "$2")"
     rm -rf "$E2E_STAGE"
     trap - EXIT
     export E2E_CREATE_CACHE E2E_KVER

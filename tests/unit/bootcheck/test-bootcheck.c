@@ -302,6 +302,19 @@ static void test_boot_file_location(void)
     sh("rm -rf %s", t);
 }
 
+/* Does the kernel check say QEMU cannot read kernel (an error)? Its message (or why not) in msg. */
+static bool qemu_unreadable(guest *g, const char *kernel, char *msg, size_t len)
+{
+    nfsroot_findings *f;
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g->pol, kernel, &g->plan, f, NULL) == 0);
+    const nfsroot_finding *x = nfsroot_findings_find(f, "kernel-qemu-unreadable");
+    snprintf(msg, len, "%s", x ? x->message : "no finding");
+    bool found = x && x->level == NFSROOT_FINDING_ERROR;
+    nfsroot_findings_free(f);
+    return found;
+}
+
 /* QEMU runs as qemu.conf's user (uid and gid 4242 here: no file's owner): a boot file it cannot
  * read is an error at the boot check, not a failed start; libvirt's chown at start counted. */
 static void test_qemu_unreadable(void)
@@ -320,7 +333,7 @@ static void test_qemu_unreadable(void)
        " && chmod 0644 %s/boot/vmlinuz",
        t, t, t, t, t);
     sh("printf 'user = \"+4242\"\\ngroup = \"+4242\"\\n' > %s/qemu.conf", t);
-    char root[4200], boot[4200], kernel[4300], conf[4200];
+    char root[4200], boot[4200], kernel[4300], conf[4200], msg[4096];
     snprintf(root, sizeof(root), "%s/root", t);
     snprintf(boot, sizeof(boot), "%s/boot", t);
     snprintf(kernel, sizeof(kernel), "%s/vmlinuz", boot);
@@ -328,44 +341,24 @@ static void test_qemu_unreadable(void)
     guest g;
     guest_init(&g, root, boot);
     g.pol.qemu_conf = conf;
-    nfsroot_findings *f;
-    const nfsroot_finding *x;
-
-    CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
-    CHECK(!nfsroot_findings_find(f, "kernel-qemu-unreadable"));
-    nfsroot_findings_free(f);
+    CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
 
     /* A boot directory made under umask 077: libvirt chowns the file, never its directory. */
     sh("chmod 0700 %s", boot);
-    CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
-    x = nfsroot_findings_find(f, "kernel-qemu-unreadable");
-    CHECKF(x && x->level == NFSROOT_FINDING_ERROR && strstr(x->message, "'+4242'") &&
-               strstr(x->message, boot) && strstr(x->message, "mode 0700"),
-           "%s", x ? x->message : "no finding");
-    nfsroot_findings_free(f);
+    CHECKF(qemu_unreadable(&g, kernel, msg, sizeof(msg)) && strstr(msg, "'+4242'") &&
+               strstr(msg, boot) && strstr(msg, "mode 0700"),
+           "%s", msg);
 
     /* A 0600 kernel: libvirt makes it QEMU's at start (dynamic_ownership), so it reads it... */
     sh("chmod 0755 %s && chmod 0600 %s", boot, kernel);
-    CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
-    CHECK(!nfsroot_findings_find(f, "kernel-qemu-unreadable"));
-    nfsroot_findings_free(f);
+    CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
     /* ... unless libvirt leaves owners alone. */
     sh("echo 'dynamic_ownership = 0' >> %s", conf);
-    CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
-    x = nfsroot_findings_find(f, "kernel-qemu-unreadable");
-    CHECKF(x && strstr(x->message, "mode 0600"), "%s", x ? x->message : "no finding");
-    nfsroot_findings_free(f);
+    CHECKF(qemu_unreadable(&g, kernel, msg, sizeof(msg)) && strstr(msg, "mode 0600"), "%s", msg);
 
     /* A user this host does not have: nothing can be said. */
     sh("echo 'user = \"no-such-user-of-virt-nfsroot\"' >> %s", conf);
-    CHECK(nfsroot_findings_new(&f) == 0);
-    CHECK(nfsroot_bootcheck_kernel(&g.pol, kernel, &g.plan, f, NULL) == 0);
-    CHECK(!nfsroot_findings_find(f, "kernel-qemu-unreadable"));
-    nfsroot_findings_free(f);
+    CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
     sh("rm -rf %s", t);
 }
 
