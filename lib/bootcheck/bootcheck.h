@@ -76,7 +76,7 @@ typedef struct qemu_identity {
     nfsroot_qemu_conf conf;
     bool relabel; /* dynamic_ownership: libvirt chowns kernel and initrd to it at start */
     uid_t uid;
-    gid_t gids[64];
+    gid_t gids[64]; /* the group, then (when asked) the user's supplementary groups */
     int n_gids;
 } qemu_identity;
 int bootcheck_qemu_identity(const nfsroot_policy *p, qemu_identity *ret);

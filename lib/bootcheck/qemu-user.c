@@ -5,6 +5,7 @@
  * the directories above are never chowned: each must let that user search it. */
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -65,13 +66,19 @@ static int qemu_ids(const nfsroot_qemu_conf *c, qemu_identity *id)
     else
         return -ENOENT;
     id->n_gids = 1;
-    /* The user's supplementary groups, as libvirt gives them to QEMU (virGetGroupList). */
-    if (getpwuid_r(id->uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp) {
-        int n = QEMU_GROUPS_MAX - 1;
-        if (getgrouplist(pwp->pw_name, id->gids[0], id->gids + 1, &n) >= 0)
-            id->n_gids = 1 + n;
-    }
     return 0;
+}
+
+/* The user's supplementary groups, as libvirt gives them to QEMU (virGetGroupList): asked only
+ * when the primary group is not enough (getgrouplist() may enumerate every NSS source). */
+static void qemu_groups(qemu_identity *id)
+{
+    char buf[4096];
+    struct passwd pw, *pwp = NULL;
+    int n = QEMU_GROUPS_MAX - 1;
+    if (getpwuid_r(id->uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp &&
+        getgrouplist(pwp->pw_name, id->gids[0], id->gids + 1, &n) >= 0)
+        id->n_gids = 1 + n;
 }
 
 int bootcheck_qemu_identity(const nfsroot_policy *p, qemu_identity *ret)
@@ -119,36 +126,56 @@ static int unreadable(const qemu_identity *id, const char *what, const char *pat
                                 id->conf.user, id->conf.group, what, path, why);
 }
 
-int bootcheck_qemu_access(const nfsroot_policy *p, const char *what, const char *path,
-                          const struct stat *file_st, nfsroot_findings *f)
+/* Does st grant bit to the QEMU process? With id NULL: to every class of user, so that who QEMU
+ * is does not matter (the usual 0755 directories and 0644 files: no qemu.conf, no NSS lookup). */
+static bool may(const qemu_identity *id, const struct stat *st, mode_t bit)
 {
-    qemu_identity id;
-    if (!p || path[0] != '/' || bootcheck_qemu_identity(p, &id) < 0)
-        return 0; /* no such user here, or no policy: cannot tell */
-    char dir[4096], why[4400];
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (char *s = strchr(dir + 1, '/'); s; s = strchr(s + 1, '/')) {
+    mode_t all = bit << 6 | bit << 3 | bit;
+    return id ? bootcheck_qemu_may(id, st, bit) : (st->st_mode & all) == all;
+}
+
+/* 0 when QEMU can open path; 1 when directory ret_dir (stat in ret_st) above it does not let it
+ * through; 2 when the file's mode, as libvirt leaves it at start, does not let it read. */
+static int first_denied(const qemu_identity *id, const char *path, const struct stat *file_st,
+                        char ret_dir[PATH_MAX], struct stat *ret_st)
+{
+    snprintf(ret_dir, PATH_MAX, "%s", path);
+    for (char *s = strchr(ret_dir + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = '\0';
-        struct stat st;
-        bool ok = stat(dir[0] ? dir : "/", &st) < 0 || bootcheck_qemu_may(&id, &st, 1);
-        if (!ok && !has_acl(dir)) {
-            snprintf(why, sizeof(why),
-                     "directory '%s' (mode %04o, owner %u:%u) does not let it through: "
-                     "chmod o+x it (or 0755)",
-                     dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
-            return unreadable(&id, what, path, why, f);
-        }
+        if (stat(ret_dir, ret_st) == 0 && !may(id, ret_st, 1) && !has_acl(ret_dir))
+            return 1;
         *s = '/';
     }
     /* Relabelled, the file is QEMU's own: only its owner's read bit counts. */
     struct stat as_qemu = *file_st;
-    if (id.relabel)
-        as_qemu.st_uid = id.uid;
-    if (bootcheck_qemu_may(&id, &as_qemu, 4) || has_acl(path))
-        return 0;
-    snprintf(why, sizeof(why),
-             "the file's mode %04o (owner %u:%u%s) does not let it read: chmod 0644 it",
-             (unsigned)(file_st->st_mode & 07777), (unsigned)file_st->st_uid,
-             (unsigned)file_st->st_gid, id.relabel ? ", chowned to QEMU's user at start" : "");
-    return unreadable(&id, what, path, why, f);
+    if (id && id->relabel)
+        as_qemu.st_uid = id->uid;
+    return may(id, &as_qemu, 4) || has_acl(path) ? 0 : 2;
+}
+
+int bootcheck_qemu_access(const nfsroot_policy *p, const char *what, const char *path,
+                          const struct stat *file_st, nfsroot_findings *f)
+{
+    char dir[PATH_MAX], why[PATH_MAX + 256];
+    struct stat st;
+    qemu_identity id;
+    if (!p || path[0] != '/' || first_denied(NULL, path, file_st, dir, &st) == 0 ||
+        bootcheck_qemu_identity(p, &id) < 0)
+        return 0; /* anyone may, or no policy, no qemu.conf or no such user: nothing to say */
+    int r = first_denied(&id, path, file_st, dir, &st);
+    if (r != 0) {
+        qemu_groups(&id);
+        r = first_denied(&id, path, file_st, dir, &st);
+    }
+    if (r == 1)
+        snprintf(why, sizeof(why),
+                 "directory '%s' (mode %04o, owner %u:%u) does not let it through: chmod o+x it "
+                 "(or 0755)",
+                 dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
+    else if (r == 2)
+        snprintf(why, sizeof(why),
+                 "the file's mode %04o (owner %u:%u%s) does not let it read: chmod 0644 it",
+                 (unsigned)(file_st->st_mode & 07777), (unsigned)file_st->st_uid,
+                 (unsigned)file_st->st_gid, id.relabel ? ", chowned to QEMU's user at start" : "");
+    return r ? unreadable(&id, what, path, why, f) : 0;
 }
