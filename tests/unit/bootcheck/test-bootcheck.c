@@ -329,17 +329,15 @@ static void test_qemu_unreadable(void)
     char t[] = "/tmp/test-bootcheck-qemu.XXXXXX";
     if (!CHECK(mkdtemp(t)))
         return;
-    sh("chmod 0755 %s && mkdir -m 0755 %s/root %s/boot && head -c 4096 /dev/zero > %s/boot/vmlinuz"
-       " && chmod 0644 %s/boot/vmlinuz",
-       t, t, t, t, t);
-    sh("printf 'user = \"+4242\"\\ngroup = \"+4242\"\\n' > %s/qemu.conf", t);
-    char root[4200], boot[4200], kernel[4300], conf[4200], msg[4096];
-    snprintf(root, sizeof(root), "%s/root", t);
+    char boot[4200], kernel[4300], conf[4200], msg[4096];
     snprintf(boot, sizeof(boot), "%s/boot", t);
     snprintf(kernel, sizeof(kernel), "%s/vmlinuz", boot);
+    sh("chmod 0755 %s && mkdir -m 0755 %s && head -c 4096 /dev/zero > %s && chmod 0644 %s", t, boot,
+       kernel, kernel);
     snprintf(conf, sizeof(conf), "%s/qemu.conf", t);
+    sh("printf 'user = \"+4242\"\\ngroup = \"+4242\"\\n' > %s", conf);
     guest g;
-    guest_init(&g, root, boot);
+    guest_init(&g, t, boot);
     g.pol.qemu_conf = conf;
     CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
 
