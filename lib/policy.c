@@ -32,6 +32,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->network_dir);
     free(p->sysfs_net_dir);
     free(p->idmapd_conf);
+    free(p->qemu_conf);
     free(p->ganesha_exports_dir);
     free(p->ganesha_bus);
     free(p->source);
@@ -213,6 +214,7 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         { "network_dir", offsetof(nfsroot_policy, network_dir) },
         { "sysfs_net_dir", offsetof(nfsroot_policy, sysfs_net_dir) },
         { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
+        { "qemu_conf", offsetof(nfsroot_policy, qemu_conf) },
         { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
         { "owned_dir", offsetof(nfsroot_policy, owned_dir) },
     };
@@ -332,7 +334,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
     tmp.export_roots = tmp.boot_dirs = tmp.allowed_options = NULL;
     tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
     tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
-    tmp.ganesha_bus = tmp.source = tmp.owned_dir = NULL;
+    tmp.ganesha_bus = tmp.source = tmp.qemu_conf = tmp.owned_dir = NULL;
     *c = tmp;
     if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
         dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
@@ -342,7 +344,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
         dup_str(&c->exportfs, p->exportfs) < 0 || dup_str(&c->etab, p->etab) < 0 ||
         dup_str(&c->network_dir, p->network_dir) < 0 ||
         dup_str(&c->sysfs_net_dir, p->sysfs_net_dir) < 0 ||
-        dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 ||
+        dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 || dup_str(&c->qemu_conf, p->qemu_conf) < 0 ||
         dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
         dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0 ||
         dup_str(&c->owned_dir, p->owned_dir) < 0)

@@ -23,6 +23,7 @@ struct nfsroot_policy {
     char *etab;                /* /var/lib/nfs/etab */
     char *network_dir;         /* /run/libvirt/network */
     char *idmapd_conf;         /* the host's idmapd.conf for libnfsidmap, NULL: its default */
+    char *qemu_conf;           /* libvirt's qemu.conf (QEMU's user), NULL: /etc/libvirt/ */
     char *ganesha_exports_dir; /* /run/ganesha/virt-nfsroot.d */
     char *ganesha_bus;         /* D-Bus address, NULL = system bus */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;

@@ -4,12 +4,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "create.h"
+
+/* In a guest's boot directory: its link to the store's image, named by no domain. */
+#define CREATE_STORE_REF ".initramfs-store-link"
 
 /* ---- initramfs and boot files --------------------------------------------------------------- */
 
@@ -64,7 +69,8 @@ static int open_tree_file(const create_ctx *c, const char *tree_path, struct sta
     return fd;
 }
 
-/* Copy the regular file open as in (size bytes) to dir/name, atomically. */
+/* Copy the regular file open as in (size bytes) to dir/name, atomically, mode 0644 whatever the
+ * umask (QEMU reads it as its own user); a reflink where the filesystem shares blocks. */
 static int copy_fd_out(int in, off_t size, const char *dir, const char *name)
 {
     char tmp[4096], dst[4096];
@@ -74,7 +80,13 @@ static int copy_fd_out(int in, off_t size, const char *dir, const char *name)
         open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (out < 0)
         return -errno;
-    for (off_t left = size; left > 0;) {
+    if (fchmod(out, 0644) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return -e;
+    }
+    off_t start = ioctl(out, FICLONE, in) == 0 ? size : 0;
+    for (off_t left = size - start; left > 0;) {
         ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (1 << 30) : (size_t)left);
         if (n <= 0) {
             int e = n < 0 ? errno : EIO;
@@ -128,6 +140,21 @@ static int chmod_in_tree(const create_ctx *c, const char *tree_path)
     if (fd < 0)
         return -ENOENT;
     return fchmod(fd, 0644) < 0 ? -errno : 0;
+}
+
+/* mkdir path 0755 whatever the umask: QEMU, running as its own user, walks through it. An
+ * existing directory is kept as it is (the admin's); anything else there is -ENOTDIR. */
+static int boot_mkdir(const char *path, bool *ret_made)
+{
+    struct stat sb;
+    if (mkdir(path, 0755) == 0) {
+        if (ret_made)
+            *ret_made = true;
+        return chmod(path, 0755) < 0 ? -errno : 0;
+    }
+    if (errno != EEXIST)
+        return -errno;
+    return lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode) ? -ENOTDIR : 0;
 }
 
 int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret)
@@ -191,8 +218,8 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
         asprintf(&name, "%s-%s.img", c->kver, hash) < 0 ||
         asprintf(&shared, "%s/%s", store, name) < 0)
         return -ENOMEM;
-    if (mkdir(store, 0755) < 0 && errno != EEXIST)
-        return -errno;
+    if ((r = boot_mkdir(store, NULL)) < 0)
+        return r;
     struct stat sb;
     if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
         snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
@@ -206,19 +233,19 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
         if ((r = copy_fd_out(in, sb.st_size, store, name)) < 0)
             return r;
     }
-    char link_path[4096];
-    snprintf(link_path, sizeof(link_path), "%s/initrd.img", c->boot_dir);
-    unlink(link_path);
-    if (link(shared, link_path) < 0) {
-        /* Another filesystem, or too many links: a copy of the store's image (a host path). */
-        _cleanup_close_ int in = open(shared, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode))
-            return in < 0 ? -errno : -EINVAL;
-        if ((r = copy_fd_out(in, sb.st_size, c->boot_dir, "initrd.img")) < 0)
-            return r;
-    }
-    c->initrd = strdup(link_path);
-    return c->initrd ? 0 : -ENOMEM;
+    /* libvirt chowns the initramfs it boots at every start (an inode's owner, whatever name it
+     * is reached by): the guest boots a copy of its own, never the store's inode. The link no
+     * domain names is the store's count of users (delete prunes an image nobody links). */
+    char ref[4096];
+    snprintf(ref, sizeof(ref), "%s/" CREATE_STORE_REF, c->boot_dir);
+    unlink(ref);
+    (void)link(shared, ref); /* without it (too many links), only a dracut run later */
+    _cleanup_close_ int in = open(shared, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return in < 0 ? -errno : -EINVAL;
+    if ((r = copy_fd_out(in, sb.st_size, c->boot_dir, "initrd.img")) < 0)
+        return r;
+    return asprintf(&c->initrd, "%s/initrd.img", c->boot_dir) < 0 ? -ENOMEM : 0;
 }
 
 int create_initramfs(create_ctx *c, create_stage *st)
@@ -251,16 +278,12 @@ int create_initramfs(create_ctx *c, create_stage *st)
     }
     if ((r = create_boot_dir_for(c->policy, c->o->name, &c->boot_dir)) < 0)
         return r;
-    (void)mkdir(dirs[0], 0755);
-    struct stat sb;
-    if (mkdir(c->boot_dir, 0755) == 0)
-        c->boot_dir_made = true;
-    else if (errno != EEXIST)
-        return -errno;
-    else if (lstat(c->boot_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+    (void)boot_mkdir(dirs[0], NULL);
+    if ((r = boot_mkdir(c->boot_dir, &c->boot_dir_made)) == -ENOTDIR) {
         cli_error("'%s' is not a directory (a symbolic link is never followed)", c->boot_dir);
-        return -ENOTDIR;
-    }
+        return r;
+    } else if (r < 0)
+        return r;
     char tree_kernel[512];
     snprintf(tree_kernel, sizeof(tree_kernel), "/boot/vmlinuz-%s", c->kver);
     if ((r = copy_out(c, tree_kernel, c->boot_dir, "vmlinuz")) < 0)

@@ -91,8 +91,8 @@ static int write_beneath(const char *root, const char *const dirs[], const char 
     _cleanup_close_ int out =
         openat(fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     size_t len = strlen(text);
-    if (out < 0 || write(out, text, len) != (ssize_t)len || fsync(out) < 0 ||
-        renameat(fd, tmp, fd, name) < 0) {
+    if (out < 0 || fchmod(out, 0644) < 0 || write(out, text, len) != (ssize_t)len ||
+        fsync(out) < 0 || renameat(fd, tmp, fd, name) < 0) {
         int e = errno ? errno : EIO;
         (void)unlinkat(fd, tmp, 0);
         return -e;

@@ -533,5 +533,8 @@ static int cmd_create(int argc, char **argv)
     if (c < 0)
         return cli_parse_exit(c);
     int r = check_args(&o, argc, argv);
+    /* What create makes is read by QEMU's user and the guest: the modes it names, not the
+     * caller's umask (077 left the boot files unreadable to libvirt-qemu); its programs too. */
+    umask(022);
     return r != EXIT_OK ? r : create(&o);
 }

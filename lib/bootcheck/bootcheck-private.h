@@ -131,6 +131,15 @@ NFSROOT_API int nfsroot_bootcheck_cmdline(const nfsroot_policy *p, const char *c
                                           const nfsroot_plan *plan, nfsroot_findings *f);
 /* Reads <root export>/etc/fstab without leaving the guest's root. */
 NFSROOT_API int nfsroot_bootcheck_fstab(const nfsroot_plan *plan, nfsroot_findings *f);
+/* What qemu.conf says QEMU runs as (user, group: a name or "+N") and whether libvirt chowns the
+ * boot files to it at each start (dynamic_ownership); unset keys keep libvirt's defaults (the
+ * user and group Debian builds it with). */
+#define NFSROOT_QEMU_USER_DEFAULT "libvirt-qemu"
+typedef struct nfsroot_qemu_conf {
+    char user[64], group[64], dynamic_ownership[8];
+} nfsroot_qemu_conf;
+NFSROOT_API int nfsroot_qemu_conf_parse(const char *text /* or NULL */, nfsroot_qemu_conf *ret);
+
 /* Host NFSv4 domain (libnfsidmap, host_idmapd_conf or NULL for /etc/idmapd.conf) vs the
  * guest's etc/idmapd.conf Domain. libnfsidmap keeps its configuration per process: the first
  * call's host_idmapd_conf is the one used. */

@@ -3,6 +3,8 @@
 #ifndef NFSROOT_BOOTCHECK_H
 #define NFSROOT_BOOTCHECK_H
 
+#include <sys/stat.h>
+
 #include "bootcheck-private.h"
 #include "internal.h"
 
@@ -67,6 +69,23 @@ typedef struct bootfile {
 int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const char *path,
                   const nfsroot_plan *plan, nfsroot_findings *f);
 void bootfile_done(bootfile *bf);
+
+/* Who the QEMU process is (qemu.conf: the policy's qemu_conf, else /etc/libvirt/qemu.conf):
+ * -ENOENT when there is no qemu.conf (no QEMU driver here) or its user or group does not exist. */
+typedef struct qemu_identity {
+    nfsroot_qemu_conf conf;
+    bool relabel; /* dynamic_ownership: libvirt chowns kernel and initrd to it at start */
+    uid_t uid;
+    gid_t gids[64]; /* the group, then (when asked) the user's supplementary groups */
+    int n_gids;
+} qemu_identity;
+int bootcheck_qemu_identity(const nfsroot_policy *p, qemu_identity *ret);
+/* Does st's mode grant bit (4 read, 1 search) to the QEMU process? */
+bool bootcheck_qemu_may(const qemu_identity *id, const struct stat *st, mode_t bit);
+/* A finding "<what>-qemu-unreadable" when the QEMU process could not open path (a directory
+ * above it it cannot search, or the file's mode as libvirt leaves it). */
+int bootcheck_qemu_access(const nfsroot_policy *p, const char *what, const char *path,
+                          const struct stat *file_st, nfsroot_findings *f);
 
 /* The host's NFSv4 domain as libnfsidmap derives it from conf (idmapd.conf, else DNS): what
  * the boot check compares and what `create` writes into a guest. 0 or -ENOENT. */

@@ -349,6 +349,8 @@ int bootfile_open(bootfile *bf, const nfsroot_policy *p, const char *what, const
                                     what, path, strerror(-r));
     }
     bf->fd = TAKE_FD(path_fd);
+    if ((r = bootcheck_qemu_access(p, what, path, &st, f)) < 0)
+        return r;
     if (bf->inside_export) {
         snprintf(code, sizeof(code), "%s-chowned", what);
         return nfsroot_findings_add(f, F_WARN, code, path,

@@ -4,6 +4,7 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/findings.c
     ${CMAKE_CURRENT_LIST_DIR}/common.c
     ${CMAKE_CURRENT_LIST_DIR}/kernel.c
+    ${CMAKE_CURRENT_LIST_DIR}/qemu-user.c
     ${CMAKE_CURRENT_LIST_DIR}/initramfs.c
     ${CMAKE_CURRENT_LIST_DIR}/initramfs-scan.c
     ${CMAKE_CURRENT_LIST_DIR}/initramfs-entry.c

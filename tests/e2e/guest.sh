@@ -85,6 +85,30 @@ e2e_publish_initrd() {
     find "$dir" -mindepth 1 -maxdepth 1 ! -name "initrd.img-$E2E_KVER" -exec rm -f {} +
 }
 
+# e2e_prereqs NARGS HOOK CLI PROGRAM... : a guest test's usage (HOOK-BINARY CLI-BINARY: NARGS is
+# its $#), then its hook and what it needs (exits 77 with the reason when something is missing).
+e2e_prereqs() {
+    local p
+    [ "$1" -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
+    [ -x "$3" ] || { echo "FAIL: CLI '$3' is not an executable file" >&2; exit 1; }
+    lv_check_hook "$2"
+    shift 3
+    for p in "$@"; do
+        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
+    done
+}
+
+# e2e_image_or_exit NAME CLI : e2e_stage NAME, then e2e_guest_image CLI; when that fails, one
+# failed check (logs kept in E2E_STAGE) and exit 1.
+e2e_image_or_exit() {
+    e2e_stage "$1"
+    e2e_guest_image "$2" && return 0
+    echo "FAIL: could not build the guest image (logs kept in $E2E_STAGE)"
+    trap - EXIT
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
 # e2e_guest_tree ROOT : ROOT (an empty or missing directory) filled with a copy of the image,
 # for tests that configure the tree themselves (e2e_configure_guest).  After e2e_guest_image.
 e2e_guest_tree() {

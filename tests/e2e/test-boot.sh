@@ -41,23 +41,12 @@ GUEST_IP2=192.168.122.51
 E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
 
 if [ -z "${LV_INSIDE:-}" ]; then
-    [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
-    [ -x "$2" ] || { echo "FAIL: CLI '$2' is not an executable file" >&2; exit 1; }
-    lv_check_hook "$1"
-    for p in debootstrap chroot findmnt python3; do
-        command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
-    done
+    e2e_prereqs $# "${1:-}" "${2:-}" debootstrap chroot findmnt python3
     ganesha_prereqs
     grep -qw overlay /proc/filesystems ||
         skip "no overlayfs: cannot give the hook a private /etc/virt-nfsroot.conf"
     E2E_T0=$(lv_now)
-    e2e_stage e2e # an interrupted build leaves nothing behind
-    if ! e2e_guest_image "$(readlink -f "$2")"; then
-        echo "FAIL: could not build the guest image (logs kept in $E2E_STAGE)"
-        trap - EXIT
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
+    e2e_image_or_exit e2e "$(readlink -f "$2")" # an interrupted build leaves nothing behind
     E2E_PREP_S=$(lv_elapsed "$E2E_T0")
     export E2E_T0 E2E_STAGE E2E_KVER E2E_FROM_CACHE E2E_PREP_S E2E_CREATE_CACHE E2E_IMAGE
     lv_enter_namespace "$HERE/test-boot.sh" "$(readlink -f "$1")" "$(readlink -f "$2")"

@@ -5,8 +5,9 @@
 #   sandbox_network DIR [MAC IP]   DIR/default.xml: network 'default' (virbr0, 192.168.122.1/24,
 #                                  DHCP .2 to .254), pinning MAC to IP when they are given
 #   sandbox_policy ROOT [LINE...]  ROOT/policy.conf: export_roots ROOT/export, network_dir
-#                                  ROOT/net, state_dir ROOT/state, owned_dir ROOT/owned, then
-#                                  each extra LINE
+#                                  ROOT/net, state_dir ROOT/state, owned_dir ROOT/owned,
+#                                  qemu_conf ROOT/qemu.conf (QEMU runs as the test's user),
+#                                  then each extra LINE
 #                                  ("key = value"); exported as VIRT_NFSROOT_CONFIG
 #   domain_xml_gen KEY=VALUE...   a domain on stdout, the one generator of the tests' domains:
 #       name=NAME                 (required)
@@ -38,10 +39,13 @@ EON
 sandbox_policy() {
     local root=$1
     shift
+    # QEMU runs as the test's own user: the sandbox's boot files are its to read.
+    printf 'user = "+%s"\ngroup = "+%s"\n' "$(id -u)" "$(id -g)" >"$root/qemu.conf"
     {
         printf 'export_roots = %s/export\nnetwork_dir = %s/net\nstate_dir = %s/state\n' \
             "$root" "$root" "$root"
         printf 'owned_dir = %s/owned\n' "$root"
+        printf 'qemu_conf = %s/qemu.conf\n' "$root"
         [ $# -eq 0 ] || printf '%s\n' "$@"
     } >"$root/policy.conf"
     export VIRT_NFSROOT_CONFIG=$root/policy.conf

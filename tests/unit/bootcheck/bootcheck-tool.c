@@ -65,6 +65,9 @@ static unsigned long long rchar(void)
     return v;
 }
 
+/* What the images are, not who may read them (test-bootcheck's): no qemu.conf, no QEMU user. */
+#define NO_QEMU_CONF "/nonexistent/qemu.conf"
+
 /* Without an export the file's own directory is the policy's boot dir, so the location rule
  * lets it through; the path is made absolute because that rule reads it as written. */
 static const char *boot_file(const char *file, const char *export_path, nfsroot_policy *pol)
@@ -169,11 +172,11 @@ int main(int argc, char **argv)
     const char *export_path = argc > 3 ? argv[3] : NULL;
     if (strcmp(cmd, "check-kernel") == 0) {
         nfsroot_kernel_info k;
-        nfsroot_policy pol = { 0 };
+        nfsroot_policy pol = { .qemu_conf = NO_QEMU_CONF };
         const char *file = boot_file(argv[2], export_path, &pol);
         r = nfsroot_bootcheck_kernel(&pol, file, fake_plan(export_path, NULL), f, &k);
     } else if (strcmp(cmd, "check-initramfs") == 0) {
-        nfsroot_policy pol = { .state_dir = argc > 4 ? argv[4] : NULL };
+        nfsroot_policy pol = { .state_dir = argc > 4 ? argv[4] : NULL, .qemu_conf = NO_QEMU_CONF };
         nfsroot_kernel_info k = { 0 };
         if (argc > 5)
             snprintf(k.version, sizeof(k.version), "%s", argv[5]);

@@ -302,6 +302,64 @@ static void test_boot_file_location(void)
     sh("rm -rf %s", t);
 }
 
+/* Does the kernel check say QEMU cannot read kernel (an error)? Its message (or why not) in msg. */
+static bool qemu_unreadable(guest *g, const char *kernel, char *msg, size_t len)
+{
+    nfsroot_findings *f;
+    CHECK(nfsroot_findings_new(&f) == 0);
+    CHECK(nfsroot_bootcheck_kernel(&g->pol, kernel, &g->plan, f, NULL) == 0);
+    const nfsroot_finding *x = nfsroot_findings_find(f, "kernel-qemu-unreadable");
+    snprintf(msg, len, "%s", x ? x->message : "no finding");
+    bool found = x && x->level == NFSROOT_FINDING_ERROR;
+    nfsroot_findings_free(f);
+    return found;
+}
+
+/* QEMU runs as qemu.conf's user (uid and gid 4242 here: no file's owner): a boot file it cannot
+ * read is an error at the boot check, not a failed start; libvirt's chown at start counted. */
+static void test_qemu_unreadable(void)
+{
+    nfsroot_qemu_conf c;
+    CHECK(nfsroot_qemu_conf_parse("#user = \"root\"\n  group = \"kvm\" # c\n"
+                                  "cgroup_device_acl = [\n    \"user\",\n]\n",
+                                  &c) == 0);
+    CHECK(strcmp(c.user, "libvirt-qemu") == 0 && strcmp(c.group, "kvm") == 0);
+    CHECK(strcmp(c.dynamic_ownership, "1") == 0);
+
+    char t[] = "/tmp/test-bootcheck-qemu.XXXXXX";
+    if (!CHECK(mkdtemp(t)))
+        return;
+    char boot[4200], kernel[4300], conf[4200], msg[4096];
+    snprintf(boot, sizeof(boot), "%s/boot", t);
+    snprintf(kernel, sizeof(kernel), "%s/vmlinuz", boot);
+    sh("chmod 0755 %s && mkdir -m 0755 %s && head -c 4096 /dev/zero > %s && chmod 0644 %s", t, boot,
+       kernel, kernel);
+    snprintf(conf, sizeof(conf), "%s/qemu.conf", t);
+    sh("printf 'user = \"+4242\"\\ngroup = \"+4242\"\\n' > %s", conf);
+    guest g;
+    guest_init(&g, t, boot);
+    g.pol.qemu_conf = conf;
+    CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
+
+    /* A boot directory made under umask 077: libvirt chowns the file, never its directory. */
+    sh("chmod 0700 %s", boot);
+    CHECKF(qemu_unreadable(&g, kernel, msg, sizeof(msg)) && strstr(msg, "'+4242'") &&
+               strstr(msg, boot) && strstr(msg, "mode 0700"),
+           "%s", msg);
+
+    /* A 0600 kernel: libvirt makes it QEMU's at start (dynamic_ownership), so it reads it... */
+    sh("chmod 0755 %s && chmod 0600 %s", boot, kernel);
+    CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
+    /* ... unless libvirt leaves owners alone. */
+    sh("echo 'dynamic_ownership = 0' >> %s", conf);
+    CHECKF(qemu_unreadable(&g, kernel, msg, sizeof(msg)) && strstr(msg, "mode 0600"), "%s", msg);
+
+    /* A user this host does not have: nothing can be said. */
+    sh("echo 'user = \"no-such-user-of-virt-nfsroot\"' >> %s", conf);
+    CHECKF(!qemu_unreadable(&g, kernel, msg, sizeof(msg)), "%s", msg);
+    sh("rm -rf %s", t);
+}
+
 /* The findings of one run as text, with the kernel's path replaced by "<K>": what a domain
  * editor learns from a start. */
 static void findings_text(const nfsroot_findings *f, const char *kernel, char *out, size_t len)
@@ -472,6 +530,7 @@ int main(void)
     test_guest_root_escapes();
     test_boot_file_location();
     test_boot_file_no_oracle();
+    test_qemu_unreadable();
     test_device_node_not_opened();
     test_run_and_enforce();
     return test_summary();

@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# libvirt.shared-boot: two guests made by `virt-nfsroot create` from the same cached tree share
+# one initramfs of the store, and libvirt's DAC driver chowns the kernel and initramfs of a
+# domain at every start (to the QEMU user of /etc/libvirt/qemu.conf; Debian: libvirt-qemu) and
+# restores them at its stop.  Both guests must start, and no start or stop of one may change
+# the other's boot files or the store's image (owner, mode, content).  The second guest is made
+# under umask 077 (a root shell's): QEMU, running as its own user, must still read its boot
+# files.  The guests are started paused: QEMU has opened kernel and initramfs by then, and TCG
+# does not burn the shared cores.
+#
+# Usage: test-shared-boot.sh HOOK-BINARY CLI-BINARY   (root; exits 77 when it cannot run)
+# The guest image is the e2e tests' (tests/e2e/guest.sh: create's tree cache in
+# VIRT_NFSROOT_TEST_CACHE/e2e/create, filled once from the apt mirror).
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=harness.sh
+. "$HERE/harness.sh"
+# shellcheck source=../e2e/guest.sh
+. "$HERE/../e2e/guest.sh"
+
+VM1=nfsroot-sb1
+VM2=nfsroot-sb2
+E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
+
+if [ -z "${LV_INSIDE:-}" ]; then
+    e2e_prereqs $# "${1:-}" "${2:-}" debootstrap chroot python3 sha256sum
+    e2e_image_or_exit shared-boot "$(readlink -f "$2")"
+    rm -rf "$E2E_STAGE"
+    trap - EXIT
+    export E2E_CREATE_CACHE E2E_KVER
+    lv_enter_namespace "$HERE/test-shared-boot.sh" "$(readlink -f "$1")" "$(readlink -f "$2")"
+fi
+
+HOOK=$1
+CLI=$2
+lv_setup_namespace
+trap lv_cleanup EXIT
+lv_install_hook "$HOOK"
+# What the daemons run QEMU as: the host's qemu.conf (the harness leaves it alone).
+QEMU_USER=$(sed -n 's/^[[:space:]]*user[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' \
+    /etc/libvirt/qemu.conf 2>/dev/null | tail -n 1)
+echo "hook: $HOOK; cli: $CLI; guest kernel: $E2E_KVER; qemu.conf user: ${QEMU_USER:-(default)}"
+lv_start_daemons || { fail "libvirtd/virtlogd start"; finish; exit 1; }
+lv_net_start || { fail "virsh net-start default"; finish; exit 1; }
+ERR=$LV_WORK/virsh.err
+BOOT=/var/lib/libvirt/boot
+
+# create NAME IP : from the cached tree, not started.
+create() {
+    VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" create "$1" \
+        --release "$E2E_SUITE" --network default --pin-address "$2" --virt-type qemu \
+        --memory 256 >"$LV_WORK/$1.out" 2>"$ERR"
+}
+boot_files() { printf '%s\n' "$BOOT/$1/vmlinuz" "$BOOT/$1/initrd.img"; }
+store_files() { find "$BOOT/.initramfs" -type f 2>/dev/null | sort; }
+# files_state GUEST|store... : "path uid:gid mode sha256" per boot file of each GUEST and per
+# image of the store (what another guest must not change).
+files_state() {
+    local w f
+    for w in "$@"; do
+        if [ "$w" = store ]; then store_files; else boot_files "$w"; fi
+    done | while read -r f; do
+        printf '%s %s %s\n' "$f" "$(stat -c '%u:%g %a' "$f")" "$(sha256sum <"$f" | cut -d' ' -f1)"
+    done
+}
+# unchanged WHAT SAVED GUEST|store... : their files are as SAVED says.
+unchanged() {
+    local what=$1 saved=$2
+    shift 2
+    if files_state "$@" | diff "$saved" - >"$LV_WORK/diff"; then
+        pass "$what"
+    else
+        fail "$what: $(tr '\n' ' ' <"$LV_WORK/diff")"
+    fi
+}
+# qemu_uid NAME : the uid the domain's QEMU process runs as.
+qemu_uid() {
+    awk '/^Uid:/ { print $2 }' "/proc/$(tr -dc '0-9' <"/run/libvirt/qemu/$1.pid")/status"
+}
+start_paused() {
+    if lv_virsh start --paused "$1" >/dev/null 2>"$ERR" && [ "$(lv_domstate "$1")" = paused ]; then
+        pass "virsh start --paused $1: QEMU runs as uid $(qemu_uid "$1") ($(id -nu "$(qemu_uid "$1")"))"
+    else
+        fail "virsh start --paused $1: $(cat "$ERR")"
+    fi
+}
+
+if create "$VM1" 192.168.122.60; then
+    pass "create $VM1 from the cached tree"
+else
+    fail "create $VM1: $(cat "$ERR")"; finish; exit 1
+fi
+if (umask 077 && create "$VM2" 192.168.122.61); then
+    pass "create $VM2 from the cached tree under umask 077"
+else
+    fail "create $VM2 under umask 077: $(cat "$ERR")"; finish; exit 1
+fi
+check "both guests take the store's image (no second dracut run)" \
+    [ "$(store_files | wc -l)" = 1 ]
+modes=$(stat -c '%a' "$BOOT/$VM2" "$BOOT/$VM2/vmlinuz" "$BOOT/$VM2/initrd.img" | tr '\n' ' ')
+check "umask 077: boot directory 0755, kernel and initramfs 0644 (got $modes)" \
+    [ "$modes" = "755 644 644 " ]
+
+files_state "$VM2" store >"$LV_WORK/vm2-store.0"
+files_state "$VM1" >"$LV_WORK/vm1.0"
+start_paused "$VM1"
+unchanged "starting $VM1 changed neither $VM2's boot files nor the store's image" \
+    "$LV_WORK/vm2-store.0" "$VM2" store
+# The premise: libvirt gave the running guest's initramfs to the QEMU user.
+check "while $VM1 runs, its initramfs belongs to the QEMU user (libvirt's DAC relabel)" \
+    [ "$(stat -c %u "$BOOT/$VM1/initrd.img")" = "$(qemu_uid "$VM1")" ]
+files_state "$VM1" store >"$LV_WORK/vm1-store.1"
+start_paused "$VM2"
+unchanged "starting $VM2 changed neither $VM1's boot files (as it runs) nor the store's image" \
+    "$LV_WORK/vm1-store.1" "$VM1" store
+files_state "$VM2" >"$LV_WORK/vm2.1"
+lv_virsh destroy "$VM1" >/dev/null 2>&1
+check "$VM1 stopped" [ "$(lv_domstate "$VM1")" = "shut off" ]
+unchanged "stopping $VM1 changed not $VM2's boot files (as it runs)" \
+    "$LV_WORK/vm2.1" "$VM2"
+lv_virsh destroy "$VM2" >/dev/null 2>&1
+unchanged "both stopped: $VM1's boot files as create left them" \
+    "$LV_WORK/vm1.0" "$VM1"
+unchanged "both stopped: $VM2's boot files and the store's image as create left them" \
+    "$LV_WORK/vm2-store.0" "$VM2" store
+
+# delete keeps the store's image while a guest's boot directory still links it.
+"$CLI" --connect "$LV_URI" delete "$VM1" --tree >/dev/null 2>"$ERR" ||
+    fail "delete $VM1 --tree: $(cat "$ERR")"
+check "delete $VM1: the store's image kept for $VM2" [ "$(store_files | wc -l)" = 1 ]
+"$CLI" --connect "$LV_URI" delete "$VM2" --tree >/dev/null 2>"$ERR" ||
+    fail "delete $VM2 --tree: $(cat "$ERR")"
+check "delete $VM2: the store's image removed with its last guest" [ -z "$(store_files)" ]
+failures=$(lv_hook_failures)
+check "libvirtd logged no hook failure${failures:+: $failures}" [ -z "$failures" ]
+finish
