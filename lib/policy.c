@@ -33,6 +33,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->sysfs_net_dir);
     free(p->idmapd_conf);
     free(p->ganesha_exports_dir);
+    free(p->ganesha_conf);
     free(p->ganesha_bus);
     free(p->source);
     free(p);
@@ -54,11 +55,12 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->network_dir = strdup("/run/libvirt/network");
     p->sysfs_net_dir = strdup("/sys/class/net");
     p->ganesha_exports_dir = strdup("/run/ganesha/virt-nfsroot.d");
+    p->ganesha_conf = strdup("/etc/ganesha/ganesha.conf");
     p->ganesha_export_id_min = 20000;
     p->ganesha_export_id_max = 29999;
     if (!p->export_roots || !p->boot_dirs || !p->default_options || !p->allowed_options ||
         !p->exports_dir || !p->state_dir || !p->exportfs || !p->etab || !p->network_dir ||
-        !p->sysfs_net_dir || !p->ganesha_exports_dir)
+        !p->sysfs_net_dir || !p->ganesha_exports_dir || !p->ganesha_conf)
         return nfsroot_err(err, -ENOMEM, NULL, NULL, NULL, 0, "out of memory");
     *ret = TAKE_PTR(p);
     return 0;
@@ -212,6 +214,7 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         { "sysfs_net_dir", offsetof(nfsroot_policy, sysfs_net_dir) },
         { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
         { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
+        { "ganesha_conf", offsetof(nfsroot_policy, ganesha_conf) },
     };
     for (size_t i = 0; i < ELEMENTSOF(paths); i++)
         if (!strcmp(k, paths[i].key))
@@ -328,7 +331,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
     tmp.export_roots = tmp.boot_dirs = tmp.allowed_options = NULL;
     tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
     tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
-    tmp.ganesha_bus = tmp.source = NULL;
+    tmp.ganesha_bus = tmp.ganesha_conf = tmp.source = NULL;
     *c = tmp;
     if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
         dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
@@ -340,6 +343,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
         dup_str(&c->sysfs_net_dir, p->sysfs_net_dir) < 0 ||
         dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 ||
         dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
+        dup_str(&c->ganesha_conf, p->ganesha_conf) < 0 ||
         dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0)
         return -ENOMEM;
     *ret = TAKE_PTR(c);

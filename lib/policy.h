@@ -25,6 +25,7 @@ struct nfsroot_policy {
     char *idmapd_conf;         /* the host's idmapd.conf for libnfsidmap, NULL: its default */
     char *ganesha_exports_dir; /* /run/ganesha/virt-nfsroot.d */
     char *ganesha_bus;         /* D-Bus address, NULL = system bus */
+    char *ganesha_conf;        /* /etc/ganesha/ganesha.conf: read, never written */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
     bool ganesha_nfsv3;
     char *source;        /* file it was loaded from, NULL for built-in defaults */
