@@ -8,7 +8,7 @@
  *             one domain: the Export_Id each derives (ids.c) and the kernel fsid (handle.c);
  *             kind = nfsv4: "conf = LINE" lines of a ganesha.conf, read as the backend reads it
  *             (config.c): NFSv4 Graceless, Only_Numeric_Owners, Minor_Versions, NFS_CORE_PARAM
- *             Protocols, the %include of the index /run/ganesha/virt-nfsroot.d/
+ *             Protocols and Enable_RQUOTA, the %include of the index /run/ganesha/virt-nfsroot.d/
  *             virt-nfsroot-index.conf and the other %includes
  *   expected  the text, or "error: <the sentence>"
  * NFSROOT_REGENERATE=1 rewrites expected. */
@@ -144,8 +144,8 @@ static char *render_conf(const input *in)
     }
     fprintf(f,
             "Graceless %d\nOnly_Numeric_Owners %d\nMinor_Versions %d\nProtocols %d\n"
-            "includes_index %s\n",
-            c.graceless, c.numeric_owners, c.minor_versions, c.protocols,
+            "Enable_RQUOTA %d\nincludes_index %s\n",
+            c.graceless, c.numeric_owners, c.minor_versions, c.protocols, c.rquota,
             c.includes_index ? "yes" : "no");
     for (size_t i = 0; c.includes && c.includes[i]; i++)
         fprintf(f, "include %s\n", c.includes[i]);

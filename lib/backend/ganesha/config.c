@@ -258,8 +258,11 @@ static void conf_value(ganesha_conf *c, const char *block, size_t block_len, con
             if (len == 1 && *v >= '0' && *v <= '2')
                 c->minor_versions |= 1 << (*v - '0');
         }
-    } else if (word_is(block, block_len, "NFS_CORE_PARAM") &&
-               (word_is(key, key_len, "Protocols") || word_is(key, key_len, "NFS_Protocols"))) {
+    } else if (!word_is(block, block_len, "NFS_CORE_PARAM"))
+        return;
+    else if (first && word_is(key, key_len, "Enable_RQUOTA"))
+        c->rquota = conf_bool(v, len);
+    else if (word_is(key, key_len, "Protocols") || word_is(key, key_len, "NFS_Protocols")) {
         if (first)
             c->protocols = 0;
         c->protocols |= (int)conf_protocol(v, len);

@@ -90,12 +90,13 @@ typedef struct ganesha_conf {
     int minor_versions;  /* NFSv4 { Minor_Versions }: bit i for 4.i, -1 unset (ganesha: 0, 1, 2) */
     int protocols;       /* NFS_CORE_PARAM { Protocols } (or NFS_Protocols): NFSROOT_NFS_V3/V4
                           * bits, -1 unset (ganesha: 3, 4, 9P) */
+    int rquota;          /* NFS_CORE_PARAM { Enable_RQUOTA }: 1, 0, -1 unset (ganesha: true) */
     bool includes_index; /* a top-level %include of the index file */
     char **includes;     /* the other top-level %include paths, at most GANESHA_CONF_INCLUDES */
 } ganesha_conf;
 #define GANESHA_CONF_INIT                                                                          \
     {                                                                                              \
-        .graceless = -1, .numeric_owners = -1, .minor_versions = -1, .protocols = -1               \
+        .graceless = -1, .numeric_owners = -1, .minor_versions = -1, .protocols = -1, .rquota = -1 \
     }
 #define GANESHA_CONF_INCLUDES 16
 

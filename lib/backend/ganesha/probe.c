@@ -88,6 +88,24 @@ static void probe_include(const nfsroot_policy *p, const ganesha_conf *c, nfsroo
                             p->ganesha_conf, p->ganesha_exports_dir, GANESHA_INDEX_NAME);
 }
 
+/* Without rpcbind ganesha exits at start when it would register NFSv3 or RQUOTA (seen with 4.3:
+ * "Cannot register NFS V3 on UDP", "... RQUOTA V1 ..."); an NFSv4-only server does not need it. */
+static void probe_rpcbind(const ganesha_conf *c, nfsroot_probe *ret)
+{
+    bool v3 = ret->versions[1] == 1, rquota = c->rquota != 0;
+    ret->rpcbind = v3 || rquota ? 2 : 0;
+    if (!ret->rpcbind)
+        snprintf(ret->rpcbind_reason, sizeof(ret->rpcbind_reason),
+                 "NFS-Ganesha serves NFSv4 only, without RQUOTA");
+    else
+        snprintf(ret->rpcbind_reason, sizeof(ret->rpcbind_reason),
+                 "NFS-Ganesha registers %s%s%s with rpcbind (NFS_CORE_PARAM Protocols%s and "
+                 "Enable_RQUOTA%s) and exits at start without it",
+                 v3 ? "NFSv3" : "", v3 && rquota ? " and " : "", rquota ? "RQUOTA" : "",
+                 c->protocols < 0 ? ", default 3, 4, 9P," : "",
+                 c->rquota < 0 ? ", default true" : "");
+}
+
 /* Protocols and Minor_Versions as the versions doctor judges; the backend's guests mount 4.1. */
 static void probe_versions(const nfsroot_policy *p, const ganesha_conf *c, nfsroot_probe *ret)
 {
@@ -99,7 +117,7 @@ static void probe_versions(const nfsroot_policy *p, const ganesha_conf *c, nfsro
     for (int i = 0; i < 3; i++)
         ret->versions[2 + i] = v4 && (minor & (1 << i));
     ret->version_on[1] = "Protocols = 3, 4; in NFS_CORE_PARAM";
-    ret->version_off[1] = "Protocols = 4; in NFS_CORE_PARAM";
+    ret->version_off[1] = "Protocols = 4; and Enable_RQUOTA = false; in NFS_CORE_PARAM";
     ret->version_on[2] = "Protocols = 4; in NFS_CORE_PARAM";
     ret->version_on[3] = ret->version_on[4] = "Minor_Versions = 0, 1, 2; in NFSv4";
     snprintf(ret->versions_where, sizeof(ret->versions_where), "of %s, then restart NFS-Ganesha",
@@ -114,14 +132,7 @@ static void probe_versions(const nfsroot_policy *p, const ganesha_conf *c, nfsro
                                 "%s does not serve NFSv4.1, which every guest of this backend "
                                 "mounts (vers=4.1): no guest can mount its root",
                                 p->ganesha_conf);
-    ret->rpcbind = ret->versions[1] ? 2 : 0;
-    snprintf(ret->rpcbind_reason, sizeof(ret->rpcbind_reason), "%s%s",
-             ret->versions[1] ? "NFS-Ganesha serves NFSv3 (NFS_CORE_PARAM Protocols"
-                              : "NFSv3 is off in NFS_CORE_PARAM Protocols",
-             !ret->versions[1]  ? ""
-             : c->protocols < 0 ? ", default 3, 4, 9P): it exits at start when rpcbind is not "
-                                  "running"
-                                : "): it exits at start when rpcbind is not running");
+    probe_rpcbind(c, ret);
 }
 
 /* Ganesha's export manager is on the system bus (policy ganesha_bus: the admin's own). */
