@@ -179,6 +179,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         return set_bool(c, &p->allow_subnet_fallback, v);
     if (!strcmp(k, "ganesha_nfsv3"))
         return set_bool(c, &p->ganesha_nfsv3, v);
+    if (!strcmp(k, "migration"))
+        return set_bool(c, &p->migration, v);
     if (!strcmp(k, "backend")) {
         if (nfsroot_backend_kind_from_string(v, &p->backend) < 0) {
             char names[128];
@@ -303,6 +305,7 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
 
 DEFINE_ACCESSOR(nfsroot_backend_kind, nfsroot_policy_get_backend, nfsroot_policy, x->backend)
 DEFINE_ACCESSOR(nfsroot_validate_mode, nfsroot_policy_get_validate, nfsroot_policy, x->validate)
+DEFINE_ACCESSOR(bool, nfsroot_policy_get_migration, nfsroot_policy, x->migration)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_source, nfsroot_policy, x->source)
 DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_export_roots, nfsroot_policy,
                 (const char *const *)x->export_roots)

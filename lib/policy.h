@@ -28,6 +28,7 @@ struct nfsroot_policy {
     char *ganesha_conf;        /* /etc/ganesha/ganesha.conf: read, never written */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
     bool ganesha_nfsv3;
+    bool migration;      /* this host takes live-migrated guests: migration findings are warnings */
     char *source;        /* file it was loaded from, NULL for built-in defaults */
     char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
 };

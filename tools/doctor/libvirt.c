@@ -321,6 +321,11 @@ static bool network_gateway(const nfsroot_netinfo *n, char *buf, size_t len)
  * entry for the gateway expires), and the NFS server's own settings must suit (its probe). */
 void check_migration(doctor *d)
 {
+    if (d->policy && !nfsroot_policy_get_migration(d->policy)) {
+        doctor_add(d, "migration", ST_SKIP, NULL,
+                   "migration = no in the policy: this host takes no live-migrated guests");
+        return;
+    }
     doctor_load_networks(d);
     _cleanup_free_ char *why = NULL, *fix = NULL;
     size_t why_len = 0, fix_len = 0, checked = 0;

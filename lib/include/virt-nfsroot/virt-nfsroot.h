@@ -123,6 +123,8 @@ NFSROOT_API bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why
 /* The policy's settings (strings owned by p, NULL when unset). */
 NFSROOT_API nfsroot_backend_kind nfsroot_policy_get_backend(const nfsroot_policy *p);
 NFSROOT_API nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_policy *p);
+/* migration = yes: this host takes live-migrated guests (what they need is a warning). */
+NFSROOT_API bool nfsroot_policy_get_migration(const nfsroot_policy *p);
 /* The file it was loaded from, NULL for built-in defaults. */
 NFSROOT_API const char *nfsroot_policy_get_source(const nfsroot_policy *p);
 NFSROOT_API const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p);
