@@ -85,7 +85,8 @@ void nfsroot_backend_names(char *buf, size_t len);
 
 extern const nfsroot_backend nfsroot_backend_kernel;
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
-                         nfsroot_error *err); /* kernel-probe.c */
+                         nfsroot_error *err);                                   /* kernel-probe.c */
+int nfsroot_kernel_boot_findings(const nfsroot_policy *p, nfsroot_findings *f); /* kernel-probe.c */
 int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
                                   const nfsroot_peers *peers, nfsroot_error *err);
 #ifdef NFSROOT_HAVE_GANESHA
