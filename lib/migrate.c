@@ -106,8 +106,10 @@ int nfsroot_migrate_check(const nfsroot_policy *p, const nfsroot_domain *d, cons
     return nfsroot_apply_check(p, plan, log, err);
 }
 
-/* The same network checks as warnings for `validate`: a guest that could not move is still a
- * guest that starts. A network that cannot be read was reported by the plan already. */
+/* The same network checks for `validate`: a guest that could not move is still a guest that
+ * starts, so warnings where the policy says this host takes migrations (migration = yes), else
+ * infos (a stock network pins no bridge MAC: every guest would warn). A network that cannot be
+ * read was reported by the plan already. */
 int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroot_domain *d,
                                const nfsroot_plan *plan, nfsroot_findings *f)
 {
@@ -117,13 +119,17 @@ int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroot_domain *d,
     if (nfsroot_networks_load(p, d, &nets, &n_nets, &ignored) < 0)
         return 0;
     nfsroot_error e1 = { 0 }, e2 = { 0 };
+    nfsroot_finding_level level = p->migration ? NFSROOT_FINDING_WARNING : NFSROOT_FINDING_INFO;
+    const char *why = p->migration ? "" : "; migration = no in the policy";
     int r = 0;
     if (check_server(d, nets[0], &e1) < 0)
-        r = nfsroot_findings_add(f, NFSROOT_FINDING_WARNING, "migration-server", NULL,
-                                 "%s (a live migration to another host is refused)", e1.message);
+        r = nfsroot_findings_add(f, level, "migration-server", NULL,
+                                 "%s (a live migration to another host is refused%s)", e1.message,
+                                 why);
     if (r >= 0 && check_bridge_mac(d, primary_nic(d), nets[0], plan->server, &e2) < 0)
-        r = nfsroot_findings_add(f, NFSROOT_FINDING_WARNING, "migration-bridge-mac", NULL,
-                                 "%s (a live migration to another host is refused)", e2.message);
+        r = nfsroot_findings_add(f, level, "migration-bridge-mac", NULL,
+                                 "%s (a live migration to another host is refused%s)", e2.message,
+                                 why);
     nfsroot_networks_free(nets, n_nets);
     return r < 0 ? r : 0;
 }

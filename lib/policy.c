@@ -34,6 +34,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->idmapd_conf);
     free(p->qemu_conf);
     free(p->ganesha_exports_dir);
+    free(p->ganesha_conf);
     free(p->ganesha_bus);
     free(p->source);
     free(p->owned_dir);
@@ -57,11 +58,12 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->network_dir = strdup("/run/libvirt/network");
     p->sysfs_net_dir = strdup("/sys/class/net");
     p->ganesha_exports_dir = strdup("/run/ganesha/virt-nfsroot.d");
+    p->ganesha_conf = strdup("/etc/ganesha/ganesha.conf");
     p->ganesha_export_id_min = 20000;
     p->ganesha_export_id_max = 29999;
     if (!p->export_roots || !p->boot_dirs || !p->default_options || !p->allowed_options ||
         !p->exports_dir || !p->state_dir || !p->exportfs || !p->etab || !p->network_dir ||
-        !p->sysfs_net_dir || !p->ganesha_exports_dir || !p->owned_dir)
+        !p->sysfs_net_dir || !p->ganesha_exports_dir || !p->ganesha_conf || !p->owned_dir)
         return nfsroot_err(err, -ENOMEM, NULL, NULL, NULL, 0, "out of memory");
     *ret = TAKE_PTR(p);
     return 0;
@@ -180,6 +182,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         return set_bool(c, &p->allow_subnet_fallback, v);
     if (!strcmp(k, "ganesha_nfsv3"))
         return set_bool(c, &p->ganesha_nfsv3, v);
+    if (!strcmp(k, "migration"))
+        return set_bool(c, &p->migration, v);
     if (!strcmp(k, "backend")) {
         if (nfsroot_backend_kind_from_string(v, &p->backend) < 0) {
             char names[128];
@@ -216,6 +220,7 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
         { "qemu_conf", offsetof(nfsroot_policy, qemu_conf) },
         { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
+        { "ganesha_conf", offsetof(nfsroot_policy, ganesha_conf) },
         { "owned_dir", offsetof(nfsroot_policy, owned_dir) },
     };
     for (size_t i = 0; i < ELEMENTSOF(paths); i++)
@@ -305,6 +310,7 @@ int nfsroot_policy_load(const char *path, nfsroot_policy **ret, nfsroot_error *e
 
 DEFINE_ACCESSOR(nfsroot_backend_kind, nfsroot_policy_get_backend, nfsroot_policy, x->backend)
 DEFINE_ACCESSOR(nfsroot_validate_mode, nfsroot_policy_get_validate, nfsroot_policy, x->validate)
+DEFINE_ACCESSOR(bool, nfsroot_policy_get_migration, nfsroot_policy, x->migration)
 DEFINE_ACCESSOR(const char *, nfsroot_policy_get_source, nfsroot_policy, x->source)
 DEFINE_ACCESSOR(const char *const *, nfsroot_policy_get_export_roots, nfsroot_policy,
                 (const char *const *)x->export_roots)
@@ -334,7 +340,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
     tmp.export_roots = tmp.boot_dirs = tmp.allowed_options = NULL;
     tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
     tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
-    tmp.ganesha_bus = tmp.source = tmp.qemu_conf = tmp.owned_dir = NULL;
+    tmp.ganesha_bus = tmp.ganesha_conf = tmp.source = tmp.qemu_conf = tmp.owned_dir = NULL;
     *c = tmp;
     if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
         dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
@@ -346,6 +352,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
         dup_str(&c->sysfs_net_dir, p->sysfs_net_dir) < 0 ||
         dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 || dup_str(&c->qemu_conf, p->qemu_conf) < 0 ||
         dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
+        dup_str(&c->ganesha_conf, p->ganesha_conf) < 0 ||
         dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0 ||
         dup_str(&c->owned_dir, p->owned_dir) < 0)
         return -ENOMEM;

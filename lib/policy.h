@@ -26,8 +26,10 @@ struct nfsroot_policy {
     char *qemu_conf;           /* libvirt's qemu.conf (QEMU's user), NULL: /etc/libvirt/ */
     char *ganesha_exports_dir; /* /run/ganesha/virt-nfsroot.d */
     char *ganesha_bus;         /* D-Bus address, NULL = system bus */
+    char *ganesha_conf;        /* /etc/ganesha/ganesha.conf: read, never written */
     uint16_t ganesha_export_id_min, ganesha_export_id_max;
     bool ganesha_nfsv3;
+    bool migration;      /* this host takes live-migrated guests: migration findings are warnings */
     char *source;        /* file it was loaded from, NULL for built-in defaults */
     char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
     char *owned_dir;     /* /var/lib/virt-nfsroot/owned: what create and annotate made */

@@ -11,6 +11,22 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
+/* No --virt-type: kvm where libvirt has domain capabilities for it (a /dev/kvm that exists but
+ * does not work gives none), else qemu, said in one line, so create does not fail at its last
+ * stage. A driver that cannot say (libvirt's test driver) gets qemu too. */
+static void pick_virt_type(create_ctx *c)
+{
+    if (c->o->virt_type)
+        return;
+    _cleanup_free_ char *caps =
+        virConnectGetDomainCapabilities(c->conn, NULL, NULL, NULL, "kvm", 0);
+    c->o->virt_type = caps ? "kvm" : "qemu";
+    if (!caps)
+        cli_error("create: libvirt cannot run KVM guests here (%s): domain '%s' gets type 'qemu' "
+                  "(TCG, much slower; --virt-type kvm once KVM works)",
+                  cli_virt_error(), c->o->name);
+}
+
 int create_domain_precheck(create_ctx *c)
 {
     char why[512];
@@ -27,6 +43,7 @@ int create_domain_precheck(create_ctx *c)
                   c->o->name, c->o->name);
         return -EEXIST;
     }
+    pick_virt_type(c);
     return 0;
 }
 

@@ -339,7 +339,7 @@ const cli_command cli_cmd_create = {
             { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
             { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 1)", NULL },
             { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
-              "kvm or qemu (default kvm when /dev/kvm exists)", "kvm qemu" },
+              "kvm or qemu (default kvm where libvirt can run it)", "kvm qemu" },
             { "ssh-key", OPT_SSH_KEY, CLI_ARG, "FILE", "a public key for root's ssh login",
               "@file" },
             { "root-password-file", OPT_ROOT_PW, CLI_ARG, "FILE",
@@ -521,8 +521,7 @@ static int check_args(create_opts *o, int argc, char **argv)
         o->memory_mib = 1024;
     if (!o->vcpus)
         o->vcpus = 1;
-    if (!o->virt_type)
-        o->virt_type = access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "qemu";
+    /* No --virt-type: create_domain_precheck() asks libvirt what it can run. */
     return EXIT_OK;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The registry of backends: the one place that knows which exist. Adding a backend is its own
  * file, its kind in the public header and one line in `registry`. */
+#include <stdarg.h>
+
 #include "backend/backend.h"
 
 static const struct {
@@ -71,6 +73,12 @@ bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid)
     return false;
 }
 
+int nfsroot_backend_boot_findings(const nfsroot_policy *p, nfsroot_findings *f)
+{
+    const nfsroot_backend *b = nfsroot_backend_get(p->backend);
+    return b && b->boot_findings ? b->boot_findings(p, f) : 0;
+}
+
 bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len)
 {
     return nfsroot_backend_nfs_versions(p, why, len) & NFSROOT_NFS_V3;
@@ -78,7 +86,7 @@ bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len
 
 static int probe_fill(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err)
 {
-    *ret = (nfsroot_probe){ .running = -1, .threads = -1, .migration = -1 };
+    *ret = (nfsroot_probe){ .running = -1, .threads = -1, .migration = -1, .rpcbind = -1 };
     for (size_t i = 0; i < NFSROOT_PROBE_VERSIONS; i++)
         ret->versions[i] = -1;
     const nfsroot_backend *b = nfsroot_backend_get(p->backend);
@@ -147,6 +155,41 @@ int nfsroot_probe_get_migration(const nfsroot_probe *pr, const char **ret_reason
     if (ret_fix)
         *ret_fix = pr->migration_fix;
     return pr->migration;
+}
+
+int nfsroot_probe_get_rpcbind(const nfsroot_probe *pr, const char **ret_reason)
+{
+    if (ret_reason)
+        *ret_reason = pr ? pr->rpcbind_reason : "";
+    return pr ? pr->rpcbind : -1;
+}
+
+DEFINE_ACCESSOR(size_t, nfsroot_probe_get_n_checks, nfsroot_probe, x ? x->n_checks : 0)
+
+int nfsroot_probe_get_check(const nfsroot_probe *pr, size_t i, const char **ret_id,
+                            const char **ret_reason, const char **ret_fix)
+{
+    if (!pr || i >= pr->n_checks)
+        return -1;
+    *ret_id = pr->checks[i].id;
+    *ret_reason = pr->checks[i].reason;
+    *ret_fix = pr->checks[i].fix[0] ? pr->checks[i].fix : NULL;
+    return (int)pr->checks[i].status;
+}
+
+void nfsroot_probe_add_check(nfsroot_probe *ret, const char *id, nfsroot_probe_status status,
+                             const char *fix, const char *fmt, ...)
+{
+    if (ret->n_checks >= NFSROOT_PROBE_CHECKS_MAX)
+        return;
+    nfsroot_probe_check *c = &ret->checks[ret->n_checks++];
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    c->status = status;
+    snprintf(c->fix, sizeof(c->fix), "%s", fix ? fix : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+    va_end(ap);
 }
 
 void nfsroot_backend_names(char *buf, size_t len)

@@ -49,6 +49,10 @@ typedef struct nfsroot_backend {
      * reading host files only through nfsroot_host_read() and friends with root_fd. Without it
      * doctor reports the server as not checked. */
     int (*probe)(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err);
+    /* Optional: what in the server's own configuration decides whether a guest boots from it
+     * (an error: it would not), added to f by the boot check (prepare, validate). 0 or
+     * -ENOMEM. */
+    int (*boot_findings)(const nfsroot_policy *p, nfsroot_findings *f);
     /* Optional: could apply() make plan live here now, with the file handles every host gives
      * it? Asked at an incoming migration (`migrate begin`) before anything moves: is the server
      * reachable and out of its grace period (where it can say), are the plan's export ids free.
@@ -70,6 +74,8 @@ const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind);
 size_t nfsroot_backend_count(void);
 #define NFSROOT_NFS_V3 (1u << 3)
 #define NFSROOT_NFS_V4 (1u << 4)
+/* Policy p's backend's boot_findings (see above), none without one. */
+int nfsroot_backend_boot_findings(const nfsroot_policy *p, nfsroot_findings *f);
 /* What policy p's backend offers (see nfs_versions above); both when it cannot say. */
 unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len);
 const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
@@ -79,7 +85,8 @@ void nfsroot_backend_names(char *buf, size_t len);
 
 extern const nfsroot_backend nfsroot_backend_kernel;
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
-                         nfsroot_error *err); /* kernel-probe.c */
+                         nfsroot_error *err);                                   /* kernel-probe.c */
+int nfsroot_kernel_boot_findings(const nfsroot_policy *p, nfsroot_findings *f); /* kernel-probe.c */
 int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
                                   const nfsroot_peers *peers, nfsroot_error *err);
 #ifdef NFSROOT_HAVE_GANESHA

@@ -64,6 +64,48 @@ static void probe_migration(int root_fd, nfsroot_probe *ret)
     SET(ret->migration_fix, "wait for the grace period to end before migrating guests here");
 }
 
+/* nfsd sends NFSv4 owners to sec=sys clients as numbers unless nfs4_disable_idmapping is N:
+ * then as names, and a guest's kernel maps each name with an upcall whose helper lives on the
+ * very root it is mapping (what hangs NFS-Ganesha's guests without Only_Numeric_Owners). */
+#define NFSD_IDMAP_PARAM "/sys/module/nfsd/parameters/nfs4_disable_idmapping"
+static const char nfsd_owners_why[] =
+    "nfsd's nfs4_disable_idmapping is N: it sends NFSv4 owners to sec=sys guests as names, and a "
+    "guest's kernel maps each one with a helper that lives on the very root it is mapping: the "
+    "guest hangs before its login prompt";
+static const char nfsd_owners_fix[] =
+    "echo Y > " NFSD_IDMAP_PARAM " and put 'options nfsd nfs4_disable_idmapping=Y' in "
+    "/etc/modprobe.d/nfsd.conf, then restart nfs-server";
+
+/* 1: numbers (nfsd's default), 0: names, -1: not known (no nfsd module loaded). */
+static int nfsd_numeric_owners(int root_fd)
+{
+    _cleanup_free_ char *v = NULL;
+    if (nfsroot_host_read(root_fd, NFSD_IDMAP_PARAM, PROC_MAX, &v, NULL) < 0)
+        return -1;
+    return v[0] != 'N';
+}
+
+static void probe_owners(int root_fd, nfsroot_probe *ret)
+{
+    int numeric = nfsd_numeric_owners(root_fd);
+    if (numeric == 1)
+        nfsroot_probe_add_check(ret, "nfsd-owners", NFSROOT_PROBE_PASS, NULL,
+                                "nfsd sends NFSv4 owners to sec=sys guests as numbers "
+                                "(nfs4_disable_idmapping=Y)");
+    else if (numeric == 0)
+        nfsroot_probe_add_check(ret, "nfsd-owners", NFSROOT_PROBE_FAIL, nfsd_owners_fix, "%s",
+                                nfsd_owners_why);
+}
+
+int nfsroot_kernel_boot_findings(const nfsroot_policy *p, nfsroot_findings *f)
+{
+    (void)p;
+    if (nfsd_numeric_owners(AT_FDCWD) != 0)
+        return 0;
+    return nfsroot_findings_add(f, NFSROOT_FINDING_ERROR, "server-owner-names", NFSD_IDMAP_PARAM,
+                                "%s; %s", nfsd_owners_why, nfsd_owners_fix);
+}
+
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
                          nfsroot_error *err)
 {
@@ -99,6 +141,7 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
     }
     read_versions(vers, ret->versions);
     probe_migration(root_fd, ret);
+    probe_owners(root_fd, ret);
     return 0;
 }
 

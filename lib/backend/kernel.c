@@ -621,6 +621,7 @@ const nfsroot_backend nfsroot_backend_kernel = {
     .remove = kernel_remove,
     .has = kernel_has,
     .probe = nfsroot_kernel_probe,
+    .boot_findings = nfsroot_kernel_boot_findings,
     .check_incoming = nfsroot_kernel_check_incoming,
     .list_orphans = kernel_list_orphans,
     .remove_orphan = kernel_remove_orphan,

@@ -5,6 +5,17 @@
 #define NFSROOT_BACKEND_PROBE_H
 
 #include "virt-nfsroot/virt-nfsroot.h"
+#include "common/macro.h"
+
+#define NFSROOT_PROBE_CHECKS_MAX 8
+
+/* One row of what the backend needs from its server's configuration. */
+typedef struct nfsroot_probe_check {
+    char id[32];
+    nfsroot_probe_status status;
+    char reason[640];
+    char fix[640];
+} nfsroot_probe_check;
 
 struct nfsroot_probe {
     int running;      /* 1 running, 0 not (reason says why, fix how to start it), -1 unknown */
@@ -26,6 +37,17 @@ struct nfsroot_probe {
     int migration;
     char migration_reason[512];
     char migration_fix[512];
+    /* rpcbind: 2 the server does not start without it, 1 NFSv3 guests need it, 0 not needed,
+     * -1 not known (doctor then asks the backend's nfs_versions); the reason in one clause. */
+    int rpcbind;
+    char rpcbind_reason[512];
+    /* What the backend needs from its server's own configuration, one row each. */
+    nfsroot_probe_check checks[NFSROOT_PROBE_CHECKS_MAX];
+    size_t n_checks;
 };
+
+/* Add a row to ret->checks (dropped past NFSROOT_PROBE_CHECKS_MAX); fix NULL: none. */
+void nfsroot_probe_add_check(nfsroot_probe *ret, const char *id, nfsroot_probe_status status,
+                             const char *fix, const char *fmt, ...) _printf_(5, 6);
 
 #endif

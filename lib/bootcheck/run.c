@@ -2,6 +2,7 @@
 /* Every boot check for one domain, and what the hook does with the findings. */
 #include <syslog.h>
 
+#include "backend/backend.h"
 #include "bootcheck.h"
 
 int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
@@ -58,6 +59,8 @@ int nfsroot_bootcheck_run(const nfsroot_policy *p, const nfsroot_domain *d,
     /* Id mapping only matters to NFSv4; an explicit NFSv3 root does not care. */
     if (r >= 0 && !(c.kind == NFSROOT_ROOT_NFS && c.nfs_version == 3)) {
         r = nfsroot_bootcheck_idmap(p->idmapd_conf, plan, f);
+        if (r >= 0)
+            r = nfsroot_backend_boot_findings(p, f);
     }
 out:
     if (r < 0) {

@@ -87,6 +87,13 @@ refuse "delete a running guest" 1 "^virt-nfsroot: delete: domain 'test' is runni
 check "dry run: exit 0" [ "$rc" = 0 ]
 check "dry run: names the tree" grep -q "would create domain 'newguest' with its root tree in '$T/export/newguest'" "$O/out"
 check "dry run: nothing changed" unchanged
+# Issue 22: the virt type is what libvirt says it can run, not whether /dev/kvm exists; the test
+# driver has no KVM domain capabilities: qemu, said in one line (and nothing said for a given one).
+check "dry run: no KVM here: one line saying 'qemu'" grep -q \
+    "^virt-nfsroot: create: libvirt cannot run KVM guests here (.*): domain 'newguest' gets type 'qemu'" \
+    "$O/err"
+"$BIN" --connect test:///default create newguest --dry-run --virt-type kvm >"$O/out" 2>"$O/err"
+check "dry run, --virt-type kvm: taken as given" not grep -q "cannot run KVM" "$O/err"
 "$BIN" --connect test:///default --json create taken >"$O/out" 2>"$O/err"
 check "--json refusal: ok false" python3 -c '
 import json, sys

@@ -68,6 +68,7 @@ validate = strict
 export_roots = /export
 state_dir = /run/virt-nfsroot
 ganesha_exports_dir = $GANESHA_DIR/exports.d
+ganesha_conf = $GANESHA_DIR/ganesha.conf
 ganesha_bus = unix:path=$GANESHA_DIR/bus
 ganesha_export_ids = 100-199
 owned_dir = $GANESHA_DIR/owned

@@ -6,8 +6,10 @@
  *             and one "record = ID UUID PATH" line per export of ours; kind = handles: uuid,
  *             range (LOW-HIGH, default 20000-29999) and one "export = PATH" line per export of
  *             one domain: the Export_Id each derives (ids.c) and the kernel fsid (handle.c);
- *             kind = nfsv4: "conf = LINE" lines of a ganesha.conf, read for the NFSv4 block's
- *             Graceless and Only_Numeric_Owners (config.c)
+ *             kind = nfsv4: "conf = LINE" lines of a ganesha.conf, read as the backend reads it
+ *             (config.c): NFSv4 Graceless, Only_Numeric_Owners, Minor_Versions, NFS_CORE_PARAM
+ *             Protocols and Enable_RQUOTA, the %include of the index /run/ganesha/virt-nfsroot.d/
+ *             virt-nfsroot-index.conf and the other %includes
  *   expected  the text, or "error: <the sentence>"
  * NFSROOT_REGENERATE=1 rewrites expected. */
 #include <stdio.h>
@@ -125,18 +127,40 @@ static char *render_handles(const input *in)
     return out;
 }
 
+/* Settings as numbers (-1 unset; lists as bit masks: Protocols 8 = v3, 16 = v4). */
+static char *render_conf(const input *in)
+{
+    ganesha_conf c = GANESHA_CONF_INIT;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f || ganesha_config_read(in->conf ? in->conf : "",
+                                  "/run/ganesha/virt-nfsroot.d/" GANESHA_INDEX_NAME, &c) < 0) {
+        if (f)
+            fclose(f);
+        free(out);
+        ganesha_conf_done(&c);
+        return NULL;
+    }
+    fprintf(f,
+            "Graceless %d\nOnly_Numeric_Owners %d\nMinor_Versions %d\nProtocols %d\n"
+            "Enable_RQUOTA %d\nincludes_index %s\n",
+            c.graceless, c.numeric_owners, c.minor_versions, c.protocols, c.rquota,
+            c.includes_index ? "yes" : "no");
+    for (size_t i = 0; c.includes && c.includes[i]; i++)
+        fprintf(f, "include %s\n", c.includes[i]);
+    fclose(f);
+    ganesha_conf_done(&c);
+    return out;
+}
+
 static char *render(const input *in)
 {
     char *out = NULL;
     if (!strcmp(in->kind, "handles"))
         return render_handles(in);
-    if (!strcmp(in->kind, "nfsv4")) {
-        int graceless, numeric;
-        ganesha_config_nfsv4(in->conf ? in->conf : "", &graceless, &numeric);
-        return asprintf(&out, "Graceless %d\nOnly_Numeric_Owners %d\n", graceless, numeric) < 0
-                   ? NULL
-                   : out;
-    }
+    if (!strcmp(in->kind, "nfsv4"))
+        return render_conf(in);
     if (!strcmp(in->kind, "index"))
         return ganesha_format_index(in->dir, &in->records, &out) < 0 ? NULL : out;
     nfsroot_policy p = { .ganesha_nfsv3 = in->nfsv3 };

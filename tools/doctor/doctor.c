@@ -30,6 +30,7 @@ static void (*const checks[])(doctor *d) = {
     check_daemon_order,  /* libvirt.c */
     check_networks,      /* libvirt.c */
     check_migration,     /* libvirt.c */
+    check_kvm,           /* libvirt.c */
     check_nss,           /* host.c */
     check_idmap,         /* host.c */
     check_clock,         /* host.c */

@@ -76,6 +76,7 @@ void check_hook(doctor *d);
 void check_daemon_order(doctor *d);
 void check_networks(doctor *d);
 void check_migration(doctor *d);
+void check_kvm(doctor *d);
 void check_nss(doctor *d);
 void check_idmap(doctor *d);
 void check_clock(doctor *d);

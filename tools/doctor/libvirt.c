@@ -2,8 +2,11 @@
 /* libvirt's side: the hook installed where libvirtd looks, libvirtd started after it, and the
  * networks guests are on (read from their XML files by the library: no libvirt connection, so
  * it works on fixture hosts). */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -318,6 +321,11 @@ static bool network_gateway(const nfsroot_netinfo *n, char *buf, size_t len)
  * entry for the gateway expires), and the NFS server's own settings must suit (its probe). */
 void check_migration(doctor *d)
 {
+    if (d->policy && !nfsroot_policy_get_migration(d->policy)) {
+        doctor_add(d, "migration", ST_SKIP, NULL,
+                   "migration = no in the policy: this host takes no live-migrated guests");
+        return;
+    }
     doctor_load_networks(d);
     _cleanup_free_ char *why = NULL, *fix = NULL;
     size_t why_len = 0, fix_len = 0, checked = 0;
@@ -364,4 +372,38 @@ void check_migration(doctor *d)
         doctor_add(d, "migration", ST_PASS, NULL,
                    "%zu network(s) pin the bridge MAC every host derives; %s", checked,
                    mreason[0] ? mreason : "the NFS server not checked");
+}
+
+/* What create gives its guests: kvm where QEMU can use KVM, else qemu (TCG). create asks
+ * libvirt; doctor asks the kernel what libvirt's answer rests on: /dev/kvm opens read-write and
+ * makes a VM (released at once: nothing is left behind). */
+static const char *kvm_problem(doctor *d, char *buf, size_t len)
+{
+    struct stat st;
+    if (doctor_stat(d, "/dev/kvm", true, &st) < 0)
+        return "there is no /dev/kvm";
+    if (!S_ISCHR(st.st_mode))
+        return "/dev/kvm is not a device";
+    _cleanup_close_ int fd = doctor_open(d, "/dev/kvm", O_RDWR);
+    if (fd < 0)
+        return snprintf(buf, len, "/dev/kvm does not open: %s", strerror(-fd)), buf;
+    if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+        return "/dev/kvm does not speak KVM's API";
+    _cleanup_close_ int vm = ioctl(fd, KVM_CREATE_VM, 0);
+    if (vm < 0)
+        return snprintf(buf, len, "/dev/kvm exists but makes no VM: %s", strerror(errno)), buf;
+    return NULL;
+}
+
+void check_kvm(doctor *d)
+{
+    char buf[256];
+    const char *why = kvm_problem(d, buf, sizeof(buf));
+    if (!why)
+        doctor_add(d, "kvm", ST_PASS, NULL, "KVM works: create gives guests type 'kvm'");
+    else
+        doctor_add(d, "kvm", ST_WARN,
+                   "turn on hardware virtualisation (VT-x/AMD-V; nested virtualisation in a VM), "
+                   "load kvm_intel or kvm_amd, and let libvirt's qemu user open /dev/kvm",
+                   "%s: create gives guests type 'qemu' (TCG, many times slower)", why);
 }

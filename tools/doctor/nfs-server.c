@@ -75,6 +75,16 @@ void check_nfs_server(doctor *d)
         doctor_add(d, "nfs-versions", unreadable ? ST_WARN : ST_SKIP, NULL, "%s", why);
     else
         judge_versions(d);
+    /* What the backend needs from its server's own configuration, a row each. */
+    static const status verdicts[] = { [NFSROOT_PROBE_PASS] = ST_PASS,
+                                       [NFSROOT_PROBE_WARN] = ST_WARN,
+                                       [NFSROOT_PROBE_FAIL] = ST_FAIL };
+    for (size_t i = 0; i < nfsroot_probe_get_n_checks(pr); i++) {
+        const char *id, *reason, *fix;
+        int v = nfsroot_probe_get_check(pr, i, &id, &reason, &fix);
+        if (v >= 0 && (size_t)v < ELEMENTSOF(verdicts))
+            doctor_add(d, id, verdicts[v], fix, "%s", reason);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -182,9 +192,42 @@ void check_nfs_conf(doctor *d)
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* rpcbind where the server itself says it needs it (ganesha.conf's Protocols): a server that
+ * does not start without it fails the check. */
+static bool rpcbind_by_probe(doctor *d, long pid, bool socket, const char *p)
+{
+    const char *reason = "";
+    int need = nfsroot_probe_get_rpcbind(d->probe, &reason);
+    if (need < 0)
+        return false;
+    if (need == 0)
+        doctor_add(d, "rpcbind", ST_PASS, NULL, "%s: rpcbind is not needed", reason);
+    else if (pid)
+        doctor_add(d, "rpcbind", ST_PASS, NULL, "rpcbind is running (pid %ld): %s", pid, reason);
+    else if (socket)
+        doctor_add(d, "rpcbind", ST_PASS, NULL, "rpcbind is socket-activated (%s): %s", p, reason);
+    else {
+        char fix[1024], off[512];
+        snprintf(fix, sizeof(fix),
+                 "start rpcbind before the NFS server (systemctl enable --now rpcbind; without "
+                 "systemd: rpcbind -w); or, if no guest uses NFSv3, %s",
+                 version_fix(d, off, sizeof(off), "turn it off", 1, false));
+        doctor_add(d, "rpcbind", need == 2 ? ST_FAIL : ST_WARN, fix,
+                   "rpcbind is not running, and %s", reason);
+    }
+    return true;
+}
+
 void check_rpcbind(doctor *d)
 {
     char why[256], p[4096];
+    static const char *const names[] = { "rpcbind", NULL };
+    long pid = doctor_find_process(d, names);
+    struct stat st;
+    bool socket = doctor_stat(d, "/run/rpcbind.sock", true, &st) == 0 && S_ISSOCK(st.st_mode);
+    doctor_at(d, "/run/rpcbind.sock", p, sizeof(p));
+    if (rpcbind_by_probe(d, pid, socket, p))
+        return;
     if (!nfsroot_backend_offers_nfsv3(d->policy, why, sizeof(why))) {
         doctor_add(d, "rpcbind", ST_SKIP, NULL, "%s backend without NFSv3 (%s): rpcbind not needed",
                    nfsroot_backend_name(nfsroot_policy_get_backend(d->policy)), why);
@@ -194,14 +237,10 @@ void check_rpcbind(doctor *d)
         doctor_add(d, "rpcbind", ST_PASS, NULL, "NFSv3 is off: rpcbind is not needed");
         return;
     }
-    static const char *const names[] = { "rpcbind", NULL };
-    long pid = doctor_find_process(d, names);
-    struct stat st;
     if (pid)
         doctor_add(d, "rpcbind", ST_PASS, NULL, "rpcbind is running (pid %ld)", pid);
-    else if (doctor_stat(d, "/run/rpcbind.sock", true, &st) == 0 && S_ISSOCK(st.st_mode))
-        doctor_add(d, "rpcbind", ST_PASS, NULL, "rpcbind is socket-activated (%s)",
-                   doctor_at(d, "/run/rpcbind.sock", p, sizeof(p)));
+    else if (socket)
+        doctor_add(d, "rpcbind", ST_PASS, NULL, "rpcbind is socket-activated (%s)", p);
     else
         doctor_add(d, "rpcbind", ST_WARN,
                    "systemctl enable --now rpcbind; or, if every guest uses NFSv4, turn NFSv3 off "

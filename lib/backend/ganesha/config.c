@@ -182,7 +182,7 @@ int ganesha_format_index(const char *dir, const id_list *ours, char **ret)
     return 0;
 }
 
-/* ---- Reading ganesha.conf: the NFSv4 settings a live migration depends on ------------------- */
+/* ---- Reading ganesha.conf: what the backend and its guests depend on ---------------------- */
 
 /* One token of ganesha's config syntax: a word, a quoted string, or one of "{}=;,". Comments
  * run from '#' to the end of the line. Returns the next position; *ret_len 0 at the end. */
@@ -229,35 +229,101 @@ static int conf_bool(const char *w, size_t len)
 
 #define CONF_MAX_DEPTH 16
 
-void ganesha_config_nfsv4(const char *text, int *ret_graceless, int *ret_numeric_owners)
+/* "3", "NFS4", "v4", "NFSv3"... → NFSROOT_NFS_V3/V4; 0 for 9P and anything else. */
+static unsigned conf_protocol(const char *w, size_t len)
 {
-    *ret_graceless = *ret_numeric_owners = -1;
-    /* the two tokens before this one: "KEY =" before a VALUE */
-    const char *w[3] = { "", "", "" };
-    size_t l[3] = { 0, 0, 0 };
+    static const char *const v3[] = { "3", "NFS3", "V3", "NFSv3" }, *const v4[] = { "4", "NFS4",
+                                                                                    "V4", "NFSv4" };
+    for (size_t i = 0; i < ELEMENTSOF(v3); i++) {
+        if (word_is(w, len, v3[i]))
+            return NFSROOT_NFS_V3;
+        if (word_is(w, len, v4[i]))
+            return NFSROOT_NFS_V4;
+    }
+    return 0;
+}
+
+/* One value of "key = v1, v2;" at the top level of block: into c. first: v1 (a list restarts). */
+static void conf_value(ganesha_conf *c, const char *block, size_t block_len, const char *key,
+                       size_t key_len, const char *v, size_t len, bool first)
+{
+    if (word_is(block, block_len, "NFSv4")) {
+        if (first && word_is(key, key_len, "Graceless"))
+            c->graceless = conf_bool(v, len);
+        else if (first && word_is(key, key_len, "Only_Numeric_Owners"))
+            c->numeric_owners = conf_bool(v, len);
+        else if (word_is(key, key_len, "Minor_Versions")) {
+            if (first)
+                c->minor_versions = 0;
+            if (len == 1 && *v >= '0' && *v <= '2')
+                c->minor_versions |= 1 << (*v - '0');
+        }
+    } else if (!word_is(block, block_len, "NFS_CORE_PARAM"))
+        return;
+    else if (first && word_is(key, key_len, "Enable_RQUOTA"))
+        c->rquota = conf_bool(v, len);
+    else if (word_is(key, key_len, "Protocols") || word_is(key, key_len, "NFS_Protocols")) {
+        if (first)
+            c->protocols = 0;
+        c->protocols |= (int)conf_protocol(v, len);
+    }
+}
+
+/* "%include PATH" at the top level: the index, or one more file to read. */
+static int conf_include(ganesha_conf *c, const char *index, const char *t, size_t n)
+{
+    if (n >= 2 && t[0] == '"')
+        t++, n -= 2;
+    if (index && strlen(index) == n && !strncmp(t, index, n)) {
+        c->includes_index = true;
+        return 0;
+    }
+    if (strv_length(c->includes) >= GANESHA_CONF_INCLUDES)
+        return 0;
+    _cleanup_free_ char *path = strndup(t, n);
+    return path ? strv_push(&c->includes, path) : -ENOMEM;
+}
+
+int ganesha_config_read(const char *text, const char *index, ganesha_conf *c)
+{
+    const char *block = "", *key = "", *prev = "";
+    size_t block_len = 0, key_len = 0, prev_len = 0, values = 0;
     int depth = 0;
-    bool in_nfsv4 = false;
+    bool in_value = false, include = false;
     for (const char *s = text;;) {
         const char *t;
         size_t n;
         s = conf_token(s, &t, &n);
         if (n == 0)
-            break;
-        if (*t == '{') {
-            if (depth == 0 && word_is(w[2], l[2], "NFSv4"))
-                in_nfsv4 = true;
+            return 0;
+        if (include) {
+            include = false;
+            int r = conf_include(c, index, t, n);
+            if (r < 0)
+                return r;
+        } else if (*t == '{') {
+            if (depth == 0)
+                block = prev, block_len = prev_len;
             if (++depth > CONF_MAX_DEPTH)
-                return;
-        } else if (*t == '}' && depth > 0 && --depth == 0)
-            in_nfsv4 = false;
-        if (in_nfsv4 && depth == 1 && l[2] == 1 && *w[2] == '=') {
-            if (word_is(w[1], l[1], "Graceless"))
-                *ret_graceless = conf_bool(t, n);
-            else if (word_is(w[1], l[1], "Only_Numeric_Owners"))
-                *ret_numeric_owners = conf_bool(t, n);
-        }
-        w[0] = w[1], l[0] = l[1];
-        w[1] = w[2], l[1] = l[2];
-        w[2] = t, l[2] = n;
+                return 0;
+            in_value = false;
+        } else if (*t == '}' || *t == ';') {
+            if (*t == '}' && depth > 0 && --depth == 0)
+                block = "", block_len = 0;
+            in_value = false;
+        } else if (*t == '=') {
+            in_value = depth == 1;
+            key = prev, key_len = prev_len, values = 0;
+        } else if (in_value && *t != ',')
+            conf_value(c, block, block_len, key, key_len, t, n, values++ == 0);
+        else if (depth == 0 && word_is(t, n, "%include"))
+            include = true;
+        prev = t, prev_len = n;
     }
+}
+
+void ganesha_conf_done(ganesha_conf *c)
+{
+    strv_free(c->includes);
+    c->includes = NULL;
 }

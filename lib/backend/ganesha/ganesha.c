@@ -442,66 +442,6 @@ static unsigned ganesha_nfs_versions(const nfsroot_policy *p, char *why, size_t 
     return NFSROOT_NFS_V4;
 }
 
-#define GANESHA_CONF "/etc/ganesha/ganesha.conf"
-
-/* ganesha.conf's NFSv4 block, for guests migrated here: without Graceless a restarted server (or
- * a destination still in grace) stalls their NFSv4 state for the grace period; without
- * Only_Numeric_Owners the owners they see depend on each host's id-mapping domain. */
-static void probe_migration(int root_fd, nfsroot_probe *ret)
-{
-    _cleanup_free_ char *text = NULL;
-    if (nfsroot_host_read(root_fd, GANESHA_CONF, 4u << 20, &text, NULL) < 0) {
-        snprintf(ret->migration_reason, sizeof(ret->migration_reason),
-                 "%s is not readable: its NFSv4 Graceless and Only_Numeric_Owners are not "
-                 "checked",
-                 GANESHA_CONF);
-        return;
-    }
-    int graceless, numeric;
-    ganesha_config_nfsv4(text, &graceless, &numeric);
-    ret->migration = graceless == 1 && numeric == 1;
-    if (ret->migration) {
-        snprintf(ret->migration_reason, sizeof(ret->migration_reason),
-                 "%s sets Graceless and Only_Numeric_Owners in its NFSv4 block", GANESHA_CONF);
-        return;
-    }
-    snprintf(ret->migration_reason, sizeof(ret->migration_reason), "%s%s%s%s", GANESHA_CONF,
-             graceless == 1 ? ""
-                            : " lacks NFSv4 Graceless = true (guests stall for the grace "
-                              "period, about 90 s, after a restart or a migration here)",
-             graceless == 1 || numeric == 1 ? "" : " and",
-             numeric == 1 ? ""
-                          : " lacks NFSv4 Only_Numeric_Owners = true (owners a moved guest "
-                            "sees depend on each host's id-mapping domain)");
-    snprintf(ret->migration_fix, sizeof(ret->migration_fix),
-             "set Graceless = true; and Only_Numeric_Owners = true; in the NFSv4 block of %s "
-             "on every host, then restart NFS-Ganesha",
-             GANESHA_CONF);
-}
-
-/* Is ganesha.nfsd running? (Its versions are set in ganesha.conf: not read.) */
-static int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,
-                         nfsroot_error *err)
-{
-    (void)p, (void)err;
-    static const char *const names[] = { "ganesha.nfsd", NULL };
-    ret->pid = nfsroot_host_find_process(root_fd, names);
-    ret->running = ret->pid > 0;
-    if (ret->running)
-        snprintf(ret->reason, sizeof(ret->reason), "NFS-Ganesha is running (pid %ld)", ret->pid);
-    else {
-        snprintf(ret->reason, sizeof(ret->reason),
-                 "backend is 'ganesha' but no ganesha.nfsd process is running");
-        snprintf(ret->fix, sizeof(ret->fix),
-                 "start NFS-Ganesha (systemctl enable --now nfs-ganesha) with the D-Bus export "
-                 "manager enabled");
-    }
-    snprintf(ret->versions_reason, sizeof(ret->versions_reason),
-             "versions are set in ganesha.conf (NFS_CORE_PARAM Protocols), not checked");
-    probe_migration(root_fd, ret);
-    return 0;
-}
-
 /* ---- Orphans: ids of the table whose uuid no record of this backend has ------------------ */
 
 /* One orphan per uuid, shown as its first export file. The table is only read: a host that
@@ -563,6 +503,7 @@ const nfsroot_backend nfsroot_backend_ganesha = {
     .check_incoming = ganesha_check_incoming,
     .nfs_versions = ganesha_nfs_versions,
     .probe = ganesha_probe,
+    .boot_findings = ganesha_boot_findings,
     .list_orphans = ganesha_list_orphans,
     .remove_orphan = ganesha_remove_orphan,
 };

@@ -3,6 +3,7 @@
  *   ids.c     export ids: the table under the state dir that gives each path its Export_Id
  *   dbus.c    the D-Bus calls to ganesha's ExportMgr (libdbus dlopen()ed when a bus opens)
  *   config.c  the text ganesha reads: EXPORT blocks and the %include index (pure, golden-tested)
+ *   probe.c   what it needs from ganesha.conf: doctor's probe, the boot check's findings
  *   ganesha.c apply, remove and has: the backend interface, built from the three above
  */
 #ifndef NFSROOT_GANESHA_H
@@ -81,8 +82,32 @@ int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
 /* The index file: one %include of dir/<file> per id of ours (caller frees). */
 int ganesha_format_index(const char *dir, const id_list *ours, char **ret);
 
-/* The top-level NFSv4 block's Graceless and Only_Numeric_Owners in ganesha.conf text: 1, 0, or
- * -1 when not set there (or not a boolean). %include files are not followed. */
-void ganesha_config_nfsv4(const char *text, int *ret_graceless, int *ret_numeric_owners);
+/* What the backend and its guests need from ganesha.conf, as read from its text (and the files
+ * it %includes, read by the caller: ganesha_config_read() once per file, later settings win). */
+typedef struct ganesha_conf {
+    int graceless;       /* NFSv4 { Graceless }: 1, 0, -1 unset (or not a boolean) */
+    int numeric_owners;  /* NFSv4 { Only_Numeric_Owners }: 1, 0, -1 likewise */
+    int minor_versions;  /* NFSv4 { Minor_Versions }: bit i for 4.i, -1 unset (ganesha: 0, 1, 2) */
+    int protocols;       /* NFS_CORE_PARAM { Protocols } (or NFS_Protocols): NFSROOT_NFS_V3/V4
+                          * bits, -1 unset (ganesha: 3, 4, 9P) */
+    int rquota;          /* NFS_CORE_PARAM { Enable_RQUOTA }: 1, 0, -1 unset (ganesha: true) */
+    bool includes_index; /* a top-level %include of the index file */
+    char **includes;     /* the other top-level %include paths, at most GANESHA_CONF_INCLUDES */
+} ganesha_conf;
+#define GANESHA_CONF_INIT                                                                          \
+    {                                                                                              \
+        .graceless = -1, .numeric_owners = -1, .minor_versions = -1, .protocols = -1, .rquota = -1 \
+    }
+#define GANESHA_CONF_INCLUDES 16
+
+/* Read one file's text into c (index: the path of our index file, whose %include is noted).
+ * Pure; 0 or -ENOMEM. */
+int ganesha_config_read(const char *text, const char *index, ganesha_conf *c);
+void ganesha_conf_done(ganesha_conf *c);
+
+/* ---- probe.c ---------------------------------------------------------------------------- */
+
+int ganesha_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err);
+int ganesha_boot_findings(const nfsroot_policy *p, nfsroot_findings *f);
 
 #endif

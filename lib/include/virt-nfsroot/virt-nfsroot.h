@@ -125,6 +125,8 @@ NFSROOT_API bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why
 /* The policy's settings (strings owned by p, NULL when unset). */
 NFSROOT_API nfsroot_backend_kind nfsroot_policy_get_backend(const nfsroot_policy *p);
 NFSROOT_API nfsroot_validate_mode nfsroot_policy_get_validate(const nfsroot_policy *p);
+/* migration = yes: this host takes live-migrated guests (what they need is a warning). */
+NFSROOT_API bool nfsroot_policy_get_migration(const nfsroot_policy *p);
 /* The file it was loaded from, NULL for built-in defaults. */
 NFSROOT_API const char *nfsroot_policy_get_source(const nfsroot_policy *p);
 NFSROOT_API const char *const *nfsroot_policy_get_export_roots(const nfsroot_policy *p);
@@ -188,6 +190,20 @@ NFSROOT_API const char *nfsroot_probe_get_helper_fix(const nfsroot_probe *pr);
  * (reason: what a moved guest would suffer; fix: what to set on every host), -1 not checked. */
 NFSROOT_API int nfsroot_probe_get_migration(const nfsroot_probe *pr, const char **ret_reason,
                                             const char **ret_fix);
+/* Does the server need rpcbind? 2: it does not start without it (it serves NFSv3), 1: NFSv3
+ * guests need it, 0: not needed, -1: not known. The reason: one clause saying why. */
+NFSROOT_API int nfsroot_probe_get_rpcbind(const nfsroot_probe *pr, const char **ret_reason);
+/* What the backend needs from its server's own configuration (ganesha.conf's %include of the
+ * index, its NFSv4 owners...): rows with a stable id, a verdict, one sentence, and the fix
+ * (NULL when none). nfsroot_probe_get_check() returns the verdict, -1 past the last row. */
+typedef enum {
+    NFSROOT_PROBE_PASS,
+    NFSROOT_PROBE_WARN,
+    NFSROOT_PROBE_FAIL,
+} nfsroot_probe_status;
+NFSROOT_API size_t nfsroot_probe_get_n_checks(const nfsroot_probe *pr);
+NFSROOT_API int nfsroot_probe_get_check(const nfsroot_probe *pr, size_t i, const char **ret_id,
+                                        const char **ret_reason, const char **ret_fix);
 /* A host's files beneath root_fd as above (AT_FDCWD: this host's own). An fd or -errno. */
 NFSROOT_API int nfsroot_host_open(int root_fd, const char *path, int flags);
 /* A regular file of at most max bytes, NUL-terminated; ret_len may be NULL. 0 or -errno. */
