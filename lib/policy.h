@@ -29,6 +29,7 @@ struct nfsroot_policy {
     bool ganesha_nfsv3;
     char *source;        /* file it was loaded from, NULL for built-in defaults */
     char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
+    char *host_id;       /* this host in claims on shared storage; NULL: /etc/machine-id */
 };
 
 #endif
