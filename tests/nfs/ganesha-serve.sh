@@ -338,6 +338,14 @@ check "the guest released" vm release end
 check "prepare for the lost-table case exits 0" vm prepare begin
 check "  ... served" nfs_ok "$C" 4
 rm -f "$W/state/ganesha/export-ids"
+# An incoming migration onto a host whose table lost an export ganesha still serves from our file
+# under another id than the derived one: migrate begin compares that live id too.
+check "migrate begin, table lost, live export with its derived id: exits 0, silent" sh -c \
+    "[ -z \"\$(VIRT_NFSROOT_CONFIG='$W/policy.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>&1)\" ]"
+check "migrate begin, table lost, live export under another id: exits 1" sh -c \
+    "! VIRT_NFSROOT_CONFIG='$W/policy-range.conf' '$HOOK' vnfs-vm migrate begin - <'$W/domain.xml' 2>'$W/stale2.out'"
+check "  ... naming the live id and the fix" grep -qF \
+    "as NFS-Ganesha Export_Id $ID1 from an earlier stay, not the " "$W/stale2.out"
 mark
 check "release with the id table lost exits 0" vm release end
 check "  ... asks ganesha for every export (ShowExports)" [ "$(shows)" -ge 1 ]

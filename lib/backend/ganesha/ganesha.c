@@ -156,6 +156,20 @@ static int id_holder_check(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
+/* An export this host still serves for the domain under another id than every host derives for
+ * it (an earlier stay: an older allocation, another range): a guest migrating in would find its
+ * file handles stale. */
+static int stale_id_error(const nfsroot_plan *plan, const nfsroot_export *e, uint16_t id,
+                          uint16_t derived, nfsroot_error *err)
+{
+    return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
+                       "this host still exports '%s' for the domain as NFS-Ganesha Export_Id %u "
+                       "from an earlier stay, not the %u every host derives for it, so the "
+                       "guest's file handles would be stale here; run 'virt-nfsroot reconcile "
+                       "--apply' on this host, then migrate again",
+                       e->path, id, derived);
+}
+
 /* The id for e: the recorded one (a running domain keeps its id), one ganesha serves from our
  * own file (the table was lost), or the derived one, refused when something else holds it. With
  * ret NULL only the refusals: what check_incoming asks, changing nothing. */
@@ -173,12 +187,7 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
     /* Kept while the domain runs here; but a guest migrating in whose earlier stay left the
      * export with another id (an older allocation, another range) would find stale handles. */
     if (rec && !ret && rec->id != derived)
-        return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
-                           "this host still exports '%s' for the domain as NFS-Ganesha Export_Id "
-                           "%u from an earlier stay, not the %u every host derives for it, so the "
-                           "guest's file handles would be stale here; run 'virt-nfsroot "
-                           "reconcile --apply' on this host, then migrate again",
-                           e->path, rec->id, derived);
+        return stale_id_error(plan, e, rec->id, derived, err);
     if (rec) {
         if (ret)
             *ret = rec->id;
@@ -192,8 +201,9 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
                            "ganesha's configuration",
                            e->path, le->id);
     if (le) {
+        /* The table lost it, ganesha serves it from our file: the same question as above. */
         if (!ret)
-            return 0;
+            return le->id == derived ? 0 : stale_id_error(plan, e, le->id, derived, err);
         *ret = le->id;
         return id_list_add(&t->ids, le->id, plan->uuid, e->path);
     }
