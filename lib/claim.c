@@ -656,3 +656,110 @@ int nfsroot_claim_break(const nfsroot_policy *p, const char *path, const char *h
         snprintf(ret_domain, domain_len, "%s", c.domain);
     return r;
 }
+
+/* ---- Export ids: one per (domain, path), the same on every host sharing the registry ------- */
+
+#define ID_MAGIC "virt-nfsroot-export-id 1"
+
+/* ids/<id>: 1 when it names want (this export), 0 when free, -1 when anything else holds it. */
+static int id_state(int idsfd, uint16_t id, const char *want, size_t want_len)
+{
+    char name[8];
+    snprintf(name, sizeof(name), "%u", id);
+    _cleanup_close_ int fd = openat(idsfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    if (read_regular_fd(fd, CLAIM_READ_MAX, &text, &len) < 0)
+        return -1;
+    return len == want_len && !memcmp(text, want, len) ? 1 : -1;
+}
+
+static int id_link(int idsfd, uint16_t id, const char *want, size_t want_len)
+{
+    char name[8], tmp[64];
+    snprintf(name, sizeof(name), "%u", id);
+    snprintf(tmp, sizeof(tmp), ",id.%ld", (long)getpid());
+    int r = write_temp(idsfd, tmp, want, want_len);
+    if (r == 0 && linkat(idsfd, tmp, idsfd, name, 0) < 0)
+        r = -errno;
+    (void)unlinkat(idsfd, tmp, 0);
+    return r;
+}
+
+static int ids_open(const nfsroot_policy *p, const char *path, bool allocate, nfsroot_error *err)
+{
+    const char *rel = NULL;
+    _cleanup_close_ int regfd = registry_open(p, path, allocate, &rel, err);
+    if (regfd < 0)
+        return regfd;
+    if (allocate && mkdirat(regfd, "ids", 0700) < 0 && errno != EEXIST)
+        return nfsroot_err(err, -errno, NULL, "registry", path, 0,
+                           "cannot make the export id registry for '%s': %s", path,
+                           strerror(errno));
+    int fd = openat(regfd, "ids", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && (errno != ENOENT || allocate))
+        return nfsroot_err(err, -errno, NULL, "registry", path, 0,
+                           "cannot open the export id registry for '%s': %s", path,
+                           strerror(errno));
+    return fd < 0 ? -ENOENT : fd;
+}
+
+/* The first candidate naming this export, else the first free one (-ENOSPC: none). */
+static int id_scan(int idsfd, const uint16_t *cand, size_t n, const char *want, size_t len,
+                   size_t *ret, bool *ret_ours)
+{
+    size_t free_at = n;
+    for (size_t i = 0; i < n; i++) {
+        int s = id_state(idsfd, cand[i], want, len);
+        if (s == 1) {
+            *ret = i;
+            *ret_ours = true;
+            return 0;
+        }
+        if (s == 0 && free_at == n)
+            free_at = i;
+    }
+    *ret = free_at;
+    *ret_ours = false;
+    return free_at == n ? -ENOSPC : 0;
+}
+
+int nfsroot_registry_export_id(const nfsroot_policy *p, const char *uuid, const char *path,
+                               const uint16_t *cand, size_t n, bool allocate, uint16_t *ret,
+                               nfsroot_error *err)
+{
+    char want[CLAIM_READ_MAX];
+    int len = snprintf(want, sizeof(want), ID_MAGIC "\nuuid %s\npath %s\n", uuid, path);
+    if (len < 0 || (size_t)len >= sizeof(want) || n == 0)
+        return -EINVAL;
+    _cleanup_close_ int idsfd = ids_open(p, path, allocate, err);
+    if (idsfd == -ENOENT) { /* check only, and nothing allocated on this storage yet */
+        *ret = cand[0];
+        return 0;
+    }
+    if (idsfd < 0)
+        return idsfd;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        size_t i = 0;
+        bool ours = false;
+        int r = id_scan(idsfd, cand, n, want, (size_t)len, &i, &ours);
+        if (r == -ENOSPC)
+            return nfsroot_err(err, r, NULL, "policy key 'ganesha_export_ids'", path, 0,
+                               "every one of the %zu NFS-Ganesha Export_Ids derived for export "
+                               "path '%s' is taken in the registry of its export root: widen "
+                               "policy key 'ganesha_export_ids' on every host",
+                               n, path);
+        if (!ours && allocate && (r = id_link(idsfd, cand[i], want, (size_t)len)) == -EEXIST)
+            continue; /* another host took it meanwhile: look again */
+        if (r < 0)
+            return nfsroot_err(err, r, NULL, "registry", path, 0,
+                               "cannot record the Export_Id of export path '%s': %s", path,
+                               strerror(-r));
+        *ret = cand[i];
+        return 0;
+    }
+    return nfsroot_err(err, -EAGAIN, NULL, "registry", path, 0,
+                       "the export id registry keeps changing under export path '%s'", path);
+}

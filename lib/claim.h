@@ -38,5 +38,13 @@ int nfsroot_claims_expect(const nfsroot_policy *p, const nfsroot_plan *plan, nfs
 void nfsroot_claims_drop(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log);
 /* nfsroot_claim_find() and nfsroot_claim_break() are public (virt-nfsroot.h): `delete --tree`
  * and `reconcile --break-claim` ask them. */
+/* The NFS-Ganesha Export_Id of (uuid, path), kept in ids/<id> of path's registry so that every
+ * host sharing the storage gives the export the same one and no two exports ever get one id:
+ * the first of cand (the ids every host derives for it, in order) that the registry gives this
+ * export; else the first free one, taken with link(2) when allocate (prepare), or only named
+ * (`migrate begin`). An allocation stays across stops: a guest's handles stay valid. */
+int nfsroot_registry_export_id(const nfsroot_policy *p, const char *uuid, const char *path,
+                               const uint16_t *cand, size_t n, bool allocate, uint16_t *ret,
+                               nfsroot_error *err);
 
 #endif

@@ -5,7 +5,8 @@
  * call org.ganesha.nfsd.exportmgr.AddExport (UpdateExport when the id is already live, so a
  * re-apply changes clients without a window where the guest loses its root). An export's id is
  * derived from the domain's UUID and the path into policy's [ganesha_export_id_min, max]
- * (ids.c), so every host gives it the same one and a migrated guest's file handles stay valid;
+ * (ids.c), the first of those candidates the registry in the export root gives it (claim.c), so
+ * every host gives it the same one and a migrated guest's file handles stay valid;
  * an id something else holds here is refused rather than replaced. The ids in use are recorded
  * in <state_dir>/ganesha/export-ids, so a running domain keeps its id across re-applies.
  * Ganesha 4.3 cannot %include a directory, so we also keep
@@ -329,14 +330,14 @@ static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
-/* The Export_Id every host derives for each export of plan, in a new array *ret. */
-static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t **ret,
-                      nfsroot_error *err)
+/* The Export_Id every host gives each export of plan (the shared registry's), in a new array. */
+static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, bool allocate,
+                      uint16_t **ret, nfsroot_error *err)
 {
     _cleanup_free_ uint16_t *ids = calloc(plan->n_exports + 1, sizeof(*ids));
     if (!ids)
         return -ENOMEM;
-    int r = id_derive_plan(p, plan, ids, err);
+    int r = id_allocate_plan(p, plan, allocate, ids, err);
     if (r == 0)
         *ret = TAKE_PTR(ids);
     return r;
@@ -352,7 +353,7 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     /* begin() checks the policy (the id range derive_ids divides by) first. */
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
-        r = derive_ids(p, plan, &derived, err);
+        r = derive_ids(p, plan, true, &derived, err);
     if (r < 0)
         return r;
     r = forget_dropped(p, plan, old, b, &t, log, err);
@@ -373,7 +374,7 @@ static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
     _cleanup_free_ uint16_t *derived = NULL;
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
-        r = derive_ids(p, plan, &derived, err);
+        r = derive_ids(p, plan, false, &derived, err);
     bool in_grace = false;
     if (r == 0)
         r = bus_in_grace(b, &in_grace, err);
