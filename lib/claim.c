@@ -291,21 +291,6 @@ static int find_ancestor(int regfd, const char *rel, const char *me, nfsroot_cla
     return 0;
 }
 
-/* Another host's claim on a proper ancestor of rel: refused (this host's own are prepare's local
- * conflict checks' business). */
-static int check_ancestors(int regfd, const char *me, const nfsroot_plan *plan, const char *path,
-                           const char *rel, nfsroot_error *err)
-{
-    nfsroot_claim c;
-    int r = find_ancestor(regfd, rel, me, &c);
-    if (r == 1)
-        return held_error(err, plan, path, &c, "lies in");
-    if (r < 0)
-        return nfsroot_err(err, r, plan->domain, "registry", path, 0,
-                           "cannot read the claims above export path '%s': %s", path, strerror(-r));
-    return 0;
-}
-
 /* Another host's claim below dirfd (the claims directory of rel): depth-first, bounded. */
 static int scan_below(int dirfd, const char *rel, const char *me, nfsroot_claim *found,
                       unsigned *budget)
@@ -341,17 +326,25 @@ static int scan_below(int dirfd, const char *rel, const char *me, nfsroot_claim 
     return 0;
 }
 
-static int check_descendants(int leaf, const char *me, const nfsroot_plan *plan, const char *path,
-                             const char *rel, nfsroot_error *err)
+/* Another host's claim on a proper ancestor of rel or below leaf (the claims directory of rel,
+ * -1: none) refuses path: this host's own are prepare's local conflict checks' business. */
+static int check_nested(int regfd, int leaf, const char *me, const nfsroot_plan *plan,
+                        const char *path, const char *rel, nfsroot_error *err)
 {
     nfsroot_claim c;
     unsigned budget = NESTED_SCAN_MAX;
-    int r = scan_below(leaf, rel, me, &c, &budget);
+    int r = find_ancestor(regfd, rel, me, &c);
+    const char *how = "lies in";
+    if (r == 0 && leaf >= 0) {
+        r = scan_below(leaf, rel, me, &c, &budget);
+        how = "holds";
+    }
     if (r == 1)
-        return held_error(err, plan, path, &c, "holds");
+        return held_error(err, plan, path, &c, how);
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "registry", path, 0,
-                           "cannot read the claims below export path '%s': %s", path, strerror(-r));
+                           "cannot read the claims above or below export path '%s': %s", path,
+                           strerror(-r));
     return 0;
 }
 
@@ -363,6 +356,14 @@ static int write_temp(int leaf, const char *tmp, const char *text, size_t len)
     if (fd < 0)
         return -errno;
     return write(fd, text, len) == (ssize_t)len ? 0 : -EIO;
+}
+
+static int unreadable_error(nfsroot_error *err, const nfsroot_plan *plan, const char *path, int r)
+{
+    return nfsroot_err(err, r, plan->domain, "registry", path, 0,
+                       "the claim on export path '%s' cannot be read (%s): break it with "
+                       "'virt-nfsroot reconcile --break-claim %s' (as root)",
+                       path, strerror(-r), path);
 }
 
 /* Link the claim into place, or judge the one there: 1 already ours, 0 taken now, <0 refused. */
@@ -381,10 +382,7 @@ static int link_claim(int regfd, int leaf, const char *tmp, const char *me,
         if (r == -ENOENT)
             continue; /* released meanwhile */
         if (r < 0)
-            return nfsroot_err(err, r, plan->domain, "registry", path, 0,
-                               "the claim on export path '%s' cannot be read (%s): break it "
-                               "with 'virt-nfsroot reconcile --break-claim %s' (as root)",
-                               path, strerror(-r), path);
+            return unreadable_error(err, plan, path, r);
         r = judge(me, plan, path, &c, handover_ok, err);
         if (r != 0)
             return r;
@@ -425,9 +423,7 @@ static int take_one(const nfsroot_policy *p, const char *me, const nfsroot_plan 
     if (r < 0)
         return r;
     bool taken_now = r == 0;
-    r = check_ancestors(regfd, me, plan, path, rel, err);
-    if (r == 0)
-        r = check_descendants(leaf, me, plan, path, rel, err);
+    r = check_nested(regfd, leaf, me, plan, path, rel, err);
     if (r < 0 && taken_now) {
         (void)unlinkat(leaf, CLAIM_FILE, 0);
         prune_dirs(regfd, rel);
@@ -468,28 +464,44 @@ int nfsroot_claims_expect(const nfsroot_policy *p, const nfsroot_plan *plan, nfs
     return 0;
 }
 
-int nfsroot_claims_take(const nfsroot_policy *p, const nfsroot_plan *plan, nfsroot_error *err)
+static int check_one(const nfsroot_policy *p, const char *me, const nfsroot_plan *plan,
+                     const char *path, bool *handover, nfsroot_error *err);
+
+/* take_one() (with check: check_one()) for each read-write export of plan; this host's id is read
+ * once, and only when there is one. */
+static int each_rw(const nfsroot_policy *p, const nfsroot_plan *plan, bool check, bool *handover,
+                   nfsroot_error *err)
 {
-    if (p->allow_shared_rw)
-        return 0; /* the admin lets running domains share a read-write path */
-    char me[NFSROOT_HOST_ID_MAX + 1], file[4200];
-    bool handover_ok = incoming_expected(p, plan), any = false;
+    char me[NFSROOT_HOST_ID_MAX + 1];
+    bool any = false;
     for (size_t i = 0; i < plan->n_exports; i++) {
+        const char *path = plan->exports[i].path;
         if (plan->exports[i].readonly)
             continue;
         int r = any ? 0 : nfsroot_host_id(p, me, err);
         any = true;
         if (r == 0)
-            r = take_one(p, me, plan, plan->exports[i].path, handover_ok, err);
+            r = check ? check_one(p, me, plan, path, handover, err)
+                      : take_one(p, me, plan, path, *handover, err);
         if (r < 0) {
-            if (!err->domain[0])
+            if (err && !err->domain[0])
                 snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
             return r;
         }
     }
-    if (handover_ok && incoming_path(p, plan, file, sizeof(file)) == 0)
-        (void)unlink(file);
     return 0;
+}
+
+int nfsroot_claims_take(const nfsroot_policy *p, const nfsroot_plan *plan, nfsroot_error *err)
+{
+    if (p->allow_shared_rw)
+        return 0; /* the admin lets running domains share a read-write path */
+    char file[4200];
+    bool handover_ok = incoming_expected(p, plan);
+    int r = each_rw(p, plan, false, &handover_ok, err);
+    if (r == 0 && handover_ok && incoming_path(p, plan, file, sizeof(file)) == 0)
+        (void)unlink(file);
+    return r;
 }
 
 /* One path's claims as take_one() judges them, taking nothing. */
@@ -498,43 +510,25 @@ static int check_one(const nfsroot_policy *p, const char *me, const nfsroot_plan
 {
     const char *rel = NULL;
     _cleanup_close_ int regfd = registry_open(p, path, false, &rel, err);
-    if (regfd == -ENOENT)
-        return 0;
     if (regfd < 0)
-        return regfd;
+        return regfd == -ENOENT ? 0 : regfd; /* no registry: nothing claimed yet */
     nfsroot_claim c;
     int r = claim_read(regfd, rel, &c);
     if (r == 0 && (r = judge(me, plan, path, &c, true, err)) == 0 && strcmp(c.host, me))
         *handover = true;
-    if (r == -ENOENT || r == -EBADMSG || r == 1)
+    if (r == -ENOENT || r == 1)
         r = 0;
-    if (r == 0)
-        r = check_ancestors(regfd, me, plan, path, rel, err);
+    else if (r < 0 && !err->code)
+        return unreadable_error(err, plan, path, r);
     _cleanup_close_ int leaf = r == 0 ? open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY) : -1;
-    if (leaf >= 0)
-        r = check_descendants(leaf, me, plan, path, rel, err);
-    return r;
+    return r < 0 ? r : check_nested(regfd, leaf, me, plan, path, rel, err);
 }
 
 int nfsroot_claims_check(const nfsroot_policy *p, const nfsroot_plan *plan, bool *ret_handover,
                          nfsroot_error *err)
 {
     *ret_handover = false;
-    if (p->allow_shared_rw)
-        return 0;
-    char me[NFSROOT_HOST_ID_MAX + 1];
-    bool any = false;
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        if (plan->exports[i].readonly)
-            continue;
-        int r = any ? 0 : nfsroot_host_id(p, me, err);
-        any = true;
-        if (r == 0)
-            r = check_one(p, me, plan, plan->exports[i].path, ret_handover, err);
-        if (r < 0)
-            return r;
-    }
-    return 0;
+    return p->allow_shared_rw ? 0 : each_rw(p, plan, true, ret_handover, err);
 }
 
 static void drop_one(const nfsroot_policy *p, const char *me, const nfsroot_plan *plan,
@@ -580,10 +574,8 @@ static int claim_find(const nfsroot_policy *p, const char *path, nfsroot_claim *
 {
     const char *rel = NULL;
     _cleanup_close_ int regfd = registry_open(p, path, false, &rel, err);
-    if (regfd == -ENOENT)
-        return 0;
     if (regfd < 0)
-        return regfd;
+        return regfd == -ENOENT ? 0 : regfd; /* no registry: nothing claimed yet */
     int r = claim_read(regfd, rel, ret);
     if (r == 0)
         return 1;
