@@ -156,7 +156,14 @@ static int claim_parse(char *text, nfsroot_claim *c)
             return -EBADMSG;
         snprintf(dst[i].dst, dst[i].len, "%s", line + k);
     }
-    if (strtok_r(NULL, "\n", &save) || !host_id_ok(c->host) || !nfsroot_uuid_is_valid(c->uuid) ||
+    line = strtok_r(NULL, "\n", &save);
+    if (line && (strncmp(line, "from ", 5) || !host_id_ok(line + 5)))
+        return -EBADMSG;
+    if (line) {
+        memcpy(c->from, line + 5, strlen(line + 5) + 1); /* host_id_ok(): it fits */
+        line = strtok_r(NULL, "\n", &save);
+    }
+    if (line || !host_id_ok(c->host) || !nfsroot_uuid_is_valid(c->uuid) ||
         !path_is_normalised_absolute(c->path))
         return -EBADMSG;
     return 0;
@@ -176,16 +183,24 @@ static int claim_read(int regfd, const char *rel, nfsroot_claim *c)
     return claim_parse(text, c);
 }
 
-static int claim_format(const char *me, const nfsroot_plan *plan, const char *path, char *buf,
-                        size_t len)
+/* This host's claim of path for plan's domain. */
+static void claim_mine(const char *me, const nfsroot_plan *plan, const char *path, nfsroot_claim *c)
 {
-    char domain[201];
-    snprintf(domain, sizeof(domain), "%s", plan->domain);
-    for (char *q = domain; *q; q++)
+    *c = (nfsroot_claim){ 0 };
+    snprintf(c->host, sizeof(c->host), "%s", me);
+    snprintf(c->uuid, sizeof(c->uuid), "%s", plan->uuid);
+    snprintf(c->domain, sizeof(c->domain), "%s", plan->domain);
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    for (char *q = c->domain; *q; q++)
         if ((unsigned char)*q < 0x20 || *q == 0x7f)
             *q = '?';
-    int n = snprintf(buf, len, CLAIM_MAGIC "\nhost %s\nuuid %s\ndomain %s\npath %s\n", me,
-                     plan->uuid, domain, path);
+}
+
+static int claim_format(const nfsroot_claim *c, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, CLAIM_MAGIC "\nhost %s\nuuid %s\ndomain %s\npath %s\n%s%s%s",
+                     c->host, c->uuid, c->domain, c->path, c->from[0] ? "from " : "", c->from,
+                     c->from[0] ? "\n" : "");
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
@@ -366,11 +381,34 @@ static int unreadable_error(nfsroot_error *err, const nfsroot_plan *plan, const 
                        path, strerror(-r), path);
 }
 
+/* c as the temp file tmp in dir. */
+static int write_claim(int dir, const char *tmp, const nfsroot_claim *c)
+{
+    char text[CLAIM_READ_MAX];
+    int n = claim_format(c, text, sizeof(text));
+    return n < 0 ? n : write_temp(dir, tmp, text, (size_t)n);
+}
+
+/* Replace the claim at rel by c (a migration's end, or its hand-back). */
+static int claim_replace(int regfd, const char *rel, const nfsroot_claim *c)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), ",rw.%ld", (long)getpid());
+    _cleanup_close_ int leaf = open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY);
+    int r = leaf < 0 ? leaf : write_claim(leaf, tmp, c);
+    if (r == 0 && renameat(leaf, tmp, leaf, CLAIM_FILE) < 0)
+        r = -errno;
+    if (leaf >= 0)
+        (void)unlinkat(leaf, tmp, 0);
+    return r;
+}
+
 /* Link the claim into place, or judge the one there: 1 already ours, 0 taken now, <0 refused. */
-static int link_claim(int regfd, int leaf, const char *tmp, const char *me,
-                      const nfsroot_plan *plan, const char *path, const char *rel, bool handover_ok,
+static int link_claim(int regfd, int leaf, const char *tmp, nfsroot_claim *mine,
+                      const nfsroot_plan *plan, const char *rel, bool handover_ok,
                       nfsroot_error *err)
 {
+    const char *me = mine->host, *path = mine->path;
     for (int attempt = 0; attempt < 4; attempt++) {
         if (linkat(leaf, tmp, leaf, CLAIM_FILE, 0) == 0)
             return 0;
@@ -386,6 +424,15 @@ static int link_claim(int regfd, int leaf, const char *tmp, const char *me,
         r = judge(me, plan, path, &c, handover_ok, err);
         if (r != 0)
             return r;
+        /* A hand-over names its source until the source's release: a migration that fails
+         * before it gives the claim back to the source at this host's release. */
+        if (strcmp(c.host, me)) {
+            snprintf(mine->from, sizeof(mine->from), "%s", c.host);
+            if ((r = write_claim(leaf, tmp, mine)) < 0)
+                return nfsroot_err(err, r, plan->domain, "registry", path, 0,
+                                   "cannot write the claim of export path '%s': %s", path,
+                                   strerror(-r));
+        }
         if (renameat(leaf, tmp, leaf, CLAIM_FILE) < 0)
             return nfsroot_err(err, -errno, plan->domain, "registry", path, 0,
                                "cannot take over the claim on export path '%s': %s", path,
@@ -411,14 +458,15 @@ static int take_one(const nfsroot_policy *p, const char *me, const nfsroot_plan 
         return nfsroot_err(err, leaf, plan->domain, "registry", path, 0,
                            "cannot make the claim directory of export path '%s': %s", path,
                            strerror(-leaf));
-    char text[CLAIM_READ_MAX], tmp[NFSROOT_HOST_ID_MAX + 32];
-    int n = claim_format(me, plan, path, text, sizeof(text));
+    char tmp[NFSROOT_HOST_ID_MAX + 32];
+    nfsroot_claim mine;
+    claim_mine(me, plan, path, &mine);
     snprintf(tmp, sizeof(tmp), ",%s.%ld", me, (long)getpid());
-    int r = n < 0 ? n : write_temp(leaf, tmp, text, (size_t)n);
+    int r = write_claim(leaf, tmp, &mine);
     if (r < 0)
         return nfsroot_err(err, r, plan->domain, "registry", path, 0,
                            "cannot write the claim of export path '%s': %s", path, strerror(-r));
-    r = link_claim(regfd, leaf, tmp, me, plan, path, rel, handover_ok, err);
+    r = link_claim(regfd, leaf, tmp, &mine, plan, rel, handover_ok, err);
     (void)unlinkat(leaf, tmp, 0);
     if (r < 0)
         return r;
@@ -539,8 +587,24 @@ static void drop_one(const nfsroot_policy *p, const char *me, const nfsroot_plan
     _cleanup_close_ int regfd = registry_open(p, path, false, &rel, &e);
     nfsroot_claim c;
     int r = regfd < 0 ? regfd : claim_read(regfd, rel, &c);
-    if (r == 0 && (strcmp(c.host, me) || strcmp(c.uuid, plan->uuid)))
-        return; /* another host took it over (a migration), or never ours */
+    if (r == 0 && strcmp(c.uuid, plan->uuid))
+        return; /* never this domain's */
+    if (r == 0 && (strcmp(c.host, me) || c.from[0])) {
+        /* The source's release ends a migration: the claim is the destination's alone. Or
+         * this host took it over and stops the domain before the source released it: the
+         * migration failed, and the domain still runs on the source, which gets it back. */
+        bool source = strcmp(c.host, me) != 0;
+        if (source && strcmp(c.from, me))
+            return; /* another host's, not from here */
+        if (!source)
+            memcpy(c.host, c.from, sizeof(c.host));
+        c.from[0] = '\0';
+        r = claim_replace(regfd, rel, &c);
+        if (r < 0)
+            nfsroot_logf(log, LOG_WARNING, "domain '%s': cannot update its claim on '%s': %s",
+                         plan->domain, path, strerror(-r));
+        return;
+    }
     char sub[NFSROOT_PATH_MAX + 32];
     if (r == 0 && snprintf(sub, sizeof(sub), "claims/%s/" CLAIM_FILE, rel) < (int)sizeof(sub) &&
         unlinkat(regfd, sub, 0) < 0)

@@ -16,6 +16,7 @@ typedef struct nfsroot_claim {
     char uuid[37];
     char domain[201]; /* control characters shown as '?': a name for messages only */
     char path[NFSROOT_PATH_MAX + 1];
+    char from[NFSROOT_HOST_ID_MAX + 1]; /* a migration's source until its release, or "" */
 } nfsroot_claim;
 
 /* This host's identity: the policy's host_id, else the first line of /etc/machine-id. */

@@ -83,7 +83,9 @@ check "B: migrate begin vm1 exits 0, silent ($out)" [ $rc -eq 0 -a -z "$out" ]
 check "  ... the claim is still host-A's" [ "$(claim_host vm1)" = host-A ]
 check "B: prepare vm1 (incoming)" hook B vm1 prepare begin < "$W/vm1.xml"
 check "  ... the claim is host-B's" [ "$(claim_host vm1)" = host-B ]
+check "  ... from host-A, until A's release" grep -qx "from host-A" "$REG/claims/vm1/#claim"
 check "A: release end migrated" hook A vm1 release end migrated < "$W/vm1.xml"
+check "  ... the claim is B's alone" not grep -q "^from" "$REG/claims/vm1/#claim"
 check "  ... A no longer exports vm1's root" not exported A "$W/export/vm1"
 check "  ... B exports it" exported B "$W/export/vm1"
 check "  ... the claim stays host-B's" [ "$(claim_host vm1)" = host-B ]
@@ -92,6 +94,18 @@ check "B: release end" hook B vm1 release end < "$W/vm1.xml"
 check "  ... the claim is gone, its directory too" [ ! -e "$REG/claims/vm1" ]
 check "A: vm2 on the freed root" hook A vm2 prepare begin < "$W/vm2.xml"
 check "A: release vm2" hook A vm2 release end < "$W/vm2.xml"
+
+# 3b. A migration that fails after the destination's prepare: libvirt releases the domain there
+# and it keeps running on the source, which gets its claim back.
+check "A: vm1 again" hook A vm1 prepare begin < "$W/vm1.xml"
+hook B vm1 migrate begin < "$W/vm1.xml"
+check "B: prepare vm1 (incoming)" hook B vm1 prepare begin < "$W/vm1.xml"
+check "B: release end (the migration failed)" hook B vm1 release end < "$W/vm1.xml"
+check "  ... the claim is host-A's again" sh -c "[ '$(claim_host vm1)' = host-A ] &&
+    ! grep -q '^from' '$REG/claims/vm1/#claim'"
+refused B vm2 "$W/vm2.xml" "the source after a failed migration" "on host 'host-A'"
+check "A: release vm1" hook A vm1 release end < "$W/vm1.xml"
+check "  ... the claim is gone" [ ! -e "$REG/claims/vm1" ]
 
 # 4. A host killed while it holds a claim (after the claim, before its record).
 NFSROOT_FAULT_KILL_AT=apply-claimed hook A vm1 prepare begin < "$W/vm1.xml" 2>/dev/null; rc=$?
