@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "backend/backend.h"
+#include "claim.h"
 #include "fault.h"
 #include "internal.h"
 
@@ -304,8 +305,10 @@ static void undo_apply(const nfsroot_policy *p, const nfsroot_backend *b, const 
         drop_shared(undo, all, n_all);
         undone = b->remove(p, undo, log, &ignored);
     }
-    if (undone == 0)
+    if (undone == 0) {
         (void)nfsroot_state_delete(p, made->domain);
+        nfsroot_claims_drop(p, made, log);
+    }
 }
 
 static int verify_paths(const nfsroot_plan *plan, nfsroot_error *err)
@@ -347,6 +350,10 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
     r = apply_list_states(p, log, &all, &n_all, err);
     if (r == 0)
         r = check_conflicts(p, plan, all, n_all, err);
+    /* Other hosts sharing the storage: their claims, as the records are this host's. */
+    if (r == 0 && (r = nfsroot_claims_take(p, plan, err)) == 0)
+        NFSROOT_FAULT_POINT("apply-claimed");
+    bool claimed = r == 0;
     if (r == 0)
         r = previous_record(p, plan, all, n_all, log, &old, err);
     /* The record goes first: whatever happens next, release knows what to take down. Until the
@@ -359,8 +366,11 @@ int nfsroot_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsro
                         .since = (int64_t)time(NULL) };
     if (r == 0)
         r = nfsroot_state_write(p, &s, err);
-    if (r < 0)
+    if (r < 0) {
+        if (claimed)
+            nfsroot_claims_drop(p, plan, log);
         return r;
+    }
     NFSROOT_FAULT_POINT("apply-state-written");
     _cleanup_free_ const nfsroot_plan **peer_buf = NULL;
     nfsroot_peers peers;
@@ -404,8 +414,13 @@ int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const
     if (r == 0)
         r = apply_collect_peers(all, n_all, p->backend, plan->domain, NULL, NULL, &peer_buf,
                                 &peers);
+    bool handover = false;
+    if (r == 0)
+        r = nfsroot_claims_check(p, plan, &handover, err);
     if (r == 0 && b->check_incoming)
         r = b->check_incoming(p, plan, &peers, err);
+    if (r == 0 && handover)
+        r = nfsroot_claims_expect(p, plan, err);
     if (r < 0 && !err->domain[0])
         snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
     return r;
@@ -467,6 +482,8 @@ int nfsroot_remove(const nfsroot_policy *p, const char *domain_name, const nfsro
         return nfsroot_err(err, r, domain_name, "state", p->state_dir, 0,
                            "cannot delete the record of domain '%s': %s", domain_name,
                            strerror(-r));
+    /* After the export is gone; a claim another host took over (migrated) stays. */
+    nfsroot_claims_drop(p, s->plan, log);
     log_exports(log, s->plan, "unexported");
     return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 
+#include "claim.h"
 #include "clients.h"
 #include "internal.h"
 #include "options.h"
@@ -43,6 +44,13 @@ static int check_forbidden(const nfsroot_policy *p, const char *name, const char
             return nfsroot_err(err, -EPERM, name, "export path", NULL, 0,
                                "export path '%s' lies in '%s', which is never exported", resolved,
                                forbidden[i]);
+    size_t len = strlen(resolved), reg = strlen("/" NFSROOT_REGISTRY_NAME);
+    if (strstr(resolved, "/" NFSROOT_REGISTRY_NAME "/") ||
+        (len >= reg && !strcmp(resolved + len - reg, "/" NFSROOT_REGISTRY_NAME)))
+        return nfsroot_err(err, -EPERM, name, "export path", NULL, 0,
+                           "export path '%s' lies in a claims registry '" NFSROOT_REGISTRY_NAME
+                           "', which is never exported",
+                           resolved);
     for (size_t i = 0; i < ELEMENTSOF(extra); i++)
         if (extra[i] && (!strcmp(resolved, extra[i]) || path_is_under(resolved, extra[i]) ||
                          path_is_under(extra[i], resolved)))

@@ -38,6 +38,7 @@ void nfsroot_policy_free(nfsroot_policy *p)
     free(p->ganesha_bus);
     free(p->source);
     free(p->owned_dir);
+    free(p->host_id);
     free(p);
 }
 int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
@@ -164,6 +165,16 @@ static int set_id_range(const parse_ctx *c, nfsroot_policy *p, const char *v)
     return 0;
 }
 
+/* What claims on shared storage name this host by: every host sharing it needs its own. */
+static int set_host_id(const parse_ctx *c, nfsroot_policy *p, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 64 ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") != n)
+        return bad(c, "'%s' is not 1-64 letters, digits, '.', '_', ':' or '-'", v);
+    return dup_str(&p->host_id, v);
+}
+
 static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
 {
     if (!strcmp(k, "export_roots"))
@@ -207,6 +218,8 @@ static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const
         return set_id_range(c, p, v);
     if (!strcmp(k, "ganesha_bus"))
         return dup_str(&p->ganesha_bus, v);
+    if (!strcmp(k, "host_id"))
+        return set_host_id(c, p, v);
     static const struct {
         const char *key;
         size_t off;
@@ -341,6 +354,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
     tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
     tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
     tmp.ganesha_bus = tmp.ganesha_conf = tmp.source = tmp.qemu_conf = tmp.owned_dir = NULL;
+    tmp.host_id = NULL;
     *c = tmp;
     if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
         dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
@@ -354,7 +368,7 @@ int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
         dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
         dup_str(&c->ganesha_conf, p->ganesha_conf) < 0 ||
         dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0 ||
-        dup_str(&c->owned_dir, p->owned_dir) < 0)
+        dup_str(&c->owned_dir, p->owned_dir) < 0 || dup_str(&c->host_id, p->host_id) < 0)
         return -ENOMEM;
     *ret = TAKE_PTR(c);
     return 0;

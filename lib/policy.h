@@ -33,6 +33,7 @@ struct nfsroot_policy {
     char *source;        /* file it was loaded from, NULL for built-in defaults */
     char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
     char *owned_dir;     /* /var/lib/virt-nfsroot/owned: what create and annotate made */
+    char *host_id;       /* this host in claims on shared storage; NULL: /etc/machine-id */
 };
 
 #endif

@@ -302,24 +302,29 @@ static int reconcile(const nfsroot_policy *policy, virConnectPtr conn, bool appl
 
 static int cmd_reconcile(int argc, char **argv);
 
-enum { OPT_APPLY = CLI_KEY_FIRST, OPT_BOOT };
+enum { OPT_APPLY = CLI_KEY_FIRST, OPT_BOOT, OPT_BREAK_CLAIM, OPT_HOST };
 const cli_command cli_cmd_reconcile = {
     CLI_COMMAND_TEXT(reconcile),
     .args = "",
     .opts =
-        (const cli_opt[]){ { "apply", OPT_APPLY, CLI_NO_ARG, NULL, "do it (needs root)", NULL },
-                           { "boot", OPT_BOOT, CLI_NO_ARG, NULL,
-                             "at host boot, before libvirtd: no domain runs, do not ask libvirt",
-                             NULL },
-                           { 0 } },
+        (const cli_opt[]){
+            { "apply", OPT_APPLY, CLI_NO_ARG, NULL, "do it (needs root)", NULL },
+            { "boot", OPT_BOOT, CLI_NO_ARG, NULL,
+              "at host boot, before libvirtd: no domain runs, do not ask libvirt", NULL },
+            { "break-claim", OPT_BREAK_CLAIM, CLI_ARG, "PATH",
+              "remove the claim on export PATH left by a host that died for good", NULL },
+            { "host", OPT_HOST, CLI_ARG, "ID", "with --break-claim: only if host ID holds it",
+              NULL },
+            { 0 } },
     .run = cmd_reconcile,
 };
 
 typedef struct reconcile_opts {
     bool apply, boot;
+    const char *break_claim, *host;
 } reconcile_opts;
 
-static int reconcile_opt(void *userdata, int key, const char *arg _unused_, int argc _unused_,
+static int reconcile_opt(void *userdata, int key, const char *arg, int argc _unused_,
                          char **argv _unused_)
 {
     reconcile_opts *o = userdata;
@@ -327,7 +332,24 @@ static int reconcile_opt(void *userdata, int key, const char *arg _unused_, int 
         o->apply = true;
     else if (key == OPT_BOOT)
         o->boot = true;
+    else if (key == OPT_BREAK_CLAIM)
+        o->break_claim = arg;
+    else if (key == OPT_HOST)
+        o->host = arg;
     return 0;
+}
+
+/* The claim a host that will not come back left on shared storage: root says so, by hand. */
+static int break_claim(const nfsroot_policy *policy, const char *path, const char *host)
+{
+    nfsroot_error err = { 0 };
+    char domain[256] = "";
+    int r = nfsroot_claim_break(policy, path, host, domain, sizeof(domain), &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot break the claim");
+    printf("Broke the claim of domain '%s' on '%s': make sure it does not run anywhere.\n",
+           cli_esc(domain), cli_esc(path));
+    return EXIT_OK;
 }
 
 static int cmd_reconcile(int argc, char **argv)
@@ -344,6 +366,10 @@ static int cmd_reconcile(int argc, char **argv)
     int r = cli_policy_load(&policy, &err);
     if (r < 0)
         return cli_lib_error(&err, r, "cannot load the policy");
+    if (o.host && !o.break_claim)
+        return cli_usage_error("reconcile", "--host goes with --break-claim");
+    if (o.break_claim)
+        return break_claim(policy, o.break_claim, o.host);
     virConnectPtr conn = NULL;
     if (!boot) {
         char why[512];

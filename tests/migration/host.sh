@@ -45,6 +45,8 @@ fi
 ganesha_config "$G" "$G/exports.d"
 ganesha_policy "$LV_WORK/policy.conf" "of migration test host $NAME" ||
     failed "cannot bind the policy"
+# Both simulated hosts see one /etc/machine-id: the claims on the shared /export need each its own.
+printf 'host_id = host-%s\n' "$NAME" >>"$LV_WORK/policy.conf"
 
 # Written in place (the overlay copies them up): a host of its own, reachable by its peer's
 # libvirtd for --p2p; two daemons cannot share one cgroup path (what they log about it is harmless).

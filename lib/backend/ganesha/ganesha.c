@@ -5,7 +5,8 @@
  * call org.ganesha.nfsd.exportmgr.AddExport (UpdateExport when the id is already live, so a
  * re-apply changes clients without a window where the guest loses its root). An export's id is
  * derived from the domain's UUID and the path into policy's [ganesha_export_id_min, max]
- * (ids.c), so every host gives it the same one and a migrated guest's file handles stay valid;
+ * (ids.c), the first of those candidates the registry in the export root gives it (claim.c), so
+ * every host gives it the same one and a migrated guest's file handles stay valid;
  * an id something else holds here is refused rather than replaced. The ids in use are recorded
  * in <state_dir>/ganesha/export-ids, so a running domain keeps its id across re-applies.
  * Ganesha 4.3 cannot %include a directory, so we also keep
@@ -156,6 +157,20 @@ static int id_holder_check(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
+/* An export this host still serves for the domain under another id than every host derives for
+ * it (an earlier stay: an older allocation, another range): a guest migrating in would find its
+ * file handles stale. */
+static int stale_id_error(const nfsroot_plan *plan, const nfsroot_export *e, uint16_t id,
+                          uint16_t derived, nfsroot_error *err)
+{
+    return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
+                       "this host still exports '%s' for the domain as NFS-Ganesha Export_Id %u "
+                       "from an earlier stay, not the %u every host derives for it, so the "
+                       "guest's file handles would be stale here; run 'virt-nfsroot reconcile "
+                       "--apply' on this host, then migrate again",
+                       e->path, id, derived);
+}
+
 /* The id for e: the recorded one (a running domain keeps its id), one ganesha serves from our
  * own file (the table was lost), or the derived one, refused when something else holds it. With
  * ret NULL only the refusals: what check_incoming asks, changing nothing. */
@@ -173,12 +188,7 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
     /* Kept while the domain runs here; but a guest migrating in whose earlier stay left the
      * export with another id (an older allocation, another range) would find stale handles. */
     if (rec && !ret && rec->id != derived)
-        return nfsroot_err(err, -ESTALE, plan->domain, "export path", NULL, 0,
-                           "this host still exports '%s' for the domain as NFS-Ganesha Export_Id "
-                           "%u from an earlier stay, not the %u every host derives for it, so the "
-                           "guest's file handles would be stale here; run 'virt-nfsroot "
-                           "reconcile --apply' on this host, then migrate again",
-                           e->path, rec->id, derived);
+        return stale_id_error(plan, e, rec->id, derived, err);
     if (rec) {
         if (ret)
             *ret = rec->id;
@@ -192,8 +202,9 @@ static int pick_id(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsr
                            "ganesha's configuration",
                            e->path, le->id);
     if (le) {
+        /* The table lost it, ganesha serves it from our file: the same question as above. */
         if (!ret)
-            return 0;
+            return le->id == derived ? 0 : stale_id_error(plan, e, le->id, derived, err);
         *ret = le->id;
         return id_list_add(&t->ids, le->id, plan->uuid, e->path);
     }
@@ -319,14 +330,14 @@ static int forget_dropped(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
-/* The Export_Id every host derives for each export of plan, in a new array *ret. */
-static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t **ret,
-                      nfsroot_error *err)
+/* The Export_Id every host gives each export of plan (the shared registry's), in a new array. */
+static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, bool allocate,
+                      uint16_t **ret, nfsroot_error *err)
 {
     _cleanup_free_ uint16_t *ids = calloc(plan->n_exports + 1, sizeof(*ids));
     if (!ids)
         return -ENOMEM;
-    int r = id_derive_plan(p, plan, ids, err);
+    int r = id_allocate_plan(p, plan, allocate, ids, err);
     if (r == 0)
         *ret = TAKE_PTR(ids);
     return r;
@@ -342,7 +353,7 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     /* begin() checks the policy (the id range derive_ids divides by) first. */
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
-        r = derive_ids(p, plan, &derived, err);
+        r = derive_ids(p, plan, true, &derived, err);
     if (r < 0)
         return r;
     r = forget_dropped(p, plan, old, b, &t, log, err);
@@ -363,7 +374,7 @@ static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
     _cleanup_free_ uint16_t *derived = NULL;
     int r = begin(p, plan->domain, true, &t, &b, &live, err);
     if (r == 0)
-        r = derive_ids(p, plan, &derived, err);
+        r = derive_ids(p, plan, false, &derived, err);
     bool in_grace = false;
     if (r == 0)
         r = bus_in_grace(b, &in_grace, err);

@@ -48,6 +48,12 @@ void id_table_done(id_table *t); /* also drops the lock */
  * policy, so a migrated guest's handles name an export the destination has. */
 int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *ret,
                    nfsroot_error *err);
+/* The Export_Id of each export of plan as the registry in its export root gives it (claim.h):
+ * the derived ids above are the candidates, in order; no two exports on the shared storage get
+ * one id, and every host sharing it gets the same. allocate: take a free one (prepare); else
+ * only say which it would be (`migrate begin`). */
+int id_allocate_plan(const nfsroot_policy *p, const nfsroot_plan *plan, bool allocate,
+                     uint16_t *ret, nfsroot_error *err);
 
 /* ---- dbus.c ----------------------------------------------------------------------------- */
 

@@ -2,11 +2,13 @@
 /* Export ids. Ganesha names an export by its Export_Id, and so do the file handles a guest
  * holds: a path keeps its id for as long as a domain exports it, and gets the same id on every
  * host (derived below from the domain's UUID and the path into the policy's ganesha_export_ids
- * range). Ours are recorded in <state_dir>/ganesha/export-ids. */
+ * range, then allocated in the export root's registry: id_allocate_plan()). Ours are recorded
+ * in <state_dir>/ganesha/export-ids. */
 #include <fcntl.h>
 #include <sys/file.h>
 
 #include "backend/ganesha/ganesha.h"
+#include "claim.h"
 
 #define IDS_NAME "export-ids"
 #define IDS_MAX_SIZE (4u << 20)
@@ -228,6 +230,39 @@ int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *
                                "policy key 'ganesha_export_ids' ('%u-%u') is too narrow for "
                                "the %zu exports of this domain; widen it on every host",
                                p->ganesha_export_id_min, p->ganesha_export_id_max, plan->n_exports);
+    }
+    return 0;
+}
+
+/* Every host asks the registry in the export root, in the same order, for the ids derived above:
+ * the first one it gives the export, else the first free one (taken when allocate). Ids an
+ * earlier export of the plan got are left out, as above. */
+int id_allocate_plan(const nfsroot_policy *p, const nfsroot_plan *plan, bool allocate,
+                     uint16_t *ret, nfsroot_error *err)
+{
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        uint16_t cand[DERIVE_ATTEMPTS];
+        size_t n = 0;
+        for (unsigned a = 0; a < DERIVE_ATTEMPTS; a++) {
+            uint16_t c = derive_one(p, plan->uuid, plan->exports[i].path, a);
+            bool dup = false;
+            for (size_t j = 0; j < i && !dup; j++)
+                dup = ret[j] == c;
+            for (size_t j = 0; j < n && !dup; j++)
+                dup = cand[j] == c;
+            if (!dup)
+                cand[n++] = c;
+        }
+        int r = n ? nfsroot_registry_export_id(p, plan->uuid, plan->exports[i].path, cand, n,
+                                               allocate, &ret[i], err)
+                  : -ENOSPC;
+        if (r == -ENOSPC && !n)
+            return id_derive_plan(p, plan, ret, err); /* names the range too narrow */
+        if (r < 0) {
+            if (err && !err->domain[0])
+                snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
+            return r;
+        }
     }
     return 0;
 }

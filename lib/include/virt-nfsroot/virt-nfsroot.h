@@ -505,6 +505,20 @@ NFSROOT_API int nfsroot_orphan_remove(const nfsroot_policy *p, const nfsroot_orp
                                       const nfsroot_log *log, nfsroot_error *err);
 NFSROOT_API void nfsroot_orphans_free(nfsroot_orphan *list, size_t n);
 
+/* Claims on shared storage (docs/SECURITY.md, "Hosts sharing the storage"): a running domain's
+ * read-write export is claimed in its export root's registry, seen by every host mounting it.
+ * Is path (an export path, resolved) claimed by any host, itself, an export above it or one
+ * below it? 1 with the claim's host id, domain name and path copied into the buffers (each
+ * NUL-terminated, cut to its length), 0 if not, or -errno. */
+NFSROOT_API int nfsroot_claim_find(const nfsroot_policy *p, const char *path, char *ret_host,
+                                   size_t host_len, char *ret_domain, size_t domain_len,
+                                   char *ret_path, size_t path_len, nfsroot_error *err);
+/* Remove the claim on path (root only): the recovery for a host that died for good. With host
+ * not NULL, only if that host holds it (-EPERM otherwise). The holder's domain name goes into
+ * ret_domain. */
+NFSROOT_API int nfsroot_claim_break(const nfsroot_policy *p, const char *path, const char *host,
+                                    char *ret_domain, size_t domain_len, nfsroot_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* The hook (libvirt's qemu hook contract), as one call so the hook binary stays libc-only */
 
