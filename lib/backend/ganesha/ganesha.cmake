@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The NFS-Ganesha backend talks to ganesha over D-Bus (libdbus-1: small, no main loop needed).
-target_sources(virt-nfsroot PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ids.c ${CMAKE_CURRENT_LIST_DIR}/dbus.c
+target_sources(virt-nfsroot PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ids.c ${CMAKE_CURRENT_LIST_DIR}/ids-alloc.c
+                                    ${CMAKE_CURRENT_LIST_DIR}/dbus.c
                                     ${CMAKE_CURRENT_LIST_DIR}/config.c ${CMAKE_CURRENT_LIST_DIR}/probe.c
                                     ${CMAKE_CURRENT_LIST_DIR}/ganesha.c)
 # libdbus is dlopen()ed when a bus is opened (hosts on the kernel backend never load it):

@@ -48,6 +48,11 @@ void id_table_done(id_table *t); /* also drops the lock */
  * policy, so a migrated guest's handles name an export the destination has. */
 int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *ret,
                    nfsroot_error *err);
+/* How many ids are derived for one export, in order: the candidates of id_allocate_plan(). */
+#define ID_DERIVE_ATTEMPTS 64
+/* The attempt-th id derived for (uuid, path) in the policy's range (the same on every host). */
+uint16_t id_derive_one(const nfsroot_policy *p, const char *uuid, const char *path,
+                       unsigned attempt);
 /* The Export_Id of each export of plan as the registry in its export root gives it (claim.h):
  * the derived ids above are the candidates, in order; no two exports on the shared storage get
  * one id, and every host sharing it gets the same. allocate: take a free one (prepare); else

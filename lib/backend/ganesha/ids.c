@@ -8,7 +8,6 @@
 #include <sys/file.h>
 
 #include "backend/ganesha/ganesha.h"
-#include "claim.h"
 
 #define IDS_NAME "export-ids"
 #define IDS_MAX_SIZE (4u << 20)
@@ -176,7 +175,6 @@ int id_table_save(const id_table *t, const char *domain, nfsroot_error *err)
 
 /* How many further candidates an export of a domain tries when an earlier export of the same
  * domain took its id: the domain's exports are the same on every host, so this probing is too. */
-#define DERIVE_ATTEMPTS 64
 
 /* MurmurHash3's finaliser: FNV's last bytes barely reach the high bits, and a modulo by a small
  * range needs every bit of the key to matter. */
@@ -190,8 +188,8 @@ static uint64_t fmix64(uint64_t k)
     return k;
 }
 
-static uint16_t derive_one(const nfsroot_policy *p, const char *uuid, const char *path,
-                           unsigned attempt)
+uint16_t id_derive_one(const nfsroot_policy *p, const char *uuid, const char *path,
+                       unsigned attempt)
 {
     char n[16];
     snprintf(n, sizeof(n), "%u", attempt);
@@ -218,8 +216,8 @@ int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *
 {
     for (size_t i = 0; i < plan->n_exports; i++) {
         bool taken = true;
-        for (unsigned a = 0; a < DERIVE_ATTEMPTS && taken; a++) {
-            ret[i] = derive_one(p, plan->uuid, plan->exports[i].path, a);
+        for (unsigned a = 0; a < ID_DERIVE_ATTEMPTS && taken; a++) {
+            ret[i] = id_derive_one(p, plan->uuid, plan->exports[i].path, a);
             taken = false;
             for (size_t j = 0; j < i && !taken; j++)
                 taken = ret[j] == ret[i];
@@ -230,39 +228,6 @@ int id_derive_plan(const nfsroot_policy *p, const nfsroot_plan *plan, uint16_t *
                                "policy key 'ganesha_export_ids' ('%u-%u') is too narrow for "
                                "the %zu exports of this domain; widen it on every host",
                                p->ganesha_export_id_min, p->ganesha_export_id_max, plan->n_exports);
-    }
-    return 0;
-}
-
-/* Every host asks the registry in the export root, in the same order, for the ids derived above:
- * the first one it gives the export, else the first free one (taken when allocate). Ids an
- * earlier export of the plan got are left out, as above. */
-int id_allocate_plan(const nfsroot_policy *p, const nfsroot_plan *plan, bool allocate,
-                     uint16_t *ret, nfsroot_error *err)
-{
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        uint16_t cand[DERIVE_ATTEMPTS];
-        size_t n = 0;
-        for (unsigned a = 0; a < DERIVE_ATTEMPTS; a++) {
-            uint16_t c = derive_one(p, plan->uuid, plan->exports[i].path, a);
-            bool dup = false;
-            for (size_t j = 0; j < i && !dup; j++)
-                dup = ret[j] == c;
-            for (size_t j = 0; j < n && !dup; j++)
-                dup = cand[j] == c;
-            if (!dup)
-                cand[n++] = c;
-        }
-        int r = n ? nfsroot_registry_export_id(p, plan->uuid, plan->exports[i].path, cand, n,
-                                               allocate, &ret[i], err)
-                  : -ENOSPC;
-        if (r == -ENOSPC && !n)
-            return id_derive_plan(p, plan, ret, err); /* names the range too narrow */
-        if (r < 0) {
-            if (err && !err->domain[0])
-                snprintf(err->domain, sizeof(err->domain), "%s", plan->domain);
-            return r;
-        }
     }
     return 0;
 }
