@@ -273,10 +273,25 @@ static int _printf_(2, 3) refuse_tree(const delete_run *d, const char *fmt, ...)
     return -EPERM;
 }
 
+/* A claim on the tree, by any host sharing the storage (a guest that runs there: a migration
+ * source's domain is inactive here and has no record, but its tree is in use). */
+static int tree_claimed(const delete_run *d)
+{
+    char host[256], domain[256], path[4096];
+    nfsroot_error err = { 0 };
+    int r = nfsroot_claim_find(d->policy, d->tree, host, sizeof(host), domain, sizeof(domain), path,
+                               sizeof(path), &err);
+    if (r < 0)
+        return refuse_tree(d, "its claims on shared storage cannot be read: %s", err.message);
+    if (r > 0)
+        return refuse_tree(d, "domain '%s' on host '%s' claims '%s' (it runs there)", domain, host,
+                           path);
+    return 0;
+}
+
 /* Whether --tree may remove d->tree: only the tree create recorded as made for this domain, the
  * very directory it made, not marked read-only, and nothing another defined domain names, another
- * record holds or a running guest exports. (Shared storage: a claim by another host is one more
- * refusal here.) */
+ * record holds, a running guest exports or any host sharing the storage claims. */
 static int delete_tree_allowed(const delete_run *d)
 {
     const nfsroot_owned *o = &d->owned;
@@ -300,7 +315,8 @@ static int delete_tree_allowed(const delete_run *d)
             paths_overlap(d->all[i].tree, d->tree))
             return refuse_tree(d, "it overlaps '%s', the tree create made for domain '%s'",
                                d->all[i].tree, d->all[i].name);
-    return tree_exported_for_another(d);
+    int r = tree_exported_for_another(d);
+    return r < 0 ? r : tree_claimed(d);
 }
 
 /* Where the tree is, checked with the hook's path rules; resolved must be the very path (no

@@ -4,7 +4,8 @@
 # device and inode of its top directory, UUID), against libvirt's test driver with stopped
 # domains (a fresh driver per run: what one run undefines is back for the next). Refused, with
 # nothing removed: a tree create did not make, a read-only root, a tree another (stopped)
-# domain names, a directory holding another recorded tree, a directory swapped in since.
+# domain names, a directory holding another recorded tree, a directory swapped in since, a tree
+# another host sharing the export root claims (its guest migrated there and runs).
 # No root, no daemon.
 set -u
 BIN=$1
@@ -43,7 +44,7 @@ record() {
 }
 tree() { mkdir -p "$1/etc" && echo keep >"$1/etc/hostname"; }
 
-for t in foreign base mine good swapped all all/a gone; do tree "$E/$t"; done
+for t in foreign base mine good swapped all all/a gone moved; do tree "$E/$t"; done
 {
     echo '<node>'
     domain 1 foreign "path=\"$E/foreign\""
@@ -53,6 +54,7 @@ for t in foreign base mine good swapped all all/a gone; do tree "$E/$t"; done
     domain 5 good "path=\"$E/good\""
     domain 6 swapped "path=\"$E/swapped\""
     domain 7 all "path=\"$E/all\""
+    domain 10 moved "path=\"$E/moved\""
     echo "<network><name>default</name><bridge name='virbr0'/><ip address='192.168.122.1' netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.254'/></dhcp></ip></network>"
     echo '</node>'
 } >"$T/node.xml"
@@ -63,6 +65,11 @@ record 6 swapped "$E/swapped" 1
 record 7 all "$E/all"
 record 8 a "$E/all/a" # domain a is gone; its tree is not all's to remove
 record 9 gone "$E/gone"
+record 10 moved "$E/moved"
+# moved was migrated away: another host sharing the export root runs it and holds its claim.
+mkdir -m 0700 "$E/.virt-nfsroot" "$E/.virt-nfsroot/claims" "$E/.virt-nfsroot/claims/moved"
+printf 'virt-nfsroot-claim 1\nhost host-B\nuuid %s\ndomain moved\npath %s\n' "$(uuid_of 10)" \
+    "$E/moved" >"$E/.virt-nfsroot/claims/moved/#claim"
 
 D() { "$BIN" delete --connect "test:///$T/node.xml" "$@"; }
 # refused NAME TREE SENTENCE: exit 1, the one sentence, the tree and its record untouched.
@@ -81,6 +88,7 @@ refused mine "$E/mine" "domain 'other' names '$E/mine' in its metadata"
 refused all "$E/all" "it overlaps '$E/all/a', the tree create made for domain 'a'"
 check "all: the tree inside it too" [ "$(cat "$E/all/a/etc/hostname")" = keep ]
 refused swapped "$E/swapped" "it is not the directory create made (replaced since)"
+refused moved "$E/moved" "domain 'moved' on host 'host-B' claims '$E/moved' (it runs there)"
 
 D good --tree >"$T/out" 2>"$T/err"
 check "good: exit 0" [ $? = 0 ]
