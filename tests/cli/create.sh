@@ -129,7 +129,7 @@ tar -C "$O/suid" -cf "$O/suid.tar" .
 note=$(python3 -c 'import json, sys
 print([s["note"] for s in json.load(open(sys.argv[1]))["stages"] if s["name"] == "tree"][0])' "$O/out")
 # alpine is refused at the kernel stage, so the unpacked tree is still in staging
-st=$(echo "$T"/export/.virt-nfsroot-staging/sgid-*)
+for st in "$T"/export/.virt-nfsroot-staging/sgid-*; do [ -d "$st" ] && break; done
 modes=$(stat -c %a "$st/usr/bin/su" "$st/usr/bin/wall" | tr '\n' ' ')
 if [ "$(id -u)" = 0 ] && findmnt -no OPTIONS -T "$T/export" | grep -qw nosuid; then
     check "setuid tarball on a nosuid mount: bits kept ($modes)" [ "$modes" = "4755 2755 " ]
