@@ -44,6 +44,10 @@ echo "hook: $HOOK; cli: $CLI; guest kernel: $E2E_KVER; qemu.conf user: ${QEMU_US
 lv_start_daemons || { fail "libvirtd/virtlogd start"; finish; exit 1; }
 lv_net_start || { fail "virsh net-start default"; finish; exit 1; }
 ERR=$LV_WORK/virsh.err
+# The CLI's policy: the hook's defaults (an empty policy, as libvirtd runs it), but the records
+# of what create made (owned_dir) kept in the sandbox, not the host's /var/lib.
+printf 'owned_dir = %s/owned\n' "$LV_WORK" >"$LV_WORK/policy.conf"
+export VIRT_NFSROOT_CONFIG=$LV_WORK/policy.conf
 BOOT=/var/lib/libvirt/boot
 
 # create NAME IP : from the cached tree, not started.
