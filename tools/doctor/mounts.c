@@ -118,10 +118,10 @@ void check_export_mounts(doctor *d)
                    strerror(-r));
         return;
     }
-    char why[2048] = "", fix[2048] = "";
+    char why[PATH_MAX + 1024] = "", fix[2048] = ""; /* why quotes a mount point */
     size_t n = 0, bad = 0;
     for (const char *const *e = nfsroot_policy_get_export_roots(d->policy); e && *e; e++, n++) {
-        char w[1024], f[1024];
+        char w[sizeof(why)], f[sizeof(fix)];
         if (!judge_mount(mountinfo, *e, w, sizeof(w), f, sizeof(f)) && bad++ == 0) {
             snprintf(why, sizeof(why), "%s", w);
             snprintf(fix, sizeof(fix), "%s", f);
