@@ -350,6 +350,7 @@ enum {
     OPT_DRY,
     OPT_VIRT_TYPE,
     OPT_CACHE_ONLY,
+    OPT_NO_PIN,
 };
 
 const cli_command cli_cmd_create = {
@@ -366,7 +367,9 @@ const cli_command cli_cmd_create = {
             { "from-dir", OPT_FROM_DIR, CLI_ARG, "DIR", "copy this root tree instead", "@dir" },
             { "network", OPT_NETWORK, CLI_ARG, "NET", "libvirt network (default 'default')", NULL },
             { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
-              "a static DHCP host for the guest: IP or the next free", NULL },
+              "the guest's static DHCP address: IP (default: the next free)", NULL },
+            { "no-pin-address", OPT_NO_PIN, CLI_NO_ARG, NULL,
+              "no static address: export to the whole network", NULL },
             { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
             { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 1)", NULL },
             { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
@@ -452,6 +455,9 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
             o->pin_ip = argv[optind++];
         break;
+    case OPT_NO_PIN:
+        o->no_pin = true;
+        break;
     case OPT_MEMORY:
         if (!(o->memory_mib = parse_memory(arg)))
             return cli_usage_error("create",
@@ -534,6 +540,10 @@ static int check_args(create_opts *o, int argc, char **argv)
     }
     if (o->from_tarball && o->from_dir)
         return cli_usage_error("create", "give --from-tarball or --from-dir, not both");
+    if (o->pin && o->no_pin)
+        return cli_usage_error("create", "give --pin-address or --no-pin-address, not both");
+    /* Pinned unless told otherwise: the first guest is exported to itself alone (issue 22). */
+    o->pin = !o->cache_only && !o->no_pin;
     if ((o->from_tarball || o->from_dir) && (o->release || o->mirror || o->packages))
         return cli_usage_error("create", "--release, --mirror and --packages are for "
                                          "debootstrap, not for a given tree");

@@ -21,7 +21,7 @@ typedef struct create_opts {
     const char *release, *mirror, *from_tarball, *from_dir, *network, *pin_ip, *virt_type;
     const char *ssh_key, *root_password_file, *packages, *path;
     unsigned long memory_mib, vcpus;
-    bool pin, reuse, boot_in_export, start, dry_run, cache_only;
+    bool pin, no_pin, reuse, boot_in_export, start, dry_run, cache_only;
 } create_opts;
 
 /* One stage's outcome, for the progress lines and --json. */

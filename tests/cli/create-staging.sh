@@ -10,7 +10,8 @@
 #    image is its own, never the store's;
 #  - a failed --from-dir run leaves nothing at the target (the copy stayed in staging);
 #  - issue 22: a guest made without --ssh-key or --root-password-file gets a one-time root
-#    password, shown once on stdout (or in --json), hashed in its shadow, never in the log.
+#    password, shown once on stdout (or in --json), hashed in its shadow, never in the log; and
+#    a static DHCP address unless --no-pin-address.
 # The real create; a fake debootstrap (VIRT_NFSROOT_DEBOOTSTRAP) makes a small Debian-like tree
 # whose apt-get and dracut are shell scripts run in create's chroot; libvirt's test driver.
 set -u
@@ -191,7 +192,25 @@ echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake test' >"$T/o/key.pub"
 run create w4 --mirror "file://$T/mirror/" --ssh-key "$T/o/key.pub"
 check "--ssh-key: no generated password" not grep -q 'shown once' "$T/o/out"
 check "--ssh-key: root stays locked" grep -q '^root:\*:' "$T/export/w4/etc/shadow"
-check "--ssh-key (the tree has an sshd): says how" \
-    grep -qx "log in: ssh root@ADDRESS (virsh domifaddr w4), with the key of --ssh-key" "$T/o/out"
+check "--ssh-key (the tree has an sshd): says how, at its pinned address" \
+    grep -Eqx "log in: ssh root@192\.168\.122\.[0-9]+, with the key of --ssh-key" "$T/o/out"
+
+# 9. Pinned by default (issue 22): a create without flags gives the guest a static DHCP host
+# in libvirt's network, so the export goes to that /32 alone; --no-pin-address pins nothing and
+# exports to the whole network as before, with the warning. (The test driver's network is not
+# the live file the library plans from, and the fake kernel fails validate, which takes the pin
+# back: the configure stage's note and --json's pinned_ip say what was pinned.)
+pinned_ip() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pinned_ip"])' "$T/o/out"; }
+run create p1 --mirror "file://$T/mirror/"
+check "default: the configure stage pins" grep -Eq "configure .*guest pinned to 192\.168\.122\.[0-9]+" "$T/o/err"
+run --json create p1j --mirror "file://$T/mirror/"
+check "default: --json's pinned_ip ($(pinned_ip))" grep -Eqx '192\.168\.122\.[0-9]+' <<<"$(pinned_ip)"
+run create p2 --mirror "file://$T/mirror/" --no-pin-address
+check "--no-pin-address: the whole-subnet warning" grep -q "exporting to the whole subnet 192.168.122.0/24" "$T/o/err"
+check "--no-pin-address: nothing pinned" not grep -q "guest pinned to" "$T/o/err"
+run --json create p2j --mirror "file://$T/mirror/" --no-pin-address
+check "--no-pin-address: --json's pinned_ip null" [ "$(pinned_ip)" = None ]
+run create p3 --pin-address --no-pin-address; rc=$?
+check "--pin-address --no-pin-address: refused" [ "$rc" = 2 ]
 check "--ssh-key: the key is root's" grep -qx "$(cat "$T/o/key.pub")" "$T/export/w4/root/.ssh/authorized_keys"
 finish
