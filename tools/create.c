@@ -228,6 +228,21 @@ static void print_done(const create_ctx *c)
         print_way_in(c);
 }
 
+/* create-NAME.log.(N-1) -> .N, ..., create-NAME.log -> .1: the last CREATE_LOG_KEEP runs of a
+ * name keep their output (a rerun no longer overwrote the log of the run that failed). */
+static void rotate_logs(const char *logdir, const char *name)
+{
+    _cleanup_close_ int dfd = open(logdir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    for (int i = CREATE_LOG_KEEP - 1; i >= 0; i--) {
+        char from[128], to[128];
+        snprintf(from, sizeof(from), i ? "create-%s.log.%d" : "create-%s.log", name, i);
+        snprintf(to, sizeof(to), "create-%s.log.%d", name, i + 1);
+        (void)renameat(dfd, from, dfd, to);
+    }
+}
+
 static int open_log(create_ctx *c)
 {
     const char *dir = c->cache_dir ? c->cache_dir : "/var/tmp";
@@ -237,6 +252,7 @@ static int open_log(create_ctx *c)
     snprintf(logdir, sizeof(logdir), "%s/log", dir);
     (void)mkdir(dir, 0755);
     (void)mkdir(logdir, 0700);
+    rotate_logs(logdir, c->o->name);
     c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (c->log_fd < 0) {
         int e = errno;

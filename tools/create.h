@@ -13,6 +13,8 @@
 /* Where debootstrap finds the keys the mirror's Release file is checked against, unless
  * $VIRT_NFSROOT_DEBIAN_KEYRING says otherwise (tests). */
 #define CREATE_DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+/* How many earlier logs of one name are kept (create-NAME.log.1 the newest). */
+#define CREATE_LOG_KEEP 3
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
 #define CREATE_CACHE_RECIPE "2"
 

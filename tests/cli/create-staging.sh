@@ -212,5 +212,16 @@ run --json create p2j --mirror "file://$T/mirror/" --no-pin-address
 check "--no-pin-address: --json's pinned_ip null" [ "$(pinned_ip)" = None ]
 run create p3 --pin-address --no-pin-address; rc=$?
 check "--pin-address --no-pin-address: refused" [ "$rc" = 2 ]
+
+# 10. The log of a name is not overwritten by its next run (issue 22): the earlier ones move to
+# create-NAME.log.1 (the newest) ... .3, no more.
+L=$T/cache/log/create-l1
+run create l1 --mirror "file://$T/mirror/"
+run create l1 --mirror "file://$T/mirror/" --reuse
+check "log: the first run's (debootstrap) kept as .1" grep -q debootstrap "$L.log.1"
+check "log: the second run's is the log" not grep -q debootstrap "$L.log"
+for _ in 1 2 3; do run create l1 --mirror "file://$T/mirror/" --reuse; done
+check "log: three kept, no more" test -f "$L.log.3" -a ! -e "$L.log.4"
+check "log: the first run's aged out" not grep -q debootstrap "$L".log*
 check "--ssh-key: the key is root's" grep -qx "$(cat "$T/o/key.pub")" "$T/export/w4/root/.ssh/authorized_keys"
 finish
