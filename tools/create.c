@@ -285,8 +285,22 @@ static int create_prepare(create_ctx *c)
     return open_log(c);
 }
 
+/* --cache-list, --cache-prune: the tree cache alone. */
+static int cache_cmd(create_opts *o)
+{
+    _cleanup_(ctx_done) create_ctx c = { .o = o, .log_fd = -1, .stages_fd = -1 };
+    const char *cache = secure_getenv("VIRT_NFSROOT_CACHE_DIR");
+    if (!cache)
+        cache = CREATE_CACHE_DIR;
+    if (cache[0] && !(c.cache_dir = strdup(cache)))
+        return EXIT_FAIL;
+    return create_cache_cmd(&c) < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 static int create(create_opts *o)
 {
+    if (o->cache_list || o->cache_prune)
+        return cache_cmd(o);
     cli_log_open();
     _cleanup_(ctx_done)
         create_ctx c = { .o = o, .log_fd = -1, .stages_fd = -1, .t0 = create_now() };
@@ -367,6 +381,8 @@ enum {
     OPT_VIRT_TYPE,
     OPT_CACHE_ONLY,
     OPT_NO_PIN,
+    OPT_CACHE_LIST,
+    OPT_CACHE_PRUNE,
 };
 
 const cli_command cli_cmd_create = {
@@ -405,6 +421,9 @@ const cli_command cli_cmd_create = {
             { "cache-only", OPT_CACHE_ONLY, CLI_NO_ARG, NULL,
               "only fill the tree cache for --release/--packages (no NAME, no domain)", NULL },
             { "dry-run", OPT_DRY, CLI_NO_ARG, NULL, "check the request, change nothing", NULL },
+            { "cache-list", OPT_CACHE_LIST, CLI_NO_ARG, NULL, "list the tree cache", NULL },
+            { "cache-prune", OPT_CACHE_PRUNE, CLI_OPT_ARG, "all",
+              "remove unusable and month-old cache entries (=all: every one)", "all" },
             { 0 } },
     .run = cmd_create,
 };
@@ -517,6 +536,16 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
     case OPT_CACHE_ONLY:
         o->cache_only = true;
         break;
+    case OPT_CACHE_LIST:
+        o->cache_list = true;
+        break;
+    case OPT_CACHE_PRUNE:
+        if (arg && strcmp(arg, "all"))
+            return cli_usage_error("create", "--cache-prune takes '=all' or nothing, not '%s'",
+                                   arg);
+        o->cache_prune = true;
+        o->cache_prune_all = arg != NULL;
+        break;
     }
     return 0;
 }
@@ -532,6 +561,12 @@ static bool packages_ok(const char *s)
 
 static int check_args(create_opts *o, int argc, char **argv)
 {
+    if (o->cache_list || o->cache_prune) {
+        if (optind < argc || o->cache_only || (o->cache_list && o->cache_prune))
+            return cli_usage_error("create", "--cache-list and --cache-prune stand alone");
+        o->name = "cache";
+        return EXIT_OK;
+    }
     if (o->cache_only) {
         if (optind < argc)
             return cli_usage_error("create", "--cache-only takes no NAME");

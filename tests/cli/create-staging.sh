@@ -224,4 +224,29 @@ for _ in 1 2 3; do run create l1 --mirror "file://$T/mirror/" --reuse; done
 check "log: three kept, no more" test -f "$L.log.3" -a ! -e "$L.log.4"
 check "log: the first run's aged out" not grep -q debootstrap "$L".log*
 check "--ssh-key: the key is root's" grep -qx "$(cat "$T/o/key.pub")" "$T/export/w4/root/.ssh/authorized_keys"
+# 11. The tree cache listed and pruned (issue 22), under create's cache lock: --cache-prune
+# removes what no create can use (an entry without its record, an unfinished copy) and keeps a
+# recent complete entry; a month-old one goes; =all removes every one.
+C=$T/cache/trees
+mkdir "$C/debian-trixie-dead" "$C/debian-trixie-0000.tmp"
+run create --cache-list
+check "--cache-list: the complete entry" grep -Eq "^$C/debian-trixie-[0-9a-f]{16}  complete, built [0-9-]{10}, [0-9]+ MB$" "$T/o/out"
+check "--cache-list: the incomplete one" grep -qx "$C/debian-trixie-dead  incomplete, built -, 0 MB" "$T/o/out"
+run --json create --cache-list
+check "--cache-list --json: three entries" python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); assert len(d["entries"]) == 3, d' "$T/o/out"
+flock "$C/.lock" sleep 2 & sleep 0.5
+run create --cache-prune; rc=$?
+wait
+check "--cache-prune: exit 0" [ "$rc" = 0 ]
+check "--cache-prune: waited for create's lock" grep -q "waiting for another create" "$T/o/err"
+check "--cache-prune: the unusable ones removed" test ! -e "$C/debian-trixie-dead" -a ! -e "$C/debian-trixie-0000.tmp"
+check "--cache-prune: the recent complete entry kept" [ -n "$(find "$C" -maxdepth 1 -name '*.done')" ]
+touch -d '40 days ago' "$C"/*.done
+run create --cache-prune
+check "--cache-prune: a month-old entry removed" [ -z "$(find "$C" -mindepth 1 -maxdepth 1 ! -name .lock)" ]
+run create --cache-prune=all; rc=$?
+check "--cache-prune=all on an empty cache: exit 0" [ "$rc" = 0 ]
+run create --cache-prune x1; rc=$?
+check "--cache-prune NAME: refused" [ "$rc" = 2 ]
 finish
