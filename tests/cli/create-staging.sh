@@ -49,6 +49,10 @@ cp -L /lib64/ld-linux-x86-64.so.2 "\$1/lib64/"
 printf '#!/bin/sh\n[ "\$1" = install ] || exit 0\n: >/boot/vmlinuz-$KVER\necho from apt >/boot/initrd.img-$KVER\n' >"\$1/usr/bin/apt-get"
 printf '#!/bin/sh\nfor a; do out=\$a; done\necho from dracut >"\$out"\n' >"\$1/usr/bin/dracut"
 chmod 755 "\$1/usr/bin/apt-get" "\$1/usr/bin/dracut"
+mkdir -p "\$1/etc/ssh"
+echo built-with-the-tree >"\$1/etc/ssh/ssh_host_ed25519_key"
+printf '#!/bin/sh\n[ "\$1" = -A ] && echo made-for-this-guest >/etc/ssh/ssh_host_ed25519_key\n' >"\$1/usr/bin/ssh-keygen"
+chmod 755 "\$1/usr/bin/ssh-keygen"
 EOF
 # The fake debootstrap: its argv, one per line, then the tree in its second-last argument.
 cat >"$T/bin/debootstrap" <<EOF
@@ -228,6 +232,16 @@ for _ in 1 2 3; do run create l1 --mirror "file://$T/mirror/" --reuse; done
 check "log: three kept, no more" test -f "$L.log.3" -a ! -e "$L.log.4"
 check "log: the first run's aged out" not grep -q debootstrap "$L".log*
 check "--ssh-key: the key is root's" grep -qx "$(cat "$T/o/key.pub")" "$T/export/w4/root/.ssh/authorized_keys"
+# 10b. A guest copied from the cache gets its own ssh host keys (ssh-keygen -A in its tree),
+# never the entry's, which every guest of that entry would share.
+run create k2
+check "copied from the cache: the guest's own host key" \
+    grep -qx made-for-this-guest "$T/export/k2/etc/ssh/ssh_host_ed25519_key"
+check "copied from the cache: the entry's key unchanged" \
+    grep -qx built-with-the-tree "$(find "$T/cache/trees" -maxdepth 1 -name 'debian-*' -type d)/etc/ssh/ssh_host_ed25519_key"
+check "a tree of its own (--mirror): its key left as built" \
+    grep -qx built-with-the-tree "$T/export/w1/etc/ssh/ssh_host_ed25519_key"
+
 # 11. The tree cache listed and pruned (issue 22), under create's cache lock: --cache-prune
 # removes what no create can use (an entry without its record, an unfinished copy) and keeps a
 # recent complete entry; a month-old one goes; =all removes every one.
