@@ -105,6 +105,13 @@ check "both guests take the store's image (no second dracut run)" \
 modes=$(stat -c '%a' "$BOOT/$VM2" "$BOOT/$VM2/vmlinuz" "$BOOT/$VM2/initrd.img" | tr '\n' ' ')
 check "umask 077: boot directory 0755, kernel and initramfs 0644 (got $modes)" \
     [ "$modes" = "755 644 644 " ]
+# Issue 23: a guest that panics stops (pvpanic, on_crash destroy) or reboots (panic=), never hangs.
+lv_virsh dumpxml --inactive "$VM1" >"$LV_WORK/$VM1.xml" 2>"$ERR"
+check "$VM1's domain: on_crash destroy and a pvpanic device" \
+    python3 -c 'import sys, xml.etree.ElementTree as E
+d = E.parse(sys.argv[1]).getroot()
+assert d.findtext("on_crash") == "destroy" and d.find("devices/panic") is not None' "$LV_WORK/$VM1.xml"
+check "$VM1's cmdline: panic=10" grep -q '<cmdline>.* panic=10[ <]' "$LV_WORK/$VM1.xml"
 
 files_state "$VM2" store >"$LV_WORK/vm2-store.0"
 files_state "$VM1" >"$LV_WORK/vm1.0"
