@@ -44,7 +44,7 @@ int create_domain_precheck(create_ctx *c)
         return -EEXIST;
     }
     pick_virt_type(c);
-    return 0;
+    return c->o->clone_of ? create_clone_source(c) : 0;
 }
 
 /* s with XML's five specials as entities. */

@@ -383,7 +383,7 @@ static int keyring_check(create_ctx *c)
 int create_source_check(create_ctx *c)
 {
     create_opts *o = c->o;
-    if (o->from_dir || o->from_tarball)
+    if (o->from_dir || o->from_tarball || o->clone_of)
         return 0;
     _cleanup_free_ char *host = host_mirror();
     if (!host || !(c->mirror = strdup(o->mirror ? o->mirror : host)))
@@ -522,6 +522,8 @@ int create_tree(create_ctx *c, create_stage *st)
     if (o->from_dir) {
         const char *how = "";
         r = create_copy_tree(c, o->from_dir, c->target, &how);
+        if (r >= 0 && o->clone_of)
+            r = create_clone_identity(c);
         snprintf(st->note, sizeof(st->note), "copied from %s (%s)", o->from_dir, how);
     } else if (o->from_tarball) {
         snprintf(st->note, sizeof(st->note), "unpacked from %s", o->from_tarball);

@@ -319,6 +319,7 @@ enum {
     OPT_DRY,
     OPT_VIRT_TYPE,
     OPT_CACHE_ONLY,
+    OPT_CLONE_OF,
 };
 
 const cli_command cli_cmd_create = {
@@ -333,6 +334,8 @@ const cli_command cli_cmd_create = {
             { "from-tarball", OPT_TARBALL, CLI_ARG, "FILE",
               "unpack this root tree (tar, gz, xz, zstd) instead", "@file" },
             { "from-dir", OPT_FROM_DIR, CLI_ARG, "DIR", "copy this root tree instead", "@dir" },
+            { "clone-of", OPT_CLONE_OF, CLI_ARG, "GUEST",
+              "copy this stopped guest's tree (made by create) instead", "@domain" },
             { "network", OPT_NETWORK, CLI_ARG, "NET", "libvirt network (default 'default')", NULL },
             { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
               "a static DHCP host for the guest: IP or the next free", NULL },
@@ -464,6 +467,9 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
     case OPT_CACHE_ONLY:
         o->cache_only = true;
         break;
+    case OPT_CLONE_OF:
+        o->clone_of = arg;
+        break;
     }
     return 0;
 }
@@ -501,9 +507,11 @@ static int check_args(create_opts *o, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (o->from_tarball && o->from_dir)
-        return cli_usage_error("create", "give --from-tarball or --from-dir, not both");
-    if ((o->from_tarball || o->from_dir) && (o->release || o->mirror || o->packages))
+    if (!!o->from_tarball + !!o->from_dir + !!o->clone_of > 1)
+        return cli_usage_error("create", "give one of --from-tarball, --from-dir and --clone-of");
+    if (o->clone_of && (o->cache_only || o->reuse))
+        return cli_usage_error("create", "--clone-of makes a new tree: no --cache-only or --reuse");
+    if ((o->from_tarball || o->from_dir || o->clone_of) && (o->release || o->mirror || o->packages))
         return cli_usage_error("create", "--release, --mirror and --packages are for "
                                          "debootstrap, not for a given tree");
     if (o->packages && !packages_ok(o->packages))

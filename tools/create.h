@@ -20,6 +20,7 @@ typedef struct create_opts {
     const char *name;
     const char *release, *mirror, *from_tarball, *from_dir, *network, *pin_ip, *virt_type;
     const char *ssh_key, *root_password_file, *packages, *path;
+    const char *clone_of; /* --clone-of: a stopped guest create made; from_dir is its tree */
     unsigned long memory_mib, vcpus;
     bool pin, reuse, boot_in_export, start, dry_run, cache_only;
 } create_opts;
@@ -120,6 +121,11 @@ int create_remove_tree(const char *parent, const char *name);
 
 /* create-copy.c: from and to opened without following a link; *ret_how as create_copy_tree's. */
 int create_copy_check(const char *from, const char *to, const char **ret_how);
+
+/* create-clone.c: --clone-of's guest (stopped, its tree recorded by create) as from_dir, and
+ * what in its tree copy must not be the original's (ssh host keys). */
+int create_clone_source(create_ctx *c);
+int create_clone_identity(create_ctx *c);
 
 /* create-domain.c */
 int create_domain_precheck(create_ctx *c);
