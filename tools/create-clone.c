@@ -34,22 +34,25 @@ int create_clone_source(create_ctx *c)
     if (!dom || virDomainGetUUIDString(dom, uuid) < 0)
         return refuse(c, -ENOENT, "no such domain");
     if (virDomainIsActive(dom) != 0)
-        return refuse(c, -EBUSY, "the guest is running (or its state is unknown): shut it "
-                                 "down first, a clone copies a stopped guest's tree");
+        return refuse(c, -EBUSY,
+                      "the guest is running (or its state is unknown): shut it "
+                      "down first, a clone copies a stopped guest's tree");
     nfsroot_owned rec = { 0 };
     nfsroot_error err = { 0 };
     int r = nfsroot_owned_load(c->policy, uuid, &rec, &err);
     if (r == -ENOENT || (r >= 0 && !rec.has_tree))
-        return refuse(c, -ENOENT, "create recorded no tree for this guest: only a guest create "
-                                  "made is cloned (--from-dir copies any tree you trust)");
+        return refuse(c, -ENOENT,
+                      "create recorded no tree for this guest: only a guest create "
+                      "made is cloned (--from-dir copies any tree you trust)");
     if (r < 0)
         return cli_lib_error(&err, r, "cannot read what virt-nfsroot made");
     _cleanup_close_ int fd = open(rec.tree, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 ||
         (rec.tree_dev && ((uint64_t)st.st_dev != rec.tree_dev || st.st_ino != rec.tree_ino)))
-        return refuse(c, -ESTALE, "its recorded tree is gone or is no longer the directory "
-                                  "create made (a symbolic link is never followed)");
+        return refuse(c, -ESTALE,
+                      "its recorded tree is gone or is no longer the directory "
+                      "create made (a symbolic link is never followed)");
     snprintf(clone_tree, sizeof(clone_tree), "%s", rec.tree);
     c->o->from_dir = clone_tree;
     return 0;
@@ -59,8 +62,8 @@ int create_clone_source(create_ctx *c)
 static int open_etc_ssh(const create_ctx *c)
 {
     _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int etc = root < 0 ? -1
-                                        : openat(root, "etc", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int etc =
+        root < 0 ? -1 : openat(root, "etc", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (etc < 0)
         return -errno;
     int fd = openat(etc, "ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -100,8 +103,9 @@ static int new_key(create_ctx *c, int ssh, const char *type)
     snprintf(key, sizeof(key), "ssh_host_%s_key", type);
     snprintf(file, sizeof(file), "%s/%s", tmp, key);
     snprintf(comment, sizeof(comment), "root@%s", c->o->name);
-    char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-N", "", "-t", (char *)type,
-                     "-C", comment, "-f", file, NULL };
+    char *argv[] = {
+        "/usr/bin/ssh-keygen", "-q", "-N", "", "-t", (char *)type, "-C", comment, "-f", file, NULL
+    };
     int r = create_spawn(c, NULL, argv);
     char pub[160];
     snprintf(pub, sizeof(pub), "%s.pub", key);
@@ -146,8 +150,9 @@ int create_clone_identity(create_ctx *c)
     if (fd == -ENOENT)
         return 0;
     if (fd < 0)
-        return refuse(c, fd, "the copy's /etc/ssh cannot be opened (a symbolic link is never "
-                             "followed): its ssh host keys would be the original's");
+        return refuse(c, fd,
+                      "the copy's /etc/ssh cannot be opened (a symbolic link is never "
+                      "followed): its ssh host keys would be the original's");
     unsigned had = 0;
     int r = remove_keys(fd, &had);
     if (r < 0)
