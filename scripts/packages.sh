@@ -10,7 +10,7 @@ RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kern
 # shellcheck disable=SC2034 # used by scripts/test, which sources this file
 TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
     dbus dbus-bin rpcbind strace e2fsprogs cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
-    bash-completion dpkg-dev shellcheck
+    bash-completion dpkg-dev shellcheck xfsprogs btrfs-progs
     python3)
 
 apt_install() { # apt_install PACKAGE...

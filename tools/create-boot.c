@@ -207,7 +207,7 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
     if (r < 0)
         return r;
     snprintf(tree_path, sizeof(tree_path), "/boot/initrd.img-%s", c->kver);
-    if (!c->tree_shared) {
+    if (!c->tree_shared && !c->o->clone_of) {
         if ((r = tree_initrd(c, st, hash)) < 0 ||
             (r = copy_out(c, tree_path, c->boot_dir, "initrd.img")) < 0)
             return r;
@@ -224,6 +224,11 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
     if (lstat(shared, &sb) == 0 && S_ISREG(sb.st_mode)) {
         snprintf(st->note, sizeof(st->note), "shared %.200s (no dracut run)", shared);
         st->status = "shared";
+    } else if (c->o->clone_of) { /* a guest's tree: none of its programs runs here */
+        cli_error("create: --clone-of '%s': the store has no initramfs for its kernel %s and "
+                  "dracut configuration, and dracut never runs inside a guest's tree",
+                  cli_esc(c->o->clone_of), c->kver);
+        return -ENOENT;
     } else {
         _cleanup_close_ int in = -1;
         if ((r = tree_initrd(c, st, hash)) < 0)

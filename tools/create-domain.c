@@ -44,7 +44,7 @@ int create_domain_precheck(create_ctx *c)
         return -EEXIST;
     }
     pick_virt_type(c);
-    return 0;
+    return c->o->clone_of ? create_clone_source(c) : 0;
 }
 
 /* s with XML's five specials as entities. */
@@ -90,7 +90,11 @@ static int make_ids(create_ctx *c)
 }
 
 /* The domain: no disk, direct kernel boot, one virtio NIC, a serial console logged to a file,
- * ACPI (without it poweroff halts and the domain stays running), our element, the OS id. */
+ * ACPI (without it poweroff halts and the domain stays running), our element, the OS id.
+ * A kernel panic reaches libvirt through the pvpanic device and on_crash destroys the domain:
+ * it stops (state crashed, the hook releases its exports, the oops stays in the console log)
+ * rather than restarting into the same panic; the cmdline's panic= covers a panic before the
+ * guest's pvpanic driver is loaded. */
 static char *domain_xml(const create_ctx *c, const char *metadata)
 {
     const create_opts *o = c->o;
@@ -129,6 +133,7 @@ static char *domain_xml(const create_ctx *c, const char *metadata)
                  "    <channel type='unix'><target type='virtio' "
                  "name='org.qemu.guest_agent.0'/></channel>\n"
                  "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+                 "    <panic model='isa'/>\n"
                  "  </devices>\n"
                  "</domain>\n",
                  o->virt_type, name, c->uuid, metadata, libosinfo ? libosinfo : "", o->memory_mib,

@@ -123,9 +123,15 @@ static int spawn(create_ctx *c, const char *root, bool private_ns, char *const a
     return -ECHILD;
 }
 
-int create_copy_tree(create_ctx *c, const char *from, const char *to)
+int create_copy_tree(create_ctx *c, const char *from, const char *to, const char **ret_how)
 {
     _cleanup_free_ char *src = NULL;
+    const char *how;
+    int r = create_copy_check(from, to, &how);
+    if (r < 0)
+        return r;
+    if (ret_how)
+        *ret_how = how;
     if (asprintf(&src, "%s/.", from) < 0)
         return -ENOMEM;
     char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--", src, (char *)to, NULL };

@@ -384,7 +384,7 @@ static int keyring_check(create_ctx *c)
 int create_source_check(create_ctx *c)
 {
     create_opts *o = c->o;
-    if (o->from_dir || o->from_tarball)
+    if (o->from_dir || o->from_tarball || o->clone_of)
         return 0;
     _cleanup_free_ char *host = host_mirror();
     if (!host || !(c->mirror = strdup(o->mirror ? o->mirror : host)))
@@ -471,6 +471,7 @@ static uint64_t tree_bytes(const char *path)
 static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages)
 {
     _cleanup_free_ char *entry = NULL;
+    const char *how = "used in place";
     int r = cache_entry_path(c, packages, &entry);
     if (r < 0)
         return r;
@@ -494,7 +495,7 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
             c->bar_free = (uint64_t)v.f_bfree * v.f_frsize;
         else
             c->bar_total = 0;
-        r = create_copy_tree(c, entry, c->target); /* into this run's fresh staging tree */
+        r = create_copy_tree(c, entry, c->target, &how); /* into this run's fresh staging tree */
         c->bar_total = 0;
         if (r < 0 || (r = marker_from_done(c, entry)) < 0)
             return r;
@@ -502,7 +503,7 @@ static int tree_from_cache(create_ctx *c, create_stage *st, const char *packages
     }
     c->cache_entry = TAKE_PTR(entry);
     st->status = "cached";
-    snprintf(st->note, sizeof(st->note), "copied from %s", c->cache_entry);
+    snprintf(st->note, sizeof(st->note), "copied from %s (%s)", c->cache_entry, how);
     return 1;
 }
 
@@ -520,8 +521,11 @@ int create_tree(create_ctx *c, create_stage *st)
         return r;
     c->tree_touched = true;
     if (o->from_dir) {
-        snprintf(st->note, sizeof(st->note), "copied from %s", o->from_dir);
-        r = create_copy_tree(c, o->from_dir, c->target);
+        const char *how = "";
+        r = create_copy_tree(c, o->from_dir, c->target, &how);
+        if (r >= 0 && o->clone_of)
+            r = create_clone_identity(c);
+        snprintf(st->note, sizeof(st->note), "copied from %s (%s)", o->from_dir, how);
     } else if (o->from_tarball) {
         snprintf(st->note, sizeof(st->note), "unpacked from %s", o->from_tarball);
         r = create_guest_unpack(c);
@@ -601,7 +605,7 @@ static int cache_store(create_ctx *c, create_stage *st, const char *hash)
         return 0; /* the guest is fine without */
     if (!c->o->cache_only) {
         create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
-        if (mkdir(tmp, 0755) < 0 || create_copy_tree(c, c->target, tmp) < 0)
+        if (mkdir(tmp, 0755) < 0 || create_copy_tree(c, c->target, tmp, NULL) < 0)
             return create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
     }
     /* The entry's record lives beside it, not in it: a copy is marked only once complete. */

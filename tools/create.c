@@ -383,6 +383,7 @@ enum {
     OPT_NO_PIN,
     OPT_CACHE_LIST,
     OPT_CACHE_PRUNE,
+    OPT_CLONE_OF,
 };
 
 const cli_command cli_cmd_create = {
@@ -397,6 +398,8 @@ const cli_command cli_cmd_create = {
             { "from-tarball", OPT_TARBALL, CLI_ARG, "FILE",
               "unpack this root tree (tar, gz, xz, zstd) instead", "@file" },
             { "from-dir", OPT_FROM_DIR, CLI_ARG, "DIR", "copy this root tree instead", "@dir" },
+            { "clone-of", OPT_CLONE_OF, CLI_ARG, "GUEST",
+              "copy this stopped guest's tree (made by create) instead", "@domain" },
             { "network", OPT_NETWORK, CLI_ARG, "NET", "libvirt network (default 'default')", NULL },
             { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
               "the guest's static DHCP address: IP (default: the next free)", NULL },
@@ -546,6 +549,9 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         o->cache_prune = true;
         o->cache_prune_all = arg != NULL;
         break;
+    case OPT_CLONE_OF:
+        o->clone_of = arg;
+        break;
     }
     return 0;
 }
@@ -589,13 +595,15 @@ static int check_args(create_opts *o, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (o->from_tarball && o->from_dir)
-        return cli_usage_error("create", "give --from-tarball or --from-dir, not both");
+    if (!!o->from_tarball + !!o->from_dir + !!o->clone_of > 1)
+        return cli_usage_error("create", "give one of --from-tarball, --from-dir and --clone-of");
+    if (o->clone_of && (o->cache_only || o->reuse))
+        return cli_usage_error("create", "--clone-of makes a new tree: no --cache-only or --reuse");
     if (o->pin && o->no_pin)
         return cli_usage_error("create", "give --pin-address or --no-pin-address, not both");
     /* Pinned unless told otherwise: the first guest is exported to itself alone (issue 22). */
     o->pin = !o->cache_only && !o->no_pin;
-    if ((o->from_tarball || o->from_dir) && (o->release || o->mirror || o->packages))
+    if ((o->from_tarball || o->from_dir || o->clone_of) && (o->release || o->mirror || o->packages))
         return cli_usage_error("create", "--release, --mirror and --packages are for "
                                          "debootstrap, not for a given tree");
     if (o->packages && !packages_ok(o->packages))

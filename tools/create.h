@@ -24,6 +24,7 @@ typedef struct create_opts {
     const char *name;
     const char *release, *mirror, *from_tarball, *from_dir, *network, *pin_ip, *virt_type;
     const char *ssh_key, *root_password_file, *packages, *path;
+    const char *clone_of; /* --clone-of: a stopped guest create made; from_dir is its tree */
     unsigned long memory_mib, vcpus;
     bool pin, no_pin, reuse, boot_in_export, start, dry_run, cache_only;
     bool cache_list, cache_prune, cache_prune_all;
@@ -118,14 +119,23 @@ int create_dracut_hash(create_ctx *c, char ret[17]);
 int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret);
 
 /* create-run.c */
-/* cp -a of a tree's contents into the directory to (a bar when c->bar_total is set). */
-int create_copy_tree(create_ctx *c, const char *from, const char *to);
+/* cp -a of a tree's contents into the directory to (a bar when c->bar_total is set); *ret_how
+ * (may be NULL): "reflink" or "plain copy". */
+int create_copy_tree(create_ctx *c, const char *from, const char *to, const char **ret_how);
 /* Run argv (a program, with a private mount namespace; inside root with private /proc /sys
  * /dev when root is not NULL), its output to the log. 0, or -errno / -ECHILD after printing. */
 int create_spawn(create_ctx *c, const char *root, char *const argv[]);
 /* Remove parent/name: a link or file itself, a directory with rm -rf --one-file-system
  * beneath the opened parent (never through a symbolic link). */
 int create_remove_tree(const char *parent, const char *name);
+
+/* create-copy.c: from and to opened without following a link; *ret_how as create_copy_tree's. */
+int create_copy_check(const char *from, const char *to, const char **ret_how);
+
+/* create-clone.c: --clone-of's guest (stopped, its tree recorded by create) as from_dir, and
+ * what in its tree copy must not be the original's (ssh host keys). */
+int create_clone_source(create_ctx *c);
+int create_clone_identity(create_ctx *c);
 
 /* create-domain.c */
 int create_domain_precheck(create_ctx *c);

@@ -105,8 +105,10 @@ int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_co
         return r;
     _cleanup_free_ char *spec = NULL, *s = NULL;
     const char *vers = c->v[NFSROOT_GUEST_NFS_VERSION];
+    /* panic=10: a kernel that panics before its pvpanic driver is loaded (the domain's
+     * on_crash then stops it) reboots after 10 s instead of spinning until destroyed. */
     if (root_spec(c, ":", &spec) < 0 ||
-        asprintf(&s, "root=nfs4:%s%s%s rw ip=dhcp rd.neednet=1 console=ttyS0%s", spec,
+        asprintf(&s, "root=nfs4:%s%s%s rw ip=dhcp rd.neednet=1 console=ttyS0 panic=10%s", spec,
                  vers ? ":vers=" : "", vers ? vers : "", p->def->selinux ? " selinux=0" : "") < 0)
         return nfsroot_err(err, -ENOMEM, NULL, "cmdline", NULL, 0, "out of memory");
     *ret = TAKE_PTR(s);

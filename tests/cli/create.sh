@@ -58,7 +58,7 @@ refuse "existing domain" 1 "^virt-nfsroot: create: domain 'test' already exists:
     create test
 refuse "relative --path" 2 "is not an absolute path" create g --path rel/g
 : >"$O/x.tar"
-refuse "two sources" 2 "give --from-tarball or --from-dir, not both" \
+refuse "two sources" 2 "give one of --from-tarball, --from-dir and --clone-of" \
     create g --from-dir "$T/outside" --from-tarball "$O/x.tar"
 # A FIFO as a file option: refused at once (a FIFO without a writer blocked open(2) for ever),
 # one sentence naming the option; timeout(1) turns a hang into a failure.

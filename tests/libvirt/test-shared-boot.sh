@@ -105,6 +105,13 @@ check "both guests take the store's image (no second dracut run)" \
 modes=$(stat -c '%a' "$BOOT/$VM2" "$BOOT/$VM2/vmlinuz" "$BOOT/$VM2/initrd.img" | tr '\n' ' ')
 check "umask 077: boot directory 0755, kernel and initramfs 0644 (got $modes)" \
     [ "$modes" = "755 644 644 " ]
+# Issue 23: a guest that panics stops (pvpanic, on_crash destroy) or reboots (panic=), never hangs.
+lv_virsh dumpxml --inactive "$VM1" >"$LV_WORK/$VM1.xml" 2>"$ERR"
+check "$VM1's domain: on_crash destroy and a pvpanic device" \
+    python3 -c 'import sys, xml.etree.ElementTree as E
+d = E.parse(sys.argv[1]).getroot()
+assert d.findtext("on_crash") == "destroy" and d.find("devices/panic") is not None' "$LV_WORK/$VM1.xml"
+check "$VM1's cmdline: panic=10" grep -q '<cmdline>.* panic=10[ <]' "$LV_WORK/$VM1.xml"
 
 files_state "$VM2" store >"$LV_WORK/vm2-store.0"
 files_state "$VM1" >"$LV_WORK/vm1.0"
@@ -128,6 +135,51 @@ unchanged "both stopped: $VM1's boot files as create left them" \
     "$LV_WORK/vm1.0" "$VM1"
 unchanged "both stopped: $VM2's boot files and the store's image as create left them" \
     "$LV_WORK/vm2-store.0" "$VM2" store
+
+# Issue 23: --clone-of. A running guest is refused; a stopped one create made is copied (its
+# note says reflink or plain copy), the clone gets its own ssh host key (the original's is
+# removed, a new one made by the host's ssh-keygen), hostname, empty machine-id, MAC and pin,
+# and takes the store's initramfs (no dracut run inside a guest's tree).
+VM3=nfsroot-sb3
+pinned() { lv_virsh net-dumpxml default | grep -q "ip='$1'"; }
+clone() {
+    VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" --json create "$VM3" \
+        --clone-of "$VM1" --network default --pin-address 192.168.122.62 --virt-type qemu \
+        --memory 256 >"$LV_WORK/$VM3.out" 2>"$ERR"
+}
+start_paused "$VM1"
+clone; rc=$?
+check "--clone-of a running guest: refused (exit $rc)" \
+    grep -q "^virt-nfsroot: create: --clone-of '$VM1': the guest is running" "$ERR"
+check "--clone-of a running guest: no tree" [ ! -e "/export/$VM3" ]
+check "--clone-of a running guest: no domain" not lv_virsh dominfo "$VM3"
+lv_virsh destroy "$VM1" >/dev/null 2>&1
+mkdir -p "/export/$VM1/etc/ssh"
+echo "the original's key" >"/export/$VM1/etc/ssh/ssh_host_ed25519_key"
+echo "the original's key" >"/export/$VM1/etc/ssh/ssh_host_ed25519_key.pub"
+if clone; then
+    pass "create $VM3 --clone-of $VM1"
+    note=$(python3 -c 'import json, sys
+print([s["note"] for s in json.load(open(sys.argv[1]))["stages"] if s["name"] == "tree"][0])' \
+        "$LV_WORK/$VM3.out")
+    check "clone: the tree stage names the source and the method ($note)" \
+        grep -Eq "^copied from /export/$VM1 \((reflink|plain copy)\)\$" <<<"$note"
+    key=/export/$VM3/etc/ssh/ssh_host_ed25519_key
+    check "clone: a new ssh host key, root's, 0600" [ "$(stat -c '%u %a' "$key" 2>/dev/null)" = "0 600" ]
+    check "clone: not the original's key" not grep -q original "$key" "$key.pub"
+    check "clone: the original's key untouched" grep -q original "/export/$VM1/etc/ssh/ssh_host_ed25519_key"
+    check "clone: its own hostname" [ "$(cat "/export/$VM3/etc/hostname")" = "$VM3" ]
+    check "clone: an empty machine-id" [ ! -s "/export/$VM3/etc/machine-id" ]
+    mac1=$(lv_virsh domiflist "$VM1" | awk '/network/ { print $5 }')
+    mac3=$(lv_virsh domiflist "$VM3" | awk '/network/ { print $5 }')
+    check "clone: its own MAC ($mac3, not $mac1)" [ "${mac3:-none}" != "${mac1:-none}" ]
+    check "clone: its own DHCP pin" pinned 192.168.122.62
+    check "clone: the store's initramfs, no second image" [ "$(store_files | wc -l)" = 1 ]
+else
+    fail "create $VM3 --clone-of $VM1: $(cat "$ERR")"
+fi
+"$CLI" --connect "$LV_URI" delete "$VM3" --tree >/dev/null 2>"$ERR" ||
+    fail "delete $VM3 --tree: $(cat "$ERR")"
 
 # delete keeps the store's image while a guest's boot directory still links it.
 "$CLI" --connect "$LV_URI" delete "$VM1" --tree >/dev/null 2>"$ERR" ||
