@@ -60,7 +60,7 @@ printf '%s\t192.168.122.5/32(%s)\n' "$T/export/test" "$OPTS" >"$T/etab"
     printf 'export root rw %s %s 192.168.122.9/32\n' "$T/export/gone" "$OPTS"
 } >"$T/state/domains/gone.state"
 printf 'virt-nfsroot-state 1\ndomain broken\nnot a record \033[31m<b>x</b>\n' \
-    >"$T/state/domains/broken.state"
+    >"$T/state/domains/<b>broken<img src=x onerror=document.title=1>.state"
 
 # What the guest's kernel package and dracut "install": an x86-64 ELF header the boot check
 # identifies, and a cpio holding what a dracut NFS initramfs holds (as the libvirt harness's
