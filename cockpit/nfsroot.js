@@ -45,12 +45,16 @@ function el(tag, attrs, ...children) {
     return e;
 }
 
+// Each cell carries its column's name: on a phone the rows become cards labelled with it.
 function fill(tbody, rows) {
+    const heads = [...tbody.parentElement.querySelectorAll("thead th")].map(th => th.textContent);
+    for (const r of rows)
+        [...r.children].forEach((td, i) => td.setAttribute("data-label", heads[i] || ""));
     tbody.replaceChildren(...rows);
 }
 
 function row(cells, attrs) {
-    return el("tr", attrs || {}, ...cells.map((c, i) => el("td", { "data-label": String(i) }, c)));
+    return el("tr", attrs || {}, ...cells.map(c => el("td", {}, c)));
 }
 
 function levelClass(level) {
@@ -317,6 +321,7 @@ function runCreate(ev) {
     const btn = document.getElementById("c-run");
     btn.disabled = true;
     document.getElementById("create-progress").hidden = false;
+    document.getElementById("create-progress").scrollIntoView({ block: "nearest" });
     document.getElementById("c-stages").replaceChildren();
     document.getElementById("c-result").textContent = "";
     setProgress(0, 1, "Starting");

@@ -211,6 +211,11 @@ def phone_and_dark(d):
     d.find_element(By.ID, "tab-guests").click()
     width = d.execute_script("return document.documentElement.scrollWidth")
     check(f"phone width: no sideways scrolling of the page ({width} px)", width <= 390)
+    label = d.execute_script(
+        "const td = document.querySelector('#guests-table tbody td');"
+        "return getComputedStyle(td).display + ' ' + getComputedStyle(td, '::before').content")
+    check(f"phone width: rows are cards, cells labelled by column ({label})",
+          label == 'grid "Domain"')
     shot(d, "guests-phone")
     d.execute_script("localStorage.setItem('shell:style', 'dark');"
                      "window.dispatchEvent(new CustomEvent('cockpit-style', {detail: {style: 'dark'}}))")
