@@ -40,6 +40,9 @@ request against the host policy and checking that the guest can boot from it
 (kernel, initramfs, command line, fstab). The virt-nfsroot command annotates
 guests, shows what is exported, checks the host and repairs stale exports.")
 set(CPACK_GENERATOR "DEB")
+# This .deb holds what has no component; the Cockpit page (component "cockpit") is its own
+# package, virt-nfsroot-cockpit (packaging/cockpit-deb.sh).
+set(CPACK_INSTALL_CMAKE_PROJECTS "${PROJECT_BINARY_DIR};${PROJECT_NAME};Unspecified;/")
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 set(CPACK_STRIP_FILES ON)
 

@@ -61,11 +61,34 @@ static void ctx_done(create_ctx *c)
         virConnectClose(c->conn);
 }
 
+/* With --json, one line per stage as it begins and ends on stderr, for a progress bar (the
+ * Cockpit page): {"progress":{"stage":"kernel","index":2,"total":7,"status":"running"}}. */
+static void stage_json(const create_stage *st, size_t i, size_t n)
+{
+    json j;
+    json_init(&j, stderr);
+    j.pretty = false;
+    json_begin_object(&j);
+    json_key(&j, "progress");
+    json_begin_object(&j);
+    json_kv_string(&j, "stage", st->name);
+    json_kv_int(&j, "index", (int64_t)i + 1);
+    json_kv_int(&j, "total", (int64_t)n);
+    json_kv_string(&j, "status", st->status);
+    json_key(&j, "seconds");
+    json_double(&j, st->seconds);
+    json_end_object(&j);
+    json_end_object(&j);
+    json_finish(&j);
+}
+
 /* "[2/6] kernel ... 61.2 s" on stderr (stdout stays for --json). */
 static void stage_line(const create_ctx *c, const create_stage *st, size_t i, size_t n)
 {
-    if (cli.json)
+    if (cli.json) {
+        stage_json(st, i, n);
         return;
+    }
     fprintf(stderr, "[%zu/%zu] %-10s %-7s %6.1f s%s%s\n", i + 1, n, st->name, st->status,
             st->seconds, st->note[0] ? "  " : "", st->note[0] ? cli_esc(st->note) : "");
     (void)c;
@@ -88,7 +111,10 @@ static int run_stages(create_ctx *c)
     size_t n = c->o->cache_only ? 2 : ELEMENTSOF(stages); /* the cache: tree + kernel */
     for (size_t i = 0; i < n; i++) {
         create_stage *st = &c->stages[c->n_stages++];
-        *st = (create_stage){ .name = stages[i].name, .status = "done" };
+        *st = (create_stage){ .name = stages[i].name, .status = "running" };
+        if (cli.json)
+            stage_json(st, i, n);
+        st->status = "done";
         double t = create_now();
         int r = create_interrupted() ? -EINTR : stages[i].fn(c, st);
         /* The tree is built: from staging into place before the domain names it. */

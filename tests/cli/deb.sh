@@ -55,6 +55,24 @@ else
     echo "note: lintian is not installed; not run"
 fi
 
+# The Cockpit page: a package of its own (packaging/cockpit-deb.sh), lintian-clean, not in the
+# main one.
+check "the main package has no Cockpit page" not grep -q ' ./usr/share/cockpit/' <<<"$contents"
+if [ -f "$B/cockpit/virt-nfsroot/manifest.json" ]; then
+    version=$(dpkg-deb -f "$DEB" Version)
+    CDEB=$("$(dirname "$0")/../../packaging/cockpit-deb.sh" "$B" "$version" "$W/out" 2>"$W/cdeb.log")
+    check "cockpit: the .deb is built" test -f "$CDEB" || cat "$W/cdeb.log"
+    check "cockpit: Depends on cockpit-bridge and this virt-nfsroot" \
+        sh -c "dpkg-deb -f '$CDEB' Depends | grep -qx 'cockpit-bridge, virt-nfsroot (>= $version)'"
+    check "cockpit: the page in /usr/share/cockpit/virt-nfsroot" \
+        sh -c "dpkg-deb -c '$CDEB' | grep ' ./usr/share/cockpit/virt-nfsroot/manifest.json$' >/dev/null"
+    if command -v lintian >/dev/null; then
+        lintian --tag-display-limit 0 "$CDEB" >"$W/clintian.txt" 2>&1
+        check "cockpit: lintian: no errors, no warnings" not grep -Eq '^[EW]: ' "$W/clintian.txt" ||
+            cat "$W/clintian.txt"
+    fi
+fi
+
 # dpkg -i / -r for real, on overlays.
 mount --make-rprivate /
 for d in usr etc var; do
