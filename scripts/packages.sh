@@ -11,7 +11,8 @@ RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kern
 TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nfs-ganesha-vfs libnfs-utils
     dbus dbus-bin rpcbind strace e2fsprogs cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
     bash-completion dpkg-dev shellcheck
-    python3)
+    python3
+    ceph-mon ceph-osd ceph-mds ceph-common ceph-fuse nfs-ganesha-ceph nfs-ganesha-rados-grace)
 
 apt_install() { # apt_install PACKAGE...
     export DEBIAN_FRONTEND=noninteractive
