@@ -40,7 +40,8 @@ static bool in(const uint16_t *v, size_t n, uint16_t id)
 }
 
 /* e's id: ours among its candidates, else (allocate) the first free one; -ENOENT when not
- * ours and not allocating. taken: ids given to this plan's earlier exports. */
+ * ours and not allocating. taken: ids given to this plan's earlier exports. Ours is listed, or
+ * (a host killed between object and list) unlisted before the first free candidate. */
 static int find_id(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
                    const nfsroot_export *e, const char *urls, const uint16_t *taken, size_t n_taken,
                    bool allocate, uint16_t *ret, nfsroot_error *err)
@@ -48,7 +49,8 @@ static int find_id(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *p
     uint16_t free_id = 0;
     for (unsigned a = 0; a < ID_DERIVE_ATTEMPTS; a++) {
         uint16_t id = id_derive_one(p, plan->uuid, e->path, a);
-        if (in(taken, n_taken, id))
+        /* past the first free candidate only listed ones can be ours (one OSD op each) */
+        if (in(taken, n_taken, id) || (free_id && !ceph_urls_has(urls, p, id)))
             continue;
         char oid[32];
         ceph_export_oid(id, oid, sizeof(oid));
