@@ -64,8 +64,10 @@ UUID=11111111-2222-3333-4444-555555555555
 mkdir -p "$W/export/vm1" && echo hello >"$W/export/vm1/hello.txt"
 domain vm1 $UUID >"$W/vm1.xml"
 t=$(ceph_ms)
-check "prepare of vm1 succeeds" hook vm1 prepare begin
+check "prepare of vm1 succeeds" env LD_DEBUG=libs LD_DEBUG_OUTPUT="$W/ld" "$HOOK" vm1 prepare \
+    begin - <"$W/vm1.xml"
 echo "prepare took $(($(ceph_ms) - t)) ms"
+check "the ceph backend's prepare loaded librados (dlopen)" bash -c "cat '$W'/ld.* | grep -q librados"
 oid=$(urls | sed -n 's|^%url "rados://.nfs/vnr/\(export-[0-9]*\)"$|\1|p' | grep -vx export-1)
 # shellcheck disable=SC2317 # run by check
 mgr_and_one() { [ "$(urls | wc -l)" = 2 ] && urls | grep -qx '%url "rados://.nfs/vnr/export-1"'; }
