@@ -228,10 +228,10 @@ static int ceph_has(const nfsroot_policy *p, const char *path, const char *clien
     return 0;
 }
 
+/* 4.1: the same NFS-Ganesha 4.3 as the ganesha backend (see there why not 4.2). */
 const nfsroot_backend nfsroot_backend_ceph = {
     .guest_nfs_version = "4.1",
     .apply = ceph_apply,
     .remove = ceph_remove,
     .has = ceph_has,
-    .nfs_versions = NULL,
 };
