@@ -6,6 +6,9 @@
 # takes exactly that away again. An export the Ceph mgr nfs module made (id 1, no xattrs of
 # ours) is never touched. Two simulated hosts (two policies, two state dirs) x 32 concurrent
 # prepares lose no url line under the RADOS lock, and their releases leave the list as it was.
+# A hook SIGKILLed between object and list (holding the lock) blocks others for the lock's lease
+# only, and the next prepare reuses its object; one killed before a release's notify is
+# finished by the next release.
 # Usage: test-backend.sh HOOK   (root; exit 77 = skipped, with the reason). KEEP=1 keeps W.
 set -u
 HOOK=$(readlink -f "$1")
@@ -100,6 +103,43 @@ for port in 2049 2050; do
     check "node on port $port no longer serves vm1" ceph_waitfor 50 not guest_sees $port "$W/export/vm1"
     check "node on port $port still serves the mgr's export" nfs-ls "$(ceph_nfs_url $port /mgr/)"
 done
+
+# ---- a host SIGKILLed mid-apply (fault points: ENABLE_TESTING_HOOKS), holding the RADOS lock
+mkdir -p "$W/export/vm2" "$W/export/vm3"
+domain vm2 33333333-0000-4000-8000-000000000002 >"$W/vm2.xml"
+domain vm3 33333333-0000-4000-8000-000000000003 52:54:00:00:02:03 >"$W/vm3.xml"
+sed -i "s|</dhcp>|<host mac='52:54:00:00:02:03' ip='192.168.122.203'/>&|" "$W/net/default.xml"
+ours_of() { # UUID: how many export objects carry it
+    local o n=0
+    for o in $(ceph_rados ls | grep '^export-'); do
+        [ "$(ceph_rados getxattr "$o" virt-nfsroot.uuid 2>/dev/null)" = "$1" ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+NFSROOT_FAULT_KILL_AT=ceph-object-written hook vm2 prepare begin 2>/dev/null
+rc=$?
+if [ $rc = 137 ]; then
+    pass "prepare of vm2 killed between its object and the url list"
+    check "its object is left, unlisted" \
+        test "$(ours_of 33333333-0000-4000-8000-000000000002)" = 1 -a "$(urls | wc -l)" = 1
+    t=$(ceph_ms)
+    check "another domain's prepare waits out the dead host's lock lease and succeeds" \
+        hook vm3 prepare begin
+    echo "  waited $(($(ceph_ms) - t)) ms (lease ${CEPH_LOCK_SECONDS:-30} s)"
+    check "vm2's next prepare succeeds" hook vm2 prepare begin
+    check "... reusing its left object: one of vm2's, listed" \
+        test "$(ours_of 33333333-0000-4000-8000-000000000002)" = 1 -a "$(urls | wc -l)" = 3
+    check "node on port 2049 serves vm2" ceph_waitfor 100 guest_sees 2049 "$W/export/vm2"
+    NFSROOT_FAULT_KILL_AT=ceph-listed hook vm3 release end 2>/dev/null
+    check "release of vm3 killed after the list was written, before the notify" [ $? = 137 ]
+    check "vm3's release, run again, succeeds" hook vm3 release end
+    check "release of vm2 succeeds" hook vm2 release end
+    check "nothing of vm2 or vm3 is left, the mgr's export is" \
+        test "$(urls)" = '%url "rados://.nfs/vnr/export-1"' -a "$(ceph_rados ls | grep -c '^export-')" = 1
+else
+    echo "SKIP: fault points not compiled in (ENABLE_TESTING_HOOKS; prepare exit $rc)"
+    hook vm2 release end
+fi
 
 # ---- lock contention: hosts A and B, 32 concurrent prepares each
 for h in A B; do

@@ -15,6 +15,7 @@
 
 #include "backend/ceph/ceph.h"
 #include "backend/ganesha/ganesha.h"
+#include "fault.h"
 
 #define CEPH_MGR_IDS_BELOW 1000
 #define CEPH_URLS_MAX 65536
@@ -114,6 +115,7 @@ static int commit(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *pl
         r = rados_conn_write(c, rados_conn_conf_oid(c), text, NULL, NULL, err);
         if (r < 0)
             return r;
+        NFSROOT_FAULT_POINT("ceph-listed");
     }
     unsigned replies = 0;
     r = rados_conn_notify(c, &replies, err);
@@ -160,6 +162,7 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
             r = rados_conn_write(c, oid, block, plan->uuid, e->path, err);
         if (r < 0)
             return r;
+        NFSROOT_FAULT_POINT("ceph-object-written");
     }
     size_t n_del = 0;
     for (size_t i = 0; i < n_old; i++) {
