@@ -62,6 +62,10 @@ int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
     p->ganesha_conf = strdup("/etc/ganesha/ganesha.conf");
     p->ganesha_export_id_min = 20000;
     p->ganesha_export_id_max = 29999;
+    snprintf(p->ceph_conf, sizeof(p->ceph_conf), "/etc/ceph/ceph.conf");
+    snprintf(p->ceph_client_id, sizeof(p->ceph_client_id), "admin");
+    snprintf(p->ceph_pool, sizeof(p->ceph_pool), ".nfs");
+    snprintf(p->ceph_namespace, sizeof(p->ceph_namespace), "virt-nfsroot");
     if (!p->export_roots || !p->boot_dirs || !p->default_options || !p->allowed_options ||
         !p->exports_dir || !p->state_dir || !p->exportfs || !p->etab || !p->network_dir ||
         !p->sysfs_net_dir || !p->ganesha_exports_dir || !p->ganesha_conf || !p->owned_dir)
@@ -175,8 +179,41 @@ static int set_host_id(const parse_ctx *c, nfsroot_policy *p, const char *v)
     return dup_str(&p->host_id, v);
 }
 
+/* A Ceph name (client id, pool, namespace, node): 1-64 of [A-Za-z0-9._-], into dst[65]. */
+static int set_ceph_name(const parse_ctx *c, char *dst, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 64 ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+        return bad(c, "'%s' is not 1-64 letters, digits, '.', '_' or '-'", v);
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+static int set_ceph_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
+{
+    if (!strcmp(k, "ceph_conf")) {
+        if (!path_is_normalised_absolute(v) || strlen(v) >= sizeof(p->ceph_conf))
+            return bad(c, "'%s' is not a normalised absolute path under 256 bytes", v);
+        snprintf(p->ceph_conf, sizeof(p->ceph_conf), "%s", v);
+        return 0;
+    }
+    if (!strcmp(k, "ceph_client_id"))
+        return set_ceph_name(c, p->ceph_client_id, v);
+    if (!strcmp(k, "ceph_pool"))
+        return set_ceph_name(c, p->ceph_pool, v);
+    if (!strcmp(k, "ceph_namespace"))
+        return set_ceph_name(c, p->ceph_namespace, v);
+    return set_ceph_name(c, p->ceph_node_id, v);
+}
+
 static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
 {
+    static const char *const ceph_keys[] = { "ceph_conf", "ceph_client_id", "ceph_pool",
+                                             "ceph_namespace", "ceph_node_id" };
+    for (size_t i = 0; i < ELEMENTSOF(ceph_keys); i++)
+        if (!strcmp(k, ceph_keys[i]))
+            return set_ceph_key(c, p, k, v);
     if (!strcmp(k, "export_roots"))
         return set_dirs(c, &p->export_roots, v, true);
     if (!strcmp(k, "boot_dirs"))

@@ -34,6 +34,12 @@ struct nfsroot_policy {
     char *sysfs_net_dir; /* /sys/class/net: which interfaces are bridges */
     char *owned_dir;     /* /var/lib/virt-nfsroot/owned: what create and annotate made */
     char *host_id;       /* this host in claims on shared storage; NULL: /etc/machine-id */
+    /* The ceph backend's cluster (lib/backend/ceph/); fixed size, copied with the struct. */
+    char ceph_conf[256];     /* /etc/ceph/ceph.conf */
+    char ceph_client_id[65]; /* admin: librados' and ganesha's FSAL_CEPH client */
+    char ceph_pool[65];      /* .nfs */
+    char ceph_namespace[65]; /* the NFS cluster: RADOS namespace, object conf-nfs.<it> */
+    char ceph_node_id[65];   /* this host's ganesha node in the grace database */
 };
 
 #endif

@@ -3,7 +3,7 @@
 # The Debian 12 packages virt-nfsroot needs, in one place (sourced by setup, test and .ci/run).
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 BUILD_PACKAGES=(build-essential cmake pkg-config libxml2-dev libnfsidmap-dev libvirt-dev
-    libarchive-dev libdbus-1-dev libcrypt-dev scdoc npm)
+    libarchive-dev libdbus-1-dev libcrypt-dev scdoc npm librados-dev)
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
     dnsmasq-base debootstrap debian-archive-keyring)
@@ -12,7 +12,8 @@ TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nf
     dbus dbus-bin rpcbind strace e2fsprogs cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
     bash-completion dpkg-dev shellcheck xfsprogs btrfs-progs
     python3
-    cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium)
+    cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium
+    ceph-mon ceph-osd ceph-mds ceph-common ceph-fuse nfs-ganesha-ceph nfs-ganesha-rados-grace)
 
 apt_install() { # apt_install PACKAGE...
     export DEBIAN_FRONTEND=noninteractive

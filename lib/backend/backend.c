@@ -15,6 +15,11 @@ static const struct {
 #else
     [NFSROOT_BACKEND_GANESHA] = { "ganesha", NULL },
 #endif
+#ifdef NFSROOT_HAVE_CEPH
+    [NFSROOT_BACKEND_CEPH] = { "ceph", &nfsroot_backend_ceph },
+#else
+    [NFSROOT_BACKEND_CEPH] = { "ceph", NULL },
+#endif
 };
 
 const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind)

@@ -92,5 +92,8 @@ int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
 #ifdef NFSROOT_HAVE_GANESHA
 extern const nfsroot_backend nfsroot_backend_ganesha;
 #endif
+#ifdef NFSROOT_HAVE_CEPH
+extern const nfsroot_backend nfsroot_backend_ceph;
+#endif
 
 #endif

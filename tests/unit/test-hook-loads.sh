@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # What each hook run loads (docs/PERFORMANCE.md): an unannotated guest runs the static front end
 # alone, a release without a record loads no libxml2 (nor the ICU and libstdc++ it
-# pulls in) and no libnfsidmap, a prepare does. Read from the dynamic loader's own report (LD_DEBUG=libs), so no
+# pulls in) and no libnfsidmap, a prepare does; neither loads librados (ceph.backend: a prepare on
+# the ceph backend does). Read from the dynamic loader's own report (LD_DEBUG=libs), so no
 # root and no daemon are needed.
 # Usage: test-hook-loads.sh BUILD_DIR SOURCE_DIR
 set -u
@@ -44,9 +45,13 @@ check "release: the runner ran (the library was loaded)" grep -q 'libvirt-nfsroo
 check "release: libxml2 is not loaded" not grep -q 'libxml2' "$W/release.out"
 check "release: ICU is not loaded" not grep -q 'libicu' "$W/release.out"
 check "release: libnfsidmap is not loaded" not grep -q 'libnfsidmap' "$W/release.out"
+check "release: librados is not loaded (the ceph backend's alone)" \
+    not grep -q 'librados' "$W/release.out"
 
 # The export directory does not exist: prepare parses, then refuses.
 loads prepare.out prepare begin "$W/ours.xml"
 check "prepare of a missing export directory: exit 1" [ $? -eq 1 ]
 check "prepare: libxml2 is loaded to parse the domain" grep -q 'libxml2' "$W/prepare.out"
+check "prepare: librados is not loaded (the ceph backend's alone)" \
+    not grep -q 'librados' "$W/prepare.out"
 summary

@@ -100,6 +100,13 @@ static int check_strings(const nfsroot_plan *plan, const nfsroot_export *e, nfsr
 int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
                           const nfsroot_export *e, uint16_t id, char **ret, nfsroot_error *err)
 {
+    return ganesha_format_export_fsal(p, plan, e, id, e->path, "Name = VFS;", ret, err);
+}
+
+int ganesha_format_export_fsal(const nfsroot_policy *p, const nfsroot_plan *plan,
+                               const nfsroot_export *e, uint16_t id, const char *fsal_path,
+                               const char *fsal, char **ret, nfsroot_error *err)
+{
     int r = check_strings(plan, e, err);
     if (r < 0)
         return r;
@@ -144,17 +151,17 @@ int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
                      "    SecType = %s;\n"
                      "    PrivilegedPort = %s;\n"
                      "%s%s%s%s%s%s"
-                     "    FSAL { Name = VFS; }\n"
+                     "    FSAL { %s }\n"
                      "    CLIENT {\n"
                      "        Clients = %s;\n"
                      "        Access_Type = %s;\n"
                      "    }\n"
                      "}\n",
-                     domain_ok ? plan->domain : "?", plan->uuid, id, e->path, e->path, squash,
+                     domain_ok ? plan->domain : "?", plan->uuid, id, fsal_path, e->path, squash,
                      p->ganesha_nfsv3 ? "3, 4" : "4", sec, privileged ? "true" : "false",
                      anonuid ? "    Anonymous_Uid = " : "", anonuid ? anonuid : "",
                      anonuid ? ";\n" : "", anongid ? "    Anonymous_Gid = " : "",
-                     anongid ? anongid : "", anongid ? ";\n" : "", clients, ro ? "RO" : "RW");
+                     anongid ? anongid : "", anongid ? ";\n" : "", fsal, clients, ro ? "RO" : "RW");
     if (n < 0)
         return -ENOMEM;
     *ret = out;

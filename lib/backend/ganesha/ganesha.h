@@ -90,6 +90,11 @@ int ganesha_export_file_name(const char *uuid, uint16_t id, char *buf, size_t le
 /* The EXPORT block for e with the given id (caller frees); refusals in err. */
 int ganesha_format_export(const nfsroot_policy *p, const nfsroot_plan *plan,
                           const nfsroot_export *e, uint16_t id, char **ret, nfsroot_error *err);
+/* The same with another FSAL: Path = fsal_path (the export as that FSAL names it), FSAL {
+ * fsal } (e.g. "Name = CEPH; User_Id = \"admin\";": the caller's checked text). */
+int ganesha_format_export_fsal(const nfsroot_policy *p, const nfsroot_plan *plan,
+                               const nfsroot_export *e, uint16_t id, const char *fsal_path,
+                               const char *fsal, char **ret, nfsroot_error *err);
 /* The index file: one %include of dir/<file> per id of ours (caller frees). */
 int ganesha_format_index(const char *dir, const id_list *ours, char **ret);
 

@@ -96,6 +96,7 @@ typedef struct nfsroot_log {
 typedef enum nfsroot_backend_kind {
     NFSROOT_BACKEND_KERNEL = 0, /* nfs-utils exportfs + /etc/exports.d */
     NFSROOT_BACKEND_GANESHA,    /* NFS-Ganesha over D-Bus */
+    NFSROOT_BACKEND_CEPH,       /* NFS-Ganesha nodes on CephFS, exports in RADOS */
 } nfsroot_backend_kind;
 /* The backend's name as the policy's `backend =` and the records spell it ("kernel", …). */
 NFSROOT_API const char *nfsroot_backend_name(nfsroot_backend_kind kind);

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Ceph backend: guest roots on CephFS, served by every NFS-Ganesha node of one cluster whose
+ * exports live in RADOS (the Ceph mgr `nfs` module's layout, ceph.h).
+ *
+ * apply, under the exclusive RADOS lock on conf-nfs.<cluster> (so two hosts starting guests at
+ * once lose no line): each export's id (ours when an export object among its derived candidates
+ * carries our xattrs for this domain and path, else the first candidate no object and no url
+ * line holds: every host derives the same ones, and the policy's range keeps them away from the
+ * mgr module's lowest-free ids), then export-<id> with our xattrs, then the url list, then a
+ * notify, and only then the objects of exports that went. A url naming a missing object makes
+ * ganesha throw a whole reload away, hence that order. remove: the url lines of what carries
+ * this domain's xattrs, notify, then the objects: exactly what is ours, verified.
+ */
+#include <syslog.h>
+
+#include "backend/ceph/ceph.h"
+#include "backend/ganesha/ganesha.h"
+#include "fault.h"
+
+#define CEPH_MGR_IDS_BELOW 1000
+#define CEPH_URLS_MAX 65536
+
+static int check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
+{
+    if (p->ganesha_export_id_min < CEPH_MGR_IDS_BELOW ||
+        p->ganesha_export_id_min > p->ganesha_export_id_max)
+        return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_export_ids'", p->source, 0,
+                           "policy key 'ganesha_export_ids' is '%u-%u'; the ceph backend needs "
+                           "a range from %u up (the Ceph mgr nfs module takes the lowest free "
+                           "ids)",
+                           p->ganesha_export_id_min, p->ganesha_export_id_max, CEPH_MGR_IDS_BELOW);
+    return 0;
+}
+
+static bool in(const uint16_t *v, size_t n, uint16_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == id)
+            return true;
+    return false;
+}
+
+/* e's id: ours among its candidates, else (allocate) the first free one; -ENOENT when not
+ * ours and not allocating. taken: ids given to this plan's earlier exports. Ours is listed, or
+ * (a host killed between object and list) unlisted before the first free candidate. */
+static int find_id(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                   const nfsroot_export *e, const char *urls, const uint16_t *taken, size_t n_taken,
+                   bool allocate, uint16_t *ret, nfsroot_error *err)
+{
+    uint16_t free_id = 0;
+    for (unsigned a = 0; a < ID_DERIVE_ATTEMPTS; a++) {
+        uint16_t id = id_derive_one(p, plan->uuid, e->path, a);
+        /* past the first free candidate only listed ones can be ours (one OSD op each) */
+        if (in(taken, n_taken, id) || (free_id && !ceph_urls_has(urls, p, id)))
+            continue;
+        char oid[32];
+        ceph_export_oid(id, oid, sizeof(oid));
+        int r = rados_conn_owned(c, oid, plan->uuid, e->path);
+        if (r == 1) {
+            *ret = id;
+            return 0;
+        }
+        if (r == -ENOENT && !free_id && !ceph_urls_has(urls, p, id))
+            free_id = id;
+        else if (r < 0 && r != -ENOENT)
+            return nfsroot_err(err, r, plan->domain, "policy key 'ceph_namespace'", NULL, 0,
+                               "cannot read RADOS object '%s': %s", oid, strerror(-r));
+    }
+    if (!allocate)
+        return -ENOENT;
+    if (!free_id)
+        return nfsroot_err(err, -ENOSPC, plan->domain, "policy key 'ganesha_export_ids'", p->source,
+                           0,
+                           "every export id derived for '%s' in '%u-%u' is taken in the Ceph "
+                           "cluster; widen policy key 'ganesha_export_ids' on every host",
+                           e->path, p->ganesha_export_id_min, p->ganesha_export_id_max);
+    *ret = free_id;
+    return 0;
+}
+
+static bool plan_has_path(const nfsroot_plan *plan, const char *path)
+{
+    for (size_t i = 0; plan && i < plan->n_exports; i++)
+        if (strcmp(plan->exports[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/* Open, lock and read the url list ("" when the object is absent). */
+static int begin(const nfsroot_policy *p, const nfsroot_plan *plan, rados_conn **ret_c,
+                 char **ret_urls, nfsroot_error *err)
+{
+    int r = check_policy(p, plan->domain, err);
+    if (r == 0)
+        r = rados_conn_open(p, plan->domain, ret_c, err);
+    if (r == 0)
+        r = rados_conn_lock(*ret_c, err);
+    if (r == 0)
+        r = rados_conn_read(*ret_c, rados_conn_conf_oid(*ret_c), ret_urls, err);
+    if (r == -ENOENT && !(*ret_urls = strdup("")))
+        return -ENOMEM;
+    return r == -ENOENT ? 0 : r;
+}
+
+/* The url list edited, notified, then the objects of del removed. */
+static int commit(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                  const char *urls, const uint16_t *add, size_t n_add, const uint16_t *del,
+                  size_t n_del, const nfsroot_log *log, nfsroot_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    int r = ceph_urls_edit(urls, p, add, n_add, del, n_del, &text);
+    if (r < 0)
+        return r;
+    if (strcmp(text, urls) != 0) {
+        r = rados_conn_write(c, rados_conn_conf_oid(c), text, NULL, NULL, err);
+        if (r < 0)
+            return r;
+        NFSROOT_FAULT_POINT("ceph-listed");
+    }
+    unsigned replies = 0;
+    r = rados_conn_notify(c, &replies, err);
+    if (r < 0)
+        return r;
+    nfsroot_logf(log, r ? LOG_WARNING : LOG_INFO,
+                 "ceph: %zu export(s) listed, %zu removed; %u ganesha node(s) answered the "
+                 "notify%s",
+                 n_add, n_del, replies, r ? " (some did not within 10 s)" : "");
+    for (size_t i = 0; i < n_del; i++) {
+        char oid[32];
+        ceph_export_oid(del[i], oid, sizeof(oid));
+        r = rados_conn_remove(c, oid, err);
+        if (r < 0)
+            return r;
+    }
+    (void)plan;
+    return 0;
+}
+
+static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
+                      const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
+{
+    (void)peers;
+    _cleanup_(rados_conn_closep) rados_conn *c = NULL;
+    _cleanup_free_ char *urls = NULL;
+    int r = begin(p, plan, &c, &urls, err);
+    if (r < 0)
+        return r;
+    size_t n_old = old ? old->n_exports : 0;
+    _cleanup_free_ uint16_t *add = calloc(plan->n_exports + 1, sizeof(*add));
+    _cleanup_free_ uint16_t *del = calloc(n_old + 1, sizeof(*del));
+    if (!add || !del)
+        return -ENOMEM;
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        const nfsroot_export *e = &plan->exports[i];
+        _cleanup_free_ char *block = NULL;
+        char oid[32];
+        r = find_id(c, p, plan, e, urls, add, i, true, &add[i], err);
+        if (r == 0)
+            r = ceph_format_export(p, plan, e, add[i], &block, err);
+        ceph_export_oid(add[i], oid, sizeof(oid));
+        if (r == 0)
+            r = rados_conn_write(c, oid, block, plan->uuid, e->path, err);
+        if (r < 0)
+            return r;
+        NFSROOT_FAULT_POINT("ceph-object-written");
+    }
+    size_t n_del = 0;
+    for (size_t i = 0; i < n_old; i++) {
+        const nfsroot_export *e = &old->exports[i];
+        if (plan_has_path(plan, e->path))
+            continue;
+        r = find_id(c, p, old, e, urls, add, plan->n_exports, false, &del[n_del], err);
+        if (r == 0)
+            n_del++;
+        else if (r != -ENOENT)
+            return r;
+    }
+    return commit(c, p, plan, urls, add, plan->n_exports, del, n_del, log, err);
+}
+
+static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
+                       nfsroot_error *err)
+{
+    _cleanup_(rados_conn_closep) rados_conn *c = NULL;
+    _cleanup_free_ char *urls = NULL;
+    int r = begin(p, plan, &c, &urls, err);
+    if (r < 0)
+        return r;
+    _cleanup_free_ uint16_t *del = calloc(plan->n_exports + 1, sizeof(*del));
+    if (!del)
+        return -ENOMEM;
+    size_t n_del = 0;
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        r = find_id(c, p, plan, &plan->exports[i], urls, del, n_del, false, &del[n_del], err);
+        if (r == 0)
+            n_del++;
+        else if (r != -ENOENT)
+            return r;
+    }
+    return commit(c, p, plan, urls, NULL, 0, del, n_del, log, err);
+}
+
+static int ceph_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
+                    nfsroot_error *err)
+{
+    _cleanup_(rados_conn_closep) rados_conn *c = NULL;
+    _cleanup_free_ char *urls = NULL;
+    *ret = false;
+    int r = rados_conn_open(p, NULL, &c, err);
+    if (r == 0)
+        r = rados_conn_read(c, rados_conn_conf_oid(c), &urls, err);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    _cleanup_free_ uint16_t *ids = calloc(CEPH_URLS_MAX, sizeof(*ids));
+    if (!ids)
+        return -ENOMEM;
+    size_t n = ceph_urls_ids(urls, p, ids, CEPH_URLS_MAX);
+    for (size_t i = 0; i < n && !*ret; i++) {
+        _cleanup_free_ char *block = NULL;
+        char oid[32];
+        ceph_export_oid(ids[i], oid, sizeof(oid));
+        r = rados_conn_read(c, oid, &block, err);
+        if (r == -ENOENT)
+            continue;
+        if (r < 0)
+            return r;
+        *ret = ceph_export_pseudo_is(block, path) && ceph_export_has_client(block, client);
+    }
+    return 0;
+}
+
+/* 4.1: the same NFS-Ganesha 4.3 as the ganesha backend (see there why not 4.2). */
+const nfsroot_backend nfsroot_backend_ceph = {
+    .guest_nfs_version = "4.1",
+    .apply = ceph_apply,
+    .remove = ceph_remove,
+    .has = ceph_has,
+};
