@@ -20,10 +20,11 @@ trap 'rm -rf "$T"' EXIT
 STOCK=$SRC/tests/data/doctor/ganesha-stock/root/etc/ganesha/ganesha.conf
 
 # host NAME : a sandbox host $T/NAME: stock ganesha.conf, no policy, a /proc whose PID 1 is not
-# systemd and without nfsd, no modules.
+# systemd and without nfsd (but with an empty fs/nfsd, as this kernel has), no modules.
 host() {
     H=$T/$1
-    mkdir -p "$H/etc/ganesha" "$H/proc/1" "$H/proc/fs" "$H/modules" "$H/run"
+    # /proc/fs/nfsd exists, empty, on kernels without nfsd (as on CI machines).
+    mkdir -p "$H/etc/ganesha" "$H/proc/1" "$H/proc/fs/nfsd" "$H/modules" "$H/run"
     cp "$STOCK" "$H/etc/ganesha/ganesha.conf"
     echo init >"$H/proc/1/comm"
     printf 'nodev\tproc\nnodev\tnfs4\n' >"$H/proc/filesystems"
@@ -104,7 +105,7 @@ check "... and prints the lines to merge" grep -q '^    %include ' "$H/out"
 
 # 5. A kernel with nfsd: the kernel backend.
 host kernel
-mkdir -p "$H/proc/fs/nfsd"
+: >"$H/proc/fs/nfsd/threads"
 setup
 check "nfsd in the kernel: setup succeeds" [ "$(cat "$H/rc")" = 0 ]
 check "... chooses the kernel server" grep -q '^setup: NFS server: kernel' "$H/out"
