@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,6 +143,43 @@ static int read_key(const char *path, char **ret)
     return 0;
 }
 
+/* 20 letters and digits from getrandom(2): 119 bits, unbiased (bytes >= 248 are drawn again). */
+static int make_password(char ret[21])
+{
+    static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char b[64];
+    size_t n = 0;
+    while (n < 20) {
+        if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+            return errno == EINTR ? -EINTR : -EIO;
+        for (size_t i = 0; i < sizeof(b) && n < 20; i++)
+            if (b[i] < 248)
+                ret[n++] = set[b[i] % 62];
+    }
+    ret[20] = '\0';
+    explicit_bzero(b, sizeof(b));
+    return 0;
+}
+
+/* No way in given and root has no password in the tree (create's own trees: locked): a one-time
+ * password, hashed into the tree by the library, shown once by create.c. */
+static int way_in(create_ctx *c, nfsroot_guest_config *g)
+{
+    if (c->o->ssh_key || c->o->root_password_file)
+        return 0;
+    nfsroot_error err = { 0 };
+    int r = nfsroot_guest_root_password_usable(c->target, &err);
+    if (r < 0)
+        return cli_lib_error(&err, r, "cannot tell whether root has a password"), r;
+    if (r > 0)
+        return 0;
+    if ((r = make_password(c->root_password)) < 0) {
+        cli_error("no random bytes for root's password: %s", strerror(-r));
+        return r;
+    }
+    return nfsroot_guest_config_set(g, NFSROOT_GUEST_ROOT_PASSWORD, c->root_password);
+}
+
 static int fill_config(create_ctx *c, const char *server, nfsroot_guest_config *g)
 {
     _cleanup_free_ char *key = NULL;
@@ -159,7 +197,7 @@ static int fill_config(create_ctx *c, const char *server, nfsroot_guest_config *
                                       c->o->root_password_file)) < 0 ||
         (idmapd && (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_HOST_IDMAPD_CONF, idmapd)) < 0))
         cli_error("cannot pass the guest's settings on: %s", strerror(-r));
-    return r;
+    return r < 0 ? r : way_in(c, g);
 }
 
 int create_guest_configure(create_ctx *c, const char *server)
@@ -176,8 +214,16 @@ int create_guest_configure(create_ctx *c, const char *server)
     nfsroot_error err = { 0 };
     c->tree_touched = true;
     r = nfsroot_guest_configure(c->target, c->profile, g, notes, &c->cmdline, &err);
-    if (r < 0)
+    if (r < 0) {
+        explicit_bzero(c->root_password, sizeof(c->root_password));
         return cli_lib_error(&err, r, "cannot configure the tree"), r;
+    }
+    /* What create.c says about --ssh-key (only a hint: the lstat follows no final link). */
+    _cleanup_free_ char *sshd = NULL;
+    struct stat sb;
+    if (asprintf(&sshd, "%s/usr/sbin/sshd", c->target) < 0)
+        return -ENOMEM;
+    c->has_sshd = lstat(sshd, &sb) == 0 && S_ISREG(sb.st_mode);
     for (size_t i = 0; !cli.json && i < nfsroot_findings_get_n(notes); i++) {
         char line[4096];
         fprintf(

@@ -53,6 +53,7 @@ static void ctx_done(create_ctx *c)
     free(c->cmdline);
     free(c->osinfo);
     free(c->export_path);
+    explicit_bzero(c->root_password, sizeof(c->root_password));
     nfsroot_findings_freep(&c->findings);
     nfsroot_guest_profile_free(c->profile);
     nfsroot_policy_freep(&c->policy);
@@ -159,6 +160,7 @@ static void print_json(const create_ctx *c, int r)
     json_kv_string(&j, "mac", c->mac[0] ? c->mac : NULL);
     json_kv_string(&j, "pinned_ip", c->pin.ip[0] ? c->pin.ip : NULL);
     json_kv_string(&j, "log", c->log_path);
+    json_kv_string(&j, "root_password", c->root_password[0] ? c->root_password : NULL);
     json_key(&j, "stages");
     json_begin_array(&j);
     for (size_t i = 0; i < c->n_stages; i++) {
@@ -186,6 +188,27 @@ static void print_json(const create_ctx *c, int r)
     json_finish(&j);
 }
 
+/* How to log in, on stdout only: never into the log or syslog (docs/SECURITY.md). A generated
+ * password is shown here once, in the line scripts and the README parse. */
+static void print_way_in(const create_ctx *c)
+{
+    const char *name = cli_esc(c->o->name);
+    if (c->root_password[0])
+        printf("root password (shown once): %s\n", c->root_password);
+    if (c->o->ssh_key && c->has_sshd)
+        printf("log in: ssh root@%s%s%s, with the key of --ssh-key\n",
+               c->pin.ip[0] ? c->pin.ip : "ADDRESS (virsh domifaddr ", c->pin.ip[0] ? "" : name,
+               c->pin.ip[0] ? "" : ")");
+    else if (c->o->ssh_key)
+        printf("log in: not by ssh: the tree has no sshd (add --packages openssh-server, or give "
+               "--root-password-file for virsh console %s)\n",
+               name);
+    if (c->root_password[0] || c->o->root_password_file)
+        printf("log in: virsh console %s, user root\n", name);
+    else if (!c->o->ssh_key)
+        printf("log in: virsh console %s, user root, with the tree's own root password\n", name);
+}
+
 static void print_done(const create_ctx *c)
 {
     const char *name = cli_esc(c->o->name);
@@ -201,6 +224,8 @@ static void print_done(const create_ctx *c)
         printf("started; its console: virsh console %s\n", name);
     else if (!c->o->dry_run)
         printf("start it with: virsh start %s --console\n", name);
+    if (!c->o->dry_run)
+        print_way_in(c);
 }
 
 static int open_log(create_ctx *c)
@@ -276,14 +301,20 @@ static int create(create_opts *o)
     bool start_failed = r < 0 && r != -EINTR && c.n_stages == ELEMENTSOF(stages);
     if ((r == 0 || start_failed) && !o->cache_only)
         create_tree_finish(&c);
-    if (start_failed)
+    if (start_failed) {
         cli_error("domain '%s' is defined but did not start: fix the above, then 'virsh start "
                   "%s'",
                   o->name, o->name);
-    else if (r < 0) {
+        if (!cli.json)
+            print_way_in(&c);
+    } else if (r < 0) {
         create_undefine(&c);
         create_tree_abandon(&c);
         say_leftovers(&c, r);
+        /* The tree kept for --reuse has the password already: a resumed run would not show
+         * it again. */
+        if (c.cmdline && !cli.json)
+            print_way_in(&c);
     }
     /* The tree this run made (or an unfinished run made for NAME: --reuse) is recorded as the
      * domain's, done or not: delete --tree removes that alone. */

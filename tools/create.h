@@ -70,6 +70,9 @@ typedef struct create_ctx {
     bool defined;
     pin_result pin;
     nfsroot_findings *findings; /* validate's */
+    char root_password[21];     /* generated at configure (no way in given): shown once, never
+                                   logged; wiped with the context */
+    bool has_sshd;              /* the tree has an sshd (--ssh-key's way in) */
     create_stage stages[8];
     size_t n_stages;
     double t0;
@@ -132,7 +135,8 @@ int create_guest_packages(const char *release, const char *extra, char **ret_inc
                           char **ret_kernel);
 /* The configuration a tree needs before its kernel is installed (dracut's). */
 int create_guest_prepare(create_ctx *c);
-/* The whole per-guest configuration; sets c->cmdline and c->osinfo. */
+/* The whole per-guest configuration; sets c->cmdline and c->osinfo, and c->root_password when
+ * neither --ssh-key nor --root-password-file was given and root has no usable password. */
 int create_guest_configure(create_ctx *c, const char *server);
 /* Unpack c->o->from_tarball into c->target. */
 int create_guest_unpack(create_ctx *c);

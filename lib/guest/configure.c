@@ -299,15 +299,23 @@ static int step_password(const ctx *x)
 {
     const char *given = get(x, NFSROOT_GUEST_ROOT_PASSWORD_HASH);
     const char *file = get(x, NFSROOT_GUEST_ROOT_PASSWORD_FILE);
-    if (!given && !file)
+    const char *clear = get(x, NFSROOT_GUEST_ROOT_PASSWORD);
+    if (!given && !file && !clear)
         return 0;
     _cleanup_free_ char *hash = NULL;
     int r = 0;
     if (given) {
         if (!(hash = strdup(given)))
             return -ENOMEM;
-    } else if ((r = hash_file(x, file, &hash)) < 0) {
-        return r;
+    } else if (file) {
+        if ((r = hash_file(x, file, &hash)) < 0)
+            return r;
+    } else if ((r = hash_password(clear, &hash)) < 0) {
+        return nfsroot_err(x->err, r, NULL, "root password", NULL, 0,
+                           r == -ENOENT ? "libcrypt (" NFSROOT_LIBCRYPT_SONAME
+                                          ") cannot be loaded to hash root's password"
+                                        : "crypt(3) can hash neither with yescrypt nor with "
+                                          "SHA-512");
     }
     _cleanup_free_ char *old = NULL, *text = NULL;
     if ((r = read_opt(x, "etc/shadow", &old)) < 0)
@@ -321,6 +329,24 @@ static int step_password(const ctx *x)
     r = guest_write_as(x->root_fd, "etc/shadow", text, strlen(text), group ? 0640 : 0600, 0, gid);
     explicit_bzero(text, strlen(text));
     return r < 0 ? fail(x, r, "etc/shadow", "write") : 0;
+}
+
+int nfsroot_guest_root_password_usable(const char *root, nfsroot_error *err)
+{
+    _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+        return nfsroot_err(err, -errno, NULL, "guest tree", root, 0,
+                           "the guest tree '%s' cannot be opened: %s", root, strerror(errno));
+    _cleanup_free_ char *shadow = NULL;
+    int r = guest_read(root_fd, "etc/shadow", GUEST_FILE_MAX, &shadow);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return nfsroot_err(err, r, NULL, "guest tree", root, 0,
+                           "cannot read '%s/etc/shadow' in the guest: %s", root, strerror(-r));
+    r = guest_shadow_root_usable(shadow);
+    explicit_bzero(shadow, strlen(shadow));
+    return r;
 }
 
 /* RPM trees: file capabilities cannot be stored over NFS (rpm fails with "cap_set_file

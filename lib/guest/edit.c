@@ -228,6 +228,17 @@ int guest_edit_shadow(const char *old, const char *hash, char **ret)
     return edit_lines(old, shadow_line, shadow_end, &se, ret);
 }
 
+bool guest_shadow_root_usable(const char *shadow)
+{
+    for (const char *l = shadow ? shadow : ""; *l;) {
+        size_t w = strcspn(l, "\n");
+        if (w > 5 && memcmp(l, "root:", 5) == 0)
+            return l[5] != ':' && l[5] != '!' && l[5] != '*' && l[5] != '\n' && l[5];
+        l += w + (l[w] == '\n');
+    }
+    return false;
+}
+
 int guest_group_gid(const char *group, const char *name, unsigned *ret)
 {
     size_t nl = strlen(name);

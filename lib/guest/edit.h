@@ -15,6 +15,9 @@ int guest_edit_ini(const char *old, const char *section, const char *key, const 
                    char **ret);
 /* shadow with root's password field set to hash (a root line is added when missing). */
 int guest_edit_shadow(const char *old, const char *hash, char **ret);
+/* Does shadow's first root line hold a password (a field neither empty nor starting with '!' or
+ * '*')? */
+bool guest_shadow_root_usable(const char *shadow);
 /* The id of group name in an etc/group text (the first line naming it): 0, -ENOENT, or -EINVAL
  * when its id field is not a number below 10^9. */
 int guest_group_gid(const char *group, const char *name, unsigned *ret);

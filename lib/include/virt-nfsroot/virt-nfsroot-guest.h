@@ -54,6 +54,7 @@ typedef enum nfsroot_guest_key {
     NFSROOT_GUEST_UNPACK_MAX_BYTES,   /* decimal: bytes an unpack may write (default 64 GiB) */
     NFSROOT_GUEST_UNPACK_MAX_ENTRIES, /* decimal: members an unpack may create (default 4 M) */
     NFSROOT_GUEST_NFS_VERSION,        /* "4.0", "4.1" or "4.2": root= says vers=; unset: none */
+    NFSROOT_GUEST_ROOT_PASSWORD,      /* root's password in clear text: hashed here, then wiped */
 } nfsroot_guest_key;
 NFSROOT_API int nfsroot_guest_config_new(nfsroot_guest_config **ret);
 NFSROOT_API void nfsroot_guest_config_free(nfsroot_guest_config *c);
@@ -61,6 +62,11 @@ NFSROOT_API void nfsroot_guest_config_free(nfsroot_guest_config *c);
  * with a newline where one line is meant) or -ENOMEM. */
 NFSROOT_API int nfsroot_guest_config_set(nfsroot_guest_config *c, nfsroot_guest_key key,
                                          const char *value);
+
+/* Can root log in with a password in the tree at root? 1: its etc/shadow line has a password
+ * field that is neither empty nor locked ('!', '*'); 0: it has none (no shadow, no root line,
+ * locked: what debootstrap leaves); -errno when etc/shadow cannot be read. */
+NFSROOT_API int nfsroot_guest_root_password_usable(const char *root, nfsroot_error *err);
 
 /* The packages the tree at root lacks for profile p (dracut, its nfs and network modules and
  * what that module runs, nfs-common ...), space-separated in *ret, or NULL when it lacks none.
