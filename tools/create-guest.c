@@ -2,6 +2,7 @@
 /* virt-nfsroot create: the library's guest room (lib/guest) as create uses it. What a tree needs
  * is the library's knowledge (one table per profile, read by the boot check as well); this file
  * only passes the options in and the results on. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -200,6 +201,28 @@ static int fill_config(create_ctx *c, const char *server, nfsroot_guest_config *
     return r < 0 ? r : way_in(c, g);
 }
 
+/* A tree copied from the cache (or the one that filled it) has the entry's ssh host keys, if
+ * it has an sshd: every guest of that entry would share them, and one guest's root could
+ * impersonate the others. Its own keys instead: the old ones unlinked, ssh-keygen -A in it. */
+static int own_host_keys(create_ctx *c)
+{
+    _cleanup_free_ char *dir = NULL, *keygen = NULL;
+    if (asprintf(&dir, "%s/etc/ssh", c->target) < 0 ||
+        asprintf(&keygen, "%s/usr/bin/ssh-keygen", c->target) < 0)
+        return -ENOMEM;
+    _cleanup_(closedirp) DIR *d = c->tree_shared ? opendir(dir) : NULL;
+    struct stat st;
+    if (!d || lstat(keygen, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    bool had = false;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, "ssh_host_", 9) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+            had = true;
+    char *const argv[] = { "/usr/bin/ssh-keygen", "-A", NULL };
+    return had ? create_spawn(c, c->target, argv) : 0;
+}
+
 int create_guest_configure(create_ctx *c, const char *server)
 {
     int r = detect(c);
@@ -218,6 +241,8 @@ int create_guest_configure(create_ctx *c, const char *server)
         explicit_bzero(c->root_password, sizeof(c->root_password));
         return cli_lib_error(&err, r, "cannot configure the tree"), r;
     }
+    if ((r = own_host_keys(c)) < 0)
+        return r;
     /* What create.c says about --ssh-key (only a hint: the lstat follows no final link). */
     _cleanup_free_ char *sshd = NULL;
     struct stat sb;

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "create.h"
@@ -681,4 +682,128 @@ void create_tree_finish(const create_ctx *c)
     _cleanup_close_ int fd = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0)
         (void)fchmod(fd, 0755);
+}
+
+/* ---- the tree cache: --cache-list, --cache-prune ------------------------------------------ */
+
+/* One thing in <cache>/trees: an entry (a tree, complete when <entry>.done is root's), an
+ * unfinished copy (<entry>.tmp) or a record whose tree is gone. */
+typedef struct cache_item {
+    const char *name;
+    const char *state; /* "complete", "incomplete", "unfinished copy", "record without tree" */
+    uint64_t bytes;    /* the record's, 0: unknown */
+    time_t built;      /* the record's mtime, 0: none */
+} cache_item;
+
+static bool cache_item_of(int dfd, const char *trees, const char *name, cache_item *it)
+{
+    struct stat st;
+    size_t n = strlen(name);
+    if (name[0] == '.' || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return false;
+    *it = (cache_item){ .name = name };
+    if (n > 5 && !strcmp(name + n - 5, ".done")) {
+        char tree[512];
+        snprintf(tree, sizeof(tree), "%.*s", (int)(n - 5), name);
+        it->state = "record without tree";
+        return fstatat(dfd, tree, &st, AT_SYMLINK_NOFOLLOW) < 0;
+    }
+    if (n > 4 && !strcmp(name + n - 4, ".tmp")) {
+        it->state = "unfinished copy";
+        return true;
+    }
+    char entry[4096];
+    snprintf(entry, sizeof(entry), "%s/%s", trees, name);
+    it->state = cache_complete(entry) ? "complete" : "incomplete";
+    if (strcmp(it->state, "complete"))
+        return true;
+    it->bytes = done_bytes(entry);
+    char done[600];
+    snprintf(done, sizeof(done), "%s.done", name);
+    if (fstatat(dfd, done, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        it->built = st.st_mtime;
+    return true;
+}
+
+/* Prune: all with =all; else what no create can use (incomplete, unfinished, records without a
+ * tree) and complete entries older than CREATE_CACHE_MAX_DAYS (their packages are that old). */
+static bool cache_prunable(const cache_item *it, bool all)
+{
+    return all || strcmp(it->state, "complete") ||
+           it->built < time(NULL) - (time_t)CREATE_CACHE_MAX_DAYS * 86400;
+}
+
+static void cache_item_show(json *j, const cache_item *it, const char *trees, bool removed)
+{
+    if (j) {
+        json_begin_object(j);
+        json_kv_string(j, "entry", it->name);
+        json_kv_string(j, "state", it->state);
+        json_key(j, "bytes");
+        json_int(j, (int64_t)it->bytes);
+        json_key(j, "built");
+        json_int(j, (int64_t)it->built);
+        json_kv_bool(j, "removed", removed);
+        json_end_object(j);
+        return;
+    }
+    char day[32] = "-";
+    struct tm tm;
+    if (it->built && localtime_r(&it->built, &tm))
+        strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+    printf("%s%s/%s  %s, built %s, %llu MB\n", removed ? "removed " : "", trees, it->name,
+           it->state, day, (unsigned long long)(it->bytes >> 20));
+}
+
+int create_cache_cmd(create_ctx *c)
+{
+    if (!c->cache_dir) {
+        cli_error("create: there is no tree cache ($VIRT_NFSROOT_CACHE_DIR is empty)");
+        return -ENOENT;
+    }
+    /* create's lock: no entry is listed or removed while a create fills or copies one. */
+    _cleanup_close_ int lock = cache_lock(c);
+    if (lock < 0) {
+        cli_error("create: the tree cache '%s' cannot be locked: %s", c->cache_dir,
+                  strerror(-lock));
+        return lock;
+    }
+    char trees[4096];
+    snprintf(trees, sizeof(trees), "%s/trees", c->cache_dir);
+    _cleanup_(closedirp) DIR *d = opendir(trees);
+    if (!d)
+        return cli_error("create: cannot read the tree cache '%s': %s", trees, strerror(errno)),
+               -errno;
+    json jj, *j = cli.json ? &jj : NULL;
+    if (j) {
+        json_init(j, stdout);
+        json_begin_object(j);
+        json_kv_string(j, "cache", trees);
+        json_key(j, "entries");
+        json_begin_array(j);
+    }
+    int r = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        cache_item it;
+        if (!cache_item_of(dirfd(d), trees, e->d_name, &it))
+            continue;
+        bool rm = c->o->cache_prune && cache_prunable(&it, c->o->cache_prune_all);
+        int k = rm ? create_remove_tree(trees, it.name) : 0;
+        if (rm && k == 0 && !strcmp(it.state, "complete")) {
+            char done[600];
+            snprintf(done, sizeof(done), "%s.done", it.name);
+            k = create_remove_tree(trees, done);
+        }
+        if (k < 0)
+            cli_error("create: cannot remove '%s/%s': %s", trees, it.name, strerror(-k)), r = k;
+        if (!c->o->cache_prune || rm)
+            cache_item_show(j, &it, trees, rm && k == 0);
+    }
+    if (j) {
+        json_end_array(j);
+        json_end_object(j);
+        json_finish(j);
+    }
+    return r;
 }

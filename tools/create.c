@@ -228,6 +228,21 @@ static void print_done(const create_ctx *c)
         print_way_in(c);
 }
 
+/* create-NAME.log.(N-1) -> .N, ..., create-NAME.log -> .1: the last CREATE_LOG_KEEP runs of a
+ * name keep their output (a rerun no longer overwrote the log of the run that failed). */
+static void rotate_logs(const char *logdir, const char *name)
+{
+    _cleanup_close_ int dfd = open(logdir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    for (int i = CREATE_LOG_KEEP - 1; i >= 0; i--) {
+        char from[128], to[128];
+        snprintf(from, sizeof(from), i ? "create-%s.log.%d" : "create-%s.log", name, i);
+        snprintf(to, sizeof(to), "create-%s.log.%d", name, i + 1);
+        (void)renameat(dfd, from, dfd, to);
+    }
+}
+
 static int open_log(create_ctx *c)
 {
     const char *dir = c->cache_dir ? c->cache_dir : "/var/tmp";
@@ -237,6 +252,7 @@ static int open_log(create_ctx *c)
     snprintf(logdir, sizeof(logdir), "%s/log", dir);
     (void)mkdir(dir, 0755);
     (void)mkdir(logdir, 0700);
+    rotate_logs(logdir, c->o->name);
     c->log_fd = open(c->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (c->log_fd < 0) {
         int e = errno;
@@ -269,8 +285,22 @@ static int create_prepare(create_ctx *c)
     return open_log(c);
 }
 
+/* --cache-list, --cache-prune: the tree cache alone. */
+static int cache_cmd(create_opts *o)
+{
+    _cleanup_(ctx_done) create_ctx c = { .o = o, .log_fd = -1, .stages_fd = -1 };
+    const char *cache = secure_getenv("VIRT_NFSROOT_CACHE_DIR");
+    if (!cache)
+        cache = CREATE_CACHE_DIR;
+    if (cache[0] && !(c.cache_dir = strdup(cache)))
+        return EXIT_FAIL;
+    return create_cache_cmd(&c) < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 static int create(create_opts *o)
 {
+    if (o->cache_list || o->cache_prune)
+        return cache_cmd(o);
     cli_log_open();
     _cleanup_(ctx_done)
         create_ctx c = { .o = o, .log_fd = -1, .stages_fd = -1, .t0 = create_now() };
@@ -350,6 +380,9 @@ enum {
     OPT_DRY,
     OPT_VIRT_TYPE,
     OPT_CACHE_ONLY,
+    OPT_NO_PIN,
+    OPT_CACHE_LIST,
+    OPT_CACHE_PRUNE,
 };
 
 const cli_command cli_cmd_create = {
@@ -366,7 +399,9 @@ const cli_command cli_cmd_create = {
             { "from-dir", OPT_FROM_DIR, CLI_ARG, "DIR", "copy this root tree instead", "@dir" },
             { "network", OPT_NETWORK, CLI_ARG, "NET", "libvirt network (default 'default')", NULL },
             { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
-              "a static DHCP host for the guest: IP or the next free", NULL },
+              "the guest's static DHCP address: IP (default: the next free)", NULL },
+            { "no-pin-address", OPT_NO_PIN, CLI_NO_ARG, NULL,
+              "no static address: export to the whole network", NULL },
             { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
             { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 1)", NULL },
             { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
@@ -386,6 +421,9 @@ const cli_command cli_cmd_create = {
             { "cache-only", OPT_CACHE_ONLY, CLI_NO_ARG, NULL,
               "only fill the tree cache for --release/--packages (no NAME, no domain)", NULL },
             { "dry-run", OPT_DRY, CLI_NO_ARG, NULL, "check the request, change nothing", NULL },
+            { "cache-list", OPT_CACHE_LIST, CLI_NO_ARG, NULL, "list the tree cache", NULL },
+            { "cache-prune", OPT_CACHE_PRUNE, CLI_OPT_ARG, "all",
+              "remove unusable and month-old cache entries (=all: every one)", "all" },
             { 0 } },
     .run = cmd_create,
 };
@@ -452,6 +490,9 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
             o->pin_ip = argv[optind++];
         break;
+    case OPT_NO_PIN:
+        o->no_pin = true;
+        break;
     case OPT_MEMORY:
         if (!(o->memory_mib = parse_memory(arg)))
             return cli_usage_error("create",
@@ -495,6 +536,16 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
     case OPT_CACHE_ONLY:
         o->cache_only = true;
         break;
+    case OPT_CACHE_LIST:
+        o->cache_list = true;
+        break;
+    case OPT_CACHE_PRUNE:
+        if (arg && strcmp(arg, "all"))
+            return cli_usage_error("create", "--cache-prune takes '=all' or nothing, not '%s'",
+                                   arg);
+        o->cache_prune = true;
+        o->cache_prune_all = arg != NULL;
+        break;
     }
     return 0;
 }
@@ -510,6 +561,12 @@ static bool packages_ok(const char *s)
 
 static int check_args(create_opts *o, int argc, char **argv)
 {
+    if (o->cache_list || o->cache_prune) {
+        if (optind < argc || o->cache_only || (o->cache_list && o->cache_prune))
+            return cli_usage_error("create", "--cache-list and --cache-prune stand alone");
+        o->name = "cache";
+        return EXIT_OK;
+    }
     if (o->cache_only) {
         if (optind < argc)
             return cli_usage_error("create", "--cache-only takes no NAME");
@@ -534,6 +591,10 @@ static int check_args(create_opts *o, int argc, char **argv)
     }
     if (o->from_tarball && o->from_dir)
         return cli_usage_error("create", "give --from-tarball or --from-dir, not both");
+    if (o->pin && o->no_pin)
+        return cli_usage_error("create", "give --pin-address or --no-pin-address, not both");
+    /* Pinned unless told otherwise: the first guest is exported to itself alone (issue 22). */
+    o->pin = !o->cache_only && !o->no_pin;
     if ((o->from_tarball || o->from_dir) && (o->release || o->mirror || o->packages))
         return cli_usage_error("create", "--release, --mirror and --packages are for "
                                          "debootstrap, not for a given tree");

@@ -13,6 +13,10 @@
 /* Where debootstrap finds the keys the mirror's Release file is checked against, unless
  * $VIRT_NFSROOT_DEBIAN_KEYRING says otherwise (tests). */
 #define CREATE_DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+/* How many earlier logs of one name are kept (create-NAME.log.1 the newest). */
+#define CREATE_LOG_KEEP 3
+/* --cache-prune removes complete entries older than this (their packages are that old). */
+#define CREATE_CACHE_MAX_DAYS 30
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
 #define CREATE_CACHE_RECIPE "2"
 
@@ -21,7 +25,8 @@ typedef struct create_opts {
     const char *release, *mirror, *from_tarball, *from_dir, *network, *pin_ip, *virt_type;
     const char *ssh_key, *root_password_file, *packages, *path;
     unsigned long memory_mib, vcpus;
-    bool pin, reuse, boot_in_export, start, dry_run, cache_only;
+    bool pin, no_pin, reuse, boot_in_export, start, dry_run, cache_only;
+    bool cache_list, cache_prune, cache_prune_all;
 } create_opts;
 
 /* One stage's outcome, for the progress lines and --json. */
@@ -100,6 +105,8 @@ int create_tree_place(create_ctx *c);
 void create_tree_abandon(create_ctx *c);
 int create_tree(create_ctx *c, create_stage *st);
 int create_kernel(create_ctx *c, create_stage *st);
+/* --cache-list, --cache-prune[=all]: the tree cache's entries, under create's cache lock. */
+int create_cache_cmd(create_ctx *c);
 /* After the last stage: the tree becomes enterable for libvirt-qemu. */
 void create_tree_finish(const create_ctx *c);
 

@@ -507,7 +507,10 @@ static void report(const delete_run *d)
     if (d->boot_removed || (d->o->dry_run && d->boot_dir && access(d->boot_dir, F_OK) == 0))
         printf("%sremove its boot files '%s'\n", would, cli_esc(d->boot_dir));
     if (d->tree_removed || (d->o->dry_run && d->tree))
-        printf("%sremove its root tree '%s'\n", would, cli_esc(d->tree));
+        printf("%sremove its root tree '%s'\n"
+               "kept: the tree cache it may have been copied from (list it with 'virt-nfsroot "
+               "create --cache-list', prune it with 'virt-nfsroot create --cache-prune')\n",
+               would, cli_esc(d->tree));
     if (!d->dom && !d->tree && !d->boot_removed && !d->unpinned[0] && !d->o->dry_run)
         printf("nothing of '%s' was left to delete\n", name);
 }

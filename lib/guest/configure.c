@@ -388,9 +388,14 @@ static int step_notes(const ctx *x)
     } notes[] = {
         { x->p->def->mkinitcpio_note, "guest-dracut-not-mkinitcpio",
           "the initramfs is built with dracut, not mkinitcpio, which has no NFS root hook" },
-        { x->p->def->initramfs_tools_conflict, "guest-dracut-not-initramfs-tools",
-          "the initramfs is built with dracut: initramfs-tools mounts NFS roots only with "
-          "NFSv2/v3" },
+        /* Only where the tree has initramfs-tools (a given tree): create's own trees never do,
+         * and a note on every create taught people to skip notes (issue 22). */
+        { x->p->def->initramfs_tools_conflict &&
+              (guest_exists(x->root_fd, "usr/sbin/mkinitramfs") ||
+               guest_exists(x->root_fd, "sbin/mkinitramfs")),
+          "guest-dracut-not-initramfs-tools",
+          "the tree has initramfs-tools, but its initramfs is built with dracut: initramfs-tools "
+          "mounts NFS roots only with NFSv2/v3" },
     };
     int r = 0;
     for (size_t i = 0; r >= 0 && i < ELEMENTSOF(notes); i++)

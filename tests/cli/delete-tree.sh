@@ -95,6 +95,8 @@ check "good: exit 0" [ $? = 0 ]
 check "good: its recorded tree removed" [ ! -e "$E/good" ]
 check "good: its record removed" [ ! -e "$T/owned/$(uuid_of 5).owned" ]
 check "good: says so" grep -qxF "remove its root tree '$E/good'" "$T/out"
+check "good: says the tree cache is kept, and how to prune it" \
+    grep -q "^kept: the tree cache .*virt-nfsroot create --cache-prune" "$T/out"
 
 # No domain of that name any more: the record of that name whose domain is gone.
 D gone --tree >"$T/out" 2>"$T/err"
