@@ -11,8 +11,16 @@ set -u
 CLI=$(readlink -f "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "SKIP: scripts/setup runs as root"; exit 77; }
+# setup bind-mounts the export root onto itself: in a private mount namespace, gone with it.
+[ -n "${SETUP_TEST_NS:-}" ] || exec unshare -m --propagation private env SETUP_TEST_NS=1 "$0" "$@"
 T=$(mktemp -d "${TMPDIR:-/tmp}/setup-test.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+    local m
+    for m in "$T"/*/export; do umount "$m" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
 # shellcheck source=../lib/check.sh
 . "$SRC/tests/lib/check.sh"
 # shellcheck source=../lib/readme.sh
@@ -35,6 +43,7 @@ setup() {
         VIRT_NFSROOT_GANESHA_INDEX_DIR=$H/run/ganesha/virt-nfsroot.d \
         VIRT_NFSROOT_EXPORTS_DIR=$H/etc/exports.d VIRT_NFSROOT_PROC=$H/proc \
         VIRT_NFSROOT_MODULES=$H/modules VIRT_NFSROOT_SETUP_CLI=${SETUP_CLI:-true} \
+        VIRT_NFSROOT_EXPORT_ROOT=$H/export VIRT_NFSROOT_FSTAB=$H/etc/fstab \
         "$SRC/scripts/setup" --configure-only >"$H/out" 2>&1
     echo $? >"$H/rc"
 }
@@ -65,13 +74,17 @@ check "the index exists, empty" [ -f "$H/run/ganesha/virt-nfsroot.d/virt-nfsroot
     check "... and is empty" not test -s "$H/run/ganesha/virt-nfsroot.d/virt-nfsroot-index.conf"
 check "the policy says backend = ganesha" grep -qx 'backend = ganesha' "$H/etc/virt-nfsroot.conf"
 check "the policy names the ganesha.conf in use" grep -qx "ganesha_conf = $C" "$H/etc/virt-nfsroot.conf"
-for row in ganesha-owners ganesha-include ganesha-versions; do
+check "the export root is on a nosuid,nodev mount" \
+    [ "$(findmnt -n -o VFS-OPTIONS --target "$H/export" | tr , '\n' | grep -cxE 'nosuid|nodev')" = 2 ]
+check "fstab binds it so at boot" grep -qx "$H/export $H/export none bind,nosuid,nodev 0 0" "$H/etc/fstab"
+check "the policy names the export root" grep -qx "export_roots = $H/export" "$H/etc/virt-nfsroot.conf"
+for row in ganesha-owners ganesha-include ganesha-versions export-mounts; do
     check "doctor on the result: $row passes" grep -qE "^ *PASS +$row " "$H/out" ||
         grep -E "$row" "$H/out" | sed 's/^/     | /'
 done
 check "doctor on the result: rpcbind is not needed" grep -qE '^ *(PASS|SKIP) +rpcbind .*not needed' "$H/out"
 n=$(grep -c "^setup: .*$H" "$H/out")
-check "each file setup touched is said in one line (5 lines, got $n)" [ "$n" = 5 ]
+check "each change setup made is said in one line (9 lines, got $n)" [ "$n" = 9 ]
 check "it says where the original ganesha.conf is" grep -qF "the original is $C.virt-nfsroot-bak" "$H/out"
 check "PID 1 is not systemd: setup says what to start" grep -q '^setup: PID 1 is not systemd' "$H/out"
 check "its start commands are README.md's 'start ganesha' block" \
@@ -91,7 +104,7 @@ cp "$H/etc/virt-nfsroot.conf" "$T/policy.orig"
 setup
 check "an existing policy is backed up first" cmp -s "$T/policy.orig" "$H/etc/virt-nfsroot.conf.virt-nfsroot-bak"
 check "its backend is switched to ganesha, its other lines kept" \
-    [ "$(grep -v '^ganesha_' "$H/etc/virt-nfsroot.conf")" = "$(printf '# mine\nbackend = ganesha\nvalidate = strict')" ]
+    [ "$(grep -vE '^(ganesha_|export_roots)' "$H/etc/virt-nfsroot.conf")" = "$(printf '# mine\nbackend = ganesha\nvalidate = strict')" ]
 check "the switch is said with the old value" grep -q 'backend = ganesha (was kernel); the original is' "$H/out"
 
 # 4. A ganesha.conf with settings of its own is not edited.

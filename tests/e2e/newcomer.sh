@@ -136,9 +136,10 @@ run_block 'start ganesha' || { finish; exit 1; }
 START_S=$(lv_elapsed "$t")
 pass "README: the start commands for NFS-Ganesha ran ($START_S s)"
 virt-nfsroot doctor >"$LV_WORK/doctor.out" 2>&1
-grep -E '^(PASS|WARN|FAIL|SKIP) +(policy|nfs-server|dbus|ganesha-|rpcbind|hook|libvirtd|libvirt-networks)' \
+grep -E '^(PASS|WARN|FAIL|SKIP) +(policy|nfs-server|dbus|ganesha-|rpcbind|export-mounts|hook|libvirtd|libvirt-networks)' \
     "$LV_WORK/doctor.out" | sed 's/^/    doctor | /'
-for row in nfs-server dbus ganesha-include ganesha-owners ganesha-versions rpcbind hook libvirtd; do
+for row in nfs-server dbus ganesha-include ganesha-owners ganesha-versions rpcbind export-mounts hook \
+    libvirtd; do
     check "doctor after the README's commands: $row passes" grep -qE "^PASS +$row " "$LV_WORK/doctor.out"
 done
 
