@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 #include "domain.h"
 #include "netinfo.h"
 #include "plan.h"

@@ -14,7 +14,7 @@
 #include "cleanup.h"
 #include "macro.h"
 #include "opt.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 /* Exit codes, the same for every subcommand (documented in virt-nfsroot(1)). */
 enum {

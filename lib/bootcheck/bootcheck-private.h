@@ -6,7 +6,7 @@
 #ifndef NFSROOT_BOOTCHECK_PRIVATE_H
 #define NFSROOT_BOOTCHECK_PRIVATE_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #ifdef __cplusplus
 extern "C" {

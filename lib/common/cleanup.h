@@ -5,7 +5,7 @@
 #define NFSROOT_CLEANUP_H
 
 #include "macro.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_domain *, nfsroot_domain_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_policy *, nfsroot_policy_free)

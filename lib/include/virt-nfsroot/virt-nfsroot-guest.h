@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot: guest trees (what `create` does). Part of <virt-nfsroot/virt-nfsroot.h>: include
- * that one, never this file alone. */
+/* virt-nfsroot: guest trees (what `create` does). Part of <virt-nfsroot/virt-nfsroot-private.h>
+ * (not installed): include that one, never this file alone. */
 #ifndef VIRT_NFSROOT_GUEST_H
 #define VIRT_NFSROOT_GUEST_H
 
-#ifndef VIRT_NFSROOT_H
-#error "include <virt-nfsroot/virt-nfsroot.h>, not <virt-nfsroot/virt-nfsroot-guest.h>"
+#ifndef VIRT_NFSROOT_PRIVATE_H
+#error "include <virt-nfsroot/virt-nfsroot-private.h>, not <virt-nfsroot/virt-nfsroot-guest.h>"
 #endif
 
 #ifdef __cplusplus
