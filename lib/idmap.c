@@ -36,3 +36,22 @@ void nfsroot_idmap_close(nfsroot_idmap *api)
         dlclose(api->handle);
     *api = (nfsroot_idmap){ 0 };
 }
+
+int nfsroot_host_nfs4_domain(const char *conf, char *ret, size_t len, char *why, size_t why_len)
+{
+    char path[4096], reason[512] = "";
+    snprintf(path, sizeof(path), "%s", conf);
+    _cleanup_(nfsroot_idmap_close) nfsroot_idmap api = { 0 };
+    int r = nfsroot_idmap_open(&api, reason, sizeof(reason));
+    if (r == 0 && (r = api.init_name_mapping(path)) != 0)
+        snprintf(reason, sizeof(reason), "libnfsidmap cannot read '%s' (error %d)", conf, r);
+    else if (r == 0 && (r = api.get_default_domain(NULL, ret, len)) != 0)
+        snprintf(reason, sizeof(reason), "libnfsidmap finds no domain (error %d)", r);
+    else if (r == 0 && !ret[0])
+        snprintf(reason, sizeof(reason), "libnfsidmap settles on an empty domain");
+    else if (r == 0)
+        return 0;
+    if (why)
+        snprintf(why, why_len, "%s", reason);
+    return -ENOENT;
+}

@@ -94,8 +94,6 @@ typedef struct cli_records {
 int cli_records_load(const nfsroot_policy *policy, cli_records *ret);
 void cli_records_done(cli_records *r); /* for _cleanup_ */
 
-/* Read a whole stream or file, NUL-terminated (-EFBIG beyond about max bytes). 0 or -errno. */
-int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len);
 /* A regular file only (-EINVAL otherwise; -EFBIG over max): a FIFO or a device given as a file
  * is refused, never waited on (nfsroot_host_read). */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

@@ -246,36 +246,6 @@ bool cli_virt_no_domain(void)
     return e && e->code == VIR_ERR_NO_DOMAIN;
 }
 
-int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len)
-{
-    size_t cap = 65536, len = 0;
-    _cleanup_free_ char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, in);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 >= cap) {
-            if (cap >= max)
-                return -EFBIG;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return -ENOMEM;
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf)
-        return -ENOMEM;
-    if (ferror(in))
-        return -EIO;
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    if (ret_len)
-        *ret_len = len;
-    return 0;
-}
-
 int cli_file_arg_check(const char *cmd, const char *opt, const char *path)
 {
     /* O_NONBLOCK: a FIFO without a writer would block open(2) for ever. */

@@ -18,17 +18,6 @@ int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
     return 0;
 }
 
-int bootcheck_host_nfs4_domain(const char *conf, char *ret, size_t len)
-{
-    char path[4096], why[512];
-    snprintf(path, sizeof(path), "%s", conf);
-    _cleanup_(nfsroot_idmap_close) nfsroot_idmap api = { 0 };
-    if (nfsroot_idmap_open(&api, why, sizeof(why)) < 0 || api.init_name_mapping(path) != 0 ||
-        api.get_default_domain(NULL, ret, len) != 0 || !ret[0])
-        return -ENOENT;
-    return 0;
-}
-
 int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *plan,
                             nfsroot_findings *f)
 {
@@ -41,7 +30,7 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
     char conf[4096];
     snprintf(conf, sizeof(conf), "%s", host_idmapd_conf ? host_idmapd_conf : "/etc/idmapd.conf");
     char host[512] = "";
-    if (bootcheck_host_nfs4_domain(conf, host, sizeof(host)) < 0)
+    if (nfsroot_host_nfs4_domain(conf, host, sizeof(host), NULL, 0) < 0)
         return nfsroot_findings_add(f, F_INFO, "idmap-host-unknown", conf,
                                     "the host's NFSv4 domain cannot be determined from '%s': "
                                     "set 'Domain =' in its [General] section",

@@ -331,6 +331,29 @@ NFSROOT_API int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroo
  * reads, without its fallback to DNS. 0 or -ENOMEM. */
 NFSROOT_API int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers the programs share with the library rather than copy */
+
+/* Read all of fd (a pipe, stdin) into a NUL-terminated *ret, at most max bytes (-EFBIG beyond);
+ * ret_len may be NULL. 0 or -errno. */
+NFSROOT_API int nfsroot_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* Is path strictly beneath root (a component boundary; "/" holds every other absolute path)? */
+NFSROOT_API bool nfsroot_path_is_under(const char *path, const char *root);
+/* s with XML's specials (< > & ' " and CR) as entities, for an attribute quoted either way or
+ * text. NULL on ENOMEM. Caller frees. */
+NFSROOT_API char *nfsroot_xml_escape(const char *s);
+/* A domain named name with no NICs and no exports yet (add them with nfsroot_domain_add_export),
+ * to render our element for a domain still to be defined. 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_domain_new(const char *name, nfsroot_domain **ret);
+/* nfsroot_metadata_format() without the prefix and the namespace declaration: what libvirt's
+ * virDomainSetMetadata() takes (it puts the element in our namespace itself). Caller frees. */
+NFSROOT_API char *nfsroot_metadata_format_bare(const nfsroot_domain *d);
+/* The host's NFSv4 domain as libnfsidmap derives it from conf (idmapd.conf, else DNS): what the
+ * boot check compares, what `create` writes into a guest and what doctor reports. 0, or -ENOENT
+ * with why (may be NULL) saying what failed (libnfsidmap not loaded, the file, no domain). */
+NFSROOT_API int nfsroot_host_nfs4_domain(const char *conf, char *ret, size_t len, char *why,
+                                         size_t why_len);
+
 #ifdef __cplusplus
 }
 #endif
