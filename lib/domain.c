@@ -509,3 +509,19 @@ int nfsroot_domain_new(const char *name, nfsroot_domain **ret)
     *ret = TAKE_PTR(d);
     return 0;
 }
+
+bool nfsroot_domain_name_ok(const char *name, bool strict)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || name[0] == '.' || strchr(name, '/') || n > 200)
+        return false;
+    if (!strict)
+        return true;
+    if (n > 63 || name[0] == '-' || name[n - 1] == '-')
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}

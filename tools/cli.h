@@ -53,8 +53,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
  * CLI_ESC_SLOTS more calls: enough for every argument of one printf. */
 #define CLI_ESC_SLOTS 16
 const char *cli_esc(const char *s);
-/* One DNS label (RFC 1123), which is also a safe path component. */
-bool cli_hostname_ok(const char *s);
 
 /* Colour: ANSI sequences for f when colour is on for it, "" otherwise. */
 bool cli_color_on(FILE *f);

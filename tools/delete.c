@@ -572,7 +572,7 @@ static int cmd_delete(int argc, char **argv)
     if (optind >= argc)
         return cli_usage_error("delete", "which guest? Give its NAME");
     o.name = argv[optind];
-    if (!o.name[0] || strchr(o.name, '/') || !strcmp(o.name, ".") || !strcmp(o.name, ".."))
+    if (!nfsroot_domain_name_ok(o.name, false))
         return cli_usage_error("delete", "'%s' is not a guest name", o.name);
     if (o.path && o.path[0] != '/')
         return cli_usage_error("delete", "--path '%s' is not an absolute path", o.path);

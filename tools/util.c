@@ -439,17 +439,3 @@ tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, c
     virDomainFree(dom);
     return t;
 }
-
-/* One DNS label (RFC 1123): letters, digits and inner hyphens, 1-63 characters; also a safe
- * path component. */
-bool cli_hostname_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
-            return false;
-    return true;
-}

@@ -345,6 +345,11 @@ NFSROOT_API char *nfsroot_xml_escape(const char *s);
 /* A domain named name with no NICs and no exports yet (add them with nfsroot_domain_add_export),
  * to render our element for a domain still to be defined. 0 or -ENOMEM. */
 NFSROOT_API int nfsroot_domain_new(const char *name, nfsroot_domain **ret);
+/* The one domain-name rule. Always: 1 to 200 bytes, no '/', not starting with '.' (a record is
+ * named after the domain: the name is a plain file name, never "." or ".." or hidden). strict
+ * (a guest `create` makes, whose name is also its host name): one DNS label (RFC 1123), letters,
+ * digits and inner hyphens, at most 63. */
+NFSROOT_API bool nfsroot_domain_name_ok(const char *name, bool strict);
 /* nfsroot_metadata_format() without the prefix and the namespace declaration: what libvirt's
  * virDomainSetMetadata() takes (it puts the element in our namespace itself). Caller frees. */
 NFSROOT_API char *nfsroot_metadata_format_bare(const nfsroot_domain *d);
