@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "read-all.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 static void to_syslog(int priority, const char *line, void *userdata)
 {
@@ -23,25 +23,10 @@ int main(int argc, char **argv)
     if (argc < 4)
         return 0;
     bool must_succeed = !hook_may_refuse(argv[2]);
-    /* The library the dynamic linker found must be the one we were built with: a stale copy
-     * earlier on the search path would get structures it does not know and could do nothing
-     * without a word. (A copy older than this check has no nfsroot_abi_id at all: the linker
-     * then stops us, loudly, too.) */
+    /* The library the dynamic linker found is the one we were built with: nfsroot_hook_run is
+     * in the private version node VIRT_NFSROOT_PRIVATE_<version>, so a stale copy earlier on the
+     * search path is refused by the dynamic linker before main ("version ... not found"). */
     openlog("virt-nfsroot", LOG_PID, LOG_DAEMON);
-    if (strcmp(nfsroot_abi_id(), NFSROOT_ABI_ID) != 0) {
-        /* Also to syslog: at release and reconnect we exit 0, and libvirt keeps a successful
-         * hook's stderr only in its debug log. */
-        char name[512], line[1536];
-        nfsroot_escape(argv[1], NFSROOT_ESCAPE_TEXT, name, sizeof(name));
-        snprintf(line, sizeof(line),
-                 "domain '%s': the hook was built for libvirt-nfsroot %s but loaded %s, a stale "
-                 "copy elsewhere on the library path: remove it (ldconfig -p | grep "
-                 "libvirt-nfsroot)",
-                 name, NFSROOT_ABI_ID, nfsroot_abi_id());
-        syslog(LOG_ERR, "%s", line);
-        fprintf(stderr, "virt-nfsroot: %s\n", line);
-        return must_succeed ? 0 : 1;
-    }
     size_t len = 0;
     int status = 0;
     char *xml = hook_read_xml(argv[1], must_succeed, &len, &status);

@@ -444,32 +444,38 @@ static void append_attr(char **buf, size_t *len, size_t *cap, const char *name, 
 {
     if (!v)
         return;
-    _cleanup_xmlchar_ xmlChar *esc = XML(EncodeSpecialChars)(NULL, BAD_CAST v);
+    _cleanup_free_ char *esc = nfsroot_xml_escape(v);
     append(buf, len, cap, " ");
     append(buf, len, cap, name);
     append(buf, len, cap, "=\"");
-    append(buf, len, cap, esc ? (const char *)esc : "");
+    append(buf, len, cap, esc ? esc : "");
     append(buf, len, cap, "\"");
 }
 
-char *nfsroot_metadata_format(const nfsroot_domain *d)
+/* Our element, its names prefixed with ns (then the namespace is declared on it) or not (what
+ * libvirt's SetMetadata takes: it puts the element in the namespace itself). */
+static char *metadata_format(const nfsroot_domain *d, const char *ns)
 {
-    if (nfsroot_xml_load(NULL) < 0)
-        return NULL;
     const nfsroot_export_req *exports = d->exports;
     size_t n = d->n_exports;
     size_t len = 0, cap = 256;
     char *buf = malloc(cap);
     if (buf)
         buf[0] = '\0';
-    append(&buf, &len, &cap, "<nfsroot:nfsroot xmlns:nfsroot=\"" NFSROOT_XMLNS "\"");
+    append(&buf, &len, &cap, "<");
+    append(&buf, &len, &cap, ns);
+    append(&buf, &len, &cap, "nfsroot");
+    if (*ns)
+        append(&buf, &len, &cap, " xmlns:nfsroot=\"" NFSROOT_XMLNS "\"");
     if (n == 0) {
         append(&buf, &len, &cap, "/>");
         return buf;
     }
     append(&buf, &len, &cap, ">\n");
     for (size_t i = 0; i < n; i++) {
-        append(&buf, &len, &cap, "  <nfsroot:export");
+        append(&buf, &len, &cap, "  <");
+        append(&buf, &len, &cap, ns);
+        append(&buf, &len, &cap, "export");
         append_attr(&buf, &len, &cap, "path", exports[i].path);
         if (exports[i].readonly)
             append_attr(&buf, &len, &cap, "readonly", "yes");
@@ -479,6 +485,43 @@ char *nfsroot_metadata_format(const nfsroot_domain *d)
         append_attr(&buf, &len, &cap, "options", exports[i].options);
         append(&buf, &len, &cap, "/>\n");
     }
-    append(&buf, &len, &cap, "</nfsroot:nfsroot>");
+    append(&buf, &len, &cap, "</");
+    append(&buf, &len, &cap, ns);
+    append(&buf, &len, &cap, "nfsroot>");
     return buf;
+}
+
+char *nfsroot_metadata_format(const nfsroot_domain *d)
+{
+    return metadata_format(d, "nfsroot:");
+}
+
+char *nfsroot_metadata_format_bare(const nfsroot_domain *d)
+{
+    return metadata_format(d, "");
+}
+
+int nfsroot_domain_new(const char *name, nfsroot_domain **ret)
+{
+    _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = calloc(1, sizeof(*d));
+    if (!d || !(d->name = strdup(name)))
+        return -ENOMEM;
+    *ret = TAKE_PTR(d);
+    return 0;
+}
+
+bool nfsroot_domain_name_ok(const char *name, bool strict)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || name[0] == '.' || strchr(name, '/') || n > 200)
+        return false;
+    if (!strict)
+        return true;
+    if (n > 63 || name[0] == '-' || name[n - 1] == '-')
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
 }

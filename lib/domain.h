@@ -5,7 +5,7 @@
 #ifndef NFSROOT_DOMAIN_H
 #define NFSROOT_DOMAIN_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 struct nfsroot_nic {
     nfsroot_nic_type type;

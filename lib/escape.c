@@ -3,9 +3,10 @@
  * contained (libc only): the static hook front end compiles this file in as well. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 /* Length (1..4) of the valid UTF-8 sequence at p and its code point; 0 when p starts no valid
  * sequence (stray continuation byte, overlong form, surrogate, above U+10FFFF, cut short). */
@@ -116,4 +117,28 @@ size_t nfsroot_escape(const char *s, nfsroot_escape_style style, char *buf, size
     if (len)
         buf[o] = '\0';
     return need;
+}
+
+char *nfsroot_xml_escape(const char *s)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += strchr("<>&'\"\r", *p) ? 6 : 1;
+    char *e = malloc(n), *o = e;
+    for (const char *p = s; e && *p; p++) {
+        const char *rep = *p == '<'    ? "&lt;"
+                          : *p == '>'  ? "&gt;"
+                          : *p == '&'  ? "&amp;"
+                          : *p == '\'' ? "&apos;"
+                          : *p == '"'  ? "&quot;"
+                          : *p == '\r' ? "&#13;"
+                                       : NULL;
+        if (rep)
+            o = stpcpy(o, rep);
+        else
+            *o++ = *p;
+    }
+    if (e)
+        *o = '\0';
+    return e;
 }

@@ -111,8 +111,3 @@ const char *nfsroot_version(void)
 {
     return NFSROOT_VERSION;
 }
-
-const char *nfsroot_abi_id(void)
-{
-    return NFSROOT_ABI_ID;
-}

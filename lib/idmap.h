@@ -20,5 +20,8 @@ typedef struct nfsroot_idmap {
 } nfsroot_idmap;
 
 /* Fills api; <0 (-ENOENT) with a one-line reason in why when libnfsidmap cannot be loaded. */
+/* How long the host's NFSv4 domain may take when libnfsidmap derives it from DNS. */
+#define NFSROOT_HOST_DOMAIN_TIMEOUT_MS 1000
+
 int nfsroot_idmap_open(nfsroot_idmap *api, char *why, size_t why_len);
 void nfsroot_idmap_close(nfsroot_idmap *api);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 #include "domain.h"
 #include "netinfo.h"
 #include "plan.h"
@@ -56,7 +56,6 @@ bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *cl
 int strv_push(char ***v, const char *s); /* copies s */
 char *strv_join(char *const *v, const char *sep);
 char **strv_copy(char *const *v);
-char *strdup_or_null(const char *s);
 char *strstrip(char *s); /* leading and trailing white space off, in place */
 bool path_is_normalised_absolute(const char *p);
 bool path_is_under(const char *path, const char *root); /* strictly below root */

@@ -4,7 +4,7 @@
 #ifndef NFSROOT_NETINFO_H
 #define NFSROOT_NETINFO_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 struct nfsroot_netinfo {
     char *name;            /* network or bridge name */

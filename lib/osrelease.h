@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 /* The largest os-release read: real ones are under 1 KiB. */
 #define NFSROOT_OS_RELEASE_MAX (64 * 1024)

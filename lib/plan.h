@@ -4,7 +4,7 @@
 #ifndef NFSROOT_PLAN_H
 #define NFSROOT_PLAN_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 struct nfsroot_export {
     char *path;     /* resolved, canonical, verified directory */

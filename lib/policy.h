@@ -4,7 +4,7 @@
 #ifndef NFSROOT_POLICY_H
 #define NFSROOT_POLICY_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 struct nfsroot_policy {
     char **export_roots;        /* NULL-terminated, absolute, normalised; default { "/export" } */

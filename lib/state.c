@@ -14,7 +14,7 @@
 /* Records are named after the domain: a name that is no plain file name never reaches a path. */
 static bool record_name_ok(const char *name)
 {
-    return name && name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= 200;
+    return nfsroot_domain_name_ok(name, false);
 }
 
 static int domains_dir(const nfsroot_policy *p, char *buf, size_t len)

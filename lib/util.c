@@ -134,11 +134,6 @@ char *strstrip(char *s)
     return s;
 }
 
-char *strdup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 bool path_is_normalised_absolute(const char *p)
 {
     if (!p || p[0] != '/')
@@ -486,4 +481,14 @@ int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how)
         if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
             return -errno;
     }
+}
+
+int nfsroot_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+    return read_fd_all(fd, max, ret, ret_len);
+}
+
+bool nfsroot_path_is_under(const char *path, const char *root)
+{
+    return path_is_under(path, root);
 }

@@ -125,7 +125,7 @@ static int add_host(const pin_ctx *p, const char *ip)
 {
     const char *name = p->name, *mac = p->mac, *net = p->network;
     char host[512];
-    if (cli_hostname_ok(name))
+    if (nfsroot_domain_name_ok(name, true))
         snprintf(host, sizeof(host), "<host mac='%s' name='%s' ip='%s'/>", mac, name, ip);
     else
         snprintf(host, sizeof(host), "<host mac='%s' ip='%s'/>", mac, ip);

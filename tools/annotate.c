@@ -7,13 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "annotate.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
-DEFINE_TRIVIAL_CLEANUP_FUNC(xmlBufferPtr, xmlBufferFree)
 
 typedef struct warnings {
     char *v[16];
@@ -30,45 +24,6 @@ static void warn_add(warnings *w, const char *fmt, ...)
     if (vasprintf(&w->v[w->n], fmt, ap) >= 0)
         w->n++;
     va_end(ap);
-}
-
-/* libvirt's SetMetadata wants the element without prefix: it puts every node of it in the
- * namespace itself. */
-static void strip_ns_tree(xmlNodePtr root)
-{
-    for (xmlNodePtr n = root; n;) {
-        if (n->type == XML_ELEMENT_NODE) {
-            n->ns = NULL;
-            if (n->nsDef) {
-                xmlFreeNsList(n->nsDef);
-                n->nsDef = NULL;
-            }
-        }
-        if (n->children && n->type == XML_ELEMENT_NODE) {
-            n = n->children;
-            continue;
-        }
-        while (n && !n->next && n != root)
-            n = n->parent;
-        if (!n || n == root)
-            break;
-        n = n->next;
-    }
-}
-
-static char *strip_namespace(const char *xml)
-{
-    _cleanup_(xmlFreeDocp) xmlDocPtr doc =
-        xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
-                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc)
-        return NULL;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    strip_ns_tree(root);
-    _cleanup_(xmlBufferFreep) xmlBufferPtr buf = xmlBufferCreate();
-    if (!buf || xmlNodeDump(buf, doc, root, 0, 0) < 0)
-        return NULL;
-    return strdup((const char *)xmlBufferContent(buf));
 }
 
 /* The plan's own warnings (e.g. a subnet-wide export) become annotate's warnings. */
@@ -337,8 +292,7 @@ static int annotate_set(annotate_run *a)
         warn_add(&a->w, "written despite the policy (--force): the hook will refuse the start");
     /* Without --path the root export is written as <export/>: it follows the policy's export
      * root, as the hook resolves it at start. */
-    _cleanup_free_ char *element = nfsroot_metadata_format(a->d);
-    _cleanup_free_ char *stripped = element ? strip_namespace(element) : NULL;
+    _cleanup_free_ char *stripped = nfsroot_metadata_format_bare(a->d);
     _cleanup_free_ char *readback = NULL;
     if (!stripped) {
         cli_error("domain '%s': cannot render the metadata element", o->name);

@@ -14,7 +14,7 @@
 #include "cleanup.h"
 #include "macro.h"
 #include "opt.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 /* Exit codes, the same for every subcommand (documented in virt-nfsroot(1)). */
 enum {
@@ -53,8 +53,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
  * CLI_ESC_SLOTS more calls: enough for every argument of one printf. */
 #define CLI_ESC_SLOTS 16
 const char *cli_esc(const char *s);
-/* One DNS label (RFC 1123), which is also a safe path component. */
-bool cli_hostname_ok(const char *s);
 
 /* Colour: ANSI sequences for f when colour is on for it, "" otherwise. */
 bool cli_color_on(FILE *f);
@@ -94,8 +92,6 @@ typedef struct cli_records {
 int cli_records_load(const nfsroot_policy *policy, cli_records *ret);
 void cli_records_done(cli_records *r); /* for _cleanup_ */
 
-/* Read a whole stream or file, NUL-terminated (-EFBIG beyond about max bytes). 0 or -errno. */
-int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len);
 /* A regular file only (-EINVAL otherwise; -EFBIG over max): a FIFO or a device given as a file
  * is refused, never waited on (nfsroot_host_read). */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

@@ -47,30 +47,6 @@ int create_domain_precheck(create_ctx *c)
     return c->o->clone_of ? create_clone_source(c) : 0;
 }
 
-/* s with XML's five specials as entities. */
-static char *xml_esc(const char *s)
-{
-    size_t n = 1;
-    for (const char *p = s; *p; p++)
-        n += strchr("<>&'\"", *p) ? 6 : 1;
-    char *e = malloc(n), *o = e;
-    for (const char *p = s; e && *p; p++) {
-        const char *rep = *p == '<'    ? "&lt;"
-                          : *p == '>'  ? "&gt;"
-                          : *p == '&'  ? "&amp;"
-                          : *p == '\'' ? "&apos;"
-                          : *p == '"'  ? "&quot;"
-                                       : NULL;
-        if (rep)
-            o = stpcpy(o, rep);
-        else
-            *o++ = *p;
-    }
-    if (e)
-        *o = '\0';
-    return e;
-}
-
 /* The MAC (QEMU's prefix) and the uuid (version 4) are chosen here: the plan, the pin and the
  * export records need them before libvirt has the domain. */
 static int make_ids(create_ctx *c)
@@ -98,11 +74,11 @@ static int make_ids(create_ctx *c)
 static char *domain_xml(const create_ctx *c, const char *metadata)
 {
     const create_opts *o = c->o;
-    _cleanup_free_ char *name = xml_esc(o->name), *net = xml_esc(o->network);
-    _cleanup_free_ char *kernel = xml_esc(c->kernel ? c->kernel : "/nonexistent");
-    _cleanup_free_ char *initrd = xml_esc(c->initrd ? c->initrd : "/nonexistent");
-    _cleanup_free_ char *cmdline = xml_esc(c->cmdline ? c->cmdline : "");
-    _cleanup_free_ char *os = c->osinfo ? xml_esc(c->osinfo) : NULL;
+    _cleanup_free_ char *name = nfsroot_xml_escape(o->name), *net = nfsroot_xml_escape(o->network);
+    _cleanup_free_ char *kernel = nfsroot_xml_escape(c->kernel ? c->kernel : "/nonexistent");
+    _cleanup_free_ char *initrd = nfsroot_xml_escape(c->initrd ? c->initrd : "/nonexistent");
+    _cleanup_free_ char *cmdline = nfsroot_xml_escape(c->cmdline ? c->cmdline : "");
+    _cleanup_free_ char *os = c->osinfo ? nfsroot_xml_escape(c->osinfo) : NULL;
     _cleanup_free_ char *libosinfo = NULL;
     char *xml = NULL;
     if (!name || !net || !kernel || !initrd || !cmdline || (c->osinfo && !os))
@@ -145,12 +121,9 @@ static char *domain_xml(const create_ctx *c, const char *metadata)
 /* Our element for the tree: the root export at its path. */
 static char *metadata(const create_ctx *c)
 {
-    static const char stub[] = "<domain type='qemu'><name>x</name></domain>";
     _cleanup_(nfsroot_domain_freep) nfsroot_domain *d = NULL;
-    nfsroot_error err = { 0 };
-    int r = nfsroot_domain_parse(stub, sizeof(stub) - 1, &d, &err);
-    nfsroot_error_clear(&err);
-    if (r < 0 || nfsroot_domain_add_export(d, c->export_path, false, NULL, NULL) < 0)
+    if (nfsroot_domain_new(c->o->name, &d) < 0 ||
+        nfsroot_domain_add_export(d, c->export_path, false, NULL, NULL) < 0)
         return NULL;
     return nfsroot_metadata_format(d);
 }

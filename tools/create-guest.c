@@ -75,40 +75,13 @@ static int detect(create_ctx *c)
     return r;
 }
 
-/* Write text as dir/name beneath the tree, following no symbolic link on the way. */
-static int write_beneath(const char *root, const char *const dirs[], const char *name,
-                         const char *text)
-{
-    _cleanup_close_ int fd = open(root, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    for (size_t i = 0; fd >= 0 && dirs[i]; i++) {
-        (void)mkdirat(fd, dirs[i], 0755);
-        int next = openat(fd, dirs[i], O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        close(fd);
-        fd = next;
-    }
-    if (fd < 0)
-        return -errno;
-    char tmp[256];
-    snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-    _cleanup_close_ int out =
-        openat(fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    size_t len = strlen(text);
-    if (out < 0 || fchmod(out, 0644) < 0 || write(out, text, len) != (ssize_t)len ||
-        fsync(out) < 0 || renameat(fd, tmp, fd, name) < 0) {
-        int e = errno ? errno : EIO;
-        (void)unlinkat(fd, tmp, 0);
-        return -e;
-    }
-    return 0;
-}
-
 int create_guest_prepare(create_ctx *c)
 {
     int r = detect(c);
     if (r < 0)
         return r;
     nfsroot_error err = { 0 };
-    _cleanup_free_ char *missing = NULL, *conf = NULL;
+    _cleanup_free_ char *missing = NULL;
     if ((r = nfsroot_guest_missing(c->target, c->profile, &missing, &err)) < 0)
         return cli_lib_error(&err, r, "cannot check the tree's packages"), r;
     if (missing) {
@@ -116,12 +89,8 @@ int create_guest_prepare(create_ctx *c)
         return -ENOPKG;
     }
     /* Before the kernel: its dracut hook builds the initramfs from this file. */
-    if ((r = nfsroot_guest_dracut_conf(c->profile, &conf)) < 0)
-        return cli_lib_error(&err, r, "no dracut configuration for the tree's profile"), r;
-    static const char *const dirs[] = { "etc", "dracut.conf.d", NULL };
-    r = write_beneath(c->target, dirs, "90-virt-nfsroot.conf", conf);
-    if (r < 0)
-        cli_error("cannot write the tree's dracut configuration: %s", strerror(-r));
+    if ((r = nfsroot_guest_write_dracut_conf(c->target, c->profile, &err)) < 0)
+        cli_lib_error(&err, r, "cannot write the tree's dracut configuration");
     return r;
 }
 

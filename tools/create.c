@@ -613,7 +613,7 @@ static int check_args(create_opts *o, int argc, char **argv)
         if (optind + 1 < argc)
             return cli_usage_error("create", "unexpected argument '%s'", argv[optind + 1]);
         o->name = argv[optind];
-        if (!cli_hostname_ok(o->name)) {
+        if (!nfsroot_domain_name_ok(o->name, true)) {
             cli_error("create: '%s' is not a valid guest name: use at most 63 letters, digits "
                       "and '-', not starting with '-' (it is the domain name, the hostname and "
                       "the tree's directory)",

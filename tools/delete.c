@@ -97,8 +97,7 @@ static int domain_root(delete_run *d, char **ret)
 /* Do two paths overlap (one is the other or lies beneath it)? */
 static bool paths_overlap(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
-    return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b[la] : a[lb]) == '/');
+    return !strcmp(a, b) || nfsroot_path_is_under(a, b) || nfsroot_path_is_under(b, a);
 }
 
 /* Another defined domain's XML, parsed; one that does not parse is named in d->unreadable and
@@ -576,7 +575,7 @@ static int cmd_delete(int argc, char **argv)
     if (optind >= argc)
         return cli_usage_error("delete", "which guest? Give its NAME");
     o.name = argv[optind];
-    if (!o.name[0] || strchr(o.name, '/') || !strcmp(o.name, ".") || !strcmp(o.name, ".."))
+    if (!nfsroot_domain_name_ok(o.name, false))
         return cli_usage_error("delete", "'%s' is not a guest name", o.name);
     if (o.path && o.path[0] != '/')
         return cli_usage_error("delete", "--path '%s' is not an absolute path", o.path);

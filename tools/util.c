@@ -246,36 +246,6 @@ bool cli_virt_no_domain(void)
     return e && e->code == VIR_ERR_NO_DOMAIN;
 }
 
-int cli_read_stream(FILE *in, size_t max, char **ret, size_t *ret_len)
-{
-    size_t cap = 65536, len = 0;
-    _cleanup_free_ char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len - 1, in);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 >= cap) {
-            if (cap >= max)
-                return -EFBIG;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                return -ENOMEM;
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf)
-        return -ENOMEM;
-    if (ferror(in))
-        return -EIO;
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    if (ret_len)
-        *ret_len = len;
-    return 0;
-}
-
 int cli_file_arg_check(const char *cmd, const char *opt, const char *path)
 {
     /* O_NONBLOCK: a FIFO without a writer would block open(2) for ever. */
@@ -468,18 +438,4 @@ tri cli_domain_running(virConnectPtr conn, const char *name, const char *uuid, c
     }
     virDomainFree(dom);
     return t;
-}
-
-/* One DNS label (RFC 1123): letters, digits and inner hyphens, 1-63 characters; also a safe
- * path component. */
-bool cli_hostname_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!(*p == '-' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9')))
-            return false;
-    return true;
 }

@@ -66,7 +66,7 @@ static int read_input(const char *file, const char *domain_name, char **ret, siz
         return fetch_domain_xml(domain_name, ret, ret_len);
     }
     snprintf(source, source_len, "%s", file);
-    int r = !strcmp(file, "-") ? cli_read_stream(stdin, 64u * 1024 * 1024, ret, ret_len)
+    int r = !strcmp(file, "-") ? nfsroot_read_fd(STDIN_FILENO, 64u * 1024 * 1024, ret, ret_len)
                                : cli_read_file(file, 64u * 1024 * 1024, ret, ret_len);
     if (r < 0)
         cli_error("cannot read '%s': %s", file,

@@ -4,7 +4,7 @@
 #ifndef NFSROOT_BACKEND_PROBE_H
 #define NFSROOT_BACKEND_PROBE_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 #include "common/macro.h"
 
 #define NFSROOT_PROBE_CHECKS_MAX 8

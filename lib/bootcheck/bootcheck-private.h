@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Boot-check internals: the parsers and the single checks that nfsroot_bootcheck_run() chains.
- * Not installed and not part of the documented API; the functions keep NFSROOT_API (exported
- * from libvirt-nfsroot.so, undocumented) only so the unit tests, bootcheck-tool and the fuzzers
- * can call them. Their structs may change in any release. */
+ * Not installed; the functions are in the private version node (libvirt-nfsroot_private.syms)
+ * for the unit tests, bootcheck-tool and the fuzzers, and the library's own lib/migrate.c uses
+ * this header too (the cmdline parser). Their structs may change in any release. */
 #ifndef NFSROOT_BOOTCHECK_PRIVATE_H
 #define NFSROOT_BOOTCHECK_PRIVATE_H
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #ifdef __cplusplus
 extern "C" {

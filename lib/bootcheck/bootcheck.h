@@ -87,8 +87,4 @@ bool bootcheck_qemu_may(const qemu_identity *id, const struct stat *st, mode_t b
 int bootcheck_qemu_access(const nfsroot_policy *p, const char *what, const char *path,
                           const struct stat *file_st, nfsroot_findings *f);
 
-/* The host's NFSv4 domain as libnfsidmap derives it from conf (idmapd.conf, else DNS): what
- * the boot check compares and what `create` writes into a guest. 0 or -ENOENT. */
-int bootcheck_host_nfs4_domain(const char *conf, char *ret, size_t len);
-
 #endif

@@ -5,7 +5,7 @@
 #define NFSROOT_CLEANUP_H
 
 #include "macro.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_domain *, nfsroot_domain_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_policy *, nfsroot_policy_free)
@@ -15,5 +15,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_netinfo *, nfsroot_netinfo_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_netdhcp *, nfsroot_netdhcp_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_probe *, nfsroot_probe_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_conffile *, nfsroot_conffile_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, nfsroot_strv_free)
 
 #endif

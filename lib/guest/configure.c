@@ -83,7 +83,8 @@ static int step_idmapd(const ctx *x)
 {
     const char *conf = get(x, NFSROOT_GUEST_HOST_IDMAPD_CONF);
     char domain[512];
-    if (bootcheck_host_nfs4_domain(conf ? conf : "/etc/idmapd.conf", domain, sizeof(domain)) < 0)
+    if (nfsroot_host_nfs4_domain(conf ? conf : "/etc/idmapd.conf", domain, sizeof(domain), NULL,
+                                 0) < 0)
         return note(x, "guest-idmap-host-unknown",
                     "the host's NFSv4 domain is unknown (no 'Domain =' in its idmapd.conf and no "
                     "DNS domain): the guest's etc/idmapd.conf was left as it is");
@@ -419,6 +420,30 @@ static int check_packages(const ctx *x)
                        x->p->def->name, x->root, tools, x->p->netmod->module, pkgs);
 }
 
+/* The tree at root, opened for the steps (O_PATH: every file is reached beneath it). */
+static int open_root(const char *root, nfsroot_error *err)
+{
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return nfsroot_err(err, -errno, NULL, "guest tree", root, 0,
+                           "the guest tree '%s' cannot be opened: %s", root, strerror(errno));
+    return fd;
+}
+
+int nfsroot_guest_write_dracut_conf(const char *root, const nfsroot_guest_profile *p,
+                                    nfsroot_error *err)
+{
+    _cleanup_close_ int root_fd = open_root(root, err);
+    if (root_fd < 0)
+        return root_fd;
+    ctx x = { .root_fd = root_fd, .root = root, .p = p, .err = err };
+    int r = step_dracut(&x);
+    return r < 0 ? nfsroot_err(err, r, NULL, "guest tree", root, 0,
+                               "cannot write the dracut configuration of '%s': %s", root,
+                               strerror(-r))
+                 : 0;
+}
+
 int nfsroot_guest_configure(const char *root, const nfsroot_guest_profile *p,
                             const nfsroot_guest_config *c, nfsroot_findings *notes,
                             char **ret_cmdline, nfsroot_error *err)
@@ -427,10 +452,9 @@ int nfsroot_guest_configure(const char *root, const nfsroot_guest_profile *p,
     int r = nfsroot_guest_cmdline(p, c, &cmdline, err);
     if (r < 0)
         return r;
-    _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int root_fd = open_root(root, err);
     if (root_fd < 0)
-        return nfsroot_err(err, -errno, NULL, "guest tree", root, 0,
-                           "the guest tree '%s' cannot be opened: %s", root, strerror(errno));
+        return root_fd;
     ctx x = { .root_fd = root_fd, .root = root, .p = p, .c = c, .notes = notes, .err = err };
     int (*const steps[])(const ctx *) = {
         check_inputs, check_packages,  step_dracut, step_fstab,    step_idmapd, step_hostname,

@@ -113,4 +113,12 @@ printf 'tree 1 1 /\n' >>"$T/owned/$(uuid_of 3).owned"
 D mine --tree >"$T/out" 2>"$T/err"
 check "a record that does not read back: exit 1" [ $? = 1 ]
 check "a record that does not read back: says so" grep -q "does not read back as written" "$T/err"
+
+# The one name rule (nfsroot_domain_name_ok): a name no record can have is refused by the
+# command line's check, before libvirt is asked, not later by the records.
+for guest in .x .. ''; do
+    D "$guest" --tree >"$T/out" 2>"$T/err"
+    check "name '$guest': usage error (exit 2)" [ $? = 2 ]
+    check "name '$guest': says it is no guest name" grep -qF "'$guest' is not a guest name" "$T/err"
+done
 finish

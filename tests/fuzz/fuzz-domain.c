@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 static char root[PATH_MAX], export_root[PATH_MAX + 16];
 static nfsroot_policy *policy;

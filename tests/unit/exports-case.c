@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #include "cleanup.h"
 #include "test.h"

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #include "cleanup.h"
 #include "test.h"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 static void must(int ok, const char *what)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 static void parse_case(const char *in, const char *want)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #define DOMAIN_HEAD                                                                                \
     "<domain type='kvm'><name>vm</name><uuid>6f1a7c0e-3b2d-4c5e-8f9a-0b1c2d3e4f50</uuid>"          \

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #define CLIENT "192.168.122.0/24"
 #define OPTS "(rw,async,wdelay,no_root_squash,insecure,no_subtree_check,sec=sys,secure)"

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "test.h"
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 #define UUID "4b1c2d3e-1111-2222-3333-444455556666"
 #define HEAD(name, magic)                                                                          \

@@ -56,10 +56,9 @@ int doctor_open(const doctor *d, const char *path, int flags);
 int doctor_stat(const doctor *d, const char *path, bool follow, struct stat *st);
 /* A regular file of at most 4 MiB, NUL-terminated; ret_len may be NULL. */
 int doctor_read(const doctor *d, const char *path, char **ret, size_t *ret_len);
-/* Host paths "dir/NAME" whose NAME matches pattern, sorted; NULL-terminated, NULL if no dir. */
+/* Host paths "dir/NAME" whose NAME matches pattern, sorted; NULL-terminated (free with
+ * nfsroot_strv_free), NULL if no dir. */
 char **doctor_list(const doctor *d, const char *dir, const char *pattern);
-void doctor_list_free(char **v);
-DEFINE_TRIVIAL_CLEANUP_FUNC(char **, doctor_list_free)
 /* The pid of a running process with one of these comm names, or 0. */
 long doctor_find_process(const doctor *d, const char *const *names);
 

@@ -144,7 +144,7 @@ void check_exports_scope(doctor *d)
     doctor_load_networks(d);
     scope s = { .worst = ST_PASS };
     scan_exports_file(d, &s, "/etc/exports", false);
-    _cleanup_(doctor_list_freep) char **files =
+    _cleanup_(nfsroot_strv_freep) char **files =
         doctor_list(d, nfsroot_policy_get_exports_dir(d->policy), "*.exports");
     for (size_t i = 0; files && files[i]; i++) {
         const char *base = strrchr(files[i], '/') + 1;

@@ -95,13 +95,6 @@ char **doctor_list(const doctor *d, const char *dir, const char *pattern)
     return v;
 }
 
-void doctor_list_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* Is a process with this comm running (from <root>/proc/<pid>/comm)? Returns its pid or 0. */
 long doctor_find_process(const doctor *d, const char *const *names)
 {

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <nfsidmap.h>
-
 #include "doctor.h"
 
 /* Replace the first "from" in buf (of size len) by "to". */
@@ -122,7 +120,7 @@ static bool module_in(const doctor *d, const char *rel)
         return doctor_stat(d, rel, true, &st) == 0;
     char dir[256];
     snprintf(dir, sizeof(dir), "%.*s", (int)(star - rel), rel);
-    _cleanup_(doctor_list_freep) char **subdirs = doctor_list(d, dir[0] ? dir : "/", "*");
+    _cleanup_(nfsroot_strv_freep) char **subdirs = doctor_list(d, dir[0] ? dir : "/", "*");
     for (size_t i = 0; subdirs && subdirs[i]; i++) {
         char p[1024];
         snprintf(p, sizeof(p), "%s/%s", subdirs[i], star + 3);
@@ -207,44 +205,30 @@ void check_nss(doctor *d)
 
 /* ---------------------------------------------------------------------------------------- */
 
-static void quiet_idmap(const char *fmt, ...) _printf_(1, 2);
-static void quiet_idmap(const char *fmt, ...)
-{
-    if (!cli.verbose)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    _cleanup_free_ char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) >= 0)
-        cli_debug("libnfsidmap: %s", msg); /* it quotes the config it reads: escaped there */
-    va_end(ap);
-}
-
 /* The domain libnfsidmap settles on, from idmapd.conf below --root (it opens the file by name:
- * it gets the one opened below --root). 0 or libnfsidmap's error. */
-static int idmap_domain(const doctor *d, char *domain, size_t len)
+ * it gets the one opened below --root). 0, or -ENOENT with why saying what failed. */
+static int idmap_domain(const doctor *d, char *domain, size_t len, char *why, size_t why_len)
 {
-    nfs4_set_debug(0, quiet_idmap);
     _cleanup_close_ int conf = doctor_open(d, "/etc/idmapd.conf", O_RDONLY | O_NOCTTY | O_NONBLOCK);
     char via[64];
     snprintf(via, sizeof(via), "/proc/self/fd/%d", conf);
-    int r = nfs4_init_name_mapping(conf >= 0 ? via : "/nonexistent/idmapd.conf");
-    return r != 0 ? r : nfs4_get_default_domain(NULL, domain, len);
+    return nfsroot_host_nfs4_domain(conf >= 0 ? via : "/nonexistent/idmapd.conf", domain, len, why,
+                                    why_len);
 }
 
 void check_idmap(doctor *d)
 {
-    char p[4096], configured[256] = "", domain[NFS4_MAX_DOMAIN_LEN] = "";
+    char p[4096], configured[256] = "", domain[512] = "", why[512] = "";
     doctor_at(d, "/etc/idmapd.conf", p, sizeof(p));
     /* Is Domain set in [General]? Otherwise libnfsidmap derives it from DNS. */
     _cleanup_free_ char *text = NULL;
     if (doctor_read(d, "/etc/idmapd.conf", &text, NULL) == 0)
         nfsroot_idmapd_conf_domain(text, configured, sizeof(configured));
-    int r = idmap_domain(d, domain, sizeof(domain));
+    int r = idmap_domain(d, domain, sizeof(domain), why, sizeof(why));
     if (r != 0)
-        doctor_add(
-            d, "idmap", ST_WARN, "set 'Domain = <your domain>' in [General] of /etc/idmapd.conf",
-            "libnfsidmap cannot determine the NFSv4 id-mapping domain from %s (error %d)", p, r);
+        doctor_add(d, "idmap", ST_WARN,
+                   "set 'Domain = <your domain>' in [General] of /etc/idmapd.conf",
+                   "libnfsidmap cannot determine the NFSv4 id-mapping domain from %s (%s)", p, why);
     else if (!configured[0])
         doctor_add(d, "idmap", ST_WARN,
                    "set the same 'Domain = ...' in [General] of /etc/idmapd.conf on the host and "

@@ -238,7 +238,7 @@ void doctor_load_networks(doctor *d)
     if (!live)
         live = "/run/libvirt/network";
     for (int pass = 0; pass < 2; pass++) {
-        _cleanup_(doctor_list_freep) char **files =
+        _cleanup_(nfsroot_strv_freep) char **files =
             doctor_list(d, pass == 0 ? live : "/etc/libvirt/qemu/networks", "*.xml");
         for (size_t i = 0; files && files[i]; i++)
             load_network(d, files[i], pass == 0);

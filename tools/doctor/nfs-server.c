@@ -169,7 +169,7 @@ static const char *nfsd_setting(const nfsroot_conffile *settings, const char *ke
 
 void check_nfs_conf(doctor *d)
 {
-    _cleanup_(doctor_list_freep) char **dropins = doctor_list(d, "/etc/nfs.conf.d", "*.conf");
+    _cleanup_(nfsroot_strv_freep) char **dropins = doctor_list(d, "/etc/nfs.conf.d", "*.conf");
     _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *settings = NULL;
     nfs_conf c = { .worst = ST_PASS };
     bool any = conf_read(d, "/etc/nfs.conf", &settings, &c);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot: guest trees (what `create` does). Part of <virt-nfsroot/virt-nfsroot.h>: include
- * that one, never this file alone. */
+/* virt-nfsroot: guest trees (what `create` does). Part of <virt-nfsroot/virt-nfsroot-private.h>
+ * (not installed): include that one, never this file alone. */
 #ifndef VIRT_NFSROOT_GUEST_H
 #define VIRT_NFSROOT_GUEST_H
 
-#ifndef VIRT_NFSROOT_H
-#error "include <virt-nfsroot/virt-nfsroot.h>, not <virt-nfsroot/virt-nfsroot-guest.h>"
+#ifndef VIRT_NFSROOT_PRIVATE_H
+#error "include <virt-nfsroot/virt-nfsroot-private.h>, not <virt-nfsroot/virt-nfsroot-guest.h>"
 #endif
 
 #ifdef __cplusplus
@@ -76,6 +76,11 @@ NFSROOT_API int nfsroot_guest_missing(const char *root, const nfsroot_guest_prof
 /* The dracut configuration file the profile writes (etc/dracut.conf.d/90-virt-nfsroot.conf):
  * the same for every guest of a profile, so its hash keys a shared initramfs. Caller frees. */
 NFSROOT_API int nfsroot_guest_dracut_conf(const nfsroot_guest_profile *p, char **ret);
+/* Write the profile's dracut configuration (nfsroot_guest_dracut_conf) into the tree at root,
+ * beneath it (no symbolic link followed out), before its kernel is installed: the kernel's
+ * dracut hook builds the initramfs from it. 0 or -errno with err filled. */
+NFSROOT_API int nfsroot_guest_write_dracut_conf(const char *root, const nfsroot_guest_profile *p,
+                                                nfsroot_error *err);
 /* The kernel command line a guest of profile p boots with ("root=nfs4:SERVER:PATH ..."),
  * from c's server and export path: what nfsroot_guest_configure() returns, without a tree
  * (for --dry-run). Caller frees. -EINVAL with err filled when c lacks them. */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot: what `create` and `annotate --pin-address` made for a domain, recorded root-side
- * so that `delete` removes only that. Part of <virt-nfsroot/virt-nfsroot.h>: include that one,
- * never this file alone. */
+ * so that `delete` removes only that. Part of <virt-nfsroot/virt-nfsroot-private.h> (not
+ * installed): include that one, never this file alone. */
 #ifndef VIRT_NFSROOT_OWNED_H
 #define VIRT_NFSROOT_OWNED_H
 
-#ifndef VIRT_NFSROOT_H
-#error "include <virt-nfsroot/virt-nfsroot.h>, not <virt-nfsroot/virt-nfsroot-owned.h>"
+#ifndef VIRT_NFSROOT_PRIVATE_H
+#error "include <virt-nfsroot/virt-nfsroot-private.h>, not <virt-nfsroot/virt-nfsroot-owned.h>"
 #endif
 
 #ifdef __cplusplus

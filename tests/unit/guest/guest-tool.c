@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virt-nfsroot/virt-nfsroot.h"
+#include "virt-nfsroot/virt-nfsroot-private.h"
 
 static void progress(uint64_t done, uint64_t total, void *userdata)
 {
