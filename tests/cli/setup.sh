@@ -126,4 +126,14 @@ check "... leaves ganesha.conf alone" cmp -s "$STOCK" "$H/etc/ganesha/ganesha.co
 check "... the policy says backend = kernel" grep -qx 'backend = kernel' "$H/etc/virt-nfsroot.conf"
 check "... its start commands are README.md's 'start kernel' block" \
     [ "$(start_block)" = "$(readme_block "$SRC/README.md" 'start kernel')" ]
+
+# 6. An export root that is a mount of its own: remounted nosuid,nodev, its fstab line not written.
+host mounted
+mkdir -p "$H/export" && mount --bind "$H/export" "$H/export"
+setup
+check "an export root mount: setup succeeds" [ "$(cat "$H/rc")" = 0 ]
+check "... remounted nosuid,nodev" \
+    [ "$(findmnt -n -o VFS-OPTIONS --target "$H/export" | tr , '\n' | grep -cxE 'nosuid|nodev')" = 2 ]
+check "... says to add them to its fstab line" grep -q "add nosuid,nodev to its line in $H/etc/fstab" "$H/out"
+check "... writes no fstab" [ ! -e "$H/etc/fstab" ]
 summary
