@@ -43,6 +43,21 @@ void nfsroot_idmap_close(nfsroot_idmap *api)
     *api = (nfsroot_idmap){ 0 };
 }
 
+/* The Domain an idmapd.conf's text sets ("" when none): the host's (nfsroot_host_nfs4_domain)
+ * and, in the boot check, a guest's. */
+int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
+{
+    _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *c = NULL;
+    /* The guest writes this file: what cannot be read (a broken line, too many settings) leaves
+     * what could, as libnfsidmap skips such lines. */
+    int r = nfsroot_conffile_parse(&c, text, strlen(text), "idmapd.conf", NULL);
+    if (r == -ENOMEM)
+        return r;
+    const char *v = nfsroot_conffile_get(c, "General", "Domain");
+    snprintf(ret, len, "%s", v ? v : "");
+    return 0;
+}
+
 /* libnfsidmap's answer in a child: written to fd, exit 0; anything else exits 1. */
 static _Noreturn void domain_child(nfsroot_idmap *api, char *path, int fd)
 {

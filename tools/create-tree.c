@@ -321,8 +321,9 @@ static int cache_entry_path(create_ctx *c, const char *packages, char **ret)
 static bool cache_complete(const char *entry)
 {
     char done[4096];
-    snprintf(done, sizeof(done), "%s.done", entry);
     struct stat st;
+    if (snprintf(done, sizeof(done), "%s.done", entry) >= (int)sizeof(done))
+        return false;
     return lstat(done, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0;
 }
 
@@ -717,7 +718,8 @@ static bool cache_item_of(int dfd, const char *trees, const char *name, cache_it
         return true;
     }
     char entry[4096];
-    snprintf(entry, sizeof(entry), "%s/%s", trees, name);
+    if (snprintf(entry, sizeof(entry), "%s/%s", trees, name) >= (int)sizeof(entry))
+        return false;
     it->state = cache_complete(entry) ? "complete" : "incomplete";
     if (strcmp(it->state, "complete"))
         return true;

@@ -5,19 +5,6 @@
 #include "bootcheck.h"
 #include "idmap.h"
 
-int nfsroot_idmapd_conf_domain(const char *text, char *ret, size_t len)
-{
-    _cleanup_(nfsroot_conffile_freep) nfsroot_conffile *c = NULL;
-    /* The guest writes this file: what cannot be read (a broken line, too many settings) leaves
-     * what could, as libnfsidmap skips such lines. */
-    int r = nfsroot_conffile_parse(&c, text, strlen(text), "idmapd.conf", NULL);
-    if (r == -ENOMEM)
-        return r;
-    const char *v = nfsroot_conffile_get(c, "General", "Domain");
-    snprintf(ret, len, "%s", v ? v : "");
-    return 0;
-}
-
 int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *plan,
                             nfsroot_findings *f)
 {
