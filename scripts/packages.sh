@@ -3,7 +3,10 @@
 # The Debian 12 packages virt-nfsroot needs, in one place (sourced by setup, test and .ci/run).
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 BUILD_PACKAGES=(build-essential cmake pkg-config libxml2-dev libnfsidmap-dev libvirt-dev
-    libarchive-dev libdbus-1-dev libcrypt-dev scdoc npm librados-dev)
+    libarchive-dev libdbus-1-dev libcrypt-dev scdoc librados-dev)
+# npm, the Cockpit page's build step: the host's own where it has one (Debian's npm package
+# conflicts with NodeSource's nodejs, which brings its own npm), else Debian's.
+command -v npm >/dev/null 2>&1 || BUILD_PACKAGES+=(npm)
 # shellcheck disable=SC2034 # used by scripts/setup and scripts/test, which source this file
 RUNTIME_PACKAGES=(libvirt-daemon-system libvirt-clients qemu-system-x86 nfs-kernel-server
     dnsmasq-base debootstrap debian-archive-keyring)
