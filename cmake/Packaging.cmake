@@ -50,12 +50,13 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://virt-nfsroot.org/")
-# An NFS server, plus the shared libraries the CLI links (libxml2, libnfsidmap1, libvirt0, libc6)
-# with the versions dpkg-shlibdeps finds (the library itself dlopen()s libxml2 and libnfsidmap:
-# the CLI's links are what keep them in this list), plus three only dlopen()ed (libarchive for
-# the initramfs scan and create's unpack, libdbus for the ganesha backend, libcrypt for create's
-# password), which it cannot see: Debian names their packages by SONAME (libarchive.so.13 ->
-# libarchive13, libdbus-1.so.3 -> libdbus-1-3).
+# An NFS server, plus the shared libraries the programs link (libvirt0, libc6) with the versions
+# dpkg-shlibdeps finds, plus five only dlopen()ed, which it cannot see (the CLI links neither
+# libxml2 nor libnfsidmap since it calls the library for them): libxml2 (every parse),
+# libnfsidmap (the boot check's and doctor's NFSv4 domain), libarchive (the initramfs scan and
+# create's unpack), libdbus (the ganesha backend), libcrypt (create's password). Debian names
+# their packages by SONAME (libarchive.so.13 -> libarchive13, libdbus-1.so.3 -> libdbus-1-3),
+# except libxml2.so.2, whose package is libxml2.
 function(nfsroot_deb_package var soname)
     string(REGEX REPLACE "^(.*)\\.so\\.([0-9]+)$" "\\1\\2" pkg "${soname}")
     if(pkg MATCHES "[0-9]$" AND soname MATCHES "[0-9]\\.so\\.")
@@ -66,14 +67,15 @@ endfunction()
 nfsroot_deb_package(_libarchive_pkg ${NFSROOT_LIBARCHIVE_SONAME})
 nfsroot_deb_package(_libdbus_pkg ${NFSROOT_LIBDBUS_SONAME})
 nfsroot_deb_package(_libcrypt_pkg ${NFSROOT_LIBCRYPT_SONAME})
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_libarchive_pkg}, ${_libdbus_pkg}, ${_libcrypt_pkg}, nfs-kernel-server | nfs-ganesha")
+nfsroot_deb_package(_libnfsidmap_pkg ${NFSROOT_LIBNFSIDMAP_SONAME})
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libxml2, ${_libnfsidmap_pkg}, ${_libarchive_pkg}, ${_libdbus_pkg}, ${_libcrypt_pkg}, nfs-kernel-server | nfs-ganesha")
 find_program(DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(DPKG_SHLIBDEPS)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/lib")
 else()
     string(PREPEND CPACK_DEBIAN_PACKAGE_DEPENDS
-           "libc6, libxml2, libnfsidmap1, libvirt0, ")
+           "libc6, libvirt0, ")
 endif()
 # create debootstraps Debian guests, the Release file checked against the archive keyring
 # (trees from a tarball or directory need neither).
