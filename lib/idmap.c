@@ -161,9 +161,12 @@ int nfsroot_host_nfs4_domain(const char *conf, char *ret, size_t len, char *why,
     _cleanup_(nfsroot_idmap_close) nfsroot_idmap api = { 0 };
     _cleanup_free_ char *text = NULL;
     int r = nfsroot_idmap_open(&api, reason, sizeof(reason));
-    if (r == 0 && !host_name_local() &&
+    /* A child only where DNS may be asked: no Domain in the file (read first: one file, where
+     * host_name_local() reads two) and a host name /etc/hosts does not answer. */
+    if (r == 0 &&
         (read_file_all(conf, 256 * 1024, &text, NULL) < 0 ||
-         nfsroot_idmapd_conf_domain(text, ret, len) < 0 || !ret[0])) {
+         nfsroot_idmapd_conf_domain(text, ret, len) < 0 || !ret[0]) &&
+        !host_name_local()) {
         r = domain_from_dns(&api, path, ret, len, reason, sizeof(reason));
         if (r == 0)
             return 0;
