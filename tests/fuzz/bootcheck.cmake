@@ -18,7 +18,8 @@ if(ENABLE_FUZZING)
             set(name bootcheck-fuzz-${target})
             add_executable(${name} ${CMAKE_CURRENT_LIST_DIR}/bootcheck-${target}.c
                            ${_bootcheck_fuzz_sources})
-            target_include_directories(${name} PRIVATE ${_lib} ${_lib}/include ${_lib}/common ${_bc})
+            target_include_directories(${name} PRIVATE ${NFSROOT_LIB_PRIVATE_INCLUDES} ${_lib}/include
+                                       ${_lib}/common ${_bc})
             target_compile_options(${name} PRIVATE
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
                 -D_GNU_SOURCE)
