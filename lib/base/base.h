@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Private helpers shared by the library's files. Not installed. */
-#ifndef NFSROOT_INTERNAL_H
-#define NFSROOT_INTERNAL_H
+/* base/: the library's ground floor, helpers that know no model: strings and lists, bounded
+ * file reads and atomic writes, running programs, dlopen, errors, the log, escaping, the fault
+ * points (fault.h). It may include libc, the API headers (lib/include: their types stay opaque
+ * here) and lib/common; never a header of formats/, core/ or another room, and no struct of the
+ * model (domain, plan, policy, netinfo). Not installed. */
+#ifndef NFSROOT_BASE_H
+#define NFSROOT_BASE_H
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,10 +15,6 @@
 #include <unistd.h>
 
 #include "virt-nfsroot/virt-nfsroot-private.h"
-#include "domain.h"
-#include "netinfo.h"
-#include "plan.h"
-#include "policy.h"
 
 #include "cleanup.h"
 #include "macro.h"
@@ -33,9 +33,6 @@
 int nfsroot_err(nfsroot_error *err, int code, const char *domain, const char *field,
                 const char *path, int line, const char *fmt, ...) _printf_(7, 8);
 
-/* paths.c: the resolved path is still a directory reached without symbolic links. */
-int nfsroot_path_verify(const char *resolved, nfsroot_error *err);
-
 /* log.c */
 void nfsroot_logf(const nfsroot_log *log, int priority, const char *fmt, ...) _printf_(3, 4);
 
@@ -51,8 +48,6 @@ size_t strv_length(char *const *v);
 bool strv_contains(char *const *v, const char *s);
 /* Is word one of the words of list (NULL: none) separated by runs of the bytes in blanks? */
 bool words_contain(const char *list, const char *word, const char *blanks);
-/* Does plan export path to client? (plan may be NULL) */
-bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
 int strv_push(char ***v, const char *s); /* copies s */
 char *strv_join(char *const *v, const char *sep);
 char **strv_copy(char *const *v);
@@ -117,54 +112,14 @@ int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how);
  * exit status (>= 0) or -errno when it could not run or died by signal. The program must pass
  * trusted_file_check() on the fd it is then executed from: else -EPERM, err filled. Needs /proc. */
 int run_program(char *const argv[], char **ret_stderr, nfsroot_error *err);
-/* The first line of s, stripped of trailing whitespace, capped to max bytes (static buffer of
- * the caller). */
-void first_line(const char *s, char *buf, size_t len);
-
-/* Limits on what one domain may export (docs/SECURITY.md, "Limits"). The kernel backend writes
- * each client as one exports(5) token "client(options)", and exportfs refuses a token over 512
- * characters (measured: a syntax error, and that file's exports are dropped): a client is at most
- * 43 characters, so 200 for the options keeps every token under 250. Each (path, client) pair is
- * one exportfs run under the host-wide state lock, so the pair count bounds the hold time. */
-#define NFSROOT_OPTION_MAX 64   /* one option, "name=value" */
-#define NFSROOT_OPTIONS_MAX 200 /* the whole option string of one export */
-#define NFSROOT_CLIENTS_MAX 16  /* clients of one export */
-#define NFSROOT_EXPORTS_MAX 16  /* exports of one domain */
-#define NFSROOT_PAIRS_MAX 32    /* (path, client) pairs of one domain */
-#define NFSROOT_PATH_MAX 1023   /* bytes of an export path */
-
-/* plan.c: the checks every (path, clients, options) passes before it is exported, whether it
- * comes from the domain XML (prepare) or from a record (reconnect, reconcile): the path still
- * resolves, symlink-free, to itself below an export root and outside the forbidden directories;
- * the options pass the syntax and the policy's allowed list; the clients are canonical CIDRs with
- * a prefix; everything fits the limits above. */
-int nfsroot_export_check(const nfsroot_policy *p, const char *domain, const nfsroot_export *e,
-                         nfsroot_error *err);
-
 /* handle.c: the identity file handles carry, derived alike on every host (no record). */
 /* FNV-1a 128 of the parts, each followed by a NUL; the same bytes on every architecture. */
 void nfsroot_handle_key(const char *const *parts, size_t n, uint8_t ret[16]);
 /* The kernel backend's fsid= for an export path: a UUID (8-4-4-4-12) from the path alone. */
 void nfsroot_kernel_fsid(const char *path, char ret[static 37]);
 
-/* apply.c: what nfsroot_apply() would refuse for plan now (its paths, conflicts with the running
- * domains, the backend's check_incoming), changing nothing. */
-int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
-                        nfsroot_error *err);
-/* migrate.c: `migrate begin` on the destination of a live migration, before anything moves. */
-int nfsroot_migrate_check(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_log *log,
-                          nfsroot_error *err);
-
-/* state.c: the records of what we exported, one file per domain, and the lock over them. */
-int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);
-/* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
-bool nfsroot_uuid_is_valid(const char *s);
-int nfsroot_state_read(const nfsroot_policy *p, const char *name, nfsroot_state **ret,
-                       nfsroot_error *err);
-int nfsroot_state_write(const nfsroot_policy *p, const nfsroot_state *s, nfsroot_error *err);
-int nfsroot_state_delete(const nfsroot_policy *p, const char *name);
-/* record.c, beside the reader that makes them */
-void nfsroot_state_free(nfsroot_state *s);
-DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_state *, nfsroot_state_free)
+/* The first line of s, stripped of trailing whitespace, capped to max bytes (static buffer of
+ * the caller). */
+void first_line(const char *s, char *buf, size_t len);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "internal.h"
+#include "base.h"
 
 static void copy_str(char *dst, size_t len, const char *src)
 {

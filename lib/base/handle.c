@@ -5,7 +5,7 @@
  * host sharing the storage keeps working handles without any record passing between the hosts.
  * The hash is FNV-1a 128 over bytes, so it is the same on every architecture; the values are
  * pinned by tests/data/ganesha/handles-*. */
-#include "internal.h"
+#include "base.h"
 
 /* FNV-1a 128: offset basis 0x6c62272e07bb014262b821756295c58d, prime 2^88 + 0x13b. */
 #define FNV128_BASIS_HI UINT64_C(0x6c62272e07bb0142)

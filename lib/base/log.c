@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <syslog.h>
 
-#include "internal.h"
+#include "base.h"
 
 /* The whole line is escaped, not its arguments one by one: whatever a caller passes (a guest's
  * fstab, a domain name), syslog gets one line without controls, so no line can be forged. */

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "fault.h"
-#include "internal.h"
+#include "base.h"
 
 extern char **environ;
 

@@ -7,7 +7,7 @@
 #include "backend/backend.h"
 #include "claim.h"
 #include "fault.h"
-#include "internal.h"
+#include "core.h"
 
 /* Lists from nfsroot_state_list() are also NULL-terminated. */
 void apply_state_list_cleanup(nfsroot_state ***l)

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "backend/backend.h"
-#include "internal.h"
+#include "core.h"
 
 /* Lists from nfsroot_state_list() are also NULL-terminated: a _cleanup_ for them. */
 void apply_state_list_cleanup(nfsroot_state ***l);

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "claim.h"
-#include "internal.h"
+#include "core.h"
 
 #define CLAIM_FILE "#claim"
 #define CLAIM_READ_MAX 2048

@@ -4,7 +4,7 @@
 #ifndef NFSROOT_CLAIM_H
 #define NFSROOT_CLAIM_H
 
-#include "internal.h"
+#include "core.h"
 
 /* The registry's name, a root-owned 0700 directory directly in each export root: never
  * exported (the plan refuses any path with this component), never inside a guest's tree. */

@@ -4,7 +4,7 @@
 #include <syslog.h>
 
 #include "clients.h"
-#include "internal.h"
+#include "core.h"
 
 static bool inside_any(nfsroot_netinfo *const *nets, size_t n, const nfsroot_cidr *c)
 {

@@ -3,7 +3,7 @@
 #ifndef NFSROOT_CLIENTS_H
 #define NFSROOT_CLIENTS_H
 
-#include "internal.h"
+#include "core.h"
 
 /* The networks of the domain's interfaces of type network or bridge (-ENONET when it has none). */
 int nfsroot_networks_load(const nfsroot_policy *p, const nfsroot_domain *d, nfsroot_netinfo ***ret,

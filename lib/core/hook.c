@@ -2,7 +2,7 @@
 /* libvirt's qemu hook contract (docs/hooks.rst), as one library call. */
 #include <syslog.h>
 
-#include "internal.h"
+#include "core.h"
 
 static bool is(const char *a, const char *b)
 {

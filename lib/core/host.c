@@ -7,7 +7,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "core.h"
 
 int nfsroot_host_open(int root_fd, const char *path, int flags)
 {

@@ -8,7 +8,7 @@
 
 #include <nfsidmap.h>
 
-#include "internal.h"
+#include "core.h"
 
 typedef struct nfsroot_idmap {
     void *handle; /* dlclose() it (RTLD_NODELETE: libnfsidmap's own state stays) */

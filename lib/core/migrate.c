@@ -10,7 +10,7 @@
 
 #include "bootcheck/bootcheck-private.h"
 #include "clients.h"
-#include "internal.h"
+#include "core.h"
 
 static bool host_has_address(const nfsroot_netinfo *net, const nfsroot_cidr *a)
 {

@@ -4,7 +4,7 @@
 #include <ctype.h>
 
 #include "idmap.h"
-#include "internal.h"
+#include "core.h"
 #include "options.h"
 
 /* Options that exclude each other: asking for one replaces the other. */

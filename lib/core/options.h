@@ -3,7 +3,7 @@
 #ifndef NFSROOT_OPTIONS_H
 #define NFSROOT_OPTIONS_H
 
-#include "internal.h"
+#include "core.h"
 
 /* The option string of the export req asks for: the policy's defaults, then each asked option
  * (syntax checked, on the policy's allowed list, anonuser/anongroup mapped to anonuid/anongid)

@@ -10,7 +10,7 @@
 #include <inttypes.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "core.h"
 
 /* Records, version 1:
  *   virt-nfsroot-owned 1

@@ -4,7 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "core.h"
 
 /* Characters an export path may hold: enough for real trees, nothing that exports(5), the
  * exportfs command line or a log line could read differently. */

@@ -3,7 +3,7 @@
 
 #include "claim.h"
 #include "clients.h"
-#include "internal.h"
+#include "core.h"
 #include "options.h"
 
 void nfsroot_plan_free(nfsroot_plan *plan)

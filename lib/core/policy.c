@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "backend/backend.h"
-#include "internal.h"
+#include "core.h"
 
 #define DEFAULT_OPTIONS "rw,async,no_root_squash,insecure,no_subtree_check"
 /* What a domain may ask for by default: access, sync, squashing, ports, checks, security. */

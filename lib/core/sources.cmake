@@ -6,7 +6,6 @@ target_sources(virt-nfsroot PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/plan.c
     ${CMAKE_CURRENT_LIST_DIR}/options.c
     ${CMAKE_CURRENT_LIST_DIR}/clients.c
-    ${CMAKE_CURRENT_LIST_DIR}/handle.c
     ${CMAKE_CURRENT_LIST_DIR}/state.c
     ${CMAKE_CURRENT_LIST_DIR}/apply.c
     ${CMAKE_CURRENT_LIST_DIR}/claim.c

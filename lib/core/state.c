@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "internal.h"
+#include "core.h"
 #include "record.h"
 
 #define NFSROOT_LOCK_TIMEOUT_MS (120u * 1000)

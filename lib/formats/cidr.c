@@ -2,7 +2,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "formats.h"
 
 static bool host_bits_clear(const nfsroot_cidr *c)
 {

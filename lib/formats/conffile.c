@@ -5,7 +5,7 @@
  * both ask it. */
 #include <strings.h>
 
-#include "internal.h"
+#include "formats.h"
 
 #define CONFFILE_TEXT_MAX (4u << 20) /* nfs.conf is a few KiB */
 #define CONFFILE_ENTRIES_MAX 512     /* nfs.conf(5) knows about 80 keys; bounds the lookups */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
 
-#include "internal.h"
+#include "formats.h"
 #include "xml.h"
 
 /* libvirt's own domain XMLs are tens of KiB; anything this large is not one. */

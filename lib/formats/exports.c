@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "formats.h"
 
 #define EXPORTS_MAX_BYTES (4u * 1024 * 1024)
 #define EXPORTS_MAX_ENTRIES 65536u

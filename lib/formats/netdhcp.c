@@ -7,7 +7,7 @@
 #include <net/if.h>
 #include <sys/stat.h>
 
-#include "internal.h"
+#include "formats.h"
 #include "network.h"
 
 /* ------------------------------------------------------------------------------------------ */

@@ -2,7 +2,7 @@
 /* nsswitch.conf(5), as glibc reads it: "database: service [STATUS=action] service", '#' to the
  * end of a line is a comment, the first line of a database counts. The one reader of that
  * format (doctor asks it which services resolve host names). */
-#include "internal.h"
+#include "formats.h"
 
 #define NSSWITCH_TEXT_MAX (1u << 20)
 #define NSSWITCH_SERVICES_MAX 64 /* glibc knows a dozen services */

@@ -3,7 +3,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 
-#include "internal.h"
+#include "formats.h"
 #include "osrelease.h"
 
 /* Unquote v[0..n) into out (capped): 'single' literal, "double" with \" \\ \$ \` escapes, or a

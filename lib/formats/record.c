@@ -6,7 +6,7 @@
 #include <ctype.h>
 
 #include "backend/backend.h"
-#include "internal.h"
+#include "formats.h"
 #include "record.h"
 
 /* Records, version 2 (version 1 lacks the "end" line and is read by the same strict rules):

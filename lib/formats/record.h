@@ -4,7 +4,7 @@
 #ifndef NFSROOT_RECORD_H
 #define NFSROOT_RECORD_H
 
-#include "internal.h"
+#include "formats.h"
 
 /* No record file is read above this size (a written one stays under 64 KiB). */
 #define NFSROOT_RECORD_READ_MAX (1024u * 1024)

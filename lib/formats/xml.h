@@ -8,7 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "internal.h"
+#include "formats.h"
 
 /* Every libxml2 symbol the library uses, without its "xml" prefix. Free is libxml2's variable
  * xmlFree (a pointer to its deallocator), the others are functions. */

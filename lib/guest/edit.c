@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "edit.h"
-#include "internal.h"
+#include "formats.h"
 
 /* fn for each line of text (without its newline), then end: what they write is the edited text
  * in *ret. Either returns <0 to stop. */

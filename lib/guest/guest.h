@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "internal.h"
+#include "formats.h"
 #include "osrelease.h"
 
 #define GUEST_TOOLS_MAX 6

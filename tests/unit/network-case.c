@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "formats.h"
 #include "test.h"
 
 static const char *cidr(const nfsroot_cidr *c, char *buf, size_t len)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* formats/: the model's data (the private definitions domain.h, netinfo.h, plan.h, policy.h)
+ * and what the library reads and writes, each format in one file: domain XML and our metadata
+ * (and the one domain-name rule), libvirt's network XML and its DHCP hosts, CIDRs, exports(5),
+ * nfs-utils' configuration, nsswitch.conf, os-release, the record text. It may include base/;
+ * never core/, a backend's code or the boot check (the backend kinds' names excepted:
+ * backend/backend.h). Not installed. */
+#ifndef NFSROOT_FORMATS_H
+#define NFSROOT_FORMATS_H
+
+#include "base.h"
+#include "domain.h"
+#include "netinfo.h"
+#include "plan.h"
+#include "policy.h"
+
+/* Limits on what one domain may export (docs/SECURITY.md, "Limits"). The kernel backend writes
+ * each client as one exports(5) token "client(options)", and exportfs refuses a token over 512
+ * characters (measured: a syntax error, and that file's exports are dropped): a client is at most
+ * 43 characters, so 200 for the options keeps every token under 250. Each (path, client) pair is
+ * one exportfs run under the host-wide state lock, so the pair count bounds the hold time. */
+#define NFSROOT_OPTION_MAX 64   /* one option, "name=value" */
+#define NFSROOT_OPTIONS_MAX 200 /* the whole option string of one export */
+#define NFSROOT_CLIENTS_MAX 16  /* clients of one export */
+#define NFSROOT_EXPORTS_MAX 16  /* exports of one domain */
+#define NFSROOT_PAIRS_MAX 32    /* (path, client) pairs of one domain */
+#define NFSROOT_PATH_MAX 1023   /* bytes of an export path */
+
+/* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
+bool nfsroot_uuid_is_valid(const char *s);
+/* record.c, beside the reader that makes them */
+void nfsroot_state_free(nfsroot_state *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(nfsroot_state *, nfsroot_state_free)
+
+#endif
