@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#include "initramfs.h"
+#include "initramfs-private.h"
 
 /* A scan's result as cached: the facts, or the refusal. Only refusals that depend on the
  * image's bytes alone are cached (a damaged or oversized image); a missing libarchive, a read

@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 
-#include "initramfs.h"
+#include "initramfs-private.h"
 
 /* The files whose contents are read (modules.txt, modules.builtin, cmdline.d): larger ones are
  * passed over. */

@@ -4,7 +4,7 @@
 #include <dlfcn.h>
 #include <sys/stat.h>
 
-#include "initramfs.h"
+#include "initramfs-private.h"
 
 /* What one pread() hands libarchive. */
 #define READ_BLOCK (1024 * 1024)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* <os><initrd>: what the initramfs holds (initramfs-scan.c, cached by initramfs-cache.c) and
  * whether it can bring the network up and mount an NFS root. */
-#include "initramfs.h"
+#include "initramfs-private.h"
 
 /* What scanning <initrd> gave: the facts, or the refusal (code < 0, err says why). */
 typedef struct initrd_scan {
