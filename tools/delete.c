@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot delete: the reverse of create. Refuses while the guest runs; undefines the domain,
  * removes its boot files (and initramfs images no guest links any more), the DHCP pin and, with
- * --tree, the root tree that create and annotate recorded as made for this domain (lib/owned.c)
- * and nothing else: never what the domain's XML merely names, never what another defined domain
- * uses, and only strictly inside an export root, never through a symbolic link. */
+ * --tree, the root tree that create and annotate recorded as made for this domain
+ * (lib/core/owned.c) and nothing else: never what the domain's XML merely names, never what another
+ * defined domain uses, and only strictly inside an export root, never through a symbolic link. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 # and exactly the expected etab entries per running domain, nothing for the others.
 #
 # Kills come from the fault points of an ENABLE_TESTING_HOOKS build (NFSROOT_FAULT_KILL_AT, see
-# lib/fault.h) or from outside after a random delay (the hook's whole process group, exportfs
+# lib/base/fault.h) or from outside after a random delay (the hook's whole process group, exportfs
 # children included).
 # The four churning domains also share one read-only path (each to its own clients: two domains'
 # files naming the same path AND client make `exportfs -ra` exit 1, see docs/SECURITY.md) and

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the texts `create` reads and edits in a guest tree (lib/osrelease.c,
+/* libFuzzer target: the texts `create` reads and edits in a guest tree (lib/formats/osrelease.c,
  * lib/guest/edit.c). Invariants: os-release fields are terminated strings; every edit is
  * idempotent (create --reuse runs it again on its own output) and does what it says (one root
  * line in fstab, nocaps in dnf.conf). */

@@ -25,7 +25,7 @@ out=$(run_hook vm1 prepare begin < "$W/vm1.xml" 2>&1); rc=$?
 check "prepare exits 0 ($out)" [ $rc -eq 0 ]
 check "vm1 exported to 192.168.122.0/24" etab_has "$W/export/vm1" 192.168.122.0/24
 check "exportfs -v lists vm1" sh -c "exportfs -v | grep -q '^$W/export/vm1'"
-# The fsid is derived from the path (lib/handle.c), so a guest's file handles are the same on
+# The fsid is derived from the path (lib/base/handle.c), so a guest's file handles are the same on
 # every host that mounts the shared storage at the same place: a live migration keeps them.
 fsid_of() { # fsid_of PATH: the fsid etab holds for PATH
     sed -n "s|^$1	.*[(,]fsid=\([0-9a-f-]*\)[,)].*|\1|p" /var/lib/nfs/etab | sort -u

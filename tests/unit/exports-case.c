@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs one data-driven case of tests/data/exports/<case>/ against the exports(5) parser
- * (lib/exports.c):
+ * (lib/formats/exports.c):
  *   exports   the file as a host would have it
  *   expected  one line per entry: "LINE path='P' client='C' options='O' [cidr=A/N]", or
  *             "error: <the sentence>" when the parser refuses the file

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs one data-driven case of the readers of other programs' host files against the library:
- * tests/data/conffile/<case>/ (nfs-utils' format, lib/conffile.c):
+ * tests/data/conffile/<case>/ (nfs-utils' format, lib/formats/conffile.c):
  *   nfs.conf, dropin.conf  read in this order (dropin.conf may be absent)
  *   queries               one "section key" a line ("-" for the keys before any section)
  *   expected              "error: <sentence> (field F line L)" when a file has an unreadable
  *                         line, then "[section] key = value" or "[section] key unset" a query
- * tests/data/nsswitch/<case>/ (glibc's format, lib/nsswitch.c):
+ * tests/data/nsswitch/<case>/ (glibc's format, lib/formats/nsswitch.c):
  *   nsswitch.conf         the file
  *   expected              "hosts: s1 s2 ..." and "passwd: ..." or "<db>: error: <sentence>"
- * tests/data/aptsources/<case>/ (apt's sources, lib/host.c):
+ * tests/data/aptsources/<case>/ (apt's sources, lib/core/host.c):
  *   root/                 a host root: etc/apt/sources.list.d/ *.sources, etc/apt/sources.list
  *   expected              "mirror: <url>" or "mirror: none"
  * NFSROOT_REGENERATE=1 rewrites expected. */

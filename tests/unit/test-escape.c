@@ -39,7 +39,7 @@ static void truncated(const char *in, size_t len, const char *want, size_t want_
            n);
 }
 
-/* The library's log lines (lib/log.c) are escaped as a whole: a finding quoting a guest file
+/* The library's log lines (lib/base/log.c) are escaped as a whole: a finding quoting a guest file
  * cannot start a line of its own in syslog. */
 static char logged[4096];
 static void capture(int prio, const char *line, void *userdata)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The ownership record's format (lib/owned.c): what create and annotate write reads back field
+/* The ownership record's format (lib/core/owned.c): what create and annotate write reads back field
  * by field; anything that would not be written exactly so is refused whole, as is a value that
  * cannot be recorded. Then the files: written 0600 in a 0700 directory, found by UUID, removed.
  * No root needed. */

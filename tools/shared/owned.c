@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What create and annotate --pin-address made for a domain, recorded root-side through the
- * library (lib/owned.c) so that delete removes that and nothing another domain's XML names. */
+ * library (lib/core/owned.c) so that delete removes that and nothing another domain's XML names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Export ids from the export root's registry (lib/claim.c), apart from ids.c so that the
+/* Export ids from the export root's registry (lib/core/claim.c), apart from ids.c so that the
  * derivation and the id table build without the registry (tests/unit's ganesha-config). */
 #include "backend/ganesha/ganesha.h"
 #include "claim.h"

@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------------------------ */
-/* Ownership records (lib/owned.c): one file per domain UUID, <owned_dir>/<UUID>.owned, in a
+/* Ownership records (lib/core/owned.c): one file per domain UUID, <owned_dir>/<UUID>.owned, in a
  * root-only directory of the host (the policy's owned_dir). Nothing a domain's XML says can make
  * or change one: a domain editor can clone a MAC or name a path, never this record. Read back
  * strictly (a record that does not read back exactly as written is refused whole). */
