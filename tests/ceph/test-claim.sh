@@ -8,7 +8,8 @@
 # begin on B checks the export and the claim, B's prepare takes the claim over, A's release
 # (migrated) keeps the export the guest still uses, B's release removes export, url line and
 # claim. A migration that fails after B's prepare gives the claim back to A. A dead host's
-# claim: void once its ganesha node is out of the grace database.
+# claim: void once its ganesha node is out of the grace database. A claim the reader refuses
+# refuses the prepare.
 # Usage: test-claim.sh HOOK   (root; exit 77 = skipped, with the reason). KEEP=1 keeps W.
 set -u
 HOOK=$(readlink -f "$1")
@@ -152,4 +153,12 @@ check "  ... the claim is nodeB's, taken over (no hand-over from nodeA)" \
 check "B: release vm2" hook B vm2 release end
 check "  ... nothing of vm2 is left" \
     bash -c "[ -z \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" ] && ! rados -p .nfs -N vnr stat 'virt-nfsroot.claim:$W/export/vm2'"
+
+# ---- a claim the reader refuses (whoever can write the pool): refused, never taken for free
+printf 'virt-nfsroot-ceph-claim 1\nhost nodeA\nuuid %s\ndomain vm1\npath %s\nsince x\n' \
+    $UUID "$W/export/vm1" | ceph_rados put "virt-nfsroot.claim:$W/export/vm1" -
+refused B vm1 prepare begin "vm1 under a claim that cannot be read" \
+    "the claim on export path '$W/export/vm1' in the Ceph cluster (RADOS object 'virt-nfsroot.claim:$W/export/vm1') cannot be read"
+check "  ... the claim is left as it was, nothing listed" \
+    bash -c "rados -p .nfs -N vnr get 'virt-nfsroot.claim:$W/export/vm1' - | grep -qx 'since x' && [ -z \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" ]"
 summary
