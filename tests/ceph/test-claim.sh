@@ -10,9 +10,13 @@
 # claim. A migration that fails after B's prepare gives the claim back to A. A dead host's
 # claim: void once its ganesha node is out of the grace database. A claim the reader refuses
 # refuses the prepare.
-# Usage: test-claim.sh HOOK   (root; exit 77 = skipped, with the reason). KEEP=1 keeps W.
+# Orphans: `reconcile` lists and removes an export object of ours (our xattrs, id from 1000 up)
+# that the url list does not name and no record owns, and never the mgr module's, one below
+# 1000, or a listed one another host runs.
+# Usage: test-claim.sh HOOK CLI   (root; exit 77 = skipped, with the reason). KEEP=1 keeps W.
 set -u
 HOOK=$(readlink -f "$1")
+CLI=$(readlink -f "$2")
 # shellcheck source=../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
 # shellcheck source=../lib/sandbox.sh
@@ -20,6 +24,7 @@ HOOK=$(readlink -f "$1")
 # shellcheck source=../lib/ceph.sh
 . "$(dirname "$0")/../lib/ceph.sh"
 [ -x "$HOOK" ] || { echo "FAIL: hook binary '$1' not found"; exit 1; }
+[ -x "$CLI" ] || { echo "FAIL: CLI binary '$2' not found"; exit 1; }
 ceph_prereqs
 ceph_isolate "$0" "$@"
 if ! ns_private || ! ns_tmpfs /run; then echo "FAIL: namespace setup"; exit 1; fi
@@ -93,7 +98,7 @@ refused B vm1b prepare begin "another domain on vm1's root" \
     "ganesha-rados-grace --pool .nfs --ns vnr remove nodeA"
 check "  ... nothing changed: url list and claim as before" \
     bash -c "[ \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" = '$before' ] && [ '$(claim_host vm1)' = nodeA ]"
-check "  ... B keeps no record of vm1" test ! -e "$W/B/state/vm1.state" -a ! -e "$W/B/state/vm1b.state"
+check "  ... B keeps no record of vm1" test ! -e "$W/B/state/domains/vm1.state" -a ! -e "$W/B/state/domains/vm1b.state"
 refused B vm2 migrate begin "migrate begin of a domain no host runs" \
     "export path '$W/export/vm2' of domain 'vm2' is not exported in the Ceph cluster"
 
@@ -115,7 +120,7 @@ check "  ... the export stays listed and its object is there" \
     bash -c "[ \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" = '%url \"rados://.nfs/vnr/$oid\"' ] && rados -p .nfs -N vnr stat $oid"
 check "  ... the claim is nodeB's alone" \
     bash -c "[ '$(claim_host vm1)' = nodeB ] && ! rados -p .nfs -N vnr get 'virt-nfsroot.claim:$W/export/vm1' - | grep -q '^from\|^to'"
-check "  ... A keeps no record of vm1" test ! -e "$W/A/state/vm1.state"
+check "  ... A keeps no record of vm1" test ! -e "$W/A/state/domains/vm1.state"
 for port in 2049 2050; do
     check "  ... node on port $port still serves vm1's root to the guest" \
         ceph_waitfor 50 guest_sees $port "$W/export/vm1"
@@ -161,4 +166,38 @@ refused B vm1 prepare begin "vm1 under a claim that cannot be read" \
     "the claim on export path '$W/export/vm1' in the Ceph cluster (RADOS object 'virt-nfsroot.claim:$W/export/vm1') cannot be read"
 check "  ... the claim is left as it was, nothing listed" \
     bash -c "rados -p .nfs -N vnr get 'virt-nfsroot.claim:$W/export/vm1' - | grep -qx 'since x' && [ -z \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" ]"
+# B's record stays (its undo could not tell whose the root is): once root removed the bad
+# claim, B's release clears it
+check "  ... once the claim is removed by hand, B's release of vm1 clears B's record" \
+    bash -c "rados -p .nfs -N vnr rm 'virt-nfsroot.claim:$W/export/vm1' && VIRT_NFSROOT_CONFIG='$W/B/policy.conf' '$HOOK' vm1 release end - <'$W/vm1.xml' && [ ! -e '$W/B/state/domains/vm1.state' ]"
+
+# ---- orphans: what a killed prepare left unlisted, seen and removed by reconcile on host B
+OU=44444444-0000-4000-8000-000000000004
+put_export() { # ID PATH [UUID]: an export object, with our xattrs when UUID is given
+    ceph_export_block "$1" "$2" 192.168.122.9 | ceph_rados put "export-$1" - &&
+        { [ -z "${3:-}" ] || { ceph_rados setxattr "export-$1" virt-nfsroot.uuid "$3" &&
+            ceph_rados setxattr "export-$1" virt-nfsroot.path "$2"; }; }
+}
+reconcile() { VIRT_NFSROOT_CONFIG=$W/$1/policy.conf "$CLI" reconcile --boot --json "${@:2}"; }
+check "host A comes back: reconcile --boot --apply drops its stale record of vm2" \
+    bash -c "VIRT_NFSROOT_CONFIG='$W/A/policy.conf' '$CLI' reconcile --boot --apply >/dev/null && [ ! -e '$W/A/state/domains/vm2.state' ]"
+put_export 21000 "$W/export/vm4" $OU
+put_export 999 "$W/export/vm4" $OU # below 1000: the mgr module's range, whatever it carries
+put_export 2 /mgr2                  # the mgr module's, unlisted
+check "A: prepare vm1 (listed, running on A)" hook A vm1 prepare begin
+reconcile B >"$W/orphans.json" 2>"$W/orphans.err"
+check "reconcile on B lists export-21000 as the one orphan, of uuid $OU" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = [a for a in d["actions"] if "orphan" in a["action"]]
+assert len(o) == 1 and o[0]["uuid"] == sys.argv[2] and o[0]["action"] == "remove-orphan", o
+assert o[0]["detail"] == "RADOS object export-21000", o
+' "$W/orphans.json" $OU
+check "reconcile --apply on B exits 0" reconcile B --apply
+check "  ... export-21000 is gone" not ceph_rados stat export-21000
+check "  ... export-999, export-2 and vm1's export stay, vm1 still listed" \
+    bash -c "rados -p .nfs -N vnr stat export-999 && rados -p .nfs -N vnr stat export-2 && [ \"\$(rados -p .nfs -N vnr get conf-nfs.vnr - | wc -l)\" = 1 ]"
+check "reconcile on B finds no orphan now" \
+    bash -c "! VIRT_NFSROOT_CONFIG='$W/B/policy.conf' '$CLI' reconcile --boot --json | grep -q orphan"
+check "A: release vm1" hook A vm1 release end
 summary

@@ -46,6 +46,11 @@ const char *rados_conn_conf_oid(const rados_conn *c); /* conf-nfs.<cluster> */
 /* Is node in ganesha's grace database (object "grace", the rados_cluster recovery backend's)?
  * 1 yes, 0 no, -ENOENT no grace database, other -errno. */
 int rados_conn_grace_member(rados_conn *c, const char *node);
+/* The ids of the export-<id> objects in the namespace (canonical names only), at most max. */
+int rados_conn_export_ids(rados_conn *c, uint16_t *ret, size_t max, size_t *ret_n,
+                          nfsroot_error *err);
+/* The domain UUID in our xattr of oid: 0, -ENODATA (none, or not a UUID: not ours), -ENOENT. */
+int rados_conn_owner(rados_conn *c, const char *oid, char uuid[static 37]);
 
 /* ---- objects.c -------------------------------------------------------------------------- */
 
