@@ -77,6 +77,35 @@ refused() {
     check "$h: $what is refused ($out)" [ $ok = 0 ]
 }
 
+# ---- doctor's rows of the cluster, as host A sees it, and with a wrong node / namespace
+sed 's/^ceph_node_id = .*/ceph_node_id = nodeC/; s/^ceph_namespace = .*/ceph_namespace = none/' \
+    "$W/A/policy.conf" >"$W/bad.conf"
+mkdir -p "$W/plain"
+# rows ID=STATUS... of doctor --json under policy FILE, each as given
+# shellcheck disable=SC2317 # run by check
+doctor_rows() {
+    VIRT_NFSROOT_CONFIG=$1 "$CLI" doctor --json --connect test:///default 2>/dev/null |
+        python3 -c '
+import json, sys
+rows = {}
+for c in json.load(sys.stdin)["checks"]:
+    rows.setdefault(c["id"], c["status"])
+want = dict(a.split("=") for a in sys.argv[1:])
+bad = {k: rows.get(k) for k, v in want.items() if rows.get(k) != v}
+sys.exit("rows %s" % bad if bad else 0)' "${@:2}"
+}
+check "doctor on A: cluster reachable, namespace, node in the grace database, root on CephFS" \
+    doctor_rows "$W/A/policy.conf" nfs-server=pass ceph-namespace=pass ceph-grace=pass \
+    ceph-export-root=pass
+check "doctor under a policy naming node nodeC and namespace 'none': both fail" \
+    doctor_rows "$W/bad.conf" nfs-server=pass ceph-namespace=fail ceph-grace=fail
+sed "s|^export_roots = .*|export_roots = $W/plain|" "$W/A/policy.conf" >"$W/plain.conf"
+check "doctor with an export root not on CephFS: it fails" \
+    doctor_rows "$W/plain.conf" ceph-export-root=fail
+sed "s|^ceph_conf = .*|ceph_conf = $W/none.conf|" "$W/A/policy.conf" >"$W/noconf.conf"
+check "doctor with a Ceph configuration that does not exist: the cluster row fails" \
+    doctor_rows "$W/noconf.conf" nfs-server=fail
+
 UUID=11111111-2222-3333-4444-555555555555
 mkdir -p "$W/export/vm1" "$W/export/vm2"
 domain vm1 $UUID vm1 >"$W/vm1.xml"

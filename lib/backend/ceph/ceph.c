@@ -373,6 +373,7 @@ const nfsroot_backend nfsroot_backend_ceph = {
     .remove = ceph_remove,
     .has = ceph_has,
     .check_incoming = ceph_check_incoming,
+    .probe = ceph_probe,
     .list_orphans = ceph_list_orphans,
     .remove_orphan = ceph_remove_orphan,
 };

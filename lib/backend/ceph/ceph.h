@@ -6,6 +6,7 @@
  *              conf-nfs.<cluster> list of %url lines (pure, golden-tested)
  *   claims.c   the claim of a running domain's read-write export path, an object per path
  *              beside the exports, changed under the same lock; its hand-over at a migration
+ *   probe.c    doctor's rows: cluster, namespace, grace membership, export roots on CephFS
  *   ceph.c     apply, remove, has, check_incoming: the backend interface, built from the above
  * The layout is the Ceph mgr `nfs` module's: pool .nfs, namespace <cluster>, `export-<id>` per
  * EXPORT block, `conf-nfs.<cluster>` listing them, a notify on it to make every ganesha reload.
@@ -111,5 +112,9 @@ int ceph_claims_drop(rados_conn *c, const nfsroot_plan *plan, const nfsroot_plan
  * me in the claims another host holds. */
 int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
                        const char *me, nfsroot_error *err);
+
+/* ---- probe.c ---------------------------------------------------------------------------- */
+
+int ceph_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot_error *err);
 
 #endif
