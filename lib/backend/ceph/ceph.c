@@ -10,6 +10,9 @@
  * notify, and only then the objects of exports that went. A url naming a missing object makes
  * ganesha throw a whole reload away, hence that order. remove: the url lines of what carries
  * this domain's xattrs, notify, then the objects: exactly what is ours, verified.
+ * Before any of it, under the same lock, the claims of the read-write exports (claims.c): a
+ * second host's prepare of a claimed root is refused; a release on a migration's source only
+ * leaves the claim to the destination, and the exports the guest still uses stay.
  */
 #include <syslog.h>
 
@@ -142,7 +145,12 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     (void)peers;
     _cleanup_(rados_conn_closep) rados_conn *c = NULL;
     _cleanup_free_ char *urls = NULL;
-    int r = begin(p, plan, &c, &urls, err);
+    char me[CEPH_HOST_MAX];
+    int r = ceph_claim_me(p, me, err);
+    if (r == 0)
+        r = begin(p, plan, &c, &urls, err);
+    if (r == 0)
+        r = ceph_claims_take(c, p, plan, me, log, err);
     if (r < 0)
         return r;
     size_t n_old = old ? old->n_exports : 0;
@@ -175,7 +183,8 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
         else if (r != -ENOENT)
             return r;
     }
-    return commit(c, p, plan, urls, add, plan->n_exports, del, n_del, log, err);
+    r = commit(c, p, plan, urls, add, plan->n_exports, del, n_del, log, err);
+    return r < 0 || !old ? r : ceph_claims_drop(c, old, plan, me, err);
 }
 
 static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
@@ -183,9 +192,15 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
 {
     _cleanup_(rados_conn_closep) rados_conn *c = NULL;
     _cleanup_free_ char *urls = NULL;
-    int r = begin(p, plan, &c, &urls, err);
-    if (r < 0)
-        return r;
+    char me[CEPH_HOST_MAX];
+    bool away = false;
+    int r = ceph_claim_me(p, me, err);
+    if (r == 0)
+        r = begin(p, plan, &c, &urls, err);
+    if (r == 0)
+        r = ceph_claims_handover(c, plan, me, log, &away, err);
+    if (r < 0 || away)
+        return r; /* it runs on another host of the cluster, through these same exports */
     _cleanup_free_ uint16_t *del = calloc(plan->n_exports + 1, sizeof(*del));
     if (!del)
         return -ENOMEM;
@@ -197,7 +212,37 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
         else if (r != -ENOENT)
             return r;
     }
-    return commit(c, p, plan, urls, NULL, 0, del, n_del, log, err);
+    r = commit(c, p, plan, urls, NULL, 0, del, n_del, log, err);
+    return r < 0 ? r : ceph_claims_drop(c, plan, NULL, me, err);
+}
+
+/* `migrate begin` here: the source runs the domain through exports of this same cluster, so
+ * they must exist now, be this domain's and be listed, and its claims be held for it (by the
+ * source, which the claims then name this host as the destination of). */
+static int ceph_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                               const nfsroot_peers *peers, nfsroot_error *err)
+{
+    (void)peers;
+    _cleanup_(rados_conn_closep) rados_conn *c = NULL;
+    _cleanup_free_ char *urls = NULL;
+    char me[CEPH_HOST_MAX];
+    int r = ceph_claim_me(p, me, err);
+    if (r == 0)
+        r = begin(p, plan, &c, &urls, err);
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
+        const nfsroot_export *e = &plan->exports[i];
+        uint16_t id = 0;
+        r = find_id(c, p, plan, e, urls, NULL, 0, false, &id, err);
+        if (r == 0 && !ceph_urls_has(urls, p, id))
+            r = -ENOENT;
+        if (r == -ENOENT)
+            return nfsroot_err(err, r, plan->domain, "export path", e->path, 0,
+                               "export path '%s' of domain '%s' is not exported in the Ceph "
+                               "cluster (pool '%s', namespace '%s'): the source host does not "
+                               "run the domain with backend = ceph",
+                               e->path, plan->domain, p->ceph_pool, p->ceph_namespace);
+    }
+    return r < 0 ? r : ceph_claims_expect(c, p, plan, me, err);
 }
 
 static int ceph_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
@@ -231,10 +276,104 @@ static int ceph_has(const nfsroot_policy *p, const char *path, const char *clien
     return 0;
 }
 
+/* ---- Orphans: export objects of ours that nothing lists ---------------------------------- */
+
+/* Under the lock no prepare lies between its object and its url line, so an export-<id> from
+ * 1000 up with our xattrs that the list does not name is what a prepare killed there left (or
+ * a release killed after its list): never served, and no record of this host owns its uuid. A
+ * listed one is never an orphan here: another host may run it. The mgr module's (ids below
+ * 1000, no xattrs) are never touched. fn: called with each such object's id and uuid. */
+static int each_unlisted(const nfsroot_policy *p,
+                         int (*fn)(rados_conn *c, uint16_t id, const char *uuid, void *data),
+                         void *data, nfsroot_error *err)
+{
+    if (p->backend != NFSROOT_BACKEND_CEPH)
+        return 0; /* a host on another backend never loads librados */
+    _cleanup_(rados_conn_closep) rados_conn *c = NULL;
+    _cleanup_free_ char *urls = NULL;
+    _cleanup_free_ uint16_t *ids = calloc(CEPH_URLS_MAX, sizeof(*ids));
+    size_t n = 0;
+    if (!ids)
+        return -ENOMEM;
+    nfsroot_plan none = { 0 }; /* no domain: errors name none */
+    int r = begin(p, &none, &c, &urls, err);
+    if (r == 0)
+        r = rados_conn_export_ids(c, ids, CEPH_URLS_MAX, &n, err);
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        char oid[32], uuid[37];
+        if (ids[i] < CEPH_MGR_IDS_BELOW || ceph_urls_has(urls, p, ids[i]))
+            continue;
+        ceph_export_oid(ids[i], oid, sizeof(oid));
+        if (rados_conn_owner(c, oid, uuid) == 0)
+            r = fn(c, ids[i], uuid, data);
+    }
+    return r;
+}
+
+struct orphan_scan {
+    const nfsroot_peers *owners;
+    nfsroot_orphans *ret;
+};
+
+static int push_orphan(rados_conn *c, uint16_t id, const char *uuid, void *data)
+{
+    (void)c;
+    struct orphan_scan *s = data;
+    for (size_t k = 0; k < s->ret->n; k++)
+        if (!strcmp(s->ret->v[k].uuid, uuid))
+            return 0;
+    if (nfsroot_peers_has_uuid(s->owners, uuid))
+        return 0;
+    char where[64];
+    snprintf(where, sizeof(where), "RADOS object export-%u", id);
+    return nfsroot_orphans_push(s->ret, uuid, where);
+}
+
+static int ceph_list_orphans(const nfsroot_policy *p, const nfsroot_peers *owners,
+                             nfsroot_orphans *ret, nfsroot_error *err)
+{
+    struct orphan_scan s = { owners, ret };
+    int r = each_unlisted(p, push_orphan, &s, err);
+    return r == -E2BIG ? nfsroot_err(err, r, NULL, "orphan", NULL, 0, "too many orphans") : r;
+}
+
+struct orphan_drop {
+    const char *uuid;
+    const nfsroot_log *log;
+    nfsroot_error *err;
+};
+
+static int drop_orphan(rados_conn *c, uint16_t id, const char *uuid, void *data)
+{
+    struct orphan_drop *d = data;
+    char oid[32];
+    if (strcmp(uuid, d->uuid))
+        return 0;
+    ceph_export_oid(id, oid, sizeof(oid));
+    int r = rados_conn_remove(c, oid, d->err);
+    if (r == 0)
+        nfsroot_logf(d->log, LOG_INFO, "ceph: removed %s, left unlisted for domain uuid %s", oid,
+                     uuid);
+    return r;
+}
+
+static int ceph_remove_orphan(const nfsroot_policy *p, const char *uuid,
+                              const nfsroot_peers *owners, const nfsroot_log *log,
+                              nfsroot_error *err)
+{
+    (void)owners; /* only objects carrying uuid are touched */
+    struct orphan_drop d = { uuid, log, err };
+    return each_unlisted(p, drop_orphan, &d, err);
+}
+
 /* 4.1: the same NFS-Ganesha 4.3 as the ganesha backend (see there why not 4.2). */
 const nfsroot_backend nfsroot_backend_ceph = {
     .guest_nfs_version = "4.1",
     .apply = ceph_apply,
     .remove = ceph_remove,
     .has = ceph_has,
+    .check_incoming = ceph_check_incoming,
+    .probe = ceph_probe,
+    .list_orphans = ceph_list_orphans,
+    .remove_orphan = ceph_remove_orphan,
 };

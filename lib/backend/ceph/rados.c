@@ -13,6 +13,7 @@
 #define CEPH_NOTIFY_TIMEOUT_MS 10000
 #define XATTR_UUID "virt-nfsroot.uuid"
 #define XATTR_PATH "virt-nfsroot.path"
+#define GRACE_OID "grace" /* ganesha's RADOS_KV grace_oid default */
 
 #define RADOS_SYMS(X)                                                                              \
     X(rados_create)                                                                                \
@@ -35,7 +36,16 @@
     X(rados_release_write_op)                                                                      \
     X(rados_write_op_write_full)                                                                   \
     X(rados_write_op_setxattr)                                                                     \
-    X(rados_write_op_operate)
+    X(rados_write_op_operate)                                                                      \
+    X(rados_create_read_op)                                                                        \
+    X(rados_release_read_op)                                                                       \
+    X(rados_read_op_omap_get_vals_by_keys2)                                                        \
+    X(rados_read_op_operate)                                                                       \
+    X(rados_omap_get_next2)                                                                        \
+    X(rados_omap_get_end)                                                                          \
+    X(rados_nobjects_list_open)                                                                    \
+    X(rados_nobjects_list_next)                                                                    \
+    X(rados_nobjects_list_close)
 
 struct rados_conn {
     void *handle;
@@ -257,4 +267,71 @@ int rados_conn_notify(rados_conn *c, unsigned *ret_replies, nfsroot_error *err)
         return nfsroot_err(err, r, c->domain, "policy key 'ceph_namespace'", NULL, 0,
                            "cannot notify RADOS object '%s': %s", c->conf_oid, strerror(-r));
     return r == -ETIMEDOUT ? 1 : 0;
+}
+
+int rados_conn_grace_member(rados_conn *c, const char *node)
+{
+    rados_read_op_t op = c->rados_create_read_op();
+    if (!op)
+        return -ENOMEM;
+    const char *keys[] = { node };
+    size_t lens[] = { strlen(node) };
+    rados_omap_iter_t it = NULL;
+    int prval = 0;
+    c->rados_read_op_omap_get_vals_by_keys2(op, keys, 1, lens, &it, &prval);
+    int r = c->rados_read_op_operate(op, c->io, GRACE_OID, 0);
+    if (r == 0)
+        r = prval;
+    char *key = NULL, *val = NULL;
+    size_t key_len = 0, val_len = 0;
+    if (r == 0 && it)
+        r = c->rados_omap_get_next2(it, &key, &val, &key_len, &val_len) < 0 ? -EIO : key != NULL;
+    if (it)
+        c->rados_omap_get_end(it);
+    c->rados_release_read_op(op);
+    return r;
+}
+
+int rados_conn_export_ids(rados_conn *c, uint16_t *ret, size_t max, size_t *ret_n,
+                          nfsroot_error *err)
+{
+    rados_list_ctx_t ctx = NULL;
+    int r = c->rados_nobjects_list_open(c->io, &ctx);
+    const char *entry = NULL;
+    size_t n = 0;
+    while (r == 0 && (r = c->rados_nobjects_list_next(ctx, &entry, NULL, NULL)) == 0) {
+        unsigned id;
+        char rest;
+        if (sscanf(entry, "export-%5u%c", &id, &rest) != 1 || id == 0 || id > UINT16_MAX)
+            continue;
+        char canon[32];
+        snprintf(canon, sizeof(canon), "export-%u", id);
+        if (strcmp(canon, entry))
+            continue; /* export-01 and the like: no id of ours */
+        if (n == max) {
+            r = -E2BIG;
+            break;
+        }
+        ret[n++] = (uint16_t)id;
+    }
+    if (ctx)
+        c->rados_nobjects_list_close(ctx);
+    if (r < 0 && r != -ENOENT)
+        return nfsroot_err(err, r, c->domain, "policy key 'ceph_namespace'", NULL, 0,
+                           "cannot list the export objects in the Ceph cluster: %s", strerror(-r));
+    *ret_n = n;
+    return 0;
+}
+
+int rados_conn_owner(rados_conn *c, const char *oid, char uuid[static 37])
+{
+    char buf[37];
+    int r = c->rados_getxattr(c->io, oid, XATTR_UUID, buf, sizeof(buf) - 1);
+    if (r < 0)
+        return r == -ENODATA || r == -ERANGE ? -ENODATA : r;
+    buf[r] = '\0';
+    if (!nfsroot_uuid_is_valid(buf))
+        return -ENODATA;
+    memcpy(uuid, buf, 37);
+    return 0;
 }
