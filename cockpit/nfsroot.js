@@ -216,16 +216,18 @@ function virsh(args, done) {
         });
 }
 
-function confirmStop(name) {
+// virsh is given the uuid (hex from libvirt), never the name: a hostile name cannot become an
+// option of virsh nor name another domain.
+function confirmStop(name, uuid) {
     const dlg = document.getElementById("stop-confirm");
     document.getElementById("stop-title").textContent = "Stop " + name + "?";
     document.getElementById("stop-shutdown").onclick = () => {
         dlg.close();
-        virsh(["shutdown", name], "shutdown of " + name + " requested");
+        virsh(["shutdown", "--domain", uuid], "shutdown of " + name + " requested");
     };
     document.getElementById("stop-force").onclick = () => {
         dlg.close();
-        virsh(["destroy", name], name + " forced off");
+        virsh(["destroy", "--domain", uuid], name + " forced off");
     };
     document.getElementById("stop-cancel").onclick = () => dlg.close();
     dlg.showModal();
@@ -239,9 +241,9 @@ function domainRows(domains) {
         badge(d.state, d.running ? "ok" : ""),
         d.running
             ? el("button", { class: "pf-v5-c-button pf-m-secondary pf-m-small nr-stop",
-                onclick: () => confirmStop(d.name) }, "Stop…")
+                onclick: () => confirmStop(d.name, d.uuid) }, "Stop…")
             : el("button", { class: "pf-v5-c-button pf-m-primary pf-m-small nr-start",
-                onclick: () => virsh(["start", d.name], "started " + d.name) }, "Start"),
+                onclick: () => virsh(["start", "--domain", d.uuid], "started " + d.name) }, "Start"),
     ], { "data-domain": d.name, "data-state": d.state }));
 }
 
