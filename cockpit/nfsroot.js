@@ -527,8 +527,20 @@ function setupTabs() {
     });
 }
 
+// superuser "try" runs everything as the logged-in user when Cockpit's administrative access
+// is off: say so, rather than leave a person with the failures alone.
+function watchAdmin() {
+    const p = cockpit.permission({ admin: true });
+    const show = () => {
+        document.getElementById("limited").hidden = p.allowed !== false;
+    };
+    p.addEventListener("changed", show);
+    show();
+}
+
 function main() {
     setupTabs();
+    watchAdmin();
     document.getElementById("machines-link").addEventListener("click", ev => {
         ev.preventDefault();
         cockpit.jump("/machines");
