@@ -22,6 +22,8 @@ if [ -z "${LV_INSIDE:-}" ]; then
              /usr/bin/chromedriver; do
         [ -x "$p" ] || skip "$p is not installed (scripts/packages.sh: cockpit-ws cockpit-bridge chromium chromium-driver)"
     done
+    [ -f /usr/share/cockpit/shell/manifest.json ] ||
+        skip "Cockpit's shell is not installed (scripts/packages.sh: cockpit-system)"
     /usr/bin/python3 -c 'import selenium' 2>/dev/null || skip "python3-selenium is not installed"
     lv_fetch_kernel
     mkdir -p "$4"
@@ -80,6 +82,17 @@ for _ in $(seq 50); do
 done
 check "cockpit-ws listens on 127.0.0.1:9090" ns_pid_alive "$WS_PID" || { cat "$T/ws.log"; exit 1; }
 
+# The same page for a person without administrative access: cockpit-ws, and so the bridge and
+# everything the page spawns, as user nobody (superuser "try" finds no way up).
+NB=$T/nobody
+mkdir -p "$NB/home" "$NB/run" && chown -R nobody: "$NB" && chmod 700 "$NB/run"
+chmod 0711 "$T" && chmod -R a+rX "$T/prefix" "$T/bin"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    env HOME="$NB/home" XDG_RUNTIME_DIR="$NB/run" XDG_CONFIG_DIRS="$NB/xdg" \
+    /usr/lib/cockpit/cockpit-ws --no-tls --local-session=cockpit-bridge -a 127.0.0.1 -p 9091 \
+    >"$T/ws-nobody.log" 2>&1 &
+NB_PID=$!
+
 # What the CLI says for the same state: the page must show the same rows.
 virt-nfsroot status --json >"$T/status.json" 2>/dev/null
 virt-nfsroot doctor --json >"$T/doctor.json" 2>/dev/null
@@ -92,6 +105,6 @@ rc=$?
 echo "browser.py --live: $(($(date +%s) - start)) s"
 check "the browser checks pass (browser.py --live)" [ "$rc" = 0 ] ||
     { echo "--- ws.log"; tail -20 "$T/ws.log"; }
-kill "$WS_PID" 2>/dev/null
-wait "$WS_PID" 2>/dev/null
+kill "$WS_PID" "$NB_PID" 2>/dev/null
+wait "$WS_PID" "$NB_PID" 2>/dev/null
 finish
