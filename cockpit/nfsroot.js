@@ -166,20 +166,86 @@ function problemRows(status, rec) {
     for (const u of status.unreadable || [])
         rows.push(row(["unreadable record", u.file, u.error,
             "check it by hand, then remove the file the reason names"]));
+    // An orphan carries only its domain's uuid: libvirt's name for it, from status.
+    const names = Object.fromEntries((status.domains || []).map(d => [d.uuid, d.name]));
     for (const a of rec.actions || []) {
         if (a.action === "unreadable" || a.action === "keep")
             continue; // unreadable: listed above from status; keep: in step
         const cmd = ["virt-nfsroot", "reconcile", "--apply"];
+        const who = a.domain || names[a.uuid] || a.uuid || "";
+        // Only a new start runs the hook (a reboot keeps the same QEMU): stop, then start.
         const fix = a.action === "orphan"
-            ? el("span", { class: "nr-fix" }, "restart the domain: virsh reboot " + a.domain)
+            ? el("span", { class: "nr-fix" }, "stop the domain, then start it: virsh shutdown " +
+                 who + "; virsh start " + who)
             : el("span", {}, el("span", { class: "nr-fix" }, cmd.join(" ")), " ",
                  fixButton("Apply", ["reconcile", "--apply"]));
-        rows.push(row([a.action, a.domain || "", (a.reason || "") + (a.detail ? " (" + a.detail + ")" : ""), fix]));
+        rows.push(row([a.action, who, (a.reason || "") + (a.detail ? " (" + a.detail + ")" : ""), fix]));
     }
     return rows;
 }
 
 const validateCache = {};
+
+// ---- start and stop: virsh, on the connection status reports (libvirt's own client) ----
+
+let libvirtUri = null;
+
+// libvirt wraps a refusing hook's stderr into its error ("Hook script execution failed: …
+// NAME prepare begin -) unexpected exit status 1: virt-nfsroot: domain 'NAME': reason"):
+// the hook's one sentence, else virsh's last error line.
+function hookSentence(text) {
+    const lines = String(text || "").split("\n").map(l => l.trim()).filter(l => l);
+    for (const l of lines) {
+        const m = l.match(/ [a-z]+ begin -\) unexpected exit status \d+: (virt-nfsroot: .*)$/);
+        if (m)
+            return m[1];
+    }
+    const errs = lines.filter(l => l.startsWith("error: "));
+    return (errs.length ? errs[errs.length - 1] : lines.join(" ")) || "virsh failed";
+}
+
+function virsh(args, done) {
+    clearAlert();
+    cockpit.spawn(["virsh", "-c", libvirtUri || "qemu:///system", ...args], SUPERUSER)
+        .then(() => {
+            alert(done, "success");
+            loadGuests();
+        }, ex => {
+            alert(hookSentence(ex && ex.message));
+            loadGuests();
+        });
+}
+
+// virsh is given the uuid (hex from libvirt), never the name: a hostile name cannot become an
+// option of virsh nor name another domain.
+function confirmStop(name, uuid) {
+    const dlg = document.getElementById("stop-confirm");
+    document.getElementById("stop-title").textContent = "Stop " + name + "?";
+    document.getElementById("stop-shutdown").onclick = () => {
+        dlg.close();
+        virsh(["shutdown", "--domain", uuid], "shutdown of " + name + " requested");
+    };
+    document.getElementById("stop-force").onclick = () => {
+        dlg.close();
+        virsh(["destroy", "--domain", uuid], name + " forced off");
+    };
+    document.getElementById("stop-cancel").onclick = () => dlg.close();
+    dlg.showModal();
+    document.getElementById("stop-cancel").focus();
+}
+
+function domainRows(domains) {
+    const byName = [...domains].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return byName.map(d => row([
+        machinesLink(d.name),
+        badge(d.state, d.running ? "ok" : ""),
+        d.running
+            ? el("button", { class: "pf-v5-c-button pf-m-secondary pf-m-small nr-stop",
+                onclick: () => confirmStop(d.name, d.uuid) }, "Stop…")
+            : el("button", { class: "pf-v5-c-button pf-m-primary pf-m-small nr-start",
+                onclick: () => virsh(["start", "--domain", d.uuid], "started " + d.name) }, "Start"),
+    ], { "data-domain": d.name, "data-state": d.state }));
+}
 
 function guestRows(status) {
     return (status.exports || []).map(e => row([
@@ -205,6 +271,10 @@ function loadGuests() {
         const status = s.doc;
         const lv = status.libvirt || {};
         st.textContent = lv.reachable ? "libvirt: " + lv.uri : "libvirt unreachable: " + (lv.error || "");
+        libvirtUri = lv.uri || null;
+        const doms = domainRows(status.domains || []);
+        fill(document.querySelector("#domains-table tbody"), doms);
+        document.getElementById("domains-empty").hidden = doms.length > 0;
         const rows = guestRows(status);
         fill(document.querySelector("#guests-table tbody"), rows);
         document.getElementById("guests-empty").hidden = rows.length > 0;
@@ -457,8 +527,20 @@ function setupTabs() {
     });
 }
 
+// superuser "try" runs everything as the logged-in user when Cockpit's administrative access
+// is off: say so, rather than leave a person with the failures alone.
+function watchAdmin() {
+    const p = cockpit.permission({ admin: true });
+    const show = () => {
+        document.getElementById("limited").hidden = p.allowed !== false;
+    };
+    p.addEventListener("changed", show);
+    show();
+}
+
 function main() {
     setupTabs();
+    watchAdmin();
     document.getElementById("machines-link").addEventListener("click", ev => {
         ev.preventDefault();
         cockpit.jump("/machines");

@@ -26,14 +26,15 @@ Version: $VERSION
 Architecture: all
 Maintainer: virt-nfsroot maintainers <maintainers@virt-nfsroot.org>
 Installed-Size: $size
-Depends: cockpit-bridge, virt-nfsroot (>= $VERSION)
+Depends: cockpit-bridge, libvirt-clients, virt-nfsroot (>= $VERSION)
 Enhances: cockpit-machines
 Section: admin
 Priority: optional
 Homepage: https://virt-nfsroot.org/
 Description: Cockpit page for libvirt guests whose root is served over NFS
  A page in Cockpit's web console beside Virtual Machines (cockpit-machines):
- the guests virt-nfsroot exports and the boot check's verdict, unreadable
+ the domains with an NFS root, started and stopped there (virsh), the
+ guests virt-nfsroot exports and the boot check's verdict, unreadable
  records and orphans with their fix, the host checks of 'virt-nfsroot doctor',
  and forms to create, delete and annotate guests. It runs the installed
  virt-nfsroot command; nothing is fetched at run time.

@@ -15,7 +15,7 @@ TEST_PACKAGES=(clang clang-format libxml2-utils iproute2 iptables nfs-ganesha nf
     dbus dbus-bin rpcbind strace e2fsprogs cpio gzip zstd xz-utils lz4 bzip2 jq valgrind time lintian
     bash-completion dpkg-dev shellcheck xfsprogs btrfs-progs
     python3
-    cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium
+    cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3-selenium
     ceph-mon ceph-osd ceph-mds ceph-common ceph-fuse nfs-ganesha-ceph nfs-ganesha-rados-grace)
 
 apt_install() { # apt_install PACKAGE...

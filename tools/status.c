@@ -69,8 +69,52 @@ static void json_row(json *j, const row *w)
     json_end_object(j);
 }
 
+/* libvirt's domain state as virsh words it. */
+static const char *domain_state_str(int st)
+{
+    static const char *const names[] = {
+        [VIR_DOMAIN_RUNNING] = "running",         [VIR_DOMAIN_BLOCKED] = "idle",
+        [VIR_DOMAIN_PAUSED] = "paused",           [VIR_DOMAIN_SHUTDOWN] = "in shutdown",
+        [VIR_DOMAIN_SHUTOFF] = "shut off",        [VIR_DOMAIN_CRASHED] = "crashed",
+        [VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
+    };
+    return st >= 0 && (size_t)st < ELEMENTSOF(names) && names[st] ? names[st] : "unknown";
+}
+
+/* Every domain libvirt defines or runs with our element, running or not (the page starts and
+ * stops them): name, uuid, libvirt's state. null when libvirt is not reachable. */
+static void json_domains(json *j, virConnectPtr conn)
+{
+    json_key(j, "domains");
+    virDomainPtr *doms = NULL;
+    int n = conn ? virConnectListAllDomains(conn, &doms, 0) : -1;
+    if (n < 0) {
+        json_null(j);
+        return;
+    }
+    json_begin_array(j);
+    for (int i = 0; i < n; i++) {
+        _cleanup_free_ char *md =
+            virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, NFSROOT_XMLNS, 0);
+        char uuid[VIR_UUID_STRING_BUFLEN] = "";
+        int st = -1;
+        if (md && virDomainGetUUIDString(doms[i], uuid) == 0 &&
+            virDomainGetState(doms[i], &st, NULL, 0) == 0) {
+            json_begin_object(j);
+            json_kv_string(j, "name", virDomainGetName(doms[i]));
+            json_kv_string(j, "uuid", uuid);
+            json_kv_string(j, "state", domain_state_str(st));
+            json_kv_bool(j, "running", virDomainIsActive(doms[i]) == 1);
+            json_end_object(j);
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    json_end_array(j);
+}
+
 static void print_json(row *rows, size_t n, bool reachable, const char *why, size_t problems,
-                       const nfsroot_state_bad *bad, size_t n_bad)
+                       const nfsroot_state_bad *bad, size_t n_bad, virConnectPtr conn)
 {
     json j;
     json_init(&j, stdout);
@@ -95,6 +139,7 @@ static void print_json(row *rows, size_t n, bool reachable, const char *why, siz
         json_end_object(&j);
     }
     json_end_array(&j);
+    json_domains(&j, conn);
     json_kv_int(&j, "problems", (int64_t)problems);
     json_end_object(&j);
     json_finish(&j);
@@ -270,13 +315,13 @@ static size_t fill_rows(const nfsroot_policy *policy, virConnectPtr conn, nfsroo
 }
 
 static void print_status(row *rows, size_t n_rows, bool reachable, const char *why, size_t problems,
-                         const nfsroot_state_bad *bad, size_t n_bad)
+                         const nfsroot_state_bad *bad, size_t n_bad, virConnectPtr conn)
 {
     if (!reachable)
         cli_warn("cannot reach libvirt at %s (%s): whether domains run is unknown",
                  cli.uri ? cli.uri : DEFAULT_URI, why);
     if (cli.json) {
-        print_json(rows, n_rows, reachable, why, problems, bad, n_bad);
+        print_json(rows, n_rows, reachable, why, problems, bad, n_bad, conn);
         return;
     }
     print_table(rows, n_rows);
@@ -294,7 +339,8 @@ static int status(const nfsroot_policy *policy)
     cli_debug("state dir %s: %zu record(s)", nfsroot_policy_get_state_dir(policy), rec.n);
 
     char why[512] = "";
-    virConnectPtr conn = rec.n ? cli_connect(true, why, sizeof(why)) : NULL;
+    /* --json also lists the annotated domains (running or not): it asks libvirt always. */
+    virConnectPtr conn = rec.n || cli.json ? cli_connect(true, why, sizeof(why)) : NULL;
     bool reachable = conn || rec.n == 0;
     size_t n_rows = 0, problems = rec.n_bad;
     for (size_t i = 0; i < rec.n; i++)
@@ -302,7 +348,7 @@ static int status(const nfsroot_policy *policy)
     row *rows = calloc(n_rows ? n_rows : 1, sizeof(*rows));
     if (rows) {
         problems += fill_rows(policy, conn, rec.v, rec.n, rows);
-        print_status(rows, n_rows, reachable, why, problems, rec.bad, rec.n_bad);
+        print_status(rows, n_rows, reachable, why, problems, rec.bad, rec.n_bad, conn);
     } else
         cli_error("out of memory");
     rows_free(rows, n_rows);

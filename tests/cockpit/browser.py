@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The Cockpit page in headless Chromium (selenium 4.8, chromium-driver): what a person sees,
 # compared with what the CLI says for the same state (status/doctor/validate --json saved by
-# browser.sh in WORK). Usage: browser.py URL WORK ARTIFACTS; exit 0 when every check passed.
+# browser.sh in WORK). Usage: browser.py [--live] URL WORK ARTIFACTS; exit 0 when every check
+# passed. --live: the state live.sh made on a real libvirtd (start and stop from the page).
 import json
 import os
 import subprocess
@@ -10,12 +11,15 @@ import sys
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-URL, WORK, ART = sys.argv[1:4]
+LIVE = sys.argv[1] == "--live"
+URL, WORK, ART = sys.argv[1 + LIVE:4 + LIVE]
 PAGE = URL + "/cockpit/@localhost/virt-nfsroot/index.html"
 failed = 0
 
@@ -55,24 +59,69 @@ def rows(d, table):
 
 
 def shot(d, name):
-    d.save_screenshot(os.path.join(ART, name + ".png"))
+    prefix = "live-" if LIVE and not name.startswith("live-") else ""
+    d.save_screenshot(os.path.join(ART, prefix + name + ".png"))
 
 
 def console_errors(d):
-    return [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    # The shell's 404 for Virtual Machines' page after our link: cockpit-machines is not
+    # installed here (the link itself is checked: shell_frame).
+    return [e for e in d.get_log("browser") if e["level"] == "SEVERE"
+            and not ("/cockpit/@localhost/machines/index.html" in e["message"]
+                     and "404" in e["message"])]
+
+
+def same_as_status(d, status, what):
+    """The Exports and Domains tables show what status --json says, row by row."""
+    got = rows(d, "guests-table")
+    check(f"{what}: one row per export status lists", len(got) == len(status["exports"]))
+    for e, r in zip(status["exports"], got):
+        check(f"{what}: {e['domain']} {e['path']}: domain, state, path as status says",
+              r[0] == e["domain"] and r[1].startswith(e["state"]) and r[2].startswith(e["path"]))
+        for c in e["clients"]:
+            said = {True: "served", False: "not served", None: "unknown"}[e["served"][c]]
+            check(f"{what}: client {c} {said}, as status says", f"{c} ({said})" in r[3])
+    check(f"{what}: status --json lists the domains with an NFS root", "domains" in status)
+    doms = [[x["name"], x["state"], "Stop…" if x["running"] else "Start"]
+            for x in sorted(status.get("domains") or [], key=lambda x: x["name"])]
+    got = rows(d, "domains-table")
+    if not check(f"{what}: the domains with an NFS root, their state and action, as status says",
+                 got == doms):
+        print(f"  page: {got}\n  CLI:  {doms}")
+    return got
+
+
+def problems(d):
+    """Out of step: the unreadable record as status says, reconcile's actions with their fix."""
+    status = load("status.json")
+    prob = rows(d, "problems-table")
+    unread = [r for r in prob if r[0] == "unreadable record"]
+    check("Out of step: the unreadable record, as status reports it",
+          len(unread) == len(status["unreadable"]) == 1
+          and unread[0][1] == status["unreadable"][0]["file"]
+          and unread[0][2] == status["unreadable"][0]["error"])
+    check("Out of step: its fix shown", unread and "check it by hand" in unread[0][3])
+    check(f"Out of step: the record's hostile name is text, not markup ({unread[0][1]!r})",
+          unread and unread[0][1].startswith("<b>broken<img")
+          and not d.find_elements(By.CSS_SELECTOR, "#problems-table b, #problems-table img")
+          and d.title != "1")
+    rec = [a for a in load("reconcile.json")["actions"] if a["action"] not in ("keep", "unreadable")]
+    other = [r for r in prob if r[0] != "unreadable record"]
+    names = {x["uuid"]: x["name"] for x in status.get("domains") or []}
+    who = [a["domain"] or names.get(a["uuid"], a["uuid"]) for a in rec]
+    check(f"Out of step: reconcile's actions, each with its domain and fix ({other})",
+          [(r[0], r[1]) for r in other] == [(a["action"], w) for a, w in zip(rec, who)]
+          and all(r[3] == f"stop the domain, then start it: virsh shutdown {w}; virsh start {w}"
+                  if a["action"] == "orphan" else "virt-nfsroot reconcile --apply" in r[3]
+                  for a, w, r in zip(rec, who, other)))
+    return rec
 
 
 def guests(d):
     wait(d, lambda: d.find_element(By.TAG_NAME, "body").get_attribute("data-guests-loaded"))
     status = load("status.json")
+    same_as_status(d, status, "Guests")
     got = rows(d, "guests-table")
-    check("Guests: one row per export status lists", len(got) == len(status["exports"]))
-    for e, r in zip(status["exports"], got):
-        check(f"Guests: {e['domain']} {e['path']}: domain, state, path as status says",
-              r[0] == e["domain"] and r[1].startswith(e["state"]) and r[2].startswith(e["path"]))
-        for c in e["clients"]:
-            said = {True: "served", False: "not served", None: "unknown"}[e["served"][c]]
-            check(f"Guests: client {c} {said}, as status says", f"{c} ({said})" in r[3])
     by = {r[0]: r for r in got}
     check("Guests: the annotated guest is running and ok", by.get("test", [0, 0])[1] == "ok running")
     check("Guests: the stale record's domain is not running",
@@ -85,23 +134,9 @@ def guests(d):
     verdict = rows(d, "guests-table")[i][7]
     check(f"Guests: boot check as validate counts it ({verdict!r})",
           f"{val['counts']['error']} errors, {val['counts']['warning']} warnings" in verdict)
-    prob = rows(d, "problems-table")
-    unread = [r for r in prob if r[0] == "unreadable record"]
-    check("Out of step: the unreadable record, as status reports it",
-          len(unread) == len(status["unreadable"]) == 1
-          and unread[0][1] == status["unreadable"][0]["file"]
-          and unread[0][2] == status["unreadable"][0]["error"])
-    check("Out of step: its fix shown", unread and "check it by hand" in unread[0][3])
-    rec = [a for a in load("reconcile.json")["actions"] if a["action"] not in ("keep", "unreadable")]
-    other = [r for r in prob if r[0] != "unreadable record"]
-    check(f"Out of step: reconcile's actions, each with its fix ({other})",
-          [(r[0], r[1]) for r in other] == [(a["action"], a["domain"]) for a in rec]
-          and len(rec) == 1 and rec[0]["domain"] == "gone"
-          and all("virt-nfsroot reconcile --apply" in r[3] for r in other))
-    check(f"Out of step: the record's hostile name is text, not markup ({unread[0][1]!r})",
-          unread and unread[0][1].startswith("<b>broken<img")
-          and not d.find_elements(By.CSS_SELECTOR, "#problems-table b, #problems-table img")
-          and d.title != "1")
+    rec = problems(d)
+    check("Out of step: the stale record's domain, to remove", len(rec) == 1
+          and rec[0]["domain"] == "gone")
     shot(d, "guests")
 
 
@@ -228,19 +263,175 @@ def phone_and_dark(d):
     shot(d, "guests-dark")
 
 
+def cli_status():
+    return json.loads(subprocess.run(["virt-nfsroot", "status", "--json"], capture_output=True,
+                                     text=True, check=False).stdout)
+
+
+def domain_row(d, name):
+    return next((r for r in rows(d, "domains-table") if r[0] == name), None)
+
+
+def click(d, name, cls):
+    """Click the row's button; the table re-renders after every action: retry a stale one."""
+    sel = f"#domains-table tbody tr[data-domain='{name}'] .{cls}"
+
+    def go():
+        try:
+            d.find_element(By.CSS_SELECTOR, sel).click()
+            return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+    wait(d, go)
+
+
+def live_guests(d):
+    wait(d, lambda: d.find_element(By.TAG_NAME, "body").get_attribute("data-guests-loaded"))
+    check("Administrative access (root): no limited-access notice",
+          not d.find_element(By.ID, "limited").is_displayed())
+    status = load("status.json")
+    same_as_status(d, status, "Guests (libvirtd)")
+    check("Domains: the running guests, the stopped one and the refused one, as libvirt says",
+          [r[:2] for r in rows(d, "domains-table")] == [["evil-dotdot", "shut off"],
+                                                        ["vm-a", "running"], ["vm-b", "running"],
+                                                        ["vm-c", "shut off"]])
+    got = rows(d, "guests-table")
+    check(f"Exports: vm-a's root exported and served, ok ({got})",
+          [r[0] for r in got] == ["vm-a"] and got[0][1] == "ok running"
+          and got[0][2] == "/export/vm-a" and "(served)" in got[0][3])
+    wait(d, lambda: "checking" not in rows(d, "guests-table")[0][7])
+    val = load("validate.json")
+    verdict = rows(d, "guests-table")[0][7]
+    check(f"Exports: boot check as validate counts it ({verdict!r})",
+          f"{val['counts']['error']} errors, {val['counts']['warning']} warnings" in verdict)
+    rec = problems(d)
+    uuid = {x["name"]: x["uuid"] for x in status.get("domains") or []}.get("vm-b")
+    check(f"Out of step: vm-b's exports, which no record owns, are an orphan ({rec})",
+          [(a["action"], a["uuid"]) for a in rec] == [("orphan", uuid)]
+          and [r[1] for r in rows(d, "problems-table") if r[0] == "orphan"] == ["vm-b"])
+    shot(d, "live-guests")
+
+
+def live_refused(d):
+    with open(os.path.join(WORK, "refused.txt"), encoding="utf-8") as f:
+        want = f.read().strip()
+    click(d, "evil-dotdot", "nr-start")
+    wait(d, lambda: d.find_element(By.ID, "alerts").text != "")
+    text = d.find_element(By.ID, "alerts").text
+    check(f"Start refused: the page shows the hook's one sentence, just it ({text!r})",
+          text == want and text.startswith("virt-nfsroot: domain 'evil-dotdot': "))
+    shot(d, "live-refused")
+    check("Start refused: evil-dotdot still shut off, nothing exported for it",
+          domain_row(d, "evil-dotdot")[1] == "shut off"
+          and all(r[0] != "evil-dotdot" for r in rows(d, "guests-table")))
+
+
+def live_start_stop(d):
+    click(d, "vm-c", "nr-start")
+    wait(d, lambda: (domain_row(d, "vm-c") or [0, 0])[1] == "running", 90)
+    wait(d, lambda: any(r[0] == "vm-c" for r in rows(d, "guests-table")), 30)
+    status = cli_status()
+    same_as_status(d, status, "Started vm-c")
+    got = [r for r in rows(d, "guests-table") if r[0] == "vm-c"]
+    check(f"Started vm-c: its root export appears, ok and served ({got})",
+          len(got) == 1 and got[0][1] == "ok running" and got[0][2] == "/export/vm-c"
+          and "(served)" in got[0][3]
+          and any(e["domain"] == "vm-c" and e["state"] == "ok" for e in status["exports"]))
+    check("Started vm-c: the alert says so", d.find_element(By.ID, "alerts").text == "started vm-c")
+    shot(d, "live-started")
+    click(d, "vm-c", "nr-stop")
+    dlg = d.find_element(By.ID, "stop-confirm")
+    wait(d, lambda: dlg.get_attribute("open") is not None)
+    check("Stop: a confirmation, the focus on Cancel",
+          d.find_element(By.ID, "stop-title").text == "Stop vm-c?"
+          and d.switch_to.active_element.get_attribute("id") == "stop-cancel")
+    shot(d, "live-stop-confirm")
+    d.find_element(By.ID, "stop-shutdown").click()
+    wait(d, lambda: d.find_element(By.ID, "alerts").text != "")
+    check(f"Stop: shutdown requested ({d.find_element(By.ID, 'alerts').text!r})",
+          d.find_element(By.ID, "alerts").text == "shutdown of vm-c requested")
+    # The harness's guest never reaches userspace: ACPI's request goes unanswered; Force off.
+    click(d, "vm-c", "nr-stop")
+    wait(d, lambda: dlg.get_attribute("open") is not None)
+    d.find_element(By.ID, "stop-force").click()
+    wait(d, lambda: (domain_row(d, "vm-c") or [0, 0])[1] == "shut off", 60)
+    wait(d, lambda: all(r[0] != "vm-c" for r in rows(d, "guests-table")), 30)
+    status = cli_status()
+    same_as_status(d, status, "Forced off vm-c")
+    check("Forced off vm-c: its export is gone from the page and from status",
+          all(e["domain"] != "vm-c" for e in status["exports"])
+          and all(r[0] != "vm-c" for r in rows(d, "guests-table")))
+    check("Forced off vm-c: Start is offered again", domain_row(d, "vm-c")[2] == "Start")
+    shot(d, "live-stopped")
+
+
+def shell_frame(d):
+    """The page as a person reaches it: Cockpit's shell at /virt-nfsroot, the page in its frame."""
+    d.get(URL + "/virt-nfsroot")
+    wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "iframe[name='cockpit1:localhost/virt-nfsroot']"))
+    nav = d.find_element(By.TAG_NAME, "body").text
+    check("Shell: the menu lists the page (NFS roots)", "NFS roots" in nav)
+    d.switch_to.frame(d.find_element(By.CSS_SELECTOR, "iframe[name='cockpit1:localhost/virt-nfsroot']"))
+    wait(d, lambda: d.find_element(By.TAG_NAME, "body").get_attribute("data-guests-loaded"))
+    same_as_status(d, cli_status(), "Shell frame")
+    d.switch_to.default_content()
+    shot(d, "live-shell")
+    d.switch_to.frame(d.find_element(By.CSS_SELECTOR, "iframe[name='cockpit1:localhost/virt-nfsroot']"))
+    d.find_element(By.CSS_SELECTOR, "#domains-table tbody tr[data-domain='vm-a'] a").click()
+    d.switch_to.default_content()
+    wait(d, lambda: "/machines" in d.current_url, 10)
+    check(f"Shell: the domain's link goes to Virtual Machines ({d.current_url})",
+          d.current_url.endswith("/machines#vm?name=vm-a&connection=system"))
+
+
+def limited(d):
+    """Without administrative access (cockpit-ws as nobody on port 9091): what a person sees."""
+    d.get(URL.rsplit(":", 1)[0] + ":9091/cockpit/@localhost/virt-nfsroot/index.html")
+    banner = d.find_element(By.ID, "limited")
+    wait(d, lambda: banner.is_displayed())
+    check(f"Limited: the page says it runs as the user ({banner.text!r})",
+          banner.text.startswith("Limited access: ") and "administrative access" in banner.text)
+    alerts = d.find_element(By.ID, "alerts")
+    wait(d, lambda: d.find_element(By.TAG_NAME, "body").get_attribute("data-guests-loaded")
+         or alerts.text)
+    print(f"Limited: guests {rows(d, 'guests-table')}, domains {rows(d, 'domains-table')}, "
+          f"alert {alerts.text!r}", flush=True)
+    shot(d, "live-limited")
+    check(f"Limited: any failure is one sentence, not a document ({alerts.text!r})",
+          alerts.text == "" or (len(alerts.text.splitlines()) == 1
+                                and alerts.text.startswith(("virt-nfsroot:", "error:"))))
+    if domain_row(d, "vm-c"):
+        click(d, "vm-c", "nr-start")
+        wait(d, lambda: alerts.text != "")
+        print(f"Limited: Start says {alerts.text!r}", flush=True)
+        check(f"Limited: Start is refused in one sentence ({alerts.text!r})",
+              len(alerts.text.splitlines()) == 1 and alerts.text.startswith("error: "))
+        shot(d, "live-limited-start")
+
+
 def main():
     d = driver()
     try:
         t0 = time.time()
         d.get(PAGE)
-        guests(d)
-        print(f"page loaded with its rows in {time.time() - t0:.1f} s", flush=True)
-        check_tab(d)
-        create(d)
-        delete(d)
-        annotate(d)
-        delete_running(d)
-        phone_and_dark(d)
+        if LIVE:
+            for step in (live_guests, check_tab, live_refused, live_start_stop, shell_frame,
+                         limited):
+                try:
+                    for tab in d.find_elements(By.ID, "tab-guests"):
+                        tab.click()
+                    step(d)
+                except (TimeoutException, NoSuchElementException) as ex:
+                    check(f"{step.__name__}: what it waited for came ({type(ex).__name__})", False)
+        else:
+            guests(d)
+            print(f"page loaded with its rows in {time.time() - t0:.1f} s", flush=True)
+            check_tab(d)
+            create(d)
+            delete(d)
+            annotate(d)
+            delete_running(d)
+            phone_and_dark(d)
         errs = console_errors(d)
         for e in errs:
             print("console:", e["message"])

@@ -31,7 +31,7 @@ fi
 T=$(mktemp -d /var/tmp/virt-nfsroot-cockpit.XXXXXX) || exit 1
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 mkdir -p "$ART" "$T/export" "$T/state/domains" "$T/boot" "$T/bin" "$T/cache" "$T/home"
-rm -f "$ART"/*.png
+find "$ART" -maxdepth 1 -name '*.png' ! -name 'live-*' -delete   # live-*: cockpit.live's
 
 # The page, installed as a package installs it, under a prefix of the test's own.
 cmake --install "$B" --component cockpit --prefix "$T/prefix" >"$T/install.log" 2>&1 ||
