@@ -89,11 +89,14 @@ static bool plan_has_path(const nfsroot_plan *plan, const char *path)
     return false;
 }
 
-/* Open, lock and read the url list ("" when the object is absent). */
-static int begin(const nfsroot_policy *p, const nfsroot_plan *plan, rados_conn **ret_c,
+/* This host's claim id into me (unless NULL), then open, lock and read the url list ("" when
+ * the object is absent). */
+static int begin(const nfsroot_policy *p, const nfsroot_plan *plan, char *me, rados_conn **ret_c,
                  char **ret_urls, nfsroot_error *err)
 {
-    int r = check_policy(p, plan->domain, err);
+    int r = me ? ceph_claim_me(p, me, err) : 0;
+    if (r == 0)
+        r = check_policy(p, plan->domain, err);
     if (r == 0)
         r = rados_conn_open(p, plan->domain, ret_c, err);
     if (r == 0)
@@ -146,9 +149,7 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     _cleanup_(rados_conn_closep) rados_conn *c = NULL;
     _cleanup_free_ char *urls = NULL;
     char me[CEPH_HOST_MAX];
-    int r = ceph_claim_me(p, me, err);
-    if (r == 0)
-        r = begin(p, plan, &c, &urls, err);
+    int r = begin(p, plan, me, &c, &urls, err);
     if (r == 0)
         r = ceph_claims_take(c, p, plan, me, log, err);
     if (r < 0)
@@ -194,9 +195,7 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
     _cleanup_free_ char *urls = NULL;
     char me[CEPH_HOST_MAX];
     bool away = false;
-    int r = ceph_claim_me(p, me, err);
-    if (r == 0)
-        r = begin(p, plan, &c, &urls, err);
+    int r = begin(p, plan, me, &c, &urls, err);
     if (r == 0)
         r = ceph_claims_handover(c, plan, me, log, &away, err);
     if (r < 0 || away)
@@ -226,9 +225,7 @@ static int ceph_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan
     _cleanup_(rados_conn_closep) rados_conn *c = NULL;
     _cleanup_free_ char *urls = NULL;
     char me[CEPH_HOST_MAX];
-    int r = ceph_claim_me(p, me, err);
-    if (r == 0)
-        r = begin(p, plan, &c, &urls, err);
+    int r = begin(p, plan, me, &c, &urls, err);
     for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
         const nfsroot_export *e = &plan->exports[i];
         uint16_t id = 0;
@@ -296,7 +293,7 @@ static int each_unlisted(const nfsroot_policy *p,
     if (!ids)
         return -ENOMEM;
     nfsroot_plan none = { 0 }; /* no domain: errors name none */
-    int r = begin(p, &none, &c, &urls, err);
+    int r = begin(p, &none, NULL, &c, &urls, err);
     if (r == 0)
         r = rados_conn_export_ids(c, ids, CEPH_URLS_MAX, &n, err);
     for (size_t i = 0; r == 0 && i < n; i++) {
