@@ -56,7 +56,8 @@ typedef struct nfsroot_backend {
     /* Optional: could apply() make plan live here now, with the file handles every host gives
      * it? Asked at an incoming migration (`migrate begin`) before anything moves: is the server
      * reachable and out of its grace period (where it can say), are the plan's export ids free.
-     * Changes nothing. peers: the records of this backend's other running domains. */
+     * Changes nothing live (a backend with cluster-wide claims notes there that this host
+     * expects the domain). peers: the records of this backend's other running domains. */
     int (*check_incoming)(const nfsroot_policy *p, const nfsroot_plan *plan,
                           const nfsroot_peers *peers, nfsroot_error *err);
     /* Optional: push onto ret what this backend made for a domain that none of `owners` (the

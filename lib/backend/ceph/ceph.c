@@ -10,6 +10,9 @@
  * notify, and only then the objects of exports that went. A url naming a missing object makes
  * ganesha throw a whole reload away, hence that order. remove: the url lines of what carries
  * this domain's xattrs, notify, then the objects: exactly what is ours, verified.
+ * Before any of it, under the same lock, the claims of the read-write exports (claims.c): a
+ * second host's prepare of a claimed root is refused; a release on a migration's source only
+ * leaves the claim to the destination, and the exports the guest still uses stay.
  */
 #include <syslog.h>
 
@@ -142,7 +145,12 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     (void)peers;
     _cleanup_(rados_conn_closep) rados_conn *c = NULL;
     _cleanup_free_ char *urls = NULL;
-    int r = begin(p, plan, &c, &urls, err);
+    char me[CEPH_HOST_MAX];
+    int r = ceph_claim_me(p, me, err);
+    if (r == 0)
+        r = begin(p, plan, &c, &urls, err);
+    if (r == 0)
+        r = ceph_claims_take(c, p, plan, me, log, err);
     if (r < 0)
         return r;
     size_t n_old = old ? old->n_exports : 0;
@@ -175,7 +183,8 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
         else if (r != -ENOENT)
             return r;
     }
-    return commit(c, p, plan, urls, add, plan->n_exports, del, n_del, log, err);
+    r = commit(c, p, plan, urls, add, plan->n_exports, del, n_del, log, err);
+    return r < 0 || !old ? r : ceph_claims_drop(c, old, plan, me, err);
 }
 
 static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
@@ -183,9 +192,15 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
 {
     _cleanup_(rados_conn_closep) rados_conn *c = NULL;
     _cleanup_free_ char *urls = NULL;
-    int r = begin(p, plan, &c, &urls, err);
-    if (r < 0)
-        return r;
+    char me[CEPH_HOST_MAX];
+    bool away = false;
+    int r = ceph_claim_me(p, me, err);
+    if (r == 0)
+        r = begin(p, plan, &c, &urls, err);
+    if (r == 0)
+        r = ceph_claims_handover(c, plan, me, log, &away, err);
+    if (r < 0 || away)
+        return r; /* it runs on another host of the cluster, through these same exports */
     _cleanup_free_ uint16_t *del = calloc(plan->n_exports + 1, sizeof(*del));
     if (!del)
         return -ENOMEM;
@@ -197,7 +212,37 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
         else if (r != -ENOENT)
             return r;
     }
-    return commit(c, p, plan, urls, NULL, 0, del, n_del, log, err);
+    r = commit(c, p, plan, urls, NULL, 0, del, n_del, log, err);
+    return r < 0 ? r : ceph_claims_drop(c, plan, NULL, me, err);
+}
+
+/* `migrate begin` here: the source runs the domain through exports of this same cluster, so
+ * they must exist now, be this domain's and be listed, and its claims be held for it (by the
+ * source, which the claims then name this host as the destination of). */
+static int ceph_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
+                               const nfsroot_peers *peers, nfsroot_error *err)
+{
+    (void)peers;
+    _cleanup_(rados_conn_closep) rados_conn *c = NULL;
+    _cleanup_free_ char *urls = NULL;
+    char me[CEPH_HOST_MAX];
+    int r = ceph_claim_me(p, me, err);
+    if (r == 0)
+        r = begin(p, plan, &c, &urls, err);
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
+        const nfsroot_export *e = &plan->exports[i];
+        uint16_t id = 0;
+        r = find_id(c, p, plan, e, urls, NULL, 0, false, &id, err);
+        if (r == 0 && !ceph_urls_has(urls, p, id))
+            r = -ENOENT;
+        if (r == -ENOENT)
+            return nfsroot_err(err, r, plan->domain, "export path", e->path, 0,
+                               "export path '%s' of domain '%s' is not exported in the Ceph "
+                               "cluster (pool '%s', namespace '%s'): the source host does not "
+                               "run the domain with backend = ceph",
+                               e->path, plan->domain, p->ceph_pool, p->ceph_namespace);
+    }
+    return r < 0 ? r : ceph_claims_expect(c, p, plan, me, err);
 }
 
 static int ceph_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
@@ -237,4 +282,5 @@ const nfsroot_backend nfsroot_backend_ceph = {
     .apply = ceph_apply,
     .remove = ceph_remove,
     .has = ceph_has,
+    .check_incoming = ceph_check_incoming,
 };

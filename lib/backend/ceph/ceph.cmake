@@ -8,6 +8,7 @@ if(RADOS_INCLUDE_DIR AND RADOS_LIBRARY)
     nfsroot_soname(NFSROOT_LIBRADOS_SONAME rados "")
     target_sources(virt-nfsroot PRIVATE ${CMAKE_CURRENT_LIST_DIR}/rados.c
                                         ${CMAKE_CURRENT_LIST_DIR}/objects.c
+                                        ${CMAKE_CURRENT_LIST_DIR}/claims.c
                                         ${CMAKE_CURRENT_LIST_DIR}/ceph.c)
     target_include_directories(virt-nfsroot PRIVATE ${RADOS_INCLUDE_DIR})
     target_compile_definitions(virt-nfsroot PRIVATE NFSROOT_LIBRADOS_SONAME="${NFSROOT_LIBRADOS_SONAME}"

@@ -4,7 +4,9 @@
  *              load it): connect, the lock, objects with our xattrs, notify
  *   objects.c  the text ganesha reads from RADOS: the EXPORT block (FSAL CEPH) and the
  *              conf-nfs.<cluster> list of %url lines (pure, golden-tested)
- *   ceph.c     apply, remove, has: the backend interface, built from the two above
+ *   claims.c   the claim of a running domain's read-write export path, an object per path
+ *              beside the exports, changed under the same lock; its hand-over at a migration
+ *   ceph.c     apply, remove, has, check_incoming: the backend interface, built from the above
  * The layout is the Ceph mgr `nfs` module's: pool .nfs, namespace <cluster>, `export-<id>` per
  * EXPORT block, `conf-nfs.<cluster>` listing them, a notify on it to make every ganesha reload.
  */
@@ -41,6 +43,9 @@ int rados_conn_owned(rados_conn *c, const char *oid, const char *uuid, const cha
 /* Notify conf-nfs.<cluster>: every watching ganesha reloads. *ret_replies: how many answered. */
 int rados_conn_notify(rados_conn *c, unsigned *ret_replies, nfsroot_error *err);
 const char *rados_conn_conf_oid(const rados_conn *c); /* conf-nfs.<cluster> */
+/* Is node in ganesha's grace database (object "grace", the rados_cluster recovery backend's)?
+ * 1 yes, 0 no, -ENOENT no grace database, other -errno. */
+int rados_conn_grace_member(rados_conn *c, const char *node);
 
 /* ---- objects.c -------------------------------------------------------------------------- */
 
@@ -62,5 +67,44 @@ size_t ceph_urls_ids(const char *text, const nfsroot_policy *p, uint16_t *ret, s
 bool ceph_export_pseudo_is(const char *text, const char *path);
 /* Does the EXPORT block text list client in its Clients? */
 bool ceph_export_has_client(const char *text, const char *client);
+
+/* ---- claims.c --------------------------------------------------------------------------- */
+
+#define CEPH_HOST_MAX 65            /* a host id and its NUL */
+#define CEPH_HANDOVER_MAX_AGE_S 600 /* `migrate begin`'s note lasts this long */
+typedef struct ceph_claim {
+    char host[CEPH_HOST_MAX]; /* who holds it */
+    char uuid[37];
+    char domain[201]; /* for messages only; control characters refused */
+    char path[NFSROOT_PATH_MAX + 1];
+    int64_t since;
+    char from[CEPH_HOST_MAX]; /* a migration's source until its release, or "" */
+    char to[CEPH_HOST_MAX];   /* the destination `migrate begin` accepted it on, or "" */
+    int64_t to_since;
+} ceph_claim;
+
+/* This host's id in claims: policy ceph_node_id, else its hostname. */
+int ceph_claim_me(const nfsroot_policy *p, char me[static CEPH_HOST_MAX], nfsroot_error *err);
+/* The object's text (pure; -ENAMETOOLONG when len is short), and its strict reader
+ * (-EBADMSG). */
+int ceph_claim_format(const ceph_claim *c, char *buf, size_t len);
+int ceph_claim_parse(char *text, ceph_claim *c);
+/* Under the lock. Take the claims of plan's read-write exports: refused (-EBUSY, nothing
+ * written) when another host holds one, unless it hands this domain over to me or its ganesha
+ * node left the grace database. */
+int ceph_claims_take(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                     const char *me, const nfsroot_log *log, nfsroot_error *err);
+/* At a release: *ret_away when the domain runs on another host now (a migration's source, or a
+ * destination whose migration failed): the claims are that host's alone then, and the exports
+ * must stay. */
+int ceph_claims_handover(rados_conn *c, const nfsroot_plan *plan, const char *me,
+                         const nfsroot_log *log, bool *ret_away, nfsroot_error *err);
+/* Remove the claims me holds for plan's read-write exports but those keep has read-write. */
+int ceph_claims_drop(rados_conn *c, const nfsroot_plan *plan, const nfsroot_plan *keep,
+                     const char *me, nfsroot_error *err);
+/* `migrate begin` here: every read-write export claimed for this domain; note the hand-over to
+ * me in the claims another host holds. */
+int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                       const char *me, nfsroot_error *err);
 
 #endif

@@ -13,6 +13,7 @@
 #define CEPH_NOTIFY_TIMEOUT_MS 10000
 #define XATTR_UUID "virt-nfsroot.uuid"
 #define XATTR_PATH "virt-nfsroot.path"
+#define GRACE_OID "grace" /* ganesha's RADOS_KV grace_oid default */
 
 #define RADOS_SYMS(X)                                                                              \
     X(rados_create)                                                                                \
@@ -35,7 +36,13 @@
     X(rados_release_write_op)                                                                      \
     X(rados_write_op_write_full)                                                                   \
     X(rados_write_op_setxattr)                                                                     \
-    X(rados_write_op_operate)
+    X(rados_write_op_operate)                                                                      \
+    X(rados_create_read_op)                                                                        \
+    X(rados_release_read_op)                                                                       \
+    X(rados_read_op_omap_get_vals_by_keys2)                                                        \
+    X(rados_read_op_operate)                                                                       \
+    X(rados_omap_get_next2)                                                                        \
+    X(rados_omap_get_end)
 
 struct rados_conn {
     void *handle;
@@ -257,4 +264,27 @@ int rados_conn_notify(rados_conn *c, unsigned *ret_replies, nfsroot_error *err)
         return nfsroot_err(err, r, c->domain, "policy key 'ceph_namespace'", NULL, 0,
                            "cannot notify RADOS object '%s': %s", c->conf_oid, strerror(-r));
     return r == -ETIMEDOUT ? 1 : 0;
+}
+
+int rados_conn_grace_member(rados_conn *c, const char *node)
+{
+    rados_read_op_t op = c->rados_create_read_op();
+    if (!op)
+        return -ENOMEM;
+    const char *keys[] = { node };
+    size_t lens[] = { strlen(node) };
+    rados_omap_iter_t it = NULL;
+    int prval = 0;
+    c->rados_read_op_omap_get_vals_by_keys2(op, keys, 1, lens, &it, &prval);
+    int r = c->rados_read_op_operate(op, c->io, GRACE_OID, 0);
+    if (r == 0)
+        r = prval;
+    char *key = NULL, *val = NULL;
+    size_t key_len = 0, val_len = 0;
+    if (r == 0 && it)
+        r = c->rados_omap_get_next2(it, &key, &val, &key_len, &val_len) < 0 ? -EIO : key != NULL;
+    if (it)
+        c->rados_omap_get_end(it);
+    c->rados_release_read_op(op);
+    return r;
 }
