@@ -15,7 +15,11 @@
 #                                 CephFS mounted at DIR/mnt (ceph-fuse), pool .nfs with the
 #                                 grace database of nodes nodeA and nodeB in namespace
 #                                 $CEPH_NS and an empty conf-nfs.$CEPH_NS; exports CEPH_CONF;
-#                                 CEPH_UP_MS = milliseconds it took
+#                                 CEPH_UP_MS = milliseconds it took; CEPH_MEMSTORE_BYTES caps
+#                                 what the OSD stores (default 1 GiB; RSS ~3x what is stored);
+#                                 every daemon on CEPH_ADDR (default 127.0.0.1; an address
+#                                 other namespaces reach, for simulated hosts of their own)
+#   ceph_ganesha_conf NODE PORT   the ganesha.conf ceph_ganesha writes, on stdout
 #   ceph_ganesha NODE PORT        ganesha.nfsd as NODE (nodeA/nodeB: one simulated host each,
 #                                 its own directory and D-Bus bus) on PORT, FSAL_CEPH,
 #                                 rados_cluster recovery, watching conf-nfs.$CEPH_NS
@@ -29,7 +33,7 @@
 
 # shellcheck source=ns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/ns.sh"
-CEPH_DIR='' CEPH_NS=${CEPH_NS:-vnr} CEPH_UP_MS='' CEPH_DOWN_MS=''
+CEPH_DIR='' CEPH_NS=${CEPH_NS:-vnr} CEPH_UP_MS='' CEPH_DOWN_MS='' CEPH_ADDR=${CEPH_ADDR:-127.0.0.1}
 CEPH_FSID=5d3c8f1e-8d7a-4a0b-9b57-0c0ffee00001
 
 ceph_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -74,8 +78,8 @@ ceph_conf() {
     cat <<EOF
 [global]
 fsid = $CEPH_FSID
-mon host = 127.0.0.1
-public addr = 127.0.0.1
+mon host = $CEPH_ADDR
+public addr = $CEPH_ADDR
 ms bind ipv6 = false
 auth cluster required = none
 auth service required = none
@@ -102,7 +106,7 @@ mon cluster log file = $d/log/mon-cluster.log
 [osd.0]
 osd data = $d/osd
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = ${CEPH_MEMSTORE_BYTES:-1073741824}
 osd class load list = *
 osd class default list = *
 [mds.a]
@@ -122,7 +126,7 @@ ceph_up() {
     mkdir -p "$1"/{run,log,mon,osd,mds,mnt,ganesha} || return 1
     export CEPH_CONF=$1/ceph.conf
     ceph_conf "$1" >"$CEPH_CONF" || return 1
-    monmaptool --create --fsid "$CEPH_FSID" --addv a '[v2:127.0.0.1:3300,v1:127.0.0.1:6789]' \
+    monmaptool --create --fsid "$CEPH_FSID" --addv a "[v2:$CEPH_ADDR:3300,v1:$CEPH_ADDR:6789]" \
         "$1/monmap" >/dev/null &&
         ceph-mon --mkfs -i a --monmap "$1/monmap" --keyring /dev/null || return 1
     ceph_start mon ceph-mon -i a -f
@@ -142,7 +146,8 @@ ceph_up() {
     fi
     ceph_start mds ceph-mds -i a -f
     ceph_waitfor 600 ceph_mds_active || { echo "ceph: no active mds"; return 1; }
-    ceph_start fuse ceph-fuse -f --id admin "$1/mnt"
+    # With POSIX ACLs (none by default): a guest tree has some (create's cp -a needs them)
+    ceph_start fuse ceph-fuse -f --id admin --client_acl_type=posix_acl "$1/mnt"
     ceph_waitfor 300 mountpoint -q "$1/mnt" || { echo "ceph: ceph-fuse does not mount"; return 1; }
     if ! { ceph osd pool create .nfs 8 && ceph osd pool application enable .nfs nfs &&
         ganesha-rados-grace --cephconf "$CEPH_CONF" --pool .nfs --ns "$CEPH_NS" add nodeA nodeB &&
@@ -177,10 +182,9 @@ EXPORT {
 EOF
 }
 
-ceph_ganesha() { # NODE PORT
-    local d=$CEPH_DIR/ganesha/$1 url="rados://.nfs/$CEPH_NS/conf-nfs.$CEPH_NS"
-    mkdir -p "$d" || return 1
-    cat >"$d/ganesha.conf" <<EOF
+ceph_ganesha_conf() { # NODE PORT
+    local url="rados://.nfs/$CEPH_NS/conf-nfs.$CEPH_NS"
+    cat <<EOF
 NFS_CORE_PARAM {
     Protocols = 4;
     Enable_NLM = false;
@@ -209,6 +213,11 @@ RADOS_URLS {
 }
 %url "$url"
 EOF
+}
+
+ceph_ganesha() { # NODE PORT
+    local d=$CEPH_DIR/ganesha/$1
+    mkdir -p "$d" && ceph_ganesha_conf "$1" "$2" >"$d/ganesha.conf" || return 1
     cat >"$d/dbus.conf" <<EOF
 <busconfig><type>system</type><listen>unix:path=$d/bus</listen><auth>EXTERNAL</auth>
 <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>

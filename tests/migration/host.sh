@@ -21,11 +21,42 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../libvirt/harness.sh"
 # shellcheck source=../lib/ganesha.sh
 . "$HERE/../lib/ganesha.sh"
+# shellcheck source=../lib/ceph.sh
+. "$HERE/../lib/ceph.sh"
 
 NAME=$1 HOST_UUID=$2 HOOK=$3
 LV_WORK=$MIG_WORK/$NAME LV_INSIDE=1
 export LV_WORK LV_INSIDE
 G=$LV_WORK/ganesha
+
+# MIG_BACKEND=ceph (tests/ceph/CMakeLists.txt's ceph.migration): this host is a client of the
+# test's Ceph cluster (tests/lib/ceph.sh, on MIG_CEPH_ADDR, reached through the link the test
+# gives this host as ceph0 right after it starts): /export is CephFS (ceph-fuse, with ACLs),
+# its ganesha is node$NAME of the cluster (FSAL_CEPH, rados_cluster), the policy's backend ceph.
+ceph_host() {
+    local _
+    for _ in $(seq 600); do
+        ip -4 -o addr show dev ceph0 2>/dev/null | grep -q inet && break
+        sleep 0.1
+    done
+    umount /export || return 1
+    ceph-fuse -c "$CEPH_CONF" --id admin --client_acl_type=posix_acl /export \
+        >"$LV_WORK/ceph-fuse.out" 2>&1 || return 1
+    ceph_ganesha_conf "node$NAME" 2049 >"$G/ganesha.conf" || return 1
+    cat >"$LV_WORK/policy.conf" <<EOF
+# virt-nfsroot policy of migration test host $NAME (Ceph)
+backend = ceph
+validate = strict
+export_roots = /export
+state_dir = /run/virt-nfsroot
+owned_dir = $G/owned
+ceph_conf = $CEPH_CONF
+ceph_namespace = $CEPH_NS
+ceph_node_id = node$NAME
+EOF
+    [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf # in the overlay's upper layer
+    mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf
+}
 
 failed() {
     lv_log "host $NAME: $*"
@@ -38,12 +69,14 @@ mkdir -p "$LV_WORK/etc-upper" "$LV_WORK/etc-work"
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$LV_WORK/etc-upper,workdir=$LV_WORK/etc-work" \
     /etc || failed "cannot mount an overlay over /etc"
 lv_setup_namespace
-if ! umount /export || ! mount --bind "$MIG_SHARED" /export; then
+ganesha_config "$G" "$G/exports.d"
+if [ "${MIG_BACKEND:-ganesha}" = ceph ]; then
+    ceph_host || failed "cannot join the Ceph cluster (see $LV_WORK/ceph-fuse.out)"
+elif ! umount /export || ! mount --bind "$MIG_SHARED" /export; then
     failed "cannot bind the shared /export"
 fi
-
-ganesha_config "$G" "$G/exports.d"
-ganesha_policy "$LV_WORK/policy.conf" "of migration test host $NAME" ||
+[ "${MIG_BACKEND:-ganesha}" = ceph ] ||
+    ganesha_policy "$LV_WORK/policy.conf" "of migration test host $NAME" ||
     failed "cannot bind the policy"
 # Both simulated hosts see one /etc/machine-id: the claims on the shared /export need each its own.
 printf 'host_id = host-%s\n' "$NAME" >>"$LV_WORK/policy.conf"

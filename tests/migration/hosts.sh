@@ -16,6 +16,9 @@
 #   host_lists NAME PATH        host NAME's ganesha lists PATH as a live export
 #   host_export_id NAME UUID    the Export_Id in host NAME's EXPORT file for domain UUID
 #   host_link A B ADDR-A ADDR-B a veth pair between two hosts' networks (/24 addresses)
+#   host_ceph_link NAME ADDR    right after host_start NAME: a veth from bridge MIG_CEPH_BRIDGE
+#                               here (where the Ceph cluster listens) to host NAME's ceph0,
+#                               ADDR/24 (MIG_BACKEND=ceph: host.sh waits for it)
 #   host_ganesha_stop NAME      stop host NAME's ganesha and rpcbind (its bus stays)
 #   host_ganesha_start NAME     start them again, with the same configuration and exports index
 #   host_stop NAME              SIGTERM to its init (destroys guests, stops daemons), wait 60 s
@@ -29,6 +32,7 @@ host_start() {
     mkdir -p "$MIG_WORK/$name"
     rm -f "$MIG_WORK/$name/ready" "$MIG_WORK/$name/failed"
     MIG_WORK=$MIG_WORK MIG_SHARED=$MIG_SHARED MIG_BRIDGE_MAC=$MIG_BRIDGE_MAC \
+        MIG_BACKEND=${MIG_BACKEND:-ganesha} \
         MIG_GUEST_MAC=$MIG_GUEST_MAC MIG_GUEST_IP=$MIG_GUEST_IP \
         unshare -m -n -u -p -f --kill-child --mount-proc --propagation private \
         "$MIG_HERE/host.sh" "$name" "$2" "$MIG_HOOK" >"$MIG_WORK/$name/host.log" 2>&1 &
@@ -84,6 +88,19 @@ host_link() {
         host_run "$1" ip link set "vmig$1" up &&
         host_run "$2" ip addr add "$4/24" dev "vmig$2" &&
         host_run "$2" ip link set "vmig$2" up
+}
+
+host_ceph_link() {
+    local upid=${MIG_UPID[$1]} _
+    # unshare -n: the unshare process itself is in the host's network namespace, once it is made
+    for _ in $(seq 100); do
+        [ "$(readlink "/proc/$upid/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+        sleep 0.1
+    done
+    ip link add "vc$1" type veth peer name ceph0 netns "$upid" &&
+        ip link set "vc$1" master "$MIG_CEPH_BRIDGE" up &&
+        nsenter -t "$upid" -n ip addr add "$2/24" dev ceph0 &&
+        nsenter -t "$upid" -n ip link set ceph0 up
 }
 
 host_ganesha_stop() {

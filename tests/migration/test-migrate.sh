@@ -23,6 +23,18 @@
 #     the guest lands there and gets ESTALE on every open file).  Each time the guest keeps
 #     running on A with its export, and ticks continue.
 #
+# MIG_BACKEND=ceph (ceph.migration, labels ceph and migration): the same moves with the guest on
+# CephFS. The test starts a single-node Ceph cluster (tests/lib/ceph.sh) on a bridge of its own
+# namespace; each host joins it through a veth (ceph0): /export is CephFS through ceph-fuse, its
+# ganesha is a node of the cluster (FSAL_CEPH, rados_cluster grace), its policy's backend ceph.
+# The guest is made by `virt-nfsroot create` on host A (the e2e image from create's cache,
+# copied onto CephFS, boot files in the export: both hosts' QEMU read them), then gets the tick
+# writer. Every node serves every export of the cluster, so after each move the checks are the
+# claim in RADOS (it names the destination's node) and the url list, not which node lists the
+# export. While the guest is on B, A's ganesha is stopped: the cluster-wide grace that puts B
+# in is measured as the guest's stall (`timing:`), and again when A's node rejoins. The
+# refusals of step 5 are ganesha's (ceph.claim has the ceph backend's).
+#
 # Usage: test-migrate.sh HOOK-BINARY CLI-BINARY   (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (as the e2e test), LV_KEEP=1 keeps the work directory,
 # MIG_BOOT_TIMEOUT (seconds until the first tick, default 900).
@@ -49,6 +61,16 @@ MIG_GUEST_MAC=52:54:00:a1:4e:50
 MIG_GUEST_IP=192.168.122.50
 ADDR_A=10.99.0.1 ADDR_B=10.99.0.2
 MIG_PORT=49152
+MIG_BACKEND=${MIG_BACKEND:-ganesha}
+export MIG_BACKEND
+MIG_CEPH_BRIDGE=brceph CEPH_ADDR=10.98.0.1
+# What ganesha's ShowExports names the guest's export by: its path (inside CephFS on Ceph).
+EXPORTED=/export/$VM
+[ "$MIG_BACKEND" = ceph ] && EXPORTED=/$VM
+if [ "$MIG_BACKEND" = ceph ]; then
+    # shellcheck source=../lib/ceph.sh
+    . "$HERE/../lib/ceph.sh"
+fi
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -eq 2 ] || { echo "usage: $0 HOOK-BINARY CLI-BINARY" >&2; exit 2; }
@@ -57,13 +79,16 @@ if [ -z "${LV_INSIDE:-}" ]; then
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
     ganesha_prereqs
+    [ "$MIG_BACKEND" = ceph ] && ceph_prereqs
     unshare -u -p -f --mount-proc true 2>/dev/null || skip "cannot create UTS + PID namespaces"
     grep -qw overlay /proc/filesystems ||
         skip "no overlayfs: cannot give each host a private /etc/virt-nfsroot.conf"
     MIG_T0=$(lv_now)
     e2e_stage mig
-    # The e2e guest image (create's tree cache; built once, shared with e2e.boot).
-    if ! e2e_guest_image "$(readlink -f "$2")" || ! e2e_guest_tree "$E2E_STAGE/root"; then
+    # The e2e guest image (create's tree cache; built once, shared with e2e.boot); on Ceph,
+    # create copies it onto CephFS on host A.
+    if ! e2e_guest_image "$(readlink -f "$2")" ||
+        { [ "$MIG_BACKEND" != ceph ] && ! e2e_guest_tree "$E2E_STAGE/root"; }; then
         echo "FAIL: could not build the guest tree (logs kept in $E2E_STAGE)"
         trap - EXIT
         rm -rf "$E2E_STAGE/root"
@@ -71,11 +96,11 @@ if [ -z "${LV_INSIDE:-}" ]; then
         exit 1
     fi
     MIG_PREP_S=$(lv_elapsed "$MIG_T0")
-    export MIG_T0 E2E_STAGE E2E_KVER E2E_FROM_CACHE MIG_PREP_S
-    lv_enter_namespace "$HERE/test-migrate.sh" "$(readlink -f "$1")"
+    export MIG_T0 E2E_STAGE E2E_KVER E2E_FROM_CACHE MIG_PREP_S E2E_CREATE_CACHE
+    lv_enter_namespace "$HERE/test-migrate.sh" "$(readlink -f "$1")" "$(readlink -f "$2")"
 fi
 
-MIG_HOOK=$1
+MIG_HOOK=$1 MIG_CLI=$2
 MIG_WORK=$LV_WORK
 MIG_SHARED=$LV_WORK/shared
 # Nothing of the machine's: this namespace's /run is empty (no libvirtd socket, no pid files).
@@ -85,6 +110,7 @@ mig_cleanup() {
     local rc=$?
     host_stop A
     host_stop B
+    [ "$MIG_BACKEND" = ceph ] && ceph_down
     [ -n "${LV_KEEP:-}" ] || rm -rf "${MIG_SHARED:?}/$VM"
     rm -rf "$E2E_STAGE"
     (exit "$rc")
@@ -92,15 +118,34 @@ mig_cleanup() {
 }
 trap mig_cleanup EXIT
 
-# The guest tree becomes the shared /export/$VM (a rename on the same filesystem).
-mkdir -m 0755 "$MIG_SHARED"
-mv "$E2E_STAGE/root" "$MIG_SHARED/$VM" || { fail "move the guest tree into the shared export"; exit 1; }
+if [ "$MIG_BACKEND" = ceph ]; then
+    # The cluster on a bridge of this namespace, which each host joins by a veth (host_ceph_link).
+    if ! ip link add "$MIG_CEPH_BRIDGE" type bridge || ! ip addr add "$CEPH_ADDR/24" dev "$MIG_CEPH_BRIDGE" ||
+        ! ip link set "$MIG_CEPH_BRIDGE" up; then
+        fail "a bridge for the Ceph cluster"
+        exit 1
+    fi
+    # The guest image is ~430 MB: room in the memstore OSD (~3x that in RSS).
+    if ! CEPH_MEMSTORE_BYTES=$((2 * 1024 * 1024 * 1024)) ceph_up "$LV_WORK/c"; then
+        fail "the Ceph cluster did not come up"
+        tail -n 5 "$LV_WORK"/c/log/*.out
+        exit 1
+    fi
+    echo "timing: Ceph cluster up in $((CEPH_UP_MS / 1000)).$((CEPH_UP_MS % 1000 / 100)) s"
+    export CEPH_CONF CEPH_NS
+    MIG_SHARED=$CEPH_DIR/mnt
+else
+    # The guest tree becomes the shared /export/$VM (a rename on the same filesystem).
+    mkdir -m 0755 "$MIG_SHARED"
+    mv "$E2E_STAGE/root" "$MIG_SHARED/$VM" || { fail "move the guest tree into the shared export"; exit 1; }
+    e2e_configure_guest "$MIG_SHARED/$VM" "$VM" "$LV_NET_ADDR"
+fi
 GROOT=$MIG_SHARED/$VM
-e2e_configure_guest "$GROOT" "$VM" "$LV_NET_ADDR"
 
 # The tick writer: one line "N UPTIME" a second, through a file it keeps open (write + fsync: an
 # error shows at once) and through a new open each time (append + close: close-to-open makes the
 # host see it).  Errors go to the kernel log (the serial console) and to a third file.
+install_ticks() {
 cat >"$GROOT/usr/local/sbin/nfsroot-ticks" <<'EOF'
 #!/usr/bin/perl
 use strict;
@@ -137,6 +182,8 @@ EOF
 ln -sf /etc/systemd/system/nfsroot-ticks.service \
     "$GROOT/etc/systemd/system/multi-user.target.wants/nfsroot-ticks.service"
 rm -f "$GROOT"/nfsroot-ticks-*
+}
+[ "$MIG_BACKEND" = ceph ] || install_ticks
 TICKS=$GROOT/nfsroot-ticks-opened HELD=$GROOT/nfsroot-ticks-held ERRORS=$GROOT/nfsroot-ticks-errors
 
 echo "hook: $MIG_HOOK; guest kernel: $E2E_KVER; image from cache: $E2E_FROM_CACHE; work: $LV_WORK"
@@ -147,7 +194,9 @@ echo "timing: guest tree ready (from cache: $E2E_FROM_CACHE): $MIG_PREP_S s"
 
 t=$(lv_now)
 host_start A 0a0a0a0a-0000-4000-8000-00000000000a
+[ "$MIG_BACKEND" = ceph ] && host_ceph_link A 10.98.0.2
 host_start B 0b0b0b0b-0000-4000-8000-00000000000b
+[ "$MIG_BACKEND" = ceph ] && host_ceph_link B 10.98.0.3
 if host_wait A B && host_link A B "$ADDR_A" "$ADDR_B"; then
     pass "hosts A and B up: libvirtd, network 'default', ganesha each; a veth between them ($(lv_elapsed "$t") s)"
 else
@@ -243,9 +292,39 @@ stays_on_a() {
     if [ "$st" = running ]; then pass "$1: the domain keeps running on A"; else fail "$1: the domain is '$st' on A"; fi
     st=$(state_on B)
     if [ -z "$st" ]; then pass "$1: B has no such domain"; else fail "$1: the domain is '$st' on B"; fi
-    check "$1: A's ganesha still exports /export/$VM" host_lists A "/export/$VM"
-    check "$1: B's ganesha does not export /export/$VM" not host_lists B "/export/$VM"
+    check "$1: A's ganesha still exports /export/$VM" host_lists A "$EXPORTED"
+    check "$1: B's ganesha does not export /export/$VM" not host_lists B "$EXPORTED"
     ticks_continue "$1"
+}
+
+# Ceph: the claim of the guest's root names host NAME's node; the url list holds one export.
+claim_on() { ceph_rados get "virt-nfsroot.claim:/export/$VM" - 2>/dev/null | grep -qx "host node$1"; }
+listed_once() { [ "$(ceph_rados get "conf-nfs.$CEPH_NS" - 2>/dev/null | grep -c 'export-')" = 1 ]; }
+
+# Ceph: A's ganesha node stops while the guest is on B. rados_cluster's grace is cluster-wide:
+# B refuses OPEN (NFS4ERR_GRACE) until A's node is back and its grace is over. What the guest
+# sees: its ticks through new opens stall (the held file's writes need no OPEN); measured with
+# A down 30 s, then after A's node starts again.
+ceph_node_outage() {
+    local before held t
+    before=$(tick_count "$TICKS") held=$(tick_count "$HELD")
+    if ! host_ganesha_stop A; then
+        fail "stop A's ganesha"
+        return
+    fi
+    pass "A's ganesha stopped, the guest on B"
+    t=$(lv_now)
+    sleep 30
+    echo "timing: A's node down 30 s: new opens went from tick $before to $(tick_count "$TICKS"), the held file from $held to $(tick_count "$HELD")"
+    check "A's ganesha started again" host_ganesha_start A
+    if ticks_after "$TICKS" $(($(tick_count "$TICKS") + 2)) 300; then
+        pass "ticks through new opens continue after A's node is back ($(lv_elapsed "$t") s after it stopped)"
+    else
+        fail "ticks through new opens did not continue within 300 s of A's node being back"
+    fi
+    ticks_after "$TICKS" $(($(tick_count "$TICKS") + 3)) 30
+    echo "timing: A's node stopped for 30 s then started, guest on B: stall $(stall_since "$before") s (largest gap between ticks through new opens), back $(lv_elapsed "$t") s after the stop"
+    ticks_continue "A's node back, the guest on B"
 }
 
 # moved SRC DST WHAT BEFORE : the checks after a move; BEFORE is the last tick before it.
@@ -259,8 +338,14 @@ moved() {
         *) fail "$what: the domain is '$st' on $src" ;;
     esac
     ticks_continue "$what"
-    check "$what: $dst's ganesha exports /export/$VM" host_lists "$dst" "/export/$VM"
-    check "$what: $src's ganesha no longer exports /export/$VM" not host_lists "$src" "/export/$VM"
+    if [ "$MIG_BACKEND" = ceph ]; then
+        check "$what: the claim in RADOS names $dst's node" claim_on "$dst"
+        check "$what: the export stays listed, once" listed_once
+        check "$what: $dst's ganesha exports /export/$VM" host_lists "$dst" "$EXPORTED"
+    else
+        check "$what: $dst's ganesha exports /export/$VM" host_lists "$dst" "$EXPORTED"
+        check "$what: $src's ganesha no longer exports /export/$VM" not host_lists "$src" "$EXPORTED"
+    fi
     # The held file was opened on the first host: its writes reached the shared disk through
     # the second one.
     check "$what: the held file got ticks after the move" ticks_after "$HELD" $(($4 + 2)) 5
@@ -279,6 +364,38 @@ moved() {
 # Boot on A
 
 SERIAL_A=$MIG_WORK/A/serial.log
+if [ "$MIG_BACKEND" = ceph ]; then
+    # create on host A: the image copied onto CephFS, boot files in the export, the guest's MAC
+    # pinned in A's network; B's network gets the same pin (what --pin-address did on A).
+    t=$(lv_now)
+    if host_run A env VIRT_NFSROOT_CACHE_DIR="$E2E_CREATE_CACHE" timeout 1500 "$MIG_CLI" --json \
+        create "$VM" --boot-in-export --memory 512M >"$MIG_WORK/create.json" 2>"$ERR"; then
+        pass "virt-nfsroot create $VM on A, its tree on CephFS ($(lv_elapsed "$t") s)"
+    else
+        fail "virt-nfsroot create $VM on A: $(grep -v '"progress"' "$ERR" | tail -n 5)"
+        exit 1
+    fi
+    echo "timing: create on CephFS (host A): $(lv_elapsed "$t") s"
+    check "the tree is on CephFS" [ "$(findmnt -no FSTYPE -T "$GROOT")" = fuse.ceph-fuse ]
+    host_virsh A dumpxml "$VM" >"$MIG_WORK/$VM.xml"
+    check "the domain XML on A carries the metadata naming /export/$VM" \
+        grep -q "<nfsroot:export [^>]*path=[\"']/export/${VM}[\"']" "$MIG_WORK/$VM.xml"
+    guest_mac=$(sed -n "s/.*<mac address='\([0-9a-f:]*\)'.*/\1/p" "$MIG_WORK/$VM.xml" | head -n 1)
+    guest_ip=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pinned_ip"])' \
+        "$MIG_WORK/create.json")
+    check "B's network pins the guest's MAC $guest_mac to $guest_ip too" host_virsh B net-update \
+        default add ip-dhcp-host "<host mac='$guest_mac' ip='$guest_ip'/>" --live --config
+    install_ticks
+    # create's console log, inside host A's namespaces
+    SERIAL_A=/proc/${MIG_HPID[A]}/root/var/log/libvirt/qemu/$VM-console.log
+    t=$(lv_now)
+    if host_virsh A start "$VM" >/dev/null 2>"$ERR"; then
+        pass "virsh start $VM on A ($(lv_elapsed "$t") s)"
+    else
+        fail "virsh start on A: $(cat "$ERR")"
+        exit 1
+    fi
+else
 domain_xml_gen name="$VM" uuid="$UUID" type="${E2E_DOMAIN_TYPE:-qemu}" memory=1024 vcpu=1 \
     kernel="/export/$VM/boot/vmlinuz-$E2E_KVER" initrd="/export/$VM/boot/initrd.img-$E2E_KVER" \
     cmdline="console=ttyS0 root=nfs4:$LV_NET_ADDR:/export/$VM:vers=4.1 rw ip=dhcp rd.neednet=1 rd.emergency=poweroff panic=-1" \
@@ -292,7 +409,8 @@ else
     fail "virsh define/start on A: $(cat "$ERR")"
     exit 1
 fi
-check "A's ganesha exports /export/$VM" host_lists A "/export/$VM"
+fi
+check "A's ganesha exports /export/$VM" host_lists A "$EXPORTED"
 ID_A=$(host_export_id A "$UUID")
 echo "    A's Export_Id for /export/$VM: ${ID_A:-?}"
 
@@ -330,12 +448,16 @@ else
     exit 1
 fi
 
+if [ "$MIG_BACKEND" = ceph ]; then
+    ceph_node_outage
+else
 if host_ganesha_stop A; then
     pass "A's ganesha stopped"
     ticks_continue "A's ganesha stopped, B serving"
     check "A's ganesha started again" host_ganesha_start A
 else
     fail "stop A's ganesha"
+fi
 fi
 
 before=$(tick_count "$TICKS")
@@ -349,40 +471,42 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Refusals: the guest stays on A
 
-# B without the shared filesystem: an empty /export there.
-host_run B mount -t tmpfs -o mode=0755 tmpfs /export
-if migrate A B; then
-    fail "migration to B without the guest's export root succeeded"
-elif grep -q "$VM migrate begin" "$ERR"; then
-    pass "no export root on B: refused at migrate begin: $(tail -c 300 "$ERR" | tr '\n' ' ')"
-    echo "timing: refused (no export root on B): virsh migrate failed after $MOVE_S s"
-else
-    fail "no export root on B: refused, but not by the hook at migrate begin: $(tail -c 400 "$ERR")"
-fi
-host_run B umount /export
-stays_on_a "no export root on B"
-[ "$(state_on A)" = running ] || exit 1
+if [ "$MIG_BACKEND" != ceph ]; then
+    # B without the shared filesystem: an empty /export there.
+    host_run B mount -t tmpfs -o mode=0755 tmpfs /export
+    if migrate A B; then
+        fail "migration to B without the guest's export root succeeded"
+    elif grep -q "$VM migrate begin" "$ERR"; then
+        pass "no export root on B: refused at migrate begin: $(tail -c 300 "$ERR" | tr '\n' ' ')"
+        echo "timing: refused (no export root on B): virsh migrate failed after $MOVE_S s"
+    else
+        fail "no export root on B: refused, but not by the hook at migrate begin: $(tail -c 400 "$ERR")"
+    fi
+    host_run B umount /export
+    stays_on_a "no export root on B"
+    [ "$(state_on A)" = running ] || exit 1
 
-# B's ganesha already has a live export, not ours, at the id the guest's file handles carry.
-mkdir -m 0755 "$MIG_SHARED/handmade"
-cat >"$MIG_WORK/B/handmade.conf" <<EOF
+    # B's ganesha already has a live export, not ours, at the id the guest's file handles carry.
+    mkdir -m 0755 "$MIG_SHARED/handmade"
+    cat >"$MIG_WORK/B/handmade.conf" <<EOF
 EXPORT { Export_Id = ${ID_A:-100}; Path = "/export/handmade"; Pseudo = "/export/handmade";
          Access_Type = RO; Squash = Root_Squash; FSAL { Name = VFS; } }
 EOF
-if host_dbus B AddExport string:"$MIG_WORK/B/handmade.conf" \
-        string:"EXPORT(Export_Id=${ID_A:-100})" >"$ERR" 2>&1; then
-    if migrate A B; then
-        fail "migration to B whose ganesha has another export at Export_Id ${ID_A:-?} succeeded"
-    elif grep -q "$VM migrate begin" "$ERR" && grep -q "Export_Id ${ID_A:-100}\b" "$ERR"; then
-        pass "another live export at Export_Id ${ID_A:-?} on B: refused: $(tail -c 300 "$ERR" | tr '\n' ' ')"
-        echo "timing: refused (Export_Id ${ID_A:-?} taken on B): virsh migrate failed after $MOVE_S s"
+    if host_dbus B AddExport string:"$MIG_WORK/B/handmade.conf" \
+            string:"EXPORT(Export_Id=${ID_A:-100})" >"$ERR" 2>&1; then
+        if migrate A B; then
+            fail "migration to B whose ganesha has another export at Export_Id ${ID_A:-?} succeeded"
+        elif grep -q "$VM migrate begin" "$ERR" && grep -q "Export_Id ${ID_A:-100}\b" "$ERR"; then
+            pass "another live export at Export_Id ${ID_A:-?} on B: refused: $(tail -c 300 "$ERR" | tr '\n' ' ')"
+            echo "timing: refused (Export_Id ${ID_A:-?} taken on B): virsh migrate failed after $MOVE_S s"
+        else
+            fail "another live export at Export_Id ${ID_A:-?} on B: refused, but not at migrate begin naming the id: $(tail -c 400 "$ERR")"
+        fi
+        host_dbus B RemoveExport uint16:"${ID_A:-100}" >/dev/null 2>&1
+        stays_on_a "another export at Export_Id ${ID_A:-?} on B"
     else
-        fail "another live export at Export_Id ${ID_A:-?} on B: refused, but not at migrate begin naming the id: $(tail -c 400 "$ERR")"
+        fail "add a hand-made export at Export_Id ${ID_A:-?} to B's ganesha: $(cat "$ERR")"
     fi
-    host_dbus B RemoveExport uint16:"${ID_A:-100}" >/dev/null 2>&1
-    stays_on_a "another export at Export_Id ${ID_A:-?} on B"
-else
-    fail "add a hand-made export at Export_Id ${ID_A:-?} to B's ganesha: $(cat "$ERR")"
 fi
 if [ "$(state_on A)" != running ]; then
     fail "the guest no longer runs on A after the refused migrations"
@@ -397,8 +521,12 @@ if host_virsh A destroy "$VM" >/dev/null 2>"$ERR"; then
 else
     fail "virsh destroy $VM on A: $(cat "$ERR")"
 fi
-check "A's ganesha no longer exports /export/$VM" not host_lists A "/export/$VM"
-check "B's ganesha does not export /export/$VM" not host_lists B "/export/$VM"
+check "A's ganesha no longer exports /export/$VM" not host_lists A "$EXPORTED"
+check "B's ganesha does not export /export/$VM" not host_lists B "$EXPORTED"
+if [ "$MIG_BACKEND" = ceph ]; then
+    check "no export listed in RADOS any more" [ "$(ceph_rados get "conf-nfs.$CEPH_NS" - | grep -c export-)" = 0 ]
+    check "no claim left in RADOS" not claim_on A
+fi
 failures=$(LV_WORK=$MIG_WORK/A lv_hook_failures)
 if [ -z "$failures" ]; then
     pass "host A: libvirtd logged no hook failure"

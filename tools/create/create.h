@@ -131,6 +131,9 @@ int create_remove_tree(const char *parent, const char *name);
 
 /* create-copy.c: from and to opened without following a link; *ret_how as create_copy_tree's. */
 int create_copy_check(const char *from, const char *to, const char **ret_how);
+/* After a failed copy into the directory to: when its file system stores no POSIX ACLs
+ * (ceph-fuse without client_acl_type = posix_acl), say so and how to mount it; true if it did. */
+bool create_copy_explain_acls(const char *to);
 
 /* create-clone.c: --clone-of's guest (stopped, its tree recorded by create) as from_dir, and
  * what in its tree copy must not be the original's (ssh host keys). */

@@ -135,7 +135,10 @@ int create_copy_tree(create_ctx *c, const char *from, const char *to, const char
     if (asprintf(&src, "%s/.", from) < 0)
         return -ENOMEM;
     char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--", src, (char *)to, NULL };
-    return spawn(c, NULL, false, argv); /* mounts nothing: no namespace needed */
+    r = spawn(c, NULL, false, argv); /* mounts nothing: no namespace needed */
+    if (r == -ECHILD)
+        (void)create_copy_explain_acls(to);
+    return r;
 }
 
 int create_remove_tree(const char *parent, const char *name)

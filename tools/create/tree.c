@@ -240,9 +240,12 @@ int create_tree_place(create_ctx *c)
 {
     if (!c->final)
         return 0;
-    /* The empty placeholder (or an empty directory that was there) goes; anything else stays. */
+    /* The empty placeholder (or an empty directory that was there) goes; anything else stays.
+     * Where the file system has no RENAME_NOREPLACE (EINVAL: ceph-fuse), a plain rename of a
+     * directory is as safe: it replaces nothing but an empty directory. */
     if ((rmdir(c->final) < 0 && errno != ENOENT) ||
-        renameat2(AT_FDCWD, c->target, AT_FDCWD, c->final, RENAME_NOREPLACE) < 0) {
+        (renameat2(AT_FDCWD, c->target, AT_FDCWD, c->final, RENAME_NOREPLACE) < 0 &&
+         (errno != EINVAL || rename(c->target, c->final) < 0))) {
         int e = errno;
         cli_error("create: cannot put the tree in place at '%s': %s", c->final,
                   e == ENOTEMPTY || e == EEXIST ? "something else is there now" : strerror(e));
