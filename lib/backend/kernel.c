@@ -121,45 +121,97 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
-/* At most this many etab entries for one client are looked at: a guest has a handful. */
+/* At most this many etab entries for one client are looked at. Not only ours: every export on
+ * the host to the guest's subnet is one of them, so the bound is the host's, not the guest's
+ * handful (about 100 bytes each, 6 MiB at the bound). */
 #define MAX_CLIENT_ENTRIES 1024
 #define ETAB_BLOCK 65536
 
+/* The paths of one client's etab entries as they are read: a growing array, sorted and made
+ * unique once at the end (etab_paths), so that reading and comparing them stays linear in the
+ * number of entries however many other exports name the same client. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} etab_list;
+
+static void etab_list_done(etab_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int etab_list_push(etab_list *l, const char *path)
+{
+    if (l->n + 1 >= l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(path)))
+        return -ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* l as a NULL-terminated strv, sorted, each path once; l is left empty. NULL: ENOMEM. */
+static char **etab_list_take(etab_list *l)
+{
+    if (!l->v && !(l->v = calloc(1, sizeof(*l->v))))
+        return NULL;
+    if (l->n)
+        qsort(l->v, l->n, sizeof(*l->v), cmp_path);
+    size_t w = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (w > 0 && !strcmp(l->v[w - 1], l->v[i]))
+            free(l->v[i]);
+        else
+            l->v[w++] = l->v[i];
+    l->v[w] = NULL;
+    char **ret = l->v;
+    *l = (etab_list){ 0 };
+    return ret;
+}
+
 /* One etab line (without its newline): its path is pushed when its client is `client`. */
-static int etab_line(char *line, size_t len, const char *client, size_t clen, char ***out,
-                     size_t *n)
+static int etab_line(char *line, size_t len, const char *client, size_t clen, etab_list *out)
 {
     char *tab = memchr(line, '\t', len);
     if (!tab || (size_t)(line + len - tab) < clen + 2 || memcmp(tab + 1, client, clen) != 0 ||
         tab[1 + clen] != '(')
         return 0;
     *tab = '\0';
-    if (++*n > MAX_CLIENT_ENTRIES)
+    if (out->n >= MAX_CLIENT_ENTRIES)
         return -E2BIG;
-    if (!strv_contains(*out, line) && strv_push(out, line) < 0)
-        return -ENOMEM;
-    return 0;
+    return etab_list_push(out, line);
 }
 
-/* The paths etab holds for client, as exportfs wrote them. etab lines are
- * "path<TAB>client(options)". Every exportfs run rewrites etab with each path it reads passed
- * through realpath() (nfs-utils' getexportent), so a path holding a symbolic link at that moment
- * is there under the link's target: etab, not the path we asked for, says what is exported.
- * etab grows with every export on the host (about 150 bytes each): it is read in 64 KiB blocks
- * and scanned with memchr(), not line by line through stdio. A line longer than the block
- * (nfs-utils writes none: a path is at most PATH_MAX) cannot be ours and is skipped. */
+/* The paths etab holds for client, as exportfs wrote them, sorted (push_new() relies on it).
+ * etab lines are "path<TAB>client(options)". Every exportfs run rewrites etab with each path it
+ * reads passed through realpath() (nfs-utils' getexportent), so a path holding a symbolic link
+ * at that moment is there under the link's target: etab, not the path we asked for, says what
+ * is exported. etab grows with every export on the host (about 150 bytes each): it is read in
+ * 64 KiB blocks and scanned with memchr(), not line by line through stdio. A line longer than
+ * the block (nfs-utils writes none: a path is at most PATH_MAX) cannot be ours and is skipped. */
 static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
 {
-    _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
-    if (!out)
-        return -ENOMEM;
+    _cleanup_(etab_list_done) etab_list out = { 0 };
     _cleanup_close_ int fd = open(p->etab, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 && errno != ENOENT)
         return -errno;
     _cleanup_free_ char *buf = fd >= 0 ? malloc(ETAB_BLOCK) : NULL;
     if (fd >= 0 && !buf)
         return -ENOMEM;
-    size_t have = 0, n = 0, clen = strlen(client);
+    size_t have = 0, clen = strlen(client);
     bool skipping = false, eof = fd < 0;
     while (!eof) {
         ssize_t got = read(fd, buf + have, ETAB_BLOCK - have);
@@ -173,13 +225,13 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
              start = (size_t)(nl - buf) + 1) {
             int r = skipping ? 0
                              : etab_line(buf + start, (size_t)(nl - buf) - start, client, clen,
-                                         &out, &n);
+                                         &out);
             if (r < 0)
                 return r;
             skipping = false;
         }
         if (eof && start < end && !skipping) {
-            int r = etab_line(buf + start, end - start, client, clen, &out, &n);
+            int r = etab_line(buf + start, end - start, client, clen, &out);
             if (r < 0)
                 return r;
         }
@@ -190,8 +242,8 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
         } else if (start > 0 && have > 0)
             memmove(buf, buf + start, have);
     }
-    *ret = TAKE_PTR(out);
-    return 0;
+    *ret = etab_list_take(&out);
+    return *ret ? 0 : -ENOMEM;
 }
 
 /* Is (path, client) in etab? */
@@ -232,13 +284,19 @@ static int etab_error(const nfsroot_policy *p, const char *domain, int r, nfsroo
 }
 
 /* Add to *ours each path of `after` not in `before`: an exportfs run that only removes an entry
- * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. */
+ * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. Both
+ * are etab_paths() lists, sorted: one walk through the two, however many other exports name
+ * this client (*ours is short: what our own runs added). */
 static int push_new(char ***ours, char *const *before, char *const *after)
 {
-    for (size_t i = 0; after[i]; i++)
-        if (!strv_contains(before, after[i]) && !strv_contains(*ours, after[i]) &&
-            strv_push(ours, after[i]) < 0)
+    size_t b = 0;
+    for (size_t i = 0; after[i]; i++) {
+        int c = 1;
+        while (before[b] && (c = strcmp(before[b], after[i])) < 0)
+            b++;
+        if (c != 0 && !strv_contains(*ours, after[i]) && strv_push(ours, after[i]) < 0)
             return -ENOMEM;
+    }
     return 0;
 }
 
