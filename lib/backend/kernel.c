@@ -127,84 +127,161 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
 #define MAX_CLIENT_ENTRIES 1024
 #define ETAB_BLOCK 65536
 
-/* The paths of one client's etab entries as they are read: a growing array, sorted and made
- * unique once at the end (etab_paths), so that reading and comparing them stays linear in the
- * number of entries however many other exports name the same client. */
+/* The paths of one client's etab entries, each once, in a hash table: a read, and the
+ * comparison of the reads before and after an exportfs run, stay linear in the entries of that
+ * client, however many other exports on the host name it too (each one to the guest's subnet
+ * does). A path is found by its whole string; the hash only spreads them over the slots. */
 typedef struct {
-    char **v;
-    size_t n, cap;
-} etab_list;
+    char *text; /* the paths, each NUL-terminated, one after the other */
+    size_t len, text_cap;
+    size_t *at; /* where each path starts in text */
+    uint64_t *hash;
+    size_t n;
+    uint32_t *slot; /* open addressing: 1 + the index of a path, 0 for none; mask + 1 slots */
+    size_t mask;
+} etab_set;
 
-static void etab_list_done(etab_list *l)
+static void etab_set_free(etab_set *s)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
+    if (!s)
+        return;
+    free(s->text);
+    free(s->at);
+    free(s->hash);
+    free(s->slot);
+    free(s);
 }
 
-static int etab_list_push(etab_list *l, const char *path)
+static void etab_set_freep(etab_set **s)
 {
-    if (l->n + 1 >= l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return -ENOMEM;
-        l->v = v;
-        l->cap = cap;
+    etab_set_free(*s);
+}
+
+static const char *etab_set_path(const etab_set *s, size_t i)
+{
+    return s->text + s->at[i];
+}
+
+/* Eight bytes at a time (a byte at a time was most of a read's cost), then murmur3's finaliser,
+ * so the low bits the slots use depend on every byte. */
+static uint64_t path_hash(const char *path, size_t len)
+{
+    uint64_t h = len * 0x9e3779b97f4a7c15ULL, w;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, path + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 32;
     }
-    if (!(l->v[l->n] = strdup(path)))
+    w = 0;
+    memcpy(&w, path + i, len - i);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* The slot holding path (hash h), or the empty one where it would go. At most half the slots
+ * are taken, so there is always an empty one. */
+static uint32_t *etab_set_slot(const etab_set *s, const char *path, uint64_t h)
+{
+    for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+        uint32_t k = s->slot[i];
+        if (k == 0 || (s->hash[k - 1] == h && !strcmp(etab_set_path(s, k - 1), path)))
+            return &s->slot[i];
+    }
+}
+
+static bool etab_set_has_hashed(const etab_set *s, const char *path, uint64_t h)
+{
+    return s && s->n > 0 && *etab_set_slot(s, path, h) != 0;
+}
+
+static bool etab_set_has(const etab_set *s, const char *path)
+{
+    return etab_set_has_hashed(s, path, path_hash(path, strlen(path)));
+}
+
+/* Twice the slots (64 at first), the paths' indexes put in again. */
+static int etab_set_grow(etab_set *s)
+{
+    size_t slots = s->slot ? (s->mask + 1) * 2 : 64;
+    size_t *at = reallocarray(s->at, slots / 2, sizeof(*at));
+    if (!at)
         return -ENOMEM;
-    l->n++;
+    s->at = at;
+    uint64_t *hash = reallocarray(s->hash, slots / 2, sizeof(*hash));
+    if (!hash)
+        return -ENOMEM;
+    s->hash = hash;
+    uint32_t *slot = calloc(slots, sizeof(*slot));
+    if (!slot)
+        return -ENOMEM;
+    free(s->slot);
+    s->slot = slot;
+    s->mask = slots - 1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = s->hash[k] & s->mask;
+        while (s->slot[i])
+            i = (i + 1) & s->mask;
+        s->slot[i] = (uint32_t)(k + 1);
+    }
     return 0;
 }
 
-static int cmp_path(const void *a, const void *b)
+/* Add the len bytes at path (no NUL needed), unless s holds that path already. */
+static int etab_set_add(etab_set *s, const char *path, size_t len)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    if (s->n == (s->slot ? (s->mask + 1) / 2 : 0) && etab_set_grow(s) < 0)
+        return -ENOMEM;
+    if (s->len + len + 1 > s->text_cap) {
+        size_t cap = s->text_cap ? s->text_cap : 4096;
+        while (cap < s->len + len + 1)
+            cap *= 2;
+        char *text = realloc(s->text, cap);
+        if (!text)
+            return -ENOMEM;
+        s->text = text;
+        s->text_cap = cap;
+    }
+    char *copy = s->text + s->len;
+    memcpy(copy, path, len);
+    copy[len] = '\0';
+    uint64_t h = path_hash(copy, len);
+    uint32_t *slot = etab_set_slot(s, copy, h);
+    if (*slot)
+        return 0;
+    s->at[s->n] = s->len;
+    s->hash[s->n] = h;
+    s->len += len + 1;
+    *slot = (uint32_t)++s->n;
+    return 0;
 }
 
-/* l as a NULL-terminated strv, sorted, each path once; l is left empty. NULL: ENOMEM. */
-static char **etab_list_take(etab_list *l)
+/* One etab line (without its newline): its path is added when its client is `client`. */
+static int etab_line(const char *line, size_t len, const char *client, size_t clen, etab_set *out)
 {
-    if (!l->v && !(l->v = calloc(1, sizeof(*l->v))))
-        return NULL;
-    if (l->n)
-        qsort(l->v, l->n, sizeof(*l->v), cmp_path);
-    size_t w = 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (w > 0 && !strcmp(l->v[w - 1], l->v[i]))
-            free(l->v[i]);
-        else
-            l->v[w++] = l->v[i];
-    l->v[w] = NULL;
-    char **ret = l->v;
-    *l = (etab_list){ 0 };
-    return ret;
-}
-
-/* One etab line (without its newline): its path is pushed when its client is `client`. */
-static int etab_line(char *line, size_t len, const char *client, size_t clen, etab_list *out)
-{
-    char *tab = memchr(line, '\t', len);
+    const char *tab = memchr(line, '\t', len);
     if (!tab || (size_t)(line + len - tab) < clen + 2 || memcmp(tab + 1, client, clen) != 0 ||
         tab[1 + clen] != '(')
         return 0;
-    *tab = '\0';
     if (out->n >= MAX_CLIENT_ENTRIES)
         return -E2BIG;
-    return etab_list_push(out, line);
+    return etab_set_add(out, line, (size_t)(tab - line));
 }
 
-/* The paths etab holds for client, as exportfs wrote them, sorted (push_new() relies on it).
- * etab lines are "path<TAB>client(options)". Every exportfs run rewrites etab with each path it
- * reads passed through realpath() (nfs-utils' getexportent), so a path holding a symbolic link
- * at that moment is there under the link's target: etab, not the path we asked for, says what
- * is exported. etab grows with every export on the host (about 150 bytes each): it is read in
- * 64 KiB blocks and scanned with memchr(), not line by line through stdio. A line longer than
- * the block (nfs-utils writes none: a path is at most PATH_MAX) cannot be ours and is skipped. */
-static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
+/* The paths etab holds for client, as exportfs wrote them. etab lines are
+ * "path<TAB>client(options)". Every exportfs run rewrites etab with each path it reads passed
+ * through realpath() (nfs-utils' getexportent), so a path holding a symbolic link at that moment
+ * is there under the link's target: etab, not the path we asked for, says what is exported.
+ * etab grows with every export on the host (about 150 bytes each): it is read in 64 KiB blocks
+ * and scanned with memchr(), not line by line through stdio. A line longer than the block
+ * (nfs-utils writes none: a path is at most PATH_MAX) cannot be ours and is skipped. */
+static int etab_paths(const nfsroot_policy *p, const char *client, etab_set **ret)
 {
-    _cleanup_(etab_list_done) etab_list out = { 0 };
+    _cleanup_(etab_set_freep) etab_set *out = calloc(1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
     _cleanup_close_ int fd = open(p->etab, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 && errno != ENOENT)
         return -errno;
@@ -223,15 +300,15 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
         size_t end = have + (size_t)got, start = 0;
         for (char *nl; (nl = memchr(buf + start, '\n', end - start));
              start = (size_t)(nl - buf) + 1) {
-            int r = skipping ? 0
-                             : etab_line(buf + start, (size_t)(nl - buf) - start, client, clen,
-                                         &out);
+            int r = skipping
+                        ? 0
+                        : etab_line(buf + start, (size_t)(nl - buf) - start, client, clen, out);
             if (r < 0)
                 return r;
             skipping = false;
         }
         if (eof && start < end && !skipping) {
-            int r = etab_line(buf + start, end - start, client, clen, &out);
+            int r = etab_line(buf + start, end - start, client, clen, out);
             if (r < 0)
                 return r;
         }
@@ -242,18 +319,18 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
         } else if (start > 0 && have > 0)
             memmove(buf, buf + start, have);
     }
-    *ret = etab_list_take(&out);
-    return *ret ? 0 : -ENOMEM;
+    *ret = TAKE_PTR(out);
+    return 0;
 }
 
 /* Is (path, client) in etab? */
 static int etab_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret)
 {
-    _cleanup_strv_free_ char **paths = NULL;
+    _cleanup_(etab_set_freep) etab_set *paths = NULL;
     int r = etab_paths(p, client, &paths);
     if (r < 0)
         return r;
-    *ret = strv_contains(paths, path);
+    *ret = etab_set_has(paths, path);
     return 0;
 }
 
@@ -284,17 +361,14 @@ static int etab_error(const nfsroot_policy *p, const char *domain, int r, nfsroo
 }
 
 /* Add to *ours each path of `after` not in `before`: an exportfs run that only removes an entry
- * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. Both
- * are etab_paths() lists, sorted: one walk through the two, however many other exports name
- * this client (*ours is short: what our own runs added). */
-static int push_new(char ***ours, char *const *before, char *const *after)
+ * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. One
+ * look-up in `before` per path of `after` (*ours is short: what our own runs added). */
+static int push_new(char ***ours, const etab_set *before, const etab_set *after)
 {
-    size_t b = 0;
-    for (size_t i = 0; after[i]; i++) {
-        int c = 1;
-        while (before[b] && (c = strcmp(before[b], after[i])) < 0)
-            b++;
-        if (c != 0 && !strv_contains(*ours, after[i]) && strv_push(ours, after[i]) < 0)
+    for (size_t i = 0; i < after->n; i++) {
+        const char *path = etab_set_path(after, i);
+        if (!etab_set_has_hashed(before, path, after->hash[i]) && !strv_contains(*ours, path) &&
+            strv_push(ours, path) < 0)
             return -ENOMEM;
     }
     return 0;
@@ -303,20 +377,20 @@ static int push_new(char ***ours, char *const *before, char *const *after)
 /* One `exportfs -u client:path`; *now is what etab held for client before it, and holds what
  * etab holds after it. */
 static int unexport_step(const nfsroot_policy *p, const char *domain, const char *path,
-                         const char *client, char ***now, char ***ours, char **ret_errtext,
+                         const char *client, etab_set **now, char ***ours, char **ret_errtext,
                          nfsroot_error *err)
 {
     int r = exportfs(p, NULL, client, path, ret_errtext, err);
     if (r < 0)
         return nfsroot_err(err, r, domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
-    _cleanup_strv_free_ char **after = NULL;
+    _cleanup_(etab_set_freep) etab_set *after = NULL;
     r = etab_paths(p, client, &after);
     if (r < 0)
         return etab_error(p, domain, r, err);
     if (push_new(ours, *now, after) < 0)
         return -ENOMEM;
-    strv_free(*now);
+    etab_set_free(*now);
     *now = TAKE_PTR(after);
     return 0;
 }
@@ -333,7 +407,8 @@ static int unexport_step(const nfsroot_policy *p, const char *domain, const char
 static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
                         const char *client, nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **ours = NULL, **now = NULL;
+    _cleanup_strv_free_ char **ours = NULL;
+    _cleanup_(etab_set_freep) etab_set *now = NULL;
     if (strv_push(&ours, path) < 0)
         return -ENOMEM;
     int r = etab_paths(p, client, &now);
@@ -346,7 +421,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
             return -ENOMEM;
         const char *left = NULL;
         for (size_t i = 0; ours[i] && !left; i++)
-            if (strv_contains(now, ours[i]))
+            if (etab_set_has(now, ours[i]))
                 left = ours[i];
         if (!left)
             return 0;
@@ -359,7 +434,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
                                path, client, left, first[0] ? ": " : "", first);
         }
         for (size_t i = 0; ours[i]; i++) {
-            if (!strv_contains(now, ours[i]))
+            if (!etab_set_has(now, ours[i]))
                 continue;
             /* ours may grow (and move) in unexport_step: copy the name first */
             _cleanup_free_ char *target = strdup(ours[i]);
@@ -378,7 +453,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
  * planned one if a link now lies on its way (the next exportfs run would canonicalise it), is
  * taken down again and the export fails. */
 static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                       const char *client, char *const *before, char *const *after,
+                       const char *client, const etab_set *before, const etab_set *after,
                        nfsroot_error *err)
 {
     _cleanup_strv_free_ char **stray = NULL;
@@ -418,9 +493,10 @@ static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const 
 /* *known: what etab held for client before this run when the caller knows it (the previous
  * run's read for the same client), else NULL; on success, what it holds after. */
 static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                      const char *client, char ***known, const nfsroot_log *log, nfsroot_error *err)
+                      const char *client, etab_set **known, const nfsroot_log *log,
+                      nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **before = TAKE_PTR(*known);
+    _cleanup_(etab_set_freep) etab_set *before = TAKE_PTR(*known);
     int r = before ? 0 : etab_paths(p, client, &before);
     if (r < 0)
         return etab_error(p, plan->domain, r, err);
@@ -434,11 +510,11 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
                            p->exportfs, strerror(-r));
     /* exportfs exits 1 when any entry on the host is broken: trust etab, not that. One read
      * of it (it grows with every export on the host) answers both questions below. */
-    _cleanup_strv_free_ char **after = NULL;
+    _cleanup_(etab_set_freep) etab_set *after = NULL;
     int r2 = etab_paths(p, client, &after);
     if (r2 < 0)
         return etab_error(p, plan->domain, r2, err);
-    if (!strv_contains(after, e->path)) {
+    if (!etab_set_has(after, e->path)) {
         char first[400];
         first_line(errtext, first, sizeof(first));
         int undo = after_check(p, plan, e, client, before, after, err);
@@ -480,13 +556,13 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const
 
     /* etab is read once before the first run for a client and once after each run: the read
      * after one run is the next one's "before" when the client is the same. */
-    _cleanup_strv_free_ char **known = NULL;
+    _cleanup_(etab_set_freep) etab_set *known = NULL;
     const char *known_client = NULL;
     for (size_t i = 0; i < plan->n_exports; i++)
         for (size_t c = 0; plan->exports[i].clients[c]; c++) {
             const char *client = plan->exports[i].clients[c];
             if (known_client && strcmp(known_client, client) != 0) {
-                strv_free(known);
+                etab_set_free(known);
                 known = NULL;
             }
             r = export_one(p, plan, &plan->exports[i], client, &known, log, err);
