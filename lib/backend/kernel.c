@@ -124,7 +124,7 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
 /* At most this many etab entries for one client are looked at. Not only ours: every export on
  * the host to the guest's subnet is one of them, so the bound is the host's, not the guest's
  * handful (about 100 bytes each, 6 MiB at the bound). */
-#define MAX_CLIENT_ENTRIES 1024
+#define MAX_CLIENT_ENTRIES 65536
 #define ETAB_BLOCK 65536
 
 /* The paths of one client's etab entries, each once, in a hash table: a read, and the
@@ -229,11 +229,10 @@ static int etab_set_grow(etab_set *s)
     return 0;
 }
 
-/* Add the len bytes at path (no NUL needed), unless s holds that path already. */
+/* Add the len bytes at path (no NUL needed), unless s holds that path already; -E2BIG for a
+ * path more than MAX_CLIENT_ENTRIES. */
 static int etab_set_add(etab_set *s, const char *path, size_t len)
 {
-    if (s->n == (s->slot ? (s->mask + 1) / 2 : 0) && etab_set_grow(s) < 0)
-        return -ENOMEM;
     if (s->len + len + 1 > s->text_cap) {
         size_t cap = s->text_cap ? s->text_cap : 4096;
         while (cap < s->len + len + 1)
@@ -248,13 +247,16 @@ static int etab_set_add(etab_set *s, const char *path, size_t len)
     memcpy(copy, path, len);
     copy[len] = '\0';
     uint64_t h = path_hash(copy, len);
-    uint32_t *slot = etab_set_slot(s, copy, h);
-    if (*slot)
+    if (etab_set_has_hashed(s, copy, h))
         return 0;
+    if (s->n >= MAX_CLIENT_ENTRIES)
+        return -E2BIG;
+    if (s->n == (s->slot ? (s->mask + 1) / 2 : 0) && etab_set_grow(s) < 0)
+        return -ENOMEM;
     s->at[s->n] = s->len;
     s->hash[s->n] = h;
     s->len += len + 1;
-    *slot = (uint32_t)++s->n;
+    *etab_set_slot(s, copy, h) = (uint32_t)++s->n;
     return 0;
 }
 
@@ -265,8 +267,6 @@ static int etab_line(const char *line, size_t len, const char *client, size_t cl
     if (!tab || (size_t)(line + len - tab) < clen + 2 || memcmp(tab + 1, client, clen) != 0 ||
         tab[1 + clen] != '(')
         return 0;
-    if (out->n >= MAX_CLIENT_ENTRIES)
-        return -E2BIG;
     return etab_set_add(out, line, (size_t)(tab - line));
 }
 
@@ -334,14 +334,22 @@ static int etab_has(const nfsroot_policy *p, const char *path, const char *clien
     return 0;
 }
 
+static int etab_error(const nfsroot_policy *p, const char *domain, const char *client, int r,
+                      nfsroot_error *err)
+{
+    if (r == -E2BIG)
+        return nfsroot_err(err, r, domain, "etab", p->etab, 0,
+                           "'%s' lists more than %d exports to '%s': not read", p->etab,
+                           MAX_CLIENT_ENTRIES, client);
+    return nfsroot_err(err, r, domain, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
+                       strerror(-r));
+}
+
 static int kernel_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
                       nfsroot_error *err)
 {
     int r = etab_has(p, path, client, ret);
-    if (r < 0)
-        return nfsroot_err(err, r, NULL, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
-                           strerror(-r));
-    return 0;
+    return r < 0 ? etab_error(p, NULL, client, r, err) : 0;
 }
 
 static int exportfs(const nfsroot_policy *p, const char *opts, const char *client, const char *path,
@@ -352,12 +360,6 @@ static int exportfs(const nfsroot_policy *p, const char *opts, const char *clien
     char *argv_add[] = { p->exportfs, "-o", (char *)opts, arg, NULL };
     char *argv_del[] = { p->exportfs, "-u", arg, NULL };
     return run_program(opts ? argv_add : argv_del, ret_stderr, err);
-}
-
-static int etab_error(const nfsroot_policy *p, const char *domain, int r, nfsroot_error *err)
-{
-    return nfsroot_err(err, r, domain, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
-                       strerror(-r));
 }
 
 /* Add to *ours each path of `after` not in `before`: an exportfs run that only removes an entry
@@ -387,7 +389,7 @@ static int unexport_step(const nfsroot_policy *p, const char *domain, const char
     _cleanup_(etab_set_freep) etab_set *after = NULL;
     r = etab_paths(p, client, &after);
     if (r < 0)
-        return etab_error(p, domain, r, err);
+        return etab_error(p, domain, client, r, err);
     if (push_new(ours, *now, after) < 0)
         return -ENOMEM;
     etab_set_free(*now);
@@ -413,7 +415,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
         return -ENOMEM;
     int r = etab_paths(p, client, &now);
     if (r < 0)
-        return etab_error(p, domain, r, err);
+        return etab_error(p, domain, client, r, err);
     _cleanup_free_ char *errtext = NULL;
     for (unsigned round = 0;; round++) {
         _cleanup_free_ char *canon = realpath(path, NULL);
@@ -499,7 +501,7 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     _cleanup_(etab_set_freep) etab_set *before = TAKE_PTR(*known);
     int r = before ? 0 : etab_paths(p, client, &before);
     if (r < 0)
-        return etab_error(p, plan->domain, r, err);
+        return etab_error(p, plan->domain, client, r, err);
     _cleanup_free_ char *errtext = NULL, *opts = kernel_options(e);
     if (!opts)
         return -ENOMEM;
@@ -513,7 +515,7 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     _cleanup_(etab_set_freep) etab_set *after = NULL;
     int r2 = etab_paths(p, client, &after);
     if (r2 < 0)
-        return etab_error(p, plan->domain, r2, err);
+        return etab_error(p, plan->domain, client, r2, err);
     if (!etab_set_has(after, e->path)) {
         char first[400];
         first_line(errtext, first, sizeof(first));
