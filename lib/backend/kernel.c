@@ -121,24 +121,153 @@ static int write_exports_file(const nfsroot_policy *p, const nfsroot_plan *plan,
     return 0;
 }
 
-/* At most this many etab entries for one client are looked at: a guest has a handful. */
-#define MAX_CLIENT_ENTRIES 1024
+/* At most this many etab entries for one client are looked at. Not only ours: every export on
+ * the host to the guest's subnet is one of them, so the bound is the host's, not the guest's
+ * handful (about 100 bytes each, 6 MiB at the bound). */
+#define MAX_CLIENT_ENTRIES 65536
 #define ETAB_BLOCK 65536
 
-/* One etab line (without its newline): its path is pushed when its client is `client`. */
-static int etab_line(char *line, size_t len, const char *client, size_t clen, char ***out,
-                     size_t *n)
+/* The paths of one client's etab entries, each once, in a hash table: a read, and the
+ * comparison of the reads before and after an exportfs run, stay linear in the entries of that
+ * client, however many other exports on the host name it too (each one to the guest's subnet
+ * does). A path is found by its whole string; the hash only spreads them over the slots. */
+typedef struct {
+    char *text; /* the paths, each NUL-terminated, one after the other */
+    size_t len, text_cap;
+    size_t *at; /* where each path starts in text */
+    uint64_t *hash;
+    size_t n;
+    uint32_t *slot; /* open addressing: 1 + the index of a path, 0 for none; mask + 1 slots */
+    size_t mask;
+} etab_set;
+
+static void etab_set_free(etab_set *s)
 {
-    char *tab = memchr(line, '\t', len);
+    if (!s)
+        return;
+    free(s->text);
+    free(s->at);
+    free(s->hash);
+    free(s->slot);
+    free(s);
+}
+
+static void etab_set_freep(etab_set **s)
+{
+    etab_set_free(*s);
+}
+
+static const char *etab_set_path(const etab_set *s, size_t i)
+{
+    return s->text + s->at[i];
+}
+
+/* Eight bytes at a time (a byte at a time was most of a read's cost), then murmur3's finaliser,
+ * so the low bits the slots use depend on every byte. */
+static uint64_t path_hash(const char *path, size_t len)
+{
+    uint64_t h = len * 0x9e3779b97f4a7c15ULL, w;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, path + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, path + i, len - i);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+/* The slot holding path (hash h), or the empty one where it would go. At most half the slots
+ * are taken, so there is always an empty one. */
+static uint32_t *etab_set_slot(const etab_set *s, const char *path, uint64_t h)
+{
+    for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
+        uint32_t k = s->slot[i];
+        if (k == 0 || (s->hash[k - 1] == h && !strcmp(etab_set_path(s, k - 1), path)))
+            return &s->slot[i];
+    }
+}
+
+static bool etab_set_has_hashed(const etab_set *s, const char *path, uint64_t h)
+{
+    return s && s->n > 0 && *etab_set_slot(s, path, h) != 0;
+}
+
+static bool etab_set_has(const etab_set *s, const char *path)
+{
+    return etab_set_has_hashed(s, path, path_hash(path, strlen(path)));
+}
+
+/* Twice the slots (64 at first), the paths' indexes put in again. */
+static int etab_set_grow(etab_set *s)
+{
+    size_t slots = s->slot ? (s->mask + 1) * 2 : 64;
+    size_t *at = reallocarray(s->at, slots / 2, sizeof(*at));
+    if (!at)
+        return -ENOMEM;
+    s->at = at;
+    uint64_t *hash = reallocarray(s->hash, slots / 2, sizeof(*hash));
+    if (!hash)
+        return -ENOMEM;
+    s->hash = hash;
+    uint32_t *slot = calloc(slots, sizeof(*slot));
+    if (!slot)
+        return -ENOMEM;
+    free(s->slot);
+    s->slot = slot;
+    s->mask = slots - 1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t i = s->hash[k] & s->mask;
+        while (s->slot[i])
+            i = (i + 1) & s->mask;
+        s->slot[i] = (uint32_t)(k + 1);
+    }
+    return 0;
+}
+
+/* Add the len bytes at path (no NUL needed), unless s holds that path already; -E2BIG for a
+ * path more than MAX_CLIENT_ENTRIES. */
+static int etab_set_add(etab_set *s, const char *path, size_t len)
+{
+    if (s->len + len + 1 > s->text_cap) {
+        size_t cap = s->text_cap ? s->text_cap : 4096;
+        while (cap < s->len + len + 1)
+            cap *= 2;
+        char *text = realloc(s->text, cap);
+        if (!text)
+            return -ENOMEM;
+        s->text = text;
+        s->text_cap = cap;
+    }
+    char *copy = s->text + s->len;
+    memcpy(copy, path, len);
+    copy[len] = '\0';
+    uint64_t h = path_hash(copy, len);
+    if (etab_set_has_hashed(s, copy, h))
+        return 0;
+    if (s->n >= MAX_CLIENT_ENTRIES)
+        return -E2BIG;
+    if (s->n == (s->slot ? (s->mask + 1) / 2 : 0) && etab_set_grow(s) < 0)
+        return -ENOMEM;
+    s->at[s->n] = s->len;
+    s->hash[s->n] = h;
+    s->len += len + 1;
+    *etab_set_slot(s, copy, h) = (uint32_t)++s->n;
+    return 0;
+}
+
+/* One etab line (without its newline): its path is added when its client is `client`. */
+static int etab_line(const char *line, size_t len, const char *client, size_t clen, etab_set *out)
+{
+    const char *tab = memchr(line, '\t', len);
     if (!tab || (size_t)(line + len - tab) < clen + 2 || memcmp(tab + 1, client, clen) != 0 ||
         tab[1 + clen] != '(')
         return 0;
-    *tab = '\0';
-    if (++*n > MAX_CLIENT_ENTRIES)
-        return -E2BIG;
-    if (!strv_contains(*out, line) && strv_push(out, line) < 0)
-        return -ENOMEM;
-    return 0;
+    return etab_set_add(out, line, (size_t)(tab - line));
 }
 
 /* The paths etab holds for client, as exportfs wrote them. etab lines are
@@ -148,9 +277,9 @@ static int etab_line(char *line, size_t len, const char *client, size_t clen, ch
  * etab grows with every export on the host (about 150 bytes each): it is read in 64 KiB blocks
  * and scanned with memchr(), not line by line through stdio. A line longer than the block
  * (nfs-utils writes none: a path is at most PATH_MAX) cannot be ours and is skipped. */
-static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
+static int etab_paths(const nfsroot_policy *p, const char *client, etab_set **ret)
 {
-    _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
+    _cleanup_(etab_set_freep) etab_set *out = calloc(1, sizeof(*out));
     if (!out)
         return -ENOMEM;
     _cleanup_close_ int fd = open(p->etab, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -159,7 +288,7 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
     _cleanup_free_ char *buf = fd >= 0 ? malloc(ETAB_BLOCK) : NULL;
     if (fd >= 0 && !buf)
         return -ENOMEM;
-    size_t have = 0, n = 0, clen = strlen(client);
+    size_t have = 0, clen = strlen(client);
     bool skipping = false, eof = fd < 0;
     while (!eof) {
         ssize_t got = read(fd, buf + have, ETAB_BLOCK - have);
@@ -171,15 +300,15 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
         size_t end = have + (size_t)got, start = 0;
         for (char *nl; (nl = memchr(buf + start, '\n', end - start));
              start = (size_t)(nl - buf) + 1) {
-            int r = skipping ? 0
-                             : etab_line(buf + start, (size_t)(nl - buf) - start, client, clen,
-                                         &out, &n);
+            int r = skipping
+                        ? 0
+                        : etab_line(buf + start, (size_t)(nl - buf) - start, client, clen, out);
             if (r < 0)
                 return r;
             skipping = false;
         }
         if (eof && start < end && !skipping) {
-            int r = etab_line(buf + start, end - start, client, clen, &out, &n);
+            int r = etab_line(buf + start, end - start, client, clen, out);
             if (r < 0)
                 return r;
         }
@@ -197,22 +326,30 @@ static int etab_paths(const nfsroot_policy *p, const char *client, char ***ret)
 /* Is (path, client) in etab? */
 static int etab_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret)
 {
-    _cleanup_strv_free_ char **paths = NULL;
+    _cleanup_(etab_set_freep) etab_set *paths = NULL;
     int r = etab_paths(p, client, &paths);
     if (r < 0)
         return r;
-    *ret = strv_contains(paths, path);
+    *ret = etab_set_has(paths, path);
     return 0;
+}
+
+static int etab_error(const nfsroot_policy *p, const char *domain, const char *client, int r,
+                      nfsroot_error *err)
+{
+    if (r == -E2BIG)
+        return nfsroot_err(err, r, domain, "etab", p->etab, 0,
+                           "'%s' lists more than %d exports to '%s': not read", p->etab,
+                           MAX_CLIENT_ENTRIES, client);
+    return nfsroot_err(err, r, domain, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
+                       strerror(-r));
 }
 
 static int kernel_has(const nfsroot_policy *p, const char *path, const char *client, bool *ret,
                       nfsroot_error *err)
 {
     int r = etab_has(p, path, client, ret);
-    if (r < 0)
-        return nfsroot_err(err, r, NULL, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
-                           strerror(-r));
-    return 0;
+    return r < 0 ? etab_error(p, NULL, client, r, err) : 0;
 }
 
 static int exportfs(const nfsroot_policy *p, const char *opts, const char *client, const char *path,
@@ -225,40 +362,37 @@ static int exportfs(const nfsroot_policy *p, const char *opts, const char *clien
     return run_program(opts ? argv_add : argv_del, ret_stderr, err);
 }
 
-static int etab_error(const nfsroot_policy *p, const char *domain, int r, nfsroot_error *err)
-{
-    return nfsroot_err(err, r, domain, "etab", p->etab, 0, "cannot read '%s': %s", p->etab,
-                       strerror(-r));
-}
-
 /* Add to *ours each path of `after` not in `before`: an exportfs run that only removes an entry
- * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. */
-static int push_new(char ***ours, char *const *before, char *const *after)
+ * wrote it there, so it is an entry of this client that the run canonicalised elsewhere. One
+ * look-up in `before` per path of `after` (*ours is short: what our own runs added). */
+static int push_new(char ***ours, const etab_set *before, const etab_set *after)
 {
-    for (size_t i = 0; after[i]; i++)
-        if (!strv_contains(before, after[i]) && !strv_contains(*ours, after[i]) &&
-            strv_push(ours, after[i]) < 0)
+    for (size_t i = 0; i < after->n; i++) {
+        const char *path = etab_set_path(after, i);
+        if (!etab_set_has_hashed(before, path, after->hash[i]) && !strv_contains(*ours, path) &&
+            strv_push(ours, path) < 0)
             return -ENOMEM;
+    }
     return 0;
 }
 
 /* One `exportfs -u client:path`; *now is what etab held for client before it, and holds what
  * etab holds after it. */
 static int unexport_step(const nfsroot_policy *p, const char *domain, const char *path,
-                         const char *client, char ***now, char ***ours, char **ret_errtext,
+                         const char *client, etab_set **now, char ***ours, char **ret_errtext,
                          nfsroot_error *err)
 {
     int r = exportfs(p, NULL, client, path, ret_errtext, err);
     if (r < 0)
         return nfsroot_err(err, r, domain, "exportfs", p->exportfs, 0, "cannot run '%s': %s",
                            p->exportfs, strerror(-r));
-    _cleanup_strv_free_ char **after = NULL;
+    _cleanup_(etab_set_freep) etab_set *after = NULL;
     r = etab_paths(p, client, &after);
     if (r < 0)
-        return etab_error(p, domain, r, err);
+        return etab_error(p, domain, client, r, err);
     if (push_new(ours, *now, after) < 0)
         return -ENOMEM;
-    strv_free(*now);
+    etab_set_free(*now);
     *now = TAKE_PTR(after);
     return 0;
 }
@@ -275,12 +409,13 @@ static int unexport_step(const nfsroot_policy *p, const char *domain, const char
 static int unexport_one(const nfsroot_policy *p, const char *domain, const char *path,
                         const char *client, nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **ours = NULL, **now = NULL;
+    _cleanup_strv_free_ char **ours = NULL;
+    _cleanup_(etab_set_freep) etab_set *now = NULL;
     if (strv_push(&ours, path) < 0)
         return -ENOMEM;
     int r = etab_paths(p, client, &now);
     if (r < 0)
-        return etab_error(p, domain, r, err);
+        return etab_error(p, domain, client, r, err);
     _cleanup_free_ char *errtext = NULL;
     for (unsigned round = 0;; round++) {
         _cleanup_free_ char *canon = realpath(path, NULL);
@@ -288,7 +423,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
             return -ENOMEM;
         const char *left = NULL;
         for (size_t i = 0; ours[i] && !left; i++)
-            if (strv_contains(now, ours[i]))
+            if (etab_set_has(now, ours[i]))
                 left = ours[i];
         if (!left)
             return 0;
@@ -301,7 +436,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
                                path, client, left, first[0] ? ": " : "", first);
         }
         for (size_t i = 0; ours[i]; i++) {
-            if (!strv_contains(now, ours[i]))
+            if (!etab_set_has(now, ours[i]))
                 continue;
             /* ours may grow (and move) in unexport_step: copy the name first */
             _cleanup_free_ char *target = strdup(ours[i]);
@@ -320,7 +455,7 @@ static int unexport_one(const nfsroot_policy *p, const char *domain, const char 
  * planned one if a link now lies on its way (the next exportfs run would canonicalise it), is
  * taken down again and the export fails. */
 static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                       const char *client, char *const *before, char *const *after,
+                       const char *client, const etab_set *before, const etab_set *after,
                        nfsroot_error *err)
 {
     _cleanup_strv_free_ char **stray = NULL;
@@ -360,12 +495,13 @@ static int after_check(const nfsroot_policy *p, const nfsroot_plan *plan, const 
 /* *known: what etab held for client before this run when the caller knows it (the previous
  * run's read for the same client), else NULL; on success, what it holds after. */
 static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_export *e,
-                      const char *client, char ***known, const nfsroot_log *log, nfsroot_error *err)
+                      const char *client, etab_set **known, const nfsroot_log *log,
+                      nfsroot_error *err)
 {
-    _cleanup_strv_free_ char **before = TAKE_PTR(*known);
+    _cleanup_(etab_set_freep) etab_set *before = TAKE_PTR(*known);
     int r = before ? 0 : etab_paths(p, client, &before);
     if (r < 0)
-        return etab_error(p, plan->domain, r, err);
+        return etab_error(p, plan->domain, client, r, err);
     _cleanup_free_ char *errtext = NULL, *opts = kernel_options(e);
     if (!opts)
         return -ENOMEM;
@@ -376,11 +512,11 @@ static int export_one(const nfsroot_policy *p, const nfsroot_plan *plan, const n
                            p->exportfs, strerror(-r));
     /* exportfs exits 1 when any entry on the host is broken: trust etab, not that. One read
      * of it (it grows with every export on the host) answers both questions below. */
-    _cleanup_strv_free_ char **after = NULL;
+    _cleanup_(etab_set_freep) etab_set *after = NULL;
     int r2 = etab_paths(p, client, &after);
     if (r2 < 0)
-        return etab_error(p, plan->domain, r2, err);
-    if (!strv_contains(after, e->path)) {
+        return etab_error(p, plan->domain, client, r2, err);
+    if (!etab_set_has(after, e->path)) {
         char first[400];
         first_line(errtext, first, sizeof(first));
         int undo = after_check(p, plan, e, client, before, after, err);
@@ -422,13 +558,13 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const
 
     /* etab is read once before the first run for a client and once after each run: the read
      * after one run is the next one's "before" when the client is the same. */
-    _cleanup_strv_free_ char **known = NULL;
+    _cleanup_(etab_set_freep) etab_set *known = NULL;
     const char *known_client = NULL;
     for (size_t i = 0; i < plan->n_exports; i++)
         for (size_t c = 0; plan->exports[i].clients[c]; c++) {
             const char *client = plan->exports[i].clients[c];
             if (known_client && strcmp(known_client, client) != 0) {
-                strv_free(known);
+                etab_set_free(known);
                 known = NULL;
             }
             r = export_one(p, plan, &plan->exports[i], client, &known, log, err);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The kernel backend's etab reader (nfsroot_backend_has), over etab files made here: lines that
  * cross the reader's 64 KiB blocks, a line longer than a block, a last line without a newline,
- * clients that only start like ours, and the bound on one client's entries. No root needed. */
+ * clients that only start like ours, and the bound on one client's entries (65536: every export
+ * of the host to the guest's subnet is one), read in linear time. No root needed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -107,21 +109,36 @@ int main(void)
            "the line after an over-long one, without a newline at the end of etab");
     CHECKF(has(p, "/export/xxxxxxxx", CLIENT) == 0, "no piece of the over-long line is read");
 
-    /* At most 1024 entries of one client are looked at. */
-    _cleanup_free_ char *many = malloc(1100 * 140);
+    /* Every export on the host to the guest's subnet is an entry of that client: up to 65536 are
+     * read, in time linear in their number (a reader comparing each with those before it takes
+     * minutes at this size), and found whole, never by a prefix. */
+    enum { MANY = 65536 };
+    _cleanup_free_ char *many = malloc((MANY + 1) * 140);
     if (!many)
         return 99;
     len = 0;
-    for (int i = 0; i < 1025; i++)
+    for (int i = 0; i <= MANY; i++)
         len += (size_t)sprintf(many + len, "/export/m%d\t" CLIENT OPTS "\n", i);
     write_etab(many, len);
-    CHECKF(has(p, "/export/m0", CLIENT) == -E2BIG, "1025 entries of one client: refused (%d)",
-           has(p, "/export/m0", CLIENT));
+    CHECKF(has(p, "/export/m0", CLIENT) == -E2BIG, "%d entries of one client: refused (%d)",
+           MANY + 1, has(p, "/export/m0", CLIENT));
     len = 0;
-    for (int i = 0; i < 1024; i++)
+    for (int i = 0; i < MANY; i++)
         len += (size_t)sprintf(many + len, "/export/m%d\t" CLIENT OPTS "\n", i);
+    len += (size_t)sprintf(many + len, "/export/m0\t" CLIENT OPTS "\n"); /* twice: one entry */
     write_etab(many, len);
-    CHECKF(has(p, "/export/m1023", CLIENT) == 1, "1024 entries of one client: read");
+    clock_t t0 = clock();
+    int found = has(p, "/export/m0", CLIENT) == 1;
+    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    found += has(p, "/export/m32768", CLIENT) == 1;
+    found += has(p, "/export/m65535", CLIENT) == 1;
+    CHECKF(found == 3, "%d entries of one client: read, the first, middle and last found (%d of 3)",
+           MANY, found);
+    CHECKF(cpu < 10.0, "%d entries of one client read in %.2f s of CPU time (< 10 s)", MANY, cpu);
+    CHECKF(has(p, "/export/m6553", CLIENT) == 1 && has(p, "/export/m655", CLIENT) == 1 &&
+               has(p, "/export/m65536", CLIENT) == 0 && has(p, "/export/m", CLIENT) == 0 &&
+               has(p, "/export/m65535/", CLIENT) == 0,
+           "among %d entries: only whole paths are found", MANY);
 
     nfsroot_policy_free(p);
     unlink(etab);
