@@ -75,6 +75,7 @@ typedef struct create_ctx {
     virConnectPtr conn;
     bool defined;
     pin_result pin;
+    char guest_addr[64];        /* the pinned address with its subnet's prefix, "" if none */
     nfsroot_findings *findings; /* validate's */
     char root_password[21];     /* generated at configure (no way in given): shown once, never
                                    logged; wiped with the context */
