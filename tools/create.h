@@ -18,7 +18,7 @@
 /* --cache-prune removes complete entries older than this (their packages are that old). */
 #define CREATE_CACHE_MAX_DAYS 30
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
-#define CREATE_CACHE_RECIPE "2"
+#define CREATE_CACHE_RECIPE "3"
 
 typedef struct create_opts {
     const char *name;
