@@ -130,39 +130,38 @@ static int parse_address(const nfsroot_guest_config *c, char ip[static INET_ADDR
     return 0;
 }
 
-/* "52:54:00:ab:cd:ef" -> "enx525400abcdef", the name dracut gives the NIC with that MAC. */
-static int mac_ifname(const nfsroot_guest_config *c, char ret[static 16], nfsroot_error *err)
+/* "52:54:00:AB:cd:ef" -> "52-54-00-ab-cd-ef": the MAC in the form dracut takes for ip='s
+ * interface (BOOTIF's; colons would split the field), which names the NIC by its address. */
+static int mac_dashed(const nfsroot_guest_config *c, char ret[static 18], nfsroot_error *err)
 {
     const char *mac = c->v[NFSROOT_GUEST_MAC];
-    size_t k = 0;
     for (size_t i = 0; i < 17; i++) {
         bool colon = i % 3 == 2;
         if (colon ? mac[i] != ':' : !isxdigit((unsigned char)mac[i]))
             return bad_address("mac", mac, "is not a MAC address (xx:xx:xx:xx:xx:xx)", err);
-        if (!colon)
-            ret[3 + k++] = (char)tolower((unsigned char)mac[i]);
+        ret[i] = colon ? '-' : (char)tolower((unsigned char)mac[i]);
     }
     if (mac[17])
         return bad_address("mac", mac, "is not a MAC address (xx:xx:xx:xx:xx:xx)", err);
-    memcpy(ret, "enx", 3);
-    ret[15] = '\0';
+    ret[17] = '\0';
     return 0;
 }
 
 /* "ip=dhcp", or, with the guest's fixed address and its MAC, the static form dracut reads
- * (ip=<client>::<gateway>:<netmask>::<interface>:off): no DHCP round in the initramfs. The NIC
- * is named enx<mac> (dracut renames it so), which holds whatever slot it sits in; the server is
- * the gateway, as libvirt's DHCP says on its routed and NAT networks. The address stays the
- * guest's after switch_root: the tree configures no network of its own. */
+ * (ip=<client>::<gateway>:<netmask>::<interface>:off): no DHCP round in the initramfs. The
+ * interface is given by its MAC, so it holds whatever name udev gives the NIC (an enx<mac> name
+ * was not: trixie's udev named the NIC ens2 and ifup never found it); the server is the gateway, as
+ * libvirt's DHCP says on its routed and NAT networks. The address stays the guest's after
+ * switch_root: the tree configures no network of its own. */
 static int ip_arg(const nfsroot_guest_config *c, char **ret, nfsroot_error *err)
 {
-    char ip[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], ifname[16];
+    char ip[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], mac[18];
     int r;
     if (!c->v[NFSROOT_GUEST_ADDRESS] || !c->v[NFSROOT_GUEST_MAC])
         return (*ret = strdup("ip=dhcp")) ? 0 : -ENOMEM;
-    if ((r = parse_address(c, ip, mask, err)) < 0 || (r = mac_ifname(c, ifname, err)) < 0)
+    if ((r = parse_address(c, ip, mask, err)) < 0 || (r = mac_dashed(c, mac, err)) < 0)
         return r;
-    return asprintf(ret, "ip=%s::%s:%s::%s:off", ip, c->v[NFSROOT_GUEST_SERVER], mask, ifname) < 0
+    return asprintf(ret, "ip=%s::%s:%s::%s:off", ip, c->v[NFSROOT_GUEST_SERVER], mask, mac) < 0
                ? -ENOMEM
                : 0;
 }

@@ -245,8 +245,8 @@ esac
 # A pinned guest boots with its address on the cmdline (create's static ip=): the initramfs
 # asks no DHCP server, so dnsmasq never leased anything to its MAC.
 MAC=$(json_field "$VM" mac)
-if lv_virsh dumpxml "$VM" | grep -q "<cmdline>.* ip=$GUEST_IP::$LV_NET_ADDR:255\.255\.255\.0::enx${MAC//:/}:off "; then
-    pass "the cmdline gives the guest $GUEST_IP statically (ip=...:enx${MAC//:/}:off)"
+if lv_virsh dumpxml "$VM" | grep -q "<cmdline>.* ip=$GUEST_IP::$LV_NET_ADDR:255\.255\.255\.0::${MAC//:/-}:off "; then
+    pass "the cmdline gives the guest $GUEST_IP statically (ip=...:${MAC//:/-}:off)"
 else
     fail "no static ip=$GUEST_IP on the cmdline: $(lv_virsh dumpxml "$VM" | grep '<cmdline>')"
 fi
