@@ -160,8 +160,28 @@ static int step_hostname(const ctx *x)
     return write_text(x, "etc/hosts", text, 0644);
 }
 
-/* systemd units: a getty on the serial console and dracut-shutdown masked (else every
- * shutdown unpacks the initramfs again, over NFS: +40 s measured). */
+/* Units a root on NFS never needs, masked: dracut-shutdown (else every shutdown unpacks the
+ * initramfs again, over NFS: +40 s measured); the pNFS block-layout daemon (it waits for
+ * rpc_pipefs and serves block devices the guest has none of); ext4's scrubbers and fstrim (no
+ * local file system, nothing to trim). */
+static const char *const masked_units[] = {
+    "dracut-shutdown.service", "nfs-blkmap.service", "e2scrub_reap.service",
+    "e2scrub_all.timer",       "fstrim.timer",
+};
+
+static int mask_units(const ctx *x)
+{
+    for (size_t i = 0; i < ELEMENTSOF(masked_units); i++) {
+        char rel[256];
+        snprintf(rel, sizeof(rel), "etc/systemd/system/%s", masked_units[i]);
+        int r = guest_symlink(x->root_fd, "/dev/null", rel);
+        if (r < 0)
+            return fail(x, r, rel, "link");
+    }
+    return 0;
+}
+
+/* systemd units: a getty on the serial console, and masked_units. */
 static int step_systemd(const ctx *x)
 {
     const char *unitdir = guest_exists(x->root_fd, "usr/lib/systemd/system/serial-getty@.service")
@@ -176,12 +196,10 @@ static int step_systemd(const ctx *x)
     char target[256];
     snprintf(target, sizeof(target), "%s/serial-getty@.service", unitdir);
     const char *getty = "etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service";
-    const char *mask = "etc/systemd/system/dracut-shutdown.service";
     int r = guest_symlink(x->root_fd, target, getty);
     if (r < 0)
         return fail(x, r, getty, "link");
-    r = guest_symlink(x->root_fd, "/dev/null", mask);
-    return r < 0 ? fail(x, r, mask, "link") : 0;
+    return mask_units(x);
 }
 
 /* Empty: systemd makes one at first boot, so guests made from one tree differ. */

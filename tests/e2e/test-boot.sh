@@ -239,9 +239,22 @@ case " $(mk root) " in
     *) fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
 esac
 case " $(mk addr) " in
-    *"=$GUEST_IP/24 "*) pass "the guest got its pinned address $GUEST_IP by DHCP" ;;
+    *"=$GUEST_IP/24 "*) pass "the guest has its pinned address $GUEST_IP" ;;
     *) fail "the guest's addresses are '$(mk addr)', expected $GUEST_IP/24" ;;
 esac
+# A pinned guest boots with its address on the cmdline (create's static ip=): the initramfs
+# asks no DHCP server, so dnsmasq never leased anything to its MAC.
+MAC=$(json_field "$VM" mac)
+if lv_virsh dumpxml "$VM" | grep -q "<cmdline>.* ip=$GUEST_IP::$LV_NET_ADDR:255\.255\.255\.0::${MAC//:/-}:off "; then
+    pass "the cmdline gives the guest $GUEST_IP statically (ip=...:${MAC//:/-}:off)"
+else
+    fail "no static ip=$GUEST_IP on the cmdline: $(lv_virsh dumpxml "$VM" | grep '<cmdline>')"
+fi
+if grep -qi "$MAC" /var/lib/libvirt/dnsmasq/*.status 2>/dev/null; then
+    fail "dnsmasq leased an address to $MAC: the guest made a DHCP round"
+else
+    pass "no DHCP lease for $MAC: the guest made no DHCP round"
+fi
 if [ "$(mk state)" = running ] && [ -z "$(mk failed | tr -d ' ')" ]; then
     pass "the guest reached multi-user: systemd says 'running', no failed unit"
 else

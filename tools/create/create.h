@@ -18,7 +18,7 @@
 /* --cache-prune removes complete entries older than this (their packages are that old). */
 #define CREATE_CACHE_MAX_DAYS 30
 /* Bumped when what a cached tree holds changes: older entries are then not used. */
-#define CREATE_CACHE_RECIPE "2"
+#define CREATE_CACHE_RECIPE "3"
 
 typedef struct create_opts {
     const char *name;
@@ -75,6 +75,7 @@ typedef struct create_ctx {
     virConnectPtr conn;
     bool defined;
     pin_result pin;
+    char guest_addr[64];        /* the pinned address with its subnet's prefix, "" if none */
     nfsroot_findings *findings; /* validate's */
     char root_password[21];     /* generated at configure (no way in given): shown once, never
                                    logged; wiped with the context */

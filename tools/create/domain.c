@@ -2,6 +2,7 @@
 /* virt-nfsroot create: the guest's configuration (which needs the host's address on its
  * network, from the same plan the hook builds), the domain defined through libvirt, the boot
  * check validate runs, and the start. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
@@ -161,6 +162,28 @@ static int plan_for(create_ctx *c, const char *xml, nfsroot_domain **ret_d, nfsr
     return 0;
 }
 
+/* The address the network pins to the guest's MAC, with its subnet's prefix ("A.B.C.D/N"), as
+ * the live network says it (what its DHCP server would give): the guest's static ip=. "" when
+ * nothing is pinned (--no-pin-address), the server is not IPv4 or the network cannot tell:
+ * DHCP then. */
+static void pinned_address(create_ctx *c, const nfsroot_domain *d, const char *server)
+{
+    const nfsroot_nic *nic = nfsroot_domain_get_nic(d, 0);
+    _cleanup_(nfsroot_netinfo_freep) nfsroot_netinfo *ni = NULL;
+    nfsroot_error err = { 0 };
+    c->guest_addr[0] = '\0';
+    if (!c->pin.ip[0] || !nic || strchr(server, ':') ||
+        nfsroot_netinfo_load(c->policy, d, nic, &ni, &err) < 0)
+        return;
+    const nfsroot_cidr *pin = nfsroot_netinfo_get_pinned(ni), *s;
+    char ip[INET_ADDRSTRLEN];
+    for (size_t i = 0; pin->family == AF_INET && (s = nfsroot_netinfo_get_subnet(ni, i)); i++)
+        if (nfsroot_cidr_contains(s, pin) && inet_ntop(AF_INET, pin->addr, ip, sizeof(ip))) {
+            snprintf(c->guest_addr, sizeof(c->guest_addr), "%s/%u", ip, s->prefix);
+            return;
+        }
+}
+
 int create_configure(create_ctx *c, create_stage *st)
 {
     int r;
@@ -174,6 +197,7 @@ int create_configure(create_ctx *c, create_stage *st)
     _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
     if ((r = plan_for(c, draft, &d, &plan)) < 0)
         return r;
+    pinned_address(c, d, nfsroot_plan_get_server(plan));
     if ((r = create_guest_configure(c, nfsroot_plan_get_server(plan))) < 0)
         return r;
     snprintf(st->note, sizeof(st->note), "server %s%s%s", nfsroot_plan_get_server(plan),

@@ -160,6 +160,9 @@ static int fill_config(create_ctx *c, const char *server, nfsroot_guest_config *
     if ((r = nfsroot_guest_config_set(g, NFSROOT_GUEST_HOSTNAME, c->o->name)) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_SERVER, server)) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_EXPORT_PATH, c->export_path)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_ADDRESS,
+                                      c->guest_addr[0] ? c->guest_addr : NULL)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_MAC, c->mac)) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_NFS_VERSION,
                                       nfsroot_backend_guest_nfs_version(c->policy))) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_SSH_KEY, key)) < 0 ||

@@ -55,6 +55,10 @@ typedef enum nfsroot_guest_key {
     NFSROOT_GUEST_UNPACK_MAX_ENTRIES, /* decimal: members an unpack may create (default 4 M) */
     NFSROOT_GUEST_NFS_VERSION,        /* "4.0", "4.1" or "4.2": root= says vers=; unset: none */
     NFSROOT_GUEST_ROOT_PASSWORD,      /* root's password in clear text: hashed here, then wiped */
+    NFSROOT_GUEST_ADDRESS,            /* "A.B.C.D/PREFIX": the guest's fixed IPv4 address (a DHCP
+                                         pin) on the server's subnet; with NFSROOT_GUEST_MAC, a
+                                         static ip= instead of a DHCP round in the initramfs */
+    NFSROOT_GUEST_MAC,                /* the NIC's MAC "52:54:00:xx:xx:xx": ip= names it so */
 } nfsroot_guest_key;
 NFSROOT_API int nfsroot_guest_config_new(nfsroot_guest_config **ret);
 NFSROOT_API void nfsroot_guest_config_free(nfsroot_guest_config *c);
@@ -83,7 +87,9 @@ NFSROOT_API int nfsroot_guest_write_dracut_conf(const char *root, const nfsroot_
                                                 nfsroot_error *err);
 /* The kernel command line a guest of profile p boots with ("root=nfs4:SERVER:PATH ..."),
  * from c's server and export path: what nfsroot_guest_configure() returns, without a tree
- * (for --dry-run). Caller frees. -EINVAL with err filled when c lacks them. */
+ * (for --dry-run). With an address and a MAC in c, the network is configured statically
+ * ("ip=ADDR::SERVER:NETMASK::MAC-WITH-DASHES:off": no DHCP round), else "ip=dhcp". Caller frees.
+ * -EINVAL with err filled when c lacks the server or path, or its address or MAC is not one. */
 NFSROOT_API int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_config *c,
                                       char **ret, nfsroot_error *err);
 /* Configure the tree at root for / on NFS: dracut config, fstab root line, NFSv4 domain,

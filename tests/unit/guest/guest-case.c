@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven guest case: tests/data/guest/<case>/ holds "tree/" (the guest tree as
  * found), "case" (key = value: server, hostname, ssh_key, password_hash, password_file,
- * host_idmapd_conf; files relative to the case; shadow_owner UID:GID, checked as root) and
+ * host_idmapd_conf, address and mac (a pinned guest: a static ip=); files relative to the case;
+ * shadow_owner UID:GID, checked as root) and
  * "expected": the profile or the refusal, the notes, the command line, every file the
  * configurator wrote or changed, and what the boot checks (cmdline, fstab, idmap, distro) then
  * say about the tree. The tree is configured in a
@@ -190,7 +191,9 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
     } keys[] = { { "hostname", NFSROOT_GUEST_HOSTNAME },
                  { "ssh_key", NFSROOT_GUEST_SSH_KEY },
                  { "password_hash", NFSROOT_GUEST_ROOT_PASSWORD_HASH },
-                 { "nfs_version", NFSROOT_GUEST_NFS_VERSION } };
+                 { "nfs_version", NFSROOT_GUEST_NFS_VERSION },
+                 { "address", NFSROOT_GUEST_ADDRESS },
+                 { "mac", NFSROOT_GUEST_MAC } };
     for (size_t i = 0; i < ELEMENTSOF(keys); i++)
         if (setting(conf, keys[i].key, v, sizeof(v)))
             nfsroot_guest_config_set(c, keys[i].k, v);
