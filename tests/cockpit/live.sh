@@ -50,11 +50,15 @@ cmake --install "$B" --component cockpit --prefix "$T/prefix" >"$T/install.log" 
 
 # define NAME MAC EXPORT_PATH [BOOT_DIR]
 define() {
-    lv_domain_xml "$@" >"$T/$1.xml" && lv_virsh define "$T/$1.xml" >/dev/null 2>"$T/err" ||
-        { fail "virsh define $1: $(cat "$T/err")"; exit 1; }
+    lv_domain_xml "$@" >"$T/$1.xml"
+    if ! lv_virsh define "$T/$1.xml" >/dev/null 2>"$T/err"; then
+        fail "virsh define $1: $(cat "$T/err")"
+        exit 1
+    fi
 }
-lv_make_guest_root vm-a && lv_make_guest_root vm-b && lv_make_guest_root vm-c ||
-    { fail "guest roots"; exit 1; }
+for vm in vm-a vm-b vm-c; do
+    lv_make_guest_root "$vm" || { fail "guest root $vm"; exit 1; }
+done
 define vm-a 52:54:00:6e:66:1a /export/vm-a
 define vm-b 52:54:00:6e:66:1b /export/vm-b
 define vm-c 52:54:00:6e:66:1c /export/vm-c
