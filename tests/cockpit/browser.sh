@@ -116,15 +116,10 @@ export XDG_CONFIG_DIRS=$T/etc-xdg XDG_RUNTIME_DIR=$T/run
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
 PORT=9090
-/usr/lib/cockpit/cockpit-ws --no-tls --local-session=cockpit-bridge -a 127.0.0.1 -p "$PORT" \
-    >"$T/ws.log" 2>&1 &
-WS_PID=$!
+# shellcheck source=ws.sh
+. "$HERE/ws.sh"
+ws_start "$PORT" "$T/ws.log"
 trap 'kill "$WS_PID" 2>/dev/null; wait "$WS_PID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-for _ in $(seq 50); do
-    /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" \
-        2>/dev/null && break
-    sleep 0.2
-done
 check "cockpit-ws listens on 127.0.0.1:$PORT" ns_pid_alive "$WS_PID" || { cat "$T/ws.log"; exit 1; }
 
 # What the CLI says for the same state: the page must show the same rows.

@@ -50,11 +50,15 @@ cmake --install "$B" --component cockpit --prefix "$T/prefix" >"$T/install.log" 
 
 # define NAME MAC EXPORT_PATH [BOOT_DIR]
 define() {
-    lv_domain_xml "$@" >"$T/$1.xml" && lv_virsh define "$T/$1.xml" >/dev/null 2>"$T/err" ||
-        { fail "virsh define $1: $(cat "$T/err")"; exit 1; }
+    lv_domain_xml "$@" >"$T/$1.xml"
+    if ! lv_virsh define "$T/$1.xml" >/dev/null 2>"$T/err"; then
+        fail "virsh define $1: $(cat "$T/err")"
+        exit 1
+    fi
 }
-lv_make_guest_root vm-a && lv_make_guest_root vm-b && lv_make_guest_root vm-c ||
-    { fail "guest roots"; exit 1; }
+for vm in vm-a vm-b vm-c; do
+    lv_make_guest_root "$vm" || { fail "guest root $vm"; exit 1; }
+done
 define vm-a 52:54:00:6e:66:1a /export/vm-a
 define vm-b 52:54:00:6e:66:1b /export/vm-b
 define vm-c 52:54:00:6e:66:1c /export/vm-c
@@ -72,14 +76,9 @@ check "vm-b's record removed" rm "$STATE/vm-b.state"
 printf 'virt-nfsroot-state 1\ndomain broken\nnot a record \033[31m<b>x</b>\n' \
     >"$STATE/<b>broken<img src=x onerror=document.title=1>.state"
 
-/usr/lib/cockpit/cockpit-ws --no-tls --local-session=cockpit-bridge -a 127.0.0.1 -p 9090 \
-    >"$T/ws.log" 2>&1 &
-WS_PID=$!
-for _ in $(seq 50); do
-    /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', 9090), 1)" \
-        2>/dev/null && break
-    sleep 0.2
-done
+# shellcheck source=ws.sh
+. "$HERE/ws.sh"
+ws_start 9090 "$T/ws.log"
 check "cockpit-ws listens on 127.0.0.1:9090" ns_pid_alive "$WS_PID" || { cat "$T/ws.log"; exit 1; }
 
 # The same page for a person without administrative access: cockpit-ws, and so the bridge and
@@ -87,11 +86,9 @@ check "cockpit-ws listens on 127.0.0.1:9090" ns_pid_alive "$WS_PID" || { cat "$T
 NB=$T/nobody
 mkdir -p "$NB/home" "$NB/run" && chown -R nobody: "$NB" && chmod 700 "$NB/run"
 chmod 0711 "$T" && chmod -R a+rX "$T/prefix" "$T/bin"
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    env HOME="$NB/home" XDG_RUNTIME_DIR="$NB/run" XDG_CONFIG_DIRS="$NB/xdg" \
-    /usr/lib/cockpit/cockpit-ws --no-tls --local-session=cockpit-bridge -a 127.0.0.1 -p 9091 \
-    >"$T/ws-nobody.log" 2>&1 &
-NB_PID=$!
+ws_start 9091 "$T/ws-nobody.log" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    env HOME="$NB/home" XDG_RUNTIME_DIR="$NB/run" XDG_CONFIG_DIRS="$NB/xdg"
+NB_PID=$WS_PID
 
 # What the CLI says for the same state: the page must show the same rows.
 virt-nfsroot status --json >"$T/status.json" 2>/dev/null
