@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -15,12 +14,7 @@ int nfsroot_host_open(int root_fd, const char *path, int flags)
         int fd = open(path, flags | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
     }
-    path += strspn(path, "/");
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    return nfsroot_openat2(root_fd, *path ? path : ".", &how);
+    return nfsroot_open_beneath(root_fd, path, flags, NFSROOT_BENEATH_IN_ROOT);
 }
 
 /* Non-blocking and regular files only: a FIFO or device there must not hang the reader. */
