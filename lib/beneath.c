@@ -2,6 +2,7 @@
 /* Room: base. The one opener beneath a root: openat2(2) with RESOLVE_BENEATH or RESOLVE_IN_ROOT,
  * and, where openat2 is missing or filtered (old kernels, valgrind, seccomp), one component walk
  * that gives the same answers: O_NOFOLLOW on every component, symbolic links expanded here. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -219,4 +220,36 @@ int nfsroot_read_beneath(int dirfd, const char *rel, unsigned mode, size_t max, 
     if (fd < 0)
         return fd;
     return read_regular_fd(fd, max, ret, ret_len);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int nfsroot_list_beneath(int dirfd, const char *dir, unsigned mode, const char *suffix, size_t max,
+                         char ***ret)
+{
+    _cleanup_strv_free_ char **names = calloc(max + 1, sizeof(char *));
+    if (!names)
+        return -ENOMEM;
+    int fd = nfsroot_open_beneath(dirfd, dir, O_RDONLY | O_DIRECTORY, mode);
+    _cleanup_(closedirp) DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int r = fd < 0 ? fd : -errno;
+        if (fd >= 0)
+            close(fd);
+        return r;
+    }
+    size_t n = 0, sl = strlen(suffix);
+    for (struct dirent *e; n < max && (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l <= sl || strcmp(e->d_name + l - sl, suffix) != 0)
+            continue;
+        if (!(names[n++] = strdup(e->d_name)))
+            return -ENOMEM;
+    }
+    qsort(names, n, sizeof(names[0]), cmp_names);
+    *ret = TAKE_PTR(names);
+    return 0;
 }

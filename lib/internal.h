@@ -132,6 +132,10 @@ int reopen_regular(int *fd);
  * /proc/self/fd, never the name again), anything else as the O_PATH fd, so a device or FIFO
  * there is never opened. */
 int nfsroot_open_beneath_reg(int dirfd, const char *rel, unsigned mode);
+/* The names in the directory dir beneath dirfd that end in suffix (longer than it, no dot-file),
+ * at most max, sorted as strcmp() does (the order dracut and apt read them in): a strv. */
+int nfsroot_list_beneath(int dirfd, const char *dir, unsigned mode, const char *suffix, size_t max,
+                         char ***ret);
 /* read_regular_fd() of nfsroot_open_beneath_reg(). */
 int nfsroot_read_beneath(int dirfd, const char *rel, unsigned mode, size_t max, char **ret,
                          size_t *ret_len);
