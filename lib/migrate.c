@@ -21,30 +21,27 @@ static int check_server(const nfsroot_domain *d, const nfsroot_plan *plan, nfsro
         root.kind != NFSROOT_ROOT_NFS)
         return 0;
     const char *srv = NULL;
-    switch (bootcheck_server_rule(&root, plan->server, &srv)) {
-    case BOOTCHECK_SERVER_OK:
-    case BOOTCHECK_SERVER_NONE:
+    bootcheck_server_verdict v = bootcheck_server_rule(&root, plan->server, &srv);
+    if (v == BOOTCHECK_SERVER_OK || v == BOOTCHECK_SERVER_NONE)
         return 0;
-    case BOOTCHECK_SERVER_HOSTNAME:
-        return nfsroot_err(err, -EINVAL, d->name, "cmdline", NULL, 0,
-                           "the guest mounts its root from '%.200s', which is not an address: "
-                           "use the gateway address of network '%s' in its root=, which every "
-                           "host has",
-                           srv, plan->network);
-    case BOOTCHECK_SERVER_UNVERIFIED:
-        return nfsroot_err(err, -EADDRNOTAVAIL, d->name, "cmdline", NULL, 0,
-                           "the guest mounts its root from '%.200s', but this host has no "
-                           "address on network '%s': give that network the same gateway "
-                           "address on every host",
-                           srv, plan->network);
-    case BOOTCHECK_SERVER_MISMATCH:
-        break;
-    }
-    return nfsroot_err(err, -EADDRNOTAVAIL, d->name, "cmdline", NULL, 0,
-                       "the guest mounts its root from '%.200s', but this host's address on "
-                       "network '%s' is '%s': give that network the same gateway address on "
-                       "every host",
-                       srv, plan->network, plan->server);
+    char why[400];
+    if (v == BOOTCHECK_SERVER_HOSTNAME)
+        snprintf(why, sizeof(why),
+                 "which is not an address: use the gateway address of network '%s' in its root=, "
+                 "which every host has",
+                 plan->network);
+    else if (v == BOOTCHECK_SERVER_UNVERIFIED)
+        snprintf(why, sizeof(why),
+                 "but this host has no address on network '%s': give that network the same "
+                 "gateway address on every host",
+                 plan->network);
+    else
+        snprintf(why, sizeof(why),
+                 "but this host's address on network '%s' is '%s': give that network the same "
+                 "gateway address on every host",
+                 plan->network, plan->server);
+    return nfsroot_err(err, v == BOOTCHECK_SERVER_HOSTNAME ? -EINVAL : -EADDRNOTAVAIL, d->name,
+                       "cmdline", NULL, 0, "the guest mounts its root from '%.200s', %s", srv, why);
 }
 
 /* The gateway's MAC stays the guest's ARP entry for a while after the move: the bridge must
