@@ -108,6 +108,32 @@ struct open_how;
  * RESOLVE_BENEATH and RESOLVE_IN_ROOT may give for ".."): the fd or -errno (-ENOSYS/-EPERM
  * where the syscall is missing or filtered, so callers can fall back to a walk). */
 int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how);
+/* beneath.c: the one opener beneath a root. rel opened in dirfd with flags (O_CLOEXEC added);
+ * ".." and symbolic links never lead out of dirfd, magic links (/proc/<pid>/fd) are refused.
+ * Default (NFSROOT_BENEATH_STRICT): what would leave dirfd fails with EXDEV before its target is
+ * looked up (RESOLVE_BENEATH); IN_ROOT: dirfd is the root, as a chroot sees it: ".." there stays
+ * and an absolute link starts from it (RESOLVE_IN_ROOT); NO_SYMLINKS: every symbolic link is
+ * ELOOP (RESOLVE_NO_SYMLINKS). Where openat2 is missing or filtered, one component walk with
+ * O_NOFOLLOW gives the same answers (forced by NFSROOT_TEST_NO_OPENAT2 in a testing build). The
+ * fd or -errno. */
+#define NFSROOT_BENEATH_STRICT 0u
+#define NFSROOT_BENEATH_IN_ROOT (1u << 0)
+#define NFSROOT_BENEATH_NO_SYMLINKS (1u << 1)
+int nfsroot_open_beneath(int dirfd, const char *rel, int flags, unsigned mode);
+/* Turn the O_PATH fd *fd into one open for reading when it is a regular file (the same inode,
+ * never the name again); anything else stays O_PATH, which fstat() can still tell apart. */
+int reopen_regular(int *fd);
+/* The same, looked up O_PATH: a regular file comes back open for reading (through
+ * /proc/self/fd, never the name again), anything else as the O_PATH fd, so a device or FIFO
+ * there is never opened. */
+int nfsroot_open_beneath_reg(int dirfd, const char *rel, unsigned mode);
+/* The names in the directory dir beneath dirfd that end in suffix (longer than it, no dot-file),
+ * at most max, sorted as strcmp() does (the order dracut and apt read them in): a strv. */
+int nfsroot_list_beneath(int dirfd, const char *dir, unsigned mode, const char *suffix, size_t max,
+                         char ***ret);
+/* read_regular_fd() of nfsroot_open_beneath_reg(). */
+int nfsroot_read_beneath(int dirfd, const char *rel, unsigned mode, size_t max, char **ret,
+                         size_t *ret_len);
 /* Run argv[0] (absolute) with argv, stdin /dev/null, capture stderr (caller frees); returns the
  * exit status (>= 0) or -errno when it could not run or died by signal. The program must pass
  * trusted_file_check() on the fd it is then executed from: else -EPERM, err filled. Needs /proc. */

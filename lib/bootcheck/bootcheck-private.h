@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Boot-check internals: the parsers and the single checks that nfsroot_bootcheck_run() chains.
  * Not installed; the functions are in the private version node (libvirt-nfsroot_private.syms)
- * for the unit tests, bootcheck-tool and the fuzzers, and the library's own lib/migrate.c uses
- * this header too (the cmdline parser). Their structs may change in any release. */
+ * for the unit tests, bootcheck-tool and the fuzzers, and the library's own lib/core/migrate.c uses
+ * this header too (the cmdline parser and the root= server rule). Their structs may change in
+ * any release. */
 #ifndef NFSROOT_BOOTCHECK_PRIVATE_H
 #define NFSROOT_BOOTCHECK_PRIVATE_H
 
@@ -104,6 +105,21 @@ typedef struct nfsroot_cmdline_root {
 /* Parse a kernel command line (baked-in initramfs cmdline first, then the domain's: later
  * wins, as in dracut). Pure; fuzzed. Always 0: what is wrong shows in the result. */
 NFSROOT_API int nfsroot_cmdline_parse(const char *cmdline, nfsroot_cmdline_root *ret);
+
+/* The boot check's rule for the NFS server the guest mounts its root from: root='s server, else
+ * ip='s. It must be this host's address on the guest's network (host_server, the plan's server;
+ * NULL when unknown), written as an address. The cmdline check reports each verdict, and
+ * `migrate begin` refuses all but OK and NONE by the same rule. *ret_server: that server ("" for
+ * none). Not exported. */
+typedef enum bootcheck_server_verdict {
+    BOOTCHECK_SERVER_OK,
+    BOOTCHECK_SERVER_NONE,       /* no server: DHCP's, not judged */
+    BOOTCHECK_SERVER_HOSTNAME,   /* not an address */
+    BOOTCHECK_SERVER_UNVERIFIED, /* this host has no address on the network */
+    BOOTCHECK_SERVER_MISMATCH,   /* another address */
+} bootcheck_server_verdict;
+bootcheck_server_verdict bootcheck_server_rule(const nfsroot_cmdline_root *c,
+                                               const char *host_server, const char **ret_server);
 
 /* One /etc/fstab entry. */
 typedef struct nfsroot_fstab_entry {

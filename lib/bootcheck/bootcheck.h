@@ -21,21 +21,9 @@ void bootcheck_want_root(const nfsroot_policy *p, const char *server, const char
                          size_t len);
 
 /* Open rel (relative, e.g. "etc/fstab") inside the directory root_fd the way the guest sees it:
- * symlinks resolve inside root (openat2 RESOLVE_IN_ROOT), never outside it. Falls back to a
- * component walk that refuses every symlink when openat2 is unavailable. */
+ * symlinks resolve inside root, never outside it (nfsroot_open_beneath, IN_ROOT). A regular
+ * file comes back open for reading, anything else as an O_PATH fd. */
 int bootcheck_open_in_root(int root_fd, const char *rel, int *ret_fd);
-/* A walk of rel's components beneath the root, one directory fd at a time: begin (dir is then
- * the root's fd duplicated), next gives each component (NULL after the last), enter makes fd the
- * directory the next one is opened in. done frees and closes what is left. */
-typedef struct bootcheck_walk {
-    char *copy, *save;
-    bool started;
-    int dir;
-} bootcheck_walk;
-int bootcheck_walk_begin(int root_fd, const char *rel, bootcheck_walk *w);
-char *bootcheck_walk_next(bootcheck_walk *w);
-void bootcheck_walk_enter(bootcheck_walk *w, int fd);
-void bootcheck_walk_done(bootcheck_walk *w);
 /* Read a small guest file (at most max bytes) with bootcheck_open_in_root. */
 int bootcheck_read_in_root(const char *root, const char *rel, size_t max, char **ret);
 

@@ -104,27 +104,43 @@ static int check_path(const cmdline_check *x)
     return 0;
 }
 
+bootcheck_server_verdict bootcheck_server_rule(const nfsroot_cmdline_root *c,
+                                               const char *host_server, const char **ret_server)
+{
+    const char *srv = c->server[0] ? c->server : c->ip_server;
+    *ret_server = srv;
+    if (!srv[0])
+        return BOOTCHECK_SERVER_NONE;
+    if (!bootcheck_is_ip_literal(srv, NULL, 0))
+        return BOOTCHECK_SERVER_HOSTNAME;
+    if (!host_server)
+        return BOOTCHECK_SERVER_UNVERIFIED;
+    return bootcheck_same_address(srv, host_server) ? BOOTCHECK_SERVER_OK
+                                                    : BOOTCHECK_SERVER_MISMATCH;
+}
+
 static int check_server(const cmdline_check *x)
 {
     const nfsroot_cmdline_root *c = x->c;
-    const char *srv = c->server[0] ? c->server : c->ip_server;
-    if (!srv[0]) {
+    const char *srv = NULL;
+    bootcheck_server_verdict v = bootcheck_server_rule(c, x->plan->server, &srv);
+    if (v == BOOTCHECK_SERVER_NONE) {
         if (c->path[0])
             ADD(F_INFO, "cmdline-server-from-dhcp",
                 "root='%s' names no server, so the guest uses the DHCP server's address (on a "
                 "libvirt network, this host's '%s'); '%s' is explicit",
                 c->root, x->server, x->want);
-    } else if (!bootcheck_is_ip_literal(srv, NULL, 0)) {
+    } else if (v == BOOTCHECK_SERVER_HOSTNAME) {
         ADD(F_WARN, "cmdline-server-hostname",
             "the NFS server '%s' is a hostname the initramfs must resolve before it has the "
             "guest's resolver configured: write the address ('%s')",
             srv, x->want);
-    } else if (!x->plan->server) {
+    } else if (v == BOOTCHECK_SERVER_UNVERIFIED) {
         ADD(F_WARN, "cmdline-server-unverified",
             "cannot verify the NFS server '%s': this host's address on the guest's network is "
             "unknown (a bridge without a host address?)",
             srv);
-    } else if (!bootcheck_same_address(srv, x->plan->server)) {
+    } else if (v == BOOTCHECK_SERVER_MISMATCH) {
         ADD(F_ERROR, "cmdline-server-mismatch",
             "<cmdline> mounts the root from '%s', but this host's address on the guest's network "
             "is '%s': write '%s'",

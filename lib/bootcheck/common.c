@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -27,106 +26,12 @@ void bootcheck_want_root(const nfsroot_policy *p, const char *server, const char
              other ? vers : "");
 }
 
-/* Without openat2: walk the components and refuse every symbolic link, which is stricter
- * than the guest's view but never leaves the root. */
-int bootcheck_walk_begin(int root_fd, const char *rel, bootcheck_walk *w)
-{
-    *w = (bootcheck_walk){ .copy = strdup(rel), .dir = -1 };
-    if (!w->copy)
-        return -ENOMEM;
-    w->dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-    return w->dir < 0 ? -errno : 0;
-}
-
-char *bootcheck_walk_next(bootcheck_walk *w)
-{
-    char *c = strtok_r(w->started ? NULL : w->copy, "/", &w->save);
-    w->started = true;
-    return c;
-}
-
-void bootcheck_walk_enter(bootcheck_walk *w, int fd)
-{
-    close(w->dir);
-    w->dir = fd;
-}
-
-void bootcheck_walk_done(bootcheck_walk *w)
-{
-    free(w->copy);
-    closep(&w->dir);
-}
-
-static int open_walk(int root_fd, const char *rel, int last_flags, int *ret_fd)
-{
-    _cleanup_(bootcheck_walk_done) bootcheck_walk w = { .dir = -1 };
-    int r = bootcheck_walk_begin(root_fd, rel, &w);
-    if (r < 0)
-        return r;
-    char *comp = bootcheck_walk_next(&w);
-    while (comp) {
-        char *next = bootcheck_walk_next(&w);
-        if (strcmp(comp, "..") == 0)
-            return -EXDEV;
-        int flags = O_CLOEXEC | O_NOFOLLOW | (next ? O_PATH | O_DIRECTORY : last_flags);
-        int fd = openat(w.dir, comp, flags);
-        if (fd < 0)
-            return -errno;
-        struct stat st;
-        if (!next && (flags & O_PATH) && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-            close(fd); /* O_PATH | O_NOFOLLOW opened the link itself: refuse it like openat */
-            return -ELOOP;
-        }
-        bootcheck_walk_enter(&w, fd);
-        comp = next;
-    }
-    *ret_fd = TAKE_FD(w.dir);
-    return 0;
-}
-
-/* Turn an O_PATH fd into one open for reading when it is a regular file, through
- * /proc/self/fd (the same inode, never the name again); anything else stays O_PATH, which
- * fstat() can still tell apart. A device node the guest made is thus never opened on the host
- * (opening some, a watchdog for one, has effects). */
-static int reopen_regular(int *fd)
-{
-    struct stat st;
-    if (fstat(*fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return 0;
-    char proc[64];
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
-    int rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (rfd < 0)
-        return -errno;
-    close(*fd);
-    *fd = rfd;
-    return 0;
-}
-
 int bootcheck_open_in_root(int root_fd, const char *rel, int *ret_fd)
 {
-    while (*rel == '/')
-        rel++;
-    struct open_how how = {
-        .flags = O_PATH | O_CLOEXEC,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    /* nfsroot_openat2() retries EAGAIN (a rename or mount racing a ".."); when it keeps
-     * happening, or openat2 is missing, the component walk answers. */
-    _cleanup_close_ int fd = nfsroot_openat2(root_fd, rel, &how);
-    if (fd == -ENOSYS || fd == -EPERM || fd == -EAGAIN) {
-        int r = open_walk(root_fd, rel, O_PATH, &fd);
-        if (r < 0)
-            return r;
-    }
+    int fd = nfsroot_open_beneath_reg(root_fd, rel, NFSROOT_BENEATH_IN_ROOT);
     if (fd < 0)
         return fd;
-    int r = reopen_regular(&fd);
-    if (r < 0)
-        return r;
-    *ret_fd = TAKE_FD(fd);
+    *ret_fd = fd;
     return 0;
 }
 
@@ -135,11 +40,7 @@ int bootcheck_read_in_root(const char *root, const char *rel, size_t max, char *
     _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root_fd < 0)
         return -errno;
-    _cleanup_close_ int fd = -1;
-    int r = bootcheck_open_in_root(root_fd, rel, &fd);
-    if (r < 0)
-        return r;
-    return read_regular_fd(fd, max, ret, NULL);
+    return nfsroot_read_beneath(root_fd, rel, NFSROOT_BENEATH_IN_ROOT, max, ret, NULL);
 }
 
 const char *bootcheck_archive_kind(const uint8_t *m, size_t n)
@@ -241,22 +142,10 @@ static const char *bootfile_base(const nfsroot_policy *p, const char *path,
 
 /* Open rel beneath dir_fd as an O_PATH fd: '..', absolute links and links leading out of dir
  * fail with EXDEV before their target is looked up, so whether a file exists outside dir is
- * never learnt. Without openat2 every symbolic link is refused (ELOOP). */
+ * never learnt. */
 static int open_beneath(int dir_fd, const char *rel, int *ret_fd)
 {
-    while (*rel == '/')
-        rel++;
-    struct open_how how = {
-        .flags = O_PATH | O_CLOEXEC,
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-    };
-#ifdef NFSROOT_TESTING_HOOKS
-    if (getenv("NFSROOT_TEST_NO_OPENAT2"))
-        return open_walk(dir_fd, rel, O_PATH, ret_fd);
-#endif
-    int fd = nfsroot_openat2(dir_fd, rel, &how);
-    if (fd == -ENOSYS || fd == -EPERM || fd == -EAGAIN)
-        return open_walk(dir_fd, rel, O_PATH, ret_fd);
+    int fd = nfsroot_open_beneath(dir_fd, rel + strspn(rel, "/"), O_PATH, NFSROOT_BENEATH_STRICT);
     if (fd < 0)
         return fd;
     *ret_fd = fd;

@@ -171,11 +171,6 @@ static int dracut_conf_modules(const char *text, char **mods)
     return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The modules etc/dracut.conf and etc/dracut.conf.d/ *.conf (in dracut's order) ask for. */
 static int dracut_modules(const distro_ctx *x, char **mods)
 {
@@ -183,33 +178,17 @@ static int dracut_modules(const distro_ctx *x, char **mods)
     int r = guest_read(x->root_fd, "etc/dracut.conf", CONF_MAX, &text);
     if (r == -ENOMEM || (r == 0 && dracut_conf_modules(text, mods) < 0))
         return -ENOMEM;
-    _cleanup_close_ int pfd = -1;
-    if (bootcheck_open_in_root(x->root_fd, "etc/dracut.conf.d", &pfd) < 0)
+    _cleanup_strv_free_ char **names = NULL;
+    if (nfsroot_list_beneath(x->root_fd, "etc/dracut.conf.d", NFSROOT_BENEATH_IN_ROOT, ".conf",
+                             DRACUT_CONF_FILES_MAX, &names) < 0)
         return 0;
-    int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    _cleanup_(closedirp) DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) {
-        if (dfd >= 0)
-            close(dfd);
-        return 0;
-    }
-    char *names[DRACUT_CONF_FILES_MAX];
-    size_t n = 0;
-    for (struct dirent *e; n < DRACUT_CONF_FILES_MAX && (e = readdir(d));) {
-        size_t l = strlen(e->d_name);
-        if (l > 5 && e->d_name[0] != '.' && strcmp(e->d_name + l - 5, ".conf") == 0 &&
-            (names[n] = strdup(e->d_name)))
-            n++;
-    }
-    qsort(names, n, sizeof(names[0]), cmp_names);
     r = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; names[i]; i++) {
         char rel[512];
         snprintf(rel, sizeof(rel), "etc/dracut.conf.d/%s", names[i]);
         _cleanup_free_ char *t = NULL;
         if (r >= 0 && guest_read(x->root_fd, rel, CONF_MAX, &t) == 0)
             r = dracut_conf_modules(t, mods);
-        free(names[i]);
     }
     return r;
 }

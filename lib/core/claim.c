@@ -7,7 +7,6 @@
  * read with a strict, bounded reader and never trusted to allow more than its own path. */
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
@@ -115,15 +114,7 @@ static int open_claim(int regfd, const char *rel, const char *name, int flags)
     if (snprintf(sub, sizeof(sub), "claims/%s%s%s", rel, rel[0] ? "/" : "", name) >=
         (int)sizeof(sub))
         return -ENAMETOOLONG;
-    struct open_how how = { .flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC),
-                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
-    int fd = nfsroot_openat2(regfd, sub, &how);
-    if (fd == -ENOSYS || fd == -EPERM) { /* the registry is root's alone: a plain open does */
-        fd = openat(regfd, sub, flags | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            fd = -errno;
-    }
-    return fd;
+    return nfsroot_open_beneath(regfd, sub, flags | O_NOFOLLOW, NFSROOT_BENEATH_NO_SYMLINKS);
 }
 
 static bool value_ok(const char *v)

@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 
 #include "core.h"
@@ -15,12 +14,7 @@ int nfsroot_host_open(int root_fd, const char *path, int flags)
         int fd = open(path, flags | O_CLOEXEC);
         return fd < 0 ? -errno : fd;
     }
-    path += strspn(path, "/");
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    return nfsroot_openat2(root_fd, *path ? path : ".", &how);
+    return nfsroot_open_beneath(root_fd, path, flags, NFSROOT_BENEATH_IN_ROOT);
 }
 
 /* Non-blocking and regular files only: a FIFO or device there must not hang the reader. */
@@ -95,31 +89,20 @@ static char *apt_mirror_in(int root_fd, const char *file)
     return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int nfsroot_host_apt_mirror(int root_fd, char **ret)
 {
     *ret = NULL;
-    char *names[APT_SOURCES_FILES_MAX];
-    size_t n = 0;
-    int fd = nfsroot_host_open(root_fd, "/etc/apt/sources.list.d", O_RDONLY | O_DIRECTORY);
-    _cleanup_(closedirp) DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-    if (fd >= 0 && !dir)
-        close(fd);
-    for (struct dirent *e; dir && n < APT_SOURCES_FILES_MAX && (e = readdir(dir));) {
-        size_t l = strlen(e->d_name);
-        if (e->d_name[0] != '.' && l > 8 && !strcmp(e->d_name + l - 8, ".sources") &&
-            asprintf(&names[n], "/etc/apt/sources.list.d/%s", e->d_name) >= 0)
-            n++;
-    }
-    qsort(names, n, sizeof(names[0]), cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        if (!*ret)
-            *ret = apt_mirror_in(root_fd, names[i]);
-        free(names[i]);
+    static const char dir[] = "/etc/apt/sources.list.d";
+    _cleanup_close_ int top =
+        root_fd == AT_FDCWD ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+    _cleanup_strv_free_ char **names = NULL;
+    if (nfsroot_list_beneath(root_fd == AT_FDCWD ? top : root_fd, dir, NFSROOT_BENEATH_IN_ROOT,
+                             ".sources", APT_SOURCES_FILES_MAX, &names) == -ENOMEM)
+        return -ENOMEM;
+    for (size_t i = 0; names && names[i] && !*ret; i++) {
+        char file[512];
+        snprintf(file, sizeof(file), "%s/%s", dir, names[i]);
+        *ret = apt_mirror_in(root_fd, file);
     }
     if (!*ret)
         *ret = apt_mirror_in(root_fd, "/etc/apt/sources.list");

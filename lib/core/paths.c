@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 
 #include "core.h"
@@ -11,123 +10,7 @@
 static const char path_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                  "0123456789/._-+@=~%";
 
-#define MAX_SYMLINKS 40
 #define MAX_DEPTH 128
-
-/* A walk in progress: the directories from where it started (stack[0]) down to where it is, and
- * the rest of the path, consumed from the front, with symlink targets spliced in. */
-typedef struct walk {
-    int stack[MAX_DEPTH];
-    size_t depth;
-    char *rest; /* owned */
-    char *p;    /* into rest: what is left */
-    unsigned links;
-    bool beneath;
-} walk;
-
-/* The next component of what is left into comp; "" at the end. */
-static int walk_next(walk *w, char comp[static NAME_MAX + 1])
-{
-    while (*w->p == '/')
-        w->p++;
-    size_t n = strcspn(w->p, "/");
-    if (n > NAME_MAX)
-        return -ENAMETOOLONG;
-    memcpy(comp, w->p, n);
-    comp[n] = '\0';
-    w->p += n;
-    return 0;
-}
-
-/* "..": up one directory; ".." of "/" is "/", but beneath the start it is an escape. */
-static int walk_up(walk *w)
-{
-    if (w->depth == 0)
-        return w->beneath ? -EXDEV : 0;
-    close(w->stack[w->depth--]);
-    return 0;
-}
-
-/* fd is a symbolic link: only a relative one, beneath, within MAX_SYMLINKS; its target goes in
- * front of what is left. */
-static int walk_splice(walk *w, int fd)
-{
-    char target[PATH_MAX];
-    ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
-    int e = errno;
-    if (!w->beneath || ++w->links > MAX_SYMLINKS)
-        return -ELOOP;
-    if (tl <= 0)
-        return tl < 0 ? -e : -ENOENT;
-    target[tl] = '\0';
-    if (target[0] == '/')
-        return -EXDEV;
-    char *spliced = NULL;
-    if (asprintf(&spliced, "%s/%s", target, w->p) < 0)
-        return -ENOMEM;
-    free(w->rest);
-    w->rest = w->p = spliced;
-    return 0;
-}
-
-/* One component, never followed: a directory is descended into, a symbolic link spliced. */
-static int walk_descend(walk *w, const char *comp)
-{
-    _cleanup_close_ int fd = openat(w->stack[w->depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0)
-        return -errno;
-    if (S_ISLNK(st.st_mode))
-        return walk_splice(w, fd);
-    if (!S_ISDIR(st.st_mode))
-        return -ENOTDIR;
-    if (w->depth + 1 >= MAX_DEPTH)
-        return -ENAMETOOLONG;
-    w->stack[++w->depth] = TAKE_FD(fd);
-    return 0;
-}
-
-/* What openat2() does, for kernels or sandboxes (valgrind, seccomp) without it: walk one
- * component at a time with O_NOFOLLOW, expanding relative symlinks ourselves. beneath: ".." and
- * symlinks may not leave dirfd (absolute links are escapes); otherwise every symlink is ELOOP. */
-static int walk_fallback(int dirfd, const char *rel, bool beneath)
-{
-    walk w = { .beneath = beneath };
-    w.stack[0] = openat(dirfd, rel[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (w.stack[0] < 0)
-        return -errno;
-    w.rest = w.p = strdup(rel);
-    int r = w.rest ? 0 : -ENOMEM;
-    char comp[NAME_MAX + 1];
-    while (r == 0 && (r = walk_next(&w, comp)) == 0 && comp[0]) {
-        if (!strcmp(comp, ".."))
-            r = walk_up(&w);
-        else if (strcmp(comp, ".") != 0)
-            r = walk_descend(&w, comp);
-    }
-    int result = r < 0 ? r : w.stack[w.depth];
-    for (size_t i = 0; i <= w.depth; i++)
-        if (r < 0 || i != w.depth)
-            close(w.stack[i]);
-    free(w.rest);
-    return result;
-}
-
-static int openat2_path(int dirfd, const char *rel, uint64_t resolve)
-{
-    struct open_how how = {
-        .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-        .resolve = resolve,
-    };
-#ifdef NFSROOT_TESTING_HOOKS
-    if (getenv("NFSROOT_TEST_NO_OPENAT2"))
-        return walk_fallback(dirfd, rel, (resolve & RESOLVE_BENEATH) != 0);
-#endif
-    int fd = nfsroot_openat2(dirfd, rel, &how);
-    if (fd == -ENOSYS || fd == -EPERM)
-        return walk_fallback(dirfd, rel, (resolve & RESOLVE_BENEATH) != 0);
-    return fd;
-}
 
 static int fd_path(int fd, char **ret)
 {
@@ -237,7 +120,7 @@ static int check_syntax(const char *path, const char *roots_str, nfsroot_error *
 static int open_below_root(int rootfd, const char *path, const char *root, nfsroot_error *err)
 {
     const char *rel = path + strlen(root) + 1;
-    int fd = openat2_path(rootfd, rel, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+    int fd = nfsroot_open_beneath(rootfd, rel, O_PATH | O_DIRECTORY, NFSROOT_BENEATH_STRICT);
     if (fd == -EXDEV)
         return nfsroot_err(err, -EXDEV, NULL, "export path", NULL, 0,
                            "export path '%s' escapes the allowed root '%s' through a "
@@ -334,7 +217,11 @@ int nfsroot_path_resolve(const char *path, char *const *roots, char **ret_resolv
  * any symbolic link, so a link swapped in after planning cannot win. */
 int nfsroot_path_verify(const char *resolved, nfsroot_error *err)
 {
-    _cleanup_close_ int fd = openat2_path(AT_FDCWD, resolved, RESOLVE_NO_SYMLINKS);
+    _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int fd =
+        rootfd < 0 ? -errno
+                   : nfsroot_open_beneath(rootfd, resolved + strspn(resolved, "/"),
+                                          O_PATH | O_DIRECTORY, NFSROOT_BENEATH_NO_SYMLINKS);
     if (fd < 0)
         return nfsroot_err(err, fd, NULL, "export path", NULL, 0,
                            "export path '%s' changed while it was being exported (%s)", resolved,

@@ -18,6 +18,7 @@ void nfsroot_plan_free(nfsroot_plan *plan)
     free(plan->exports);
     free(plan->domain);
     free(plan->server);
+    free(plan->network);
     free(plan);
 }
 /* The domain name belongs in every error; lower layers do not know it. */
@@ -192,8 +193,12 @@ static int build_exports(const nfsroot_policy *p, const nfsroot_domain *d, const
         return r;
     _cleanup_strv_free_ char **defaults = NULL;
     r = nfsroot_clients_default(p, d, nets[0], log, &defaults, &plan->subnet_wide, err);
-    if (r >= 0)
+    if (r >= 0) {
         plan->server = server_address(nets[0]);
+        plan->network = strdup(nets[0]->name);
+        memcpy(plan->bridge_mac, nets[0]->bridge_mac, sizeof(plan->bridge_mac));
+        r = plan->network ? 0 : -ENOMEM;
+    }
     for (size_t i = 0; r >= 0 && i < d->n_exports; i++) {
         r = build_export(p, d, &d->exports[i], nets, n_nets, defaults, &plan->exports[i], err);
         plan->n_exports = i + 1;

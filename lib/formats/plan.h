@@ -19,8 +19,10 @@ struct nfsroot_plan {
     char uuid[37];
     nfsroot_export *exports;
     size_t n_exports;
-    char *server;     /* the host's address on the guest's network (for boot checks), or NULL */
-    bool subnet_wide; /* clients fell back to the whole subnet */
+    char *server;        /* the host's address on the guest's network (for boot checks), or NULL */
+    char *network;       /* the guest's (first) network or bridge, as loaded for the plan */
+    char bridge_mac[18]; /* that network's bridge MAC ("" if none): migrate begin's check */
+    bool subnet_wide;    /* clients fell back to the whole subnet */
 };
 
 #endif

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "bootcheck/bootcheck.h"
 #include "edit.h"
 #include "profile.h"
 

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 
-#include "bootcheck/bootcheck.h"
 #include "guest.h"
 #include "profile.h"
 
@@ -64,12 +63,8 @@ bool guest_dracut_has_module(int root_fd, const char *module)
 {
     static const char *const dirs[] = { "usr/lib/dracut/modules.d", "lib/dracut/modules.d" };
     for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-        int fd = -1;
-        if (bootcheck_open_in_root(root_fd, dirs[i], &fd) < 0)
-            continue;
-        /* O_PATH cannot be read: reopen the same directory for listing. */
-        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        close(fd);
+        int dfd =
+            nfsroot_open_beneath(root_fd, dirs[i], O_RDONLY | O_DIRECTORY, NFSROOT_BENEATH_IN_ROOT);
         _cleanup_(closedirp) DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
         if (!d) {
             if (dfd >= 0)

@@ -4,61 +4,49 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "bootcheck/bootcheck.h"
 #include "guest.h"
 
 bool guest_exists(int root_fd, const char *rel)
 {
-    _cleanup_close_ int fd = -1;
-    return bootcheck_open_in_root(root_fd, rel, &fd) == 0;
+    _cleanup_close_ int fd = nfsroot_open_beneath_reg(root_fd, rel, NFSROOT_BENEATH_IN_ROOT);
+    return fd >= 0;
 }
 
 int guest_read(int root_fd, const char *rel, size_t max, char **ret)
 {
-    _cleanup_close_ int fd = -1;
-    int r = bootcheck_open_in_root(root_fd, rel, &fd);
-    if (r < 0)
-        return r;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EINVAL;
-    return read_fd_all(fd, max, ret, NULL);
+    return nfsroot_read_beneath(root_fd, rel, NFSROOT_BENEATH_IN_ROOT, max, ret, NULL);
 }
 
-/* The directory rel, opened (O_PATH) beneath the root; made when missing. */
+/* The directory rel, opened (O_PATH) beneath the root; made when missing. Each component is
+ * looked up as the guest sees it, from the root again: a link already there stays inside the
+ * tree, and one swapped in is followed inside it too. */
 static int open_dir(int root_fd, const char *rel, bool create, mode_t mode, int *ret_fd)
 {
-    _cleanup_(bootcheck_walk_done) bootcheck_walk w = { .dir = -1 };
-    int r = bootcheck_walk_begin(root_fd, rel, &w);
-    if (r < 0)
-        return r;
-    size_t done = 0;
-    for (char *c = bootcheck_walk_next(&w); c; c = bootcheck_walk_next(&w)) {
+    _cleanup_free_ char *prefix = strdup(rel + strspn(rel, "/"));
+    _cleanup_close_ int dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+    if (!prefix || dir < 0)
+        return !prefix ? -ENOMEM : -errno;
+    for (char *c = prefix, *end; *c; c = end + strspn(end, "/")) {
+        end = c + strcspn(c, "/");
+        char saved = *end;
+        *end = '\0';
         if (strcmp(c, "..") == 0 || strcmp(c, ".") == 0)
             return -EXDEV;
-        done = (size_t)(c - w.copy) + strlen(c);
-        _cleanup_free_ char *prefix = strndup(rel, done);
-        if (!prefix)
-            return -ENOMEM;
-        int fd = -1;
-        r = bootcheck_open_in_root(root_fd, prefix, &fd);
-        if (r == -ENOENT && create) {
-            if (mkdirat(w.dir, c, mode) < 0 && errno != EEXIST)
+        int fd =
+            nfsroot_open_beneath(root_fd, prefix, O_PATH | O_DIRECTORY, NFSROOT_BENEATH_IN_ROOT);
+        if (fd == -ENOENT && create) {
+            if (mkdirat(dir, c, mode) < 0 && errno != EEXIST)
                 return -errno;
-            r = bootcheck_open_in_root(root_fd, prefix, &fd);
+            fd = nfsroot_open_beneath(root_fd, prefix, O_PATH | O_DIRECTORY,
+                                      NFSROOT_BENEATH_IN_ROOT);
         }
-        if (r < 0)
-            return r;
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-            close(fd);
-            return -ENOTDIR;
-        }
-        bootcheck_walk_enter(&w, fd);
+        if (fd < 0)
+            return fd;
+        closep(&dir);
+        dir = fd;
+        *end = saved;
     }
-    *ret_fd = TAKE_FD(w.dir);
+    *ret_fd = TAKE_FD(dir);
     return 0;
 }
 

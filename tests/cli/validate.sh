@@ -56,7 +56,8 @@ check "ganesha backend, numeric owners in an included file: exit 0" [ "$rc" = 0 
 # Live migration: the network pins no bridge MAC (libvirt would give each host a random one):
 # with migration = yes in the policy a warning with the MAC to pin, not an error; without it
 # (issue 22: every guest of a stock network warned) an info line. With that MAC pinned, no such
-# finding; a root= naming another server than the network's gateway gets its own warning.
+# finding; a root= naming another server than the network's gateway gets its own warning, or,
+# where the boot check judges the cmdline (a <kernel>), the boot check's finding alone.
 check "migration = no: an info line naming the MAC to pin" grep -Eq \
     "^info: network 'default' gives its bridge MAC '\(none\)', not '52:54:00(:[0-9a-f]{2}){3}', .*pin <mac address='52:54:00(:[0-9a-f]{2}){3}'/> in network 'default' on every host.*migration = no in the policy\) \[migration-bridge-mac\]" \
     "$T/out"
@@ -72,8 +73,16 @@ sandbox_domain vm1 "<cmdline>root=nfs4:192.168.122.9:$T/export/vm1 ip=dhcp</cmdl
 "$BIN" validate "$T/srv.xml" >"$T/out" 2>"$T/err"
 check "migration: the derived MAC pinned, no MAC warning" not grep -q 'migration-bridge-mac' "$T/out"
 check "migration: root= from another server: a warning" grep -q \
-    "^warning: the guest mounts its root from '192.168.122.9', which is not an address of this host on network 'default'.*\[migration-server\]" \
+    "^warning: the guest mounts its root from '192.168.122.9', but this host's address on network 'default' is '192.168.122.1'.*\[migration-server\]" \
     "$T/out"
+# With a <kernel> the boot check judges the same server by the same rule: one finding, its own.
+echo "not a kernel" >"$T/export/vm1/boot/vmlinuz"
+sandbox_domain vm1 "<kernel>$T/export/vm1/boot/vmlinuz</kernel><cmdline>root=nfs4:192.168.122.9:$T/export/vm1 ip=dhcp rw</cmdline>" "" >"$T/srvk.xml"
+"$BIN" validate "$T/srvk.xml" >"$T/out" 2>"$T/err"
+check "migration, direct boot: the boot check's error for root='s server" grep -q \
+    "^error: <cmdline> mounts the root from '192.168.122.9'.*\[cmdline-server-mismatch\]" "$T/out"
+check "migration, direct boot: that server is reported once" \
+    [ "$(grep -c "'192.168.122.9'" "$T/out")" = 1 ]
 
 # A "kernel" that is not one, and a dracut root= without initramfs: errors, exit 1.
 echo "not a kernel" >"$T/export/vm1/boot/vmlinuz"

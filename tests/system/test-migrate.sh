@@ -93,7 +93,15 @@ refused "network not active here" "$W/vm1.xml" "network 'default' is not active"
 mv "$W/net.away" "$net_file"
 cmdline_xml vm1 "root=nfs4:192.168.122.9:$W/export/vm1 ip=dhcp" > "$W/server.xml"
 refused "root= names another server" "$W/server.xml" \
-    "the guest mounts its root from '192.168.122.9', which is not an address of this host on network 'default'"
+    "the guest mounts its root from '192.168.122.9', but this host's address on network 'default' is '192.168.122.1'"
+# The boot check's rule is the one migrate begin judges by: a root= without a server mounts
+# from ip='s server (dracut's rule), so another address there is refused as well.
+ip_static="192.168.122.5:192.168.122.9:192.168.122.1:255.255.255.0:vm1:eth0:none"
+cmdline_xml vm1 "root=nfs4:$W/export/vm1 ip=$ip_static" > "$W/ipserver.xml"
+refused "root= without a server, ip= names another" "$W/ipserver.xml" \
+    "the guest mounts its root from '192.168.122.9', but this host's address on network 'default' is '192.168.122.1'"
+cmdline_xml vm1 "root=nfs4:$W/export/vm1 ip=${ip_static/122.9/122.1}" > "$W/ipgw.xml"
+accepted "root= without a server, ip= names the gateway" "$W/ipgw.xml"
 cmdline_xml vm1 "root=nfs4:nfsserver.example:$W/export/vm1 ip=dhcp" > "$W/name.xml"
 refused "root= names a host name" "$W/name.xml" \
     "the guest mounts its root from 'nfsserver.example', which is not an address"
