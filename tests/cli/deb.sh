@@ -62,8 +62,8 @@ if [ -f "$B/cockpit/virt-nfsroot/manifest.json" ]; then
     version=$(dpkg-deb -f "$DEB" Version)
     CDEB=$("$(dirname "$0")/../../packaging/cockpit-deb.sh" "$B" "$version" "$W/out" 2>"$W/cdeb.log")
     check "cockpit: the .deb is built" test -f "$CDEB" || cat "$W/cdeb.log"
-    check "cockpit: Depends on cockpit-bridge and this virt-nfsroot" \
-        sh -c "dpkg-deb -f '$CDEB' Depends | grep -qx 'cockpit-bridge, virt-nfsroot (>= $version)'"
+    check "cockpit: Depends on cockpit-bridge, libvirt-clients (the page's virsh) and this virt-nfsroot" \
+        sh -c "dpkg-deb -f '$CDEB' Depends | grep -qx 'cockpit-bridge, libvirt-clients, virt-nfsroot (>= $version)'"
     check "cockpit: the page in /usr/share/cockpit/virt-nfsroot" \
         sh -c "dpkg-deb -c '$CDEB' | grep ' ./usr/share/cockpit/virt-nfsroot/manifest.json$' >/dev/null"
     if command -v lintian >/dev/null; then
