@@ -125,28 +125,31 @@ static bool value_ok(const char *v)
     return true;
 }
 
+int nfsroot_claim_parse_head(char *text, const char *magic, char *const dst[static 4],
+                             const size_t len[static 4], char **save)
+{
+    static const char *const keys[] = { "host ", "uuid ", "domain ", "path " };
+    char *line = strtok_r(text, "\n", save);
+    if (!line || strcmp(line, magic))
+        return -EBADMSG;
+    for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+        line = strtok_r(NULL, "\n", save);
+        size_t k = strlen(keys[i]);
+        if (!line || strncmp(line, keys[i], k) || strlen(line + k) >= len[i] || !value_ok(line + k))
+            return -EBADMSG;
+        snprintf(dst[i], len[i], "%s", line + k);
+    }
+    return nfsroot_uuid_is_valid(dst[1]) && path_is_normalised_absolute(dst[3]) ? 0 : -EBADMSG;
+}
+
 /* The strict reader: the five lines the writer writes, in its order, each value checked. */
 static int claim_parse(char *text, nfsroot_claim *c)
 {
-    static const char *const keys[] = { "host ", "uuid ", "domain ", "path " };
-    struct {
-        char *dst;
-        size_t len;
-    } dst[] = { { c->host, sizeof(c->host) },
-                { c->uuid, sizeof(c->uuid) },
-                { c->domain, sizeof(c->domain) },
-                { c->path, sizeof(c->path) } };
-    char *save = NULL, *line = strtok_r(text, "\n", &save);
-    if (!line || strcmp(line, CLAIM_MAGIC))
+    char *const dst[] = { c->host, c->uuid, c->domain, c->path };
+    const size_t len[] = { sizeof(c->host), sizeof(c->uuid), sizeof(c->domain), sizeof(c->path) };
+    char *save = NULL, *line;
+    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, dst, len, &save) < 0)
         return -EBADMSG;
-    for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-        line = strtok_r(NULL, "\n", &save);
-        size_t k = strlen(keys[i]);
-        if (!line || strncmp(line, keys[i], k) || strlen(line + k) >= dst[i].len ||
-            !value_ok(line + k))
-            return -EBADMSG;
-        snprintf(dst[i].dst, dst[i].len, "%s", line + k);
-    }
     line = strtok_r(NULL, "\n", &save);
     if (line && (strncmp(line, "from ", 5) || !host_id_ok(line + 5)))
         return -EBADMSG;
@@ -154,8 +157,7 @@ static int claim_parse(char *text, nfsroot_claim *c)
         memcpy(c->from, line + 5, strlen(line + 5) + 1); /* host_id_ok(): it fits */
         line = strtok_r(NULL, "\n", &save);
     }
-    if (line || !host_id_ok(c->host) || !nfsroot_uuid_is_valid(c->uuid) ||
-        !path_is_normalised_absolute(c->path))
+    if (line || !host_id_ok(c->host))
         return -EBADMSG;
     return 0;
 }

@@ -19,6 +19,14 @@ typedef struct nfsroot_claim {
     char from[NFSROOT_HOST_ID_MAX + 1]; /* a migration's source until its release, or "" */
 } nfsroot_claim;
 
+/* The head every claim record starts with (this registry's, and the ceph backend's in RADOS):
+ * the magic line, then "host", "uuid", "domain" and "path" lines in that order, into dst[i]
+ * (len[i] bytes), each value free of control characters and shorter than its field, the uuid
+ * valid and the path absolute and normalised; *save is strtok_r's, for the lines after them.
+ * 0, or -EBADMSG. */
+int nfsroot_claim_parse_head(char *text, const char *magic, char *const dst[static 4],
+                             const size_t len[static 4], char **save);
+
 /* This host's identity: the policy's host_id, else the first line of /etc/machine-id. */
 int nfsroot_host_id(const nfsroot_policy *p, char ret[static NFSROOT_HOST_ID_MAX + 1],
                     nfsroot_error *err);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "backend/ceph/ceph.h"
+#include "claim.h"
 
 #define CLAIM_PREFIX "virt-nfsroot.claim:"
 #define CLAIM_MAGIC "virt-nfsroot-ceph-claim 1"
@@ -61,14 +62,6 @@ int ceph_claim_format(const ceph_claim *c, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static bool value_ok(const char *v)
-{
-    for (const unsigned char *q = (const unsigned char *)v; *q; q++)
-        if (*q < 0x20 || *q == 0x7f)
-            return false;
-    return true;
-}
-
 static int parse_time(const char *s, int64_t *ret)
 {
     char *end = NULL;
@@ -104,31 +97,16 @@ static int parse_optional(char *line, char **save, ceph_claim *c)
 
 int ceph_claim_parse(char *text, ceph_claim *c)
 {
-    static const char *const keys[] = { "host ", "uuid ", "domain ", "path " };
-    struct {
-        char *dst;
-        size_t len;
-    } dst[] = { { c->host, sizeof(c->host) },
-                { c->uuid, sizeof(c->uuid) },
-                { c->domain, sizeof(c->domain) },
-                { c->path, sizeof(c->path) } };
     *c = (ceph_claim){ 0 };
-    char *save = NULL, *line = strtok_r(text, "\n", &save);
-    if (!line || strcmp(line, CLAIM_MAGIC))
+    char *const dst[] = { c->host, c->uuid, c->domain, c->path };
+    const size_t len[] = { sizeof(c->host), sizeof(c->uuid), sizeof(c->domain), sizeof(c->path) };
+    char *save = NULL, *line;
+    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, dst, len, &save) < 0)
         return -EBADMSG;
-    for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-        line = strtok_r(NULL, "\n", &save);
-        size_t k = strlen(keys[i]);
-        if (!line || strncmp(line, keys[i], k) || strlen(line + k) >= dst[i].len ||
-            !value_ok(line + k))
-            return -EBADMSG;
-        snprintf(dst[i].dst, dst[i].len, "%s", line + k);
-    }
     line = strtok_r(NULL, "\n", &save);
     if (!line || strncmp(line, "since ", 6) || parse_time(line + 6, &c->since) < 0)
         return -EBADMSG;
-    if (parse_optional(strtok_r(NULL, "\n", &save), &save, c) < 0 || !host_ok(c->host) ||
-        !nfsroot_uuid_is_valid(c->uuid) || !path_is_normalised_absolute(c->path))
+    if (parse_optional(strtok_r(NULL, "\n", &save), &save, c) < 0 || !host_ok(c->host))
         return -EBADMSG;
     return 0;
 }
