@@ -29,17 +29,9 @@ ceph_prereqs
 ceph_isolate "$0" "$@"
 if ! ns_private || ! ns_tmpfs /run; then echo "FAIL: namespace setup"; exit 1; fi
 
-W=$(mktemp -d /var/tmp/vnr-ceph.XXXXXX)
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-    umount "$W/export" 2>/dev/null
-    ceph_down
-    if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-CHECK_LOG=$W/last.out
+ceph_test_sandbox vnr-ceph
 
-ceph_up "$W/c" || { echo "FAIL: cluster"; tail -5 "$W"/c/log/*.out; exit 1; }
+ceph_test_up
 echo "cluster up in $CEPH_UP_MS ms"
 mkdir -p "$W/export" "$W/net" && mount --bind "$W/c/mnt" "$W/export" || exit 1
 check "ganesha nodeA starts" ceph_ganesha nodeA 2049

@@ -35,19 +35,10 @@ fi
 ceph_isolate "$0" "$@"
 if ! ns_private || ! ns_tmpfs /run; then echo "FAIL: namespace setup"; exit 1; fi
 
-W=$(mktemp -d /var/tmp/vnr-ceph-create.XXXXXX)
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-    umount "$W/export" 2>/dev/null
-    ceph_down
-    if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-CHECK_LOG=$W/last.out
+ceph_test_sandbox vnr-ceph-create
 
 # The image is ~430 MB: the memstore OSD needs room for it (and ~3x that in RSS).
-CEPH_MEMSTORE_BYTES=$((2 * 1024 * 1024 * 1024)) ceph_up "$W/c" ||
-    { echo "FAIL: cluster"; tail -5 "$W"/c/log/*.out; exit 1; }
+CEPH_MEMSTORE_BYTES=$((2 * 1024 * 1024 * 1024)) ceph_test_up
 echo "timing: cluster up in $CEPH_UP_MS ms"
 # The export root is CephFS's root, as ceph-fuse mounts it on every host (with ACLs).
 mkdir -p "$W/export" "$W/net" "$W/state" "$W/boot" || exit 1

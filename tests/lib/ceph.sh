@@ -266,3 +266,25 @@ ceph_down() {
     # shellcheck disable=SC2034 # read by the caller
     CEPH_DOWN_MS=$(($(ceph_ms) - t0))
 }
+
+# A ceph test's sandbox: W, a fresh directory under /var/tmp named after $1, and CHECK_LOG in it;
+# on exit the export root bind ($W/export) is unmounted, the cluster stopped and W removed
+# (KEEP=1 keeps it).
+ceph_test_sandbox() {
+    W=$(mktemp -d "/var/tmp/$1.XXXXXX") || exit 1
+    # shellcheck disable=SC2034 # read by check.sh's check()
+    CHECK_LOG=$W/last.out
+    trap ceph_test_cleanup EXIT
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+ceph_test_cleanup() {
+    umount "$W/export" 2>/dev/null
+    ceph_down
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
+}
+
+# The cluster in $W/c (CEPH_MEMSTORE_BYTES as ceph_up takes it), or FAIL with its logs' tails.
+ceph_test_up() {
+    ceph_up "$W/c" || { echo "FAIL: cluster"; tail -5 "$W"/c/log/*.out; exit 1; }
+}
