@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 typedef struct delete_opts {
     const char *name, *path;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 /* In a guest's boot directory: its link to the store's image, named by no domain. */
 #define CREATE_STORE_REF ".initramfs-store-link"

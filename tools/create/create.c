@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 static volatile sig_atomic_t interrupted;
 

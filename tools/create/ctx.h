@@ -2,8 +2,8 @@
 /* virt-nfsroot create: what create.c (the stages), create-tree.c (tree, kernel, initramfs, boot
  * files), create-domain.c (libvirt) and create-guest.c (the library's guest room) share.
  * Private. */
-#ifndef NFSROOT_CREATE_H
-#define NFSROOT_CREATE_H
+#ifndef NFSROOT_CREATE_CTX_H
+#define NFSROOT_CREATE_CTX_H
 
 #include "annotate.h"
 #include "cli.h"

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 static void profile_freep(nfsroot_guest_profile **p)
 {

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 /* ---- the target ------------------------------------------------------------------------- */
 
