@@ -212,14 +212,18 @@ static int run_dracut(create_ctx *c, create_stage *st)
     _cleanup_free_ char *out = NULL;
     if (asprintf(&out, "/boot/initrd.img-%s", c->kver) < 0)
         return -ENOMEM;
-    char *argv[] = { "/usr/bin/dracut", "-q", "--force", "--kver", c->kver, out, NULL };
-    char bin[4096];
-    snprintf(bin, sizeof(bin), "%s/usr/bin/dracut", c->target);
-    if (access(bin, X_OK) < 0) {
-        cli_error("the tree has no dracut (/usr/bin/dracut): install dracut and dracut-network "
-                  "in it");
-        return -ENOENT;
-    }
+    /* Where the profile's table finds it, as the package check does. */
+    nfsroot_error err = { 0 };
+    const char *rel = NULL;
+    _cleanup_free_ char *bin = NULL;
+    int r = create_guest_profile(c);
+    if (r < 0)
+        return r;
+    if ((r = nfsroot_guest_dracut_path(c->target, c->profile, &rel, &err)) < 0)
+        return cli_lib_error(&err, r, "no dracut"), r;
+    if (asprintf(&bin, "/%s", rel) < 0)
+        return -ENOMEM;
+    char *argv[] = { bin, "-q", "--force", "--kver", c->kver, out, NULL };
     snprintf(st->note, sizeof(st->note), "dracut built it");
     return create_spawn(c, c->target, argv);
 }

@@ -180,6 +180,8 @@ void create_undefine(create_ctx *c);
  * comma-separated) and, apart, the kernel's (space-separated; ret_kernel may be NULL). */
 int create_guest_packages(const char *release, const char *extra, char **ret_include,
                           char **ret_kernel);
+/* The tree's distribution profile into c->profile (once). */
+int create_guest_profile(create_ctx *c);
 /* The configuration a tree needs before its kernel is installed (dracut's). */
 int create_guest_prepare(create_ctx *c);
 /* The whole per-guest configuration; sets c->cmdline and c->osinfo, and c->root_password when
