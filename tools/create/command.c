@@ -77,6 +77,22 @@ const cli_command cli_cmd_create = {
             { "cache-prune", OPT_CACHE_PRUNE, CLI_OPT_ARG, "all",
               "remove unusable and month-old cache entries (=all: every one)", "all" },
             { 0 } },
+    .sets = (const cli_set[]){ CLI_SET_STRING(OPT_TARBALL, create_opts, from_tarball),
+                               CLI_SET_STRING(OPT_SSH_KEY, create_opts, ssh_key),
+                               CLI_SET_STRING(OPT_ROOT_PW, create_opts, root_password_file),
+                               CLI_SET_STRING(OPT_FROM_DIR, create_opts, from_dir),
+                               CLI_SET_STRING(OPT_CLONE_OF, create_opts, clone_of),
+                               CLI_SET_STRING(OPT_NETWORK, create_opts, network),
+                               CLI_SET_FLAG(OPT_NO_PIN, create_opts, no_pin),
+                               CLI_SET_STRING(OPT_PACKAGES, create_opts, packages),
+                               CLI_SET_STRING(OPT_PATH, create_opts, path),
+                               CLI_SET_FLAG(OPT_REUSE, create_opts, reuse),
+                               CLI_SET_FLAG(OPT_BOOT_IN_EXPORT, create_opts, boot_in_export),
+                               CLI_SET_FLAG(OPT_START, create_opts, start),
+                               CLI_SET_FLAG(OPT_CACHE_ONLY, create_opts, cache_only),
+                               CLI_SET_FLAG(OPT_DRY, create_opts, dry_run),
+                               CLI_SET_FLAG(OPT_CACHE_LIST, create_opts, cache_list),
+                               { 0 } },
     .run = cmd_create,
 };
 
@@ -101,6 +117,16 @@ static unsigned long parse_memory(const char *s)
     return (unsigned long)v;
 }
 
+/* --release: one of lib/guest's Debian releases (its table, not a second list here). */
+static int release_check(const char *arg)
+{
+    nfsroot_error err = { 0 };
+    nfsroot_guest_profile *p = NULL;
+    int r = nfsroot_guest_profile_new("debian", arg, &p, &err);
+    nfsroot_guest_profile_free(p);
+    return r < 0 ? cli_usage_error("create", "--release: %s", err.message) : 0;
+}
+
 /* --vcpus: 1 to 256, else 0. */
 static unsigned long parse_vcpus(const char *arg)
 {
@@ -115,11 +141,8 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
     create_opts *o = userdata;
     switch (key) {
     case OPT_RELEASE:
-        if (strcmp(arg, "trixie") && strcmp(arg, "bookworm"))
-            return cli_usage_error("create", "--release takes 'trixie' or 'bookworm', not '%s'",
-                                   arg);
         o->release = arg;
-        break;
+        return release_check(arg);
     case OPT_MIRROR:
         if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8) &&
             strncmp(arg, "file:///", 8))
@@ -128,22 +151,10 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         o->mirror = arg;
         break;
     case OPT_TARBALL:
-        o->from_tarball = arg;
         return cli_file_arg_check("create", "--from-tarball", arg);
-    case OPT_FROM_DIR:
-        o->from_dir = arg;
-        break;
-    case OPT_NETWORK:
-        o->network = arg;
-        break;
     case OPT_PIN:
         o->pin = true;
-        o->pin_ip = arg;
-        if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
-            o->pin_ip = argv[optind++];
-        break;
-    case OPT_NO_PIN:
-        o->no_pin = true;
+        o->pin_ip = annotate_pin_arg(arg, argc, argv);
         break;
     case OPT_MEMORY:
         if (!(o->memory_mib = parse_memory(arg)))
@@ -162,44 +173,15 @@ static int create_opt(void *userdata, int key, const char *arg, int argc, char *
         o->virt_type = arg;
         break;
     case OPT_SSH_KEY:
-        o->ssh_key = arg;
         return cli_file_arg_check("create", "--ssh-key", arg);
     case OPT_ROOT_PW:
-        o->root_password_file = arg;
         return cli_file_arg_check("create", "--root-password-file", arg);
-    case OPT_PACKAGES:
-        o->packages = arg;
-        break;
-    case OPT_PATH:
-        o->path = arg;
-        break;
-    case OPT_REUSE:
-        o->reuse = true;
-        break;
-    case OPT_BOOT_IN_EXPORT:
-        o->boot_in_export = true;
-        break;
-    case OPT_START:
-        o->start = true;
-        break;
-    case OPT_DRY:
-        o->dry_run = true;
-        break;
-    case OPT_CACHE_ONLY:
-        o->cache_only = true;
-        break;
-    case OPT_CACHE_LIST:
-        o->cache_list = true;
-        break;
     case OPT_CACHE_PRUNE:
         if (arg && strcmp(arg, "all"))
             return cli_usage_error("create", "--cache-prune takes '=all' or nothing, not '%s'",
                                    arg);
         o->cache_prune = true;
         o->cache_prune_all = arg != NULL;
-        break;
-    case OPT_CLONE_OF:
-        o->clone_of = arg;
         break;
     }
     return 0;
