@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <virt-nfsroot/virt-nfsroot-private.h>
 #include <virt-nfsroot/virt-nfsroot.h>
 
 int main(void)

@@ -391,6 +391,10 @@ const cli_command cli_cmd_annotate = {
             { "dry-run", OPT_DRY, CLI_NO_ARG, NULL, "print what would be written, change nothing",
               NULL },
             { 0 } },
+    .sets = (const cli_set[]){ CLI_SET_FLAG(OPT_REMOVE, annotate_opts, remove),
+                               CLI_SET_FLAG(OPT_FORCE, annotate_opts, force),
+                               CLI_SET_FLAG(OPT_DRY, annotate_opts, dry_run),
+                               { 0 } },
     .run = cmd_annotate,
     .complete_args = "@domain",
 };
@@ -404,12 +408,6 @@ static int annotate_opt(void *userdata, int c, const char *arg, int argc, char *
         o->path = arg;
         o->shaped = true;
         break;
-    case OPT_RO:
-        if (o->n_ro >= ELEMENTSOF(o->ro))
-            return cli_usage_error("annotate", "at most %zu --readonly-export", ELEMENTSOF(o->ro));
-        o->ro[o->n_ro++] = arg;
-        o->shaped = true;
-        break;
     case OPT_CLIENTS:
         o->clients = arg;
         o->shaped = true;
@@ -418,21 +416,15 @@ static int annotate_opt(void *userdata, int c, const char *arg, int argc, char *
         o->options = arg;
         o->shaped = true;
         break;
-    case OPT_REMOVE:
-        o->remove = true;
+    case OPT_RO:
+        if (o->n_ro >= ELEMENTSOF(o->ro))
+            return cli_usage_error("annotate", "at most %zu --readonly-export", ELEMENTSOF(o->ro));
+        o->ro[o->n_ro++] = arg;
+        o->shaped = true;
         break;
     case OPT_PIN:
         o->pin.requested = true;
-        o->pin_ip = arg;
-        /* "--pin-address IP" as well as "--pin-address=IP". */
-        if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
-            o->pin_ip = argv[optind++];
-        break;
-    case OPT_FORCE:
-        o->force = true;
-        break;
-    case OPT_DRY:
-        o->dry_run = true;
+        o->pin_ip = annotate_pin_arg(arg, argc, argv);
         break;
     }
     return 0;

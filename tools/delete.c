@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 typedef struct delete_opts {
     const char *name, *path;
@@ -549,27 +549,18 @@ const cli_command cli_cmd_delete = {
                            { "dry-run", OPT_DRY, CLI_NO_ARG, NULL,
                              "say what would be removed, change nothing", NULL },
                            { 0 } },
+    .sets = (const cli_set[]){ CLI_SET_FLAG(OPT_TREE, delete_opts, tree),
+                               CLI_SET_STRING(OPT_PATH, delete_opts, path),
+                               CLI_SET_FLAG(OPT_DRY, delete_opts, dry_run),
+                               { 0 } },
     .run = cmd_delete,
     .complete_args = "@domain",
 };
 
-static int delete_opt(void *userdata, int key, const char *arg, int argc _unused_,
-                      char **argv _unused_)
-{
-    delete_opts *o = userdata;
-    if (key == OPT_TREE)
-        o->tree = true;
-    else if (key == OPT_PATH)
-        o->path = arg;
-    else if (key == OPT_DRY)
-        o->dry_run = true;
-    return 0;
-}
-
 static int cmd_delete(int argc, char **argv)
 {
     delete_opts o = { 0 };
-    int c = cli_parse(&cli_cmd_delete, argc, argv, delete_opt, &o, 1);
+    int c = cli_parse(&cli_cmd_delete, argc, argv, NULL, &o, 1);
     if (c < 0)
         return cli_parse_exit(c);
     if (optind >= argc)

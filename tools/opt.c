@@ -76,6 +76,21 @@ int cli_parser_next(cli_parser *ps, int argc, char **argv, const char **ret_arg)
     }
 }
 
+/* The command's .sets: the value stored in its options struct; false when it stores none. */
+static bool opt_store(const cli_command *cmd, int key, const char *arg, void *userdata)
+{
+    const cli_set *set = cmd->sets;
+    while (set && set->key && set->key != key)
+        set++;
+    if (!set || !set->key)
+        return false;
+    if (set->flag)
+        *(bool *)((char *)userdata + set->at) = true;
+    else
+        *(const char **)((char *)userdata + set->at) = arg;
+    return true;
+}
+
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt_fn fn, void *userdata,
               int max_operands)
 {
@@ -83,9 +98,11 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt_fn fn, void
     cli_parser_init(&ps, cmd);
     const char *arg;
     int c;
-    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0)
-        if (!fn || fn(userdata, c, arg, argc, argv) != 0)
+    while ((c = cli_parser_next(&ps, argc, argv, &arg)) > 0) {
+        bool stored = opt_store(cmd, c, arg, userdata);
+        if (fn ? fn(userdata, c, arg, argc, argv) != 0 : !stored)
             return CLI_PARSE_USAGE;
+    }
     if (c < 0)
         return c;
     if (max_operands >= 0 && argc - optind > max_operands) {

@@ -6,6 +6,7 @@
 #define NFSROOT_CLI_OPT_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -29,6 +30,23 @@ typedef struct cli_opt {
     const char *complete;
 } cli_opt;
 
+/* An option cli_parse() stores in the command's options struct (its userdata) before the
+ * callback sees it: CLI_SET_FLAG (a bool set true, for CLI_NO_ARG) or CLI_SET_STRING (the
+ * value, for CLI_ARG) of the struct t's member m, checked by type. */
+typedef struct cli_set {
+    int key;
+    size_t at; /* offsetof the member */
+    bool flag;
+} cli_set;
+#define CLI_SET_FLAG(key, t, m)                                                                    \
+    {                                                                                              \
+        key, _Generic(((t *)0)->m, bool : offsetof(t, m)), true                                    \
+    }
+#define CLI_SET_STRING(key, t, m)                                                                  \
+    {                                                                                              \
+        key, _Generic(((t *)0)->m, const char * : offsetof(t, m)), false                           \
+    }
+
 typedef struct cli_command {
     const char *name;
     const char *args;    /* positional arguments in usage, "" when none */
@@ -38,6 +56,7 @@ typedef struct cli_command {
     int (*run)(int argc, char **argv);
     bool stop_at_operand; /* options end at the first operand (the global ones, before COMMAND) */
     const char *complete_args; /* what the completion offers for operands: "@domain", "@xml" */
+    const cli_set *sets;       /* options stored without the callback, ended by { 0 } */
 } cli_command;
 
 /* Each command's one-line summary and the paragraph under its usage line:
@@ -77,8 +96,9 @@ int cli_parse_exit(int outcome);
 /* One of a command's own options: key and value (argc/argv for an option that may take the
  * next word, as --pin-address IP does). Nonzero after printing a usage error. */
 typedef int (*cli_opt_fn)(void *userdata, int key, const char *arg, int argc, char **argv);
-/* A command's whole command line: each of its options to fn (may be NULL when it has none),
- * at most max_operands operands (-1: the command checks them) from optind on. CLI_PARSE_DONE,
+/* A command's whole command line: each of its options stored as its .sets say, then to fn
+ * (may be NULL when .sets stores every one), at most max_operands operands (-1: the command
+ * checks them) from optind on. CLI_PARSE_DONE,
  * or CLI_PARSE_HELP / CLI_PARSE_USAGE (printed): return cli_parse_exit() of it. */
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt_fn fn, void *userdata,
               int max_operands);

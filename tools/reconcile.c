@@ -302,6 +302,11 @@ static int reconcile(const nfsroot_policy *policy, virConnectPtr conn, bool appl
 
 static int cmd_reconcile(int argc, char **argv);
 
+typedef struct reconcile_opts {
+    bool apply, boot;
+    const char *break_claim, *host;
+} reconcile_opts;
+
 enum { OPT_APPLY = CLI_KEY_FIRST, OPT_BOOT, OPT_BREAK_CLAIM, OPT_HOST };
 const cli_command cli_cmd_reconcile = {
     CLI_COMMAND_TEXT(reconcile),
@@ -316,28 +321,13 @@ const cli_command cli_cmd_reconcile = {
             { "host", OPT_HOST, CLI_ARG, "ID", "with --break-claim: only if host ID holds it",
               NULL },
             { 0 } },
+    .sets = (const cli_set[]){ CLI_SET_FLAG(OPT_APPLY, reconcile_opts, apply),
+                               CLI_SET_FLAG(OPT_BOOT, reconcile_opts, boot),
+                               CLI_SET_STRING(OPT_BREAK_CLAIM, reconcile_opts, break_claim),
+                               CLI_SET_STRING(OPT_HOST, reconcile_opts, host),
+                               { 0 } },
     .run = cmd_reconcile,
 };
-
-typedef struct reconcile_opts {
-    bool apply, boot;
-    const char *break_claim, *host;
-} reconcile_opts;
-
-static int reconcile_opt(void *userdata, int key, const char *arg, int argc _unused_,
-                         char **argv _unused_)
-{
-    reconcile_opts *o = userdata;
-    if (key == OPT_APPLY)
-        o->apply = true;
-    else if (key == OPT_BOOT)
-        o->boot = true;
-    else if (key == OPT_BREAK_CLAIM)
-        o->break_claim = arg;
-    else if (key == OPT_HOST)
-        o->host = arg;
-    return 0;
-}
 
 /* The claim a host that will not come back left on shared storage: root says so, by hand. */
 static int break_claim(const nfsroot_policy *policy, const char *path, const char *host)
@@ -355,7 +345,7 @@ static int break_claim(const nfsroot_policy *policy, const char *path, const cha
 static int cmd_reconcile(int argc, char **argv)
 {
     reconcile_opts o = { 0 };
-    int c = cli_parse(&cli_cmd_reconcile, argc, argv, reconcile_opt, &o, 0);
+    int c = cli_parse(&cli_cmd_reconcile, argc, argv, NULL, &o, 0);
     if (c < 0)
         return cli_parse_exit(c);
     bool apply = o.apply, boot = o.boot;

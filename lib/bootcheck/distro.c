@@ -113,8 +113,8 @@ static const struct file_check {
       "packages in the guest fails with 'cap_set_file failed'; add 'tsflags=nocaps'" },
     { offsetof(guest_profile_def, portage_tmpfs), "etc/fstab", "distro-portage-tmpfs", F_INFO,
       portage_ok, "'",
-      "' does not put /var/tmp/portage on tmpfs: Portage's locks fail on NFS; add 'tmpfs "
-      "/var/tmp/portage tmpfs uid=portage,gid=portage,mode=775 0 0'" },
+      "' does not put /var/tmp/portage on tmpfs: Portage's locks fail on NFS; add "
+      "'" GUEST_PORTAGE_FSTAB_LINE "'" },
 };
 
 static int check_file(const distro_ctx *x, const struct file_check *c, const char *cmdline)

@@ -107,8 +107,7 @@ static int fstab_end(FILE *out, void *data)
         return r;
     /* Portage's locks fail on NFS: its build directory lives in memory. */
     if (fe->portage_tmpfs && !fe->has_portage)
-        fprintf(out, "tmpfs /var/tmp/portage tmpfs "
-                     "rw,nosuid,nodev,noatime,uid=portage,gid=portage,mode=775 0 0\n");
+        fprintf(out, "%s\n", GUEST_PORTAGE_FSTAB_LINE);
     return 0;
 }
 

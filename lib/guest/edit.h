@@ -8,6 +8,10 @@
 
 /* fstab with its root line(s) replaced by "spec / nfs4 rw 0 0" and, when asked, the Portage
  * tmpfs line added unless /var/tmp/portage has one. */
+/* The line guest_edit_fstab() adds for a profile with portage_tmpfs, and the one the boot
+ * check's distro-portage-tmpfs finding tells to add: Portage's locks fail on NFS. */
+#define GUEST_PORTAGE_FSTAB_LINE                                                                   \
+    "tmpfs /var/tmp/portage tmpfs rw,nosuid,nodev,noatime,uid=portage,gid=portage,mode=775 0 0"
 int guest_edit_fstab(const char *old, const char *spec, bool portage_tmpfs, char **ret);
 /* An INI text with key's line in section (e.g. "[General]", "Domain") set to line; the section
  * is added when missing. Keys compare without case, as libnfsidmap and dnf read them. */

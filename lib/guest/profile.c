@@ -250,3 +250,19 @@ int nfsroot_guest_missing(const char *root, const nfsroot_guest_profile *p, char
     *ret = TAKE_PTR(pkgs);
     return 0;
 }
+
+int nfsroot_guest_dracut_path(const char *root, const nfsroot_guest_profile *p, const char **ret,
+                              nfsroot_error *err)
+{
+    _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd < 0)
+        return nfsroot_err(err, -errno, NULL, "guest tree", root, 0,
+                           "the guest tree '%s' cannot be opened: %s", root, strerror(errno));
+    const guest_tool *t = &p->def->dracut;
+    for (size_t i = 0; i < GUEST_PATHS_MAX && t->paths[i]; i++)
+        if (guest_exists(root_fd, t->paths[i]))
+            return *ret = t->paths[i], 0;
+    return nfsroot_err(err, -ENOENT, NULL, "guest tree", root, 0,
+                       "the tree '%s' has no dracut (/%s): install %s and %s in it", root,
+                       t->paths[0], t->package, p->def->nfs_module_package);
+}

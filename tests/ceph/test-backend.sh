@@ -22,12 +22,7 @@ DATA=$(readlink -f "$(dirname "$0")/../data/ceph")
 [ -x "$HOOK" ] || { echo "FAIL: hook binary '$1' not found"; exit 1; }
 ceph_prereqs
 ceph_isolate "$0" "$@"
-if ! ns_private || ! ns_tmpfs /run; then echo "FAIL: namespace setup"; exit 1; fi
-
-ceph_test_sandbox vnr-ceph
-
-ceph_test_up
-echo "cluster up in $CEPH_UP_MS ms"
+ceph_test_begin vnr-ceph
 # The export root is CephFS's root, as ceph-fuse mounts it on every host.
 mkdir -p "$W/export" "$W/net" "$W/state" && mount --bind "$W/c/mnt" "$W/export" || exit 1
 mkdir -p "$W/export/mgr"

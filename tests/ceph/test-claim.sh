@@ -27,12 +27,7 @@ CLI=$(readlink -f "$2")
 [ -x "$CLI" ] || { echo "FAIL: CLI binary '$2' not found"; exit 1; }
 ceph_prereqs
 ceph_isolate "$0" "$@"
-if ! ns_private || ! ns_tmpfs /run; then echo "FAIL: namespace setup"; exit 1; fi
-
-ceph_test_sandbox vnr-ceph
-
-ceph_test_up
-echo "cluster up in $CEPH_UP_MS ms"
+ceph_test_begin vnr-ceph
 mkdir -p "$W/export" "$W/net" && mount --bind "$W/c/mnt" "$W/export" || exit 1
 check "ganesha nodeA starts" ceph_ganesha nodeA 2049
 check "ganesha nodeB starts" ceph_ganesha nodeB 2050

@@ -121,6 +121,15 @@ check "--reuse: its own image, made by dracut" grep -qx "from dracut" "$T/boot/r
 check "--reuse: not linked to anything" [ "$(stat -c %h "$T/boot/r1/initrd.img")" = 1 ]
 check "--reuse: the tree's marker untouched" grep -qx started "$T/export/r1/.virt-nfsroot-create"
 
+# 4b. dracut where the profile's table also looks for it (/usr/sbin, not /usr/bin): create runs
+# the one the package check found.
+"$T/bin/mktree" "$T/export/s1"
+: >"$T/export/s1/boot/vmlinuz-$KVER"
+mv "$T/export/s1/usr/bin/dracut" "$T/export/s1/usr/sbin/dracut"
+run create s1 --reuse
+check "dracut in /usr/sbin: not refused" not grep -q "has no dracut" "$T/o/err"
+check "dracut in /usr/sbin: the image is that dracut's" grep -qx "from dracut" "$T/boot/s1/initrd.img"
+
 # 5. A failed --from-dir (a tree without a kernel): nothing at the target; the copy stays in
 # staging, and the error says where and how to resume.
 mkdir "$T/given"

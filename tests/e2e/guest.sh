@@ -60,16 +60,24 @@ PY
     echo "timing: guest image by 'virt-nfsroot create --cache-only' (from cache: $E2E_FROM_CACHE): $(lv_elapsed "$t") s"
     [ -n "$E2E_IMAGE" ] && [ -n "$E2E_KVER" ] || return 1
     # Images of an older recipe or package set are of no further use (431 MB each).
-    find "$E2E_CREATE_CACHE/trees" -mindepth 1 -maxdepth 1 -name 'debian-*' \
-        ! -name "${E2E_IMAGE##*/}" ! -name "${E2E_IMAGE##*/}.done" -exec rm -rf {} +
+    e2e_prune_cache "$E2E_CREATE_CACHE/trees" "${E2E_IMAGE##*/}"
     e2e_publish_initrd
+}
+
+# e2e_prune_cache TREES KEEP : every entry of create's tree cache TREES (<cache>/trees) but KEEP
+# and its record removed, under create's cache lock (TREES/.lock, waited for as create waits), so
+# a create that fills or copies an entry meanwhile (another test, --cache-only) keeps it whole.
+e2e_prune_cache() {
+    flock -w 1800 "$1/.lock" find "$1" -mindepth 1 -maxdepth 1 -name 'debian-*' \
+        ! -name "$2" ! -name "$2.done" -exec rm -rf {} +
 }
 
 # e2e_publish_initrd : a world-readable copy of the cached tree's dracut image, for
 # unit.bootcheck-dracut-image, which also runs as nobody (scripts/test): create's cache stays
 # root-only (trees/ is 0700, dracut writes its image 0600: it holds the tree's etc/shadow).  The
-# cached tree has no password (root:*) and an empty machine-id, so its image holds no secret.  $E2E_CACHE/dracut-image/initrd.img-KVER, replaced
-# by rename; images of older kernels are removed.
+# cached tree has no password (root:*) and an empty machine-id, so its image holds no secret.
+# The copy is $E2E_CACHE/dracut-image/initrd.img-KVER, replaced by rename; images of older
+# kernels are removed.
 e2e_publish_initrd() {
     local src=$E2E_IMAGE/boot/initrd.img-$E2E_KVER dir=$E2E_CACHE/dracut-image tmp
     if [ ! -f "$src" ] || [ -L "$src" ]; then

@@ -288,3 +288,12 @@ ceph_test_cleanup() {
 ceph_test_up() {
     ceph_up "$W/c" || { echo "FAIL: cluster"; tail -5 "$W"/c/log/*.out; exit 1; }
 }
+
+# A test's start inside ceph_isolate: private mounts and /run, the sandbox /var/tmp/PREFIX.*
+# (ceph_test_sandbox), the cluster up (ceph_test_up) and how long that took.
+ceph_test_begin() {
+    if ! ns_private || ! ns_tmpfs /run; then echo "FAIL: namespace setup"; exit 1; fi
+    ceph_test_sandbox "$1"
+    ceph_test_up
+    echo "cluster up in $CEPH_UP_MS ms"
+}

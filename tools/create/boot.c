@@ -11,10 +11,51 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 /* In a guest's boot directory: its link to the store's image, named by no domain. */
 #define CREATE_STORE_REF ".initramfs-store-link"
+
+/* ---- the kernel ---------------------------------------------------------------------------- */
+
+/* A kernel release as kernels name themselves ("6.12.48+deb13-amd64"): the tree names its files,
+ * and the version goes into paths and onto the terminal. */
+static bool kernel_release_ok(const char *v)
+{
+    return v[0] && v[0] != '.' &&
+           strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789._+~-") == strlen(v);
+}
+
+/* The newest /boot/vmlinuz-VERSION of the tree that has /lib/modules/VERSION. */
+int create_find_kernel(create_ctx *c)
+{
+    _cleanup_free_ char *boot = NULL;
+    if (asprintf(&boot, "%s/boot", c->target) < 0)
+        return -ENOMEM;
+    _cleanup_(closedirp) DIR *d = opendir(boot);
+    if (!d)
+        return -ENOENT;
+    struct dirent *e;
+    char best[256] = "";
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "vmlinuz-", 8) || strlen(e->d_name) >= sizeof(best) + 8)
+            continue;
+        const char *v = e->d_name + 8;
+        if (!kernel_release_ok(v))
+            continue;
+        char mod[4096];
+        struct stat st;
+        snprintf(mod, sizeof(mod), "%s/lib/modules/%s", c->target, v);
+        if (stat(mod, &st) == 0 && S_ISDIR(st.st_mode) && strverscmp(v, best) > 0)
+            snprintf(best, sizeof(best), "%s", v);
+    }
+    if (!best[0])
+        return -ENOENT;
+    free(c->kver);
+    c->kver = strdup(best);
+    return c->kver ? 0 : -ENOMEM;
+}
 
 /* ---- initramfs and boot files --------------------------------------------------------------- */
 
@@ -171,14 +212,18 @@ static int run_dracut(create_ctx *c, create_stage *st)
     _cleanup_free_ char *out = NULL;
     if (asprintf(&out, "/boot/initrd.img-%s", c->kver) < 0)
         return -ENOMEM;
-    char *argv[] = { "/usr/bin/dracut", "-q", "--force", "--kver", c->kver, out, NULL };
-    char bin[4096];
-    snprintf(bin, sizeof(bin), "%s/usr/bin/dracut", c->target);
-    if (access(bin, X_OK) < 0) {
-        cli_error("the tree has no dracut (/usr/bin/dracut): install dracut and dracut-network "
-                  "in it");
-        return -ENOENT;
-    }
+    /* Where the profile's table finds it, as the package check does. */
+    nfsroot_error err = { 0 };
+    const char *rel = NULL;
+    _cleanup_free_ char *bin = NULL;
+    int r = create_guest_profile(c);
+    if (r < 0)
+        return r;
+    if ((r = nfsroot_guest_dracut_path(c->target, c->profile, &rel, &err)) < 0)
+        return cli_lib_error(&err, r, "no dracut"), r;
+    if (asprintf(&bin, "/%s", rel) < 0)
+        return -ENOMEM;
+    char *argv[] = { bin, "-q", "--force", "--kver", c->kver, out, NULL };
     snprintf(st->note, sizeof(st->note), "dracut built it");
     return create_spawn(c, c->target, argv);
 }

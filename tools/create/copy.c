@@ -16,7 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 /* Can the filesystem of the directory dfd share extents? One block written to an unnamed file
  * and cloned into another (both vanish with their fds): nothing of the source is read. */

@@ -1,35 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot create: from nothing to a defined (and started) root-on-NFS guest. This file has
- * the option table, the order of the stages, their progress lines and what is said on failure;
- * the stages live in create-tree.c and create-domain.c, the guest knowledge in lib/guest. */
+/* virt-nfsroot create: from nothing to a defined (and started) root-on-NFS guest. This file is
+ * the top of create/: the order of the stages, their progress lines and what is said on failure
+ * (command.c reads the options). The stages live in target.c, tree.c, boot.c and domain.c, the
+ * guest knowledge in lib/guest. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "create.h"
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    interrupted = sig;
-}
-
-bool create_interrupted(void)
-{
-    return interrupted != 0;
-}
-
-double create_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "ctx.h"
 
 static void ctx_done(create_ctx *c)
 {
@@ -323,17 +304,14 @@ static int cache_cmd(create_opts *o)
     return create_cache_cmd(&c) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
-static int create(create_opts *o)
+int create_run(create_opts *o)
 {
     if (o->cache_list || o->cache_prune)
         return cache_cmd(o);
     cli_log_open();
     _cleanup_(ctx_done)
         create_ctx c = { .o = o, .log_fd = -1, .stages_fd = -1, .t0 = create_now() };
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    create_catch_signals();
     int r = create_prepare(&c);
     if (r < 0) {
         create_tree_abandon(&c);
@@ -383,283 +361,4 @@ static int create(create_opts *o)
     else if (r == 0)
         print_done(&c);
     return r < 0 ? EXIT_FAIL : EXIT_OK;
-}
-
-static int cmd_create(int argc, char **argv);
-
-enum {
-    OPT_RELEASE = CLI_KEY_FIRST,
-    OPT_MIRROR,
-    OPT_TARBALL,
-    OPT_FROM_DIR,
-    OPT_NETWORK,
-    OPT_PIN,
-    OPT_MEMORY,
-    OPT_VCPUS,
-    OPT_SSH_KEY,
-    OPT_ROOT_PW,
-    OPT_PACKAGES,
-    OPT_PATH,
-    OPT_REUSE,
-    OPT_BOOT_IN_EXPORT,
-    OPT_START,
-    OPT_DRY,
-    OPT_VIRT_TYPE,
-    OPT_CACHE_ONLY,
-    OPT_NO_PIN,
-    OPT_CACHE_LIST,
-    OPT_CACHE_PRUNE,
-    OPT_CLONE_OF,
-};
-
-const cli_command cli_cmd_create = {
-    CLI_COMMAND_TEXT(create),
-    .args = "NAME",
-    .opts =
-        (const cli_opt[]){
-            { "release", OPT_RELEASE, CLI_ARG, "REL", "Debian release (default trixie)",
-              "trixie bookworm" },
-            { "mirror", OPT_MIRROR, CLI_ARG, "URL",
-              "Debian mirror (default: the host's apt sources)", NULL },
-            { "from-tarball", OPT_TARBALL, CLI_ARG, "FILE",
-              "unpack this root tree (tar, gz, xz, zstd) instead", "@file" },
-            { "from-dir", OPT_FROM_DIR, CLI_ARG, "DIR", "copy this root tree instead", "@dir" },
-            { "clone-of", OPT_CLONE_OF, CLI_ARG, "GUEST",
-              "copy this stopped guest's tree (made by create) instead", "@domain" },
-            { "network", OPT_NETWORK, CLI_ARG, "NET", "libvirt network (default 'default')", NULL },
-            { "pin-address", OPT_PIN, CLI_OPT_ARG, "IP",
-              "the guest's static DHCP address: IP (default: the next free)", NULL },
-            { "no-pin-address", OPT_NO_PIN, CLI_NO_ARG, NULL,
-              "no static address: export to the whole network", NULL },
-            { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
-            { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 1)", NULL },
-            { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
-              "kvm or qemu (default kvm where libvirt can run it)", "kvm qemu" },
-            { "ssh-key", OPT_SSH_KEY, CLI_ARG, "FILE", "a public key for root's ssh login",
-              "@file" },
-            { "root-password-file", OPT_ROOT_PW, CLI_ARG, "FILE",
-              "root's password, read from FILE (never in argv)", "@file" },
-            { "packages", OPT_PACKAGES, CLI_ARG, "P,...", "more Debian packages", NULL },
-            { "path", OPT_PATH, CLI_ARG, "DIR", "the root tree (default <first export root>/NAME)",
-              "@dir" },
-            { "reuse", OPT_REUSE, CLI_NO_ARG, NULL,
-              "resume an interrupted run, or configure an existing tree as it is", NULL },
-            { "boot-in-export", OPT_BOOT_IN_EXPORT, CLI_NO_ARG, NULL,
-              "boot from the tree's /boot, not the policy's boot directory", NULL },
-            { "start", OPT_START, CLI_NO_ARG, NULL, "start the guest once it is defined", NULL },
-            { "cache-only", OPT_CACHE_ONLY, CLI_NO_ARG, NULL,
-              "only fill the tree cache for --release/--packages (no NAME, no domain)", NULL },
-            { "dry-run", OPT_DRY, CLI_NO_ARG, NULL, "check the request, change nothing", NULL },
-            { "cache-list", OPT_CACHE_LIST, CLI_NO_ARG, NULL, "list the tree cache", NULL },
-            { "cache-prune", OPT_CACHE_PRUNE, CLI_OPT_ARG, "all",
-              "remove unusable and month-old cache entries (=all: every one)", "all" },
-            { 0 } },
-    .run = cmd_create,
-};
-
-/* "1024", "512M", "1G", "2GiB" -> MiB; 0 when unreadable or below 128 MiB. */
-static unsigned long parse_memory(const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-')
-        return 0;
-    if (*end == 'G' || *end == 'g')
-        v *= 1024, end++;
-    else if (*end == 'M' || *end == 'm')
-        end++;
-    if (*end == 'i' || *end == 'I')
-        end++;
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end || v < 128 || v > 16ULL * 1024 * 1024)
-        return 0;
-    return (unsigned long)v;
-}
-
-/* --vcpus: 1 to 256, else 0. */
-static unsigned long parse_vcpus(const char *arg)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(arg, &end, 10);
-    return errno || *end || v < 1 || v > 256 ? 0 : v;
-}
-
-static int create_opt(void *userdata, int key, const char *arg, int argc, char **argv)
-{
-    create_opts *o = userdata;
-    switch (key) {
-    case OPT_RELEASE:
-        if (strcmp(arg, "trixie") && strcmp(arg, "bookworm"))
-            return cli_usage_error("create", "--release takes 'trixie' or 'bookworm', not '%s'",
-                                   arg);
-        o->release = arg;
-        break;
-    case OPT_MIRROR:
-        if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8) &&
-            strncmp(arg, "file:///", 8))
-            return cli_usage_error("create", "--mirror '%s' is not an http(s):// or file:// URL",
-                                   arg);
-        o->mirror = arg;
-        break;
-    case OPT_TARBALL:
-        o->from_tarball = arg;
-        return cli_file_arg_check("create", "--from-tarball", arg);
-    case OPT_FROM_DIR:
-        o->from_dir = arg;
-        break;
-    case OPT_NETWORK:
-        o->network = arg;
-        break;
-    case OPT_PIN:
-        o->pin = true;
-        o->pin_ip = arg;
-        if (!o->pin_ip && optind < argc && annotate_is_ipv4(argv[optind]))
-            o->pin_ip = argv[optind++];
-        break;
-    case OPT_NO_PIN:
-        o->no_pin = true;
-        break;
-    case OPT_MEMORY:
-        if (!(o->memory_mib = parse_memory(arg)))
-            return cli_usage_error("create",
-                                   "--memory '%s' is not a size of at least 128 MiB "
-                                   "(e.g. 1024, 512M, 2G)",
-                                   arg);
-        break;
-    case OPT_VCPUS:
-        if (!(o->vcpus = parse_vcpus(arg)))
-            return cli_usage_error("create", "--vcpus '%s' is not a number from 1 to 256", arg);
-        break;
-    case OPT_VIRT_TYPE:
-        if (strcmp(arg, "kvm") && strcmp(arg, "qemu"))
-            return cli_usage_error("create", "--virt-type takes 'kvm' or 'qemu', not '%s'", arg);
-        o->virt_type = arg;
-        break;
-    case OPT_SSH_KEY:
-        o->ssh_key = arg;
-        return cli_file_arg_check("create", "--ssh-key", arg);
-    case OPT_ROOT_PW:
-        o->root_password_file = arg;
-        return cli_file_arg_check("create", "--root-password-file", arg);
-    case OPT_PACKAGES:
-        o->packages = arg;
-        break;
-    case OPT_PATH:
-        o->path = arg;
-        break;
-    case OPT_REUSE:
-        o->reuse = true;
-        break;
-    case OPT_BOOT_IN_EXPORT:
-        o->boot_in_export = true;
-        break;
-    case OPT_START:
-        o->start = true;
-        break;
-    case OPT_DRY:
-        o->dry_run = true;
-        break;
-    case OPT_CACHE_ONLY:
-        o->cache_only = true;
-        break;
-    case OPT_CACHE_LIST:
-        o->cache_list = true;
-        break;
-    case OPT_CACHE_PRUNE:
-        if (arg && strcmp(arg, "all"))
-            return cli_usage_error("create", "--cache-prune takes '=all' or nothing, not '%s'",
-                                   arg);
-        o->cache_prune = true;
-        o->cache_prune_all = arg != NULL;
-        break;
-    case OPT_CLONE_OF:
-        o->clone_of = arg;
-        break;
-    }
-    return 0;
-}
-
-/* Packages are Debian names, comma-separated: nothing a shell or apt could read otherwise. */
-static bool packages_ok(const char *s)
-{
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("+-.,:", *p)))
-            return false;
-    return s[0] && s[0] != ',' && s[0] != '-';
-}
-
-static int check_args(create_opts *o, int argc, char **argv)
-{
-    if (o->cache_list || o->cache_prune) {
-        if (optind < argc || o->cache_only || (o->cache_list && o->cache_prune))
-            return cli_usage_error("create", "--cache-list and --cache-prune stand alone");
-        o->name = "cache";
-        return EXIT_OK;
-    }
-    if (o->cache_only) {
-        if (optind < argc)
-            return cli_usage_error("create", "--cache-only takes no NAME");
-        if (o->from_tarball || o->from_dir || o->start || o->pin || o->path || o->reuse)
-            return cli_usage_error("create", "--cache-only fills the Debian tree cache only: "
-                                             "no --from-*, --path, --reuse, --pin-address or "
-                                             "--start");
-        o->name = "cache";
-    } else {
-        if (optind >= argc)
-            return cli_usage_error("create", "which guest? Give its NAME");
-        if (optind + 1 < argc)
-            return cli_usage_error("create", "unexpected argument '%s'", argv[optind + 1]);
-        o->name = argv[optind];
-        if (!nfsroot_domain_name_ok(o->name, true)) {
-            cli_error("create: '%s' is not a valid guest name: use at most 63 letters, digits "
-                      "and '-', not starting with '-' (it is the domain name, the hostname and "
-                      "the tree's directory)",
-                      o->name);
-            return EXIT_USAGE;
-        }
-    }
-    if (!!o->from_tarball + !!o->from_dir + !!o->clone_of > 1)
-        return cli_usage_error("create", "give one of --from-tarball, --from-dir and --clone-of");
-    if (o->clone_of && (o->cache_only || o->reuse))
-        return cli_usage_error("create", "--clone-of makes a new tree: no --cache-only or --reuse");
-    if (o->pin && o->no_pin)
-        return cli_usage_error("create", "give --pin-address or --no-pin-address, not both");
-    /* Pinned unless told otherwise: the first guest is exported to itself alone (issue 22). */
-    o->pin = !o->cache_only && !o->no_pin;
-    if ((o->from_tarball || o->from_dir || o->clone_of) && (o->release || o->mirror || o->packages))
-        return cli_usage_error("create", "--release, --mirror and --packages are for "
-                                         "debootstrap, not for a given tree");
-    if (o->packages && !packages_ok(o->packages))
-        return cli_usage_error("create",
-                               "--packages '%s' is not a comma-separated list of "
-                               "Debian package names",
-                               o->packages);
-    if (o->path && o->path[0] != '/')
-        return cli_usage_error("create", "--path '%s' is not an absolute path", o->path);
-    if (!o->release)
-        o->release = "trixie";
-    if (!o->network)
-        o->network = "default";
-    if (!o->memory_mib)
-        o->memory_mib = 1024;
-    if (!o->vcpus)
-        o->vcpus = 1;
-    /* No --virt-type: create_domain_precheck() asks libvirt what it can run. */
-    return EXIT_OK;
-}
-
-static int cmd_create(int argc, char **argv)
-{
-    create_opts o = { 0 };
-    int c = cli_parse(&cli_cmd_create, argc, argv, create_opt, &o, -1);
-    if (c < 0)
-        return cli_parse_exit(c);
-    int r = check_args(&o, argc, argv);
-    /* What create makes is read by QEMU's user and the guest: the modes it names, not the
-     * caller's umask (077 left the boot files unreadable to libvirt-qemu); its programs too. */
-    umask(022);
-    return r != EXIT_OK ? r : create(&o);
 }

@@ -8,7 +8,7 @@
 #include <sys/random.h>
 #include <syslog.h>
 
-#include "create.h"
+#include "ctx.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 static void profile_freep(nfsroot_guest_profile **p)
 {
@@ -64,7 +64,7 @@ int create_guest_packages(const char *release, const char *extra, char **ret_inc
     return 0;
 }
 
-static int detect(create_ctx *c)
+int create_guest_profile(create_ctx *c)
 {
     if (c->profile)
         return 0;
@@ -77,7 +77,7 @@ static int detect(create_ctx *c)
 
 int create_guest_prepare(create_ctx *c)
 {
-    int r = detect(c);
+    int r = create_guest_profile(c);
     if (r < 0)
         return r;
     nfsroot_error err = { 0 };
@@ -197,7 +197,7 @@ static int own_host_keys(create_ctx *c)
 
 int create_guest_configure(create_ctx *c, const char *server)
 {
-    int r = detect(c);
+    int r = create_guest_profile(c);
     if (r < 0)
         return r;
     _cleanup_(config_freep) nfsroot_guest_config *g = NULL;

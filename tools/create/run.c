@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "create.h"
+#include "ctx.h"
 
 /* ---- running programs ------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
  * read by the library (nfsroot_netdhcp_parse); this file only talks to libvirt. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -32,6 +33,13 @@ bool annotate_is_ipv4(const char *s)
     nfsroot_cidr c;
     return s && nfsroot_cidr_subnet(s, 32, &c) == 0 && c.family == AF_INET &&
            memcmp(c.addr, zero, 4) != 0;
+}
+
+const char *annotate_pin_arg(const char *arg, int argc, char **argv)
+{
+    if (!arg && optind < argc && annotate_is_ipv4(argv[optind]))
+        arg = argv[optind++];
+    return arg;
 }
 
 static const char *addr_str(const nfsroot_cidr *c, char *buf, size_t len)

@@ -40,5 +40,8 @@ void owned_forget(const char *uuid);
 
 /* Is s a numeric IPv4 address (not 0.0.0.0)? */
 bool annotate_is_ipv4(const char *s);
+/* --pin-address's value: "=IP", or the next word when it is an address ("--pin-address IP",
+ * optind moves past it); NULL: none given (the next free). */
+const char *annotate_pin_arg(const char *arg, int argc, char **argv);
 
 #endif

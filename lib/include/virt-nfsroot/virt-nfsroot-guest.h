@@ -77,6 +77,11 @@ NFSROOT_API int nfsroot_guest_root_password_usable(const char *root, nfsroot_err
  * 0 or -errno. */
 NFSROOT_API int nfsroot_guest_missing(const char *root, const nfsroot_guest_profile *p, char **ret,
                                       nfsroot_error *err);
+/* Where profile p's dracut is in the tree at root: the first of the profile's paths for it that
+ * exists there ("usr/bin/dracut", relative to the root; static), or -ENOENT naming the package
+ * that ships it. */
+NFSROOT_API int nfsroot_guest_dracut_path(const char *root, const nfsroot_guest_profile *p,
+                                          const char **ret, nfsroot_error *err);
 /* The dracut configuration file the profile writes (etc/dracut.conf.d/90-virt-nfsroot.conf):
  * the same for every guest of a profile, so its hash keys a shared initramfs. Caller frees. */
 NFSROOT_API int nfsroot_guest_dracut_conf(const nfsroot_guest_profile *p, char **ret);

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot create: what create.c (the stages), create-tree.c (tree, kernel, initramfs, boot
- * files), create-domain.c (libvirt) and create-guest.c (the library's guest room) share.
+/* virt-nfsroot create: what its files share. The options, the context a run carries from
+ * stage to stage, and each file's functions. The files stand in floors, each calling only the
+ * ones below it:
+ *   command.c (the options)
+ *   create.c (the run: the stages in order)
+ *   tree.c (source, tree and kernel stages)
+ *   cache.c (the tree cache)  domain.c (libvirt)
+ *   target.c (target, staging tree)  boot.c (kernel, initramfs, boot files)  guest.c (lib/guest)
+ *   clone.c (--clone-of)
+ *   run.c (programs, copies, removal)
+ *   copy.c (how a copy is made)
+ *   ctx.c (signals, clock, stage markers, hash)
  * Private. */
-#ifndef NFSROOT_CREATE_H
-#define NFSROOT_CREATE_H
+#ifndef NFSROOT_CREATE_CTX_H
+#define NFSROOT_CREATE_CTX_H
 
 #include "annotate.h"
 #include "cli.h"
@@ -55,15 +65,13 @@ typedef struct create_ctx {
     bool target_made;  /* this run made the directory (a placeholder until the tree is placed) */
     bool tree_touched; /* this run wrote into it */
     char *cache_entry; /* the cached tree used or made, NULL: none */
-    bool tree_cached;
-    bool tree_shared; /* this run's staging tree is the cache entry's (copy or source) */
-    char *mirror;     /* debootstrap's mirror, trailing slashes cut */
-    bool mirror_host; /* it is the host's: only then the cache and the initramfs store */
-    char *keyring;    /* what debootstrap checks the Release file against */
-    uint64_t bar_total, bar_free;
-    /* a copy's bar: its size, the free space when it began */ /* the tree is (a copy of) a
-                                                                  complete cache entry */
-    char *kver;                                                /* the guest's kernel version */
+    bool tree_cached;  /* the tree is (a copy of) a complete cache entry */
+    bool tree_shared;  /* this run's staging tree is the cache entry's (copy or source) */
+    char *mirror;      /* debootstrap's mirror, trailing slashes cut */
+    bool mirror_host;  /* it is the host's: only then the cache and the initramfs store */
+    char *keyring;     /* what debootstrap checks the Release file against */
+    uint64_t bar_total, bar_free; /* a copy's bar: its size, the free space when it began */
+    char *kver;                   /* the guest's kernel version */
     char *boot_dir; /* <first boot_dir>/NAME, or <target>/boot with --boot-in-export */
     bool boot_dir_made;
     char *kernel, *initrd; /* what the domain boots */
@@ -85,41 +93,59 @@ typedef struct create_ctx {
     double t0;
 } create_ctx;
 
+/* ctx.c */
 /* Ctrl-C / SIGTERM seen: stages stop at the next program or step. */
 bool create_interrupted(void);
+/* From now on SIGINT, SIGTERM and SIGHUP only set what create_interrupted() reads. */
+void create_catch_signals(void);
 double create_now(void);
-
-/* create-tree.c: target, staging, tree, kernel, markers */
+/* The stage markers (--reuse resumes): in the locked .stages file, never in a tree. */
 bool create_marker_has(const create_ctx *c, const char *what);
 int create_marker_add(const create_ctx *c, const char *what);
 uint64_t create_fnv1a(uint64_t h, const void *data, size_t n);
-/* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
-int create_find_kernel(create_ctx *c);
+
+/* create.c: the stages in order, with their progress, failure and summary output. */
+int create_run(create_opts *o);
+
+/* target.c */
 int create_target_check(create_ctx *c);
-/* The mirror (only the host's fills the tree cache) and the keyring debootstrap verifies it
- * with; refusals that change nothing. */
-int create_source_check(create_ctx *c);
 /* The staging tree the stages build in (or, --reuse, the existing tree itself). */
 int create_target_make(create_ctx *c);
 /* The finished staging tree renamed into place (never over anything but an empty directory). */
 int create_tree_place(create_ctx *c);
 /* A run that failed before its tree was placed: the empty placeholder at the target goes. */
 void create_tree_abandon(create_ctx *c);
-int create_tree(create_ctx *c, create_stage *st);
-int create_kernel(create_ctx *c, create_stage *st);
-/* --cache-list, --cache-prune[=all]: the tree cache's entries, under create's cache lock. */
-int create_cache_cmd(create_ctx *c);
 /* After the last stage: the tree becomes enterable for libvirt-qemu. */
 void create_tree_finish(const create_ctx *c);
 
-/* create-boot.c */
+/* tree.c */
+/* The mirror (only the host's fills the tree cache) and the keyring debootstrap verifies it
+ * with; refusals that change nothing. */
+int create_source_check(create_ctx *c);
+int create_tree(create_ctx *c, create_stage *st);
+int create_kernel(create_ctx *c, create_stage *st);
+
+/* cache.c */
+/* <cache>/trees/debian-<release>-<hash of recipe, package set>. */
+int create_cache_entry_path(create_ctx *c, const char *packages, char **ret);
+/* A complete entry for packages copied into the staging tree (--cache-only: the entry is the
+ * tree): 1; 0 when there is none (or the cache is not usable). */
+int create_tree_from_cache(create_ctx *c, create_stage *st, const char *packages);
+/* The finished tree stored as the entry, its record naming the initramfs hash. */
+int create_cache_store(create_ctx *c, create_stage *st, const char *hash);
+/* --cache-list, --cache-prune[=all]: the tree cache's entries, under create's cache lock. */
+int create_cache_cmd(create_ctx *c);
+
+/* boot.c */
+/* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
+int create_find_kernel(create_ctx *c);
 int create_initramfs(create_ctx *c, create_stage *st);
 /* (kernel version, dracut configuration) of the tree as 16 hex digits. */
 int create_dracut_hash(create_ctx *c, char ret[17]);
 /* <first boot_dirs entry>/NAME: a guest's kernel and its link to the shared initramfs. */
 int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret);
 
-/* create-run.c */
+/* run.c */
 /* cp -a of a tree's contents into the directory to (a bar when c->bar_total is set); *ret_how
  * (may be NULL): "reflink" or "plain copy". */
 int create_copy_tree(create_ctx *c, const char *from, const char *to, const char **ret_how);
@@ -130,18 +156,18 @@ int create_spawn(create_ctx *c, const char *root, char *const argv[]);
  * beneath the opened parent (never through a symbolic link). */
 int create_remove_tree(const char *parent, const char *name);
 
-/* create-copy.c: from and to opened without following a link; *ret_how as create_copy_tree's. */
+/* copy.c: from and to opened without following a link; *ret_how as create_copy_tree's. */
 int create_copy_check(const char *from, const char *to, const char **ret_how);
 /* After a failed copy into the directory to: when its file system stores no POSIX ACLs
  * (ceph-fuse without client_acl_type = posix_acl), say so and how to mount it; true if it did. */
 bool create_copy_explain_acls(const char *to);
 
-/* create-clone.c: --clone-of's guest (stopped, its tree recorded by create) as from_dir, and
+/* clone.c: --clone-of's guest (stopped, its tree recorded by create) as from_dir, and
  * what in its tree copy must not be the original's (ssh host keys). */
 int create_clone_source(create_ctx *c);
 int create_clone_identity(create_ctx *c);
 
-/* create-domain.c */
+/* domain.c */
 int create_domain_precheck(create_ctx *c);
 int create_configure(create_ctx *c, create_stage *st);
 int create_define(create_ctx *c, create_stage *st);
@@ -149,11 +175,13 @@ int create_validate(create_ctx *c, create_stage *st);
 int create_start(create_ctx *c, create_stage *st);
 void create_undefine(create_ctx *c);
 
-/* create-guest.c: the library's guest room (lib/guest), as create needs it. */
+/* guest.c: the library's guest room (lib/guest), as create needs it. */
 /* Packages for a Debian release: debootstrap's --include (the profile's and extra "a,b",
  * comma-separated) and, apart, the kernel's (space-separated; ret_kernel may be NULL). */
 int create_guest_packages(const char *release, const char *extra, char **ret_include,
                           char **ret_kernel);
+/* The tree's distribution profile into c->profile (once). */
+int create_guest_profile(create_ctx *c);
 /* The configuration a tree needs before its kernel is installed (dracut's). */
 int create_guest_prepare(create_ctx *c);
 /* The whole per-guest configuration; sets c->cmdline and c->osinfo, and c->root_password when
