@@ -282,4 +282,39 @@ check "  ... export-999, export-2 and vm1's export stay, vm1 still listed" \
 check "reconcile on B finds no orphan now" \
     bash -c "! VIRT_NFSROOT_CONFIG='$W/B/policy.conf' '$CLI' reconcile --boot --json | grep -q orphan"
 check "A: release vm1" hook A vm1 release end
+# ---- doctor: every ganesha node of the grace database watches conf-nfs.vnr
+# (nodeA was SIGKILLed and taken out of the grace database above; nodeB runs)
+# doctor's ceph-watch row under host A's policy holds every TEXT (status ST)
+# shellcheck disable=SC2317 # run by check
+watch_row() {
+    VIRT_NFSROOT_CONFIG=$W/A/policy.conf "$CLI" doctor --json --connect test:///default 2>/dev/null |
+        python3 -c '
+import json, sys
+c = [c for c in json.load(sys.stdin)["checks"] if c["id"] == "ceph-watch"]
+ok = c and c[0]["status"] == sys.argv[1] and all(t in c[0]["summary"] for t in sys.argv[2:])
+sys.exit(0 if ok else "row %s" % c)' "$@"
+}
+check "doctor: nodeB, the one node of the grace database, watches conf-nfs.vnr" \
+    watch_row pass "1 ganesha node(s) watch conf-nfs.vnr; the grace database holds 1 (nodeB)"
+check "nodeA (stopped) is put back into the grace database" \
+    ganesha-rados-grace --cephconf "$CEPH_CONF" --pool .nfs --ns vnr add nodeA
+check "doctor with nodeA stopped: the row fails, naming the grace database's nodes" \
+    watch_row fail "1 of the 2 ganesha node(s) of the grace database (nodeA, nodeB) do not watch conf-nfs.vnr (1 answered"
+eval "ceph_ganesha_conf_watching() $(declare -f ceph_ganesha_conf | tail -n +2)"
+# shellcheck disable=SC2317 # called by ceph_ganesha
+ceph_ganesha_conf() { ceph_ganesha_conf_watching "$@" | grep -v watch_url; }
+check "ganesha nodeA starts without watch_url" ceph_ganesha nodeA 2049
+# shellcheck disable=SC2317 # run by check
+watchers() { [ "$(ceph_rados listwatchers "$1" 2>/dev/null | grep -c '^watcher=')" = "$2" ]; }
+check "  ... it runs: two nodes watch the grace database" ceph_waitfor 600 watchers grace 2
+check "doctor with nodeA not watching: the row fails" \
+    watch_row fail "1 of the 2 ganesha node(s)" "without RADOS_URLS watch_url"
+kill -TERM "$(ceph_pid ganesha-nodeA)" 2>/dev/null
+ceph_waitfor 300 watchers grace 1
+# shellcheck disable=SC2317 # called by ceph_ganesha
+ceph_ganesha_conf() { ceph_ganesha_conf_watching "$@"; }
+check "ganesha nodeA starts again with watch_url" ceph_ganesha nodeA 2049
+check "  ... it watches conf-nfs.vnr" ceph_waitfor 600 watchers conf-nfs.vnr 2
+check "doctor: both nodes watch, the row passes" \
+    watch_row pass "2 ganesha node(s) watch conf-nfs.vnr; the grace database holds 2 (nodeA, nodeB)"
 summary

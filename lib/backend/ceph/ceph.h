@@ -48,6 +48,16 @@ const char *rados_conn_conf_oid(const rados_conn *c); /* conf-nfs.<cluster> */
 /* Is node in ganesha's grace database (object "grace", the rados_cluster recovery backend's)?
  * 1 yes, 0 no, -ENOENT no grace database, other -errno. */
 int rados_conn_grace_member(rados_conn *c, const char *node);
+/* The node ids in the grace database (at most CEPH_GRACE_MEMBERS_MAX, each cut at
+ * CEPH_NODE_ID_MAX bytes, '?' for a byte no node id has) into out, ", " between; -ENOENT no
+ * grace database. */
+#define CEPH_GRACE_MEMBERS_MAX 64
+#define CEPH_NODE_ID_MAX 64
+int rados_conn_grace_members(rados_conn *c, char *out, size_t len, size_t *ret_n);
+/* Who watches conf-nfs.<cluster>: a notify (each watching ganesha reloads the same list, as at
+ * every prepare) and its reply's counts, those that answered and those that did not in 10 s. */
+int rados_conn_watchers(rados_conn *c, unsigned *ret_acks, unsigned *ret_timeouts,
+                        nfsroot_error *err);
 /* The ids of the export-<id> objects in the namespace (canonical names only), at most max. */
 int rados_conn_export_ids(rados_conn *c, uint16_t *ret, size_t max, size_t *ret_n,
                           nfsroot_error *err);
