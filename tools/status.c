@@ -12,8 +12,9 @@ typedef struct row {
     tri running;
     tri *served; /* one per client */
     size_t n_served_yes, n_served_no;
-    const char *state; /* "ok", "missing", "stale" */
+    const char *state; /* "ok", "missing", "stale", "disagrees" */
     char note[256];
+    nfsroot_export_view view; /* what a shared store (the ceph backend's cluster) holds */
 } row;
 
 static const char *tri_str(tri t)
@@ -27,6 +28,29 @@ static void format_since(int64_t since, char *buf, size_t len)
     struct tm tm;
     if (since <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(buf, len, "unknown");
+}
+
+/* "cluster": the shared store's facts and the disagreement; null for a backend without. */
+static void json_view(json *j, const nfsroot_export_view *v)
+{
+    json_key(j, "cluster");
+    if (!v->n && !v->text[0]) {
+        json_null(j);
+        return;
+    }
+    json_begin_object(j);
+    for (size_t i = 0; i < v->n; i++) {
+        const nfsroot_view_fact *f = &v->facts[i];
+        if (f->kind == NFSROOT_VIEW_STRING)
+            json_kv_string(j, f->key, f->s);
+        else if (f->kind == NFSROOT_VIEW_BOOL)
+            json_kv_bool(j, f->key, f->b);
+        else
+            json_kv_string(j, f->key, NULL);
+    }
+    json_kv_string(j, "text", v->text);
+    json_kv_string(j, "disagree", v->disagree[0] ? v->disagree : NULL);
+    json_end_object(j);
 }
 
 static void json_row(json *j, const row *w)
@@ -64,6 +88,7 @@ static void json_row(json *j, const row *w)
             json_bool(j, w->served[c] == TRI_YES);
     }
     json_end_object(j);
+    json_view(j, &w->view);
     json_kv_string(j, "state", w->state);
     json_kv_string(j, "note", w->note[0] ? w->note : NULL);
     json_end_object(j);
@@ -241,6 +266,10 @@ static void print_table(row *rows, size_t n)
             free(cells[i][c]);
     }
     for (size_t i = 0; i < n; i++)
+        if (rows[i].view.text[0])
+            printf("%s %s: cluster: %s\n", cli_esc(nfsroot_plan_get_domain(rows[i].s->plan)),
+                   cli_esc(nfsroot_export_get_path(rows[i].e)), cli_esc(rows[i].view.text));
+    for (size_t i = 0; i < n; i++)
         if (rows[i].note[0] && strcmp(rows[i].state, "ok"))
             printf("%s %s: %s\n", cli_esc(nfsroot_plan_get_domain(rows[i].s->plan)),
                    cli_esc(nfsroot_export_get_path(rows[i].e)), cli_esc(rows[i].note));
@@ -292,6 +321,33 @@ static void check_served(const nfsroot_policy *policy, const nfsroot_state *st, 
         w->state = "ok";
 }
 
+/* The record's rows (one per export) with what its backend's shared store holds, if it has one:
+ * a row whose record the store contradicts "disagrees" (unless already worse). */
+static void check_view(const nfsroot_policy *policy, const nfsroot_state *st, row *rows)
+{
+    _cleanup_(nfsroot_policy_freep) nfsroot_policy *pb = NULL;
+    size_t n = nfsroot_plan_get_n_exports(st->plan);
+    _cleanup_free_ nfsroot_export_view *v = calloc(n + 1, sizeof(*v));
+    nfsroot_error err = { 0 };
+    int r = v ? nfsroot_policy_dup(policy, &pb) : -ENOMEM;
+    if (r == 0) {
+        nfsroot_policy_set_backend(pb, st->backend);
+        r = nfsroot_backend_view(pb, st->plan, v, &err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        row *w = &rows[i];
+        if (r < 0)
+            snprintf(w->view.text, sizeof(w->view.text), "cannot ask: %.240s",
+                     err.message[0] ? err.message : strerror(-r));
+        else
+            w->view = v[i];
+        if (w->view.disagree[0] && !strcmp(w->state, "ok")) {
+            w->state = "disagrees";
+            snprintf(w->note, sizeof(w->note), "%s", w->view.disagree);
+        }
+    }
+}
+
 /* One row per export of every record; returns how many are not "ok". */
 static size_t fill_rows(const nfsroot_policy *policy, virConnectPtr conn, nfsroot_state **list,
                         size_t n_list, row *rows)
@@ -308,8 +364,11 @@ static size_t fill_rows(const nfsroot_policy *policy, virConnectPtr conn, nfsroo
             w->running = running;
             snprintf(w->note, sizeof(w->note), "%s", note);
             check_served(policy, list[i], w);
-            problems += strcmp(w->state, "ok") != 0;
         }
+        size_t n = nfsroot_plan_get_n_exports(list[i]->plan);
+        check_view(policy, list[i], &rows[k - n]);
+        for (size_t e = k - n; e < k; e++)
+            problems += strcmp(rows[e].state, "ok") != 0;
     }
     return problems;
 }

@@ -237,7 +237,8 @@ static void check_domain(const nfsroot_policy *policy, const char *xml, size_t l
     rep->plan = *ret_plan;
     add_plan(rep->f, d, *ret_plan);
     add_boot_checks(rep->f, policy, d, *ret_plan);
-    if (nfsroot_migration_findings(policy, d, *ret_plan, rep->f) < 0)
+    if (nfsroot_migration_findings(policy, d, *ret_plan, rep->f) < 0 ||
+        nfsroot_backend_start_findings(policy, *ret_plan, rep->f) < 0)
         cli_error("out of memory");
 }
 

@@ -84,6 +84,22 @@ int nfsroot_backend_boot_findings(const nfsroot_policy *p, nfsroot_findings *f)
     return b && b->boot_findings ? b->boot_findings(p, f) : 0;
 }
 
+int nfsroot_backend_view(const nfsroot_policy *p, const nfsroot_plan *plan,
+                         nfsroot_export_view *ret, nfsroot_error *err)
+{
+    const nfsroot_backend *b = nfsroot_backend_get(p->backend);
+    for (size_t i = 0; i < plan->n_exports; i++)
+        ret[i] = (nfsroot_export_view){ 0 };
+    return b && b->view ? b->view(p, plan, ret, err) : 0;
+}
+
+int nfsroot_backend_start_findings(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                   nfsroot_findings *f)
+{
+    const nfsroot_backend *b = nfsroot_backend_get(p->backend);
+    return b && b->start_findings ? b->start_findings(p, plan, f) : 0;
+}
+
 bool nfsroot_backend_offers_nfsv3(const nfsroot_policy *p, char *why, size_t len)
 {
     return nfsroot_backend_nfs_versions(p, why, len) & NFSROOT_NFS_V3;

@@ -60,6 +60,12 @@ typedef struct nfsroot_backend {
      * expects the domain). peers: the records of this backend's other running domains. */
     int (*check_incoming)(const nfsroot_policy *p, const nfsroot_plan *plan,
                           const nfsroot_peers *peers, nfsroot_error *err);
+    /* Optional, for a store several hosts share: what it holds of plan's exports, for status
+     * (see nfsroot_backend_view()), and what a start of plan here needs from it, for validate
+     * (findings; 0 or -ENOMEM). Both read only. */
+    int (*view)(const nfsroot_policy *p, const nfsroot_plan *plan, nfsroot_export_view *ret,
+                nfsroot_error *err);
+    int (*start_findings)(const nfsroot_policy *p, const nfsroot_plan *plan, nfsroot_findings *f);
     /* Optional: push onto ret what this backend made for a domain that none of `owners` (the
      * records of this backend) owns. State lock held. */
     int (*list_orphans)(const nfsroot_policy *p, const nfsroot_peers *owners, nfsroot_orphans *ret,

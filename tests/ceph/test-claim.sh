@@ -10,6 +10,10 @@
 # claim. A migration that fails after B's prepare gives the claim back to A. A dead host's
 # claim: void once its ganesha node is out of the grace database. A claim the reader refuses
 # refuses the prepare.
+# status shows what the cluster holds of each export (object, url line, claim) and where it
+# disagrees with the record; validate what a start needs of it (cluster, namespace, claim).
+# doctor's ceph-watch: every node of the grace database watches conf-nfs.vnr (a node stopped,
+# or started without watch_url, fails it).
 # Orphans: `reconcile` lists and removes an export object of ours (our xattrs, id from 1000 up)
 # that the url list does not name and no record owns, and never the mgr module's, one below
 # 1000, or a listed one another host runs.
@@ -38,7 +42,7 @@ sed -i "s|<bridge name='virbr0'/>|&<mac address='52:54:00:e7:53:b6'/>|" "$W/net/
 sandbox_policy "$W" "backend = ceph" "validate = off" "ceph_conf = $CEPH_CONF" \
     "ceph_namespace = vnr"
 for h in A B; do
-    mkdir -p "$W/$h/state"
+    mkdir -p "$W/$h/state" "$W/C"
     sed "s|^state_dir = .*|state_dir = $W/$h/state|" "$W/policy.conf" >"$W/$h/policy.conf"
     echo "ceph_node_id = node$h" >>"$W/$h/policy.conf"
 done
@@ -117,6 +121,63 @@ check "  ... nothing changed: url list and claim as before" \
 check "  ... B keeps no record of vm1" test ! -e "$W/B/state/domains/vm1.state" -a ! -e "$W/B/state/domains/vm1b.state"
 refused B vm2 migrate begin "migrate begin of a domain no host runs" \
     "export path '$W/export/vm2' of domain 'vm2' is not exported in the Ceph cluster"
+
+# ---- 1b. status and validate know the cluster
+# status on host H (--json) FIELD=VALUE...: vm1's row holds each (a cluster.* field: its "cluster")
+# shellcheck disable=SC2317 # run by check
+status_has() {
+    VIRT_NFSROOT_CONFIG=$W/$1/policy.conf "$CLI" status --json 2>/dev/null | python3 -c '
+import json, sys
+row = [r for r in json.load(sys.stdin)["exports"] if r["domain"] == "vm1"][0]
+for a in sys.argv[1:]:
+    k, v = a.split("=", 1)
+    got = row["cluster"][k[8:]] if k.startswith("cluster.") else row[k]
+    got = json.dumps(got) if not isinstance(got, str) else got
+    if v.startswith("~") and v[1:] in got or got == v:
+        continue
+    sys.exit("%s is %s in %s" % (k, got, row))' "${@:2}"
+}
+# validate on host H of domain NAME: finding CODE at LEVEL whose message holds every TEXT
+# shellcheck disable=SC2317 # run by check
+validate_has() {
+    VIRT_NFSROOT_CONFIG=$W/$1/policy.conf "$CLI" validate --json "$W/$2.xml" 2>/dev/null |
+        python3 -c '
+import json, sys
+f = [x for x in json.load(sys.stdin)["findings"] if x["code"] == sys.argv[1]]
+ok = [x for x in f if x["level"] == sys.argv[2] and all(t in x["message"] for t in sys.argv[3:])]
+sys.exit(0 if ok else "findings %s" % f)' "${@:3}"
+}
+oid1=$(urls | sed -n 's|^%url "rados://.nfs/vnr/\(export-[0-9]*\)"$|\1|p')
+check "status on A: vm1's export object, listed, claim nodeA's, no disagreement" \
+    status_has A "cluster.export_object=$oid1" cluster.listed=true cluster.claim_holder=nodeA \
+    cluster.disagree=null
+check "status on A (text): a line of what the cluster holds of vm1" \
+    bash -c "VIRT_NFSROOT_CONFIG='$W/A/policy.conf' '$CLI' status 2>/dev/null | grep -qxF \"vm1 $W/export/vm1: cluster: $oid1 present, listed in conf-nfs.vnr, claimed by host 'nodeA'\""
+ceph_rados get "virt-nfsroot.claim:$W/export/vm1" "$W/claim.saved"
+sed 's/^host nodeA$/host nodeB/' "$W/claim.saved" | ceph_rados put "virt-nfsroot.claim:$W/export/vm1" -
+check "status on A with the claim nodeB's: the row disagrees, naming nodeB" \
+    status_has A state=disagrees cluster.claim_holder=nodeB "note=~held by host 'nodeB', not this host ('nodeA')"
+check "  ... and status exits non-zero" not env VIRT_NFSROOT_CONFIG="$W/A/policy.conf" "$CLI" status
+ceph_rados put "virt-nfsroot.claim:$W/export/vm1" "$W/claim.saved"
+echo -n | ceph_rados put conf-nfs.vnr -
+check "status on A with vm1's url line gone: missing, the cluster's view says why" \
+    status_has A state=missing cluster.listed=false \
+    "cluster.disagree=~export object $oid1 is not listed in conf-nfs.vnr"
+echo "%url \"rados://.nfs/vnr/$oid1\"" | ceph_rados put conf-nfs.vnr -
+check "validate on B of vm1: the claim nodeA holds, one error naming domain and host" \
+    validate_has B vm1 ceph-claim error "domain 'vm1': export path '$W/export/vm1' is claimed" \
+    "on host 'nodeA'"
+check "validate on B of vm2: the cluster would let it start" \
+    validate_has B vm2 ceph-cluster info "domain 'vm2': the Ceph cluster is reachable" "host id 'nodeB'"
+check "validate under namespace 'none': the namespace's error" \
+    bash -c "sed 's/^ceph_namespace = .*/ceph_namespace = none/' '$W/B/policy.conf' >'$W/C/policy.conf'"
+check "  ... names domain, policy key and object" \
+    validate_has C vm2 ceph-namespace error "domain 'vm2': policy key 'ceph_namespace' is 'none'" \
+    "no RADOS object 'conf-nfs.none'"
+check "validate with no ceph.conf: the cluster's error" \
+    bash -c "sed 's|^ceph_conf = .*|ceph_conf = $W/none.conf|' '$W/B/policy.conf' >'$W/C/policy.conf'"
+check "  ... names domain and the configuration" \
+    validate_has C vm2 ceph-cluster error "domain 'vm2': cannot read Ceph configuration '$W/none.conf'"
 
 # ---- 2. the hand-over: A -> B
 oid=$(urls | sed -n 's|^%url "rados://.nfs/vnr/\(export-[0-9]*\)"$|\1|p')
@@ -216,4 +277,39 @@ check "  ... export-999, export-2 and vm1's export stay, vm1 still listed" \
 check "reconcile on B finds no orphan now" \
     bash -c "! VIRT_NFSROOT_CONFIG='$W/B/policy.conf' '$CLI' reconcile --boot --json | grep -q orphan"
 check "A: release vm1" hook A vm1 release end
+# ---- doctor: every ganesha node of the grace database watches conf-nfs.vnr
+# (nodeA was SIGKILLed and taken out of the grace database above; nodeB runs)
+# doctor's ceph-watch row under host A's policy holds every TEXT (status ST)
+# shellcheck disable=SC2317 # run by check
+watch_row() {
+    VIRT_NFSROOT_CONFIG=$W/A/policy.conf "$CLI" doctor --json --connect test:///default 2>/dev/null |
+        python3 -c '
+import json, sys
+c = [c for c in json.load(sys.stdin)["checks"] if c["id"] == "ceph-watch"]
+ok = c and c[0]["status"] == sys.argv[1] and all(t in c[0]["summary"] for t in sys.argv[2:])
+sys.exit(0 if ok else "row %s" % c)' "$@"
+}
+check "doctor: nodeB, the one node of the grace database, watches conf-nfs.vnr" \
+    watch_row pass "1 ganesha node(s) watch conf-nfs.vnr; the grace database holds 1 (nodeB)"
+check "nodeA (stopped) is put back into the grace database" \
+    ganesha-rados-grace --cephconf "$CEPH_CONF" --pool .nfs --ns vnr add nodeA
+check "doctor with nodeA stopped: the row fails, naming the grace database's nodes" \
+    watch_row fail "1 of the 2 ganesha node(s) of the grace database (nodeA, nodeB) do not watch conf-nfs.vnr (1 answered"
+eval "ceph_ganesha_conf_watching() $(declare -f ceph_ganesha_conf | tail -n +2)"
+# shellcheck disable=SC2317 # called by ceph_ganesha
+ceph_ganesha_conf() { ceph_ganesha_conf_watching "$@" | grep -v watch_url; }
+check "ganesha nodeA starts without watch_url" ceph_ganesha nodeA 2049
+# shellcheck disable=SC2317 # run by check
+watchers() { [ "$(ceph_rados listwatchers "$1" 2>/dev/null | grep -c '^watcher=')" = "$2" ]; }
+check "  ... it runs: two nodes watch the grace database" ceph_waitfor 600 watchers grace 2
+check "doctor with nodeA not watching: the row fails" \
+    watch_row fail "1 of the 2 ganesha node(s)" "without RADOS_URLS watch_url"
+kill -TERM "$(ceph_pid ganesha-nodeA)" 2>/dev/null
+ceph_waitfor 300 watchers grace 1
+# shellcheck disable=SC2317 # called by ceph_ganesha
+ceph_ganesha_conf() { ceph_ganesha_conf_watching "$@"; }
+check "ganesha nodeA starts again with watch_url" ceph_ganesha nodeA 2049
+check "  ... it watches conf-nfs.vnr" ceph_waitfor 600 watchers conf-nfs.vnr 2
+check "doctor: both nodes watch, the row passes" \
+    watch_row pass "2 ganesha node(s) watch conf-nfs.vnr; the grace database holds 2 (nodeA, nodeB)"
 summary

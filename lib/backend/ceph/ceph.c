@@ -23,7 +23,7 @@
 #define CEPH_MGR_IDS_BELOW 1000
 #define CEPH_URLS_MAX 65536
 
-static int check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
+int ceph_check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
 {
     if (p->ganesha_export_id_min < CEPH_MGR_IDS_BELOW ||
         p->ganesha_export_id_min > p->ganesha_export_id_max)
@@ -43,12 +43,9 @@ static bool in(const uint16_t *v, size_t n, uint16_t id)
     return false;
 }
 
-/* e's id: ours among its candidates, else (allocate) the first free one; -ENOENT when not
- * ours and not allocating. taken: ids given to this plan's earlier exports. Ours is listed, or
- * (a host killed between object and list) unlisted before the first free candidate. */
-static int find_id(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
-                   const nfsroot_export *e, const char *urls, const uint16_t *taken, size_t n_taken,
-                   bool allocate, uint16_t *ret, nfsroot_error *err)
+int ceph_find_id(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                 const nfsroot_export *e, const char *urls, const uint16_t *taken, size_t n_taken,
+                 bool allocate, uint16_t *ret, nfsroot_error *err)
 {
     uint16_t free_id = 0;
     for (unsigned a = 0; a < ID_DERIVE_ATTEMPTS; a++) {
@@ -96,7 +93,7 @@ static int begin(const nfsroot_policy *p, const nfsroot_plan *plan, char *me, ra
 {
     int r = me ? ceph_claim_me(p, me, err) : 0;
     if (r == 0)
-        r = check_policy(p, plan->domain, err);
+        r = ceph_check_policy(p, plan->domain, err);
     if (r == 0)
         r = rados_conn_open(p, plan->domain, ret_c, err);
     if (r == 0)
@@ -163,7 +160,7 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
         const nfsroot_export *e = &plan->exports[i];
         _cleanup_free_ char *block = NULL;
         char oid[32];
-        r = find_id(c, p, plan, e, urls, add, i, true, &add[i], err);
+        r = ceph_find_id(c, p, plan, e, urls, add, i, true, &add[i], err);
         if (r == 0)
             r = ceph_format_export(p, plan, e, add[i], &block, err);
         ceph_export_oid(add[i], oid, sizeof(oid));
@@ -178,7 +175,7 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
         const nfsroot_export *e = &old->exports[i];
         if (plan_has_path(plan, e->path))
             continue;
-        r = find_id(c, p, old, e, urls, add, plan->n_exports, false, &del[n_del], err);
+        r = ceph_find_id(c, p, old, e, urls, add, plan->n_exports, false, &del[n_del], err);
         if (r == 0)
             n_del++;
         else if (r != -ENOENT)
@@ -205,7 +202,7 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
         return -ENOMEM;
     size_t n_del = 0;
     for (size_t i = 0; i < plan->n_exports; i++) {
-        r = find_id(c, p, plan, &plan->exports[i], urls, del, n_del, false, &del[n_del], err);
+        r = ceph_find_id(c, p, plan, &plan->exports[i], urls, del, n_del, false, &del[n_del], err);
         if (r == 0)
             n_del++;
         else if (r != -ENOENT)
@@ -229,7 +226,7 @@ static int ceph_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan
     for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
         const nfsroot_export *e = &plan->exports[i];
         uint16_t id = 0;
-        r = find_id(c, p, plan, e, urls, NULL, 0, false, &id, err);
+        r = ceph_find_id(c, p, plan, e, urls, NULL, 0, false, &id, err);
         if (r == 0 && !ceph_urls_has(urls, p, id))
             r = -ENOENT;
         if (r == -ENOENT)
@@ -371,6 +368,8 @@ const nfsroot_backend nfsroot_backend_ceph = {
     .has = ceph_has,
     .check_incoming = ceph_check_incoming,
     .probe = ceph_probe,
+    .view = ceph_view,
+    .start_findings = ceph_start_findings,
     .list_orphans = ceph_list_orphans,
     .remove_orphan = ceph_remove_orphan,
 };

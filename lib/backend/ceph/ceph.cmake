@@ -10,6 +10,7 @@ if(RADOS_INCLUDE_DIR AND RADOS_LIBRARY)
                                         ${CMAKE_CURRENT_LIST_DIR}/objects.c
                                         ${CMAKE_CURRENT_LIST_DIR}/claims.c
                                         ${CMAKE_CURRENT_LIST_DIR}/probe.c
+                                        ${CMAKE_CURRENT_LIST_DIR}/view.c
                                         ${CMAKE_CURRENT_LIST_DIR}/ceph.c)
     target_include_directories(virt-nfsroot PRIVATE ${RADOS_INCLUDE_DIR})
     target_compile_definitions(virt-nfsroot PRIVATE NFSROOT_LIBRADOS_SONAME="${NFSROOT_LIBRADOS_SONAME}"

@@ -7,6 +7,7 @@
  *   claims.c   the claim of a running domain's read-write export path, an object per path
  *              beside the exports, changed under the same lock; its hand-over at a migration
  *   probe.c    doctor's rows: cluster, namespace, grace membership, export roots on CephFS
+ *   view.c     status's view of the cluster per export, validate's findings for a start here
  *   ceph.c     apply, remove, has, check_incoming: the backend interface, built from the above
  * The layout is the Ceph mgr `nfs` module's: pool .nfs, namespace <cluster>, `export-<id>` per
  * EXPORT block, `conf-nfs.<cluster>` listing them, a notify on it to make every ganesha reload.
@@ -47,6 +48,16 @@ const char *rados_conn_conf_oid(const rados_conn *c); /* conf-nfs.<cluster> */
 /* Is node in ganesha's grace database (object "grace", the rados_cluster recovery backend's)?
  * 1 yes, 0 no, -ENOENT no grace database, other -errno. */
 int rados_conn_grace_member(rados_conn *c, const char *node);
+/* The node ids in the grace database (at most CEPH_GRACE_MEMBERS_MAX, each cut at
+ * CEPH_NODE_ID_MAX bytes, '?' for a byte no node id has) into out, ", " between; -ENOENT no
+ * grace database. */
+#define CEPH_GRACE_MEMBERS_MAX 64
+#define CEPH_NODE_ID_MAX 64
+int rados_conn_grace_members(rados_conn *c, char *out, size_t len, size_t *ret_n);
+/* Who watches conf-nfs.<cluster>: a notify (each watching ganesha reloads the same list, as at
+ * every prepare) and its reply's counts, those that answered and those that did not in 10 s. */
+int rados_conn_watchers(rados_conn *c, unsigned *ret_acks, unsigned *ret_timeouts,
+                        nfsroot_error *err);
 /* The ids of the export-<id> objects in the namespace (canonical names only), at most max. */
 int rados_conn_export_ids(rados_conn *c, uint16_t *ret, size_t max, size_t *ret_n,
                           nfsroot_error *err);
@@ -112,6 +123,31 @@ int ceph_claims_drop(rados_conn *c, const nfsroot_plan *plan, const nfsroot_plan
  * me in the claims another host holds. */
 int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
                        const char *me, nfsroot_error *err);
+/* The claim on path: 0 and *ret, -ENOENT, or an error (one the strict reader refuses). */
+int ceph_claim_read(rados_conn *c, const char *domain, const char *path, ceph_claim *ret,
+                    nfsroot_error *err);
+/* Would ceph_claims_take() let me take plan's claims now? 0, or its refusal. Writes nothing. */
+int ceph_claims_check(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                      const char *me, nfsroot_error *err);
+
+/* ---- ceph.c ----------------------------------------------------------------------------- */
+
+/* The policy's export id range keeps clear of the mgr module's ids (error names the domain). */
+int ceph_check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err);
+/* e's id: ours among its candidates, else (allocate) the first free one; -ENOENT when not
+ * ours and not allocating. urls: the url list's text; taken: ids given to this plan's earlier
+ * exports. Ours is listed, or (a host killed between object and list) unlisted before the
+ * first free candidate. */
+int ceph_find_id(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                 const nfsroot_export *e, const char *urls, const uint16_t *taken, size_t n_taken,
+                 bool allocate, uint16_t *ret, nfsroot_error *err);
+
+/* ---- view.c ----------------------------------------------------------------------------- */
+
+/* status: what the cluster holds of plan's exports; validate: what a start here needs of it. */
+int ceph_view(const nfsroot_policy *p, const nfsroot_plan *plan, nfsroot_export_view *ret,
+              nfsroot_error *err);
+int ceph_start_findings(const nfsroot_policy *p, const nfsroot_plan *plan, nfsroot_findings *f);
 
 /* ---- probe.c ---------------------------------------------------------------------------- */
 

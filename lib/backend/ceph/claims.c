@@ -112,8 +112,8 @@ int ceph_claim_parse(char *text, ceph_claim *c)
 }
 
 /* The claim on path: 0 and *ret, -ENOENT, or an error (one the reader refuses included). */
-static int claim_read(rados_conn *c, const char *domain, const char *path, ceph_claim *ret,
-                      nfsroot_error *err)
+int ceph_claim_read(rados_conn *c, const char *domain, const char *path, ceph_claim *ret,
+                    nfsroot_error *err)
 {
     char oid[NFSROOT_PATH_MAX + 64];
     claim_oid(path, oid, sizeof(oid));
@@ -204,7 +204,7 @@ int ceph_claims_take(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan 
             continue;
         claim_mine(me, plan, path, &want[i]);
         write[i] = true;
-        int r = claim_read(c, plan->domain, path, &cl, err);
+        int r = ceph_claim_read(c, plan->domain, path, &cl, err);
         if (r == -ENOENT)
             continue;
         if (r < 0)
@@ -239,7 +239,7 @@ static int handover_one(rados_conn *c, const char *me, const nfsroot_plan *plan,
                         const nfsroot_log *log, bool *ret_away, nfsroot_error *err)
 {
     ceph_claim cl;
-    int r = claim_read(c, plan->domain, path, &cl, err);
+    int r = ceph_claim_read(c, plan->domain, path, &cl, err);
     if (r == -ENOENT)
         return 0;
     if (r < 0 || strcmp(cl.uuid, plan->uuid))
@@ -289,7 +289,7 @@ int ceph_claims_drop(rados_conn *c, const nfsroot_plan *plan, const nfsroot_plan
         ceph_claim cl;
         if (plan->exports[i].readonly || kept)
             continue;
-        int r = claim_read(c, plan->domain, path, &cl, err);
+        int r = ceph_claim_read(c, plan->domain, path, &cl, err);
         if (r == -ENOENT || (r == 0 && (strcmp(cl.uuid, plan->uuid) || strcmp(cl.host, me))))
             continue;
         char oid[NFSROOT_PATH_MAX + 64];
@@ -310,7 +310,7 @@ int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_pla
         ceph_claim cl;
         if (plan->exports[i].readonly)
             continue;
-        int r = claim_read(c, plan->domain, path, &cl, err);
+        int r = ceph_claim_read(c, plan->domain, path, &cl, err);
         if (r == -ENOENT)
             return nfsroot_err(err, -ENOENT, plan->domain, "export path", path, 0,
                                "no host claims export path '%s' in the Ceph cluster (pool '%s', "
@@ -326,6 +326,24 @@ int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_pla
         snprintf(cl.to, sizeof(cl.to), "%s", me);
         cl.to_since = (int64_t)time(NULL);
         r = claim_write(c, &cl, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int ceph_claims_check(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                      const char *me, nfsroot_error *err)
+{
+    for (size_t i = 0; i < plan->n_exports; i++) {
+        ceph_claim cl;
+        if (plan->exports[i].readonly)
+            continue;
+        int r = ceph_claim_read(c, plan->domain, plan->exports[i].path, &cl, err);
+        if (r == -ENOENT)
+            continue;
+        if (r == 0 && strcmp(cl.host, me))
+            r = judge_other(c, p, me, plan, &cl, err);
         if (r < 0)
             return r;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What doctor shows of the ceph backend's cluster, one row each: reachable with the policy's
  * configuration and client id, pool and namespace present (conf-nfs.<cluster>), this host's
- * ganesha node in the grace database, the export roots on CephFS. Reads only. */
+ * ganesha node in the grace database, every node of it watching conf-nfs.<cluster>, the export
+ * roots on CephFS. Reads only (but for the notify that counts the watching nodes). */
 #include <sys/statfs.h>
 
 #include "backend/ceph/ceph.h"
@@ -35,6 +36,42 @@ static void probe_grace(rados_conn *c, const nfsroot_policy *p, nfsroot_probe *r
         nfsroot_probe_add_check(ret, "ceph-grace", NFSROOT_PROBE_FAIL, fix,
                                 "no grace database in pool '%s', namespace '%s' (%s)", p->ceph_pool,
                                 p->ceph_namespace, strerror(-r));
+}
+
+/* Every ganesha node of the cluster (the grace database's members) watches conf-nfs.<cluster>:
+ * one that does not never reloads the exports a prepare lists. librados' C API lists no
+ * watchers, so a notify counts them (each node reloads the same list, as at every prepare);
+ * which member is which watcher it cannot tell, so a shortfall names the members. */
+static void probe_watch(rados_conn *c, const nfsroot_policy *p, nfsroot_probe *ret)
+{
+    char members[1024], fix[320];
+    size_t n = 0;
+    unsigned acks = 0, late = 0;
+    nfsroot_error e = { 0 };
+    int r = rados_conn_grace_members(c, members, sizeof(members), &n);
+    if (r == 0)
+        r = rados_conn_watchers(c, &acks, &late, &e);
+    snprintf(fix, sizeof(fix),
+             "run every node with RADOS_URLS { watch_url = \"rados://%s/%s/%s\"; } and %%url of "
+             "it, or take a node gone for good out of the grace database",
+             p->ceph_pool, p->ceph_namespace, rados_conn_conf_oid(c));
+    if (r < 0)
+        nfsroot_probe_add_check(ret, "ceph-watch", NFSROOT_PROBE_FAIL, NULL,
+                                "cannot tell which ganesha nodes watch %s: %s",
+                                rados_conn_conf_oid(c),
+                                r == -ENOENT ? "no grace database" : strerror(-r));
+    else if (acks >= n)
+        nfsroot_probe_add_check(ret, "ceph-watch", NFSROOT_PROBE_PASS, NULL,
+                                "%u ganesha node(s) watch %s; the grace database holds %zu (%s)",
+                                acks, rados_conn_conf_oid(c), n, members);
+    else
+        nfsroot_probe_add_check(ret, "ceph-watch", NFSROOT_PROBE_FAIL, fix,
+                                "%zu of the %zu ganesha node(s) of the grace database (%s) do "
+                                "not watch %s (%u answered a notify, %u did not within 10 s): "
+                                "%s never reload the exports a prepare lists (stopped, or "
+                                "running without RADOS_URLS watch_url)",
+                                n - acks, n, members, rados_conn_conf_oid(c), acks, late,
+                                acks ? "those" : "they");
 }
 
 static void probe_roots(const nfsroot_policy *p, nfsroot_probe *ret)
@@ -94,6 +131,7 @@ int ceph_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot
                                 p->ceph_pool, rados_conn_conf_oid(c),
                                 r == -ENOENT ? "absent" : "unreadable");
     probe_grace(c, p, ret);
+    probe_watch(c, p, ret);
     probe_roots(p, ret);
     return 0;
 }

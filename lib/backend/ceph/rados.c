@@ -40,6 +40,7 @@
     X(rados_create_read_op)                                                                        \
     X(rados_release_read_op)                                                                       \
     X(rados_read_op_omap_get_vals_by_keys2)                                                        \
+    X(rados_read_op_omap_get_keys2)                                                                \
     X(rados_read_op_operate)                                                                       \
     X(rados_omap_get_next2)                                                                        \
     X(rados_omap_get_end)                                                                          \
@@ -251,22 +252,57 @@ int rados_conn_owned(rados_conn *c, const char *oid, const char *uuid, const cha
     return xattr_is(c, oid, XATTR_PATH, path);
 }
 
-int rados_conn_notify(rados_conn *c, unsigned *ret_replies, nfsroot_error *err)
+static uint32_t le32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* A notify's reply: the watchers that acked (a map of (gid, cookie) to their payload) and those
+ * that did not in time (a set of (gid, cookie)), each count at its head; bounded by len. */
+static void reply_counts(const unsigned char *b, size_t len, unsigned *acks, unsigned *timeouts)
+{
+    size_t at = 4;
+    *acks = len >= 4 ? le32(b) : 0;
+    *timeouts = 0;
+    for (unsigned i = 0; i < *acks; i++) {
+        if (at + 20 > len)
+            return;
+        uint32_t n = le32(b + at + 16);
+        if (n > len - at - 20)
+            return;
+        at += 20 + n;
+    }
+    if (at + 4 <= len)
+        *timeouts = le32(b + at);
+}
+
+static int notify(rados_conn *c, const char *payload, unsigned *acks, unsigned *timeouts,
+                  nfsroot_error *err)
 {
     char *reply = NULL;
     size_t len = 0;
-    int r = c->rados_notify2(c->io, c->conf_oid, "reload", 6, CEPH_NOTIFY_TIMEOUT_MS, &reply, &len);
-    uint32_t acks = 0;
-    if (reply && len >= 4)
-        acks = (uint32_t)(unsigned char)reply[0] | (uint32_t)(unsigned char)reply[1] << 8 |
-               (uint32_t)(unsigned char)reply[2] << 16 | (uint32_t)(unsigned char)reply[3] << 24;
+    int r = c->rados_notify2(c->io, c->conf_oid, payload, (int)strlen(payload),
+                             CEPH_NOTIFY_TIMEOUT_MS, &reply, &len);
+    reply_counts((const unsigned char *)reply, reply ? len : 0, acks, timeouts);
     if (reply)
         c->rados_buffer_free(reply);
-    *ret_replies = acks;
     if (r < 0 && r != -ETIMEDOUT)
         return nfsroot_err(err, r, c->domain, "policy key 'ceph_namespace'", NULL, 0,
                            "cannot notify RADOS object '%s': %s", c->conf_oid, strerror(-r));
     return r == -ETIMEDOUT ? 1 : 0;
+}
+
+int rados_conn_notify(rados_conn *c, unsigned *ret_replies, nfsroot_error *err)
+{
+    unsigned timeouts = 0;
+    return notify(c, "reload", ret_replies, &timeouts, err);
+}
+
+int rados_conn_watchers(rados_conn *c, unsigned *ret_acks, unsigned *ret_timeouts,
+                        nfsroot_error *err)
+{
+    int r = notify(c, "doctor", ret_acks, ret_timeouts, err);
+    return r < 0 ? r : 0;
 }
 
 int rados_conn_grace_member(rados_conn *c, const char *node)
@@ -286,6 +322,49 @@ int rados_conn_grace_member(rados_conn *c, const char *node)
     size_t key_len = 0, val_len = 0;
     if (r == 0 && it)
         r = c->rados_omap_get_next2(it, &key, &val, &key_len, &val_len) < 0 ? -EIO : key != NULL;
+    if (it)
+        c->rados_omap_get_end(it);
+    c->rados_release_read_op(op);
+    return r;
+}
+
+/* One grace database key into out (", " between), '?' for what no node id holds. */
+static void member_add(char *out, size_t len, const char *key, size_t key_len)
+{
+    size_t n = strlen(out);
+    if (n && n + 2 < len) {
+        memcpy(out + n, ", ", 3);
+        n += 2;
+    }
+    for (size_t i = 0; i < key_len && i < CEPH_NODE_ID_MAX && n + 1 < len; i++)
+        out[n++] = key[i] > 0x20 && key[i] < 0x7f ? key[i] : '?';
+    out[n] = '\0';
+}
+
+int rados_conn_grace_members(rados_conn *c, char *out, size_t len, size_t *ret_n)
+{
+    rados_read_op_t op = c->rados_create_read_op();
+    if (!op)
+        return -ENOMEM;
+    rados_omap_iter_t it = NULL;
+    unsigned char more = 0;
+    int prval = 0;
+    c->rados_read_op_omap_get_keys2(op, "", CEPH_GRACE_MEMBERS_MAX, &it, &more, &prval);
+    int r = c->rados_read_op_operate(op, c->io, GRACE_OID, 0);
+    if (r == 0)
+        r = prval;
+    out[0] = '\0';
+    *ret_n = 0;
+    while (r == 0 && it) {
+        char *key = NULL, *val = NULL;
+        size_t key_len = 0, val_len = 0;
+        if (c->rados_omap_get_next2(it, &key, &val, &key_len, &val_len) < 0)
+            r = -EIO;
+        if (r < 0 || !key)
+            break;
+        member_add(out, len, key, key_len);
+        (*ret_n)++;
+    }
     if (it)
         c->rados_omap_get_end(it);
     c->rados_release_read_op(op);

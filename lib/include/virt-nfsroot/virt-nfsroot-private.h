@@ -129,6 +129,33 @@ NFSROOT_API int nfsroot_policy_set_source(nfsroot_policy *p, const char *value);
 NFSROOT_API int nfsroot_backend_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe **ret,
                                       nfsroot_error *err);
 NFSROOT_API void nfsroot_probe_free(nfsroot_probe *pr);
+/* What a backend with a store shared by several hosts (the ceph backend: its cluster) holds of
+ * one export of a record, for status: up to NFSROOT_VIEW_FACTS facts (key, then a string, a
+ * boolean, or null for absent), the same in one line for people, and how this host's record and
+ * the shared store disagree ("" when they agree). n = 0: the backend keeps no shared store. */
+#define NFSROOT_VIEW_FACTS 4
+typedef enum { NFSROOT_VIEW_NULL, NFSROOT_VIEW_BOOL, NFSROOT_VIEW_STRING } nfsroot_view_kind;
+typedef struct nfsroot_view_fact {
+    const char *key; /* static */
+    nfsroot_view_kind kind;
+    bool b;
+    char s[80];
+} nfsroot_view_fact;
+typedef struct nfsroot_export_view {
+    size_t n;
+    nfsroot_view_fact facts[NFSROOT_VIEW_FACTS];
+    char text[256];
+    char disagree[256];
+} nfsroot_export_view;
+/* Fill ret[i] for each export i of plan (ret holds its n_exports; all n = 0 when policy p's
+ * backend has no shared store). Reads only. 0, or -errno with err filled. */
+NFSROOT_API int nfsroot_backend_view(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                     nfsroot_export_view *ret, nfsroot_error *err);
+/* For validate: what a start of plan on this host needs from policy p's backend's shared store
+ * (the ceph backend: the cluster reachable, pool and namespace present, no other host holding
+ * the claim of a read-write export), one finding each. Reads only. 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_backend_start_findings(const nfsroot_policy *p, const nfsroot_plan *plan,
+                                               nfsroot_findings *f);
 /* 1 running, 0 not (the reason says why, the fix how to start it), -1 unknown. */
 NFSROOT_API int nfsroot_probe_get_running(const nfsroot_probe *pr);
 /* Its process when found (else 0); its server threads when known (else -1). */
