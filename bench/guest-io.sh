@@ -92,9 +92,10 @@ echo "${BENCH_IO_MB:-256}" >"$ROOT/bench-io/mb"
 cat >"$ROOT/usr/local/sbin/bench-io" <<'EOF'
 #!/bin/bash
 # bench/guest-io.sh's workloads; results as BENCHIO lines on the serial console.
+say() { echo "BENCHIO $*" >/dev/ttyS0; }
+say "UNIT up $(cut -d' ' -f1 /proc/uptime)"
 timeout 120 systemctl is-system-running --wait >/dev/null 2>&1
 sleep 5
-say() { echo "BENCHIO $*" >/dev/ttyS0; }
 now() { date +%s.%N; }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 # ops MOUNTPOINT: "OP=count ..." of that NFS mount (nothing for another filesystem)
@@ -220,7 +221,10 @@ boot() {
     lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || { fail "start $dom: $(cat "$LV_WORK/err")"; return 1; }
     while ! grep -q 'BENCHIO DONE' "$log" 2>/dev/null; do
         el=$(lv_elapsed "$t0")
-        [ "${el%.*}" -lt "${BENCH_IO_TIMEOUT:-1500}" ] || { fail "$dom: no result after $el s"; break; }
+        [ "${el%.*}" -lt "${BENCH_IO_TIMEOUT:-1500}" ] || {
+            fail "$dom: no result after $el s; last: $(tr -d '\r' <"$log" | grep -a BENCHIO | tail -n 1); $(grep -ac 'soft lockup' "$log") soft lockups"
+            break
+        }
         lv_virsh domstate "$dom" 2>/dev/null | grep -q running || { fail "$dom stopped"; break; }
         sleep 2
     done
