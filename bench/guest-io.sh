@@ -28,52 +28,22 @@
 # (median), the largest ops, boots.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../tests/libvirt/harness.sh
-. "$HERE/../tests/libvirt/harness.sh"
-# shellcheck source=../tests/e2e/guest.sh
-. "$HERE/../tests/e2e/guest.sh"
-# shellcheck source=../tests/lib/ganesha.sh
-. "$HERE/../tests/lib/ganesha.sh"
-E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
+# shellcheck source=guest-harness.sh
+. "$HERE/guest-harness.sh"
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -ge 2 ] || { echo "usage: $0 HOOK CLI [CYCLES]" >&2; exit 2; }
-    lv_check_hook "$1"
-    ganesha_prereqs
-    [ -x "$2" ] || { echo "bench/guest-io.sh: no CLI '$2'" >&2; exit 1; }
     for p in mkfs.ext4 cpio; do
         command -v "$p" >/dev/null 2>&1 || { echo "SKIP: '$p' is not installed"; exit 77; }
     done
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-guest-io.XXXXXX) || exit 1
-    E2E_CREATE_CACHE=$E2E_CACHE/create
-    VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$2" --json create --cache-only --release \
-        "$E2E_SUITE" >"$E2E_STAGE/cache.json" 2>"$E2E_STAGE/cache.err" ||
-        { cat "$E2E_STAGE/cache.err"; rm -rf "$E2E_STAGE"; exit 1; }
-    export E2E_STAGE E2E_CREATE_CACHE
+    bench_guest_cache guest-io "$1" "$2"
     lv_enter_namespace "$0" "$(readlink -f "$1")" "$(readlink -f "$2")" "${3:-1}"
 fi
 
 HOOK=$1 CLI=$2 CYCLES=$3
-G=$LV_WORK/ganesha NFS=bio-nfs DISK=bio-disk IMG=$LV_WORK/disk.img
-mkdir -p "$LV_WORK/etc-upper" "$LV_WORK/etc-work"
-mount -t overlay overlay -o "lowerdir=/etc,upperdir=$LV_WORK/etc-upper,workdir=$LV_WORK/etc-work" \
-    /etc || { echo "SKIP: cannot overlay /etc"; exit 77; }
-lv_setup_namespace
-bench_cleanup() {
-    local rc=$?
-    lv_stop_daemons
-    ganesha_stop_all
-    rm -rf "$E2E_STAGE" "${LV_WORK:?}/export/$NFS" "$IMG"
-    [ -n "${BENCH_IO_KEEP:-}" ] && LV_KEEP=1
-    (exit "$rc")
-    lv_cleanup
-}
-trap bench_cleanup EXIT
-lv_install_hook "$HOOK"
-ganesha_config "$G" "$G/exports.d"
-ganesha_policy "$LV_WORK/policy.conf" "for bench/guest-io.sh"
-{ ganesha_start_bus && ganesha_start; } || { fail "ganesha did not start"; exit 1; }
-{ lv_start_daemons && lv_net_start; } || { fail "libvirtd did not start"; exit 1; }
+NFS=bio-nfs DISK=bio-disk IMG=$LV_WORK/disk.img
+BENCH_GUEST_RM=("${LV_WORK:?}/export/$NFS" "$IMG") BENCH_GUEST_KEEP=${BENCH_IO_KEEP:-}
+bench_guest_start "$HOOK" bench/guest-io.sh
 
 VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" create "$NFS" \
     --release "$E2E_SUITE" --network default --pin-address 192.168.122.62 --virt-type qemu \
@@ -236,6 +206,7 @@ boot() {
     grep -q 'BENCHIO DONE' "$log"
 }
 
+: >"$LV_WORK/results"
 for c in $(seq "$CYCLES"); do
     if [ $((c % 2)) = 1 ]; then boot nfs "$NFS" "$c" && boot disk "$DISK" "$c"; else
         boot disk "$DISK" "$c" && boot nfs "$NFS" "$c"; fi || exit 1
