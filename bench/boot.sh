@@ -17,58 +17,30 @@
 # Prints tab-separated rows: side, milestone, median s, min s, max s, boots.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../tests/libvirt/harness.sh
-. "$HERE/../tests/libvirt/harness.sh"
-# shellcheck source=../tests/e2e/guest.sh
-. "$HERE/../tests/e2e/guest.sh"
-# shellcheck source=../tests/lib/ganesha.sh
-. "$HERE/../tests/lib/ganesha.sh"
-E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
+# shellcheck source=guest-harness.sh
+. "$HERE/guest-harness.sh"
 
 if [ -z "${LV_INSIDE:-}" ]; then
     [ $# -ge 3 ] || { echo "usage: $0 HOOK NEW-CLI OLD-CLI [CYCLES]" >&2; exit 2; }
-    lv_check_hook "$1"
-    ganesha_prereqs
-    for p in "$2" "$3"; do [ -x "$p" ] || { echo "bench/boot.sh: no CLI '$p'" >&2; exit 1; }; done
+    [ -x "$2" ] || { echo "bench/boot.sh: no CLI '$2'" >&2; exit 1; }
     # One tree for both sides: the older create's cache entry (the e2e tests' cache), which the
     # old CLI copies as it always does and the new one takes with --from-dir (configured,
     # its initramfs built by this create's dracut configuration).
-    E2E_STAGE=$(mktemp -d /var/tmp/virt-nfsroot-boot.XXXXXX) || exit 1
-    E2E_CREATE_CACHE=$E2E_CACHE/create
     t=$(lv_now)
-    VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$3" --json create --cache-only --release \
-        "$E2E_SUITE" >"$E2E_STAGE/cache.json" 2>"$E2E_STAGE/cache.err" ||
-        { cat "$E2E_STAGE/cache.err"; rm -rf "$E2E_STAGE"; exit 1; }
+    bench_guest_cache boot "$1" "$3"
     BOOT_TREE=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cached_tree"])' \
         "$E2E_STAGE/cache.json")
     echo "# tree cache ready in $(lv_elapsed "$t") s: $BOOT_TREE" >&2
-    export E2E_STAGE E2E_CREATE_CACHE BOOT_TREE
+    export BOOT_TREE
     lv_enter_namespace "$0" "$(readlink -f "$1")" "$(readlink -f "$2")" "$(readlink -f "$3")" \
         "${4:-2}"
 fi
 
 HOOK=$1 CYCLES=$4
 declare -A CLI=([new]=$2 [old]=$3) IP=([new]=192.168.122.61 [old]=192.168.122.60)
-G=$LV_WORK/ganesha
-mkdir -p "$LV_WORK/etc-upper" "$LV_WORK/etc-work"
-mount -t overlay overlay -o "lowerdir=/etc,upperdir=$LV_WORK/etc-upper,workdir=$LV_WORK/etc-work" \
-    /etc || { echo "SKIP: cannot overlay /etc"; exit 77; }
-lv_setup_namespace
-bench_cleanup() {
-    local rc=$?
-    lv_stop_daemons
-    ganesha_stop_all
-    rm -rf "$E2E_STAGE" "${LV_WORK:?}/export/boot-old" "${LV_WORK:?}/export/boot-new"
-    [ -n "${BENCH_BOOT_KEEP:-}" ] && LV_KEEP=1
-    (exit "$rc")
-    lv_cleanup
-}
-trap bench_cleanup EXIT
-lv_install_hook "$HOOK"
-ganesha_config "$G" "$G/exports.d"
-ganesha_policy "$LV_WORK/policy.conf" "for bench/boot.sh"
-{ ganesha_start_bus && ganesha_start; } || { fail "ganesha did not start"; exit 1; }
-{ lv_start_daemons && lv_net_start; } || { fail "libvirtd did not start"; exit 1; }
+BENCH_GUEST_RM=("${LV_WORK:?}/export/boot-old" "${LV_WORK:?}/export/boot-new")
+BENCH_GUEST_KEEP=${BENCH_BOOT_KEEP:-}
+bench_guest_start "$HOOK" bench/boot.sh
 
 # analyze ROOT : a unit that leaves systemd-analyze's view and the journal in ROOT once the boot
 # has finished (after the e2e proof's marker: it waits for the same state).

@@ -166,6 +166,13 @@ static int ip_arg(const nfsroot_guest_config *c, char **ret, nfsroot_error *err)
                : 0;
 }
 
+/* The root's caching: the guest is its export's only client (an rw export has exactly one), so
+ * it may cache as a local filesystem does: no close-to-open revalidation (nocto) and attributes
+ * and lookups trusted for 10 minutes (actimeo=600) instead of 3-60 s. What root on the host
+ * changes in the tree while the guest runs shows up in the guest within 10 minutes (at once
+ * after the guest drops its caches); docs/PERFORMANCE.md has the figures, part 8. */
+#define GUEST_NFS_CACHE "nocto,actimeo=600"
+
 int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_config *c, char **ret,
                           nfsroot_error *err)
 {
@@ -179,8 +186,10 @@ int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_co
     /* panic=10: a kernel that panics before its pvpanic driver is loaded (the domain's
      * on_crash then stops it) reboots after 10 s instead of spinning until destroyed. */
     if (r < 0 || root_spec(c, ":", &spec) < 0 ||
-        asprintf(&s, "root=nfs4:%s%s%s rw %s rd.neednet=1 console=ttyS0 panic=10%s", spec,
-                 vers ? ":vers=" : "", vers ? vers : "", ip,
+        asprintf(&s,
+                 "root=nfs4:%s:%s%s%s" GUEST_NFS_CACHE " rw %s rd.neednet=1 console=ttyS0 "
+                 "panic=10%s",
+                 spec, vers ? "vers=" : "", vers ? vers : "", vers ? "," : "", ip,
                  p->def->selinux ? " selinux=0" : "") < 0)
         return nfsroot_err(err, -ENOMEM, NULL, "cmdline", NULL, 0, "out of memory");
     *ret = TAKE_PTR(s);

@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Issue 23 part 3, the root filesystem inside the guest side by side with a disk image: one guest
+# made by `create` (the e2e tests' tree cache, trixie) booted with / on NFS through the hook and
+# NFS-Ganesha (the e2e harness), and the same configured tree in an ext4 image on virtio-blk
+# (raw file, libvirt's default cache mode), same kernel, the same dracut image with virtio_blk
+# and ext4 appended as a second cpio (create's image leaves block drivers out). TCG, 1 vCPU,
+# 1 GiB. A unit in the guest (bench-io) runs the workloads once the boot has settled and writes
+# each result as a "BENCHIO" line to the serial console, which libvirt logs on the host:
+#   unpack   a tarball of the tree's /usr/share (about 3,600 files, 66 MB) + sync
+#   walk     find /usr -printf '%s %U %G %m %T@' (about 12,800 entries), caches dropped first
+#   again    the same walk at once, warm
+#   rm       rm -rf of the unpacked tree + sync
+#   dsync    1,000 x 4 KiB O_DSYNC appends (dd oflag=dsync,append)
+#   write    BENCH_IO_MB (default 256) MiB written + fsync
+#   read     the same file read back, caches dropped first
+# Caches are dropped (sync; drop_caches=3) before every workload but "again". On NFS each row
+# also carries the RPCs the workload sent (the guest's /proc/self/mountstats, per op).
+# BENCH_IO_VARIANTS="NAME=OPTIONS ..." adds NFS rows: the same workloads on a second mount of the
+# same export with those mount options (nosharecache, so its own superblock and caches), in the
+# same boot, in turn with / (the order reversed every other boot): mount options compared A B A B
+# without a rebuild. Cycles: NFS then disk, then disk then NFS, ... (A B B A).
+# A benchmark, not a test: numbers never fail it.
+#
+# usage: sudo bench/guest-io.sh HOOK CLI [CYCLES]   (default 1 cycle: two boots, about 10 min
+#        under TCG on a busy machine; BENCH_IO_KEEP=1 keeps the work directory)
+# Prints tab-separated rows: workload, variant, NFS median s, disk median s, NFS/disk, NFS RPCs
+# (median), the largest ops, boots.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=guest-harness.sh
+. "$HERE/guest-harness.sh"
+
+if [ -z "${LV_INSIDE:-}" ]; then
+    [ $# -ge 2 ] || { echo "usage: $0 HOOK CLI [CYCLES]" >&2; exit 2; }
+    for p in mkfs.ext4 cpio; do
+        command -v "$p" >/dev/null 2>&1 || { echo "SKIP: '$p' is not installed"; exit 77; }
+    done
+    bench_guest_cache guest-io "$1" "$2"
+    lv_enter_namespace "$0" "$(readlink -f "$1")" "$(readlink -f "$2")" "${3:-1}"
+fi
+
+HOOK=$1 CLI=$2 CYCLES=$3
+NFS=bio-nfs DISK=bio-disk IMG=$LV_WORK/disk.img
+BENCH_GUEST_RM=("${LV_WORK:?}/export/$NFS" "$IMG") BENCH_GUEST_KEEP=${BENCH_IO_KEEP:-}
+bench_guest_start "$HOOK" bench/guest-io.sh
+
+VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" create "$NFS" \
+    --release "$E2E_SUITE" --network default --pin-address 192.168.122.62 --virt-type qemu \
+    --memory 1024 >"$LV_WORK/create.out" 2>&1 ||
+    { fail "create $NFS: $(tail -n 3 "$LV_WORK/create.out")"; exit 1; }
+ROOT=/export/$NFS
+lv_virsh dumpxml "$NFS" >"$LV_WORK/nfs.xml"
+sed -n 's/.*<cmdline>\(.*\)<\/cmdline>.*/# nfs cmdline: \1/p' "$LV_WORK/nfs.xml" >&2
+grep ' / ' "$ROOT/etc/fstab" | sed 's/^/# nfs fstab: /' >&2
+
+# The guest's side: the workloads as a unit after multi-user.
+mkdir -p "$ROOT/bench-io" "$ROOT/usr/local/sbin" "$ROOT/etc/systemd/system/multi-user.target.wants"
+tar -C "$ROOT" -cf "$ROOT/bench-io/src.tar" usr/share
+printf '%s\n' "${BENCH_IO_VARIANTS:-}" >"$ROOT/bench-io/variants"
+echo "${BENCH_IO_MB:-256}" >"$ROOT/bench-io/mb"
+cat >"$ROOT/usr/local/sbin/bench-io" <<'EOF'
+#!/bin/bash
+# bench/guest-io.sh's workloads; results as BENCHIO lines on the serial console.
+say() { echo "BENCHIO $*" >/dev/ttyS0; }
+say "UNIT up $(cut -d' ' -f1 /proc/uptime)"
+timeout 120 systemctl is-system-running --wait >/dev/null 2>&1
+sleep 5
+now() { date +%s.%N; }
+drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# ops MOUNTPOINT: "OP=count ..." of that NFS mount (nothing for another filesystem)
+ops() {
+    awk -v m="$1" '$1 == "device" { on = ($5 == m && $8 ~ /^nfs/); p = 0; next }
+        on && /per-op statistics/ { p = 1; next }
+        on && p && $1 ~ /:$/ && $2 > 0 { printf "%s=%s ", substr($1, 1, length($1) - 1), $2 }' \
+        /proc/self/mountstats
+}
+opsdiff() {
+    awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " ");
+        for (i = 1; i <= n; i++) { split(x[i], kv, "="); A[kv[1]] = kv[2] }
+        n = split(b, y, " "); t = 0; s = "";
+        for (i = 1; i <= n; i++) { split(y[i], kv, "="); d = kv[2] - A[kv[1]];
+            if (d > 0) { t += d; s = s kv[1] "=" d "," } }
+        printf "%d %s", t, (s == "" ? "-" : s) }'
+}
+# run VARIANT MOUNT WORKLOAD CMD...
+run() {
+    local v=$1 m=$2 w=$3 a b t0 t1 rc
+    shift 3
+    a=$(ops "$m"); t0=$(now)
+    "$@" >/dev/null 2>&1; rc=$?
+    t1=$(now); b=$(ops "$m")
+    say "RESULT $v $w $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $rc $(opsdiff "$a" "$b")"
+}
+walk() { find "$1/usr" -printf '%s %U %G %m %T@\n' | wc -l; }
+workloads() {
+    local v=$1 m=$2 b=${2%/} mb
+    mb=$(cat /bench-io/mb)
+    drop; run "$v" "$m" unpack sh -c "mkdir -p $b/var/tmp/bio && tar -xf $b/bench-io/src.tar -C $b/var/tmp/bio && sync"
+    drop; run "$v" "$m" walk walk "$b"
+    run "$v" "$m" again walk "$b"
+    drop; run "$v" "$m" rm sh -c "rm -rf $b/var/tmp/bio && sync"
+    drop; run "$v" "$m" dsync dd if=/dev/zero of="$b/var/tmp/bio-dsync" bs=4k count=1000 oflag=dsync,append conv=notrunc
+    rm -f "$b/var/tmp/bio-dsync"
+    drop; run "$v" "$m" write dd if=/dev/zero of="$b/var/tmp/bio-big" bs=1M count="$mb" conv=fsync
+    drop; run "$v" "$m" read dd if="$b/var/tmp/bio-big" of=/dev/null bs=1M
+    rm -f "$b/var/tmp/bio-big"; sync
+}
+fs=$(findmnt -no FSTYPE /) src=$(findmnt -no SOURCE /)
+say "START $fs $(findmnt -no OPTIONS /) up $(cut -d' ' -f1 /proc/uptime)"
+list="/=/"
+if [ "${fs#nfs}" != "$fs" ]; then
+    while read -r v; do
+        for kv in $v; do
+            mkdir -p "/mnt/bio-${kv%%=*}"
+            mount -t nfs4 -o "${kv#*=},nosharecache" "$src" "/mnt/bio-${kv%%=*}" &&
+                say "MOUNT ${kv%%=*} $(findmnt -no OPTIONS "/mnt/bio-${kv%%=*}")" &&
+                list="$list ${kv%%=*}=/mnt/bio-${kv%%=*}"
+        done
+    done </bench-io/variants
+fi
+[ "$(cat /bench-io/cycle 2>/dev/null)" = odd ] || list=$(printf '%s\n' $list | tac | tr '\n' ' ')
+for e in $list; do
+    workloads "$([ "${e%%=*}" = / ] && echo root || echo "${e%%=*}")" "${e#*=}"
+done
+sync
+say "DONE"
+EOF
+chmod 0755 "$ROOT/usr/local/sbin/bench-io"
+printf '[Unit]\nAfter=multi-user.target\n[Service]\nType=simple\nExecStart=/usr/local/sbin/bench-io\n[Install]\nWantedBy=multi-user.target\n' \
+    >"$ROOT/etc/systemd/system/bench-io.service"
+ln -sf /etc/systemd/system/bench-io.service \
+    "$ROOT/etc/systemd/system/multi-user.target.wants/bench-io.service"
+
+# The disk side: the configured tree in an ext4 image (its fstab naming /dev/vda), the same
+# kernel, and the same initramfs with virtio_blk and ext4 (and what they need) appended.
+disk_side() {
+    local kver initrd mods cp=$LV_WORK/cpio m
+    initrd=$(sed -n 's/.*<initrd>\(.*\)<\/initrd>.*/\1/p' "$LV_WORK/nfs.xml")
+    kver=$(ls "$ROOT/usr/lib/modules")
+    mods=$ROOT/usr/lib/modules/$kver
+    mkdir -p "$cp/usr/lib/modules/$kver"
+    cp -a "$mods"/modules.* "$cp/usr/lib/modules/$kver/"
+    for m in drivers/block/virtio_blk fs/ext4/ext4 fs/jbd2/jbd2 fs/mbcache lib/crc16; do
+        mkdir -p "$cp/usr/lib/modules/$kver/kernel/${m%/*}"
+        cp -a "$mods/kernel/$m".ko* "$cp/usr/lib/modules/$kver/kernel/${m%/*}/" || return 1
+    done
+    cp "$initrd" "$LV_WORK/initrd-disk" &&
+        (cd "$cp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) \
+            >>"$LV_WORK/initrd-disk" || return 1
+    sed 's|^[^#].* / .*$|/dev/vda / ext4 rw,relatime 0 1|' "$ROOT/etc/fstab" >"$LV_WORK/fstab"
+    cp "$ROOT/etc/fstab" "$LV_WORK/fstab.nfs"
+    cp "$LV_WORK/fstab" "$ROOT/etc/fstab"
+    m=$(du -sm "$ROOT" | cut -f1)
+    mkfs.ext4 -q -F -d "$ROOT" -L bio-disk "$IMG" "$((m + ${BENCH_IO_MB:-256} + 400))M"
+    local rc=$?
+    cp "$LV_WORK/fstab.nfs" "$ROOT/etc/fstab"
+    [ "$rc" = 0 ] || return 1
+    python3 - "$LV_WORK/nfs.xml" "$LV_WORK/disk.xml" "$LV_WORK/initrd-disk" "$IMG" "$NFS" "$DISK" <<'PY'
+import re, sys
+src, out, initrd, img, nfs, disk = sys.argv[1:]
+x = open(src).read()
+x = re.sub(r"<metadata>.*?</metadata>", "", x, flags=re.S)
+x = re.sub(r"<uuid>.*?</uuid>", "", x)
+x = re.sub(r"<interface .*?</interface>", "", x, flags=re.S)
+x = re.sub(r"<initrd>.*?</initrd>", "<initrd>%s</initrd>" % initrd, x)
+cmd = re.search(r"<cmdline>(.*?)</cmdline>", x).group(1).split()
+keep = [w for w in cmd if not re.match(r"(root|ip|rd\.neednet|netroot|nfsroot|rootfstype|bootdev)=", w)]
+x = re.sub(r"<cmdline>.*?</cmdline>",
+           "<cmdline>%s</cmdline>" % " ".join(["root=/dev/vda", "rootfstype=ext4"] + keep), x)
+x = x.replace("<name>%s</name>" % nfs, "<name>%s</name>" % disk)
+x = x.replace("/%s-console.log" % nfs, "/%s-console.log" % disk)
+x = x.replace("</devices>", "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+              "<source file='%s'/><target dev='vda' bus='virtio'/></disk></devices>" % img)
+open(out, "w").write(x)
+PY
+    lv_virsh define "$LV_WORK/disk.xml" >/dev/null || return 1
+    sed -n 's/.*<cmdline>\(.*\)<\/cmdline>.*/# disk cmdline: \1/p' "$LV_WORK/disk.xml" >&2
+}
+disk_side || { fail "could not make the disk image side"; exit 1; }
+
+# boot SIDE DOMAIN N : one boot; its BENCHIO lines appended to $LV_WORK/results as "SIDE N ...".
+boot() {
+    local side=$1 dom=$2 n=$3 log t0 el
+    log=/var/log/libvirt/qemu/$dom-console.log
+    rm -f "$log"
+    # The order of the NFS variants: as listed in odd boots, reversed in even ones (the disk
+    # image has none).
+    [ $((n % 2)) = 1 ] && echo odd >"$ROOT/bench-io/cycle" || echo even >"$ROOT/bench-io/cycle"
+    t0=$(lv_now)
+    lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || { fail "start $dom: $(cat "$LV_WORK/err")"; return 1; }
+    while ! grep -q 'BENCHIO DONE' "$log" 2>/dev/null; do
+        el=$(lv_elapsed "$t0")
+        [ "${el%.*}" -lt "${BENCH_IO_TIMEOUT:-1500}" ] || {
+            fail "$dom: no result after $el s; last: $(tr -d '\r' <"$log" | grep -a BENCHIO | tail -n 1); $(grep -ac 'soft lockup' "$log") soft lockups"
+            break
+        }
+        lv_virsh domstate "$dom" 2>/dev/null | grep -q running || { fail "$dom stopped"; break; }
+        sleep 2
+    done
+    lv_virsh destroy "$dom" >/dev/null 2>&1
+    cp "$log" "$LV_WORK/$side-$n.console"
+    tr -d '\r' <"$log" | sed -n "s/^.*BENCHIO RESULT /$side $n /p" >>"$LV_WORK/results"
+    echo "# $side boot $n: $(tr -d '\r' <"$log" | sed -n 's/^.*BENCHIO START //p' | head -n 1); done after $(lv_elapsed "$t0") s" >&2
+    tr -d '\r' <"$log" | sed -n 's/^.*BENCHIO MOUNT /# variant /p' | head -n 5 >&2
+    grep -q 'BENCHIO DONE' "$log"
+}
+
+: >"$LV_WORK/results"
+for c in $(seq "$CYCLES"); do
+    if [ $((c % 2)) = 1 ]; then boot nfs "$NFS" "$c" && boot disk "$DISK" "$c"; else
+        boot disk "$DISK" "$c" && boot nfs "$NFS" "$c"; fi || exit 1
+done
+
+# Rows: the medians per workload and variant, NFS against the disk's same workload.
+python3 - "$LV_WORK/results" <<'PY'
+import statistics, sys
+order = ["unpack", "walk", "again", "rm", "dsync", "write", "read"]
+t, ops, top = {}, {}, {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) < 7:
+        continue
+    side, n, var, w, sec, rc, total, per = f[0], f[1], f[2], f[3], float(f[4]), f[5], int(f[6]), f[7] if len(f) > 7 else "-"
+    if rc != "0":
+        sec = float("nan")
+    t.setdefault((side, var, w), []).append(sec)
+    if side == "nfs":
+        ops.setdefault((var, w), []).append(total)
+        top[(var, w)] = ",".join(sorted([p for p in per.split(",") if p and p != "-"],
+                                        key=lambda p: -int(p.split("=")[1]))[:4])
+for var in sorted({k[1] for k in t if k[0] == "nfs"}, key=lambda v: (v != "root", v)):
+    for w in order:
+        nfs = t.get(("nfs", var, w))
+        disk = t.get(("disk", "root", w))
+        if not nfs:
+            continue
+        mn = statistics.median(nfs)
+        md = statistics.median(disk) if disk else float("nan")
+        print("%s\t%s\t%.2f\t%.2f\t%.1fx\t%d\t%s\t%d" % (w, var, mn, md, mn / md if md else float("nan"),
+              statistics.median([o for o in ops[(var, w)]] or [0]), top.get((var, w), ""), len(nfs)))
+PY
