@@ -205,10 +205,18 @@ else
     exit 1
 fi
 
-# MIG_PCAP=1 (a measurement, needs tcpdump): each host's bridge captured to MIG_WORK/NAME/virbr0.pcap
+# No STP on either bridge (host.sh; MIG_STP=on measures libvirt's default): a new port forwards at once.
+no_stp() { host_run "$1" ip -d link show virbr0 | grep -q 'stp_state 0'; }
+for h in A B; do
+    [ "${MIG_STP:-off}" = on ] || check "host $h: its bridge runs no STP (a migrated guest's port forwards at once)" no_stp "$h"
+done
+
+# MIG_PCAP=1 (a measurement, needs tcpdump): each host's interfaces (the guest's tap before its
+# bridge forwards) but the migration stream and libvirt's, to MIG_WORK/NAME/host.pcap
 if [ -n "${MIG_PCAP:-}" ]; then
     for h in A B; do
-        host_run "$h" tcpdump -i virbr0 -s 200 -U -w "$MIG_WORK/$h/virbr0.pcap" 2>/dev/null &
+        host_run "$h" tcpdump -i any -s 200 -U -w "$MIG_WORK/$h/host.pcap" \
+            "not tcp port $MIG_PORT and not tcp port 16509" 2>/dev/null &
     done
 fi
 
