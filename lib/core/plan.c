@@ -197,6 +197,7 @@ static int build_exports(const nfsroot_policy *p, const nfsroot_domain *d, const
         plan->server = server_address(nets[0]);
         plan->network = strdup(nets[0]->name);
         memcpy(plan->bridge_mac, nets[0]->bridge_mac, sizeof(plan->bridge_mac));
+        plan->bridge_stp = nets[0]->bridge_stp;
         r = plan->network ? 0 : -ENOMEM;
     }
     for (size_t i = 0; r >= 0 && i < d->n_exports; i++) {

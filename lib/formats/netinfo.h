@@ -14,6 +14,7 @@ struct nfsroot_netinfo {
     size_t n_host_addrs;
     nfsroot_cidr pinned; /* static DHCP address for the NIC's MAC (family 0 if none) */
     char bridge_mac[18]; /* the network's <mac address=> (its bridge's), lower case; "" if none */
+    bool bridge_stp;     /* its <bridge> runs STP (stp= not 'off': libvirt's default is on) */
 };
 
 struct nfsroot_netdhcp {

@@ -271,8 +271,11 @@ static int load_network(const nfsroot_policy *p, const nfsroot_domain *d, const 
         if (r < 0)
             return nfsroot_err(err, -EINVAL, d->name, "interface", path, 0,
                                "network '%s' has an <ip> element that cannot be read", nic->source);
-        if (nfsroot_xml_is(c, "bridge") && !bridge)
+        if (nfsroot_xml_is(c, "bridge") && !bridge) {
             bridge = nfsroot_xml_prop(c, "name");
+            _cleanup_free_ char *stp = nfsroot_xml_prop(c, "stp");
+            n->bridge_stp = !stp || strcmp(stp, "off");
+        }
         if (nfsroot_xml_is(c, "mac") && !n->bridge_mac[0])
             read_bridge_mac(c, n->bridge_mac);
     }

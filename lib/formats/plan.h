@@ -22,6 +22,7 @@ struct nfsroot_plan {
     char *server;        /* the host's address on the guest's network (for boot checks), or NULL */
     char *network;       /* the guest's (first) network or bridge, as loaded for the plan */
     char bridge_mac[18]; /* that network's bridge MAC ("" if none): migrate begin's check */
+    bool bridge_stp;     /* that network's bridge runs STP: validate's migration warning */
     bool subnet_wide;    /* clients fell back to the whole subnet */
 };
 

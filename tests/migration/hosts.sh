@@ -32,7 +32,7 @@ host_start() {
     mkdir -p "$MIG_WORK/$name"
     rm -f "$MIG_WORK/$name/ready" "$MIG_WORK/$name/failed"
     MIG_WORK=$MIG_WORK MIG_SHARED=$MIG_SHARED MIG_BRIDGE_MAC=$MIG_BRIDGE_MAC \
-        MIG_BACKEND=${MIG_BACKEND:-ganesha} \
+        MIG_BACKEND=${MIG_BACKEND:-ganesha} MIG_STP=${MIG_STP:-off} \
         MIG_GUEST_MAC=$MIG_GUEST_MAC MIG_GUEST_IP=$MIG_GUEST_IP \
         unshare -m -n -u -p -f --kill-child --mount-proc --propagation private \
         "$MIG_HERE/host.sh" "$name" "$2" "$MIG_HOOK" >"$MIG_WORK/$name/host.log" 2>&1 &

@@ -37,7 +37,8 @@
 #
 # Usage: test-migrate.sh HOOK-BINARY CLI-BINARY   (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (as the e2e test), LV_KEEP=1 keeps the work directory,
-# MIG_BOOT_TIMEOUT (seconds until the first tick, default 900).
+# MIG_BOOT_TIMEOUT (seconds until the first tick, default 900), MIG_MOVES (more moves, below),
+# MIG_PCAP=1 (capture each host's bridge; LV_KEEP=1 to keep it).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../libvirt/harness.sh
@@ -202,6 +203,21 @@ if host_wait A B && host_link A B "$ADDR_A" "$ADDR_B"; then
 else
     fail "bring up the two hosts (logs in $MIG_WORK/A and $MIG_WORK/B)"
     exit 1
+fi
+
+# No STP on either bridge (host.sh; MIG_STP=on measures libvirt's default): a new port forwards at once.
+no_stp() { host_run "$1" ip -d link show virbr0 | grep -q 'stp_state 0'; }
+for h in A B; do
+    [ "${MIG_STP:-off}" = on ] || check "host $h: its bridge runs no STP (a migrated guest's port forwards at once)" no_stp "$h"
+done
+
+# MIG_PCAP=1 (a measurement, needs tcpdump): each host's interfaces (the guest's tap before its
+# bridge forwards) but the migration stream and libvirt's, to MIG_WORK/NAME/host.pcap
+if [ -n "${MIG_PCAP:-}" ]; then
+    for h in A B; do
+        host_run "$h" tcpdump -i any -s 200 -U -w "$MIG_WORK/$h/host.pcap" \
+            "not tcp port $MIG_PORT and not tcp port 16509" 2>/dev/null &
+    done
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -467,6 +483,20 @@ if migrate B A --p2p; then
 else
     fail "virsh migrate --live --p2p B -> A: $(cat "$ERR")"
 fi
+
+# MIG_MOVES=N (bench part 8): N more client-driven moves, A -> B -> A ..., each with moved()'s
+# checks and `timing:` line (N even: the guest ends on A for the refusals).
+for ((m = 1; m <= ${MIG_MOVES:-0}; m++)); do
+    src=B dst=A
+    ((m % 2)) && src=A dst=B
+    before=$(tick_count "$TICKS")
+    if migrate "$src" "$dst"; then
+        moved "$src" "$dst" "move $m: $src -> $dst" "$before"
+    else
+        fail "move $m: virsh migrate --live $src -> $dst: $(cat "$ERR")"
+        break
+    fi
+done
 
 # ---------------------------------------------------------------------------------------------
 # Refusals: the guest stays on A
