@@ -20,13 +20,7 @@
 static void claim_mine(const char *me, const nfsroot_plan *plan, const char *path, nfsroot_claim *c)
 {
     *c = (nfsroot_claim){ 0 };
-    snprintf(c->host, sizeof(c->host), "%s", me);
-    snprintf(c->uuid, sizeof(c->uuid), "%s", plan->uuid);
-    snprintf(c->domain, sizeof(c->domain), "%s", plan->domain);
-    snprintf(c->path, sizeof(c->path), "%s", path);
-    for (char *q = c->domain; *q; q++)
-        if ((unsigned char)*q < 0x20 || *q == 0x7f)
-            *q = '?';
+    nfsroot_claim_head_set(NFSROOT_CLAIM_HEAD(c), me, plan, path);
 }
 
 /* The directories claims/<rel...>, each made if missing; the fd of the last. A directory another

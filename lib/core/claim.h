@@ -26,6 +26,18 @@ typedef struct nfsroot_claim {
  * 0, or -EBADMSG. */
 int nfsroot_claim_parse_head(char *text, const char *magic, char *const dst[static 4],
                              const size_t len[static 4], char **save);
+/* The head of this host's (me) claim of path for plan's domain, into dst[i] as above, the
+ * domain's control characters shown as '?'. */
+void nfsroot_claim_head_set(char *const dst[static 4], const size_t len[static 4], const char *me,
+                            const nfsroot_plan *plan, const char *path);
+/* The dst and len arguments of the two above for a claim struct *c with the four head fields
+ * host, uuid, domain and path (this registry's nfsroot_claim, the ceph backend's ceph_claim). */
+/* clang-format off */
+#define NFSROOT_CLAIM_FIELDS(c) (char *const[]){ (c)->host, (c)->uuid, (c)->domain, (c)->path }
+#define NFSROOT_CLAIM_SIZES(c) \
+    (const size_t[]){ sizeof((c)->host), sizeof((c)->uuid), sizeof((c)->domain), sizeof((c)->path) }
+/* clang-format on */
+#define NFSROOT_CLAIM_HEAD(c) NFSROOT_CLAIM_FIELDS(c), NFSROOT_CLAIM_SIZES(c)
 
 /* This host's identity: the policy's host_id, else the first line of /etc/machine-id. */
 int nfsroot_host_id(const nfsroot_policy *p, char ret[static NFSROOT_HOST_ID_MAX + 1],

@@ -132,13 +132,22 @@ int nfsroot_claim_parse_head(char *text, const char *magic, char *const dst[stat
     return nfsroot_uuid_is_valid(dst[1]) && path_is_normalised_absolute(dst[3]) ? 0 : -EBADMSG;
 }
 
+void nfsroot_claim_head_set(char *const dst[static 4], const size_t len[static 4], const char *me,
+                            const nfsroot_plan *plan, const char *path)
+{
+    const char *const src[] = { me, plan->uuid, plan->domain, path };
+    for (size_t i = 0; i < 4; i++)
+        snprintf(dst[i], len[i], "%s", src[i]);
+    for (char *q = dst[2]; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            *q = '?';
+}
+
 /* The strict reader: the five lines the writer writes, in its order, each value checked. */
 int claim_parse(char *text, nfsroot_claim *c)
 {
-    char *const dst[] = { c->host, c->uuid, c->domain, c->path };
-    const size_t len[] = { sizeof(c->host), sizeof(c->uuid), sizeof(c->domain), sizeof(c->path) };
     char *save = NULL, *line;
-    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, dst, len, &save) < 0)
+    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, NFSROOT_CLAIM_HEAD(c), &save) < 0)
         return -EBADMSG;
     line = strtok_r(NULL, "\n", &save);
     if (line && (strncmp(line, "from ", 5) || !host_id_ok(line + 5)))
