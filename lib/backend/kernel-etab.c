@@ -6,7 +6,7 @@
 
 #include "backend/kernel-etab.h"
 
-void etab_set_free(etab_set *s)
+static void etab_set_free(etab_set *s)
 {
     if (!s)
         return;

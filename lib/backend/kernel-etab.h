@@ -25,7 +25,7 @@ typedef struct {
     size_t mask;
 } etab_set;
 
-void etab_set_free(etab_set *s);
+/* Free *s (NULL is fine); for _cleanup_ and the places that drop one read for the next. */
 void etab_set_freep(etab_set **s);
 static inline const char *etab_set_path(const etab_set *s, size_t i)
 {

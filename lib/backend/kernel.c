@@ -168,7 +168,7 @@ static int unexport_step(const nfsroot_policy *p, const char *domain, const char
         return etab_error(p, domain, client, r, err);
     if (push_new(ours, *now, after) < 0)
         return -ENOMEM;
-    etab_set_free(*now);
+    etab_set_freep(now);
     *now = TAKE_PTR(after);
     return 0;
 }
@@ -340,7 +340,7 @@ static int kernel_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const
         for (size_t c = 0; plan->exports[i].clients[c]; c++) {
             const char *client = plan->exports[i].clients[c];
             if (known_client && strcmp(known_client, client) != 0) {
-                etab_set_free(known);
+                etab_set_freep(&known);
                 known = NULL;
             }
             r = export_one(p, plan, &plan->exports[i], client, &known, log, err);
