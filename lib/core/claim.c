@@ -11,7 +11,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "registry.h"
+#include "claim.h"
 
 #define INCOMING_MAX_AGE_S 600
 #define NESTED_SCAN_MAX 4096 /* directories a descendant scan visits at most */
@@ -44,7 +44,7 @@ static int make_dirs(int regfd, const char *rel)
             if (!s)
                 break;
         }
-        int fd = open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY);
+        int fd = registry_open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY);
         if (!again && fd != -ENOENT)
             return fd;
         if (fd >= 0)
@@ -116,7 +116,7 @@ static int find_ancestor(int regfd, const char *rel, const char *me, nfsroot_cla
     snprintf(up, sizeof(up), "%s", rel);
     for (char *s = strrchr(up, '/'); s; s = strrchr(up, '/')) {
         *s = '\0';
-        int r = claim_read(regfd, up, found);
+        int r = registry_claim_read(regfd, up, found);
         if (r == 0 && other_host(found, me))
             return 1;
         if (r < 0 && r != -ENOENT && r != -EBADMSG)
@@ -145,11 +145,11 @@ static int scan_below(int dirfd, const char *rel, const char *me, nfsroot_claim 
             openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             continue; /* removed meanwhile, or no directory: not a claim either way */
-        _cleanup_close_ int cf = openat(fd, CLAIM_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int cf = openat(fd, REGISTRY_CLAIM_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         _cleanup_free_ char *text = NULL;
         nfsroot_claim c;
-        if (cf >= 0 && read_regular_fd(cf, CLAIM_READ_MAX, &text, NULL) == 0 &&
-            claim_parse(text, &c) == 0 && other_host(&c, me)) {
+        if (cf >= 0 && read_regular_fd(cf, REGISTRY_READ_MAX, &text, NULL) == 0 &&
+            registry_claim_parse(text, &c) == 0 && other_host(&c, me)) {
             *found = c;
             return 1;
         }
@@ -193,9 +193,9 @@ static int unreadable_error(nfsroot_error *err, const nfsroot_plan *plan, const 
 /* c as the temp file tmp in dir. */
 static int write_claim(int dir, const char *tmp, const nfsroot_claim *c)
 {
-    char text[CLAIM_READ_MAX];
-    int n = claim_format(c, text, sizeof(text));
-    return n < 0 ? n : write_temp(dir, tmp, text, (size_t)n);
+    char text[REGISTRY_READ_MAX];
+    int n = registry_claim_format(c, text, sizeof(text));
+    return n < 0 ? n : registry_write_temp(dir, tmp, text, (size_t)n);
 }
 
 /* Replace the claim at rel by c (a migration's end, or its hand-back). */
@@ -203,9 +203,9 @@ static int claim_replace(int regfd, const char *rel, const nfsroot_claim *c)
 {
     char tmp[64];
     snprintf(tmp, sizeof(tmp), ",rw.%ld", (long)getpid());
-    _cleanup_close_ int leaf = open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY);
+    _cleanup_close_ int leaf = registry_open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY);
     int r = leaf < 0 ? leaf : write_claim(leaf, tmp, c);
-    if (r == 0 && renameat(leaf, tmp, leaf, CLAIM_FILE) < 0)
+    if (r == 0 && renameat(leaf, tmp, leaf, REGISTRY_CLAIM_FILE) < 0)
         r = -errno;
     if (leaf >= 0)
         (void)unlinkat(leaf, tmp, 0);
@@ -219,13 +219,13 @@ static int link_claim(int regfd, int leaf, const char *tmp, nfsroot_claim *mine,
 {
     const char *me = mine->host, *path = mine->path;
     for (int attempt = 0; attempt < 4; attempt++) {
-        if (linkat(leaf, tmp, leaf, CLAIM_FILE, 0) == 0)
+        if (linkat(leaf, tmp, leaf, REGISTRY_CLAIM_FILE, 0) == 0)
             return 0;
         if (errno != EEXIST)
             return nfsroot_err(err, -errno, plan->domain, "registry", path, 0,
                                "cannot claim export path '%s': %s", path, strerror(errno));
         nfsroot_claim c;
-        int r = claim_read(regfd, rel, &c);
+        int r = registry_claim_read(regfd, rel, &c);
         if (r == -ENOENT)
             continue; /* released meanwhile */
         if (r < 0)
@@ -242,7 +242,7 @@ static int link_claim(int regfd, int leaf, const char *tmp, nfsroot_claim *mine,
                                    "cannot write the claim of export path '%s': %s", path,
                                    strerror(-r));
         }
-        if (renameat(leaf, tmp, leaf, CLAIM_FILE) < 0)
+        if (renameat(leaf, tmp, leaf, REGISTRY_CLAIM_FILE) < 0)
             return nfsroot_err(err, -errno, plan->domain, "registry", path, 0,
                                "cannot take over the claim on export path '%s': %s", path,
                                strerror(errno));
@@ -282,7 +282,7 @@ static int take_one(const nfsroot_policy *p, const char *me, const nfsroot_plan 
     bool taken_now = r == 0;
     r = check_nested(regfd, leaf, me, plan, path, rel, err);
     if (r < 0 && taken_now) {
-        (void)unlinkat(leaf, CLAIM_FILE, 0);
+        (void)unlinkat(leaf, REGISTRY_CLAIM_FILE, 0);
         prune_dirs(regfd, rel);
     }
     return r;
@@ -370,14 +370,15 @@ static int check_one(const nfsroot_policy *p, const char *me, const nfsroot_plan
     if (regfd < 0)
         return regfd == -ENOENT ? 0 : regfd; /* no registry: nothing claimed yet */
     nfsroot_claim c;
-    int r = claim_read(regfd, rel, &c);
+    int r = registry_claim_read(regfd, rel, &c);
     if (r == 0 && (r = judge(me, plan, path, &c, true, err)) == 0 && strcmp(c.host, me))
         *handover = true;
     if (r == -ENOENT || r == 1)
         r = 0;
     else if (r < 0 && !err->code)
         return unreadable_error(err, plan, path, r);
-    _cleanup_close_ int leaf = r == 0 ? open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY) : -1;
+    _cleanup_close_ int leaf =
+        r == 0 ? registry_open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY) : -1;
     return r < 0 ? r : check_nested(regfd, leaf, me, plan, path, rel, err);
 }
 
@@ -395,7 +396,7 @@ static void drop_one(const nfsroot_policy *p, const char *me, const nfsroot_plan
     nfsroot_error e = { 0 };
     _cleanup_close_ int regfd = registry_open(p, path, false, &rel, &e);
     nfsroot_claim c;
-    int r = regfd < 0 ? regfd : claim_read(regfd, rel, &c);
+    int r = regfd < 0 ? regfd : registry_claim_read(regfd, rel, &c);
     if (r == 0 && strcmp(c.uuid, plan->uuid))
         return; /* never this domain's */
     if (r == 0 && (strcmp(c.host, me) || c.from[0])) {
@@ -415,7 +416,8 @@ static void drop_one(const nfsroot_policy *p, const char *me, const nfsroot_plan
         return;
     }
     char sub[NFSROOT_PATH_MAX + 32];
-    if (r == 0 && snprintf(sub, sizeof(sub), "claims/%s/" CLAIM_FILE, rel) < (int)sizeof(sub) &&
+    if (r == 0 &&
+        snprintf(sub, sizeof(sub), "claims/%s/" REGISTRY_CLAIM_FILE, rel) < (int)sizeof(sub) &&
         unlinkat(regfd, sub, 0) < 0)
         r = -errno;
     if (r == 0)
@@ -449,11 +451,12 @@ static int claim_find(const nfsroot_policy *p, const char *path, nfsroot_claim *
     _cleanup_close_ int regfd = registry_open(p, path, false, &rel, err);
     if (regfd < 0)
         return regfd == -ENOENT ? 0 : regfd; /* no registry: nothing claimed yet */
-    int r = claim_read(regfd, rel, ret);
+    int r = registry_claim_read(regfd, rel, ret);
     if (r == 0)
         return 1;
     r = find_ancestor(regfd, rel, NULL, ret);
-    _cleanup_close_ int leaf = r == 0 ? open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY) : -1;
+    _cleanup_close_ int leaf =
+        r == 0 ? registry_open_claim(regfd, rel, "", O_RDONLY | O_DIRECTORY) : -1;
     unsigned budget = NESTED_SCAN_MAX;
     if (leaf >= 0)
         r = scan_below(leaf, rel, NULL, ret, &budget);
@@ -470,7 +473,7 @@ static int claim_break(const nfsroot_policy *p, const char *path, const char *ho
     _cleanup_close_ int regfd = registry_open(p, path, false, &rel, err);
     if (regfd < 0 && regfd != -ENOENT)
         return regfd;
-    int r = regfd < 0 ? -ENOENT : claim_read(regfd, rel, ret);
+    int r = regfd < 0 ? -ENOENT : registry_claim_read(regfd, rel, ret);
     if (r == -ENOENT)
         return nfsroot_err(err, r, NULL, "export path", path, 0, "no host claims export path '%s'",
                            path);
@@ -484,7 +487,7 @@ static int claim_break(const nfsroot_policy *p, const char *path, const char *ho
                            "export path '%s' is claimed by host '%s', not '%s': nothing broken",
                            path, ret->host, host);
     char sub[NFSROOT_PATH_MAX + 32];
-    snprintf(sub, sizeof(sub), "claims/%s/" CLAIM_FILE, rel);
+    snprintf(sub, sizeof(sub), "claims/%s/" REGISTRY_CLAIM_FILE, rel);
     if (r == -EBADMSG)
         *ret = (nfsroot_claim){ .host = "?", .domain = "?" };
     else if (r < 0)

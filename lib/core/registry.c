@@ -98,7 +98,7 @@ int registry_open(const nfsroot_policy *p, const char *path, bool create, const 
     return fd;
 }
 
-int open_claim(int regfd, const char *rel, const char *name, int flags)
+int registry_open_claim(int regfd, const char *rel, const char *name, int flags)
 {
     char sub[NFSROOT_PATH_MAX + 64];
     if (snprintf(sub, sizeof(sub), "claims/%s%s%s", rel, rel[0] ? "/" : "", name) >=
@@ -144,10 +144,10 @@ void nfsroot_claim_head_set(char *const dst[static 4], const size_t len[static 4
 }
 
 /* The strict reader: the five lines the writer writes, in its order, each value checked. */
-int claim_parse(char *text, nfsroot_claim *c)
+int registry_claim_parse(char *text, nfsroot_claim *c)
 {
     char *save = NULL, *line;
-    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, NFSROOT_CLAIM_HEAD(c), &save) < 0)
+    if (nfsroot_claim_parse_head(text, REGISTRY_CLAIM_MAGIC, NFSROOT_CLAIM_HEAD(c), &save) < 0)
         return -EBADMSG;
     line = strtok_r(NULL, "\n", &save);
     if (line && (strncmp(line, "from ", 5) || !host_id_ok(line + 5)))
@@ -162,28 +162,29 @@ int claim_parse(char *text, nfsroot_claim *c)
 }
 
 /* The claim at rel: 0 and *c, -ENOENT, or -EBADMSG for one the reader refuses. */
-int claim_read(int regfd, const char *rel, nfsroot_claim *c)
+int registry_claim_read(int regfd, const char *rel, nfsroot_claim *c)
 {
-    _cleanup_close_ int fd = open_claim(regfd, rel, CLAIM_FILE, O_RDONLY | O_NONBLOCK);
+    _cleanup_close_ int fd =
+        registry_open_claim(regfd, rel, REGISTRY_CLAIM_FILE, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return fd;
     _cleanup_free_ char *text = NULL;
-    int r = read_regular_fd(fd, CLAIM_READ_MAX, &text, NULL);
+    int r = read_regular_fd(fd, REGISTRY_READ_MAX, &text, NULL);
     if (r < 0)
         return r == -EFBIG || r == -EINVAL ? -EBADMSG : r;
     *c = (nfsroot_claim){ 0 };
-    return claim_parse(text, c);
+    return registry_claim_parse(text, c);
 }
 
-int claim_format(const nfsroot_claim *c, char *buf, size_t len)
+int registry_claim_format(const nfsroot_claim *c, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, CLAIM_MAGIC "\nhost %s\nuuid %s\ndomain %s\npath %s\n%s%s%s",
-                     c->host, c->uuid, c->domain, c->path, c->from[0] ? "from " : "", c->from,
-                     c->from[0] ? "\n" : "");
+    int n = snprintf(
+        buf, len, REGISTRY_CLAIM_MAGIC "\nhost %s\nuuid %s\ndomain %s\npath %s\n%s%s%s", c->host,
+        c->uuid, c->domain, c->path, c->from[0] ? "from " : "", c->from, c->from[0] ? "\n" : "");
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
-int write_temp(int leaf, const char *tmp, const char *text, size_t len)
+int registry_write_temp(int leaf, const char *tmp, const char *text, size_t len)
 {
     (void)unlinkat(leaf, tmp, 0);
     _cleanup_close_ int fd =
@@ -207,7 +208,7 @@ static int id_state(int idsfd, uint16_t id, const char *want, size_t want_len)
         return errno == ENOENT ? 0 : -1;
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    if (read_regular_fd(fd, CLAIM_READ_MAX, &text, &len) < 0)
+    if (read_regular_fd(fd, REGISTRY_READ_MAX, &text, &len) < 0)
         return -1;
     return len == want_len && !memcmp(text, want, len) ? 1 : -1;
 }
@@ -217,7 +218,7 @@ static int id_link(int idsfd, uint16_t id, const char *want, size_t want_len)
     char name[8], tmp[64];
     snprintf(name, sizeof(name), "%u", id);
     snprintf(tmp, sizeof(tmp), ",id.%ld", (long)getpid());
-    int r = write_temp(idsfd, tmp, want, want_len);
+    int r = registry_write_temp(idsfd, tmp, want, want_len);
     if (r == 0 && linkat(idsfd, tmp, idsfd, name, 0) < 0)
         r = -errno;
     (void)unlinkat(idsfd, tmp, 0);
@@ -266,7 +267,7 @@ int nfsroot_registry_export_id(const nfsroot_policy *p, const char *uuid, const 
                                const uint16_t *cand, size_t n, bool allocate, uint16_t *ret,
                                nfsroot_error *err)
 {
-    char want[CLAIM_READ_MAX];
+    char want[REGISTRY_READ_MAX];
     int len = snprintf(want, sizeof(want), ID_MAGIC "\nuuid %s\npath %s\n", uuid, path);
     if (len < 0 || (size_t)len >= sizeof(want) || n == 0)
         return -EINVAL;
