@@ -45,14 +45,30 @@ static void read_versions(char *text, int versions[NFSROOT_PROBE_VERSIONS])
     }
 }
 
+/* nfsd's thread count (0: stopped), or -errno when it cannot be read (nfsd not mounted). */
+static int nfsd_threads(int root_fd, long *ret)
+{
+    _cleanup_free_ char *threads = NULL;
+    int r = nfsroot_host_read(root_fd, "/proc/fs/nfsd/threads", PROC_MAX, &threads, NULL);
+    if (r == 0)
+        *ret = strtol(threads, NULL, 10);
+    return r;
+}
+
+/* Is nfsd in its NFSv4 grace period? v4_end_grace reads 'N' until it ends (kernels since 4.20;
+ * false where it cannot be read). */
+static bool nfsd_in_grace(int root_fd)
+{
+    _cleanup_free_ char *grace = NULL;
+    return nfsroot_host_read(root_fd, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
+           grace[0] == 'N';
+}
+
 /* For guests migrated here: the exports carry an fsid derived from the path (kernel.c), the same
  * on every host; the grace period cannot be turned off, only seen (v4_end_grace, kernel 4.20+). */
 static void probe_migration(int root_fd, nfsroot_probe *ret)
 {
-    _cleanup_free_ char *grace = NULL;
-    bool in_grace =
-        nfsroot_host_read(root_fd, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
-        grace[0] == 'N';
+    bool in_grace = nfsd_in_grace(root_fd);
     ret->migration = !in_grace;
     if (!in_grace) {
         SET(ret->migration_reason, "exports carry an fsid derived from their path, the same on "
@@ -121,12 +137,11 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
         ret->version_off[i] = off[i];
     }
     SET(ret->versions_where, "in [nfsd] of /etc/nfs.conf, then systemctl restart nfs-server");
-    _cleanup_free_ char *threads = NULL, *vers = NULL;
-    if (nfsroot_host_read(root_fd, "/proc/fs/nfsd/threads", PROC_MAX, &threads, NULL) < 0) {
+    _cleanup_free_ char *vers = NULL;
+    if (nfsd_threads(root_fd, &ret->threads) < 0) {
         no_server(root_fd, ret);
         return 0;
     }
-    ret->threads = strtol(threads, NULL, 10);
     ret->running = ret->threads > 0;
     if (ret->running)
         SET(ret->reason, "in-kernel NFS server running with %ld threads", ret->threads);
@@ -146,25 +161,22 @@ int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *re
 }
 
 /* An incoming migration: refused when nfsd says it cannot serve the guest at once, that is when
- * it runs no threads or is still in its NFSv4 grace period (v4_end_grace reads 'N' until the
- * grace period ends, on kernels since 4.20). Where nfsd cannot be asked (not mounted: prepare
- * does not refuse that either), nothing is refused. */
+ * it runs no threads or is still in its NFSv4 grace period. Where nfsd cannot be asked (not
+ * mounted: prepare does not refuse that either), nothing is refused. */
 int nfsroot_kernel_check_incoming(const nfsroot_policy *p, const nfsroot_plan *plan,
                                   const nfsroot_peers *peers, nfsroot_error *err)
 {
     (void)p, (void)peers;
     _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    _cleanup_free_ char *threads = NULL, *grace = NULL;
+    long threads = 0;
     if (root < 0)
         return 0;
-    if (nfsroot_host_read(root, "/proc/fs/nfsd/threads", PROC_MAX, &threads, NULL) == 0 &&
-        strtol(threads, NULL, 10) <= 0)
+    if (nfsd_threads(root, &threads) == 0 && threads <= 0)
         return nfsroot_err(err, -EHOSTDOWN, plan->domain, "backend", NULL, 0,
                            "the kernel NFS server of this host runs no threads, so nothing would "
                            "serve the guest's root: start it (systemctl start nfs-server) before "
                            "migrating");
-    if (nfsroot_host_read(root, "/proc/fs/nfsd/v4_end_grace", PROC_MAX, &grace, NULL) == 0 &&
-        grace[0] == 'N')
+    if (nfsd_in_grace(root))
         return nfsroot_err(err, -EAGAIN, plan->domain, "backend", NULL, 0,
                            "the kernel NFS server of this host is in its NFSv4 grace period, so "
                            "the guest's NFSv4 state would stall until it ends; migrate after it "

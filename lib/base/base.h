@@ -103,11 +103,6 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
 int write_file_replace(const char *dir, const char *name, const char *data, size_t len,
                        mode_t mode);
 int mkdir_p(const char *path, mode_t mode);
-struct open_how;
-/* openat2(2), retried while the kernel reports a concurrent rename or mount (EAGAIN, which
- * RESOLVE_BENEATH and RESOLVE_IN_ROOT may give for ".."): the fd or -errno (-ENOSYS/-EPERM
- * where the syscall is missing or filtered, so callers can fall back to a walk). */
-int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how);
 /* beneath.c: the one opener beneath a root. rel opened in dirfd with flags (O_CLOEXEC added);
  * ".." and symbolic links never lead out of dirfd, magic links (/proc/<pid>/fd) are refused.
  * Default (NFSROOT_BENEATH_STRICT): what would leave dirfd fails with EXDEV before its target is

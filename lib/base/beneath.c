@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "base.h"
 
@@ -159,6 +160,20 @@ static bool walk_forced(void)
 #else
     return false;
 #endif
+}
+
+/* openat2(2), retried while the kernel reports a concurrent rename or mount (EAGAIN, which
+ * RESOLVE_BENEATH and RESOLVE_IN_ROOT may give for ".."): the fd or -errno (-ENOSYS/-EPERM
+ * where the syscall is missing or filtered, so the walk answers). */
+static int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+    for (unsigned tries = 0;; tries++) {
+        long fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+        if (fd >= 0)
+            return (int)fd;
+        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
+            return -errno;
+    }
 }
 
 int nfsroot_open_beneath(int dirfd, const char *rel, int flags, unsigned mode)

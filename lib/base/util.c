@@ -3,12 +3,10 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "fault.h"
@@ -470,17 +468,6 @@ int nfsroot_dlopen(const char *soname, const nfsroot_dlsym *syms, size_t n, void
                    char *why, size_t why_len)
 {
     return nfsroot_dlopen_flags(soname, RTLD_NOW | RTLD_LOCAL, syms, n, ret_handle, why, why_len);
-}
-
-int nfsroot_openat2(int dirfd, const char *path, const struct open_how *how)
-{
-    for (unsigned tries = 0;; tries++) {
-        long fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
-        if (fd >= 0)
-            return (int)fd;
-        if ((errno != EAGAIN && errno != EINTR) || tries >= 32)
-            return -errno;
-    }
 }
 
 int nfsroot_read_fd(int fd, size_t max, char **ret, size_t *ret_len)

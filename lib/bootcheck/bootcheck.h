@@ -38,8 +38,10 @@ bool bootcheck_same_address(const char *a, const char *b);
 bool bootcheck_same_path(const char *a, const char *b);
 /* Is name one of the comma-separated options in opts (exact match, no copy or length cap)? */
 bool bootcheck_has_option(const char *opts, const char *name);
-/* The NFS major version mount options ask for (vers=, nfsvers=, v3, v4.x), 0 when none. */
-int bootcheck_options_version(const char *opts);
+/* The NFS major version mount options ask for (vers=, nfsvers=, v3, v4.x), 0 when none; and
+ * into *ret_minor (when not NULL) the NFSv4 minor version they ask for ("vers=4.1",
+ * "nfsvers=4.2", "v4.1", "minorversion=1"), -1 when they leave it to negotiation. */
+int bootcheck_options_version(const char *opts, int *ret_minor);
 
 /* A host path given in the domain XML (<kernel>, <initrd>), opened for reading. */
 typedef struct bootfile {

@@ -173,12 +173,12 @@ static bool legacy_dotted(const char *v)
     return d2 && d2[1] != '\0';
 }
 
-int bootcheck_options_version(const char *opts)
+int bootcheck_options_version(const char *opts, int *ret_minor)
 {
     char buf[512];
     snprintf(buf, sizeof(buf), "%s", opts);
     char *save = NULL;
-    int v = 0;
+    int v = 0, m = -1;
     for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
         const char *val = NULL;
         if (strncmp(o, "vers=", 5) == 0)
@@ -191,7 +191,16 @@ int bootcheck_options_version(const char *opts)
             v = 4;
         if (strcmp(o, "v3") == 0)
             v = 3;
+        const char *s = val ? val : o;
+        if (s[0] == 'v')
+            s++;
+        if (s[0] == '4' && s[1] == '.' && isdigit((unsigned char)s[2]))
+            m = s[2] - '0';
+        else if (!strncmp(o, "minorversion=", 13) && isdigit((unsigned char)o[13]))
+            m = o[13] - '0';
     }
+    if (ret_minor)
+        *ret_minor = m;
     return v;
 }
 
@@ -304,7 +313,7 @@ int nfsroot_cmdline_parse(const char *cmdline, nfsroot_cmdline_root *ret)
     if (!have_root && !nfsroot[0])
         r.kind = NFSROOT_ROOT_NONE;
     else if (classify_root(&r, nfsroot)) {
-        r.nfs_version = bootcheck_options_version(r.options);
+        r.nfs_version = bootcheck_options_version(r.options, NULL);
         if (!r.nfs_version)
             r.nfs_version = strcmp(r.form, "nfs4:") == 0 ? 4 : 3;
     }

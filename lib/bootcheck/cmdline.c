@@ -150,26 +150,6 @@ static int check_server(const cmdline_check *x)
 }
 
 /* The NFS version asked for, against what the server offers and the initramfs can mount. */
-/* The NFSv4 minor version the options ask for ("vers=4.1", "nfsvers=4.2", "v4.1",
- * "minorversion=1"), -1 when they leave it to negotiation. */
-static int options_minor(const char *opts)
-{
-    char buf[512];
-    snprintf(buf, sizeof(buf), "%s", opts);
-    char *save = NULL;
-    int m = -1;
-    for (char *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
-        const char *v = !strncmp(o, "vers=", 5) ? o + 5 : !strncmp(o, "nfsvers=", 8) ? o + 8 : o;
-        if (v[0] == 'v')
-            v++;
-        if (v[0] == '4' && v[1] == '.' && isdigit((unsigned char)v[2]))
-            m = v[2] - '0';
-        else if (!strncmp(o, "minorversion=", 13) && isdigit((unsigned char)o[13]))
-            m = o[13] - '0';
-    }
-    return m;
-}
-
 static int check_version(const cmdline_check *x)
 {
     const nfsroot_cmdline_root *c = x->c;
@@ -177,7 +157,7 @@ static int check_version(const cmdline_check *x)
     /* A server that serves 4.1 but not 4.2 correctly (NFS-Ganesha 4.3: every exec after
      * switch-root fails with EIO) needs the guest to stop the client from negotiating up. */
     const char *vers = nfsroot_backend_guest_nfs_version(x->p);
-    int minor = options_minor(c->options);
+    int minor = -1, asked = bootcheck_options_version(c->options, &minor);
     if (c->nfs_version == 4 && vers && !strncmp(vers, "4.", 2) && vers[2] < '2' &&
         (minor < 0 || minor > vers[2] - '0'))
         ADD(F_WARN, "cmdline-nfs-minor",
@@ -188,7 +168,7 @@ static int check_version(const cmdline_check *x)
     if (c->nfs_version == 3) {
         char why[64];
         bool v3_offered = nfsroot_backend_nfs_versions(x->p, why, sizeof(why)) & NFSROOT_NFS_V3;
-        bool explicit_v3 = bootcheck_options_version(c->options) == 3;
+        bool explicit_v3 = asked == 3;
         if (!v3_offered)
             ADD(F_ERROR, "cmdline-nfs3-not-offered",
                 "root='%s' mounts with NFSv3, which this host's NFS server does not offer "
@@ -232,7 +212,7 @@ static int check_kernel_mounts(const cmdline_check *x)
         ADD(F_ERROR, "cmdline-kernel-no-ip",
             "with no <initrd> the kernel needs 'ip=dhcp' (or a static ip=) to reach the NFS "
             "server: add it to <cmdline>");
-    if (c->legacy_nfsroot && !bootcheck_options_version(c->options))
+    if (c->legacy_nfsroot && !bootcheck_options_version(c->options, NULL))
         ADD(F_WARN, "cmdline-nfsroot-no-vers",
             "nfsroot= has no 'vers=': the in-kernel client may try an NFS version this "
             "host does not offer; append ',vers=4.1' (or ',vers=3')");

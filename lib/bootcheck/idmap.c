@@ -16,8 +16,8 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
 
     char conf[4096];
     snprintf(conf, sizeof(conf), "%s", host_idmapd_conf ? host_idmapd_conf : "/etc/idmapd.conf");
-    char host[512] = "";
-    int r = nfsroot_host_nfs4_domain(conf, host, sizeof(host), NULL, 0);
+    char host[512] = "", why[512] = "";
+    int r = nfsroot_host_nfs4_domain(conf, host, sizeof(host), why, sizeof(why));
     if (r == -ETIMEDOUT)
         return nfsroot_findings_add(f, F_INFO, "idmap-host-slow", conf,
                                     "'%s' sets no NFSv4 domain and deriving it from DNS took "
@@ -27,9 +27,9 @@ int nfsroot_bootcheck_idmap(const char *host_idmapd_conf, const nfsroot_plan *pl
                                     conf, NFSROOT_HOST_DOMAIN_TIMEOUT_MS);
     if (r < 0)
         return nfsroot_findings_add(f, F_INFO, "idmap-host-unknown", conf,
-                                    "the host's NFSv4 domain cannot be determined from '%s': "
-                                    "set 'Domain =' in its [General] section",
-                                    conf);
+                                    "the host's NFSv4 domain cannot be determined from '%s' "
+                                    "(%s): set 'Domain =' in its [General] section",
+                                    conf, why[0] ? why : "no reason given");
 
     _cleanup_free_ char *text = NULL;
     r = bootcheck_read_in_root(re->path, "etc/idmapd.conf", 256 * 1024, &text);

@@ -6,21 +6,6 @@
 #include "core.h"
 #include "options.h"
 
-void nfsroot_plan_free(nfsroot_plan *plan)
-{
-    if (!plan)
-        return;
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        free(plan->exports[i].path);
-        strv_free(plan->exports[i].clients);
-        free(plan->exports[i].options);
-    }
-    free(plan->exports);
-    free(plan->domain);
-    free(plan->server);
-    free(plan->network);
-    free(plan);
-}
 /* The domain name belongs in every error; lower layers do not know it. */
 static int with_domain(nfsroot_error *err, const char *name, int r)
 {

@@ -98,10 +98,8 @@ static int parse_optional(char *line, char **save, ceph_claim *c)
 int ceph_claim_parse(char *text, ceph_claim *c)
 {
     *c = (ceph_claim){ 0 };
-    char *const dst[] = { c->host, c->uuid, c->domain, c->path };
-    const size_t len[] = { sizeof(c->host), sizeof(c->uuid), sizeof(c->domain), sizeof(c->path) };
     char *save = NULL, *line;
-    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, dst, len, &save) < 0)
+    if (nfsroot_claim_parse_head(text, CLAIM_MAGIC, NFSROOT_CLAIM_HEAD(c), &save) < 0)
         return -EBADMSG;
     line = strtok_r(NULL, "\n", &save);
     if (!line || strncmp(line, "since ", 6) || parse_time(line + 6, &c->since) < 0)
@@ -141,13 +139,7 @@ static int claim_write(rados_conn *c, const ceph_claim *cl, nfsroot_error *err)
 static void claim_mine(const char *me, const nfsroot_plan *plan, const char *path, ceph_claim *c)
 {
     *c = (ceph_claim){ .since = (int64_t)time(NULL) };
-    snprintf(c->host, sizeof(c->host), "%s", me);
-    snprintf(c->uuid, sizeof(c->uuid), "%s", plan->uuid);
-    snprintf(c->domain, sizeof(c->domain), "%s", plan->domain);
-    snprintf(c->path, sizeof(c->path), "%s", path);
-    for (char *q = c->domain; *q; q++)
-        if ((unsigned char)*q < 0x20 || *q == 0x7f)
-            *q = '?';
+    nfsroot_claim_head_set(NFSROOT_CLAIM_HEAD(c), me, plan, path);
 }
 
 static bool handover_to(const ceph_claim *cl, const char *me)

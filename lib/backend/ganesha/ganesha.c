@@ -343,6 +343,15 @@ static int derive_ids(const nfsroot_policy *p, const nfsroot_plan *plan, bool al
     return r;
 }
 
+/* begin(), then the ids every host derives for plan's exports (allocated when allocate). begin()
+ * checks the policy (the id range derive_ids divides by) first. */
+static int begin_plan(const nfsroot_policy *p, const nfsroot_plan *plan, bool allocate, id_table *t,
+                      bus **b, id_list *live, uint16_t **derived, nfsroot_error *err)
+{
+    int r = begin(p, plan->domain, true, t, b, live, err);
+    return r < 0 ? r : derive_ids(p, plan, allocate, derived, err);
+}
+
 static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_plan *old,
                          const nfsroot_peers *peers, const nfsroot_log *log, nfsroot_error *err)
 {
@@ -350,10 +359,7 @@ static int ganesha_apply(const nfsroot_policy *p, const nfsroot_plan *plan, cons
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
     _cleanup_free_ uint16_t *derived = NULL;
-    /* begin() checks the policy (the id range derive_ids divides by) first. */
-    int r = begin(p, plan->domain, true, &t, &b, &live, err);
-    if (r == 0)
-        r = derive_ids(p, plan, true, &derived, err);
+    int r = begin_plan(p, plan, true, &t, &b, &live, &derived, err);
     if (r < 0)
         return r;
     r = forget_dropped(p, plan, old, b, &t, log, err);
@@ -372,9 +378,7 @@ static int ganesha_check_incoming(const nfsroot_policy *p, const nfsroot_plan *p
     _cleanup_(bus_closep) bus *b = NULL;
     _cleanup_(id_list_donep) id_list live = { 0 };
     _cleanup_free_ uint16_t *derived = NULL;
-    int r = begin(p, plan->domain, true, &t, &b, &live, err);
-    if (r == 0)
-        r = derive_ids(p, plan, false, &derived, err);
+    int r = begin_plan(p, plan, false, &t, &b, &live, &derived, err);
     bool in_grace = false;
     if (r == 0)
         r = bus_in_grace(b, &in_grace, err);
