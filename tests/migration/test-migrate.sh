@@ -40,7 +40,8 @@
 # Usage: test-migrate.sh HOOK-BINARY CLI-BINARY   (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (as the e2e test), LV_KEEP=1 keeps the work directory,
 # MIG_BOOT_STALL (seconds the booting guest may show no progress, default 240), MIG_BOOT_TIMEOUT
-# (seconds until the third tick in all, default 1200).
+# (seconds until the third tick in all, default 1200); on Ceph CEPH_GRACELESS=true (the nodes
+# without a grace period at start, to compare what the guest sees).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../libvirt/harness.sh
@@ -135,6 +136,7 @@ if [ "$MIG_BACKEND" = ceph ]; then
         exit 1
     fi
     echo "timing: Ceph cluster up in $((CEPH_UP_MS / 1000)).$((CEPH_UP_MS % 1000 / 100)) s"
+    echo "    ganesha nodes: RecoveryBackend rados_cluster, Graceless ${CEPH_GRACELESS:-false}"
     export CEPH_CONF CEPH_NS
     MIG_SHARED=$CEPH_DIR/mnt
 else
