@@ -19,7 +19,8 @@
 #                                 what the OSD stores (default 1 GiB; RSS ~3x what is stored);
 #                                 every daemon on CEPH_ADDR (default 127.0.0.1; an address
 #                                 other namespaces reach, for simulated hosts of their own)
-#   ceph_ganesha_conf NODE PORT   the ganesha.conf ceph_ganesha writes, on stdout
+#   ceph_ganesha_conf NODE PORT   the ganesha.conf ceph_ganesha writes, on stdout (CEPH_GRACELESS=
+#                                 true: no grace period at a node's start, for a comparison)
 #   ceph_ganesha NODE PORT        ganesha.nfsd as NODE (nodeA/nodeB: one simulated host each,
 #                                 its own directory and D-Bus bus) on PORT, FSAL_CEPH,
 #                                 rados_cluster recovery, watching conf-nfs.$CEPH_NS
@@ -197,6 +198,7 @@ NFSv4 {
     Only_Numeric_Owners = true;
     Lease_Lifetime = 10;
     Grace_Period = 20;
+    Graceless = ${CEPH_GRACELESS:-false};
 }
 CEPH { Ceph_Conf = "$CEPH_CONF"; }
 RADOS_KV {
