@@ -173,6 +173,10 @@ static int ip_arg(const nfsroot_guest_config *c, char **ret, nfsroot_error *err)
  * after the guest drops its caches); docs/PERFORMANCE.md has the figures, part 8. */
 #define GUEST_NFS_CACHE "nocto,actimeo=600"
 
+#define TTY_SIZE                                                                                   \
+    "systemd.tty.rows.ttyS0=24 systemd.tty.columns.ttyS0=80 systemd.tty.rows.console=24 "          \
+    "systemd.tty.columns.console=80"
+
 int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_config *c, char **ret,
                           nfsroot_error *err)
 {
@@ -184,11 +188,14 @@ int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_co
         return r;
     const char *vers = c->v[NFSROOT_GUEST_NFS_VERSION];
     /* panic=10: a kernel that panics before its pvpanic driver is loaded (the domain's
-     * on_crash then stops it) reboots after 10 s instead of spinning until destroyed. */
+     * on_crash then stops it) reboots after 10 s instead of spinning until destroyed. The
+     * console's size is given: else systemd (257) asks the terminal for it (CSI 6n) on the
+     * console and again before the serial getty, and the console is only logged, never
+     * answers; each probe waits out its timeout before the login prompt. */
     if (r < 0 || root_spec(c, ":", &spec) < 0 ||
         asprintf(&s,
-                 "root=nfs4:%s:%s%s%s" GUEST_NFS_CACHE " rw %s rd.neednet=1 console=ttyS0 "
-                 "panic=10%s",
+                 "root=nfs4:%s:%s%s%s" GUEST_NFS_CACHE " rw %s rd.neednet=1 console=ttyS0 " TTY_SIZE
+                 " panic=10%s",
                  spec, vers ? "vers=" : "", vers ? vers : "", vers ? "," : "", ip,
                  p->def->selinux ? " selinux=0" : "") < 0)
         return nfsroot_err(err, -ENOMEM, NULL, "cmdline", NULL, 0, "out of memory");

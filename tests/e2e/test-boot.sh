@@ -263,6 +263,13 @@ if grep -qi "$MAC" /var/lib/libvirt/dnsmasq/*.status 2>/dev/null; then
 else
     pass "no DHCP lease for $MAC: the guest made no DHCP round"
 fi
+# create's domain has no USB controller (libvirt's default UHCI one made the root's udev load
+# the USB stack over NFS after switch_root).
+case " $(mk modules) " in
+    "  ") fail "the marker lists no loaded module" ;;
+    *" usbcore "* | *" uhci_hcd "* | *" ehci_hcd "*) fail "the guest loaded USB drivers: $(mk modules)" ;;
+    *) pass "no USB driver loaded in the guest (no USB controller in its domain)" ;;
+esac
 if [ "$(mk state)" = running ] && [ -z "$(mk failed | tr -d ' ')" ]; then
     pass "the guest reached multi-user: systemd says 'running', no failed unit"
 else
@@ -277,6 +284,13 @@ if tr -d '\r' <"$SERIAL" | grep -q "virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/
     pass "the serial console shows / = $LV_NET_ADDR:/export/$VM nfs4"
 else
     fail "the serial console ($SERIAL) lacks 'virt-nfsroot-e2e: / is $LV_NET_ADDR:/export/$VM nfs4'"
+fi
+# The cmdline gives the console's size (systemd.tty.rows/columns): systemd asks the terminal
+# nothing (CSI 6n, never answered on a logged console: each probe waited out its timeout).
+if grep -q $'\e\\[6n' "$SERIAL"; then
+    fail "the console log has $(grep -c $'\e\\[6n' "$SERIAL") terminal size probe line(s) (CSI 6n)"
+else
+    pass "no terminal size probe (CSI 6n) on the serial console"
 fi
 echo "console lines that prove it:"
 tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |

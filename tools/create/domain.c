@@ -71,7 +71,9 @@ static int make_ids(create_ctx *c)
  * A kernel panic reaches libvirt through the pvpanic device and on_crash destroys the domain:
  * it stops (state crashed, the hook releases its exports, the oops stays in the console log)
  * rather than restarting into the same panic; the cmdline's panic= covers a panic before the
- * guest's pvpanic driver is loaded. */
+ * guest's pvpanic driver is loaded. No USB controller (libvirt adds a UHCI one to a pc machine
+ * unless told not to): nothing is plugged into it, and its driver stack is what the root's udev
+ * loaded over NFS after switch_root. */
 static char *domain_xml(const create_ctx *c, const char *metadata)
 {
     const create_opts *o = c->o;
@@ -111,6 +113,7 @@ static char *domain_xml(const create_ctx *c, const char *metadata)
                  "name='org.qemu.guest_agent.0'/></channel>\n"
                  "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
                  "    <panic model='isa'/>\n"
+                 "    <controller type='usb' model='none'/>\n"
                  "  </devices>\n"
                  "</domain>\n",
                  o->virt_type, name, c->uuid, metadata, libosinfo ? libosinfo : "", o->memory_mib,
