@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The text ganesha reads from RADOS for the ceph backend: export-<id> (one EXPORT block, FSAL
  * CEPH, written by the ganesha backend's formatter) and conf-nfs.<cluster> (one %url line per
- * export). Pure; tests/unit/ceph-objects.c holds it against golden files. */
+ * export). Pure; ceph.backend (tests/ceph/test-backend.sh) holds it against a golden file. */
 #include "backend/ceph/ceph.h"
 #include "backend/ganesha/ganesha.h"
 
