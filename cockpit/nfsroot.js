@@ -45,6 +45,14 @@ function el(tag, attrs, ...children) {
     return e;
 }
 
+// Each table's head from its data-columns ("Domain|State|..."): a column is named once.
+function tableHeads() {
+    for (const t of document.querySelectorAll("table[data-columns]")) {
+        const names = t.dataset.columns.split("|").map(c => c.trim());
+        t.prepend(el("thead", {}, el("tr", {}, ...names.map(c => el("th", { scope: "col" }, c)))));
+    }
+}
+
 // Each cell carries its column's name: on a phone the rows become cards labelled with it.
 function fill(tbody, rows) {
     const heads = [...tbody.parentElement.querySelectorAll("thead th")].map(th => th.textContent);
@@ -539,6 +547,7 @@ function watchAdmin() {
 }
 
 function main() {
+    tableHeads();
     setupTabs();
     watchAdmin();
     document.getElementById("machines-link").addEventListener("click", ev => {

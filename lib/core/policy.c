@@ -17,30 +17,6 @@ const char *nfsroot_policy_default_path(void)
     return NFSROOT_CONFIG_PATH;
 }
 
-void nfsroot_policy_free(nfsroot_policy *p)
-{
-    if (!p)
-        return;
-    strv_free(p->export_roots);
-    strv_free(p->boot_dirs);
-    strv_free(p->allowed_options);
-    free(p->default_options);
-    free(p->exports_dir);
-    free(p->state_dir);
-    free(p->exportfs);
-    free(p->etab);
-    free(p->network_dir);
-    free(p->sysfs_net_dir);
-    free(p->idmapd_conf);
-    free(p->qemu_conf);
-    free(p->ganesha_exports_dir);
-    free(p->ganesha_conf);
-    free(p->ganesha_bus);
-    free(p->source);
-    free(p->owned_dir);
-    free(p->host_id);
-    free(p);
-}
 int nfsroot_policy_new_default(nfsroot_policy **ret, nfsroot_error *err)
 {
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *p = calloc(1, sizeof(*p));
@@ -104,24 +80,25 @@ static int bad(const parse_ctx *c, const char *fmt, ...)
                        "policy '%s' line %d: key '%s': %s", c->file, c->line, c->key, why);
 }
 
-static int set_path(const parse_ctx *c, char **dst, const char *v)
+static int set_string(const parse_ctx *c, void *dst, const char *v)
+{
+    return dup_str(dst, v);
+}
+
+static int set_path(const parse_ctx *c, void *dst, const char *v)
 {
     if (!path_is_normalised_absolute(v))
         return bad(c, "'%s' is not a normalised absolute path", v);
-    char *n = strdup(v);
-    if (!n)
-        return -ENOMEM;
-    free(*dst);
-    *dst = n;
-    return 0;
+    return dup_str(dst, v);
 }
 
-static int set_bool(const parse_ctx *c, bool *dst, const char *v)
+static int set_bool(const parse_ctx *c, void *dst, const char *v)
 {
+    bool *b = dst;
     if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
-        *dst = true;
+        *b = true;
     else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
-        *dst = false;
+        *b = false;
     else
         return bad(c, "'%s' is not yes or no", v);
     return 0;
@@ -144,7 +121,17 @@ static int set_dirs(const parse_ctx *c, char ***dst, const char *v, bool need_on
     return 0;
 }
 
-static int set_optlist(const parse_ctx *c, char ***dst, const char *v)
+static int set_export_roots(const parse_ctx *c, void *dst, const char *v)
+{
+    return set_dirs(c, dst, v, true);
+}
+
+static int set_boot_dirs(const parse_ctx *c, void *dst, const char *v)
+{
+    return set_dirs(c, dst, v, false);
+}
+
+static int set_optlist(const parse_ctx *c, void *dst, const char *v)
 {
     _cleanup_strv_free_ char **l = strv_split(v, ", ");
     if (!l)
@@ -153,13 +140,16 @@ static int set_optlist(const parse_ctx *c, char ***dst, const char *v)
         for (const char *q = *o; *q; q++)
             if (!islower((unsigned char)*q) && *q != '_')
                 return bad(c, "option name '%s' must be lower-case letters and '_'", *o);
-    strv_free(*dst);
-    *dst = TAKE_PTR(l);
+    char ***list = dst;
+    strv_free(*list);
+    *list = TAKE_PTR(l);
     return 0;
 }
 
-static int set_id_range(const parse_ctx *c, nfsroot_policy *p, const char *v)
+/* dst: the whole policy (the range sets two fields). */
+static int set_id_range(const parse_ctx *c, void *dst, const char *v)
 {
+    nfsroot_policy *p = dst;
     unsigned lo, hi;
     char tail;
     if (sscanf(v, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || hi > 65535 || lo > hi)
@@ -170,17 +160,17 @@ static int set_id_range(const parse_ctx *c, nfsroot_policy *p, const char *v)
 }
 
 /* What claims on shared storage name this host by: every host sharing it needs its own. */
-static int set_host_id(const parse_ctx *c, nfsroot_policy *p, const char *v)
+static int set_host_id(const parse_ctx *c, void *dst, const char *v)
 {
     size_t n = strlen(v);
     if (n == 0 || n > 64 ||
         strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") != n)
         return bad(c, "'%s' is not 1-64 letters, digits, '.', '_', ':' or '-'", v);
-    return dup_str(&p->host_id, v);
+    return dup_str(dst, v);
 }
 
 /* A Ceph name (client id, pool, namespace, node): 1-64 of [A-Za-z0-9._-], into dst[65]. */
-static int set_ceph_name(const parse_ctx *c, char *dst, const char *v)
+static int set_ceph_name(const parse_ctx *c, void *dst, const char *v)
 {
     size_t n = strlen(v);
     if (n == 0 || n > 64 ||
@@ -190,92 +180,102 @@ static int set_ceph_name(const parse_ctx *c, char *dst, const char *v)
     return 0;
 }
 
-static int set_ceph_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
+/* dst: the whole policy (ceph_conf is a fixed-size field). */
+static int set_ceph_conf(const parse_ctx *c, void *dst, const char *v)
 {
-    if (!strcmp(k, "ceph_conf")) {
-        if (!path_is_normalised_absolute(v) || strlen(v) >= sizeof(p->ceph_conf))
-            return bad(c, "'%s' is not a normalised absolute path under 256 bytes", v);
-        snprintf(p->ceph_conf, sizeof(p->ceph_conf), "%s", v);
-        return 0;
+    nfsroot_policy *p = dst;
+    if (!path_is_normalised_absolute(v) || strlen(v) >= sizeof(p->ceph_conf))
+        return bad(c, "'%s' is not a normalised absolute path under 256 bytes", v);
+    snprintf(p->ceph_conf, sizeof(p->ceph_conf), "%s", v);
+    return 0;
+}
+
+static int set_backend(const parse_ctx *c, void *dst, const char *v)
+{
+    if (nfsroot_backend_kind_from_string(v, dst) < 0) {
+        char names[128];
+        nfsroot_backend_names(names, sizeof(names));
+        return bad(c, "'%s' is not a backend (%s)", v, names);
     }
-    if (!strcmp(k, "ceph_client_id"))
-        return set_ceph_name(c, p->ceph_client_id, v);
-    if (!strcmp(k, "ceph_pool"))
-        return set_ceph_name(c, p->ceph_pool, v);
-    if (!strcmp(k, "ceph_namespace"))
-        return set_ceph_name(c, p->ceph_namespace, v);
-    return set_ceph_name(c, p->ceph_node_id, v);
+    return 0;
+}
+
+static int set_validate(const parse_ctx *c, void *dst, const char *v)
+{
+    nfsroot_validate_mode *m = dst;
+    if (!strcmp(v, "strict"))
+        *m = NFSROOT_VALIDATE_STRICT;
+    else if (!strcmp(v, "warn"))
+        *m = NFSROOT_VALIDATE_WARN;
+    else if (!strcmp(v, "off"))
+        *m = NFSROOT_VALIDATE_OFF;
+    else
+        return bad(c, "'%s' is not 'strict', 'warn' or 'off'", v);
+    return 0;
+}
+
+/* Every key of the policy file: its name (the field's), where its value goes, what that field
+ * holds and how the value is read. Loading, freeing and copying a policy all walk this list. */
+typedef enum key_holds {
+    HOLDS_VALUE,  /* a scalar or a fixed-size array: copied with the struct */
+    HOLDS_STRING, /* char *, owned */
+    HOLDS_STRV,   /* char **, NULL-terminated, owned */
+} key_holds;
+
+typedef struct policy_key {
+    const char *key;
+    size_t off; /* 0 with the setters that take the whole policy */
+    key_holds holds;
+    int (*set)(const parse_ctx *c, void *dst, const char *v);
+} policy_key;
+
+/* clang-format off */
+#define KEY(field, holds, set) { #field, offsetof(nfsroot_policy, field), holds, set }
+/* clang-format on */
+static const policy_key policy_keys[] = {
+    KEY(export_roots, HOLDS_STRV, set_export_roots),
+    KEY(boot_dirs, HOLDS_STRV, set_boot_dirs),
+    KEY(default_options, HOLDS_STRING, set_string),
+    KEY(allowed_options, HOLDS_STRV, set_optlist),
+    KEY(allow_wider_clients, HOLDS_VALUE, set_bool),
+    KEY(allow_shared_rw, HOLDS_VALUE, set_bool),
+    KEY(allow_subnet_fallback, HOLDS_VALUE, set_bool),
+    KEY(ganesha_nfsv3, HOLDS_VALUE, set_bool),
+    KEY(migration, HOLDS_VALUE, set_bool),
+    KEY(backend, HOLDS_VALUE, set_backend),
+    KEY(validate, HOLDS_VALUE, set_validate),
+    { "ganesha_export_ids", 0, HOLDS_VALUE, set_id_range },
+    KEY(ganesha_bus, HOLDS_STRING, set_string),
+    KEY(host_id, HOLDS_STRING, set_host_id),
+    KEY(exports_dir, HOLDS_STRING, set_path),
+    KEY(state_dir, HOLDS_STRING, set_path),
+    KEY(exportfs, HOLDS_STRING, set_path),
+    KEY(etab, HOLDS_STRING, set_path),
+    KEY(network_dir, HOLDS_STRING, set_path),
+    KEY(sysfs_net_dir, HOLDS_STRING, set_path),
+    KEY(idmapd_conf, HOLDS_STRING, set_path),
+    KEY(qemu_conf, HOLDS_STRING, set_path),
+    KEY(ganesha_exports_dir, HOLDS_STRING, set_path),
+    KEY(ganesha_conf, HOLDS_STRING, set_path),
+    KEY(owned_dir, HOLDS_STRING, set_path),
+    { "ceph_conf", 0, HOLDS_VALUE, set_ceph_conf },
+    KEY(ceph_client_id, HOLDS_VALUE, set_ceph_name),
+    KEY(ceph_pool, HOLDS_VALUE, set_ceph_name),
+    KEY(ceph_namespace, HOLDS_VALUE, set_ceph_name),
+    KEY(ceph_node_id, HOLDS_VALUE, set_ceph_name),
+};
+
+/* Where key k's value lies in p. */
+static void *key_field(const nfsroot_policy *p, const policy_key *k)
+{
+    return (char *)(uintptr_t)p + k->off;
 }
 
 static int apply_key(const parse_ctx *c, nfsroot_policy *p, const char *k, const char *v)
 {
-    static const char *const ceph_keys[] = { "ceph_conf", "ceph_client_id", "ceph_pool",
-                                             "ceph_namespace", "ceph_node_id" };
-    for (size_t i = 0; i < ELEMENTSOF(ceph_keys); i++)
-        if (!strcmp(k, ceph_keys[i]))
-            return set_ceph_key(c, p, k, v);
-    if (!strcmp(k, "export_roots"))
-        return set_dirs(c, &p->export_roots, v, true);
-    if (!strcmp(k, "boot_dirs"))
-        return set_dirs(c, &p->boot_dirs, v, false);
-    if (!strcmp(k, "default_options"))
-        return dup_str(&p->default_options, v);
-    if (!strcmp(k, "allowed_options"))
-        return set_optlist(c, &p->allowed_options, v);
-    if (!strcmp(k, "allow_wider_clients"))
-        return set_bool(c, &p->allow_wider_clients, v);
-    if (!strcmp(k, "allow_shared_rw"))
-        return set_bool(c, &p->allow_shared_rw, v);
-    if (!strcmp(k, "allow_subnet_fallback"))
-        return set_bool(c, &p->allow_subnet_fallback, v);
-    if (!strcmp(k, "ganesha_nfsv3"))
-        return set_bool(c, &p->ganesha_nfsv3, v);
-    if (!strcmp(k, "migration"))
-        return set_bool(c, &p->migration, v);
-    if (!strcmp(k, "backend")) {
-        if (nfsroot_backend_kind_from_string(v, &p->backend) < 0) {
-            char names[128];
-            nfsroot_backend_names(names, sizeof(names));
-            return bad(c, "'%s' is not a backend (%s)", v, names);
-        }
-        return 0;
-    }
-    if (!strcmp(k, "validate")) {
-        if (!strcmp(v, "strict"))
-            p->validate = NFSROOT_VALIDATE_STRICT;
-        else if (!strcmp(v, "warn"))
-            p->validate = NFSROOT_VALIDATE_WARN;
-        else if (!strcmp(v, "off"))
-            p->validate = NFSROOT_VALIDATE_OFF;
-        else
-            return bad(c, "'%s' is not 'strict', 'warn' or 'off'", v);
-        return 0;
-    }
-    if (!strcmp(k, "ganesha_export_ids"))
-        return set_id_range(c, p, v);
-    if (!strcmp(k, "ganesha_bus"))
-        return dup_str(&p->ganesha_bus, v);
-    if (!strcmp(k, "host_id"))
-        return set_host_id(c, p, v);
-    static const struct {
-        const char *key;
-        size_t off;
-    } paths[] = {
-        { "exports_dir", offsetof(nfsroot_policy, exports_dir) },
-        { "state_dir", offsetof(nfsroot_policy, state_dir) },
-        { "exportfs", offsetof(nfsroot_policy, exportfs) },
-        { "etab", offsetof(nfsroot_policy, etab) },
-        { "network_dir", offsetof(nfsroot_policy, network_dir) },
-        { "sysfs_net_dir", offsetof(nfsroot_policy, sysfs_net_dir) },
-        { "idmapd_conf", offsetof(nfsroot_policy, idmapd_conf) },
-        { "qemu_conf", offsetof(nfsroot_policy, qemu_conf) },
-        { "ganesha_exports_dir", offsetof(nfsroot_policy, ganesha_exports_dir) },
-        { "ganesha_conf", offsetof(nfsroot_policy, ganesha_conf) },
-        { "owned_dir", offsetof(nfsroot_policy, owned_dir) },
-    };
-    for (size_t i = 0; i < ELEMENTSOF(paths); i++)
-        if (!strcmp(k, paths[i].key))
-            return set_path(c, (char **)((char *)p + paths[i].off), v);
+    for (size_t i = 0; i < ELEMENTSOF(policy_keys); i++)
+        if (!strcmp(k, policy_keys[i].key))
+            return policy_keys[i].set(c, key_field(p, &policy_keys[i]), v);
     return nfsroot_err(c->err, -EINVAL, NULL, k, c->file, c->line,
                        "policy '%s' line %d: unknown key '%s'", c->file, c->line, k);
 }
@@ -380,33 +380,39 @@ static int dup_strv(char ***dst, char *const *v)
     return 0;
 }
 
+void nfsroot_policy_free(nfsroot_policy *p)
+{
+    if (!p)
+        return;
+    for (const policy_key *k = policy_keys; k < policy_keys + ELEMENTSOF(policy_keys); k++) {
+        if (k->holds == HOLDS_STRING)
+            free(*(char **)key_field(p, k));
+        else if (k->holds == HOLDS_STRV)
+            strv_free(*(char ***)key_field(p, k));
+    }
+    free(p->source);
+    free(p);
+}
+
 int nfsroot_policy_dup(const nfsroot_policy *p, nfsroot_policy **ret)
 {
     _cleanup_(nfsroot_policy_freep) nfsroot_policy *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    /* Scalars by value; every pointer copied below, so c never shares p's memory. */
-    nfsroot_policy tmp = *p;
-    tmp.export_roots = tmp.boot_dirs = tmp.allowed_options = NULL;
-    tmp.default_options = tmp.exports_dir = tmp.state_dir = tmp.exportfs = tmp.etab = NULL;
-    tmp.network_dir = tmp.sysfs_net_dir = tmp.idmapd_conf = tmp.ganesha_exports_dir = NULL;
-    tmp.ganesha_bus = tmp.ganesha_conf = tmp.source = tmp.qemu_conf = tmp.owned_dir = NULL;
-    tmp.host_id = NULL;
-    *c = tmp;
-    if (dup_strv(&c->export_roots, p->export_roots) < 0 ||
-        dup_strv(&c->boot_dirs, p->boot_dirs) < 0 ||
-        dup_strv(&c->allowed_options, p->allowed_options) < 0 ||
-        dup_str(&c->default_options, p->default_options) < 0 ||
-        dup_str(&c->exports_dir, p->exports_dir) < 0 || dup_str(&c->state_dir, p->state_dir) < 0 ||
-        dup_str(&c->exportfs, p->exportfs) < 0 || dup_str(&c->etab, p->etab) < 0 ||
-        dup_str(&c->network_dir, p->network_dir) < 0 ||
-        dup_str(&c->sysfs_net_dir, p->sysfs_net_dir) < 0 ||
-        dup_str(&c->idmapd_conf, p->idmapd_conf) < 0 || dup_str(&c->qemu_conf, p->qemu_conf) < 0 ||
-        dup_str(&c->ganesha_exports_dir, p->ganesha_exports_dir) < 0 ||
-        dup_str(&c->ganesha_conf, p->ganesha_conf) < 0 ||
-        dup_str(&c->ganesha_bus, p->ganesha_bus) < 0 || dup_str(&c->source, p->source) < 0 ||
-        dup_str(&c->owned_dir, p->owned_dir) < 0 || dup_str(&c->host_id, p->host_id) < 0)
+    /* Scalars by value; every pointer copied, so c never shares p's memory. */
+    *c = *p;
+    c->source = NULL;
+    for (const policy_key *k = policy_keys; k < policy_keys + ELEMENTSOF(policy_keys); k++)
+        if (k->holds != HOLDS_VALUE)
+            memset(key_field(c, k), 0, sizeof(void *));
+    if (dup_str(&c->source, p->source) < 0)
         return -ENOMEM;
+    for (const policy_key *k = policy_keys; k < policy_keys + ELEMENTSOF(policy_keys); k++) {
+        void *dst = key_field(c, k);
+        if ((k->holds == HOLDS_STRING && dup_str(dst, *(char **)key_field(p, k)) < 0) ||
+            (k->holds == HOLDS_STRV && dup_strv(dst, *(char ***)key_field(p, k)) < 0))
+            return -ENOMEM;
+    }
     *ret = TAKE_PTR(c);
     return 0;
 }

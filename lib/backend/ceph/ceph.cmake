@@ -6,12 +6,8 @@ find_path(RADOS_INCLUDE_DIR rados/librados.h)
 find_library(RADOS_LIBRARY rados)
 if(RADOS_INCLUDE_DIR AND RADOS_LIBRARY)
     nfsroot_soname(NFSROOT_LIBRADOS_SONAME rados "")
-    target_sources(virt-nfsroot PRIVATE ${CMAKE_CURRENT_LIST_DIR}/rados.c
-                                        ${CMAKE_CURRENT_LIST_DIR}/objects.c
-                                        ${CMAKE_CURRENT_LIST_DIR}/claims.c
-                                        ${CMAKE_CURRENT_LIST_DIR}/probe.c
-                                        ${CMAKE_CURRENT_LIST_DIR}/view.c
-                                        ${CMAKE_CURRENT_LIST_DIR}/ceph.c)
+    target_sources(virt-nfsroot PRIVATE backend/ceph/rados.c backend/ceph/objects.c
+        backend/ceph/claims.c backend/ceph/probe.c backend/ceph/view.c backend/ceph/ceph.c)
     target_include_directories(virt-nfsroot PRIVATE ${RADOS_INCLUDE_DIR})
     target_compile_definitions(virt-nfsroot PRIVATE NFSROOT_LIBRADOS_SONAME="${NFSROOT_LIBRADOS_SONAME}"
                                                     NFSROOT_HAVE_CEPH=1)

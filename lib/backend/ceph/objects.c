@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The text ganesha reads from RADOS for the ceph backend: export-<id> (one EXPORT block, FSAL
  * CEPH, written by the ganesha backend's formatter) and conf-nfs.<cluster> (one %url line per
- * export). Pure; tests/unit/ceph-objects.c holds it against golden files. */
+ * export). Pure; ceph.backend (tests/ceph/test-backend.sh) holds it against a golden file. */
 #include "backend/ceph/ceph.h"
 #include "backend/ganesha/ganesha.h"
 
@@ -105,13 +105,18 @@ int ceph_urls_edit(const char *text, const nfsroot_policy *p, const uint16_t *ad
     return 0;
 }
 
+/* Where the value after the first key in text begins; NULL when text has no key. */
+static const char *value_after(const char *text, const char *key)
+{
+    const char *l = strstr(text, key);
+    return l ? l + strlen(key) : NULL;
+}
+
 bool ceph_export_has_client(const char *text, const char *client)
 {
-    const char *key = "        Clients = ";
-    const char *l = strstr(text, key);
+    const char *l = value_after(text, "        Clients = ");
     if (!l)
         return false;
-    l += strlen(key);
     size_t want = strlen(client);
     while (*l && *l != ';' && *l != '\n') {
         size_t n = strcspn(l, ",;\n");
@@ -145,11 +150,7 @@ size_t ceph_urls_ids(const char *text, const nfsroot_policy *p, uint16_t *ret, s
 
 bool ceph_export_pseudo_is(const char *text, const char *path)
 {
-    const char *key = "\n    Pseudo = \"";
-    const char *l = strstr(text, key);
-    if (!l)
-        return false;
-    l += strlen(key);
+    const char *l = value_after(text, "\n    Pseudo = \"");
     size_t n = strlen(path);
-    return strncmp(l, path, n) == 0 && strncmp(l + n, "\";\n", 3) == 0;
+    return l && strncmp(l, path, n) == 0 && strncmp(l + n, "\";\n", 3) == 0;
 }
