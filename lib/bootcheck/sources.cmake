@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot checks: included from lib/CMakeLists.txt.
 target_sources(virt-nfsroot PRIVATE
-    ${CMAKE_CURRENT_LIST_DIR}/findings.c
     ${CMAKE_CURRENT_LIST_DIR}/common.c
     ${CMAKE_CURRENT_LIST_DIR}/kernel.c
     ${CMAKE_CURRENT_LIST_DIR}/qemu-user.c
