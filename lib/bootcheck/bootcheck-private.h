@@ -9,23 +9,11 @@
 
 #include "virt-nfsroot/virt-nfsroot-private.h"
 
+#include "findings.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The findings' definitions (opaque in the installed header). */
-struct nfsroot_finding {
-    nfsroot_finding_level level;
-    char code[48]; /* stable identifier, e.g. "kernel-not-found" */
-    char *file;    /* the file it is about, NULL when none */
-    char *message; /* one sentence, values quoted, including the fix */
-};
-
-struct nfsroot_findings {
-    nfsroot_finding *items;
-    size_t n;
-    size_t cap;
-};
 
 /* What the kernel header reader found. */
 typedef struct nfsroot_kernel_info {

@@ -11,8 +11,6 @@
 
 /* paths.c: the resolved path is still a directory reached without symbolic links. */
 int nfsroot_path_verify(const char *resolved, nfsroot_error *err);
-/* plan.c: does plan export path to client? (plan may be NULL) */
-bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
 
 /* plan.c: the checks every (path, clients, options) passes before it is exported, whether it
  * comes from the domain XML (prepare) or from a record (reconnect, reconcile): the path still

@@ -26,6 +26,8 @@
 #define NFSROOT_PAIRS_MAX 32    /* (path, client) pairs of one domain */
 #define NFSROOT_PATH_MAX 1023   /* bytes of an export path */
 
+/* plan.c: does plan export path to client? (plan may be NULL) */
+bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
 /* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
 bool nfsroot_uuid_is_valid(const char *s);
 /* record.c, beside the reader that makes them */
