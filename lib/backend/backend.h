@@ -3,7 +3,7 @@
 #ifndef NFSROOT_BACKEND_H
 #define NFSROOT_BACKEND_H
 
-#include "core.h"
+#include "host.h"
 #include "probe.h"
 
 /* The other running domains of the same backend (their records), for exports they share. */

@@ -7,10 +7,8 @@
 #ifndef NFSROOT_CORE_H
 #define NFSROOT_CORE_H
 
-#include "formats.h"
+#include "host.h"
 
-/* paths.c: the resolved path is still a directory reached without symbolic links. */
-int nfsroot_path_verify(const char *resolved, nfsroot_error *err);
 
 /* plan.c: the checks every (path, clients, options) passes before it is exported, whether it
  * comes from the domain XML (prepare) or from a record (reconnect, reconcile): the path still

@@ -10,6 +10,7 @@
 
 #include "base.h"
 #include "domain.h"
+#include "findings.h"
 #include "netinfo.h"
 #include "plan.h"
 #include "policy.h"

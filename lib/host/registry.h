@@ -5,7 +5,7 @@
 #ifndef NFSROOT_REGISTRY_H
 #define NFSROOT_REGISTRY_H
 
-#include "core.h"
+#include "host.h"
 
 /* The registry's name, a root-owned 0700 directory directly in each export root: never
  * exported (the plan refuses any path with this component), never inside a guest's tree. */
