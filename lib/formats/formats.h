@@ -29,6 +29,14 @@
 
 /* plan.c: does plan export path to client? (plan may be NULL) */
 bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
+/* backend-kind.c: the backend kinds' names, as the policy's `backend =` and the records spell
+ * them (nfsroot_backend_name() is the public one); "unknown" for a kind without one. Kinds run
+ * from 0 to nfsroot_backend_count() (exclusive); nfsroot_backend_get() says which are built in. */
+const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
+int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
+size_t nfsroot_backend_count(void);
+/* "'kernel', 'ganesha'": every name known, for a message. */
+void nfsroot_backend_names(char *buf, size_t len);
 /* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
 bool nfsroot_uuid_is_valid(const char *s);
 /* record.c, beside the reader that makes them */
