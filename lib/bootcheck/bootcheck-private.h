@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Boot-check internals: the parsers and the single checks that nfsroot_bootcheck_run() chains.
+/* Boot-check internals: the parsers and the single checks that nfsroot_bootcheck_run() chains
+ * (the findings list they fill is formats/findings.h's).
  * Not installed; the functions are in the private version node (libvirt-nfsroot_private.syms)
  * for the unit tests, bootcheck-tool and the fuzzers, and the library's own lib/core/migrate.c uses
  * this header too (the cmdline parser and the root= server rule). Their structs may change in

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* formats/: the model's data (the private definitions domain.h, netinfo.h, plan.h, policy.h)
- * and what the library reads and writes, each format in one file: domain XML and our metadata
- * (and the one domain-name rule), libvirt's network XML and its DHCP hosts, CIDRs, exports(5),
- * nfs-utils' configuration, nsswitch.conf, os-release, the record text. It may include base/;
- * never core/, a backend's code or the boot check (the backend kinds' names excepted:
- * backend/backend.h). Not installed. */
+/* formats/: the model's data (the private definitions domain.h, findings.h, netinfo.h, plan.h,
+ * policy.h) and what the library reads and writes, each format in one file: domain XML and our
+ * metadata (and the one domain-name rule), libvirt's network XML and its DHCP hosts, CIDRs,
+ * exports(5), nfs-utils' configuration, nsswitch.conf, os-release, the record text, the backend
+ * kinds' names (backend-kind.c), the findings list (findings.c). It may include base/; never
+ * host/, core/, a backend or the boot check. Not installed. */
 #ifndef NFSROOT_FORMATS_H
 #define NFSROOT_FORMATS_H
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The plan's data (plan.h) ends here: freeing one, which whoever holds a plan needs (a record
- * read back carries one). Making a plan from a domain and the policy is core/plan.c's. */
+ * read back carries one), whether it exports a path to a client, one export as an exports(5)
+ * line (the kernel backend's files). Making a plan from a domain and a policy is core/plan.c's. */
 #include "formats.h"
 
 void nfsroot_plan_free(nfsroot_plan *plan)
