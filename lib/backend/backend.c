@@ -1,47 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The registry of backends: the one place that knows which exist. Adding a backend is its own
- * file, its kind in the public header and one line in `registry`. */
+/* The registry of backends: the one place that knows which are built in and their
+ * implementations. Adding a backend is its own file, its kind in the public header, its name in
+ * formats/backend-kind.c and one line in `registry`. */
 #include <stdarg.h>
 
 #include "backend/backend.h"
 
-static const struct {
-    const char *name;            /* as in the policy's `backend =` and in state records */
-    const nfsroot_backend *impl; /* NULL when not built into this library */
-} registry[] = {
-    [NFSROOT_BACKEND_KERNEL] = { "kernel", &nfsroot_backend_kernel },
+static const nfsroot_backend *const registry[] = {
+    [NFSROOT_BACKEND_KERNEL] = &nfsroot_backend_kernel,
 #ifdef NFSROOT_HAVE_GANESHA
-    [NFSROOT_BACKEND_GANESHA] = { "ganesha", &nfsroot_backend_ganesha },
-#else
-    [NFSROOT_BACKEND_GANESHA] = { "ganesha", NULL },
+    [NFSROOT_BACKEND_GANESHA] = &nfsroot_backend_ganesha,
 #endif
 #ifdef NFSROOT_HAVE_CEPH
-    [NFSROOT_BACKEND_CEPH] = { "ceph", &nfsroot_backend_ceph },
-#else
-    [NFSROOT_BACKEND_CEPH] = { "ceph", NULL },
+    [NFSROOT_BACKEND_CEPH] = &nfsroot_backend_ceph,
 #endif
 };
 
-const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind)
-{
-    if ((size_t)kind < ELEMENTSOF(registry) && registry[kind].name)
-        return registry[kind].name;
-    return "unknown";
-}
-
-int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret)
-{
-    for (size_t i = 0; i < ELEMENTSOF(registry); i++)
-        if (registry[i].name && strcmp(s, registry[i].name) == 0) {
-            *ret = (nfsroot_backend_kind)i;
-            return 0;
-        }
-    return -EINVAL;
-}
-
 const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind)
 {
-    return (size_t)kind < ELEMENTSOF(registry) ? registry[kind].impl : NULL;
+    return (size_t)kind < ELEMENTSOF(registry) ? registry[kind] : NULL;
 }
 
 unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len)
@@ -58,16 +35,6 @@ const char *nfsroot_backend_guest_nfs_version(const nfsroot_policy *p)
 {
     const nfsroot_backend *b = p ? nfsroot_backend_get(p->backend) : NULL;
     return b ? b->guest_nfs_version : NULL;
-}
-
-const char *nfsroot_backend_name(nfsroot_backend_kind kind)
-{
-    return nfsroot_backend_kind_to_string(kind);
-}
-
-size_t nfsroot_backend_count(void)
-{
-    return ELEMENTSOF(registry);
 }
 
 bool nfsroot_peers_has_uuid(const nfsroot_peers *peers, const char *uuid)
@@ -211,16 +178,6 @@ void nfsroot_probe_add_check(nfsroot_probe *ret, const char *id, nfsroot_probe_s
     va_start(ap, fmt);
     vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
     va_end(ap);
-}
-
-void nfsroot_backend_names(char *buf, size_t len)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < ELEMENTSOF(registry) && used < len; i++)
-        if (registry[i].name)
-            used += (size_t)snprintf(buf + used, len - used, "%s'%s'", used ? ", " : "",
-                                     registry[i].name);
 }
 
 int nfsroot_orphans_push(nfsroot_orphans *l, const char *uuid, const char *where)

@@ -3,7 +3,7 @@
 #ifndef NFSROOT_BACKEND_H
 #define NFSROOT_BACKEND_H
 
-#include "core.h"
+#include "host.h"
 #include "probe.h"
 
 /* The other running domains of the same backend (their records), for exports they share. */
@@ -77,18 +77,12 @@ typedef struct nfsroot_backend {
 } nfsroot_backend;
 
 const nfsroot_backend *nfsroot_backend_get(nfsroot_backend_kind kind);
-/* Kinds run from 0 to this (exclusive); nfsroot_backend_get() says which are built in. */
-size_t nfsroot_backend_count(void);
 #define NFSROOT_NFS_V3 (1u << 3)
 #define NFSROOT_NFS_V4 (1u << 4)
 /* Policy p's backend's boot_findings (see above), none without one. */
 int nfsroot_backend_boot_findings(const nfsroot_policy *p, nfsroot_findings *f);
 /* What policy p's backend offers (see nfs_versions above); both when it cannot say. */
 unsigned nfsroot_backend_nfs_versions(const nfsroot_policy *p, char *why, size_t len);
-const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
-int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
-/* "'kernel', 'ganesha'": every name the registry knows, for a message. */
-void nfsroot_backend_names(char *buf, size_t len);
 
 extern const nfsroot_backend nfsroot_backend_kernel;
 int nfsroot_kernel_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Boot-check internals: the parsers and the single checks that nfsroot_bootcheck_run() chains.
+/* Boot-check internals: the parsers and the single checks that nfsroot_bootcheck_run() chains
+ * (the findings list they fill is formats/findings.h's).
  * Not installed; the functions are in the private version node (libvirt-nfsroot_private.syms)
  * for the unit tests, bootcheck-tool and the fuzzers, and the library's own lib/core/migrate.c uses
  * this header too (the cmdline parser and the root= server rule). Their structs may change in
@@ -9,23 +10,11 @@
 
 #include "virt-nfsroot/virt-nfsroot-private.h"
 
+#include "findings.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The findings' definitions (opaque in the installed header). */
-struct nfsroot_finding {
-    nfsroot_finding_level level;
-    char code[48]; /* stable identifier, e.g. "kernel-not-found" */
-    char *file;    /* the file it is about, NULL when none */
-    char *message; /* one sentence, values quoted, including the fix */
-};
-
-struct nfsroot_findings {
-    nfsroot_finding *items;
-    size_t n;
-    size_t cap;
-};
 
 /* What the kernel header reader found. */
 typedef struct nfsroot_kernel_info {

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "bootcheck-private.h"
-#include "core.h"
+#include "host.h"
 
 #define F_INFO NFSROOT_FINDING_INFO
 #define F_WARN NFSROOT_FINDING_WARNING

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot checks: included from lib/CMakeLists.txt.
 target_sources(virt-nfsroot PRIVATE
-    bootcheck/findings.c bootcheck/common.c bootcheck/kernel.c bootcheck/qemu-user.c
+    bootcheck/common.c bootcheck/kernel.c bootcheck/qemu-user.c
     bootcheck/initramfs.c bootcheck/initramfs-scan.c bootcheck/initramfs-entry.c
     bootcheck/initramfs-cache.c bootcheck/cmdline-parse.c bootcheck/cmdline.c bootcheck/fstab.c
     bootcheck/idmap.c bootcheck/distro.c bootcheck/run.c)

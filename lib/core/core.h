@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* core/: the model and what runs it: the policy, export paths, the plan (clients, options),
- * the records and their lock, apply, claims, ownership, orphans, migrate, the hook's
- * phases, host files and the host's NFSv4 domain. It may include base/, formats/ and the
- * backend interface (backend/backend.h); backends, the boot check and guest/ include it, never
- * the other way but for the calls HACKING.md names. Not installed. */
+/* core/: the model and what runs it: the policy, the plan (clients, options), the records and
+ * their lock, apply, claims, ownership, orphans, migrate, the hook's phases. The top floor: it
+ * may include and call every room below it (base/, formats/, host/ through host.h, the backend
+ * interface backend/backend.h, the boot check); nothing in lib/ includes or calls core/. Not
+ * installed. */
 #ifndef NFSROOT_CORE_H
 #define NFSROOT_CORE_H
 
-#include "formats.h"
-
-/* paths.c: the resolved path is still a directory reached without symbolic links. */
-int nfsroot_path_verify(const char *resolved, nfsroot_error *err);
-/* plan.c: does plan export path to client? (plan may be NULL) */
-bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
+#include "host.h"
 
 /* plan.c: the checks every (path, clients, options) passes before it is exported, whether it
  * comes from the domain XML (prepare) or from a record (reconnect, reconcile): the path still

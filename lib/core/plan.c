@@ -224,28 +224,6 @@ int nfsroot_plan_build(const nfsroot_policy *p, const nfsroot_domain *d, const n
     return 0;
 }
 
-bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client)
-{
-    for (size_t i = 0; plan && i < plan->n_exports; i++)
-        if (!strcmp(plan->exports[i].path, path) && strv_contains(plan->exports[i].clients, client))
-            return true;
-    return false;
-}
-
-char *nfsroot_export_format_line(const nfsroot_export *e)
-{
-    size_t len = strlen(e->path) + 2;
-    for (size_t i = 0; e->clients[i]; i++)
-        len += strlen(e->clients[i]) + strlen(e->options) + 4;
-    char *out = malloc(len);
-    if (!out)
-        return NULL;
-    char *q = stpcpy(out, e->path);
-    for (size_t i = 0; e->clients[i]; i++)
-        q += sprintf(q, " %s(%s)", e->clients[i], e->options);
-    return out;
-}
-
 DEFINE_ACCESSOR(const char *, nfsroot_plan_get_domain, nfsroot_plan, x->domain)
 DEFINE_ACCESSOR(const char *, nfsroot_plan_get_uuid, nfsroot_plan, x->uuid)
 DEFINE_ACCESSOR(const char *, nfsroot_plan_get_server, nfsroot_plan, x->server)

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* formats/: the model's data (the private definitions domain.h, netinfo.h, plan.h, policy.h)
- * and what the library reads and writes, each format in one file: domain XML and our metadata
- * (and the one domain-name rule), libvirt's network XML and its DHCP hosts, CIDRs, exports(5),
- * nfs-utils' configuration, nsswitch.conf, os-release, the record text. It may include base/;
- * never core/, a backend's code or the boot check (the backend kinds' names excepted:
- * backend/backend.h). Not installed. */
+/* formats/: the model's data (the private definitions domain.h, findings.h, netinfo.h, plan.h,
+ * policy.h) and what the library reads and writes, each format in one file: domain XML and our
+ * metadata (and the one domain-name rule), libvirt's network XML and its DHCP hosts, CIDRs,
+ * exports(5), nfs-utils' configuration, nsswitch.conf, os-release, the record text, the backend
+ * kinds' names (backend-kind.c), the findings list (findings.c). It may include base/; never
+ * host/, core/, a backend or the boot check. Not installed. */
 #ifndef NFSROOT_FORMATS_H
 #define NFSROOT_FORMATS_H
 
 #include "base.h"
 #include "domain.h"
+#include "findings.h"
 #include "netinfo.h"
 #include "plan.h"
 #include "policy.h"
@@ -26,6 +27,16 @@
 #define NFSROOT_PAIRS_MAX 32    /* (path, client) pairs of one domain */
 #define NFSROOT_PATH_MAX 1023   /* bytes of an export path */
 
+/* plan.c: does plan export path to client? (plan may be NULL) */
+bool nfsroot_plan_has(const nfsroot_plan *plan, const char *path, const char *client);
+/* backend-kind.c: the backend kinds' names, as the policy's `backend =` and the records spell
+ * them (nfsroot_backend_name() is the public one); "unknown" for a kind without one. Kinds run
+ * from 0 to nfsroot_backend_count() (exclusive); nfsroot_backend_get() says which are built in. */
+const char *nfsroot_backend_kind_to_string(nfsroot_backend_kind kind);
+int nfsroot_backend_kind_from_string(const char *s, nfsroot_backend_kind *ret);
+size_t nfsroot_backend_count(void);
+/* "'kernel', 'ganesha'": every name known, for a message. */
+void nfsroot_backend_names(char *buf, size_t len);
 /* record.c: 8-4-4-4-12 hex digits, as libvirt writes a domain's UUID. */
 bool nfsroot_uuid_is_valid(const char *s);
 /* record.c, beside the reader that makes them */

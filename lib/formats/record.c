@@ -5,7 +5,6 @@
 #include <assert.h>
 #include <ctype.h>
 
-#include "backend/backend.h"
 #include "formats.h"
 #include "record.h"
 

@@ -11,7 +11,7 @@ if(ENABLE_FUZZING)
         set(_bc ${PROJECT_SOURCE_DIR}/lib/bootcheck)
         set(_lib ${PROJECT_SOURCE_DIR}/lib)
         set(_bootcheck_fuzz_sources
-            ${_bc}/findings.c ${_bc}/common.c ${_bc}/kernel.c ${_bc}/cmdline-parse.c ${_bc}/cmdline.c ${_bc}/fstab.c
+            ${_bc}/common.c ${_bc}/kernel.c ${_bc}/cmdline-parse.c ${_bc}/cmdline.c ${_bc}/fstab.c
             ${_bc}/qemu-user.c)
         set(BOOTCHECK_FUZZ_TIME 60 CACHE STRING "Seconds each boot-check fuzzer runs under ctest")
         foreach(target cmdline fstab kernel)

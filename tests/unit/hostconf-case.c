@@ -8,7 +8,7 @@
  * tests/data/nsswitch/<case>/ (glibc's format, lib/formats/nsswitch.c):
  *   nsswitch.conf         the file
  *   expected              "hosts: s1 s2 ..." and "passwd: ..." or "<db>: error: <sentence>"
- * tests/data/aptsources/<case>/ (apt's sources, lib/core/host.c):
+ * tests/data/aptsources/<case>/ (apt's sources, lib/host/host.c):
  *   root/                 a host root: etc/apt/sources.list.d/ *.sources, etc/apt/sources.list
  *   expected              "mirror: <url>" or "mirror: none"
  * NFSROOT_REGENERATE=1 rewrites expected. */

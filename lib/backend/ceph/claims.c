@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include "backend/ceph/ceph.h"
-#include "claim.h"
+#include "registry.h"
 
 #define CLAIM_PREFIX "virt-nfsroot.claim:"
 #define CLAIM_MAGIC "virt-nfsroot-ceph-claim 1"

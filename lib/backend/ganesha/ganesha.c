@@ -81,7 +81,7 @@ static bool plan_has_path(const nfsroot_plan *plan, const char *path)
     return false;
 }
 
-static int check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
+static int ganesha_check_policy(const nfsroot_policy *p, const char *domain, nfsroot_error *err)
 {
     if (!p->ganesha_exports_dir || p->ganesha_exports_dir[0] != '/')
         return nfsroot_err(err, -EINVAL, domain, "policy key 'ganesha_exports_dir'", p->source, 0,
@@ -295,7 +295,7 @@ static int save_all(const nfsroot_policy *p, const id_table *t, const char *doma
 static int begin(const nfsroot_policy *p, const char *domain, bool live_required, id_table *t,
                  bus **b, id_list *live, nfsroot_error *err)
 {
-    int r = check_policy(p, domain, err);
+    int r = ganesha_check_policy(p, domain, err);
     if (r < 0)
         return r;
     r = id_table_load(p, domain, t, err);

@@ -2,7 +2,7 @@
 /* Export ids from the export root's registry (lib/core/claim.c), apart from ids.c so that the
  * derivation and the id table build without the registry (tests/unit's ganesha-config). */
 #include "backend/ganesha/ganesha.h"
-#include "claim.h"
+#include "registry.h"
 
 /* Every host asks the registry in the export root, in the same order, for the ids derived above:
  * the first one it gives the export, else the first free one (taken when allocate). Ids an

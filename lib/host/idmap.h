@@ -8,7 +8,7 @@
 
 #include <nfsidmap.h>
 
-#include "core.h"
+#include "host.h"
 
 typedef struct nfsroot_idmap {
     void *handle; /* dlclose() it (RTLD_NODELETE: libnfsidmap's own state stays) */

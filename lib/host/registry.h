@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The registry on shared storage (registry.c): its name in each export root, this host's
  * identity, the claim record (this registry's and the head the ceph backend's shares) and the
- * Export_Ids kept there. The registry_* calls below serve claim.c only. */
+ * Export_Ids kept there. The registry_* calls below serve core/claim.c only. */
 #ifndef NFSROOT_REGISTRY_H
 #define NFSROOT_REGISTRY_H
 
-#include "core.h"
+#include "host.h"
 
 /* The registry's name, a root-owned 0700 directory directly in each export root: never
  * exported (the plan refuses any path with this component), never inside a guest's tree. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The registry on shared storage (<export root>/.virt-nfsroot, see claim.c): this host's
+/* The registry on shared storage (<export root>/.virt-nfsroot, see core/claim.c): this host's
  * identity, finding and opening the registry of the export root a path lies under, the claim
  * record's format (the strict, bounded reader and its writer) and the NFS-Ganesha Export_Ids
  * kept beside the claims (ids/<id>). What the claims mean, taking and releasing them, is
- * claim.c's. */
+ * core/claim.c's. */
 #include <fcntl.h>
 #include <sys/stat.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The list of boot-check findings: what the checks say about a guest, by level. */
-#include "bootcheck.h"
+#include "formats.h"
 
 int nfsroot_findings_new(nfsroot_findings **ret)
 {

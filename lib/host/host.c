@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "core.h"
+#include "host.h"
 
 int nfsroot_host_open(int root_fd, const char *path, int flags)
 {

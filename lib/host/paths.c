@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#include "core.h"
+#include "host.h"
 
 /* Characters an export path may hold: enough for real trees, nothing that exports(5), the
  * exportfs command line or a log line could read differently. */
