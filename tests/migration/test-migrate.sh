@@ -402,7 +402,9 @@ moved() {
     down=$(jobinfo "$dst" "$src" 'Total downtime')
     elapsed=$(jobinfo "$dst" "$src" 'Time elapsed')
     data=$(jobinfo "$dst" "$src" 'Data processed')
-    ticks_after "$TICKS" $(($4 + 6)) 30
+    # Up to 120 s: a stall longer than ticks_continue's 30 s (a full timeo=600 when the
+    # destination still holds the guest's old connection) is this move's, not the next one's.
+    ticks_after "$TICKS" $(($4 + 6)) 120
     stall=$(stall_since "$4")
     echo "timing: $what: virsh migrate ${MOVE_S} s, migration job ${elapsed:-?} ms, downtime ${down:-?} ms, data ${data:-?} MiB, guest stall $(awk -v g="$stall" 'BEGIN { s = g - 1; printf "%.2f", s < 0 ? 0 : s }') s (largest gap between ticks ${stall} s)"
 }
