@@ -303,6 +303,13 @@ elif [ -z "$LSM_LINE" ] || [[ ",${LSM_LINE#*=}," == *,bpf,* ]] || [[ ",${LSM_LIN
 else
     pass "no BPF LSM in the guest, the other LSMs kept ($LSM_LINE)"
 fi
+# create masks Debian's getty-static (gettys on tty2-6 where there is no dbus; the domain has no
+# display): getty.target, and so multi-user, waited 42 s for it.
+if grep -q 'getty-static' "$SERIAL"; then
+    fail "getty-static ran: $(tr -d '\r' <"$SERIAL" | grep -m1 'getty-static')"
+else
+    pass "no getty-static on tty2-6 (masked)"
+fi
 echo "console lines that prove it:"
 tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
     grep -E 'virt-nfsroot-e2e:|dhcp|DHCP|nfsroot|Mounted .*/sysroot|Reached target .*(Remote File|Multi-User)|login:|root@' |
