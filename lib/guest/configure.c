@@ -162,10 +162,11 @@ static int step_hostname(const ctx *x)
 /* Units a root on NFS never needs, masked: dracut-shutdown (else every shutdown unpacks the
  * initramfs again, over NFS: +40 s measured); the pNFS block-layout daemon (it waits for
  * rpc_pipefs and serves block devices the guest has none of); ext4's scrubbers and fstrim (no
- * local file system, nothing to trim). */
+ * local file system, nothing to trim); Debian's getty-static (gettys on tty2-6 where there is
+ * no dbus: the domain has no display to show them, and getty.target waited 42 s for it). */
 static const char *const masked_units[] = {
     "dracut-shutdown.service", "nfs-blkmap.service", "e2scrub_reap.service",
-    "e2scrub_all.timer",       "fstrim.timer",
+    "e2scrub_all.timer",       "fstrim.timer",       "getty-static.service",
 };
 
 /* Generators a guest with an NFS root and no disk, TPM, swap or offline update never needs,

@@ -230,6 +230,29 @@ check "--no-pin-address: --json's pinned_ip null" [ "$(pinned_ip)" = None ]
 run create p3 --pin-address --no-pin-address; rc=$?
 check "--pin-address --no-pin-address: refused" [ "$rc" = 2 ]
 
+# 9b. The kernel's security modules less the BPF LSM (issue 23): the cmdline's lsm= is the tree's
+# kernel's CONFIG_LSM in its order without bpf (systemd's start-up BPF program under TCG); no
+# lsm= when the tree's config is missing or not as a kernel writes it (the tree is the guest's).
+cmdline() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["cmdline"])' "$T/o/out"; }
+lsm_tree() { # NAME CONFIG-TEXT (none: no config)
+    "$T/bin/mktree" "$T/export/$1"
+    : >"$T/export/$1/boot/vmlinuz-$KVER"
+    [ "$2" = none ] || printf '%s\n' "$2" >"$T/export/$1/boot/config-$KVER"
+    run --json create "$1" --reuse
+}
+lsm_tree m1 $'# Linux\nCONFIG_SECURITY=y\nCONFIG_LSM="landlock,lockdown,yama,apparmor,bpf,ipe"\nCONFIG_X=y'
+check "lsm: the config's modules in order, less bpf ($(cmdline))" \
+    grep -Eq ' lsm=landlock,lockdown,yama,apparmor,ipe$' <<<"$(cmdline)"
+lsm_tree m2 none
+check "lsm: no config, no lsm= ($(cmdline))" grep -q 'root=nfs4:' <<<"$(cmdline)"
+check "lsm: no config, no lsm=" not grep -q 'lsm=' <<<"$(cmdline)"
+lsm_tree m3 $'# Linux\nCONFIG_LSM="apparmor,bpf init=/bin/sh"'
+check "lsm: a blank in CONFIG_LSM, no lsm= ($(cmdline))" not grep -Eq 'lsm=|init=' <<<"$(cmdline)"
+lsm_tree m5 $'# Linux\nCONFIG_LSM="apparmor,bpf"\n init=/bin/sh,x'
+check "lsm: nothing after CONFIG_LSM's quote ($(cmdline))" grep -Eq ' lsm=apparmor$' <<<"$(cmdline)"
+lsm_tree m4 $'# Linux\nCONFIG_LSM="landlock,apparmor"'
+check "lsm: no bpf to leave out, no lsm=" not grep -q 'lsm=' <<<"$(cmdline)"
+
 # 10. The log of a name is not overwritten by its next run (issue 22): the earlier ones move to
 # create-NAME.log.1 (the newest) ... .3, no more.
 L=$T/cache/log/create-l1

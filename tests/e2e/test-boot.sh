@@ -292,6 +292,24 @@ if grep -q $'\e\\[6n' "$SERIAL"; then
 else
     pass "no terminal size probe (CSI 6n) on the serial console"
 fi
+# create's lsm= leaves the BPF LSM out: systemd attaches no RestrictFileSystems= program at
+# start-up (its verification under TCG held PID 1 for up to 80 s, in the initramfs and again in
+# the root); the kernel's other modules stay.
+LSM_LINE=$(tr -d '\r' <"$SERIAL" | grep -o 'LSM: initializing lsm=[a-z0-9_,]*' | head -n 1)
+if grep -q 'bpf-restrict-fs: LSM BPF program attached' "$SERIAL"; then
+    fail "systemd attached its BPF LSM program: '$LSM_LINE'"
+elif [ -z "$LSM_LINE" ] || [[ ",${LSM_LINE#*=}," == *,bpf,* ]] || [[ ",${LSM_LINE#*=}," != *,apparmor,* ]]; then
+    fail "the kernel's LSMs are not the tree's less bpf: '$LSM_LINE'"
+else
+    pass "no BPF LSM in the guest, the other LSMs kept ($LSM_LINE)"
+fi
+# create masks Debian's getty-static (gettys on tty2-6 where there is no dbus; the domain has no
+# display): getty.target, and so multi-user, waited 42 s for it.
+if grep -q 'getty-static' "$SERIAL"; then
+    fail "getty-static ran: $(tr -d '\r' <"$SERIAL" | grep -m1 'getty-static')"
+else
+    pass "no getty-static on tty2-6 (masked)"
+fi
 echo "console lines that prove it:"
 tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
     grep -E 'virt-nfsroot-e2e:|dhcp|DHCP|nfsroot|Mounted .*/sysroot|Reached target .*(Remote File|Multi-User)|login:|root@' |

@@ -213,6 +213,15 @@ int create_guest_configure(create_ctx *c, const char *server)
         explicit_bzero(c->root_password, sizeof(c->root_password));
         return cli_lib_error(&err, r, "cannot configure the tree"), r;
     }
+    _cleanup_free_ char *lsm = NULL, *cmdline = NULL;
+    if ((r = create_lsm_arg(c, &lsm)) < 0)
+        return r;
+    if (lsm) {
+        if (asprintf(&cmdline, "%s%s", c->cmdline, lsm) < 0)
+            return -ENOMEM;
+        free(c->cmdline);
+        c->cmdline = TAKE_PTR(cmdline);
+    }
     if ((r = own_host_keys(c)) < 0)
         return r;
     /* What create.c says about --ssh-key (only a hint: the lstat follows no final link). */
