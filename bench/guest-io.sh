@@ -45,10 +45,11 @@ fi
 
 HOOK=$1 CLI=$2 CYCLES=$3
 NFS=bio-nfs DISK=bio-disk
-# The image and its initramfs where QEMU (not root) may open them: $LV_WORK is 0700.
-DDIR=$LV_WORK/export/$DISK IMG=$LV_WORK/export/$DISK/disk.img
+# The image and its initramfs where QEMU (not root) may open them: $LV_WORK is 0700, /export
+# (bound from $LV_WORK/export) is not.
+DDIR=/export/$DISK IMG=/export/$DISK/disk.img
 SIDES=${BENCH_IO_SIDES:-nfs disk}
-BENCH_GUEST_RM=("${LV_WORK:?}/export/$NFS" "$DDIR") BENCH_GUEST_KEEP=${BENCH_IO_KEEP:-}
+BENCH_GUEST_RM=("${LV_WORK:?}/export/$NFS" "$LV_WORK/export/$DISK") BENCH_GUEST_KEEP=${BENCH_IO_KEEP:-}
 bench_guest_start "$HOOK" bench/guest-io.sh
 
 VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" create "$NFS" \
