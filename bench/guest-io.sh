@@ -164,7 +164,7 @@ disk_side() {
     cp "$ROOT/etc/fstab" "$LV_WORK/fstab.nfs"
     cp "$LV_WORK/fstab" "$ROOT/etc/fstab"
     m=$(du -sm "$ROOT" | cut -f1)
-    mkfs.ext4 -q -F -d "$ROOT" -L bio-disk "$IMG" "$((m + ${BENCH_IO_MB:-256} + 400))M"
+    mkfs.ext4 -q -F -d "$ROOT" -L bio-disk "$IMG" "$((m + ${BENCH_IO_MB:-256} + 400))M" >&2
     local rc=$?
     cp "$LV_WORK/fstab.nfs" "$ROOT/etc/fstab"
     [ "$rc" = 0 ] || return 1
