@@ -10,6 +10,9 @@
 # shellcheck source=../tests/lib/ganesha.sh
 . "$HERE/../tests/lib/ganesha.sh"
 E2E_CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/e2e
+# bench/run exports its own policy (parts 1-3); these guests' policy is bound at
+# /etc/virt-nfsroot.conf (ganesha_policy), where the hook, libvirtd and create find it.
+unset VIRT_NFSROOT_CONFIG
 
 # bench_guest_cache NAME HOOK CLI : outside the namespaces: the hook and NFS-Ganesha checked, a
 # staging directory E2E_STAGE (/var/tmp/virt-nfsroot-NAME.*), create's tree cache filled by CLI

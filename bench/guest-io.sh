@@ -20,6 +20,9 @@
 # same export with those mount options (nosharecache, so its own superblock and caches), in the
 # same boot, in turn with / (the order reversed every other boot): mount options compared A B A B
 # without a rebuild. Cycles: NFS then disk, then disk then NFS, ... (A B B A).
+# To keep one run short: BENCH_IO_SIDES="nfs" or "disk" boots only that side,
+# BENCH_IO_WORKLOADS="unpack walk again rm" runs only those (again needs walk), and
+# BENCH_IO_REVERSE=1 starts with the reversed order (variants first), for the B A half.
 # A benchmark, not a test: numbers never fail it.
 #
 # usage: sudo bench/guest-io.sh HOOK CLI [CYCLES]   (default 1 cycle: two boots, about 10 min
@@ -41,8 +44,12 @@ if [ -z "${LV_INSIDE:-}" ]; then
 fi
 
 HOOK=$1 CLI=$2 CYCLES=$3
-NFS=bio-nfs DISK=bio-disk IMG=$LV_WORK/disk.img
-BENCH_GUEST_RM=("${LV_WORK:?}/export/$NFS" "$IMG") BENCH_GUEST_KEEP=${BENCH_IO_KEEP:-}
+NFS=bio-nfs DISK=bio-disk
+# The image and its initramfs where QEMU (not root) may open them: $LV_WORK is 0700, /export
+# (bound from $LV_WORK/export) is not.
+DDIR=/export/$DISK IMG=/export/$DISK/disk.img
+SIDES=${BENCH_IO_SIDES:-nfs disk}
+BENCH_GUEST_RM=("${LV_WORK:?}/export/$NFS" "$LV_WORK/export/$DISK") BENCH_GUEST_KEEP=${BENCH_IO_KEEP:-}
 bench_guest_start "$HOOK" bench/guest-io.sh
 
 VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" create "$NFS" \
@@ -59,6 +66,7 @@ mkdir -p "$ROOT/bench-io" "$ROOT/usr/local/sbin" "$ROOT/etc/systemd/system/multi
 tar -C "$ROOT" -cf "$ROOT/bench-io/src.tar" usr/share
 printf '%s\n' "${BENCH_IO_VARIANTS:-}" >"$ROOT/bench-io/variants"
 echo "${BENCH_IO_MB:-256}" >"$ROOT/bench-io/mb"
+echo "${BENCH_IO_WORKLOADS:-unpack walk again rm dsync write read}" >"$ROOT/bench-io/workloads"
 cat >"$ROOT/usr/local/sbin/bench-io" <<'EOF'
 #!/bin/bash
 # bench/guest-io.sh's workloads; results as BENCHIO lines on the serial console.
@@ -93,17 +101,20 @@ run() {
     say "RESULT $v $w $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $rc $(opsdiff "$a" "$b")"
 }
 walk() { find "$1/usr" -printf '%s %U %G %m %T@\n' | wc -l; }
+on() { case " $(cat /bench-io/workloads) " in *" $1 "*) true ;; *) false ;; esac; }
 workloads() {
     local v=$1 m=$2 b=${2%/} mb
     mb=$(cat /bench-io/mb)
-    drop; run "$v" "$m" unpack sh -c "mkdir -p $b/var/tmp/bio && tar -xf $b/bench-io/src.tar -C $b/var/tmp/bio && sync"
-    drop; run "$v" "$m" walk walk "$b"
-    run "$v" "$m" again walk "$b"
-    drop; run "$v" "$m" rm sh -c "rm -rf $b/var/tmp/bio && sync"
-    drop; run "$v" "$m" dsync dd if=/dev/zero of="$b/var/tmp/bio-dsync" bs=4k count=1000 oflag=dsync,append conv=notrunc
+    mkdir -p "$b/var/tmp/bio"
+    on unpack && { drop; run "$v" "$m" unpack sh -c "tar -xf $b/bench-io/src.tar -C $b/var/tmp/bio && sync"; }
+    on walk && { drop; run "$v" "$m" walk walk "$b"; }
+    on again && run "$v" "$m" again walk "$b"
+    on rm && { drop; run "$v" "$m" rm sh -c "rm -rf $b/var/tmp/bio && sync"; }
+    rm -rf "$b/var/tmp/bio"
+    on dsync && { drop; run "$v" "$m" dsync dd if=/dev/zero of="$b/var/tmp/bio-dsync" bs=4k count=1000 oflag=dsync,append conv=notrunc; }
     rm -f "$b/var/tmp/bio-dsync"
-    drop; run "$v" "$m" write dd if=/dev/zero of="$b/var/tmp/bio-big" bs=1M count="$mb" conv=fsync
-    drop; run "$v" "$m" read dd if="$b/var/tmp/bio-big" of=/dev/null bs=1M
+    on write && { drop; run "$v" "$m" write dd if=/dev/zero of="$b/var/tmp/bio-big" bs=1M count="$mb" conv=fsync; }
+    on read && { drop; run "$v" "$m" read dd if="$b/var/tmp/bio-big" of=/dev/null bs=1M; }
     rm -f "$b/var/tmp/bio-big"; sync
 }
 fs=$(findmnt -no FSTYPE /) src=$(findmnt -no SOURCE /)
@@ -137,6 +148,7 @@ ln -sf /etc/systemd/system/bench-io.service \
 disk_side() {
     local kver initrd mods cp=$LV_WORK/cpio m
     initrd=$(sed -n 's/.*<initrd>\(.*\)<\/initrd>.*/\1/p' "$LV_WORK/nfs.xml")
+    mkdir -m 0755 "$DDIR" || return 1
     kver=$(ls "$ROOT/usr/lib/modules")
     mods=$ROOT/usr/lib/modules/$kver
     mkdir -p "$cp/usr/lib/modules/$kver"
@@ -145,18 +157,18 @@ disk_side() {
         mkdir -p "$cp/usr/lib/modules/$kver/kernel/${m%/*}"
         cp -a "$mods/kernel/$m".ko* "$cp/usr/lib/modules/$kver/kernel/${m%/*}/" || return 1
     done
-    cp "$initrd" "$LV_WORK/initrd-disk" &&
+    cp "$initrd" "$DDIR/initrd" &&
         (cd "$cp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) \
-            >>"$LV_WORK/initrd-disk" || return 1
+            >>"$DDIR/initrd" || return 1
     sed 's|^[^#].* / .*$|/dev/vda / ext4 rw,relatime 0 1|' "$ROOT/etc/fstab" >"$LV_WORK/fstab"
     cp "$ROOT/etc/fstab" "$LV_WORK/fstab.nfs"
     cp "$LV_WORK/fstab" "$ROOT/etc/fstab"
     m=$(du -sm "$ROOT" | cut -f1)
-    mkfs.ext4 -q -F -d "$ROOT" -L bio-disk "$IMG" "$((m + ${BENCH_IO_MB:-256} + 400))M"
+    mkfs.ext4 -q -F -d "$ROOT" -L bio-disk "$IMG" "$((m + ${BENCH_IO_MB:-256} + 400))M" >&2
     local rc=$?
     cp "$LV_WORK/fstab.nfs" "$ROOT/etc/fstab"
     [ "$rc" = 0 ] || return 1
-    python3 - "$LV_WORK/nfs.xml" "$LV_WORK/disk.xml" "$LV_WORK/initrd-disk" "$IMG" "$NFS" "$DISK" <<'PY'
+    python3 - "$LV_WORK/nfs.xml" "$LV_WORK/disk.xml" "$DDIR/initrd" "$IMG" "$NFS" "$DISK" <<'PY'
 import re, sys
 src, out, initrd, img, nfs, disk = sys.argv[1:]
 x = open(src).read()
@@ -177,7 +189,7 @@ PY
     lv_virsh define "$LV_WORK/disk.xml" >/dev/null || return 1
     sed -n 's/.*<cmdline>\(.*\)<\/cmdline>.*/# disk cmdline: \1/p' "$LV_WORK/disk.xml" >&2
 }
-disk_side || { fail "could not make the disk image side"; exit 1; }
+case " $SIDES " in *" disk "*) disk_side || { fail "could not make the disk image side"; exit 1; } ;; esac
 
 # boot SIDE DOMAIN N : one boot; its BENCHIO lines appended to $LV_WORK/results as "SIDE N ...".
 boot() {
@@ -186,7 +198,8 @@ boot() {
     rm -f "$log"
     # The order of the NFS variants: as listed in odd boots, reversed in even ones (the disk
     # image has none).
-    [ $((n % 2)) = 1 ] && echo odd >"$ROOT/bench-io/cycle" || echo even >"$ROOT/bench-io/cycle"
+    [ $(((n + ${BENCH_IO_REVERSE:-0}) % 2)) = 1 ] && echo odd >"$ROOT/bench-io/cycle" ||
+        echo even >"$ROOT/bench-io/cycle"
     t0=$(lv_now)
     lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || { fail "start $dom: $(cat "$LV_WORK/err")"; return 1; }
     while ! grep -q 'BENCHIO DONE' "$log" 2>/dev/null; do
@@ -207,9 +220,11 @@ boot() {
 }
 
 : >"$LV_WORK/results"
+# side SIDE DOMAIN N : boot N of that side, when BENCH_IO_SIDES names it.
+side() { case " $SIDES " in *" $1 "*) boot "$@" ;; esac; }
 for c in $(seq "$CYCLES"); do
-    if [ $((c % 2)) = 1 ]; then boot nfs "$NFS" "$c" && boot disk "$DISK" "$c"; else
-        boot disk "$DISK" "$c" && boot nfs "$NFS" "$c"; fi || exit 1
+    if [ $((c % 2)) = 1 ]; then side nfs "$NFS" "$c" && side disk "$DISK" "$c"; else
+        side disk "$DISK" "$c" && side nfs "$NFS" "$c"; fi || exit 1
 done
 
 # Rows: the medians per workload and variant, NFS against the disk's same workload.
@@ -229,14 +244,15 @@ for line in open(sys.argv[1]):
         ops.setdefault((var, w), []).append(total)
         top[(var, w)] = ",".join(sorted([p for p in per.split(",") if p and p != "-"],
                                         key=lambda p: -int(p.split("=")[1]))[:4])
-for var in sorted({k[1] for k in t if k[0] == "nfs"}, key=lambda v: (v != "root", v)):
+# With BENCH_IO_SIDES=disk: the disk's rows alone, NFS columns nan.
+for var in sorted({k[1] for k in t if k[0] == "nfs"} or {"root"}, key=lambda v: (v != "root", v)):
     for w in order:
-        nfs = t.get(("nfs", var, w))
+        nfs = t.get(("nfs", var, w)) or [float("nan")] * len(t.get(("disk", "root", w), []))
         disk = t.get(("disk", "root", w))
         if not nfs:
             continue
         mn = statistics.median(nfs)
         md = statistics.median(disk) if disk else float("nan")
         print("%s\t%s\t%.2f\t%.2f\t%.1fx\t%d\t%s\t%d" % (w, var, mn, md, mn / md if md else float("nan"),
-              statistics.median([o for o in ops[(var, w)]] or [0]), top.get((var, w), ""), len(nfs)))
+              statistics.median(ops.get((var, w)) or [0]), top.get((var, w), ""), len(nfs)))
 PY

@@ -238,13 +238,14 @@ case " $(mk root) " in
         pass "in the guest, / is $LV_NET_ADDR:/export/$VM over nfs4 (vers=4.1, as create pins it for ganesha)" ;;
     *) fail "in the guest, / is '$(mk root)', expected $LV_NET_ADDR:/export/$VM nfs4 vers=4.1" ;;
 esac
-# The guest caches its root as a local filesystem (create's nocto,actimeo=600 in root=): the
-# options reached the mount the guest runs on, past dracut and systemd's remount.
+# The guest caches its root as a local filesystem (create's nocto,actimeo=600,noatime in
+# root=): the options reached the mount the guest runs on, past dracut and systemd's remount.
 ROOT_OPTS=",$(mk root | awk '{ print $3 }'),"
-if [ "${ROOT_OPTS#*,nocto,}" != "$ROOT_OPTS" ] && [ "${ROOT_OPTS#*,acdirmax=600,}" != "$ROOT_OPTS" ]; then
-    pass "the guest's / is mounted nocto with 600 s attribute caches"
+if [ "${ROOT_OPTS#*,nocto,}" != "$ROOT_OPTS" ] && [ "${ROOT_OPTS#*,acdirmax=600,}" != "$ROOT_OPTS" ] &&
+    [ "${ROOT_OPTS#*,noatime,}" != "$ROOT_OPTS" ]; then
+    pass "the guest's / is mounted nocto,noatime with 600 s attribute caches"
 else
-    fail "the guest's / is mounted '$(mk root | awk '{ print $3 }')', expected nocto and acdirmax=600"
+    fail "the guest's / is mounted '$(mk root | awk '{ print $3 }')', expected nocto, noatime and acdirmax=600"
 fi
 case " $(mk addr) " in
     *"=$GUEST_IP/24 "*) pass "the guest has its pinned address $GUEST_IP" ;;
