@@ -266,3 +266,41 @@ int nfsroot_guest_dracut_path(const char *root, const nfsroot_guest_profile *p, 
                        "the tree '%s' has no dracut (/%s): install %s and %s in it", root,
                        t->paths[0], t->package, p->def->nfs_module_package);
 }
+
+/* The tree kernel's security modules (CONFIG_LSM of boot/config-KVER) in their order, less the
+ * BPF LSM. With it active, systemd (PID 1, in the initramfs and again in the root) loads its
+ * RestrictFileSystems= program at start-up and the kernel verifies it before any unit starts,
+ * which under TCG soft-locked the CPU for up to 80 s (docs/PERFORMANCE.md, part 7). The config
+ * is the tree's, read in its root and bounded; a list that is not as a kernel writes it is no
+ * list. */
+int nfsroot_guest_lsm_arg(const char *root, const char *kver, char **ret)
+{
+    *ret = NULL;
+    _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    char path[512], val[256], list[256] = "";
+    size_t len = 0;
+    if (root_fd < 0 || strchr(kver, '/') ||
+        snprintf(path, sizeof(path), "boot/config-%s", kver) >= (int)sizeof(path) ||
+        nfsroot_read_beneath(root_fd, path, NFSROOT_BENEATH_IN_ROOT, 1 << 20, &text, &len) < 0 ||
+        strlen(text) != len)
+        return 0;
+    const char *v = strstr(text, "\nCONFIG_LSM=\"");
+    size_t n = v ? strcspn(v += 13, "\"") : 0;
+    if (!n || n >= sizeof(val) || v[n] != '"' ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_,") < n)
+        return 0;
+    memcpy(val, v, n);
+    val[n] = '\0';
+    bool bpf = false;
+    char *save = NULL;
+    for (char *w = strtok_r(val, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (!strcmp(w, "bpf"))
+            bpf = true;
+        else
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? "," : "",
+                     w);
+    if (!bpf || !list[0])
+        return 0;
+    return asprintf(ret, " lsm=%s", list) < 0 ? -ENOMEM : 0;
+}

@@ -57,45 +57,6 @@ int create_find_kernel(create_ctx *c)
     return c->kver ? 0 : -ENOMEM;
 }
 
-/* The tree's kernel's security modules (CONFIG_LSM of /boot/config-VERSION) in their order, less
- * the BPF LSM: " lsm=A,B,..." for the cmdline. With the BPF LSM active, systemd (PID 1, in the
- * initramfs and again in the root) loads its RestrictFileSystems= program at start-up and the
- * kernel verifies it before any unit starts, which under TCG soft-locked the CPU for up to 80 s.
- * No unit of the trees create makes uses RestrictFileSystems=; one that did would run without
- * it (systemd logs so). Every other module stays as the kernel would have chosen it. NULL when
- * the tree's config is not there, is not as a kernel writes it, or has no bpf. */
-int create_lsm_arg(create_ctx *c, char **ret)
-{
-    *ret = NULL;
-    if (!c->kver && create_find_kernel(c) < 0)
-        return 0;
-    _cleanup_close_ int root = open(c->target, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_free_ char *text = NULL;
-    char path[512], val[256], list[256] = "";
-    size_t len = 0;
-    snprintf(path, sizeof(path), "/boot/config-%s", c->kver);
-    if (root < 0 || nfsroot_host_read(root, path, 1 << 20, &text, &len) < 0 || strlen(text) != len)
-        return 0;
-    const char *v = strstr(text, "\nCONFIG_LSM=\"");
-    size_t n = v ? strcspn(v += 13, "\"") : 0;
-    if (!n || n >= sizeof(val) || v[n] != '"' ||
-        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_,") < n)
-        return 0;
-    memcpy(val, v, n);
-    val[n] = '\0';
-    bool bpf = false;
-    char *save = NULL;
-    for (char *w = strtok_r(val, ",", &save); w; w = strtok_r(NULL, ",", &save))
-        if (!strcmp(w, "bpf"))
-            bpf = true;
-        else
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", list[0] ? "," : "",
-                     w);
-    if (!bpf || !list[0])
-        return 0;
-    return asprintf(ret, " lsm=%s", list) < 0 ? -ENOMEM : 0;
-}
-
 /* ---- initramfs and boot files --------------------------------------------------------------- */
 
 /* (kernel version, dracut configuration) as a key: every file dracut reads its settings from. */

@@ -139,8 +139,6 @@ int create_cache_cmd(create_ctx *c);
 /* boot.c */
 /* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
 int create_find_kernel(create_ctx *c);
-/* " lsm=...": the tree kernel's security modules less bpf, or NULL (see boot.c). */
-int create_lsm_arg(create_ctx *c, char **ret);
 int create_initramfs(create_ctx *c, create_stage *st);
 /* (kernel version, dracut configuration) of the tree as 16 hex digits. */
 int create_dracut_hash(create_ctx *c, char ret[17]);

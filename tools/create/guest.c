@@ -214,7 +214,8 @@ int create_guest_configure(create_ctx *c, const char *server)
         return cli_lib_error(&err, r, "cannot configure the tree"), r;
     }
     _cleanup_free_ char *lsm = NULL, *cmdline = NULL;
-    if ((r = create_lsm_arg(c, &lsm)) < 0)
+    if ((c->kver || create_find_kernel(c) == 0) &&
+        (r = nfsroot_guest_lsm_arg(c->target, c->kver, &lsm)) < 0)
         return r;
     if (lsm) {
         if (asprintf(&cmdline, "%s%s", c->cmdline, lsm) < 0)

@@ -82,6 +82,11 @@ NFSROOT_API int nfsroot_guest_missing(const char *root, const nfsroot_guest_prof
  * that ships it. */
 NFSROOT_API int nfsroot_guest_dracut_path(const char *root, const nfsroot_guest_profile *p,
                                           const char **ret, nfsroot_error *err);
+/* " lsm=A,B,..." for the guest's command line: the security modules the kernel KVER of the tree
+ * at root was built with (its boot/config-KVER, CONFIG_LSM), in their order, less the BPF LSM;
+ * *ret NULL when the config is missing, not as a kernel writes it, or lists no bpf. The guest
+ * loses the BPF LSM alone (systemd's RestrictFileSystems=; docs/SECURITY.md). 0 or -ENOMEM. */
+NFSROOT_API int nfsroot_guest_lsm_arg(const char *root, const char *kver, char **ret);
 /* The dracut configuration file the profile writes (etc/dracut.conf.d/90-virt-nfsroot.conf):
  * the same for every guest of a profile, so its hash keys a shared initramfs. Caller frees. */
 NFSROOT_API int nfsroot_guest_dracut_conf(const nfsroot_guest_profile *p, char **ret);
