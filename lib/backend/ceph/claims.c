@@ -136,11 +136,24 @@ static int claim_write(rados_conn *c, const ceph_claim *cl, nfsroot_error *err)
     return r < 0 ? r : rados_conn_write(c, oid, text, NULL, NULL, err);
 }
 
+static int claim_remove(rados_conn *c, const char *path, nfsroot_error *err)
+{
+    char oid[NFSROOT_PATH_MAX + 64];
+    claim_oid(path, oid, sizeof(oid));
+    return rados_conn_remove(c, oid, err);
+}
+
 static void claim_mine(const char *me, const nfsroot_plan *plan, const char *path, ceph_claim *c)
 {
     *c = (ceph_claim){ .since = (int64_t)time(NULL) };
     nfsroot_claim_head_set(NFSROOT_CLAIM_HEAD(c), me, plan, path);
 }
+
+/* Each read-write export e of plan: the export paths a claim is held for. */
+#define FOREACH_RW_EXPORT(e, plan)                                                                 \
+    for (const nfsroot_export *e = (plan)->exports; e < (plan)->exports + (plan)->n_exports; e++)  \
+        if (e->readonly) {                                                                         \
+        } else
 
 static bool handover_to(const ceph_claim *cl, const char *me)
 {
@@ -189,11 +202,10 @@ int ceph_claims_take(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan 
     if (!want || !write)
         return -ENOMEM;
     /* all judged before any is written: a refusal changes nothing */
-    for (size_t i = 0; i < n; i++) {
-        const char *path = plan->exports[i].path;
+    FOREACH_RW_EXPORT(e, plan) {
+        size_t i = (size_t)(e - plan->exports);
+        const char *path = e->path;
         ceph_claim cl;
-        if (plan->exports[i].readonly)
-            continue;
         claim_mine(me, plan, path, &want[i]);
         write[i] = true;
         int r = ceph_claim_read(c, plan->domain, path, &cl, err);
@@ -260,35 +272,37 @@ int ceph_claims_handover(rados_conn *c, const nfsroot_plan *plan, const char *me
                          const nfsroot_log *log, bool *ret_away, nfsroot_error *err)
 {
     *ret_away = false;
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        if (plan->exports[i].readonly)
-            continue;
-        int r = handover_one(c, me, plan, plan->exports[i].path, log, ret_away, err);
+    FOREACH_RW_EXPORT(e, plan) {
+        int r = handover_one(c, me, plan, e->path, log, ret_away, err);
         if (r < 0)
             return r;
     }
     return 0;
 }
 
+/* Does plan (NULL: none) export path read-write? */
+static bool has_rw(const nfsroot_plan *plan, const char *path)
+{
+    if (!plan)
+        return false;
+    FOREACH_RW_EXPORT(e, plan) {
+        if (!strcmp(e->path, path))
+            return true;
+    }
+    return false;
+}
+
 int ceph_claims_drop(rados_conn *c, const nfsroot_plan *plan, const nfsroot_plan *keep,
                      const char *me, nfsroot_error *err)
 {
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        const char *path = plan->exports[i].path;
-        bool kept = false;
-        for (size_t k = 0; keep && k < keep->n_exports && !kept; k++)
-            kept = !keep->exports[k].readonly && !strcmp(keep->exports[k].path, path);
+    FOREACH_RW_EXPORT(e, plan) {
+        if (has_rw(keep, e->path))
+            continue;
         ceph_claim cl;
-        if (plan->exports[i].readonly || kept)
-            continue;
-        int r = ceph_claim_read(c, plan->domain, path, &cl, err);
-        if (r == -ENOENT || (r == 0 && (strcmp(cl.uuid, plan->uuid) || strcmp(cl.host, me))))
-            continue;
-        char oid[NFSROOT_PATH_MAX + 64];
-        claim_oid(path, oid, sizeof(oid));
-        if (r == 0)
-            r = rados_conn_remove(c, oid, err);
-        if (r < 0)
+        int r = ceph_claim_read(c, plan->domain, e->path, &cl, err);
+        if (r == 0 && !strcmp(cl.uuid, plan->uuid) && !strcmp(cl.host, me))
+            r = claim_remove(c, e->path, err);
+        if (r < 0 && r != -ENOENT)
             return r;
     }
     return 0;
@@ -297,11 +311,9 @@ int ceph_claims_drop(rados_conn *c, const nfsroot_plan *plan, const nfsroot_plan
 int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
                        const char *me, nfsroot_error *err)
 {
-    for (size_t i = 0; i < plan->n_exports; i++) {
-        const char *path = plan->exports[i].path;
+    FOREACH_RW_EXPORT(e, plan) {
+        const char *path = e->path;
         ceph_claim cl;
-        if (plan->exports[i].readonly)
-            continue;
         int r = ceph_claim_read(c, plan->domain, path, &cl, err);
         if (r == -ENOENT)
             return nfsroot_err(err, -ENOENT, plan->domain, "export path", path, 0,
@@ -327,11 +339,9 @@ int ceph_claims_expect(rados_conn *c, const nfsroot_policy *p, const nfsroot_pla
 int ceph_claims_check(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
                       const char *me, nfsroot_error *err)
 {
-    for (size_t i = 0; i < plan->n_exports; i++) {
+    FOREACH_RW_EXPORT(e, plan) {
         ceph_claim cl;
-        if (plan->exports[i].readonly)
-            continue;
-        int r = ceph_claim_read(c, plan->domain, plan->exports[i].path, &cl, err);
+        int r = ceph_claim_read(c, plan->domain, e->path, &cl, err);
         if (r == -ENOENT)
             continue;
         if (r == 0 && strcmp(cl.host, me))
