@@ -53,6 +53,17 @@ function tableHeads() {
     }
 }
 
+// Each form field's PatternFly group from its input's data-label: a labelled input, written once.
+function formGroups() {
+    for (const input of document.querySelectorAll("form input[data-label]")) {
+        const group = el("div", { class: "pf-v5-c-form__group" },
+            el("label", { class: "pf-v5-c-form__label", for: input.id }, input.dataset.label));
+        input.classList.add("pf-v5-c-form-control");
+        input.replaceWith(group);
+        group.append(input);
+    }
+}
+
 // Each cell carries its column's name: on a phone the rows become cards labelled with it.
 function fill(tbody, rows) {
     const heads = [...tbody.parentElement.querySelectorAll("thead th")].map(th => th.textContent);
@@ -548,6 +559,7 @@ function watchAdmin() {
 
 function main() {
     tableHeads();
+    formGroups();
     setupTabs();
     watchAdmin();
     document.getElementById("machines-link").addEventListener("click", ev => {

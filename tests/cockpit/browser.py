@@ -171,6 +171,12 @@ def check_tab(d):
 
 def create(d):
     d.find_element(By.ID, "tab-create").click()
+    groups = d.execute_script(
+        "return [...document.querySelectorAll('form .pf-v5-c-form__group')]"
+        ".filter(g => g.querySelector('input.pf-v5-c-form-control'))"
+        ".map(g => g.querySelector('label').htmlFor + '=' + g.textContent.trim())")
+    check(f"Forms: every text field a labelled PatternFly group ({groups})",
+          groups[:2] == ["c-name=Name", "c-release=Release"] and len(groups) == 8)
     d.find_element(By.ID, "c-name").send_keys("test")
     d.find_element(By.ID, "c-run").click()
     res = d.find_element(By.ID, "c-result")
