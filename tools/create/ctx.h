@@ -6,7 +6,8 @@
  *   create.c (the run: the stages in order)
  *   tree.c (source, tree and kernel stages)
  *   cache.c (the tree cache)  domain.c (libvirt)
- *   target.c (target, staging tree)  boot.c (kernel, initramfs, boot files)  guest.c (lib/guest)
+ *   target.c (target, staging tree)  boot.c (initramfs, boot files)
+ *   guest.c (lib/guest, the tree's kernel)
  *   clone.c (--clone-of)
  *   run.c (programs, copies, removal)
  *   copy.c (how a copy is made)
@@ -137,8 +138,6 @@ int create_cache_store(create_ctx *c, create_stage *st, const char *hash);
 int create_cache_cmd(create_ctx *c);
 
 /* boot.c */
-/* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
-int create_find_kernel(create_ctx *c);
 int create_initramfs(create_ctx *c, create_stage *st);
 /* (kernel version, dracut configuration) of the tree as 16 hex digits. */
 int create_dracut_hash(create_ctx *c, char ret[17]);
@@ -189,5 +188,7 @@ int create_guest_prepare(create_ctx *c);
 int create_guest_configure(create_ctx *c, const char *server);
 /* Unpack c->o->from_tarball into c->target. */
 int create_guest_unpack(create_ctx *c);
+/* The newest /boot/vmlinuz-VERSION of the tree with /lib/modules/VERSION into c->kver. */
+int create_find_kernel(create_ctx *c);
 
 #endif

@@ -12,6 +12,45 @@
 
 #include "ctx.h"
 
+/* A kernel release as kernels name themselves ("6.12.48+deb13-amd64"): the tree names its files,
+ * and the version goes into paths and onto the terminal. */
+static bool kernel_release_ok(const char *v)
+{
+    return v[0] && v[0] != '.' &&
+           strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789._+~-") == strlen(v);
+}
+
+/* The newest /boot/vmlinuz-VERSION of the tree that has /lib/modules/VERSION. */
+int create_find_kernel(create_ctx *c)
+{
+    _cleanup_free_ char *boot = NULL;
+    if (asprintf(&boot, "%s/boot", c->target) < 0)
+        return -ENOMEM;
+    _cleanup_(closedirp) DIR *d = opendir(boot);
+    if (!d)
+        return -ENOENT;
+    struct dirent *e;
+    char best[256] = "";
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "vmlinuz-", 8) || strlen(e->d_name) >= sizeof(best) + 8)
+            continue;
+        const char *v = e->d_name + 8;
+        if (!kernel_release_ok(v))
+            continue;
+        char mod[4096];
+        struct stat st;
+        snprintf(mod, sizeof(mod), "%s/lib/modules/%s", c->target, v);
+        if (stat(mod, &st) == 0 && S_ISDIR(st.st_mode) && strverscmp(v, best) > 0)
+            snprintf(best, sizeof(best), "%s", v);
+    }
+    if (!best[0])
+        return -ENOENT;
+    free(c->kver);
+    c->kver = strdup(best);
+    return c->kver ? 0 : -ENOMEM;
+}
+
 static void profile_freep(nfsroot_guest_profile **p)
 {
     nfsroot_guest_profile_free(*p);
