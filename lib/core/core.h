@@ -24,6 +24,10 @@ int nfsroot_apply_check(const nfsroot_policy *p, const nfsroot_plan *plan, const
 /* migrate.c: `migrate begin` on the destination of a live migration, before anything moves. */
 int nfsroot_migrate_check(const nfsroot_policy *p, const nfsroot_domain *d, const nfsroot_log *log,
                           nfsroot_error *err);
+/* migrate.c: at prepare, before the guest runs here, close what this host's NFS server still
+ * holds from the guest's own addresses (a stay here before a migration away: docs/MIGRATION.md).
+ * Never fails: what cannot be closed is logged. */
+void nfsroot_close_stale(const nfsroot_plan *plan, const nfsroot_log *log);
 
 /* state.c: the records of what we exported, one file per domain, and the lock over them. */
 int nfsroot_state_lock(const nfsroot_policy *p, int *ret_fd, nfsroot_error *err);

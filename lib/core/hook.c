@@ -17,8 +17,9 @@ static int named(nfsroot_error *err, const char *domain, int r)
     return r;
 }
 
+/* starting: the guest runs nowhere here yet (prepare, not reconnect, whose guest runs). */
 static int hook_prepare(const nfsroot_hook_args *a, const nfsroot_policy *p,
-                        const nfsroot_domain *d, nfsroot_error *err)
+                        const nfsroot_domain *d, bool starting, nfsroot_error *err)
 {
     _cleanup_(nfsroot_plan_freep) nfsroot_plan *plan = NULL;
     int r = nfsroot_plan_build(p, d, a->log, &plan, err);
@@ -34,7 +35,10 @@ static int hook_prepare(const nfsroot_hook_args *a, const nfsroot_policy *p,
         if (r < 0)
             return r;
     }
-    return nfsroot_apply(p, plan, a->log, err);
+    r = nfsroot_apply(p, plan, a->log, err);
+    if (r == 0 && starting)
+        nfsroot_close_stale(plan, a->log);
+    return r;
 }
 
 /* libvirtd restarted while the guest runs: put back whatever went missing. Never fatal. */
@@ -45,7 +49,7 @@ static int hook_reconnect(const nfsroot_hook_args *a, const nfsroot_policy *p,
     int r = nfsroot_ensure(p, d->name, a->log, &e);
     if (r == -ENOENT) {
         nfsroot_error_clear(&e);
-        r = hook_prepare(a, p, d, &e);
+        r = hook_prepare(a, p, d, false, &e);
     }
     if (r < 0) {
         char buf[2048];
@@ -101,7 +105,7 @@ int nfsroot_hook_run(const nfsroot_hook_args *a, nfsroot_error *err)
         return reconnect ? 0 : named(err, a->domain, r);
 
     if (prepare)
-        return named(err, a->domain, hook_prepare(a, p, d, err));
+        return named(err, a->domain, hook_prepare(a, p, d, true, err));
     if (migrate)
         return named(err, a->domain, nfsroot_migrate_check(p, d, a->log, err));
     return hook_reconnect(a, p, d);

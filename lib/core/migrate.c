@@ -6,9 +6,15 @@
  * directory on shared storage, named by the same derived fsid / Export_Id), the guest's network
  * with its NFS server address and the bridge MAC every host derives for it, and a server that
  * can take the exports now. */
+#include <arpa/inet.h>
+#include <syslog.h>
+
 #include "bootcheck/bootcheck-private.h"
 #include "clients.h"
 #include "core.h"
+
+/* The NFS port, nfsd's and ganesha's default (NFS_Port); the guest's root= names no other. */
+#define NFSROOT_NFS_PORT 2049
 
 /* The server the guest mounts its root from, by the boot check's rule (bootcheck_server_rule:
  * root='s server, else ip='s, must be this host's address on the guest's network, which every
@@ -124,4 +130,41 @@ int nfsroot_migration_findings(const nfsroot_policy *p, const nfsroot_domain *d,
             "stp='off' in its <bridge> on every host (virsh net-edit %s, then restart it)%s",
             plan->network, plan->network, why);
     return r < 0 ? r : 0;
+}
+
+static void close_stale_one(const char *client, const nfsroot_log *log)
+{
+    nfsroot_cidr c;
+    char addr[INET6_ADDRSTRLEN];
+    if (nfsroot_cidr_parse(client, &c) < 0 || c.prefix != (c.family == AF_INET ? 32 : 128) ||
+        !inet_ntop(c.family, c.addr, addr, sizeof(addr)))
+        return;
+    nfsroot_error e = { 0 };
+    unsigned closed = 0;
+    int r = nfsroot_tcp_close_from(addr, NFSROOT_NFS_PORT, &closed, &e);
+    if (r < 0) {
+        char buf[1024];
+        nfsroot_logf(log, r == -EOPNOTSUPP ? LOG_NOTICE : LOG_WARNING, "%s",
+                     nfsroot_error_format(&e, buf, sizeof(buf)));
+    }
+    if (closed)
+        nfsroot_logf(log, LOG_INFO,
+                     "closed %u stale NFS connection%s from %s (an earlier stay here)", closed,
+                     closed == 1 ? "" : "s", addr);
+}
+
+/* The guest runs nowhere on this host at prepare (libvirt is starting it, or it arrives by a
+ * live migration and resumes only after the memory is copied), so a connection this host's NFS
+ * server holds from its address is left from an earlier stay: after A -> B -> A, the guest can
+ * come back from the same source port, and A's kernel then answers it with duplicate ACKs of
+ * that old connection, not RST, until the guest's RPC times out (60 s, bench part 9). Closed,
+ * the guest's first segment gets RST and it reconnects at once. The guest's addresses are its
+ * root export's single-address clients (the DHCP pin, or what the metadata names inside the
+ * guest's network), which nfsroot_apply() has just refused if another running domain's root has
+ * them; a subnet is never one guest. */
+void nfsroot_close_stale(const nfsroot_plan *plan, const nfsroot_log *log)
+{
+    for (size_t i = 0; i < plan->n_exports && !plan->subnet_wide; i++)
+        for (size_t j = 0; plan->exports[i].is_root && plan->exports[i].clients[j]; j++)
+            close_stale_one(plan->exports[i].clients[j], log);
 }

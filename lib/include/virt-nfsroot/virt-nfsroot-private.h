@@ -226,6 +226,13 @@ NFSROOT_API int nfsroot_cidr_subnet(const char *addr, int prefix, nfsroot_cidr *
 /* The prefix of a libvirt network <ip family= netmask= prefix=> (attributes may be NULL):
  * netmask (IPv4 only, contiguous) or prefix (decimal, up to 32 or 128), else 24 or 64. 0, or
  * -EINVAL. */
+/* Close every TCP connection of this host (its network namespace) whose local port is port and
+ * whose remote address is remote (one IPv4 or IPv6 address; an IPv4 peer of a dual-stack
+ * listener included): SOCK_DESTROY over NETLINK_SOCK_DIAG, the peer gets RST. closed counts
+ * them. 0; -EINVAL (not one address), -EOPNOTSUPP (no CONFIG_INET_DIAG_DESTROY), -E2BIG (more
+ * than 64: the first 64 closed), another -errno (-EPERM without CAP_NET_ADMIN). */
+NFSROOT_API int nfsroot_tcp_close_from(const char *remote, uint16_t port, unsigned *closed,
+                                       nfsroot_error *err);
 NFSROOT_API int nfsroot_ip_prefix(const char *family, const char *netmask, const char *prefix,
                                   int *ret);
 /* Find what the host knows of a NIC's network without calling libvirt: the live network XML
