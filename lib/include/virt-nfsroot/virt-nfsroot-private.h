@@ -226,6 +226,8 @@ NFSROOT_API int nfsroot_cidr_subnet(const char *addr, int prefix, nfsroot_cidr *
 /* The prefix of a libvirt network <ip family= netmask= prefix=> (attributes may be NULL):
  * netmask (IPv4 only, contiguous) or prefix (decimal, up to 32 or 128), else 24 or 64. 0, or
  * -EINVAL. */
+NFSROOT_API int nfsroot_ip_prefix(const char *family, const char *netmask, const char *prefix,
+                                  int *ret);
 /* Close every TCP connection of this host (its network namespace) whose local port is port and
  * whose remote address is remote (one IPv4 or IPv6 address; an IPv4 peer of a dual-stack
  * listener included): SOCK_DESTROY over NETLINK_SOCK_DIAG, the peer gets RST. closed counts
@@ -233,8 +235,6 @@ NFSROOT_API int nfsroot_cidr_subnet(const char *addr, int prefix, nfsroot_cidr *
  * than 64: the first 64 closed), another -errno (-EPERM without CAP_NET_ADMIN). */
 NFSROOT_API int nfsroot_tcp_close_from(const char *remote, uint16_t port, unsigned *closed,
                                        nfsroot_error *err);
-NFSROOT_API int nfsroot_ip_prefix(const char *family, const char *netmask, const char *prefix,
-                                  int *ret);
 /* Find what the host knows of a NIC's network without calling libvirt: the live network XML
  * in policy->network_dir, or the bridge's addresses from the kernel. */
 NFSROOT_API int nfsroot_netinfo_load(const nfsroot_policy *p, const nfsroot_domain *d,
