@@ -20,15 +20,18 @@
 # same export with those mount options (nosharecache, so its own superblock and caches), in the
 # same boot, in turn with / (the order reversed every other boot): mount options compared A B A B
 # without a rebuild. Cycles: NFS then disk, then disk then NFS, ... (A B B A).
+# BENCH_IO_SIDES="nfs disk vfs" adds a third side, virtiofs: the same tree, live, shared by
+# libvirt's virtiofsd, mounted as / by the kernel itself (no initramfs), after the disk side.
 # To keep one run short: BENCH_IO_SIDES="nfs" or "disk" boots only that side,
 # BENCH_IO_WORKLOADS="unpack walk again rm" runs only those (again needs walk), and
-# BENCH_IO_REVERSE=1 starts with the reversed order (variants first), for the B A half.
+# BENCH_IO_REVERSE=1 starts with the reversed order (disk first, NFS variants first), for the
+# B A half.
 # A benchmark, not a test: numbers never fail it.
 #
 # usage: sudo bench/guest-io.sh HOOK CLI [CYCLES]   (default 1 cycle: two boots, about 10 min
 #        under TCG on a busy machine; BENCH_IO_KEEP=1 keeps the work directory)
 # Prints tab-separated rows: workload, variant, NFS median s, disk median s, NFS/disk, NFS RPCs
-# (median), the largest ops, boots.
+# (median), the largest ops, boots, virtiofs median s, virtiofs/disk (nan when not run).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=guest-harness.sh
@@ -44,7 +47,7 @@ if [ -z "${LV_INSIDE:-}" ]; then
 fi
 
 HOOK=$1 CLI=$2 CYCLES=$3
-NFS=bio-nfs DISK=bio-disk
+NFS=bio-nfs DISK=bio-disk VFS=bio-vfs
 # The image and its initramfs where QEMU (not root) may open them: $LV_WORK is 0700, /export
 # (bound from $LV_WORK/export) is not.
 DDIR=/export/$DISK IMG=/export/$DISK/disk.img
@@ -157,7 +160,10 @@ disk_side() {
         mkdir -p "$cp/usr/lib/modules/$kver/kernel/${m%/*}"
         cp -a "$mods/kernel/$m".ko* "$cp/usr/lib/modules/$kver/kernel/${m%/*}/" || return 1
     done
-    cp "$initrd" "$DDIR/initrd" &&
+    # The kernel reads an appended archive only at a 4-byte aligned offset (init/initramfs.c:
+    # "invalid magic at start of compressed archive" otherwise), and a compressed image ends
+    # where its compressor stopped; zeros between archives are skipped.
+    cp "$initrd" "$DDIR/initrd" && truncate -s %4 "$DDIR/initrd" &&
         (cd "$cp" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) \
             >>"$DDIR/initrd" || return 1
     sed 's|^[^#].* / .*$|/dev/vda / ext4 rw,relatime 0 1|' "$ROOT/etc/fstab" >"$LV_WORK/fstab"
@@ -168,28 +174,50 @@ disk_side() {
     local rc=$?
     cp "$LV_WORK/fstab.nfs" "$ROOT/etc/fstab"
     [ "$rc" = 0 ] || return 1
-    python3 - "$LV_WORK/nfs.xml" "$LV_WORK/disk.xml" "$DDIR/initrd" "$IMG" "$NFS" "$DISK" <<'PY'
+    domain_xml "$DISK" "$DDIR/initrd" "root=/dev/vda rootfstype=ext4" \
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$IMG'/><target dev='vda' bus='virtio'/></disk>" ||
+        return 1
+}
+
+# domain_xml NAME INITRD ROOT-ARGS DEVICE [DOMAIN-XML] : domain NAME defined from the NFS one:
+# no NIC, no metadata, INITRD (none when empty), ROOT-ARGS instead of the NFS root's arguments,
+# DEVICE added, DOMAIN-XML (e.g. <memoryBacking>) before <os>.
+domain_xml() {
+    python3 - "$LV_WORK/nfs.xml" "$LV_WORK/$1.xml" "$2" "$NFS" "$1" "$3" "$4" "${5:-}" <<'PY' || return 1
 import re, sys
-src, out, initrd, img, nfs, disk = sys.argv[1:]
+src, out, initrd, nfs, name, root, dev, dom = sys.argv[1:]
 x = open(src).read()
 x = re.sub(r"<metadata>.*?</metadata>", "", x, flags=re.S)
 x = re.sub(r"<uuid>.*?</uuid>", "", x)
 x = re.sub(r"<interface .*?</interface>", "", x, flags=re.S)
-x = re.sub(r"<initrd>.*?</initrd>", "<initrd>%s</initrd>" % initrd, x)
+x = re.sub(r"<initrd>.*?</initrd>", "<initrd>%s</initrd>" % initrd if initrd else "", x)
 cmd = re.search(r"<cmdline>(.*?)</cmdline>", x).group(1).split()
 keep = [w for w in cmd if not re.match(r"(root|ip|rd\.neednet|netroot|nfsroot|rootfstype|bootdev)=", w)]
-x = re.sub(r"<cmdline>.*?</cmdline>",
-           "<cmdline>%s</cmdline>" % " ".join(["root=/dev/vda", "rootfstype=ext4"] + keep), x)
-x = x.replace("<name>%s</name>" % nfs, "<name>%s</name>" % disk)
-x = x.replace("/%s-console.log" % nfs, "/%s-console.log" % disk)
-x = x.replace("</devices>", "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
-              "<source file='%s'/><target dev='vda' bus='virtio'/></disk></devices>" % img)
+x = re.sub(r"<cmdline>.*?</cmdline>", "<cmdline>%s</cmdline>" % " ".join(root.split() + keep), x)
+x = x.replace("<name>%s</name>" % nfs, "<name>%s</name>" % name)
+x = x.replace("/%s-console.log" % nfs, "/%s-console.log" % name)
+x = x.replace("</devices>", dev + "</devices>").replace("<os>", dom + "<os>", 1)
 open(out, "w").write(x)
 PY
-    lv_virsh define "$LV_WORK/disk.xml" >/dev/null || return 1
-    sed -n 's/.*<cmdline>\(.*\)<\/cmdline>.*/# disk cmdline: \1/p' "$LV_WORK/disk.xml" >&2
+    lv_virsh define "$LV_WORK/$1.xml" >/dev/null || return 1
+    sed -n "s/.*<cmdline>\(.*\)<\/cmdline>.*/# $1 cmdline: \1/p" "$LV_WORK/$1.xml" >&2
+    grep -o "<filesystem.*</filesystem>" "$LV_WORK/$1.xml" | sed "s/^/# $1: /" >&2
+}
+
+# The virtiofs side: the same tree, live, shared by libvirt's virtiofsd on shared memory; the
+# tree's kernel mounts it as / itself (CONFIG_VIRTIO_FS=y, no initramfs). Its fstab is swapped
+# in for its boots only. Cache mode BENCH_IO_VFS_CACHE (libvirt's: always, the default here, the
+# counterpart of nocto,actimeo=600 for a tree one guest owns; none; "" for virtiofsd's auto).
+vfs_side() {
+    local c=${BENCH_IO_VFS_CACHE-always} b=""
+    [ -n "$c" ] && b="<binary><cache mode='$c'/></binary>"
+    sed 's|^[^#].* / .*$|bio-root / virtiofs rw,relatime 0 0|' "$ROOT/etc/fstab" >"$LV_WORK/fstab.vfs"
+    domain_xml "$VFS" "" "root=bio-root rootfstype=virtiofs" \
+        "<filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>$b<source dir='$ROOT'/><target dir='bio-root'/></filesystem>" \
+        "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>"
 }
 case " $SIDES " in *" disk "*) disk_side || { fail "could not make the disk image side"; exit 1; } ;; esac
+case " $SIDES " in *" vfs "*) vfs_side || { fail "could not make the virtiofs side"; exit 1; } ;; esac
 
 # boot SIDE DOMAIN N : one boot; its BENCHIO lines appended to $LV_WORK/results as "SIDE N ...".
 boot() {
@@ -200,8 +228,13 @@ boot() {
     # image has none).
     [ $(((n + ${BENCH_IO_REVERSE:-0}) % 2)) = 1 ] && echo odd >"$ROOT/bench-io/cycle" ||
         echo even >"$ROOT/bench-io/cycle"
+    [ "$side" = vfs ] && cp "$ROOT/etc/fstab" "$LV_WORK/fstab.keep" && cp "$LV_WORK/fstab.vfs" "$ROOT/etc/fstab"
     t0=$(lv_now)
-    lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || { fail "start $dom: $(cat "$LV_WORK/err")"; return 1; }
+    lv_virsh start "$dom" >/dev/null 2>"$LV_WORK/err" || {
+        fail "start $dom: $(cat "$LV_WORK/err")"
+        [ "$side" = vfs ] && cp "$LV_WORK/fstab.keep" "$ROOT/etc/fstab"
+        return 1
+    }
     while ! grep -q 'BENCHIO DONE' "$log" 2>/dev/null; do
         el=$(lv_elapsed "$t0")
         [ "${el%.*}" -lt "${BENCH_IO_TIMEOUT:-1500}" ] || {
@@ -212,6 +245,8 @@ boot() {
         sleep 2
     done
     lv_virsh destroy "$dom" >/dev/null 2>&1
+    [ "$side" = vfs ] && cp "$LV_WORK/fstab.keep" "$ROOT/etc/fstab"
+    tr -d '\r' <"$log" | grep -a -m 1 'Initramfs unpacking failed' | sed "s/^/# $side boot $n: /" >&2
     cp "$log" "$LV_WORK/$side-$n.console"
     tr -d '\r' <"$log" | sed -n "s/^.*BENCHIO RESULT /$side $n /p" >>"$LV_WORK/results"
     echo "# $side boot $n: $(tr -d '\r' <"$log" | sed -n 's/^.*BENCHIO START //p' | head -n 1); done after $(lv_elapsed "$t0") s" >&2
@@ -223,8 +258,9 @@ boot() {
 # side SIDE DOMAIN N : boot N of that side, when BENCH_IO_SIDES names it.
 side() { case " $SIDES " in *" $1 "*) boot "$@" ;; esac; }
 for c in $(seq "$CYCLES"); do
-    if [ $((c % 2)) = 1 ]; then side nfs "$NFS" "$c" && side disk "$DISK" "$c"; else
-        side disk "$DISK" "$c" && side nfs "$NFS" "$c"; fi || exit 1
+    if [ $(((c + ${BENCH_IO_REVERSE:-0}) % 2)) = 1 ]; then
+        side nfs "$NFS" "$c" && side disk "$DISK" "$c" && side vfs "$VFS" "$c"
+    else side vfs "$VFS" "$c" && side disk "$DISK" "$c" && side nfs "$NFS" "$c"; fi || exit 1
 done
 
 # Rows: the medians per workload and variant, NFS against the disk's same workload.
@@ -244,15 +280,16 @@ for line in open(sys.argv[1]):
         ops.setdefault((var, w), []).append(total)
         top[(var, w)] = ",".join(sorted([p for p in per.split(",") if p and p != "-"],
                                         key=lambda p: -int(p.split("=")[1]))[:4])
-# With BENCH_IO_SIDES=disk: the disk's rows alone, NFS columns nan.
+# Without the NFS side: the other sides' rows alone, NFS columns nan.
+med = lambda v: statistics.median(v) if v else float("nan")
 for var in sorted({k[1] for k in t if k[0] == "nfs"} or {"root"}, key=lambda v: (v != "root", v)):
     for w in order:
-        nfs = t.get(("nfs", var, w)) or [float("nan")] * len(t.get(("disk", "root", w), []))
-        disk = t.get(("disk", "root", w))
+        disk, vfs = t.get(("disk", "root", w)), t.get(("vfs", "root", w))
+        nfs = t.get(("nfs", var, w)) or [float("nan")] * len(disk or vfs or [])
         if not nfs:
             continue
-        mn = statistics.median(nfs)
-        md = statistics.median(disk) if disk else float("nan")
-        print("%s\t%s\t%.2f\t%.2f\t%.1fx\t%d\t%s\t%d" % (w, var, mn, md, mn / md if md else float("nan"),
-              statistics.median(ops.get((var, w)) or [0]), top.get((var, w), ""), len(nfs)))
+        mn, md, mv = med(nfs), med(disk), med(vfs)
+        print("%s\t%s\t%.2f\t%.2f\t%.1fx\t%d\t%s\t%d\t%.2f\t%.1fx" % (w, var, mn, md,
+              mn / md if md else float("nan"), statistics.median(ops.get((var, w)) or [0]),
+              top.get((var, w), ""), len(nfs), mv, mv / md if md else float("nan")))
 PY
