@@ -192,15 +192,120 @@ static int mask_in(const ctx *x, const char *dir, const char *const *names, size
     return 0;
 }
 
+/* Does the tree have a unit file (or a mask) named name, where systemd looks for the system's? */
+static bool has_unit(const ctx *x, const char *name)
+{
+    static const char *const dirs[] = { "etc/systemd/system", "usr/local/lib/systemd/system",
+                                        "usr/lib/systemd/system", "lib/systemd/system" };
+    for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+        char rel[512];
+        snprintf(rel, sizeof(rel), "%s/%s.service", dirs[i], name);
+        _cleanup_close_ int fd =
+            nfsroot_open_beneath(x->root_fd, rel, O_PATH | O_NOFOLLOW, NFSROOT_BENEATH_IN_ROOT);
+        if (fd >= 0)
+            return true;
+    }
+    return false;
+}
+
+#define INIT_SCRIPTS_MAX 512
+
+/* Has every etc/init.d script a unit of its own (or none is there)? */
+static bool init_scripts_have_units(const ctx *x)
+{
+    _cleanup_strv_free_ char **scripts = NULL;
+    int r = nfsroot_list_beneath(x->root_fd, "etc/init.d", NFSROOT_BENEATH_IN_ROOT, "",
+                                 INIT_SCRIPTS_MAX, &scripts);
+    if (r == -ENOENT)
+        return true;
+    if (r < 0)
+        return false;
+    size_t n = 0;
+    for (; scripts[n]; n++)
+        if (!has_unit(x, scripts[n]))
+            return false;
+    return n < INIT_SCRIPTS_MAX;
+}
+
+/* The sysv generator makes a unit only for an etc/init.d script without a unit of its own, the
+ * rc-local one only for an etc/rc.local: where the tree has neither, they have nothing to do
+ * and are masked (trixie's four scripts, nfs-common, procps, qemu-guest-agent and rpcbind, all
+ * have units). Fewer generators for PID 1's 90 s. A tree with such a script keeps its
+ * generator; one installed in the guest later is not run at boot until the link is removed
+ * (docs/GUEST-SETUP.md). */
+static int mask_legacy_generators(const ctx *x)
+{
+    const char *const sysv[] = { "systemd-sysv-generator" };
+    const char *const rc_local[] = { "systemd-rc-local-generator" };
+    int r = 0;
+    if (init_scripts_have_units(x))
+        r = mask_in(x, "etc/systemd/system-generators", sysv, 1);
+    if (r >= 0 && !guest_exists(x->root_fd, "etc/rc.local"))
+        r = mask_in(x, "etc/systemd/system-generators", rc_local, 1);
+    return r;
+}
+
 static int mask_units(const ctx *x)
 {
     int r = mask_in(x, "etc/systemd/system", masked_units, ELEMENTSOF(masked_units));
-    return r < 0 ? r
-                 : mask_in(x, "etc/systemd/system-generators", masked_generators,
-                           ELEMENTSOF(masked_generators));
+    if (r >= 0)
+        r = mask_in(x, "etc/systemd/system-generators", masked_generators,
+                    ELEMENTSOF(masked_generators));
+    return r < 0 ? r : mask_legacy_generators(x);
 }
 
-/* systemd units: a getty on the serial console, and masked_units. */
+/* systemd's ConditionNeedsUpdate=/etc and /var hold while dir/.updated is older than /usr: the
+ * first boot of a tree without them ran ldconfig, the journal catalog's update and
+ * systemd-update-done, on the critical chain before sysinit.target (10-42 s under load). The
+ * tree is made with its /etc and /var up to date (dpkg's triggers ran ldconfig), so each gets
+ * the stamp systemd-update-done writes: the file, with /usr's time as its own. A directory the
+ * tree lacks gets none. */
+static int write_updated(const ctx *x, const char *dir, const struct timespec *usr)
+{
+    char rel[64], text[384];
+    snprintf(rel, sizeof(rel), "%s/.updated", dir);
+    if (!guest_exists(x->root_fd, dir))
+        return 0;
+    snprintf(text, sizeof(text),
+             "# Written by virt-nfsroot when it made the tree, as systemd-update-done does: the\n"
+             "# time of /usr/ for which /%s is up to date (systemd-update-done.service(8)).\n"
+             "TIMESTAMP_NSEC=%llu\n",
+             dir,
+             (unsigned long long)usr->tv_sec * 1000000000ULL + (unsigned long long)usr->tv_nsec);
+    int r = write_text(x, rel, text, 0644);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int fd = nfsroot_open_beneath_reg(x->root_fd, rel, NFSROOT_BENEATH_IN_ROOT);
+    const struct timespec times[2] = { *usr, *usr };
+    if (fd < 0 || futimens(fd, times) < 0)
+        return fail(x, fd < 0 ? fd : -errno, rel, "set the time of");
+    return 0;
+}
+
+static int write_update_stamps(const ctx *x)
+{
+    struct stat usr;
+    _cleanup_close_ int fd =
+        nfsroot_open_beneath(x->root_fd, "usr", O_PATH | O_DIRECTORY, NFSROOT_BENEATH_IN_ROOT);
+    if (fd < 0 || fstat(fd, &usr) < 0)
+        return 0;
+    int r = write_updated(x, "etc", &usr.st_mtim);
+    return r < 0 ? r : write_updated(x, "var", &usr.st_mtim);
+}
+
+/* The serial getty's device: systemd waits 90 s for a device unit, and a guest whose udev
+ * started late (169 s after PID 1 under load) lost its login prompt ("Timed out waiting for
+ * device dev-ttyS0.device"). The domain always has the serial port: wait for it longer. */
+static int write_tty_timeout(const ctx *x)
+{
+    return write_text(x, "etc/systemd/system/dev-ttyS0.device.d/90-virt-nfsroot.conf",
+                      "# Written by virt-nfsroot: a slow boot keeps its serial getty.\n"
+                      "[Unit]\nJobRunningTimeoutSec=10min\n",
+                      0644);
+}
+
+/* systemd units: a getty on the serial console (and its device waited for longer), masked_units
+ * and generators, the update stamps. */
 static int step_systemd(const ctx *x)
 {
     const char *unitdir = guest_exists(x->root_fd, "usr/lib/systemd/system/serial-getty@.service")
@@ -218,7 +323,9 @@ static int step_systemd(const ctx *x)
     int r = guest_symlink(x->root_fd, target, getty);
     if (r < 0)
         return fail(x, r, getty, "link");
-    return mask_units(x);
+    if ((r = mask_units(x)) < 0 || (r = write_tty_timeout(x)) < 0)
+        return r;
+    return write_update_stamps(x);
 }
 
 /* Empty: systemd makes one at first boot, so guests made from one tree differ. */

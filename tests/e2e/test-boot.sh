@@ -311,6 +311,15 @@ if grep -q 'getty-static' "$SERIAL"; then
 else
     pass "no getty-static on tty2-6 (masked)"
 fi
+# create writes /etc/.updated and /var/.updated with /usr's time: ConditionNeedsUpdate= holds
+# no more, so the first boot rebuilds neither the linker cache nor the journal catalog (10-42 s
+# before sysinit.target under load).
+NEEDS_UPDATE='ldconfig\.service|systemd-journal-catalog-update|systemd-update-done'
+if tr -d '\r' <"$SERIAL" | grep -qE "$NEEDS_UPDATE"; then
+    fail "a first-boot update unit ran: $(tr -d '\r' <"$SERIAL" | grep -m1 -E "$NEEDS_UPDATE")"
+else
+    pass "no ldconfig, journal catalog update or update-done on the first boot"
+fi
 echo "console lines that prove it:"
 tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' |
     grep -E 'virt-nfsroot-e2e:|dhcp|DHCP|nfsroot|Mounted .*/sysroot|Reached target .*(Remote File|Multi-User)|login:|root@' |

@@ -116,6 +116,31 @@ static char *mask_hash(char *shadow, const char *password)
     return r;
 }
 
+/* etc/.updated and var/.updated carry /usr's time, as their mtime and in the text, which
+ * cannot be golden (a checkout's time): checked here, printed as <usr's mtime>. */
+static char *mask_stamps(char *text, const char *root)
+{
+    char path[4200], ns[64], line[96];
+    struct stat usr, st;
+    snprintf(path, sizeof(path), "%s/usr", root);
+    if (stat(path, &usr) < 0)
+        return text;
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s/.updated", root, i ? "var" : "etc");
+        if (lstat(path, &st) < 0)
+            continue;
+        CHECKF(st.st_mtim.tv_sec == usr.st_mtim.tv_sec && st.st_mtim.tv_nsec == usr.st_mtim.tv_nsec,
+               "%s does not have /usr's mtime", path);
+    }
+    snprintf(ns, sizeof(ns), "TIMESTAMP_NSEC=%llu",
+             (unsigned long long)usr.st_mtim.tv_sec * 1000000000ULL +
+                 (unsigned long long)usr.st_mtim.tv_nsec);
+    snprintf(line, sizeof(line), "TIMESTAMP_NSEC=<usr's mtime>");
+    char *r = test_replace(text, ns, line);
+    free(text);
+    return r;
+}
+
 /* "shadow_owner = UID:GID": etc/shadow's owner after configuring, as root (unprivileged, the
  * configurator cannot chown and the file stays the caller's; its mode is in "expected"). */
 static void shadow_owner(const char *conf, const char *root)
@@ -281,6 +306,7 @@ int main(int argc, char **argv)
     }
     if (pw[0])
         text = mask_hash(text, pw);
+    text = mask_stamps(text, root);
     _cleanup_free_ char *got = test_replace(text, root, "@ROOT@");
     free(text);
     char exp[4200];
