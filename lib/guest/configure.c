@@ -259,12 +259,13 @@ static int mask_units(const ctx *x)
  * systemd-update-done, on the critical chain before sysinit.target (10-42 s under load). The
  * tree is made with its /etc and /var up to date (dpkg's triggers ran ldconfig), so each gets
  * the stamp systemd-update-done writes: the file, with /usr's time as its own. A directory the
- * tree lacks gets none. */
+ * tree lacks gets none, and a stamp the tree has (systemd's own, perhaps older than its /usr:
+ * an update still to run) is left as it is. */
 static int write_updated(const ctx *x, const char *dir, const struct timespec *usr)
 {
     char rel[64], text[384];
     snprintf(rel, sizeof(rel), "%s/.updated", dir);
-    if (!guest_exists(x->root_fd, dir))
+    if (!guest_exists(x->root_fd, dir) || guest_exists(x->root_fd, rel))
         return 0;
     snprintf(text, sizeof(text),
              "# Written by virt-nfsroot when it made the tree, as systemd-update-done does: the\n"
