@@ -7,7 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "annotate.h"
+#include "shared.h"
 
 typedef struct warnings {
     char *v[16];

@@ -16,7 +16,7 @@
 #ifndef NFSROOT_CREATE_CTX_H
 #define NFSROOT_CREATE_CTX_H
 
-#include "annotate.h"
+#include "shared.h"
 #include "cli.h"
 
 /* Where the tree cache and the logs live unless $VIRT_NFSROOT_CACHE_DIR says otherwise. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "annotate.h"
+#include "shared.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virNetworkPtr, virNetworkFree)
 

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "annotate.h"
+#include "shared.h"
 
 /* The domain's record as it stands, or a new one; the policy with it. */
 static int owned_open(const char *uuid, const char *name, nfsroot_policy **ret_policy,

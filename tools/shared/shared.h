@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot annotate: what annotate.c and annotate-pin.c share. Private. */
-#ifndef NFSROOT_ANNOTATE_H
-#define NFSROOT_ANNOTATE_H
+/* virt-nfsroot tools/shared/: what several commands share, DHCP pins (annotate-pin.c) and the
+ * records of what create and annotate made (owned.c), for annotate, create and delete. Private. */
+#ifndef NFSROOT_TOOLS_SHARED_H
+#define NFSROOT_TOOLS_SHARED_H
 
 #include "cli.h"
 
