@@ -285,7 +285,13 @@ check "--cache-list: the incomplete one" grep -qx "$C/debian-trixie-dead  incomp
 run --json create --cache-list
 check "--cache-list --json: three entries" python3 -c 'import json, sys
 d = json.load(open(sys.argv[1])); assert len(d["entries"]) == 3, d' "$T/o/out"
-flock "$C/.lock" sleep 2 & sleep 0.5
+# Hold create's lock until create says it waits for it (at most 20 s): no sleep to race a load.
+: >"$T/o/err"
+# shellcheck disable=SC2016 # the inner script expands its own $1
+flock "$C/.lock" sh -c 'touch "$1.held"; i=0
+    while ! grep -q "waiting for another create" "$1" && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done' \
+    _ "$T/o/err" &
+while [ ! -e "$T/o/err.held" ]; do sleep 0.05; done
 run create --cache-prune; rc=$?
 wait
 check "--cache-prune: exit 0" [ "$rc" = 0 ]
