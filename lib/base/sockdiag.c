@@ -27,8 +27,9 @@ typedef struct {
     struct inet_diag_req_v2 req;
     struct nlattr nla;
     struct inet_diag_bc_op op;
-    struct inet_diag_hostcond cond;
-    uint32_t addr[4];
+    /* struct inet_diag_hostcond and its address: the struct ends in a flexible array, so it is
+     * copied into bytes (C has no such struct inside another but at its end). */
+    uint8_t cond[sizeof(struct inet_diag_hostcond) + 16] __attribute__((aligned(4)));
 } dump_req;
 
 typedef struct {
@@ -46,7 +47,10 @@ typedef struct {
 static size_t build_dump(dump_req *m, uint8_t family, const peer_addr *addr, uint16_t port)
 {
     size_t alen = addr->family == AF_INET ? 4 : 16;
-    size_t bc = sizeof(m->op) + sizeof(m->cond) + alen;
+    struct inet_diag_hostcond cond = { .family = (uint8_t)addr->family,
+                                       .prefix_len = (uint8_t)(alen * 8),
+                                       .port = -1 };
+    size_t bc = sizeof(m->op) + sizeof(cond) + alen;
     memset(m, 0, sizeof(*m));
     m->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
     m->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -61,10 +65,8 @@ static size_t build_dump(dump_req *m, uint8_t family, const peer_addr *addr, uin
     m->op.code = INET_DIAG_BC_D_COND;
     m->op.yes = (uint16_t)bc;
     m->op.no = (uint16_t)(bc + 4);
-    m->cond.family = (uint8_t)addr->family;
-    m->cond.prefix_len = (uint8_t)(alen * 8);
-    m->cond.port = -1;
-    memcpy(m->addr, addr->addr, alen);
+    memcpy(m->cond, &cond, sizeof(cond));
+    memcpy(m->cond + sizeof(cond), addr->addr, alen);
     m->nlh.nlmsg_len = (uint32_t)(offsetof(dump_req, op) + bc);
     return m->nlh.nlmsg_len;
 }
