@@ -44,7 +44,9 @@ sandbox_policy "$W" "backend = ceph" "validate = off" "ceph_conf = $CEPH_CONF" \
 for h in A B; do
     mkdir -p "$W/$h/state" "$W/C"
     sed "s|^state_dir = .*|state_dir = $W/$h/state|" "$W/policy.conf" >"$W/$h/policy.conf"
-    echo "ceph_node_id = node$h" >>"$W/$h/policy.conf"
+    # its node's own bus: a migration's source unexports on its node (never the machine's)
+    printf 'ceph_node_id = node%s\nganesha_bus = unix:path=%s\n' "$h" "$CEPH_DIR/ganesha/node$h/bus" \
+        >>"$W/$h/policy.conf"
 done
 ip addr add 192.168.122.5/32 dev lo
 # shellcheck disable=SC2317 # run by check

@@ -114,6 +114,7 @@ osd class default list = *
 mds data = $d/mds
 mds cache memory limit = 134217728
 mds log max segments = 2
+${CEPH_MDS_CONF:-}
 EOF
 }
 

@@ -53,6 +53,7 @@ owned_dir = $G/owned
 ceph_conf = $CEPH_CONF
 ceph_namespace = $CEPH_NS
 ceph_node_id = node$NAME
+ganesha_bus = unix:path=$G/bus
 EOF
     [ -e /etc/virt-nfsroot.conf ] || : >/etc/virt-nfsroot.conf # in the overlay's upper layer
     mount --bind "$LV_WORK/policy.conf" /etc/virt-nfsroot.conf

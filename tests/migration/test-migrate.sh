@@ -416,6 +416,15 @@ moved() {
     ticks_after "$TICKS" $(($4 + 6)) 120
     stall=$(stall_since "$4")
     echo "timing: $what: virsh migrate ${MOVE_S} s, migration job ${elapsed:-?} ms, downtime ${down:-?} ms, data ${data:-?} MiB, guest stall $(awk -v g="$stall" 'BEGIN { s = g - 1; printf "%.2f", s < 0 ? 0 : s }') s (largest gap between ticks ${stall} s)"
+    # Ceph: the source's release unexported on its own node, dropping the guest's old state
+    # there (opens, and through them caps the destination's OPENs waited for, one MDS tick of
+    # 5 s each: 11-17 s in all), then had the nodes reread the list, which serves it there again.
+    if [ "$MIG_BACKEND" = ceph ]; then
+        check "$what: the guest's stall is under 5 s (${stall} s between ticks)" \
+            awk -v g="$stall" 'BEGIN { exit !(g < 6) }'
+        check "$what: $src's ganesha exports /export/$VM again" \
+            ceph_waitfor 100 host_lists "$src" "$EXPORTED"
+    fi
     # Issue 23 part 4: a connection the destination's server kept from an earlier stay of the
     # guest there was closed at prepare: only the guest's new one is left. (Kept, it stays
     # beside the new one; with the same source port the guest waits out timeo=600 on it.)

@@ -185,6 +185,41 @@ static int ceph_apply(const nfsroot_policy *p, const nfsroot_plan *plan, const n
     return r < 0 || !old ? r : ceph_claims_drop(c, old, plan, me, err);
 }
 
+/* A release here while the domain runs on another host (a migration's source, the exports
+ * stay): this host's ganesha node still holds the guest's old NFSv4 state, its opens and through
+ * them its CephFS client's caps, until the lease runs out; the guest's OPENs on the destination
+ * wait for the MDS to take those caps back, one per MDS tick (5 s): 11-17 s in all. The guest
+ * has left this host (its QEMU here ended), so unexporting on this node alone drops only that
+ * stale state, at once; the notify after it (under the same lock) has every node reread the
+ * list, which serves the export here again. Best effort: a node not reached leaves the wait. */
+static void drop_node_state(rados_conn *c, const nfsroot_policy *p, const nfsroot_plan *plan,
+                            const char *urls, const nfsroot_log *log)
+{
+    nfsroot_error e = { 0 };
+    _cleanup_(bus_closep) bus *b = NULL;
+    int r = bus_open(p, plan->domain, &b, &e);
+    for (size_t i = 0; r == 0 && i < plan->n_exports; i++) {
+        uint16_t id = 0;
+        bool not_running = false;
+        if (ceph_find_id(c, p, plan, &plan->exports[i], urls, NULL, 0, false, &id, &e) != 0)
+            continue;
+        r = bus_remove_export(b, id, &not_running, &e);
+        if (r == 0 && !not_running)
+            nfsroot_logf(log, LOG_INFO,
+                         "ceph: Export_Id %u unexported on this node: the guest's state here "
+                         "dropped",
+                         id);
+    }
+    unsigned replies = 0;
+    if (r == 0)
+        r = rados_conn_notify(c, &replies, &e);
+    if (r < 0)
+        nfsroot_logf(log, LOG_WARNING,
+                     "ceph: domain '%s': this node keeps the guest's old state until its lease "
+                     "ends: %s",
+                     plan->domain, e.message);
+}
+
 static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const nfsroot_log *log,
                        nfsroot_error *err)
 {
@@ -195,6 +230,8 @@ static int ceph_remove(const nfsroot_policy *p, const nfsroot_plan *plan, const 
     int r = begin(p, plan, me, &c, &urls, err);
     if (r == 0)
         r = ceph_claims_handover(c, plan, me, log, &away, err);
+    if (r == 0 && away)
+        drop_node_state(c, p, plan, urls, log);
     if (r < 0 || away)
         return r; /* it runs on another host of the cluster, through these same exports */
     _cleanup_free_ uint16_t *del = calloc(plan->n_exports + 1, sizeof(*del));
