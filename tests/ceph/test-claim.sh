@@ -87,9 +87,18 @@ want = dict(a.split("=") for a in sys.argv[1:])
 bad = {k: rows.get(k) for k, v in want.items() if rows.get(k) != v}
 sys.exit("rows %s" % bad if bad else 0)' "${@:2}"
 }
-check "doctor on A: cluster reachable, namespace, node in the grace database, root on CephFS" \
+# shellcheck disable=SC2317 # run by check
+node_answers() { # NODE: its ganesha owns its name on its bus
+    dbus-send --bus="unix:path=$CEPH_DIR/ganesha/$1/bus" --print-reply --dest=org.ganesha.nfsd \
+        /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports >/dev/null 2>&1
+}
+check "A's ganesha node answers on its bus" ceph_waitfor 300 node_answers nodeA
+check "doctor on A: cluster reachable, namespace, node in the grace database, its bus, root on CephFS" \
     doctor_rows "$W/A/policy.conf" nfs-server=pass ceph-namespace=pass ceph-grace=pass \
-    ceph-export-root=pass
+    ceph-node-bus=pass ceph-export-root=pass
+sed "s|^ganesha_bus = .*|ganesha_bus = unix:path=$W/no-bus|" "$W/A/policy.conf" >"$W/nobus.conf"
+check "doctor with a ganesha_bus nobody listens on: the node's bus row warns" \
+    doctor_rows "$W/nobus.conf" nfs-server=pass ceph-node-bus=warn
 check "doctor under a policy naming node nodeC and namespace 'none': both fail" \
     doctor_rows "$W/bad.conf" nfs-server=pass ceph-namespace=fail ceph-grace=fail
 sed "s|^export_roots = .*|export_roots = $W/plain|" "$W/A/policy.conf" >"$W/plain.conf"
@@ -192,9 +201,18 @@ echo "timing: incoming prepare (hand-over) $(($(ceph_ms) - t)) ms"
 check "  ... the claim is nodeB's, from nodeA" \
     bash -c "[ \"\$(rados -p .nfs -N vnr get 'virt-nfsroot.claim:$W/export/vm1' - | sed -n 's/^host //p;s/^from //p' | tr '\n' ' ')\" = 'nodeB nodeA ' ]"
 check "  ... still one export of vm1, the same ($oid)" [ "$(urls)" = "%url \"rados://.nfs/vnr/$oid\"" ]
+sessA=$(ceph_node_sessions nodeA /vm1) sessB=$(ceph_node_sessions nodeB /vm1)
+check "  ... each node serves vm1 through one CephFS session (A: $sessA, B: $sessB)" \
+    bash -c "[ '$(echo "$sessA" | wc -w)' = 1 ] && [ '$(echo "$sessB" | wc -w)' = 1 ]"
 t=$(ceph_ms)
 check "A: release end migrated" hook A vm1 release end migrated
 echo "timing: release on the source (migrated) $(($(ceph_ms) - t)) ms"
+# The source's node gives up what it held of the guest (its opens, and so its caps, which the
+# destination's OPENs would wait for until the lease ran out): it unexported vm1, then reread
+# the list, and serves it through a new session. The destination's session is untouched.
+check "  ... A's node dropped its state of vm1: its session $sessA closed, a new one serves it" \
+    ceph_waitfor 100 ceph_session_renewed nodeA /vm1 "$sessA"
+check "  ... B's node keeps its session ($sessB)" [ "$(ceph_node_sessions nodeB /vm1)" = "$sessB" ]
 check "  ... the export stays listed and its object is there" \
     bash -c "[ \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" = '%url \"rados://.nfs/vnr/$oid\"' ] && rados -p .nfs -N vnr stat $oid"
 check "  ... the claim is nodeB's alone" \

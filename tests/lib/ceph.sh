@@ -29,6 +29,12 @@
 #   ceph_notify                   notify conf-nfs.$CEPH_NS: every watching node reloads
 #   ceph_nfs_state PORT PATH      serves | noent | other, as a libnfs client sees PATH
 #   ceph_wait_state WANT PORT PATH [TENTHS]   until ceph_nfs_state says WANT (default 30 s)
+#   ceph_node_sessions NODE ROOT  the ids of the MDS sessions through which NODE's ganesha
+#                                 serves the export of CephFS path ROOT, one a line (FSAL_CEPH
+#                                 mounts every export as a client of its own, uuid
+#                                 ganesha-NODE-<id>): a new id means the node dropped its old
+#                                 state of that export (its opens and caps) and mounted it anew
+#   ceph_session_renewed NODE ROOT OLD   NODE serves ROOT through sessions, none of them in OLD
 #   ceph_down                     stop what ceph_up and ceph_ganesha started (reverse order,
 #                                 SIGKILL after 10 s), unmount DIR/mnt; CEPH_DOWN_MS
 
@@ -48,7 +54,7 @@ ceph_prereqs() {
     local p
     [ "$(id -u)" = 0 ] || skip "needs root (namespaces, ceph daemons, FUSE)"
     for p in ceph-mon ceph-osd ceph-mds ceph monmaptool rados ceph-fuse ganesha.nfsd \
-        ganesha-rados-grace dbus-daemon nfs-ls nfs-cat unshare; do
+        ganesha-rados-grace dbus-daemon nfs-ls nfs-cat unshare jq; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
     ls /usr/lib/*/ganesha/libfsalceph.so >/dev/null 2>&1 ||
@@ -249,6 +255,18 @@ ceph_wait_state() { # WANT PORT PATH [TENTHS]
         sleep 0.1
     done
     return 1
+}
+
+ceph_node_sessions() { # NODE ROOT
+    ceph tell mds.a session ls 2>/dev/null | jq -r --arg u "ganesha-$1-" --arg r "$2" \
+        '.[] | select((.client_metadata.uuid // "") | startswith($u)) |
+            select(.client_metadata.root == $r) | .id' | sort
+}
+
+ceph_session_renewed() { # NODE ROOT OLD
+    local now
+    now=$(ceph_node_sessions "$1" "$2")
+    [ -n "$now" ] && [ -z "$(comm -12 <(echo "$now") <(echo "$3"))" ]
 }
 
 ceph_down() {

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What doctor shows of the ceph backend's cluster, one row each: reachable with the policy's
  * configuration and client id, pool and namespace present (conf-nfs.<cluster>), this host's
- * ganesha node in the grace database, every node of it watching conf-nfs.<cluster>, the export
- * roots on CephFS. Reads only (but for the notify that counts the watching nodes). */
+ * ganesha node in the grace database, every node of it watching conf-nfs.<cluster>, this
+ * host's node answering on D-Bus, the export roots on CephFS. Reads only (but for the notify that counts the watching nodes). */
 #include <sys/statfs.h>
 
 #include "backend/ceph/ceph.h"
+#include "backend/ganesha/ganesha.h"
 
 #define CEPH_SUPER_MAGIC 0x00c36400 /* the kernel client */
 #define FUSE_SUPER_MAGIC 0x65735546 /* ceph-fuse */
@@ -74,6 +75,33 @@ static void probe_watch(rados_conn *c, const nfsroot_policy *p, nfsroot_probe *r
                                 acks ? "those" : "they");
 }
 
+/* This host's own node answers on ganesha_bus: a migration's source unexports there at its
+ * release (drop_node_state). Without it every start works, but a guest moving away waits for
+ * its old state on this node to expire (11-17 s of its OPENs on the destination). */
+static void probe_node_bus(const nfsroot_policy *p, nfsroot_probe *ret)
+{
+    nfsroot_error e = { 0 };
+    _cleanup_(bus_closep) bus *b = NULL;
+    bool in_grace = false;
+    int r = bus_open(p, NULL, &b, &e);
+    if (r == 0)
+        r = bus_in_grace(b, &in_grace, &e);
+    if (r == 0)
+        nfsroot_probe_add_check(ret, "ceph-node-bus", NFSROOT_PROBE_PASS, NULL,
+                                "this host's ganesha node answers on D-Bus (%s)%s",
+                                p->ganesha_bus ? p->ganesha_bus : "the system bus",
+                                in_grace ? ", in its grace period" : "");
+    else
+        nfsroot_probe_add_check(ret, "ceph-node-bus", NFSROOT_PROBE_WARN,
+                                "run this host's ganesha node on the system bus, or set "
+                                "policy key 'ganesha_bus' to its bus",
+                                "this host's ganesha node does not answer (%s): "
+                                "starts work, but a guest migrating away leaves its old state "
+                                "on the node until its lease ends, and waits for it on the "
+                                "destination",
+                                e.message[0] ? e.message : strerror(-r));
+}
+
 static void probe_roots(const nfsroot_policy *p, nfsroot_probe *ret)
 {
     for (size_t i = 0; p->export_roots && p->export_roots[i]; i++) {
@@ -132,6 +160,7 @@ int ceph_probe(const nfsroot_policy *p, int root_fd, nfsroot_probe *ret, nfsroot
                                 r == -ENOENT ? "absent" : "unreadable");
     probe_grace(c, p, ret);
     probe_watch(c, p, ret);
+    probe_node_bus(p, ret);
     probe_roots(p, ret);
     return 0;
 }
