@@ -2,7 +2,8 @@
 /* What doctor shows of the ceph backend's cluster, one row each: reachable with the policy's
  * configuration and client id, pool and namespace present (conf-nfs.<cluster>), this host's
  * ganesha node in the grace database, every node of it watching conf-nfs.<cluster>, this
- * host's node answering on D-Bus, the export roots on CephFS. Reads only (but for the notify that counts the watching nodes). */
+ * host's node answering on D-Bus, the export roots on CephFS. Reads only (but for the notify that
+ * counts the watching nodes). */
 #include <sys/statfs.h>
 
 #include "backend/ceph/ceph.h"
