@@ -87,12 +87,6 @@ want = dict(a.split("=") for a in sys.argv[1:])
 bad = {k: rows.get(k) for k, v in want.items() if rows.get(k) != v}
 sys.exit("rows %s" % bad if bad else 0)' "${@:2}"
 }
-# shellcheck disable=SC2317 # run by check
-node_answers() { # NODE: its ganesha owns its name on its bus
-    dbus-send --bus="unix:path=$CEPH_DIR/ganesha/$1/bus" --print-reply --dest=org.ganesha.nfsd \
-        /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports >/dev/null 2>&1
-}
-check "A's ganesha node answers on its bus" ceph_waitfor 300 node_answers nodeA
 check "doctor on A: cluster reachable, namespace, node in the grace database, its bus, root on CephFS" \
     doctor_rows "$W/A/policy.conf" nfs-server=pass ceph-namespace=pass ceph-grace=pass \
     ceph-node-bus=pass ceph-export-root=pass

@@ -23,7 +23,9 @@
 #                                 true: no grace period at a node's start, for a comparison)
 #   ceph_ganesha NODE PORT        ganesha.nfsd as NODE (nodeA/nodeB: one simulated host each,
 #                                 its own directory and D-Bus bus) on PORT, FSAL_CEPH,
-#                                 rados_cluster recovery, watching conf-nfs.$CEPH_NS
+#                                 rados_cluster recovery, watching conf-nfs.$CEPH_NS; waits until
+#                                 it answers on its bus (fails if it does not within 30 s)
+#   ceph_node_answers NODE        NODE's ganesha answers on its bus (ShowExports)
 #   ceph_rados ARG...             rados on pool .nfs, namespace $CEPH_NS
 #   ceph_export_block ID PATH CLIENT   the EXPORT block of one export (FSAL CEPH)
 #   ceph_notify                   notify conf-nfs.$CEPH_NS: every watching node reloads
@@ -54,7 +56,7 @@ ceph_prereqs() {
     local p
     [ "$(id -u)" = 0 ] || skip "needs root (namespaces, ceph daemons, FUSE)"
     for p in ceph-mon ceph-osd ceph-mds ceph monmaptool rados ceph-fuse ganesha.nfsd \
-        ganesha-rados-grace dbus-daemon nfs-ls nfs-cat unshare jq; do
+        ganesha-rados-grace dbus-daemon dbus-send nfs-ls nfs-cat unshare jq; do
         command -v "$p" >/dev/null 2>&1 || skip "'$p' is not installed"
     done
     ls /usr/lib/*/ganesha/libfsalceph.so >/dev/null 2>&1 ||
@@ -236,6 +238,13 @@ EOF
     ceph_waitfor 100 test -S "$d/bus" || { echo "ceph: dbus-daemon for $1"; return 1; }
     ceph_start "ganesha-$1" env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$d/bus" \
         ganesha.nfsd -F -f "$d/ganesha.conf" -L "$d/ganesha.log" -p "$d/ganesha.pid"
+    ceph_waitfor 300 ceph_node_answers "$1" ||
+        { echo "ceph: ganesha $1 does not answer on its bus"; return 1; }
+}
+
+ceph_node_answers() { # NODE
+    dbus-send --bus="unix:path=$CEPH_DIR/ganesha/$1/bus" --print-reply --dest=org.ganesha.nfsd \
+        /org/ganesha/nfsd/ExportMgr org.ganesha.nfsd.exportmgr.ShowExports >/dev/null 2>&1
 }
 
 ceph_nfs_url() { echo "nfs://127.0.0.1$2?version=4&nfsport=$1"; } # PORT PATH (libnfs 4.0)
