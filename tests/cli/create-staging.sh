@@ -291,7 +291,7 @@ d = json.load(open(sys.argv[1])); assert len(d["entries"]) == 3, d' "$T/o/out"
 flock "$C/.lock" sh -c 'touch "$1.held"; i=0
     while ! grep -q "waiting for another create" "$1" && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done' \
     _ "$T/o/err" &
-while [ ! -e "$T/o/err.held" ]; do sleep 0.05; done
+for _ in $(seq 400); do [ -e "$T/o/err.held" ] && break; sleep 0.05; done
 run create --cache-prune; rc=$?
 wait
 check "--cache-prune: exit 0" [ "$rc" = 0 ]
