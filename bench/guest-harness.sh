@@ -23,6 +23,8 @@ bench_guest_cache() {
     [ -x "$3" ] || { echo "bench: no CLI '$3'" >&2; exit 1; }
     E2E_STAGE=$(mktemp -d "/var/tmp/virt-nfsroot-$1.XXXXXX") || exit 1
     E2E_CREATE_CACHE=$E2E_CACHE/create
+    # An older create (bench/boot.sh's OLD-CLI) does not make its log directory on a new machine.
+    mkdir -p "$E2E_CREATE_CACHE/log"
     VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$3" --json create --cache-only --release \
         "$E2E_SUITE" >"$E2E_STAGE/cache.json" 2>"$E2E_STAGE/cache.err" ||
         { cat "$E2E_STAGE/cache.err"; rm -rf "$E2E_STAGE"; exit 1; }
