@@ -4,7 +4,8 @@
 # made by `create` (the e2e tests' tree cache, trixie) booted with / on NFS through the hook and
 # NFS-Ganesha (the e2e harness), and the same configured tree in an ext4 image on virtio-blk
 # (raw file, libvirt's default cache mode), same kernel, the same dracut image with virtio_blk
-# and ext4 appended as a second cpio (create's image leaves block drivers out). TCG, 1 vCPU,
+# and ext4 appended as a second cpio (create's image leaves block drivers out). TCG, 1 vCPU
+# (create's default is two; the workloads are one process each, and part 8's figures had one),
 # 1 GiB. A unit in the guest (bench-io) runs the workloads once the boot has settled and writes
 # each result as a "BENCHIO" line to the serial console, which libvirt logs on the host:
 #   unpack   a tarball of the tree's /usr/share (about 3,600 files, 66 MB) + sync
@@ -57,7 +58,7 @@ bench_guest_start "$HOOK" bench/guest-io.sh
 
 VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "$CLI" --connect "$LV_URI" create "$NFS" \
     --release "$E2E_SUITE" --network default --pin-address 192.168.122.62 --virt-type qemu \
-    --memory 1024 >"$LV_WORK/create.out" 2>&1 ||
+    --memory 1024 --vcpus 1 >"$LV_WORK/create.out" 2>&1 ||
     { fail "create $NFS: $(tail -n 3 "$LV_WORK/create.out")"; exit 1; }
 ROOT=/export/$NFS
 lv_virsh dumpxml "$NFS" >"$LV_WORK/nfs.xml"

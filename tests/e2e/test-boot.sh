@@ -271,6 +271,12 @@ case " $(mk modules) " in
     *" usbcore "* | *" uhci_hcd "* | *" ehci_hcd "*) fail "the guest loaded USB drivers: $(mk modules)" ;;
     *) pass "no USB driver loaded in the guest (no USB controller in its domain)" ;;
 esac
+# create's default is two vCPUs: the guest's boot runs its units on both (issue 23 part 2).
+if [ "$(mk cpus)" = 2 ]; then
+    pass "the guest runs on 2 vCPUs (create's default)"
+else
+    fail "the guest has '$(mk cpus)' CPUs, expected create's default of 2"
+fi
 if [ "$(mk state)" = running ] && [ -z "$(mk failed | tr -d ' ')" ]; then
     pass "the guest reached multi-user: systemd says 'running', no failed unit"
 else

@@ -55,7 +55,7 @@ const cli_command cli_cmd_create = {
             { "no-pin-address", OPT_NO_PIN, CLI_NO_ARG, NULL,
               "no static address: export to the whole network", NULL },
             { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
-            { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 1)", NULL },
+            { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 2)", NULL },
             { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
               "kvm or qemu (default kvm where libvirt can run it)", "kvm qemu" },
             { "ssh-key", OPT_SSH_KEY, CLI_ARG, "FILE", "a public key for root's ssh login",
@@ -250,8 +250,11 @@ static int check_args(create_opts *o, int argc, char **argv)
         o->network = "default";
     if (!o->memory_mib)
         o->memory_mib = 1024;
+    /* Two: a root on NFS boots by many small programs at once (systemd's units, udev's
+     * workers), and under TCG each vCPU is a host thread of its own (docs/PERFORMANCE.md,
+     * part 7). An idle second vCPU costs a KVM host nothing. */
     if (!o->vcpus)
-        o->vcpus = 1;
+        o->vcpus = 2;
     /* No --virt-type: create_domain_precheck() asks libvirt what it can run. */
     return EXIT_OK;
 }
