@@ -6,7 +6,8 @@
 # swapped every cycle, so a drift in the machine's load falls on both sides alike. Both guests
 # are made from the same tree (the old create's entry in the e2e tests' tree cache; the new
 # create takes it with --from-dir), are served by the same hook and NFS-Ganesha (the e2e
-# harness: tests/e2e/test-boot.sh) and run under TCG with 1 vCPU and 1 GiB.
+# harness: tests/e2e/test-boot.sh) and run under TCG with 1 GiB and each create's default vCPUs
+# (two; one before docs/PERFORMANCE.md part 7's fifth round).
 # Every console line is stamped with the host's time since `virsh start` (<side>-<n>.console),
 # and each guest leaves `systemd-analyze time/blame/critical-chain` and its journal (monotonic
 # stamps, the initramfs included) in its root: where the time goes, kept in the work directory
@@ -14,6 +15,9 @@
 #
 # usage: sudo bench/boot.sh HOOK NEW-CLI OLD-CLI [CYCLES]   (default 2 cycles; ~4 min each on
 #        an idle machine; BENCH_BOOT_SWAP=1 boots the new side first in odd cycles)
+#        BENCH_BOOT_EDIT_NEW=CMD: a shell command run once for the new side's guest after its
+#        create, with DOM (the domain) and ROOT (its tree) set: one lever weighed A B on the same
+#        create (NEW-CLI = OLD-CLI), e.g. 'lv_virsh setvcpus "$DOM" 1 --config' (part 7).
 # Prints tab-separated rows: side, milestone, median s, min s, max s, boots.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -69,6 +73,11 @@ for side in old new; do
         { fail "create boot-$side: $(tail -n 3 "$LV_WORK/create-$side.out")"; exit 1; }
     e2e_proof "/export/boot-$side"
     analyze "/export/boot-$side"
+    if [ "$side" = new ] && [ -n "${BENCH_BOOT_EDIT_NEW:-}" ]; then
+        # shellcheck disable=SC2034 # DOM and ROOT are for the command
+        DOM=boot-$side ROOT=/export/boot-$side
+        eval "$BENCH_BOOT_EDIT_NEW" || { fail "BENCH_BOOT_EDIT_NEW failed for $DOM"; exit 1; }
+    fi
     lv_virsh dumpxml "boot-$side" | sed -n 's/.*<cmdline>\(.*\)<\/cmdline>.*/\1/p' |
         sed "s/^/# $side cmdline: /"
 done
