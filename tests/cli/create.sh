@@ -87,8 +87,9 @@ refuse "delete a running guest" 1 "^virt-nfsroot: delete: domain 'test' is runni
 check "dry run: exit 0" [ "$rc" = 0 ]
 check "dry run: names the tree" grep -q "would create domain 'newguest' with its root tree in '$T/export/newguest'" "$O/out"
 check "dry run: nothing changed" unchanged
-# Issue 22: the virt type is what libvirt says it can run, not whether /dev/kvm exists; the test
-# driver has no KVM domain capabilities: qemu, said in one line (and nothing said for a given one).
+# Issue 22: the virt type is what libvirt says it can run (and, for this host's libvirt, what
+# KVM runs: lib/host/kvm.c), not whether /dev/kvm exists; the test driver has no KVM domain
+# capabilities: qemu, said in one line (and nothing said for a given one).
 check "dry run: no KVM here: one line saying 'qemu'" grep -q \
     "^virt-nfsroot: create: libvirt cannot run KVM guests here (.*): domain 'newguest' gets type 'qemu'" \
     "$O/err"

@@ -4,6 +4,8 @@
  * check validate runs, and the start. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <syslog.h>
@@ -12,20 +14,34 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
-/* No --virt-type: kvm where libvirt has domain capabilities for it (a /dev/kvm that exists but
- * does not work gives none), else qemu, said in one line, so create does not fail at its last
- * stage. A driver that cannot say (libvirt's test driver) gets qemu too. */
+/* Is the connection's URI this host's (qemu:///system, a socket path after '?'), not a remote
+ * one (qemu+ssh://HOST/system)? */
+static bool uri_is_local(const char *uri)
+{
+    const char *p = strstr(uri, "://");
+    return !p || p[3] == '/' || p[3] == '\0' || p[3] == '?';
+}
+
+/* No --virt-type: kvm where libvirt has domain capabilities for it and, for this host's libvirt,
+ * KVM runs a guest here (libvirt looks only for /dev/kvm; a nested hypervisor without
+ * virtualisation extensions has one that runs nothing), else qemu, said in one line, so create
+ * does not fail at its last stage. A driver that cannot say (libvirt's test driver) gets qemu. */
 static void pick_virt_type(create_ctx *c)
 {
     if (c->o->virt_type)
         return;
     _cleanup_free_ char *caps =
         virConnectGetDomainCapabilities(c->conn, NULL, NULL, NULL, "kvm", 0);
-    c->o->virt_type = caps ? "kvm" : "qemu";
+    char why[256] = "";
     if (!caps)
-        cli_error("create: libvirt cannot run KVM guests here (%s): domain '%s' gets type 'qemu' "
-                  "(TCG, much slower; --virt-type kvm once KVM works)",
-                  cli_virt_error(), c->o->name);
+        snprintf(why, sizeof(why), "libvirt cannot run KVM guests here (%s)", cli_virt_error());
+    else if (uri_is_local(cli.uri ? cli.uri : DEFAULT_URI))
+        (void)nfsroot_host_kvm_check(AT_FDCWD, why, sizeof(why));
+    c->o->virt_type = why[0] ? "qemu" : "kvm";
+    if (why[0])
+        cli_error("create: %s: domain '%s' gets type 'qemu' (TCG, much slower; --virt-type kvm "
+                  "once KVM works)",
+                  why, c->o->name);
 }
 
 int create_domain_precheck(create_ctx *c)

@@ -4,9 +4,7 @@
  * it works on fixture hosts). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -374,32 +372,12 @@ void check_migration(doctor *d)
                    mreason[0] ? mreason : "the NFS server not checked");
 }
 
-/* What create gives its guests: kvm where QEMU can use KVM, else qemu (TCG). create asks
- * libvirt; doctor asks the kernel what libvirt's answer rests on: /dev/kvm opens read-write and
- * makes a VM (released at once: nothing is left behind). */
-static const char *kvm_problem(doctor *d, char *buf, size_t len)
-{
-    struct stat st;
-    if (doctor_stat(d, "/dev/kvm", true, &st) < 0)
-        return "there is no /dev/kvm";
-    if (!S_ISCHR(st.st_mode))
-        return "/dev/kvm is not a device";
-    _cleanup_close_ int fd = doctor_open(d, "/dev/kvm", O_RDWR);
-    if (fd < 0)
-        return snprintf(buf, len, "/dev/kvm does not open: %s", strerror(-fd)), buf;
-    if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-        return "/dev/kvm does not speak KVM's API";
-    _cleanup_close_ int vm = ioctl(fd, KVM_CREATE_VM, 0);
-    if (vm < 0)
-        return snprintf(buf, len, "/dev/kvm exists but makes no VM: %s", strerror(errno)), buf;
-    return NULL;
-}
-
+/* What create gives its guests: kvm where KVM runs a guest here (the library's probe, which
+ * create asks too), else qemu (TCG). */
 void check_kvm(doctor *d)
 {
-    char buf[256];
-    const char *why = kvm_problem(d, buf, sizeof(buf));
-    if (!why)
+    char why[256];
+    if (nfsroot_host_kvm_check(doctor_root_fd(d), why, sizeof(why)) == 0)
         doctor_add(d, "kvm", ST_PASS, NULL, "KVM works: create gives guests type 'kvm'");
     else
         doctor_add(d, "kvm", ST_WARN,
