@@ -17,7 +17,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/setup-test.XXXXXX") || exit 1
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
     local m
-    for m in "$T"/*/export; do umount "$m" 2>/dev/null; done
+    for m in "$T"/*/export; do while umount "$m" 2>/dev/null; do :; done; done
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -136,4 +136,16 @@ check "... remounted nosuid,nodev" \
     [ "$(findmnt -n -o VFS-OPTIONS --target "$H/export" | tr , '\n' | grep -cxE 'nosuid|nodev')" = 2 ]
 check "... says to add them to its fstab line" grep -q "add nosuid,nodev to its line in $H/etc/fstab" "$H/out"
 check "... writes no fstab" [ ! -e "$H/etc/fstab" ]
+
+# 7. Mounts stacked on the export root (a nosuid,nodev bind, and a plain mount laid over it
+# later, as a test's namespace does over a host where setup ran): the path reaches the top one,
+# which is remounted, not taken for done because the one below has the flags.
+host stacked
+mkdir -p "$H/export" && mount --bind "$H/export" "$H/export" &&
+    mount -o remount,bind,nosuid,nodev "$H/export" && mount -t tmpfs stacked "$H/export"
+setup
+check "stacked mounts: setup succeeds" [ "$(cat "$H/rc")" = 0 ]
+check "... the top mount is remounted nosuid,nodev" \
+    [ "$(findmnt -n -o VFS-OPTIONS --target "$H/export" | tail -n 1 | tr , '\n' | grep -cxE 'nosuid|nodev')" = 2 ]
+check "... not taken for done" not grep -q "on a nosuid,nodev mount already" "$H/out"
 summary
