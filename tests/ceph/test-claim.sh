@@ -231,7 +231,15 @@ check "B: prepare vm1 (incoming)" hook B vm1 prepare begin
 check "B: release vm1 (the migration failed)" hook B vm1 release end
 check "  ... the claim is nodeA's again, the export stays" \
     bash -c "[ '$(claim_host vm1)' = nodeA ] && [ -n \"\$(rados -p .nfs -N vnr get conf-nfs.vnr -)\" ]"
-check "  ... node on port 2049 still serves vm1" guest_sees 2049 "$W/export/vm1"
+# A's node serves vm1 once it has reread the list after A's prepare, and B's release has it
+# reread again (its notify re-serves the export on B's node, whose state it dropped); the check
+# waits for that, as every other one of a node's view here does, and says how long it took
+# (a cold rehearsal once found A's node not serving at the first try).
+t=$(ceph_ms) tries=0
+# shellcheck disable=SC2317 # run by ceph_waitfor
+served_a() { tries=$((tries + 1)) && guest_sees 2049 "$W/export/vm1"; }
+check "  ... node on port 2049 serves vm1" ceph_waitfor 50 served_a
+echo "timing: A's node served vm1 $(($(ceph_ms) - t)) ms after B's release (try $tries)"
 refused B vm1 prepare begin "B's prepare after the failed migration" "on host 'nodeA'"
 check "A: release vm1" hook A vm1 release end
 check "  ... nothing left: no url line, no claim" \
