@@ -204,8 +204,9 @@ NFSROOT_API long nfsroot_host_find_process(int root_fd, const char *const *names
  * etc/apt/sources.list), trailing slashes cut, in *ret; NULL when none names one. 0 or -ENOMEM. */
 NFSROOT_API int nfsroot_host_apt_mirror(int root_fd, char **ret);
 /* Does KVM run guests here: root_fd's /dev/kvm opens read-write, makes a VM, and a vCPU in it
- * runs (x86: one hlt in real mode, which a nested hypervisor without virtualisation extensions
- * fails). 0, or -errno with why (may be NULL) saying what failed. Leaves nothing behind. */
+ * runs to a halt (x86: BMI2's shlx where the CPU has it, then hlt, in flat 32-bit protected
+ * mode; a nested hypervisor that makes VMs can fail the shlx). 0, or -errno with why (may be
+ * NULL) saying what failed. Leaves nothing behind. */
 NFSROOT_API int nfsroot_host_kvm_check(int root_fd, char *why, size_t len);
 /* Replace what d's element asks for by an element without exports (what `annotate` writes then
  * adds); has_metadata becomes true. */
