@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Configure a tree for / on NFS, from its profile: each step one function, every file reached
  * beneath the tree's root. */
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -9,7 +8,6 @@
 #include "profile.h"
 
 #define GUEST_FILE_MAX (4 * 1024 * 1024)
-#define PASSWORD_MAX 4096
 
 typedef struct ctx {
     int root_fd;
@@ -359,74 +357,6 @@ static int step_ssh(const ctx *x)
     return 0;
 }
 
-typedef struct crypt_api {
-    char *(*crypt_gensalt_ra)(const char *, unsigned long, const char *, int);
-    char *(*crypt_ra)(const char *, const char *, void **, int *);
-} crypt_api;
-
-static void dlclosep(void **h)
-{
-    if (*h)
-        dlclose(*h);
-}
-
-/* crypt(3) with the system's preferred method (yescrypt on Debian), else SHA-512. libcrypt is
- * dlopen()ed here: linking it would load it at every hook run, which never hashes anything. */
-static int hash_password(const char *pw, char **ret)
-{
-    static const char *const prefixes[] = { "$y$", "$6$" };
-    crypt_api api = { 0 };
-    _cleanup_(dlclosep) void *handle = NULL;
-    const nfsroot_dlsym syms[] = { { "crypt_gensalt_ra", (void **)&api.crypt_gensalt_ra },
-                                   { "crypt_ra", (void **)&api.crypt_ra } };
-    char why[512];
-    int r =
-        nfsroot_dlopen(NFSROOT_LIBCRYPT_SONAME, syms, ELEMENTSOF(syms), &handle, why, sizeof(why));
-    if (r < 0)
-        return r;
-    for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
-        _cleanup_free_ char *salt = api.crypt_gensalt_ra(prefixes[i], 0, NULL, 0);
-        if (!salt)
-            continue;
-        void *data = NULL;
-        int size = 0;
-        const char *h = api.crypt_ra(pw, salt, &data, &size);
-        if (h && h[0] != '*') {
-            *ret = strdup(h);
-            explicit_bzero(data, (size_t)size);
-            free(data);
-            return *ret ? 0 : -ENOMEM;
-        }
-        free(data);
-    }
-    return -ENOTSUP;
-}
-
-/* The first line of the password file, hashed; the clear text is wiped. */
-static int hash_file(const ctx *x, const char *file, char **ret)
-{
-    _cleanup_free_ char *pw = NULL;
-    size_t len = 0;
-    int r = read_file_all(file, PASSWORD_MAX, &pw, &len);
-    if (r == -EINVAL)
-        return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
-                           "the root password file '%s' is not a regular file", file);
-    if (r < 0)
-        return nfsroot_err(x->err, r, NULL, "root password file", file, 0,
-                           "cannot read the root password file '%s': %s", file, strerror(-r));
-    pw[strcspn(pw, "\r\n")] = '\0';
-    if (!pw[0])
-        r = nfsroot_err(x->err, -EINVAL, NULL, "root password file", file, 0,
-                        "the root password file '%s' has an empty first line", file);
-    else if ((r = hash_password(pw, ret)) < 0)
-        r = nfsroot_err(x->err, r, NULL, "root password file", file, 0,
-                        r == -ENOENT ? "libcrypt (" NFSROOT_LIBCRYPT_SONAME
-                                       ") cannot be loaded to hash it: install libcrypt1"
-                                     : "crypt(3) can hash neither with yescrypt nor with SHA-512");
-    explicit_bzero(pw, len);
-    return r;
-}
-
 /* The shadow group of the tree's own etc/group (never the host's), when it is a system group
  * (1..999): an id in the users' range may be a host user's group, which would then read the
  * hash. An unreadable etc/group (a link out, a FIFO) counts as none. */
@@ -453,15 +383,8 @@ static int step_password(const ctx *x)
     if (given) {
         if (!(hash = strdup(given)))
             return -ENOMEM;
-    } else if (file) {
-        if ((r = hash_file(x, file, &hash)) < 0)
-            return r;
-    } else if ((r = hash_password(clear, &hash)) < 0) {
-        return nfsroot_err(x->err, r, NULL, "root password", NULL, 0,
-                           r == -ENOENT ? "libcrypt (" NFSROOT_LIBCRYPT_SONAME
-                                          ") cannot be loaded to hash root's password"
-                                        : "crypt(3) can hash neither with yescrypt nor with "
-                                          "SHA-512");
+    } else if ((r = guest_password_hash(clear, file, &hash, x->err)) < 0) {
+        return r;
     }
     _cleanup_free_ char *old = NULL, *text = NULL;
     if ((r = read_opt(x, "etc/shadow", &old)) < 0)

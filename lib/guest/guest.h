@@ -78,6 +78,10 @@ int guest_items_add(char **list, const char *item);
  * 0, -ENOENT when neither exists, or -errno. */
 int guest_os_release_read(int root_fd, nfsroot_os_release *ret);
 
+/* Root's password hashed for etc/shadow with the system's crypt(3) (password.c): the first
+ * line of file when set, else clear; what was read is wiped. Failures are said in err. */
+int guest_password_hash(const char *clear, const char *file, char **ret, nfsroot_error *err);
+
 /* Files beneath a tree's root (tree.c). Every path is relative to root_fd; symlinks in it
  * resolve inside the root (openat2 RESOLVE_IN_ROOT, else a walk that refuses them). */
 /* Read a regular file of at most max bytes, NUL-terminated. -ENOENT, -EFBIG, -EINVAL (not a
