@@ -9,8 +9,9 @@
 # harness: tests/e2e/test-boot.sh) and run under TCG with 1 GiB and each create's default vCPUs
 # (two; one before docs/PERFORMANCE.md part 7's fifth round).
 # Every console line is stamped with the host's time since `virsh start` (<side>-<n>.console),
-# and each guest leaves `systemd-analyze time/blame/critical-chain` and its journal (monotonic
-# stamps, the initramfs included) in its root: where the time goes, kept in the work directory
+# and each guest leaves `systemd-analyze time/blame/critical-chain`, the RPCs its boot sent on
+# the root mount ("RPCS op count") and its journal (monotonic stamps, the initramfs included)
+# in its root: where the time goes, kept in the work directory
 # with BENCH_BOOT_KEEP=1. A benchmark, not a test: numbers never fail it.
 #
 # usage: sudo bench/boot.sh HOOK NEW-CLI OLD-CLI [CYCLES]   (default 2 cycles; ~4 min each on
@@ -54,6 +55,11 @@ analyze() {
 timeout 900 systemctl is-system-running --wait >/dev/null 2>&1
 { systemd-analyze time; systemd-analyze blame; systemd-analyze critical-chain; } \
     >/bench-analyze.tmp 2>&1
+# The RPCs the boot sent on the root mount, per op (the mount the initramfs made: one client).
+awk '$1 == "device" { on = ($5 == "/" && $8 ~ /^nfs/); p = 0; next }
+    on && /per-op statistics/ { p = 1; next }
+    on && p && $1 ~ /:$/ && $2 > 0 { printf "RPCS %s %s\n", substr($1, 1, length($1) - 1), $2 }' \
+    /proc/self/mountstats >>/bench-analyze.tmp 2>&1
 journalctl -b -o short-monotonic --no-pager >>/bench-analyze.tmp 2>&1
 mv /bench-analyze.tmp /bench-analyze && sync
 EOF
