@@ -130,16 +130,16 @@ static int parse_address(const nfsroot_guest_config *c, char ip[static INET_ADDR
     return 0;
 }
 
-/* "52:54:00:AB:cd:ef" -> "52-54-00-ab-cd-ef": the MAC in the form dracut takes for ip='s
- * interface (BOOTIF's; colons would split the field), which names the NIC by its address. */
-static int mac_dashed(const nfsroot_guest_config *c, char ret[static 18], nfsroot_error *err)
+/* "52:54:00:AB:cd:ef" -> "52:54:00:ab:cd:ef": the MAC as udev reads it (dracut's ifname=
+ * compares it with the NIC's address attribute). */
+static int mac_lower(const nfsroot_guest_config *c, char ret[static 18], nfsroot_error *err)
 {
     const char *mac = c->v[NFSROOT_GUEST_MAC];
     for (size_t i = 0; i < 17; i++) {
         bool colon = i % 3 == 2;
         if (colon ? mac[i] != ':' : !isxdigit((unsigned char)mac[i]))
             return bad_address("mac", mac, "is not a MAC address (xx:xx:xx:xx:xx:xx)", err);
-        ret[i] = colon ? '-' : (char)tolower((unsigned char)mac[i]);
+        ret[i] = (char)tolower((unsigned char)mac[i]);
     }
     if (mac[17])
         return bad_address("mac", mac, "is not a MAC address (xx:xx:xx:xx:xx:xx)", err);
@@ -147,21 +147,30 @@ static int mac_dashed(const nfsroot_guest_config *c, char ret[static 18], nfsroo
     return 0;
 }
 
+/* The pinned guest's NIC in the initramfs and after (dracut's own example name). */
+#define GUEST_BOOT_IFNAME "bootnet"
+
 /* "ip=dhcp", or, with the guest's fixed address and its MAC, the static form dracut reads
  * (ip=<client>::<gateway>:<netmask>::<interface>:off): no DHCP round in the initramfs. The
- * interface is given by its MAC, so it holds whatever name udev gives the NIC (an enx<mac> name
- * was not: trixie's udev named the NIC ens2 and ifup never found it); the server is the gateway, as
- * libvirt's DHCP says on its routed and NAT networks. The address stays the guest's after
- * switch_root: the tree configures no network of its own. */
+ * interface is named by ifname=<name>:<MAC>, which makes udev give the NIC with that address
+ * the name GUEST_BOOT_IFNAME whatever it would have called it (an enx<mac> name in ip= was
+ * not: trixie's udev named the NIC ens2 and ifup never found it). The MAC itself in ip=, with
+ * dashes, brought the NIC up too, but dracut's shell init then waits forever: its
+ * "finished" test looks for /tmp/net.<MAC with dashes>.did-setup, and ifup writes the file
+ * under the NIC's name and its MAC with colons (dracut 106; systemd's initrd passed it by
+ * another condition). The server is the gateway, as libvirt's DHCP says on its routed and NAT
+ * networks. The address and the name stay the guest's after switch_root: the tree configures
+ * no network of its own. */
 static int ip_arg(const nfsroot_guest_config *c, char **ret, nfsroot_error *err)
 {
     char ip[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], mac[18];
     int r;
     if (!c->v[NFSROOT_GUEST_ADDRESS] || !c->v[NFSROOT_GUEST_MAC])
         return (*ret = strdup("ip=dhcp")) ? 0 : -ENOMEM;
-    if ((r = parse_address(c, ip, mask, err)) < 0 || (r = mac_dashed(c, mac, err)) < 0)
+    if ((r = parse_address(c, ip, mask, err)) < 0 || (r = mac_lower(c, mac, err)) < 0)
         return r;
-    return asprintf(ret, "ip=%s::%s:%s::%s:off", ip, c->v[NFSROOT_GUEST_SERVER], mask, mac) < 0
+    return asprintf(ret, "ip=%s::%s:%s::" GUEST_BOOT_IFNAME ":off ifname=" GUEST_BOOT_IFNAME ":%s",
+                    ip, c->v[NFSROOT_GUEST_SERVER], mask, mac) < 0
                ? -ENOMEM
                : 0;
 }
@@ -212,23 +221,27 @@ int nfsroot_guest_dracut_conf(const nfsroot_guest_profile *p, char **ret)
             guest_words_add(&omit, p->def->netmods[i].module) < 0)
             return -ENOMEM;
     /* The network modules not chosen are left out, so dracut cannot fall back to one the tree
-     * cannot run; no host-only image, so any virtual NIC boots it and one image serves every
-     * guest of a profile with this kernel (a host-only image would also copy root's line of
-     * the tree's etc/shadow into it). What a root on NFS never reads is left out too: the
-     * block, USB and input drivers (kernel-modules), udev's hardware database (hwdb, 13 MB)
-     * and the other block-device modules: 51.2 MB of gzip became 27.4 MB (1,018 modules 271),
-     * which the kernel inflates before /init and udev's coldplug then loads, under TCG. */
+     * cannot run. With network-legacy, systemd is left out too: dracut's shell init mounts the
+     * root and switches to it without systemd's start and teardown in the initramfs
+     * (docs/PERFORMANCE.md, part 7: 'login:' about 10 s sooner under TCG). No host-only image, so
+     * any virtual NIC boots it and one image serves every guest of a profile with this kernel (a
+     * host-only image would also copy root's line of the tree's etc/shadow into it). What a root on
+     * NFS never reads is left out too: the block, USB and input drivers (kernel-modules), udev's
+     * hardware database (hwdb, 13 MB) and the other block-device modules: 51.2 MB of gzip
+     * became 27.4 MB (1,018 modules 271), which the kernel inflates before /init and udev's
+     * coldplug then loads, under TCG. */
     if (asprintf(ret,
                  "# Written by virt-nfsroot (profile %s): / on NFS, DHCP in the initramfs.\n"
                  "hostonly=\"no\"\n"
                  "add_dracutmodules+=\" nfs %s \"\n"
-                 "omit_dracutmodules+=\" %s%splymouth lvm mdraid dmraid crypt iscsi nbd "
+                 "omit_dracutmodules+=\" %s%s%splymouth lvm mdraid dmraid crypt iscsi nbd "
                  "multipath btrfs dmsquash-live resume kernel-modules kernel-modules-extra hwdb "
                  "qemu nvdimm lunmask virtiofs overlay-root systemd-battery-check "
                  "systemd-pcrphase \"\n"
                  "add_drivers+=\" virtio_net virtio_pci nfs nfsv3 nfsv4 \"\n"
                  "compress=\"gzip\"\n",
-                 p->def->name, p->netmod->module, omit ? omit : "", omit ? " " : "") < 0)
+                 p->def->name, p->netmod->module, omit ? omit : "", omit ? " " : "",
+                 p->netmod->shell_init ? "systemd systemd-initrd dracut-systemd " : "") < 0)
         return -ENOMEM;
     return 0;
 }

@@ -27,6 +27,7 @@ typedef struct guest_netmod {
     const char *module;                /* "network-legacy" (dracut's modules.d/NNname) */
     const char *package;               /* the package shipping the module */
     guest_tool tools[GUEST_TOOLS_MAX]; /* name NULL ends */
+    bool shell_init;                   /* runs in dracut's own init: the image leaves systemd out */
 } guest_netmod;
 
 /* One distribution profile: everything create writes and validate checks. */

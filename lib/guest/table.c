@@ -13,7 +13,8 @@
 #define DBUS(pkg)                                                                                  \
     { "dbus", { "usr/bin/dbus-broker", "usr/bin/dbus-daemon", "bin/dbus-daemon" }, pkg }
 /* network-legacy's check() requires ip, dhclient, pgrep and arping (or arping2); without them
- * dracut quietly falls back to another network module (seen: systemd-networkd, then no dbus). */
+ * dracut quietly falls back to another network module (seen: systemd-networkd, then no dbus).
+ * It is dracut's shell init's own network: the only one of these that needs no systemd. */
 #define LEGACY(dracut_pkg, dhclient, procps, iputils, iproute)                                     \
     { "network-legacy", dracut_pkg, {                                                              \
         TOOL("dhclient", dhclient),                                                                \
@@ -21,7 +22,7 @@
         { "arping", { "usr/sbin/arping", "usr/bin/arping", "sbin/arping", "bin/arping",            \
                       "usr/bin/arping2", "usr/sbin/arping2" }, iputils },                          \
         TOOL("ip", iproute),                                                                       \
-    } }
+    }, true }
 /* systemd-networkd's check() requires these programs, and it depends on dracut's dbus module. */
 #define NETWORKD(dracut_pkg, networkd, iproute, dbus)                                              \
     { "systemd-networkd", dracut_pkg, {                                                            \

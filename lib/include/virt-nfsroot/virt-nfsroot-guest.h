@@ -98,7 +98,8 @@ NFSROOT_API int nfsroot_guest_write_dracut_conf(const char *root, const nfsroot_
 /* The kernel command line a guest of profile p boots with ("root=nfs4:SERVER:PATH ..."),
  * from c's server and export path: what nfsroot_guest_configure() returns, without a tree
  * (for --dry-run). With an address and a MAC in c, the network is configured statically
- * ("ip=ADDR::SERVER:NETMASK::MAC-WITH-DASHES:off": no DHCP round), else "ip=dhcp". Caller frees.
+ * ("ip=ADDR::SERVER:NETMASK::bootnet:off ifname=bootnet:MAC": no DHCP round, the NIC named
+ * bootnet), else "ip=dhcp". Caller frees.
  * -EINVAL with err filled when c lacks the server or path, or its address or MAC is not one. */
 NFSROOT_API int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_config *c,
                                       char **ret, nfsroot_error *err);
