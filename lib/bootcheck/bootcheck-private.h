@@ -86,6 +86,7 @@ typedef struct nfsroot_cmdline_root {
     bool has_ip, ip_dhcp;         /* ip= present; it asks for DHCP */
     char ip_client[64];           /* static client address from ip=, "" otherwise */
     char ip_server[64];           /* server field of ip=, "" otherwise */
+    char ip_dev[64];              /* interface field of a static ip=, "" otherwise */
     bool has_rd_ip;               /* rd.ip= (not a dracut option) */
     bool rd_neednet;
     int rw; /* 1: rw, 0: ro, -1: neither given */

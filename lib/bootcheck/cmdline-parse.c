@@ -93,6 +93,8 @@ static void parse_ip(const char *v, nfsroot_cmdline_root *r)
             bootcheck_is_ip_literal(f[0], r->ip_client, sizeof(r->ip_client));
         if (n > 1 && f[1][0] && !r->ip_server[0])
             bootcheck_is_ip_literal(f[1], r->ip_server, sizeof(r->ip_server));
+        if (n > 5 && !r->ip_dev[0])
+            copy(r->ip_dev, sizeof(r->ip_dev), f[5], strlen(f[5]));
         if (n > 6 && is_dhcp_proto(f[6]))
             r->ip_dhcp = true;
         return;

@@ -219,6 +219,38 @@ static int check_kernel_mounts(const cmdline_check *x)
     return 0;
 }
 
+/* Is s a MAC written with dashes (dracut's BOOTIF form)? */
+static bool is_dashed_mac(const char *s)
+{
+    for (size_t i = 0; i < 17; i++)
+        if (i % 3 == 2 ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    return s[17] == '\0';
+}
+
+/* dracut's own init (an image without its systemd module) ends its wait for the network by
+ * /tmp/net.<ip='s interface as written>.did-setup, which ifup writes under the NIC's name and
+ * its MAC with colons, never with dashes (dracut 106): the guest mounts its root and stops.
+ * systemd's initrd passes the same wait by another condition. */
+static int check_shell_init_wait(const cmdline_check *x)
+{
+    const nfsroot_cmdline_root *c = x->c;
+    const nfsroot_initramfs_info *ii = x->ii;
+    if (!ii || !ii->dracut || !ii->dracut_modules[0] ||
+        initramfs_has_word(ii->dracut_modules, "systemd") || !is_dashed_mac(c->ip_dev))
+        return 0;
+    char mac[18];
+    for (size_t i = 0; i < 17; i++)
+        mac[i] = c->ip_dev[i] == '-' ? ':' : (char)tolower((unsigned char)c->ip_dev[i]);
+    mac[17] = '\0';
+    ADD(F_ERROR, "cmdline-ip-mac-without-systemd",
+        "ip= names the NIC by its MAC '%s' and the initramfs runs dracut's own init (no "
+        "systemd module), which then waits for the network forever after mounting the root: "
+        "name the NIC instead, ip=...::bootnet:off ifname=bootnet:%s",
+        c->ip_dev, mac);
+    return 0;
+}
+
 static int check_initramfs_mounts(const cmdline_check *x)
 {
     const nfsroot_cmdline_root *c = x->c;
@@ -233,7 +265,7 @@ static int check_initramfs_mounts(const cmdline_check *x)
             "<cmdline> has no ip=: dracut brings the network up by DHCP for an NFS root on "
             "its own, 'ip=dhcp rd.neednet=1' makes it explicit (and is what initramfs-tools "
             "needs)");
-    return 0;
+    return check_shell_init_wait(x);
 }
 
 /* The guest's address, read-only flags and the URL form. */

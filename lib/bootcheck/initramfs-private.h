@@ -60,8 +60,6 @@ int initramfs_scan_entry(scan_state *st, struct archive *a, struct archive_entry
 void initramfs_finish_cmdline(scan_state *st);
 /* Free the kept etc/cmdline.d files (a cleanup function for a scan_state). */
 void initramfs_scan_state_done(scan_state *st);
-/* Is word one of the space-separated words in list? */
-bool initramfs_has_word(const char *list, const char *word);
 
 /* Fill err (field "initrd") with the formatted message; returns code. */
 int initramfs_scan_err(nfsroot_error *err, int code, const char *fmt, ...) _printf_(3, 4);

@@ -163,8 +163,15 @@ int main(int argc, char **argv)
     ii.nfs_module = ii.nfsv3_module = ii.nfsv4_module = true;
     bool has_initrd = strcmp(initrd, "none") != 0;
     const nfsroot_initramfs_info *iip = &ii;
-    if (strcmp(initrd, "dracut") == 0 || strncmp(initrd, "dracut-", 7) == 0)
+    if (strcmp(initrd, "dracut") == 0 || strncmp(initrd, "dracut-", 7) == 0) {
         ii.dracut = true;
+        snprintf(ii.dracut_modules, sizeof(ii.dracut_modules), "%s",
+                 "systemd systemd-initrd network-legacy nfs dracut-systemd base");
+    }
+    /* dracut's own init: an image made without its systemd modules (create's for Debian) */
+    if (strcmp(initrd, "dracut-shell") == 0)
+        snprintf(ii.dracut_modules, sizeof(ii.dracut_modules), "%s",
+                 "dash network-legacy nfs base");
     if (strcmp(initrd, "dracut-no-nfsv4") == 0)
         ii.nfsv4_module = false;
     if (strcmp(initrd, "initramfs-tools") == 0)

@@ -23,6 +23,14 @@ for kv in has_init=1 dracut=1 nfs_scripts=1 mount_nfs=1 nfs_module=1 nfsv4_modul
     grep -qxF "$kv" <<<"$out" || fail "$img: expected '$kv'"
 done
 grep -q '^dracut_modules=.*\bnfs\b' <<<"$out" || fail "dracut modules.txt not read"
+# create's Debian image boots with dracut's own init: network-legacy, no systemd module (the boot
+# check's cmdline-ip-mac-without-systemd rests on reading that from modules.txt).
+mods=" $(sed -n 's/^dracut_modules=//p' <<<"$out") "
+if [[ $mods == *" network-legacy "* && $mods != *" systemd "* ]]; then
+    pass "the image runs dracut's own init (network-legacy, no systemd module)"
+else
+    fail "the image's dracut modules are '$mods': expected network-legacy and no systemd"
+fi
 out2=$("$TOOL" check-initramfs "$img" "" "" "$kver")
 ! grep -q '^error' <<<"$out2" || { fail "errors for a good dracut image"; echo "$out2"; }
 [ "$bad" = 0 ] && pass "real dracut image $(basename "$img") ($(grep ^n_files= <<<"$out")) passes" || echo "$out"
