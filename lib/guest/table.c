@@ -31,7 +31,7 @@
         TOOL("networkctl", networkd),                                                              \
         TOOL("ip", iproute),                                                                       \
         DBUS(dbus),                                                                                \
-    } }
+    }, false }
 /* network-manager installs NetworkManager and nm-initrd-generator; it depends on dbus. */
 #define NM(dracut_pkg, nm, dbus)                                                                   \
     { "network-manager", dracut_pkg, {                                                             \
@@ -40,7 +40,7 @@
                                    "usr/lib/nm-initrd-generator",                                  \
                                    "usr/lib/NetworkManager/nm-initrd-generator" }, nm },           \
         DBUS(dbus),                                                                                \
-    } }
+    }, false }
 /* clang-format on */
 
 #if defined(__aarch64__)
