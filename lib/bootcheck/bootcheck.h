@@ -77,7 +77,7 @@ bool bootcheck_qemu_may(const qemu_identity *id, const struct stat *st, mode_t b
 int bootcheck_qemu_access(const nfsroot_policy *p, const char *what, const char *path,
                           const struct stat *file_st, nfsroot_findings *f);
 
-/* Is word one of the space-separated words in list (initramfs-entry.c)? */
+/* Is word one of the space-separated words in list? */
 bool initramfs_has_word(const char *list, const char *word);
 
 #endif

@@ -263,3 +263,15 @@ void bootfile_done(bootfile *bf)
         close(bf->fd);
     bf->fd = -1;
 }
+
+bool initramfs_has_word(const char *list, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += wl) {
+        bool start = p == list || p[-1] == ' ';
+        bool end = p[wl] == '\0' || p[wl] == ' ';
+        if (start && end)
+            return true;
+    }
+    return false;
+}

@@ -18,18 +18,6 @@ static void append_word(char *dst, size_t len, const char *word)
     snprintf(dst + n, len - n, "%s%s", n ? " " : "", word);
 }
 
-bool initramfs_has_word(const char *list, const char *word)
-{
-    size_t wl = strlen(word);
-    for (const char *p = list; (p = strstr(p, word)); p += wl) {
-        bool start = p == list || p[-1] == ' ';
-        bool end = p[wl] == '\0' || p[wl] == ' ';
-        if (start && end)
-            return true;
-    }
-    return false;
-}
-
 static int read_entry_data(const archive_api *api, struct archive *a, struct archive_entry *e,
                            char **ret)
 {
