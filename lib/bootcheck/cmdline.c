@@ -4,6 +4,7 @@
 
 #include "backend/backend.h"
 #include "bootcheck.h"
+#include "guest/guest.h"
 
 static bool client_allowed(const nfsroot_export *re, const char *addr)
 {
@@ -246,7 +247,7 @@ static int check_shell_init_wait(const cmdline_check *x)
     ADD(F_ERROR, "cmdline-ip-mac-without-systemd",
         "ip= names the NIC by its MAC '%s' and the initramfs runs dracut's own init (no "
         "systemd module), which then waits for the network forever after mounting the root: "
-        "name the NIC instead, ip=...::bootnet:off ifname=bootnet:%s",
+        "name the NIC instead, ip=...::" GUEST_BOOT_IFNAME ":off ifname=" GUEST_BOOT_IFNAME ":%s",
         c->ip_dev, mac);
     return 0;
 }

@@ -147,9 +147,6 @@ static int mac_lower(const nfsroot_guest_config *c, char ret[static 18], nfsroot
     return 0;
 }
 
-/* The pinned guest's NIC in the initramfs and after (dracut's own example name). */
-#define GUEST_BOOT_IFNAME "bootnet"
-
 /* "ip=dhcp", or, with the guest's fixed address and its MAC, the static form dracut reads
  * (ip=<client>::<gateway>:<netmask>::<interface>:off): no DHCP round in the initramfs. The
  * interface is named by ifname=<name>:<MAC>, which makes udev give the NIC with that address

@@ -22,6 +22,10 @@ typedef struct guest_tool {
     const char *package;                /* the profile's package that ships it */
 } guest_tool;
 
+/* The name ifname= gives a pinned guest's NIC, in the initramfs and after (dracut's own example
+ * name): what create's static ip= names and the boot check tells to write. */
+#define GUEST_BOOT_IFNAME "bootnet"
+
 /* A dracut network module and what it runs in the initramfs. */
 typedef struct guest_netmod {
     const char *module;                /* "network-legacy" (dracut's modules.d/NNname) */
