@@ -44,6 +44,8 @@ int nfsroot_guest_config_set(nfsroot_guest_config *c, nfsroot_guest_key key, con
     if (value && key == NFSROOT_GUEST_NFS_VERSION && strcmp(value, "4.0") != 0 &&
         strcmp(value, "4.1") != 0 && strcmp(value, "4.2") != 0)
         return -EINVAL;
+    if (value && key == NFSROOT_GUEST_ASLR && strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+        return -EINVAL;
     if (value &&
         (key == NFSROOT_GUEST_UNPACK_MAX_BYTES || key == NFSROOT_GUEST_UNPACK_MAX_ENTRIES) &&
         !is_number(value))
@@ -198,13 +200,16 @@ int nfsroot_guest_cmdline(const nfsroot_guest_profile *p, const nfsroot_guest_co
      * on_crash then stops it) reboots after 10 s instead of spinning until destroyed. The
      * console's size is given: else systemd (257) asks the terminal for it (CSI 6n) on the
      * console and again before the serial getty, and the console is only logged, never
-     * answers; each probe waits out its timeout before the login prompt. */
+     * answers; each probe waits out its timeout before the login prompt. norandmaps only when
+     * asked (NFSROOT_GUEST_ASLR "off"): it takes address-space randomization from every
+     * process in the guest, for a TCG guest's boot time. */
+    bool no_aslr = c->v[NFSROOT_GUEST_ASLR] && strcmp(c->v[NFSROOT_GUEST_ASLR], "off") == 0;
     if (r < 0 || root_spec(c, ":", &spec) < 0 ||
         asprintf(&s,
                  "root=nfs4:%s:%s%s%s" GUEST_NFS_CACHE " rw %s rd.neednet=1 console=ttyS0 " TTY_SIZE
-                 " panic=10%s",
+                 " panic=10%s%s",
                  spec, vers ? "vers=" : "", vers ? vers : "", vers ? "," : "", ip,
-                 p->def->selinux ? " selinux=0" : "") < 0)
+                 p->def->selinux ? " selinux=0" : "", no_aslr ? " norandmaps" : "") < 0)
         return nfsroot_err(err, -ENOMEM, NULL, "cmdline", NULL, 0, "out of memory");
     *ret = TAKE_PTR(s);
     return 0;

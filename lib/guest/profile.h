@@ -13,7 +13,7 @@ struct nfsroot_guest_profile {
     char *osinfo;
 };
 
-#define GUEST_KEYS (NFSROOT_GUEST_MAC + 1)
+#define GUEST_KEYS (NFSROOT_GUEST_ASLR + 1)
 struct nfsroot_guest_config {
     char *v[GUEST_KEYS];
 };

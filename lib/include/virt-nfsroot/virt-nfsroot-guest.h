@@ -59,6 +59,10 @@ typedef enum nfsroot_guest_key {
                                          pin) on the server's subnet; with NFSROOT_GUEST_MAC, a
                                          static ip= instead of a DHCP round in the initramfs */
     NFSROOT_GUEST_MAC,                /* the NIC's MAC "52:54:00:xx:xx:xx": ip= names it so */
+    NFSROOT_GUEST_ASLR,               /* "on" (unset: on) or "off": the cmdline's norandmaps, no
+                                         address-space randomization in the guest (a TCG
+                                         guest's boot translates shared code once, not once per
+                                         process: docs/PERFORMANCE.md, part 7) */
 } nfsroot_guest_key;
 NFSROOT_API int nfsroot_guest_config_new(nfsroot_guest_config **ret);
 NFSROOT_API void nfsroot_guest_config_free(nfsroot_guest_config *c);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven guest case: tests/data/guest/<case>/ holds "tree/" (the guest tree as
  * found), "case" (key = value: server, hostname, ssh_key, password_hash, password_file,
- * host_idmapd_conf, address and mac (a pinned guest: a static ip=); files relative to the case;
+ * host_idmapd_conf, address and mac (a pinned guest: a static ip=), aslr ("off": norandmaps);
+ * files relative to the case;
  * shadow_owner UID:GID, checked as root) and
  * "expected": the profile or the refusal, the notes, the command line, every file the
  * configurator wrote or changed, and what the boot checks (cmdline, fstab, idmap, distro) then
@@ -208,6 +209,8 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
     /* Only versions a guest's root= can ask for (the backend's choice, see lib/backend). */
     CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_NFS_VERSION, "4.3") == -EINVAL);
     CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_NFS_VERSION, "4.1 rw,x") == -EINVAL);
+    CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_ASLR, "no") == -EINVAL);
+    CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_ASLR, "off norandmaps") == -EINVAL);
     const char *server = setting(conf, "server", v, sizeof(v));
     nfsroot_guest_config_set(c, NFSROOT_GUEST_SERVER, server ? server : "192.168.122.1");
     nfsroot_guest_config_set(c, NFSROOT_GUEST_EXPORT_PATH, root);
@@ -220,7 +223,8 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
                  { "password_hash", NFSROOT_GUEST_ROOT_PASSWORD_HASH },
                  { "nfs_version", NFSROOT_GUEST_NFS_VERSION },
                  { "address", NFSROOT_GUEST_ADDRESS },
-                 { "mac", NFSROOT_GUEST_MAC } };
+                 { "mac", NFSROOT_GUEST_MAC },
+                 { "aslr", NFSROOT_GUEST_ASLR } };
     for (size_t i = 0; i < ELEMENTSOF(keys); i++)
         if (setting(conf, keys[i].key, v, sizeof(v)))
             nfsroot_guest_config_set(c, keys[i].k, v);
