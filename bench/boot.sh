@@ -19,6 +19,7 @@
 #        BENCH_BOOT_EDIT_NEW=CMD: a shell command run once for the new side's guest after its
 #        create, with DOM (the domain) and ROOT (its tree) set: one lever weighed A B on the same
 #        create (NEW-CLI = OLD-CLI), e.g. 'lv_virsh setvcpus "$DOM" 1 --config' (part 7).
+#        BENCH_BOOT_NEW_ARGS=ARGS: more arguments for the new side's create, e.g. --no-aslr.
 # Prints tab-separated rows: side, milestone, median s, min s, max s, boots.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -71,11 +72,12 @@ EOF
 }
 
 declare -A FROM=([old]="--release $E2E_SUITE" [new]="--from-dir $BOOT_TREE")
+declare -A MORE=([old]="" [new]="${BENCH_BOOT_NEW_ARGS:-}")
 for side in old new; do
-    # shellcheck disable=SC2086 # FROM holds two words
+    # shellcheck disable=SC2086 # FROM and MORE hold words
     VIRT_NFSROOT_CACHE_DIR=$E2E_CREATE_CACHE "${CLI[$side]}" --connect "$LV_URI" create \
         "boot-$side" ${FROM[$side]} --network default --pin-address "${IP[$side]}" \
-        --virt-type qemu --memory 1024 >"$LV_WORK/create-$side.out" 2>&1 ||
+        --virt-type qemu --memory 1024 ${MORE[$side]} >"$LV_WORK/create-$side.out" 2>&1 ||
         { fail "create boot-$side: $(tail -n 3 "$LV_WORK/create-$side.out")"; exit 1; }
     e2e_proof "/export/boot-$side"
     analyze "/export/boot-$side"

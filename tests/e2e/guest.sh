@@ -165,10 +165,11 @@ addr=\$(ip -4 -o addr show scope global | awk '{ print \$2 "=" \$4 }' | tr '\n' 
 failed=\$(systemctl list-units --state=failed --no-legend --plain | awk '{ print \$1 }' | tr '\n' ' ')
 mods=\$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')
 cpus=\$(nproc --all)
+aslr=\$(cat /proc/sys/kernel/randomize_va_space)
 echo "virt-nfsroot-e2e: / is \$root" >/dev/kmsg
 echo "virt-nfsroot-e2e: system \$state after \${up} s; addresses \$addr; failed units: \${failed:-none}" >/dev/kmsg
-printf 'root=%s\nstate=%s\nuptime=%s\naddr=%s\nfailed=%s\nmodules=%s\ncpus=%s\n' "\$root" "\$state" "\$up" \
-    "\$addr" "\$failed" "\$mods" "\$cpus" \
+printf 'root=%s\nstate=%s\nuptime=%s\naddr=%s\nfailed=%s\nmodules=%s\ncpus=%s\naslr=%s\n' "\$root" "\$state" \
+    "\$up" "\$addr" "\$failed" "\$mods" "\$cpus" "\$aslr" \
     >/$E2E_MARKER.tmp && mv /$E2E_MARKER.tmp /$E2E_MARKER && sync
 echo "virt-nfsroot-e2e: marker /$E2E_MARKER written" >/dev/kmsg
 EOF

@@ -19,7 +19,8 @@
 #     marker file into /; the host waits for both.
 #  5. `virsh destroy`: ganesha no longer lists the export and its EXPORT file is gone;
 #     `virt-nfsroot delete --tree` removes domain, boot files and tree.
-#  6. A second guest from the same cached tree, `create --start` (timed), then deleted as well.
+#  6. A second guest from the same cached tree, `create --start --no-aslr` (timed; its guest
+#     agent says the kernel randomizes no address space), then deleted as well.
 #
 # Usage: test-boot.sh HOOK-BINARY CLI-BINARY   (root; exits 77 with the reason when it cannot run)
 # Environment: VIRT_NFSROOT_TEST_CACHE (default /var/cache/virt-nfsroot-tests), LV_KEEP=1 keeps
@@ -279,6 +280,12 @@ if [ "$(mk cpus)" = 2 ]; then
 else
     fail "the guest has '$(mk cpus)' CPUs, expected create's default of 2"
 fi
+# ASLR stays on unless create is told --no-aslr (the second guest below is).
+if [ "$(mk aslr)" = 2 ]; then
+    pass "the guest randomizes its address spaces (randomize_va_space 2, no norandmaps)"
+else
+    fail "the guest's randomize_va_space is '$(mk aslr)', expected 2"
+fi
 if [ "$(mk state)" = running ] && [ -z "$(mk failed | tr -d ' ')" ]; then
     pass "the guest reached multi-user: systemd says 'running', no failed unit"
 else
@@ -364,10 +371,12 @@ fi
 nothing_left "$VM" "$UUID" "$(json_field "$VM" mac)"
 
 # ---------------------------------------------------------------------------------------------
-# A second guest from the same cached tree, started by create: the time a user waits.
+# A second guest from the same cached tree, started by create: the time a user waits. It is
+# made --no-aslr (norandmaps on its cmdline: the TCG boot of docs/PERFORMANCE.md part 7), and
+# its kernel, asked through the guest agent, says address-space randomization is off.
 
 t=$(lv_now)
-if create "$VM2" "$GUEST_IP2" --start; then
+if create "$VM2" "$GUEST_IP2" --start --no-aslr; then
     SECOND_S=$(lv_elapsed "$t")
     pass "virt-nfsroot create $VM2 --start from the cached tree ($SECOND_S s)"
 else
@@ -385,6 +394,30 @@ if [ "$(lv_domstate "$VM2")" = running ] && ganesha_lists "/export/$VM2"; then
     pass "$VM2 runs and ganesha lists /export/$VM2"
 else
     fail "$VM2 is '$(lv_domstate "$VM2")', ganesha lists: $(ganesha_dbus ShowExports 2>&1 | tr '\n' ' ')"
+fi
+if lv_virsh dumpxml "$VM2" | grep -q "<cmdline>.* panic=10 norandmaps"; then
+    pass "create --no-aslr put norandmaps on $VM2's cmdline"
+else
+    fail "no norandmaps on $VM2's cmdline: $(lv_virsh dumpxml "$VM2" | grep '<cmdline>')"
+fi
+# Its tree has no e2e proof (create --start boots it at once): ask its guest agent (the tree's
+# qemu-guest-agent, on create's channel) what the kernel says, once the agent answers.
+agent() { lv_virsh qemu-agent-command "$VM2" "$1" 2>/dev/null; }
+agent_return() { python3 -c 'import json, sys; print(json.load(sys.stdin)["return"])'; }
+while ! agent '{"execute":"guest-ping"}' >/dev/null && [ "$(lv_domstate "$VM2")" = running ] &&
+    [ "$(lv_elapsed "$t" | cut -d. -f1)" -lt "${E2E_BOOT_TIMEOUT:-1200}" ]; do
+    sleep 2
+done
+AGENT_S=$(lv_elapsed "$t")
+H=$(agent '{"execute":"guest-file-open","arguments":{"path":"/proc/sys/kernel/randomize_va_space"}}' |
+    agent_return)
+ASLR2=$(agent "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":${H:-0}}}" |
+    python3 -c 'import base64, json, sys; print(base64.b64decode(json.load(sys.stdin)["return"]["buf-b64"]).decode().strip())')
+agent "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":${H:-0}}}" >/dev/null
+if [ "$ASLR2" = 0 ]; then
+    pass "$VM2's agent answered $AGENT_S s after create began: randomize_va_space 0 in the guest"
+else
+    fail "$VM2 (--no-aslr): randomize_va_space '$ASLR2' after $AGENT_S s (state '$(lv_domstate "$VM2")')"
 fi
 if "$CLI" --connect "$LV_URI" delete "$VM2" >/dev/null 2>"$ERR"; then
     fail "delete refused nothing while $VM2 runs"

@@ -33,6 +33,7 @@ enum {
     OPT_CACHE_LIST,
     OPT_CACHE_PRUNE,
     OPT_CLONE_OF,
+    OPT_NO_ASLR,
 };
 
 const cli_command cli_cmd_create = {
@@ -56,6 +57,8 @@ const cli_command cli_cmd_create = {
               "no static address: export to the whole network", NULL },
             { "memory", OPT_MEMORY, CLI_ARG, "SIZE", "memory, MiB or with M/G (default 1G)", NULL },
             { "vcpus", OPT_VCPUS, CLI_ARG, "N", "virtual CPUs (default 2)", NULL },
+            { "no-aslr", OPT_NO_ASLR, CLI_NO_ARG, NULL,
+              "boot with norandmaps: no ASLR in the guest (a TCG guest boots sooner)", NULL },
             { "virt-type", OPT_VIRT_TYPE, CLI_ARG, "TYPE",
               "kvm or qemu (default kvm where libvirt can run it)", "kvm qemu" },
             { "ssh-key", OPT_SSH_KEY, CLI_ARG, "FILE", "a public key for root's ssh login",
@@ -84,6 +87,7 @@ const cli_command cli_cmd_create = {
                                CLI_SET_STRING(OPT_CLONE_OF, create_opts, clone_of),
                                CLI_SET_STRING(OPT_NETWORK, create_opts, network),
                                CLI_SET_FLAG(OPT_NO_PIN, create_opts, no_pin),
+                               CLI_SET_FLAG(OPT_NO_ASLR, create_opts, no_aslr),
                                CLI_SET_STRING(OPT_PACKAGES, create_opts, packages),
                                CLI_SET_STRING(OPT_PATH, create_opts, path),
                                CLI_SET_FLAG(OPT_REUSE, create_opts, reuse),
@@ -230,6 +234,8 @@ static int check_args(create_opts *o, int argc, char **argv)
         return cli_usage_error("create", "give one of --from-tarball, --from-dir and --clone-of");
     if (o->clone_of && (o->cache_only || o->reuse))
         return cli_usage_error("create", "--clone-of makes a new tree: no --cache-only or --reuse");
+    if (o->no_aslr && o->cache_only)
+        return cli_usage_error("create", "--no-aslr is for a guest's cmdline, not --cache-only");
     if (o->pin && o->no_pin)
         return cli_usage_error("create", "give --pin-address or --no-pin-address, not both");
     /* Pinned unless told otherwise: the first guest is exported to itself alone (issue 22). */

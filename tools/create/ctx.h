@@ -38,6 +38,7 @@ typedef struct create_opts {
     const char *clone_of; /* --clone-of: a stopped guest create made; from_dir is its tree */
     unsigned long memory_mib, vcpus;
     bool pin, no_pin, reuse, boot_in_export, start, dry_run, cache_only;
+    bool no_aslr; /* --no-aslr: norandmaps on the cmdline (docs/PERFORMANCE.md, part 7) */
     bool cache_list, cache_prune, cache_prune_all;
 } create_opts;
 

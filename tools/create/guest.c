@@ -202,6 +202,7 @@ static int fill_config(create_ctx *c, const char *server, nfsroot_guest_config *
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_ADDRESS,
                                       c->guest_addr[0] ? c->guest_addr : NULL)) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_MAC, c->mac)) < 0 ||
+        (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_ASLR, c->o->no_aslr ? "off" : NULL)) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_NFS_VERSION,
                                       nfsroot_backend_guest_nfs_version(c->policy))) < 0 ||
         (r = nfsroot_guest_config_set(g, NFSROOT_GUEST_SSH_KEY, key)) < 0 ||
