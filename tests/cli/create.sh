@@ -71,6 +71,8 @@ refuse "--ssh-key missing" 2 "^virt-nfsroot: create: --ssh-key '$O/none' cannot 
     create g --ssh-key "$O/none"
 refuse "packages that are not names" 2 "is not a comma-separated list" create g --packages 'a;b'
 refuse "bad --memory" 2 "is not a size" create g --memory 12
+refuse "--no-aslr with --cache-only" 2 "^virt-nfsroot: create: --no-aslr is for a guest's cmdline, not --cache-only" \
+    create --cache-only --no-aslr
 refuse "delete --tree through a symbolic link" 1 "^virt-nfsroot: delete: the tree '$T/export/link' is not removed: .*symbolic link" \
     delete ghost --tree --path "$T/export/link"
 refuse "delete --tree through a link inside the export root" 1 "^virt-nfsroot: delete: the tree '$T/export/alias' is not removed: .*through a symbolic link" \
@@ -95,6 +97,11 @@ check "dry run: no KVM here: one line saying 'qemu'" grep -q \
     "$O/err"
 "$BIN" --connect test:///default create newguest --dry-run --virt-type kvm >"$O/out" 2>"$O/err"
 check "dry run, --virt-type kvm: taken as given" not grep -q "cannot run KVM" "$O/err"
+# --no-aslr buys a KVM guest nothing and takes its ASLR: said; under TCG it is what it is for.
+"$BIN" --connect test:///default create newguest --dry-run --virt-type kvm --no-aslr >"$O/out" 2>"$O/err"
+check "dry run, --no-aslr with kvm: warned" grep -q "^virt-nfsroot: warning: create: --no-aslr with type 'kvm': domain 'newguest' loses ASLR and boots no faster" "$O/err"
+"$BIN" --connect test:///default create newguest --dry-run --virt-type qemu --no-aslr >"$O/out" 2>"$O/err"
+check "dry run, --no-aslr with qemu: no warning" not grep -q "no-aslr" "$O/err"
 "$BIN" --connect test:///default --json create taken >"$O/out" 2>"$O/err"
 check "--json refusal: ok false" python3 -c '
 import json, sys
