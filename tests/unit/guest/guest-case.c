@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Run one data-driven guest case: tests/data/guest/<case>/ holds "tree/" (the guest tree as
  * found), "case" (key = value: server, hostname, ssh_key, password_hash, password_file,
- * host_idmapd_conf, address and mac (a pinned guest: a static ip=), aslr ("off": norandmaps);
- * files relative to the case;
+ * host_idmapd_conf, address and mac (a pinned guest: a static ip=); files relative to the case;
  * shadow_owner UID:GID, checked as root) and
  * "expected": the profile or the refusal, the notes, the command line, every file the
  * configurator wrote or changed, and what the boot checks (cmdline, fstab, idmap, distro) then
@@ -223,8 +222,7 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
                  { "password_hash", NFSROOT_GUEST_ROOT_PASSWORD_HASH },
                  { "nfs_version", NFSROOT_GUEST_NFS_VERSION },
                  { "address", NFSROOT_GUEST_ADDRESS },
-                 { "mac", NFSROOT_GUEST_MAC },
-                 { "aslr", NFSROOT_GUEST_ASLR } };
+                 { "mac", NFSROOT_GUEST_MAC } };
     for (size_t i = 0; i < ELEMENTSOF(keys); i++)
         if (setting(conf, keys[i].key, v, sizeof(v)))
             nfsroot_guest_config_set(c, keys[i].k, v);
@@ -237,8 +235,15 @@ static int configure(FILE *o, const char *dir, const char *conf, const char *roo
     int r = nfsroot_guest_configure(root, p, c, notes, ret_cmdline, &err);
     if (r < 0)
         fprintf(o, "refused (%s): %s\n", strerror(-r), err.message);
-    else
+    else {
         fprintf(o, "cmdline: %s\n", *ret_cmdline);
+        /* ASLR off (create --no-aslr) adds norandmaps to this cmdline and changes nothing else. */
+        _cleanup_free_ char *off = NULL, *want = NULL;
+        CHECK(nfsroot_guest_config_set(c, NFSROOT_GUEST_ASLR, "off") == 0);
+        CHECK(nfsroot_guest_cmdline(p, c, &off, &err) == 0);
+        CHECK(asprintf(&want, "%s norandmaps", *ret_cmdline) > 0);
+        CHECK(off && want && strcmp(off, want) == 0);
+    }
     print_findings(o, notes, "note");
     nfsroot_findings_free(notes);
     nfsroot_guest_config_free(c);
