@@ -4,7 +4,9 @@
 # support, first scan and cached, against dracut's lsinitrd listing the same image and against
 # plain decompression (gzip -dc / zstd -dc > /dev/null).
 #
-#   bench/initramfs/run.sh [BOOTCHECK_TOOL]     (default: the first build dir that has it)
+#   bench/initramfs/run.sh [BOOTCHECK_TOOL]     (default: the first build*/ of this tree that has it)
+#   bench/initramfs/run.sh --fetch              only fetch lsinitrd into the cache (bench/run does,
+#                                               before it enters a network namespace without a network)
 #
 # Images: ~110 MB of real ELF files (shared libraries of 20 KB-4 MB, like an initramfs's) plus dracut's NFS markers, packed with
 # cpio -H newc and compressed the way dracut does (gzip -n -9, zstd -15), each also with an
@@ -13,19 +15,22 @@
 set -euo pipefail
 # first_existing PATH...: the first PATH that exists (glob order), or nothing.
 first_existing() { local f; for f in "$@"; do if [ -e "$f" ]; then printf '%s\n' "$f"; break; fi; done; }
-TOOL=${1:-$(first_existing /work/build-*/tests/unit/bootcheck/bootcheck-tool)}
-[ -x "$TOOL" ] || { echo "usage: run.sh BOOTCHECK_TOOL (build target bootcheck-tool)"; exit 2; }
 CACHE=${VIRT_NFSROOT_TEST_CACHE:-/var/cache/virt-nfsroot-tests}/bench
-W=${BENCH_DIR:-/var/tmp/virt-nfsroot-bench-initramfs}
-RUNS=${RUNS:-3}
-mkdir -p "$CACHE" "$W"
-
+mkdir -p "$CACHE"
 # lsinitrd without installing dracut-core (its dependencies would pull udev onto the host)
 D=$CACHE/dracut
-if [ ! -x "$D/usr/bin/lsinitrd" ]; then
-    (cd "$CACHE" && apt-get download -q dracut-core >/dev/null 2>&1) && dpkg-deb -x "$CACHE"/dracut-core_*.deb "$D" ||
-        echo "note: dracut-core not available, lsinitrd not measured"
-fi
+fetch_lsinitrd() {
+    [ -x "$D/usr/bin/lsinitrd" ] ||
+        { (cd "$CACHE" && apt-get download -q dracut-core >/dev/null 2>&1) && dpkg-deb -x "$CACHE"/dracut-core_*.deb "$D"; }
+}
+if [ "${1:-}" = --fetch ]; then fetch_lsinitrd; exit; fi
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOOL=${1:-$(first_existing "$SRC"/build*/tests/unit/bootcheck/bootcheck-tool)}
+[ -x "$TOOL" ] || { echo "usage: run.sh BOOTCHECK_TOOL (build target bootcheck-tool)"; exit 2; }
+W=${BENCH_DIR:-/var/tmp/virt-nfsroot-bench-initramfs}
+RUNS=${RUNS:-3}
+mkdir -p "$W"
+fetch_lsinitrd || echo "note: dracut-core not available (apt-get download), lsinitrd not measured"
 
 build() {
     [ -s "$W/main.cpio" ] && return

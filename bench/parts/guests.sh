@@ -5,7 +5,7 @@
 # Sourced by bench/run inside its namespaces.
 
 # ------------------------------------------------------------------------------------------------
-# Part 5: the initramfs scan, by bench/initramfs/run.sh (the boot-check work; not ours to edit):
+# Part 5: the initramfs scan (the boot check's), by bench/initramfs/run.sh:
 # it prints a whitespace table, one line per image, which becomes rows here. Its images are
 # ~40 MB compressed and dracut's lsinitrd takes seconds per listing: full runs only.
 INITRAMFS_TOOL=$BUILD/tests/unit/bootcheck/bootcheck-tool
@@ -45,7 +45,7 @@ else
                 print "5 CPU", "  dracut lsinitrd, same image, CPU time", sec($4), "", "", "", rx($5), "",
                       "first scan, CPU", "", ""
             }' "$W/initramfs.out" >>"$BW/rows"
-        grep -E '^(host|uncompressed)' "$W/initramfs.out" | sed 's/^/NOTE\tinitramfs: /' >>"$BW/notes"
+        grep -E '^(host|uncompressed|note:)' "$W/initramfs.out" | sed 's/^/NOTE\tinitramfs: /' >>"$BW/notes"
     fi
 fi
 
