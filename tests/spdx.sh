@@ -5,6 +5,8 @@
 # sources, the schema, the bash completion and the example policy. Data (tests/data, fuzz
 # seeds, example domains) and prose are not source. Usage: spdx.sh SOURCE_DIR
 set -u
+# shellcheck source=lib/sources.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/sources.sh"
 SRC=$1
 cd "$SRC" || exit 1
 tag='SPDX-License-Identifier: LGPL-2.1-or-later'
@@ -13,13 +15,11 @@ is_source() {
     *.c | *.h | *.sh | *.py | *.cmake | */CMakeLists.txt | CMakeLists.txt | *.in | *.scd | *.rng) return 0 ;;
     packaging/virt-nfsroot.bash-completion | packaging/virt-nfsroot.conf.example) return 0 ;;
     esac
-    head -c 64 "$1" 2>/dev/null | grep -aqE '^#!.*(sh|bash|python3?)( |$)'
+    sources_is_script "$1"
 }
-mapfile -d '' files < <(find . \( -path ./tests/data -o -path ./tests/fuzz/corpus -o -path './build*' \
-    -o -path ./.git \) -prune -o -type f -print0)
+mapfile -d '' files < <(sources_all)
 n=0 bad=0
 for f in "${files[@]}"; do
-    f=${f#./}
     is_source "$f" || continue
     n=$((n + 1))
     if ! head -n 3 "$f" | grep -qF "$tag"; then
