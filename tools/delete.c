@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "ctx.h"
+#include "shared.h"
 
 typedef struct delete_opts {
     const char *name, *path;
@@ -374,7 +374,7 @@ static int check(delete_run *d)
     if ((r = find_tree(d)) < 0)
         return r;
     plan_pin(d);
-    if (create_boot_dir_for(d->policy, name, &d->boot_dir) == -ENOMEM)
+    if (layout_boot_dir(d->policy, name, &d->boot_dir) == -ENOMEM)
         return -ENOMEM;
     return 0;
 }
@@ -383,7 +383,7 @@ static int check(delete_run *d)
 static size_t prune_shared(const char *boot_root)
 {
     char store[4096];
-    snprintf(store, sizeof(store), "%s/.initramfs", boot_root);
+    snprintf(store, sizeof(store), "%s/" LAYOUT_INITRAMFS_STORE, boot_root);
     _cleanup_close_ int fd = open(store, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     _cleanup_(closedirp) DIR *dir = fd >= 0 ? fdopendir(dup(fd)) : NULL;
     size_t n = 0;
@@ -451,7 +451,7 @@ static int act(delete_run *d)
     const char *const *dirs = nfsroot_policy_get_boot_dirs(d->policy);
     struct stat st;
     if (d->boot_dir && lstat(d->boot_dir, &st) == 0) {
-        if ((r = create_remove_tree(dirs[0], name)) < 0) {
+        if ((r = layout_remove_tree(dirs[0], name)) < 0) {
             cli_error("cannot remove the boot files in '%s': %s", d->boot_dir, strerror(-r));
             return r;
         }
@@ -465,7 +465,7 @@ static int act(delete_run *d)
         if (!slash)
             return -ENOMEM;
         *slash = '\0';
-        if ((r = create_remove_tree(parent, slash + 1)) < 0) {
+        if ((r = layout_remove_tree(parent, slash + 1)) < 0) {
             cli_error("cannot remove the tree '%s': %s", d->tree, strerror(-r));
             return r;
         }

@@ -159,14 +159,6 @@ static int boot_mkdir(const char *path, bool *ret_made)
     return lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode) ? -ENOTDIR : 0;
 }
 
-int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret)
-{
-    const char *const *dirs = nfsroot_policy_get_boot_dirs(p);
-    if (!dirs || !dirs[0])
-        return -ENOENT;
-    return asprintf(ret, "%s/%s", dirs[0], name) < 0 ? -ENOMEM : 0;
-}
-
 /* dracut in the chroot, for a tree whose initramfs is not known to match its configuration. */
 static int run_dracut(create_ctx *c, create_stage *st)
 {
@@ -220,7 +212,7 @@ static int shared_initrd(create_ctx *c, create_stage *st, const char *boot_root)
         return asprintf(&c->initrd, "%s/initrd.img", c->boot_dir) < 0 ? -ENOMEM : 0;
     }
     _cleanup_free_ char *store = NULL, *name = NULL, *shared = NULL;
-    if (asprintf(&store, "%s/.initramfs", boot_root) < 0 ||
+    if (asprintf(&store, "%s/" LAYOUT_INITRAMFS_STORE, boot_root) < 0 ||
         asprintf(&name, "%s-%s.img", c->kver, hash) < 0 ||
         asprintf(&shared, "%s/%s", store, name) < 0)
         return -ENOMEM;
@@ -287,7 +279,7 @@ int create_initramfs(create_ctx *c, create_stage *st)
                   "directory to the policy");
         return -ENOENT;
     }
-    if ((r = create_boot_dir_for(c->policy, c->o->name, &c->boot_dir)) < 0)
+    if ((r = layout_boot_dir(c->policy, c->o->name, &c->boot_dir)) < 0)
         return r;
     (void)boot_mkdir(dirs[0], NULL);
     if ((r = boot_mkdir(c->boot_dir, &c->boot_dir_made)) == -ENOTDIR) {

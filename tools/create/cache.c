@@ -158,13 +158,13 @@ int create_cache_store(create_ctx *c, create_stage *st, const char *hash)
     if (lock < 0)
         return 0; /* the guest is fine without */
     if (!c->o->cache_only) {
-        create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
+        layout_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1);
         if (mkdir(tmp, 0755) < 0 || create_copy_tree(c, c->target, tmp, NULL) < 0)
-            return create_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
+            return layout_remove_tree(c->cache_dir, tmp + strlen(c->cache_dir) + 1), 0;
     }
     /* The entry's record lives beside it, not in it: a copy is marked only once complete. */
     unlink(done);
-    create_remove_tree(c->cache_dir, entry + strlen(c->cache_dir) + 1);
+    layout_remove_tree(c->cache_dir, entry + strlen(c->cache_dir) + 1);
     if (rename(tmp, entry) < 0)
         return -errno;
     _cleanup_close_ int fd = open(done, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -289,11 +289,11 @@ int create_cache_cmd(create_ctx *c)
         if (!cache_item_of(dirfd(d), trees, e->d_name, &it))
             continue;
         bool rm = c->o->cache_prune && cache_prunable(&it, c->o->cache_prune_all);
-        int k = rm ? create_remove_tree(trees, it.name) : 0;
+        int k = rm ? layout_remove_tree(trees, it.name) : 0;
         if (rm && k == 0 && !strcmp(it.state, "complete")) {
             char done[600];
             snprintf(done, sizeof(done), "%s.done", it.name);
-            k = create_remove_tree(trees, done);
+            k = layout_remove_tree(trees, done);
         }
         if (k < 0)
             cli_error("create: cannot remove '%s/%s': %s", trees, it.name, strerror(-k)), r = k;

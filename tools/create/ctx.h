@@ -9,7 +9,7 @@
  *   target.c (target, staging tree)  boot.c (initramfs, boot files)
  *   guest.c (lib/guest, the tree's kernel)
  *   clone.c (--clone-of)
- *   run.c (programs, copies, removal)
+ *   run.c (programs, copies)
  *   copy.c (how a copy is made)
  *   ctx.c (signals, clock, stage markers, hash)
  * Private. */
@@ -142,8 +142,6 @@ int create_cache_cmd(create_ctx *c);
 int create_initramfs(create_ctx *c, create_stage *st);
 /* (kernel version, dracut configuration) of the tree as 16 hex digits. */
 int create_dracut_hash(create_ctx *c, char ret[17]);
-/* <first boot_dirs entry>/NAME: a guest's kernel and its link to the shared initramfs. */
-int create_boot_dir_for(const nfsroot_policy *p, const char *name, char **ret);
 
 /* run.c */
 /* cp -a of a tree's contents into the directory to (a bar when c->bar_total is set); *ret_how
@@ -152,9 +150,6 @@ int create_copy_tree(create_ctx *c, const char *from, const char *to, const char
 /* Run argv (a program, with a private mount namespace; inside root with private /proc /sys
  * /dev when root is not NULL), its output to the log. 0, or -errno / -ECHILD after printing. */
 int create_spawn(create_ctx *c, const char *root, char *const argv[]);
-/* Remove parent/name: a link or file itself, a directory with rm -rf --one-file-system
- * beneath the opened parent (never through a symbolic link). */
-int create_remove_tree(const char *parent, const char *name);
 
 /* copy.c: from and to opened without following a link; *ret_how as create_copy_tree's. */
 int create_copy_check(const char *from, const char *to, const char **ret_how);

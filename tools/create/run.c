@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-nfsroot create: running programs (each in a private mount namespace; inside a tree with
- * private /proc /sys /dev), copying and removing trees. */
+ * private /proc /sys /dev) and copying trees (removing one: shared/layout.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -139,32 +139,4 @@ int create_copy_tree(create_ctx *c, const char *from, const char *to, const char
     if (r == -ECHILD)
         (void)create_copy_explain_acls(to);
     return r;
-}
-
-int create_remove_tree(const char *parent, const char *name)
-{
-    /* rm's --one-file-system keeps it off whatever is mounted inside; the tree itself is
-     * named relative to parent, opened without following links. */
-    _cleanup_close_ int pfd = open(parent, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : -errno;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(pfd, name, 0) < 0 ? -errno : 0;
-    pid_t pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        if (fchdir(pfd) < 0)
-            _exit(126);
-        char rel[4096];
-        snprintf(rel, sizeof(rel), "./%s", name);
-        execl("/bin/rm", "rm", "-rf", "--one-file-system", "--", rel, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }

@@ -179,7 +179,7 @@ static int staging_open(create_ctx *c)
     bool resume = c->o->reuse && create_marker_has(c, "started") && lstat(tree, &st) == 0 &&
                   S_ISDIR(st.st_mode);
     if (!resume) {
-        int r = create_remove_tree(c->staging, key);
+        int r = layout_remove_tree(c->staging, key);
         if (r < 0 || ftruncate(c->stages_fd, 0) < 0 || mkdir(tree, 0755) < 0) {
             r = r < 0 ? r : -errno;
             cli_error("create: cannot make the staging tree '%s': %s", tree, strerror(-r));

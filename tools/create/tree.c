@@ -117,7 +117,7 @@ int create_tree(create_ctx *c, create_stage *st)
                 return r;
             if (asprintf(&c->target, "%s.tmp", c->cache_entry) < 0)
                 return -ENOMEM;
-            create_remove_tree(c->cache_dir, c->target + strlen(c->cache_dir) + 1);
+            layout_remove_tree(c->cache_dir, c->target + strlen(c->cache_dir) + 1);
             if (mkdir(c->target, 0755) < 0)
                 return -errno;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-nfsroot tools/shared/: what several commands share, DHCP pins (annotate-pin.c) and the
- * records of what create and annotate made (owned.c), for annotate, create and delete. Private. */
+/* virt-nfsroot tools/shared/: what several commands share, DHCP pins (annotate-pin.c), the
+ * records of what create and annotate made (owned.c) and where a guest's files lie on the host
+ * (layout.c), for annotate, create and delete. Private. */
 #ifndef NFSROOT_TOOLS_SHARED_H
 #define NFSROOT_TOOLS_SHARED_H
 
@@ -38,6 +39,19 @@ int owned_record_tree(virConnectPtr conn, const char *uuid, const char *name, co
                       bool made);
 /* Forget everything recorded for uuid (create undone); prints what fails. */
 void owned_forget(const char *uuid);
+
+/* layout.c: a guest's files on the host. */
+/* The initramfs store of a boot root: <boot root>/.initramfs/<kver>-<hash>.img, each image
+ * linked into the boot directory of every guest that boots it (delete removes an image no
+ * directory links any more). */
+#define LAYOUT_INITRAMFS_STORE ".initramfs"
+/* <first boot_dirs entry>/NAME: a guest's kernel and its link to the shared initramfs; -ENOENT
+ * when the policy names no boot directory. */
+int layout_boot_dir(const nfsroot_policy *p, const char *name, char **ret);
+/* Remove parent/name: a link or file itself, a directory with rm -rf --one-file-system
+ * beneath the opened parent (never through a symbolic link). 0 (also when there is none), or
+ * -errno. */
+int layout_remove_tree(const char *parent, const char *name);
 
 /* Is s a numeric IPv4 address (not 0.0.0.0)? */
 bool annotate_is_ipv4(const char *s);
