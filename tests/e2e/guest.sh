@@ -117,28 +117,6 @@ e2e_image_or_exit() {
     exit 1
 }
 
-# e2e_guest_tree ROOT : ROOT (an empty or missing directory) filled with a copy of the image,
-# for tests that configure the tree themselves (e2e_configure_guest).  After e2e_guest_image.
-e2e_guest_tree() {
-    mkdir -p "$1" && cp -a --reflink=auto "$E2E_IMAGE/." "$1/" &&
-        rm -f "$1/.virt-nfsroot-create"
-}
-
-# e2e_configure_guest ROOT VM SERVER : what create would write (hostname, fstab) and the proof,
-# for a tree from e2e_guest_tree.
-e2e_configure_guest() {
-    local root=$1 vm=$2 server=$3
-    printf '%s\n' "$vm" >"$root/etc/hostname"
-    printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$vm" >"$root/etc/hosts"
-    # What systemd remounts / with; the validator reads it too.
-    printf '# / is mounted by the initramfs (dracut nfs module)\n%s:/export/%s / nfs4 rw,vers=4.1 0 0\n' \
-        "$server" "$vm" >"$root/etc/fstab"
-    e2e_proof "$root"
-    # libvirt-qemu must reach the kernel and initramfs.
-    chmod 0755 "$root" "$root/boot"
-    chmod 0644 "$root/boot/vmlinuz-$E2E_KVER" "$root/boot/initrd.img-$E2E_KVER"
-}
-
 # e2e_proof ROOT : this test's own additions to a guest tree: a root shell on the serial console
 # and a unit that proves, from inside, that / is on NFS (a marker file the host reads).
 e2e_proof() {

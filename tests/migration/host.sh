@@ -13,8 +13,7 @@
 # Then it writes MIG_WORK/NAME/ready (or .../failed) and waits; SIGTERM destroys its guests and
 # stops its daemons.
 #
-# Usage: host.sh NAME HOST-UUID HOOK     (environment: MIG_WORK, MIG_SHARED, MIG_BRIDGE_MAC,
-#                                         MIG_GUEST_MAC, MIG_GUEST_IP)
+# Usage: host.sh NAME HOST-UUID HOOK     (environment: MIG_WORK, MIG_SHARED, MIG_BRIDGE_MAC)
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../libvirt/harness.sh
@@ -100,7 +99,6 @@ cat >/etc/libvirt/qemu/networks/default.xml <<EOF
   <ip address='$LV_NET_ADDR' netmask='255.255.255.0'>
     <dhcp>
       <range start='192.168.122.2' end='192.168.122.254'/>
-      <host mac='$MIG_GUEST_MAC' ip='$MIG_GUEST_IP'/>
     </dhcp>
   </ip>
 </network>

@@ -22,8 +22,8 @@
 #   host_ganesha_stop NAME      stop host NAME's ganesha and rpcbind (its bus stays)
 #   host_ganesha_start NAME     start them again, with the same configuration and exports index
 #   host_stop NAME              SIGTERM to its init (destroys guests, stops daemons), wait 60 s
-# Needs MIG_HERE (this directory), MIG_WORK, MIG_HOOK; MIG_SHARED, MIG_BRIDGE_MAC, MIG_GUEST_MAC,
-# MIG_GUEST_IP are passed on to host.sh.
+# Needs MIG_HERE (this directory), MIG_WORK, MIG_HOOK; MIG_SHARED and MIG_BRIDGE_MAC are passed
+# on to host.sh.
 
 declare -A MIG_UPID=() MIG_HPID=()
 
@@ -33,7 +33,6 @@ host_start() {
     rm -f "$MIG_WORK/$name/ready" "$MIG_WORK/$name/failed"
     MIG_WORK=$MIG_WORK MIG_SHARED=$MIG_SHARED MIG_BRIDGE_MAC=$MIG_BRIDGE_MAC \
         MIG_BACKEND=${MIG_BACKEND:-ganesha} MIG_STP=${MIG_STP:-off} \
-        MIG_GUEST_MAC=$MIG_GUEST_MAC MIG_GUEST_IP=$MIG_GUEST_IP \
         unshare -m -n -u -p -f --kill-child --mount-proc --propagation private \
         "$MIG_HERE/host.sh" "$name" "$2" "$MIG_HOOK" >"$MIG_WORK/$name/host.log" 2>&1 &
     MIG_UPID[$name]=$!

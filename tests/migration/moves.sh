@@ -2,10 +2,11 @@
 # shellcheck shell=bash
 # How the migration test (test-migrate.sh) watches its guest and judges a move; sourced by it.
 # Functions only: they read the test's variables when called (VM, GROOT, TICKS, HELD, ERRORS,
-# ERR, MIG_WORK, MIG_BACKEND, EXPORTED, the hosts' addresses) and report through check.sh's
-# pass/fail/check.
+# ERR, MIG_WORK, MIG_BACKEND, EXPORTED, MIG_GUEST_IP, the hosts' addresses and PIDs) and report
+# through check.sh's pass/fail/check.
 #   install_ticks           the tick writer and its unit in the guest's tree (GROOT)
 #   state_on HOST           the domain's state on HOST ("" when undefined there)
+#   console_log HOST        the guest's console log on HOST
 #   tick_count FILE         the last tick in FILE (0 when none); ticks_after FILE N TIMEOUT
 #   ticks_continue WHAT     three more ticks through both files, and no error reported
 #   stall_since N           the largest gap between ticks after tick N, by the guest's clock
@@ -70,19 +71,24 @@ ticks_after() {
     return 1
 }
 
+# console_log HOST : the guest's console log on HOST (create's <serial> log, in the host's own
+# /var/log/libvirt: each host's QEMU writes its own).
+console_log() { echo "/proc/${MIG_HPID[$1]}/root/var/log/libvirt/qemu/$VM-console.log"; }
+
 # ticks_continue WHAT : three more ticks through both files within 30 s, and no error reported.
 ticks_continue() {
-    local n h
+    local n h consoles
+    consoles=("$(console_log A)" "$(console_log B)")
     n=$(tick_count "$TICKS") h=$(tick_count "$HELD")
     if ticks_after "$TICKS" $((n + 2)) 30 && ticks_after "$HELD" $((h + 2)) 30; then
         pass "$1: ticks continue (new opens to tick $(tick_count "$TICKS"), held file to $(tick_count "$HELD"))"
     else
         fail "$1: ticks stopped (new opens at $(tick_count "$TICKS"), held file at $(tick_count "$HELD"))"
-        tail -n 15 "$MIG_WORK"/*/serial.log 2>/dev/null | tr -d '\r' | sed 's/^/    | /'
+        tail -n 15 "${consoles[@]}" 2>/dev/null | tr -d '\r' | sed 's/^/    | /'
     fi
     # When / itself is broken (ESTALE), only the console has them.
-    if [ -s "$ERRORS" ] || grep -qs 'nfsroot-ticks:' "$MIG_WORK"/[AB]/serial.log; then
-        fail "$1: the guest's tick writer reported errors: $(cat "$ERRORS" "$MIG_WORK"/[AB]/serial.log 2>/dev/null |
+    if [ -s "$ERRORS" ] || grep -qs 'nfsroot-ticks:' "${consoles[@]}"; then
+        fail "$1: the guest's tick writer reported errors: $(cat "$ERRORS" "${consoles[@]}" 2>/dev/null |
             tr -d '\r' | grep -a 'tick [0-9]' | tail -n 3 | tr '\n' ';')"
     else
         pass "$1: the guest's tick writer reported no error"
@@ -96,10 +102,9 @@ stall_since() {
                    { prev = $2 } END { printf "%.2f", max }' "$TICKS"
 }
 
-# The domain XML for DEST-host: its own serial log (two virtlogds must not share one file).
+# xml_for SRC DST : the domain XML that goes with the move to DST, as SRC runs it.
 xml_for() {
-    host_virsh "$1" dumpxml --migratable "$VM" |
-        sed "s|$MIG_WORK/[AB]/serial.log|$MIG_WORK/$2/serial.log|" >"$MIG_WORK/$VM-$2.xml"
+    host_virsh "$1" dumpxml --migratable "$VM" >"$MIG_WORK/$VM-$2.xml"
 }
 
 # jobinfo DST SRC FIELD : a figure of the last completed job (the migration), from what
@@ -228,7 +233,7 @@ b_start_refused() {
 # 2049; an IPv4 peer of ganesha's dual-stack socket shows as ::ffff:ADDR).
 nfs_conns_from_guest() {
     host_run "$1" ss -Htn state established '( sport = :2049 )' |
-        awk -v ip="${guest_ip:-$MIG_GUEST_IP}" '{ p = $NF; sub(/:[0-9]+$/, "", p); gsub(/[][]/, "", p)
+        awk -v ip="$MIG_GUEST_IP" '{ p = $NF; sub(/:[0-9]+$/, "", p); gsub(/[][]/, "", p)
             sub(/^::ffff:/, "", p); n += p == ip } END { print n + 0 }'
 }
 
@@ -257,6 +262,9 @@ moved() {
             fail "$what: $src's node still serves the guest's root through session $SESS_BEFORE (or none) 30 s after the move"
         fi
     fi
+    # ticks_continue reads the guest's errors from the consoles too: $dst's must be where it looks.
+    check "$what: the guest's console log is on $dst, where ticks_continue looks" \
+        [ -e "$(console_log "$dst")" ]
     ticks_continue "$what"
     if [ "$MIG_BACKEND" = ceph ]; then
         check "$what: the claim in RADOS names $dst's node" claim_on "$dst"
