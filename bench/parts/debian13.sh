@@ -33,7 +33,7 @@ debian13_root() {
 part_2t() {
     local root bw2=$BW/debian13
     if ! root=$(debian13_root); then
-        printf '2t\tDebian 13 userland: not run (debootstrap of trixie failed or is not installed)\t\t\t\t\t\t\t\t\t\n' >>"$BW/rows"
+        not_run 2t "Debian 13 userland" "debootstrap of trixie failed or is not installed"
         return 0
     fi
     mkdir -p "$bw2/bin" && cp "$BW/bin/"* "$bw2/bin/" && chmod 755 "$bw2"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
-# bench/run's measuring kit, sourced inside its namespaces (functions only): a row of the
+# bench/run's measuring kit, sourced before its parts (functions only): a row of the
 # table, a note, spawn-timer's figures and their units, instructions (callgrind), peak RSS, and
 # the annotated domains the parts feed the hook. They use bench/run's BW, W, T and PLAIN.
 
